@@ -1,0 +1,30 @@
+//! Typed indices into the model's `Vec`s. A bare `u32` could index the wrong table; these cannot.
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident($t:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub $t);
+        impl $name {
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id!(/// An availability zone, by its position in the scenario's `azs`.
+    AzId(u8));
+id!(/// A workload, in name order.
+    WorkloadId(u16));
+id!(/// A load balancer, in name order.
+    LbId(u16));
+id!(/// A target group, in name order.
+    TgId(u16));
+id!(/// An auto scaling group, in name order.
+    GroupId(u16));
+id!(/// An instance, in launch order (ids are never reused).
+    InstanceId(u32));
+id!(/// A live request's slot; slots are reused after the request ends.
+    RequestId(u32));

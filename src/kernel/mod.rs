@@ -1,0 +1,14 @@
+//! The discrete-event kernel: simulated time, the pending-event set and seeded random streams.
+//!
+//! The kernel knows nothing about AWS. It owns three things every model shares: integer
+//! nanosecond time ([`SimTime`]), an event queue ordered by `(time, insertion sequence)`
+//! ([`EventQueue`]) and deterministic random streams derived from the scenario seed and a stable
+//! component name ([`stream`]). Models never read the wall clock and never do I/O.
+
+mod queue;
+mod rng;
+mod time;
+
+pub use queue::EventQueue;
+pub use rng::{Rng, RngExt, stream, stream_seed};
+pub use time::SimTime;

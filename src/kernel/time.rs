@@ -1,0 +1,128 @@
+//! Simulated time: an integer count of nanoseconds since the start of the run.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// A point in (or a span of) simulated time, in nanoseconds.
+///
+/// Integer time makes event ordering exact and runs reproducible; conversions to and from
+/// seconds happen only at the edges (scenario parsing, reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+    pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+    pub const fn from_nanos(ns: u64) -> Self {
+        SimTime(ns)
+    }
+
+    pub const fn from_millis(ms: u64) -> Self {
+        SimTime(ms * 1_000_000)
+    }
+
+    pub const fn from_secs(s: u64) -> Self {
+        SimTime(s * Self::NANOS_PER_SEC)
+    }
+
+    /// Seconds as a float, rounded to the nearest nanosecond; negative and NaN become zero.
+    pub fn from_secs_f64(s: f64) -> Self {
+        if s.is_nan() || s <= 0.0 {
+            SimTime(0)
+        } else {
+            SimTime((s * 1e9).round().min(u64::MAX as f64) as u64)
+        }
+    }
+
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    pub const fn saturating_sub(self, other: SimTime) -> SimTime {
+        SimTime(self.0.saturating_sub(other.0))
+    }
+}
+
+impl Add for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for SimTime {
+    fn add_assign(&mut self, rhs: SimTime) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimTime;
+    fn sub(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0 - rhs.0)
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// Human form: the largest unit that keeps the value readable (`1.5s`, `250ms`, `2h`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0;
+        if ns == 0 {
+            return write!(f, "0s");
+        }
+        let units: [(u64, &str); 6] = [
+            (86_400 * Self::NANOS_PER_SEC, "d"),
+            (3_600 * Self::NANOS_PER_SEC, "h"),
+            (60 * Self::NANOS_PER_SEC, "m"),
+            (Self::NANOS_PER_SEC, "s"),
+            (1_000_000, "ms"),
+            (1_000, "us"),
+        ];
+        for (size, name) in units {
+            if ns >= size {
+                let v = ns as f64 / size as f64;
+                return if ns % size == 0 {
+                    write!(f, "{}{}", ns / size, name)
+                } else {
+                    write!(f, "{}{}", trim_float(v), name)
+                };
+            }
+        }
+        write!(f, "{ns}ns")
+    }
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_in_the_largest_readable_unit() {
+        assert_eq!(SimTime::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimTime::from_secs(7200).to_string(), "2h");
+        assert_eq!(SimTime::from_millis(1500).to_string(), "1.5s");
+        assert_eq!(SimTime::ZERO.to_string(), "0s");
+    }
+
+    #[test]
+    fn seconds_round_to_the_nearest_nanosecond() {
+        assert_eq!(SimTime::from_secs_f64(0.25), SimTime::from_millis(250));
+        assert_eq!(SimTime::from_secs_f64(-1.0), SimTime::ZERO);
+        assert_eq!(SimTime::from_secs_f64(f64::NAN), SimTime::ZERO);
+    }
+}

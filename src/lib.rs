@@ -1,0 +1,16 @@
+//! Stratus: a discrete-event simulator of AWS-style cloud architectures.
+//!
+//! A scenario file describes an architecture and its traffic; [`scenario::Scenario`] validates
+//! it, [`sim::World`] simulates it event by event, and [`report`] writes what happened.
+//! See ARCHITECTURE.md for the map.
+
+pub mod dist;
+pub mod event;
+pub mod ids;
+pub mod kernel;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod workload;

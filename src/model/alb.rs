@@ -1,0 +1,235 @@
+//! Application Load Balancer: listener rules, target groups and the routing algorithms.
+//!
+//! An ALB has one node per AZ; a client reaches a node chosen at random (DNS round robin) and
+//! each node routes on its own: its round-robin cursor is its own, so global round robin is only
+//! approximately even, as on AWS. With cross-zone load balancing off, a node routes only to
+//! targets in its own AZ, and a node whose AZ has no targets is left out of DNS.
+
+use super::rules::Pattern;
+use crate::ids::{AzId, GroupId, InstanceId, TgId};
+use crate::kernel::{Rng, RngExt, SimTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    RoundRobin,
+    LeastOutstandingRequests,
+    Random,
+}
+
+impl Algorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::RoundRobin => "round_robin",
+            Algorithm::LeastOutstandingRequests => "least_outstanding_requests",
+            Algorithm::Random => "random",
+        }
+    }
+}
+
+/// A listener rule: every given condition must match; the first matching rule wins.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub host: Option<Pattern>,
+    pub path: Option<Pattern>,
+    pub target_group: TgId,
+}
+
+impl Rule {
+    pub fn matches(&self, host: Option<&str>, path: &str) -> bool {
+        let host_ok = match (&self.host, host) {
+            (None, _) => true,
+            (Some(p), Some(h)) => p.matches(h),
+            (Some(_), None) => false,
+        };
+        host_ok && self.path.as_ref().is_none_or(|p| p.matches(path))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadBalancerSpec {
+    pub name: String,
+    pub azs: Vec<AzId>,
+    pub algorithm: Algorithm,
+    pub cross_zone: bool,
+    /// A target that has not answered within this time gets the client a 504.
+    pub idle_timeout: SimTime,
+    pub rules: Vec<Rule>,
+    /// The default action's target group (the rule evaluated last).
+    pub default: Option<TgId>,
+}
+
+impl LoadBalancerSpec {
+    /// The target group a request with this host and path is forwarded to.
+    pub fn route(&self, host: Option<&str>, path: &str) -> Option<TgId> {
+        self.rules
+            .iter()
+            .find(|r| r.matches(host, path))
+            .map(|r| r.target_group)
+            .or(self.default)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TargetGroupSpec {
+    pub name: String,
+    /// The auto scaling group whose instances register here.
+    pub group: GroupId,
+    pub deregistration_delay: SimTime,
+}
+
+/// A target group's registered, routable targets, also indexed by AZ.
+#[derive(Default)]
+pub struct TargetGroup {
+    pub targets: Vec<InstanceId>,
+    pub by_az: Vec<Vec<InstanceId>>,
+}
+
+impl TargetGroup {
+    pub fn new(az_count: usize) -> Self {
+        TargetGroup {
+            targets: Vec::new(),
+            by_az: vec![Vec::new(); az_count],
+        }
+    }
+
+    pub fn register(&mut self, id: InstanceId, az: AzId) {
+        self.targets.push(id);
+        self.by_az[az.index()].push(id);
+    }
+
+    pub fn deregister(&mut self, id: InstanceId, az: AzId) {
+        self.targets.retain(|&t| t != id);
+        self.by_az[az.index()].retain(|&t| t != id);
+    }
+}
+
+/// Routing state of one load balancer: a round-robin cursor per (node, target group).
+pub struct LoadBalancer {
+    cursors: Vec<u32>,
+    target_groups: usize,
+    pub rng: Rng,
+}
+
+impl LoadBalancer {
+    pub fn new(node_count: usize, target_groups: usize, rng: Rng) -> Self {
+        LoadBalancer {
+            cursors: vec![0; node_count * target_groups],
+            target_groups,
+            rng,
+        }
+    }
+
+    /// Picks the node (index into the spec's `azs`) a client reaches.
+    pub fn pick_node(&mut self, spec: &LoadBalancerSpec, tg: &TargetGroup) -> Option<usize> {
+        let nodes = spec.azs.len();
+        let first = self.rng.uniform_u64(0, nodes as u64) as usize;
+        if spec.cross_zone {
+            return Some(first);
+        }
+        // Without cross-zone, a node with no targets in its AZ is out of DNS.
+        (0..nodes)
+            .map(|k| (first + k) % nodes)
+            .find(|&n| !tg.by_az[spec.azs[n].index()].is_empty())
+    }
+
+    /// Chooses a target among `candidates` with the load balancer's algorithm.
+    pub fn choose(
+        &mut self,
+        algorithm: Algorithm,
+        node: usize,
+        tg: TgId,
+        candidates: &[InstanceId],
+        outstanding: impl Fn(InstanceId) -> u32,
+    ) -> InstanceId {
+        let n = candidates.len();
+        debug_assert!(n > 0);
+        let cursor = &mut self.cursors[node * self.target_groups + tg.index()];
+        match algorithm {
+            Algorithm::RoundRobin => {
+                let i = *cursor as usize % n;
+                *cursor = (*cursor).wrapping_add(1);
+                candidates[i]
+            }
+            Algorithm::LeastOutstandingRequests => {
+                // Ties go to the first in a rotating order, so equal targets share the load.
+                let start = *cursor as usize % n;
+                *cursor = (*cursor).wrapping_add(1);
+                let mut best = candidates[start];
+                let mut best_load = outstanding(best);
+                for k in 1..n {
+                    let c = candidates[(start + k) % n];
+                    let load = outstanding(c);
+                    if load < best_load {
+                        best = c;
+                        best_load = load;
+                    }
+                }
+                best
+            }
+            Algorithm::Random => candidates[self.rng.uniform_u64(0, n as u64) as usize],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::stream;
+
+    fn spec(rules: Vec<Rule>, default: Option<TgId>) -> LoadBalancerSpec {
+        LoadBalancerSpec {
+            name: "web".into(),
+            azs: vec![AzId(0), AzId(1)],
+            algorithm: Algorithm::RoundRobin,
+            cross_zone: true,
+            idle_timeout: SimTime::from_secs(60),
+            rules,
+            default,
+        }
+    }
+
+    #[test]
+    fn first_matching_rule_wins_then_the_default() {
+        let lb = spec(
+            vec![
+                Rule {
+                    host: None,
+                    path: Some(Pattern::path("/api/*")),
+                    target_group: TgId(0),
+                },
+                Rule {
+                    host: Some(Pattern::host("admin.*")),
+                    path: None,
+                    target_group: TgId(1),
+                },
+                Rule {
+                    host: None,
+                    path: Some(Pattern::path("/api/v2/*")),
+                    target_group: TgId(2),
+                },
+            ],
+            Some(TgId(3)),
+        );
+        assert_eq!(lb.route(None, "/api/v2/x"), Some(TgId(0)));
+        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), Some(TgId(1)));
+        assert_eq!(lb.route(None, "/x"), Some(TgId(3)));
+        assert_eq!(spec(vec![], None).route(None, "/x"), None);
+    }
+
+    #[test]
+    fn round_robin_cycles_and_least_outstanding_picks_the_idlest() {
+        let mut lb = LoadBalancer::new(2, 1, stream(1, "t"));
+        let c = [InstanceId(0), InstanceId(1), InstanceId(2)];
+        let picks: Vec<u32> = (0..6)
+            .map(|_| lb.choose(Algorithm::RoundRobin, 0, TgId(0), &c, |_| 0).0)
+            .collect();
+        assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
+        let load = |i: InstanceId| [5, 1, 3][i.index()];
+        for _ in 0..5 {
+            assert_eq!(
+                lb.choose(Algorithm::LeastOutstandingRequests, 1, TgId(0), &c, load),
+                InstanceId(1)
+            );
+        }
+    }
+}

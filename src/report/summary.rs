@@ -1,0 +1,83 @@
+//! `summary.json`: the documented contract of DESIGN.md section 4 (keys, names and units).
+
+use crate::metrics::{Latency, Outcome, RequestStats};
+use crate::sim::RunResult;
+use serde_json::{Map, Value, json};
+
+/// The summary of one run as a JSON value (key order is the documented order).
+pub fn summary_json(r: &RunResult) -> Value {
+    let workloads: Map<String, Value> = r
+        .workloads
+        .iter()
+        .map(|(name, s)| {
+            (
+                name.clone(),
+                json!({"requests": requests_json(s, None), "latency_ms": latency_json(&s.latency)}),
+            )
+        })
+        .collect();
+    let groups: Map<String, Value> = r
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.name.clone(),
+                json!({
+                    "launched": g.launched,
+                    "terminated": g.terminated,
+                    "max_in_service": g.max_in_service,
+                    "instance_hours": g.instance_hours,
+                    "mean_cpu_percent": g.mean_cpu_percent,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "schema": 1,
+        "scenario": r.scenario,
+        "seed": r.seed,
+        "replications": 1,
+        "sim_duration_s": r.sim_duration_s,
+        "warmup_s": r.warmup_s,
+        "events": r.events,
+        "wall_s": r.wall_s,
+        "requests": requests_json(&r.overall, Some(r.in_flight)),
+        "latency_ms": latency_json(&r.overall.latency),
+        "workloads": workloads,
+        "auto_scaling_groups": groups,
+        "lambda_functions": {},
+        "queues": {},
+        "cost_usd": {"total": 0.0, "by_service": {}},
+    })
+}
+
+fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {
+    let errors: Map<String, Value> = Outcome::ERRORS
+        .iter()
+        .zip(s.errors)
+        .map(|(o, n)| (o.key().to_string(), json!(n)))
+        .collect();
+    let mut v = json!({
+        "total": s.total + in_flight.unwrap_or(0),
+        "ok": s.ok,
+        "failed": s.failed(),
+        "errors": errors,
+    });
+    if let Some(n) = in_flight {
+        v["in_flight"] = json!(n);
+    }
+    v
+}
+
+/// Latency of successful requests, in milliseconds.
+pub fn latency_json(l: &Latency) -> Value {
+    json!({
+        "count": l.count(),
+        "mean": l.mean_ms(),
+        "p50": l.quantile_ms(0.5),
+        "p90": l.quantile_ms(0.9),
+        "p99": l.quantile_ms(0.99),
+        "p999": l.quantile_ms(0.999),
+        "max": l.max_ms(),
+    })
+}

@@ -1,0 +1,88 @@
+//! The short human summary printed after a run.
+
+use crate::sim::RunResult;
+use std::fmt::Write;
+
+pub fn summary_table(r: &RunResult) -> String {
+    let mut out = String::new();
+    let o = &r.overall;
+    let l = &o.latency;
+    let _ = writeln!(
+        out,
+        "scenario {}  seed {}  simulated {:.0}s  events {}  wall {:.2}s ({:.1} M events/s)",
+        r.scenario,
+        r.seed,
+        r.sim_duration_s,
+        r.events,
+        r.wall_s,
+        if r.wall_s > 0.0 {
+            r.events as f64 / r.wall_s / 1e6
+        } else {
+            0.0
+        }
+    );
+    let pct = |n: u64| {
+        if o.total > 0 {
+            100.0 * n as f64 / o.total as f64
+        } else {
+            0.0
+        }
+    };
+    let _ = writeln!(
+        out,
+        "requests {}  ok {}  failed {} ({:.3}%)  in flight at end {}",
+        o.total,
+        o.ok,
+        o.failed(),
+        pct(o.failed()),
+        r.in_flight
+    );
+    let _ = writeln!(
+        out,
+        "  502 {}  503 {}  504 {}  429 {}",
+        o.errors[0], o.errors[1], o.errors[2], o.errors[3]
+    );
+    let _ = writeln!(
+        out,
+        "latency ms  mean {:.2}  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+        l.mean_ms(),
+        l.quantile_ms(0.5),
+        l.quantile_ms(0.9),
+        l.quantile_ms(0.99),
+        l.quantile_ms(0.999),
+        l.max_ms()
+    );
+    if r.workloads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:>10} {:>8} {:>10} {:>10}",
+            "workload", "requests", "failed", "p50 ms", "p99 ms"
+        );
+        for (name, s) in &r.workloads {
+            let _ = writeln!(
+                out,
+                "{:<20} {:>10} {:>8} {:>10.2} {:>10.2}",
+                name,
+                s.total,
+                s.failed(),
+                s.latency.quantile_ms(0.5),
+                s.latency.quantile_ms(0.99)
+            );
+        }
+    }
+    if !r.groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:>9} {:>11} {:>15} {:>10}",
+            "group", "launched", "max in svc", "instance hours", "mean CPU%"
+        );
+        for g in &r.groups {
+            let _ = writeln!(
+                out,
+                "{:<20} {:>9} {:>11} {:>15.2} {:>10.1}",
+                g.name, g.launched, g.max_in_service, g.instance_hours, g.mean_cpu_percent
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,130 @@
+//! Scenario files: the schema (serde structs in `raw`), units, `--set` overrides, defaults,
+//! and validation into the model's types. A scenario that resolves is safe to simulate; one
+//! that does not yields every problem found, each with the file and the field path.
+
+mod load;
+pub mod raw;
+mod resolve;
+pub mod units;
+
+use crate::ids::{AzId, WorkloadId};
+use crate::kernel::SimTime;
+use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
+use crate::model::autoscaling::GroupSpec;
+use crate::workload::WorkloadSpec;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use load::did_you_mean;
+
+/// One problem in a scenario: where (a field path like `auto_scaling_groups.api.min`) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every problem found in one scenario file.
+#[derive(Clone, Debug, thiserror::Error)]
+pub struct ScenarioError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{}: {} problem{}",
+            self.file,
+            n,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            if p.path.is_empty() {
+                writeln!(f, "  {}: {}", self.file, p.message)?;
+            } else {
+                writeln!(f, "  {}: {}: {}", self.file, p.path, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A validated scenario: everything the simulator needs, defaults applied.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub duration: SimTime,
+    pub warmup: SimTime,
+    pub seed: u64,
+    pub metric_period: SimTime,
+    pub max_events: u64,
+    pub azs: Vec<String>,
+    pub workloads: Vec<WorkloadSpec>,
+    pub load_balancers: Vec<LoadBalancerSpec>,
+    pub target_groups: Vec<TargetGroupSpec>,
+    pub groups: Vec<GroupSpec>,
+    /// The effective document (after overrides), kept for reports and comparisons.
+    pub document: serde_json::Value,
+}
+
+impl Scenario {
+    /// Reads, overrides and validates a scenario file.
+    pub fn from_file(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: label.clone(),
+            problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Scenario::from_text(&text, &label, &base, overrides)
+    }
+
+    /// Validates scenario text; `base` is where relative file paths (traces, samples) start.
+    pub fn from_text(
+        text: &str,
+        label: &str,
+        base: &Path,
+        overrides: &[String],
+    ) -> Result<Scenario, ScenarioError> {
+        let fail = |problems| ScenarioError {
+            file: label.to_string(),
+            problems,
+        };
+        let mut doc = load::parse_text(text).map_err(|p| fail(vec![p]))?;
+        let mut problems = Vec::new();
+        load::apply_overrides(&mut doc, overrides, &mut problems);
+        let raw = load::decode(doc.clone(), &mut problems);
+        let scenario = resolve::resolve(raw, doc, &PathBuf::from(base), &mut problems);
+        match scenario {
+            Some(s) if problems.is_empty() => Ok(s),
+            _ => Err(fail(problems)),
+        }
+    }
+
+    pub fn az_name(&self, az: AzId) -> &str {
+        &self.azs[az.index()]
+    }
+
+    pub fn workload(&self, id: WorkloadId) -> &WorkloadSpec {
+        &self.workloads[id.index()]
+    }
+}
+
+/// The JSON Schema of scenario files, for editors.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(raw::RawScenario);
+    serde_json::to_value(schema).expect("a schema is valid JSON")
+}

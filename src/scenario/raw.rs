@@ -1,0 +1,290 @@
+//! The scenario file as written: serde structs that mirror the YAML one to one.
+//!
+//! Every struct denies unknown keys. Nothing here is validated beyond its type; `resolve`
+//! turns these into the model's types and reports every problem with its field path.
+
+use super::units::Dur;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A scenario file. Only `name`, `duration` and `workloads` are required.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// The scenario's name; also the default output folder (`outputs/<name>/`).
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Simulated time.
+    pub duration: Option<Dur>,
+    /// Statistics before this time are discarded (default 0).
+    pub warmup: Option<Dur>,
+    /// The root of every random stream (default 1).
+    pub seed: Option<u64>,
+    /// The CloudWatch-style period of the time series (default 1m).
+    pub metric_period: Option<Dur>,
+    /// Runaway guard: the run fails when it processes more events (default 2e9).
+    pub max_events: Option<u64>,
+    /// Availability zone names, e.g. `[a, b, c]`.
+    pub azs: Option<Vec<String>>,
+    #[serde(default)]
+    pub workloads: BTreeMap<String, RawWorkload>,
+    #[serde(default)]
+    pub load_balancers: BTreeMap<String, RawLoadBalancer>,
+    #[serde(default)]
+    pub target_groups: BTreeMap<String, RawTargetGroup>,
+    #[serde(default)]
+    pub auto_scaling_groups: BTreeMap<String, RawGroup>,
+}
+
+/// The top-level keys, in the order `RawScenario` declares them.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "duration",
+    "warmup",
+    "seed",
+    "metric_period",
+    "max_events",
+    "azs",
+    "workloads",
+    "load_balancers",
+    "target_groups",
+    "auto_scaling_groups",
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// `alb/NAME`.
+    pub target: String,
+    /// `poisson` (default) or `uniform` (evenly spaced).
+    pub arrivals: Option<RawArrivals>,
+    /// Requests per second: a number, or a profile.
+    pub rate: RawRate,
+    /// Request classes; one class `default` with path `/` otherwise.
+    pub classes: Option<Vec<RawClass>>,
+    /// CPU demand of a request when no classes are given.
+    pub work: Option<RawDist>,
+    /// Host header sent by every class without its own.
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawArrivals {
+    Poisson,
+    Uniform,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClass {
+    pub name: String,
+    /// The request path (rules match it); default `/`.
+    pub path: Option<String>,
+    pub host: Option<String>,
+    /// Relative share of the workload's requests (default 1).
+    pub weight: Option<f64>,
+    /// CPU demand of one request of this class.
+    pub work: Option<RawDist>,
+}
+
+/// A request rate: a number (per second) or a profile.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum RawRate {
+    Constant(f64),
+    Profile(RawProfile),
+}
+
+impl<'de> Deserialize<'de> for RawRate {
+    /// A number is a constant rate; a mapping is a profile tagged by `profile`. Decoding by
+    /// hand (not `untagged`) keeps the profile's own error, e.g. its unknown key.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        match value {
+            serde_json::Value::Number(n) => n
+                .as_f64()
+                .map(RawRate::Constant)
+                .ok_or_else(|| D::Error::custom("expected a rate per second")),
+            serde_json::Value::Object(_) => RawProfile::deserialize(value)
+                .map(RawRate::Profile)
+                .map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "expected a rate per second (a number) or a profile mapping, got {other}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(tag = "profile", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawProfile {
+    Constant {
+        value: f64,
+    },
+    /// Linear between `[time, rate]` points, flat outside them.
+    Piecewise {
+        points: Vec<(Dur, f64)>,
+    },
+    /// `mean * (1 + amplitude * cos(2π (t - peak_at) / period))`.
+    Diurnal {
+        mean: f64,
+        amplitude: f64,
+        period: Option<Dur>,
+        peak_at: Option<Dur>,
+    },
+    /// `base`, then a linear ramp to `peak` at `at`, held for `duration`, and back.
+    Spike {
+        base: f64,
+        peak: f64,
+        at: Dur,
+        duration: Dur,
+        ramp: Option<Dur>,
+    },
+    /// Replay of a CSV: per-second counts (`format: counts`) or arrival times in seconds
+    /// (`format: timestamps`). The path is relative to the scenario file.
+    Trace {
+        file: String,
+        format: Option<RawTraceFormat>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTraceFormat {
+    Counts,
+    Timestamps,
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDist {
+    Constant {
+        value: Dur,
+    },
+    Exponential {
+        mean: Dur,
+    },
+    Uniform {
+        min: Dur,
+        max: Dur,
+    },
+    /// Give `mean` and `p99`, or `median` and `sigma`.
+    Lognormal {
+        mean: Option<Dur>,
+        p99: Option<Dur>,
+        median: Option<Dur>,
+        sigma: Option<f64>,
+    },
+    Gamma {
+        shape: f64,
+        mean: Dur,
+    },
+    /// The sum of `k` exponentials (a gamma of integer shape).
+    Erlang {
+        k: u32,
+        mean: Dur,
+    },
+    /// A normal truncated at zero.
+    Normal {
+        mean: Dur,
+        sd: Dur,
+    },
+    /// Resampling of the values in a one-column CSV (path relative to the scenario file).
+    Empirical {
+        file: String,
+        /// The unit of the values: `ms` (default), `s` or `us`.
+        unit: Option<String>,
+    },
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancer {
+    /// At least two AZs, each declared in `azs`.
+    pub azs: Vec<String>,
+    pub algorithm: Option<RawAlgorithm>,
+    /// Default true.
+    pub cross_zone: Option<bool>,
+    /// Default 60s: a target that has not answered by then gets the client a 504.
+    pub idle_timeout: Option<Dur>,
+    /// Evaluated in order; the first match wins; `{default: TG}` is the last.
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAlgorithm {
+    RoundRobin,
+    LeastOutstandingRequests,
+    Random,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub path: Option<String>,
+    pub host: Option<String>,
+    pub target_group: Option<String>,
+    /// The default action: forward everything else to this target group.
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetGroup {
+    /// The auto scaling group whose instances register here.
+    pub group: String,
+    pub health_check: Option<RawHealthCheck>,
+    /// Default 300s.
+    pub deregistration_delay: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    pub interval: Option<Dur>,
+    pub timeout: Option<Dur>,
+    pub healthy_threshold: Option<u32>,
+    pub unhealthy_threshold: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub instance: RawInstance,
+    /// `processor_sharing` (default) or `fcfs`.
+    pub discipline: Option<RawDiscipline>,
+    /// Requests per instance at most (default 1024); beyond it the ALB answers 503.
+    pub max_concurrent: Option<u32>,
+    pub azs: Vec<String>,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub desired: u32,
+    /// Launch to in-service (default uniform 60s..120s).
+    pub boot_time: Option<RawDist>,
+    /// Default 300s.
+    pub health_check_grace: Option<Dur>,
+    pub termination_policy: Option<String>,
+}
+
+/// An instance by catalog type, or by shape.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    #[serde(rename = "type")]
+    pub instance_type: Option<String>,
+    pub vcpus: Option<u32>,
+    pub memory_gib: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDiscipline {
+    ProcessorSharing,
+    Fcfs,
+}

@@ -1,0 +1,136 @@
+//! Quantities with units as scenario files write them: durations (`250ms`, `5m`, `1.5h`).
+
+use crate::kernel::SimTime;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, de};
+use std::borrow::Cow;
+
+/// A duration read from a scenario file. Units: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`.
+/// A bare `0` is accepted; any other bare number is rejected because its unit is ambiguous.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Dur(pub SimTime);
+
+impl Dur {
+    pub fn secs(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+
+/// Parses `250ms`, `1.5s`, `5m`, `2h`, `1d`, `0`.
+pub fn parse_duration(text: &str) -> Result<SimTime, String> {
+    let t = text.trim();
+    if t == "0" {
+        return Ok(SimTime::ZERO);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit = unit.trim();
+    let scale = match unit {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86400.0,
+        "" => {
+            return Err(format!(
+                "expected a duration with a unit (ms, s, m, h, d), e.g. `{t}s`, got `{t}`"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` in `{t}` (expected ns, us, ms, s, m, h or d)"
+            ));
+        }
+    };
+    let value: f64 = number
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("expected a duration like `250ms` or `5m`, got `{t}`"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("a duration must be zero or positive, got `{t}`"));
+    }
+    Ok(SimTime::from_secs_f64(value * scale))
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration with a unit, like `250ms`, `30s`, `5m` or `2h`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                parse_duration(v).map(Dur).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                if v == 0 {
+                    Ok(Dur(SimTime::ZERO))
+                } else {
+                    Err(E::custom(format!(
+                        "expected a duration with a unit (ms, s, m, h, d), e.g. `{v}s`, got the bare number {v}"
+                    )))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                if v < 0 {
+                    Err(E::custom(format!(
+                        "a duration must be zero or positive, got {v}"
+                    )))
+                } else {
+                    self.visit_u64(v as u64)
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                Err(E::custom(format!(
+                    "expected a duration with a unit (ms, s, m, h, d), e.g. `{v}s`, got the bare number {v}"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Dur {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration with a unit: ns, us, ms, s, m, h or d (e.g. `250ms`, `5m`).",
+            "type": "string",
+            "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|sec|m|min|h|d)\\s*$|^0$"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(SimTime::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(SimTime::from_millis(1500)));
+        assert_eq!(parse_duration("5m"), Ok(SimTime::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(SimTime::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(SimTime::from_secs(86400)));
+        assert_eq!(parse_duration("100us"), Ok(SimTime::from_nanos(100_000)));
+        assert_eq!(parse_duration("0"), Ok(SimTime::ZERO));
+    }
+
+    #[test]
+    fn rejects_missing_and_unknown_units() {
+        assert!(parse_duration("30").unwrap_err().contains("unit"));
+        assert!(
+            parse_duration("30 parsecs")
+                .unwrap_err()
+                .contains("unknown duration unit")
+        );
+        assert!(parse_duration("ms").is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! The request path: arrival, ALB routing, admission to an instance, completion, recording;
+//! and the clock events (warm-up end, metric periods).
+
+use super::World;
+use super::request::Request;
+use crate::event::Event;
+use crate::ids::{LbId, RequestId, TgId, WorkloadId};
+use crate::kernel::SimTime;
+use crate::metrics::{Outcome, Statistic};
+use crate::model::instance::InstanceState;
+use crate::workload::Target;
+
+impl World {
+    pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
+        let duration = self.scenario.duration;
+        if let Some(t) = self.arrivals[w.index()].next(duration) {
+            self.queue.schedule(t, Event::RequestArrived(w));
+        }
+        let rng = &mut self.work_rngs[w.index()];
+        let class = self.pickers[w.index()].pick(rng);
+        let spec = &self.scenario.workloads[w.index()];
+        let class_spec = &spec.classes[class];
+        let work = class_spec.work.sample(rng);
+        let tg = class_spec.target_group;
+        match spec.target {
+            Target::Alb(lb) => self.route(lb, tg, w, work),
+        }
+    }
+
+    /// The ALB's part: pick a node, pick a target, admit or reject.
+    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime) {
+        let counted = self.counting;
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let targets = &self.target_groups[tg.index()];
+        let balancer = &mut self.load_balancers[lb.index()];
+        let Some(node) = balancer.pick_node(spec, targets) else {
+            return self.record(w, counted, Outcome::Http503, 0);
+        };
+        let candidates = if spec.cross_zone {
+            &targets.targets
+        } else {
+            &targets.by_az[spec.azs[node].index()]
+        };
+        if candidates.is_empty() {
+            return self.record(w, counted, Outcome::Http503, 0);
+        }
+        let instances = &self.instances;
+        let chosen = balancer.choose(spec.algorithm, node, tg, candidates, |i| {
+            instances[i.index()].outstanding
+        });
+        let instance = &self.instances[chosen.index()];
+        let limit = self.scenario.groups[instance.group.index()].max_concurrent;
+        if instance.outstanding >= limit {
+            return self.record(w, counted, Outcome::Http503, 0);
+        }
+        let request = self.requests.insert(Request {
+            arrived_at: self.queue.now(),
+            workload: w,
+            counted,
+        });
+        self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue);
+    }
+
+    /// An instance finished a request: the client gets its answer, or a 504 if the answer
+    /// came after the load balancer's idle timeout.
+    pub(super) fn on_request_served(&mut self, id: RequestId) {
+        let r = self.requests.remove(id);
+        let latency = self.queue.now() - r.arrived_at;
+        let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target;
+        let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
+        if latency > timeout {
+            self.record(r.workload, r.counted, Outcome::Http504, timeout.as_nanos());
+        } else {
+            self.record(r.workload, r.counted, Outcome::Ok, latency.as_nanos());
+        }
+    }
+
+    #[inline]
+    fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
+        self.period.record(outcome, latency_ns);
+        if counted {
+            self.overall.record(outcome, latency_ns);
+            self.per_workload[w.index()].record(outcome, latency_ns);
+        }
+    }
+
+    /// Moves every instance's busy core time into its group's meters, and accounts capacity.
+    pub(super) fn flush_cpu(&mut self) {
+        let now = self.queue.now();
+        for inst in &mut self.instances {
+            if inst.state == InstanceState::Terminated {
+                continue;
+            }
+            let busy = inst.take_busy_core_ns(now);
+            self.group_meters[inst.group.index()].add_busy(busy, self.counting);
+        }
+        for m in &mut self.group_meters {
+            m.account(now, self.counting);
+        }
+    }
+
+    pub(super) fn on_warmup_ended(&mut self) {
+        self.flush_cpu();
+        self.counting = true;
+    }
+
+    pub(super) fn on_period_ended(&mut self) {
+        self.flush_cpu();
+        let period = self.scenario.metric_period;
+        let t = (self.queue.now() - period).as_secs_f64();
+        let series = &mut self.series;
+        let p = &self.period;
+        let id = series.series("requests", Statistic::Sum);
+        series.push(t, id, p.ended as f64);
+        let id = series.series("errors_5xx", Statistic::Sum);
+        series.push(t, id, p.errors_5xx as f64);
+        if p.ok > 0 {
+            for (stat, q) in [
+                (Statistic::P50, 0.5),
+                (Statistic::P90, 0.9),
+                (Statistic::P99, 0.99),
+            ] {
+                let id = series.series("latency_ms", stat);
+                series.push(t, id, p.latency.quantile_ms(q));
+            }
+        }
+        for (g, spec) in self.scenario.groups.iter().enumerate() {
+            let m = &mut self.group_meters[g];
+            let id = series.series(&format!("asg.{}.in_service", spec.name), Statistic::Value);
+            series.push(t, id, m.in_service as f64);
+            let id = series.series(
+                &format!("asg.{}.cpu_percent", spec.name),
+                Statistic::Average,
+            );
+            series.push(t, id, m.take_period_cpu_percent());
+        }
+        self.period.reset();
+    }
+}

@@ -1,0 +1,243 @@
+//! The world: every model's state for one run, the event loop, and the handlers that connect
+//! the models (a request arrives, is routed by the ALB, served by an instance, and recorded).
+//!
+//! This is the only place that knows all models; each model module knows only itself.
+
+mod handlers;
+mod meters;
+mod request;
+mod result;
+
+pub use result::{GroupResult, RunResult};
+
+use crate::event::Event;
+use crate::ids::{AzId, GroupId, InstanceId, TgId, WorkloadId};
+use crate::kernel::{EventQueue, Rng, SimTime, stream};
+use crate::metrics::{RequestStats, TimeSeries};
+use crate::model::alb::{LoadBalancer, TargetGroup};
+use crate::model::autoscaling::Group;
+use crate::model::instance::{Instance, InstanceState};
+use crate::scenario::Scenario;
+use crate::workload::{ArrivalProcess, ClassPicker};
+use meters::{GroupMeters, PeriodMeters};
+use request::Requests;
+use std::sync::Arc;
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "the run processed {limit} events (max_events) before reaching the end of simulated time \
+         (stopped at {at}); raise it with --max-events or the scenario's `max_events` if the \
+         scenario is really that large"
+    )]
+    MaxEvents { limit: u64, at: SimTime },
+}
+
+pub struct World {
+    scenario: Arc<Scenario>,
+    queue: EventQueue<Event>,
+    events: u64,
+    /// Per workload: arrivals, the stream for class choice and work, the class picker.
+    arrivals: Vec<ArrivalProcess>,
+    work_rngs: Vec<Rng>,
+    pickers: Vec<ClassPicker>,
+    load_balancers: Vec<LoadBalancer>,
+    target_groups: Vec<TargetGroup>,
+    /// The target groups each auto scaling group's instances register with.
+    group_target_groups: Vec<Vec<TgId>>,
+    groups: Vec<Group>,
+    instances: Vec<Instance>,
+    requests: Requests,
+    overall: RequestStats,
+    per_workload: Vec<RequestStats>,
+    period: PeriodMeters,
+    group_meters: Vec<GroupMeters>,
+    series: TimeSeries,
+    counting: bool,
+}
+
+impl World {
+    pub fn new(scenario: Arc<Scenario>) -> World {
+        let s = &*scenario;
+        let seed = s.seed;
+        let arrivals = s
+            .workloads
+            .iter()
+            .map(|w| {
+                ArrivalProcess::new(
+                    w.rate.clone(),
+                    w.arrivals,
+                    stream(seed, &format!("workload/{}/arrivals", w.name)),
+                )
+            })
+            .collect();
+        let work_rngs = s
+            .workloads
+            .iter()
+            .map(|w| stream(seed, &format!("workload/{}/work", w.name)))
+            .collect();
+        let pickers = s
+            .workloads
+            .iter()
+            .map(|w| ClassPicker::new(&w.classes))
+            .collect();
+        let load_balancers = s
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                LoadBalancer::new(
+                    lb.azs.len(),
+                    s.target_groups.len(),
+                    stream(seed, &format!("alb/{}/routing", lb.name)),
+                )
+            })
+            .collect();
+        let target_groups = s
+            .target_groups
+            .iter()
+            .map(|_| TargetGroup::new(s.azs.len()))
+            .collect();
+        let group_target_groups = (0..s.groups.len())
+            .map(|g| {
+                s.target_groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, tg)| tg.group.index() == g)
+                    .map(|(i, _)| TgId(i as u16))
+                    .collect()
+            })
+            .collect();
+        let mut world = World {
+            queue: EventQueue::new(),
+            events: 0,
+            arrivals,
+            work_rngs,
+            pickers,
+            load_balancers,
+            target_groups,
+            group_target_groups,
+            groups: s.groups.iter().map(|g| Group::new(g.desired)).collect(),
+            instances: Vec::new(),
+            requests: Requests::default(),
+            overall: RequestStats::default(),
+            per_workload: vec![RequestStats::default(); s.workloads.len()],
+            period: PeriodMeters::default(),
+            group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
+            series: TimeSeries::default(),
+            counting: s.warmup == SimTime::ZERO,
+            scenario,
+        };
+        world.start();
+        world
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Initial capacity (in service from the start: the scenario begins in steady state),
+    /// the first arrival of every workload, and the clock events.
+    fn start(&mut self) {
+        let s = Arc::clone(&self.scenario);
+        for (g, spec) in s.groups.iter().enumerate() {
+            for _ in 0..spec.desired {
+                let id = self.launch(GroupId(g as u16));
+                self.put_in_service(id);
+            }
+        }
+        for w in 0..s.workloads.len() {
+            if let Some(t) = self.arrivals[w].next(s.duration) {
+                self.queue
+                    .schedule(t, Event::RequestArrived(WorkloadId(w as u16)));
+            }
+        }
+        if s.warmup > SimTime::ZERO {
+            self.queue.schedule(s.warmup, Event::WarmupEnded);
+        }
+        let mut t = s.metric_period;
+        while t <= s.duration {
+            self.queue.schedule(t, Event::PeriodEnded);
+            t += s.metric_period;
+        }
+        self.queue.schedule(s.duration, Event::SimulationEnded);
+    }
+
+    /// Creates a pending instance of group `g` in the AZ the group's placement picks.
+    fn launch(&mut self, g: GroupId) -> InstanceId {
+        let spec = &self.scenario.groups[g.index()];
+        let instances = &self.instances;
+        let az: AzId = self.groups[g.index()].placement_az(spec, |i| instances[i.index()].az);
+        let id = InstanceId(self.instances.len() as u32);
+        self.instances.push(Instance::new(
+            g,
+            az,
+            spec.vcpus,
+            spec.discipline,
+            self.queue.now(),
+        ));
+        let group = &mut self.groups[g.index()];
+        group.instances.push(id);
+        group.launched += 1;
+        id
+    }
+
+    /// Registers an instance with its group's target groups.
+    fn put_in_service(&mut self, id: InstanceId) {
+        let now = self.queue.now();
+        let inst = &mut self.instances[id.index()];
+        inst.state = InstanceState::InService;
+        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        for tg in &self.group_target_groups[g.index()] {
+            self.target_groups[tg.index()].register(id, az);
+        }
+        let meters = &mut self.group_meters[g.index()];
+        meters.change_capacity(now, vcpus as i64, self.counting);
+        let in_service = meters.in_service;
+        let group = &mut self.groups[g.index()];
+        group.max_in_service = group.max_in_service.max(in_service);
+    }
+
+    /// Runs to the end of simulated time. `progress` is called now and then with the clock
+    /// and the number of events so far.
+    pub fn run(&mut self, mut progress: impl FnMut(SimTime, u64)) -> Result<(), RunError> {
+        let limit = self.scenario.max_events;
+        while let Some((now, event)) = self.queue.pop() {
+            self.events += 1;
+            if self.events > limit {
+                return Err(RunError::MaxEvents { limit, at: now });
+            }
+            match event {
+                Event::RequestArrived(w) => self.on_request_arrived(w),
+                Event::ServiceCompleted { instance, request } => {
+                    self.instances[instance.index()]
+                        .on_service_completed(instance, &mut self.queue);
+                    self.on_request_served(request);
+                }
+                Event::SharingCompleted {
+                    instance,
+                    generation,
+                } => {
+                    let inst = &mut self.instances[instance.index()];
+                    if let Some(request) =
+                        inst.on_sharing_completed(instance, generation, &mut self.queue)
+                    {
+                        self.on_request_served(request);
+                    }
+                }
+                Event::PeriodEnded => self.on_period_ended(),
+                Event::WarmupEnded => self.on_warmup_ended(),
+                Event::SimulationEnded => break,
+            }
+            if self.events & 0x3_FFFF == 0 {
+                progress(now, self.events);
+            }
+        }
+        progress(self.queue.now(), self.events);
+        Ok(())
+    }
+
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}

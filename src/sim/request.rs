@@ -1,0 +1,54 @@
+//! Live requests: a slab of fixed-size records whose slots are reused, so memory follows the
+//! number of requests in flight, not the number simulated.
+
+use crate::ids::{RequestId, WorkloadId};
+use crate::kernel::SimTime;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub arrived_at: SimTime,
+    pub workload: WorkloadId,
+    /// Whether the request arrived after the warm-up (and so counts in the summary).
+    pub counted: bool,
+}
+
+#[derive(Default)]
+pub struct Requests {
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    live: u64,
+    /// Live requests that count in the summary.
+    live_counted: u64,
+}
+
+impl Requests {
+    #[inline]
+    pub fn insert(&mut self, r: Request) -> RequestId {
+        self.live += 1;
+        self.live_counted += r.counted as u64;
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = r;
+                RequestId(i)
+            }
+            None => {
+                self.slots.push(r);
+                RequestId((self.slots.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// Frees the slot; the request must not be used afterwards.
+    #[inline]
+    pub fn remove(&mut self, id: RequestId) -> Request {
+        let r = self.slots[id.index()];
+        self.free.push(id.0);
+        self.live -= 1;
+        self.live_counted -= r.counted as u64;
+        r
+    }
+
+    pub fn live_counted(&self) -> u64 {
+        self.live_counted
+    }
+}

@@ -1,0 +1,86 @@
+//! What a finished run hands to reports and experiments: plain data, no model state.
+
+use super::World;
+use crate::metrics::{RequestStats, TimeSeries};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupResult {
+    pub name: String,
+    pub launched: u64,
+    pub terminated: u64,
+    pub max_in_service: u32,
+    /// Running instance time after the warm-up, in hours (what EC2 bills).
+    pub instance_hours: f64,
+    /// Busy core time over in-service core time after the warm-up.
+    pub mean_cpu_percent: f64,
+}
+
+#[derive(Clone)]
+pub struct RunResult {
+    pub scenario: String,
+    pub seed: u64,
+    pub sim_duration_s: f64,
+    pub warmup_s: f64,
+    pub events: u64,
+    pub wall_s: f64,
+    /// Requests that arrived after the warm-up.
+    pub overall: RequestStats,
+    /// Of those, requests still in flight when the run ended.
+    pub in_flight: u64,
+    pub workloads: Vec<(String, RequestStats)>,
+    pub groups: Vec<GroupResult>,
+    pub series: TimeSeries,
+}
+
+impl World {
+    /// Closes the books at the end of simulated time.
+    pub fn into_result(mut self, wall_s: f64) -> RunResult {
+        self.flush_cpu();
+        let s = &*self.scenario;
+        let end = s.duration;
+        let groups = s
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, spec)| {
+                let group = &self.groups[g];
+                let running_ns: u64 = self
+                    .instances
+                    .iter()
+                    .filter(|i| i.group.index() == g)
+                    .map(|i| {
+                        let stop = i.terminated_at.unwrap_or(end).min(end);
+                        let start = i.launched_at.max(s.warmup);
+                        stop.saturating_sub(start).as_nanos()
+                    })
+                    .sum();
+                GroupResult {
+                    name: spec.name.clone(),
+                    launched: group.launched,
+                    terminated: group.terminated,
+                    max_in_service: group.max_in_service,
+                    instance_hours: running_ns as f64 / 3.6e12,
+                    mean_cpu_percent: self.group_meters[g].total_cpu_percent(),
+                }
+            })
+            .collect();
+        RunResult {
+            scenario: s.name.clone(),
+            seed: s.seed,
+            sim_duration_s: s.duration.as_secs_f64(),
+            warmup_s: s.warmup.as_secs_f64(),
+            events: self.events,
+            wall_s,
+            in_flight: self.requests.live_counted(),
+            workloads: s
+                .workloads
+                .iter()
+                .zip(&self.per_workload)
+                .map(|(w, r)| (w.name.clone(), r.clone()))
+                .collect(),
+            overall: self.overall,
+            groups,
+            series: self.series,
+        }
+    }
+}

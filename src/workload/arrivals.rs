@@ -1,0 +1,217 @@
+//! Arrival processes: when a workload's next request arrives.
+//!
+//! Poisson arrivals follow a time-varying profile exactly by thinning (Lewis & Shedler) against
+//! a bound computed per window, so a spike far above the base rate costs no extra candidates
+//! outside its window. Uniform arrivals are evenly spaced at the current rate. Traces replay
+//! recorded counts or timestamps.
+
+use super::profile::RateProfile;
+use crate::kernel::{Rng, RngExt, SimTime};
+
+/// How arrivals are spread in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalKind {
+    Poisson,
+    Uniform,
+}
+
+/// Width of a thinning window, in seconds.
+const WINDOW_S: f64 = 10.0;
+
+/// The state of one workload's arrival stream. All randomness comes from its own stream.
+pub struct ArrivalProcess {
+    profile: RateProfile,
+    kind: ArrivalKind,
+    rng: Rng,
+    /// The time of the last arrival, in seconds (kept as a float to avoid rounding drift).
+    t: f64,
+    /// Trace replay: the current second, how many arrivals remain in it, the last position.
+    second: usize,
+    started: bool,
+    remaining: u32,
+    in_second: u32,
+    position: f64,
+    /// Timestamp replay: the next index.
+    next_index: usize,
+}
+
+impl ArrivalProcess {
+    pub fn new(profile: RateProfile, kind: ArrivalKind, rng: Rng) -> Self {
+        ArrivalProcess {
+            profile,
+            kind,
+            rng,
+            t: 0.0,
+            second: 0,
+            started: false,
+            remaining: 0,
+            in_second: 0,
+            position: 0.0,
+            next_index: 0,
+        }
+    }
+
+    pub fn profile(&self) -> &RateProfile {
+        &self.profile
+    }
+
+    /// The next arrival strictly before `end`, or `None` when the stream is exhausted.
+    pub fn next(&mut self, end: SimTime) -> Option<SimTime> {
+        let end_s = end.as_secs_f64();
+        let t = match &self.profile {
+            RateProfile::Counts(_) => self.next_from_counts(end_s)?,
+            RateProfile::Timestamps(ts) => {
+                let t = *ts.get(self.next_index)?;
+                self.next_index += 1;
+                t.as_secs_f64()
+            }
+            RateProfile::Constant(r) => {
+                let r = *r;
+                match self.kind {
+                    ArrivalKind::Poisson => self.t - self.rng.open01().ln() / r,
+                    ArrivalKind::Uniform => self.t + 1.0 / r,
+                }
+            }
+            _ => match self.kind {
+                ArrivalKind::Poisson => self.next_thinned(end_s)?,
+                ArrivalKind::Uniform => self.next_uniform(end_s)?,
+            },
+        };
+        if t >= end_s {
+            return None;
+        }
+        self.t = t;
+        Some(SimTime::from_secs_f64(t))
+    }
+
+    fn next_thinned(&mut self, end_s: f64) -> Option<f64> {
+        let mut t = self.t;
+        loop {
+            if t >= end_s {
+                return None;
+            }
+            let window_end = (t + WINDOW_S).min(end_s);
+            let bound = self.profile.max_rate(t, window_end);
+            if bound <= 0.0 {
+                t = window_end;
+                continue;
+            }
+            let candidate = t - self.rng.open01().ln() / bound;
+            if candidate >= window_end {
+                // Memorylessness: restarting at the window's end keeps the process exact.
+                t = window_end;
+                continue;
+            }
+            t = candidate;
+            if self.rng.open01() * bound <= self.profile.rate_at(t) {
+                return Some(t);
+            }
+        }
+    }
+
+    fn next_uniform(&mut self, end_s: f64) -> Option<f64> {
+        let mut t = self.t;
+        loop {
+            if t >= end_s {
+                return None;
+            }
+            let r = self.profile.rate_at(t);
+            if r > 0.0 {
+                return Some(t + 1.0 / r);
+            }
+            t = (t.floor() + 1.0).max(t + 1e-3);
+        }
+    }
+
+    /// Per-second counts: `n` arrivals inside second `k`, as sorted uniform points (Poisson,
+    /// conditioned on the count) or evenly spaced (uniform).
+    fn next_from_counts(&mut self, end_s: f64) -> Option<f64> {
+        let RateProfile::Counts(counts) = &self.profile else {
+            unreachable!("next_from_counts on a non-count profile")
+        };
+        while self.remaining == 0 {
+            if self.started {
+                self.second += 1;
+            }
+            self.started = true;
+            if self.second >= counts.len() || self.second as f64 >= end_s {
+                return None;
+            }
+            self.remaining = counts[self.second];
+            self.in_second = self.remaining;
+            self.position = 0.0;
+        }
+        let remaining = self.remaining as f64;
+        self.position = match self.kind {
+            // The smallest of `remaining` uniforms on the rest of the second: 1 - U^(1/n).
+            ArrivalKind::Poisson => {
+                let p = self.position;
+                p + (1.0 - p) * (1.0 - self.rng.open01().powf(1.0 / remaining))
+            }
+            // Evenly spaced: the i-th of n arrivals at (i + 1/2) / n.
+            ArrivalKind::Uniform => {
+                let i = (self.in_second - self.remaining) as f64;
+                (i + 0.5) / self.in_second as f64
+            }
+        };
+        self.remaining -= 1;
+        Some(self.second as f64 + self.position.min(0.999_999_999))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::stream;
+
+    fn count(profile: RateProfile, kind: ArrivalKind, end_s: u64) -> Vec<SimTime> {
+        let mut p = ArrivalProcess::new(profile, kind, stream(5, "test/arrivals"));
+        std::iter::from_fn(|| p.next(SimTime::from_secs(end_s))).collect()
+    }
+
+    #[test]
+    fn constant_poisson_has_the_right_count() {
+        let n = count(RateProfile::Constant(100.0), ArrivalKind::Poisson, 1000).len() as f64;
+        // Poisson(100,000): sd = 316; allow 5 sd.
+        assert!((n - 100_000.0).abs() < 5.0 * 316.3, "{n}");
+    }
+
+    #[test]
+    fn uniform_arrivals_are_evenly_spaced() {
+        let ts = count(RateProfile::Constant(4.0), ArrivalKind::Uniform, 10);
+        assert_eq!(ts.len(), 39);
+        assert_eq!(ts[0], SimTime::from_millis(250));
+        assert_eq!(ts[1], SimTime::from_millis(500));
+    }
+
+    #[test]
+    fn count_traces_replay_exact_counts_per_second() {
+        let counts: Vec<u32> = vec![3, 0, 5, 1];
+        for kind in [ArrivalKind::Poisson, ArrivalKind::Uniform] {
+            let ts = count(RateProfile::Counts(counts.clone().into()), kind, 100);
+            let mut per_second = [0u32; 4];
+            for t in &ts {
+                per_second[t.as_secs_f64().floor() as usize] += 1;
+            }
+            assert_eq!(per_second.to_vec(), counts, "{kind:?}");
+            assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
+
+    #[test]
+    fn timestamp_traces_replay_each_timestamp() {
+        let ts: Vec<SimTime> = vec![
+            SimTime::from_millis(10),
+            SimTime::from_secs(2),
+            SimTime::from_secs(50),
+        ];
+        assert_eq!(
+            count(
+                RateProfile::Timestamps(ts.clone().into()),
+                ArrivalKind::Poisson,
+                10
+            ),
+            ts[..2]
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Workloads: who sends requests, how often, of which classes, and to which entry point.
+
+pub mod arrivals;
+pub mod profile;
+
+use crate::dist::Dist;
+use crate::ids::{LbId, TgId};
+use crate::kernel::{Rng, RngExt};
+pub use arrivals::{ArrivalKind, ArrivalProcess};
+pub use profile::RateProfile;
+
+/// Where a workload's requests enter the architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Alb(LbId),
+}
+
+/// A request class: a share of the workload with its own path and CPU demand.
+#[derive(Clone, Debug)]
+pub struct ClassSpec {
+    pub name: String,
+    pub path: String,
+    pub host: Option<String>,
+    pub weight: f64,
+    pub work: Dist,
+    /// The target group the load balancer's rules send this class to (resolved once).
+    pub target_group: TgId,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkloadSpec {
+    pub name: String,
+    pub target: Target,
+    pub arrivals: ArrivalKind,
+    pub rate: RateProfile,
+    pub classes: Vec<ClassSpec>,
+}
+
+/// Picks request classes by weight from a workload's own stream.
+pub struct ClassPicker {
+    cumulative: Vec<f64>,
+}
+
+impl ClassPicker {
+    pub fn new(classes: &[ClassSpec]) -> Self {
+        let total: f64 = classes.iter().map(|c| c.weight).sum();
+        let mut acc = 0.0;
+        let cumulative = classes
+            .iter()
+            .map(|c| {
+                acc += c.weight / total;
+                acc
+            })
+            .collect();
+        ClassPicker { cumulative }
+    }
+
+    #[inline]
+    pub fn pick(&self, rng: &mut Rng) -> usize {
+        if self.cumulative.len() == 1 {
+            return 0;
+        }
+        let u = rng.open01();
+        self.cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.cumulative.len() - 1)
+    }
+}
