@@ -147,12 +147,10 @@ mod tests {
         let mut rng = stream(7, "test/queue");
         let mut q = EventQueue::new();
         let mut reference = Vec::new();
-        let mut seq = 0u32;
-        for round in 0..2000 {
+        for (round, seq) in (0..2000u32).enumerate() {
             let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, 50));
             q.schedule(t, seq);
             reference.push((t, seq));
-            seq += 1;
             if round % 3 == 0 {
                 reference.sort();
                 let expected = reference.remove(0);

@@ -91,7 +91,7 @@ impl fmt::Display for SimTime {
         for (size, name) in units {
             if ns >= size {
                 let v = ns as f64 / size as f64;
-                return if ns % size == 0 {
+                return if ns.is_multiple_of(size) {
                     write!(f, "{}{}", ns / size, name)
                 } else {
                     write!(f, "{}{}", trim_float(v), name)

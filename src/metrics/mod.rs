@@ -46,7 +46,7 @@ impl Outcome {
 }
 
 /// Outcome counts and latencies of a set of requests (all, or one workload's).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct RequestStats {
     pub total: u64,
     pub ok: u64,
@@ -54,17 +54,6 @@ pub struct RequestStats {
     pub errors: [u64; 4],
     /// Latency of successful requests.
     pub latency: Latency,
-}
-
-impl Default for RequestStats {
-    fn default() -> Self {
-        RequestStats {
-            total: 0,
-            ok: 0,
-            errors: [0; 4],
-            latency: Latency::new(),
-        }
-    }
 }
 
 impl RequestStats {

@@ -34,7 +34,7 @@ pub fn hgrm(latency: &Latency) -> String {
                 "{:>12.3} {:>14.12} {:>10} {:>14.2}",
                 value_ms,
                 q,
-                v.count_since_last_iteration() as u64 + 0,
+                v.count_since_last_iteration(),
                 1.0 / (1.0 - q)
             );
         } else {

@@ -36,6 +36,18 @@ impl Ctx<'_> {
         self.problems.push(Problem::new(path, message));
     }
 
+    /// Reports a missing required key, unless the key was present but already reported.
+    fn missing(&mut self, path: &str, message: &str) {
+        let nested = format!("{path}.");
+        if !self
+            .problems
+            .iter()
+            .any(|p| p.path == path || p.path.starts_with(&nested))
+        {
+            self.err(path, message);
+        }
+    }
+
     fn az(&mut self, path: &str, name: &str) -> Option<AzId> {
         match self.azs.iter().position(|a| a == name) {
             Some(i) => Some(AzId(i as u8)),
@@ -135,7 +147,7 @@ pub fn resolve(
             n
         }
         None => {
-            ctx.err("name", "required: the scenario's name");
+            ctx.missing("name", "required: the scenario's name");
             String::new()
         }
     };
@@ -146,7 +158,7 @@ pub fn resolve(
             SimTime::ZERO
         }
         None => {
-            ctx.err("duration", "required: the simulated time, e.g. `2h`");
+            ctx.missing("duration", "required: the simulated time, e.g. `2h`");
             SimTime::ZERO
         }
     };
@@ -179,7 +191,7 @@ pub fn resolve(
     }
     ctx.azs = azs.clone();
     if raw.workloads.is_empty() {
-        ctx.err("workloads", "required: at least one workload");
+        ctx.missing("workloads", "required: at least one workload");
     }
 
     let group_ids = ids(&raw.auto_scaling_groups, |i| GroupId(i as u16));
@@ -315,18 +327,18 @@ fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<GroupSpec> {
             span_ns: 60e9,
         }),
     };
-    if let Some(p) = &g.termination_policy {
-        if !TERMINATION_POLICIES.contains(&p.as_str()) {
-            let hint = super::did_you_mean(p, TERMINATION_POLICIES);
-            ctx.err(
-                &format!("{path}.termination_policy"),
-                format!(
-                    "unknown policy `{p}`{hint}; expected one of: {}",
-                    TERMINATION_POLICIES.join(", ")
-                ),
-            );
-            ok = false;
-        }
+    if let Some(p) = &g.termination_policy
+        && !TERMINATION_POLICIES.contains(&p.as_str())
+    {
+        let hint = super::did_you_mean(p, TERMINATION_POLICIES);
+        ctx.err(
+            &format!("{path}.termination_policy"),
+            format!(
+                "unknown policy `{p}`{hint}; expected one of: {}",
+                TERMINATION_POLICIES.join(", ")
+            ),
+        );
+        ok = false;
     }
     let discipline = match g.discipline {
         Some(RawDiscipline::Fcfs) => Discipline::Fcfs,
@@ -387,13 +399,13 @@ fn resolve_target_group(
             ("healthy_threshold", hc.healthy_threshold),
             ("unhealthy_threshold", hc.unhealthy_threshold),
         ] {
-            if let Some(v) = v {
-                if !(2..=10).contains(&v) {
-                    ctx.err(
-                        &format!("{path}.health_check.{key}"),
-                        format!("expected 2..10, got {v}"),
-                    );
-                }
+            if let Some(v) = v
+                && !(2..=10).contains(&v)
+            {
+                ctx.err(
+                    &format!("{path}.health_check.{key}"),
+                    format!("expected 2..10, got {v}"),
+                );
             }
         }
     }
@@ -469,14 +481,15 @@ fn resolve_load_balancer(
             ctx.err(&rpath, "a rule needs a condition: `path` and/or `host`");
             ok = false;
         }
-        if let Some(p) = &r.path {
-            if !p.starts_with('/') && !p.starts_with('*') {
-                ctx.err(
-                    &format!("{rpath}.path"),
-                    format!("expected a path starting with `/`, got `{p}`"),
-                );
-                ok = false;
-            }
+        if let Some(p) = &r.path
+            && !p.starts_with('/')
+            && !p.starts_with('*')
+        {
+            ctx.err(
+                &format!("{rpath}.path"),
+                format!("expected a path starting with `/`, got `{p}`"),
+            );
+            ok = false;
         }
         match reference(
             ctx,

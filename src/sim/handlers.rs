@@ -30,6 +30,7 @@ impl World {
     /// The ALB's part: pick a node, pick a target, admit or reject.
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime) {
         let counted = self.counting;
+        self.arrived += counted as u64;
         let spec = &self.scenario.load_balancers[lb.index()];
         let targets = &self.target_groups[tg.index()];
         let balancer = &mut self.load_balancers[lb.index()];

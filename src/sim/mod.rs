@@ -49,6 +49,8 @@ pub struct World {
     groups: Vec<Group>,
     instances: Vec<Instance>,
     requests: Requests,
+    /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
+    arrived: u64,
     overall: RequestStats,
     per_workload: Vec<RequestStats>,
     period: PeriodMeters,
@@ -120,6 +122,7 @@ impl World {
             groups: s.groups.iter().map(|g| Group::new(g.desired)).collect(),
             instances: Vec::new(),
             requests: Requests::default(),
+            arrived: 0,
             overall: RequestStats::default(),
             per_workload: vec![RequestStats::default(); s.workloads.len()],
             period: PeriodMeters::default(),

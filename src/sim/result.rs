@@ -24,6 +24,8 @@ pub struct RunResult {
     pub events: u64,
     pub wall_s: f64,
     /// Requests that arrived after the warm-up.
+    pub arrived: u64,
+    /// How those that ended, ended.
     pub overall: RequestStats,
     /// Of those, requests still in flight when the run ended.
     pub in_flight: u64,
@@ -36,6 +38,11 @@ impl World {
     /// Closes the books at the end of simulated time.
     pub fn into_result(mut self, wall_s: f64) -> RunResult {
         self.flush_cpu();
+        assert_eq!(
+            self.arrived,
+            self.overall.total + self.requests.live_counted(),
+            "conservation: every request that arrived ended exactly once or is still in flight"
+        );
         let s = &*self.scenario;
         let end = s.duration;
         let groups = s
@@ -71,6 +78,7 @@ impl World {
             warmup_s: s.warmup.as_secs_f64(),
             events: self.events,
             wall_s,
+            arrived: self.arrived,
             in_flight: self.requests.live_counted(),
             workloads: s
                 .workloads

@@ -1,0 +1,56 @@
+//! Conservation laws: every request ends exactly once, and the counts add up.
+
+use crate::support::*;
+
+#[test]
+fn every_request_ends_exactly_once_under_overload() {
+    // Overload the API tier so that 503s (max_concurrent) and 504s (idle timeout) happen.
+    let r = simulate(load(
+        "scenarios/quickstart.yaml",
+        &[
+            "auto_scaling_groups.api.desired=2",
+            "auto_scaling_groups.api.min=2",
+            "auto_scaling_groups.api.max=2",
+            "load_balancers.web.idle_timeout=2s",
+            "duration=40m",
+        ],
+    ));
+    let o = &r.overall;
+    assert_eq!(r.arrived, o.total + r.in_flight);
+    assert_eq!(o.total, o.ok + o.failed());
+    assert!(o.errors[1] > 0, "expected 503s from max_concurrent");
+    let sum_workloads: u64 = r.workloads.iter().map(|(_, s)| s.total).sum();
+    assert_eq!(sum_workloads, o.total);
+    assert_eq!(o.latency.count(), o.ok);
+}
+
+#[test]
+fn no_target_means_503_for_everything() {
+    let r = simulate(load(
+        "scenarios/mmc.yaml",
+        &[
+            "auto_scaling_groups.station.desired=0",
+            "auto_scaling_groups.station.min=0",
+            "duration=60s",
+            "warmup=0",
+        ],
+    ));
+    assert!(r.overall.total > 5000);
+    assert_eq!(r.overall.errors[1], r.overall.total);
+}
+
+#[test]
+fn cross_zone_off_keeps_traffic_in_the_nodes_zone() {
+    // Group in AZ a only; without cross-zone the node in b has no targets and leaves DNS,
+    // so every request still reaches AZ a through node a.
+    let r = simulate(load(
+        "scenarios/mmc.yaml",
+        &[
+            "load_balancers.front.cross_zone=false",
+            "duration=120s",
+            "warmup=0",
+        ],
+    ));
+    assert_eq!(r.overall.failed(), 0);
+    assert!(r.overall.ok > 10_000);
+}

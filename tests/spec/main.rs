@@ -1,0 +1,10 @@
+//! Stratus's specification, as one integration-test binary with a module per behaviour.
+//! Statistical tests use fixed seeds and tolerances derived from confidence intervals.
+
+mod support;
+
+mod conservation;
+mod determinism;
+mod queueing;
+mod rate_profiles;
+mod validation;

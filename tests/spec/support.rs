@@ -1,0 +1,73 @@
+//! Helpers shared by the specification tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use stratus::scenario::Scenario;
+use stratus::sim::{RunResult, World};
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Loads a scenario file with overrides, panicking with every problem if it is invalid.
+pub fn load(rel: &str, overrides: &[&str]) -> Scenario {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Scenario::from_file(&repo_path(rel), &o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads scenario text (relative files resolve against the repository root).
+pub fn parse(text: &str, overrides: &[&str]) -> Scenario {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Scenario::from_text(text, "test.yaml", &repo_path("."), &o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn simulate(s: Scenario) -> RunResult {
+    let mut w = World::new(Arc::new(s));
+    w.run(|_, _| {}).expect("run completes");
+    w.into_result(0.0)
+}
+
+/// Mean and 95% confidence half-width (Student t) of independent replicates.
+pub fn mean_ci95(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, t975(xs.len() - 1) * (var / n).sqrt())
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    if df == 0 {
+        f64::INFINITY
+    } else if df <= 30 {
+        T[df - 1]
+    } else {
+        1.96
+    }
+}
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    let rho = a / c as f64;
+    b / (1.0 - rho + rho * b)
+}
+
+/// Erlang B by the stable recurrence B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)).
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+/// The upper `1 - alpha` quantile of chi-square with `df` degrees of freedom
+/// (Wilson–Hilferty), for `z` the standard normal quantile of `1 - alpha`.
+pub fn chi2_critical(df: f64, z: f64) -> f64 {
+    let k = 2.0 / (9.0 * df);
+    df * (1.0 - k + z * k.sqrt()).powi(3)
+}
