@@ -105,21 +105,20 @@ impl<E: Copy> EventQueue<E> {
             if first >= len {
                 break;
             }
-            let end = (first + ARITY).min(len);
-            let mut best = first;
-            let mut best_key = self.heap[first].key;
-            for c in first + 1..end {
-                let k = self.heap[c].key;
-                if k < best_key {
-                    best = c;
-                    best_key = k;
+            let children = &self.heap[first..(first + ARITY).min(len)];
+            let mut best = 0;
+            let mut best_key = children[0].key;
+            for (k, c) in children.iter().enumerate().skip(1) {
+                if c.key < best_key {
+                    best = k;
+                    best_key = c.key;
                 }
             }
             if best_key >= item.key {
                 break;
             }
-            self.heap[i] = self.heap[best];
-            i = best;
+            self.heap[i] = children[best];
+            i = first + best;
         }
         self.heap[i] = item;
     }

@@ -80,7 +80,6 @@ impl World {
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
         self.period.record(outcome, latency_ns);
         if counted {
-            self.overall.record(outcome, latency_ns);
             self.per_workload[w.index()].record(outcome, latency_ns);
         }
     }
@@ -108,6 +107,10 @@ impl World {
     pub(super) fn on_period_ended(&mut self) {
         self.flush_cpu();
         let period = self.scenario.metric_period;
+        let next = self.queue.now() + period;
+        if next <= self.scenario.duration {
+            self.queue.schedule(next, Event::PeriodEnded);
+        }
         let t = (self.queue.now() - period).as_secs_f64();
         let series = &mut self.series;
         let p = &self.period;

@@ -51,7 +51,6 @@ pub struct World {
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
-    overall: RequestStats,
     per_workload: Vec<RequestStats>,
     period: PeriodMeters,
     group_meters: Vec<GroupMeters>,
@@ -123,7 +122,6 @@ impl World {
             instances: Vec::new(),
             requests: Requests::default(),
             arrived: 0,
-            overall: RequestStats::default(),
             per_workload: vec![RequestStats::default(); s.workloads.len()],
             period: PeriodMeters::default(),
             group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
@@ -158,10 +156,8 @@ impl World {
         if s.warmup > SimTime::ZERO {
             self.queue.schedule(s.warmup, Event::WarmupEnded);
         }
-        let mut t = s.metric_period;
-        while t <= s.duration {
-            self.queue.schedule(t, Event::PeriodEnded);
-            t += s.metric_period;
+        if s.metric_period <= s.duration {
+            self.queue.schedule(s.metric_period, Event::PeriodEnded);
         }
         self.queue.schedule(s.duration, Event::SimulationEnded);
     }

@@ -38,9 +38,14 @@ impl World {
     /// Closes the books at the end of simulated time.
     pub fn into_result(mut self, wall_s: f64) -> RunResult {
         self.flush_cpu();
+        // The overall figures are the workloads' merged (one histogram record per request).
+        let mut overall = RequestStats::default();
+        for w in &self.per_workload {
+            overall.merge(w);
+        }
         assert_eq!(
             self.arrived,
-            self.overall.total + self.requests.live_counted(),
+            overall.total + self.requests.live_counted(),
             "conservation: every request that arrived ended exactly once or is still in flight"
         );
         let s = &*self.scenario;
@@ -86,7 +91,7 @@ impl World {
                 .zip(&self.per_workload)
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
-            overall: self.overall,
+            overall,
             groups,
             series: self.series,
         }
