@@ -159,7 +159,7 @@ fn malformed_scenarios_report_the_field_path_and_exit_2() {
             "unknown distribution",
             "dist: exponential",
             "dist: expo",
-            "workloads.web.work",
+            "workloads.web.work.dist",
             "unknown value `expo`",
         ),
         (
