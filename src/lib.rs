@@ -6,6 +6,7 @@
 
 pub mod dist;
 pub mod event;
+pub mod experiment;
 pub mod ids;
 pub mod kernel;
 pub mod metrics;

@@ -2,7 +2,7 @@
 //! periods times the number of series, whatever the request count.
 
 /// The CloudWatch statistic a value is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Statistic {
     Sum,
     Average,
@@ -17,6 +17,22 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    pub const ALL: [Statistic; 9] = [
+        Statistic::Sum,
+        Statistic::Average,
+        Statistic::Maximum,
+        Statistic::Minimum,
+        Statistic::SampleCount,
+        Statistic::P50,
+        Statistic::P90,
+        Statistic::P99,
+        Statistic::Value,
+    ];
+
+    pub fn from_name(name: &str) -> Option<Statistic> {
+        Statistic::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Statistic::Sum => "sum",

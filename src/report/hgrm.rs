@@ -1,11 +1,10 @@
 //! `latency.hgrm`: HdrHistogram's percentile-distribution text, values in milliseconds, so the
 //! file loads in the usual HdrHistogram plotters.
 
-use crate::metrics::Latency;
+use hdrhistogram::Histogram;
 use std::fmt::Write;
 
-pub fn hgrm(latency: &Latency) -> String {
-    let h = latency.histogram();
+pub fn hgrm(h: &Histogram<u64>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -1,0 +1,218 @@
+//! Command-line parsing (clap) and dispatch to the commands. Exit codes: 0 ok, 1 the run
+//! failed, 2 bad usage or a bad scenario.
+
+mod experiment;
+mod progress;
+mod run;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use stratus::scenario::ScenarioError;
+
+#[derive(Parser)]
+#[command(
+    name = "stratus",
+    version,
+    about = "Discrete-event simulation of AWS-style cloud architectures"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every command that simulates.
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Overrides the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default outputs/<name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overrides a scenario value: PATH=VALUE, e.g. auto_scaling_groups.api.max=30.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Overrides the runaway guard (the scenario's max_events).
+    #[arg(long)]
+    pub max_events: Option<u64>,
+    /// Independent replications (different seeds), run in parallel.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub replications: u64,
+    /// Runs only slice K of N of the variant x replication grid (then `stratus merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Common {
+    /// The `--set` overrides plus the ones `--seed` and `--max-events` stand for.
+    pub fn overrides(&self) -> Vec<String> {
+        let mut o = self.set.clone();
+        if let Some(s) = self.seed {
+            o.push(format!("seed={s}"));
+        }
+        if let Some(m) = self.max_events {
+            o.push(format!("max_events={m}"));
+        }
+        o
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario and write summary.json, timeseries.csv and latency.hgrm.
+    Run {
+        scenario: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Print summary.json to stdout instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run variants on common random numbers, side by side with paired differences:
+    /// one scenario with --vary, or several scenario files.
+    Compare {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// PATH=V1,V2,... (one scenario only).
+        #[arg(long)]
+        vary: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run a parameter over a range and find the cheapest point meeting an SLO.
+    Sweep {
+        scenario: PathBuf,
+        /// PATH=RANGE: a list `2,4,8`, `2..10`, or `2..10 step 2`.
+        #[arg(long, required = true)]
+        vary: String,
+        /// Objectives, e.g. 'p99<200ms,errors<0.1%' (figures: mean p50 p90 p99 p999 max,
+        /// errors, throttles, cost).
+        #[arg(long)]
+        slo: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Combine the folders written by --shard runs into the files one run would have written.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default outputs/<scenario>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Check scenario files; exit 0 if all are valid, 2 with every problem listed.
+    Validate {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files.
+    Schema,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run {
+            scenario,
+            common,
+            json,
+        } => run::run(&scenario, &common, json),
+        Command::Compare {
+            scenarios,
+            vary,
+            common,
+        } => experiment::compare(&scenarios, vary.as_deref(), &common),
+        Command::Sweep {
+            scenario,
+            vary,
+            slo,
+            common,
+        } => experiment::sweep(&scenario, &vary, slo.as_deref(), &common),
+        Command::Merge { dirs, out, quiet } => experiment::merge(&dirs, out, quiet),
+        Command::Validate { scenarios } => return validate(&scenarios),
+        Command::Schema => {
+            let schema = stratus::scenario::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Scenario(e)) => {
+            eprint!("{e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a command failed, which decides the exit code.
+pub enum Failure {
+    Usage(String),
+    Scenario(ScenarioError),
+    Run(anyhow::Error),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Self {
+        Failure::Scenario(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Run(e)
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in paths {
+        match stratus::scenario::Scenario::from_file(path, &[]) {
+            Ok(s) => println!("{}: ok ({})", path.display(), s.name),
+            Err(e) => {
+                eprint!("{e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Parses `--shard K/N` (1 <= K <= N).
+pub fn parse_shard(s: &Option<String>) -> Result<Option<(usize, usize)>, Failure> {
+    let Some(s) = s else { return Ok(None) };
+    let parsed = s
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((k, n)) if k >= 1 && k <= n => Ok(Some((k, n))),
+        _ => Err(Failure::Usage(format!(
+            "--shard expects K/N with 1 <= K <= N, got `{s}`"
+        ))),
+    }
+}

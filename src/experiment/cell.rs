@@ -1,0 +1,86 @@
+//! One cell of an experiment grid: what a single run contributes (its summary, its latency
+//! histogram, its time series), in a form that round-trips exactly through a JSON file so that
+//! shards can be merged without loss.
+
+use crate::metrics::{Latency, TimeSeries};
+use crate::report::summary_json;
+use crate::sim::RunResult;
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct Cell {
+    pub variant: usize,
+    pub replication: usize,
+    /// The run's `summary.json`.
+    pub summary: Value,
+    /// The latency histogram of successful requests (µs).
+    pub histogram: Histogram<u64>,
+    pub series: TimeSeries,
+}
+
+impl Cell {
+    pub fn from_result(variant: usize, replication: usize, r: &RunResult) -> Cell {
+        Cell {
+            variant,
+            replication,
+            summary: summary_json(r),
+            histogram: r.overall.latency.histogram().clone(),
+            series: r.series.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let buckets: Vec<Value> = self
+            .histogram
+            .iter_recorded()
+            .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
+            .collect();
+        let series: Vec<Value> = self
+            .series
+            .rows()
+            .map(|(t, name, stat, value)| json!([t, name, stat.name(), value]))
+            .collect();
+        json!({
+            "variant": self.variant,
+            "replication": self.replication,
+            "summary": self.summary,
+            "histogram_us": buckets,
+            "series": series,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Result<Cell, String> {
+        let index = |k: &str| {
+            v[k].as_u64()
+                .map(|x| x as usize)
+                .ok_or_else(|| format!("cell without `{k}`"))
+        };
+        let mut histogram = Latency::new().histogram().clone();
+        for b in v["histogram_us"]
+            .as_array()
+            .ok_or("cell without `histogram_us`")?
+        {
+            let (value, count) = (b[0].as_u64().unwrap_or(0), b[1].as_u64().unwrap_or(0));
+            histogram.saturating_record_n(value, count);
+        }
+        let mut series = TimeSeries::default();
+        for row in v["series"].as_array().ok_or("cell without `series`")? {
+            let stat = crate::metrics::Statistic::from_name(row[2].as_str().unwrap_or(""))
+                .ok_or_else(|| format!("unknown statistic in {row}"))?;
+            let id = series.series(row[1].as_str().unwrap_or(""), stat);
+            series.push(
+                row[0].as_f64().unwrap_or(0.0),
+                id,
+                row[3].as_f64().unwrap_or(0.0),
+            );
+        }
+        Ok(Cell {
+            variant: index("variant")?,
+            replication: index("replication")?,
+            summary: v["summary"].clone(),
+            histogram,
+            series,
+        })
+    }
+}

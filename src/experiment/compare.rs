@@ -1,0 +1,301 @@
+//! Comparisons and sweeps as results: per-variant aggregates, paired differences to the first
+//! variant, SLO verdicts, and the files and tables that carry them.
+
+use super::Cell;
+use super::aggregate::{Aggregate, aggregate, paired_difference};
+use super::slo::Objective;
+use serde_json::{Map, Value, json};
+use std::fmt::Write;
+
+/// What an experiment was, enough to rebuild its outputs from cells (the shard manifest).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    /// `run`, `compare` or `sweep`.
+    pub kind: String,
+    pub scenario: String,
+    pub variants: Vec<(String, Vec<(String, String)>)>,
+    pub replications: usize,
+    pub slo: Option<String>,
+}
+
+impl Experiment {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "kind": self.kind,
+            "scenario": self.scenario,
+            "variants": self.variants.iter().map(|(n, vals)| json!({"name": n, "values": vals})).collect::<Vec<_>>(),
+            "replications": self.replications,
+            "slo": self.slo,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Result<Experiment, String> {
+        let variants = v["variants"]
+            .as_array()
+            .ok_or("manifest without variants")?
+            .iter()
+            .map(|x| {
+                let values = x["values"]
+                    .as_array()
+                    .map(|vals| {
+                        vals.iter()
+                            .map(|p| {
+                                (
+                                    p[0].as_str().unwrap_or("").to_string(),
+                                    p[1].as_str().unwrap_or("").to_string(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (x["name"].as_str().unwrap_or("").to_string(), values)
+            })
+            .collect();
+        Ok(Experiment {
+            kind: v["kind"]
+                .as_str()
+                .ok_or("manifest without kind")?
+                .to_string(),
+            scenario: v["scenario"].as_str().unwrap_or("").to_string(),
+            variants,
+            replications: v["replications"]
+                .as_u64()
+                .ok_or("manifest without replications")? as usize,
+            slo: v["slo"].as_str().map(String::from),
+        })
+    }
+
+    /// Cells grouped by variant, each group in replication order. Every cell must be present.
+    pub fn group<'a>(&self, cells: &'a [Cell]) -> Result<Vec<Vec<&'a Cell>>, String> {
+        let mut groups: Vec<Vec<Option<&Cell>>> =
+            vec![vec![None; self.replications]; self.variants.len()];
+        for c in cells {
+            let slot = groups
+                .get_mut(c.variant)
+                .and_then(|g| g.get_mut(c.replication))
+                .ok_or_else(|| {
+                    format!(
+                        "cell ({}, {}) is outside the grid",
+                        c.variant, c.replication
+                    )
+                })?;
+            if slot.is_some() {
+                return Err(format!(
+                    "cell (variant {}, replication {}) appears twice",
+                    c.variant, c.replication
+                ));
+            }
+            *slot = Some(c);
+        }
+        groups
+            .into_iter()
+            .enumerate()
+            .map(|(v, g)| {
+                g.into_iter()
+                    .enumerate()
+                    .map(|(r, c)| c.ok_or_else(|| format!("cell (variant {v}, replication {r}) is missing: did every shard run?")))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Aggregates per variant.
+pub fn aggregates(groups: &[Vec<&Cell>]) -> Vec<Aggregate> {
+    groups.iter().map(|g| aggregate(g)).collect()
+}
+
+/// `compare.json`: each variant's summary and its paired difference to the first variant.
+pub fn compare_json(exp: &Experiment, groups: &[Vec<&Cell>], aggs: &[Aggregate]) -> Value {
+    let variants: Vec<Value> = exp
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, (name, values))| {
+            let mut v =
+                json!({"name": name, "values": values_json(values), "summary": aggs[i].summary});
+            if i > 0 {
+                let (diff, ci, unpaired) = paired_difference(&groups[0], &groups[i]);
+                v["diff"] = diff;
+                v["diff_ci95"] = ci;
+                v["diff_ci95_unpaired"] = unpaired;
+            }
+            v
+        })
+        .collect();
+    json!({"scenario": exp.scenario, "replications": exp.replications, "baseline": exp.variants[0].0, "variants": variants})
+}
+
+fn values_json(values: &[(String, String)]) -> Value {
+    Value::Object(
+        values
+            .iter()
+            .map(|(p, v)| (p.clone(), parse_value(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// A varied value as JSON: a number when it reads as one.
+fn parse_value(v: &str) -> Value {
+    v.parse::<i64>()
+        .map(Value::from)
+        .or_else(|_| v.parse::<f64>().map(Value::from))
+        .unwrap_or_else(|_| Value::from(v))
+}
+
+/// The headline figures of a comparison or sweep table: (label, summary path).
+pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = [
+        ("p50 ms", "latency_ms.p50"),
+        ("p99 ms", "latency_ms.p99"),
+        ("mean ms", "latency_ms.mean"),
+        ("failed", "requests.failed"),
+        ("503", "requests.errors.http_503"),
+        ("429", "requests.errors.throttled_429"),
+        ("cost usd", "cost_usd.total"),
+    ]
+    .iter()
+    .map(|(l, p)| (l.to_string(), p.split('.').map(String::from).collect()))
+    .collect();
+    if let Some(groups) = summary["auto_scaling_groups"].as_object() {
+        for g in groups.keys() {
+            out.push((
+                format!("{g} inst-h"),
+                vec![
+                    "auto_scaling_groups".into(),
+                    g.clone(),
+                    "instance_hours".into(),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+pub fn figure(v: &Value, path: &[String]) -> f64 {
+    path.iter()
+        .fold(v, |n, k| &n[k.as_str()])
+        .as_f64()
+        .unwrap_or(0.0)
+}
+
+/// The side-by-side table: each figure's mean ± ci95 per variant, and the paired difference.
+pub fn compare_table(compare: &Value) -> String {
+    let variants = compare["variants"].as_array().cloned().unwrap_or_default();
+    let mut out = String::new();
+    let Some(first) = variants.first() else {
+        return out;
+    };
+    let figures = headline_figures(&first["summary"]);
+    let _ = write!(out, "{:<16}", "figure");
+    for v in &variants {
+        let _ = write!(out, " {:>24}", v["name"].as_str().unwrap_or(""));
+    }
+    out.push('\n');
+    for (label, path) in figures {
+        let _ = write!(out, "{label:<16}");
+        for (i, v) in variants.iter().enumerate() {
+            let m = figure(&v["summary"], &path);
+            let h = figure(&v["summary"]["ci95"], &path);
+            let cell = if i == 0 {
+                format!("{} ± {}", num(m), num(h))
+            } else {
+                let d = figure(&v["diff"], &path);
+                let dh = figure(&v["diff_ci95"], &path);
+                format!("{} ({:+} ± {})", num(m), Signed(d), num(dh))
+            };
+            let _ = write!(out, " {cell:>24}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `compare.csv` / `sweep.csv` rows: variant, figure path, mean, ci95 (and diffs for compare).
+pub fn figures_csv(compare: &Value) -> String {
+    let mut out = String::from("variant,figure,mean,ci95,diff,diff_ci95\n");
+    for v in compare["variants"].as_array().into_iter().flatten() {
+        let name = csv_field(v["name"].as_str().unwrap_or(""));
+        let mut rows = Vec::new();
+        leaves(&v["summary"], String::new(), &mut rows);
+        for (path, mean) in rows {
+            let segs: Vec<String> = path.split('.').map(String::from).collect();
+            let ci = figure(&v["summary"]["ci95"], &segs);
+            let (d, dh) = if v.get("diff").is_some() {
+                (
+                    figure(&v["diff"], &segs).to_string(),
+                    figure(&v["diff_ci95"], &segs).to_string(),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            let _ = writeln!(out, "{name},{path},{mean},{ci},{d},{dh}");
+        }
+    }
+    out
+}
+
+fn leaves(v: &Value, prefix: String, out: &mut Vec<(String, f64)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                if prefix.is_empty()
+                    && (k == "ci95" || k == "schema" || k == "seed" || k == "replications")
+                {
+                    continue;
+                }
+                leaves(
+                    c,
+                    if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    },
+                    out,
+                );
+            }
+        }
+        Value::Number(n) => out.push((prefix, n.as_f64().unwrap_or(0.0))),
+        _ => {}
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The SLO verdicts of one aggregate summary: by the mean, and with 95% confidence.
+pub fn slo_verdict(objectives: &[Objective], summary: &Value) -> (bool, bool) {
+    (
+        objectives.iter().all(|o| o.met_by_mean(summary)),
+        objectives.iter().all(|o| o.met_with_confidence(summary)),
+    )
+}
+
+fn num(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+struct Signed(f64);
+impl std::fmt::Display for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = num(self.0);
+        if self.0 > 0.0 {
+            write!(f, "+{s}")
+        } else {
+            write!(f, "{s}")
+        }
+    }
+}
