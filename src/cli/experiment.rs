@@ -56,10 +56,10 @@ pub fn compare(paths: &[PathBuf], vary: Option<&str>, common: &Common) -> Result
             })
             .collect::<Result<Vec<_>, Failure>>()?,
     };
-    if let Some(doc) = execute("compare", variants, None, common)? {
-        if !common.quiet {
-            print!("{}", compare_table(&doc));
-        }
+    if let Some(doc) = execute("compare", variants, None, common)?
+        && !common.quiet
+    {
+        print!("{}", compare_table(&doc));
     }
     Ok(())
 }
@@ -69,10 +69,10 @@ pub fn sweep(path: &Path, vary: &str, slo: Option<&str>, common: &Common) -> Res
         parse_slo(s).map_err(Failure::Usage)?;
     }
     let variants = varied(path, vary, common)?;
-    if let Some(doc) = execute("sweep", variants, slo.map(String::from), common)? {
-        if !common.quiet {
-            print!("{}", sweep_table(&doc));
-        }
+    if let Some(doc) = execute("sweep", variants, slo.map(String::from), common)?
+        && !common.quiet
+    {
+        print!("{}", sweep_table(&doc));
     }
     Ok(())
 }
