@@ -5,6 +5,7 @@ mod support;
 
 mod conservation;
 mod determinism;
+mod experiments;
 mod queueing;
 mod rate_profiles;
 mod validation;
