@@ -4,6 +4,7 @@
 //! it, [`sim::World`] simulates it event by event, and [`report`] writes what happened.
 //! See ARCHITECTURE.md for the map.
 
+pub mod cost;
 pub mod dist;
 pub mod event;
 pub mod experiment;

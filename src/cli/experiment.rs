@@ -43,7 +43,7 @@ pub fn compare(paths: &[PathBuf], vary: Option<&str>, common: &Common) -> Result
         (many, None) => many
             .iter()
             .map(|p| {
-                let s = Scenario::from_file(p, &common.overrides())?;
+                let s = common.load(p, &[])?;
                 let stem = p
                     .file_stem()
                     .map(|s| s.to_string_lossy().to_string())
@@ -96,9 +96,7 @@ fn varied(path: &Path, vary: &str, common: &Common) -> Result<Vec<Variant>, Fail
     v.values
         .iter()
         .map(|value| {
-            let mut overrides = common.overrides();
-            overrides.push(format!("{}={value}", v.path));
-            let s = Scenario::from_file(path, &overrides)?;
+            let s = common.load(path, &[format!("{}={value}", v.path)])?;
             Ok(Variant {
                 name: format!("{short}={value}"),
                 values: vec![(v.path.clone(), value.clone())],

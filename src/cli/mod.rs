@@ -42,6 +42,9 @@ pub struct Common {
     /// Runs only slice K of N of the variant x replication grid (then `stratus merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// A price table (the shape of prices/us-east-1.yaml) replacing the shipped one.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
@@ -58,6 +61,17 @@ impl Common {
             o.push(format!("max_events={m}"));
         }
         o
+    }
+
+    /// Loads and validates a scenario with these options.
+    pub fn load(
+        &self,
+        path: &std::path::Path,
+        extra: &[String],
+    ) -> Result<stratus::scenario::Scenario, ScenarioError> {
+        let mut overrides = self.overrides();
+        overrides.extend_from_slice(extra);
+        stratus::scenario::Scenario::from_file_priced(path, &overrides, self.prices.as_deref())
     }
 }
 

@@ -4,11 +4,10 @@ use super::{Common, Failure, progress};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use stratus::scenario::Scenario;
 use stratus::sim::World;
 
 pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
-    let scenario = Scenario::from_file(path, &common.overrides())?;
+    let scenario = common.load(path, &[])?;
     if common.replications > 1 || common.shard.is_some() {
         return super::experiment::replicate(scenario, common, json);
     }

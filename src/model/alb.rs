@@ -61,11 +61,15 @@ pub struct LoadBalancerSpec {
 impl LoadBalancerSpec {
     /// The target group a request with this host and path is forwarded to.
     pub fn route(&self, host: Option<&str>, path: &str) -> Option<TgId> {
-        self.rules
-            .iter()
-            .find(|r| r.matches(host, path))
-            .map(|r| r.target_group)
-            .or(self.default)
+        self.route_with_evaluations(host, path).0
+    }
+
+    /// The target group, and how many rules were evaluated to find it.
+    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (Option<TgId>, u32) {
+        match self.rules.iter().position(|r| r.matches(host, path)) {
+            Some(i) => (Some(self.rules[i].target_group), i as u32 + 1),
+            None => (self.default, self.rules.len() as u32 + 1),
+        }
     }
 }
 

@@ -47,7 +47,11 @@ pub fn summary_json(r: &RunResult) -> Value {
         "auto_scaling_groups": groups,
         "lambda_functions": {},
         "queues": {},
-        "cost_usd": {"total": 0.0, "by_service": {}},
+        "cost_usd": {
+            "total": r.cost.total,
+            "by_service": r.cost.by_service,
+            "per_million_requests": if r.arrived > 0 { r.cost.total / r.arrived as f64 * 1e6 } else { 0.0 },
+        },
     })
 }
 

@@ -52,6 +52,18 @@ pub fn summary_table(r: &RunResult) -> String {
         l.quantile_ms(0.999),
         l.max_ms()
     );
+    let services: Vec<String> = r
+        .cost
+        .by_service
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.4}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "cost usd {:.4}  ({})",
+        r.cost.total,
+        services.join(", ")
+    );
     if r.workloads.len() > 1 {
         let _ = writeln!(
             out,

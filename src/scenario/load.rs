@@ -34,8 +34,25 @@ pub fn apply_overrides(doc: &mut Value, overrides: &[String], problems: &mut Vec
     }
 }
 
+/// Splits a `--set` path on dots; `\.` is a literal dot (`pricing.ec2.per_hour.m5\.large`).
+fn split_path(path: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                parts.last_mut().expect("non-empty").push('.');
+                chars.next();
+            }
+            '.' => parts.push(String::new()),
+            c => parts.last_mut().expect("non-empty").push(c),
+        }
+    }
+    parts
+}
+
 fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
-    let parts: Vec<&str> = path.split('.').collect();
+    let parts = split_path(path);
     if parts.iter().any(|p| p.is_empty()) {
         return Err("empty path segment".into());
     }
@@ -45,10 +62,10 @@ fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
         node = match node {
             Value::Object(map) => {
                 if last {
-                    map.insert(part.to_string(), value);
+                    map.insert(part.clone(), value);
                     return Ok(());
                 }
-                map.entry(part.to_string())
+                map.entry(part.clone())
                     .or_insert_with(|| Value::Object(Map::new()))
             }
             Value::Array(items) => {
@@ -102,6 +119,8 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "auto_scaling_groups" => {
                 raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems)
             }
+            "pricing" => raw.pricing = Some(value),
+            "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

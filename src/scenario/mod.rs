@@ -7,6 +7,7 @@ pub mod raw;
 mod resolve;
 pub mod units;
 
+use crate::cost::PriceTable;
 use crate::ids::{AzId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
@@ -76,6 +77,9 @@ pub struct Scenario {
     pub load_balancers: Vec<LoadBalancerSpec>,
     pub target_groups: Vec<TargetGroupSpec>,
     pub groups: Vec<GroupSpec>,
+    /// The price table in force (shipped or `--prices`, with the scenario's `pricing:`).
+    pub prices: PriceTable,
+    pub nat_gateways: u32,
     /// The effective document (after overrides), kept for reports and comparisons.
     pub document: serde_json::Value,
 }
@@ -83,13 +87,26 @@ pub struct Scenario {
 impl Scenario {
     /// Reads, overrides and validates a scenario file.
     pub fn from_file(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+        Scenario::from_file_priced(path, overrides, None)
+    }
+
+    /// Like `from_file`, with a price table file replacing the shipped one (`--prices`).
+    pub fn from_file_priced(
+        path: &Path,
+        overrides: &[String],
+        prices: Option<&Path>,
+    ) -> Result<Scenario, ScenarioError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
             file: label.clone(),
             problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Scenario::from_text(&text, &label, &base, overrides)
+        let table = match prices {
+            Some(p) => Some(read_price_file(p)?),
+            None => None,
+        };
+        Scenario::from_text_priced(&text, &label, &base, overrides, table.as_ref())
     }
 
     /// Validates scenario text; `base` is where relative file paths (traces, samples) start.
@@ -99,6 +116,16 @@ impl Scenario {
         base: &Path,
         overrides: &[String],
     ) -> Result<Scenario, ScenarioError> {
+        Scenario::from_text_priced(text, label, base, overrides, None)
+    }
+
+    fn from_text_priced(
+        text: &str,
+        label: &str,
+        base: &Path,
+        overrides: &[String],
+        price_table: Option<&serde_json::Value>,
+    ) -> Result<Scenario, ScenarioError> {
         let fail = |problems| ScenarioError {
             file: label.to_string(),
             problems,
@@ -107,7 +134,7 @@ impl Scenario {
         let mut problems = Vec::new();
         load::apply_overrides(&mut doc, overrides, &mut problems);
         let raw = load::decode(doc.clone(), &mut problems);
-        let scenario = resolve::resolve(raw, doc, &PathBuf::from(base), &mut problems);
+        let scenario = resolve::resolve(raw, doc, &PathBuf::from(base), price_table, &mut problems);
         match scenario {
             Some(s) if problems.is_empty() => Ok(s),
             _ => Err(fail(problems)),
@@ -121,6 +148,17 @@ impl Scenario {
     pub fn workload(&self, id: WorkloadId) -> &WorkloadSpec {
         &self.workloads[id.index()]
     }
+}
+
+/// Reads a `--prices` table file (YAML or JSON) as a value tree.
+fn read_price_file(path: &Path) -> Result<serde_json::Value, ScenarioError> {
+    let fail = |message: String| ScenarioError {
+        file: path.display().to_string(),
+        problems: vec![Problem::new("", message)],
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read the price table: {e}")))?;
+    load::parse_text(&text).map_err(|p| fail(p.message))
 }
 
 /// The JSON Schema of scenario files, for editors.

@@ -3,7 +3,7 @@
 //! Every struct denies unknown keys. Nothing here is validated beyond its type; `resolve`
 //! turns these into the model's types and reports every problem with its field path.
 
-use super::units::Dur;
+use super::units::{Bytes, Dur};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,6 +35,10 @@ pub struct RawScenario {
     pub target_groups: BTreeMap<String, RawTargetGroup>,
     #[serde(default)]
     pub auto_scaling_groups: BTreeMap<String, RawGroup>,
+    /// Entries of the price table to override (same shape as `prices/us-east-1.yaml`).
+    pub pricing: Option<serde_json::Value>,
+    /// NAT gateways in the VPC (billed per hour and per GB processed); default 0.
+    pub nat_gateways: Option<u32>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -51,6 +55,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "load_balancers",
     "target_groups",
     "auto_scaling_groups",
+    "pricing",
+    "nat_gateways",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -68,6 +74,11 @@ pub struct RawWorkload {
     pub work: Option<RawDist>,
     /// Host header sent by every class without its own.
     pub host: Option<String>,
+    /// Payload sizes of classes without their own (defaults 2KB, 20KB, 0).
+    pub request_bytes: Option<Bytes>,
+    pub response_bytes: Option<Bytes>,
+    /// Bytes a request makes the backend send out through a NAT gateway.
+    pub nat_bytes: Option<Bytes>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -77,7 +88,7 @@ pub enum RawArrivals {
     Uniform,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClass {
     pub name: String,
@@ -88,6 +99,9 @@ pub struct RawClass {
     pub weight: Option<f64>,
     /// CPU demand of one request of this class.
     pub work: Option<RawDist>,
+    pub request_bytes: Option<Bytes>,
+    pub response_bytes: Option<Bytes>,
+    pub nat_bytes: Option<Bytes>,
 }
 
 /// A request rate: a number (per second) or a profile.

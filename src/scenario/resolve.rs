@@ -2,7 +2,9 @@
 //! checked, and every problem collected with its field path.
 
 use super::raw::*;
+use super::units::Bytes;
 use super::{Problem, Scenario};
+use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::{AzId, GroupId, LbId, TgId};
 use crate::kernel::SimTime;
@@ -127,6 +129,7 @@ pub fn resolve(
     raw: RawScenario,
     document: serde_json::Value,
     base: &Path,
+    price_base: Option<&serde_json::Value>,
     problems: &mut Vec<Problem>,
 ) -> Option<Scenario> {
     let mut ctx = Ctx {
@@ -194,6 +197,7 @@ pub fn resolve(
         ctx.missing("workloads", "required: at least one workload");
     }
 
+    let prices = resolve_prices(&mut ctx, price_base, raw.pricing.as_ref());
     let group_ids = ids(&raw.auto_scaling_groups, |i| GroupId(i as u16));
     let tg_ids = ids(&raw.target_groups, |i| TgId(i as u16));
     let lb_ids = ids(&raw.load_balancers, |i| LbId(i as u16));
@@ -224,9 +228,19 @@ pub fn resolve(
                 w,
                 &lb_ids,
                 complete_lbs.then_some(&load_balancers),
+                prices.as_ref().map_or(10, |p| p.alb.free_rules_per_request),
             )
         })
         .collect();
+    if let Some(p) = &prices {
+        for g in &groups {
+            if let Some(t) = &g.instance_type
+                && p.ec2_hourly(Some(t), g.vcpus).is_none()
+            {
+                ctx.err(&format!("auto_scaling_groups.{}.instance.type", g.name), format!("the price table has no price for `{t}`; add it under `pricing.ec2.per_hour`"));
+            }
+        }
+    }
 
     if !ctx.problems.is_empty() {
         return None;
@@ -244,8 +258,40 @@ pub fn resolve(
         load_balancers,
         target_groups,
         groups,
+        prices: prices?,
+        nat_gateways: raw.nat_gateways.unwrap_or(0),
         document,
     })
+}
+
+/// The price table: `base` (a `--prices` file) or the shipped one, with the scenario's
+/// `pricing:` entries merged over it.
+fn resolve_prices(
+    ctx: &mut Ctx,
+    base: Option<&serde_json::Value>,
+    pricing: Option<&serde_json::Value>,
+) -> Option<PriceTable> {
+    let mut table = match base {
+        Some(b) => b.clone(),
+        None => serde_yaml_ng::from_str(crate::cost::prices::DEFAULT_TABLE)
+            .expect("the shipped table is YAML"),
+    };
+    if let Some(p) = pricing {
+        if !p.is_object() {
+            ctx.err(
+                "pricing",
+                "expected a mapping of price-table entries (the shape of prices/us-east-1.yaml)",
+            );
+            return None;
+        }
+        crate::cost::prices::deep_merge(&mut table, p);
+    }
+    let at = if pricing.is_some() {
+        "pricing"
+    } else {
+        "--prices"
+    };
+    super::load::field::<PriceTable>(table, at, ctx.problems)
 }
 
 fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<GroupSpec> {
@@ -547,6 +593,7 @@ fn resolve_workload(
     w: &RawWorkload,
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
+    free_rules: u32,
 ) -> Option<WorkloadSpec> {
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -577,16 +624,7 @@ fn resolve_workload(
         .as_ref()
         .and_then(|d| resolve_dist(ctx, &format!("{path}.work"), d));
     let raw_classes: Vec<RawClass> = match &w.classes {
-        Some(c) if !c.is_empty() => c
-            .iter()
-            .map(|c| RawClass {
-                name: c.name.clone(),
-                path: c.path.clone(),
-                host: c.host.clone(),
-                weight: c.weight,
-                work: c.work.clone(),
-            })
-            .collect(),
+        Some(c) if !c.is_empty() => c.clone(),
         Some(_) => {
             ctx.err(
                 &format!("{path}.classes"),
@@ -600,6 +638,9 @@ fn resolve_workload(
             host: None,
             weight: None,
             work: None,
+            request_bytes: None,
+            response_bytes: None,
+            nat_bytes: None,
         }],
     };
     if w.classes.is_none() && w.work.is_none() {
@@ -639,16 +680,19 @@ fn resolve_workload(
             None => default_work.clone(),
         };
         let host = c.host.clone().or_else(|| w.host.clone());
-        let tg = match (target, lb_specs) {
+        let (tg, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
                 let spec = &specs[lb.index()];
-                let tg = spec.route(host.as_deref(), &req_path);
+                let (tg, evaluations) = spec.route_with_evaluations(host.as_deref(), &req_path);
                 if tg.is_none() {
                     ctx.err(&format!("{cpath}.path"), format!("`{req_path}` matches no rule of load balancer `{}` and it has no default rule", spec.name));
                 }
-                tg
+                (tg, evaluations)
             }
-            _ => None,
+            _ => (None, 0),
+        };
+        let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
+            own.or(shared).map(|b| b.0).unwrap_or(default)
         };
         if let (Some(work), Some(tg)) = (work, tg) {
             classes.push(ClassSpec {
@@ -658,6 +702,10 @@ fn resolve_workload(
                 weight,
                 work,
                 target_group: tg,
+                request_bytes: bytes(c.request_bytes, w.request_bytes, 2_000),
+                response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
+                nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
+                billable_rule_evaluations: evaluations.saturating_sub(free_rules),
             });
         }
     }

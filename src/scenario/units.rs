@@ -108,6 +108,63 @@ impl JsonSchema for Dur {
     }
 }
 
+/// A byte size: a whole number of bytes, or a string with a unit (`B`, `KB`, `MB`, `GB`,
+/// `KiB`, `MiB`, `GiB`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Bytes(pub u64);
+
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "" | "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{t}` (expected B, KB, MB, GB, KiB, MiB or GiB)"
+            ));
+        }
+    };
+    let v: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a size like `2KB`, got `{t}`"))?;
+    Ok((v * scale).round() as u64)
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) if n.as_u64().is_some() => {
+                Ok(Bytes(n.as_u64().unwrap_or(0)))
+            }
+            serde_json::Value::String(s) => parse_bytes(&s).map(Bytes).map_err(de::Error::custom),
+            other => Err(de::Error::custom(format!(
+                "expected a size like `2KB` or a number of bytes, got {other}"
+            ))),
+        }
+    }
+}
+
+impl JsonSchema for Bytes {
+    fn schema_name() -> Cow<'static, str> {
+        "Bytes".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A size: bytes, or a string with a unit (B, KB, MB, GB, KiB, MiB, GiB).",
+            "type": ["integer", "string"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +178,14 @@ mod tests {
         assert_eq!(parse_duration("1d"), Ok(SimTime::from_secs(86400)));
         assert_eq!(parse_duration("100us"), Ok(SimTime::from_nanos(100_000)));
         assert_eq!(parse_duration("0"), Ok(SimTime::ZERO));
+    }
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_bytes("2KB"), Ok(2000));
+        assert_eq!(parse_bytes("64KiB"), Ok(65536));
+        assert_eq!(parse_bytes("512"), Ok(512));
+        assert!(parse_bytes("3 furlongs").is_err());
     }
 
     #[test]

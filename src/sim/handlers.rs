@@ -22,8 +22,15 @@ impl World {
         let class_spec = &spec.classes[class];
         let work = class_spec.work.sample(rng);
         let tg = class_spec.target_group;
+        self.nat_bytes += class_spec.nat_bytes as f64;
         match spec.target {
-            Target::Alb(lb) => self.route(lb, tg, w, work),
+            Target::Alb(lb) => {
+                let m = &mut self.lb_meters[lb.index()].current;
+                m.new_connections += 1.0;
+                m.processed_bytes += (class_spec.request_bytes + class_spec.response_bytes) as f64;
+                m.billable_rule_evaluations += class_spec.billable_rule_evaluations as f64;
+                self.route(lb, tg, w, work)
+            }
         }
     }
 
@@ -69,6 +76,7 @@ impl World {
         let latency = self.queue.now() - r.arrived_at;
         let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target;
         let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
+        self.lb_meters[lb.index()].current.connection_seconds += latency.min(timeout).as_secs_f64();
         if latency > timeout {
             self.record(r.workload, r.counted, Outcome::Http504, timeout.as_nanos());
         } else {
@@ -139,5 +147,15 @@ impl World {
             series.push(t, id, m.take_period_cpu_percent());
         }
         self.period.reset();
+        self.close_cost_period(period.as_secs_f64());
+    }
+
+    /// Closes the cost meters' current period (`seconds` long).
+    pub(super) fn close_cost_period(&mut self, seconds: f64) {
+        for m in &mut self.lb_meters {
+            m.close_period(seconds);
+        }
+        self.nat_bytes_periods
+            .push(std::mem::take(&mut self.nat_bytes));
     }
 }

@@ -1,6 +1,7 @@
 //! Accumulators the world keeps between metric periods: request outcomes of the current
 //! period, and per group the in-service vCPU time and busy core time (exact integrals).
 
+use crate::cost::billing::AlbActivity;
 use crate::kernel::SimTime;
 use crate::metrics::{Latency, Outcome};
 
@@ -100,5 +101,21 @@ fn percent(busy: u128, capacity: u128) -> f64 {
         0.0
     } else {
         100.0 * busy as f64 / capacity as f64
+    }
+}
+
+/// What one load balancer did, per period: the inputs of its LCU bill.
+#[derive(Default)]
+pub struct LbMeters {
+    pub current: AlbActivity,
+    pub periods: Vec<AlbActivity>,
+}
+
+impl LbMeters {
+    /// Closes the current period, `seconds` long.
+    pub fn close_period(&mut self, seconds: f64) {
+        let mut a = std::mem::take(&mut self.current);
+        a.seconds = seconds;
+        self.periods.push(a);
     }
 }

@@ -19,7 +19,7 @@ use crate::model::autoscaling::Group;
 use crate::model::instance::{Instance, InstanceState};
 use crate::scenario::Scenario;
 use crate::workload::{ArrivalProcess, ClassPicker};
-use meters::{GroupMeters, PeriodMeters};
+use meters::{GroupMeters, LbMeters, PeriodMeters};
 use request::Requests;
 use std::sync::Arc;
 
@@ -54,6 +54,10 @@ pub struct World {
     per_workload: Vec<RequestStats>,
     period: PeriodMeters,
     group_meters: Vec<GroupMeters>,
+    lb_meters: Vec<LbMeters>,
+    /// Bytes sent through NAT gateways: this period, and per closed period.
+    nat_bytes: f64,
+    nat_bytes_periods: Vec<f64>,
     series: TimeSeries,
     counting: bool,
 }
@@ -125,6 +129,13 @@ impl World {
             per_workload: vec![RequestStats::default(); s.workloads.len()],
             period: PeriodMeters::default(),
             group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
+            lb_meters: s
+                .load_balancers
+                .iter()
+                .map(|_| LbMeters::default())
+                .collect(),
+            nat_bytes: 0.0,
+            nat_bytes_periods: Vec::new(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
             scenario,

@@ -1,6 +1,8 @@
 //! What a finished run hands to reports and experiments: plain data, no model state.
 
 use super::World;
+use crate::cost::{self, Breakdown, InstanceRun, Usage};
+use crate::metrics::Statistic;
 use crate::metrics::{RequestStats, TimeSeries};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -32,12 +34,14 @@ pub struct RunResult {
     pub workloads: Vec<(String, RequestStats)>,
     pub groups: Vec<GroupResult>,
     pub series: TimeSeries,
+    pub cost: Breakdown,
 }
 
 impl World {
     /// Closes the books at the end of simulated time.
     pub fn into_result(mut self, wall_s: f64) -> RunResult {
         self.flush_cpu();
+        let cost = self.price();
         // The overall figures are the workloads' merged (one histogram record per request).
         let mut overall = RequestStats::default();
         for w in &self.per_workload {
@@ -94,6 +98,49 @@ impl World {
             overall,
             groups,
             series: self.series,
+            cost,
         }
+    }
+}
+
+impl World {
+    /// Prices the run (closing the last, partial cost period) and adds the `cost_usd` series.
+    fn price(&mut self) -> Breakdown {
+        let s = &*self.scenario;
+        let (duration, period) = (s.duration.as_secs_f64(), s.metric_period.as_secs_f64());
+        let closed = self.nat_bytes_periods.len() as f64 * period;
+        if duration - closed > 1e-9 {
+            self.close_cost_period(duration - closed);
+        }
+        let s = &*self.scenario;
+        let usage = Usage {
+            duration_s: duration,
+            warmup_s: s.warmup.as_secs_f64(),
+            period_s: period,
+            instances: self
+                .instances
+                .iter()
+                .map(|i| {
+                    let g = &s.groups[i.group.index()];
+                    InstanceRun {
+                        hourly_usd: s
+                            .prices
+                            .ec2_hourly(g.instance_type.as_deref(), g.vcpus)
+                            .unwrap_or(0.0),
+                        launched_s: i.launched_at.as_secs_f64(),
+                        stop_s: i.terminated_at.map_or(duration, |t| t.as_secs_f64()),
+                    }
+                })
+                .collect(),
+            load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
+            nat_gateways: s.nat_gateways,
+            nat_bytes: self.nat_bytes_periods.clone(),
+        };
+        let breakdown = cost::price(&usage, &s.prices);
+        let id = self.series.series("cost_usd", Statistic::Sum);
+        for (k, c) in breakdown.per_period.iter().enumerate() {
+            self.series.push(k as f64 * period, id, *c);
+        }
+        breakdown
     }
 }

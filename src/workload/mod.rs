@@ -25,6 +25,11 @@ pub struct ClassSpec {
     pub work: Dist,
     /// The target group the load balancer's rules send this class to (resolved once).
     pub target_group: TgId,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+    pub nat_bytes: u64,
+    /// Listener rules evaluated to route this class, beyond the free ones (ALB LCUs).
+    pub billable_rule_evaluations: u32,
 }
 
 #[derive(Clone, Debug)]

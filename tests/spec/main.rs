@@ -4,6 +4,7 @@
 mod support;
 
 mod conservation;
+mod cost;
 mod determinism;
 mod experiments;
 mod queueing;

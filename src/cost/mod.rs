@@ -1,0 +1,216 @@
+//! What a run would cost on AWS: a price table, the billing rules of each service, and the
+//! accounting that turns a run's usage into `cost_usd` (total, by service, per period).
+//!
+//! Costs are computed per metric period over the whole run (the time series), and the summary
+//! totals cover the accounted window after the warm-up, like every other summary figure. Hourly
+//! dimensions (ALB LCUs) are computed per clock hour and spread over that hour's periods.
+
+pub mod billing;
+pub mod prices;
+
+use billing::AlbActivity;
+pub use prices::PriceTable;
+use std::collections::BTreeMap;
+
+/// One instance's running time, as EC2 bills it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceRun {
+    pub hourly_usd: f64,
+    pub launched_s: f64,
+    /// Termination, or the end of the run.
+    pub stop_s: f64,
+}
+
+/// Everything the run used that costs money, per metric period where it varies.
+#[derive(Clone, Debug, Default)]
+pub struct Usage {
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub period_s: f64,
+    pub instances: Vec<InstanceRun>,
+    /// Per load balancer, per period (`seconds` is the period's length).
+    pub load_balancers: Vec<Vec<AlbActivity>>,
+    pub nat_gateways: u32,
+    /// Bytes through NAT gateways, per period.
+    pub nat_bytes: Vec<f64>,
+}
+
+/// Costs in USD.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Breakdown {
+    /// Over the accounted window (after the warm-up).
+    pub total: f64,
+    pub by_service: BTreeMap<String, f64>,
+    /// Per period over the whole run, all services.
+    pub per_period: Vec<f64>,
+}
+
+impl Usage {
+    fn periods(&self) -> usize {
+        (self.duration_s / self.period_s).ceil().max(1.0) as usize
+    }
+
+    fn period_span(&self, k: usize) -> (f64, f64) {
+        let a = k as f64 * self.period_s;
+        (a, (a + self.period_s).min(self.duration_s))
+    }
+
+    /// The fraction of period `k` inside the accounted window.
+    fn accounted_fraction(&self, k: usize) -> f64 {
+        let (a, b) = self.period_span(k);
+        if b <= a {
+            return 0.0;
+        }
+        ((b - a.max(self.warmup_s)).max(0.0)) / (b - a)
+    }
+}
+
+/// Prices a run's usage.
+pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
+    let n = usage.periods();
+    let mut services: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    services.insert("ec2", ec2_per_period(usage, prices, n));
+    if !usage.load_balancers.is_empty() {
+        services.insert("alb", alb_per_period(usage, prices, n));
+    }
+    if usage.nat_gateways > 0 {
+        let nat = (0..n)
+            .map(|k| {
+                let (a, b) = usage.period_span(k);
+                let bytes = usage.nat_bytes.get(k).copied().unwrap_or(0.0);
+                billing::nat_cost(prices, usage.nat_gateways as f64 * (b - a) / 3600.0, bytes)
+            })
+            .collect();
+        services.insert("nat_gateway", nat);
+    }
+    let mut by_service = BTreeMap::new();
+    let mut per_period = vec![0.0; n];
+    for (name, costs) in &services {
+        let mut total = 0.0;
+        for (k, c) in costs.iter().enumerate() {
+            per_period[k] += c;
+            total += c * usage.accounted_fraction(k);
+        }
+        by_service.insert(name.to_string(), total);
+    }
+    Breakdown {
+        total: by_service.values().sum(),
+        by_service,
+        per_period,
+    }
+}
+
+fn ec2_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n];
+    let p = usage.period_s;
+    for run in &usage.instances {
+        let per_s = run.hourly_usd / 3600.0;
+        let (start, stop) = (run.launched_s, run.stop_s.min(usage.duration_s));
+        if stop <= start && start >= usage.duration_s {
+            continue;
+        }
+        let first = ((start / p) as usize).min(n - 1);
+        let last = ((stop / p) as usize).min(n - 1);
+        for (k, slot) in out.iter_mut().enumerate().take(last + 1).skip(first) {
+            let (a, b) = usage.period_span(k);
+            *slot += (stop.min(b) - start.max(a)).max(0.0) * per_s;
+        }
+        // The 60-second minimum per launch: the shortfall is billed when the instance stops.
+        let running = (stop - start).max(0.0);
+        let shortfall = billing::ec2_billed_seconds(prices, running, true) - running;
+        out[last] += shortfall * per_s;
+    }
+    out
+}
+
+fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n];
+    for periods in &usage.load_balancers {
+        // Group periods by clock hour, price each hour, spread it by seconds.
+        let mut hours: BTreeMap<u64, (AlbActivity, Vec<usize>)> = BTreeMap::new();
+        for k in 0..n {
+            let a = periods.get(k).copied().unwrap_or_else(|| {
+                let (s, e) = usage.period_span(k);
+                AlbActivity {
+                    seconds: e - s,
+                    ..Default::default()
+                }
+            });
+            let hour = (usage.period_span(k).0 / 3600.0).floor() as u64;
+            let entry = hours.entry(hour).or_default();
+            entry.0.seconds += a.seconds;
+            entry.0.new_connections += a.new_connections;
+            entry.0.connection_seconds += a.connection_seconds;
+            entry.0.processed_bytes += a.processed_bytes;
+            entry.0.billable_rule_evaluations += a.billable_rule_evaluations;
+            entry.1.push(k);
+        }
+        for (activity, members) in hours.values() {
+            let cost = billing::alb_cost(prices, activity);
+            for &k in members {
+                let (a, b) = usage.period_span(k);
+                out[k] += cost * (b - a) / activity.seconds.max(1e-9);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn n_instances_for_h_hours() {
+        let p = PriceTable::shipped();
+        let hourly = p.ec2.per_hour["m5.large"];
+        let usage = Usage {
+            duration_s: 3.0 * 3600.0,
+            warmup_s: 0.0,
+            period_s: 60.0,
+            instances: (0..4)
+                .map(|_| InstanceRun {
+                    hourly_usd: hourly,
+                    launched_s: 0.0,
+                    stop_s: 3.0 * 3600.0,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let b = price(&usage, &p);
+        let expected = 4.0 * 3.0 * hourly;
+        assert!(
+            (b.total - expected).abs() < 1e-9,
+            "{} vs {expected}",
+            b.total
+        );
+        assert!((b.per_period.iter().sum::<f64>() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn warmup_is_not_accounted_and_short_runs_pay_the_minimum() {
+        let p = PriceTable::shipped();
+        let hourly = p.ec2.per_hour["c5.large"];
+        let usage = Usage {
+            duration_s: 600.0,
+            warmup_s: 300.0,
+            period_s: 60.0,
+            instances: vec![
+                InstanceRun {
+                    hourly_usd: hourly,
+                    launched_s: 0.0,
+                    stop_s: 600.0,
+                },
+                InstanceRun {
+                    hourly_usd: hourly,
+                    launched_s: 400.0,
+                    stop_s: 410.0,
+                },
+            ],
+            ..Default::default()
+        };
+        let b = price(&usage, &p);
+        let expected = (300.0 + 60.0) * hourly / 3600.0;
+        assert!((b.by_service["ec2"] - expected).abs() < 1e-12, "{:?}", b);
+    }
+}
