@@ -5,6 +5,8 @@
 mod load;
 pub mod raw;
 mod resolve;
+mod resolve_compute;
+mod resolve_workload;
 pub mod units;
 
 use crate::cost::PriceTable;

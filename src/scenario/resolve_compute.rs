@@ -1,0 +1,307 @@
+//! Validation of the compute side: auto scaling groups, target groups and load balancers.
+
+use super::raw::*;
+use super::resolve::{Ctx, TERMINATION_POLICIES, reference};
+use super::resolve_workload::resolve_dist;
+use crate::dist::Dist;
+use crate::ids::{GroupId, TgId};
+use crate::kernel::SimTime;
+use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec};
+use crate::model::autoscaling::GroupSpec;
+use crate::model::instance::Discipline;
+use crate::model::instance_types;
+use crate::model::rules::Pattern;
+use std::collections::BTreeMap;
+
+pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<GroupSpec> {
+    let path = format!("auto_scaling_groups.{name}");
+    let mut ok = true;
+    let (instance_type, vcpus, memory_gib) = match (&g.instance.instance_type, g.instance.vcpus) {
+        (Some(t), None) => match instance_types::lookup(t) {
+            Some(it) => (
+                Some(t.clone()),
+                it.vcpus,
+                g.instance.memory_gib.unwrap_or(it.memory_gib),
+            ),
+            None => {
+                let hint = instance_types::closest(t)
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                ctx.err(&format!("{path}.instance.type"), format!("unknown instance type `{t}`{hint}; give a catalog type (t3, m5, m6i, m6g, c5, c6g, r5 families) or `vcpus`"));
+                ok = false;
+                (None, 1, 1.0)
+            }
+        },
+        (None, Some(v)) if v > 0 => (None, v, g.instance.memory_gib.unwrap_or(2.0 * v as f64)),
+        (None, Some(_)) => {
+            ctx.err(
+                &format!("{path}.instance.vcpus"),
+                "expected at least 1 vCPU",
+            );
+            ok = false;
+            (None, 1, 1.0)
+        }
+        (Some(_), Some(_)) => {
+            ctx.err(
+                &format!("{path}.instance"),
+                "give either `type` or `vcpus`, not both",
+            );
+            ok = false;
+            (None, 1, 1.0)
+        }
+        (None, None) => {
+            ctx.err(
+                &format!("{path}.instance"),
+                "expected `type` (e.g. c5.large) or `vcpus`",
+            );
+            ok = false;
+            (None, 1, 1.0)
+        }
+    };
+    let azs = ctx.az_list(&format!("{path}.azs"), &g.azs);
+    if g.azs.is_empty() {
+        ctx.err(&format!("{path}.azs"), "expected at least one AZ");
+        ok = false;
+    }
+    let desired = g.desired;
+    let min = g.min.unwrap_or(desired);
+    let max = g.max.unwrap_or(desired.max(min));
+    if min > desired {
+        ctx.err(
+            &format!("{path}.min"),
+            format!("min ({min}) must not exceed desired ({desired})"),
+        );
+        ok = false;
+    }
+    if desired > max {
+        ctx.err(
+            &format!("{path}.max"),
+            format!("max ({max}) must be at least desired ({desired})"),
+        );
+        ok = false;
+    }
+    let max_concurrent = g.max_concurrent.unwrap_or(1024);
+    if max_concurrent == 0 {
+        ctx.err(&format!("{path}.max_concurrent"), "expected at least 1");
+        ok = false;
+    }
+    let boot_time = match &g.boot_time {
+        Some(d) => resolve_dist(ctx, &format!("{path}.boot_time"), d),
+        None => Some(Dist::Uniform {
+            min_ns: 60e9,
+            span_ns: 60e9,
+        }),
+    };
+    if let Some(p) = &g.termination_policy
+        && !TERMINATION_POLICIES.contains(&p.as_str())
+    {
+        let hint = super::did_you_mean(p, TERMINATION_POLICIES);
+        ctx.err(
+            &format!("{path}.termination_policy"),
+            format!(
+                "unknown policy `{p}`{hint}; expected one of: {}",
+                TERMINATION_POLICIES.join(", ")
+            ),
+        );
+        ok = false;
+    }
+    let discipline = match g.discipline {
+        Some(RawDiscipline::Fcfs) => Discipline::Fcfs,
+        Some(RawDiscipline::ProcessorSharing) | None => Discipline::ProcessorSharing,
+    };
+    (ok && azs.len() == g.azs.len()).then(|| GroupSpec {
+        name: name.to_string(),
+        instance_type,
+        vcpus,
+        memory_gib,
+        discipline,
+        max_concurrent,
+        azs,
+        min,
+        max,
+        desired,
+        boot_time: boot_time.unwrap_or(Dist::Constant(SimTime::ZERO)),
+        health_check_grace: g
+            .health_check_grace
+            .map(|d| d.0)
+            .unwrap_or(SimTime::from_secs(300)),
+    })
+}
+
+pub(super) fn resolve_target_group(
+    ctx: &mut Ctx,
+    name: &str,
+    t: &RawTargetGroup,
+    groups: &BTreeMap<String, GroupId>,
+) -> Option<TargetGroupSpec> {
+    let path = format!("target_groups.{name}");
+    let group = reference(
+        ctx,
+        &format!("{path}.group"),
+        groups,
+        "auto scaling group",
+        "auto_scaling_groups",
+        &t.group,
+    );
+    if let Some(hc) = &t.health_check {
+        let interval = hc.interval.map(|d| d.0).unwrap_or(SimTime::from_secs(30));
+        let timeout = hc.timeout.map(|d| d.0).unwrap_or(SimTime::from_secs(5));
+        if interval < SimTime::from_secs(5) || interval > SimTime::from_secs(300) {
+            ctx.err(
+                &format!("{path}.health_check.interval"),
+                format!("expected 5s..300s, got {interval}"),
+            );
+        }
+        if timeout < SimTime::from_secs(2) || timeout >= interval {
+            ctx.err(
+                &format!("{path}.health_check.timeout"),
+                format!(
+                    "expected at least 2s and less than the interval ({interval}), got {timeout}"
+                ),
+            );
+        }
+        for (key, v) in [
+            ("healthy_threshold", hc.healthy_threshold),
+            ("unhealthy_threshold", hc.unhealthy_threshold),
+        ] {
+            if let Some(v) = v
+                && !(2..=10).contains(&v)
+            {
+                ctx.err(
+                    &format!("{path}.health_check.{key}"),
+                    format!("expected 2..10, got {v}"),
+                );
+            }
+        }
+    }
+    let deregistration_delay = t
+        .deregistration_delay
+        .map(|d| d.0)
+        .unwrap_or(SimTime::from_secs(300));
+    if deregistration_delay > SimTime::from_secs(3600) {
+        ctx.err(
+            &format!("{path}.deregistration_delay"),
+            format!("expected 0s..3600s, got {deregistration_delay}"),
+        );
+    }
+    Some(TargetGroupSpec {
+        name: name.to_string(),
+        group: group?,
+        deregistration_delay,
+    })
+}
+
+pub(super) fn resolve_load_balancer(
+    ctx: &mut Ctx,
+    name: &str,
+    lb: &RawLoadBalancer,
+    tgs: &BTreeMap<String, TgId>,
+) -> Option<LoadBalancerSpec> {
+    let path = format!("load_balancers.{name}");
+    let mut ok = true;
+    let azs = ctx.az_list(&format!("{path}.azs"), &lb.azs);
+    if lb.azs.len() < 2 {
+        ctx.err(
+            &format!("{path}.azs"),
+            format!(
+                "an ALB needs subnets in at least 2 AZs, got {}",
+                lb.azs.len()
+            ),
+        );
+        ok = false;
+    }
+    let mut rules = Vec::new();
+    let mut default = None;
+    for (i, r) in lb.rules.iter().enumerate() {
+        let rpath = format!("{path}.rules[{i}]");
+        if let Some(d) = &r.default {
+            if r.path.is_some() || r.host.is_some() || r.target_group.is_some() {
+                ctx.err(&rpath, "a default rule has only `default: TARGET_GROUP`");
+                ok = false;
+            }
+            if i + 1 != lb.rules.len() {
+                ctx.err(&rpath, "the default rule must be the last rule");
+                ok = false;
+            }
+            default = reference(
+                ctx,
+                &format!("{rpath}.default"),
+                tgs,
+                "target group",
+                "target_groups",
+                d,
+            );
+            ok &= default.is_some();
+            continue;
+        }
+        let Some(tg_name) = &r.target_group else {
+            ctx.err(
+                &rpath,
+                "expected `target_group` (with `path` and/or `host`), or `default`",
+            );
+            ok = false;
+            continue;
+        };
+        if r.path.is_none() && r.host.is_none() {
+            ctx.err(&rpath, "a rule needs a condition: `path` and/or `host`");
+            ok = false;
+        }
+        if let Some(p) = &r.path
+            && !p.starts_with('/')
+            && !p.starts_with('*')
+        {
+            ctx.err(
+                &format!("{rpath}.path"),
+                format!("expected a path starting with `/`, got `{p}`"),
+            );
+            ok = false;
+        }
+        match reference(
+            ctx,
+            &format!("{rpath}.target_group"),
+            tgs,
+            "target group",
+            "target_groups",
+            tg_name,
+        ) {
+            Some(tg) => rules.push(Rule {
+                host: r.host.as_deref().map(Pattern::host),
+                path: r.path.as_deref().map(Pattern::path),
+                target_group: tg,
+            }),
+            None => ok = false,
+        }
+    }
+    if lb.rules.is_empty() {
+        ctx.err(
+            &format!("{path}.rules"),
+            "expected at least one rule (e.g. `- {default: web}`)",
+        );
+        ok = false;
+    }
+    let idle_timeout = lb
+        .idle_timeout
+        .map(|d| d.0)
+        .unwrap_or(SimTime::from_secs(60));
+    if idle_timeout < SimTime::from_secs(1) || idle_timeout > SimTime::from_secs(4000) {
+        ctx.err(
+            &format!("{path}.idle_timeout"),
+            format!("expected 1s..4000s, got {idle_timeout}"),
+        );
+        ok = false;
+    }
+    let algorithm = match lb.algorithm {
+        Some(RawAlgorithm::RoundRobin) | None => Algorithm::RoundRobin,
+        Some(RawAlgorithm::LeastOutstandingRequests) => Algorithm::LeastOutstandingRequests,
+        Some(RawAlgorithm::Random) => Algorithm::Random,
+    };
+    (ok && azs.len() == lb.azs.len()).then(|| LoadBalancerSpec {
+        name: name.to_string(),
+        azs,
+        algorithm,
+        cross_zone: lb.cross_zone.unwrap_or(true),
+        idle_timeout,
+        rules,
+        default,
+    })
+}

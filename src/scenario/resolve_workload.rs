@@ -1,0 +1,395 @@
+//! Validation of workloads: targets, rate profiles, request classes, distributions, and the
+//! CSV files (traces, samples) they may name.
+
+use super::raw::*;
+use super::resolve::{Ctx, reference};
+use super::units::Bytes;
+use crate::dist::Dist;
+use crate::ids::LbId;
+use crate::kernel::SimTime;
+use crate::model::alb::LoadBalancerSpec;
+use crate::workload::{ArrivalKind, ClassSpec, RateProfile, Target, WorkloadSpec};
+use std::collections::BTreeMap;
+
+pub(super) fn resolve_workload(
+    ctx: &mut Ctx,
+    name: &str,
+    w: &RawWorkload,
+    lbs: &BTreeMap<String, LbId>,
+    lb_specs: Option<&Vec<LoadBalancerSpec>>,
+    free_rules: u32,
+) -> Option<WorkloadSpec> {
+    let path = format!("workloads.{name}");
+    let target = match w.target.split_once('/') {
+        Some(("alb", lb)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            lbs,
+            "load balancer",
+            "load_balancers",
+            lb,
+        )
+        .map(Target::Alb),
+        _ => {
+            ctx.err(
+                &format!("{path}.target"),
+                format!("expected `alb/NAME`, got `{}`", w.target),
+            );
+            None
+        }
+    };
+    let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
+    let arrivals = match w.arrivals {
+        Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
+        Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
+    };
+    let default_work = w
+        .work
+        .as_ref()
+        .and_then(|d| resolve_dist(ctx, &format!("{path}.work"), d));
+    let raw_classes: Vec<RawClass> = match &w.classes {
+        Some(c) if !c.is_empty() => c.clone(),
+        Some(_) => {
+            ctx.err(
+                &format!("{path}.classes"),
+                "expected at least one class (or leave `classes` out)",
+            );
+            return None;
+        }
+        None => vec![RawClass {
+            name: "default".into(),
+            path: None,
+            host: None,
+            weight: None,
+            work: None,
+            request_bytes: None,
+            response_bytes: None,
+            nat_bytes: None,
+        }],
+    };
+    if w.classes.is_none() && w.work.is_none() {
+        ctx.err(&format!("{path}.work"), "required: the CPU demand of a request, e.g. `{dist: exponential, mean: 80ms}` (or give `classes` with `work`)");
+    }
+    let mut classes = Vec::new();
+    for (i, c) in raw_classes.iter().enumerate() {
+        let cpath = if w.classes.is_some() {
+            format!("{path}.classes[{i}]")
+        } else {
+            path.clone()
+        };
+        if raw_classes[..i].iter().any(|o| o.name == c.name) {
+            ctx.err(
+                &format!("{cpath}.name"),
+                format!("class `{}` is defined twice", c.name),
+            );
+        }
+        let weight = c.weight.unwrap_or(1.0);
+        ctx.positive(&format!("{cpath}.weight"), weight, "weight");
+        let req_path = c.path.clone().unwrap_or_else(|| "/".into());
+        if !req_path.starts_with('/') {
+            ctx.err(
+                &format!("{cpath}.path"),
+                format!("expected a path starting with `/`, got `{req_path}`"),
+            );
+        }
+        let work = match &c.work {
+            Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
+            None if w.classes.is_some() && default_work.is_none() => {
+                ctx.err(
+                    &format!("{cpath}.work"),
+                    "required: the class's CPU demand (or give the workload a `work`)",
+                );
+                None
+            }
+            None => default_work.clone(),
+        };
+        let host = c.host.clone().or_else(|| w.host.clone());
+        let (tg, evaluations) = match (target, lb_specs) {
+            (Some(Target::Alb(lb)), Some(specs)) => {
+                let spec = &specs[lb.index()];
+                let (tg, evaluations) = spec.route_with_evaluations(host.as_deref(), &req_path);
+                if tg.is_none() {
+                    ctx.err(&format!("{cpath}.path"), format!("`{req_path}` matches no rule of load balancer `{}` and it has no default rule", spec.name));
+                }
+                (tg, evaluations)
+            }
+            _ => (None, 0),
+        };
+        let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
+            own.or(shared).map(|b| b.0).unwrap_or(default)
+        };
+        if let (Some(work), Some(tg)) = (work, tg) {
+            classes.push(ClassSpec {
+                name: c.name.clone(),
+                path: req_path,
+                host,
+                weight,
+                work,
+                target_group: tg,
+                request_bytes: bytes(c.request_bytes, w.request_bytes, 2_000),
+                response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
+                nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
+                billable_rule_evaluations: evaluations.saturating_sub(free_rules),
+            });
+        }
+    }
+    let complete = classes.len() == raw_classes.len();
+    Some(WorkloadSpec {
+        name: name.to_string(),
+        target: target?,
+        arrivals,
+        rate: rate?,
+        classes,
+    })
+    .filter(|_| complete)
+}
+
+pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<RateProfile> {
+    let p = match r {
+        RawRate::Constant(v) | RawRate::Profile(RawProfile::Constant { value: v }) => {
+            return ctx
+                .positive(path, *v, "rate (requests per second)")
+                .then_some(RateProfile::Constant(*v));
+        }
+        RawRate::Profile(p) => p,
+    };
+    match p {
+        RawProfile::Constant { .. } => unreachable!("handled above"),
+        RawProfile::Piecewise { points } => {
+            if points.is_empty() {
+                ctx.err(
+                    &format!("{path}.points"),
+                    "expected at least one `[time, rate]` point",
+                );
+                return None;
+            }
+            let mut ok = true;
+            for (i, (t, v)) in points.iter().enumerate() {
+                if !(v.is_finite() && *v >= 0.0) {
+                    ctx.err(
+                        &format!("{path}.points[{i}]"),
+                        format!("expected a rate >= 0, got {v}"),
+                    );
+                    ok = false;
+                }
+                if i > 0 && t.0 < points[i - 1].0.0 {
+                    ctx.err(&format!("{path}.points[{i}]"), "times must not decrease");
+                    ok = false;
+                }
+            }
+            if points.iter().all(|(_, v)| *v <= 0.0) {
+                ctx.err(
+                    &format!("{path}.points"),
+                    "expected some point with a positive rate",
+                );
+                ok = false;
+            }
+            ok.then(|| RateProfile::Piecewise(points.iter().map(|(t, v)| (t.secs(), *v)).collect()))
+        }
+        RawProfile::Diurnal {
+            mean,
+            amplitude,
+            period,
+            peak_at,
+        } => {
+            let mut ok = ctx.positive(&format!("{path}.mean"), *mean, "mean rate");
+            if !(amplitude.is_finite() && amplitude.abs() <= 1.0) {
+                ctx.err(
+                    &format!("{path}.amplitude"),
+                    format!("expected -1..1 (a fraction of the mean), got {amplitude}"),
+                );
+                ok = false;
+            }
+            let period_s = period.map(|d| d.secs()).unwrap_or(86400.0);
+            ok &= ctx.positive(&format!("{path}.period"), period_s, "period");
+            ok.then(|| RateProfile::Diurnal {
+                mean: *mean,
+                amplitude: *amplitude,
+                period_s,
+                peak_at_s: peak_at.map(|d| d.secs()).unwrap_or(0.0),
+            })
+        }
+        RawProfile::Spike {
+            base,
+            peak,
+            at,
+            duration,
+            ramp,
+        } => {
+            let mut ok = true;
+            if !(base.is_finite() && *base >= 0.0) {
+                ctx.err(
+                    &format!("{path}.base"),
+                    format!("expected a rate >= 0, got {base}"),
+                );
+                ok = false;
+            }
+            ok &= ctx.positive(&format!("{path}.peak"), *peak, "peak rate");
+            ok.then(|| {
+                RateProfile::spike(
+                    *base,
+                    *peak,
+                    at.secs(),
+                    duration.secs(),
+                    ramp.map(|d| d.secs()).unwrap_or(0.0),
+                )
+            })
+        }
+        RawProfile::Trace { file, format } => {
+            let full = ctx.base.join(file);
+            let text = match std::fs::read_to_string(&full) {
+                Ok(t) => t,
+                Err(e) => {
+                    ctx.err(
+                        &format!("{path}.file"),
+                        format!("cannot read `{}`: {e}", full.display()),
+                    );
+                    return None;
+                }
+            };
+            let values = read_column(ctx, &format!("{path}.file"), &text)?;
+            match format.unwrap_or(RawTraceFormat::Counts) {
+                RawTraceFormat::Counts => {
+                    if let Some(bad) = values.iter().position(|v| *v < 0.0 || v.fract() != 0.0) {
+                        ctx.err(
+                            &format!("{path}.file"),
+                            format!(
+                                "value {} is not a whole count (row {})",
+                                values[bad],
+                                bad + 1
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(RateProfile::Counts(
+                        values.iter().map(|v| *v as u32).collect(),
+                    ))
+                }
+                RawTraceFormat::Timestamps => {
+                    let mut ts: Vec<SimTime> =
+                        values.iter().map(|v| SimTime::from_secs_f64(*v)).collect();
+                    ts.sort();
+                    Some(RateProfile::Timestamps(ts.into()))
+                }
+            }
+        }
+    }
+}
+
+/// Reads the first column of a CSV of numbers; a non-numeric first row is a header.
+pub(super) fn read_column(ctx: &mut Ctx, path: &str, text: &str) -> Option<Vec<f64>> {
+    let mut values = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let cell = line.split(',').next().unwrap_or("").trim();
+        if cell.is_empty() || cell.starts_with('#') {
+            continue;
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => values.push(v),
+            _ if i == 0 => continue,
+            _ => {
+                ctx.err(
+                    path,
+                    format!("line {}: expected a number, got `{cell}`", i + 1),
+                );
+                return None;
+            }
+        }
+    }
+    if values.is_empty() {
+        ctx.err(path, "the file has no values");
+        return None;
+    }
+    Some(values)
+}
+
+pub(super) fn resolve_dist(ctx: &mut Ctx, path: &str, d: &RawDist) -> Option<Dist> {
+    let r = match d {
+        RawDist::Constant { value } => Ok(Dist::Constant(value.0)),
+        RawDist::Exponential { mean } if mean.0 > SimTime::ZERO => Ok(Dist::Exponential {
+            mean_ns: mean.0.as_nanos() as f64,
+        }),
+        RawDist::Exponential { .. } => Err(("mean", "expected a positive mean".to_string())),
+        RawDist::Uniform { min, max } if min <= max => Ok(Dist::Uniform {
+            min_ns: min.0.as_nanos() as f64,
+            span_ns: (max.0 - min.0).as_nanos() as f64,
+        }),
+        RawDist::Uniform { .. } => Err(("max", "expected max >= min".to_string())),
+        RawDist::Lognormal {
+            mean: Some(m),
+            p99: Some(p),
+            median: None,
+            sigma: None,
+        } => Dist::lognormal_mean_p99(m.secs(), p.secs()).map_err(|e| ("p99", e)),
+        RawDist::Lognormal {
+            mean: None,
+            p99: None,
+            median: Some(m),
+            sigma: Some(s),
+        } => Dist::lognormal_median_sigma(m.secs(), *s).map_err(|e| ("sigma", e)),
+        RawDist::Lognormal { .. } => Err((
+            "",
+            "give either `mean` and `p99`, or `median` and `sigma`".to_string(),
+        )),
+        RawDist::Gamma { shape, mean } => {
+            Dist::gamma(*shape, mean.secs()).map_err(|e| ("shape", e))
+        }
+        RawDist::Erlang { k, mean } if *k >= 1 => {
+            Dist::gamma(*k as f64, mean.secs()).map_err(|e| ("mean", e))
+        }
+        RawDist::Erlang { .. } => Err(("k", "expected k >= 1".to_string())),
+        RawDist::Normal { mean, sd } if mean.0 > SimTime::ZERO => Ok(Dist::Normal {
+            mean_ns: mean.0.as_nanos() as f64,
+            sd_ns: sd.0.as_nanos() as f64,
+        }),
+        RawDist::Normal { .. } => Err(("mean", "expected a positive mean".to_string())),
+        RawDist::Empirical { file, unit } => {
+            let scale = match unit.as_deref().unwrap_or("ms") {
+                "s" => 1.0,
+                "ms" => 1e-3,
+                "us" => 1e-6,
+                other => {
+                    ctx.err(
+                        &format!("{path}.unit"),
+                        format!("expected ms, s or us, got `{other}`"),
+                    );
+                    return None;
+                }
+            };
+            let full = ctx.base.join(file);
+            let text = match std::fs::read_to_string(&full) {
+                Ok(t) => t,
+                Err(e) => {
+                    ctx.err(
+                        &format!("{path}.file"),
+                        format!("cannot read `{}`: {e}", full.display()),
+                    );
+                    return None;
+                }
+            };
+            let values = read_column(ctx, &format!("{path}.file"), &text)?;
+            if values.iter().any(|v| *v < 0.0) {
+                ctx.err(&format!("{path}.file"), "samples must not be negative");
+                return None;
+            }
+            Ok(Dist::Empirical(
+                values
+                    .iter()
+                    .map(|v| SimTime::from_secs_f64(v * scale))
+                    .collect(),
+            ))
+        }
+    };
+    match r {
+        Ok(d) => Some(d),
+        Err((field, msg)) => {
+            let p = if field.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}.{field}")
+            };
+            ctx.err(&p, msg);
+            None
+        }
+    }
+}
