@@ -54,3 +54,16 @@ fn cross_zone_off_keeps_traffic_in_the_nodes_zone() {
     assert_eq!(r.overall.failed(), 0);
     assert!(r.overall.ok > 10_000);
 }
+
+#[test]
+fn a_replayed_trace_delivers_exactly_its_counts() {
+    let text = std::fs::read_to_string(repo_path("scenarios/traces/morning-ramp.csv")).unwrap();
+    let expected: u64 = text
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().parse::<u64>().unwrap())
+        .sum();
+    let r = simulate(load("scenarios/trace-replay.yaml", &[]));
+    assert_eq!(r.arrived, expected);
+    assert_eq!(r.overall.total + r.in_flight, expected);
+}

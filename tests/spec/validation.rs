@@ -265,3 +265,53 @@ fn every_shipped_scenario_validates() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_runaway_guard_stops_the_run_with_exit_1_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args([
+            "run",
+            "scenarios/mmc.yaml",
+            "--quiet",
+            "--max-events",
+            "1000",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1000 events") && stderr.contains("max_events"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_describes_every_top_level_key() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in stratus::scenario::raw::TOP_LEVEL_KEYS {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "schema lacks `{key}`"
+        );
+    }
+}
+
+#[test]
+fn a_missing_trace_file_is_reported_with_its_path() {
+    let (code, stderr) =
+        validate(&GOOD.replacen("rate: 10,", "rate: {profile: trace, file: nowhere.csv},", 1));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("workloads.web.rate.file:") && stderr.contains("nowhere.csv"),
+        "{stderr}"
+    );
+}
