@@ -8,6 +8,7 @@ pub mod cost;
 pub mod dist;
 pub mod event;
 pub mod experiment;
+pub mod explain;
 pub mod ids;
 pub mod kernel;
 pub mod metrics;

@@ -127,6 +127,12 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Describe a scenario's architecture in words and as a diagram, with its defaults.
+    Explain {
+        scenario: PathBuf,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -157,6 +163,11 @@ pub fn main() -> ExitCode {
         } => experiment::sweep(&scenario, &vary, slo.as_deref(), &common),
         Command::Merge { dirs, out, quiet } => experiment::merge(&dirs, out, quiet),
         Command::Validate { scenarios } => return validate(&scenarios),
+        Command::Explain { scenario, set } => {
+            stratus::scenario::Scenario::from_file(&scenario, &set)
+                .map(|s| print!("{}", stratus::explain::explain(&s)))
+                .map_err(Failure::from)
+        }
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

@@ -79,7 +79,12 @@ fn every_shipped_scenario_runs_shortened() {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "yaml" || x == "json") {
-                let rel = p.strip_prefix(repo_path(".")).unwrap().to_str().unwrap().to_string();
+                let rel = p
+                    .strip_prefix(repo_path("."))
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
                 let full = load(&rel, &[]);
                 let short = full.duration.as_secs_f64().min(300.0);
                 let s = load(&rel, &[&format!("duration={short}s"), "warmup=0"]);

@@ -7,6 +7,7 @@ mod conservation;
 mod cost;
 mod determinism;
 mod experiments;
+mod explain;
 mod queueing;
 mod rate_profiles;
 mod validation;

@@ -1,0 +1,254 @@
+//! `stratus explain`: a scenario in words and as a text diagram, with every default that
+//! applies spelled out. A pure function of the validated scenario and its document.
+
+use crate::model::alb::Algorithm;
+use crate::scenario::Scenario;
+use crate::scenario::defaults::{DefaultDoc, for_section};
+use crate::workload::{ArrivalKind, RateProfile, Target};
+use serde_json::Value;
+use std::fmt::Write;
+
+pub fn explain(s: &Scenario) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Scenario `{}`", s.name);
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(out, "{}", wrap(s.description.trim(), 92, ""));
+    }
+    let _ = writeln!(
+        out,
+        "\nSimulates {} (statistics after {}), seed {}, metric period {}, AZs: {}.",
+        s.duration,
+        s.warmup,
+        s.seed,
+        s.metric_period,
+        if s.azs.is_empty() {
+            "none".to_string()
+        } else {
+            s.azs.join(", ")
+        }
+    );
+    let _ = writeln!(out, "\nArchitecture");
+    for w in &s.workloads {
+        diagram_workload(&mut out, s, w);
+    }
+    let _ = writeln!(out, "\nComponents");
+    for w in &s.workloads {
+        let _ = writeln!(
+            out,
+            "- workload `{}`: {}, {}.",
+            w.name,
+            arrivals(w.arrivals),
+            rate(&w.rate)
+        );
+        for c in &w.classes {
+            let _ = writeln!(
+                out,
+                "    class `{}` (weight {}): {}{}, CPU work {}",
+                c.name,
+                c.weight,
+                c.host
+                    .as_deref()
+                    .map(|h| format!("host {h}, "))
+                    .unwrap_or_default(),
+                c.path,
+                c.work.describe()
+            );
+        }
+    }
+    for lb in &s.load_balancers {
+        let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "- load balancer `{}`: one node per AZ in [{}], {} routing, cross-zone {}, idle timeout {}.",
+            lb.name,
+            azs.join(", "),
+            algorithm(lb.algorithm),
+            if lb.cross_zone {
+                "on"
+            } else {
+                "off (each node routes only to its own AZ)"
+            },
+            lb.idle_timeout
+        );
+    }
+    for tg in &s.target_groups {
+        let _ = writeln!(
+            out,
+            "- target group `{}`: instances of group `{}`, deregistration delay {}.",
+            tg.name,
+            s.groups[tg.group.index()].name,
+            tg.deregistration_delay
+        );
+    }
+    for g in &s.groups {
+        let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "- auto scaling group `{}`: {} instance(s) (min {}, max {}) of {} in [{}], {}, at most {} requests each; boot {}.",
+            g.name,
+            g.desired,
+            g.min,
+            g.max,
+            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+            azs.join(", "),
+            g.discipline.name().replace('_', " "),
+            g.max_concurrent,
+            g.boot_time.describe()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "- prices: {} table taken {} ({}).",
+        s.prices.region, s.prices.taken, s.prices.currency
+    );
+    let _ = writeln!(out, "\nDefaults in effect (not set in the file)");
+    defaults(&mut out, &s.document, "", &[String::new()]);
+    for (section, names) in [
+        (
+            "workloads",
+            s.workloads
+                .iter()
+                .map(|w| w.name.clone())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "load_balancers",
+            s.load_balancers.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "target_groups",
+            s.target_groups.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "auto_scaling_groups",
+            s.groups.iter().map(|x| x.name.clone()).collect(),
+        ),
+    ] {
+        defaults(&mut out, &s.document, section, &names);
+    }
+    out
+}
+
+fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::WorkloadSpec) {
+    let Target::Alb(lb) = w.target;
+    let lb = &s.load_balancers[lb.index()];
+    let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
+    let _ = writeln!(
+        out,
+        "  [{}] --{}--> (alb {} @ {})",
+        w.name,
+        rate(&w.rate),
+        lb.name,
+        azs.join(",")
+    );
+    for c in &w.classes {
+        let tg = &s.target_groups[c.target_group.index()];
+        let g = &s.groups[tg.group.index()];
+        let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "      {} {} --> [tg {}] --> {{asg {}: {} x {} @ {}}}",
+            c.name,
+            c.path,
+            tg.name,
+            g.name,
+            g.desired,
+            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+            gazs.join(",")
+        );
+    }
+}
+
+/// Lists the defaults of `section` that the document does not set, for each named entry.
+fn defaults(out: &mut String, doc: &Value, section: &str, names: &[String]) {
+    for name in names {
+        let entry = if section.is_empty() {
+            doc
+        } else {
+            &doc[section][name.as_str()]
+        };
+        let missing: Vec<&DefaultDoc> = for_section(section)
+            .filter(|d| entry.get(d.key).is_none())
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let title = if section.is_empty() {
+            "scenario".to_string()
+        } else {
+            format!("{section}.{name}")
+        };
+        let _ = writeln!(out, "  {title}:");
+        for d in missing {
+            let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
+        }
+    }
+}
+
+fn arrivals(k: ArrivalKind) -> &'static str {
+    match k {
+        ArrivalKind::Poisson => "Poisson arrivals",
+        ArrivalKind::Uniform => "evenly spaced arrivals",
+    }
+}
+
+fn algorithm(a: Algorithm) -> &'static str {
+    match a {
+        Algorithm::RoundRobin => "round-robin",
+        Algorithm::LeastOutstandingRequests => "least-outstanding-requests",
+        Algorithm::Random => "random",
+    }
+}
+
+fn rate(r: &RateProfile) -> String {
+    match r {
+        RateProfile::Constant(v) => format!("{v}/s"),
+        RateProfile::Piecewise(p) => {
+            let (lo, hi) = p.iter().fold((f64::MAX, 0.0f64), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
+            format!("{lo}..{hi}/s piecewise over {} points", p.len())
+        }
+        RateProfile::Diurnal {
+            mean,
+            amplitude,
+            period_s,
+            ..
+        } => {
+            format!(
+                "diurnal {mean}/s ±{:.0}% every {}s",
+                amplitude * 100.0,
+                period_s
+            )
+        }
+        RateProfile::Counts(c) => format!(
+            "trace of {} seconds ({} requests)",
+            c.len(),
+            c.iter().map(|&x| x as u64).sum::<u64>()
+        ),
+        RateProfile::Timestamps(t) => format!("trace of {} timestamps", t.len()),
+    }
+}
+
+fn shape(instance_type: Option<&str>, vcpus: u32, memory_gib: f64) -> String {
+    match instance_type {
+        Some(t) => format!("{t} ({vcpus} vCPU, {memory_gib} GiB)"),
+        None => format!("{vcpus} vCPU / {memory_gib} GiB"),
+    }
+}
+
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        if line.len() + word.len() + 1 > width && line.trim().len() > 0 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(indent);
+        }
+        line.push_str(word);
+        line.push(' ');
+    }
+    out.push_str(line.trim_end());
+    out
+}

@@ -1,0 +1,154 @@
+//! The defaults a scenario gets for what it leaves out, with what each means: the single
+//! list `stratus explain` prints from. Values follow AWS's documented defaults.
+
+/// One default: where it applies (`""` for top-level keys, else a section name), the key,
+/// its value as a scenario would write it, and what it means.
+pub struct DefaultDoc {
+    pub section: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub meaning: &'static str,
+}
+
+const fn d(
+    section: &'static str,
+    key: &'static str,
+    value: &'static str,
+    meaning: &'static str,
+) -> DefaultDoc {
+    DefaultDoc {
+        section,
+        key,
+        value,
+        meaning,
+    }
+}
+
+pub const DEFAULTS: &[DefaultDoc] = &[
+    d(
+        "",
+        "warmup",
+        "0s",
+        "statistics count from the start of the run",
+    ),
+    d("", "seed", "1", "the root of every random stream"),
+    d(
+        "",
+        "metric_period",
+        "1m",
+        "the CloudWatch-style period of every time series",
+    ),
+    d(
+        "",
+        "max_events",
+        "5000000000",
+        "the runaway guard: the run fails past this many events",
+    ),
+    d(
+        "",
+        "nat_gateways",
+        "0",
+        "NAT gateways billed per hour and per GB",
+    ),
+    d(
+        "workloads",
+        "arrivals",
+        "poisson",
+        "arrivals form a Poisson process following the rate",
+    ),
+    d(
+        "workloads",
+        "request_bytes",
+        "2KB",
+        "request payload, counted in ALB processed bytes (LCUs)",
+    ),
+    d(
+        "workloads",
+        "response_bytes",
+        "20KB",
+        "response payload, counted in ALB processed bytes (LCUs)",
+    ),
+    d(
+        "workloads",
+        "nat_bytes",
+        "0",
+        "bytes a request sends out through a NAT gateway",
+    ),
+    d(
+        "load_balancers",
+        "algorithm",
+        "round_robin",
+        "each ALB node cycles through the healthy targets",
+    ),
+    d(
+        "load_balancers",
+        "cross_zone",
+        "true",
+        "each ALB node routes to targets in every AZ",
+    ),
+    d(
+        "load_balancers",
+        "idle_timeout",
+        "60s",
+        "a target that has not answered by then gets the client a 504",
+    ),
+    d(
+        "target_groups",
+        "deregistration_delay",
+        "300s",
+        "how long a draining target keeps its in-flight requests",
+    ),
+    d(
+        "target_groups",
+        "health_check",
+        "{interval: 30s, timeout: 5s, healthy_threshold: 5, unhealthy_threshold: 2}",
+        "ALB health checks of each target",
+    ),
+    d(
+        "auto_scaling_groups",
+        "discipline",
+        "processor_sharing",
+        "the vCPUs are shared equally among running requests",
+    ),
+    d(
+        "auto_scaling_groups",
+        "max_concurrent",
+        "1024",
+        "requests one instance admits; beyond it the ALB answers 503",
+    ),
+    d(
+        "auto_scaling_groups",
+        "min",
+        "desired",
+        "the group never shrinks below it",
+    ),
+    d(
+        "auto_scaling_groups",
+        "max",
+        "desired",
+        "the group never grows beyond it",
+    ),
+    d(
+        "auto_scaling_groups",
+        "boot_time",
+        "{dist: uniform, min: 60s, max: 120s}",
+        "launch to in service",
+    ),
+    d(
+        "auto_scaling_groups",
+        "health_check_grace",
+        "300s",
+        "health checks are ignored this long after launch",
+    ),
+    d(
+        "auto_scaling_groups",
+        "termination_policy",
+        "default",
+        "scale-in picks the AZ with the most instances, then the oldest launch template, then the instance closest to its next billing hour",
+    ),
+];
+
+/// The defaults of a section, in declaration order.
+pub fn for_section(section: &str) -> impl Iterator<Item = &'static DefaultDoc> + '_ {
+    DEFAULTS.iter().filter(move |d| d.section == section)
+}
