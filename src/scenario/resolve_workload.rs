@@ -236,18 +236,7 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
             })
         }
         RawProfile::Trace { file, format } => {
-            let full = ctx.base.join(file);
-            let text = match std::fs::read_to_string(&full) {
-                Ok(t) => t,
-                Err(e) => {
-                    ctx.err(
-                        &format!("{path}.file"),
-                        format!("cannot read `{}`: {e}", full.display()),
-                    );
-                    return None;
-                }
-            };
-            let values = read_column(ctx, &format!("{path}.file"), &text)?;
+            let values = read_csv_file(ctx, &format!("{path}.file"), file)?;
             match format.unwrap_or(RawTraceFormat::Counts) {
                 RawTraceFormat::Counts => {
                     if let Some(bad) = values.iter().position(|v| *v < 0.0 || v.fract() != 0.0) {
@@ -272,6 +261,18 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
                     Some(RateProfile::Timestamps(ts.into()))
                 }
             }
+        }
+    }
+}
+
+/// Reads the first column of a CSV file (relative to the scenario) as numbers.
+fn read_csv_file(ctx: &mut Ctx, path: &str, file: &str) -> Option<Vec<f64>> {
+    let full = ctx.base.join(file);
+    match std::fs::read_to_string(&full) {
+        Ok(text) => read_column(ctx, path, &text),
+        Err(e) => {
+            ctx.err(path, format!("cannot read `{}`: {e}", full.display()));
+            None
         }
     }
 }
@@ -356,18 +357,7 @@ pub(super) fn resolve_dist(ctx: &mut Ctx, path: &str, d: &RawDist) -> Option<Dis
                     return None;
                 }
             };
-            let full = ctx.base.join(file);
-            let text = match std::fs::read_to_string(&full) {
-                Ok(t) => t,
-                Err(e) => {
-                    ctx.err(
-                        &format!("{path}.file"),
-                        format!("cannot read `{}`: {e}", full.display()),
-                    );
-                    return None;
-                }
-            };
-            let values = read_column(ctx, &format!("{path}.file"), &text)?;
+            let values = read_csv_file(ctx, &format!("{path}.file"), file)?;
             if values.iter().any(|v| *v < 0.0) {
                 ctx.err(&format!("{path}.file"), "samples must not be negative");
                 return None;

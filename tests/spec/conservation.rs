@@ -71,28 +71,18 @@ fn a_replayed_trace_delivers_exactly_its_counts() {
 /// Every shipped scenario runs (shortened) and keeps the conservation law.
 #[test]
 fn every_shipped_scenario_runs_shortened() {
-    let mut stack = vec![repo_path("scenarios")];
-    let mut ran = 0;
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "yaml" || x == "json") {
-                let rel = p
-                    .strip_prefix(repo_path("."))
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                let full = load(&rel, &[]);
-                let short = full.duration.as_secs_f64().min(300.0);
-                let s = load(&rel, &[&format!("duration={short}s"), "warmup=0"]);
-                let r = simulate(s);
-                assert_eq!(r.arrived, r.overall.total + r.in_flight, "{rel}");
-                ran += 1;
-            }
-        }
+    let files = scenario_files();
+    for p in &files {
+        let rel = p
+            .strip_prefix(repo_path("."))
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let full = load(&rel, &[]);
+        let short = full.duration.as_secs_f64().min(300.0);
+        let r = simulate(load(&rel, &[&format!("duration={short}s"), "warmup=0"]));
+        assert_eq!(r.arrived, r.overall.total + r.in_flight, "{rel}");
     }
-    assert!(ran >= 3);
+    assert!(files.len() >= 3);
 }

@@ -71,3 +71,34 @@ pub fn chi2_critical(df: f64, z: f64) -> f64 {
     let k = 2.0 / (9.0 * df);
     df * (1.0 - k + z * k.sqrt()).powi(3)
 }
+
+/// Every scenario file under `scenarios/` (YAML or JSON), sorted.
+pub fn scenario_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![repo_path("scenarios")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Runs `stratus validate` on files; returns (success, stderr).
+pub fn validate_files(files: &[PathBuf]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .arg("validate")
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}

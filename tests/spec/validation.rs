@@ -1,6 +1,6 @@
 //! Bad input gets a clear error naming the file and the field path, exit code 2, no panic.
 
-use crate::support::repo_path;
+use crate::support::{scenario_files, validate_files};
 use std::process::Command;
 
 const GOOD: &str = r#"
@@ -41,16 +41,8 @@ fn the_good_scenario_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("good.yaml");
     std::fs::write(&file, GOOD).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, stderr) = validate_files(&[file]);
+    assert!(ok, "{stderr}");
 }
 
 #[test]
@@ -241,29 +233,10 @@ fn run_refuses_an_invalid_scenario_with_exit_2() {
 
 #[test]
 fn every_shipped_scenario_validates() {
-    let mut files = Vec::new();
-    let mut stack = vec![repo_path("scenarios")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "yaml" || x == "json") {
-                files.push(p);
-            }
-        }
-    }
+    let files = scenario_files();
     assert!(files.len() >= 2);
-    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .arg("validate")
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, stderr) = validate_files(&files);
+    assert!(ok, "{stderr}");
 }
 
 #[test]
