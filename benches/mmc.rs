@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use stratus::scenario::Scenario;
 use stratus::sim::World;
+use stratus::trace::{Filter, Tracer};
 
 fn mmc(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc.yaml");
@@ -23,6 +24,16 @@ fn mmc(c: &mut Criterion) {
     group.bench_function("m_m_8_load_0.9", |b| {
         b.iter(|| {
             let mut w = World::new(scenario.clone());
+            w.run(|_, _| {}).expect("runs");
+            w.into_result(0.0).overall.total
+        })
+    });
+    // Tracing on, but filtered to a kind this model never emits: the cost of the checks.
+    group.bench_function("m_m_8_load_0.9_tracer_filtering_everything", |b| {
+        b.iter(|| {
+            let mut w = World::new(scenario.clone());
+            let filter = Filter::parse("kind=fault", 1.0).expect("valid filter");
+            w.set_tracer(Tracer::new(filter, 1, Box::new(std::io::sink())));
             w.run(|_, _| {}).expect("runs");
             w.into_result(0.0).overall.total
         })

@@ -16,4 +16,5 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod trace;
 pub mod workload;

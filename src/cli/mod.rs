@@ -75,6 +75,24 @@ impl Common {
     }
 }
 
+/// Event tracing of a single run.
+#[derive(Args, Clone, Default)]
+pub struct TraceArgs {
+    /// Write one JSON line per event of interest to FILE.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub trace: Option<PathBuf>,
+    /// Keep only matching events: kind=K1|K2, component=NAME, request=ID, time=FROM..TO
+    /// (comma means and).
+    #[arg(long, value_name = "EXPR", default_value = "")]
+    pub trace_filter: String,
+    /// Trace this fraction of requests (each sampled request end to end).
+    #[arg(long, value_name = "P", default_value_t = 1.0)]
+    pub trace_sample: f64,
+    /// Follow one request end to end (its arrival number, from 0).
+    #[arg(long, value_name = "ID")]
+    pub trace_request: Option<u64>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Simulate a scenario and write summary.json, timeseries.csv and latency.hgrm.
@@ -82,6 +100,8 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        trace: TraceArgs,
         /// Print summary.json to stdout instead of the table.
         #[arg(long)]
         json: bool,
@@ -148,8 +168,9 @@ pub fn main() -> ExitCode {
         Command::Run {
             scenario,
             common,
+            trace,
             json,
-        } => run::run(&scenario, &common, json),
+        } => run::run(&scenario, &common, &trace, json),
         Command::Compare {
             scenarios,
             vary,

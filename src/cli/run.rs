@@ -1,14 +1,22 @@
-//! `stratus run`: one simulation (with a progress bar and the summary table), or replications.
+//! `stratus run`: one simulation (with a progress bar, the summary table and an optional
+//! event trace), or replications.
 
-use super::{Common, Failure, progress};
+use super::{Common, Failure, TraceArgs, progress};
 use anyhow::Context;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use stratus::sim::World;
+use stratus::trace::{Filter, Tracer};
 
-pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
+pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Result<(), Failure> {
     let scenario = common.load(path, &[])?;
     if common.replications > 1 || common.shard.is_some() {
+        if trace.trace.is_some() {
+            return Err(Failure::Usage(
+                "--trace traces a single run: drop --replications and --shard".into(),
+            ));
+        }
         return super::experiment::replicate(scenario, common, json);
     }
     let out = common
@@ -21,6 +29,7 @@ pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
             scenario.name, scenario.seed
         );
     }
+    let trace_file = open_trace(trace, scenario.seed)?;
     let bar = progress::bar(
         scenario.duration.as_nanos() / 1_000_000_000,
         "{bar:40} {pos}/{len} simulated s  {msg}  eta {eta}",
@@ -28,6 +37,10 @@ pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
     );
     let started = std::time::Instant::now();
     let mut world = World::new(Arc::new(scenario));
+    let trace_tmp = trace_file.map(|(tracer, tmp)| {
+        world.set_tracer(tracer);
+        tmp
+    });
     world
         .run(|now, events| {
             if let Some(bar) = &bar {
@@ -40,6 +53,17 @@ pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    if let (Some(tmp), Some(mut tracer), Some(dest)) =
+        (trace_tmp, world.take_tracer(), trace.trace.as_ref())
+    {
+        tracer
+            .flush()
+            .and_then(|_| std::fs::rename(&tmp, dest))
+            .with_context(|| format!("writing the trace {}", dest.display()))?;
+        if !common.quiet && !json {
+            eprintln!("trace: {} lines in {}", tracer.lines, dest.display());
+        }
+    }
     let result = world.into_result(started.elapsed().as_secs_f64());
     stratus::report::write_run(&out, &result)
         .with_context(|| format!("writing outputs to {}", out.display()))?;
@@ -51,4 +75,35 @@ pub fn run(path: &Path, common: &Common, json: bool) -> Result<(), Failure> {
         println!("\noutputs in {}", out.display());
     }
     Ok(())
+}
+
+/// The tracer writing to a temporary sibling of the trace file (renamed when the run ends).
+fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, Failure> {
+    let Some(dest) = &args.trace else {
+        return Ok(None);
+    };
+    let mut expr = args.trace_filter.clone();
+    if let Some(id) = args.trace_request {
+        expr = if expr.is_empty() {
+            format!("request={id}")
+        } else {
+            format!("{expr},request={id}")
+        };
+    }
+    let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
+    let name = dest
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("trace.jsonl");
+    let tmp = dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure::Usage(format!("--trace {}: {e}", dest.display())))?;
+    }
+    let file = std::fs::File::create(&tmp)
+        .map_err(|e| Failure::Usage(format!("--trace {}: {e}", dest.display())))?;
+    Ok(Some((
+        Tracer::new(filter, seed, Box::new(BufWriter::new(file))),
+        tmp,
+    )))
 }

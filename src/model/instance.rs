@@ -121,14 +121,14 @@ impl Instance {
         std::mem::take(&mut self.busy_core_ns)
     }
 
-    /// Starts (or queues) a request needing `work` of one core's time.
+    /// Starts (or queues) a request needing `work` of one core's time; true if it started.
     pub fn admit(
         &mut self,
         id: InstanceId,
         request: RequestId,
         work: SimTime,
         queue: &mut EventQueue<Event>,
-    ) {
+    ) -> bool {
         let now = queue.now();
         self.account(now);
         self.outstanding += 1;
@@ -143,8 +143,10 @@ impl Instance {
                             request,
                         },
                     );
+                    true
                 } else {
                     self.fifo.push_back((request, work));
+                    false
                 }
             }
             Discipline::ProcessorSharing => {
@@ -152,12 +154,18 @@ impl Instance {
                 let tag = self.virtual_ns + work.as_nanos() as f64;
                 self.tags.push(Reverse((Tag(tag), request.0)));
                 self.reschedule(id, queue);
+                true
             }
         }
     }
 
-    /// A first-come-first-served completion: frees a server and starts the next waiting request.
-    pub fn on_service_completed(&mut self, id: InstanceId, queue: &mut EventQueue<Event>) {
+    /// A first-come-first-served completion: frees a server and starts the next waiting
+    /// request, which it returns.
+    pub fn on_service_completed(
+        &mut self,
+        id: InstanceId,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<RequestId> {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
@@ -169,8 +177,10 @@ impl Instance {
                     request,
                 },
             );
+            Some(request)
         } else {
             self.busy -= 1;
+            None
         }
     }
 

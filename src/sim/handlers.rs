@@ -4,10 +4,11 @@
 use super::World;
 use super::request::Request;
 use crate::event::Event;
-use crate::ids::{LbId, RequestId, TgId, WorkloadId};
+use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, Statistic};
 use crate::model::instance::InstanceState;
+use crate::trace::{Field, Kind};
 use crate::workload::Target;
 
 impl World {
@@ -20,6 +21,21 @@ impl World {
         let class = self.pickers[w.index()].pick(rng);
         let spec = &self.scenario.workloads[w.index()];
         let class_spec = &spec.classes[class];
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let now = self.queue.now();
+            t.emit(
+                now,
+                Kind::RequestArrived,
+                &spec.name,
+                Some(id),
+                &[
+                    ("class", Field::Str(&class_spec.name)),
+                    ("path", Field::Str(&class_spec.path)),
+                ],
+            );
+        }
         let work = class_spec.work.sample(rng);
         let tg = class_spec.target_group;
         self.nat_bytes += class_spec.nat_bytes as f64;
@@ -29,20 +45,20 @@ impl World {
                 m.new_connections += 1.0;
                 m.processed_bytes += (class_spec.request_bytes + class_spec.response_bytes) as f64;
                 m.billable_rule_evaluations += class_spec.billable_rule_evaluations as f64;
-                self.route(lb, tg, w, work)
+                self.route(lb, tg, w, work, id)
             }
         }
     }
 
     /// The ALB's part: pick a node, pick a target, admit or reject.
-    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime) {
+    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime, id: u64) {
         let counted = self.counting;
         self.arrived += counted as u64;
         let spec = &self.scenario.load_balancers[lb.index()];
         let targets = &self.target_groups[tg.index()];
         let balancer = &mut self.load_balancers[lb.index()];
         let Some(node) = balancer.pick_node(spec, targets) else {
-            return self.record(w, counted, Outcome::Http503, 0);
+            return self.reject(lb, w, id, counted, "no target in any AZ");
         };
         let candidates = if spec.cross_zone {
             &targets.targets
@@ -50,7 +66,7 @@ impl World {
             &targets.by_az[spec.azs[node].index()]
         };
         if candidates.is_empty() {
-            return self.record(w, counted, Outcome::Http503, 0);
+            return self.reject(lb, w, id, counted, "no registered target");
         }
         let instances = &self.instances;
         let chosen = balancer.choose(spec.algorithm, node, tg, candidates, |i| {
@@ -59,14 +75,89 @@ impl World {
         let instance = &self.instances[chosen.index()];
         let limit = self.scenario.groups[instance.group.index()].max_concurrent;
         if instance.outstanding >= limit {
-            return self.record(w, counted, Outcome::Http503, 0);
+            return self.reject(lb, w, id, counted, "target at max_concurrent");
+        }
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let fields = [
+                ("az", Field::Str(&self.scenario.azs[spec.azs[node].index()])),
+                (
+                    "target_group",
+                    Field::Str(&self.scenario.target_groups[tg.index()].name),
+                ),
+                ("instance", Field::Int(chosen.0 as u64)),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRouted,
+                &spec.name,
+                Some(id),
+                &fields,
+            );
         }
         let request = self.requests.insert(Request {
+            id,
             arrived_at: self.queue.now(),
             workload: w,
             counted,
         });
-        self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue);
+        if self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue) {
+            self.trace_started(request, chosen);
+        }
+    }
+
+    /// The load balancer answers 503 at once.
+    fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.load_balancers[lb.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &[("status", Field::Int(503)), ("reason", Field::Str(reason))],
+            );
+        }
+        self.finish_traced(w, id, counted, Outcome::Http503, 0);
+    }
+
+    pub(super) fn trace_started(&mut self, request: RequestId, instance: InstanceId) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let id = self.requests.get(request).id;
+            let group = &self.scenario.groups[self.instances[instance.index()].group.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::RequestStarted,
+                group,
+                Some(id),
+                &[("instance", Field::Int(instance.0 as u64))],
+            );
+        }
+    }
+
+    /// Records the outcome and traces the request's end.
+    fn finish_traced(
+        &mut self,
+        w: WorkloadId,
+        id: u64,
+        counted: bool,
+        outcome: Outcome,
+        latency_ns: u64,
+    ) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            let fields = [
+                ("outcome", Field::Str(outcome.key())),
+                ("latency_ms", Field::Num(latency_ns as f64 / 1e6)),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::RequestFinished,
+                name,
+                Some(id),
+                &fields,
+            );
+        }
+        self.record(w, counted, outcome, latency_ns);
     }
 
     /// An instance finished a request: the client gets its answer, or a 504 if the answer
@@ -78,9 +169,15 @@ impl World {
         let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
         self.lb_meters[lb.index()].current.connection_seconds += latency.min(timeout).as_secs_f64();
         if latency > timeout {
-            self.record(r.workload, r.counted, Outcome::Http504, timeout.as_nanos());
+            self.finish_traced(
+                r.workload,
+                r.id,
+                r.counted,
+                Outcome::Http504,
+                timeout.as_nanos(),
+            );
         } else {
-            self.record(r.workload, r.counted, Outcome::Ok, latency.as_nanos());
+            self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
         }
     }
 

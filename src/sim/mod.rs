@@ -18,6 +18,7 @@ use crate::model::alb::{LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::model::instance::{Instance, InstanceState};
 use crate::scenario::Scenario;
+use crate::trace::Tracer;
 use crate::workload::{ArrivalProcess, ClassPicker};
 use meters::{GroupMeters, LbMeters, PeriodMeters};
 use request::Requests;
@@ -60,6 +61,9 @@ pub struct World {
     nat_bytes_periods: Vec<f64>,
     series: TimeSeries,
     counting: bool,
+    /// Arrivals so far (the next request's trace id).
+    next_request_id: u64,
+    tracer: Option<Box<Tracer>>,
 }
 
 impl World {
@@ -138,6 +142,8 @@ impl World {
             nat_bytes_periods: Vec::new(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
+            next_request_id: 0,
+            tracer: None,
             scenario,
         };
         world.start();
@@ -220,8 +226,10 @@ impl World {
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
-                    self.instances[instance.index()]
-                        .on_service_completed(instance, &mut self.queue);
+                    let inst = &mut self.instances[instance.index()];
+                    if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
+                        self.trace_started(next, instance);
+                    }
                     self.on_request_served(request);
                 }
                 Event::SharingCompleted {
@@ -249,5 +257,15 @@ impl World {
 
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Traces this run's events of interest (see `trace`).
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.tracer = Some(Box::new(tracer));
+    }
+
+    /// The tracer, to flush and close after the run.
+    pub fn take_tracer(&mut self) -> Option<Tracer> {
+        self.tracer.take().map(|t| *t)
     }
 }

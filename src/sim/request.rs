@@ -6,6 +6,8 @@ use crate::kernel::SimTime;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Request {
+    /// The arrival's sequence number in the run (trace request id).
+    pub id: u64,
     pub arrived_at: SimTime,
     pub workload: WorkloadId,
     /// Whether the request arrived after the warm-up (and so counts in the summary).
@@ -39,6 +41,11 @@ impl Requests {
     }
 
     /// Frees the slot; the request must not be used afterwards.
+    #[inline]
+    pub fn get(&self, id: RequestId) -> &Request {
+        &self.slots[id.index()]
+    }
+
     #[inline]
     pub fn remove(&mut self, id: RequestId) -> Request {
         let r = self.slots[id.index()];

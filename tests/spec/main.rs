@@ -10,4 +10,5 @@ mod experiments;
 mod explain;
 mod queueing;
 mod rate_profiles;
+mod traces;
 mod validation;
