@@ -3,7 +3,7 @@
 //! Events carry ids, never data: the state they refer to lives in the world's tables.
 //! Names are facts in the past tense.
 
-use crate::ids::{InstanceId, RequestId, WorkloadId};
+use crate::ids::{GroupId, InstanceId, RequestId, TgId, WorkloadId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -26,6 +26,14 @@ pub enum Event {
     PeriodEnded,
     /// The simulated duration is over.
     SimulationEnded,
+    /// A pending instance finished booting: it goes in service and registers.
+    InstanceBooted(InstanceId),
+    /// A target group's health check of an instance is due.
+    HealthCheckDue { instance: InstanceId, tg: TgId },
+    /// A draining instance's deregistration delay ran out: it terminates.
+    DeregistrationEnded(InstanceId),
+    /// A scheduled scaling action (policy index within the group) is due.
+    ScheduledActionDue { group: GroupId, policy: u16 },
 }
 
 #[cfg(test)]

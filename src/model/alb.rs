@@ -5,6 +5,7 @@
 //! approximately even, as on AWS. With cross-zone load balancing off, a node routes only to
 //! targets in its own AZ, and a node whose AZ has no targets is left out of DNS.
 
+use super::health::{Health, HealthCheckSpec, TargetHealth};
 use super::rules::Pattern;
 use crate::ids::{AzId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
@@ -79,31 +80,101 @@ pub struct TargetGroupSpec {
     /// The auto scaling group whose instances register here.
     pub group: GroupId,
     pub deregistration_delay: SimTime,
+    pub health_check: super::health::HealthCheckSpec,
 }
 
-/// A target group's registered, routable targets, also indexed by AZ.
+/// A target group's registrations and their health. Routing uses the healthy targets; when
+/// none is healthy the ALB fails open and routes to every registered target.
 #[derive(Default)]
 pub struct TargetGroup {
+    /// Healthy targets, and the same by AZ.
     pub targets: Vec<InstanceId>,
     pub by_az: Vec<Vec<InstanceId>>,
+    /// Every registered target (any health), and the same by AZ.
+    pub registered: Vec<InstanceId>,
+    pub registered_by_az: Vec<Vec<InstanceId>>,
+    /// Health per instance id (None: not registered).
+    health: Vec<Option<TargetHealth>>,
 }
 
 impl TargetGroup {
     pub fn new(az_count: usize) -> Self {
         TargetGroup {
-            targets: Vec::new(),
             by_az: vec![Vec::new(); az_count],
+            registered_by_az: vec![Vec::new(); az_count],
+            ..Default::default()
         }
     }
 
-    pub fn register(&mut self, id: InstanceId, az: AzId) {
-        self.targets.push(id);
-        self.by_az[az.index()].push(id);
+    /// Registers a target in the given health (initial instances start healthy: the
+    /// scenario begins in steady state).
+    pub fn register(&mut self, id: InstanceId, az: AzId, health: Health) {
+        if self.health.len() <= id.index() {
+            self.health.resize(id.index() + 1, None);
+        }
+        self.health[id.index()] = Some(TargetHealth::new(health));
+        self.registered.push(id);
+        self.registered_by_az[az.index()].push(id);
+        if health == Health::Healthy {
+            self.targets.push(id);
+            self.by_az[az.index()].push(id);
+        }
     }
 
     pub fn deregister(&mut self, id: InstanceId, az: AzId) {
+        if let Some(h) = self.health.get_mut(id.index()) {
+            *h = None;
+        }
         self.targets.retain(|&t| t != id);
         self.by_az[az.index()].retain(|&t| t != id);
+        self.registered.retain(|&t| t != id);
+        self.registered_by_az[az.index()].retain(|&t| t != id);
+    }
+
+    pub fn is_registered(&self, id: InstanceId) -> bool {
+        self.health.get(id.index()).is_some_and(Option::is_some)
+    }
+
+    pub fn health(&self, id: InstanceId) -> Option<Health> {
+        self.health
+            .get(id.index())
+            .copied()
+            .flatten()
+            .map(|h| h.health)
+    }
+
+    /// Records a probe result; returns the new health if it changed.
+    pub fn record_probe(
+        &mut self,
+        id: InstanceId,
+        az: AzId,
+        passed: bool,
+        spec: &HealthCheckSpec,
+    ) -> Option<Health> {
+        let state = self.health.get_mut(id.index())?.as_mut()?;
+        let changed = state.record(passed, spec)?;
+        if changed == Health::Healthy {
+            self.targets.push(id);
+            self.by_az[az.index()].push(id);
+        } else {
+            self.targets.retain(|&t| t != id);
+            self.by_az[az.index()].retain(|&t| t != id);
+        }
+        Some(changed)
+    }
+
+    /// The targets a node may route to: healthy ones, or every registered one when none is
+    /// healthy (fail open). `az` limits to one AZ (cross-zone off).
+    pub fn routable(&self, az: Option<AzId>) -> &[InstanceId] {
+        let (healthy, all) = match az {
+            Some(a) => (&self.by_az[a.index()], &self.registered_by_az[a.index()]),
+            None => (&self.targets, &self.registered),
+        };
+        if self.targets.is_empty() {
+            all
+        } else {
+            healthy
+        }
     }
 }
 
@@ -133,7 +204,7 @@ impl LoadBalancer {
         // Without cross-zone, a node with no targets in its AZ is out of DNS.
         (0..nodes)
             .map(|k| (first + k) % nodes)
-            .find(|&n| !tg.by_az[spec.azs[n].index()].is_empty())
+            .find(|&n| !tg.routable(Some(spec.azs[n])).is_empty())
     }
 
     /// Chooses a target among `candidates` with the load balancer's algorithm.

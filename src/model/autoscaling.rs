@@ -1,12 +1,37 @@
-//! EC2 Auto Scaling groups: capacity bounds, AZ placement and the instances a group owns.
+//! EC2 Auto Scaling groups: capacity bounds, AZ placement on launch, and which instance goes
+//! on scale-in (AZ balance first, then the termination policy).
 //!
-//! This module decides *where* a group's instances go (the AZ with the fewest instances);
-//! the world launches them and registers them with the group's target groups.
+//! This module decides; the world launches, drains and terminates.
 
 use super::instance::Discipline;
+use super::scaling_policy::{PolicySpec, PolicyState};
 use crate::dist::Dist;
 use crate::ids::{AzId, InstanceId};
-use crate::kernel::SimTime;
+use crate::kernel::{Rng, RngExt, SimTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TerminationPolicy {
+    /// AZ balance, then oldest launch template (one template here), then closest to the next
+    /// instance hour, then random.
+    Default,
+    OldestInstance,
+    NewestInstance,
+    ClosestToNextInstanceHour,
+    OldestLaunchTemplate,
+}
+
+impl TerminationPolicy {
+    pub fn parse(name: &str) -> Option<TerminationPolicy> {
+        Some(match name {
+            "default" => TerminationPolicy::Default,
+            "oldest_instance" => TerminationPolicy::OldestInstance,
+            "newest_instance" => TerminationPolicy::NewestInstance,
+            "closest_to_next_instance_hour" => TerminationPolicy::ClosestToNextInstanceHour,
+            "oldest_launch_template" => TerminationPolicy::OldestLaunchTemplate,
+            _ => return None,
+        })
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct GroupSpec {
@@ -24,27 +49,78 @@ pub struct GroupSpec {
     pub desired: u32,
     pub boot_time: Dist,
     pub health_check_grace: SimTime,
+    /// Replace instances that a load balancer finds unhealthy (ELB health checks).
+    pub elb_health_checks: bool,
+    pub termination_policy: TerminationPolicy,
+    /// The first this many instances launched are protected from scale-in.
+    pub protected_instances: u32,
+    pub policies: Vec<PolicySpec>,
+}
+
+impl GroupSpec {
+    /// The longest warm-up of the group's policies: until then a new instance is not part of
+    /// the metrics that drive scaling.
+    pub fn warmup(&self) -> SimTime {
+        self.policies
+            .iter()
+            .map(PolicySpec::warmup)
+            .max()
+            .unwrap_or(SimTime::ZERO)
+    }
+}
+
+/// One scaling activity: a change of desired capacity and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    pub time: SimTime,
+    pub from: u32,
+    pub to: u32,
+    pub cause: String,
 }
 
 /// A group's runtime state.
 pub struct Group {
     pub desired: u32,
-    /// Instances not yet terminated, in launch order.
+    pub min: u32,
+    pub max: u32,
+    /// Instances not yet terminated (pending, in service, draining), in launch order.
     pub instances: Vec<InstanceId>,
     pub launched: u64,
     pub terminated: u64,
     pub max_in_service: u32,
+    pub policy_states: Vec<PolicyState>,
+    pub activities: Vec<Activity>,
 }
 
 impl Group {
-    pub fn new(desired: u32) -> Self {
+    pub fn new(spec: &GroupSpec) -> Self {
         Group {
-            desired,
+            desired: spec.desired,
+            min: spec.min,
+            max: spec.max,
             instances: Vec::new(),
             launched: 0,
             terminated: 0,
             max_in_service: 0,
+            policy_states: vec![PolicyState::default(); spec.policies.len()],
+            activities: Vec::new(),
         }
+    }
+
+    /// Sets desired capacity within [min, max], logging the activity; returns whether it changed.
+    pub fn set_desired(&mut self, now: SimTime, wanted: u32, cause: String) -> bool {
+        let to = wanted.clamp(self.min, self.max);
+        if to == self.desired {
+            return false;
+        }
+        self.activities.push(Activity {
+            time: now,
+            from: self.desired,
+            to,
+            cause,
+        });
+        self.desired = to;
+        true
     }
 
     /// The AZ for the next launch: the one with the fewest instances (first in the group's
@@ -60,5 +136,136 @@ impl Group {
             .min_by_key(|&k| (counts[k], k))
             .unwrap_or(0);
         spec.azs[k]
+    }
+}
+
+/// What the termination choice needs to know of a candidate.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate {
+    pub id: InstanceId,
+    pub az: AzId,
+    pub launched_at: SimTime,
+    pub protected: bool,
+}
+
+/// Picks the instance to terminate on scale-in: from the AZ with the most instances, then by
+/// the policy; protected instances are never picked.
+pub fn choose_victim(
+    policy: TerminationPolicy,
+    candidates: &[Candidate],
+    now: SimTime,
+    rng: &mut Rng,
+) -> Option<InstanceId> {
+    let open: Vec<&Candidate> = candidates.iter().filter(|c| !c.protected).collect();
+    if open.is_empty() {
+        return None;
+    }
+    let count = |az: AzId| candidates.iter().filter(|c| c.az == az).count();
+    let busiest = open.iter().map(|c| count(c.az)).max()?;
+    let mut pool: Vec<&Candidate> = open
+        .into_iter()
+        .filter(|c| count(c.az) == busiest)
+        .collect();
+    // Among equally loaded AZs, the lowest-numbered one, so the choice is reproducible.
+    let az = pool.iter().map(|c| c.az).min()?;
+    pool.retain(|c| c.az == az);
+    let to_next_hour = |c: &Candidate| {
+        let up = (now - c.launched_at).as_nanos() % 3_600_000_000_000;
+        3_600_000_000_000 - up
+    };
+    let pick = match policy {
+        TerminationPolicy::OldestInstance => pool.iter().min_by_key(|c| (c.launched_at, c.id)),
+        TerminationPolicy::NewestInstance => pool.iter().max_by_key(|c| (c.launched_at, c.id)),
+        TerminationPolicy::ClosestToNextInstanceHour => {
+            pool.iter().min_by_key(|c| (to_next_hour(c), c.id))
+        }
+        TerminationPolicy::Default | TerminationPolicy::OldestLaunchTemplate => {
+            let best = pool.iter().map(|c| to_next_hour(c)).min()?;
+            let tied: Vec<&&Candidate> = pool.iter().filter(|c| to_next_hour(c) == best).collect();
+            let i = rng.uniform_u64(0, tied.len() as u64) as usize;
+            return Some(tied[i].id);
+        }
+    };
+    pick.map(|c| c.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::stream;
+
+    fn c(id: u32, az: u8, launched_s: u64) -> Candidate {
+        Candidate {
+            id: InstanceId(id),
+            az: AzId(az),
+            launched_at: SimTime::from_secs(launched_s),
+            protected: false,
+        }
+    }
+
+    #[test]
+    fn az_balance_comes_first_then_the_policy() {
+        let mut rng = stream(1, "t");
+        let now = SimTime::from_secs(10_000);
+        let cs = [
+            c(0, 0, 0),
+            c(1, 0, 100),
+            c(2, 1, 50),
+            c(3, 1, 60),
+            c(4, 1, 70),
+        ];
+        // AZ 1 has three: the oldest there is 2, the newest 4.
+        assert_eq!(
+            choose_victim(TerminationPolicy::OldestInstance, &cs, now, &mut rng),
+            Some(InstanceId(2))
+        );
+        assert_eq!(
+            choose_victim(TerminationPolicy::NewestInstance, &cs, now, &mut rng),
+            Some(InstanceId(4))
+        );
+        // Up-times 9950, 9940 and 9930 s: 850, 860 and 870 s to their next hour: instance 2.
+        assert_eq!(
+            choose_victim(
+                TerminationPolicy::ClosestToNextInstanceHour,
+                &cs,
+                now,
+                &mut rng
+            ),
+            Some(InstanceId(2))
+        );
+        let mut protected = cs;
+        for p in protected.iter_mut() {
+            p.protected = true;
+        }
+        assert_eq!(
+            choose_victim(TerminationPolicy::Default, &protected, now, &mut rng),
+            None
+        );
+    }
+
+    #[test]
+    fn desired_stays_within_bounds() {
+        let spec_min_max = |g: &mut Group| {
+            g.min = 2;
+            g.max = 5;
+        };
+        let mut g = Group {
+            desired: 3,
+            min: 0,
+            max: 0,
+            instances: vec![],
+            launched: 0,
+            terminated: 0,
+            max_in_service: 0,
+            policy_states: vec![],
+            activities: vec![],
+        };
+        spec_min_max(&mut g);
+        assert!(g.set_desired(SimTime::ZERO, 9, "x".into()));
+        assert_eq!(g.desired, 5);
+        assert!(g.set_desired(SimTime::ZERO, 0, "y".into()));
+        assert_eq!(g.desired, 2);
+        assert!(!g.set_desired(SimTime::ZERO, 1, "z".into()));
+        assert_eq!(g.activities.len(), 2);
     }
 }

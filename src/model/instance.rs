@@ -61,7 +61,10 @@ pub struct Instance {
     pub discipline: Discipline,
     pub state: InstanceState,
     pub launched_at: SimTime,
+    pub in_service_since: Option<SimTime>,
     pub terminated_at: Option<SimTime>,
+    /// Protected from scale-in.
+    pub protected: bool,
     /// Requests admitted and not yet finished (running plus queued).
     pub outstanding: u32,
     /// Fcfs: busy servers and the FIFO of waiting `(request, work)`.
@@ -86,7 +89,9 @@ impl Instance {
             discipline,
             state: InstanceState::Pending,
             launched_at: now,
+            in_service_since: None,
             terminated_at: None,
+            protected: false,
             outstanding: 0,
             busy: 0,
             fifo: VecDeque::new(),

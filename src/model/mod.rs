@@ -4,6 +4,9 @@
 
 pub mod alb;
 pub mod autoscaling;
+pub mod cloudwatch;
+pub mod health;
 pub mod instance;
 pub mod instance_types;
 pub mod rules;
+pub mod scaling_policy;

@@ -26,7 +26,39 @@ pub fn write_run(dir: &Path, result: &RunResult) -> std::io::Result<()> {
         &summary_json(result),
         &result.series,
         result.overall.latency.histogram(),
+    )?;
+    write_atomic(
+        &dir.join("scaling_activities.csv"),
+        scaling_activities_csv(result).as_bytes(),
     )
+}
+
+/// `scaling_activities.csv`: `time_s,group,from,to,cause`, in time order.
+pub fn scaling_activities_csv(result: &RunResult) -> String {
+    let mut rows: Vec<(f64, &str, u32, u32, &str)> = result
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.activities.iter().map(move |a| {
+                (
+                    a.time.as_secs_f64(),
+                    g.name.as_str(),
+                    a.from,
+                    a.to,
+                    a.cause.as_str(),
+                )
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    let mut out = String::from("time_s,group,from,to,cause\n");
+    for (t, g, from, to, cause) in rows {
+        out.push_str(&format!(
+            "{t},{g},{from},{to},\"{}\"\n",
+            cause.replace('"', "\"\"")
+        ));
+    }
+    out
 }
 
 /// Writes a summary, its time series and its latency histogram (one run, or the aggregate of

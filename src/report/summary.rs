@@ -28,6 +28,7 @@ pub fn summary_json(r: &RunResult) -> Value {
                     "max_in_service": g.max_in_service,
                     "instance_hours": g.instance_hours,
                     "mean_cpu_percent": g.mean_cpu_percent,
+                    "scaling_activities": g.activities.len(),
                 }),
             )
         })

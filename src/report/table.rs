@@ -85,14 +85,26 @@ pub fn summary_table(r: &RunResult) -> String {
     if !r.groups.is_empty() {
         let _ = writeln!(
             out,
-            "\n{:<20} {:>9} {:>11} {:>15} {:>10}",
-            "group", "launched", "max in svc", "instance hours", "mean CPU%"
+            "\n{:<20} {:>9} {:>11} {:>11} {:>15} {:>10} {:>11}",
+            "group",
+            "launched",
+            "terminated",
+            "max in svc",
+            "instance hours",
+            "mean CPU%",
+            "activities"
         );
         for g in &r.groups {
             let _ = writeln!(
                 out,
-                "{:<20} {:>9} {:>11} {:>15.2} {:>10.1}",
-                g.name, g.launched, g.max_in_service, g.instance_hours, g.mean_cpu_percent
+                "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11}",
+                g.name,
+                g.launched,
+                g.terminated,
+                g.max_in_service,
+                g.instance_hours,
+                g.mean_cpu_percent,
+                g.activities.len()
             );
         }
     }

@@ -7,6 +7,7 @@ mod load;
 pub mod raw;
 mod resolve;
 mod resolve_compute;
+mod resolve_scaling;
 mod resolve_workload;
 pub mod units;
 
@@ -83,6 +84,8 @@ pub struct Scenario {
     /// The price table in force (shipped or `--prices`, with the scenario's `pricing:`).
     pub prices: PriceTable,
     pub nat_gateways: u32,
+    /// CloudWatch publication delay of metrics.
+    pub metric_delay: SimTime,
     /// The effective document (after overrides), kept for reports and comparisons.
     pub document: serde_json::Value,
 }

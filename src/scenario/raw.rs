@@ -39,6 +39,8 @@ pub struct RawScenario {
     pub pricing: Option<serde_json::Value>,
     /// NAT gateways in the VPC (billed per hour and per GB processed); default 0.
     pub nat_gateways: Option<u32>,
+    /// CloudWatch publication delay of metrics (default one metric period).
+    pub metric_delay: Option<Dur>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -57,6 +59,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "auto_scaling_groups",
     "pricing",
     "nat_gateways",
+    "metric_delay",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -265,6 +268,8 @@ pub struct RawHealthCheck {
     pub timeout: Option<Dur>,
     pub healthy_threshold: Option<u32>,
     pub unhealthy_threshold: Option<u32>,
+    /// CPU work of one probe on the target (default 5ms); slower answers than `timeout` fail.
+    pub probe_work: Option<Dur>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -284,6 +289,75 @@ pub struct RawGroup {
     /// Default 300s.
     pub health_check_grace: Option<Dur>,
     pub termination_policy: Option<String>,
+    /// `elb` (default behind a target group: replace instances the ALB finds unhealthy) or `ec2`.
+    pub health_check_type: Option<String>,
+    /// The first this many instances are protected from scale-in.
+    pub protected_instances: Option<u32>,
+    /// Scaling policies; none means fixed capacity.
+    pub policies: Option<Vec<RawPolicy>>,
+}
+
+/// A scaling policy.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawPolicy {
+    /// One alarm (`above` or `below` a threshold), one adjustment, then a cooldown.
+    Simple {
+        name: Option<String>,
+        metric: String,
+        above: Option<f64>,
+        below: Option<f64>,
+        add: Option<u32>,
+        remove: Option<u32>,
+        set: Option<u32>,
+        percent: Option<f64>,
+        min_adjustment: Option<u32>,
+        cooldown: Option<Dur>,
+        evaluation_periods: Option<u32>,
+        datapoints_to_alarm: Option<u32>,
+    },
+    /// Step adjustments by how far the metric is past the alarm threshold.
+    Step {
+        name: Option<String>,
+        metric: String,
+        adjustments: Vec<RawStep>,
+        warmup: Option<Dur>,
+        evaluation_periods: Option<u32>,
+        datapoints_to_alarm: Option<u32>,
+    },
+    /// Keep the metric at `target`.
+    TargetTracking {
+        name: Option<String>,
+        metric: String,
+        target: f64,
+        warmup: Option<Dur>,
+        disable_scale_in: Option<bool>,
+        scale_in_cooldown: Option<Dur>,
+        scale_out_datapoints: Option<u32>,
+        scale_in_datapoints: Option<u32>,
+        scale_in_ratio: Option<f64>,
+    },
+    /// Set min/max/desired at `at`, and every `every` after.
+    Scheduled {
+        name: Option<String>,
+        at: Dur,
+        every: Option<Dur>,
+        min: Option<u32>,
+        max: Option<u32>,
+        desired: Option<u32>,
+    },
+}
+
+/// One step: `above: X` (scale-out) or `below: X` (scale-in), with one adjustment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub above: Option<f64>,
+    pub below: Option<f64>,
+    pub add: Option<u32>,
+    pub remove: Option<u32>,
+    pub set: Option<u32>,
+    pub percent: Option<f64>,
 }
 
 /// An instance by catalog type, or by shape.

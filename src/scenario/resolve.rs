@@ -257,6 +257,7 @@ pub fn resolve(
         groups,
         prices: prices?,
         nat_gateways: raw.nat_gateways.unwrap_or(0),
+        metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
     })
 }

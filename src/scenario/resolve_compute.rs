@@ -7,7 +7,8 @@ use crate::dist::Dist;
 use crate::ids::{GroupId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec};
-use crate::model::autoscaling::GroupSpec;
+use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
+use crate::model::health::HealthCheckSpec;
 use crate::model::instance::Discipline;
 use crate::model::instance_types;
 use crate::model::rules::Pattern;
@@ -109,6 +110,30 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
         Some(RawDiscipline::Fcfs) => Discipline::Fcfs,
         Some(RawDiscipline::ProcessorSharing) | None => Discipline::ProcessorSharing,
     };
+    let termination_policy = g
+        .termination_policy
+        .as_deref()
+        .and_then(TerminationPolicy::parse)
+        .unwrap_or(TerminationPolicy::Default);
+    let elb_health_checks = match g.health_check_type.as_deref() {
+        None | Some("elb") => true,
+        Some("ec2") => false,
+        Some(other) => {
+            ctx.err(
+                &format!("{path}.health_check_type"),
+                format!("expected `elb` or `ec2`, got `{other}`"),
+            );
+            ok = false;
+            true
+        }
+    };
+    let policies = super::resolve_scaling::resolve_policies(
+        ctx,
+        &path,
+        g.policies.as_deref().unwrap_or(&[]),
+        max,
+    );
+    ok &= policies.is_some();
     (ok && azs.len() == g.azs.len()).then(|| GroupSpec {
         name: name.to_string(),
         instance_type,
@@ -121,6 +146,10 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
         max,
         desired,
         boot_time: boot_time.unwrap_or(Dist::Constant(SimTime::ZERO)),
+        elb_health_checks,
+        termination_policy,
+        protected_instances: g.protected_instances.unwrap_or(0),
+        policies: policies.unwrap_or_default(),
         health_check_grace: g
             .health_check_grace
             .map(|d| d.0)
@@ -143,37 +172,7 @@ pub(super) fn resolve_target_group(
         "auto_scaling_groups",
         &t.group,
     );
-    if let Some(hc) = &t.health_check {
-        let interval = hc.interval.map(|d| d.0).unwrap_or(SimTime::from_secs(30));
-        let timeout = hc.timeout.map(|d| d.0).unwrap_or(SimTime::from_secs(5));
-        if interval < SimTime::from_secs(5) || interval > SimTime::from_secs(300) {
-            ctx.err(
-                &format!("{path}.health_check.interval"),
-                format!("expected 5s..300s, got {interval}"),
-            );
-        }
-        if timeout < SimTime::from_secs(2) || timeout >= interval {
-            ctx.err(
-                &format!("{path}.health_check.timeout"),
-                format!(
-                    "expected at least 2s and less than the interval ({interval}), got {timeout}"
-                ),
-            );
-        }
-        for (key, v) in [
-            ("healthy_threshold", hc.healthy_threshold),
-            ("unhealthy_threshold", hc.unhealthy_threshold),
-        ] {
-            if let Some(v) = v
-                && !(2..=10).contains(&v)
-            {
-                ctx.err(
-                    &format!("{path}.health_check.{key}"),
-                    format!("expected 2..10, got {v}"),
-                );
-            }
-        }
-    }
+    let health_check = resolve_health_check(ctx, &path, t.health_check.as_ref());
     let deregistration_delay = t
         .deregistration_delay
         .map(|d| d.0)
@@ -188,7 +187,45 @@ pub(super) fn resolve_target_group(
         name: name.to_string(),
         group: group?,
         deregistration_delay,
+        health_check,
     })
+}
+
+fn resolve_health_check(ctx: &mut Ctx, path: &str, hc: Option<&RawHealthCheck>) -> HealthCheckSpec {
+    let d = HealthCheckSpec::default();
+    let Some(hc) = hc else { return d };
+    let spec = HealthCheckSpec {
+        interval: hc.interval.map_or(d.interval, |x| x.0),
+        timeout: hc.timeout.map_or(d.timeout, |x| x.0),
+        healthy_threshold: hc.healthy_threshold.unwrap_or(d.healthy_threshold),
+        unhealthy_threshold: hc.unhealthy_threshold.unwrap_or(d.unhealthy_threshold),
+        probe_work: hc.probe_work.map_or(d.probe_work, |x| x.0),
+    };
+    let (interval, timeout) = (spec.interval, spec.timeout);
+    if interval < SimTime::from_secs(5) || interval > SimTime::from_secs(300) {
+        ctx.err(
+            &format!("{path}.health_check.interval"),
+            format!("expected 5s..300s, got {interval}"),
+        );
+    }
+    if timeout < SimTime::from_secs(2) || timeout >= interval {
+        ctx.err(
+            &format!("{path}.health_check.timeout"),
+            format!("expected at least 2s and less than the interval ({interval}), got {timeout}"),
+        );
+    }
+    for (key, v) in [
+        ("healthy_threshold", spec.healthy_threshold),
+        ("unhealthy_threshold", spec.unhealthy_threshold),
+    ] {
+        if !(2..=10).contains(&v) {
+            ctx.err(
+                &format!("{path}.health_check.{key}"),
+                format!("expected 2..10, got {v}"),
+            );
+        }
+    }
+    spec
 }
 
 pub(super) fn resolve_load_balancer(

@@ -60,11 +60,7 @@ impl World {
         let Some(node) = balancer.pick_node(spec, targets) else {
             return self.reject(lb, w, id, counted, "no target in any AZ");
         };
-        let candidates = if spec.cross_zone {
-            &targets.targets
-        } else {
-            &targets.by_az[spec.azs[node].index()]
-        };
+        let candidates = targets.routable((!spec.cross_zone).then(|| spec.azs[node]));
         if candidates.is_empty() {
             return self.reject(lb, w, id, counted, "no registered target");
         }
@@ -94,15 +90,24 @@ impl World {
                 &fields,
             );
         }
+        self.group_meters[instance.group.index()].routed += 1;
         let request = self.requests.insert(Request {
             id,
             arrived_at: self.queue.now(),
             workload: w,
+            instance: chosen,
             counted,
         });
         if self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue) {
             self.trace_started(request, chosen);
         }
+    }
+
+    /// A request the instance was serving ends with an error (the instance went away).
+    pub(super) fn fail_request(&mut self, id: RequestId, outcome: Outcome) {
+        let r = self.requests.remove(id);
+        let latency = self.queue.now() - r.arrived_at;
+        self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
     }
 
     /// The load balancer answers 503 at once.
@@ -164,6 +169,7 @@ impl World {
     /// came after the load balancer's idle timeout.
     pub(super) fn on_request_served(&mut self, id: RequestId) {
         let r = self.requests.remove(id);
+        self.on_instance_request_ended(r.instance);
         let latency = self.queue.now() - r.arrived_at;
         let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target;
         let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
@@ -197,7 +203,15 @@ impl World {
                 continue;
             }
             let busy = inst.take_busy_core_ns(now);
-            self.group_meters[inst.group.index()].add_busy(busy, self.counting);
+            let m = &mut self.group_meters[inst.group.index()];
+            m.add_busy(busy, self.counting);
+            // Instances past the warm-up are what scaling metrics measure.
+            let warmup = self.scenario.groups[inst.group.index()].warmup();
+            if inst.state == InstanceState::InService
+                && inst.in_service_since.is_some_and(|t| now >= t + warmup)
+            {
+                m.settled_busy += busy;
+            }
         }
         for m in &mut self.group_meters {
             m.account(now, self.counting);
@@ -233,17 +247,8 @@ impl World {
                 series.push(t, id, p.latency.quantile_ms(q));
             }
         }
-        for (g, spec) in self.scenario.groups.iter().enumerate() {
-            let m = &mut self.group_meters[g];
-            let id = series.series(&format!("asg.{}.in_service", spec.name), Statistic::Value);
-            series.push(t, id, m.in_service as f64);
-            let id = series.series(
-                &format!("asg.{}.cpu_percent", spec.name),
-                Statistic::Average,
-            );
-            series.push(t, id, m.take_period_cpu_percent());
-        }
         self.period.reset();
+        self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());
     }
 

@@ -51,6 +51,10 @@ pub struct GroupMeters {
     /// Busy core-nanoseconds, this period and since the warm-up.
     pub busy_period: u128,
     pub busy_total: u128,
+    /// Requests the ALB routed to the group's instances this period.
+    pub routed: u64,
+    /// This period: busy core-ns of instances past the group's warm-up.
+    pub settled_busy: u128,
 }
 
 impl GroupMeters {

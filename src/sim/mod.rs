@@ -4,18 +4,21 @@
 //! This is the only place that knows all models; each model module knows only itself.
 
 mod handlers;
+mod lifecycle;
 mod meters;
 mod request;
 mod result;
+mod scaling;
 
-pub use result::{GroupResult, RunResult};
+pub use result::{GroupResult, InstanceResult, RunResult};
 
 use crate::event::Event;
-use crate::ids::{AzId, GroupId, InstanceId, TgId, WorkloadId};
+use crate::ids::{GroupId, TgId, WorkloadId};
 use crate::kernel::{EventQueue, Rng, SimTime, stream};
 use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
+use crate::model::health::Health;
 use crate::model::instance::{Instance, InstanceState};
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
@@ -48,6 +51,10 @@ pub struct World {
     /// The target groups each auto scaling group's instances register with.
     group_target_groups: Vec<Vec<TgId>>,
     groups: Vec<Group>,
+    /// Per group: boot times and termination tie-breaks.
+    group_rngs: Vec<Rng>,
+    group_metrics: Vec<scaling::GroupMetrics>,
+    metric_delay_periods: u64,
     instances: Vec<Instance>,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
@@ -126,7 +133,25 @@ impl World {
             load_balancers,
             target_groups,
             group_target_groups,
-            groups: s.groups.iter().map(|g| Group::new(g.desired)).collect(),
+            groups: s.groups.iter().map(Group::new).collect(),
+            group_rngs: s
+                .groups
+                .iter()
+                .map(|g| stream(seed, &format!("asg/{}/lifecycle", g.name)))
+                .collect(),
+            group_metrics: s
+                .groups
+                .iter()
+                .map(|g| {
+                    let mut refs: Vec<_> =
+                        g.policies.iter().filter_map(|p| p.metric.clone()).collect();
+                    refs.dedup();
+                    scaling::GroupMetrics {
+                        metrics: refs.into_iter().map(|r| (r, Default::default())).collect(),
+                    }
+                })
+                .collect(),
+            metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
             instances: Vec::new(),
             requests: Requests::default(),
             arrived: 0,
@@ -161,8 +186,9 @@ impl World {
         for (g, spec) in s.groups.iter().enumerate() {
             for _ in 0..spec.desired {
                 let id = self.launch(GroupId(g as u16));
-                self.put_in_service(id);
+                self.put_in_service(id, Health::Healthy);
             }
+            self.schedule_actions(GroupId(g as u16));
         }
         for w in 0..s.workloads.len() {
             if let Some(t) = self.arrivals[w].next(s.duration) {
@@ -179,41 +205,6 @@ impl World {
         self.queue.schedule(s.duration, Event::SimulationEnded);
     }
 
-    /// Creates a pending instance of group `g` in the AZ the group's placement picks.
-    fn launch(&mut self, g: GroupId) -> InstanceId {
-        let spec = &self.scenario.groups[g.index()];
-        let instances = &self.instances;
-        let az: AzId = self.groups[g.index()].placement_az(spec, |i| instances[i.index()].az);
-        let id = InstanceId(self.instances.len() as u32);
-        self.instances.push(Instance::new(
-            g,
-            az,
-            spec.vcpus,
-            spec.discipline,
-            self.queue.now(),
-        ));
-        let group = &mut self.groups[g.index()];
-        group.instances.push(id);
-        group.launched += 1;
-        id
-    }
-
-    /// Registers an instance with its group's target groups.
-    fn put_in_service(&mut self, id: InstanceId) {
-        let now = self.queue.now();
-        let inst = &mut self.instances[id.index()];
-        inst.state = InstanceState::InService;
-        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
-        for tg in &self.group_target_groups[g.index()] {
-            self.target_groups[tg.index()].register(id, az);
-        }
-        let meters = &mut self.group_meters[g.index()];
-        meters.change_capacity(now, vcpus as i64, self.counting);
-        let in_service = meters.in_service;
-        let group = &mut self.groups[g.index()];
-        group.max_in_service = group.max_in_service.max(in_service);
-    }
-
     /// Runs to the end of simulated time. `progress` is called now and then with the clock
     /// and the number of events so far.
     pub fn run(&mut self, mut progress: impl FnMut(SimTime, u64)) -> Result<(), RunError> {
@@ -227,6 +218,9 @@ impl World {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
                     let inst = &mut self.instances[instance.index()];
+                    if inst.state == InstanceState::Terminated {
+                        continue; // its requests already ended with the instance
+                    }
                     if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
                         self.trace_started(next, instance);
                     }
@@ -237,6 +231,9 @@ impl World {
                     generation,
                 } => {
                     let inst = &mut self.instances[instance.index()];
+                    if inst.state == InstanceState::Terminated {
+                        continue;
+                    }
                     if let Some(request) =
                         inst.on_sharing_completed(instance, generation, &mut self.queue)
                     {
@@ -246,6 +243,12 @@ impl World {
                 Event::PeriodEnded => self.on_period_ended(),
                 Event::WarmupEnded => self.on_warmup_ended(),
                 Event::SimulationEnded => break,
+                Event::InstanceBooted(id) => self.on_instance_booted(id),
+                Event::HealthCheckDue { instance, tg } => self.on_health_check_due(instance, tg),
+                Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
+                Event::ScheduledActionDue { group, policy } => {
+                    self.on_scheduled_action(group, policy)
+                }
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

@@ -1,7 +1,7 @@
 //! Live requests: a slab of fixed-size records whose slots are reused, so memory follows the
 //! number of requests in flight, not the number simulated.
 
-use crate::ids::{RequestId, WorkloadId};
+use crate::ids::{InstanceId, RequestId, WorkloadId};
 use crate::kernel::SimTime;
 
 #[derive(Clone, Copy, Debug)]
@@ -10,6 +10,8 @@ pub struct Request {
     pub id: u64,
     pub arrived_at: SimTime,
     pub workload: WorkloadId,
+    /// The instance serving it.
+    pub instance: InstanceId,
     /// Whether the request arrived after the warm-up (and so counts in the summary).
     pub counted: bool,
 }
@@ -17,6 +19,7 @@ pub struct Request {
 #[derive(Default)]
 pub struct Requests {
     slots: Vec<Request>,
+    alive: Vec<bool>,
     free: Vec<u32>,
     live: u64,
     /// Live requests that count in the summary.
@@ -31,10 +34,12 @@ impl Requests {
         match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = r;
+                self.alive[i as usize] = true;
                 RequestId(i)
             }
             None => {
                 self.slots.push(r);
+                self.alive.push(true);
                 RequestId((self.slots.len() - 1) as u32)
             }
         }
@@ -49,10 +54,20 @@ impl Requests {
     #[inline]
     pub fn remove(&mut self, id: RequestId) -> Request {
         let r = self.slots[id.index()];
+        debug_assert!(self.alive[id.index()], "a request ends exactly once");
+        self.alive[id.index()] = false;
         self.free.push(id.0);
         self.live -= 1;
         self.live_counted -= r.counted as u64;
         r
+    }
+
+    /// The live requests on an instance (a scan: only for rare events such as termination).
+    pub fn on_instance(&self, instance: InstanceId) -> Vec<RequestId> {
+        (0..self.slots.len())
+            .filter(|&i| self.alive[i] && self.slots[i].instance == instance)
+            .map(|i| RequestId(i as u32))
+            .collect()
     }
 
     pub fn live_counted(&self) -> u64 {

@@ -15,6 +15,18 @@ pub struct GroupResult {
     pub instance_hours: f64,
     /// Busy core time over in-service core time after the warm-up.
     pub mean_cpu_percent: f64,
+    /// Changes of desired capacity (and health replacements), over the whole run.
+    pub activities: Vec<crate::model::autoscaling::Activity>,
+}
+
+/// One instance's life, for reports and tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceResult {
+    pub group: String,
+    pub az: String,
+    pub launched_s: f64,
+    pub in_service_s: Option<f64>,
+    pub terminated_s: Option<f64>,
 }
 
 #[derive(Clone)]
@@ -35,6 +47,7 @@ pub struct RunResult {
     pub groups: Vec<GroupResult>,
     pub series: TimeSeries,
     pub cost: Breakdown,
+    pub instances: Vec<InstanceResult>,
 }
 
 impl World {
@@ -77,6 +90,7 @@ impl World {
                     max_in_service: group.max_in_service,
                     instance_hours: running_ns as f64 / 3.6e12,
                     mean_cpu_percent: self.group_meters[g].total_cpu_percent(),
+                    activities: group.activities.clone(),
                 }
             })
             .collect();
@@ -97,6 +111,17 @@ impl World {
                 .collect(),
             overall,
             groups,
+            instances: self
+                .instances
+                .iter()
+                .map(|i| InstanceResult {
+                    group: s.groups[i.group.index()].name.clone(),
+                    az: s.azs[i.az.index()].clone(),
+                    launched_s: i.launched_at.as_secs_f64(),
+                    in_service_s: i.in_service_since.map(|t| t.as_secs_f64()),
+                    terminated_s: i.terminated_at.map(|t| t.as_secs_f64()),
+                })
+                .collect(),
             series: self.series,
             cost,
         }

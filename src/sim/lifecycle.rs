@@ -1,0 +1,240 @@
+//! Instance lifecycle: launch (pending, booting), in service (registered, health-checked),
+//! draining on scale-in, terminated; health replacement; and reconciling a group's instances
+//! with its desired capacity.
+
+use super::World;
+use crate::event::Event;
+use crate::ids::{GroupId, InstanceId, TgId};
+use crate::kernel::SimTime;
+use crate::metrics::Outcome;
+use crate::model::autoscaling::{Candidate, choose_victim};
+use crate::model::health::{Health, probe_passes};
+use crate::model::instance::{Instance, InstanceState};
+use crate::trace::{Field, Kind};
+
+impl World {
+    /// Creates a pending instance of group `g` in the AZ the group's placement picks.
+    pub(super) fn launch(&mut self, g: GroupId) -> InstanceId {
+        let spec = &self.scenario.groups[g.index()];
+        let instances = &self.instances;
+        let group = &self.groups[g.index()];
+        let az = group.placement_az(spec, |i| instances[i.index()].az);
+        let id = InstanceId(self.instances.len() as u32);
+        let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, self.queue.now());
+        inst.protected = group.launched < spec.protected_instances as u64;
+        self.instances.push(inst);
+        let group = &mut self.groups[g.index()];
+        group.instances.push(id);
+        group.launched += 1;
+        id
+    }
+
+    /// Launches an instance that boots before going in service.
+    fn launch_booting(&mut self, g: GroupId) {
+        let id = self.launch(g);
+        let boot = self.scenario.groups[g.index()]
+            .boot_time
+            .sample(&mut self.group_rngs[g.index()]);
+        self.queue.schedule_in(boot, Event::InstanceBooted(id));
+    }
+
+    pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
+        if self.instances[id.index()].state == InstanceState::Pending {
+            self.put_in_service(id, Health::Initial);
+        }
+    }
+
+    /// In service: registers with the group's target groups (in `health`) and starts their
+    /// health checks.
+    pub(super) fn put_in_service(&mut self, id: InstanceId, health: Health) {
+        let now = self.queue.now();
+        let inst = &mut self.instances[id.index()];
+        inst.state = InstanceState::InService;
+        inst.in_service_since = Some(now);
+        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        for &tg in &self.group_target_groups[g.index()] {
+            self.target_groups[tg.index()].register(id, az, health);
+            let interval = self.scenario.target_groups[tg.index()]
+                .health_check
+                .interval;
+            self.queue
+                .schedule(now + interval, Event::HealthCheckDue { instance: id, tg });
+        }
+        self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
+        let in_service = self.in_service(g);
+        let group = &mut self.groups[g.index()];
+        group.max_in_service = group.max_in_service.max(in_service);
+    }
+
+    pub(super) fn in_service(&self, g: GroupId) -> u32 {
+        let group = &self.groups[g.index()];
+        group
+            .instances
+            .iter()
+            .filter(|i| self.instances[i.index()].state == InstanceState::InService)
+            .count() as u32
+    }
+
+    pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
+        let inst = &self.instances[id.index()];
+        if inst.state != InstanceState::InService
+            || !self.target_groups[tg.index()].is_registered(id)
+        {
+            return;
+        }
+        let spec = &self.scenario.target_groups[tg.index()].health_check;
+        let group = &self.scenario.groups[inst.group.index()];
+        let passed = probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
+        let (az, g) = (inst.az, inst.group);
+        let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
+        let interval = spec.interval;
+        self.queue
+            .schedule_in(interval, Event::HealthCheckDue { instance: id, tg });
+        let Some(health) = changed else { return };
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.target_groups[tg.index()].name;
+            let state = if health == Health::Healthy {
+                "healthy"
+            } else {
+                "unhealthy"
+            };
+            t.emit(
+                self.queue.now(),
+                Kind::HealthChanged,
+                name,
+                None,
+                &[
+                    ("instance", Field::Int(id.0 as u64)),
+                    ("health", Field::Str(state)),
+                ],
+            );
+        }
+        let grace_over =
+            self.queue.now() >= self.instances[id.index()].launched_at + group_grace(self, g);
+        if health == Health::Unhealthy
+            && self.scenario.groups[g.index()].elb_health_checks
+            && grace_over
+        {
+            // EC2 Auto Scaling replaces an instance the load balancer finds unhealthy.
+            let desired = self.groups[g.index()].desired;
+            self.log_activity(
+                g,
+                desired,
+                desired,
+                format!("replacing unhealthy instance {}", id.0),
+            );
+            self.terminate(id, Outcome::Http502);
+            self.reconcile(g);
+        }
+    }
+
+    /// Launches or removes instances until the group's pending and in-service instances
+    /// match its desired capacity.
+    pub(super) fn reconcile(&mut self, g: GroupId) {
+        let active: Vec<InstanceId> = self.groups[g.index()]
+            .instances
+            .iter()
+            .copied()
+            .filter(|i| {
+                matches!(
+                    self.instances[i.index()].state,
+                    InstanceState::Pending | InstanceState::InService
+                )
+            })
+            .collect();
+        let desired = self.groups[g.index()].desired as usize;
+        for _ in active.len()..desired {
+            self.launch_booting(g);
+        }
+        if active.len() <= desired {
+            return;
+        }
+        let mut candidates: Vec<Candidate> = active
+            .iter()
+            .map(|&i| {
+                let inst = &self.instances[i.index()];
+                Candidate {
+                    id: i,
+                    az: inst.az,
+                    launched_at: inst.launched_at,
+                    protected: inst.protected,
+                }
+            })
+            .collect();
+        let policy = self.scenario.groups[g.index()].termination_policy;
+        for _ in desired..active.len() {
+            let now = self.queue.now();
+            let Some(victim) =
+                choose_victim(policy, &candidates, now, &mut self.group_rngs[g.index()])
+            else {
+                break; // the rest are protected
+            };
+            candidates.retain(|c| c.id != victim);
+            self.scale_in(victim);
+        }
+    }
+
+    /// Scale-in of one instance: a pending one terminates, an in-service one drains.
+    fn scale_in(&mut self, id: InstanceId) {
+        let inst = &self.instances[id.index()];
+        if inst.state == InstanceState::Pending || inst.outstanding == 0 {
+            self.terminate(id, Outcome::Http502);
+            return;
+        }
+        let (g, az) = (inst.group, inst.az);
+        self.instances[id.index()].state = InstanceState::Draining;
+        let mut delay = SimTime::ZERO;
+        for &tg in &self.group_target_groups[g.index()] {
+            self.target_groups[tg.index()].deregister(id, az);
+            delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
+        }
+        self.queue
+            .schedule_in(delay, Event::DeregistrationEnded(id));
+    }
+
+    pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {
+        if self.instances[id.index()].state == InstanceState::Draining {
+            // Connections still open when the delay runs out are closed: 502 to the client.
+            self.terminate(id, Outcome::Http502);
+        }
+    }
+
+    /// A request ended on `instance`: a draining instance with nothing left terminates.
+    pub(super) fn on_instance_request_ended(&mut self, instance: InstanceId) {
+        let inst = &self.instances[instance.index()];
+        if inst.state == InstanceState::Draining && inst.outstanding == 0 {
+            self.terminate(instance, Outcome::Http502);
+        }
+    }
+
+    /// Terminates an instance now; requests still on it end with `outcome`.
+    pub(super) fn terminate(&mut self, id: InstanceId, outcome: Outcome) {
+        let now = self.queue.now();
+        let inst = &mut self.instances[id.index()];
+        let was_serving = matches!(
+            inst.state,
+            InstanceState::InService | InstanceState::Draining
+        );
+        let busy = inst.take_busy_core_ns(now);
+        inst.state = InstanceState::Terminated;
+        inst.terminated_at = Some(now);
+        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        self.group_meters[g.index()].add_busy(busy, self.counting);
+        if was_serving {
+            self.group_meters[g.index()].change_capacity(now, -(vcpus as i64), self.counting);
+        }
+        for &tg in &self.group_target_groups[g.index()] {
+            self.target_groups[tg.index()].deregister(id, az);
+        }
+        let group = &mut self.groups[g.index()];
+        group.instances.retain(|&i| i != id);
+        group.terminated += 1;
+        for request in self.requests.on_instance(id) {
+            self.fail_request(request, outcome);
+        }
+    }
+}
+
+fn group_grace(world: &World, g: GroupId) -> SimTime {
+    world.scenario.groups[g.index()].health_check_grace
+}

@@ -1,0 +1,293 @@
+//! Scaling at the end of each metric period: per-group metrics are published to the
+//! CloudWatch model, alarms evaluated, policies decide, the group reconciles; plus scheduled
+//! actions and the group time series.
+
+use super::World;
+use crate::event::Event;
+use crate::ids::GroupId;
+use crate::kernel::SimTime;
+use crate::metrics::Statistic;
+use crate::model::cloudwatch::Metric;
+use crate::model::health::Health;
+use crate::model::instance::InstanceState;
+use crate::model::scaling_policy::{GroupView, MetricRef, PolicyKind, combine};
+use crate::trace::{Field, Kind};
+
+/// The CloudWatch metrics of one group: one per distinct metric its policies watch.
+#[derive(Default)]
+pub struct GroupMetrics {
+    pub metrics: Vec<(MetricRef, Metric)>,
+}
+
+impl GroupMetrics {
+    fn metric(&self, r: &MetricRef) -> Option<&Metric> {
+        self.metrics.iter().find(|(m, _)| m == r).map(|(_, m)| m)
+    }
+}
+
+impl World {
+    /// Publishes a custom metric datapoint for a group's current period (used by other models,
+    /// e.g. SQS backlog per instance, before the period's evaluation).
+    pub fn publish_custom_metric(&mut self, g: GroupId, name: &str, value: Option<f64>) {
+        let k = self.period_index();
+        let r = MetricRef::Custom(name.to_string());
+        let gm = &mut self.group_metrics[g.index()];
+        if let Some((_, m)) = gm.metrics.iter_mut().find(|(m, _)| *m == r) {
+            m.publish(k, value);
+        }
+    }
+
+    /// The index of the metric period that just ended (at a period end).
+    fn period_index(&self) -> u64 {
+        let p = self.scenario.metric_period.as_nanos();
+        (self.queue.now().as_nanos() / p).saturating_sub(1)
+    }
+
+    /// At a period end: group series, metrics, alarms and policies, for every group.
+    pub(super) fn evaluate_groups(&mut self, t: f64) {
+        let k = self.period_index();
+        let now = self.queue.now();
+        let period = self.scenario.metric_period;
+        for g in 0..self.scenario.groups.len() {
+            let gid = GroupId(g as u16);
+            let spec = &self.scenario.groups[g];
+            let warmup = spec.warmup();
+            // Settled instances: in service past the warm-up; their capacity this period.
+            let mut settled = 0u32;
+            let mut settled_capacity = 0u128;
+            let (mut pending, mut healthy) = (0u32, 0u32);
+            let mut per_az = vec![0u32; self.scenario.azs.len()];
+            for &i in &self.groups[g].instances {
+                let inst = &self.instances[i.index()];
+                match inst.state {
+                    InstanceState::Pending => pending += 1,
+                    InstanceState::InService => {
+                        per_az[inst.az.index()] += 1;
+                        let since = inst.in_service_since.unwrap_or(now);
+                        if now >= since + warmup {
+                            settled += 1;
+                            let span = (now - since).min(period);
+                            settled_capacity += span.as_nanos() as u128 * inst.vcpus as u128;
+                        }
+                        let tgs = &self.group_target_groups[g];
+                        if !tgs.is_empty()
+                            && tgs.iter().all(|tg| {
+                                self.target_groups[tg.index()].health(i) == Some(Health::Healthy)
+                            })
+                        {
+                            healthy += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let in_service: u32 = per_az.iter().sum();
+            let m = &mut self.group_meters[g];
+            let cpu = (settled_capacity > 0)
+                .then(|| 100.0 * m.settled_busy as f64 / settled_capacity as f64);
+            let per_target = (in_service > 0).then(|| m.routed as f64 / in_service as f64);
+            m.settled_busy = 0;
+            m.routed = 0;
+            let name = &spec.name;
+            let rows: [(String, Statistic, f64); 5] = [
+                (
+                    format!("asg.{name}.desired"),
+                    Statistic::Value,
+                    self.groups[g].desired as f64,
+                ),
+                (
+                    format!("asg.{name}.in_service"),
+                    Statistic::Value,
+                    in_service as f64,
+                ),
+                (
+                    format!("asg.{name}.pending"),
+                    Statistic::Value,
+                    pending as f64,
+                ),
+                (
+                    format!("asg.{name}.healthy"),
+                    Statistic::Value,
+                    healthy as f64,
+                ),
+                (
+                    format!("asg.{name}.cpu_percent"),
+                    Statistic::Average,
+                    m.take_period_cpu_percent(),
+                ),
+            ];
+            for (series, stat, v) in rows {
+                let id = self.series.series(&series, stat);
+                self.series.push(t, id, v);
+            }
+            if self.scenario.azs.len() > 1 {
+                for (a, n) in per_az.iter().enumerate() {
+                    let id = self.series.series(
+                        &format!("asg.{name}.in_service.{}", self.scenario.azs[a]),
+                        Statistic::Value,
+                    );
+                    self.series.push(t, id, *n as f64);
+                }
+            }
+            for (r, metric) in &mut self.group_metrics[g].metrics {
+                match r {
+                    MetricRef::Cpu => metric.publish(k, cpu),
+                    MetricRef::RequestCountPerTarget => metric.publish(k, per_target),
+                    MetricRef::Custom(_) => {}
+                }
+            }
+            self.apply_policies(gid, k, settled);
+        }
+    }
+
+    fn apply_policies(&mut self, g: GroupId, k: u64, settled: u32) {
+        let spec = &self.scenario.groups[g.index()];
+        if spec
+            .policies
+            .iter()
+            .all(|p| matches!(p.kind, PolicyKind::Scheduled { .. }))
+        {
+            return;
+        }
+        let now = self.queue.now();
+        let delay = self.metric_delay_periods;
+        let group = &self.groups[g.index()];
+        let view = GroupView {
+            now,
+            capacity: group.desired,
+            settled,
+        };
+        let metrics = &self.group_metrics[g.index()];
+        let mut proposals = Vec::new();
+        for (i, p) in spec.policies.iter().enumerate() {
+            if matches!(p.kind, PolicyKind::Scheduled { .. }) {
+                continue;
+            }
+            let Some(metric) = p.metric.as_ref().and_then(|r| metrics.metric(r)) else {
+                continue;
+            };
+            let states: Vec<_> = p
+                .alarms()
+                .iter()
+                .map(|a| {
+                    let mut a = (*a).clone();
+                    a.delay = delay;
+                    a.evaluate(metric, k)
+                })
+                .collect();
+            let value = metric.latest_visible(k, delay).map(|(_, v)| v);
+            let proposal = p.decide(&group.policy_states[i], &states, value, view);
+            proposals.push((i, p.is_target_tracking(), proposal));
+        }
+        let flat: Vec<_> = proposals
+            .iter()
+            .map(|(_, tt, p)| (*tt, p.clone()))
+            .collect();
+        let Some(chosen) = combine(&flat, view.capacity) else {
+            return;
+        };
+        let from = self.groups[g.index()].desired;
+        if self.groups[g.index()].set_desired(now, chosen.desired, chosen.cause.clone()) {
+            let to = self.groups[g.index()].desired;
+            for (i, _, p) in &proposals {
+                if p.as_ref().is_some_and(|p| p.scale_out == chosen.scale_out) {
+                    self.groups[g.index()].policy_states[*i].last_action = Some(now);
+                }
+            }
+            self.trace_activity(g, from, to, &chosen.cause);
+            self.reconcile(g);
+        }
+    }
+
+    /// Schedules the first occurrence of each scheduled action of a group.
+    pub(super) fn schedule_actions(&mut self, g: GroupId) {
+        for (i, p) in self.scenario.groups[g.index()].policies.iter().enumerate() {
+            if let PolicyKind::Scheduled { at, .. } = p.kind
+                && at <= self.scenario.duration
+            {
+                self.queue.schedule(
+                    at,
+                    Event::ScheduledActionDue {
+                        group: g,
+                        policy: i as u16,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_scheduled_action(&mut self, g: GroupId, policy: u16) {
+        let p = &self.scenario.groups[g.index()].policies[policy as usize];
+        let PolicyKind::Scheduled {
+            every,
+            min,
+            max,
+            desired,
+            ..
+        } = p.kind
+        else {
+            return;
+        };
+        let name = p.name.clone();
+        if let Some(e) = every {
+            let next = self.queue.now() + e;
+            if next <= self.scenario.duration {
+                self.queue
+                    .schedule(next, Event::ScheduledActionDue { group: g, policy });
+            }
+        }
+        let group = &mut self.groups[g.index()];
+        let from = group.desired;
+        if let Some(m) = min {
+            group.min = m;
+        }
+        if let Some(m) = max {
+            group.max = m;
+        }
+        group.max = group.max.max(group.min);
+        let wanted = desired.unwrap_or(group.desired);
+        let cause = format!("scheduled action `{name}`");
+        group.set_desired(self.queue.now(), wanted, cause.clone());
+        let to = group.desired;
+        if to != from {
+            self.trace_activity(g, from, to, &cause);
+        }
+        self.reconcile(g);
+    }
+
+    /// Logs an activity that does not change desired capacity (a health replacement).
+    pub(super) fn log_activity(&mut self, g: GroupId, from: u32, to: u32, cause: String) {
+        self.trace_activity(g, from, to, &cause);
+        let now = self.queue.now();
+        self.groups[g.index()]
+            .activities
+            .push(crate::model::autoscaling::Activity {
+                time: now,
+                from,
+                to,
+                cause,
+            });
+    }
+
+    fn trace_activity(&mut self, g: GroupId, from: u32, to: u32, cause: &str) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.groups[g.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::ScalingActivity,
+                name,
+                None,
+                &[
+                    ("from", Field::Int(from as u64)),
+                    ("to", Field::Int(to as u64)),
+                    ("cause", Field::Str(cause)),
+                ],
+            );
+        }
+    }
+}
+
+/// The publication delay in whole periods (rounded up).
+pub(super) fn delay_periods(delay: SimTime, period: SimTime) -> u64 {
+    delay.as_nanos().div_ceil(period.as_nanos().max(1))
+}
