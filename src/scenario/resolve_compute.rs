@@ -127,12 +127,8 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
             true
         }
     };
-    let policies = super::resolve_scaling::resolve_policies(
-        ctx,
-        &path,
-        g.policies.as_deref().unwrap_or(&[]),
-        max,
-    );
+    let policies =
+        super::resolve_scaling::resolve_policies(ctx, &path, g.policies.as_deref().unwrap_or(&[]));
     ok &= policies.is_some();
     (ok && azs.len() == g.azs.len()).then(|| GroupSpec {
         name: name.to_string(),

@@ -93,7 +93,6 @@ pub(super) fn resolve_policies(
     ctx: &mut Ctx,
     group_path: &str,
     raw: &[RawPolicy],
-    max: u32,
 ) -> Option<Vec<PolicySpec>> {
     let before = ctx.problems.len();
     let mut out = Vec::new();

@@ -16,44 +16,56 @@ impl Dur {
     }
 }
 
-/// Parses `250ms`, `1.5s`, `5m`, `2h`, `1d`, `0`.
+/// Parses `250ms`, `1.5s`, `5m`, `2h`, `1d`, `0`, and compounds such as `12h30m` or `1m30s`.
 pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let t = text.trim();
     if t == "0" {
         return Ok(SimTime::ZERO);
     }
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let unit = unit.trim();
-    let scale = match unit {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86400.0,
-        "" => {
-            return Err(format!(
-                "expected a duration with a unit (ms, s, m, h, d), e.g. `{t}s`, got `{t}`"
-            ));
-        }
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` in `{t}` (expected ns, us, ms, s, m, h or d)"
-            ));
-        }
-    };
-    let value: f64 = number
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("expected a duration like `250ms` or `5m`, got `{t}`"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("a duration must be zero or positive, got `{t}`"));
+    if t.is_empty() {
+        return Err("expected a duration like `250ms` or `5m`, got nothing".into());
     }
-    Ok(SimTime::from_secs_f64(value * scale))
+    let mut total = 0.0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let split = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(split);
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let scale = match unit.trim() {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" | "sec" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            "" => {
+                return Err(format!(
+                    "expected a duration with a unit (ms, s, m, h, d), e.g. `{t}s`, got `{t}`"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "unknown duration unit `{other}` in `{t}` (expected ns, us, ms, s, m, h or d)"
+                ));
+            }
+        };
+        let value: f64 = number
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("expected a duration like `250ms` or `5m`, got `{t}`"))?;
+        if !value.is_finite() || value < 0.0 {
+            return Err(format!("a duration must be zero or positive, got `{t}`"));
+        }
+        total += value * scale;
+        rest = next;
+    }
+    Ok(SimTime::from_secs_f64(total))
 }
 
 impl<'de> Deserialize<'de> for Dur {
@@ -178,6 +190,8 @@ mod tests {
         assert_eq!(parse_duration("1d"), Ok(SimTime::from_secs(86400)));
         assert_eq!(parse_duration("100us"), Ok(SimTime::from_nanos(100_000)));
         assert_eq!(parse_duration("0"), Ok(SimTime::ZERO));
+        assert_eq!(parse_duration("12h30m"), Ok(SimTime::from_secs(45_000)));
+        assert_eq!(parse_duration("1m30s"), Ok(SimTime::from_secs(90)));
     }
 
     #[test]

@@ -56,11 +56,17 @@ impl World {
             let mut settled = 0u32;
             let mut settled_capacity = 0u128;
             let (mut pending, mut healthy) = (0u32, 0u32);
-            let mut per_az = vec![0u32; self.scenario.azs.len()];
+            let azs = self.scenario.azs.len();
+            let mut per_az = vec![0u32; azs];
+            let mut pending_az = vec![0u32; azs];
+            let mut healthy_az = vec![0u32; azs];
             for &i in &self.groups[g].instances {
                 let inst = &self.instances[i.index()];
                 match inst.state {
-                    InstanceState::Pending => pending += 1,
+                    InstanceState::Pending => {
+                        pending += 1;
+                        pending_az[inst.az.index()] += 1;
+                    }
                     InstanceState::InService => {
                         per_az[inst.az.index()] += 1;
                         let since = inst.in_service_since.unwrap_or(now);
@@ -76,6 +82,7 @@ impl World {
                             })
                         {
                             healthy += 1;
+                            healthy_az[inst.az.index()] += 1;
                         }
                     }
                     _ => {}
@@ -120,13 +127,17 @@ impl World {
                 let id = self.series.series(&series, stat);
                 self.series.push(t, id, v);
             }
-            if self.scenario.azs.len() > 1 {
-                for (a, n) in per_az.iter().enumerate() {
-                    let id = self.series.series(
-                        &format!("asg.{name}.in_service.{}", self.scenario.azs[a]),
-                        Statistic::Value,
-                    );
-                    self.series.push(t, id, *n as f64);
+            if azs > 1 {
+                for (what, counts) in [
+                    ("in_service", &per_az),
+                    ("pending", &pending_az),
+                    ("healthy", &healthy_az),
+                ] {
+                    for (a, n) in counts.iter().enumerate() {
+                        let series = format!("asg.{name}.{what}.{}", self.scenario.azs[a]);
+                        let id = self.series.series(&series, Statistic::Value);
+                        self.series.push(t, id, *n as f64);
+                    }
                 }
             }
             for (r, metric) in &mut self.group_metrics[g].metrics {

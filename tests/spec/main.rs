@@ -3,6 +3,7 @@
 
 mod support;
 
+mod autoscaling;
 mod conservation;
 mod cost;
 mod determinism;
