@@ -9,6 +9,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod explain;
+mod lambda;
 mod queueing;
 mod rate_profiles;
 mod traces;
