@@ -515,3 +515,47 @@ fn lambda_runs_are_deterministic_and_functions_use_their_own_streams() {
         changed["lambda_functions"]["kept_warm"]
     );
 }
+
+/// The Lambda bill by hand from the price table: requests, GB-seconds rounded up to the
+/// millisecond per invocation (a cold start's init included), x86 and arm64 rates, and
+/// provisioned concurrency (configured GB-seconds plus its own duration rate).
+#[test]
+fn lambda_cost_by_hand_from_the_price_table() {
+    let r = simulate(parse(
+        r#"
+name: bill
+duration: 1h
+workloads:
+  a: {target: lambda/od, arrivals: uniform, rate: {profile: piecewise, points: [[0s, 10], [59m, 10], [59m, 0]]}}
+  b: {target: lambda/pc, arrivals: uniform, rate: {profile: piecewise, points: [[0s, 10], [59m, 10], [59m, 0]]}}
+lambda_functions:
+  od: {memory_mb: 1024, duration: {dist: constant, value: 20.4ms}, init: {dist: constant, value: 50ms}}
+  pc: {memory_mb: 2048, architecture: arm64, duration: {dist: constant, value: 20.4ms}, provisioned_concurrency: 2}
+"#,
+        &[],
+    ));
+    let p = stratus::cost::PriceTable::shipped().lambda;
+    let (od, pc) = (function(&r, "od"), function(&r, "pc"));
+    let n = od.totals.invocations as f64;
+    assert!((35_399.0..=35_401.0).contains(&n), "{n}");
+    assert_eq!(r.in_flight, 0);
+    assert_eq!(od.totals.cold_starts, 1);
+    assert_eq!((pc.totals.invocations as f64, pc.totals.cold_starts), (n, 0));
+    // On demand, x86, 1 GB: one cold invocation of 70.4 ms (billed 71), the rest 21 ms.
+    let od_cost = n * p.per_million_requests / 1e6
+        + (71.0 + (n - 1.0) * 21.0) / 1e3 * 1.0 * p.per_gb_second.x86_64;
+    // Provisioned, arm64, 2 GB: 2 environments for the hour, invocations at the provisioned
+    // duration rate.
+    let pc_cost = n * p.per_million_requests / 1e6
+        + n * 21.0 / 1e3 * 2.0 * p.provisioned_duration_per_gb_second.arm64
+        + 2.0 * 3600.0 * 2.0 * p.provisioned_per_gb_second.arm64;
+    let expected = od_cost + pc_cost;
+    let got = r.cost.by_service["lambda"];
+    assert!(
+        (got - expected).abs() < 1e-9 * expected,
+        "lambda {got} vs {expected}"
+    );
+    assert!((od.gb_seconds - (71.0 + (n - 1.0) * 21.0) / 1e3).abs() < 1e-9);
+    let summary = stratus::report::summary_json(&r);
+    assert_eq!(summary["cost_usd"]["by_service"]["lambda"], got);
+}
