@@ -18,7 +18,10 @@ fn flash_crowd(c: &mut Criterion) {
         ("flash_crowd_regional_burst", "{model: regional_burst}"),
     ] {
         // The crowd runs from 5 to 15 minutes: stop when it ends.
-        let overrides = ["duration=15m".into(), format!("account.lambda_scaling={scaling}")];
+        let overrides = [
+            "duration=15m".into(),
+            format!("account.lambda_scaling={scaling}"),
+        ];
         let scenario = Arc::new(Scenario::from_file(&path, &overrides).expect("valid"));
         let events = {
             let mut w = World::new(scenario.clone());

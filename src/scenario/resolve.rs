@@ -231,8 +231,10 @@ pub fn resolve(
                 &lb_ids,
                 complete_lbs.then_some(&load_balancers),
                 prices.as_ref().map_or(10, |p| p.alb.free_rules_per_request),
-                &function_ids,
-                &target_groups,
+                super::resolve_workload::LambdaTargets {
+                    functions: &function_ids,
+                    target_groups: &target_groups,
+                },
             )
         })
         .collect();

@@ -11,6 +11,14 @@ use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
 
+/// What a workload may target besides load balancers: functions, and the target groups
+/// (whose target may be a function).
+#[derive(Clone, Copy)]
+pub(super) struct LambdaTargets<'a> {
+    pub functions: &'a BTreeMap<String, FunctionId>,
+    pub target_groups: &'a [TargetGroupSpec],
+}
+
 pub(super) fn resolve_workload(
     ctx: &mut Ctx,
     name: &str,
@@ -18,9 +26,12 @@ pub(super) fn resolve_workload(
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
     free_rules: u32,
-    functions: &BTreeMap<String, FunctionId>,
-    target_groups: &[TargetGroupSpec],
+    lambda: LambdaTargets,
 ) -> Option<WorkloadSpec> {
+    let LambdaTargets {
+        functions,
+        target_groups,
+    } = lambda;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
         Some(("lambda", f)) => reference(
