@@ -585,3 +585,81 @@ fn explain_mentions_functions_and_their_defaults() {
     assert!(text.contains("timeout = 3s"), "{text}");
     assert!(text.contains("its own pool of 5"), "{text}");
 }
+
+/// Bad Lambda input: every problem at once, each with its field path.
+#[test]
+fn bad_lambda_input_is_reported_with_field_paths() {
+    let p = problems(
+        r#"
+name: bad
+duration: 1m
+azs: [a, b]
+workloads:
+  direct: {target: lambda/nope, rate: 1, work: {dist: constant, value: 1ms}}
+  web: {target: alb/front, rate: 1, invocation: async, work: {dist: constant, value: 1ms}}
+load_balancers:
+  front: {azs: [a, b], rules: [{default: both}]}
+target_groups:
+  both: {group: g, lambda: f}
+auto_scaling_groups:
+  g: {instance: {vcpus: 1}, azs: [a], desired: 1}
+lambda_functions:
+  f:
+    duration: {dist: constant, value: 1s}
+    error_probability: 1.5
+    max_retry_attempts: 3
+    max_event_age: 7h
+account:
+  lambda_scaling: {model: sideways}
+"#,
+        &[],
+    );
+    let paths: Vec<&str> = p.iter().map(|(path, _)| path.as_str()).collect();
+    for expected in [
+        "workloads.direct.target",
+        "workloads.direct.work",
+        "workloads.web.invocation",
+        "target_groups.both",
+        "lambda_functions.f.error_probability",
+        "lambda_functions.f.max_retry_attempts",
+        "lambda_functions.f.max_event_age",
+    ] {
+        assert!(paths.contains(&expected), "{expected} missing from {p:?}");
+    }
+    assert!(
+        paths.iter().any(|p| p.starts_with("account")),
+        "the unknown scaling model: {p:?}"
+    );
+}
+
+/// `--trace` writes one `throttle` line per throttle and one `cold_start` line per cold start.
+#[test]
+fn throttles_and_cold_starts_are_traced() {
+    let scenario = parse(TWO_FUNCTIONS, &["duration=20s"]);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let mut w = stratus::sim::World::new(std::sync::Arc::new(scenario));
+    let filter = stratus::trace::Filter::parse("kind=throttle|cold_start", 1.0).unwrap();
+    let sink = std::io::BufWriter::new(file.reopen().unwrap());
+    w.set_tracer(stratus::trace::Tracer::new(filter, 1, Box::new(sink)));
+    w.run(|_, _| {}).unwrap();
+    w.take_tracer().unwrap().flush().unwrap();
+    let r = w.into_result(0.0);
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let count = |kind: &str, component: &str| {
+        text.lines()
+            .filter(|l| {
+                l.contains(&format!("\"kind\":\"{kind}\""))
+                    && l.contains(&format!("\"component\":\"{component}\""))
+            })
+            .count() as u64
+    };
+    let flood = function(&r, "flood");
+    assert!(flood.totals.throttles > 0);
+    assert_eq!(count("throttle", "flood"), flood.totals.throttles);
+    assert_eq!(count("cold_start", "flood"), flood.totals.cold_starts);
+    assert_eq!(
+        count("cold_start", "steady"),
+        function(&r, "steady").totals.cold_starts
+    );
+    assert!(text.contains("\"reason\":\"account concurrency (unreserved pool)\""));
+}
