@@ -30,14 +30,6 @@ impl Completion {
     pub fn is_error(self) -> bool {
         self != Completion::Succeeded
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Completion::Succeeded => "succeeded",
-            Completion::Error => "error",
-            Completion::Timeout => "timeout",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug)]

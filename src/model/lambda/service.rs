@@ -299,14 +299,4 @@ impl LambdaService {
         }
         e
     }
-
-    /// Running invocations (all functions).
-    pub fn running(&self) -> usize {
-        self.invocations.live()
-    }
-
-    /// Queued asynchronous events (all functions).
-    pub fn queued_events(&self) -> usize {
-        self.events.live()
-    }
 }

@@ -5,7 +5,6 @@
 pub struct Slab<T> {
     slots: Vec<T>,
     free: Vec<u32>,
-    live: usize,
 }
 
 impl<T> Default for Slab<T> {
@@ -13,7 +12,6 @@ impl<T> Default for Slab<T> {
         Slab {
             slots: Vec::new(),
             free: Vec::new(),
-            live: 0,
         }
     }
 }
@@ -21,7 +19,6 @@ impl<T> Default for Slab<T> {
 impl<T: Copy> Slab<T> {
     #[inline]
     pub fn insert(&mut self, value: T) -> u32 {
-        self.live += 1;
         match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = value;
@@ -42,14 +39,8 @@ impl<T: Copy> Slab<T> {
     /// Frees the slot; the caller must not use `i` again.
     #[inline]
     pub fn remove(&mut self, i: u32) -> T {
-        self.live -= 1;
         self.free.push(i);
         self.slots[i as usize]
-    }
-
-    /// Records live now.
-    pub fn live(&self) -> usize {
-        self.live
     }
 }
 
@@ -62,6 +53,6 @@ mod tests {
         let b = s.insert(2u8);
         assert_eq!(s.remove(a), 1);
         assert_eq!(s.insert(3), a);
-        assert_eq!((*s.get_mut(b), *s.get_mut(a), s.live()), (2, 3, 2));
+        assert_eq!((*s.get_mut(b), *s.get_mut(a)), (2, 3));
     }
 }
