@@ -5,11 +5,19 @@ use super::raw::*;
 use super::resolve::{Ctx, reference};
 use super::units::Bytes;
 use crate::dist::Dist;
-use crate::ids::LbId;
+use crate::ids::{FunctionId, LbId};
 use crate::kernel::SimTime;
-use crate::model::alb::LoadBalancerSpec;
-use crate::workload::{ArrivalKind, ClassSpec, RateProfile, Target, WorkloadSpec};
+use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
+use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
+
+/// What a workload may target besides load balancers: functions, and the target groups
+/// (whose target may be a function).
+#[derive(Clone, Copy)]
+pub(super) struct LambdaTargets<'a> {
+    pub functions: &'a BTreeMap<String, FunctionId>,
+    pub target_groups: &'a [TargetGroupSpec],
+}
 
 pub(super) fn resolve_workload(
     ctx: &mut Ctx,
@@ -18,9 +26,23 @@ pub(super) fn resolve_workload(
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
     free_rules: u32,
+    lambda: LambdaTargets,
 ) -> Option<WorkloadSpec> {
+    let LambdaTargets {
+        functions,
+        target_groups,
+    } = lambda;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
+        Some(("lambda", f)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            functions,
+            "Lambda function",
+            "lambda_functions",
+            f,
+        )
+        .map(Target::Lambda),
         Some(("alb", lb)) => reference(
             ctx,
             &format!("{path}.target"),
@@ -33,11 +55,45 @@ pub(super) fn resolve_workload(
         _ => {
             ctx.err(
                 &format!("{path}.target"),
-                format!("expected `alb/NAME`, got `{}`", w.target),
+                format!("expected `alb/NAME` or `lambda/NAME`, got `{}`", w.target),
             );
             None
         }
     };
+    let invocation = match w.invocation {
+        Some(RawInvocation::Async) => InvocationType::Async,
+        Some(RawInvocation::Sync) | None => InvocationType::Sync,
+    };
+    let lambda_target = w.target.starts_with("lambda/");
+    if !lambda_target && w.invocation.is_some() {
+        ctx.err(
+            &format!("{path}.invocation"),
+            "only a `lambda/NAME` target has an invocation type",
+        );
+    }
+    if lambda_target {
+        for (key, given) in [("work", w.work.is_some()), ("classes", w.classes.is_some())] {
+            if given {
+                ctx.err(
+                    &format!("{path}.{key}"),
+                    "a Lambda target takes its time from the function's `duration`: leave it out",
+                );
+            }
+        }
+        let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
+        let arrivals = match w.arrivals {
+            Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
+            Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
+        };
+        return Some(WorkloadSpec {
+            name: name.to_string(),
+            target: target?,
+            arrivals,
+            rate: rate?,
+            classes: Vec::new(),
+            invocation,
+        });
+    }
     let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
     let arrivals = match w.arrivals {
         Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
@@ -67,9 +123,6 @@ pub(super) fn resolve_workload(
             nat_bytes: None,
         }],
     };
-    if w.classes.is_none() && w.work.is_none() {
-        ctx.err(&format!("{path}.work"), "required: the CPU demand of a request, e.g. `{dist: exponential, mean: 80ms}` (or give `classes` with `work`)");
-    }
     let mut classes = Vec::new();
     for (i, c) in raw_classes.iter().enumerate() {
         let cpath = if w.classes.is_some() {
@@ -92,17 +145,6 @@ pub(super) fn resolve_workload(
                 format!("expected a path starting with `/`, got `{req_path}`"),
             );
         }
-        let work = match &c.work {
-            Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            None if w.classes.is_some() && default_work.is_none() => {
-                ctx.err(
-                    &format!("{cpath}.work"),
-                    "required: the class's CPU demand (or give the workload a `work`)",
-                );
-                None
-            }
-            None => default_work.clone(),
-        };
         let host = c.host.clone().or_else(|| w.host.clone());
         let (tg, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
@@ -114,6 +156,28 @@ pub(super) fn resolve_workload(
                 (tg, evaluations)
             }
             _ => (None, 0),
+        };
+        // A Lambda target group takes its time from the function: no CPU work needed.
+        let to_lambda = tg.is_some_and(|t| {
+            target_groups
+                .get(t.index())
+                .is_some_and(|g| g.lambda.is_some())
+        });
+        let work = match &c.work {
+            Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
+            None if to_lambda => Some(Dist::Constant(SimTime::ZERO)),
+            None if w.classes.is_some() && default_work.is_none() => {
+                ctx.err(
+                    &format!("{cpath}.work"),
+                    "required: the class's CPU demand (or give the workload a `work`)",
+                );
+                None
+            }
+            None if w.classes.is_none() && default_work.is_none() => {
+                ctx.err(&format!("{path}.work"), "required: the CPU demand of a request, e.g. `{dist: exponential, mean: 80ms}` (or give `classes` with `work`)");
+                None
+            }
+            None => default_work.clone(),
         };
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
@@ -140,6 +204,7 @@ pub(super) fn resolve_workload(
         arrivals,
         rate: rate?,
         classes,
+        invocation,
     })
     .filter(|_| complete)
 }

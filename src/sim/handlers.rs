@@ -17,6 +17,9 @@ impl World {
         if let Some(t) = self.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
+        if let Target::Lambda(f) = self.scenario.workloads[w.index()].target {
+            return self.on_lambda_request_arrived(w, f);
+        }
         let rng = &mut self.work_rngs[w.index()];
         let class = self.pickers[w.index()].pick(rng);
         let spec = &self.scenario.workloads[w.index()];
@@ -47,6 +50,7 @@ impl World {
                 m.billable_rule_evaluations += class_spec.billable_rule_evaluations as f64;
                 self.route(lb, tg, w, work, id)
             }
+            Target::Lambda(_) => unreachable!("handled above"),
         }
     }
 
@@ -54,6 +58,9 @@ impl World {
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime, id: u64) {
         let counted = self.counting;
         self.arrived += counted as u64;
+        if let Some(f) = self.scenario.target_groups[tg.index()].lambda {
+            return self.route_to_lambda(lb, w, f, id, counted);
+        }
         let spec = &self.scenario.load_balancers[lb.index()];
         let targets = &self.target_groups[tg.index()];
         let balancer = &mut self.load_balancers[lb.index()];
@@ -111,7 +118,7 @@ impl World {
     }
 
     /// The load balancer answers 503 at once.
-    fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
+    pub(super) fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.load_balancers[lb.index()].name;
             t.emit(
@@ -140,7 +147,7 @@ impl World {
     }
 
     /// Records the outcome and traces the request's end.
-    fn finish_traced(
+    pub(super) fn finish_traced(
         &mut self,
         w: WorkloadId,
         id: u64,
@@ -171,7 +178,9 @@ impl World {
         let r = self.requests.remove(id);
         self.on_instance_request_ended(r.instance);
         let latency = self.queue.now() - r.arrived_at;
-        let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target;
+        let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target else {
+            unreachable!("instances serve only requests that came through a load balancer")
+        };
         let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
         self.lb_meters[lb.index()].current.connection_seconds += latency.min(timeout).as_secs_f64();
         if latency > timeout {
@@ -248,6 +257,7 @@ impl World {
             }
         }
         self.period.reset();
+        self.lambda_period_ended(t);
         self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());
     }
@@ -259,5 +269,6 @@ impl World {
         }
         self.nat_bytes_periods
             .push(std::mem::take(&mut self.nat_bytes));
+        self.close_lambda_cost_period(seconds);
     }
 }

@@ -4,12 +4,14 @@
 //! This is the only place that knows all models; each model module knows only itself.
 
 mod handlers;
+mod lambda;
 mod lifecycle;
 mod meters;
 mod request;
 mod result;
 mod scaling;
 
+pub use lambda::FunctionResult;
 pub use result::{GroupResult, InstanceResult, RunResult};
 
 use crate::event::Event;
@@ -71,6 +73,8 @@ pub struct World {
     /// Arrivals so far (the next request's trace id).
     next_request_id: u64,
     tracer: Option<Box<Tracer>>,
+    /// Lambda functions, pools, scaling ceilings, invocations and async events.
+    lambda: crate::model::lambda::LambdaService,
 }
 
 impl World {
@@ -169,6 +173,12 @@ impl World {
             counting: s.warmup == SimTime::ZERO,
             next_request_id: 0,
             tracer: None,
+            lambda: crate::model::lambda::LambdaService::new(
+                seed,
+                &s.lambda_functions,
+                &s.account,
+                s.prices.lambda.billing_granularity_ms,
+            ),
             scenario,
         };
         world.start();
@@ -249,6 +259,12 @@ impl World {
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
                 }
+                Event::LambdaInvocationEnded(id) => self.on_lambda_invocation_ended(id),
+                Event::LambdaScalingWindowEnded(f) => {
+                    self.lambda.function_window_ended(f, &mut self.queue)
+                }
+                Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
+                Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

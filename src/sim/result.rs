@@ -48,6 +48,7 @@ pub struct RunResult {
     pub series: TimeSeries,
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
+    pub lambda_functions: Vec<super::FunctionResult>,
 }
 
 impl World {
@@ -65,6 +66,8 @@ impl World {
             overall.total + self.requests.live_counted(),
             "conservation: every request that arrived ended exactly once or is still in flight"
         );
+        self.check_lambda_conservation();
+        let lambda_functions = self.lambda_results();
         let s = &*self.scenario;
         let end = s.duration;
         let groups = s
@@ -124,6 +127,7 @@ impl World {
                 .collect(),
             series: self.series,
             cost,
+            lambda_functions,
         }
     }
 }
@@ -160,6 +164,7 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            lambda: self.lambda_usage(),
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);

@@ -10,6 +10,7 @@ mod determinism;
 mod experiments;
 mod explain;
 mod labs;
+mod lambda;
 mod queueing;
 mod rate_profiles;
 mod traces;
