@@ -369,7 +369,7 @@ fn idle_expiry_makes_the_next_invocation_cold() {
         .series
         .points("lambda.f.warm_environments", Statistic::Value);
     for &(start, value) in &warm[4..] {
-        let busy = (start as u64 + 60) % 240 == 0;
+        let busy = (start as u64 + 60).is_multiple_of(240);
         assert_eq!(value, if busy { 0.0 } else { 1.0 }, "period at {start}s");
     }
     // Latency of a cold request: init plus duration.
