@@ -229,6 +229,7 @@ impl World {
             st.meters
                 .account_provisioned(now, st.envs.provisioned_busy());
             let p = st.meters.take_period(st.envs.busy());
+            let warm = st.envs.warm(now) as f64;
             let name = &spec.name;
             let series = &mut self.series;
             for (key, stat, value) in [
@@ -241,6 +242,7 @@ impl World {
                 ("throttles", Statistic::Sum, p.throttles as f64),
                 ("cold_starts", Statistic::Sum, p.cold_starts as f64),
                 ("errors", Statistic::Sum, p.errors as f64),
+                ("warm_environments", Statistic::Value, warm),
             ] {
                 let id = series.series(&format!("lambda.{name}.{key}"), stat);
                 series.push(t, id, value);

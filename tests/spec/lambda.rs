@@ -347,10 +347,31 @@ fn idle_expiry_makes_the_next_invocation_cold() {
     assert_eq!(f.totals.invocations, 11);
     assert_eq!(f.totals.cold_starts, 11);
     assert_eq!(f.totals.init.max_ms(), 2000.0);
+    // After each of the 11 requests its environment stays warm 5 to 15 minutes: at least 5
+    // minute-ends warm, and at least 4 cold before the next request 20 minutes later.
+    let warm = r
+        .series
+        .points("lambda.f.warm_environments", Statistic::Value);
+    assert!(warm.iter().all(|p| p.1 <= 1.0));
+    let ones = warm.iter().filter(|p| p.1 == 1.0).count();
+    let zeros = warm.iter().filter(|p| p.1 == 0.0).count();
+    assert!(
+        ones >= 5 * 11 && zeros >= 4 * 11,
+        "{ones} warm, {zeros} cold"
+    );
     let r = sparse(240.0);
     let f = function(&r, "f");
     assert_eq!(f.totals.invocations, 59);
     assert_eq!(f.totals.cold_starts, 1);
+    // One environment, idle and warm at every minute's end from the first request on, except
+    // at the minute ends when a request (every 4 minutes) keeps it busy.
+    let warm = r
+        .series
+        .points("lambda.f.warm_environments", Statistic::Value);
+    for &(start, value) in &warm[4..] {
+        let busy = (start as u64 + 60).is_multiple_of(240);
+        assert_eq!(value, if busy { 0.0 } else { 1.0 }, "period at {start}s");
+    }
     // Latency of a cold request: init plus duration.
     assert_eq!(workload(&r, "w").latency.max_ms(), 2100.0);
 }

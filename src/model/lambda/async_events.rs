@@ -53,10 +53,13 @@ impl AsyncEvent {
     /// finds the event expired).
     pub fn after_throttle(&mut self, now: SimTime, max_age: SimTime) -> SimTime {
         self.throttles += 1;
-        (now + throttle_backoff(self.throttles)).min(self.deadline(max_age))
+        (now + throttle_backoff(self.throttles))
+            .min(self.deadline(max_age))
+            .max(now)
     }
 
-    /// After a function error: when to retry, or `None` when retries are exhausted.
+    /// After a function error: when to retry, or `None` when retries are exhausted. An event
+    /// already past its age (a long invocation) is due at once, and then expires.
     pub fn after_error(
         &mut self,
         now: SimTime,
@@ -67,7 +70,11 @@ impl AsyncEvent {
             return None;
         }
         self.error_retries += 1;
-        Some((now + error_retry_delay(self.error_retries)).min(self.deadline(max_age)))
+        Some(
+            (now + error_retry_delay(self.error_retries))
+                .min(self.deadline(max_age))
+                .max(now),
+        )
     }
 }
 
@@ -103,5 +110,11 @@ mod tests {
         );
         assert_eq!(e.after_error(s(101), age, 2), None);
         assert_eq!(e.after_throttle(s(10), age), s(11));
+        // An invocation that ended past the event's age: due now, never in the past.
+        let mut late = AsyncEvent {
+            error_retries: 0,
+            ..e
+        };
+        assert_eq!(late.after_error(s(500), age, 2), Some(s(500)));
     }
 }

@@ -260,3 +260,24 @@ fn throttles_and_cold_starts_are_traced() {
     );
     assert!(text.contains("\"reason\":\"account concurrency (unreserved pool)\""));
 }
+
+/// A failed invocation that ends after the event's maximum age: the event expires rather than
+/// being retried (and the clock never runs backwards).
+#[test]
+fn an_error_past_the_maximum_age_expires_the_event() {
+    let r = simulate(parse(
+        ASYNC,
+        &[
+            "lambda_functions.f.error_probability=1",
+            "lambda_functions.f.reserved_concurrency=500",
+            "lambda_functions.f.duration={dist: constant, value: 100s}",
+            "lambda_functions.f.timeout=900s",
+            "lambda_functions.f.max_event_age=60s",
+        ],
+    ));
+    let t = &function(&r, "f").totals;
+    assert_eq!(t.async_events, 120);
+    assert_eq!(t.invocations, 120);
+    assert_eq!(t.async_expired, 120);
+    assert_eq!(t.async_failed + t.async_succeeded, 0);
+}
