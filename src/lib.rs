@@ -18,3 +18,4 @@ pub mod scenario;
 pub mod sim;
 pub mod trace;
 pub mod workload;
+pub mod plot;
