@@ -19,3 +19,4 @@ pub mod sim;
 pub mod trace;
 pub mod workload;
 pub mod plot;
+pub mod html;

@@ -18,6 +18,7 @@ pub mod bars;
 pub mod cdf;
 pub mod dashboard;
 pub mod overlay;
+pub mod raster;
 pub mod sweep;
 pub mod timeseries;
 
@@ -96,7 +97,7 @@ pub fn png(fig: &impl Figure) -> Result<Vec<u8>, PlotError> {
     let (w, h) = fig.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let area = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let area = raster::TextBitmap::new(&mut rgb, (w, h)).into_drawing_area();
         area.fill(&WHITE).or_plot(fig.name())?;
         fig.draw(&area)?;
         area.present().or_plot(fig.name())?;
@@ -176,8 +177,12 @@ pub fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.0);
     }
     let lo = lo.min(0.0);
-    let span = (hi - lo).max(hi.abs() * 0.1).max(1e-9);
-    let hi = if hi - lo < 1e-9 { lo + span } else { hi };
+    let span = if hi - lo < 1e-9 {
+        hi.abs().max(1.0)
+    } else {
+        hi - lo
+    };
+    let hi = hi.max(lo + span);
     (
         if lo < 0.0 { lo - 0.08 * span } else { lo },
         hi + 0.08 * span,

@@ -48,6 +48,10 @@ pub struct RunResult {
     pub series: TimeSeries,
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
+    /// `(time_s, label)`: events worth marking on the dashboard (a fault injected, a
+    /// failover), drawn as vertical lines on every panel. Models that inject or suffer faults
+    /// push here, in time order; nothing does yet.
+    pub markers: Vec<(f64, String)>,
 }
 
 impl World {
@@ -124,6 +128,7 @@ impl World {
                 .collect(),
             series: self.series,
             cost,
+            markers: Vec::new(),
         }
     }
 }
