@@ -244,6 +244,7 @@ fn bars_figure(exp: &Experiment, compare: &Value) -> BarsFigure {
                 })
                 .collect(),
         })
+        .filter(|p: &BarPanel| p.bars.iter().any(|b| b.mean != 0.0 || b.ci95 != 0.0))
         .collect();
     BarsFigure {
         title: format!("{}: compared figures (mean ± ci95)", exp.scenario),

@@ -75,7 +75,7 @@ fn draw_panel<DB: DrawingBackend>(
         .caption(&panel.title, font(14))
         .x_label_area_size(30)
         .y_label_area_size(50)
-        .build_cartesian_2d((0..n).into_segmented(), lo..hi)?;
+        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), lo..hi)?;
     chart
         .configure_mesh()
         .disable_x_mesh()

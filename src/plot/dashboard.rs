@@ -99,6 +99,7 @@ pub fn dashboard(title: &str, subtitle: &str, series: &TimeSeries, timeline: Tim
         columns: PanelGrid::columns_for(panels.len()),
         timeline,
         panels,
+        shared_legend: None,
     }
 }
 

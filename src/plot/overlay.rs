@@ -54,6 +54,7 @@ pub fn overlay(
         columns: PanelGrid::columns_for(panels.len()),
         timeline,
         panels,
+        shared_legend: Some(variants.iter().map(|(n, _)| n.clone()).collect()),
     }
 }
 

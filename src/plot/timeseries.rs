@@ -51,6 +51,9 @@ pub struct PanelGrid {
     pub panels: Vec<Panel>,
     /// Panels per row.
     pub columns: usize,
+    /// One legend in the header instead of one per panel: for grids whose panels all have
+    /// the same lines (one per variant).
+    pub shared_legend: Option<Vec<String>>,
 }
 
 const PANEL_W: u32 = 470;
@@ -97,6 +100,25 @@ impl Figure for PanelGrid {
                 font(13).color(&RGBColor(90, 90, 90)),
             ))
             .or_plot(&self.kind)?;
+        if let Some(labels) = &self.shared_legend {
+            let (w, _) = self.size();
+            let mut x = w as i32 / 3;
+            for (i, label) in labels.iter().enumerate() {
+                let y = 14 + 18 * (i as i32 % 2);
+                header
+                    .draw(&PathElement::new(
+                        vec![(x, y + 6), (x + 18, y + 6)],
+                        color(i).stroke_width(3),
+                    ))
+                    .or_plot(&self.kind)?;
+                header
+                    .draw(&Text::new(label.clone(), (x + 24, y), font(12)))
+                    .or_plot(&self.kind)?;
+                if i % 2 == 1 {
+                    x += 30 + 8 * labels[i - 1].len().max(label.len()) as i32;
+                }
+            }
+        }
         if self.panels.is_empty() {
             return body
                 .draw(&Text::new("no time series", (14, 20), font(14)))
@@ -104,7 +126,8 @@ impl Figure for PanelGrid {
         }
         let cells = body.split_evenly((self.rows(), self.columns.max(1)));
         for (panel, cell) in self.panels.iter().zip(&cells) {
-            draw_panel(cell, panel, &self.timeline).or_plot(&self.kind)?;
+            draw_panel(cell, panel, &self.timeline, self.shared_legend.is_none())
+                .or_plot(&self.kind)?;
         }
         Ok(())
     }
@@ -115,7 +138,9 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
     timeline: &Timeline,
+    legend: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let legend = legend && panel.lines.len() > 1;
     let (scale, x_desc) = timeline.unit();
     let x_end = (timeline.duration_s / scale).max(1e-9);
     let (y_lo, y_hi) = value_range(
@@ -155,7 +180,7 @@ fn draw_panel<DB: DrawingBackend>(
             line.points.iter().map(|&(t, v)| (t / scale, v)),
             style,
         ))?;
-        if panel.lines.len() > 1 {
+        if legend {
             series.label(line.label.clone()).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color(i).stroke_width(2))
             });
@@ -183,7 +208,7 @@ fn draw_panel<DB: DrawingBackend>(
                 )),
         )))?;
     }
-    if panel.lines.len() > 1 {
+    if legend {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
