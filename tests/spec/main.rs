@@ -10,6 +10,7 @@ mod determinism;
 mod experiments;
 mod explain;
 mod plots;
+mod progress;
 mod queueing;
 mod rate_profiles;
 mod report;
