@@ -175,7 +175,10 @@ fn draw_panel<DB: DrawingBackend>(
         )))?;
     }
     for (i, line) in panel.lines.iter().enumerate() {
-        let style = color(i).stroke_width(2);
+        // Wide strokes are polygons whose mitred joins spike on dense, noisy lines: a line
+        // with more points than about half the panel's pixels is drawn one pixel wide.
+        let width = if line.points.len() > 200 { 1 } else { 2 };
+        let style = color(i).stroke_width(width);
         let series = chart.draw_series(LineSeries::new(
             line.points.iter().map(|&(t, v)| (t / scale, v)),
             style,
