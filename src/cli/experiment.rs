@@ -186,8 +186,12 @@ fn write_report(
     finished: &stratus::experiment::output::Finished,
     plots: bool,
 ) -> Result<(), Failure> {
-    stratus::html::write_experiment_report(out, exp, finished, plots)
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing the report in {}: {e}", out.display())))
+    stratus::html::write_experiment_report(out, exp, finished, plots).map_err(|e| {
+        Failure::Run(anyhow::anyhow!(
+            "writing the report in {}: {e}",
+            out.display()
+        ))
+    })
 }
 
 fn print_document(kind: &str, doc: &serde_json::Value) {

@@ -83,7 +83,10 @@ pub fn write_run_report(dir: &Path, r: &RunReport, plots: bool) -> io::Result<()
             timeline(r.summary, r.markers),
         );
         let svg = write_svg(dir, "dashboard.svg", &dash)?;
-        write_atomic(&dir.join("dashboard.png"), &plot::png(&dash).map_err(plot_io)?)?;
+        write_atomic(
+            &dir.join("dashboard.png"),
+            &plot::png(&dash).map_err(plot_io)?,
+        )?;
         page.heading("Dashboard");
         page.svg(
             "dashboard",
@@ -96,7 +99,11 @@ pub fn write_run_report(dir: &Path, r: &RunReport, plots: bool) -> io::Result<()
         };
         let svg = write_svg(dir, "latency-cdf.svg", &cdf)?;
         page.heading("Latency distribution");
-        page.svg("latency-cdf", &svg, "From the HDR histogram after the warm-up.");
+        page.svg(
+            "latency-cdf",
+            &svg,
+            "From the HDR histogram after the warm-up.",
+        );
     }
     tables::summary_tables(&mut page, r.summary);
     write_atomic(&dir.join("report.html"), page.render().as_bytes())

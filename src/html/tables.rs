@@ -109,10 +109,14 @@ fn entity_table(page: &mut Page, key: &str, section: &Value, ci: &Value) {
         .iter()
         .map(|f| {
             std::iter::once(f.clone())
-                .chain(entities.iter().map(|(name, e)| match lookup(e, f).as_f64() {
-                    Some(x) => with_ci(x, lookup(&ci[name], f).as_f64()),
-                    None => String::new(),
-                }))
+                .chain(
+                    entities
+                        .iter()
+                        .map(|(name, e)| match lookup(e, f).as_f64() {
+                            Some(x) => with_ci(x, lookup(&ci[name], f).as_f64()),
+                            None => String::new(),
+                        }),
+                )
                 .collect()
         })
         .collect();

@@ -90,7 +90,12 @@ pub fn panels(series: &TimeSeries) -> Vec<Panel> {
 }
 
 /// The dashboard figure of one run (or of the mean of replications).
-pub fn dashboard(title: &str, subtitle: &str, series: &TimeSeries, timeline: Timeline) -> PanelGrid {
+pub fn dashboard(
+    title: &str,
+    subtitle: &str,
+    series: &TimeSeries,
+    timeline: Timeline,
+) -> PanelGrid {
     let panels = panels(series);
     PanelGrid {
         kind: "dashboard".into(),

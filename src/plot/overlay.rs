@@ -9,10 +9,8 @@ use crate::metrics::{Statistic, TimeSeries};
 /// The overlay panels of several variants' series, in the order series first appear.
 pub fn panels(variants: &[(String, &TimeSeries)]) -> Vec<Panel> {
     let mut keys: Vec<(String, Statistic)> = Vec::new();
-    let per_variant: Vec<Vec<((String, Statistic), Vec<(f64, f64)>)>> = variants
-        .iter()
-        .map(|(_, s)| series_points(s))
-        .collect();
+    let per_variant: Vec<Vec<((String, Statistic), Vec<(f64, f64)>)>> =
+        variants.iter().map(|(_, s)| series_points(s)).collect();
     for points in &per_variant {
         for (key, _) in points {
             if key.0.split('.').count() <= 3 && !keys.contains(key) {

@@ -144,7 +144,11 @@ impl DrawingBackend for TextBitmap<'_> {
             let mut pixels = Vec::new();
             outline.draw(|x, y, coverage| {
                 if coverage > 0.0 {
-                    pixels.push((b.min.x as i32 + x as i32, b.min.y as i32 + y as i32, coverage));
+                    pixels.push((
+                        b.min.x as i32 + x as i32,
+                        b.min.y as i32 + y as i32,
+                        coverage,
+                    ));
                 }
             });
             for (x, y, coverage) in pixels {

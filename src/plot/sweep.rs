@@ -78,8 +78,7 @@ impl Figure for SweepFigure {
             .zip(body.split_evenly(self.grid()))
             .enumerate()
         {
-            self.draw_panel(&cell, panel, &xs, k)
-                .or_plot(self.name())?;
+            self.draw_panel(&cell, panel, &xs, k).or_plot(self.name())?;
         }
         Ok(())
     }

@@ -25,7 +25,11 @@ pub fn check_svg(svg: &str) -> (usize, usize) {
             "attribute quotes balance in <{tag}>"
         );
         if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(stack.pop().as_deref(), Some(name.trim()), "closing </{name}>");
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "closing </{name}>"
+            );
         } else {
             let name = tag
                 .split(|c: char| c.is_whitespace() || c == '/')
@@ -125,7 +129,14 @@ fn run_writes_a_dashboard_of_every_series_it_has() {
     let longest = cdf
         .split("<polyline")
         .skip(1)
-        .map(|p| p.split("points=\"").nth(1).unwrap().split('"').next().unwrap())
+        .map(|p| {
+            p.split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        })
         .map(|pts| pts.split_whitespace().count())
         .max()
         .unwrap();
@@ -159,7 +170,9 @@ fn png_dashboard_has_its_size_lines_and_font_drawn_text() {
 fn new_series_and_fault_markers_appear_without_code_changes() {
     let mut r = simulate(load("scenarios/quickstart.yaml", &["duration=10m"]));
     // A series another model might record, and a fault marker.
-    let id = r.series.series("lambda.resize.concurrency", Statistic::Maximum);
+    let id = r
+        .series
+        .series("lambda.resize.concurrency", Statistic::Maximum);
     for k in 0..10 {
         r.series.push(k as f64 * 60.0, id, (k * k) as f64);
     }

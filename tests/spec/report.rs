@@ -51,9 +51,15 @@ fn assert_escaped(html: &str) {
 fn assert_self_contained(html: &str) {
     let lower = html.to_lowercase();
     for needle in ["http://", "https://", "<link", "<img", "@import", "url("] {
-        let allowed = needle == "http://" && lower.matches(needle).count()
-            == lower.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
-        assert!(allowed || !lower.contains(needle), "the page has `{needle}`");
+        let allowed = needle == "http://"
+            && lower.matches(needle).count()
+                == lower
+                    .matches("xmlns=\"http://www.w3.org/2000/svg\"")
+                    .count();
+        assert!(
+            allowed || !lower.contains(needle),
+            "the page has `{needle}`"
+        );
     }
     assert!(html.contains("Content-Security-Policy"));
 }
@@ -75,7 +81,10 @@ fn run_report_escapes_the_description_and_inlines_its_plots() {
     assert_escaped(&html);
     assert_self_contained(&html);
     // Both plots inline, byte for byte the files beside it.
-    for (id, file) in [("dashboard", "dashboard.svg"), ("latency-cdf", "latency-cdf.svg")] {
+    for (id, file) in [
+        ("dashboard", "dashboard.svg"),
+        ("latency-cdf", "latency-cdf.svg"),
+    ] {
         let svg = std::fs::read_to_string(out.join(file)).unwrap();
         check_svg(&svg);
         assert!(html.contains(&format!("<figure id=\"{id}\">\n{}", svg.trim_end())));
@@ -219,7 +228,10 @@ fn report_renders_in_headless_chromium_without_console_errors() {
     assert!(console.is_empty(), "console messages: {console:#?}");
     // The browser built the page: the escaped description is text, no script ran or exists,
     // and every plot is an inline SVG with its drawing.
-    assert!(dom.contains("Checkout &lt;script&gt;"), "description missing");
+    assert!(
+        dom.contains("Checkout &lt;script&gt;"),
+        "description missing"
+    );
     assert!(!dom.to_lowercase().contains("<script"));
     for id in ["sweep", "compare-timeseries", "latency-cdf"] {
         let start = dom
@@ -227,7 +239,10 @@ fn report_renders_in_headless_chromium_without_console_errors() {
             .unwrap_or_else(|| panic!("figure {id} missing from the DOM"));
         let figure = &dom[start..start + dom[start..].find("</figure>").unwrap()];
         assert!(figure.contains("<svg"), "{id} has no svg");
-        assert!(figure.matches("<polyline").count() >= 3, "{id} has no lines");
+        assert!(
+            figure.matches("<polyline").count() >= 3,
+            "{id} has no lines"
+        );
     }
     assert!(dom.contains("<td class=\"yes\">yes</td>"), "an SLO verdict");
 
@@ -238,6 +253,10 @@ fn report_renders_in_headless_chromium_without_console_errors() {
     let (w, h, rgb) = decode_png(&std::fs::read(&shot).unwrap());
     assert_eq!((w, h), (1400, 2400));
     let colors: std::collections::HashSet<&[u8]> = rgb.chunks(3).collect();
-    assert!(colors.len() > 100, "a blank screenshot ({} colours)", colors.len());
+    assert!(
+        colors.len() > 100,
+        "a blank screenshot ({} colours)",
+        colors.len()
+    );
     eprintln!("screenshot: {}", shot.display());
 }
