@@ -24,9 +24,12 @@ pub fn panel_of(name: &str) -> (String, String) {
     }
 }
 
+/// A series' key and its `(time_s, value)` points.
+pub type SeriesPoints = ((String, Statistic), Vec<(f64, f64)>);
+
 /// Every `(name, statistic)` series with its points, in the order they first appear.
-pub fn series_points(series: &TimeSeries) -> Vec<((String, Statistic), Vec<(f64, f64)>)> {
-    let mut out: Vec<((String, Statistic), Vec<(f64, f64)>)> = Vec::new();
+pub fn series_points(series: &TimeSeries) -> Vec<SeriesPoints> {
+    let mut out: Vec<SeriesPoints> = Vec::new();
     let mut index: std::collections::HashMap<(String, Statistic), usize> = Default::default();
     for (t, name, stat, v) in series.rows() {
         let key = (name.to_string(), stat);

@@ -2,14 +2,14 @@
 //! so variants read against each other period by period. Breakdowns of a series
 //! (`asg.api.in_service.a`, four or more name parts) are left to each variant's dashboard.
 
-use super::dashboard::series_points;
+use super::dashboard::{SeriesPoints, series_points};
 use super::timeseries::{Line, Panel, PanelGrid, Timeline};
 use crate::metrics::{Statistic, TimeSeries};
 
 /// The overlay panels of several variants' series, in the order series first appear.
 pub fn panels(variants: &[(String, &TimeSeries)]) -> Vec<Panel> {
     let mut keys: Vec<(String, Statistic)> = Vec::new();
-    let per_variant: Vec<Vec<((String, Statistic), Vec<(f64, f64)>)>> =
+    let per_variant: Vec<Vec<SeriesPoints>> =
         variants.iter().map(|(_, s)| series_points(s)).collect();
     for points in &per_variant {
         for (key, _) in points {
