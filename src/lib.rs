@@ -12,6 +12,7 @@ pub mod explain;
 pub mod html;
 pub mod ids;
 pub mod kernel;
+pub mod lab;
 pub mod metrics;
 pub mod model;
 pub mod plot;

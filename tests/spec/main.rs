@@ -9,6 +9,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod explain;
+mod labs;
 mod plots;
 mod progress;
 mod queueing;
