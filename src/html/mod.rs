@@ -1,6 +1,7 @@
 //! The pictures of a run or an experiment: the plot files (`dashboard.svg`/`.png`,
 //! `latency-cdf.svg`; for comparisons and sweeps `compare-timeseries.svg`,
-//! `compare-figures.svg`, `sweep.svg`) and `report.html`, one self-contained page with the
+//! `compare-figures.svg`, `sweep.svg`, and each variant's `variants/NAME/dashboard.svg`) and
+//! `report.html`, one self-contained page with the
 //! scenario's description, the summary or comparison tables and the plots inline.
 //!
 //! Reads only finished results (summaries as JSON, time series, histograms) and writes files
@@ -163,6 +164,19 @@ pub fn write_experiment_report(
     if plots {
         let names: Vec<String> = exp.variants.iter().map(|(n, _)| n.clone()).collect();
         let first = &finished.aggregates[0];
+        for (name, a) in names.iter().zip(&finished.aggregates) {
+            let fig = dashboard::dashboard(
+                &format!("{} / {name}", exp.scenario),
+                &meta_line(&a.summary),
+                &a.series,
+                timeline(&a.summary, &a.markers),
+            );
+            write_svg(
+                &dir.join("variants").join(folder_name(name)),
+                "dashboard.svg",
+                &fig,
+            )?;
+        }
         if exp.kind == "sweep" {
             let fig = sweep_figure(exp, doc);
             let svg = write_svg(dir, "sweep.svg", &fig)?;

@@ -110,6 +110,7 @@ impl SweepFigure {
                 .chain(panel.threshold.iter().map(|t| t.0)),
         );
         let numeric = panel.points.iter().all(|p| p.label.parse::<f64>().is_ok());
+        let integral = xs.iter().all(|x| x.fract() == 0.0);
         let labels: Vec<String> = panel.points.iter().map(|p| p.label.clone()).collect();
         let mut chart = ChartBuilder::on(area)
             .margin(10)
@@ -122,7 +123,9 @@ impl SweepFigure {
             .x_desc(self.parameter.as_str())
             .x_labels(if numeric { 10 } else { labels.len() + 1 })
             .x_label_formatter(&|x| {
-                if numeric {
+                if numeric && integral && x.fract().abs() > 1e-9 {
+                    String::new()
+                } else if numeric {
                     short_number(*x)
                 } else {
                     let i = x.round();

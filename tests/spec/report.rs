@@ -123,6 +123,8 @@ fn compare_report_escapes_variant_names_everywhere() {
     for id in ["compare-figures", "compare-timeseries", "latency-cdf"] {
         assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
     }
+    let variant = out.join("variants/description=plain/dashboard.svg");
+    check_svg(&std::fs::read_to_string(variant).unwrap());
 }
 
 /// The Chromium binary: STRATUS_CHROMIUM, else the first of the usual names on PATH.
