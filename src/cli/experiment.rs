@@ -77,11 +77,17 @@ pub fn sweep(path: &Path, vary: &str, slo: Option<&str>, common: &Common) -> Res
     Ok(())
 }
 
-pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<(), Failure> {
+pub fn merge(
+    dirs: &[PathBuf],
+    out: Option<PathBuf>,
+    quiet: bool,
+    plots: bool,
+) -> Result<(), Failure> {
     let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     let (exp, cells) = read_shards(&refs).map_err(Failure::Usage)?;
     let out = out.unwrap_or_else(|| PathBuf::from("outputs").join(&exp.scenario));
     let finished = finish(&exp, &cells, &out).map_err(|m| Failure::Run(anyhow::anyhow!(m)))?;
+    write_report(&out, &exp, &finished, plots)?;
     if !quiet {
         print_document(&exp.kind, &finished.document);
         println!("\nmerged {} cells into {}", cells.len(), out.display());
@@ -124,6 +130,7 @@ fn execute(
             .collect(),
         replications: common.replications as usize,
         slo,
+        description: variants[0].scenario.description.clone(),
     };
     let plan = Plan {
         variants,
@@ -165,10 +172,26 @@ fn execute(
         return Ok(None);
     }
     let finished = finish(&exp, &results, &out).map_err(|m| Failure::Run(anyhow::anyhow!(m)))?;
+    write_report(&out, &exp, &finished, !common.no_plots)?;
     if !common.quiet {
         eprintln!("outputs in {}", out.display());
     }
     Ok(Some(finished.document))
+}
+
+/// The plots and report.html of a finished experiment.
+fn write_report(
+    out: &Path,
+    exp: &stratus::experiment::compare::Experiment,
+    finished: &stratus::experiment::output::Finished,
+    plots: bool,
+) -> Result<(), Failure> {
+    stratus::html::write_experiment_report(out, exp, finished, plots).map_err(|e| {
+        Failure::Run(anyhow::anyhow!(
+            "writing the report in {}: {e}",
+            out.display()
+        ))
+    })
 }
 
 fn print_document(kind: &str, doc: &serde_json::Value) {

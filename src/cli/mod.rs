@@ -49,6 +49,9 @@ pub struct Common {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
+    /// Skip the plots (SVG/PNG); report.html then has the tables only.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 impl Common {
@@ -96,7 +99,8 @@ pub struct TraceArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario and write summary.json, timeseries.csv and latency.hgrm.
+    /// Simulate a scenario and write summary.json, timeseries.csv, latency.hgrm, the plots
+    /// and report.html.
     Run {
         scenario: PathBuf,
         #[command(flatten)]
@@ -140,6 +144,9 @@ enum Command {
         out: Option<PathBuf>,
         #[arg(long)]
         quiet: bool,
+        /// Skip the plots (SVG/PNG); report.html then has the tables only.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Check scenario files; exit 0 if all are valid, 2 with every problem listed.
     Validate {
@@ -199,7 +206,12 @@ pub fn main() -> ExitCode {
             slo,
             common,
         } => experiment::sweep(&scenario, &vary, slo.as_deref(), &common),
-        Command::Merge { dirs, out, quiet } => experiment::merge(&dirs, out, quiet),
+        Command::Merge {
+            dirs,
+            out,
+            quiet,
+            no_plots,
+        } => experiment::merge(&dirs, out, quiet, !no_plots),
         Command::Validate { scenarios } => return validate(&scenarios),
         Command::Explain { scenario, set } => {
             stratus::scenario::Scenario::from_file(&scenario, &set)

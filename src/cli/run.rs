@@ -30,6 +30,7 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         );
     }
     let trace_file = open_trace(trace, scenario.seed)?;
+    let description = scenario.description.clone();
     let bar = progress::bar(
         scenario.duration.as_nanos() / 1_000_000_000,
         "{bar:40} {pos}/{len} simulated s  {msg}  eta {eta}",
@@ -67,6 +68,16 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     let result = world.into_result(started.elapsed().as_secs_f64());
     stratus::report::write_run(&out, &result)
         .with_context(|| format!("writing outputs to {}", out.display()))?;
+    let summary = stratus::report::summary_json(&result);
+    let report = stratus::html::RunReport {
+        description: &description,
+        summary: &summary,
+        series: &result.series,
+        histogram: result.overall.latency.histogram(),
+        markers: &result.markers,
+    };
+    stratus::html::write_run_report(&out, &report, !common.no_plots)
+        .with_context(|| format!("writing the report in {}", out.display()))?;
     if json {
         let summary = stratus::report::summary_json(&result);
         println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));

@@ -15,6 +15,8 @@ pub struct Aggregate {
     pub summary: Value,
     pub histogram: Histogram<u64>,
     pub series: TimeSeries,
+    /// The first replication's dashboard markers.
+    pub markers: Vec<(f64, String)>,
 }
 
 /// Aggregates the replications of one variant (cells in replication order).
@@ -31,6 +33,7 @@ pub fn aggregate(cells: &[&Cell]) -> Aggregate {
             summary: first.summary.clone(),
             histogram,
             series: first.series.clone(),
+            markers: first.markers.clone(),
         };
     }
     let summaries: Vec<&Value> = cells.iter().map(|c| &c.summary).collect();
@@ -43,6 +46,7 @@ pub fn aggregate(cells: &[&Cell]) -> Aggregate {
         summary,
         histogram,
         series: mean_series(cells),
+        markers: first.markers.clone(),
     }
 }
 

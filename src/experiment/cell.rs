@@ -17,6 +17,8 @@ pub struct Cell {
     /// The latency histogram of successful requests (µs).
     pub histogram: Histogram<u64>,
     pub series: TimeSeries,
+    /// The run's dashboard markers, `(time_s, label)`.
+    pub markers: Vec<(f64, String)>,
 }
 
 impl Cell {
@@ -27,6 +29,7 @@ impl Cell {
             summary: summary_json(r),
             histogram: r.overall.latency.histogram().clone(),
             series: r.series.clone(),
+            markers: r.markers.clone(),
         }
     }
 
@@ -47,6 +50,7 @@ impl Cell {
             "summary": self.summary,
             "histogram_us": buckets,
             "series": series,
+            "markers": self.markers,
         })
     }
 
@@ -81,6 +85,17 @@ impl Cell {
             summary: v["summary"].clone(),
             histogram,
             series,
+            markers: v["markers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| {
+                    (
+                        m[0].as_f64().unwrap_or(0.0),
+                        m[1].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect(),
         })
     }
 }

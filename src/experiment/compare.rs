@@ -16,6 +16,8 @@ pub struct Experiment {
     pub variants: Vec<(String, Vec<(String, String)>)>,
     pub replications: usize,
     pub slo: Option<String>,
+    /// The scenario's description (for the HTML report).
+    pub description: String,
 }
 
 impl Experiment {
@@ -26,6 +28,7 @@ impl Experiment {
             "variants": self.variants.iter().map(|(n, vals)| json!({"name": n, "values": vals})).collect::<Vec<_>>(),
             "replications": self.replications,
             "slo": self.slo,
+            "description": self.description,
         })
     }
 
@@ -62,6 +65,7 @@ impl Experiment {
                 .as_u64()
                 .ok_or("manifest without replications")? as usize,
             slo: v["slo"].as_str().map(String::from),
+            description: v["description"].as_str().unwrap_or("").to_string(),
         })
     }
 

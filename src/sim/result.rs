@@ -49,6 +49,10 @@ pub struct RunResult {
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
     pub lambda_functions: Vec<super::FunctionResult>,
+    /// `(time_s, label)`: events worth marking on the dashboard (a fault injected, a
+    /// failover), drawn as vertical lines on every panel. Models that inject or suffer faults
+    /// push here, in time order; nothing does yet.
+    pub markers: Vec<(f64, String)>,
 }
 
 impl World {
@@ -128,6 +132,7 @@ impl World {
             series: self.series,
             cost,
             lambda_functions,
+            markers: Vec::new(),
         }
     }
 }

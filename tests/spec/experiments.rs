@@ -245,7 +245,7 @@ fn shards_merge_into_exactly_what_one_run_writes() {
         strip(&merged.join("sweep.csv"))
     );
     for v in ["vcpus=8", "vcpus=10"] {
-        for f in ["timeseries.csv", "latency.hgrm"] {
+        for f in ["timeseries.csv", "latency.hgrm", "dashboard.svg"] {
             let (x, y) = (
                 whole.join("variants").join(v).join(f),
                 merged.join("variants").join(v).join(f),
@@ -256,6 +256,19 @@ fn shards_merge_into_exactly_what_one_run_writes() {
                 "{v}/{f}"
             );
         }
+    }
+    // The plots and the report are the same pictures of the same numbers.
+    for f in [
+        "sweep.svg",
+        "compare-timeseries.svg",
+        "latency-cdf.svg",
+        "report.html",
+    ] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
     }
     // A missing shard is an error, not a silent partial answer.
     let out = Command::new(env!("CARGO_BIN_EXE_stratus"))

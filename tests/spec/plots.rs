@@ -1,0 +1,239 @@
+//! Plots: the dashboard follows the series a run has (a new kind of series gets a panel with
+//! no code change), fault markers show, files are well-formed SVG and PNG with real content,
+//! text is drawn from the embedded font, and rendering is deterministic.
+
+use crate::support::*;
+use std::path::Path;
+use std::process::Command;
+use stratus::metrics::Statistic;
+use stratus::plot::{self, Figure, dashboard::dashboard, timeseries::Timeline};
+
+/// Checks that `svg` is one well-formed `<svg>` element (tags balance, attributes quoted)
+/// and returns the number of each drawing element kind: (lines and paths, texts).
+pub fn check_svg(svg: &str) -> (usize, usize) {
+    assert!(svg.starts_with("<svg"), "starts with <svg");
+    assert!(svg.trim_end().ends_with("</svg>"), "ends with </svg>");
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = svg;
+    let (mut shapes, mut texts) = (0, 0);
+    while let Some(open) = rest.find('<') {
+        let close = rest[open..].find('>').expect("every tag closes") + open;
+        let tag = &rest[open + 1..close];
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "attribute quotes balance in <{tag}>"
+        );
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "closing </{name}>"
+            );
+        } else {
+            let name = tag
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap()
+                .to_string();
+            match name.as_str() {
+                "polyline" | "path" | "line" | "polygon" => shapes += 1,
+                "text" => texts += 1,
+                _ => {}
+            }
+            if !tag.ends_with('/') {
+                stack.push(name);
+            }
+        }
+        rest = &rest[close + 1..];
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    (shapes, texts)
+}
+
+/// Decodes a PNG: (width, height, RGB bytes). Checks the signature and IHDR first.
+pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    let mut reader = png::Decoder::new(bytes).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (w, h));
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf[..info.buffer_size()].to_vec(),
+        png::ColorType::Rgba => buf[..info.buffer_size()]
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        other => panic!("unexpected color type {other:?}"),
+    };
+    (w, h, rgb)
+}
+
+/// Dark pixels (text, axes) in the rectangle `x0..x1, y0..y1`.
+fn dark_pixels(rgb: &[u8], w: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+    (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| ((y * w + x) * 3) as usize))
+        .filter(|&i| rgb[i] < 100 && rgb[i + 1] < 100 && rgb[i + 2] < 100)
+        .count()
+}
+
+fn run_quickstart(out: &Path, extra: &[&str]) {
+    let status = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["run", "scenarios/quickstart.yaml", "--quiet", "--set"])
+        .args(["duration=12m", "--out", out.to_str().unwrap()])
+        .args(extra)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn run_writes_a_dashboard_of_every_series_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    run_quickstart(dir.path(), &[]);
+    let svg = std::fs::read_to_string(dir.path().join("dashboard.svg")).unwrap();
+    let (shapes, texts) = check_svg(&svg);
+    // Every series name of timeseries.csv is on a panel, by its kind and metric.
+    let csv = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+    let mut panels: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| plot::dashboard::panel_of(l.split(',').nth(1).unwrap()).0)
+        .collect();
+    panels.sort();
+    panels.dedup();
+    assert!(panels.len() >= 8, "{panels:?}");
+    for p in &panels {
+        let title = p.replace('.', " · ");
+        assert!(svg.contains(&title), "panel `{title}` missing");
+    }
+    // A line per series at least, plus axes and grid; labels and titles as text.
+    let series = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    assert!(shapes > series, "{shapes} shapes for {series} series");
+    assert!(texts > 50, "{texts} texts");
+    assert!(svg.contains("font-family=\"sans-serif\""));
+    assert!(svg.contains(">\nquickstart\n</text>"), "the title is text");
+
+    let cdf = std::fs::read_to_string(dir.path().join("latency-cdf.svg")).unwrap();
+    let (shapes, _) = check_svg(&cdf);
+    assert!(shapes >= 2 && cdf.contains("percentile spectrum"));
+    // The CDF line has a vertex per recorded histogram value: hundreds, not a stub.
+    let longest = cdf
+        .split("<polyline")
+        .skip(1)
+        .map(|p| {
+            p.split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        })
+        .map(|pts| pts.split_whitespace().count())
+        .max()
+        .unwrap();
+    assert!(longest > 100, "longest line has {longest} points");
+}
+
+#[test]
+fn png_dashboard_has_its_size_lines_and_font_drawn_text() {
+    let dir = tempfile::tempdir().unwrap();
+    run_quickstart(dir.path(), &[]);
+    let bytes = std::fs::read(dir.path().join("dashboard.png")).unwrap();
+    let (w, h, rgb) = decode_png(&bytes);
+    // Nine panels (requests, errors, latency, five group metrics, cost): 3 x 3 grid.
+    assert_eq!((w, h), (3 * 470, 56 + 3 * 250));
+    let pixels = (w * h) as usize;
+    let white = rgb.chunks(3).filter(|p| p == &[255, 255, 255]).count();
+    let ink = 1.0 - white as f64 / pixels as f64;
+    assert!(ink > 0.05 && ink < 0.7, "non-white fraction {ink:.3}");
+    let colors: std::collections::HashSet<&[u8]> = rgb.chunks(3).collect();
+    assert!(colors.len() > 50, "{} colours", colors.len());
+    // The first line colour (series lines) is present.
+    let c = plot::color(0);
+    assert!(rgb.chunks(3).any(|p| p == [c.0, c.1, c.2]));
+    // The title was rasterized from the embedded font: dark anti-aliased pixels where
+    // it stands, none in the empty header space to its right.
+    assert!(dark_pixels(&rgb, w, (10, 8, 150, 30)) > 60);
+    assert_eq!(dark_pixels(&rgb, w, (900, 4, 1400, 50)), 0);
+}
+
+#[test]
+fn new_series_and_fault_markers_appear_without_code_changes() {
+    let mut r = simulate(load("scenarios/quickstart.yaml", &["duration=10m"]));
+    // A series another model might record, and a fault marker.
+    let id = r
+        .series
+        .series("lambda.resize.concurrency", Statistic::Maximum);
+    for k in 0..10 {
+        r.series.push(k as f64 * 60.0, id, (k * k) as f64);
+    }
+    r.markers.push((240.0, "az_outage a".into()));
+    let timeline = Timeline {
+        duration_s: r.sim_duration_s,
+        warmup_s: r.warmup_s,
+        markers: r.markers.clone(),
+    };
+    let fig = dashboard("t", "", &r.series, timeline.clone());
+    let with = plot::svg(&fig).unwrap();
+    check_svg(&with);
+    assert!(with.contains("lambda · concurrency (maximum)"));
+    // The marker is labelled on every panel and drawn as a dashed line of many segments.
+    assert_eq!(with.matches("az_outage a").count(), fig.panels.len());
+    let without = plot::svg(&dashboard(
+        "t",
+        "",
+        &r.series,
+        Timeline {
+            markers: vec![],
+            ..timeline
+        },
+    ))
+    .unwrap();
+    let (a, _) = check_svg(&with);
+    let (b, _) = check_svg(&without);
+    assert!(a >= b + 5 * fig.panels.len(), "{a} vs {b}");
+    assert!(!without.contains("az_outage"));
+    // The PNG of the same figure has the size the figure says.
+    let (w, h, _) = decode_png(&plot::png(&fig).unwrap());
+    assert_eq!((w, h), fig.size());
+}
+
+#[test]
+fn plots_are_deterministic() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_quickstart(a.path(), &[]);
+    run_quickstart(b.path(), &[]);
+    for f in ["dashboard.svg", "dashboard.png", "latency-cdf.svg"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn no_plots_skips_them_and_nothing_half_written_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    run_quickstart(dir.path(), &["--no-plots"]);
+    for f in ["dashboard.svg", "dashboard.png", "latency-cdf.svg"] {
+        assert!(!dir.path().join(f).exists(), "{f}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<svg") && html.contains("latency_ms.p99"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
