@@ -233,6 +233,7 @@ impl World {
     }
 
     pub(super) fn on_period_ended(&mut self) {
+        self.last_period_end = self.queue.now();
         self.flush_cpu();
         let period = self.scenario.metric_period;
         let next = self.queue.now() + period;

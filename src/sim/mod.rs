@@ -70,6 +70,8 @@ pub struct World {
     nat_bytes_periods: Vec<f64>,
     series: TimeSeries,
     counting: bool,
+    /// When the last metric period was recorded (the run's end may close one more).
+    last_period_end: SimTime,
     /// Arrivals so far (the next request's trace id).
     next_request_id: u64,
     tracer: Option<Box<Tracer>>,
@@ -171,6 +173,7 @@ impl World {
             nat_bytes_periods: Vec::new(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
+            last_period_end: SimTime::ZERO,
             next_request_id: 0,
             tracer: None,
             lambda: crate::model::lambda::LambdaService::new(
@@ -252,7 +255,14 @@ impl World {
                 }
                 Event::PeriodEnded => self.on_period_ended(),
                 Event::WarmupEnded => self.on_warmup_ended(),
-                Event::SimulationEnded => break,
+                Event::SimulationEnded => {
+                    // A period that ends exactly with the run is still recorded.
+                    let period = self.scenario.metric_period.as_nanos();
+                    if now.as_nanos() % period == 0 && self.last_period_end < now {
+                        self.on_period_ended();
+                    }
+                    break;
+                }
                 Event::InstanceBooted(id) => self.on_instance_booted(id),
                 Event::HealthCheckDue { instance, tg } => self.on_health_check_due(instance, tg),
                 Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
