@@ -3,7 +3,7 @@
 //! Events carry ids, never data: the state they refer to lives in the world's tables.
 //! Names are facts in the past tense.
 
-use crate::ids::{GroupId, InstanceId, RequestId, TgId, WorkloadId};
+use crate::ids::{GroupId, InstanceId, PollerId, QueueId, RequestId, TgId, WorkloadId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -34,6 +34,13 @@ pub enum Event {
     DeregistrationEnded(InstanceId),
     /// A scheduled scaling action (policy index within the group) is due.
     ScheduledActionDue { group: GroupId, policy: u16 },
+    /// A queue's earliest message timer (delay end, visibility timeout, retention) is due,
+    /// unless the queue re-armed its timer since (then this one is stale and ignored).
+    QueueTimerDue(QueueId),
+    /// The answer to a poller's ReceiveMessage call reached it (messages or empty).
+    ReceiveAnswered(PollerId),
+    /// A long poll's wait time ran out, unless the poller's wait `epoch` moved on.
+    LongPollExpired { poller: PollerId, epoch: u32 },
 }
 
 #[cfg(test)]

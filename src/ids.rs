@@ -28,3 +28,7 @@ id!(/// An instance, in launch order (ids are never reused).
     InstanceId(u32));
 id!(/// A live request's slot; slots are reused after the request ends.
     RequestId(u32));
+id!(/// An SQS queue, in name order.
+    QueueId(u16));
+id!(/// One receive loop of a queue consumer (a poller thread on a worker instance); never reused.
+    PollerId(u32));

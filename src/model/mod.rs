@@ -10,3 +10,4 @@ pub mod instance;
 pub mod instance_types;
 pub mod rules;
 pub mod scaling_policy;
+pub mod sqs;

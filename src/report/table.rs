@@ -108,5 +108,6 @@ pub fn summary_table(r: &RunResult) -> String {
             );
         }
     }
+    super::queues::queues_table(r, &mut out);
     out
 }

@@ -146,6 +146,60 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "default",
         "scale-in picks the AZ with the most instances, then the oldest launch template, then the instance closest to its next billing hour",
     ),
+    d(
+        "queues",
+        "visibility_timeout",
+        "30s",
+        "a received message stays invisible this long; undeleted, it reappears",
+    ),
+    d(
+        "queues",
+        "delay",
+        "0s",
+        "messages are visible as soon as they are sent",
+    ),
+    d(
+        "queues",
+        "retention_period",
+        "4d",
+        "messages older than this (since they were first sent) are deleted",
+    ),
+    d(
+        "queues",
+        "short_poll",
+        "{servers: 5, sampled: 3}",
+        "messages sit on one of 5 servers; a short poll asks 3 of them at random",
+    ),
+    d(
+        "queues.consumers",
+        "pollers",
+        "1",
+        "receive loops per in-service instance",
+    ),
+    d(
+        "queues.consumers",
+        "wait_time",
+        "0s",
+        "short polling: each receive answers at once, possibly empty",
+    ),
+    d(
+        "queues.consumers",
+        "max_messages",
+        "1",
+        "messages per receive (SQS allows up to 10)",
+    ),
+    d(
+        "queues.consumers",
+        "failure_probability",
+        "0",
+        "every processing attempt succeeds and deletes its message",
+    ),
+    d(
+        "queues.consumers",
+        "api_latency",
+        "10ms",
+        "round trip of a ReceiveMessage call",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -122,6 +122,7 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "pricing" => raw.pricing = Some(value),
             "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
             "metric_delay" => raw.metric_delay = field(value, "metric_delay", problems),
+            "queues" => raw.queues = section(value, "queues", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

@@ -7,6 +7,7 @@ mod load;
 pub mod raw;
 mod resolve;
 mod resolve_compute;
+mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
 pub mod units;
@@ -16,6 +17,7 @@ use crate::ids::{AzId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
+use crate::model::sqs::QueueSpec;
 use crate::workload::WorkloadSpec;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -88,6 +90,8 @@ pub struct Scenario {
     pub metric_delay: SimTime,
     /// The effective document (after overrides), kept for reports and comparisons.
     pub document: serde_json::Value,
+    /// SQS queues, in name order.
+    pub queues: Vec<QueueSpec>,
 }
 
 impl Scenario {

@@ -3,10 +3,11 @@
 
 use super::raw::*;
 use super::resolve_compute::{resolve_group, resolve_load_balancer, resolve_target_group};
+use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{AzId, GroupId, LbId, TgId};
+use crate::ids::{AzId, GroupId, LbId, QueueId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -198,6 +199,7 @@ pub fn resolve(
     let group_ids = ids(&raw.auto_scaling_groups, |i| GroupId(i as u16));
     let tg_ids = ids(&raw.target_groups, |i| TgId(i as u16));
     let lb_ids = ids(&raw.load_balancers, |i| LbId(i as u16));
+    let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
 
     let groups: Vec<GroupSpec> = raw
         .auto_scaling_groups
@@ -226,9 +228,11 @@ pub fn resolve(
                 &lb_ids,
                 complete_lbs.then_some(&load_balancers),
                 prices.as_ref().map_or(10, |p| p.alb.free_rules_per_request),
+                &queue_ids,
             )
         })
         .collect();
+    let queues = resolve_queues(&mut ctx, &raw.queues, &queue_ids, &group_ids);
     if let Some(p) = &prices {
         for g in &groups {
             if let Some(t) = &g.instance_type
@@ -259,6 +263,7 @@ pub fn resolve(
         nat_gateways: raw.nat_gateways.unwrap_or(0),
         metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
+        queues,
     })
 }
 

@@ -3,9 +3,10 @@
 
 use super::raw::*;
 use super::resolve::{Ctx, reference};
+use super::resolve_queue::resolve_message;
 use super::units::Bytes;
 use crate::dist::Dist;
-use crate::ids::LbId;
+use crate::ids::{LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::LoadBalancerSpec;
 use crate::workload::{ArrivalKind, ClassSpec, RateProfile, Target, WorkloadSpec};
@@ -18,6 +19,7 @@ pub(super) fn resolve_workload(
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
     free_rules: u32,
+    queues: &BTreeMap<String, QueueId>,
 ) -> Option<WorkloadSpec> {
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -30,10 +32,12 @@ pub(super) fn resolve_workload(
             lb,
         )
         .map(Target::Alb),
+        Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
+            .map(Target::Queue),
         _ => {
             ctx.err(
                 &format!("{path}.target"),
-                format!("expected `alb/NAME`, got `{}`", w.target),
+                format!("expected `alb/NAME` or `sqs/NAME`, got `{}`", w.target),
             );
             None
         }
@@ -65,6 +69,11 @@ pub(super) fn resolve_workload(
             request_bytes: None,
             response_bytes: None,
             nat_bytes: None,
+            enqueue: None,
+            enqueue_work: None,
+            message_bytes: None,
+            message_delay: None,
+            poison: None,
         }],
     };
     if w.classes.is_none() && w.work.is_none() {
@@ -115,10 +124,16 @@ pub(super) fn resolve_workload(
             }
             _ => (None, 0),
         };
+        let queue = match target {
+            Some(Target::Queue(q)) => Some(q),
+            _ => None,
+        };
+        let message = resolve_message(ctx, &cpath, w, c, queue, work.as_ref(), queues);
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        if let (Some(work), Some(tg)) = (work, tg) {
+        let routed = tg.is_some() || (queue.is_some() && message.is_some());
+        if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {
                 name: c.name.clone(),
                 path: req_path,
@@ -130,6 +145,7 @@ pub(super) fn resolve_workload(
                 response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
                 nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
                 billable_rule_evaluations: evaluations.saturating_sub(free_rules),
+                message,
             });
         }
     }

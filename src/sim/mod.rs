@@ -9,8 +9,10 @@ mod meters;
 mod request;
 mod result;
 mod scaling;
+mod sqs;
 
 pub use result::{GroupResult, InstanceResult, RunResult};
+pub use sqs::QueueResult;
 
 use crate::event::Event;
 use crate::ids::{GroupId, TgId, WorkloadId};
@@ -71,6 +73,8 @@ pub struct World {
     /// Arrivals so far (the next request's trace id).
     next_request_id: u64,
     tracer: Option<Box<Tracer>>,
+    /// SQS queues, messages and worker pollers.
+    sqs: sqs::SqsWorld,
 }
 
 impl World {
@@ -169,6 +173,7 @@ impl World {
             counting: s.warmup == SimTime::ZERO,
             next_request_id: 0,
             tracer: None,
+            sqs: sqs::SqsWorld::new(s),
             scenario,
         };
         world.start();
@@ -248,6 +253,11 @@ impl World {
                 Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
+                }
+                Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
+                Event::ReceiveAnswered(p) => self.on_receive_answered(p),
+                Event::LongPollExpired { poller, epoch } => {
+                    self.on_long_poll_expired(poller, epoch)
                 }
             }
             if self.events & 0x3_FFFF == 0 {

@@ -48,6 +48,8 @@ pub struct RunResult {
     pub series: TimeSeries,
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
+    /// SQS queues, in name order.
+    pub queues: Vec<super::QueueResult>,
 }
 
 impl World {
@@ -65,6 +67,7 @@ impl World {
             overall.total + self.requests.live_counted(),
             "conservation: every request that arrived ended exactly once or is still in flight"
         );
+        let queues = self.queue_results();
         let s = &*self.scenario;
         let end = s.duration;
         let groups = s
@@ -124,6 +127,7 @@ impl World {
                 .collect(),
             series: self.series,
             cost,
+            queues,
         }
     }
 }
@@ -160,6 +164,11 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            sqs_requests: if s.queues.is_empty() {
+                Vec::new()
+            } else {
+                self.sqs.billed_periods.clone()
+            },
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);
