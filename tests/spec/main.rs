@@ -11,5 +11,6 @@ mod experiments;
 mod explain;
 mod queueing;
 mod rate_profiles;
+mod sqs;
 mod traces;
 mod validation;

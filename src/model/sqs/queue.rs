@@ -4,9 +4,10 @@
 //! Visible messages sit on one of `servers` SQS servers (chosen at random each time a
 //! message becomes visible), in a FIFO per server. A short poll samples `sampled` distinct
 //! servers uniformly at random and answers from them only, so it may answer with fewer
-//! messages than are visible, or none: with `n` visible messages, placed independently, a
-//! short poll finds none with probability `(1 - sampled/servers)^n`. A long poll asks every
-//! server. Delay ends and visibility timeouts are kept in a timer heap, enqueue timestamps
+//! messages than are visible, or none: `n` freshly placed messages are all missed with
+//! probability `(1 - sampled/servers)^n`, and since a missed message stays on its server,
+//! repeated polls miss in runs (`tests/spec/sqs.rs` solves that chain exactly). A long poll
+//! asks every server. Delay ends and visibility timeouts are kept in a timer heap, enqueue timestamps
 //! in an age heap (retention, age of the oldest message); the world keeps one timer event
 //! per queue at the earliest of them.
 //!
@@ -257,9 +258,9 @@ impl Queue {
         taken
     }
 
-    /// A DeleteMessage call with a receipt handle: deletes the message if the handle is its
-    /// latest one (even when its visibility timeout already ran out, as long as nobody
-    /// received it since), records its send-to-delete latency, and returns its id.
+    /// A DeleteMessage call with a receipt handle: deletes the message if it is still in
+    /// flight under that receive (once its visibility timeout ran out, the handle is stale
+    /// and the call deletes nothing), records its send-to-delete latency, and returns its id.
     pub fn delete(
         &mut self,
         ms: &mut Messages,
@@ -268,7 +269,7 @@ impl Queue {
         now: SimTime,
     ) -> Option<u64> {
         let m = ms.get(slot);
-        if m.state == MessageState::Free || m.receipt != receipt || receipt == 0 {
+        if m.state != MessageState::InFlight || m.receipt != receipt {
             return None;
         }
         self.detach(ms, slot);
