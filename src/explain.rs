@@ -31,6 +31,7 @@ pub fn explain(s: &Scenario) -> String {
     for w in &s.workloads {
         diagram_workload(&mut out, s, w);
     }
+    diagram_consumers(&mut out, s);
     let _ = writeln!(out, "\nComponents");
     for w in &s.workloads {
         let _ = writeln!(
@@ -352,6 +353,40 @@ fn queue_defaults(out: &mut String, s: &Scenario) {
             for d in missing {
                 let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
             }
+        }
+    }
+}
+
+/// The diagram lines from each queue to its consumers (and to its dead-letter queue).
+fn diagram_consumers(out: &mut String, s: &Scenario) {
+    use crate::model::sqs::ConsumerSpec;
+    for q in &s.queues {
+        for c in &q.consumers {
+            match c {
+                ConsumerSpec::Workers(w) => {
+                    let g = &s.groups[w.group.index()];
+                    let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+                    let _ = writeln!(
+                        out,
+                        "  (sqs {}) ==> {{asg {}: {} x {} @ {}}}, {} receive loop(s) each",
+                        q.name,
+                        g.name,
+                        g.desired,
+                        shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+                        gazs.join(","),
+                        w.pollers
+                    );
+                }
+            }
+        }
+        if let Some(r) = q.redrive {
+            let _ = writeln!(
+                out,
+                "  (sqs {}) --after {} receives--> (sqs {})",
+                q.name,
+                r.max_receive_count,
+                s.queues[r.dead_letter_queue.index()].name
+            );
         }
     }
 }

@@ -415,3 +415,5 @@ fn k_long_polling_workers_with_exponential_work_are_an_m_m_k_queue() {
         "M/M/{k}: simulated {mean:.5}s ± {half:.5}s, Erlang C {theory:.5}s"
     );
 }
+
+mod outputs;
