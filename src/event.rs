@@ -39,8 +39,9 @@ pub enum Event {
     QueueTimerDue(QueueId),
     /// The answer to a poller's ReceiveMessage call reached it (messages or empty).
     ReceiveAnswered(PollerId),
-    /// A long poll's wait time ran out, unless the poller's wait `epoch` moved on.
-    LongPollExpired { poller: PollerId, epoch: u32 },
+    /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
+    /// since (then this one is stale and ignored).
+    LongPollsDue(QueueId),
 }
 
 #[cfg(test)]

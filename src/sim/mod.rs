@@ -256,9 +256,7 @@ impl World {
                 }
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
                 Event::ReceiveAnswered(p) => self.on_receive_answered(p),
-                Event::LongPollExpired { poller, epoch } => {
-                    self.on_long_poll_expired(poller, epoch)
-                }
+                Event::LongPollsDue(q) => self.on_long_polls_due(q),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

@@ -3,13 +3,15 @@
 //! the other on its instance, deletes each one that succeeded, and receives again.
 //!
 //! Pollers waiting in a long poll form a FIFO per queue (an intrusive list through the
-//! poller records, so a wait that times out leaves it in O(1)); a message that becomes
-//! visible wakes the first one. Pollers are never reused: a stopped poller (its instance
+//! poller records, so any waiter leaves it in O(1)); a message that becomes visible wakes the
+//! first one. Waits that run out are found by one scan per queue timer (the world keeps one
+//! event per queue at the earliest end of a wait, not one per wait). Pollers are never reused: a stopped poller (its instance
 //! terminated) ignores whatever events still name it.
 
 use super::message::NIL;
 use super::queue::Received;
 use crate::ids::{InstanceId, PollerId, QueueId};
+use crate::kernel::SimTime;
 
 /// At most this many messages per ReceiveMessage call (SQS's limit).
 pub const MAX_BATCH: usize = 10;
@@ -33,8 +35,8 @@ pub struct Poller {
     /// The consumer (index in the queue's `consumers`) it belongs to.
     pub consumer: u16,
     pub state: PollerState,
-    /// Bumped at each long-poll wait: a wait-expiry event of another epoch is stale.
-    pub epoch: u32,
+    /// While waiting in a long poll: when the wait time runs out.
+    pub wait_until: SimTime,
     pub batch: [Received; MAX_BATCH],
     pub len: u8,
     /// The message of the batch being processed.
@@ -76,7 +78,7 @@ impl Pollers {
             queue,
             consumer,
             state: PollerState::Receiving,
-            epoch: 0,
+            wait_until: SimTime::ZERO,
             batch: [Received::default(); MAX_BATCH],
             len: 0,
             pos: 0,
@@ -104,23 +106,47 @@ impl Pollers {
         self.all.is_empty()
     }
 
-    /// Starts a long-poll wait: the poller joins the end of its queue's waiting list.
-    pub fn wait(&mut self, p: PollerId) -> u32 {
+    /// Starts a long-poll wait until `until`: the poller joins the end of its queue's
+    /// waiting list.
+    pub fn wait(&mut self, p: PollerId, until: SimTime) {
         let q = self.all[p.index()].queue.index();
         let tail = self.waiting[q].tail;
         let poller = &mut self.all[p.index()];
         poller.state = PollerState::Waiting;
-        poller.epoch = poller.epoch.wrapping_add(1);
+        poller.wait_until = until;
         poller.prev = tail;
         poller.next = NIL;
-        let epoch = poller.epoch;
         if tail == NIL {
             self.waiting[q].head = p.0;
         } else {
             self.all[tail as usize].next = p.0;
         }
         self.waiting[q].tail = p.0;
-        epoch
+    }
+
+    /// Takes off the queue's waiting list every poller whose wait ran out by `now` (into
+    /// `expired`, in waiting order) and returns the earliest end of the remaining waits.
+    pub fn expire_waits(
+        &mut self,
+        q: QueueId,
+        now: SimTime,
+        expired: &mut Vec<PollerId>,
+    ) -> Option<SimTime> {
+        let mut next = None::<SimTime>;
+        let mut at = self.waiting[q.index()].head;
+        while at != NIL {
+            let p = PollerId(at);
+            let poller = &self.all[at as usize];
+            at = poller.next;
+            if poller.wait_until <= now {
+                self.unwait(p);
+                expired.push(p);
+            } else {
+                let t = poller.wait_until;
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        next
     }
 
     /// Takes a waiting poller off its queue's waiting list.
@@ -170,14 +196,20 @@ mod tests {
         let mut ps = Pollers::new(1);
         let q = QueueId(0);
         let ids: Vec<PollerId> = (0..4).map(|_| ps.add(InstanceId(0), q, 0)).collect();
-        for &p in &ids {
-            ps.wait(p);
+        for (i, &p) in ids.iter().enumerate() {
+            ps.wait(p, SimTime::from_secs(10 + i as u64));
         }
         ps.unwait(ids[1]);
         ps.get_mut(ids[1]).state = PollerState::Receiving;
         assert_eq!(ps.pop_waiting(q), Some(ids[0]));
-        ps.unwait(ids[3]);
-        assert_eq!(ps.pop_waiting(q), Some(ids[2]));
+        let mut out = Vec::new();
+        // Waits of ids[2] and ids[3] end at 12 s and 13 s.
+        assert_eq!(
+            ps.expire_waits(q, SimTime::from_secs(12), &mut out),
+            Some(SimTime::from_secs(13))
+        );
+        assert_eq!(out, vec![ids[2]]);
+        assert_eq!(ps.pop_waiting(q), Some(ids[3]));
         assert_eq!(ps.pop_waiting(q), None);
         assert!(!ps.has_waiting(q));
     }

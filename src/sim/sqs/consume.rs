@@ -7,7 +7,7 @@ use super::{SqsWorld, job_request_id};
 use crate::cost::billing::sqs_requests_for_payload;
 use crate::event::Event;
 use crate::ids::{InstanceId, PollerId, QueueId};
-use crate::kernel::RngExt;
+use crate::kernel::{RngExt, SimTime};
 use crate::model::instance::InstanceState;
 use crate::model::sqs::{ConsumerSpec, PollerState, WorkerSpec};
 use crate::sim::World;
@@ -80,12 +80,13 @@ impl World {
             return;
         }
         let wait = self.poller_worker(p).wait_time;
-        let long = wait > crate::kernel::SimTime::ZERO;
+        let long = wait > SimTime::ZERO;
         let n = self.take_messages(p, long);
         if n == 0 && long {
-            let epoch = self.sqs.pollers.wait(p);
-            self.queue
-                .schedule_in(wait, Event::LongPollExpired { poller: p, epoch });
+            let until = self.queue.now() + wait;
+            self.sqs.pollers.wait(p, until);
+            let q = self.sqs.pollers.get(p).queue;
+            self.arm_long_polls(q, until);
             return;
         }
         self.answer(p);
@@ -173,16 +174,34 @@ impl World {
         }
     }
 
-    pub(in crate::sim) fn on_long_poll_expired(&mut self, p: PollerId, epoch: u32) {
-        let poller = self.sqs.pollers.get(p);
-        if poller.state != PollerState::Waiting || poller.epoch != epoch {
-            return;
+    /// Schedules the queue's long-poll event at `at` unless one is due at or before it.
+    fn arm_long_polls(&mut self, q: QueueId, at: SimTime) {
+        let armed = &mut self.sqs.polls_armed[q.index()];
+        if armed.is_none_or(|t| at < t) {
+            *armed = Some(at);
+            self.queue.schedule(at, Event::LongPollsDue(q));
         }
-        let q = poller.queue;
-        self.sqs.pollers.unwait(p);
-        self.sqs.pollers.get_mut(p).len = 0;
-        self.count_receive_call(q, 0, 0, false);
-        self.answer(p);
+    }
+
+    /// Waits that ran out answer empty; the event is re-armed at the next end of a wait.
+    pub(in crate::sim) fn on_long_polls_due(&mut self, q: QueueId) {
+        let now = self.queue.now();
+        if self.sqs.polls_armed[q.index()] != Some(now) {
+            return; // superseded by an earlier one
+        }
+        self.sqs.polls_armed[q.index()] = None;
+        let mut expired = std::mem::take(&mut self.sqs.expired);
+        let next = self.sqs.pollers.expire_waits(q, now, &mut expired);
+        for &p in &expired {
+            self.sqs.pollers.get_mut(p).len = 0;
+            self.count_receive_call(q, 0, 0, false);
+            self.answer(p);
+        }
+        expired.clear();
+        self.sqs.expired = expired;
+        if let Some(at) = next {
+            self.arm_long_polls(q, at);
+        }
     }
 
     pub(in crate::sim) fn on_receive_answered(&mut self, p: PollerId) {
@@ -211,10 +230,11 @@ impl World {
     pub(in crate::sim) fn on_message_processed(&mut self, p: PollerId) {
         let counting = self.sqs_counting();
         let now = self.queue.now();
-        let poller = *self.sqs.pollers.get(p);
+        let poller = self.sqs.pollers.get(p);
         debug_assert_eq!(poller.state, PollerState::Processing);
-        let (q, c) = (poller.queue, poller.consumer);
-        let m = poller.batch[poller.pos as usize];
+        let (q, c, instance) = (poller.queue, poller.consumer, poller.instance);
+        let (pos, len) = (poller.pos, poller.len);
+        let m = poller.batch[pos as usize];
         let fp = self.worker(q, c).failure_probability;
         let failed =
             m.poison || (fp > 0.0 && self.sqs.failure_rngs[q.index()][c as usize].chance(fp));
@@ -239,21 +259,21 @@ impl World {
                     name,
                     Some(id),
                     &[
-                        ("instance", Field::Int(poller.instance.0 as u64)),
+                        ("instance", Field::Int(instance.0 as u64)),
                         ("poller", Field::Int(p.0 as u64)),
                     ],
                 );
             }
         }
-        let next = poller.pos + 1;
-        if next < poller.len {
+        let next = pos + 1;
+        if next < len {
             self.sqs.pollers.get_mut(p).pos = next;
             self.start_job(p);
         } else {
             self.sqs.pollers.get_mut(p).len = 0;
             self.issue_receive(p);
         }
-        self.on_instance_request_ended(poller.instance);
+        self.on_instance_request_ended(instance);
     }
 
     fn trace_received(&mut self, p: PollerId, n: usize) {

@@ -43,6 +43,10 @@ pub struct SqsWorld {
     pub(super) pollers: Pollers,
     /// Per queue: when its timer event is scheduled (`None`: not scheduled).
     armed: Vec<Option<SimTime>>,
+    /// Per queue: when its long-poll expiry event is scheduled.
+    polls_armed: Vec<Option<SimTime>>,
+    /// Pollers whose wait just ran out (reused).
+    expired: Vec<PollerId>,
     /// Per instance (by id): the range of its pollers.
     instance_pollers: Vec<(u32, u32)>,
     /// Per group: the (queue, consumer index) pairs it consumes for.
@@ -86,6 +90,8 @@ impl SqsWorld {
             messages: Messages::default(),
             pollers: Pollers::new(s.queues.len()),
             armed: vec![None; s.queues.len()],
+            polls_armed: vec![None; s.queues.len()],
+            expired: Vec::new(),
             instance_pollers: Vec::new(),
             group_consumers,
             failure_rngs: s
