@@ -1,60 +1,43 @@
-//! An indexed binary min-heap of message slots, keyed by one of the message's times.
+//! An indexed binary min-heap of message slots by `timer_at`: a queue's delayed messages,
+//! whose delays differ (per-message timers), ordered by when they become visible.
 //!
-//! Each message stores its position in the heap, so removing a deleted message is
-//! O(log n) and the heap never holds dead entries: its size is the number of messages it
-//! orders, whatever the number ever sent. A queue has two: its timers (delay ends and
-//! visibility timeouts) and its ages (enqueue timestamps, for retention and the age of the
-//! oldest message).
+//! Each message stores its position in the heap, so removing one (a delayed message that
+//! expires) is O(log n) and the heap never holds dead entries: its size is the number of
+//! delayed messages, whatever the number ever sent.
 
 use super::message::{Message, NIL};
 use crate::kernel::SimTime;
 
-/// Which time a heap orders by (and which position field it owns).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Key {
-    /// `timer_at`, position in `timer_pos`.
-    Timer,
-    /// `sent_at`, position in `age_pos`.
-    Age,
-}
+/// The order: `timer_at`, then the message id; the position lives in `timer_pos`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Key;
 
 impl Key {
     #[inline]
     fn of(self, m: &Message) -> (SimTime, u64) {
-        match self {
-            Key::Timer => (m.timer_at, m.id),
-            Key::Age => (m.sent_at, m.id),
-        }
+        (m.timer_at, m.id)
     }
 
     #[inline]
     fn set_pos(self, m: &mut Message, pos: u32) {
-        match self {
-            Key::Timer => m.timer_pos = pos,
-            Key::Age => m.age_pos = pos,
-        }
+        m.timer_pos = pos;
     }
 
     #[inline]
     fn pos(self, m: &Message) -> u32 {
-        match self {
-            Key::Timer => m.timer_pos,
-            Key::Age => m.age_pos,
-        }
+        m.timer_pos
     }
 }
 
+#[derive(Default)]
 pub struct SlotHeap {
     key: Key,
     items: Vec<u32>,
 }
 
 impl SlotHeap {
-    pub fn new(key: Key) -> SlotHeap {
-        SlotHeap {
-            key,
-            items: Vec::new(),
-        }
+    pub fn new() -> SlotHeap {
+        SlotHeap::default()
     }
 
     pub fn len(&self) -> usize {
@@ -152,7 +135,7 @@ mod tests {
                 m
             })
             .collect();
-        let mut h = SlotHeap::new(Key::Timer);
+        let mut h = SlotHeap::new();
         for s in 0..500 {
             h.push(&mut ms, s);
         }
@@ -162,7 +145,7 @@ mod tests {
         assert_eq!(h.len(), 500 - 167);
         let mut last = (SimTime::ZERO, 0);
         while let Some(s) = h.peek() {
-            let k = Key::Timer.of(&ms[s as usize]);
+            let k = Key.of(&ms[s as usize]);
             assert!(k >= last);
             assert_ne!(s % 3, 0);
             last = k;

@@ -1,9 +1,9 @@
 //! Messages: fixed-size records in a slab whose slots are reused, so memory follows the
 //! number of messages in the queues, never the number sent.
 //!
-//! A record also carries the intrusive links the queue structures use (the visible list of
-//! its server, its positions in the queue's timer and age heaps), so moving a message between
-//! states never allocates.
+//! A record also carries the intrusive links the queue structures use (`list`: its server's
+//! visible list or the in-flight list, and the age list; `heap`: the delayed messages), so
+//! moving a message between states never allocates.
 
 use crate::ids::{QueueId, WorkloadId};
 use crate::kernel::SimTime;
@@ -49,12 +49,14 @@ pub struct Message {
     pub poison: bool,
     /// Sent after the warm-up: it counts in the summary.
     pub counted: bool,
-    /// Links of the visible list of its server.
+    /// Links of the list of its state: its server's visible FIFO, or the in-flight list.
     pub prev: u32,
     pub next: u32,
-    /// Positions in the queue's timer heap and age heap (`NIL` when absent).
+    /// Links of its queue's age list (by enqueue time).
+    pub age_prev: u32,
+    pub age_next: u32,
+    /// Position in the queue's heap of delayed messages (`NIL` when absent).
     pub timer_pos: u32,
-    pub age_pos: u32,
 }
 
 impl Message {
@@ -76,8 +78,9 @@ impl Message {
             counted: false,
             prev: NIL,
             next: NIL,
+            age_prev: NIL,
+            age_next: NIL,
             timer_pos: NIL,
-            age_pos: NIL,
         }
     }
 }
@@ -111,7 +114,7 @@ impl Messages {
     pub fn remove(&mut self, slot: u32) -> Message {
         let m = self.slots[slot as usize];
         debug_assert!(m.state != MessageState::Free, "a message ends exactly once");
-        debug_assert!(m.timer_pos == NIL && m.age_pos == NIL);
+        debug_assert!(m.timer_pos == NIL);
         self.slots[slot as usize].state = MessageState::Free;
         self.free.push(slot);
         self.live -= 1;

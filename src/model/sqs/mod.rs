@@ -13,11 +13,12 @@
 //! (an auto scaling group whose instances run receive loops, `poller`).
 //!
 //! Memory follows the messages in the queues: messages live in a slab with reused slots
-//! (`message`), and every structure that orders them is intrusive (`queue`'s per-server
-//! lists, `heap`'s indexed heaps). This module does no I/O and schedules nothing: the world
+//! (`message`), and every structure that orders them is intrusive (`list`'s linked lists,
+//! `heap`'s indexed heap of delayed messages). This module does no I/O and schedules nothing: the world
 //! (`sim::sqs`) turns its answers into events.
 
 pub mod heap;
+pub mod list;
 pub mod message;
 pub mod poller;
 pub mod queue;

@@ -7,16 +7,18 @@
 //! messages than are visible, or none: `n` freshly placed messages are all missed with
 //! probability `(1 - sampled/servers)^n`, and since a missed message stays on its server,
 //! repeated polls miss in runs (`tests/spec/sqs.rs` solves that chain exactly). A long poll
-//! asks every server. Delay ends and visibility timeouts are kept in a timer heap, enqueue timestamps
-//! in an age heap (retention, age of the oldest message); the world keeps one timer event
-//! per queue at the earliest of them.
+//! asks every server. Received messages wait out their visibility timeout in an in-flight list (in
+//! deadline order: the timeout is the queue's), delayed messages in a heap (their delays
+//! differ), and every message is in an age list by enqueue time (retention, age of the
+//! oldest); the world keeps one timer event per queue at the earliest deadline of the three.
 //!
 //! This module touches only its queue's messages in the shared slab; the world moves
 //! messages between queues (dead-letter moves) and talks to consumers.
 
 use super::QueueSpec;
-use super::heap::{Key, SlotHeap};
-use super::message::{MessageState, Messages, NIL};
+use super::heap::SlotHeap;
+use super::list::{Link, List};
+use super::message::{MessageState, Messages};
 use super::stats::QueueStats;
 use crate::kernel::{Rng, RngExt, SimTime};
 
@@ -42,12 +44,6 @@ pub enum Fired {
     ToDeadLetter { slot: u32 },
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct List {
-    head: u32,
-    tail: u32,
-}
-
 pub struct Queue {
     visibility_timeout: SimTime,
     retention: SimTime,
@@ -59,8 +55,12 @@ pub struct Queue {
     order: Vec<u16>,
     /// Where the next long poll starts taking (round robin over servers).
     cursor: usize,
-    timers: SlotHeap,
-    ages: SlotHeap,
+    /// Delayed messages by the end of their delay.
+    delays: SlotHeap,
+    /// In-flight messages by visibility deadline.
+    flights: List,
+    /// Every message, by enqueue time.
+    ages: List,
     rng: Rng,
     pub visible: u32,
     pub delayed: u32,
@@ -78,17 +78,12 @@ impl Queue {
             max_receive_count: spec.redrive.map(|r| r.max_receive_count),
             warmup,
             sampled: (spec.short_poll_sampled as usize).clamp(1, servers),
-            lists: vec![
-                List {
-                    head: NIL,
-                    tail: NIL
-                };
-                servers
-            ],
+            lists: vec![List::EMPTY; servers],
             order: (0..servers as u16).collect(),
             cursor: 0,
-            timers: SlotHeap::new(Key::Timer),
-            ages: SlotHeap::new(Key::Age),
+            delays: SlotHeap::new(),
+            flights: List::EMPTY,
+            ages: List::EMPTY,
             rng,
             visible: 0,
             delayed: 0,
@@ -115,12 +110,12 @@ impl Queue {
     /// dead-letter queue this is): delayed by `delay`, else visible. Returns whether it is
     /// visible now.
     pub fn enqueue(&mut self, ms: &mut Messages, slot: u32, now: SimTime, delay: SimTime) -> bool {
-        self.ages.push(ms.slots_mut(), slot);
+        self.ages.insert_by_age(ms, slot);
         if delay > SimTime::ZERO {
             let m = ms.get_mut(slot);
             m.state = MessageState::Delayed;
             m.timer_at = now + delay;
-            self.timers.push(ms.slots_mut(), slot);
+            self.delays.push(ms.slots_mut(), slot);
             self.delayed += 1;
             false
         } else {
@@ -136,18 +131,10 @@ impl Queue {
         } else {
             self.rng.uniform_u64(0, n as u64) as usize
         };
-        let tail = self.lists[server].tail;
         let m = ms.get_mut(slot);
         m.state = MessageState::Visible;
         m.server = server as u16;
-        m.prev = tail;
-        m.next = NIL;
-        if tail == NIL {
-            self.lists[server].head = slot;
-        } else {
-            ms.get_mut(tail).next = slot;
-        }
-        self.lists[server].tail = slot;
+        self.lists[server].push_back(ms, slot, Link::Main);
         self.visible += 1;
         if self.counting(now) {
             self.stats.max_visible = self.stats.max_visible.max(self.visible);
@@ -155,18 +142,8 @@ impl Queue {
     }
 
     fn unlink_visible(&mut self, ms: &mut Messages, slot: u32) {
-        let m = *ms.get(slot);
-        let list = &mut self.lists[m.server as usize];
-        if m.prev == NIL {
-            list.head = m.next;
-        } else {
-            ms.get_mut(m.prev).next = m.next;
-        }
-        if m.next == NIL {
-            list.tail = m.prev;
-        } else {
-            ms.get_mut(m.next).prev = m.prev;
-        }
+        let server = ms.get(slot).server as usize;
+        self.lists[server].unlink(ms, slot, Link::Main);
         self.visible -= 1;
     }
 
@@ -175,16 +152,16 @@ impl Queue {
         match ms.get(slot).state {
             MessageState::Visible => self.unlink_visible(ms, slot),
             MessageState::Delayed => {
-                self.timers.remove(ms.slots_mut(), slot);
+                self.delays.remove(ms.slots_mut(), slot);
                 self.delayed -= 1;
             }
             MessageState::InFlight => {
-                self.timers.remove(ms.slots_mut(), slot);
+                self.flights.unlink(ms, slot, Link::Main);
                 self.in_flight -= 1;
             }
             MessageState::Free => unreachable!("a detached message is alive"),
         }
-        self.ages.remove(ms.slots_mut(), slot);
+        self.ages.unlink(ms, slot, Link::Age);
     }
 
     /// A ReceiveMessage call: up to `out.len()` messages from the sampled servers (short
@@ -229,10 +206,9 @@ impl Queue {
                     break;
                 }
                 let s = server(k, &self.order);
-                let slot = self.lists[s].head;
-                if slot == NIL {
+                let Some(slot) = self.lists[s].front() else {
                     continue;
-                }
+                };
                 self.unlink_visible(ms, slot);
                 *next_receipt += 1;
                 let m = ms.get_mut(slot);
@@ -247,7 +223,7 @@ impl Queue {
                     bytes: m.bytes,
                     poison: m.poison,
                 };
-                self.timers.push(ms.slots_mut(), slot);
+                self.flights.push_back(ms, slot, Link::Main);
                 self.in_flight += 1;
                 taken += 1;
             }
@@ -287,24 +263,37 @@ impl Queue {
     /// The time of this queue's earliest timer: a delay end, a visibility timeout, or the
     /// oldest message's retention deadline.
     pub fn next_deadline(&self, ms: &Messages) -> Option<SimTime> {
-        let timer = self.timers.peek().map(|s| ms.get(s).timer_at);
-        let retention = self.ages.peek().map(|s| ms.get(s).sent_at + self.retention);
+        let timer = self.next_timer(ms).map(|(t, _)| t);
+        let retention = self
+            .ages
+            .front()
+            .map(|s| ms.get(s).sent_at + self.retention);
         match (timer, retention) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
+    /// The earliest delay end or visibility deadline, and its message (delays first on a tie).
+    fn next_timer(&self, ms: &Messages) -> Option<(SimTime, u32)> {
+        let delay = self.delays.peek().map(|s| (ms.get(s).timer_at, s));
+        let flight = self.flights.front().map(|s| (ms.get(s).timer_at, s));
+        match (delay, flight) {
+            (Some(d), Some(f)) => Some(if f.0 < d.0 { f } else { d }),
+            (d, f) => d.or(f),
+        }
+    }
+
     /// The age of the oldest message (zero when empty).
     pub fn oldest_age(&self, ms: &Messages, now: SimTime) -> SimTime {
         self.ages
-            .peek()
+            .front()
             .map_or(SimTime::ZERO, |s| now.saturating_sub(ms.get(s).sent_at))
     }
 
     /// Runs the earliest timer if it is due at `now`; `None` when nothing is due.
     pub fn fire_due(&mut self, ms: &mut Messages, now: SimTime) -> Option<Fired> {
-        if let Some(s) = self.ages.peek()
+        if let Some(s) = self.ages.front()
             && ms.get(s).sent_at + self.retention <= now
         {
             let in_flight = ms.get(s).state == MessageState::InFlight;
@@ -317,21 +306,24 @@ impl Queue {
             }
             return Some(Fired::Expired { id: m.id });
         }
-        let s = self.timers.peek()?;
-        if ms.get(s).timer_at > now {
+        let (at, s) = self.next_timer(ms)?;
+        if at > now {
             return None;
         }
-        self.timers.remove(ms.slots_mut(), s);
         match ms.get(s).state {
-            MessageState::Delayed => self.delayed -= 1,
+            MessageState::Delayed => {
+                self.delays.remove(ms.slots_mut(), s);
+                self.delayed -= 1;
+            }
             MessageState::InFlight => {
+                self.flights.unlink(ms, s, Link::Main);
                 self.in_flight -= 1;
                 if ms.get(s).counted {
                     self.stats.visibility_expiries += 1;
                 }
                 let receives = ms.get(s).receives;
                 if self.max_receive_count.is_some_and(|k| receives >= k) {
-                    self.ages.remove(ms.slots_mut(), s);
+                    self.ages.unlink(ms, s, Link::Age);
                     let m = ms.get_mut(s);
                     m.receipt = 0;
                     if m.counted {
