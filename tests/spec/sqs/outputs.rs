@@ -63,6 +63,41 @@ fn queue_delay_and_per_message_timers_hold_messages_back() {
 }
 
 #[test]
+fn a_message_held_by_a_terminated_worker_reappears_after_its_visibility_timeout() {
+    // One message at 200 s goes to the longest-waiting loop (the first instance's); at 210 s
+    // scale-in terminates that instance mid-job; the message reappears at 260 s, the other
+    // worker receives it and deletes it 50 s later.
+    let text = r#"
+name: abandoned
+duration: 400s
+azs: [a]
+workloads:
+  send: {target: sqs/jobs, arrivals: uniform, rate: 0.005, work: {dist: constant, value: 50s}}
+queues:
+  jobs:
+    visibility_timeout: 60s
+    consumers: [{group: workers, wait_time: 20s, api_latency: 0s}]
+auto_scaling_groups:
+  workers:
+    instance: {vcpus: 1}
+    azs: [a]
+    min: 1
+    desired: 2
+    termination_policy: oldest_instance
+    policies: [{type: scheduled, at: 210s, desired: 1}]
+"#;
+    let r = simulate(parse(text, &[]));
+    let s = &queue(&r, "jobs").stats;
+    assert_eq!(r.groups[0].terminated, 1);
+    assert_eq!(
+        (s.sent, s.received, s.deleted, s.visibility_expiries),
+        (1, 2, 1, 1)
+    );
+    assert_eq!(s.latency.max_ms(), 110_000.0);
+    assert_conserved(&r);
+}
+
+#[test]
 fn target_tracking_on_backlog_per_instance_scales_the_workers_out_and_back_in() {
     let r = simulate(load("scenarios/sqs-workers.yaml", &[]));
     assert_conserved(&r);
