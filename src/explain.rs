@@ -8,6 +8,8 @@ use crate::workload::{ArrivalKind, RateProfile, Target};
 use serde_json::Value;
 use std::fmt::Write;
 
+mod lambda;
+
 pub fn explain(s: &Scenario) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Scenario `{}`", s.name);
@@ -73,6 +75,10 @@ pub fn explain(s: &Scenario) -> String {
         );
     }
     for tg in &s.target_groups {
+        if tg.lambda.is_some() {
+            lambda::target_group(&mut out, s, tg);
+            continue;
+        }
         let _ = writeln!(
             out,
             "- target group `{}`: instances of group `{}`, deregistration delay {}.",
@@ -98,6 +104,7 @@ pub fn explain(s: &Scenario) -> String {
             g.boot_time.describe()
         );
     }
+    lambda::components(&mut out, s);
     let _ = writeln!(
         out,
         "- prices: {} table taken {} ({}).",
@@ -128,6 +135,9 @@ pub fn explain(s: &Scenario) -> String {
     ] {
         defaults(&mut out, &s.document, section, &names);
     }
+    let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
+    defaults(&mut out, &s.document, "lambda_functions", &functions);
+    lambda::account_defaults(&mut out, s);
     queue_defaults(&mut out, s);
     out
 }
@@ -136,6 +146,7 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
     let lb = match w.target {
         Target::Alb(lb) => lb,
         Target::Queue(q) => return diagram_queue_workload(out, s, w, q),
+        Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
     };
     let lb = &s.load_balancers[lb.index()];
     let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
@@ -150,6 +161,10 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
     for c in &w.classes {
         let Some(tg) = c.target_group else { continue };
         let tg = &s.target_groups[tg.index()];
+        if let Some(f) = tg.lambda {
+            lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
+            continue;
+        }
         let g = &s.groups[tg.group.index()];
         let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
         let _ = writeln!(
@@ -181,21 +196,26 @@ fn defaults(out: &mut String, doc: &Value, section: &str, names: &[String]) {
         } else {
             &doc[section][name.as_str()]
         };
-        let missing: Vec<&DefaultDoc> = for_section(section)
-            .filter(|d| entry.get(d.key).is_none())
-            .collect();
-        if missing.is_empty() {
-            continue;
-        }
         let title = if section.is_empty() {
             "scenario".to_string()
         } else {
             format!("{section}.{name}")
         };
-        let _ = writeln!(out, "  {title}:");
-        for d in missing {
-            let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
-        }
+        defaults_of(out, entry, section, &title);
+    }
+}
+
+/// Lists the defaults of `section` that `entry` does not set, under `title`.
+fn defaults_of(out: &mut String, entry: &Value, section: &str, title: &str) {
+    let missing: Vec<&DefaultDoc> = for_section(section)
+        .filter(|d| entry.get(d.key).is_none())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {title}:");
+    for d in missing {
+        let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
     }
 }
 

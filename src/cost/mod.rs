@@ -33,6 +33,8 @@ pub struct Usage {
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
+    /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
+    pub lambda: Vec<Vec<billing::LambdaUsage>>,
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
     /// the scenario has no queue.
     pub sqs_requests: Vec<f64>,
@@ -85,6 +87,19 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("nat_gateway", nat);
+    }
+    if !usage.lambda.is_empty() {
+        let lambda = (0..n)
+            .map(|k| {
+                usage
+                    .lambda
+                    .iter()
+                    .filter_map(|periods| periods.get(k))
+                    .map(|u| billing::lambda_cost(prices, u))
+                    .sum()
+            })
+            .collect();
+        services.insert("lambda", lambda);
     }
     if !usage.sqs_requests.is_empty() {
         let sqs = (0..n)

@@ -148,6 +148,7 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = [
         ("p50 ms", "latency_ms.p50"),
         ("p99 ms", "latency_ms.p99"),
+        ("p99.9 ms", "latency_ms.p999"),
         ("mean ms", "latency_ms.mean"),
         ("failed", "requests.failed"),
         ("503", "requests.errors.http_503"),
@@ -167,6 +168,16 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
                     "instance_hours".into(),
                 ],
             ));
+        }
+    }
+    if let Some(functions) = summary["lambda_functions"].as_object() {
+        for f in functions.keys() {
+            for (label, key) in [("cold starts", "cold_starts"), ("throttles", "throttles")] {
+                out.push((
+                    format!("{f} {label}"),
+                    vec!["lambda_functions".into(), f.clone(), key.into()],
+                ));
+            }
         }
     }
     out

@@ -81,6 +81,14 @@ pub struct TargetGroupSpec {
     pub group: GroupId,
     pub deregistration_delay: SimTime,
     pub health_check: super::health::HealthCheckSpec,
+    /// A Lambda function as the target: the ALB invokes it (and `group` is `NO_GROUP`).
+    pub lambda: Option<crate::ids::FunctionId>,
+}
+
+impl TargetGroupSpec {
+    /// The `group` of a target group whose target is a Lambda function: no group's instances
+    /// ever register there.
+    pub const NO_GROUP: GroupId = GroupId(u16::MAX);
 }
 
 /// A target group's registrations and their health. Routing uses the healthy targets; when

@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod health;
 pub mod instance;
 pub mod instance_types;
+pub mod lambda;
 pub mod rules;
 pub mod scaling_policy;
 pub mod sqs;

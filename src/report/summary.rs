@@ -46,7 +46,7 @@ pub fn summary_json(r: &RunResult) -> Value {
         "latency_ms": latency_json(&r.overall.latency),
         "workloads": workloads,
         "auto_scaling_groups": groups,
-        "lambda_functions": {},
+        "lambda_functions": lambda_functions_json(r),
         "queues": super::queues::queues_json(r),
         "cost_usd": {
             "total": r.cost.total,
@@ -85,4 +85,39 @@ pub fn latency_json(l: &Latency) -> Value {
         "p999": l.quantile_ms(0.999),
         "max": l.max_ms(),
     })
+}
+
+/// `lambda_functions.NAME`: invocations and how they went, after the warm-up.
+fn lambda_functions_json(r: &RunResult) -> Value {
+    let functions: Map<String, Value> = r
+        .lambda_functions
+        .iter()
+        .map(|f| {
+            let t = &f.totals;
+            let attempts = t.invocations + t.throttles;
+            (
+                f.name.clone(),
+                json!({
+                    "invocations": t.invocations,
+                    "throttles": t.throttles,
+                    "throttle_fraction": if attempts > 0 { t.throttles as f64 / attempts as f64 } else { 0.0 },
+                    "cold_starts": t.cold_starts,
+                    "max_concurrency": t.max_concurrency,
+                    "errors": t.errors,
+                    "timeouts": t.timeouts,
+                    "duration_ms": latency_json(&t.duration),
+                    "init_ms": latency_json(&t.init),
+                    "gb_seconds": f.gb_seconds,
+                    "async": {
+                        "events": t.async_events,
+                        "succeeded": t.async_succeeded,
+                        "failed": t.async_failed,
+                        "expired": t.async_expired,
+                        "retries": t.async_retries,
+                    },
+                }),
+            )
+        })
+        .collect();
+    Value::Object(functions)
 }

@@ -108,6 +108,37 @@ pub fn summary_table(r: &RunResult) -> String {
             );
         }
     }
+    if !r.lambda_functions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:>11} {:>10} {:>11} {:>9} {:>8} {:>12} {:>12} {:>11}",
+            "lambda function",
+            "invocations",
+            "throttles",
+            "cold starts",
+            "max conc",
+            "errors",
+            "p50 ms",
+            "p99 ms",
+            "GB-seconds"
+        );
+        for f in &r.lambda_functions {
+            let t = &f.totals;
+            let _ = writeln!(
+                out,
+                "{:<20} {:>11} {:>10} {:>11} {:>9} {:>8} {:>12.2} {:>12.2} {:>11.1}",
+                f.name,
+                t.invocations,
+                t.throttles,
+                t.cold_starts,
+                t.max_concurrency,
+                t.errors,
+                t.duration.quantile_ms(0.5),
+                t.duration.quantile_ms(0.99),
+                f.gb_seconds
+            );
+        }
+    }
     super::queues::queues_table(r, &mut out);
     out
 }

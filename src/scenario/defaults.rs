@@ -200,6 +200,84 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "10ms",
         "round trip of a ReceiveMessage call",
     ),
+    d(
+        "lambda_functions",
+        "memory_mb",
+        "128",
+        "memory (and CPU share); GB-seconds are billed on it",
+    ),
+    d(
+        "lambda_functions",
+        "architecture",
+        "x86_64",
+        "the price per GB-second (arm64 is cheaper)",
+    ),
+    d(
+        "lambda_functions",
+        "init",
+        "{dist: lognormal, median: 300ms, sigma: 0.4}",
+        "the init phase a cold start pays (billed, like the handler)",
+    ),
+    d(
+        "lambda_functions",
+        "timeout",
+        "3s",
+        "an invocation still running then fails (at most 900s)",
+    ),
+    d(
+        "lambda_functions",
+        "error_probability",
+        "0",
+        "the share of invocations that end in a function error",
+    ),
+    d(
+        "lambda_functions",
+        "reserved_concurrency",
+        "none",
+        "the function shares the account's unreserved pool",
+    ),
+    d(
+        "lambda_functions",
+        "provisioned_concurrency",
+        "0",
+        "no environments kept initialized: every new environment is a cold start",
+    ),
+    d(
+        "lambda_functions",
+        "idle_expiry",
+        "{dist: uniform, min: 5m, max: 15m}",
+        "how long an idle environment stays warm",
+    ),
+    d(
+        "lambda_functions",
+        "max_event_age",
+        "6h",
+        "asynchronous events older than this are dropped",
+    ),
+    d(
+        "lambda_functions",
+        "max_retry_attempts",
+        "2",
+        "asynchronous retries after a function error (1 min, then 2 min later)",
+    ),
+    d(
+        "account",
+        "lambda_concurrency",
+        "1000",
+        "the account's Lambda concurrency, shared by functions without reservations",
+    ),
+    d(
+        "account",
+        "lambda_unreserved_minimum",
+        "100",
+        "reservations may not shrink the unreserved pool below this",
+    ),
+    d(
+        "account",
+        "lambda_scaling",
+        "{model: per_function_10s, step: 1000, window: 10s}",
+        "each function adds up to 1000 concurrent executions every 10 s",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -122,6 +122,10 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "pricing" => raw.pricing = Some(value),
             "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
             "metric_delay" => raw.metric_delay = field(value, "metric_delay", problems),
+            "lambda_functions" => {
+                raw.lambda_functions = section(value, "lambda_functions", problems)
+            }
+            "account" => raw.account = field(value, "account", problems),
             "queues" => raw.queues = section(value, "queues", problems),
             other => problems.push(Problem::new(
                 other,

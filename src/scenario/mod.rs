@@ -7,6 +7,7 @@ mod load;
 pub mod raw;
 mod resolve;
 mod resolve_compute;
+mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
@@ -90,6 +91,8 @@ pub struct Scenario {
     pub metric_delay: SimTime,
     /// The effective document (after overrides), kept for reports and comparisons.
     pub document: serde_json::Value,
+    pub lambda_functions: Vec<crate::model::lambda::FunctionSpec>,
+    pub account: crate::model::lambda::AccountSpec,
     /// SQS queues, in name order.
     pub queues: Vec<QueueSpec>,
 }

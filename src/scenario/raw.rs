@@ -41,6 +41,11 @@ pub struct RawScenario {
     pub nat_gateways: Option<u32>,
     /// CloudWatch publication delay of metrics (default one metric period).
     pub metric_delay: Option<Dur>,
+    /// Lambda functions, by name.
+    #[serde(default)]
+    pub lambda_functions: BTreeMap<String, RawFunction>,
+    /// Account-wide limits: Lambda concurrency and scaling.
+    pub account: Option<RawAccount>,
     /// SQS standard queues and their consumers.
     #[serde(default)]
     pub queues: BTreeMap<String, RawQueue>,
@@ -63,14 +68,16 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "pricing",
     "nat_gateways",
     "metric_delay",
+    "lambda_functions",
+    "account",
     "queues",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME` or `sqs/NAME` (each arrival sends one message; its CPU demand at the
-    /// consumer is the class's `work`).
+    /// `alb/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
+    /// demand at the consumer is the class's `work`).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,
@@ -91,6 +98,16 @@ pub struct RawWorkload {
     pub message_bytes: Option<Bytes>,
     /// A per-message timer (SendMessage's DelaySeconds) overriding the queue's `delay`.
     pub message_delay: Option<RawDist>,
+    /// For `lambda/NAME` targets: `sync` (default; throttles are 429s) or `async` (the event
+    /// is queued and retried; the request is accepted at once).
+    pub invocation: Option<RawInvocation>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawInvocation {
+    Sync,
+    Async,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -271,11 +288,13 @@ pub struct RawRule {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTargetGroup {
-    /// The auto scaling group whose instances register here.
-    pub group: String,
+    /// The auto scaling group whose instances register here (or give `lambda`).
+    pub group: Option<String>,
     pub health_check: Option<RawHealthCheck>,
     /// Default 300s.
     pub deregistration_delay: Option<Dur>,
+    /// A Lambda function as the target (instead of `group`): the ALB invokes it synchronously.
+    pub lambda: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -444,4 +463,68 @@ pub struct RawConsumer {
     pub batch_size: Option<u32>,
     pub batching_window: Option<Dur>,
     pub maximum_concurrency: Option<u32>,
+}
+
+/// A Lambda function.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunction {
+    /// 128..10240 (default 128).
+    pub memory_mb: Option<u32>,
+    /// `x86_64` (default) or `arm64` (priced lower).
+    pub architecture: Option<RawArchitecture>,
+    /// Handler time of one invocation.
+    pub duration: RawDist,
+    /// Init time of a new environment (a cold start).
+    pub init: Option<RawDist>,
+    /// Default 3s, at most 900s: an invocation still running then is an error at the timeout.
+    pub timeout: Option<Dur>,
+    /// The probability that an invocation fails (default 0).
+    pub error_probability: Option<f64>,
+    /// The function's own pool (and cap); otherwise it shares the unreserved pool.
+    pub reserved_concurrency: Option<u32>,
+    /// Environments kept initialized (default 0).
+    pub provisioned_concurrency: Option<u32>,
+    /// How long an idle environment stays warm (default uniform 5m..15m).
+    pub idle_expiry: Option<RawDist>,
+    /// Asynchronous events older than this are dropped (default 6h, 60s..6h).
+    pub max_event_age: Option<Dur>,
+    /// Asynchronous retries after a function error (default 2, 0..2).
+    pub max_retry_attempts: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawArchitecture {
+    X86_64,
+    Arm64,
+}
+
+/// Account-wide limits.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// The Lambda concurrency limit of the account (default 1000).
+    pub lambda_concurrency: Option<u32>,
+    /// The unreserved pool never drops below this (default 100).
+    pub lambda_unreserved_minimum: Option<u32>,
+    /// How fast Lambda concurrency may grow (default `{model: per_function_10s}`).
+    pub lambda_scaling: Option<RawLambdaScaling>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "model", deny_unknown_fields)]
+pub enum RawLambdaScaling {
+    /// Each function adds up to `step` (1000) concurrent executions every `window` (10s).
+    #[serde(rename = "per_function_10s")]
+    PerFunction10s {
+        step: Option<u32>,
+        window: Option<Dur>,
+    },
+    /// An account-wide burst (3000, 1000 or 500 by region), then `per_minute` (500) more.
+    #[serde(rename = "regional_burst")]
+    RegionalBurst {
+        burst: Option<u32>,
+        per_minute: Option<u32>,
+    },
 }

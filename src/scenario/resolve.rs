@@ -7,7 +7,7 @@ use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{AzId, GroupId, LbId, QueueId, TgId};
+use crate::ids::{AzId, FunctionId, GroupId, LbId, QueueId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -199,6 +199,11 @@ pub fn resolve(
     let group_ids = ids(&raw.auto_scaling_groups, |i| GroupId(i as u16));
     let tg_ids = ids(&raw.target_groups, |i| TgId(i as u16));
     let lb_ids = ids(&raw.load_balancers, |i| LbId(i as u16));
+    let function_ids = ids(&raw.lambda_functions, |i| FunctionId(i as u16));
+    let lambda_functions =
+        super::resolve_lambda::resolve_functions(&mut ctx, &raw.lambda_functions);
+    let account =
+        super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
 
     let groups: Vec<GroupSpec> = raw
@@ -209,7 +214,7 @@ pub fn resolve(
     let target_groups: Vec<TargetGroupSpec> = raw
         .target_groups
         .iter()
-        .filter_map(|(n, t)| resolve_target_group(&mut ctx, n, t, &group_ids))
+        .filter_map(|(n, t)| resolve_target_group(&mut ctx, n, t, &group_ids, &function_ids))
         .collect();
     let load_balancers: Vec<LoadBalancerSpec> = raw
         .load_balancers
@@ -228,7 +233,11 @@ pub fn resolve(
                 &lb_ids,
                 complete_lbs.then_some(&load_balancers),
                 prices.as_ref().map_or(10, |p| p.alb.free_rules_per_request),
-                &queue_ids,
+                super::resolve_workload::Targets {
+                    functions: &function_ids,
+                    target_groups: &target_groups,
+                    queues: &queue_ids,
+                },
             )
         })
         .collect();
@@ -263,6 +272,8 @@ pub fn resolve(
         nat_gateways: raw.nat_gateways.unwrap_or(0),
         metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
+        lambda_functions,
+        account,
         queues,
     })
 }

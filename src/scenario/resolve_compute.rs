@@ -4,7 +4,7 @@ use super::raw::*;
 use super::resolve::{Ctx, TERMINATION_POLICIES, reference};
 use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
-use crate::ids::{GroupId, TgId};
+use crate::ids::{FunctionId, GroupId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec};
 use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
@@ -158,16 +158,44 @@ pub(super) fn resolve_target_group(
     name: &str,
     t: &RawTargetGroup,
     groups: &BTreeMap<String, GroupId>,
+    functions: &BTreeMap<String, FunctionId>,
 ) -> Option<TargetGroupSpec> {
     let path = format!("target_groups.{name}");
-    let group = reference(
-        ctx,
-        &format!("{path}.group"),
-        groups,
-        "auto scaling group",
-        "auto_scaling_groups",
-        &t.group,
-    );
+    let (group, lambda) = match (&t.group, &t.lambda) {
+        (Some(g), None) => (
+            reference(
+                ctx,
+                &format!("{path}.group"),
+                groups,
+                "auto scaling group",
+                "auto_scaling_groups",
+                g,
+            ),
+            None,
+        ),
+        (None, Some(f)) => {
+            let id = reference(
+                ctx,
+                &format!("{path}.lambda"),
+                functions,
+                "Lambda function",
+                "lambda_functions",
+                f,
+            );
+            (id.map(|_| TargetGroupSpec::NO_GROUP), id)
+        }
+        (Some(_), Some(_)) => {
+            ctx.err(&path, "give either `group` or `lambda`, not both");
+            (None, None)
+        }
+        (None, None) => {
+            ctx.err(
+                &format!("{path}.group"),
+                "required: the auto scaling group whose instances register here (or `lambda: FUNCTION`)",
+            );
+            (None, None)
+        }
+    };
     let health_check = resolve_health_check(ctx, &path, t.health_check.as_ref());
     let deregistration_delay = t
         .deregistration_delay
@@ -184,6 +212,7 @@ pub(super) fn resolve_target_group(
         group: group?,
         deregistration_delay,
         health_check,
+        lambda,
     })
 }
 

@@ -6,11 +6,20 @@ use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
 use super::units::Bytes;
 use crate::dist::Dist;
-use crate::ids::{LbId, QueueId};
+use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
-use crate::model::alb::LoadBalancerSpec;
-use crate::workload::{ArrivalKind, ClassSpec, RateProfile, Target, WorkloadSpec};
+use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
+use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
+
+/// What a workload may target besides load balancers: functions, the target groups (whose
+/// target may be a function), and queues.
+#[derive(Clone, Copy)]
+pub(super) struct Targets<'a> {
+    pub functions: &'a BTreeMap<String, FunctionId>,
+    pub target_groups: &'a [TargetGroupSpec],
+    pub queues: &'a BTreeMap<String, QueueId>,
+}
 
 pub(super) fn resolve_workload(
     ctx: &mut Ctx,
@@ -19,10 +28,24 @@ pub(super) fn resolve_workload(
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
     free_rules: u32,
-    queues: &BTreeMap<String, QueueId>,
+    targets: Targets,
 ) -> Option<WorkloadSpec> {
+    let Targets {
+        functions,
+        target_groups,
+        queues,
+    } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
+        Some(("lambda", f)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            functions,
+            "Lambda function",
+            "lambda_functions",
+            f,
+        )
+        .map(Target::Lambda),
         Some(("alb", lb)) => reference(
             ctx,
             &format!("{path}.target"),
@@ -37,11 +60,48 @@ pub(super) fn resolve_workload(
         _ => {
             ctx.err(
                 &format!("{path}.target"),
-                format!("expected `alb/NAME` or `sqs/NAME`, got `{}`", w.target),
+                format!(
+                    "expected `alb/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    w.target
+                ),
             );
             None
         }
     };
+    let invocation = match w.invocation {
+        Some(RawInvocation::Async) => InvocationType::Async,
+        Some(RawInvocation::Sync) | None => InvocationType::Sync,
+    };
+    let lambda_target = w.target.starts_with("lambda/");
+    if !lambda_target && w.invocation.is_some() {
+        ctx.err(
+            &format!("{path}.invocation"),
+            "only a `lambda/NAME` target has an invocation type",
+        );
+    }
+    if lambda_target {
+        for (key, given) in [("work", w.work.is_some()), ("classes", w.classes.is_some())] {
+            if given {
+                ctx.err(
+                    &format!("{path}.{key}"),
+                    "a Lambda target takes its time from the function's `duration`: leave it out",
+                );
+            }
+        }
+        let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
+        let arrivals = match w.arrivals {
+            Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
+            Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
+        };
+        return Some(WorkloadSpec {
+            name: name.to_string(),
+            target: target?,
+            arrivals,
+            rate: rate?,
+            classes: Vec::new(),
+            invocation,
+        });
+    }
     let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
     let arrivals = match w.arrivals {
         Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
@@ -76,9 +136,6 @@ pub(super) fn resolve_workload(
             poison: None,
         }],
     };
-    if w.classes.is_none() && w.work.is_none() {
-        ctx.err(&format!("{path}.work"), "required: the CPU demand of a request, e.g. `{dist: exponential, mean: 80ms}` (or give `classes` with `work`)");
-    }
     let mut classes = Vec::new();
     for (i, c) in raw_classes.iter().enumerate() {
         let cpath = if w.classes.is_some() {
@@ -101,17 +158,6 @@ pub(super) fn resolve_workload(
                 format!("expected a path starting with `/`, got `{req_path}`"),
             );
         }
-        let work = match &c.work {
-            Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            None if w.classes.is_some() && default_work.is_none() => {
-                ctx.err(
-                    &format!("{cpath}.work"),
-                    "required: the class's CPU demand (or give the workload a `work`)",
-                );
-                None
-            }
-            None => default_work.clone(),
-        };
         let host = c.host.clone().or_else(|| w.host.clone());
         let (tg, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
@@ -124,11 +170,39 @@ pub(super) fn resolve_workload(
             }
             _ => (None, 0),
         };
+        // A Lambda target group takes its time from the function: no CPU work needed.
+        let to_lambda = tg.is_some_and(|t| {
+            target_groups
+                .get(t.index())
+                .is_some_and(|g| g.lambda.is_some())
+        });
+        let work = match &c.work {
+            Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
+            None if to_lambda => Some(Dist::Constant(SimTime::ZERO)),
+            None if w.classes.is_some() && default_work.is_none() => {
+                ctx.err(
+                    &format!("{cpath}.work"),
+                    "required: the class's CPU demand (or give the workload a `work`)",
+                );
+                None
+            }
+            None if w.classes.is_none() && default_work.is_none() => {
+                ctx.err(&format!("{path}.work"), "required: the CPU demand of a request, e.g. `{dist: exponential, mean: 80ms}` (or give `classes` with `work`)");
+                None
+            }
+            None => default_work.clone(),
+        };
         let queue = match target {
             Some(Target::Queue(q)) => Some(q),
             _ => None,
         };
         let message = resolve_message(ctx, &cpath, w, c, queue, work.as_ref(), queues);
+        if to_lambda && c.enqueue.is_some() {
+            ctx.err(
+                &format!("{cpath}.enqueue"),
+                "applies to requests served by instances; this class goes to a Lambda target group",
+            );
+        }
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
@@ -156,6 +230,7 @@ pub(super) fn resolve_workload(
         arrivals,
         rate: rate?,
         classes,
+        invocation,
     })
     .filter(|_| complete)
 }

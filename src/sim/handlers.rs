@@ -17,6 +17,9 @@ impl World {
         if let Some(t) = self.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
+        if let Target::Lambda(f) = self.scenario.workloads[w.index()].target {
+            return self.on_lambda_request_arrived(w, f);
+        }
         let rng = &mut self.work_rngs[w.index()];
         let class = self.pickers[w.index()].pick(rng);
         let spec = &self.scenario.workloads[w.index()];
@@ -49,6 +52,7 @@ impl World {
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
+            (Target::Lambda(_), _) => unreachable!("handled above"),
         }
     }
 
@@ -56,6 +60,9 @@ impl World {
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
         let counted = self.counting;
         self.arrived += counted as u64;
+        if let Some(f) = self.scenario.target_groups[tg.index()].lambda {
+            return self.route_to_lambda(lb, w, f, id, counted);
+        }
         let spec = &self.scenario.load_balancers[lb.index()];
         let targets = &self.target_groups[tg.index()];
         let balancer = &mut self.load_balancers[lb.index()];
@@ -114,7 +121,7 @@ impl World {
     }
 
     /// The load balancer answers 503 at once.
-    fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
+    pub(super) fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.load_balancers[lb.index()].name;
             t.emit(
@@ -146,7 +153,7 @@ impl World {
     }
 
     /// Records the outcome and traces the request's end.
-    fn finish_traced(
+    pub(super) fn finish_traced(
         &mut self,
         w: WorkloadId,
         id: u64,
@@ -181,7 +188,7 @@ impl World {
         self.on_instance_request_ended(r.instance);
         let latency = self.queue.now() - r.arrived_at;
         let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target else {
-            unreachable!("only ALB workloads make requests")
+            unreachable!("instances serve only requests that came through a load balancer")
         };
         let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
         self.lb_meters[lb.index()].current.connection_seconds += latency.min(timeout).as_secs_f64();
@@ -260,6 +267,7 @@ impl World {
             }
         }
         self.period.reset();
+        self.lambda_period_ended(t);
         self.on_queues_period_ended(t);
         self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());
@@ -272,6 +280,7 @@ impl World {
         }
         self.nat_bytes_periods
             .push(std::mem::take(&mut self.nat_bytes));
+        self.close_lambda_cost_period(seconds);
         self.sqs.close_cost_period();
     }
 }

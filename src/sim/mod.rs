@@ -4,6 +4,7 @@
 //! This is the only place that knows all models; each model module knows only itself.
 
 mod handlers;
+mod lambda;
 mod lifecycle;
 mod meters;
 mod request;
@@ -11,6 +12,7 @@ mod result;
 mod scaling;
 mod sqs;
 
+pub use lambda::FunctionResult;
 pub use result::{GroupResult, InstanceResult, RunResult};
 pub use sqs::QueueResult;
 
@@ -73,6 +75,8 @@ pub struct World {
     /// Arrivals so far (the next request's trace id).
     next_request_id: u64,
     tracer: Option<Box<Tracer>>,
+    /// Lambda functions, pools, scaling ceilings, invocations and async events.
+    lambda: crate::model::lambda::LambdaService,
     /// SQS queues, messages and worker pollers.
     sqs: sqs::SqsWorld,
 }
@@ -173,6 +177,12 @@ impl World {
             counting: s.warmup == SimTime::ZERO,
             next_request_id: 0,
             tracer: None,
+            lambda: crate::model::lambda::LambdaService::new(
+                seed,
+                &s.lambda_functions,
+                &s.account,
+                s.prices.lambda.billing_granularity_ms,
+            ),
             sqs: sqs::SqsWorld::new(s),
             scenario,
         };
@@ -254,6 +264,12 @@ impl World {
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
                 }
+                Event::LambdaInvocationEnded(id) => self.on_lambda_invocation_ended(id),
+                Event::LambdaScalingWindowEnded(f) => {
+                    self.lambda.function_window_ended(f, &mut self.queue)
+                }
+                Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
+                Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
                 Event::ReceiveAnswered(p) => self.on_receive_answered(p),
                 Event::LongPollsDue(q) => self.on_long_polls_due(q),

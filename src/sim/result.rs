@@ -48,6 +48,7 @@ pub struct RunResult {
     pub series: TimeSeries,
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
+    pub lambda_functions: Vec<super::FunctionResult>,
     /// SQS queues, in name order.
     pub queues: Vec<super::QueueResult>,
 }
@@ -67,6 +68,8 @@ impl World {
             overall.total + self.requests.live_counted(),
             "conservation: every request that arrived ended exactly once or is still in flight"
         );
+        self.check_lambda_conservation();
+        let lambda_functions = self.lambda_results();
         let queues = self.queue_results();
         let s = &*self.scenario;
         let end = s.duration;
@@ -127,6 +130,7 @@ impl World {
                 .collect(),
             series: self.series,
             cost,
+            lambda_functions,
             queues,
         }
     }
@@ -164,6 +168,7 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            lambda: self.lambda_usage(),
             sqs_requests: if s.queues.is_empty() {
                 Vec::new()
             } else {

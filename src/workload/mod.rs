@@ -4,7 +4,7 @@ pub mod arrivals;
 pub mod profile;
 
 use crate::dist::Dist;
-use crate::ids::{LbId, QueueId, TgId};
+use crate::ids::{FunctionId, LbId, QueueId, TgId};
 use crate::kernel::{Rng, RngExt};
 use crate::model::sqs::MessageSpec;
 pub use arrivals::{ArrivalKind, ArrivalProcess};
@@ -16,6 +16,17 @@ pub enum Target {
     Alb(LbId),
     /// Each arrival sends one message (SendMessage) to the queue.
     Queue(QueueId),
+    /// A Lambda function, invoked directly.
+    Lambda(FunctionId),
+}
+
+/// How a workload invokes a Lambda target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvocationType {
+    /// The client waits for the result; throttles are 429s.
+    Sync,
+    /// The event is queued (the client is answered at once) and retried by Lambda.
+    Async,
 }
 
 /// A request class: a share of the workload with its own path and CPU demand.
@@ -46,6 +57,8 @@ pub struct WorkloadSpec {
     pub arrivals: ArrivalKind,
     pub rate: RateProfile,
     pub classes: Vec<ClassSpec>,
+    /// For Lambda targets (ignored otherwise).
+    pub invocation: InvocationType,
 }
 
 /// Picks request classes by weight from a workload's own stream.

@@ -9,6 +9,8 @@ mod cost;
 mod determinism;
 mod experiments;
 mod explain;
+mod labs;
+mod lambda;
 mod queueing;
 mod rate_profiles;
 mod sqs;

@@ -1,0 +1,29 @@
+//! AWS Lambda: functions, concurrency pools, scaling rate limits, execution environments
+//! (provisioned, warm, cold), synchronous and asynchronous invocation.
+//!
+//! - `spec`: what the scenario configures (functions, account limits, scaling model);
+//! - `pools`: the account limit, reserved pools and the shared unreserved pool;
+//! - `ceiling`: how fast on-demand concurrency may grow (per function or regional burst);
+//! - `environments`: provisioned and on-demand environments, warm reuse and idle expiry;
+//! - `invocation`: one invocation, its origin and how it ended;
+//! - `async_events`: the asynchronous queue's retry and expiry policy;
+//! - `meters`: counters, histograms and bills per function;
+//! - `service`: all of the above for one account, admitting and ending invocations.
+//!
+//! The model touches only its own state and the event queue (to schedule its own events);
+//! `sim::lambda` connects it to requests and metrics.
+
+pub mod async_events;
+pub mod ceiling;
+pub mod environments;
+pub mod invocation;
+pub mod meters;
+pub mod pools;
+pub mod service;
+mod slab;
+pub mod spec;
+
+pub use invocation::{Completion, Invocation, Origin};
+pub use pools::Refusal;
+pub use service::LambdaService;
+pub use spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};

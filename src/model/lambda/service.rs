@@ -1,0 +1,302 @@
+//! The Lambda service of one account: every function's environments, meters and random
+//! streams, the concurrency pools, the scaling ceilings, running invocations and queued
+//! asynchronous events. `start` admits or refuses an invocation and schedules its end;
+//! `finish` releases what it held. What an outcome means to its origin is the world's business.
+
+use super::async_events::AsyncEvent;
+use super::ceiling::Ceiling;
+use super::environments::{Environments, Placement};
+use super::invocation::{Completion, Invocation, Origin};
+use super::meters::FunctionMeters;
+use super::pools::{Pools, Refusal};
+use super::slab::Slab;
+use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
+use crate::event::Event;
+use crate::ids::{AsyncEventId, FunctionId, InvocationId};
+use crate::kernel::{EventQueue, Rng, RngExt, SimTime, stream};
+
+/// One function's runtime state.
+pub struct FunctionState {
+    pub envs: Environments,
+    /// Its own scaling ceiling (`per_function_10s`).
+    pub ceiling: Option<Ceiling>,
+    pub meters: FunctionMeters,
+    duration_rng: Rng,
+    init_rng: Rng,
+    error_rng: Rng,
+    expiry_rng: Rng,
+}
+
+impl FunctionState {
+    #[inline]
+    pub fn concurrency(&self) -> u32 {
+        self.envs.busy()
+    }
+}
+
+pub struct LambdaService {
+    pub functions: Vec<FunctionState>,
+    pub pools: Pools,
+    /// The account-wide ceiling (`regional_burst`).
+    pub regional: Option<Ceiling>,
+    /// On-demand executions running, over every function.
+    on_demand: u32,
+    invocations: Slab<Invocation>,
+    events: Slab<AsyncEvent>,
+    /// Asynchronous events queued after the warm-up and not yet settled.
+    pub live_counted_events: u64,
+    billing_granularity_ms: f64,
+}
+
+impl LambdaService {
+    pub fn new(
+        seed: u64,
+        functions: &[FunctionSpec],
+        account: &AccountSpec,
+        billing_granularity_ms: f64,
+    ) -> LambdaService {
+        let unreserved = account.unreserved(functions);
+        let pools = Pools::new(
+            functions.iter().map(|f| f.reserved_concurrency).collect(),
+            unreserved,
+        );
+        let states = functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let rng = |purpose: &str| stream(seed, &format!("lambda/{}/{purpose}", f.name));
+                let meters = FunctionMeters {
+                    bill: crate::cost::billing::LambdaUsage {
+                        arm64: f.architecture == Architecture::Arm64,
+                        memory_gb: f.memory_gb(),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                FunctionState {
+                    envs: Environments::new(f.provisioned_concurrency),
+                    ceiling: match account.scaling {
+                        ScalingModel::PerFunction { step, window } => {
+                            Some(Ceiling::new(step, step, window, pools.limit(i)))
+                        }
+                        ScalingModel::RegionalBurst { .. } => None,
+                    },
+                    meters,
+                    duration_rng: rng("duration"),
+                    init_rng: rng("init"),
+                    error_rng: rng("errors"),
+                    expiry_rng: rng("idle_expiry"),
+                }
+            })
+            .collect();
+        let regional = match account.scaling {
+            ScalingModel::RegionalBurst { burst, per_minute } => Some(Ceiling::new(
+                burst,
+                per_minute,
+                SimTime::from_secs(60),
+                account.concurrency,
+            )),
+            ScalingModel::PerFunction { .. } => None,
+        };
+        LambdaService {
+            functions: states,
+            pools,
+            regional,
+            on_demand: 0,
+            invocations: Slab::default(),
+            events: Slab::default(),
+            live_counted_events: 0,
+            billing_granularity_ms,
+        }
+    }
+
+    /// Admits an invocation of `f` for `origin` at `now` and schedules its end, or says which
+    /// limit refused it (the refusal is counted as a throttle).
+    pub fn start(
+        &mut self,
+        specs: &[FunctionSpec],
+        f: FunctionId,
+        origin: Origin,
+        counted: bool,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<(InvocationId, Invocation), Refusal> {
+        let now = queue.now();
+        let spec = &specs[f.index()];
+        let st = &mut self.functions[f.index()];
+        let refusal = self
+            .pools
+            .check(f.index(), st.concurrency())
+            .and_then(|()| {
+                if !st.envs.next_is_on_demand() {
+                    return Ok(());
+                }
+                if let Some(c) = &mut self.regional {
+                    if !c.allows(self.on_demand) {
+                        if let Some(t) = c.refused(now) {
+                            queue.schedule(t, Event::LambdaBurstWindowEnded);
+                        }
+                        return Err(Refusal::Scaling);
+                    }
+                } else if let Some(c) = &mut st.ceiling
+                    && !c.allows(st.envs.on_demand_busy())
+                {
+                    if let Some(t) = c.refused(now) {
+                        queue.schedule(t, Event::LambdaScalingWindowEnded(f));
+                    }
+                    return Err(Refusal::Scaling);
+                }
+                Ok(())
+            });
+        if let Err(r) = refusal {
+            st.meters.period.throttles += 1;
+            st.meters.totals.throttles += counted as u64;
+            return Err(r);
+        }
+        st.meters
+            .account_provisioned(now, st.envs.provisioned_busy());
+        let placement = st.envs.take(now);
+        self.pools.acquire(f.index());
+        if placement != Placement::Provisioned {
+            self.on_demand += 1;
+            let on_demand = st.envs.on_demand_busy();
+            if let Some(c) = &mut st.ceiling {
+                c.observe(on_demand);
+            }
+            if let Some(c) = &mut self.regional {
+                c.observe(self.on_demand);
+            }
+        }
+        let init = if placement == Placement::Cold {
+            spec.init.sample(&mut st.init_rng)
+        } else {
+            SimTime::ZERO
+        };
+        let duration = spec.duration.sample(&mut st.duration_rng);
+        let fails = st.error_rng.chance(spec.error_probability);
+        let (run, completion) = if duration > spec.timeout {
+            (spec.timeout, Completion::Timeout)
+        } else if fails {
+            (duration, Completion::Error)
+        } else {
+            (duration, Completion::Succeeded)
+        };
+        let inv = Invocation {
+            function: f,
+            origin,
+            started_at: now,
+            init,
+            run,
+            placement,
+            completion,
+            counted,
+        };
+        let id = InvocationId(self.invocations.insert(inv));
+        queue.schedule(inv.ends_at(), Event::LambdaInvocationEnded(id));
+        let concurrency = st.concurrency();
+        let m = &mut st.meters;
+        m.period.invocations += 1;
+        m.period.max_concurrency = m.period.max_concurrency.max(concurrency);
+        m.bill.requests += 1.0;
+        if placement == Placement::Cold {
+            m.period.cold_starts += 1;
+        }
+        if counted {
+            let t = &mut m.totals;
+            t.invocations += 1;
+            t.max_concurrency = t.max_concurrency.max(concurrency);
+            if placement == Placement::Cold {
+                t.cold_starts += 1;
+                t.init.record(init.as_nanos());
+            }
+        }
+        Ok((id, inv))
+    }
+
+    /// An invocation ended at `now`: releases its environment and pool slot, bills it.
+    pub fn finish(&mut self, specs: &[FunctionSpec], id: InvocationId, now: SimTime) -> Invocation {
+        let inv = self.invocations.remove(id.0);
+        let f = inv.function.index();
+        let spec = &specs[f];
+        let st = &mut self.functions[f];
+        st.meters
+            .account_provisioned(now, st.envs.provisioned_busy());
+        let expires_at = if inv.placement == Placement::Provisioned {
+            SimTime::ZERO
+        } else {
+            self.on_demand -= 1;
+            now + spec.idle_expiry.sample(&mut st.expiry_rng)
+        };
+        st.envs.give_back(inv.placement, expires_at);
+        self.pools.release(f);
+        let g = self.billing_granularity_ms;
+        let billed_ms = ((inv.init + inv.run).as_nanos() as f64 / 1e6 / g).ceil() * g;
+        let m = &mut st.meters;
+        if inv.placement == Placement::Provisioned {
+            m.bill.provisioned_billed_ms += billed_ms;
+        } else {
+            m.bill.billed_ms += billed_ms;
+        }
+        if inv.completion.is_error() {
+            m.period.errors += 1;
+        }
+        if inv.counted {
+            let t = &mut m.totals;
+            t.duration.record(inv.run.as_nanos());
+            t.billed_ms += billed_ms;
+            t.errors += inv.completion.is_error() as u64;
+            t.timeouts += (inv.completion == Completion::Timeout) as u64;
+        }
+        inv
+    }
+
+    /// A function's scaling window ended.
+    pub fn function_window_ended(&mut self, f: FunctionId, queue: &mut EventQueue<Event>) {
+        let st = &mut self.functions[f.index()];
+        let on_demand = st.envs.on_demand_busy();
+        if let Some(c) = &mut st.ceiling
+            && let Some(t) = c.window_ended(queue.now(), on_demand)
+        {
+            queue.schedule(t, Event::LambdaScalingWindowEnded(f));
+        }
+    }
+
+    /// The account's scaling window ended.
+    pub fn burst_window_ended(&mut self, queue: &mut EventQueue<Event>) {
+        if let Some(c) = &mut self.regional
+            && let Some(t) = c.window_ended(queue.now(), self.on_demand)
+        {
+            queue.schedule(t, Event::LambdaBurstWindowEnded);
+        }
+    }
+
+    pub fn queue_event(&mut self, e: AsyncEvent) -> AsyncEventId {
+        self.live_counted_events += e.counted as u64;
+        let t = &mut self.functions[e.function.index()].meters.totals;
+        t.async_events += e.counted as u64;
+        AsyncEventId(self.events.insert(e))
+    }
+
+    pub fn event_mut(&mut self, id: AsyncEventId) -> &mut AsyncEvent {
+        self.events.get_mut(id.0)
+    }
+
+    /// Removes a settled event and counts how it ended.
+    pub fn settle_event(
+        &mut self,
+        id: AsyncEventId,
+        how: super::async_events::Settlement,
+    ) -> AsyncEvent {
+        use super::async_events::Settlement;
+        let e = self.events.remove(id.0);
+        self.live_counted_events -= e.counted as u64;
+        if e.counted {
+            let t = &mut self.functions[e.function.index()].meters.totals;
+            match how {
+                Settlement::Succeeded => t.async_succeeded += 1,
+                Settlement::Failed => t.async_failed += 1,
+                Settlement::Expired => t.async_expired += 1,
+            }
+        }
+        e
+    }
+}

@@ -1,0 +1,313 @@
+//! Lambda in the world: the one entry point that invokes a function for an origin
+//! (`invoke_lambda`), how each origin learns the result (a synchronous request is answered,
+//! an asynchronous event is settled or retried), the Lambda time series per metric period,
+//! the per-period bills, and the per-function results.
+//!
+//! Adding an origin (e.g. a queue's event source mapping): add an `Origin` variant, call
+//! `invoke_lambda` (a refusal comes back at once: the throttle), and handle its completion in
+//! `on_lambda_invocation_ended`'s match.
+
+use super::World;
+use super::request::Request;
+use crate::event::Event;
+use crate::ids::{AsyncEventId, FunctionId, InstanceId, InvocationId, LbId, RequestId, WorkloadId};
+use crate::metrics::{Outcome, Statistic};
+use crate::model::lambda::async_events::{AsyncEvent, Settlement};
+use crate::model::lambda::environments::Placement;
+use crate::model::lambda::meters::FunctionTotals;
+use crate::model::lambda::{Completion, Origin, Refusal};
+use crate::trace::{Field, Kind};
+use crate::workload::{InvocationType, Target};
+
+/// The `instance` of a request that a Lambda function serves.
+const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
+
+/// What one function did, for reports.
+#[derive(Clone)]
+pub struct FunctionResult {
+    pub name: String,
+    pub memory_mb: u32,
+    pub architecture: &'static str,
+    pub reserved_concurrency: Option<u32>,
+    pub provisioned_concurrency: u32,
+    /// Billed GB-seconds after the warm-up (on-demand and provisioned invocations).
+    pub gb_seconds: f64,
+    pub totals: FunctionTotals,
+}
+
+impl World {
+    /// Invokes function `f` for `origin`. `Ok`: the invocation runs and its end comes back
+    /// through `on_lambda_invocation_ended`. `Err`: it was throttled (counted and traced here);
+    /// the origin decides what a throttle means to it.
+    pub(super) fn invoke_lambda(
+        &mut self,
+        f: FunctionId,
+        origin: Origin,
+        trace_id: u64,
+    ) -> Result<(), Refusal> {
+        let counted = self.counting;
+        let specs = &self.scenario.lambda_functions;
+        let started = self
+            .lambda
+            .start(specs, f, origin, counted, &mut self.queue);
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &specs[f.index()].name;
+            let now = self.queue.now();
+            match &started {
+                Ok((_, inv)) if inv.placement == Placement::Cold => t.emit(
+                    now,
+                    Kind::ColdStart,
+                    name,
+                    Some(trace_id),
+                    &[("init_ms", Field::Num(inv.init.as_millis_f64()))],
+                ),
+                Ok(_) => {}
+                Err(r) => t.emit(
+                    now,
+                    Kind::Throttle,
+                    name,
+                    Some(trace_id),
+                    &[("reason", Field::Str(r.reason()))],
+                ),
+            }
+        }
+        started.map(|_| ())
+    }
+
+    /// An invocation ended: release it, then tell its origin.
+    pub(super) fn on_lambda_invocation_ended(&mut self, id: InvocationId) {
+        let now = self.queue.now();
+        let inv = self.lambda.finish(&self.scenario.lambda_functions, id, now);
+        match inv.origin {
+            Origin::Request(r) => self.answer_lambda_request(r, inv.completion),
+            Origin::Async(e) => self.async_attempt_ended(e, inv.completion),
+        }
+    }
+
+    /// A workload's request to a `lambda/NAME` target.
+    pub(super) fn on_lambda_request_arrived(&mut self, w: WorkloadId, f: FunctionId) {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        let counted = self.counting;
+        self.arrived += counted as u64;
+        let now = self.queue.now();
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            t.emit(now, Kind::RequestArrived, name, Some(id), &[]);
+        }
+        match self.scenario.workloads[w.index()].invocation {
+            InvocationType::Sync => {
+                let request = self.requests.insert(Request {
+                    id,
+                    arrived_at: now,
+                    workload: w,
+                    instance: NO_INSTANCE,
+                    counted,
+                    class: 0,
+                });
+                if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
+                    self.requests.remove(request);
+                    self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
+                }
+            }
+            InvocationType::Async => {
+                // The Invoke call is accepted at once (202); Lambda owns the event from here.
+                self.finish_traced(w, id, counted, Outcome::Ok, 0);
+                let e = self.lambda.queue_event(AsyncEvent {
+                    function: f,
+                    trace_id: id,
+                    enqueued_at: now,
+                    error_retries: 0,
+                    throttles: 0,
+                    counted,
+                });
+                self.attempt_async(e);
+            }
+        }
+    }
+
+    /// The ALB forwards a request to a target group whose target is function `f`; a throttle
+    /// makes the ALB answer 503.
+    pub(super) fn route_to_lambda(
+        &mut self,
+        lb: LbId,
+        w: WorkloadId,
+        f: FunctionId,
+        id: u64,
+        counted: bool,
+    ) {
+        let request = self.requests.insert(Request {
+            id,
+            arrived_at: self.queue.now(),
+            workload: w,
+            instance: NO_INSTANCE,
+            counted,
+            class: 0,
+        });
+        if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
+            self.requests.remove(request);
+            self.reject(lb, w, id, counted, "Lambda function throttled");
+        }
+    }
+
+    /// A synchronous request gets its answer: directly, 502 on a function error or timeout;
+    /// behind an ALB, also 504 past the idle timeout.
+    fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
+        let req = self.requests.remove(r);
+        let latency = self.queue.now() - req.arrived_at;
+        let mut outcome = if completion.is_error() {
+            Outcome::Http502
+        } else {
+            Outcome::Ok
+        };
+        let mut latency_ns = latency.as_nanos();
+        if let Target::Alb(lb) = self.scenario.workloads[req.workload.index()].target {
+            let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
+            self.lb_meters[lb.index()].current.connection_seconds +=
+                latency.min(timeout).as_secs_f64();
+            if latency > timeout {
+                outcome = Outcome::Http504;
+                latency_ns = timeout.as_nanos();
+            }
+        }
+        self.finish_traced(req.workload, req.id, req.counted, outcome, latency_ns);
+    }
+
+    /// Tries (or retries) an asynchronous event: expired past its maximum age, otherwise
+    /// invoked, or backed off after a throttle.
+    pub(super) fn attempt_async(&mut self, e: AsyncEventId) {
+        let now = self.queue.now();
+        let ev = *self.lambda.event_mut(e);
+        let spec = &self.scenario.lambda_functions[ev.function.index()];
+        let max_age = spec.max_event_age;
+        if now >= ev.deadline(max_age) {
+            self.lambda.settle_event(e, Settlement::Expired);
+            return;
+        }
+        if self
+            .invoke_lambda(ev.function, Origin::Async(e), ev.trace_id)
+            .is_err()
+        {
+            let at = self.lambda.event_mut(e).after_throttle(now, max_age);
+            self.count_async_retry(ev.function, ev.counted);
+            self.queue.schedule(at, Event::LambdaAsyncRetryDue(e));
+        }
+    }
+
+    fn async_attempt_ended(&mut self, e: AsyncEventId, completion: Completion) {
+        if !completion.is_error() {
+            self.lambda.settle_event(e, Settlement::Succeeded);
+            return;
+        }
+        let now = self.queue.now();
+        let ev = self.lambda.event_mut(e);
+        let (f, counted) = (ev.function, ev.counted);
+        let spec = &self.scenario.lambda_functions[f.index()];
+        match ev.after_error(now, spec.max_event_age, spec.max_retry_attempts) {
+            Some(at) => {
+                self.count_async_retry(f, counted);
+                self.queue.schedule(at, Event::LambdaAsyncRetryDue(e));
+            }
+            None => {
+                self.lambda.settle_event(e, Settlement::Failed);
+            }
+        }
+    }
+
+    fn count_async_retry(&mut self, f: FunctionId, counted: bool) {
+        self.lambda.functions[f.index()].meters.totals.async_retries += counted as u64;
+    }
+
+    /// At a period end: each function's series for the period that just ended (at `t`).
+    pub(super) fn lambda_period_ended(&mut self, t: f64) {
+        let now = self.queue.now();
+        let period_ns = self.scenario.metric_period.as_nanos() as f64;
+        for (spec, st) in self
+            .scenario
+            .lambda_functions
+            .iter()
+            .zip(&mut self.lambda.functions)
+        {
+            st.meters
+                .account_provisioned(now, st.envs.provisioned_busy());
+            let p = st.meters.take_period(st.envs.busy());
+            let name = &spec.name;
+            let series = &mut self.series;
+            for (key, stat, value) in [
+                (
+                    "concurrent_executions",
+                    Statistic::Maximum,
+                    p.max_concurrency as f64,
+                ),
+                ("invocations", Statistic::Sum, p.invocations as f64),
+                ("throttles", Statistic::Sum, p.throttles as f64),
+                ("cold_starts", Statistic::Sum, p.cold_starts as f64),
+                ("errors", Statistic::Sum, p.errors as f64),
+            ] {
+                let id = series.series(&format!("lambda.{name}.{key}"), stat);
+                series.push(t, id, value);
+            }
+            if spec.provisioned_concurrency > 0 {
+                let id = series.series(
+                    &format!("lambda.{name}.provisioned_utilization"),
+                    Statistic::Average,
+                );
+                let capacity = spec.provisioned_concurrency as f64 * period_ns;
+                series.push(t, id, p.provisioned_busy_ns as f64 / capacity);
+            }
+        }
+    }
+
+    /// Closes every function's bill for a period `seconds` long.
+    pub(super) fn close_lambda_cost_period(&mut self, seconds: f64) {
+        for (spec, st) in self
+            .scenario
+            .lambda_functions
+            .iter()
+            .zip(&mut self.lambda.functions)
+        {
+            st.meters.close_bill(seconds, spec.provisioned_concurrency);
+        }
+    }
+
+    /// Every accepted asynchronous event ended exactly once, or is still queued.
+    pub(super) fn check_lambda_conservation(&self) {
+        let (mut accepted, mut settled) = (0, 0);
+        for st in &self.lambda.functions {
+            let t = &st.meters.totals;
+            accepted += t.async_events;
+            settled += t.async_succeeded + t.async_failed + t.async_expired;
+        }
+        assert_eq!(
+            accepted,
+            settled + self.lambda.live_counted_events,
+            "conservation: every asynchronous event ended exactly once or is still queued"
+        );
+    }
+
+    pub(super) fn lambda_results(&self) -> Vec<FunctionResult> {
+        self.scenario
+            .lambda_functions
+            .iter()
+            .zip(&self.lambda.functions)
+            .map(|(spec, st)| FunctionResult {
+                name: spec.name.clone(),
+                memory_mb: spec.memory_mb,
+                architecture: spec.architecture.name(),
+                reserved_concurrency: spec.reserved_concurrency,
+                provisioned_concurrency: spec.provisioned_concurrency,
+                gb_seconds: st.meters.totals.billed_ms / 1e3 * spec.memory_gb(),
+                totals: st.meters.totals.clone(),
+            })
+            .collect()
+    }
+
+    /// Per function, per period: its bill.
+    pub(super) fn lambda_usage(&self) -> Vec<Vec<crate::cost::billing::LambdaUsage>> {
+        self.lambda
+            .functions
+            .iter()
+            .map(|st| st.meters.bills.clone())
+            .collect()
+    }
+}
