@@ -380,3 +380,34 @@ queues:
         "{err}"
     );
 }
+
+#[test]
+fn enqueue_is_refused_on_a_class_served_by_a_lambda_target_group() {
+    let text = r#"
+name: lambda-enqueue
+duration: 10m
+azs: [a, b]
+workloads:
+  web:
+    target: alb/front
+    rate: 5
+    classes: [{name: upload, path: /, enqueue: jobs}]
+load_balancers:
+  front: {azs: [a, b], rules: [{default: fn}]}
+target_groups:
+  fn: {lambda: handler}
+lambda_functions:
+  handler: {duration: {dist: constant, value: 20ms}}
+queues:
+  jobs: {}
+"#;
+    let err = stratus::scenario::Scenario::from_text(text, "x.yaml", &repo_path("."), &[])
+        .expect_err("invalid");
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.path == "workloads.web.classes[0].enqueue"
+                && p.message.contains("Lambda target group")),
+        "{err}"
+    );
+}
