@@ -4,7 +4,7 @@
 //! Names are facts in the past tense.
 
 use crate::ids::{AsyncEventId, FunctionId, InvocationId};
-use crate::ids::{GroupId, InstanceId, RequestId, TgId, WorkloadId};
+use crate::ids::{GroupId, InstanceId, PollerId, QueueId, RequestId, TgId, WorkloadId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -43,6 +43,14 @@ pub enum Event {
     LambdaBurstWindowEnded,
     /// An asynchronous event's retry (after a throttle or a function error) is due.
     LambdaAsyncRetryDue(AsyncEventId),
+    /// A queue's earliest message timer (delay end, visibility timeout, retention) is due,
+    /// unless the queue re-armed its timer since (then this one is stale and ignored).
+    QueueTimerDue(QueueId),
+    /// The answer to a poller's ReceiveMessage call reached it (messages or empty).
+    ReceiveAnswered(PollerId),
+    /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
+    /// since (then this one is stale and ignored).
+    LongPollsDue(QueueId),
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub fn explain(s: &Scenario) -> String {
     for w in &s.workloads {
         diagram_workload(&mut out, s, w);
     }
+    diagram_consumers(&mut out, s);
     let _ = writeln!(out, "\nComponents");
     for w in &s.workloads {
         let _ = writeln!(
@@ -86,6 +87,7 @@ pub fn explain(s: &Scenario) -> String {
             tg.deregistration_delay
         );
     }
+    queue_components(&mut out, s);
     for g in &s.groups {
         let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
         let _ = writeln!(
@@ -136,12 +138,14 @@ pub fn explain(s: &Scenario) -> String {
     let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
     defaults(&mut out, &s.document, "lambda_functions", &functions);
     lambda::account_defaults(&mut out, s);
+    queue_defaults(&mut out, s);
     out
 }
 
 fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::WorkloadSpec) {
     let lb = match w.target {
         Target::Alb(lb) => lb,
+        Target::Queue(q) => return diagram_queue_workload(out, s, w, q),
         Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
     };
     let lb = &s.load_balancers[lb.index()];
@@ -155,7 +159,8 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         azs.join(",")
     );
     for c in &w.classes {
-        let tg = &s.target_groups[c.target_group.index()];
+        let Some(tg) = c.target_group else { continue };
+        let tg = &s.target_groups[tg.index()];
         if let Some(f) = tg.lambda {
             lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
             continue;
@@ -173,6 +178,13 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
             shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
             gazs.join(",")
         );
+        if let Some(m) = &c.message {
+            let _ = writeln!(
+                out,
+                "          then ~~> (sqs {})",
+                s.queues[m.queue.index()].name
+            );
+        }
     }
 }
 
@@ -273,4 +285,128 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     }
     out.push_str(line.trim_end());
     out
+}
+
+/// The diagram line of a workload that sends messages, and who consumes them.
+fn diagram_queue_workload(
+    out: &mut String,
+    s: &Scenario,
+    w: &crate::workload::WorkloadSpec,
+    q: crate::ids::QueueId,
+) {
+    let _ = writeln!(
+        out,
+        "  [{}] --{} messages--> (sqs {})",
+        w.name,
+        rate(&w.rate),
+        s.queues[q.index()].name
+    );
+}
+
+/// Queues and their consumers, in words.
+fn queue_components(out: &mut String, s: &Scenario) {
+    use crate::model::sqs::ConsumerSpec;
+    for q in &s.queues {
+        let redrive = match q.redrive {
+            Some(r) => format!(
+                "after {} receives without a delete a message moves to `{}`",
+                r.max_receive_count,
+                s.queues[r.dead_letter_queue.index()].name
+            ),
+            None => "no dead-letter queue".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- queue `{}`: SQS standard queue, visibility timeout {}, delay {}, retention {}; {}; messages spread over {} servers, a short poll samples {}.",
+            q.name,
+            q.visibility_timeout,
+            q.delay,
+            q.retention,
+            redrive,
+            q.servers,
+            q.short_poll_sampled
+        );
+        if q.consumers.is_empty() {
+            let _ = writeln!(out, "    no consumer: messages wait until they expire");
+        }
+        for c in &q.consumers {
+            match c {
+                ConsumerSpec::Workers(w) => {
+                    let polling = if w.wait_time > crate::kernel::SimTime::ZERO {
+                        format!("long polling (wait {})", w.wait_time)
+                    } else {
+                        "short polling".to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    consumer: worker fleet `{}`, {} receive loop(s) per in-service instance, {}, up to {} message(s) per receive, processing fails with probability {}, API round trip {}",
+                        s.groups[w.group.index()].name,
+                        w.pollers,
+                        polling,
+                        w.max_messages,
+                        w.failure_probability,
+                        w.api_latency
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The queue and consumer defaults not set in the file.
+fn queue_defaults(out: &mut String, s: &Scenario) {
+    let names: Vec<String> = s.queues.iter().map(|q| q.name.clone()).collect();
+    defaults(out, &s.document, "queues", &names);
+    for q in &s.queues {
+        let consumers = s.document["queues"][q.name.as_str()]["consumers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (i, c) in consumers.iter().enumerate() {
+            let missing: Vec<&DefaultDoc> = for_section("queues.consumers")
+                .filter(|d| c.get(d.key).is_none())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  queues.{}.consumers[{i}]:", q.name);
+            for d in missing {
+                let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
+            }
+        }
+    }
+}
+
+/// The diagram lines from each queue to its consumers (and to its dead-letter queue).
+fn diagram_consumers(out: &mut String, s: &Scenario) {
+    use crate::model::sqs::ConsumerSpec;
+    for q in &s.queues {
+        for c in &q.consumers {
+            match c {
+                ConsumerSpec::Workers(w) => {
+                    let g = &s.groups[w.group.index()];
+                    let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+                    let _ = writeln!(
+                        out,
+                        "  (sqs {}) ==> {{asg {}: {} x {} @ {}}}, {} receive loop(s) each",
+                        q.name,
+                        g.name,
+                        g.desired,
+                        shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+                        gazs.join(","),
+                        w.pollers
+                    );
+                }
+            }
+        }
+        if let Some(r) = q.redrive {
+            let _ = writeln!(
+                out,
+                "  (sqs {}) --after {} receives--> (sqs {})",
+                q.name,
+                r.max_receive_count,
+                s.queues[r.dead_letter_queue.index()].name
+            );
+        }
+    }
 }

@@ -34,3 +34,7 @@ id!(/// A running Lambda invocation's slot; slots are reused after it ends.
     InvocationId(u32));
 id!(/// An asynchronous Lambda event's slot in the internal queue; slots are reused.
     AsyncEventId(u32));
+id!(/// An SQS queue, in name order.
+    QueueId(u16));
+id!(/// One receive loop of a queue consumer (a poller thread on a worker instance); never reused.
+    PollerId(u32));

@@ -35,6 +35,9 @@ pub struct Usage {
     pub nat_bytes: Vec<f64>,
     /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
     pub lambda: Vec<Vec<billing::LambdaUsage>>,
+    /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
+    /// the scenario has no queue.
+    pub sqs_requests: Vec<f64>,
 }
 
 /// Costs in USD.
@@ -97,6 +100,16 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("lambda", lambda);
+    }
+    if !usage.sqs_requests.is_empty() {
+        let sqs = (0..n)
+            .map(|k| {
+                let (a, b) = usage.period_span(k);
+                let requests = usage.sqs_requests.get(k).copied().unwrap_or(0.0);
+                billing::sqs_cost(prices, requests, b - a)
+            })
+            .collect();
+        services.insert("sqs", sqs);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

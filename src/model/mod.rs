@@ -11,3 +11,4 @@ pub mod instance_types;
 pub mod lambda;
 pub mod rules;
 pub mod scaling_policy;
+pub mod sqs;

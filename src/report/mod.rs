@@ -3,12 +3,14 @@
 
 mod hgrm;
 mod output;
+mod queues;
 mod summary;
 mod table;
 mod timeseries;
 
 pub use hgrm::hgrm;
 pub use output::write_atomic;
+pub use queues::queues_json;
 pub use summary::summary_json;
 pub use table::summary_table;
 pub use timeseries::timeseries_csv;

@@ -47,7 +47,7 @@ pub fn summary_json(r: &RunResult) -> Value {
         "workloads": workloads,
         "auto_scaling_groups": groups,
         "lambda_functions": lambda_functions_json(r),
-        "queues": {},
+        "queues": super::queues::queues_json(r),
         "cost_usd": {
             "total": r.cost.total,
             "by_service": r.cost.by_service,

@@ -139,5 +139,6 @@ pub fn summary_table(r: &RunResult) -> String {
             );
         }
     }
+    super::queues::queues_table(r, &mut out);
     out
 }

@@ -126,6 +126,7 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
                 raw.lambda_functions = section(value, "lambda_functions", problems)
             }
             "account" => raw.account = field(value, "account", problems),
+            "queues" => raw.queues = section(value, "queues", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

@@ -8,6 +8,7 @@ pub mod raw;
 mod resolve;
 mod resolve_compute;
 mod resolve_lambda;
+mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
 pub mod units;
@@ -17,6 +18,7 @@ use crate::ids::{AzId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
+use crate::model::sqs::QueueSpec;
 use crate::workload::WorkloadSpec;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -91,6 +93,8 @@ pub struct Scenario {
     pub document: serde_json::Value,
     pub lambda_functions: Vec<crate::model::lambda::FunctionSpec>,
     pub account: crate::model::lambda::AccountSpec,
+    /// SQS queues, in name order.
+    pub queues: Vec<QueueSpec>,
 }
 
 impl Scenario {

@@ -46,6 +46,9 @@ pub struct RawScenario {
     pub lambda_functions: BTreeMap<String, RawFunction>,
     /// Account-wide limits: Lambda concurrency and scaling.
     pub account: Option<RawAccount>,
+    /// SQS standard queues and their consumers.
+    #[serde(default)]
+    pub queues: BTreeMap<String, RawQueue>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -67,12 +70,14 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "metric_delay",
     "lambda_functions",
     "account",
+    "queues",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME` or `lambda/NAME`.
+    /// `alb/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
+    /// demand at the consumer is the class's `work`).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,
@@ -89,6 +94,10 @@ pub struct RawWorkload {
     pub response_bytes: Option<Bytes>,
     /// Bytes a request makes the backend send out through a NAT gateway.
     pub nat_bytes: Option<Bytes>,
+    /// Payload of each message sent (queue workloads and `enqueue` classes; default 1KB).
+    pub message_bytes: Option<Bytes>,
+    /// A per-message timer (SendMessage's DelaySeconds) overriding the queue's `delay`.
+    pub message_delay: Option<RawDist>,
     /// For `lambda/NAME` targets: `sync` (default; throttles are 429s) or `async` (the event
     /// is queued and retried; the request is accepted at once).
     pub invocation: Option<RawInvocation>,
@@ -122,6 +131,14 @@ pub struct RawClass {
     pub request_bytes: Option<Bytes>,
     pub response_bytes: Option<Bytes>,
     pub nat_bytes: Option<Bytes>,
+    /// A web class: a request that ends well sends one message to this queue.
+    pub enqueue: Option<String>,
+    /// The CPU demand of processing an `enqueue` message (default: the class's `work`).
+    pub enqueue_work: Option<RawDist>,
+    pub message_bytes: Option<Bytes>,
+    pub message_delay: Option<RawDist>,
+    /// Messages of this class always fail processing (poison messages).
+    pub poison: Option<bool>,
 }
 
 /// A request rate: a number (per second) or a profile.
@@ -394,6 +411,58 @@ pub struct RawInstance {
 pub enum RawDiscipline {
     ProcessorSharing,
     Fcfs,
+}
+
+/// An SQS standard queue.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    /// How long a received message stays invisible (default 30s, at most 12h).
+    pub visibility_timeout: Option<Dur>,
+    /// Delay of every message sent (default 0s, at most 15m).
+    pub delay: Option<Dur>,
+    /// Messages older than this are deleted (default 4d, 60s..14d).
+    pub retention_period: Option<Dur>,
+    /// Receives without a delete before a message moves to `dead_letter_queue` (1..1000).
+    pub max_receive_count: Option<u32>,
+    /// Another queue of this file, where messages go after `max_receive_count` receives.
+    pub dead_letter_queue: Option<String>,
+    /// How messages spread over servers and how many a short poll samples.
+    pub short_poll: Option<RawShortPoll>,
+    /// Who receives the messages.
+    pub consumers: Option<Vec<RawConsumer>>,
+}
+
+/// The server model of short polling: messages sit on one of `servers`; a short poll asks
+/// `sampled` of them chosen at random (defaults 5 and 3).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawShortPoll {
+    pub servers: Option<u16>,
+    pub sampled: Option<u16>,
+}
+
+/// A consumer: a worker fleet (`group`) or a Lambda event source mapping (`lambda`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsumer {
+    /// Worker fleet: the auto scaling group whose in-service instances poll the queue.
+    pub group: Option<String>,
+    /// Receive loops per instance (default 1).
+    pub pollers: Option<u32>,
+    /// Long polling wait (1s..20s); 0s (the default) is short polling.
+    pub wait_time: Option<Dur>,
+    /// Messages per receive, 1..10 (default 1).
+    pub max_messages: Option<u32>,
+    /// A processing attempt fails with this probability (default 0).
+    pub failure_probability: Option<f64>,
+    /// Round trip of a ReceiveMessage call (default 10ms).
+    pub api_latency: Option<Dur>,
+    /// Lambda event source mapping: the function invoked with batches.
+    pub lambda: Option<String>,
+    pub batch_size: Option<u32>,
+    pub batching_window: Option<Dur>,
+    pub maximum_concurrency: Option<u32>,
 }
 
 /// A Lambda function.

@@ -3,10 +3,11 @@
 
 use super::raw::*;
 use super::resolve_compute::{resolve_group, resolve_load_balancer, resolve_target_group};
+use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{AzId, FunctionId, GroupId, LbId, TgId};
+use crate::ids::{AzId, FunctionId, GroupId, LbId, QueueId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -203,6 +204,7 @@ pub fn resolve(
         super::resolve_lambda::resolve_functions(&mut ctx, &raw.lambda_functions);
     let account =
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
+    let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
 
     let groups: Vec<GroupSpec> = raw
         .auto_scaling_groups
@@ -231,13 +233,15 @@ pub fn resolve(
                 &lb_ids,
                 complete_lbs.then_some(&load_balancers),
                 prices.as_ref().map_or(10, |p| p.alb.free_rules_per_request),
-                super::resolve_workload::LambdaTargets {
+                super::resolve_workload::Targets {
                     functions: &function_ids,
                     target_groups: &target_groups,
+                    queues: &queue_ids,
                 },
             )
         })
         .collect();
+    let queues = resolve_queues(&mut ctx, &raw.queues, &queue_ids, &group_ids);
     if let Some(p) = &prices {
         for g in &groups {
             if let Some(t) = &g.instance_type
@@ -270,6 +274,7 @@ pub fn resolve(
         document,
         lambda_functions,
         account,
+        queues,
     })
 }
 

@@ -3,20 +3,22 @@
 
 use super::raw::*;
 use super::resolve::{Ctx, reference};
+use super::resolve_queue::resolve_message;
 use super::units::Bytes;
 use crate::dist::Dist;
-use crate::ids::{FunctionId, LbId};
+use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
 
-/// What a workload may target besides load balancers: functions, and the target groups
-/// (whose target may be a function).
+/// What a workload may target besides load balancers: functions, the target groups (whose
+/// target may be a function), and queues.
 #[derive(Clone, Copy)]
-pub(super) struct LambdaTargets<'a> {
+pub(super) struct Targets<'a> {
     pub functions: &'a BTreeMap<String, FunctionId>,
     pub target_groups: &'a [TargetGroupSpec],
+    pub queues: &'a BTreeMap<String, QueueId>,
 }
 
 pub(super) fn resolve_workload(
@@ -26,12 +28,13 @@ pub(super) fn resolve_workload(
     lbs: &BTreeMap<String, LbId>,
     lb_specs: Option<&Vec<LoadBalancerSpec>>,
     free_rules: u32,
-    lambda: LambdaTargets,
+    targets: Targets,
 ) -> Option<WorkloadSpec> {
-    let LambdaTargets {
+    let Targets {
         functions,
         target_groups,
-    } = lambda;
+        queues,
+    } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
         Some(("lambda", f)) => reference(
@@ -52,10 +55,15 @@ pub(super) fn resolve_workload(
             lb,
         )
         .map(Target::Alb),
+        Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
+            .map(Target::Queue),
         _ => {
             ctx.err(
                 &format!("{path}.target"),
-                format!("expected `alb/NAME` or `lambda/NAME`, got `{}`", w.target),
+                format!(
+                    "expected `alb/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    w.target
+                ),
             );
             None
         }
@@ -121,6 +129,11 @@ pub(super) fn resolve_workload(
             request_bytes: None,
             response_bytes: None,
             nat_bytes: None,
+            enqueue: None,
+            enqueue_work: None,
+            message_bytes: None,
+            message_delay: None,
+            poison: None,
         }],
     };
     let mut classes = Vec::new();
@@ -179,10 +192,22 @@ pub(super) fn resolve_workload(
             }
             None => default_work.clone(),
         };
+        let queue = match target {
+            Some(Target::Queue(q)) => Some(q),
+            _ => None,
+        };
+        let message = resolve_message(ctx, &cpath, w, c, queue, work.as_ref(), queues);
+        if to_lambda && c.enqueue.is_some() {
+            ctx.err(
+                &format!("{cpath}.enqueue"),
+                "applies to requests served by instances; this class goes to a Lambda target group",
+            );
+        }
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        if let (Some(work), Some(tg)) = (work, tg) {
+        let routed = tg.is_some() || (queue.is_some() && message.is_some());
+        if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {
                 name: c.name.clone(),
                 path: req_path,
@@ -194,6 +219,7 @@ pub(super) fn resolve_workload(
                 response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
                 nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
                 billable_rule_evaluations: evaluations.saturating_sub(free_rules),
+                message,
             });
         }
     }

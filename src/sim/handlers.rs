@@ -42,20 +42,22 @@ impl World {
         let work = class_spec.work.sample(rng);
         let tg = class_spec.target_group;
         self.nat_bytes += class_spec.nat_bytes as f64;
-        match spec.target {
-            Target::Alb(lb) => {
+        match (spec.target, tg) {
+            (Target::Alb(lb), Some(tg)) => {
                 let m = &mut self.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
                 m.processed_bytes += (class_spec.request_bytes + class_spec.response_bytes) as f64;
                 m.billable_rule_evaluations += class_spec.billable_rule_evaluations as f64;
-                self.route(lb, tg, w, work, id)
+                self.route(lb, tg, w, class, work, id)
             }
-            Target::Lambda(_) => unreachable!("handled above"),
+            (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
+            (Target::Queue(_), _) => self.send_from_workload(w, class, work),
+            (Target::Lambda(_), _) => unreachable!("handled above"),
         }
     }
 
     /// The ALB's part: pick a node, pick a target, admit or reject.
-    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, work: SimTime, id: u64) {
+    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
         let counted = self.counting;
         self.arrived += counted as u64;
         if let Some(f) = self.scenario.target_groups[tg.index()].lambda {
@@ -104,6 +106,7 @@ impl World {
             workload: w,
             instance: chosen,
             counted,
+            class: class as u16,
         });
         if self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue) {
             self.trace_started(request, chosen);
@@ -133,6 +136,9 @@ impl World {
     }
 
     pub(super) fn trace_started(&mut self, request: RequestId, instance: InstanceId) {
+        if super::sqs::job_poller(request).is_some() {
+            return; // a message job; traced as the message's receive
+        }
         if let Some(t) = self.tracer.as_deref_mut() {
             let id = self.requests.get(request).id;
             let group = &self.scenario.groups[self.instances[instance.index()].group.index()].name;
@@ -175,6 +181,9 @@ impl World {
     /// An instance finished a request: the client gets its answer, or a 504 if the answer
     /// came after the load balancer's idle timeout.
     pub(super) fn on_request_served(&mut self, id: RequestId) {
+        if let Some(poller) = super::sqs::job_poller(id) {
+            return self.on_message_processed(poller);
+        }
         let r = self.requests.remove(id);
         self.on_instance_request_ended(r.instance);
         let latency = self.queue.now() - r.arrived_at;
@@ -193,6 +202,7 @@ impl World {
             );
         } else {
             self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
+            self.enqueue_after_request(r.workload, r.class as usize);
         }
     }
 
@@ -259,6 +269,7 @@ impl World {
         }
         self.period.reset();
         self.lambda_period_ended(t);
+        self.on_queues_period_ended(t);
         self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());
     }
@@ -271,5 +282,6 @@ impl World {
         self.nat_bytes_periods
             .push(std::mem::take(&mut self.nat_bytes));
         self.close_lambda_cost_period(seconds);
+        self.sqs.close_cost_period();
     }
 }

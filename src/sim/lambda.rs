@@ -103,6 +103,7 @@ impl World {
                     workload: w,
                     instance: NO_INSTANCE,
                     counted,
+                    class: 0,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
                     self.requests.remove(request);
@@ -141,6 +142,7 @@ impl World {
             workload: w,
             instance: NO_INSTANCE,
             counted,
+            class: 0,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
             self.requests.remove(request);

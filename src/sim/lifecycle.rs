@@ -64,6 +64,7 @@ impl World {
         let in_service = self.in_service(g);
         let group = &mut self.groups[g.index()];
         group.max_in_service = group.max_in_service.max(in_service);
+        self.start_pollers(id);
     }
 
     pub(super) fn in_service(&self, g: GroupId) -> u32 {
@@ -232,6 +233,7 @@ impl World {
         for request in self.requests.on_instance(id) {
             self.fail_request(request, outcome);
         }
+        self.stop_pollers(id);
     }
 }
 

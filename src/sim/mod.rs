@@ -10,9 +10,11 @@ mod meters;
 mod request;
 mod result;
 mod scaling;
+mod sqs;
 
 pub use lambda::FunctionResult;
 pub use result::{GroupResult, InstanceResult, RunResult};
+pub use sqs::QueueResult;
 
 use crate::event::Event;
 use crate::ids::{GroupId, TgId, WorkloadId};
@@ -77,6 +79,8 @@ pub struct World {
     tracer: Option<Box<Tracer>>,
     /// Lambda functions, pools, scaling ceilings, invocations and async events.
     lambda: crate::model::lambda::LambdaService,
+    /// SQS queues, messages and worker pollers.
+    sqs: sqs::SqsWorld,
 }
 
 impl World {
@@ -182,6 +186,7 @@ impl World {
                 &s.account,
                 s.prices.lambda.billing_granularity_ms,
             ),
+            sqs: sqs::SqsWorld::new(s),
             scenario,
         };
         world.start();
@@ -275,6 +280,9 @@ impl World {
                 }
                 Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
                 Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
+                Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
+                Event::ReceiveAnswered(p) => self.on_receive_answered(p),
+                Event::LongPollsDue(q) => self.on_long_polls_due(q),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

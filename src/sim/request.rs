@@ -14,6 +14,8 @@ pub struct Request {
     pub instance: InstanceId,
     /// Whether the request arrived after the warm-up (and so counts in the summary).
     pub counted: bool,
+    /// Its class (index in the workload's classes).
+    pub class: u16,
 }
 
 #[derive(Default)]

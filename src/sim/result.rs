@@ -53,6 +53,8 @@ pub struct RunResult {
     /// failover), drawn as vertical lines on every panel. Models that inject or suffer faults
     /// push here, in time order; nothing does yet.
     pub markers: Vec<(f64, String)>,
+    /// SQS queues, in name order.
+    pub queues: Vec<super::QueueResult>,
 }
 
 impl World {
@@ -72,6 +74,7 @@ impl World {
         );
         self.check_lambda_conservation();
         let lambda_functions = self.lambda_results();
+        let queues = self.queue_results();
         let s = &*self.scenario;
         let end = s.duration;
         let groups = s
@@ -133,6 +136,7 @@ impl World {
             cost,
             lambda_functions,
             markers: Vec::new(),
+            queues,
         }
     }
 }
@@ -170,6 +174,11 @@ impl World {
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
             lambda: self.lambda_usage(),
+            sqs_requests: if s.queues.is_empty() {
+                Vec::new()
+            } else {
+                self.sqs.billed_periods.clone()
+            },
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);

@@ -4,8 +4,9 @@ pub mod arrivals;
 pub mod profile;
 
 use crate::dist::Dist;
-use crate::ids::{FunctionId, LbId, TgId};
+use crate::ids::{FunctionId, LbId, QueueId, TgId};
 use crate::kernel::{Rng, RngExt};
+use crate::model::sqs::MessageSpec;
 pub use arrivals::{ArrivalKind, ArrivalProcess};
 pub use profile::RateProfile;
 
@@ -13,6 +14,8 @@ pub use profile::RateProfile;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Alb(LbId),
+    /// Each arrival sends one message (SendMessage) to the queue.
+    Queue(QueueId),
     /// A Lambda function, invoked directly.
     Lambda(FunctionId),
 }
@@ -34,13 +37,17 @@ pub struct ClassSpec {
     pub host: Option<String>,
     pub weight: f64,
     pub work: Dist,
-    /// The target group the load balancer's rules send this class to (resolved once).
-    pub target_group: TgId,
+    /// The target group the load balancer's rules send this class to (resolved once; `None`
+    /// for a queue workload).
+    pub target_group: Option<TgId>,
     pub request_bytes: u64,
     pub response_bytes: u64,
     pub nat_bytes: u64,
     /// Listener rules evaluated to route this class, beyond the free ones (ALB LCUs).
     pub billable_rule_evaluations: u32,
+    /// The message an arrival sends (queue workloads), or that a request sends when it
+    /// ends well (`enqueue` on a web class).
+    pub message: Option<MessageSpec>,
 }
 
 #[derive(Clone, Debug)]

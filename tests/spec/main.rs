@@ -16,5 +16,6 @@ mod progress;
 mod queueing;
 mod rate_profiles;
 mod report;
+mod sqs;
 mod traces;
 mod validation;

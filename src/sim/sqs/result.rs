@@ -1,0 +1,61 @@
+//! The queues' part of a run's result, and the message conservation law checked at the end.
+
+use crate::model::sqs::{MessageState, QueueStats};
+use crate::sim::World;
+
+/// One queue's figures over the accounted window (messages sent after the warm-up; API
+/// calls made after it).
+#[derive(Clone)]
+pub struct QueueResult {
+    pub name: String,
+    pub stats: QueueStats,
+    /// Counted messages still in the queue at the end, and of those, in flight.
+    pub remaining: u64,
+    pub in_flight_at_end: u64,
+    /// Slots the message slab grew to (all queues): the peak of messages held at once.
+    pub peak_messages: usize,
+}
+
+impl World {
+    /// Closes the queues' books: what is left in each, the largest age including messages
+    /// still there, and the conservation law (every counted message sent was deleted,
+    /// dead-lettered, expired, or is still in a queue, exactly once).
+    pub(in crate::sim) fn queue_results(&mut self) -> Vec<QueueResult> {
+        let now = self.queue.now().max(self.scenario.duration);
+        let mut remaining = vec![0u64; self.sqs.queues.len()];
+        let mut in_flight = vec![0u64; self.sqs.queues.len()];
+        let mut oldest = vec![crate::kernel::SimTime::ZERO; self.sqs.queues.len()];
+        for m in self.sqs.messages.iter_live() {
+            if !m.counted {
+                continue;
+            }
+            let q = m.queue.index();
+            remaining[q] += 1;
+            in_flight[q] += (m.state == MessageState::InFlight) as u64;
+            oldest[q] = oldest[q].max(now.saturating_sub(m.sent_at));
+        }
+        let peak = self.sqs.messages.capacity();
+        self.scenario
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(q, spec)| {
+                let mut stats = self.sqs.queues[q].stats.clone();
+                stats.max_age = stats.max_age.max(oldest[q]);
+                assert_eq!(
+                    stats.sent + stats.moved_in,
+                    stats.deleted + stats.dead_lettered + stats.expired + remaining[q],
+                    "conservation: every message of queue `{}` ends exactly once or remains",
+                    spec.name
+                );
+                QueueResult {
+                    name: spec.name.clone(),
+                    stats,
+                    remaining: remaining[q],
+                    in_flight_at_end: in_flight[q],
+                    peak_messages: peak,
+                }
+            })
+            .collect()
+    }
+}
