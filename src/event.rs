@@ -51,6 +51,9 @@ pub enum Event {
     /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
     /// since (then this one is stale and ignored).
     LongPollsDue(QueueId),
+    /// A Lambda event source mapping's scaling window (one minute) ended: its poller fleet
+    /// may grow.
+    EventSourceScalingDue(u16),
 }
 
 #[cfg(test)]

@@ -348,6 +348,30 @@ fn queue_components(out: &mut String, s: &Scenario) {
                         w.api_latency
                     );
                 }
+                ConsumerSpec::Lambda(e) => {
+                    let cap = match e.maximum_concurrency {
+                        Some(m) => format!("at most {m} concurrent batches (maximum_concurrency)"),
+                        None => "no maximum_concurrency".to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    consumer: Lambda event source mapping to `{}`: pollers long-poll (20s), batches of up to {} message(s) (batching window {}), one synchronous invocation per batch ({} duration); pollers start at {}, grow by up to {} per minute while every poller finds messages, up to {} or the function's pool, {}; a failed item {}; a throttled poller backs off {}",
+                        s.lambda_functions[e.function.index()].name,
+                        e.batch_size,
+                        e.batching_window,
+                        e.batch_duration.name(),
+                        e.scaling.initial,
+                        e.scaling.per_minute,
+                        e.scaling.maximum,
+                        cap,
+                        if e.report_batch_item_failures {
+                            "alone returns to the queue (report_batch_item_failures)"
+                        } else {
+                            "fails the whole batch"
+                        },
+                        e.backoff
+                    );
+                }
             }
         }
     }
@@ -363,7 +387,12 @@ fn queue_defaults(out: &mut String, s: &Scenario) {
             .cloned()
             .unwrap_or_default();
         for (i, c) in consumers.iter().enumerate() {
-            let missing: Vec<&DefaultDoc> = for_section("queues.consumers")
+            let section = if c.get("lambda").is_some() {
+                "queues.lambda_consumers"
+            } else {
+                "queues.consumers"
+            };
+            let missing: Vec<&DefaultDoc> = for_section(section)
                 .filter(|d| c.get(d.key).is_none())
                 .collect();
             if missing.is_empty() {
@@ -395,6 +424,15 @@ fn diagram_consumers(out: &mut String, s: &Scenario) {
                         shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
                         gazs.join(","),
                         w.pollers
+                    );
+                }
+                ConsumerSpec::Lambda(e) => {
+                    let _ = writeln!(
+                        out,
+                        "  (sqs {}) ==> (lambda {}), batches of {}",
+                        q.name,
+                        s.lambda_functions[e.function.index()].name,
+                        e.batch_size
                     );
                 }
             }

@@ -278,6 +278,60 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "{model: per_function_10s, step: 1000, window: 10s}",
         "each function adds up to 1000 concurrent executions every 10 s",
     ),
+    d(
+        "queues.lambda_consumers",
+        "batch_size",
+        "10",
+        "messages per invocation at most (up to 10000 with a batching window of 1s or more)",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "batching_window",
+        "0s",
+        "a batch is invoked as soon as a receive returns messages",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "maximum_concurrency",
+        "none",
+        "the pollers are capped by the scaling maximum and the function's pool only",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "report_batch_item_failures",
+        "false",
+        "one failed message fails its whole batch (every message returns)",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "failure_probability",
+        "0",
+        "every message of a batch is processed successfully",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "batch_duration",
+        "per_message",
+        "a batch's handler time is one draw of the function's duration per message, summed",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "poller_scaling",
+        "{model: current, initial: 5, per_minute: 300, maximum: 1250}",
+        "pollers start at 5 and grow by up to 300 per minute while all find messages",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "backoff",
+        "1s",
+        "a throttled poller waits this long before receiving again",
+    ),
+    d(
+        "queues.lambda_consumers",
+        "api_latency",
+        "10ms",
+        "round trip of a ReceiveMessage call",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -7,6 +7,7 @@ mod load;
 pub mod raw;
 mod resolve;
 mod resolve_compute;
+mod resolve_event_source;
 mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;

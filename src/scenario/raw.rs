@@ -463,6 +463,42 @@ pub struct RawConsumer {
     pub batch_size: Option<u32>,
     pub batching_window: Option<Dur>,
     pub maximum_concurrency: Option<u32>,
+    /// Lambda: the function reports failed items, so only they return (default false: any
+    /// failed item fails the whole batch).
+    pub report_batch_item_failures: Option<bool>,
+    /// Lambda: `per_message` (default: one draw of the function's `duration` per message,
+    /// summed) or `per_batch` (one draw per invocation).
+    pub batch_duration: Option<RawBatchDuration>,
+    /// Lambda: the poller fleet's scaling (default the current model: 5, +300/min, 1,250).
+    pub poller_scaling: Option<RawPollerScaling>,
+    /// Lambda: how long a throttled poller waits before receiving again (default 1s).
+    pub backoff: Option<Dur>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawBatchDuration {
+    PerMessage,
+    PerBatch,
+}
+
+/// How an event source mapping's pollers scale: `model: current` (since Nov 2023: 5 pollers,
+/// +300 per minute, up to 1,250) or `legacy` (5, +60 per minute, up to 1,000); each figure
+/// may be overridden.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPollerScaling {
+    pub model: Option<RawPollerModel>,
+    pub initial: Option<u32>,
+    pub per_minute: Option<u32>,
+    pub maximum: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPollerModel {
+    Current,
+    Legacy,
 }
 
 /// A Lambda function.

@@ -241,7 +241,16 @@ pub fn resolve(
             )
         })
         .collect();
-    let queues = resolve_queues(&mut ctx, &raw.queues, &queue_ids, &group_ids);
+    let queues = resolve_queues(
+        &mut ctx,
+        &raw.queues,
+        &queue_ids,
+        &group_ids,
+        &super::resolve_event_source::Functions {
+            ids: &function_ids,
+            specs: &lambda_functions,
+        },
+    );
     if let Some(p) = &prices {
         for g in &groups {
             if let Some(t) = &g.instance_type

@@ -5,6 +5,7 @@ use super::raw::{RawClass, RawConsumer, RawQueue, RawWorkload};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
+use super::resolve_event_source::Functions;
 use crate::ids::{GroupId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::sqs::{
@@ -25,10 +26,11 @@ pub(super) fn resolve_queues(
     raw: &BTreeMap<String, RawQueue>,
     queues: &BTreeMap<String, QueueId>,
     groups: &BTreeMap<String, GroupId>,
+    functions: &Functions,
 ) -> Vec<QueueSpec> {
     let out: Vec<QueueSpec> = raw
         .iter()
-        .filter_map(|(name, q)| resolve_queue(ctx, name, q, queues, groups))
+        .filter_map(|(name, q)| resolve_queue(ctx, name, q, queues, groups, functions))
         .collect();
     if out.len() == raw.len() {
         check_redrive_cycles(ctx, &out);
@@ -48,6 +50,7 @@ fn resolve_queue(
     q: &RawQueue,
     queues: &BTreeMap<String, QueueId>,
     groups: &BTreeMap<String, GroupId>,
+    functions: &Functions,
 ) -> Option<QueueSpec> {
     let path = format!("queues.{name}");
     let before = ctx.problems.len();
@@ -139,7 +142,13 @@ fn resolve_queue(
     }
     let mut consumers = Vec::new();
     for (i, c) in q.consumers.iter().flatten().enumerate() {
-        if let Some(c) = resolve_consumer(ctx, &format!("{path}.consumers[{i}]"), c, groups) {
+        if let Some(c) = resolve_consumer(
+            ctx,
+            &format!("{path}.consumers[{i}]"),
+            c,
+            groups,
+            (functions, visibility_timeout),
+        ) {
             consumers.push(c);
         }
     }
@@ -160,6 +169,7 @@ fn resolve_consumer(
     path: &str,
     c: &RawConsumer,
     groups: &BTreeMap<String, GroupId>,
+    (functions, visibility_timeout): (&Functions, SimTime),
 ) -> Option<ConsumerSpec> {
     match (&c.group, &c.lambda) {
         (Some(_), Some(_)) => {
@@ -177,14 +187,14 @@ fn resolve_consumer(
             None
         }
         (None, Some(f)) => {
-            ctx.err(
-                &format!("{path}.lambda"),
-                format!(
-                    "Lambda event source mappings are not yet supported (function `{f}`); \
-                     consume the queue with a worker fleet (`group`) for now"
-                ),
-            );
-            None
+            super::resolve_event_source::resolve_event_source(
+                ctx,
+                path,
+                f,
+                c,
+                functions,
+                visibility_timeout,
+            )
         }
         (Some(g), None) => resolve_workers(ctx, path, g, c, groups),
     }
@@ -202,6 +212,13 @@ fn resolve_workers(
         ("batch_size", c.batch_size.is_some()),
         ("batching_window", c.batching_window.is_some()),
         ("maximum_concurrency", c.maximum_concurrency.is_some()),
+        (
+            "report_batch_item_failures",
+            c.report_batch_item_failures.is_some(),
+        ),
+        ("batch_duration", c.batch_duration.is_some()),
+        ("poller_scaling", c.poller_scaling.is_some()),
+        ("backoff", c.backoff.is_some()),
     ] {
         if given {
             ctx.err(

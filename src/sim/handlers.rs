@@ -270,6 +270,7 @@ impl World {
         self.period.reset();
         self.lambda_period_ended(t);
         self.on_queues_period_ended(t);
+        self.event_sources_period_ended(t);
         self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());
     }

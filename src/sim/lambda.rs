@@ -15,7 +15,7 @@ use crate::metrics::{Outcome, Statistic};
 use crate::model::lambda::async_events::{AsyncEvent, Settlement};
 use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
-use crate::model::lambda::{Completion, Origin, Refusal};
+use crate::model::lambda::{Completion, Origin, Payload, Refusal};
 use crate::trace::{Field, Kind};
 use crate::workload::{InvocationType, Target};
 
@@ -45,11 +45,22 @@ impl World {
         origin: Origin,
         trace_id: u64,
     ) -> Result<(), Refusal> {
+        self.invoke_lambda_with(f, origin, Payload::ONE, trace_id)
+    }
+
+    /// `invoke_lambda` with a payload (a queue's batch: records and their failure).
+    pub(super) fn invoke_lambda_with(
+        &mut self,
+        f: FunctionId,
+        origin: Origin,
+        payload: Payload,
+        trace_id: u64,
+    ) -> Result<(), Refusal> {
         let counted = self.counting;
         let specs = &self.scenario.lambda_functions;
-        let started = self
-            .lambda
-            .start(specs, f, origin, counted, &mut self.queue);
+        let started =
+            self.lambda
+                .start_with(specs, f, origin, payload, counted, &mut self.queue);
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &specs[f.index()].name;
             let now = self.queue.now();
@@ -81,6 +92,7 @@ impl World {
         match inv.origin {
             Origin::Request(r) => self.answer_lambda_request(r, inv.completion),
             Origin::Async(e) => self.async_attempt_ended(e, inv.completion),
+            Origin::Batch(p) => self.on_batch_invocation_ended(p, inv.completion),
         }
     }
 

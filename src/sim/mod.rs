@@ -15,6 +15,7 @@ mod sqs;
 pub use lambda::FunctionResult;
 pub use result::{GroupResult, InstanceResult, RunResult};
 pub use sqs::QueueResult;
+pub use sqs::{EventSourceResult, MappingStats};
 
 use crate::event::Event;
 use crate::ids::{GroupId, TgId, WorkloadId};
@@ -214,6 +215,7 @@ impl World {
                     .schedule(t, Event::RequestArrived(WorkloadId(w as u16)));
             }
         }
+        self.start_event_sources();
         if s.warmup > SimTime::ZERO {
             self.queue.schedule(s.warmup, Event::WarmupEnded);
         }
@@ -283,6 +285,7 @@ impl World {
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
                 Event::ReceiveAnswered(p) => self.on_receive_answered(p),
                 Event::LongPollsDue(q) => self.on_long_polls_due(q),
+                Event::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

@@ -55,6 +55,8 @@ pub struct RunResult {
     pub markers: Vec<(f64, String)>,
     /// SQS queues, in name order.
     pub queues: Vec<super::QueueResult>,
+    /// Lambda event source mappings of the queues, in queue order.
+    pub event_sources: Vec<super::EventSourceResult>,
 }
 
 impl World {
@@ -75,6 +77,7 @@ impl World {
         self.check_lambda_conservation();
         let lambda_functions = self.lambda_results();
         let queues = self.queue_results();
+        let event_sources = self.event_source_results();
         let s = &*self.scenario;
         let end = s.duration;
         let groups = s
@@ -137,6 +140,7 @@ impl World {
             lambda_functions,
             markers: Vec::new(),
             queues,
+            event_sources,
         }
     }
 }

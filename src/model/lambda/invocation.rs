@@ -4,7 +4,7 @@
 //! its own origin variant and match arm (see `sim::lambda`).
 
 use super::environments::Placement;
-use crate::ids::{AsyncEventId, FunctionId, RequestId};
+use crate::ids::{AsyncEventId, FunctionId, PollerId, RequestId};
 use crate::kernel::SimTime;
 
 /// Who invoked.
@@ -14,6 +14,26 @@ pub enum Origin {
     Request(RequestId),
     /// An event of the function's internal asynchronous queue.
     Async(AsyncEventId),
+    /// A batch of a queue's event source mapping, held by its poller.
+    Batch(PollerId),
+}
+
+/// What one invocation carries: a single event, or a batch of `records` whose handler time
+/// is drawn once per record (`per_record`) or once, and which fails as a whole when one of
+/// its records failed without being reported (`fails`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payload {
+    pub records: u32,
+    pub per_record: bool,
+    pub fails: bool,
+}
+
+impl Payload {
+    pub const ONE: Payload = Payload {
+        records: 1,
+        per_record: false,
+        fails: false,
+    };
 }
 
 /// How an invocation ended.

@@ -23,7 +23,7 @@ pub mod service;
 mod slab;
 pub mod spec;
 
-pub use invocation::{Completion, Invocation, Origin};
+pub use invocation::{Completion, Invocation, Origin, Payload};
 pub use pools::Refusal;
 pub use service::LambdaService;
 pub use spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};

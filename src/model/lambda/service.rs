@@ -6,7 +6,7 @@
 use super::async_events::AsyncEvent;
 use super::ceiling::Ceiling;
 use super::environments::{Environments, Placement};
-use super::invocation::{Completion, Invocation, Origin};
+use super::invocation::{Completion, Invocation, Origin, Payload};
 use super::meters::FunctionMeters;
 use super::pools::{Pools, Refusal};
 use super::slab::Slab;
@@ -120,6 +120,20 @@ impl LambdaService {
         counted: bool,
         queue: &mut EventQueue<Event>,
     ) -> Result<(InvocationId, Invocation), Refusal> {
+        self.start_with(specs, f, origin, Payload::ONE, counted, queue)
+    }
+
+    /// `start` with a payload: a batch's handler time is one draw of `duration` per record
+    /// (`per_record`) or one draw; a batch that `fails` ends as an error.
+    pub fn start_with(
+        &mut self,
+        specs: &[FunctionSpec],
+        f: FunctionId,
+        origin: Origin,
+        payload: Payload,
+        counted: bool,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<(InvocationId, Invocation), Refusal> {
         let now = queue.now();
         let spec = &specs[f.index()];
         let st = &mut self.functions[f.index()];
@@ -171,8 +185,13 @@ impl LambdaService {
         } else {
             SimTime::ZERO
         };
-        let duration = spec.duration.sample(&mut st.duration_rng);
-        let fails = st.error_rng.chance(spec.error_probability);
+        let mut duration = spec.duration.sample(&mut st.duration_rng);
+        if payload.per_record {
+            for _ in 1..payload.records {
+                duration = duration + spec.duration.sample(&mut st.duration_rng);
+            }
+        }
+        let fails = st.error_rng.chance(spec.error_probability) || payload.fails;
         let (run, completion) = if duration > spec.timeout {
             (spec.timeout, Completion::Timeout)
         } else if fails {

@@ -10,7 +10,8 @@
 //! server and answers as soon as a message is there, or empty after the wait time.
 //!
 //! Consumers are an enum so that each kind plugs in beside the others: today a worker fleet
-//! (an auto scaling group whose instances run receive loops, `poller`).
+//! (an auto scaling group whose instances run receive loops, `poller`) and a Lambda event
+//! source mapping (`event_source`).
 //!
 //! Memory follows the messages in the queues: messages live in a slab with reused slots
 //! (`message`), and every structure that orders them is intrusive (`list`'s linked lists,
@@ -23,6 +24,7 @@ pub mod message;
 pub mod poller;
 pub mod queue;
 pub mod stats;
+pub mod event_source;
 
 use crate::dist::Dist;
 use crate::ids::{GroupId, QueueId};
@@ -32,6 +34,7 @@ pub use message::{Message, MessageState, Messages};
 pub use poller::{MAX_BATCH, Poller, PollerState, Pollers};
 pub use queue::{Fired, Queue, Received};
 pub use stats::{PeriodCounters, QueueStats};
+pub use event_source::{BatchDuration, EventSourceSpec, PollerScaling};
 
 /// Where a queue's failed messages go: the dead-letter queue and after how many receives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +63,8 @@ pub struct QueueSpec {
 pub enum ConsumerSpec {
     /// Instances of an auto scaling group running receive loops.
     Workers(WorkerSpec),
+    /// A Lambda event source mapping: pollers invoke a function with batches.
+    Lambda(EventSourceSpec),
 }
 
 /// A worker fleet: each in-service instance of `group` runs `pollers` receive loops.

@@ -55,6 +55,7 @@ impl World {
     fn worker(&self, q: QueueId, c: u16) -> &WorkerSpec {
         match &self.scenario.queues[q.index()].consumers[c as usize] {
             ConsumerSpec::Workers(w) => w,
+            ConsumerSpec::Lambda(_) => unreachable!("an event source has no worker fleet"),
         }
     }
 
@@ -65,6 +66,9 @@ impl World {
 
     /// Whether the poller's instance still takes work; stops the poller if not.
     fn poller_active(&mut self, p: PollerId) -> bool {
+        if self.sqs.is_event_source(p) {
+            return true;
+        }
         let inst = self.sqs.pollers.get(p).instance;
         if self.instances[inst.index()].state == InstanceState::InService {
             return true;
@@ -94,9 +98,9 @@ impl World {
 
     /// The queue side of a receive: up to `max_messages` into the poller's batch, counted,
     /// billed and traced when any were taken (an empty answer is counted by the caller).
-    fn take_messages(&mut self, p: PollerId, all_servers: bool) -> usize {
+    pub(super) fn take_messages(&mut self, p: PollerId, all_servers: bool) -> usize {
         let now = self.queue.now();
-        let max = self.poller_worker(p).max_messages as usize;
+        let max = self.receive_max(p);
         let SqsWorld {
             queues,
             messages,
@@ -154,8 +158,13 @@ impl World {
     }
 
     /// The answer travels back to the poller (`api_latency`).
-    fn answer(&mut self, p: PollerId) {
-        let latency = self.poller_worker(p).api_latency;
+    pub(super) fn answer(&mut self, p: PollerId) {
+        let latency = match &self.scenario.queues[self.sqs.pollers.get(p).queue.index()].consumers
+            [self.sqs.pollers.get(p).consumer as usize]
+        {
+            ConsumerSpec::Workers(w) => w.api_latency,
+            ConsumerSpec::Lambda(e) => e.api_latency,
+        };
         self.sqs.pollers.get_mut(p).state = PollerState::Receiving;
         self.queue.schedule_in(latency, Event::ReceiveAnswered(p));
     }
@@ -175,7 +184,7 @@ impl World {
     }
 
     /// Schedules the queue's long-poll event at `at` unless one is due at or before it.
-    fn arm_long_polls(&mut self, q: QueueId, at: SimTime) {
+    pub(super) fn arm_long_polls(&mut self, q: QueueId, at: SimTime) {
         let armed = &mut self.sqs.polls_armed[q.index()];
         if armed.is_none_or(|t| at < t) {
             *armed = Some(at);
@@ -205,10 +214,14 @@ impl World {
     }
 
     pub(in crate::sim) fn on_receive_answered(&mut self, p: PollerId) {
-        let poller = self.sqs.pollers.get_mut(p);
-        if poller.state != PollerState::Receiving {
+        if self.sqs.pollers.get(p).state != PollerState::Receiving {
             return; // stopped meanwhile
         }
+        if self.sqs.is_event_source(p) {
+            self.on_batch_receive_answered(p);
+            return;
+        }
+        let poller = self.sqs.pollers.get_mut(p);
         if poller.len == 0 {
             self.issue_receive(p);
             return;

@@ -9,10 +9,12 @@
 //! through the request path and are routed here (`job_poller`).
 
 mod consume;
+mod event_source;
 mod metrics;
 mod result;
 mod send;
 
+pub use event_source::{EventSourceResult, MappingStats};
 pub use result::QueueResult;
 
 use crate::ids::{GroupId, InstanceId, PollerId, QueueId, RequestId};
@@ -60,6 +62,8 @@ pub struct SqsWorld {
     /// Billed SQS requests of all queues: this period, and per closed period.
     billed: u64,
     pub(super) billed_periods: Vec<f64>,
+    /// Lambda event source mappings and their pollers' batches.
+    sources: event_source::EventSources,
 }
 
 impl SqsWorld {
@@ -72,6 +76,7 @@ impl SqsWorld {
                     ConsumerSpec::Workers(w) => {
                         group_consumers[w.group.index()].push((QueueId(q as u16), c as u16))
                     }
+                    ConsumerSpec::Lambda(_) => {}
                 }
             }
         }
@@ -112,6 +117,7 @@ impl SqsWorld {
             next_receipt: 0,
             billed: 0,
             billed_periods: Vec::new(),
+            sources: event_source::EventSources::default(),
         }
     }
 

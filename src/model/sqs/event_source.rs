@@ -1,0 +1,278 @@
+//! A Lambda event source mapping on a queue: its configuration and the pure logic of its
+//! poller fleet's size (how many batches it may run at once).
+//!
+//! The mapping runs pollers that long-poll the queue (20 s), gather a batch (up to
+//! `batch_size` messages, waiting up to `batching_window` to fill it), and invoke the function
+//! synchronously with it. The fleet starts at `initial` pollers (AWS: 5) and, every minute in
+//! which there was a backlog (every receive came back with all the messages it asked for) and
+//! no batch was throttled, grows by `per_minute` (300 since Nov 2023, 60 before) up to its cap: the smallest of `maximum` (1,250; 1,000 before),
+//! the mapping's `maximum_concurrency` and the function's concurrency pool. A minute without
+//! a backlog shrinks the fleet to the most batches that ran at once in it (not below
+//! `initial`), and a receive that comes back empty retires its poller (down to `initial`);
+//! pollers above the target retire when their batch ends. A throttled invocation retires its
+//! poller too (down to one), and the survivor retries after `backoff`. This module holds the
+//! counts only: the world (`sim::sqs::event_source`) runs the pollers.
+
+use crate::ids::FunctionId;
+use crate::kernel::SimTime;
+
+/// How a batch's handler time follows from the function's `duration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchDuration {
+    /// One draw of `duration` per message, summed: the handler loops over its records.
+    PerMessage,
+    /// One draw per invocation, whatever the batch size.
+    PerBatch,
+}
+
+impl BatchDuration {
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchDuration::PerMessage => "per_message",
+            BatchDuration::PerBatch => "per_batch",
+        }
+    }
+}
+
+/// The poller fleet's scaling: documented figures, both generations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollerScaling {
+    pub initial: u32,
+    pub per_minute: u32,
+    pub maximum: u32,
+}
+
+impl PollerScaling {
+    /// Since Nov 2023: 5 pollers, up to +300 per minute, up to 1,250.
+    pub const CURRENT: PollerScaling = PollerScaling {
+        initial: 5,
+        per_minute: 300,
+        maximum: 1250,
+    };
+    /// Until Nov 2023: 5 pollers, +60 per minute, up to 1,000.
+    pub const LEGACY: PollerScaling = PollerScaling {
+        initial: 5,
+        per_minute: 60,
+        maximum: 1000,
+    };
+    /// How often the fleet may grow.
+    pub const WINDOW: SimTime = SimTime::from_secs(60);
+}
+
+/// One mapping of a queue to a function (`{lambda: NAME, ...}` in a queue's `consumers`).
+#[derive(Clone, Copy, Debug)]
+pub struct EventSourceSpec {
+    pub function: FunctionId,
+    /// Messages per invocation at most (1..10,000; above 10 needs a batching window).
+    pub batch_size: u32,
+    /// How long a poller may wait to fill a batch, from its first message (0..300 s).
+    pub batching_window: SimTime,
+    /// The mapping's own cap on concurrent batches (2..1,000), if set.
+    pub maximum_concurrency: Option<u32>,
+    /// The function reports failed items: only they return to the queue.
+    pub report_batch_item_failures: bool,
+    /// A message of a batch fails with this probability (poison messages always do).
+    pub failure_probability: f64,
+    pub batch_duration: BatchDuration,
+    pub scaling: PollerScaling,
+    /// How long a throttled poller waits before it receives again.
+    pub backoff: SimTime,
+    /// Round trip of a ReceiveMessage call.
+    pub api_latency: SimTime,
+}
+
+impl EventSourceSpec {
+    /// The most pollers the mapping may run given the function's pool.
+    pub fn cap(&self, pool: u32) -> u32 {
+        let mut cap = self.scaling.maximum.min(pool.max(1));
+        if let Some(m) = self.maximum_concurrency {
+            cap = cap.min(m);
+        }
+        cap.max(1)
+    }
+
+    /// The number of pollers the fleet starts with.
+    pub fn initial(&self, pool: u32) -> u32 {
+        self.scaling.initial.clamp(1, self.cap(pool))
+    }
+}
+
+/// The poller fleet's size and what the current scaling window saw.
+#[derive(Clone, Copy, Debug)]
+pub struct Fleet {
+    /// Pollers the mapping wants.
+    pub target: u32,
+    /// Pollers running (retired ones excluded).
+    pub active: u32,
+    pub floor: u32,
+    pub cap: u32,
+    pub per_minute: u32,
+    saw_short: bool,
+    saw_throttle: bool,
+    /// Batches invoking now, and the most at once in this window.
+    busy: u32,
+    busy_peak: u32,
+    /// The most pollers at once.
+    pub peak: u32,
+}
+
+/// What the fleet decided after a poller's event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PollerDecision {
+    /// Keep polling.
+    Continue,
+    /// The fleet shrinks: this poller stops.
+    Retire,
+}
+
+impl Fleet {
+    pub fn new(spec: &EventSourceSpec, pool: u32) -> Fleet {
+        let floor = spec.initial(pool);
+        Fleet {
+            target: floor,
+            active: 0,
+            floor,
+            cap: spec.cap(pool),
+            per_minute: spec.scaling.per_minute,
+            saw_short: false,
+            saw_throttle: false,
+            busy: 0,
+            busy_peak: 0,
+            peak: 0,
+        }
+    }
+
+    /// A scaling window ended: the new target (pollers to start: `target - active`).
+    pub fn window_ended(&mut self) -> u32 {
+        if !self.saw_short && !self.saw_throttle && self.active >= self.target {
+            self.target = (self.target + self.per_minute).min(self.cap);
+        } else if self.saw_short && !self.saw_throttle {
+            self.target = self.target.min(self.busy_peak.max(self.floor));
+        }
+        self.busy_peak = self.busy;
+        self.saw_short = false;
+        self.saw_throttle = false;
+        self.target
+    }
+
+    /// A batch is invoked.
+    pub fn invoked(&mut self) {
+        self.busy += 1;
+        self.busy_peak = self.busy_peak.max(self.busy);
+    }
+
+    /// An invoked batch ended, or was throttled.
+    pub fn invocation_over(&mut self) {
+        self.busy -= 1;
+    }
+
+    /// A poller starts (or restarts).
+    pub fn started(&mut self) {
+        self.active += 1;
+        self.peak = self.peak.max(self.active);
+    }
+
+    /// A receive came back with fewer messages than it asked for (no backlog): the window
+    /// will not grow the fleet.
+    pub fn short_receive(&mut self) {
+        self.saw_short = true;
+    }
+
+    /// A receive came back empty with nothing gathered: the fleet shrinks by this poller
+    /// unless it is at its floor.
+    pub fn empty_receive(&mut self) -> PollerDecision {
+        self.saw_short = true;
+        self.shrink(self.floor)
+    }
+
+    /// The function throttled a batch: the fleet shrinks by this poller, down to one.
+    pub fn throttled(&mut self) -> PollerDecision {
+        self.saw_throttle = true;
+        self.shrink(1)
+    }
+
+    /// A batch ended (any outcome): a poller above the target retires.
+    pub fn batch_ended(&mut self) -> PollerDecision {
+        if self.active > self.target {
+            self.active -= 1;
+            PollerDecision::Retire
+        } else {
+            PollerDecision::Continue
+        }
+    }
+
+    fn shrink(&mut self, floor: u32) -> PollerDecision {
+        if self.target > floor {
+            self.target -= 1;
+        }
+        self.batch_ended()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(max_conc: Option<u32>) -> EventSourceSpec {
+        EventSourceSpec {
+            function: FunctionId(0),
+            batch_size: 10,
+            batching_window: SimTime::ZERO,
+            maximum_concurrency: max_conc,
+            report_batch_item_failures: false,
+            failure_probability: 0.0,
+            batch_duration: BatchDuration::PerMessage,
+            scaling: PollerScaling::CURRENT,
+            backoff: SimTime::from_secs(1),
+            api_latency: SimTime::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn busy_windows_add_per_minute_up_to_the_cap() {
+        let mut f = Fleet::new(&spec(None), 1000);
+        assert_eq!((f.target, f.cap), (5, 1000));
+        let mut targets = Vec::new();
+        for _ in 0..5 {
+            while f.active < f.target {
+                f.started();
+            }
+            targets.push(f.window_ended());
+        }
+        assert_eq!(targets, vec![305, 605, 905, 1000, 1000]);
+    }
+
+    #[test]
+    fn empty_receives_and_throttles_shrink_the_fleet() {
+        let mut f = Fleet::new(&spec(Some(400)), 1000);
+        for _ in 0..5 {
+            f.started();
+        }
+        assert_eq!(f.window_ended(), 305);
+        for _ in 5..305 {
+            f.started();
+        }
+        assert_eq!(f.throttled(), PollerDecision::Retire);
+        assert_eq!((f.target, f.active), (304, 304));
+        // A window with a throttle does not grow.
+        assert_eq!(f.window_ended(), 304);
+        assert_eq!(f.window_ended(), 400);
+        // A window without backlog shrinks the fleet to its busiest moment.
+        for _ in 0..7 {
+            f.invoked();
+        }
+        for _ in 0..7 {
+            f.invocation_over();
+        }
+        f.short_receive();
+        assert_eq!(f.window_ended(), 7);
+        assert_eq!(f.batch_ended(), PollerDecision::Retire);
+        assert_eq!(f.active, 303);
+        f.target = 400;
+        for _ in 0..1000 {
+            f.empty_receive();
+        }
+        assert_eq!(f.target, 5);
+        assert_eq!(f.active, 5);
+    }
+}
