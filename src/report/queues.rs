@@ -13,9 +13,7 @@ pub fn queues_json(r: &RunResult) -> Value {
         .iter()
         .map(|q| {
             let s = &q.stats;
-            (
-                q.name.clone(),
-                json!({
+            let mut entry = json!({
                     "sent": s.sent,
                     "received": s.received,
                     "deleted": s.deleted,
@@ -39,11 +37,42 @@ pub fn queues_json(r: &RunResult) -> Value {
                         "delete": s.delete_calls,
                         "billed": s.billed_requests,
                     },
-                }),
-            )
+            });
+            let sources = lambda_consumers_json(r, &q.name);
+            if !sources.is_empty() {
+                entry["lambda_consumers"] = Value::Object(sources);
+            }
+            (q.name.clone(), entry)
         })
         .collect();
     Value::Object(queues)
+}
+
+/// `queues.NAME.lambda_consumers.FUNCTION`: what each event source mapping of the queue did.
+fn lambda_consumers_json(r: &RunResult, queue: &str) -> Map<String, Value> {
+    r.event_sources
+        .iter()
+        .filter(|e| e.queue == queue)
+        .map(|e| {
+            let s = &e.stats;
+            (
+                e.function.clone(),
+                json!({
+                    "batches": s.batches,
+                    "messages_invoked": s.messages_invoked,
+                    "mean_batch_size": if s.batches > 0 {
+                        s.messages_invoked as f64 / s.batches as f64
+                    } else {
+                        0.0
+                    },
+                    "throttled_batches": s.throttled_batches,
+                    "failed_batches": s.failed_batches,
+                    "item_failures": s.item_failures,
+                    "max_pollers": s.peak_pollers,
+                }),
+            )
+        })
+        .collect()
 }
 
 /// One line per queue for the summary table.

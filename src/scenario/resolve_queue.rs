@@ -3,9 +3,9 @@
 
 use super::raw::{RawClass, RawConsumer, RawQueue, RawWorkload};
 use super::resolve::{Ctx, reference};
+use super::resolve_event_source::Functions;
 use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
-use super::resolve_event_source::Functions;
 use crate::ids::{GroupId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::sqs::{
@@ -186,16 +186,14 @@ fn resolve_consumer(
             );
             None
         }
-        (None, Some(f)) => {
-            super::resolve_event_source::resolve_event_source(
-                ctx,
-                path,
-                f,
-                c,
-                functions,
-                visibility_timeout,
-            )
-        }
+        (None, Some(f)) => super::resolve_event_source::resolve_event_source(
+            ctx,
+            path,
+            f,
+            c,
+            functions,
+            visibility_timeout,
+        ),
         (Some(g), None) => resolve_workers(ctx, path, g, c, groups),
     }
 }

@@ -58,9 +58,9 @@ impl World {
     ) -> Result<(), Refusal> {
         let counted = self.counting;
         let specs = &self.scenario.lambda_functions;
-        let started =
-            self.lambda
-                .start_with(specs, f, origin, payload, counted, &mut self.queue);
+        let started = self
+            .lambda
+            .start_with(specs, f, origin, payload, counted, &mut self.queue);
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &specs[f.index()].name;
             let now = self.queue.now();

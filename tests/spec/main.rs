@@ -17,5 +17,6 @@ mod queueing;
 mod rate_profiles;
 mod report;
 mod sqs;
+mod sqs_lambda;
 mod traces;
 mod validation;

@@ -3,11 +3,13 @@
 //!
 //! The mapping runs pollers that long-poll the queue (20 s), gather a batch (up to
 //! `batch_size` messages, waiting up to `batching_window` to fill it), and invoke the function
-//! synchronously with it. The fleet starts at `initial` pollers (AWS: 5) and, every minute in
-//! which there was a backlog (every receive came back with all the messages it asked for) and
-//! no batch was throttled, grows by `per_minute` (300 since Nov 2023, 60 before) up to its cap: the smallest of `maximum` (1,250; 1,000 before),
-//! the mapping's `maximum_concurrency` and the function's concurrency pool. A minute without
-//! a backlog shrinks the fleet to the most batches that ran at once in it (not below
+//! synchronously with it. The fleet starts at `initial` pollers (AWS: 5) and, at the end of
+//! every minute without a throttled batch, grows by `per_minute` (300 since Nov 2023, 60
+//! before) if messages are still waiting, up to its cap: `maximum` (1,250; 1,000 before) or
+//! the mapping's `maximum_concurrency`. Like AWS's,
+//! the fleet does not know the function's concurrency pool (a reservation, or the shared
+//! pool): it finds it through throttles, which is why AWS added `maximum_concurrency`. A
+//! minute that ends without a backlog shrinks the fleet to the most batches that ran at once in it (not below
 //! `initial`), and a receive that comes back empty retires its poller (down to `initial`);
 //! pollers above the target retire when their batch ends. A throttled invocation retires its
 //! poller too (down to one), and the survivor retries after `backoff`. This module holds the
@@ -82,9 +84,9 @@ pub struct EventSourceSpec {
 }
 
 impl EventSourceSpec {
-    /// The most pollers the mapping may run given the function's pool.
-    pub fn cap(&self, pool: u32) -> u32 {
-        let mut cap = self.scaling.maximum.min(pool.max(1));
+    /// The most pollers the mapping may run.
+    pub fn cap(&self) -> u32 {
+        let mut cap = self.scaling.maximum;
         if let Some(m) = self.maximum_concurrency {
             cap = cap.min(m);
         }
@@ -92,8 +94,8 @@ impl EventSourceSpec {
     }
 
     /// The number of pollers the fleet starts with.
-    pub fn initial(&self, pool: u32) -> u32 {
-        self.scaling.initial.clamp(1, self.cap(pool))
+    pub fn initial(&self) -> u32 {
+        self.scaling.initial.clamp(1, self.cap())
     }
 }
 
@@ -107,7 +109,6 @@ pub struct Fleet {
     pub floor: u32,
     pub cap: u32,
     pub per_minute: u32,
-    saw_short: bool,
     saw_throttle: bool,
     /// Batches invoking now, and the most at once in this window.
     busy: u32,
@@ -126,15 +127,14 @@ pub enum PollerDecision {
 }
 
 impl Fleet {
-    pub fn new(spec: &EventSourceSpec, pool: u32) -> Fleet {
-        let floor = spec.initial(pool);
+    pub fn new(spec: &EventSourceSpec) -> Fleet {
+        let floor = spec.initial();
         Fleet {
             target: floor,
             active: 0,
             floor,
-            cap: spec.cap(pool),
+            cap: spec.cap(),
             per_minute: spec.scaling.per_minute,
-            saw_short: false,
             saw_throttle: false,
             busy: 0,
             busy_peak: 0,
@@ -142,15 +142,15 @@ impl Fleet {
         }
     }
 
-    /// A scaling window ended: the new target (pollers to start: `target - active`).
-    pub fn window_ended(&mut self) -> u32 {
-        if !self.saw_short && !self.saw_throttle && self.active >= self.target {
+    /// A scaling window ended with messages waiting (`backlog`) or not: the new target
+    /// (pollers to start: `target - active`).
+    pub fn window_ended(&mut self, backlog: bool) -> u32 {
+        if backlog && !self.saw_throttle && self.active >= self.target {
             self.target = (self.target + self.per_minute).min(self.cap);
-        } else if self.saw_short && !self.saw_throttle {
+        } else if !backlog && !self.saw_throttle {
             self.target = self.target.min(self.busy_peak.max(self.floor));
         }
         self.busy_peak = self.busy;
-        self.saw_short = false;
         self.saw_throttle = false;
         self.target
     }
@@ -172,16 +172,9 @@ impl Fleet {
         self.peak = self.peak.max(self.active);
     }
 
-    /// A receive came back with fewer messages than it asked for (no backlog): the window
-    /// will not grow the fleet.
-    pub fn short_receive(&mut self) {
-        self.saw_short = true;
-    }
-
     /// A receive came back empty with nothing gathered: the fleet shrinks by this poller
     /// unless it is at its floor.
     pub fn empty_receive(&mut self) -> PollerDecision {
-        self.saw_short = true;
         self.shrink(self.floor)
     }
 
@@ -230,33 +223,33 @@ mod tests {
 
     #[test]
     fn busy_windows_add_per_minute_up_to_the_cap() {
-        let mut f = Fleet::new(&spec(None), 1000);
+        let mut f = Fleet::new(&spec(Some(1000)));
         assert_eq!((f.target, f.cap), (5, 1000));
         let mut targets = Vec::new();
         for _ in 0..5 {
             while f.active < f.target {
                 f.started();
             }
-            targets.push(f.window_ended());
+            targets.push(f.window_ended(true));
         }
         assert_eq!(targets, vec![305, 605, 905, 1000, 1000]);
     }
 
     #[test]
     fn empty_receives_and_throttles_shrink_the_fleet() {
-        let mut f = Fleet::new(&spec(Some(400)), 1000);
+        let mut f = Fleet::new(&spec(Some(400)));
         for _ in 0..5 {
             f.started();
         }
-        assert_eq!(f.window_ended(), 305);
+        assert_eq!(f.window_ended(true), 305);
         for _ in 5..305 {
             f.started();
         }
         assert_eq!(f.throttled(), PollerDecision::Retire);
         assert_eq!((f.target, f.active), (304, 304));
         // A window with a throttle does not grow.
-        assert_eq!(f.window_ended(), 304);
-        assert_eq!(f.window_ended(), 400);
+        assert_eq!(f.window_ended(true), 304);
+        assert_eq!(f.window_ended(true), 400);
         // A window without backlog shrinks the fleet to its busiest moment.
         for _ in 0..7 {
             f.invoked();
@@ -264,8 +257,7 @@ mod tests {
         for _ in 0..7 {
             f.invocation_over();
         }
-        f.short_receive();
-        assert_eq!(f.window_ended(), 7);
+        assert_eq!(f.window_ended(false), 7);
         assert_eq!(f.batch_ended(), PollerDecision::Retire);
         assert_eq!(f.active, 303);
         f.target = 400;

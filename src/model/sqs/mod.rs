@@ -18,23 +18,23 @@
 //! `heap`'s indexed heap of delayed messages). This module does no I/O and schedules nothing: the world
 //! (`sim::sqs`) turns its answers into events.
 
+pub mod event_source;
 pub mod heap;
 pub mod list;
 pub mod message;
 pub mod poller;
 pub mod queue;
 pub mod stats;
-pub mod event_source;
 
 use crate::dist::Dist;
 use crate::ids::{GroupId, QueueId};
 use crate::kernel::SimTime;
 
+pub use event_source::{BatchDuration, EventSourceSpec, PollerScaling};
 pub use message::{Message, MessageState, Messages};
 pub use poller::{MAX_BATCH, Poller, PollerState, Pollers};
 pub use queue::{Fired, Queue, Received};
 pub use stats::{PeriodCounters, QueueStats};
-pub use event_source::{BatchDuration, EventSourceSpec, PollerScaling};
 
 /// Where a queue's failed messages go: the dead-letter queue and after how many receives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -114,13 +114,12 @@ impl World {
         for q in 0..self.scenario.queues.len() {
             for c in 0..self.scenario.queues[q].consumers.len() {
                 let (q, c) = (QueueId(q as u16), c as u16);
-                let ConsumerSpec::Lambda(spec) = &self.scenario.queues[q.index()].consumers
-                    [c as usize]
+                let ConsumerSpec::Lambda(spec) =
+                    &self.scenario.queues[q.index()].consumers[c as usize]
                 else {
                     continue;
                 };
-                let pool = self.lambda.pools.limit(spec.function.index());
-                let fleet = Fleet::new(spec, pool);
+                let fleet = Fleet::new(spec);
                 let m = self.sqs.sources.mappings.len();
                 self.sqs.sources.mappings.push(Mapping {
                     queue: q,
@@ -145,7 +144,11 @@ impl World {
 
     /// A mapping's scaling window ended: it may grow.
     pub(in crate::sim) fn on_event_source_scaling_due(&mut self, m: u16) {
-        self.sqs.sources.mappings[m as usize].fleet.window_ended();
+        let q = self.sqs.sources.mappings[m as usize].queue;
+        let backlog = self.sqs.queues[q.index()].visible > 0;
+        self.sqs.sources.mappings[m as usize]
+            .fleet
+            .window_ended(backlog);
         self.grow_fleet(m as usize);
         self.schedule_scaling(m as usize);
     }
@@ -238,15 +241,9 @@ impl World {
             self.batch_receive(p);
             return;
         }
-        let asked = (batch_size - b.items.len()).min(MAX_BATCH);
         if n > 0 && b.items.is_empty() {
             b.window_end = now + window;
         }
-        if n < asked {
-            let m = b.mapping as usize;
-            self.sqs.sources.mappings[m].fleet.short_receive();
-        }
-        let b = &mut self.sqs.sources.batches[s];
         b.items.extend_from_slice(&poller.batch[..n]);
         let gathered = b.items.len();
         if gathered == 0 {
@@ -338,7 +335,11 @@ impl World {
 
     /// A batch's invocation ended: on success delete every message but the reported
     /// failures (one DeleteMessageBatch call per 10); on an error or timeout delete none.
-    pub(in crate::sim) fn on_batch_invocation_ended(&mut self, p: PollerId, completion: Completion) {
+    pub(in crate::sim) fn on_batch_invocation_ended(
+        &mut self,
+        p: PollerId,
+        completion: Completion,
+    ) {
         let now = self.queue.now();
         let counting = self.sqs_counting();
         let q = self.sqs.pollers.get(p).queue;
