@@ -280,3 +280,63 @@ fn same_seed_same_summary() {
     v["wall_s"] = serde_json::Value::Null;
     assert_ne!(a, serde_json::to_string(&v).unwrap());
 }
+
+#[test]
+fn bad_event_source_mappings_are_reported_all_at_once() {
+    let text = r#"
+name: bad
+duration: 10m
+workloads:
+  send: {target: sqs/jobs, rate: 1, work: {dist: constant, value: 1ms}}
+lambda_functions:
+  f: {duration: {dist: constant, value: 10ms}, timeout: 60s}
+queues:
+  jobs:
+    visibility_timeout: 30s
+    consumers:
+      - {lambda: f, batch_size: 50, maximum_concurrency: 1, pollers: 3}
+      - {lambda: ghost, batching_window: 301s, failure_probability: 2}
+      - {lambda: f, batch_size: 20000, batching_window: 5s, poller_scaling: {initial: 0}}
+  other:
+    consumers:
+      - {group: workers, batch_size: 10, report_batch_item_failures: true}
+auto_scaling_groups:
+  workers: {instance: {vcpus: 1}, desired: 1}
+"#;
+    let err = stratus::scenario::Scenario::from_text(text, "bad.yaml", &repo_path("."), &[])
+        .expect_err("invalid");
+    let has = |path: &str, words: &str| {
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains(words)),
+            "no `{words}` at {path}: {err}"
+        )
+    };
+    let c = "queues.jobs.consumers";
+    has(&format!("{c}[0].batch_size"), "at least 1s");
+    has(&format!("{c}[0].maximum_concurrency"), "2..1000");
+    has(&format!("{c}[0].pollers"), "worker fleets only");
+    has(&format!("{c}[0].lambda"), "shorter than the function's timeout");
+    has(&format!("{c}[1].lambda"), "no Lambda function named `ghost`");
+    has(&format!("{c}[1].batching_window"), "at most 5m");
+    has(&format!("{c}[1].failure_probability"), "0..1");
+    has(&format!("{c}[2].batch_size"), "1..10000");
+    has(&format!("{c}[2].poller_scaling.initial"), "expected 1..");
+    has(
+        "queues.other.consumers[0].report_batch_item_failures",
+        "Lambda consumers only",
+    );
+}
+
+#[test]
+fn explain_describes_the_mapping_and_its_defaults() {
+    let text = stratus::explain::explain(&load("scenarios/sqs-lambda.yaml", &[]));
+    for needle in [
+        "Lambda event source mapping to `resize`",
+        "(sqs jobs) ==> (lambda resize)",
+        "poller_scaling = {model: current, initial: 5, per_minute: 300, maximum: 1250}",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+}

@@ -340,7 +340,10 @@ auto_scaling_groups:
     };
     has("workloads.lost.target", "no queue named `nowhere`");
     has("queues.jobs.visibility_timeout", "at most 12h");
-    has("queues.jobs.consumers[0].lambda", "not yet supported");
+    has(
+        "queues.jobs.consumers[0].lambda",
+        "no Lambda function named `thumbnail`",
+    );
     has("queues.jobs.consumers[1].max_messages", "1..10");
     has("queues.jobs.consumers[1].wait_time", "at most 20s");
     has("queues.jobs.consumers[2].api_latency", "short polling");
@@ -357,7 +360,7 @@ auto_scaling_groups:
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, text).unwrap();
     let (ok, stderr) = validate_files(&[file]);
-    assert!(!ok && stderr.contains("not yet supported"), "{stderr}");
+    assert!(!ok && stderr.contains("thumbnail"), "{stderr}");
 }
 
 #[test]
