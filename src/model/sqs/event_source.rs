@@ -6,14 +6,14 @@
 //! synchronously with it. The fleet starts at `initial` pollers (AWS: 5) and, at the end of
 //! every minute without a throttled batch, grows by `per_minute` (300 since Nov 2023, 60
 //! before) if messages are still waiting, up to its cap: `maximum` (1,250; 1,000 before) or
-//! the mapping's `maximum_concurrency`. Like AWS's,
-//! the fleet does not know the function's concurrency pool (a reservation, or the shared
-//! pool): it finds it through throttles, which is why AWS added `maximum_concurrency`. A
-//! minute that ends without a backlog shrinks the fleet to the most batches that ran at once in it (not below
-//! `initial`), and a receive that comes back empty retires its poller (down to `initial`);
-//! pollers above the target retire when their batch ends. A throttled invocation retires its
-//! poller too (down to one), and the survivor retries after `backoff`. This module holds the
-//! counts only: the world (`sim::sqs::event_source`) runs the pollers.
+//! the mapping's `maximum_concurrency`. Like AWS's, the fleet does not know the function's
+//! concurrency pool (a reservation, or the shared pool): it finds it through throttles, which
+//! is why AWS added `maximum_concurrency`. A minute that ends without a backlog shrinks the
+//! fleet to the most batches that ran at once in it (not below `initial`), and a receive that
+//! comes back empty retires its poller (down to `initial`); pollers above the target retire
+//! when their batch ends. A throttled invocation retires its poller too (down to one), and
+//! the survivor retries after `backoff`. This module holds the counts only: the world
+//! (`sim::sqs::event_source`) runs the pollers.
 
 use crate::ids::FunctionId;
 use crate::kernel::SimTime;
