@@ -317,8 +317,14 @@ auto_scaling_groups:
     has(&format!("{c}[0].batch_size"), "at least 1s");
     has(&format!("{c}[0].maximum_concurrency"), "2..1000");
     has(&format!("{c}[0].pollers"), "worker fleets only");
-    has(&format!("{c}[0].lambda"), "shorter than the function's timeout");
-    has(&format!("{c}[1].lambda"), "no Lambda function named `ghost`");
+    has(
+        &format!("{c}[0].lambda"),
+        "shorter than the function's timeout",
+    );
+    has(
+        &format!("{c}[1].lambda"),
+        "no Lambda function named `ghost`",
+    );
     has(&format!("{c}[1].batching_window"), "at most 5m");
     has(&format!("{c}[1].failure_probability"), "0..1");
     has(&format!("{c}[2].batch_size"), "1..10000");

@@ -188,7 +188,7 @@ impl LambdaService {
         let mut duration = spec.duration.sample(&mut st.duration_rng);
         if payload.per_record {
             for _ in 1..payload.records {
-                duration = duration + spec.duration.sample(&mut st.duration_rng);
+                duration += spec.duration.sample(&mut st.duration_rng);
             }
         }
         let fails = st.error_rng.chance(spec.error_probability) || payload.fails;

@@ -296,6 +296,8 @@ impl World {
         let Some(t) = self.tracer.as_deref_mut() else {
             return;
         };
+        // An event source poller runs on no instance.
+        let skip = (poller.instance.0 == u32::MAX) as usize;
         for r in &poller.batch[..n] {
             let m = self.sqs.messages.get(r.slot);
             t.emit(
@@ -307,7 +309,7 @@ impl World {
                     ("instance", Field::Int(poller.instance.0 as u64)),
                     ("poller", Field::Int(p.0 as u64)),
                     ("receive_count", Field::Int(m.receives as u64)),
-                ],
+                ][skip..],
             );
         }
     }
