@@ -355,7 +355,7 @@ fn queue_components(out: &mut String, s: &Scenario) {
                     };
                     let _ = writeln!(
                         out,
-                        "    consumer: Lambda event source mapping to `{}`: pollers long-poll (20s), batches of up to {} message(s) (batching window {}), one synchronous invocation per batch ({} duration); pollers start at {}, grow by up to {} per minute while every poller finds messages, up to {} or the function's pool, {}; a failed item {}; a throttled poller backs off {}",
+                        "    consumer: Lambda event source mapping to `{}`: pollers long-poll (20s), batches of up to {} message(s) (batching window {}), one synchronous invocation per batch ({} duration); pollers start at {}, grow by {} at the end of each minute with messages waiting, up to {}, {}, and shrink without a backlog; a failed item {}; a throttled batch returns after the visibility timeout and its poller retires or backs off {}",
                         s.lambda_functions[e.function.index()].name,
                         e.batch_size,
                         e.batching_window,

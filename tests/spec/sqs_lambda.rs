@@ -346,3 +346,24 @@ fn explain_describes_the_mapping_and_its_defaults() {
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
     }
 }
+
+#[test]
+fn the_shipped_scenario_drains_its_burst_and_the_fleet_falls_back() {
+    let r = simulate(load("scenarios/sqs-lambda.yaml", &[]));
+    assert_conserved(&r);
+    let jobs = queue(&r, "jobs");
+    assert!(
+        jobs.stats.max_visible > 150_000,
+        "{}",
+        jobs.stats.max_visible
+    );
+    assert!(jobs.remaining < 100, "drained: {}", jobs.remaining);
+    let m = mapping(&r);
+    // Capped by maximum_concurrency, then back near the trickle's needs.
+    assert_eq!(m.stats.peak_pollers, 500);
+    assert_eq!(r.lambda_functions[0].totals.max_concurrency, 500);
+    let pollers = r.series.points("sqs.jobs.lambda_pollers", Statistic::Value);
+    let last = pollers.last().unwrap().1;
+    assert!((5.0..=20.0).contains(&last), "{pollers:?}");
+    assert_eq!(r.lambda_functions[0].totals.throttles, 0);
+}
