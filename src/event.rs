@@ -34,6 +34,18 @@ pub enum Event {
     DeregistrationEnded(InstanceId),
     /// A scheduled scaling action (policy index within the group) is due.
     ScheduledActionDue { group: GroupId, policy: u16 },
+    /// A scenario fault (its index) begins.
+    FaultStarted(u16),
+    /// A scenario fault's duration is over: what it stopped comes back.
+    FaultEnded(u16),
+    /// A database call (its slot) finished its work.
+    DatabaseCallEnded(u32),
+    /// A database's failover time ran out: the standby is primary.
+    DatabaseFailedOver(u16),
+    /// A Route 53 health check of a failover record's primary is due.
+    DnsCheckDue(u16),
+    /// EC2 status checks of a stopped instance failed: the group replaces it.
+    StatusCheckFailed(InstanceId),
 }
 
 #[cfg(test)]

@@ -33,6 +33,15 @@ pub struct Usage {
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
+    /// RDS databases, running for the whole run.
+    pub databases: Vec<DatabaseRun>,
+}
+
+/// An RDS database instance (a Multi-AZ one bills its standby too).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseRun {
+    pub class: String,
+    pub multi_az: bool,
 }
 
 /// Costs in USD.
@@ -82,6 +91,20 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("nat_gateway", nat);
+    }
+    if !usage.databases.is_empty() {
+        let rds = (0..n)
+            .map(|k| {
+                let (a, b) = usage.period_span(k);
+                let hours = (b - a) / 3600.0;
+                usage
+                    .databases
+                    .iter()
+                    .map(|d| billing::rds_cost(prices, &d.class, hours, d.multi_az).unwrap_or(0.0))
+                    .sum()
+            })
+            .collect();
+        services.insert("rds", rds);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

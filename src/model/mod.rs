@@ -10,3 +10,6 @@ pub mod instance;
 pub mod instance_types;
 pub mod rules;
 pub mod scaling_policy;
+pub mod database;
+pub mod dns;
+pub mod faults;

@@ -7,6 +7,7 @@ mod load;
 pub mod raw;
 mod resolve;
 mod resolve_compute;
+mod resolve_faults;
 mod resolve_scaling;
 mod resolve_workload;
 pub mod units;
@@ -21,6 +22,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use load::did_you_mean;
+pub use resolve_faults::Resilience;
 
 /// One problem in a scenario: where (a field path like `auto_scaling_groups.api.min`) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +90,8 @@ pub struct Scenario {
     pub metric_delay: SimTime,
     /// The effective document (after overrides), kept for reports and comparisons.
     pub document: serde_json::Value,
+    /// Databases, DNS failover records, faults and the availability objective.
+    pub resilience: Resilience,
 }
 
 impl Scenario {

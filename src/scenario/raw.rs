@@ -41,6 +41,17 @@ pub struct RawScenario {
     pub nat_gateways: Option<u32>,
     /// CloudWatch publication delay of metrics (default one metric period).
     pub metric_delay: Option<Dur>,
+    /// Downstream databases that request classes call (`calls`).
+    #[serde(default)]
+    pub databases: BTreeMap<String, RawDatabase>,
+    /// Route 53 failover records; a workload targets one as `dns/NAME`.
+    #[serde(default)]
+    pub dns: BTreeMap<String, RawDnsRecord>,
+    /// Faults injected at given times.
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    /// The availability objective (fraction of requests ok per period, default 0.999).
+    pub availability_slo: Option<f64>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -60,6 +71,10 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "pricing",
     "nat_gateways",
     "metric_delay",
+    "databases",
+    "dns",
+    "faults",
+    "availability_slo",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -82,6 +97,8 @@ pub struct RawWorkload {
     pub response_bytes: Option<Bytes>,
     /// Bytes a request makes the backend send out through a NAT gateway.
     pub nat_bytes: Option<Bytes>,
+    /// Database calls of classes without their own.
+    pub calls: Option<Vec<RawCall>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -105,6 +122,8 @@ pub struct RawClass {
     pub request_bytes: Option<Bytes>,
     pub response_bytes: Option<Bytes>,
     pub nat_bytes: Option<Bytes>,
+    /// Database calls made, in order, after the instance work (holding the instance slot).
+    pub calls: Option<Vec<RawCall>>,
 }
 
 /// A request rate: a number (per second) or a profile.
@@ -231,6 +250,9 @@ pub struct RawLoadBalancer {
     pub idle_timeout: Option<Dur>,
     /// Evaluated in order; the first match wins; `{default: TG}` is the last.
     pub rules: Vec<RawRule>,
+    /// TTL of the load balancer's DNS answers (default 60s): clients keep using a stopped
+    /// node until their cached answer expires.
+    pub dns_ttl: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -375,4 +397,74 @@ pub struct RawInstance {
 pub enum RawDiscipline {
     ProcessorSharing,
     Fcfs,
+}
+
+/// A database call: which database, and the work it does there.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCall {
+    pub database: String,
+    pub work: RawDist,
+}
+
+/// A downstream database (RDS-style).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDatabase {
+    /// Calls served at once (default 1000); the rest wait in line.
+    pub engine_capacity: Option<u32>,
+    /// A standby in another AZ that is promoted when the primary is lost (default false).
+    pub multi_az: Option<bool>,
+    /// The primary's AZ (default the first of `azs`).
+    pub az: Option<String>,
+    /// The standby's AZ (default the next of `azs` after the primary's).
+    pub standby_az: Option<String>,
+    /// Time to promote the standby (default uniform 60s..120s).
+    pub failover_time: Option<RawDist>,
+    /// The RDS instance class, for cost (default db.m5.large).
+    pub instance: Option<String>,
+}
+
+/// A Route 53 failover record between two load balancers.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDnsRecord {
+    pub primary: String,
+    pub secondary: String,
+    /// Clients cache answers this long (default 60s).
+    pub ttl: Option<Dur>,
+    pub health_check: Option<RawDnsHealthCheck>,
+    /// Delay before a changed answer reaches resolvers (default 0s).
+    pub propagation: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDnsHealthCheck {
+    /// 30s (default) or 10s (fast).
+    pub interval: Option<Dur>,
+    /// Consecutive failures to fail over, and passes to fail back (1-10, default 3).
+    pub failure_threshold: Option<u32>,
+}
+
+/// One fault: `at`, exactly one kind key, and its options.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub at: Dur,
+    /// How long an outage or injection lasts (default: to the end of the run).
+    pub duration: Option<Dur>,
+    /// An AZ name: everything in it stops.
+    pub az_outage: Option<String>,
+    /// An auto scaling group name: `count` instances (default 1) or a `fraction` fail.
+    pub instance_failure: Option<String>,
+    pub count: Option<u32>,
+    pub fraction: Option<f64>,
+    /// A Multi-AZ database name: a forced failover.
+    pub database_failover: Option<String>,
+    /// A database name: its calls take `latency` longer.
+    pub latency_injection: Option<String>,
+    pub latency: Option<Dur>,
+    /// A database name: `fraction` of its calls fail.
+    pub error_injection: Option<String>,
 }

@@ -28,6 +28,8 @@ pub(super) struct Ctx<'a> {
     pub(super) problems: &'a mut Vec<Problem>,
     pub(super) base: &'a Path,
     pub(super) azs: Vec<String>,
+    /// DNS record name to its primary load balancer (`None` if that name is unknown).
+    pub(super) dns_primaries: BTreeMap<String, Option<LbId>>,
 }
 
 impl Ctx<'_> {
@@ -133,6 +135,7 @@ pub fn resolve(
         problems,
         base,
         azs: Vec::new(),
+        dns_primaries: BTreeMap::new(),
     };
     let name = match raw.name {
         Some(n)
@@ -183,7 +186,7 @@ pub fn resolve(
     if max_events == 0 {
         ctx.err("max_events", "expected a positive number of events");
     }
-    let azs = raw.azs.unwrap_or_default();
+    let azs = raw.azs.clone().unwrap_or_default();
     for (i, a) in azs.iter().enumerate() {
         if azs[..i].contains(a) {
             ctx.err(&format!("azs[{i}]"), format!("AZ `{a}` is declared twice"));
@@ -198,6 +201,11 @@ pub fn resolve(
     let group_ids = ids(&raw.auto_scaling_groups, |i| GroupId(i as u16));
     let tg_ids = ids(&raw.target_groups, |i| TgId(i as u16));
     let lb_ids = ids(&raw.load_balancers, |i| LbId(i as u16));
+    ctx.dns_primaries = raw
+        .dns
+        .iter()
+        .map(|(n, r)| (n.clone(), lb_ids.get(&r.primary).copied()))
+        .collect();
 
     let groups: Vec<GroupSpec> = raw
         .auto_scaling_groups
@@ -239,6 +247,23 @@ pub fn resolve(
         }
     }
 
+    let resilience = super::resolve_faults::resolve_resilience(
+        &mut ctx,
+        &super::resolve_faults::RawParts {
+            workloads: &raw.workloads,
+            load_balancers: &raw.load_balancers,
+            databases: &raw.databases,
+            dns: &raw.dns,
+            faults: &raw.faults,
+            availability_slo: raw.availability_slo,
+        },
+        &super::resolve_faults::Names {
+            groups: &group_ids,
+            lbs: &lb_ids,
+            prices: prices.as_ref(),
+        },
+    );
+
     if !ctx.problems.is_empty() {
         return None;
     }
@@ -259,6 +284,7 @@ pub fn resolve(
         nat_gateways: raw.nat_gateways.unwrap_or(0),
         metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
+        resilience,
     })
 }
 

@@ -30,10 +30,16 @@ pub(super) fn resolve_workload(
             lb,
         )
         .map(Target::Alb),
+        Some(("dns", record)) => {
+            let records = ctx.dns_primaries.clone();
+            reference(ctx, &format!("{path}.target"), &records, "DNS record", "dns", record)
+                .flatten()
+                .map(Target::Alb)
+        }
         _ => {
             ctx.err(
                 &format!("{path}.target"),
-                format!("expected `alb/NAME`, got `{}`", w.target),
+                format!("expected `alb/NAME` or `dns/NAME`, got `{}`", w.target),
             );
             None
         }
@@ -65,6 +71,7 @@ pub(super) fn resolve_workload(
             request_bytes: None,
             response_bytes: None,
             nat_bytes: None,
+            calls: None,
         }],
     };
     if w.classes.is_none() && w.work.is_none() {

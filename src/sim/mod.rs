@@ -3,13 +3,18 @@
 //!
 //! This is the only place that knows all models; each model module knows only itself.
 
+mod database;
+mod dns;
+mod faults;
 mod handlers;
 mod lifecycle;
 mod meters;
 mod request;
+mod resilience;
 mod result;
 mod scaling;
 
+pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, RunResult};
 
 use crate::event::Event;
@@ -71,6 +76,8 @@ pub struct World {
     /// Arrivals so far (the next request's trace id).
     next_request_id: u64,
     tracer: Option<Box<Tracer>>,
+    /// Down AZs and instances, databases, DNS records, the fault log.
+    faults: resilience::FaultState,
 }
 
 impl World {
@@ -169,6 +176,7 @@ impl World {
             counting: s.warmup == SimTime::ZERO,
             next_request_id: 0,
             tracer: None,
+            faults: resilience::FaultState::new(s),
             scenario,
         };
         world.start();
@@ -203,6 +211,7 @@ impl World {
             self.queue.schedule(s.metric_period, Event::PeriodEnded);
         }
         self.queue.schedule(s.duration, Event::SimulationEnded);
+        self.schedule_faults();
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock
@@ -218,13 +227,14 @@ impl World {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
                     let inst = &mut self.instances[instance.index()];
-                    if inst.state == InstanceState::Terminated {
+                    if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance)
+                    {
                         continue; // its requests already ended with the instance
                     }
                     if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
                         self.trace_started(next, instance);
                     }
-                    self.on_request_served(request);
+                    self.on_work_done(request);
                 }
                 Event::SharingCompleted {
                     instance,
@@ -237,7 +247,7 @@ impl World {
                     if let Some(request) =
                         inst.on_sharing_completed(instance, generation, &mut self.queue)
                     {
-                        self.on_request_served(request);
+                        self.on_work_done(request);
                     }
                 }
                 Event::PeriodEnded => self.on_period_ended(),
@@ -249,6 +259,12 @@ impl World {
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
                 }
+                Event::FaultStarted(f) => self.on_fault_started(f),
+                Event::FaultEnded(f) => self.on_fault_ended(f),
+                Event::DatabaseCallEnded(slot) => self.on_database_call_ended(slot),
+                Event::DatabaseFailedOver(d) => self.on_database_failed_over(d),
+                Event::DnsCheckDue(r) => self.on_dns_check_due(r),
+                Event::StatusCheckFailed(id) => self.on_status_check_failed(id),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

@@ -14,6 +14,8 @@ pub struct Request {
     pub instance: InstanceId,
     /// Whether the request arrived after the warm-up (and so counts in the summary).
     pub counted: bool,
+    /// The request class (index in the workload's classes).
+    pub class: u16,
 }
 
 #[derive(Default)]
@@ -68,6 +70,11 @@ impl Requests {
             .filter(|&i| self.alive[i] && self.slots[i].instance == instance)
             .map(|i| RequestId(i as u32))
             .collect()
+    }
+
+    /// Whether the slot holds a live request with this unique id.
+    pub fn is_live(&self, id: RequestId, uid: u64) -> bool {
+        self.alive.get(id.index()).copied().unwrap_or(false) && self.slots[id.index()].id == uid
     }
 
     pub fn live_counted(&self) -> u64 {

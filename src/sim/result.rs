@@ -48,6 +48,10 @@ pub struct RunResult {
     pub series: TimeSeries,
     pub cost: Breakdown,
     pub instances: Vec<InstanceResult>,
+    /// Availability, faults, databases and DNS records.
+    pub resilience: super::ResilienceResult,
+    /// Times worth marking on plots (fault starts and ends, failovers), `(time_s, label)`.
+    pub markers: Vec<(f64, String)>,
 }
 
 impl World {
@@ -109,7 +113,6 @@ impl World {
                 .zip(&self.per_workload)
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
-            overall,
             groups,
             instances: self
                 .instances
@@ -122,6 +125,14 @@ impl World {
                     terminated_s: i.terminated_at.map(|t| t.as_secs_f64()),
                 })
                 .collect(),
+            resilience: self.faults.result(s, overall.ok, overall.failed(), end),
+            markers: self
+                .faults
+                .markers
+                .iter()
+                .map(|(t, l)| (t.as_secs_f64(), l.clone()))
+                .collect(),
+            overall,
             series: self.series,
             cost,
         }
@@ -160,6 +171,15 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            databases: s
+                .resilience
+                .databases
+                .iter()
+                .map(|d| cost::DatabaseRun {
+                    class: d.instance_class.clone(),
+                    multi_az: d.multi_az,
+                })
+                .collect(),
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);
