@@ -2,7 +2,7 @@
 //! requests/s under target tracking). The full 24-hour run is measured with
 //! `/usr/bin/time -v stratus run scenarios/diurnal-5k.yaml` (figures in ARCHITECTURE.md).
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::Path;
 use std::sync::Arc;
 use stratus::scenario::Scenario;

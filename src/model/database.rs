@@ -40,7 +40,9 @@ pub struct CallSpec {
 pub enum Availability {
     Up,
     /// Promoting the standby; serving again at the given time.
-    FailingOver { until: SimTime },
+    FailingOver {
+        until: SimTime,
+    },
     /// The primary's AZ is down and there is no standby to promote.
     Down,
 }

@@ -63,7 +63,12 @@ impl Default for DnsRecord {
 
 impl DnsRecord {
     /// Records a probe of the primary at `now`; returns the new answer if it changes.
-    pub fn record_probe(&mut self, passed: bool, spec: &DnsRecordSpec, now: SimTime) -> Option<Answer> {
+    pub fn record_probe(
+        &mut self,
+        passed: bool,
+        spec: &DnsRecordSpec,
+        now: SimTime,
+    ) -> Option<Answer> {
         let next = if passed {
             self.passes += 1;
             self.failures = 0;

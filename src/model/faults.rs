@@ -131,7 +131,13 @@ impl FaultLog {
         }
     }
 
-    pub fn note(&mut self, time: SimTime, fault: Option<usize>, event: &'static str, detail: String) {
+    pub fn note(
+        &mut self,
+        time: SimTime,
+        fault: Option<usize>,
+        event: &'static str,
+        detail: String,
+    ) {
         self.timeline.push(TimelineEntry {
             time,
             fault,
@@ -207,7 +213,15 @@ mod tests {
 
     #[test]
     fn runs_below_the_slo() {
-        let periods = [(100, 100), (100, 90), (100, 50), (0, 0), (100, 98), (100, 97), (10, 10)];
+        let periods = [
+            (100, 100),
+            (100, 90),
+            (100, 50),
+            (0, 0),
+            (100, 98),
+            (100, 97),
+            (10, 10),
+        ];
         let a = Availability {
             periods: &periods,
             slo: 0.99,

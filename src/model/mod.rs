@@ -5,11 +5,11 @@
 pub mod alb;
 pub mod autoscaling;
 pub mod cloudwatch;
+pub mod database;
+pub mod dns;
+pub mod faults;
 pub mod health;
 pub mod instance;
 pub mod instance_types;
 pub mod rules;
 pub mod scaling_policy;
-pub mod database;
-pub mod dns;
-pub mod faults;

@@ -7,17 +7,12 @@ use serde_json::{Map, Value, json};
 
 pub fn availability_json(r: &RunResult) -> Value {
     let a = &r.resilience;
-    let period_s = if a.availability_per_period.is_empty() {
-        0.0
-    } else {
-        r.sim_duration_s / a.availability_per_period.len() as f64
-    };
     json!({
         "overall": a.availability,
         "slo": a.slo,
         "periods_below_slo": a.periods_below_slo,
         "longest_run_below_slo_periods": a.longest_run_below_slo,
-        "longest_run_below_slo_s": a.longest_run_below_slo as f64 * period_s,
+        "longest_run_below_slo_s": a.longest_run_below_slo as f64 * a.period_s,
     })
 }
 

@@ -146,6 +146,66 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "default",
         "scale-in picks the AZ with the most instances, then the oldest launch template, then the instance closest to its next billing hour",
     ),
+    d(
+        "",
+        "availability_slo",
+        "0.999",
+        "a period meets the availability objective when this fraction of its requests is ok",
+    ),
+    d(
+        "load_balancers",
+        "dns_ttl",
+        "60s",
+        "clients keep reaching a stopped node until their cached DNS answer expires",
+    ),
+    d(
+        "databases",
+        "engine_capacity",
+        "1000",
+        "calls served at once; the rest wait in line",
+    ),
+    d(
+        "databases",
+        "multi_az",
+        "false",
+        "no standby: the database is down while its AZ is",
+    ),
+    d(
+        "databases",
+        "az",
+        "the first of azs",
+        "where the primary runs",
+    ),
+    d(
+        "databases",
+        "failover_time",
+        "{dist: uniform, min: 60s, max: 120s}",
+        "a Multi-AZ failover: calls fail until the standby is primary",
+    ),
+    d(
+        "databases",
+        "instance",
+        "db.m5.large",
+        "the RDS instance class billed per hour (Multi-AZ doubles it)",
+    ),
+    d(
+        "dns",
+        "ttl",
+        "60s",
+        "clients cache an answer this long: traffic moves after detection plus the TTL",
+    ),
+    d(
+        "dns",
+        "health_check",
+        "{interval: 30s, failure_threshold: 3}",
+        "Route 53 probes the primary; this many failures fail over, as many passes fail back",
+    ),
+    d(
+        "dns",
+        "propagation",
+        "0s",
+        "delay before a changed answer reaches resolvers",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -125,9 +125,7 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "databases" => raw.databases = section(value, "databases", problems),
             "dns" => raw.dns = section(value, "dns", problems),
             "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
-            "availability_slo" => {
-                raw.availability_slo = field(value, "availability_slo", problems)
-            }
+            "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

@@ -246,11 +246,7 @@ fn resolve_calls(
     }
 }
 
-fn resolve_dns(
-    ctx: &mut Ctx,
-    raw: &RawParts,
-    lbs: &BTreeMap<String, LbId>,
-) -> Vec<DnsRecordSpec> {
+fn resolve_dns(ctx: &mut Ctx, raw: &RawParts, lbs: &BTreeMap<String, LbId>) -> Vec<DnsRecordSpec> {
     let mut out = Vec::new();
     for (name, r) in raw.dns {
         let path = format!("dns.{name}");
@@ -360,7 +356,14 @@ fn resolve_fault(
         }
     }
     let database = |ctx: &mut Ctx| {
-        reference(ctx, &format!("{path}.{kind}"), dbs, "database", "databases", target)
+        reference(
+            ctx,
+            &format!("{path}.{kind}"),
+            dbs,
+            "database",
+            "databases",
+            target,
+        )
     };
     let fault_kind = match *kind {
         "az_outage" => FaultKind::AzOutage(ctx.az(&format!("{path}.az_outage"), target)?),
@@ -400,7 +403,9 @@ fn resolve_fault(
             if databases.get(d).is_some_and(|s| !s.multi_az) {
                 ctx.err(
                     &format!("{path}.database_failover"),
-                    format!("database `{target}` has no standby to fail over to (set `multi_az: true`)"),
+                    format!(
+                        "database `{target}` has no standby to fail over to (set `multi_az: true`)"
+                    ),
                 );
                 return None;
             }

@@ -32,9 +32,16 @@ pub(super) fn resolve_workload(
         .map(Target::Alb),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
-            reference(ctx, &format!("{path}.target"), &records, "DNS record", "dns", record)
-                .flatten()
-                .map(Target::Alb)
+            reference(
+                ctx,
+                &format!("{path}.target"),
+                &records,
+                "DNS record",
+                "dns",
+                record,
+            )
+            .flatten()
+            .map(Target::Alb)
         }
         _ => {
             ctx.err(

@@ -127,11 +127,15 @@ impl World {
         let name = spec.name.clone();
         let failing_over = self.faults.databases[d].lose_primary(now, standby_up, draw);
         if failing_over {
-            self.queue.schedule(now + draw, Event::DatabaseFailedOver(d as u16));
+            self.queue
+                .schedule(now + draw, Event::DatabaseFailedOver(d as u16));
             self.fault_note(
                 fault,
                 "database_failover_started",
-                format!("{name}: promoting the standby in {:.1}s", draw.as_secs_f64()),
+                format!(
+                    "{name}: promoting the standby in {:.1}s",
+                    draw.as_secs_f64()
+                ),
                 true,
             );
         } else {

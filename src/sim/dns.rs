@@ -39,7 +39,10 @@ impl World {
         let now = self.queue.now();
         if let Some(answer) = self.faults.records[r].record_probe(passed, spec, now) {
             let (event, to) = match answer {
-                Answer::Secondary => ("dns_failover", &s.load_balancers[spec.secondary.index()].name),
+                Answer::Secondary => (
+                    "dns_failover",
+                    &s.load_balancers[spec.secondary.index()].name,
+                ),
                 Answer::Primary => ("dns_failback", &s.load_balancers[spec.primary.index()].name),
             };
             let detail = format!("{} answers {to}", spec.name);

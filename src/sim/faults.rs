@@ -23,13 +23,20 @@ impl World {
         }
         for (i, r) in s.resilience.dns.iter().enumerate() {
             if r.interval <= s.duration {
-                self.queue.schedule(r.interval, Event::DnsCheckDue(i as u16));
+                self.queue
+                    .schedule(r.interval, Event::DnsCheckDue(i as u16));
             }
         }
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.
-    pub(super) fn fault_note(&mut self, fault: Option<usize>, event: &'static str, detail: String, marker: bool) {
+    pub(super) fn fault_note(
+        &mut self,
+        fault: Option<usize>,
+        event: &'static str,
+        detail: String,
+        marker: bool,
+    ) {
         let now = self.queue.now();
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = fault.map_or_else(
@@ -41,7 +48,10 @@ impl World {
                 Kind::Fault,
                 &name,
                 None,
-                &[("event", Field::Str(event)), ("detail", Field::Str(&detail))],
+                &[
+                    ("event", Field::Str(event)),
+                    ("detail", Field::Str(&detail)),
+                ],
             );
         }
         if marker {
@@ -135,7 +145,9 @@ impl World {
         }
         for d in 0..self.faults.databases.len() {
             let db = &self.faults.databases[d];
-            if db.primary_az == az && !matches!(db.availability, crate::model::database::Availability::Down) {
+            if db.primary_az == az
+                && !matches!(db.availability, crate::model::database::Availability::Down)
+            {
                 self.lose_database_primary(d, Some(f as usize));
             }
         }
@@ -150,7 +162,8 @@ impl World {
         let now = self.queue.now();
         for d in 0..self.faults.databases.len() {
             let db = &mut self.faults.databases[d];
-            if db.primary_az == az && db.availability == crate::model::database::Availability::Down {
+            if db.primary_az == az && db.availability == crate::model::database::Availability::Down
+            {
                 db.come_up(now);
                 let name = self.scenario.resilience.databases[d].name.clone();
                 self.fault_note(None, "database_recovered", name, true);
@@ -185,8 +198,10 @@ impl World {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");
         } else {
-            self.queue
-                .schedule(now + super::resilience::STATUS_CHECK_DETECTION, Event::StatusCheckFailed(id));
+            self.queue.schedule(
+                now + super::resilience::STATUS_CHECK_DETECTION,
+                Event::StatusCheckFailed(id),
+            );
         }
     }
 
@@ -204,13 +219,23 @@ impl World {
     fn replace_stopped(&mut self, id: InstanceId, why: &str) {
         let g = self.instances[id.index()].group;
         let desired = self.groups[g.index()].desired;
-        self.log_activity(g, desired, desired, format!("replacing instance {} ({why})", id.0));
+        self.log_activity(
+            g,
+            desired,
+            desired,
+            format!("replacing instance {} ({why})", id.0),
+        );
         self.terminate(id, Outcome::Http502);
         self.reconcile(g);
     }
 
     /// A request ends with an error caused by a fault.
-    pub(super) fn fail_with_cause(&mut self, id: crate::ids::RequestId, outcome: Outcome, cause: Cause) {
+    pub(super) fn fail_with_cause(
+        &mut self,
+        id: crate::ids::RequestId,
+        outcome: Outcome,
+        cause: Cause,
+    ) {
         if self.requests.get(id).counted {
             self.faults.log.count(cause);
         }
@@ -248,7 +273,10 @@ impl World {
                     .filter(|i| {
                         let inst = &self.instances[i.index()];
                         inst.az == a
-                            && matches!(inst.state, InstanceState::Pending | InstanceState::InService)
+                            && matches!(
+                                inst.state,
+                                InstanceState::Pending | InstanceState::InService
+                            )
                     })
                     .count() as u32
             })
@@ -339,4 +367,3 @@ impl World {
         None
     }
 }
-

@@ -165,7 +165,10 @@ impl World {
                 Kind::RequestRejected,
                 name,
                 Some(id),
-                &[("status", Field::Int(504)), ("reason", Field::Str(cause.key()))],
+                &[
+                    ("status", Field::Int(504)),
+                    ("reason", Field::Str(cause.key())),
+                ],
             );
         }
         if counted {
@@ -298,7 +301,14 @@ impl World {
         }
         self.faults.periods.push((p.ended, p.ok));
         let id = self.series.series("availability", Statistic::Average);
-        self.series.push(t, id, self.faults.periods.last().map_or(1.0, |&(e, o)| if e == 0 { 1.0 } else { o as f64 / e as f64 }));
+        self.series.push(
+            t,
+            id,
+            self.faults.periods.last().map_or(
+                1.0,
+                |&(e, o)| if e == 0 { 1.0 } else { o as f64 / e as f64 },
+            ),
+        );
         self.period.reset();
         self.evaluate_groups(t);
         self.close_cost_period(period.as_secs_f64());

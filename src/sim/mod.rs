@@ -227,8 +227,7 @@ impl World {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
                     let inst = &mut self.instances[instance.index()];
-                    if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance)
-                    {
+                    if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                         continue; // its requests already ended with the instance
                     }
                     if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {

@@ -129,6 +129,8 @@ pub struct ResilienceResult {
     /// Requests ok over requests ended, after the warm-up.
     pub availability: f64,
     pub slo: f64,
+    /// The metric period, in seconds.
+    pub period_s: f64,
     /// Per metric period over the whole run.
     pub availability_per_period: Vec<f64>,
     pub periods_below_slo: usize,
@@ -225,6 +227,7 @@ impl FaultState {
                 ok as f64 / ended as f64
             },
             slo,
+            period_s: period.as_secs_f64(),
             availability_per_period: (0..self.periods.len()).map(|k| a.value(k)).collect(),
             periods_below_slo: a.count_below(),
             longest_run_below_slo: a.longest_run_below(),
@@ -236,4 +239,3 @@ impl FaultState {
         }
     }
 }
-

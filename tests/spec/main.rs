@@ -9,6 +9,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod explain;
+mod faults;
 mod queueing;
 mod rate_profiles;
 mod traces;
