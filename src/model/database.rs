@@ -141,7 +141,7 @@ impl Database {
     pub fn come_up(&mut self, now: SimTime) {
         self.availability = Availability::Up;
         if let Some(since) = self.down_since.take() {
-            self.downtime = self.downtime + (now - since);
+            self.downtime += now - since;
         }
     }
 

@@ -146,12 +146,14 @@ impl FaultLog {
         });
     }
 
-    /// The first reaction to fault `f` (later ones are only in the timeline).
-    pub fn detected(&mut self, f: usize, time: SimTime) {
+    /// The first reaction to fault `f`; returns whether this was it.
+    pub fn detected(&mut self, f: usize, time: SimTime) -> bool {
         let r = &mut self.records[f];
-        if r.detected.is_none() {
+        let first = r.detected.is_none();
+        if first {
             r.detected = Some(time);
         }
+        first
     }
 
     pub fn count(&mut self, cause: Cause) {

@@ -46,11 +46,11 @@ impl World {
                 Answer::Primary => ("dns_failback", &s.load_balancers[spec.primary.index()].name),
             };
             let detail = format!("{} answers {to}", spec.name);
-            for (f, fault) in s.resilience.faults.iter().enumerate() {
+            for f in 0..s.resilience.faults.len() {
                 let active = self.faults.log.records[f].started.is_some()
                     && self.faults.log.records[f].ended.is_none();
-                if active && answer == Answer::Secondary && fault.at <= now {
-                    self.faults.log.detected(f, now);
+                if active && answer == Answer::Secondary {
+                    self.fault_detected(f, "Route 53 health check failed");
                 }
             }
             self.fault_note(None, event, detail, true);

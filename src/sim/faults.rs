@@ -64,6 +64,14 @@ impl World {
         self.faults.log.note(now, fault, event, detail);
     }
 
+    /// Something reacted to fault `f` (a health check, a status check, a failover, DNS): the
+    /// first reaction is its detection.
+    pub(super) fn fault_detected(&mut self, f: usize, how: &str) {
+        if self.faults.log.detected(f, self.queue.now()) {
+            self.fault_note(Some(f), "detected", how.to_string(), true);
+        }
+    }
+
     pub(super) fn on_fault_started(&mut self, f: u16) {
         let s = std::sync::Arc::clone(&self.scenario);
         let spec = &s.resilience.faults[f as usize];
@@ -98,7 +106,7 @@ impl World {
                 }
             }
             FaultKind::DatabaseFailover(d) => {
-                self.faults.log.detected(f as usize, now);
+                self.fault_detected(f as usize, "forced failover");
                 self.lose_database_primary(d, Some(f as usize));
             }
             FaultKind::LatencyInjection(d, extra) => {
@@ -211,7 +219,7 @@ impl World {
             return;
         }
         if let Some(f) = self.faults.stopped_by(id) {
-            self.faults.log.detected(f as usize, self.queue.now());
+            self.fault_detected(f as usize, "EC2 status checks failed");
         }
         self.replace_stopped(id, "status checks failed");
     }

@@ -100,7 +100,8 @@ impl World {
         if health == Health::Unhealthy
             && let Some(f) = self.faults.stopped_by(id)
         {
-            self.faults.log.detected(f as usize, self.queue.now());
+            let how = format!("target {} unhealthy", id.0);
+            self.fault_detected(f as usize, &how);
         }
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.target_groups[tg.index()].name;

@@ -412,3 +412,48 @@ fn bad_faults_are_reported_with_their_paths() {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+#[test]
+fn a_database_is_an_m_m_c_queue_of_its_connections() {
+    // Instance work is a constant 1 ms on ample vCPUs; the database serves 4 calls at once,
+    // exponential 10 ms each, at load 0.8: response = 1 ms + Erlang C wait + 10 ms.
+    let (c, mean_call_s, rho) = (4u32, 0.010, 0.8);
+    let mu = 1.0 / mean_call_s;
+    let lambda = rho * c as f64 * mu;
+    let theory = 0.001 + erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) + mean_call_s;
+    let text = format!(
+        r#"
+name: dbq
+duration: 1500s
+warmup: 100s
+azs: [a, b]
+workloads:
+  w:
+    target: alb/l
+    rate: {lambda}
+    work: {{dist: constant, value: 1ms}}
+    calls: [{{database: q, work: {{dist: exponential, mean: 10ms}}}}]
+load_balancers:
+  l: {{azs: [a, b], rules: [{{default: t}}]}}
+target_groups:
+  t: {{group: g}}
+auto_scaling_groups:
+  g: {{instance: {{vcpus: 64}}, azs: [a, b], desired: 2, max_concurrent: 100000}}
+databases:
+  q: {{engine_capacity: {c}}}
+"#
+    );
+    let means: Vec<f64> = (0..10)
+        .map(|seed| {
+            let r = simulate(parse(&text, &[&format!("seed={}", 50 + seed)]));
+            assert_eq!(r.overall.failed(), 0);
+            r.overall.latency.mean_ms() / 1e3
+        })
+        .collect();
+    let (mean, half) = mean_ci95(&means);
+    assert!(half < 0.04 * theory, "ci95 ±{half:.5}s too wide for a test");
+    assert!(
+        (mean - theory).abs() <= half,
+        "simulated mean {mean:.5}s ± {half:.5}s, Erlang C {theory:.5}s"
+    );
+}
