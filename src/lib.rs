@@ -11,6 +11,7 @@ pub mod experiment;
 pub mod explain;
 pub mod ids;
 pub mod kernel;
+pub mod lab;
 pub mod metrics;
 pub mod model;
 pub mod report;

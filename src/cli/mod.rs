@@ -2,6 +2,7 @@
 //! failed, 2 bad usage or a bad scenario.
 
 mod experiment;
+mod lab;
 mod progress;
 mod run;
 
@@ -153,6 +154,22 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
     },
+    /// Teaching labs: `lab list`, `lab run NAME` (runs the commands of the lab's guide).
+    Lab {
+        #[command(subcommand)]
+        action: LabAction,
+        /// The folder of the labs.
+        #[arg(long, default_value = "scenarios/labs", global = true)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabAction {
+    /// List the labs with their titles.
+    List,
+    /// Run a lab's commands (NAME: `01` or `01-alb-algorithms`).
+    Run { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -189,6 +206,10 @@ pub fn main() -> ExitCode {
                 .map(|s| print!("{}", stratus::explain::explain(&s)))
                 .map_err(Failure::from)
         }
+        Command::Lab { action, dir } => match action {
+            LabAction::List => lab::list(&dir),
+            LabAction::Run { name } => lab::run(&dir, &name),
+        },
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

@@ -10,6 +10,7 @@ mod determinism;
 mod experiments;
 mod explain;
 mod faults;
+mod labs;
 mod queueing;
 mod rate_profiles;
 mod traces;
