@@ -46,6 +46,8 @@ pub enum Event {
     DnsCheckDue(u16),
     /// EC2 status checks of a stopped instance failed: the group replaces it.
     StatusCheckFailed(InstanceId),
+    /// A connection attempt to a stopped target gave up (it counted as outstanding until now).
+    ConnectTimedOut(InstanceId),
 }
 
 #[cfg(test)]

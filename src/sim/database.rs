@@ -123,7 +123,7 @@ impl World {
         let standby_up = db
             .standby_az
             .is_some_and(|a| !self.faults.az_down[a.index()]);
-        let draw = spec.failover_time.sample(&mut self.faults.db_rngs[d]);
+        let draw = spec.failover_time.sample(&mut self.faults.failover_rngs[d]);
         let name = spec.name.clone();
         let failing_over = self.faults.databases[d].lose_primary(now, standby_up, draw);
         if failing_over {

@@ -12,6 +12,9 @@ use crate::model::faults::{Cause, FaultKind, HowMany};
 use crate::model::instance::InstanceState;
 use crate::trace::{Field, Kind};
 
+/// How long the load balancer tries to set up a connection to a target (then 504).
+pub const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
+
 impl World {
     /// Schedules every fault's start, and the Route 53 health checks.
     pub(super) fn schedule_faults(&mut self) {
@@ -210,6 +213,22 @@ impl World {
                 now + super::resilience::STATUS_CHECK_DETECTION,
                 Event::StatusCheckFailed(id),
             );
+        }
+    }
+
+    /// The load balancer tries to connect to a stopped target: the attempt counts as one of
+    /// its outstanding requests (least-outstanding routing sees it) until the 10 s connection
+    /// timeout; the client's 504 is recorded at once.
+    pub(super) fn connect_to_stopped(&mut self, id: InstanceId) {
+        self.instances[id.index()].outstanding += 1;
+        self.queue
+            .schedule_in(CONNECT_TIMEOUT, Event::ConnectTimedOut(id));
+    }
+
+    pub(super) fn on_connect_timed_out(&mut self, id: InstanceId) {
+        let inst = &mut self.instances[id.index()];
+        if inst.state != InstanceState::Terminated {
+            inst.outstanding = inst.outstanding.saturating_sub(1);
         }
     }
 

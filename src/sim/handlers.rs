@@ -95,6 +95,7 @@ impl World {
             instances[i.index()].outstanding
         });
         if self.faults.is_stopped(chosen) {
+            self.connect_to_stopped(chosen);
             return self.fail_unrouted(lb, w, id, counted, Cause::TargetUnreachable);
         }
         let instance = &self.instances[chosen.index()];

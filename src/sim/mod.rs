@@ -264,6 +264,7 @@ impl World {
                 Event::DatabaseFailedOver(d) => self.on_database_failed_over(d),
                 Event::DnsCheckDue(r) => self.on_dns_check_due(r),
                 Event::StatusCheckFailed(id) => self.on_status_check_failed(id),
+                Event::ConnectTimedOut(id) => self.on_connect_timed_out(id),
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);

@@ -21,8 +21,9 @@ pub struct FaultState {
     pub stopped_by: Vec<Option<u16>>,
     pub databases: Vec<Database>,
     pub calls: Calls,
-    /// Per database: call work, injected errors, failover times.
+    /// Per database: call work and injected errors; failover times.
     pub db_rngs: Vec<Rng>,
+    pub failover_rngs: Vec<Rng>,
     pub records: Vec<DnsRecord>,
     pub dns_rngs: Vec<Rng>,
     /// Per load balancer: which node stale clients reach after an AZ outage.
@@ -50,6 +51,11 @@ impl FaultState {
                 .databases
                 .iter()
                 .map(|d| stream(s.seed, &format!("database/{}/calls", d.name)))
+                .collect(),
+            failover_rngs: r
+                .databases
+                .iter()
+                .map(|d| stream(s.seed, &format!("database/{}/failover", d.name)))
                 .collect(),
             records: r.dns.iter().map(|_| DnsRecord::default()).collect(),
             dns_rngs: r
