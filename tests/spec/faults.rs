@@ -457,3 +457,25 @@ databases:
         "simulated mean {mean:.5}s ± {half:.5}s, Erlang C {theory:.5}s"
     );
 }
+
+#[test]
+fn least_outstanding_routing_avoids_a_dead_target_its_connection_attempts_fill() {
+    // Each attempt on a stopped target counts as outstanding for the 10 s connection timeout,
+    // so least-outstanding-requests stops choosing it long before the health checks do.
+    let rr = simulate(parse(WEB, &["duration=15m"]));
+    let lor = simulate(parse(
+        WEB,
+        &[
+            "duration=15m",
+            "load_balancers.web.algorithm=least_outstanding_requests",
+        ],
+    ));
+    let (a, b) = (
+        cause(&rr, "target_unreachable"),
+        cause(&lor, "target_unreachable"),
+    );
+    assert!(
+        a > 1000 && b * 10 < a,
+        "round robin {a}, least outstanding {b}"
+    );
+}
