@@ -129,12 +129,22 @@ pub fn explain(s: &Scenario) -> String {
             s.resilience
                 .databases
                 .iter()
+                .filter(|x| x.hit_ratio.is_none())
                 .map(|x| x.name.clone())
                 .collect(),
         ),
         (
             "dns",
             s.resilience.dns.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "caches",
+            s.resilience
+                .databases
+                .iter()
+                .filter(|x| x.hit_ratio.is_some())
+                .map(|x| x.name.clone())
+                .collect(),
         ),
     ] {
         defaults(&mut out, &s.document, section, &names);
@@ -270,6 +280,25 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 fn resilience(out: &mut String, s: &Scenario) {
     let r = &s.resilience;
     for d in &r.databases {
+        if let Some(h) = d.hit_ratio {
+            let replica = match d.standby_az {
+                Some(a) => format!(
+                    "a replica in {} promoted in {} when the primary is lost",
+                    s.az_name(a),
+                    d.failover_time.describe()
+                ),
+                None => "no replica: every lookup misses while its AZ is down".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- cache `{}`: primary in AZ {}, hit ratio {h} (a hit answers in place of the call after it), {} lookups at once; {}.",
+                d.name,
+                s.az_name(d.az),
+                d.engine_capacity,
+                replica
+            );
+            continue;
+        }
         let standby = match d.standby_az {
             Some(a) => format!(
                 "Multi-AZ: standby in {}, failover {}",

@@ -26,6 +26,9 @@ pub struct DatabaseSpec {
     pub failover_time: Dist,
     /// The RDS instance class, for pricing (e.g. `db.m5.large`).
     pub instance_class: String,
+    /// A cache (not billed here): the fraction of lookups that hit. A hit answers in place of
+    /// the call after it; a miss, or a cache that is down, goes on to that call.
+    pub hit_ratio: Option<f64>,
 }
 
 /// One call a request class makes after its instance work.
@@ -55,6 +58,8 @@ pub struct Call {
     pub request: RequestId,
     pub request_uid: u64,
     pub step: u8,
+    /// A cache lookup that hit (the request skips the call after it).
+    pub hit: bool,
     /// The database's epoch when the call started: a failover starts a new epoch.
     pub epoch: u32,
     pub work: SimTime,
@@ -74,6 +79,8 @@ pub struct Database {
     pub calls: u64,
     pub failed_calls: u64,
     pub failovers: u64,
+    /// Cache lookups that hit.
+    pub hits: u64,
     pub max_busy: u32,
     /// Total time not serving, and since when it is not serving.
     pub downtime: SimTime,
@@ -96,6 +103,7 @@ impl Database {
             calls: 0,
             failed_calls: 0,
             failovers: 0,
+            hits: 0,
             max_busy: 0,
             downtime: SimTime::ZERO,
             down_since: None,

@@ -48,6 +48,7 @@ pub fn databases_json(r: &RunResult) -> Value {
         .resilience
         .databases
         .iter()
+        .filter(|d| d.hits.is_none())
         .map(|d| {
             (
                 d.name.clone(),
@@ -58,6 +59,32 @@ pub fn databases_json(r: &RunResult) -> Value {
                     "failovers": d.failovers,
                     "downtime_s": d.downtime_s,
                     "max_connections_in_use": d.max_connections_in_use,
+                    "primary_az": d.primary_az,
+                }),
+            )
+        })
+        .collect();
+    Value::Object(m)
+}
+
+/// Caches: lookups, hits (and the observed hit ratio), lookups that found it unavailable,
+/// replica promotions and time without a primary.
+pub fn caches_json(r: &RunResult) -> Value {
+    let m: Map<String, Value> = r
+        .resilience
+        .databases
+        .iter()
+        .filter_map(|d| d.hits.map(|hits| (d, hits)))
+        .map(|(d, hits)| {
+            (
+                d.name.clone(),
+                json!({
+                    "lookups": d.calls,
+                    "hits": hits,
+                    "hit_ratio": if d.calls > 0 { hits as f64 / d.calls as f64 } else { 0.0 },
+                    "unavailable_lookups": d.failed_calls,
+                    "promotions": d.failovers,
+                    "downtime_s": d.downtime_s,
                     "primary_az": d.primary_az,
                 }),
             )

@@ -58,6 +58,7 @@ pub fn summary_json(r: &RunResult) -> Value {
         "faults": super::resilience::faults_json(r),
         "databases": super::resilience::databases_json(r),
         "dns": super::resilience::dns_json(r),
+        "caches": super::resilience::caches_json(r),
     })
 }
 

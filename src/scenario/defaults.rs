@@ -201,6 +201,25 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "Route 53 probes the primary; this many failures fail over, as many passes fail back",
     ),
     d(
+        "caches",
+        "engine_capacity",
+        "1000",
+        "lookups served at once; the rest wait in line",
+    ),
+    d("caches", "az", "the first of azs", "where the primary runs"),
+    d(
+        "caches",
+        "replica_az",
+        "none",
+        "no replica: every lookup misses while the primary's AZ is down",
+    ),
+    d(
+        "caches",
+        "promotion_time",
+        "{dist: uniform, min: 5s, max: 15s}",
+        "a replica's promotion: lookups miss (and go on to the database) meanwhile",
+    ),
+    d(
         "dns",
         "propagation",
         "0s",

@@ -126,6 +126,7 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "dns" => raw.dns = section(value, "dns", problems),
             "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
             "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
+            "caches" => raw.caches = section(value, "caches", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

@@ -6,6 +6,7 @@ pub mod defaults;
 mod load;
 pub mod raw;
 mod resolve;
+mod resolve_caches;
 mod resolve_compute;
 mod resolve_faults;
 mod resolve_scaling;

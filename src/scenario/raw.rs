@@ -52,6 +52,9 @@ pub struct RawScenario {
     pub faults: Vec<RawFault>,
     /// The availability objective (fraction of requests ok per period, default 0.999).
     pub availability_slo: Option<f64>,
+    /// Caches (ElastiCache-style) in front of database calls.
+    #[serde(default)]
+    pub caches: BTreeMap<String, RawCache>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -75,6 +78,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "dns",
     "faults",
     "availability_slo",
+    "caches",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -399,12 +403,29 @@ pub enum RawDiscipline {
     Fcfs,
 }
 
-/// A database call: which database, and the work it does there.
+/// A call: to a database, or to a cache (a hit answers in place of the call after it).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCall {
-    pub database: String,
+    pub database: Option<String>,
+    pub cache: Option<String>,
     pub work: RawDist,
+}
+
+/// A cache with an optional replica in another AZ, promoted when the primary is lost.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    /// The fraction of lookups that hit.
+    pub hit_ratio: f64,
+    /// Lookups served at once (default 1000).
+    pub engine_capacity: Option<u32>,
+    /// The primary's AZ (default the first of `azs`).
+    pub az: Option<String>,
+    /// A replica's AZ: promoted when the primary is lost (default none).
+    pub replica_az: Option<String>,
+    /// Time to promote the replica (default uniform 5s..15s).
+    pub promotion_time: Option<RawDist>,
 }
 
 /// A downstream database (RDS-style).

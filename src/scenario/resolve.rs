@@ -256,6 +256,7 @@ pub fn resolve(
             dns: &raw.dns,
             faults: &raw.faults,
             availability_slo: raw.availability_slo,
+            caches: &raw.caches,
         },
         &super::resolve_faults::Names {
             groups: &group_ids,

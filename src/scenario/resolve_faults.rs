@@ -60,20 +60,29 @@ pub(super) struct RawParts<'a> {
     pub dns: &'a BTreeMap<String, RawDnsRecord>,
     pub faults: &'a [RawFault],
     pub availability_slo: Option<f64>,
+    pub caches: &'a BTreeMap<String, RawCache>,
 }
 
 pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
-    let databases = resolve_databases(ctx, raw, names.prices);
+    let mut databases = resolve_databases(ctx, raw, names.prices);
     let db_ids: BTreeMap<String, usize> = raw
         .databases
         .keys()
         .enumerate()
         .map(|(i, k)| (k.clone(), i))
         .collect();
+    // Caches follow the databases in the same table.
+    let cache_ids: BTreeMap<String, usize> = raw
+        .caches
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), databases.len() + i))
+        .collect();
+    databases.extend(super::resolve_caches::resolve_caches(ctx, raw.caches));
     let class_calls = raw
         .workloads
         .iter()
-        .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids))
+        .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
         .collect();
     let dns = resolve_dns(ctx, raw, names.lbs);
     let faults = raw
@@ -190,6 +199,7 @@ fn resolve_databases(
                 standby_az,
                 failover_time,
                 instance_class,
+                hit_ratio: None,
             });
         }
     }
@@ -201,6 +211,7 @@ fn resolve_calls(
     name: &str,
     w: &RawWorkload,
     dbs: &BTreeMap<String, usize>,
+    caches: &BTreeMap<String, usize>,
 ) -> Vec<Vec<CallSpec>> {
     let path = format!("workloads.{name}");
     let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
@@ -212,14 +223,23 @@ fn resolve_calls(
             .enumerate()
             .filter_map(|(i, c)| {
                 let p = format!("{at}[{i}]");
-                let db = reference(
-                    ctx,
-                    &format!("{p}.database"),
-                    dbs,
-                    "database",
-                    "databases",
-                    &c.database,
-                );
+                let db = match (&c.database, &c.cache) {
+                    (Some(d), None) => reference(
+                        ctx,
+                        &format!("{p}.database"),
+                        dbs,
+                        "database",
+                        "databases",
+                        d,
+                    ),
+                    (None, Some(k)) => {
+                        reference(ctx, &format!("{p}.cache"), caches, "cache", "caches", k)
+                    }
+                    _ => {
+                        ctx.err(&p, "expected exactly one of `database` and `cache`");
+                        None
+                    }
+                };
                 let work = resolve_dist(ctx, &format!("{p}.work"), &c.work);
                 Some(CallSpec {
                     database: db?,

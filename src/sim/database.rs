@@ -32,26 +32,37 @@ impl World {
     fn start_call(&mut self, id: RequestId, step: u8) {
         let r = *self.requests.get(id);
         let s = std::sync::Arc::clone(&self.scenario);
-        let spec = &s.resilience.calls(r.workload, r.class as usize)[step as usize];
+        let calls = s.resilience.calls(r.workload, r.class as usize);
+        let Some(spec) = calls.get(step as usize) else {
+            return self.end_calls(id, None); // a cache hit answered for the last call
+        };
         let d = spec.database;
+        let hit_ratio = s.resilience.databases[d].hit_ratio;
         let db = &mut self.faults.databases[d];
+        let rng = &mut self.faults.db_rngs[d];
         if !db.is_up() {
             db.calls += 1;
             db.failed_calls += 1;
+            if hit_ratio.is_some() {
+                // The application treats an unreachable cache as a miss.
+                return self.start_call(id, step + 1);
+            }
             return self.end_calls(id, Some(Cause::DatabaseUnavailable));
         }
-        let rng = &mut self.faults.db_rngs[d];
         if db.error_fraction > 0.0 && rng.chance(db.error_fraction) {
             db.calls += 1;
             db.failed_calls += 1;
             return self.end_calls(id, Some(Cause::InjectedError));
         }
+        let hit = hit_ratio.is_some_and(|h| rng.chance(h));
+        db.hits += hit as u64;
         let work = spec.work.sample(rng) + db.extra_latency;
         let slot = self.faults.calls.insert(Call {
             database: d as u16,
             request: id,
             request_uid: r.id,
             step,
+            hit,
             epoch: db.epoch,
             work,
         });
@@ -92,8 +103,10 @@ impl World {
             .resilience
             .calls(r.workload, r.class as usize)
             .len();
-        if (call.step as usize) + 1 < n {
-            self.start_call(call.request, call.step + 1);
+        // A cache hit answers in place of the call after it.
+        let next = call.step as usize + 1 + call.hit as usize;
+        if next < n {
+            self.start_call(call.request, next as u8);
         } else {
             self.end_calls(call.request, None);
         }
@@ -103,14 +116,23 @@ impl World {
     /// AZ is up fails over after a drawn time, any other is down until its AZ returns.
     pub(super) fn lose_database_primary(&mut self, d: usize, fault: Option<usize>) {
         let now = self.queue.now();
+        let is_cache = self.scenario.resilience.databases[d].hit_ratio.is_some();
         let waiting: std::collections::HashSet<u32> =
             self.faults.databases[d].waiting.iter().copied().collect();
         for slot in self.faults.calls.of_database(d as u16) {
             let call = self.faults.calls.get(slot);
             let waiting = waiting.contains(&slot);
+            if call.hit {
+                self.faults.databases[d].hits -= 1; // the lookup never answered
+            }
             if self.requests.is_live(call.request, call.request_uid) {
                 self.faults.databases[d].failed_calls += 1;
-                self.end_calls(call.request, Some(Cause::DatabaseCallAborted));
+                if is_cache {
+                    // A failed cache lookup is a miss: the request goes on to the next call.
+                    self.start_call(call.request, call.step + 1);
+                } else {
+                    self.end_calls(call.request, Some(Cause::DatabaseCallAborted));
+                }
             }
             if waiting {
                 self.faults.calls.remove(slot);

@@ -119,6 +119,8 @@ pub struct DatabaseResult {
     pub downtime_s: f64,
     pub max_connections_in_use: u32,
     pub primary_az: String,
+    /// A cache: its lookups that hit (`None` for a database).
+    pub hits: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -210,6 +212,7 @@ impl FaultState {
                     downtime_s: (d.downtime + open).as_secs_f64(),
                     max_connections_in_use: d.max_busy,
                     primary_az: s.azs[d.primary_az.index()].clone(),
+                    hits: spec.hit_ratio.map(|_| d.hits),
                 }
             })
             .collect();

@@ -175,6 +175,7 @@ impl World {
                 .resilience
                 .databases
                 .iter()
+                .filter(|d| d.hit_ratio.is_none())
                 .map(|d| cost::DatabaseRun {
                     class: d.instance_class.clone(),
                     multi_az: d.multi_az,

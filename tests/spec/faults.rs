@@ -479,3 +479,58 @@ fn least_outstanding_routing_avoids_a_dead_target_its_connection_attempts_fill()
         "round robin {a}, least outstanding {b}"
     );
 }
+
+#[test]
+fn a_cache_answers_its_hit_ratio_and_misses_go_on_to_the_database_while_its_replica_is_promoted() {
+    let cached = [
+        "azs=[a, b, c, d]",
+        "caches={sessions: {hit_ratio: 0.75, az: d, replica_az: c, promotion_time: {dist: constant, value: 10s}}}",
+        "workloads.api.calls=[{cache: sessions, work: {dist: constant, value: 1ms}}, {database: orders, work: {dist: exponential, mean: 2ms}}]",
+    ];
+    let mut overrides = cached.to_vec();
+    overrides.push("faults=[]");
+    let r = simulate(parse(DB, &overrides));
+    let cache = r
+        .resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "sessions")
+        .unwrap();
+    let db = r
+        .resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "orders")
+        .unwrap();
+    let hits = cache.hits.unwrap();
+    assert_poisson(hits, 0.75 * cache.calls as f64, 4.0, "cache hits");
+    assert_eq!(db.calls, cache.calls - hits);
+    // The cache's AZ fails at 5 m: for the 10 s promotion every lookup misses; no request fails.
+    overrides.pop();
+    overrides.push("faults=[{at: 5m, az_outage: d}]");
+    let f = simulate(parse(DB, &overrides));
+    assert_eq!(f.overall.failed(), 0);
+    let cache = f
+        .resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "sessions")
+        .unwrap();
+    let db = f
+        .resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "orders")
+        .unwrap();
+    assert_eq!(cache.failovers, 1);
+    assert!((cache.downtime_s - 10.0).abs() < 1e-9);
+    assert_eq!(cache.primary_az, "c");
+    // Every lookup that did not hit went on to the database.
+    assert_eq!(db.calls, cache.calls - cache.hits.unwrap());
+    assert_poisson(
+        cache.failed_calls,
+        200.0 * 10.0,
+        4.0,
+        "lookups that missed during the promotion",
+    );
+}
