@@ -43,7 +43,7 @@ impl World {
         let now = self.queue.now();
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = fault.map_or_else(
-                || "dns".to_string(),
+                || "faults".to_string(),
                 |f| self.scenario.resilience.faults[f].label(),
             );
             t.emit(
