@@ -38,6 +38,15 @@ pub struct Usage {
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
     /// the scenario has no queue.
     pub sqs_requests: Vec<f64>,
+    /// RDS databases, running for the whole run.
+    pub databases: Vec<DatabaseRun>,
+}
+
+/// An RDS database instance (a Multi-AZ one bills its standby too).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseRun {
+    pub class: String,
+    pub multi_az: bool,
 }
 
 /// Costs in USD.
@@ -110,6 +119,20 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("sqs", sqs);
+    }
+    if !usage.databases.is_empty() {
+        let rds = (0..n)
+            .map(|k| {
+                let (a, b) = usage.period_span(k);
+                let hours = (b - a) / 3600.0;
+                usage
+                    .databases
+                    .iter()
+                    .map(|d| billing::rds_cost(prices, &d.class, hours, d.multi_az).unwrap_or(0.0))
+                    .sum()
+            })
+            .collect();
+        services.insert("rds", rds);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

@@ -278,6 +278,85 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "{model: per_function_10s, step: 1000, window: 10s}",
         "each function adds up to 1000 concurrent executions every 10 s",
     ),
+    d(
+        "",
+        "availability_slo",
+        "0.999",
+        "a period meets the availability objective when this fraction of its requests is ok",
+    ),
+    d(
+        "load_balancers",
+        "dns_ttl",
+        "60s",
+        "clients keep reaching a stopped node until their cached DNS answer expires",
+    ),
+    d(
+        "databases",
+        "engine_capacity",
+        "1000",
+        "calls served at once; the rest wait in line",
+    ),
+    d(
+        "databases",
+        "multi_az",
+        "false",
+        "no standby: the database is down while its AZ is",
+    ),
+    d(
+        "databases",
+        "az",
+        "the first of azs",
+        "where the primary runs",
+    ),
+    d(
+        "databases",
+        "failover_time",
+        "{dist: uniform, min: 60s, max: 120s}",
+        "a Multi-AZ failover: calls fail until the standby is primary",
+    ),
+    d(
+        "databases",
+        "instance",
+        "db.m5.large",
+        "the RDS instance class billed per hour (Multi-AZ doubles it)",
+    ),
+    d(
+        "dns",
+        "ttl",
+        "60s",
+        "clients cache an answer this long: traffic moves after detection plus the TTL",
+    ),
+    d(
+        "dns",
+        "health_check",
+        "{interval: 30s, failure_threshold: 3}",
+        "Route 53 probes the primary; this many failures fail over, as many passes fail back",
+    ),
+    d(
+        "caches",
+        "engine_capacity",
+        "1000",
+        "lookups served at once; the rest wait in line",
+    ),
+    d("caches", "az", "the first of azs", "where the primary runs"),
+    d(
+        "caches",
+        "replica_az",
+        "none",
+        "no replica: every lookup misses while the primary's AZ is down",
+    ),
+    d(
+        "caches",
+        "promotion_time",
+        "{dist: uniform, min: 5s, max: 15s}",
+        "a replica's promotion: lookups miss (and go on to the database) meanwhile",
+    ),
+    d(
+        "dns",
+        "propagation",
+        "0s",
+        "delay before a changed answer reaches resolvers",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -55,6 +55,8 @@ pub struct RunResult {
     pub markers: Vec<(f64, String)>,
     /// SQS queues, in name order.
     pub queues: Vec<super::QueueResult>,
+    /// Availability, faults, databases and DNS records.
+    pub resilience: super::ResilienceResult,
 }
 
 impl World {
@@ -119,7 +121,6 @@ impl World {
                 .zip(&self.per_workload)
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
-            overall,
             groups,
             instances: self
                 .instances
@@ -132,10 +133,17 @@ impl World {
                     terminated_s: i.terminated_at.map(|t| t.as_secs_f64()),
                 })
                 .collect(),
+            resilience: self.faults.result(s, overall.ok, overall.failed(), end),
+            markers: self
+                .faults
+                .markers
+                .iter()
+                .map(|(t, l)| (t.as_secs_f64(), l.clone()))
+                .collect(),
+            overall,
             series: self.series,
             cost,
             lambda_functions,
-            markers: Vec::new(),
             queues,
         }
     }
@@ -179,6 +187,16 @@ impl World {
             } else {
                 self.sqs.billed_periods.clone()
             },
+            databases: s
+                .resilience
+                .databases
+                .iter()
+                .filter(|d| d.hit_ratio.is_none())
+                .map(|d| cost::DatabaseRun {
+                    class: d.instance_class.clone(),
+                    multi_az: d.multi_az,
+                })
+                .collect(),
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);
