@@ -184,6 +184,25 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
             }
         }
     }
+    if let Some(queues) = summary["queues"].as_object() {
+        for q in queues.keys() {
+            for (label, key) in [
+                ("p99 ms", "latency_ms.p99"),
+                ("empty receives", "empty_receives"),
+                ("dead-lettered", "dead_lettered"),
+            ] {
+                let mut path = vec!["queues".to_string(), q.clone()];
+                path.extend(key.split('.').map(String::from));
+                out.push((format!("{q} {label}"), path));
+            }
+        }
+    }
+    if summary["availability"].is_object() {
+        out.push((
+            "availability".into(),
+            vec!["availability".into(), "overall".into()],
+        ));
+    }
     out
 }
 
