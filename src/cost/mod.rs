@@ -33,6 +33,8 @@ pub struct Usage {
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
+    /// Bytes that crossed AZs (database and cache calls), per period.
+    pub inter_az_bytes: Vec<f64>,
     /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
     pub lambda: Vec<Vec<billing::LambdaUsage>>,
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
@@ -96,6 +98,15 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("nat_gateway", nat);
+    }
+    if usage.inter_az_bytes.iter().any(|b| *b > 0.0) {
+        let transfer = (0..n)
+            .map(|k| {
+                let bytes = usage.inter_az_bytes.get(k).copied().unwrap_or(0.0);
+                billing::inter_az_cost(prices, bytes)
+            })
+            .collect();
+        services.insert("data_transfer", transfer);
     }
     if !usage.lambda.is_empty() {
         let lambda = (0..n)

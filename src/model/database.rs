@@ -36,6 +36,8 @@ pub struct DatabaseSpec {
 pub struct CallSpec {
     pub database: usize,
     pub work: Dist,
+    /// Bytes moved per call (request and answer), for inter-AZ data transfer.
+    pub bytes: u64,
 }
 
 /// Why a database is not serving.

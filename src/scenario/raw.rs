@@ -562,6 +562,9 @@ pub struct RawCall {
     pub database: Option<String>,
     pub cache: Option<String>,
     pub work: RawDist,
+    /// Bytes a call moves, request and answer together (default 2KB); billed as inter-AZ
+    /// data transfer when the calling instance is not in the AZ of the primary.
+    pub bytes: Option<Bytes>,
 }
 
 /// A cache with an optional replica in another AZ, promoted when the primary is lost.

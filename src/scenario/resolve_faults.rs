@@ -206,6 +206,9 @@ fn resolve_databases(
     out
 }
 
+/// Bytes a database or cache call moves when the scenario does not say.
+const DEFAULT_CALL_BYTES: u64 = 2048;
+
 fn resolve_calls(
     ctx: &mut Ctx,
     name: &str,
@@ -244,6 +247,7 @@ fn resolve_calls(
                 Some(CallSpec {
                     database: db?,
                     work: work?,
+                    bytes: c.bytes.as_ref().map_or(DEFAULT_CALL_BYTES, |b| b.0),
                 })
             })
             .collect()

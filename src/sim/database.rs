@@ -58,6 +58,9 @@ impl World {
             db.failed_calls += 1;
             return self.end_calls(id, Some(Cause::InjectedError));
         }
+        if self.instances[r.instance.index()].az != db.primary_az {
+            self.inter_az_bytes += spec.bytes as f64;
+        }
         let hit = hit_ratio.is_some_and(|h| rng.chance(h));
         db.hits += hit as u64;
         let work = spec.work.sample(rng) + db.extra_latency;

@@ -343,6 +343,8 @@ impl World {
         }
         self.nat_bytes_periods
             .push(std::mem::take(&mut self.nat_bytes));
+        self.inter_az_bytes_periods
+            .push(std::mem::take(&mut self.inter_az_bytes));
         self.close_lambda_cost_period(seconds);
         self.sqs.close_cost_period();
     }

@@ -75,6 +75,9 @@ pub struct World {
     /// Bytes sent through NAT gateways: this period, and per closed period.
     nat_bytes: f64,
     nat_bytes_periods: Vec<f64>,
+    /// Bytes of database and cache calls that crossed AZs, this period and per period.
+    inter_az_bytes: f64,
+    inter_az_bytes_periods: Vec<f64>,
     series: TimeSeries,
     counting: bool,
     /// When the last metric period was recorded (the run's end may close one more).
@@ -182,6 +185,8 @@ impl World {
                 .collect(),
             nat_bytes: 0.0,
             nat_bytes_periods: Vec::new(),
+            inter_az_bytes: 0.0,
+            inter_az_bytes_periods: Vec::new(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
             last_period_end: SimTime::ZERO,

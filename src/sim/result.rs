@@ -181,6 +181,7 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            inter_az_bytes: self.inter_az_bytes_periods.clone(),
             lambda: self.lambda_usage(),
             sqs_requests: if s.queues.is_empty() {
                 Vec::new()
