@@ -51,6 +51,20 @@ pub enum Event {
     /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
     /// since (then this one is stale and ignored).
     LongPollsDue(QueueId),
+    /// A scenario fault (its index) begins.
+    FaultStarted(u16),
+    /// A scenario fault's duration is over: what it stopped comes back.
+    FaultEnded(u16),
+    /// A database call (its slot) finished its work.
+    DatabaseCallEnded(u32),
+    /// A database's failover time ran out: the standby is primary.
+    DatabaseFailedOver(u16),
+    /// A Route 53 health check of a failover record's primary is due.
+    DnsCheckDue(u16),
+    /// EC2 status checks of a stopped instance failed: the group replaces it.
+    StatusCheckFailed(InstanceId),
+    /// A connection attempt to a stopped target gave up (it counted as outstanding until now).
+    ConnectTimedOut(InstanceId),
     /// A Lambda event source mapping's scaling window (one minute) ended: its poller fleet
     /// may grow.
     EventSourceScalingDue(u16),

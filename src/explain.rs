@@ -105,6 +105,7 @@ pub fn explain(s: &Scenario) -> String {
         );
     }
     lambda::components(&mut out, s);
+    resilience(&mut out, s);
     let _ = writeln!(
         out,
         "- prices: {} table taken {} ({}).",
@@ -131,6 +132,28 @@ pub fn explain(s: &Scenario) -> String {
         (
             "auto_scaling_groups",
             s.groups.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "databases",
+            s.resilience
+                .databases
+                .iter()
+                .filter(|x| x.hit_ratio.is_none())
+                .map(|x| x.name.clone())
+                .collect(),
+        ),
+        (
+            "dns",
+            s.resilience.dns.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "caches",
+            s.resilience
+                .databases
+                .iter()
+                .filter(|x| x.hit_ratio.is_some())
+                .map(|x| x.name.clone())
+                .collect(),
         ),
     ] {
         defaults(&mut out, &s.document, section, &names);
@@ -446,5 +469,79 @@ fn diagram_consumers(out: &mut String, s: &Scenario) {
                 s.queues[r.dead_letter_queue.index()].name
             );
         }
+    }
+}
+
+/// Databases, DNS failover records and scheduled faults, in words.
+fn resilience(out: &mut String, s: &Scenario) {
+    let r = &s.resilience;
+    for d in &r.databases {
+        if let Some(h) = d.hit_ratio {
+            let replica = match d.standby_az {
+                Some(a) => format!(
+                    "a replica in {} promoted in {} when the primary is lost",
+                    s.az_name(a),
+                    d.failover_time.describe()
+                ),
+                None => "no replica: every lookup misses while its AZ is down".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- cache `{}`: primary in AZ {}, hit ratio {h} (a hit answers in place of the call after it), {} lookups at once; {}.",
+                d.name,
+                s.az_name(d.az),
+                d.engine_capacity,
+                replica
+            );
+            continue;
+        }
+        let standby = match d.standby_az {
+            Some(a) => format!(
+                "Multi-AZ: standby in {}, failover {}",
+                s.az_name(a),
+                d.failover_time.describe()
+            ),
+            None => "single-AZ: down while its AZ is".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- database `{}` ({}): primary in AZ {}, {} calls at once (the rest wait); {}.",
+            d.name,
+            d.instance_class,
+            s.az_name(d.az),
+            d.engine_capacity,
+            standby
+        );
+    }
+    for rec in &r.dns {
+        let _ = writeln!(
+            out,
+            "- Route 53 failover record `{}`: primary `{}`, secondary `{}`; health check every {} (fails over after {} failures); clients cache answers {}{}.",
+            rec.name,
+            s.load_balancers[rec.primary.index()].name,
+            s.load_balancers[rec.secondary.index()].name,
+            rec.interval,
+            rec.failure_threshold,
+            rec.ttl,
+            if rec.propagation > crate::kernel::SimTime::ZERO {
+                format!(", answers propagate in {}", rec.propagation)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for f in &r.faults {
+        let until = f
+            .duration
+            .map(|d| format!(" for {d}"))
+            .unwrap_or_else(|| " until the end".to_string());
+        let _ = writeln!(out, "- fault at {}: {}{}.", f.at, f.label(), until);
+    }
+    if !r.faults.is_empty() || !r.databases.is_empty() || !r.dns.is_empty() {
+        let _ = writeln!(
+            out,
+            "- availability objective: {} of requests ok per period (summary `availability`, `faults.csv`).",
+            r.availability_slo
+        );
     }
 }

@@ -33,11 +33,22 @@ pub struct Usage {
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
+    /// Bytes that crossed AZs (database and cache calls), per period.
+    pub inter_az_bytes: Vec<f64>,
     /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
     pub lambda: Vec<Vec<billing::LambdaUsage>>,
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
     /// the scenario has no queue.
     pub sqs_requests: Vec<f64>,
+    /// RDS databases, running for the whole run.
+    pub databases: Vec<DatabaseRun>,
+}
+
+/// An RDS database instance (a Multi-AZ one bills its standby too).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseRun {
+    pub class: String,
+    pub multi_az: bool,
 }
 
 /// Costs in USD.
@@ -88,6 +99,15 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             .collect();
         services.insert("nat_gateway", nat);
     }
+    if usage.inter_az_bytes.iter().any(|b| *b > 0.0) {
+        let transfer = (0..n)
+            .map(|k| {
+                let bytes = usage.inter_az_bytes.get(k).copied().unwrap_or(0.0);
+                billing::inter_az_cost(prices, bytes)
+            })
+            .collect();
+        services.insert("data_transfer", transfer);
+    }
     if !usage.lambda.is_empty() {
         let lambda = (0..n)
             .map(|k| {
@@ -110,6 +130,20 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("sqs", sqs);
+    }
+    if !usage.databases.is_empty() {
+        let rds = (0..n)
+            .map(|k| {
+                let (a, b) = usage.period_span(k);
+                let hours = (b - a) / 3600.0;
+                usage
+                    .databases
+                    .iter()
+                    .map(|d| billing::rds_cost(prices, &d.class, hours, d.multi_az).unwrap_or(0.0))
+                    .sum()
+            })
+            .collect();
+        services.insert("rds", rds);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

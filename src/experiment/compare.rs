@@ -147,6 +147,21 @@ fn parse_value(v: &str) -> Value {
         .unwrap_or_else(|_| Value::from(v))
 }
 
+/// The headline figures of several runs (variants or sweep points, each with a `summary`):
+/// every figure any of them has, in first-seen order, so a component only one variant has
+/// (a Lambda function, a queue) still gets its rows.
+pub fn headline_figures_of(runs: &[Value]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for run in runs {
+        for f in headline_figures(&run["summary"]) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
 /// The headline figures of a comparison or sweep table: (label, summary path).
 pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = [
@@ -184,6 +199,25 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
             }
         }
     }
+    if let Some(queues) = summary["queues"].as_object() {
+        for q in queues.keys() {
+            for (label, key) in [
+                ("p99 ms", "latency_ms.p99"),
+                ("empty receives", "empty_receives"),
+                ("dead-lettered", "dead_lettered"),
+            ] {
+                let mut path = vec!["queues".to_string(), q.clone()];
+                path.extend(key.split('.').map(String::from));
+                out.push((format!("{q} {label}"), path));
+            }
+        }
+    }
+    if summary["availability"].is_object() {
+        out.push((
+            "availability".into(),
+            vec!["availability".into(), "overall".into()],
+        ));
+    }
     out
 }
 
@@ -198,10 +232,10 @@ pub fn figure(v: &Value, path: &[String]) -> f64 {
 pub fn compare_table(compare: &Value) -> String {
     let variants = compare["variants"].as_array().cloned().unwrap_or_default();
     let mut out = String::new();
-    let Some(first) = variants.first() else {
+    if variants.is_empty() {
         return out;
-    };
-    let figures = headline_figures(&first["summary"]);
+    }
+    let figures = headline_figures_of(&variants);
     let _ = write!(out, "{:<16}", "figure");
     for v in &variants {
         let _ = write!(out, " {:>24}", v["name"].as_str().unwrap_or(""));

@@ -2,7 +2,7 @@
 //! cheapest point that meets it named.
 
 use super::aggregate::Aggregate;
-use super::compare::{Experiment, figure, headline_figures, slo_verdict};
+use super::compare::{Experiment, figure, headline_figures_of, slo_verdict};
 use super::slo::Objective;
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -70,10 +70,10 @@ fn instance_hours(summary: &Value) -> f64 {
 pub fn sweep_table(sweep: &Value) -> String {
     let points = sweep["points"].as_array().cloned().unwrap_or_default();
     let mut out = String::new();
-    let Some(first) = points.first() else {
+    if points.is_empty() {
         return out;
-    };
-    let figures = headline_figures(&first["summary"]);
+    }
+    let figures = headline_figures_of(&points);
     let _ = write!(out, "{:<22}", "point");
     for (label, _) in &figures {
         let _ = write!(out, " {label:>12}");

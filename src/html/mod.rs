@@ -248,10 +248,7 @@ fn best_text(sweep: &Value) -> String {
 /// The headline figures of a comparison, one bar panel each.
 fn bars_figure(exp: &Experiment, compare: &Value) -> BarsFigure {
     let variants = compare["variants"].as_array().cloned().unwrap_or_default();
-    let figures = variants
-        .first()
-        .map(|v| crate::experiment::compare::headline_figures(&v["summary"]))
-        .unwrap_or_default();
+    let figures = crate::experiment::compare::headline_figures_of(&variants);
     let panels = figures
         .into_iter()
         .map(|(label, path)| BarPanel {

@@ -4,7 +4,7 @@
 //! (a new service's per-entity figures) gets its table without changes here.
 
 use super::page::Page;
-use crate::experiment::compare::{figure, headline_figures};
+use crate::experiment::compare::{figure, headline_figures_of};
 use serde_json::Value;
 
 /// Keys of `summary.json` that describe the run rather than measure it.
@@ -131,9 +131,9 @@ fn entity_table(page: &mut Page, key: &str, section: &Value, ci: &Value) {
 /// the paired difference to the first with its own ci95.
 pub fn compare_table(page: &mut Page, compare: &Value) {
     let variants = compare["variants"].as_array().cloned().unwrap_or_default();
-    let Some(first) = variants.first() else {
+    if variants.is_empty() {
         return;
-    };
+    }
     let mut header = vec!["figure".to_string()];
     for (i, v) in variants.iter().enumerate() {
         let name = v["name"].as_str().unwrap_or("").to_string();
@@ -142,7 +142,7 @@ pub fn compare_table(page: &mut Page, compare: &Value) {
             header.push(format!("{name} − {}", header[1]));
         }
     }
-    let rows: Vec<Vec<String>> = headline_figures(&first["summary"])
+    let rows: Vec<Vec<String>> = headline_figures_of(&variants)
         .into_iter()
         .map(|(label, path)| {
             let mut row = vec![label];
@@ -164,10 +164,10 @@ pub fn compare_table(page: &mut Page, compare: &Value) {
 /// `sweep.json`: one row per point with its headline figures and SLO verdict.
 pub fn sweep_table(page: &mut Page, sweep: &Value) {
     let points = sweep["points"].as_array().cloned().unwrap_or_default();
-    let Some(first) = points.first() else {
+    if points.is_empty() {
         return;
-    };
-    let figures = headline_figures(&first["summary"]);
+    }
+    let figures = headline_figures_of(&points);
     let mut header = vec!["point".to_string()];
     header.extend(figures.iter().map(|(l, _)| l.clone()));
     header.push("slo".into());

@@ -137,6 +137,27 @@ impl Group {
             .unwrap_or(0);
         spec.azs[k]
     }
+
+    /// Like `placement_az`, among the AZs where `usable` holds (all of them if none does):
+    /// a group launches only in AZs that are up.
+    pub fn placement_az_in(
+        &self,
+        spec: &GroupSpec,
+        az_of: impl Fn(InstanceId) -> AzId,
+        usable: impl Fn(AzId) -> bool,
+    ) -> AzId {
+        let mut counts = vec![0u32; spec.azs.len()];
+        for &i in &self.instances {
+            if let Some(k) = spec.azs.iter().position(|&a| a == az_of(i)) {
+                counts[k] += 1;
+            }
+        }
+        let any = spec.azs.iter().any(|&a| usable(a));
+        (0..counts.len())
+            .filter(|&k| !any || usable(spec.azs[k]))
+            .min_by_key(|&k| (counts[k], k))
+            .map_or(spec.azs[0], |k| spec.azs[k])
+    }
 }
 
 /// What the termination choice needs to know of a candidate.

@@ -241,4 +241,16 @@ impl Instance {
             );
         }
     }
+
+    /// The instance stops (an AZ outage or an instance failure): everything it was doing is
+    /// dropped at once and its CPU goes idle. The world ends the requests; pending completion
+    /// events of a stopped instance must be ignored (a stopped instance never restarts).
+    pub fn stop(&mut self, now: SimTime) {
+        self.account(now);
+        self.outstanding = 0;
+        self.busy = 0;
+        self.fifo.clear();
+        self.tags.clear();
+        self.generation = self.generation.wrapping_add(1);
+    }
 }

@@ -5,6 +5,9 @@
 pub mod alb;
 pub mod autoscaling;
 pub mod cloudwatch;
+pub mod database;
+pub mod dns;
+pub mod faults;
 pub mod health;
 pub mod instance;
 pub mod instance_types;

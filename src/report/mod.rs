@@ -4,6 +4,7 @@
 mod hgrm;
 mod output;
 mod queues;
+mod resilience;
 mod summary;
 mod table;
 mod timeseries;
@@ -11,6 +12,7 @@ mod timeseries;
 pub use hgrm::hgrm;
 pub use output::write_atomic;
 pub use queues::queues_json;
+pub use resilience::faults_csv;
 pub use summary::summary_json;
 pub use table::summary_table;
 pub use timeseries::timeseries_csv;
@@ -32,7 +34,8 @@ pub fn write_run(dir: &Path, result: &RunResult) -> std::io::Result<()> {
     write_atomic(
         &dir.join("scaling_activities.csv"),
         scaling_activities_csv(result).as_bytes(),
-    )
+    )?;
+    write_atomic(&dir.join("faults.csv"), faults_csv(result).as_bytes())
 }
 
 /// `scaling_activities.csv`: `time_s,group,from,to,cause`, in time order.

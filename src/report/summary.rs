@@ -53,6 +53,12 @@ pub fn summary_json(r: &RunResult) -> Value {
             "by_service": r.cost.by_service,
             "per_million_requests": if r.arrived > 0 { r.cost.total / r.arrived as f64 * 1e6 } else { 0.0 },
         },
+        "availability": super::resilience::availability_json(r),
+        "errors_by_cause": super::resilience::errors_by_cause_json(r),
+        "faults": super::resilience::faults_json(r),
+        "databases": super::resilience::databases_json(r),
+        "dns": super::resilience::dns_json(r),
+        "caches": super::resilience::caches_json(r),
     })
 }
 

@@ -140,5 +140,28 @@ pub fn summary_table(r: &RunResult) -> String {
         }
     }
     super::queues::queues_table(r, &mut out);
+    let a = &r.resilience;
+    if !a.faults.is_empty() || !a.databases.is_empty() || !a.dns.is_empty() {
+        let _ = writeln!(
+            out,
+            "\navailability {:.4}%  (objective {}%: {} period(s) below, longest run {})",
+            100.0 * a.availability,
+            100.0 * a.slo,
+            a.periods_below_slo,
+            a.longest_run_below_slo
+        );
+        for f in &a.faults {
+            let secs = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.0}s"));
+            let _ = writeln!(
+                out,
+                "  fault {} {} at {:.0}s: detected after {}, recovered after {}",
+                f.kind,
+                f.target,
+                f.at_s,
+                secs(f.time_to_detect_s),
+                secs(f.time_to_recover_s)
+            );
+        }
+    }
     out
 }

@@ -127,6 +127,11 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             }
             "account" => raw.account = field(value, "account", problems),
             "queues" => raw.queues = section(value, "queues", problems),
+            "databases" => raw.databases = section(value, "databases", problems),
+            "dns" => raw.dns = section(value, "dns", problems),
+            "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
+            "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
+            "caches" => raw.caches = section(value, "caches", problems),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),

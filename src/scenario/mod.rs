@@ -6,7 +6,9 @@ pub mod defaults;
 mod load;
 pub mod raw;
 mod resolve;
+mod resolve_caches;
 mod resolve_compute;
+mod resolve_faults;
 mod resolve_event_source;
 mod resolve_lambda;
 mod resolve_queue;
@@ -25,6 +27,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use load::did_you_mean;
+pub use resolve_faults::Resilience;
 
 /// One problem in a scenario: where (a field path like `auto_scaling_groups.api.min`) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +99,8 @@ pub struct Scenario {
     pub account: crate::model::lambda::AccountSpec,
     /// SQS queues, in name order.
     pub queues: Vec<QueueSpec>,
+    /// Databases, DNS failover records, faults and the availability objective.
+    pub resilience: Resilience,
 }
 
 impl Scenario {

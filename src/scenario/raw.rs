@@ -49,6 +49,20 @@ pub struct RawScenario {
     /// SQS standard queues and their consumers.
     #[serde(default)]
     pub queues: BTreeMap<String, RawQueue>,
+    /// Downstream databases that request classes call (`calls`).
+    #[serde(default)]
+    pub databases: BTreeMap<String, RawDatabase>,
+    /// Route 53 failover records; a workload targets one as `dns/NAME`.
+    #[serde(default)]
+    pub dns: BTreeMap<String, RawDnsRecord>,
+    /// Faults injected at given times.
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    /// The availability objective (fraction of requests ok per period, default 0.999).
+    pub availability_slo: Option<f64>,
+    /// Caches (ElastiCache-style) in front of database calls.
+    #[serde(default)]
+    pub caches: BTreeMap<String, RawCache>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.
@@ -71,6 +85,11 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "lambda_functions",
     "account",
     "queues",
+    "databases",
+    "dns",
+    "faults",
+    "availability_slo",
+    "caches",
 ];
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -94,6 +113,8 @@ pub struct RawWorkload {
     pub response_bytes: Option<Bytes>,
     /// Bytes a request makes the backend send out through a NAT gateway.
     pub nat_bytes: Option<Bytes>,
+    /// Database calls of classes without their own.
+    pub calls: Option<Vec<RawCall>>,
     /// Payload of each message sent (queue workloads and `enqueue` classes; default 1KB).
     pub message_bytes: Option<Bytes>,
     /// A per-message timer (SendMessage's DelaySeconds) overriding the queue's `delay`.
@@ -139,6 +160,8 @@ pub struct RawClass {
     pub message_delay: Option<RawDist>,
     /// Messages of this class always fail processing (poison messages).
     pub poison: Option<bool>,
+    /// Database calls made, in order, after the instance work (holding the instance slot).
+    pub calls: Option<Vec<RawCall>>,
 }
 
 /// A request rate: a number (per second) or a profile.
@@ -265,6 +288,9 @@ pub struct RawLoadBalancer {
     pub idle_timeout: Option<Dur>,
     /// Evaluated in order; the first match wins; `{default: TG}` is the last.
     pub rules: Vec<RawRule>,
+    /// TTL of the load balancer's DNS answers (default 60s): clients keep using a stopped
+    /// node until their cached answer expires.
+    pub dns_ttl: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -563,4 +589,94 @@ pub enum RawLambdaScaling {
         burst: Option<u32>,
         per_minute: Option<u32>,
     },
+}
+
+/// A call: to a database, or to a cache (a hit answers in place of the call after it).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCall {
+    pub database: Option<String>,
+    pub cache: Option<String>,
+    pub work: RawDist,
+    /// Bytes a call moves, request and answer together (default 2KB); billed as inter-AZ
+    /// data transfer when the calling instance is not in the AZ of the primary.
+    pub bytes: Option<Bytes>,
+}
+
+/// A cache with an optional replica in another AZ, promoted when the primary is lost.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    /// The fraction of lookups that hit.
+    pub hit_ratio: f64,
+    /// Lookups served at once (default 1000).
+    pub engine_capacity: Option<u32>,
+    /// The primary's AZ (default the first of `azs`).
+    pub az: Option<String>,
+    /// A replica's AZ: promoted when the primary is lost (default none).
+    pub replica_az: Option<String>,
+    /// Time to promote the replica (default uniform 5s..15s).
+    pub promotion_time: Option<RawDist>,
+}
+
+/// A downstream database (RDS-style).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDatabase {
+    /// Calls served at once (default 1000); the rest wait in line.
+    pub engine_capacity: Option<u32>,
+    /// A standby in another AZ that is promoted when the primary is lost (default false).
+    pub multi_az: Option<bool>,
+    /// The primary's AZ (default the first of `azs`).
+    pub az: Option<String>,
+    /// The standby's AZ (default the next of `azs` after the primary's).
+    pub standby_az: Option<String>,
+    /// Time to promote the standby (default uniform 60s..120s).
+    pub failover_time: Option<RawDist>,
+    /// The RDS instance class, for cost (default db.m5.large).
+    pub instance: Option<String>,
+}
+
+/// A Route 53 failover record between two load balancers.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDnsRecord {
+    pub primary: String,
+    pub secondary: String,
+    /// Clients cache answers this long (default 60s).
+    pub ttl: Option<Dur>,
+    pub health_check: Option<RawDnsHealthCheck>,
+    /// Delay before a changed answer reaches resolvers (default 0s).
+    pub propagation: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDnsHealthCheck {
+    /// 30s (default) or 10s (fast).
+    pub interval: Option<Dur>,
+    /// Consecutive failures to fail over, and passes to fail back (1-10, default 3).
+    pub failure_threshold: Option<u32>,
+}
+
+/// One fault: `at`, exactly one kind key, and its options.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub at: Dur,
+    /// How long an outage or injection lasts (default: to the end of the run).
+    pub duration: Option<Dur>,
+    /// An AZ name: everything in it stops.
+    pub az_outage: Option<String>,
+    /// An auto scaling group name: `count` instances (default 1) or a `fraction` fail.
+    pub instance_failure: Option<String>,
+    pub count: Option<u32>,
+    pub fraction: Option<f64>,
+    /// A Multi-AZ database name: a forced failover.
+    pub database_failover: Option<String>,
+    /// A database name: its calls take `latency` longer.
+    pub latency_injection: Option<String>,
+    pub latency: Option<Dur>,
+    /// A database name: `fraction` of its calls fail.
+    pub error_injection: Option<String>,
 }

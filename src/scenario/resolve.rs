@@ -29,6 +29,8 @@ pub(super) struct Ctx<'a> {
     pub(super) problems: &'a mut Vec<Problem>,
     pub(super) base: &'a Path,
     pub(super) azs: Vec<String>,
+    /// DNS record name to its primary load balancer (`None` if that name is unknown).
+    pub(super) dns_primaries: BTreeMap<String, Option<LbId>>,
 }
 
 impl Ctx<'_> {
@@ -134,6 +136,7 @@ pub fn resolve(
         problems,
         base,
         azs: Vec::new(),
+        dns_primaries: BTreeMap::new(),
     };
     let name = match raw.name {
         Some(n)
@@ -184,7 +187,7 @@ pub fn resolve(
     if max_events == 0 {
         ctx.err("max_events", "expected a positive number of events");
     }
-    let azs = raw.azs.unwrap_or_default();
+    let azs = raw.azs.clone().unwrap_or_default();
     for (i, a) in azs.iter().enumerate() {
         if azs[..i].contains(a) {
             ctx.err(&format!("azs[{i}]"), format!("AZ `{a}` is declared twice"));
@@ -205,6 +208,11 @@ pub fn resolve(
     let account =
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
+    ctx.dns_primaries = raw
+        .dns
+        .iter()
+        .map(|(n, r)| (n.clone(), lb_ids.get(&r.primary).copied()))
+        .collect();
 
     let groups: Vec<GroupSpec> = raw
         .auto_scaling_groups
@@ -261,6 +269,24 @@ pub fn resolve(
         }
     }
 
+    let resilience = super::resolve_faults::resolve_resilience(
+        &mut ctx,
+        &super::resolve_faults::RawParts {
+            workloads: &raw.workloads,
+            load_balancers: &raw.load_balancers,
+            databases: &raw.databases,
+            dns: &raw.dns,
+            faults: &raw.faults,
+            availability_slo: raw.availability_slo,
+            caches: &raw.caches,
+        },
+        &super::resolve_faults::Names {
+            groups: &group_ids,
+            lbs: &lb_ids,
+            prices: prices.as_ref(),
+        },
+    );
+
     if !ctx.problems.is_empty() {
         return None;
     }
@@ -284,6 +310,7 @@ pub fn resolve(
         lambda_functions,
         account,
         queues,
+        resilience,
     })
 }
 

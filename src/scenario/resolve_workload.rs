@@ -57,11 +57,24 @@ pub(super) fn resolve_workload(
         .map(Target::Alb),
         Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
             .map(Target::Queue),
+        Some(("dns", record)) => {
+            let records = ctx.dns_primaries.clone();
+            reference(
+                ctx,
+                &format!("{path}.target"),
+                &records,
+                "DNS record",
+                "dns",
+                record,
+            )
+            .flatten()
+            .map(Target::Alb)
+        }
         _ => {
             ctx.err(
                 &format!("{path}.target"),
                 format!(
-                    "expected `alb/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    "expected `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
                     w.target
                 ),
             );
@@ -134,6 +147,7 @@ pub(super) fn resolve_workload(
             message_bytes: None,
             message_delay: None,
             poison: None,
+            calls: None,
         }],
     };
     let mut classes = Vec::new();

@@ -7,6 +7,7 @@ use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, Statistic};
+use crate::model::faults::Cause;
 use crate::model::instance::InstanceState;
 use crate::trace::{Field, Kind};
 use crate::workload::Target;
@@ -42,13 +43,32 @@ impl World {
         let work = class_spec.work.sample(rng);
         let tg = class_spec.target_group;
         self.nat_bytes += class_spec.nat_bytes as f64;
+        let (request_bytes, response_bytes, rule_evaluations) = (
+            class_spec.request_bytes,
+            class_spec.response_bytes,
+            class_spec.billable_rule_evaluations,
+        );
         match (spec.target, tg) {
-            (Target::Alb(lb), Some(tg)) => {
+            (Target::Alb(target), Some(tg)) => {
+                let lb = self.resolve_endpoint(w, target);
+                let tg = if lb == target {
+                    Some(tg)
+                } else {
+                    let c = &self.scenario.workloads[w.index()].classes[class];
+                    self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
+                };
                 let m = &mut self.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
-                m.processed_bytes += (class_spec.request_bytes + class_spec.response_bytes) as f64;
-                m.billable_rule_evaluations += class_spec.billable_rule_evaluations as f64;
-                self.route(lb, tg, w, class, work, id)
+                m.processed_bytes += (request_bytes + response_bytes) as f64;
+                m.billable_rule_evaluations += rule_evaluations as f64;
+                match tg {
+                    Some(tg) => self.route(lb, tg, w, class, work, id),
+                    None => {
+                        self.arrived += self.counting as u64;
+                        let counted = self.counting;
+                        self.reject(lb, w, id, counted, "no rule matches")
+                    }
+                }
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
@@ -69,6 +89,12 @@ impl World {
         let Some(node) = balancer.pick_node(spec, targets) else {
             return self.reject(lb, w, id, counted, "no target in any AZ");
         };
+        let Some(node) = self.live_node(lb, node) else {
+            return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
+        };
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let targets = &self.target_groups[tg.index()];
+        let balancer = &mut self.load_balancers[lb.index()];
         let candidates = targets.routable((!spec.cross_zone).then(|| spec.azs[node]));
         if candidates.is_empty() {
             return self.reject(lb, w, id, counted, "no registered target");
@@ -77,6 +103,10 @@ impl World {
         let chosen = balancer.choose(spec.algorithm, node, tg, candidates, |i| {
             instances[i.index()].outstanding
         });
+        if self.faults.is_stopped(chosen) {
+            self.connect_to_stopped(chosen);
+            return self.fail_unrouted(lb, w, id, counted, Cause::TargetUnreachable);
+        }
         let instance = &self.instances[chosen.index()];
         let limit = self.scenario.groups[instance.group.index()].max_concurrent;
         if instance.outstanding >= limit {
@@ -133,6 +163,28 @@ impl World {
             );
         }
         self.finish_traced(w, id, counted, Outcome::Http503, 0);
+    }
+
+    /// The client gets no answer from a stopped node or target: a 504 (the connection could
+    /// not be set up), counted by its cause.
+    fn fail_unrouted(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, cause: Cause) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.load_balancers[lb.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &[
+                    ("status", Field::Int(504)),
+                    ("reason", Field::Str(cause.key())),
+                ],
+            );
+        }
+        if counted {
+            self.faults.log.count(cause);
+        }
+        self.finish_traced(w, id, counted, Outcome::Http504, 0);
     }
 
     pub(super) fn trace_started(&mut self, request: RequestId, instance: InstanceId) {
@@ -267,6 +319,16 @@ impl World {
                 series.push(t, id, p.latency.quantile_ms(q));
             }
         }
+        self.faults.periods.push((p.ended, p.ok));
+        let id = self.series.series("availability", Statistic::Average);
+        self.series.push(
+            t,
+            id,
+            self.faults.periods.last().map_or(
+                1.0,
+                |&(e, o)| if e == 0 { 1.0 } else { o as f64 / e as f64 },
+            ),
+        );
         self.period.reset();
         self.lambda_period_ended(t);
         self.on_queues_period_ended(t);
@@ -282,6 +344,8 @@ impl World {
         }
         self.nat_bytes_periods
             .push(std::mem::take(&mut self.nat_bytes));
+        self.inter_az_bytes_periods
+            .push(std::mem::take(&mut self.inter_az_bytes));
         self.close_lambda_cost_period(seconds);
         self.sqs.close_cost_period();
     }

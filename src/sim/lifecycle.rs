@@ -18,7 +18,8 @@ impl World {
         let spec = &self.scenario.groups[g.index()];
         let instances = &self.instances;
         let group = &self.groups[g.index()];
-        let az = group.placement_az(spec, |i| instances[i.index()].az);
+        let down = &self.faults.az_down;
+        let az = group.placement_az_in(spec, |i| instances[i.index()].az, |a| !down[a.index()]);
         let id = InstanceId(self.instances.len() as u32);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, self.queue.now());
         inst.protected = group.launched < spec.protected_instances as u64;
@@ -30,7 +31,10 @@ impl World {
     }
 
     /// Launches an instance that boots before going in service.
-    fn launch_booting(&mut self, g: GroupId) {
+    pub(super) fn launch_booting(&mut self, g: GroupId) {
+        if !self.can_launch(g) {
+            return; // every AZ of the group is down: it launches when one returns
+        }
         let id = self.launch(g);
         let boot = self.scenario.groups[g.index()]
             .boot_time
@@ -41,6 +45,7 @@ impl World {
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
         if self.instances[id.index()].state == InstanceState::Pending {
             self.put_in_service(id, Health::Initial);
+            self.rebalance_step(self.instances[id.index()].group);
         }
     }
 
@@ -85,13 +90,20 @@ impl World {
         }
         let spec = &self.scenario.target_groups[tg.index()].health_check;
         let group = &self.scenario.groups[inst.group.index()];
-        let passed = probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
+        let passed = !self.faults.is_stopped(id)
+            && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
         let (az, g) = (inst.az, inst.group);
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
         let interval = spec.interval;
         self.queue
             .schedule_in(interval, Event::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
+        if health == Health::Unhealthy
+            && let Some(f) = self.faults.stopped_by(id)
+        {
+            let how = format!("target {} unhealthy", id.0);
+            self.fault_detected(f as usize, &how);
+        }
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.target_groups[tg.index()].name;
             let state = if health == Health::Healthy {

@@ -3,16 +3,21 @@
 //!
 //! This is the only place that knows all models; each model module knows only itself.
 
+mod database;
+mod dns;
+mod faults;
 mod handlers;
 mod lambda;
 mod lifecycle;
 mod meters;
 mod request;
+mod resilience;
 mod result;
 mod scaling;
 mod sqs;
 
 pub use lambda::FunctionResult;
+pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
@@ -71,6 +76,9 @@ pub struct World {
     /// Bytes sent through NAT gateways: this period, and per closed period.
     nat_bytes: f64,
     nat_bytes_periods: Vec<f64>,
+    /// Bytes of database and cache calls that crossed AZs, this period and per period.
+    inter_az_bytes: f64,
+    inter_az_bytes_periods: Vec<f64>,
     series: TimeSeries,
     counting: bool,
     /// When the last metric period was recorded (the run's end may close one more).
@@ -82,6 +90,8 @@ pub struct World {
     lambda: crate::model::lambda::LambdaService,
     /// SQS queues, messages and worker pollers.
     sqs: sqs::SqsWorld,
+    /// Down AZs and instances, databases, DNS records, the fault log.
+    faults: resilience::FaultState,
 }
 
 impl World {
@@ -176,6 +186,8 @@ impl World {
                 .collect(),
             nat_bytes: 0.0,
             nat_bytes_periods: Vec::new(),
+            inter_az_bytes: 0.0,
+            inter_az_bytes_periods: Vec::new(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
             last_period_end: SimTime::ZERO,
@@ -188,6 +200,7 @@ impl World {
                 s.prices.lambda.billing_granularity_ms,
             ),
             sqs: sqs::SqsWorld::new(s),
+            faults: resilience::FaultState::new(s),
             scenario,
         };
         world.start();
@@ -223,6 +236,7 @@ impl World {
             self.queue.schedule(s.metric_period, Event::PeriodEnded);
         }
         self.queue.schedule(s.duration, Event::SimulationEnded);
+        self.schedule_faults();
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock
@@ -238,13 +252,13 @@ impl World {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
                     let inst = &mut self.instances[instance.index()];
-                    if inst.state == InstanceState::Terminated {
+                    if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                         continue; // its requests already ended with the instance
                     }
                     if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
                         self.trace_started(next, instance);
                     }
-                    self.on_request_served(request);
+                    self.on_work_done(request);
                 }
                 Event::SharingCompleted {
                     instance,
@@ -257,7 +271,7 @@ impl World {
                     if let Some(request) =
                         inst.on_sharing_completed(instance, generation, &mut self.queue)
                     {
-                        self.on_request_served(request);
+                        self.on_work_done(request);
                     }
                 }
                 Event::PeriodEnded => self.on_period_ended(),
@@ -285,6 +299,13 @@ impl World {
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
                 Event::ReceiveAnswered(p) => self.on_receive_answered(p),
                 Event::LongPollsDue(q) => self.on_long_polls_due(q),
+                Event::FaultStarted(f) => self.on_fault_started(f),
+                Event::FaultEnded(f) => self.on_fault_ended(f),
+                Event::DatabaseCallEnded(slot) => self.on_database_call_ended(slot),
+                Event::DatabaseFailedOver(d) => self.on_database_failed_over(d),
+                Event::DnsCheckDue(r) => self.on_dns_check_due(r),
+                Event::StatusCheckFailed(id) => self.on_status_check_failed(id),
+                Event::ConnectTimedOut(id) => self.on_connect_timed_out(id),
                 Event::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
             }
             if self.events & 0x3_FFFF == 0 {

@@ -72,6 +72,11 @@ impl Requests {
             .collect()
     }
 
+    /// Whether the slot holds a live request with this unique id.
+    pub fn is_live(&self, id: RequestId, uid: u64) -> bool {
+        self.alive.get(id.index()).copied().unwrap_or(false) && self.slots[id.index()].id == uid
+    }
+
     pub fn live_counted(&self) -> u64 {
         self.live_counted
     }

@@ -55,6 +55,8 @@ pub struct RunResult {
     pub markers: Vec<(f64, String)>,
     /// SQS queues, in name order.
     pub queues: Vec<super::QueueResult>,
+    /// Availability, faults, databases and DNS records.
+    pub resilience: super::ResilienceResult,
     /// Lambda event source mappings of the queues, in queue order.
     pub event_sources: Vec<super::EventSourceResult>,
 }
@@ -122,7 +124,6 @@ impl World {
                 .zip(&self.per_workload)
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
-            overall,
             groups,
             instances: self
                 .instances
@@ -135,10 +136,17 @@ impl World {
                     terminated_s: i.terminated_at.map(|t| t.as_secs_f64()),
                 })
                 .collect(),
+            resilience: self.faults.result(s, overall.ok, overall.failed(), end),
+            markers: self
+                .faults
+                .markers
+                .iter()
+                .map(|(t, l)| (t.as_secs_f64(), l.clone()))
+                .collect(),
+            overall,
             series: self.series,
             cost,
             lambda_functions,
-            markers: Vec::new(),
             queues,
             event_sources,
         }
@@ -177,12 +185,23 @@ impl World {
             load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
             nat_gateways: s.nat_gateways,
             nat_bytes: self.nat_bytes_periods.clone(),
+            inter_az_bytes: self.inter_az_bytes_periods.clone(),
             lambda: self.lambda_usage(),
             sqs_requests: if s.queues.is_empty() {
                 Vec::new()
             } else {
                 self.sqs.billed_periods.clone()
             },
+            databases: s
+                .resilience
+                .databases
+                .iter()
+                .filter(|d| d.hit_ratio.is_none())
+                .map(|d| cost::DatabaseRun {
+                    class: d.instance_class.clone(),
+                    multi_az: d.multi_az,
+                })
+                .collect(),
         };
         let breakdown = cost::price(&usage, &s.prices);
         let id = self.series.series("cost_usd", Statistic::Sum);

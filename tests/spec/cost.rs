@@ -101,3 +101,48 @@ fn the_warmup_is_not_billed() {
     let expected = 2.0 * 1.5 * prices.ec2.per_hour["m5.large"];
     assert!((r.cost.by_service["ec2"] - expected).abs() < 1e-9);
 }
+
+/// Database calls from instances in another AZ than the primary pay inter-AZ data transfer:
+/// every byte is billed leaving one AZ and entering the other. Instances only in AZ b, the
+/// primary in AZ a: every call crosses; with the primary in b, none does.
+#[test]
+fn database_calls_across_azs_pay_inter_az_transfer() {
+    let prices = PriceTable::shipped();
+    let text = |db_az: &str| {
+        format!(
+            r#"
+name: transfer
+duration: 30m
+azs: [a, b]
+workloads:
+  api:
+    target: alb/front
+    arrivals: uniform
+    rate: 50
+    work: {{dist: constant, value: 1ms}}
+    calls:
+      - {{database: orders, work: {{dist: constant, value: 1ms}}, bytes: 10KB}}
+load_balancers:
+  front: {{azs: [a, b], rules: [{{default: api}}]}}
+target_groups:
+  api: {{group: api}}
+auto_scaling_groups:
+  api: {{instance: {{type: c5.large}}, azs: [b], desired: 2}}
+databases:
+  orders: {{az: {db_az}}}
+"#
+        )
+    };
+    let r = simulate(parse(&text("a"), &[]));
+    let calls = r.resilience.databases[0].calls as f64;
+    assert!(calls > 89_000.0, "{calls} calls");
+    let bytes = calls * 10_000.0; // 10KB (decimal units, as the price table's GB)
+    let expected = 2.0 * bytes / 1e9 * prices.data_transfer.inter_az_per_gb;
+    let got = r.cost.by_service["data_transfer"];
+    assert!(
+        (got - expected).abs() < 1e-9 * expected.max(1.0),
+        "{got} vs {expected}"
+    );
+    let same_az = simulate(parse(&text("b"), &[]));
+    assert!(!same_az.cost.by_service.contains_key("data_transfer"));
+}

@@ -9,6 +9,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod explain;
+mod faults;
 mod labs;
 mod lambda;
 mod plots;

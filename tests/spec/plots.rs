@@ -149,8 +149,8 @@ fn png_dashboard_has_its_size_lines_and_font_drawn_text() {
     run_quickstart(dir.path(), &[]);
     let bytes = std::fs::read(dir.path().join("dashboard.png")).unwrap();
     let (w, h, rgb) = decode_png(&bytes);
-    // Nine panels (requests, errors, latency, five group metrics, cost): 3 x 3 grid.
-    assert_eq!((w, h), (3 * 470, 56 + 3 * 250));
+    // Ten panels (requests, errors, latency, availability, five group metrics, cost): 3 x 4.
+    assert_eq!((w, h), (3 * 470, 56 + 4 * 250));
     let pixels = (w * h) as usize;
     let white = rgb.chunks(3).filter(|p| p == &[255, 255, 255]).count();
     let ink = 1.0 - white as f64 / pixels as f64;
