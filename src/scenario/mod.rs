@@ -5,6 +5,7 @@
 pub mod defaults;
 mod load;
 pub mod raw;
+mod raw_services;
 mod resolve;
 mod resolve_caches;
 mod resolve_compute;
