@@ -83,6 +83,9 @@ pub struct TargetGroupSpec {
     pub health_check: super::health::HealthCheckSpec,
     /// A Lambda function as the target: the ALB invokes it (and `group` is `NO_GROUP`).
     pub lambda: Option<crate::ids::FunctionId>,
+    /// Slow start: a newly healthy target's share of requests grows linearly to the full share
+    /// over this time (zero: off).
+    pub slow_start: SimTime,
 }
 
 impl TargetGroupSpec {
@@ -103,6 +106,9 @@ pub struct TargetGroup {
     pub registered_by_az: Vec<Vec<InstanceId>>,
     /// Health per instance id (None: not registered).
     health: Vec<Option<TargetHealth>>,
+    /// Per instance id: when it became healthy after registration (slow start counts from
+    /// there); None for targets that were healthy from the scenario's start.
+    healthy_since: Vec<Option<SimTime>>,
 }
 
 impl TargetGroup {
@@ -129,9 +135,31 @@ impl TargetGroup {
         }
     }
 
+    /// Records when a target became healthy, for slow start.
+    pub fn mark_healthy_since(&mut self, id: InstanceId, now: SimTime) {
+        if self.healthy_since.len() <= id.index() {
+            self.healthy_since.resize(id.index() + 1, None);
+        }
+        self.healthy_since[id.index()] = Some(now);
+    }
+
+    /// The fraction of its full share a target may receive at `now` under a slow start of
+    /// `window`: linear from 0 when it became healthy to 1 at the window's end.
+    pub fn slow_start_share(&self, id: InstanceId, now: SimTime, window: SimTime) -> f64 {
+        match self.healthy_since.get(id.index()).copied().flatten() {
+            Some(since) if window > SimTime::ZERO && now < since + window => {
+                (now - since).as_nanos() as f64 / window.as_nanos() as f64
+            }
+            _ => 1.0,
+        }
+    }
+
     pub fn deregister(&mut self, id: InstanceId, az: AzId) {
         if let Some(h) = self.health.get_mut(id.index()) {
             *h = None;
+        }
+        if let Some(s) = self.healthy_since.get_mut(id.index()) {
+            *s = None;
         }
         self.targets.retain(|&t| t != id);
         self.by_az[az.index()].retain(|&t| t != id);

@@ -105,6 +105,12 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "ALB health checks of each target",
     ),
     d(
+        "target_groups",
+        "slow_start",
+        "0s",
+        "off: a newly healthy target gets its full share of requests at once",
+    ),
+    d(
         "auto_scaling_groups",
         "discipline",
         "processor_sharing",

@@ -323,6 +323,9 @@ pub struct RawTargetGroup {
     pub deregistration_delay: Option<Dur>,
     /// A Lambda function as the target (instead of `group`): the ALB invokes it synchronously.
     pub lambda: Option<String>,
+    /// Slow start (30s..900s; default 0s, off): a target that becomes healthy gets a share of
+    /// requests that grows linearly to its full share over this time.
+    pub slow_start: Option<Dur>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

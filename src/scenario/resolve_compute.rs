@@ -207,12 +207,22 @@ pub(super) fn resolve_target_group(
             format!("expected 0s..3600s, got {deregistration_delay}"),
         );
     }
+    let slow_start = t.slow_start.map_or(SimTime::ZERO, |d| d.0);
+    if slow_start != SimTime::ZERO
+        && (slow_start < SimTime::from_secs(30) || slow_start > SimTime::from_secs(900))
+    {
+        ctx.err(
+            &format!("{path}.slow_start"),
+            format!("expected 0s (off) or 30s..900s, got {slow_start}"),
+        );
+    }
     Some(TargetGroupSpec {
         name: name.to_string(),
         group: group?,
         deregistration_delay,
         health_check,
         lambda,
+        slow_start,
     })
 }
 

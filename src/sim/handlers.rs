@@ -5,7 +5,7 @@ use super::World;
 use super::request::Request;
 use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
-use crate::kernel::SimTime;
+use crate::kernel::{RngExt, SimTime};
 use crate::metrics::{Outcome, Statistic};
 use crate::model::faults::Cause;
 use crate::model::instance::InstanceState;
@@ -100,9 +100,21 @@ impl World {
             return self.reject(lb, w, id, counted, "no registered target");
         }
         let instances = &self.instances;
-        let chosen = balancer.choose(spec.algorithm, node, tg, candidates, |i| {
-            instances[i.index()].outstanding
-        });
+        let outstanding = |i: InstanceId| instances[i.index()].outstanding;
+        let mut chosen = balancer.choose(spec.algorithm, node, tg, candidates, outstanding);
+        let window = self.scenario.target_groups[tg.index()].slow_start;
+        if window > SimTime::ZERO {
+            // Slow start: a ramping target keeps the request with probability equal to its
+            // share; otherwise the algorithm picks again (round robin moves to the next one).
+            let now = self.queue.now();
+            for _ in 1..candidates.len() {
+                let share = targets.slow_start_share(chosen, now, window);
+                if share >= 1.0 || balancer.rng.chance(share) {
+                    break;
+                }
+                chosen = balancer.choose(spec.algorithm, node, tg, candidates, outstanding);
+            }
+        }
         if self.faults.is_stopped(chosen) {
             self.connect_to_stopped(chosen);
             return self.fail_unrouted(lb, w, id, counted, Cause::TargetUnreachable);

@@ -98,6 +98,10 @@ impl World {
         self.queue
             .schedule_in(interval, Event::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
+        if health == Health::Healthy {
+            let now = self.queue.now();
+            self.target_groups[tg.index()].mark_healthy_since(id, now);
+        }
         if health == Health::Unhealthy
             && let Some(f) = self.faults.stopped_by(id)
         {

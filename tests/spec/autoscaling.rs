@@ -251,3 +251,84 @@ proptest! {
         prop_assert_eq!(r.arrived, r.overall.total + r.in_flight);
     }
 }
+
+/// Slow start: a target that becomes healthy gets a share of requests that grows linearly
+/// over the window. Two targets serve alone until a third (scheduled at 5 min) turns
+/// healthy; under round robin its share starts near 0 and reaches 1/3 after the window.
+#[test]
+fn slow_start_ramps_a_new_targets_share_linearly() {
+    let text = |slow_start: &str| {
+        format!(
+            r#"
+name: slow-start
+duration: 20m
+azs: [a]
+workloads:
+  web:
+    target: alb/front
+    arrivals: uniform
+    rate: 200
+    work: {{dist: constant, value: 1ms}}
+load_balancers:
+  front: {{azs: [a, b], algorithm: round_robin, rules: [{{default: web}}]}}
+target_groups:
+  web:
+    group: web
+    slow_start: {slow_start}
+    health_check: {{interval: 10s, timeout: 5s, healthy_threshold: 2, unhealthy_threshold: 2}}
+auto_scaling_groups:
+  web:
+    instance: {{type: c5.large}}
+    azs: [a]
+    min: 2
+    max: 3
+    desired: 2
+    boot_time: {{dist: constant, value: 60s}}
+    policies:
+      - {{type: scheduled, at: 5m, desired: 3}}
+"#
+        )
+    };
+    let routed = |slow_start: &str| -> Vec<(f64, u64)> {
+        let s = parse(&text(slow_start), &["azs=[a, b]"]);
+        crate::traces::trace_scenario(s, "kind=request_routed", 1.0)
+            .iter()
+            .map(|l| (l["t"].as_f64().unwrap(), l["instance"].as_u64().unwrap()))
+            .collect()
+    };
+    // The new target's share of the requests routed in [from, from + 60 s).
+    let share = |lines: &[(f64, u64)], from: f64| {
+        let window: Vec<u64> = lines
+            .iter()
+            .filter(|(t, _)| *t >= from && *t < from + 60.0)
+            .map(|(_, i)| *i)
+            .collect();
+        window.iter().filter(|&&i| i == 2).count() as f64 / window.len() as f64
+    };
+    let plain = routed("0s");
+    let healthy_at = plain
+        .iter()
+        .find(|(_, i)| *i == 2)
+        .expect("the third serves")
+        .0;
+    assert!((share(&plain, healthy_at) - 1.0 / 3.0).abs() < 0.01);
+
+    let slow = routed("300s");
+    let shares: Vec<f64> = (0..6)
+        .map(|k| share(&slow, healthy_at + 60.0 * k as f64))
+        .collect();
+    // Round robin with acceptance p: the new target's share is p / (2 + p), p the mean
+    // ramp over the minute (0.1, 0.3, ... 0.9, then 1).
+    for (k, got) in shares.iter().enumerate() {
+        let p = if k < 5 {
+            (2 * k + 1) as f64 / 10.0
+        } else {
+            1.0
+        };
+        let expected = p / (2.0 + p);
+        assert!(
+            (got - expected).abs() < 0.03,
+            "minute {k}: share {got:.3}, expected about {expected:.3} ({shares:?})"
+        );
+    }
+}

@@ -20,7 +20,15 @@ impl Write for Shared {
 }
 
 fn trace(rel: &str, overrides: &[&str], filter: &str, sample: f64) -> Vec<serde_json::Value> {
-    let s = load(rel, overrides);
+    trace_scenario(load(rel, overrides), filter, sample)
+}
+
+/// The trace lines of a run of `s` that pass `filter`.
+pub fn trace_scenario(
+    s: stratus::scenario::Scenario,
+    filter: &str,
+    sample: f64,
+) -> Vec<serde_json::Value> {
     let sink = Shared::default();
     let mut w = World::new(Arc::new(s));
     w.set_tracer(Tracer::new(

@@ -169,6 +169,20 @@ fn malformed_scenarios_report_the_field_path_and_exit_2() {
             "no auto scaling group",
         ),
         (
+            "slow start out of range",
+            "api: {group: api}",
+            "api: {group: api, slow_start: 10s}",
+            "target_groups.api.slow_start",
+            "30s..900s",
+        ),
+        (
+            "slow start with least outstanding requests",
+            "{default: api}]}\ntarget_groups:\n  api: {group: api}",
+            "{default: api}], algorithm: least_outstanding_requests}\ntarget_groups:\n  api: {group: api, slow_start: 60s}",
+            "target_groups.api.slow_start",
+            "least_outstanding_requests",
+        ),
+        (
             "not a mapping",
             "name: ok",
             "name: [ok]",
