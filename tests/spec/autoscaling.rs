@@ -3,11 +3,8 @@
 
 use crate::support::*;
 use proptest::prelude::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use stratus::metrics::Statistic;
-use stratus::sim::{RunResult, World};
-use stratus::trace::{Filter, Tracer};
+use stratus::sim::RunResult;
 
 /// Two 2-vCPU instances behind an ALB; uniform arrivals of constant 10 ms work, so CPU is
 /// exact: CPU% = rate x 0.01 / (2 x instances) x 100.
@@ -53,18 +50,6 @@ fn activities(r: &RunResult) -> Vec<(f64, u32, u32)> {
         .collect()
 }
 
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn target_tracking_waits_three_periods_and_new_capacity_serves_after_boot_and_health_checks() {
     // 50/s -> 12.5% CPU; at 10m the rate steps to 150/s -> 37.5%, above the 25% target.
@@ -73,16 +58,7 @@ fn target_tracking_waits_three_periods_and_new_capacity_serves_after_boot_and_he
         "      - {type: target_tracking, metric: cpu, target: 25, warmup: 120s}",
         "    min: 2\n    max: 10\n    desired: 2",
     );
-    let s = parse(&text, &[]);
-    let sink = Shared::default();
-    let mut w = World::new(Arc::new(s));
-    w.set_tracer(Tracer::new(
-        Filter::parse("kind=request_routed", 1.0).unwrap(),
-        1,
-        Box::new(sink.clone()),
-    ));
-    w.run(|_, _| {}).unwrap();
-    let r = w.into_result(0.0);
+    let (r, routed) = simulate_traced(parse(&text, &[]), "kind=request_routed", 1.0);
     // Periods 10, 11 and 12 breach; the alarm fires at the end of period 12.
     let step_s = 600.0;
     let scale_out_at = step_s + 3.0 * 60.0;
@@ -93,10 +69,8 @@ fn target_tracking_waits_three_periods_and_new_capacity_serves_after_boot_and_he
     assert_eq!(new.in_service_s, Some(scale_out_at + 60.0));
     // Routed to only after three passing checks, 10 s apart, after registration.
     let healthy_at = scale_out_at + 60.0 + 3.0 * 10.0;
-    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    let first_routed = text
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let first_routed = routed
+        .iter()
         .filter(|l| l["instance"] == 2)
         .map(|l| l["t"].as_f64().unwrap())
         .next()
@@ -291,7 +265,8 @@ auto_scaling_groups:
     };
     let routed = |slow_start: &str| -> Vec<(f64, u64)> {
         let s = parse(&text(slow_start), &["azs=[a, b]"]);
-        crate::traces::trace_scenario(s, "kind=request_routed", 1.0)
+        simulate_traced(s, "kind=request_routed", 1.0)
+            .1
             .iter()
             .map(|l| (l["t"].as_f64().unwrap(), l["instance"].as_u64().unwrap()))
             .collect()

@@ -102,3 +102,41 @@ pub fn validate_files(files: &[PathBuf]) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr).to_string(),
     )
 }
+
+/// A writer into shared memory, to read a trace back.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `s` with `--trace-filter filter --trace-sample sample`: the result and the trace lines.
+pub fn simulate_traced(
+    s: Scenario,
+    filter: &str,
+    sample: f64,
+) -> (RunResult, Vec<serde_json::Value>) {
+    use stratus::trace::{Filter, Tracer};
+    let sink = Shared::default();
+    let mut w = World::new(Arc::new(s));
+    w.set_tracer(Tracer::new(
+        Filter::parse(filter, sample).unwrap(),
+        1,
+        Box::new(sink.clone()),
+    ));
+    w.run(|_, _| {}).expect("run completes");
+    let r = w.into_result(0.0);
+    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    (r, lines)
+}

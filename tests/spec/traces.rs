@@ -1,46 +1,9 @@
 //! Event traces: a request followed end to end, filters and sampling.
 
 use crate::support::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use stratus::sim::World;
-use stratus::trace::{Filter, Tracer};
-
-/// A writer into shared memory, to read the trace back.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn trace(rel: &str, overrides: &[&str], filter: &str, sample: f64) -> Vec<serde_json::Value> {
-    trace_scenario(load(rel, overrides), filter, sample)
-}
-
-/// The trace lines of a run of `s` that pass `filter`.
-pub fn trace_scenario(
-    s: stratus::scenario::Scenario,
-    filter: &str,
-    sample: f64,
-) -> Vec<serde_json::Value> {
-    let sink = Shared::default();
-    let mut w = World::new(Arc::new(s));
-    w.set_tracer(Tracer::new(
-        Filter::parse(filter, sample).unwrap(),
-        1,
-        Box::new(sink.clone()),
-    ));
-    w.run(|_, _| {}).unwrap();
-    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
+    simulate_traced(load(rel, overrides), filter, sample).1
 }
 
 #[test]

@@ -232,22 +232,15 @@ account:
 /// `--trace` writes one `throttle` line per throttle and one `cold_start` line per cold start.
 #[test]
 fn throttles_and_cold_starts_are_traced() {
-    let scenario = parse(TWO_FUNCTIONS, &["duration=20s"]);
-    let file = tempfile::NamedTempFile::new().unwrap();
-    let mut w = stratus::sim::World::new(std::sync::Arc::new(scenario));
-    let filter = stratus::trace::Filter::parse("kind=throttle|cold_start", 1.0).unwrap();
-    let sink = std::io::BufWriter::new(file.reopen().unwrap());
-    w.set_tracer(stratus::trace::Tracer::new(filter, 1, Box::new(sink)));
-    w.run(|_, _| {}).unwrap();
-    w.take_tracer().unwrap().flush().unwrap();
-    let r = w.into_result(0.0);
-    let text = std::fs::read_to_string(file.path()).unwrap();
+    let (r, lines) = simulate_traced(
+        parse(TWO_FUNCTIONS, &["duration=20s"]),
+        "kind=throttle|cold_start",
+        1.0,
+    );
     let count = |kind: &str, component: &str| {
-        text.lines()
-            .filter(|l| {
-                l.contains(&format!("\"kind\":\"{kind}\""))
-                    && l.contains(&format!("\"component\":\"{component}\""))
-            })
+        lines
+            .iter()
+            .filter(|l| l["kind"] == kind && l["component"] == component)
             .count() as u64
     };
     let flood = function(&r, "flood");
@@ -258,7 +251,11 @@ fn throttles_and_cold_starts_are_traced() {
         count("cold_start", "steady"),
         function(&r, "steady").totals.cold_starts
     );
-    assert!(text.contains("\"reason\":\"account concurrency (unreserved pool)\""));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["reason"] == "account concurrency (unreserved pool)")
+    );
 }
 
 /// A failed invocation that ends after the event's maximum age: the event expires rather than

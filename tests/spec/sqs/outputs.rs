@@ -236,36 +236,11 @@ fn sqs_requests_are_billed_per_64kb_chunk_with_empty_receives() {
 
 #[test]
 fn receives_and_deletes_are_traced_per_message() {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let sink = Shared::default();
-    let mut w = stratus::sim::World::new(Arc::new(load(
-        "scenarios/sqs-dlq.yaml",
-        &["duration=2m", "warmup=0"],
-    )));
-    w.set_tracer(stratus::trace::Tracer::new(
-        stratus::trace::Filter::parse("kind=message_received|message_deleted", 1.0).unwrap(),
-        1,
-        Box::new(sink.clone()),
-    ));
-    w.run(|_, _| {}).unwrap();
-    let r = w.into_result(0.0);
-    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (r, lines) = simulate_traced(
+        load("scenarios/sqs-dlq.yaml", &["duration=2m", "warmup=0"]),
+        "kind=message_received|message_deleted",
+        1.0,
+    );
     let count = |kind: &str| lines.iter().filter(|l| l["kind"] == kind).count() as u64;
     let q = &queue(&r, "orders").stats;
     assert_eq!(count("message_received"), q.received);
