@@ -1,7 +1,7 @@
 //! Compared figures as bars: one panel per figure (each has its own unit), one bar per
 //! variant with its 95% confidence interval as an error bar.
 
-use super::{Figure, OrPlotError, PlotError, color, font, short_number, value_range};
+use super::{Figure, OrPlotError, PlotError, TitledGrid, color, font, short_number, value_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -25,14 +25,9 @@ pub struct BarsFigure {
     pub panels: Vec<BarPanel>,
 }
 
-const COLUMNS: usize = 3;
-const PANEL_W: u32 = 400;
-const PANEL_H: u32 = 260;
-
 impl BarsFigure {
-    fn grid(&self) -> (usize, usize) {
-        let cols = self.panels.len().clamp(1, COLUMNS);
-        (self.panels.len().div_ceil(cols).max(1), cols)
+    fn grid(&self) -> TitledGrid {
+        TitledGrid::new(self.panels.len(), 3, (400, 260))
     }
 }
 
@@ -42,16 +37,12 @@ impl Figure for BarsFigure {
     }
 
     fn size(&self) -> (u32, u32) {
-        let (rows, cols) = self.grid();
-        (PANEL_W * cols as u32, 44 + PANEL_H * rows as u32)
+        self.grid().size()
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (header, body) = area.split_vertically(44);
-        header
-            .draw(&Text::new(self.title.clone(), (14, 10), font(20)))
-            .or_plot(self.name())?;
-        for (panel, cell) in self.panels.iter().zip(body.split_evenly(self.grid())) {
+        let cells = self.grid().cells(area, &self.title, self.name())?;
+        for (panel, cell) in self.panels.iter().zip(cells) {
             draw_panel(&cell, panel).or_plot(self.name())?;
         }
         Ok(())

@@ -66,6 +66,49 @@ pub trait Figure {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
 }
 
+/// The layout of a figure of equal panels under a one-line title: `rows` x `columns` panels
+/// of `panel` pixels each.
+pub(crate) struct TitledGrid {
+    rows: usize,
+    columns: usize,
+    panel: (u32, u32),
+}
+
+impl TitledGrid {
+    const TITLE_H: u32 = 44;
+
+    /// `n` panels, at most `max_columns` side by side.
+    pub(crate) fn new(n: usize, max_columns: usize, panel: (u32, u32)) -> Self {
+        let columns = n.clamp(1, max_columns);
+        TitledGrid {
+            rows: n.div_ceil(columns).max(1),
+            columns,
+            panel,
+        }
+    }
+
+    pub(crate) fn size(&self) -> (u32, u32) {
+        (
+            self.panel.0 * self.columns as u32,
+            Self::TITLE_H + self.panel.1 * self.rows as u32,
+        )
+    }
+
+    /// Draws the title and returns the panels' areas, row by row.
+    pub(crate) fn cells<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        title: &str,
+        name: &str,
+    ) -> Result<Vec<DrawingArea<DB, Shift>>, PlotError> {
+        let (header, body) = area.split_vertically(Self::TITLE_H);
+        header
+            .draw(&Text::new(title.to_string(), (14, 10), font(20)))
+            .or_plot(name)?;
+        Ok(body.split_evenly((self.rows, self.columns)))
+    }
+}
+
 /// Registers the embedded font with plotters (once per process; later calls do nothing).
 pub fn register_font() {
     static ONCE: Once = Once::new();

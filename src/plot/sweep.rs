@@ -2,7 +2,9 @@
 //! with their 95% confidence intervals as error bars, the SLO threshold as a dashed line,
 //! points that meet the whole SLO in green and the others in red, the chosen point ringed.
 
-use super::{Figure, MARKER, OrPlotError, PlotError, color, font, short_number, value_range};
+use super::{
+    Figure, MARKER, OrPlotError, PlotError, TitledGrid, color, font, short_number, value_range,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -35,13 +37,9 @@ pub struct SweepFigure {
     pub best: Option<usize>,
 }
 
-const PANEL_W: u32 = 500;
-const PANEL_H: u32 = 300;
-
 impl SweepFigure {
-    fn grid(&self) -> (usize, usize) {
-        let cols = self.panels.len().clamp(1, 2);
-        (self.panels.len().div_ceil(cols).max(1), cols)
+    fn grid(&self) -> TitledGrid {
+        TitledGrid::new(self.panels.len(), 2, (500, 300))
     }
 
     /// The x position of each point: the value when every label is a number, else its index.
@@ -62,22 +60,13 @@ impl Figure for SweepFigure {
     }
 
     fn size(&self) -> (u32, u32) {
-        let (rows, cols) = self.grid();
-        (PANEL_W * cols as u32, 44 + PANEL_H * rows as u32)
+        self.grid().size()
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (header, body) = area.split_vertically(44);
-        header
-            .draw(&Text::new(self.title.clone(), (14, 10), font(20)))
-            .or_plot(self.name())?;
+        let cells = self.grid().cells(area, &self.title, self.name())?;
         let xs = self.xs();
-        for (k, (panel, cell)) in self
-            .panels
-            .iter()
-            .zip(body.split_evenly(self.grid()))
-            .enumerate()
-        {
+        for (k, (panel, cell)) in self.panels.iter().zip(cells).enumerate() {
             self.draw_panel(&cell, panel, &xs, k).or_plot(self.name())?;
         }
         Ok(())
