@@ -5,7 +5,7 @@
 use crate::support::*;
 use stratus::sim::{QueueResult, RunResult};
 
-fn queue<'a>(r: &'a RunResult, name: &str) -> &'a QueueResult {
+pub(crate) fn queue<'a>(r: &'a RunResult, name: &str) -> &'a QueueResult {
     r.queues.iter().find(|q| q.name == name).expect("queue")
 }
 
@@ -29,7 +29,7 @@ auto_scaling_groups:
 
 /// Per queue: sent + moved in = deleted + dead-lettered + expired + remaining, and every
 /// receive ends once: deleted, visibility expiry, retention expiry in flight, or in flight.
-fn assert_conserved(r: &RunResult) {
+pub(crate) fn assert_conserved(r: &RunResult) {
     for q in &r.queues {
         let s = &q.stats;
         assert_eq!(

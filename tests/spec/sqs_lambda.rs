@@ -4,14 +4,11 @@
 //! batch failures return only the failed items; throttles back the pollers off; same seed,
 //! same outputs.
 
+use crate::sqs::{assert_conserved, queue};
 use crate::support::*;
 use stratus::metrics::Statistic;
 use stratus::report::summary_json;
-use stratus::sim::{EventSourceResult, QueueResult, RunResult};
-
-fn queue<'a>(r: &'a RunResult, name: &str) -> &'a QueueResult {
-    r.queues.iter().find(|q| q.name == name).expect("queue")
-}
+use stratus::sim::{EventSourceResult, RunResult};
 
 fn mapping(r: &RunResult) -> &EventSourceResult {
     &r.event_sources[0]
@@ -34,26 +31,6 @@ queues:
 account: {{lambda_concurrency: 3000, lambda_scaling: {{model: per_function_10s, step: 2000}}}}
 "#
     )
-}
-
-/// Per queue, every message ends once (deleted, dead-lettered, expired or still there), and
-/// every receive ends once (deleted, visibility expiry, expiry in flight, or in flight).
-fn assert_conserved(r: &RunResult) {
-    for q in &r.queues {
-        let s = &q.stats;
-        assert_eq!(
-            s.sent + s.moved_in,
-            s.deleted + s.dead_lettered + s.expired + q.remaining,
-            "{}",
-            q.name
-        );
-        assert_eq!(
-            s.received,
-            s.deleted + s.visibility_expiries + s.expired_in_flight + q.in_flight_at_end,
-            "{}",
-            q.name
-        );
-    }
 }
 
 #[test]
