@@ -4,7 +4,7 @@
 //! Names are facts in the past tense.
 
 use crate::ids::{AsyncEventId, FunctionId, InvocationId};
-use crate::ids::{GroupId, InstanceId, PollerId, QueueId, RequestId, TgId, WorkloadId};
+use crate::ids::{GroupId, InstanceId, LbId, PollerId, QueueId, RequestId, TgId, WorkloadId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -63,8 +63,15 @@ pub enum Event {
     DnsCheckDue(u16),
     /// EC2 status checks of a stopped instance failed: the group replaces it.
     StatusCheckFailed(InstanceId),
-    /// A connection attempt to a stopped target gave up (it counted as outstanding until now).
-    ConnectTimedOut(InstanceId),
+    /// A connection attempt to a stopped target gave up (it counted as outstanding until now);
+    /// its client gets a 504.
+    ConnectTimedOut {
+        instance: InstanceId,
+        request: RequestId,
+    },
+    /// A load balancer's oldest open request reached the idle timeout, unless it ended since
+    /// (the load balancer's one timer then moves on to the oldest one still open).
+    IdleTimeoutDue(LbId),
     /// A Lambda event source mapping's scaling window (one minute) ended: its poller fleet
     /// may grow.
     EventSourceScalingDue(u16),

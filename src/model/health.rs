@@ -1,5 +1,11 @@
 //! ALB target health checks: probes at an interval, thresholds of consecutive results, and
 //! overload that makes probes fail (so overload can cascade, as in production).
+//!
+//! A newly registered target is routed to after **one** passing probe, and its first probe
+//! runs at registration: "After your target is registered, it must pass one health check to be
+//! considered healthy" (ALB user guide, "Health checks for Application Load Balancer target
+//! groups", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+//! `healthy_threshold` consecutive passes apply only when an *unhealthy* target returns.
 
 use crate::kernel::SimTime;
 
@@ -27,7 +33,7 @@ impl Default for HealthCheckSpec {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Health {
-    /// Registered, not yet passed `healthy_threshold` probes: not routed to.
+    /// Registered, not yet passed its first probe: not routed to (AWS's `initial`).
     Initial,
     Healthy,
     Unhealthy,
@@ -55,7 +61,13 @@ impl TargetHealth {
         if passed {
             self.passes += 1;
             self.failures = 0;
-            if self.health != Health::Healthy && self.passes >= spec.healthy_threshold {
+            // A new target needs one pass; an unhealthy one `healthy_threshold` in a row.
+            let needed = match self.health {
+                Health::Healthy => return None,
+                Health::Initial => 1,
+                Health::Unhealthy => spec.healthy_threshold,
+            };
+            if self.passes >= needed {
                 self.health = Health::Healthy;
                 return Some(Health::Healthy);
             }
@@ -95,9 +107,7 @@ mod tests {
     fn thresholds_of_consecutive_results() {
         let spec = HealthCheckSpec::default();
         let mut t = TargetHealth::new(Health::Initial);
-        for _ in 0..4 {
-            assert_eq!(t.record(true, &spec), None);
-        }
+        // A new target: one pass.
         assert_eq!(t.record(true, &spec), Some(Health::Healthy));
         assert_eq!(t.record(false, &spec), None);
         assert_eq!(t.record(true, &spec), None); // a pass resets the failure count

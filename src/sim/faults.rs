@@ -219,22 +219,6 @@ impl World {
         }
     }
 
-    /// The load balancer tries to connect to a stopped target: the attempt counts as one of
-    /// its outstanding requests (least-outstanding routing sees it) until the 10 s connection
-    /// timeout; the client's 504 is recorded at once.
-    pub(super) fn connect_to_stopped(&mut self, id: InstanceId) {
-        self.instances[id.index()].outstanding += 1;
-        self.queue
-            .schedule_in(CONNECT_TIMEOUT, Event::ConnectTimedOut(id));
-    }
-
-    pub(super) fn on_connect_timed_out(&mut self, id: InstanceId) {
-        let inst = &mut self.instances[id.index()];
-        if inst.state != InstanceState::Terminated {
-            inst.outstanding = inst.outstanding.saturating_sub(1);
-        }
-    }
-
     /// EC2 status checks failed on a stopped instance: the group replaces it.
     pub(super) fn on_status_check_failed(&mut self, id: InstanceId) {
         if self.instances[id.index()].state == InstanceState::Terminated {
@@ -266,7 +250,8 @@ impl World {
         outcome: Outcome,
         cause: Cause,
     ) {
-        if self.requests.get(id).counted {
+        let r = self.requests.get(id);
+        if r.counted && !r.answered {
             self.faults.log.count(cause);
         }
         self.fail_request(id, outcome);

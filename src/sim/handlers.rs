@@ -115,14 +115,26 @@ impl World {
                 chosen = balancer.choose(spec.algorithm, node, tg, candidates, outstanding);
             }
         }
+        let request = Request {
+            id,
+            arrived_at: self.queue.now(),
+            workload: w,
+            instance: chosen,
+            counted,
+            class: class as u16,
+            lb,
+            answered: false,
+        };
         if self.faults.is_stopped(chosen) {
-            self.connect_to_stopped(chosen);
-            return self.fail_unrouted(lb, w, id, counted, Cause::TargetUnreachable);
+            return self.connect_to_stopped(request, chosen);
         }
         let instance = &self.instances[chosen.index()];
         let limit = self.scenario.groups[instance.group.index()].max_concurrent;
         if instance.outstanding >= limit {
-            return self.reject(lb, w, id, counted, "target at max_concurrent");
+            // The target refuses the connection (its accept queue is full): AWS answers 502
+            // "The target reset the connection" (see `answer_at_once`).
+            let reason = "target at max_concurrent";
+            return self.answer_at_once(lb, w, id, counted, Outcome::Http502, reason);
         }
         if let Some(t) = self.tracer.as_deref_mut() {
             let fields = [
@@ -142,39 +154,56 @@ impl World {
             );
         }
         self.group_meters[instance.group.index()].routed += 1;
-        let request = self.requests.insert(Request {
-            id,
-            arrived_at: self.queue.now(),
-            workload: w,
-            instance: chosen,
-            counted,
-            class: class as u16,
-        });
+        let request = self.requests.insert(request);
+        self.open_client_request(lb, request);
         if self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue) {
             self.trace_started(request, chosen);
         }
     }
 
-    /// A request the instance was serving ends with an error (the instance went away).
+    /// A request the instance was serving ends with an error (the instance went away), unless
+    /// its client already had its answer.
     pub(super) fn fail_request(&mut self, id: RequestId, outcome: Outcome) {
         let r = self.requests.remove(id);
+        if r.answered {
+            return;
+        }
         let latency = self.queue.now() - r.arrived_at;
         self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
     }
 
-    /// The load balancer answers 503 at once.
+    /// The load balancer answers 503 at once: AWS documents 503 for one cause only, "The target
+    /// groups for the load balancer have no registered targets" (ALB troubleshooting page,
+    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
+    /// It is also our answer for a throttled Lambda target (see `route_to_lambda`).
     pub(super) fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
+        self.answer_at_once(lb, w, id, counted, Outcome::Http503, reason);
+    }
+
+    /// The load balancer answers with an error at once (latency 0): 503 (see `reject`), or 502
+    /// when the target refuses the connection ("HTTP 502: Bad gateway ... The target reset the
+    /// connection", same page).
+    fn answer_at_once(
+        &mut self,
+        lb: LbId,
+        w: WorkloadId,
+        id: u64,
+        counted: bool,
+        outcome: Outcome,
+        reason: &str,
+    ) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.load_balancers[lb.index()].name;
+            let status = if outcome == Outcome::Http502 { 502 } else { 503 };
             t.emit(
                 self.queue.now(),
                 Kind::RequestRejected,
                 name,
                 Some(id),
-                &[("status", Field::Int(503)), ("reason", Field::Str(reason))],
+                &[("status", Field::Int(status)), ("reason", Field::Str(reason))],
             );
         }
-        self.finish_traced(w, id, counted, Outcome::Http503, 0);
+        self.finish_traced(w, id, counted, outcome, 0);
     }
 
     /// The client gets no answer from a stopped node or target: a 504 (the connection could
@@ -242,32 +271,23 @@ impl World {
         self.record(w, counted, outcome, latency_ns);
     }
 
-    /// An instance finished a request: the client gets its answer, or a 504 if the answer
-    /// came after the load balancer's idle timeout.
+    /// An instance finished a request: the client gets its answer, unless the load balancer's
+    /// idle timeout already gave it a 504 (see `idle_timeout`).
     pub(super) fn on_request_served(&mut self, id: RequestId) {
         if let Some(poller) = super::sqs::job_poller(id) {
             return self.on_message_processed(poller);
         }
-        let r = self.requests.remove(id);
-        self.on_instance_request_ended(r.instance);
-        let latency = self.queue.now() - r.arrived_at;
-        let Target::Alb(lb) = self.scenario.workloads[r.workload.index()].target else {
-            unreachable!("instances serve only requests that came through a load balancer")
+        let (w, class, instance) = {
+            let r = self.requests.get(id);
+            (r.workload, r.class as usize, r.instance)
         };
-        let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
-        self.lb_meters[lb.index()].current.connection_seconds += latency.min(timeout).as_secs_f64();
-        if latency > timeout {
-            self.finish_traced(
-                r.workload,
-                r.id,
-                r.counted,
-                Outcome::Http504,
-                timeout.as_nanos(),
-            );
-        } else {
+        let answered = self.target_answered(id);
+        self.on_instance_request_ended(instance);
+        if let Some((r, latency)) = answered {
             self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
-            self.enqueue_after_request(r.workload, r.class as usize);
         }
+        // The target did its work either way, including what it sends on.
+        self.enqueue_after_request(w, class);
     }
 
     #[inline]

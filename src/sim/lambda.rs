@@ -17,7 +17,7 @@ use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
 use crate::model::lambda::{Completion, Origin, Payload, Refusal};
 use crate::trace::{Field, Kind};
-use crate::workload::{InvocationType, Target};
+use crate::workload::InvocationType;
 
 /// The `instance` of a request that a Lambda function serves.
 const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
@@ -116,6 +116,8 @@ impl World {
                     instance: NO_INSTANCE,
                     counted,
                     class: 0,
+                    lb: Request::NO_LB,
+                    answered: false,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
                     self.requests.remove(request);
@@ -139,7 +141,13 @@ impl World {
     }
 
     /// The ALB forwards a request to a target group whose target is function `f`; a throttle
-    /// makes the ALB answer 503.
+    /// makes the ALB answer 503. AWS documents no status for it: the troubleshooting page lists
+    /// 503 only for "no registered targets", and the access logs' error reason
+    /// `LambdaThrottling` carries none
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html).
+    /// Our choice: 503 (RFC 9110 §15.6.4, temporarily unable to handle the request), since
+    /// the function's concurrency, not one connection, refused it; 502 is kept for a refused
+    /// connection and for function errors.
     pub(super) fn route_to_lambda(
         &mut self,
         lb: LbId,
@@ -155,34 +163,35 @@ impl World {
             instance: NO_INSTANCE,
             counted,
             class: 0,
+            lb,
+            answered: false,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
             self.requests.remove(request);
             self.reject(lb, w, id, counted, "Lambda function throttled");
+        } else {
+            self.open_client_request(lb, request);
         }
     }
 
     /// A synchronous request gets its answer: directly, 502 on a function error or timeout;
-    /// behind an ALB, also 504 past the idle timeout.
+    /// behind an ALB, a 504 at the idle timeout if the answer comes too late (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let req = self.requests.remove(r);
-        let latency = self.queue.now() - req.arrived_at;
-        let mut outcome = if completion.is_error() {
+        let outcome = if completion.is_error() {
             Outcome::Http502
         } else {
             Outcome::Ok
         };
-        let mut latency_ns = latency.as_nanos();
-        if let Target::Alb(lb) = self.scenario.workloads[req.workload.index()].target {
-            let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
-            self.lb_meters[lb.index()].current.connection_seconds +=
-                latency.min(timeout).as_secs_f64();
-            if latency > timeout {
-                outcome = Outcome::Http504;
-                latency_ns = timeout.as_nanos();
-            }
-        }
-        self.finish_traced(req.workload, req.id, req.counted, outcome, latency_ns);
+        let (req, latency) = if self.requests.get(r).lb == Request::NO_LB {
+            let req = self.requests.remove(r);
+            (req, self.queue.now() - req.arrived_at)
+        } else {
+            let Some(answer) = self.target_answered(r) else {
+                return; // the client already had its 504
+            };
+            answer
+        };
+        self.finish_traced(req.workload, req.id, req.counted, outcome, latency.as_nanos());
     }
 
     /// Tries (or retries) an asynchronous event: expired past its maximum age, otherwise

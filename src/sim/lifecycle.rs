@@ -50,7 +50,7 @@ impl World {
     }
 
     /// In service: registers with the group's target groups (in `health`) and starts their
-    /// health checks.
+    /// health checks, the first one now.
     pub(super) fn put_in_service(&mut self, id: InstanceId, health: Health) {
         let now = self.queue.now();
         let inst = &mut self.instances[id.index()];
@@ -59,11 +59,9 @@ impl World {
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
         for &tg in &self.group_target_groups[g.index()] {
             self.target_groups[tg.index()].register(id, az, health);
-            let interval = self.scenario.target_groups[tg.index()]
-                .health_check
-                .interval;
+            // The first probe runs at registration (see `model::health`).
             self.queue
-                .schedule(now + interval, Event::HealthCheckDue { instance: id, tg });
+                .schedule(now, Event::HealthCheckDue { instance: id, tg });
         }
         self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
         let in_service = self.in_service(g);

@@ -7,6 +7,7 @@ mod database;
 mod dns;
 mod faults;
 mod handlers;
+mod idle_timeout;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -57,6 +58,8 @@ pub struct World {
     work_rngs: Vec<Rng>,
     pickers: Vec<ClassPicker>,
     load_balancers: Vec<LoadBalancer>,
+    /// Per load balancer: the requests whose clients wait, for the idle timeout.
+    open_requests: Vec<idle_timeout::OpenRequests>,
     target_groups: Vec<TargetGroup>,
     /// The target groups each auto scaling group's instances register with.
     group_target_groups: Vec<Vec<TgId>>,
@@ -152,6 +155,7 @@ impl World {
             work_rngs,
             pickers,
             load_balancers,
+            open_requests: s.load_balancers.iter().map(|_| Default::default()).collect(),
             target_groups,
             group_target_groups,
             groups: s.groups.iter().map(Group::new).collect(),
@@ -305,7 +309,10 @@ impl World {
                 Event::DatabaseFailedOver(d) => self.on_database_failed_over(d),
                 Event::DnsCheckDue(r) => self.on_dns_check_due(r),
                 Event::StatusCheckFailed(id) => self.on_status_check_failed(id),
-                Event::ConnectTimedOut(id) => self.on_connect_timed_out(id),
+                Event::ConnectTimedOut { instance, request } => {
+                    self.on_connect_timed_out(instance, request)
+                }
+                Event::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
                 Event::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
             }
             if self.events & 0x3_FFFF == 0 {

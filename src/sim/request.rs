@@ -1,7 +1,11 @@
 //! Live requests: a slab of fixed-size records whose slots are reused, so memory follows the
 //! number of requests in flight, not the number simulated.
+//!
+//! A request's client may get its answer before its target finishes (the ALB's idle timeout
+//! answers 504 while the target goes on working): the record is then `answered` and no longer
+//! in flight, but keeps its slot until the target lets go of it.
 
-use crate::ids::{InstanceId, RequestId, WorkloadId};
+use crate::ids::{InstanceId, LbId, RequestId, WorkloadId};
 use crate::kernel::SimTime;
 
 #[derive(Clone, Copy, Debug)]
@@ -16,6 +20,18 @@ pub struct Request {
     pub counted: bool,
     /// Its class (index in the workload's classes).
     pub class: u16,
+    /// The load balancer it came through (`Request::NO_LB`: none).
+    pub lb: LbId,
+    /// The client already got its answer (a 504 at the idle timeout): whatever the target
+    /// answers later is discarded.
+    pub answered: bool,
+}
+
+impl Request {
+    /// The `lb` of a request that came through no load balancer.
+    pub const NO_LB: LbId = LbId(u16::MAX);
+    /// The `instance` of a request no instance holds (a Lambda target, a connection attempt).
+    pub const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
 }
 
 #[derive(Default)]
@@ -47,21 +63,37 @@ impl Requests {
         }
     }
 
-    /// Frees the slot; the request must not be used afterwards.
     #[inline]
     pub fn get(&self, id: RequestId) -> &Request {
         &self.slots[id.index()]
     }
 
+    /// Frees the slot; the request must not be used afterwards. Unless its client was already
+    /// answered, the request stops being in flight.
     #[inline]
     pub fn remove(&mut self, id: RequestId) -> Request {
         let r = self.slots[id.index()];
-        debug_assert!(self.alive[id.index()], "a request ends exactly once");
+        debug_assert!(self.alive[id.index()], "a slot is freed exactly once");
         self.alive[id.index()] = false;
         self.free.push(id.0);
+        if !r.answered {
+            self.live -= 1;
+            self.live_counted -= r.counted as u64;
+        }
+        r
+    }
+
+    /// The client gets its answer now while the target keeps the slot: the request is no
+    /// longer in flight, and it ends exactly once (a second answer is refused by the caller
+    /// seeing `answered`).
+    #[inline]
+    pub fn answer(&mut self, id: RequestId) -> Request {
+        let r = &mut self.slots[id.index()];
+        debug_assert!(self.alive[id.index()] && !r.answered, "a request ends exactly once");
+        r.answered = true;
         self.live -= 1;
         self.live_counted -= r.counted as u64;
-        r
+        *r
     }
 
     /// The live requests on an instance (a scan: only for rare events such as termination).
@@ -70,6 +102,11 @@ impl Requests {
             .filter(|&i| self.alive[i] && self.slots[i].instance == instance)
             .map(|i| RequestId(i as u32))
             .collect()
+    }
+
+    /// Whether the slot holds a request with this unique id whose client still waits.
+    pub fn is_waiting(&self, id: RequestId, uid: u64) -> bool {
+        self.is_live(id, uid) && !self.slots[id.index()].answered
     }
 
     /// Whether the slot holds a live request with this unique id.
