@@ -62,10 +62,9 @@ pub fn explain(s: &Scenario) -> String {
         let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
         let _ = writeln!(
             out,
-            "- load balancer `{}`: one node per AZ in [{}], {} routing, cross-zone {}, idle timeout {}.",
+            "- load balancer `{}`: one node per AZ in [{}], cross-zone {}, idle timeout {}.",
             lb.name,
             azs.join(", "),
-            algorithm(lb.algorithm),
             if lb.cross_zone {
                 "on"
             } else {
@@ -81,9 +80,10 @@ pub fn explain(s: &Scenario) -> String {
         }
         let _ = writeln!(
             out,
-            "- target group `{}`: instances of group `{}`, deregistration delay {}.",
+            "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
             tg.name,
             s.groups[tg.group.index()].name,
+            algorithm(tg.algorithm),
             tg.deregistration_delay
         );
     }

@@ -50,27 +50,34 @@ impl Rule {
 pub struct LoadBalancerSpec {
     pub name: String,
     pub azs: Vec<AzId>,
-    pub algorithm: Algorithm,
     pub cross_zone: bool,
-    /// A target that has not answered within this time gets the client a 504.
+    /// A client whose target has not answered within this time gets a 504 at that moment.
     pub idle_timeout: SimTime,
     pub rules: Vec<Rule>,
-    /// The default action's target group (the rule evaluated last).
-    pub default: Option<TgId>,
+    /// The default action's target group (the rule evaluated last; every listener has one).
+    pub default: TgId,
 }
 
 impl LoadBalancerSpec {
     /// The target group a request with this host and path is forwarded to.
-    pub fn route(&self, host: Option<&str>, path: &str) -> Option<TgId> {
+    pub fn route(&self, host: Option<&str>, path: &str) -> TgId {
         self.route_with_evaluations(host, path).0
     }
 
     /// The target group, and how many rules were evaluated to find it.
-    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (Option<TgId>, u32) {
+    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (TgId, u32) {
         match self.rules.iter().position(|r| r.matches(host, path)) {
-            Some(i) => (Some(self.rules[i].target_group), i as u32 + 1),
+            Some(i) => (self.rules[i].target_group, i as u32 + 1),
             None => (self.default, self.rules.len() as u32 + 1),
         }
+    }
+
+    /// Every target group this load balancer forwards to (rules, then the default).
+    pub fn forwarded(&self) -> impl Iterator<Item = TgId> + '_ {
+        self.rules
+            .iter()
+            .map(|r| r.target_group)
+            .chain(std::iter::once(self.default))
     }
 }
 
@@ -86,6 +93,9 @@ pub struct TargetGroupSpec {
     /// Slow start: a newly healthy target's share of requests grows linearly to the full share
     /// over this time (zero: off).
     pub slow_start: SimTime,
+    /// The routing algorithm: a target group attribute on AWS (`load_balancing.algorithm.type`,
+    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html).
+    pub algorithm: Algorithm,
 }
 
 impl TargetGroupSpec {
@@ -243,7 +253,7 @@ impl LoadBalancer {
             .find(|&n| !tg.routable(Some(spec.azs[n])).is_empty())
     }
 
-    /// Chooses a target among `candidates` with the load balancer's algorithm.
+    /// Chooses a target among `candidates` with the target group's algorithm.
     pub fn choose(
         &mut self,
         algorithm: Algorithm,
@@ -287,11 +297,10 @@ mod tests {
     use super::*;
     use crate::kernel::stream;
 
-    fn spec(rules: Vec<Rule>, default: Option<TgId>) -> LoadBalancerSpec {
+    fn spec(rules: Vec<Rule>, default: TgId) -> LoadBalancerSpec {
         LoadBalancerSpec {
             name: "web".into(),
             azs: vec![AzId(0), AzId(1)],
-            algorithm: Algorithm::RoundRobin,
             cross_zone: true,
             idle_timeout: SimTime::from_secs(60),
             rules,
@@ -319,12 +328,12 @@ mod tests {
                     target_group: TgId(2),
                 },
             ],
-            Some(TgId(3)),
+            TgId(3),
         );
-        assert_eq!(lb.route(None, "/api/v2/x"), Some(TgId(0)));
-        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), Some(TgId(1)));
-        assert_eq!(lb.route(None, "/x"), Some(TgId(3)));
-        assert_eq!(spec(vec![], None).route(None, "/x"), None);
+        assert_eq!(lb.route(None, "/api/v2/x"), TgId(0));
+        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), TgId(1));
+        assert_eq!(lb.route(None, "/x"), TgId(3));
+        assert_eq!(spec(vec![], TgId(4)).route(None, "/x"), TgId(4));
     }
 
     #[test]

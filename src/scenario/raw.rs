@@ -283,12 +283,16 @@ pub enum RawDist {
 pub struct RawLoadBalancer {
     /// At least two AZs, each declared in `azs`.
     pub azs: Vec<String>,
+    /// The routing algorithm of the target groups this load balancer forwards to that set no
+    /// `algorithm` of their own (kept for older scenarios: on AWS it is a target group
+    /// attribute, `target_groups.NAME.algorithm`).
     pub algorithm: Option<RawAlgorithm>,
     /// Default true.
     pub cross_zone: Option<bool>,
-    /// Default 60s: a target that has not answered by then gets the client a 504.
+    /// Default 60s: a client whose target has not answered by then gets a 504 at that moment
+    /// (the target goes on working).
     pub idle_timeout: Option<Dur>,
-    /// Evaluated in order; the first match wins; `{default: TG}` is the last.
+    /// Evaluated in order; the first match wins; `{default: TG}` is required and last.
     pub rules: Vec<RawRule>,
     /// TTL of the load balancer's DNS answers (default 60s): clients keep using a stopped
     /// node until their cached answer expires.
@@ -326,12 +330,17 @@ pub struct RawTargetGroup {
     /// Slow start (30s..900s; default 0s, off): a target that becomes healthy gets a share of
     /// requests that grows linearly to its full share over this time.
     pub slow_start: Option<Dur>,
+    /// The routing algorithm (AWS's `load_balancing.algorithm.type` target group attribute):
+    /// `round_robin` (default), `least_outstanding_requests` or `random`.
+    pub algorithm: Option<RawAlgorithm>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHealthCheck {
+    /// 5s..300s (default 30s).
     pub interval: Option<Dur>,
+    /// 2s..120s and less than the interval (default 5s).
     pub timeout: Option<Dur>,
     pub healthy_threshold: Option<u32>,
     pub unhealthy_threshold: Option<u32>,
@@ -345,7 +354,8 @@ pub struct RawGroup {
     pub instance: RawInstance,
     /// `processor_sharing` (default) or `fcfs`.
     pub discipline: Option<RawDiscipline>,
-    /// Requests per instance at most (default 1024); beyond it the ALB answers 503.
+    /// Requests per instance at most (default 1024); beyond it the instance refuses the
+    /// connection and the ALB answers 502.
     pub max_concurrent: Option<u32>,
     pub azs: Vec<String>,
     pub min: Option<u32>,

@@ -219,7 +219,7 @@ pub fn resolve(
         .iter()
         .filter_map(|(n, g)| resolve_group(&mut ctx, n, g))
         .collect();
-    let target_groups: Vec<TargetGroupSpec> = raw
+    let mut target_groups: Vec<TargetGroupSpec> = raw
         .target_groups
         .iter()
         .filter_map(|(n, t)| resolve_target_group(&mut ctx, n, t, &group_ids, &function_ids))
@@ -229,9 +229,12 @@ pub fn resolve(
         .iter()
         .filter_map(|(n, lb)| resolve_load_balancer(&mut ctx, n, lb, &tg_ids))
         .collect();
-    if target_groups.len() == raw.target_groups.len() {
-        check_slow_start(&mut ctx, &load_balancers, &target_groups);
-    }
+    super::resolve_compute::resolve_algorithms(
+        &mut ctx,
+        &raw.load_balancers,
+        &raw.target_groups,
+        &mut target_groups,
+    );
     let complete_lbs = load_balancers.len() == raw.load_balancers.len();
     let workloads: Vec<WorkloadSpec> = raw
         .workloads
@@ -347,32 +350,3 @@ fn resolve_prices(
     super::load::field::<PriceTable>(table, at, ctx.problems)
 }
 
-/// Slow start cannot be combined with least outstanding requests (as on AWS): the ALB would
-/// keep sending a new target its full share while it ramps.
-fn check_slow_start(ctx: &mut Ctx, lbs: &[LoadBalancerSpec], tgs: &[TargetGroupSpec]) {
-    use crate::model::alb::Algorithm;
-    for lb in lbs
-        .iter()
-        .filter(|lb| lb.algorithm == Algorithm::LeastOutstandingRequests)
-    {
-        let forwarded: std::collections::BTreeSet<usize> = lb
-            .rules
-            .iter()
-            .map(|r| r.target_group.index())
-            .chain(lb.default.map(|d| d.index()))
-            .collect();
-        for tg in forwarded {
-            if let Some(t) = tgs.get(tg)
-                && t.slow_start > SimTime::ZERO
-            {
-                ctx.err(
-                    &format!("target_groups.{}.slow_start", t.name),
-                    format!(
-                        "slow start does not work with least_outstanding_requests (load balancer `{}`); use round_robin or random, or remove slow_start",
-                        lb.name
-                    ),
-                );
-            }
-        }
-    }
-}

@@ -216,6 +216,12 @@ pub(super) fn resolve_target_group(
             format!("expected 0s (off) or 30s..900s, got {slow_start}"),
         );
     }
+    if t.algorithm.is_some() && lambda.is_some() {
+        ctx.err(
+            &format!("{path}.algorithm"),
+            "a Lambda target group has one target: there is nothing to choose; remove `algorithm`",
+        );
+    }
     Some(TargetGroupSpec {
         name: name.to_string(),
         group: group?,
@@ -223,7 +229,65 @@ pub(super) fn resolve_target_group(
         health_check,
         lambda,
         slow_start,
+        // Completed by `resolve_algorithms` once the load balancers are known.
+        algorithm: t.algorithm.map_or(Algorithm::RoundRobin, algorithm),
     })
+}
+
+fn algorithm(a: RawAlgorithm) -> Algorithm {
+    match a {
+        RawAlgorithm::RoundRobin => Algorithm::RoundRobin,
+        RawAlgorithm::LeastOutstandingRequests => Algorithm::LeastOutstandingRequests,
+        RawAlgorithm::Random => Algorithm::Random,
+    }
+}
+
+/// Each target group's routing algorithm: its own `algorithm`, else the `algorithm` of the load
+/// balancers that forward to it (the older, load-balancer-level key; they must agree), else
+/// round robin (AWS's default). Then slow start, which AWS refuses together with least
+/// outstanding requests, is checked per target group.
+pub(super) fn resolve_algorithms(
+    ctx: &mut Ctx,
+    raw_lbs: &BTreeMap<String, RawLoadBalancer>,
+    raw_tgs: &BTreeMap<String, RawTargetGroup>,
+    tgs: &mut [TargetGroupSpec],
+) {
+    for tg in tgs.iter_mut() {
+        let path = format!("target_groups.{}", tg.name);
+        if raw_tgs.get(&tg.name).is_some_and(|t| t.algorithm.is_none()) {
+            let forwarding: Vec<(&String, RawAlgorithm)> = raw_lbs
+                .iter()
+                .filter(|(_, lb)| {
+                    lb.rules.iter().any(|r| {
+                        r.target_group.as_ref().or(r.default.as_ref()) == Some(&tg.name)
+                    })
+                })
+                .filter_map(|(n, lb)| lb.algorithm.map(|a| (n, a)))
+                .collect();
+            if let Some(&(_, first)) = forwarding.first() {
+                tg.algorithm = algorithm(first);
+            }
+            if forwarding.iter().any(|&(_, a)| algorithm(a) != tg.algorithm) {
+                let names: Vec<String> = forwarding
+                    .iter()
+                    .map(|(n, a)| format!("`{n}` ({})", algorithm(*a).name()))
+                    .collect();
+                ctx.err(
+                    &format!("{path}.algorithm"),
+                    format!(
+                        "load balancers {} forward here with different `algorithm`s; the algorithm is a target group attribute: set it here",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        if tg.slow_start > SimTime::ZERO && tg.algorithm == Algorithm::LeastOutstandingRequests {
+            ctx.err(
+                &format!("{path}.slow_start"),
+                "slow start does not work with least_outstanding_requests (this target group's algorithm); use round_robin or random, or remove slow_start",
+            );
+        }
+    }
 }
 
 fn resolve_health_check(ctx: &mut Ctx, path: &str, hc: Option<&RawHealthCheck>) -> HealthCheckSpec {
@@ -243,10 +307,13 @@ fn resolve_health_check(ctx: &mut Ctx, path: &str, hc: Option<&RawHealthCheck>) 
             format!("expected 5s..300s, got {interval}"),
         );
     }
-    if timeout < SimTime::from_secs(2) || timeout >= interval {
+    // HealthCheckTimeoutSeconds: 2-120 s, less than the interval (ALB target group health
+    // check settings, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+    if timeout < SimTime::from_secs(2) || timeout > SimTime::from_secs(120) || timeout >= interval
+    {
         ctx.err(
             &format!("{path}.health_check.timeout"),
-            format!("expected at least 2s and less than the interval ({interval}), got {timeout}"),
+            format!("expected 2s..120s and less than the interval ({interval}), got {timeout}"),
         );
     }
     for (key, v) in [
@@ -344,10 +411,11 @@ pub(super) fn resolve_load_balancer(
             None => ok = false,
         }
     }
-    if lb.rules.is_empty() {
+    // Every listener has a default rule, evaluated last (ALB listener rules).
+    if lb.rules.iter().all(|r| r.default.is_none()) {
         ctx.err(
             &format!("{path}.rules"),
-            "expected at least one rule (e.g. `- {default: web}`)",
+            "a listener needs a default rule, evaluated last: add `- {default: TARGET_GROUP}` as the last rule",
         );
         ok = false;
     }
@@ -362,18 +430,12 @@ pub(super) fn resolve_load_balancer(
         );
         ok = false;
     }
-    let algorithm = match lb.algorithm {
-        Some(RawAlgorithm::RoundRobin) | None => Algorithm::RoundRobin,
-        Some(RawAlgorithm::LeastOutstandingRequests) => Algorithm::LeastOutstandingRequests,
-        Some(RawAlgorithm::Random) => Algorithm::Random,
-    };
     (ok && azs.len() == lb.azs.len()).then(|| LoadBalancerSpec {
         name: name.to_string(),
         azs,
-        algorithm,
         cross_zone: lb.cross_zone.unwrap_or(true),
         idle_timeout,
         rules,
-        default,
+        default: default.unwrap_or(TgId(0)),
     })
 }

@@ -177,10 +177,7 @@ pub(super) fn resolve_workload(
             (Some(Target::Alb(lb)), Some(specs)) => {
                 let spec = &specs[lb.index()];
                 let (tg, evaluations) = spec.route_with_evaluations(host.as_deref(), &req_path);
-                if tg.is_none() {
-                    ctx.err(&format!("{cpath}.path"), format!("`{req_path}` matches no rule of load balancer `{}` and it has no default rule", spec.name));
-                }
-                (tg, evaluations)
+                (Some(tg), evaluations)
             }
             _ => (None, 0),
         };

@@ -62,12 +62,7 @@ impl World {
         if spec.azs.iter().all(|a| self.faults.az_down[a.index()]) {
             return false;
         }
-        let tgs = spec
-            .rules
-            .iter()
-            .map(|r| r.target_group)
-            .chain(spec.default);
-        for tg in tgs {
+        for tg in spec.forwarded() {
             let targets = self.target_groups[tg.index()].routable(None);
             if targets.iter().any(|&i| !self.faults.is_stopped(i)) {
                 return true;

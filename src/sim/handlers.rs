@@ -52,7 +52,7 @@ impl World {
             (Target::Alb(target), Some(tg)) => {
                 let lb = self.resolve_endpoint(w, target);
                 let tg = if lb == target {
-                    Some(tg)
+                    tg
                 } else {
                     let c = &self.scenario.workloads[w.index()].classes[class];
                     self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
@@ -61,14 +61,7 @@ impl World {
                 m.new_connections += 1.0;
                 m.processed_bytes += (request_bytes + response_bytes) as f64;
                 m.billable_rule_evaluations += rule_evaluations as f64;
-                match tg {
-                    Some(tg) => self.route(lb, tg, w, class, work, id),
-                    None => {
-                        self.arrived += self.counting as u64;
-                        let counted = self.counting;
-                        self.reject(lb, w, id, counted, "no rule matches")
-                    }
-                }
+                self.route(lb, tg, w, class, work, id)
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
@@ -101,7 +94,8 @@ impl World {
         }
         let instances = &self.instances;
         let outstanding = |i: InstanceId| instances[i.index()].outstanding;
-        let mut chosen = balancer.choose(spec.algorithm, node, tg, candidates, outstanding);
+        let algorithm = self.scenario.target_groups[tg.index()].algorithm;
+        let mut chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
         let window = self.scenario.target_groups[tg.index()].slow_start;
         if window > SimTime::ZERO {
             // Slow start: a ramping target keeps the request with probability equal to its
@@ -112,7 +106,7 @@ impl World {
                 if share >= 1.0 || balancer.rng.chance(share) {
                     break;
                 }
-                chosen = balancer.choose(spec.algorithm, node, tg, candidates, outstanding);
+                chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
             }
         }
         let request = Request {
