@@ -7,6 +7,7 @@ mod database;
 mod dns;
 mod faults;
 mod handlers;
+mod health_replacement;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -18,7 +19,7 @@ mod sqs;
 
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
-pub use result::{GroupResult, InstanceResult, RunResult};
+pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
@@ -287,6 +288,7 @@ impl World {
                 Event::InstanceBooted(id) => self.on_instance_booted(id),
                 Event::HealthCheckDue { instance, tg } => self.on_health_check_due(instance, tg),
                 Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
+                Event::GracePeriodEnded(id) => self.on_grace_period_ended(id),
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
                 }
