@@ -3,8 +3,8 @@
 //!
 //! This module decides; the world launches, drains and terminates.
 
-use super::instance::Discipline;
 use super::cloudwatch::AlarmState;
+use super::instance::Discipline;
 use super::scaling_policy::{PolicySpec, PolicyState};
 use crate::dist::Dist;
 use crate::ids::{AzId, InstanceId};

@@ -174,6 +174,9 @@ pub struct GroupView {
     pub capacity: u32,
     /// In-service instances past the group's warm-up (they are what the metric measures).
     pub settled: u32,
+    /// The settled instances of the period whose datapoint the policy sees (the metric is
+    /// published a period late): target tracking sizes capacity from them.
+    pub measured: u32,
     /// Pending instances and in-service ones still inside the warm-up.
     pub warming: u32,
     /// An instance is launching (pending) or terminating (draining): a scaling activity or a
@@ -333,7 +336,9 @@ impl PolicySpec {
                 let Some(value) = metric else {
                     return Decision::Blocked(Blocked::InsufficientData);
                 };
-                let needed = (g.settled as f64 * value / target - 1e-9).ceil().max(0.0) as u32;
+                // Our choice (AWS documents proportional sizing, not its base): the instances
+                // that produced the datapoint, so a stale datapoint is not applied twice.
+                let needed = (g.measured as f64 * value / target - 1e-9).ceil().max(0.0) as u32;
                 if alarms[0] == AlarmState::Alarm {
                     let desired = needed.max(g.capacity);
                     if desired == g.capacity && g.warming > 0 {
@@ -496,6 +501,7 @@ mod tests {
             now: SimTime::ZERO,
             capacity: 4,
             settled: 4,
+            measured: 4,
             warming: 0,
             in_progress: false,
             cooldown_until: None,
@@ -522,6 +528,7 @@ mod tests {
         let settled = GroupView {
             capacity: 8,
             settled: 8,
+            measured: 8,
             ..g
         };
         let inn = p.decide(&low, Some(20.0), settled);

@@ -157,7 +157,12 @@ pub(super) fn resolve_policies(
             } => {
                 let metric = metric(ctx, &path, m);
                 let dp = datapoints(ctx, &path, *evaluation_periods, *datapoints_to_alarm);
-                min_adjustment_applies(ctx, &path, *min_adjustment, adjustments.iter().map(|s| s.percent));
+                min_adjustment_applies(
+                    ctx,
+                    &path,
+                    *min_adjustment,
+                    adjustments.iter().map(|s| s.percent),
+                );
                 let steps = resolve_steps(ctx, &path, adjustments, min_adjustment.unwrap_or(1));
                 match (metric, steps) {
                     (Some(metric), Some((c, steps))) => {

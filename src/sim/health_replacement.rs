@@ -37,8 +37,7 @@ impl World {
 
     /// The grace period ran out: an instance still unhealthy is replaced now.
     pub(super) fn on_grace_period_ended(&mut self, id: InstanceId) {
-        if self.instances[id.index()].state == InstanceState::InService && self.elb_unhealthy(id)
-        {
+        if self.instances[id.index()].state == InstanceState::InService && self.elb_unhealthy(id) {
             self.replace_unhealthy(id);
         }
     }

@@ -168,9 +168,7 @@ impl World {
                     let mut refs: Vec<_> =
                         g.policies.iter().filter_map(|p| p.metric.clone()).collect();
                     refs.dedup();
-                    scaling::GroupMetrics {
-                        metrics: refs.into_iter().map(|r| (r, Default::default())).collect(),
-                    }
+                    scaling::GroupMetrics::new(refs)
                 })
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),

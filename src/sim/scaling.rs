@@ -7,10 +7,10 @@ use crate::event::Event;
 use crate::ids::GroupId;
 use crate::kernel::SimTime;
 use crate::metrics::Statistic;
+use crate::model::autoscaling::AlarmChange;
 use crate::model::cloudwatch::Metric;
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
-use crate::model::autoscaling::AlarmChange;
 use crate::model::scaling_policy::{Blocked, Decision, GroupView, MetricRef, PolicyKind, combine};
 use crate::trace::{Field, Kind};
 
@@ -18,11 +18,38 @@ use crate::trace::{Field, Kind};
 #[derive(Default)]
 pub struct GroupMetrics {
     pub metrics: Vec<(MetricRef, Metric)>,
+    /// `(period, settled instances)` of recent periods, oldest first: the base a datapoint of
+    /// that period was measured on.
+    settled: std::collections::VecDeque<(u64, u32)>,
 }
 
 impl GroupMetrics {
+    pub fn new(refs: Vec<MetricRef>) -> Self {
+        GroupMetrics {
+            metrics: refs.into_iter().map(|r| (r, Metric::default())).collect(),
+            settled: Default::default(),
+        }
+    }
+
     fn metric(&self, r: &MetricRef) -> Option<&Metric> {
         self.metrics.iter().find(|(m, _)| m == r).map(|(_, m)| m)
+    }
+
+    /// Remembers the settled instances of `period` (a few dozen periods are kept).
+    fn record_settled(&mut self, period: u64, settled: u32) {
+        self.settled.push_back((period, settled));
+        if self.settled.len() > 64 {
+            self.settled.pop_front();
+        }
+    }
+
+    /// The settled instances of `period`, if remembered.
+    fn settled_at(&self, period: u64) -> Option<u32> {
+        self.settled
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == period)
+            .map(|(_, n)| *n)
     }
 }
 
@@ -156,10 +183,12 @@ impl World {
                     MetricRef::Custom(_) => {}
                 }
             }
+            self.group_metrics[g].record_settled(k, settled);
             let view = GroupView {
                 now,
                 capacity: self.groups[g].desired,
                 settled,
+                measured: settled,
                 warming,
                 in_progress,
                 cooldown_until: None,
@@ -193,7 +222,11 @@ impl World {
             let Some(metric) = p.metric.as_ref().and_then(|r| metrics.metric(r)) else {
                 continue;
             };
-            let value = metric.latest_visible(k, delay).map(|(_, v)| v);
+            let latest = metric.latest_visible(k, delay);
+            let value = latest.map(|(_, v)| v);
+            let measured = latest
+                .and_then(|(period, _)| metrics.settled_at(period))
+                .unwrap_or(view.settled);
             let mut states = [crate::model::cloudwatch::AlarmState::InsufficientData; 2];
             for (j, a) in p.alarms().into_iter().enumerate() {
                 let mut a = a.clone();
@@ -212,7 +245,11 @@ impl World {
                     });
                 }
             }
-            let decision = p.decide(&states[..p.alarms().len()], value, view);
+            let decision = p.decide(
+                &states[..p.alarms().len()],
+                value,
+                GroupView { measured, ..view },
+            );
             if let Decision::Blocked(b) = decision {
                 group.policy_states[i].blocked[b.index()] += 1;
             }
