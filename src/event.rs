@@ -33,6 +33,8 @@ pub enum Event {
     HealthCheckDue { instance: InstanceId, tg: TgId },
     /// A draining instance's deregistration delay ran out: it terminates.
     DeregistrationEnded(InstanceId),
+    /// An instance's health check grace period (from InService) ran out.
+    GracePeriodEnded(InstanceId),
     /// A scheduled scaling action (policy index within the group) is due.
     ScheduledActionDue { group: GroupId, policy: u16 },
     /// A Lambda invocation ended (completed, failed, or reached its timeout).

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::fmt::Write;
 
 mod lambda;
+mod scaling;
 
 pub fn explain(s: &Scenario) -> String {
     let mut out = String::new();
@@ -157,6 +158,9 @@ pub fn explain(s: &Scenario) -> String {
         ),
     ] {
         defaults(&mut out, &s.document, section, &names);
+        if section == "auto_scaling_groups" {
+            scaling::policy_defaults(&mut out, s);
+        }
     }
     let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
     defaults(&mut out, &s.document, "lambda_functions", &functions);

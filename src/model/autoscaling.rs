@@ -3,6 +3,7 @@
 //!
 //! This module decides; the world launches, drains and terminates.
 
+use super::cloudwatch::AlarmState;
 use super::instance::Discipline;
 use super::scaling_policy::{PolicySpec, PolicyState};
 use crate::dist::Dist;
@@ -49,7 +50,9 @@ pub struct GroupSpec {
     pub desired: u32,
     pub boot_time: Dist,
     pub health_check_grace: SimTime,
-    /// Replace instances that a load balancer finds unhealthy (ELB health checks).
+    /// Replace instances that a load balancer finds unhealthy (`health_check_type: elb`); off
+    /// by default, as on AWS, where a group uses EC2 status checks only
+    /// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/healthcheck.html).
     pub elb_health_checks: bool,
     pub termination_policy: TerminationPolicy,
     /// The first this many instances launched are protected from scale-in.
@@ -69,13 +72,30 @@ impl GroupSpec {
     }
 }
 
-/// One scaling activity: a change of desired capacity and why.
+/// One activity: a change of desired capacity and why, or a replacement that keeps it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activity {
     pub time: SimTime,
     pub from: u32,
     pub to: u32,
     pub cause: String,
+    /// A health replacement (an unhealthy or stopped instance replaced), not a scaling
+    /// activity; counted apart in the reports.
+    pub replacement: bool,
+}
+
+/// One alarm state change of a group's policy, as CloudWatch's alarm history records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlarmChange {
+    pub time: SimTime,
+    /// The policy's index in the group.
+    pub policy: u16,
+    /// `AlarmHigh` / `AlarmLow` for target tracking (AWS's names), `Alarm` otherwise.
+    pub alarm: &'static str,
+    pub state: AlarmState,
+    /// The latest visible datapoint, if any.
+    pub value: Option<f64>,
+    pub threshold: f64,
 }
 
 /// A group's runtime state.
@@ -90,6 +110,17 @@ pub struct Group {
     pub max_in_service: u32,
     pub policy_states: Vec<PolicyState>,
     pub activities: Vec<Activity>,
+    /// Per policy, the current state of each of its alarms (CloudWatch starts alarms in
+    /// INSUFFICIENT_DATA).
+    pub alarm_states: Vec<Vec<AlarmState>>,
+    pub alarm_history: Vec<AlarmChange>,
+    /// A simple policy acted: its cooldown starts once no instance is launching or
+    /// terminating.
+    pub cooldown_pending: Option<SimTime>,
+    /// The end of the running simple-scaling cooldown.
+    pub cooldown_until: Option<SimTime>,
+    /// When an instance of the group last finished launching (went in service) or terminating.
+    pub last_settled: SimTime,
 }
 
 impl Group {
@@ -104,6 +135,26 @@ impl Group {
             max_in_service: 0,
             policy_states: vec![PolicyState::default(); spec.policies.len()],
             activities: Vec::new(),
+            alarm_states: spec
+                .policies
+                .iter()
+                .map(|p| vec![AlarmState::InsufficientData; p.alarms().len()])
+                .collect(),
+            alarm_history: Vec::new(),
+            cooldown_pending: None,
+            cooldown_until: None,
+            last_settled: SimTime::ZERO,
+        }
+    }
+
+    /// Starts the pending simple-scaling cooldown if the last activity has finished (no
+    /// instance launching or terminating): it runs from when the last instance finished.
+    pub fn settle_cooldown(&mut self, in_progress: bool) {
+        if in_progress {
+            return;
+        }
+        if let Some(c) = self.cooldown_pending.take() {
+            self.cooldown_until = Some(self.last_settled + c);
         }
     }
 
@@ -118,6 +169,7 @@ impl Group {
             from: self.desired,
             to,
             cause,
+            replacement: false,
         });
         self.desired = to;
         true
@@ -280,6 +332,11 @@ mod tests {
             max_in_service: 0,
             policy_states: vec![],
             activities: vec![],
+            alarm_states: vec![],
+            alarm_history: vec![],
+            cooldown_pending: None,
+            cooldown_until: None,
+            last_settled: SimTime::ZERO,
         };
         spec_min_max(&mut g);
         assert!(g.set_desired(SimTime::ZERO, 9, "x".into()));

@@ -1,9 +1,25 @@
 //! Scaling policies: simple, step, target tracking and scheduled, as pure decisions.
 //!
-//! Each policy looks at its alarm states and metric and proposes a new desired capacity (or
-//! nothing); the group combines proposals as EC2 Auto Scaling does: if any policy wants to
-//! scale out the largest proposal wins; the group scales in only when no policy wants out
-//! and every target-tracking policy agrees, taking the least reduction.
+//! Each policy looks at its alarm states and metric and proposes a new desired capacity,
+//! nothing, or says what blocks it; the group combines proposals as EC2 Auto Scaling does: if
+//! any policy wants to scale out the largest proposal wins; the group scales in only when no
+//! policy wants out and every target-tracking policy with scale-in enabled agrees, taking the
+//! least reduction.
+//!
+//! Rules and sources (EC2 Auto Scaling user guide):
+//! - "While a scale-out activity is in progress, all target tracking and step scaling scale-in
+//!   activities are blocked until the instances finish warming up" (Cooldown.html and
+//!   ec2-auto-scaling-default-instance-warmup.html). Target tracking for a group has no
+//!   scale-in cooldown (API_TargetTrackingConfiguration: "not used if the scalable resource is
+//!   an Auto Scaling group"). Because scale-in waits until no instance warms up, the settled
+//!   instances a scale-in is sized from are the whole in-service fleet.
+//! - "...will scale in only if all of the target tracking policies (with the scale-in portion
+//!   enabled) are ready to scale in" (as-scaling-target-tracking.html).
+//! - A simple policy "must also wait for an in-progress scaling activity or health check
+//!   replacement to complete and a cooldown period to end"; the cooldown "takes effect
+//!   starting when the last instance finishes launching or terminating" and holds back every
+//!   simple policy of the group (simple-scaling-policies.html,
+//!   ec2-auto-scaling-scaling-cooldowns.html). The group keeps that clock (`GroupView`).
 
 use super::cloudwatch::{Alarm, AlarmState, Comparison};
 use crate::kernel::SimTime;
@@ -81,7 +97,6 @@ pub enum PolicyKind {
         target: f64,
         warmup: SimTime,
         disable_scale_in: bool,
-        scale_in_cooldown: SimTime,
         /// Above target for 3 of 3 datapoints.
         high: Alarm,
         /// Below 0.9 x target for 15 of 15 datapoints.
@@ -104,11 +119,51 @@ pub struct PolicySpec {
     pub kind: PolicyKind,
 }
 
-/// A policy's memory between evaluations.
+/// Why a policy that wanted to act did not (counted per evaluation, for the reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// Scale-in waits for new instances to finish warming up; or a scale-out is already
+    /// covered by instances still warming up.
+    Warming,
+    /// A simple policy waits for an activity in progress or the group's cooldown.
+    Cooldown,
+    /// The group is at its maximum.
+    MaxReached,
+    /// The group is at its minimum.
+    MinReached,
+    /// The alarm has no datapoints to evaluate.
+    InsufficientData,
+}
+
+impl Blocked {
+    pub const ALL: [Blocked; 5] = [
+        Blocked::Warming,
+        Blocked::Cooldown,
+        Blocked::MaxReached,
+        Blocked::MinReached,
+        Blocked::InsufficientData,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Blocked::Warming => "warming",
+            Blocked::Cooldown => "cooldown",
+            Blocked::MaxReached => "max_reached",
+            Blocked::MinReached => "min_reached",
+            Blocked::InsufficientData => "insufficient_data",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A policy's memory between evaluations: how often each reason held it back.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyState {
-    /// When the policy last changed capacity (cooldowns).
-    pub last_action: Option<SimTime>,
+    /// Evaluations at which the policy wanted to act but could not, by `Blocked::index`.
+    pub blocked: [u64; 5],
 }
 
 /// What the group looks like to a policy at an evaluation.
@@ -117,8 +172,38 @@ pub struct GroupView {
     pub now: SimTime,
     /// Desired capacity (pending and in-service instances the group is keeping).
     pub capacity: u32,
-    /// In-service instances past the policy's warm-up (they are what the metric measures).
+    /// In-service instances past the group's warm-up (they are what the metric measures).
     pub settled: u32,
+    /// The settled instances of the period whose datapoint the policy sees (the metric is
+    /// published a period late): target tracking sizes capacity from them.
+    pub measured: u32,
+    /// Pending instances and in-service ones still inside the warm-up.
+    pub warming: u32,
+    /// An instance is launching (pending) or terminating (draining): a scaling activity or a
+    /// health replacement is in progress.
+    pub in_progress: bool,
+    /// The end of the group's simple-scaling cooldown, counted from when the last instance of
+    /// the activity that started it finished launching or terminating.
+    pub cooldown_until: Option<SimTime>,
+}
+
+/// What one policy makes of an evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Nothing to do.
+    Idle,
+    /// The policy wanted to act but `Blocked` held it back.
+    Blocked(Blocked),
+    Propose(Proposal),
+}
+
+impl Decision {
+    pub fn proposal(&self) -> Option<&Proposal> {
+        match self {
+            Decision::Propose(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// A proposed desired capacity and why.
@@ -139,6 +224,23 @@ impl PolicySpec {
         }
     }
 
+    /// The names of `alarms`, as AWS names a target-tracking policy's pair.
+    pub fn alarm_names(&self) -> &'static [&'static str] {
+        match &self.kind {
+            PolicyKind::Simple { .. } | PolicyKind::Step { .. } => &["Alarm"],
+            PolicyKind::TargetTracking { .. } => &["AlarmHigh", "AlarmLow"],
+            PolicyKind::Scheduled { .. } => &[],
+        }
+    }
+
+    /// The cooldown a simple policy's activity starts.
+    pub fn simple_cooldown(&self) -> Option<SimTime> {
+        match &self.kind {
+            PolicyKind::Simple { cooldown, .. } => Some(*cooldown),
+            _ => None,
+        }
+    }
+
     /// The warm-up during which a new instance is not counted in this policy's metric.
     pub fn warmup(&self) -> SimTime {
         match &self.kind {
@@ -147,43 +249,43 @@ impl PolicySpec {
         }
     }
 
-    /// The proposal given the alarm states (same order as `alarms`) and the latest metric value.
-    pub fn decide(
-        &self,
-        state: &PolicyState,
-        alarms: &[AlarmState],
-        metric: Option<f64>,
-        g: GroupView,
-    ) -> Option<Proposal> {
+    /// The decision given the alarm states (same order as `alarms`) and the latest metric value.
+    pub fn decide(&self, alarms: &[AlarmState], metric: Option<f64>, g: GroupView) -> Decision {
+        let no_data = alarms.iter().all(|a| *a == AlarmState::InsufficientData);
         match &self.kind {
-            PolicyKind::Simple {
-                adjustment,
-                cooldown,
-                ..
-            } => {
-                if alarms[0] != AlarmState::Alarm {
-                    return None;
+            PolicyKind::Simple { adjustment, .. } => {
+                if no_data {
+                    return Decision::Blocked(Blocked::InsufficientData);
                 }
-                if state.last_action.is_some_and(|t| g.now < t + *cooldown) {
-                    return None;
+                if alarms[0] != AlarmState::Alarm {
+                    return Decision::Idle;
+                }
+                if g.in_progress || g.cooldown_until.is_some_and(|t| g.now < t) {
+                    return Decision::Blocked(Blocked::Cooldown);
                 }
                 let desired = adjustment.apply(g.capacity);
-                (desired != g.capacity).then(|| Proposal {
+                propose(
                     desired,
-                    scale_out: adjustment.is_scale_out(g.capacity),
-                    cause: format!("simple policy `{}`: alarm in ALARM", self.name),
-                })
+                    g.capacity,
+                    adjustment.is_scale_out(g.capacity),
+                    format!("simple policy `{}`: alarm in ALARM", self.name),
+                )
             }
             PolicyKind::Step { steps, alarm, .. } => {
-                if alarms[0] != AlarmState::Alarm {
-                    return None;
+                if no_data {
+                    return Decision::Blocked(Blocked::InsufficientData);
                 }
-                let value = metric?;
+                if alarms[0] != AlarmState::Alarm {
+                    return Decision::Idle;
+                }
+                let Some(value) = metric else {
+                    return Decision::Blocked(Blocked::InsufficientData);
+                };
                 let out = matches!(
                     alarm.comparison,
                     Comparison::GreaterThan | Comparison::GreaterOrEqual
                 );
-                let step = steps
+                let Some(step) = steps
                     .iter()
                     .filter(|s| {
                         if out {
@@ -198,66 +300,93 @@ impl PolicySpec {
                         } else {
                             b.bound.total_cmp(&a.bound)
                         }
-                    })?;
-                // Instances still warming up count toward capacity but not as a base to add
-                // to: a breach in the same step does not add again.
-                let warming = g.capacity.saturating_sub(g.settled);
-                let desired = if out {
-                    step.adjustment.apply(g.capacity - warming).max(g.capacity)
-                } else {
-                    step.adjustment.apply(g.capacity)
+                    })
+                else {
+                    return Decision::Idle;
                 };
-                (desired != g.capacity).then(|| Proposal {
-                    desired,
-                    scale_out: out,
-                    cause: format!(
-                        "step policy `{}`: metric {value:.2} past {}",
-                        self.name, step.bound
-                    ),
-                })
+                let cause = format!(
+                    "step policy `{}`: metric {value:.2} past {}",
+                    self.name, step.bound
+                );
+                if out {
+                    // Instances still warming up count toward capacity but not as a base to
+                    // add to: a breach in the same step does not add again.
+                    let desired = step
+                        .adjustment
+                        .apply(g.capacity.saturating_sub(g.warming))
+                        .max(g.capacity);
+                    if desired == g.capacity && g.warming > 0 {
+                        return Decision::Blocked(Blocked::Warming);
+                    }
+                    propose(desired, g.capacity, true, cause)
+                } else if g.warming > 0 {
+                    Decision::Blocked(Blocked::Warming)
+                } else {
+                    propose(step.adjustment.apply(g.capacity), g.capacity, false, cause)
+                }
             }
             PolicyKind::TargetTracking {
                 target,
                 disable_scale_in,
-                scale_in_cooldown,
                 ..
             } => {
-                let value = metric?;
-                let needed = (g.settled as f64 * value / target - 1e-9).ceil().max(0.0) as u32;
+                if alarms[0] == AlarmState::InsufficientData {
+                    return Decision::Blocked(Blocked::InsufficientData);
+                }
+                let Some(value) = metric else {
+                    return Decision::Blocked(Blocked::InsufficientData);
+                };
+                // Our choice (AWS documents proportional sizing, not its base): the instances
+                // that produced the datapoint, so a stale datapoint is not applied twice.
+                let needed = (g.measured as f64 * value / target - 1e-9).ceil().max(0.0) as u32;
                 if alarms[0] == AlarmState::Alarm {
                     let desired = needed.max(g.capacity);
-                    return (desired > g.capacity).then(|| Proposal {
+                    if desired == g.capacity && g.warming > 0 {
+                        return Decision::Blocked(Blocked::Warming);
+                    }
+                    return propose(
                         desired,
-                        scale_out: true,
-                        cause: format!(
+                        g.capacity,
+                        true,
+                        format!(
                             "target tracking `{}`: {} {value:.2} above target {target}",
                             self.name,
                             self.metric_name()
                         ),
-                    });
+                    );
                 }
                 if alarms[1] == AlarmState::Alarm && !disable_scale_in {
-                    if state
-                        .last_action
-                        .is_some_and(|t| g.now < t + *scale_in_cooldown)
-                    {
-                        return None;
+                    if g.warming > 0 {
+                        return Decision::Blocked(Blocked::Warming);
                     }
                     let desired = needed.max(1).min(g.capacity);
-                    return (desired < g.capacity).then(|| Proposal {
+                    return propose(
                         desired,
-                        scale_out: false,
-                        cause: format!(
+                        g.capacity,
+                        false,
+                        format!(
                             "target tracking `{}`: {} {value:.2} below target {target}",
                             self.name,
                             self.metric_name()
                         ),
-                    });
+                    );
                 }
-                None
+                Decision::Idle
             }
-            PolicyKind::Scheduled { .. } => None,
+            PolicyKind::Scheduled { .. } => Decision::Idle,
         }
+    }
+
+    /// Whether this policy takes part in the scale-in vote: a target-tracking policy with its
+    /// scale-in portion enabled.
+    pub fn votes_on_scale_in(&self) -> bool {
+        matches!(
+            self.kind,
+            PolicyKind::TargetTracking {
+                disable_scale_in: false,
+                ..
+            }
+        )
     }
 
     fn metric_name(&self) -> String {
@@ -272,7 +401,20 @@ impl PolicySpec {
     }
 }
 
-/// Combines the proposals of one evaluation, as EC2 Auto Scaling does.
+/// A proposal if `desired` differs from `capacity`.
+fn propose(desired: u32, capacity: u32, scale_out: bool, cause: String) -> Decision {
+    if desired == capacity {
+        return Decision::Idle;
+    }
+    Decision::Propose(Proposal {
+        desired,
+        scale_out,
+        cause,
+    })
+}
+
+/// Combines the proposals of one evaluation, as EC2 Auto Scaling does. Each entry says whether
+/// its policy votes on scale-in (`PolicySpec::votes_on_scale_in`).
 pub fn combine(proposals: &[(bool, Option<Proposal>)], capacity: u32) -> Option<Proposal> {
     let outs = proposals
         .iter()
@@ -281,10 +423,10 @@ pub fn combine(proposals: &[(bool, Option<Proposal>)], capacity: u32) -> Option<
     if let Some(best) = outs.max_by_key(|p| p.desired) {
         return Some(best.clone());
     }
-    // Scale in only if every target-tracking policy wants to.
+    // Scale in only if every target-tracking policy with scale-in enabled wants to.
     let tt_agree = proposals
         .iter()
-        .all(|(tt, p)| !tt || p.as_ref().is_some_and(|p| !p.scale_out));
+        .all(|(votes, p)| !votes || p.as_ref().is_some_and(|p| !p.scale_out));
     if !tt_agree {
         return None;
     }
@@ -346,7 +488,6 @@ mod tests {
                 target: 50.0,
                 warmup: SimTime::from_secs(300),
                 disable_scale_in: false,
-                scale_in_cooldown: SimTime::from_secs(300),
                 high: a(Comparison::GreaterThan, 50.0, 3),
                 low: a(Comparison::LessThan, 45.0, 15),
             },
@@ -356,39 +497,46 @@ mod tests {
     #[test]
     fn target_tracking_is_proportional_and_does_not_stack_on_warming_capacity() {
         let p = tt();
-        let s = PolicyState::default();
         let g = GroupView {
             now: SimTime::ZERO,
             capacity: 4,
             settled: 4,
+            measured: 4,
+            warming: 0,
+            in_progress: false,
+            cooldown_until: None,
         };
-        let out = p
-            .decide(&s, &[AlarmState::Alarm, AlarmState::Ok], Some(90.0), g)
-            .unwrap();
-        assert_eq!(out.desired, 8); // ceil(4 * 90 / 50) = ceil(7.2)
+        let high = [AlarmState::Alarm, AlarmState::Ok];
+        let low = [AlarmState::Ok, AlarmState::Alarm];
+        let out = p.decide(&high, Some(90.0), g);
+        assert_eq!(out.proposal().map(|p| p.desired), Some(8)); // ceil(4 * 90 / 50) = ceil(7.2)
         // Four more are warming: capacity 8, still 4 settled at 90%: nothing more.
-        let g2 = GroupView { capacity: 8, ..g };
+        let g2 = GroupView {
+            capacity: 8,
+            warming: 4,
+            ..g
+        };
         assert_eq!(
-            p.decide(&s, &[AlarmState::Alarm, AlarmState::Ok], Some(90.0), g2),
-            None
+            p.decide(&high, Some(90.0), g2),
+            Decision::Blocked(Blocked::Warming)
         );
-        let inn = p
-            .decide(
-                &s,
-                &[AlarmState::Ok, AlarmState::Alarm],
-                Some(20.0),
-                GroupView {
-                    capacity: 8,
-                    settled: 8,
-                    ..g
-                },
-            )
-            .unwrap();
-        assert_eq!(inn.desired, 4); // ceil(8 * 20 / 50) = ceil(3.2)
+        // Scale-in waits until they finish warming up.
+        assert_eq!(
+            p.decide(&low, Some(20.0), g2),
+            Decision::Blocked(Blocked::Warming)
+        );
+        let settled = GroupView {
+            capacity: 8,
+            settled: 8,
+            measured: 8,
+            ..g
+        };
+        let inn = p.decide(&low, Some(20.0), settled);
+        assert_eq!(inn.proposal().map(|p| p.desired), Some(4)); // ceil(8 * 20 / 50) = ceil(3.2)
     }
 
     #[test]
-    fn scale_out_wins_and_scale_in_needs_every_target_tracker() {
+    fn scale_out_wins_and_scale_in_needs_every_voting_target_tracker() {
         let out = Proposal {
             desired: 6,
             scale_out: true,

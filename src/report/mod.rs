@@ -5,6 +5,7 @@ mod hgrm;
 mod output;
 mod queues;
 mod resilience;
+mod scaling;
 mod summary;
 mod table;
 mod timeseries;
@@ -13,6 +14,7 @@ pub use hgrm::hgrm;
 pub use output::write_atomic;
 pub use queues::queues_json;
 pub use resilience::faults_csv;
+pub use scaling::alarms_csv;
 pub use summary::summary_json;
 pub use table::summary_table;
 pub use timeseries::timeseries_csv;
@@ -35,6 +37,7 @@ pub fn write_run(dir: &Path, result: &RunResult) -> std::io::Result<()> {
         &dir.join("scaling_activities.csv"),
         scaling_activities_csv(result).as_bytes(),
     )?;
+    write_atomic(&dir.join("alarms.csv"), alarms_csv(result).as_bytes())?;
     write_atomic(&dir.join("faults.csv"), faults_csv(result).as_bytes())
 }
 

@@ -28,7 +28,9 @@ pub fn summary_json(r: &RunResult) -> Value {
                     "max_in_service": g.max_in_service,
                     "instance_hours": g.instance_hours,
                     "mean_cpu_percent": g.mean_cpu_percent,
-                    "scaling_activities": g.activities.len(),
+                    "scaling_activities": super::scaling::scaling_activities(g),
+                    "health_replacements": super::scaling::health_replacements(g),
+                    "policies": super::scaling::policies_json(g),
                 }),
             )
         })

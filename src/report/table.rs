@@ -85,28 +85,31 @@ pub fn summary_table(r: &RunResult) -> String {
     if !r.groups.is_empty() {
         let _ = writeln!(
             out,
-            "\n{:<20} {:>9} {:>11} {:>11} {:>15} {:>10} {:>11}",
+            "\n{:<20} {:>9} {:>11} {:>11} {:>15} {:>10} {:>11} {:>13}",
             "group",
             "launched",
             "terminated",
             "max in svc",
             "instance hours",
             "mean CPU%",
-            "activities"
+            "activities",
+            "replacements"
         );
         for g in &r.groups {
             let _ = writeln!(
                 out,
-                "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11}",
+                "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11} {:>13}",
                 g.name,
                 g.launched,
                 g.terminated,
                 g.max_in_service,
                 g.instance_hours,
                 g.mean_cpu_percent,
-                g.activities.len()
+                super::scaling::scaling_activities(g),
+                super::scaling::health_replacements(g)
             );
         }
+        super::scaling::blocked_table(&mut out, r);
     }
     if !r.lambda_functions.is_empty() {
         let _ = writeln!(

@@ -366,7 +366,8 @@ pub struct RawGroup {
     /// Default 300s.
     pub health_check_grace: Option<Dur>,
     pub termination_policy: Option<String>,
-    /// `elb` (default behind a target group: replace instances the ALB finds unhealthy) or `ec2`.
+    /// `ec2` (default, as on AWS: EC2 status checks only) or `elb` (also replace instances
+    /// the ALB finds unhealthy once their grace period is over).
     pub health_check_type: Option<String>,
     /// The first this many instances are protected from scale-in.
     pub protected_instances: Option<u32>,
@@ -401,6 +402,8 @@ pub enum RawPolicy {
         warmup: Option<Dur>,
         evaluation_periods: Option<u32>,
         datapoints_to_alarm: Option<u32>,
+        /// Percent steps change capacity by at least this many instances (default 1).
+        min_adjustment: Option<u32>,
     },
     /// Keep the metric at `target`.
     TargetTracking {
@@ -409,6 +412,7 @@ pub enum RawPolicy {
         target: f64,
         warmup: Option<Dur>,
         disable_scale_in: Option<bool>,
+        /// Refused: EC2 Auto Scaling target tracking has no scale-in cooldown.
         scale_in_cooldown: Option<Dur>,
         scale_out_datapoints: Option<u32>,
         scale_in_datapoints: Option<u32>,

@@ -116,15 +116,16 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
         .and_then(TerminationPolicy::parse)
         .unwrap_or(TerminationPolicy::Default);
     let elb_health_checks = match g.health_check_type.as_deref() {
-        None | Some("elb") => true,
-        Some("ec2") => false,
+        // EC2 status checks only unless ELB checks are turned on, as on AWS.
+        Some("elb") => true,
+        None | Some("ec2") => false,
         Some(other) => {
             ctx.err(
                 &format!("{path}.health_check_type"),
                 format!("expected `elb` or `ec2`, got `{other}`"),
             );
             ok = false;
-            true
+            false
         }
     };
     let policies =

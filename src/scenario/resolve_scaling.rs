@@ -132,6 +132,7 @@ pub(super) fn resolve_policies(
                     min_adjustment.unwrap_or(1),
                 );
                 let dp = datapoints(ctx, &path, *evaluation_periods, *datapoints_to_alarm);
+                min_adjustment_applies(ctx, &path, *min_adjustment, [*percent].into_iter());
                 match (metric, th, adj) {
                     (Some(metric), Some((c, t)), Some(adjustment)) => Some(PolicySpec {
                         name: name.clone().unwrap_or_else(|| format!("simple-{i}")),
@@ -152,10 +153,17 @@ pub(super) fn resolve_policies(
                 warmup,
                 evaluation_periods,
                 datapoints_to_alarm,
+                min_adjustment,
             } => {
                 let metric = metric(ctx, &path, m);
                 let dp = datapoints(ctx, &path, *evaluation_periods, *datapoints_to_alarm);
-                let steps = resolve_steps(ctx, &path, adjustments);
+                min_adjustment_applies(
+                    ctx,
+                    &path,
+                    *min_adjustment,
+                    adjustments.iter().map(|s| s.percent),
+                );
+                let steps = resolve_steps(ctx, &path, adjustments, min_adjustment.unwrap_or(1));
                 match (metric, steps) {
                     (Some(metric), Some((c, steps))) => {
                         let bound = match c {
@@ -196,6 +204,14 @@ pub(super) fn resolve_policies(
                 scale_in_datapoints,
                 scale_in_ratio,
             } => {
+                if scale_in_cooldown.is_some() {
+                    ctx.err(
+                        &format!("{path}.scale_in_cooldown"),
+                        "EC2 Auto Scaling target tracking has no scale-in cooldown (AWS ignores \
+                         it for Auto Scaling groups); scale-in instead waits until new \
+                         instances finish warming up (`warmup`): remove the key",
+                    );
+                }
                 let metric = metric(ctx, &path, m);
                 if !(target.is_finite() && *target > 0.0) {
                     ctx.err(
@@ -221,8 +237,6 @@ pub(super) fn resolve_policies(
                         target: *target,
                         warmup: warmup.map_or(SimTime::from_secs(300), |d| d.0),
                         disable_scale_in: disable_scale_in.unwrap_or(false),
-                        scale_in_cooldown: scale_in_cooldown
-                            .map_or(SimTime::from_secs(300), |d| d.0),
                         high: alarm(Comparison::GreaterThan, *target, (out_n, out_n)),
                         low: alarm(Comparison::LessThan, ratio * target, (in_n, in_n)),
                     },
@@ -276,8 +290,38 @@ pub(super) fn resolve_policies(
     (ctx.problems.len() == before).then_some(out)
 }
 
-/// Steps all above (scale-out) or all below (scale-in) their bounds.
-fn resolve_steps(ctx: &mut Ctx, path: &str, raw: &[RawStep]) -> Option<(Comparison, Vec<Step>)> {
+/// `min_adjustment` (AWS's MinAdjustmentMagnitude) is valid only with percent adjustments
+/// (PutScalingPolicy: "Valid only if the adjustment type is PercentChangeInCapacity") and
+/// must be at least 1.
+fn min_adjustment_applies(
+    ctx: &mut Ctx,
+    path: &str,
+    min: Option<u32>,
+    mut percents: impl Iterator<Item = Option<f64>>,
+) {
+    let Some(min) = min else { return };
+    if min == 0 {
+        ctx.err(
+            &format!("{path}.min_adjustment"),
+            "expected at least 1 instance",
+        );
+    } else if !percents.any(|p| p.is_some()) {
+        ctx.err(
+            &format!("{path}.min_adjustment"),
+            "applies only to `percent` adjustments (AWS: PercentChangeInCapacity); this \
+             policy has none",
+        );
+    }
+}
+
+/// Steps all above (scale-out) or all below (scale-in) their bounds; percent steps change by
+/// at least `min` instances.
+fn resolve_steps(
+    ctx: &mut Ctx,
+    path: &str,
+    raw: &[RawStep],
+    min: u32,
+) -> Option<(Comparison, Vec<Step>)> {
     if raw.is_empty() {
         ctx.err(
             &format!("{path}.adjustments"),
@@ -298,7 +342,7 @@ fn resolve_steps(ctx: &mut Ctx, path: &str, raw: &[RawStep]) -> Option<(Comparis
             return None;
         }
         direction = Some(c);
-        let adjustment = adjustment(ctx, &spath, s.add, s.remove, s.set, s.percent, 1)?;
+        let adjustment = adjustment(ctx, &spath, s.add, s.remove, s.set, s.percent, min)?;
         steps.push(Step { bound, adjustment });
     }
     Some((direction?, steps))

@@ -232,13 +232,7 @@ impl World {
 
     fn replace_stopped(&mut self, id: InstanceId, why: &str) {
         let g = self.instances[id.index()].group;
-        let desired = self.groups[g.index()].desired;
-        self.log_activity(
-            g,
-            desired,
-            desired,
-            format!("replacing instance {} ({why})", id.0),
-        );
+        self.log_replacement(g, format!("replacing instance {} ({why})", id.0));
         self.terminate(id, Outcome::Http502);
         self.reconcile(g);
     }

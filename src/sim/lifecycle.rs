@@ -67,7 +67,9 @@ impl World {
         let in_service = self.in_service(g);
         let group = &mut self.groups[g.index()];
         group.max_in_service = group.max_in_service.max(in_service);
+        group.last_settled = now;
         self.start_pollers(id);
+        self.start_grace(id);
     }
 
     pub(super) fn in_service(&self, g: GroupId) -> u32 {
@@ -90,7 +92,7 @@ impl World {
         let group = &self.scenario.groups[inst.group.index()];
         let passed = !self.faults.is_stopped(id)
             && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
-        let (az, g) = (inst.az, inst.group);
+        let az = inst.az;
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
         let interval = spec.interval;
         self.queue
@@ -124,22 +126,8 @@ impl World {
                 ],
             );
         }
-        let grace_over =
-            self.queue.now() >= self.instances[id.index()].launched_at + group_grace(self, g);
-        if health == Health::Unhealthy
-            && self.scenario.groups[g.index()].elb_health_checks
-            && grace_over
-        {
-            // EC2 Auto Scaling replaces an instance the load balancer finds unhealthy.
-            let desired = self.groups[g.index()].desired;
-            self.log_activity(
-                g,
-                desired,
-                desired,
-                format!("replacing unhealthy instance {}", id.0),
-            );
-            self.terminate(id, Outcome::Http502);
-            self.reconcile(g);
+        if health == Health::Unhealthy {
+            self.on_target_unhealthy(id);
         }
     }
 
@@ -244,13 +232,10 @@ impl World {
         let group = &mut self.groups[g.index()];
         group.instances.retain(|&i| i != id);
         group.terminated += 1;
+        group.last_settled = now;
         for request in self.requests.on_instance(id) {
             self.fail_request(request, outcome);
         }
         self.stop_pollers(id);
     }
-}
-
-fn group_grace(world: &World, g: GroupId) -> SimTime {
-    world.scenario.groups[g.index()].health_check_grace
 }

@@ -7,6 +7,7 @@ mod database;
 mod dns;
 mod faults;
 mod handlers;
+mod health_replacement;
 mod idle_timeout;
 mod lambda;
 mod lifecycle;
@@ -19,7 +20,7 @@ mod sqs;
 
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
-pub use result::{GroupResult, InstanceResult, RunResult};
+pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
@@ -171,9 +172,7 @@ impl World {
                     let mut refs: Vec<_> =
                         g.policies.iter().filter_map(|p| p.metric.clone()).collect();
                     refs.dedup();
-                    scaling::GroupMetrics {
-                        metrics: refs.into_iter().map(|r| (r, Default::default())).collect(),
-                    }
+                    scaling::GroupMetrics::new(refs)
                 })
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
@@ -291,6 +290,7 @@ impl World {
                 Event::InstanceBooted(id) => self.on_instance_booted(id),
                 Event::HealthCheckDue { instance, tg } => self.on_health_check_due(instance, tg),
                 Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
+                Event::GracePeriodEnded(id) => self.on_grace_period_ended(id),
                 Event::ScheduledActionDue { group, policy } => {
                     self.on_scheduled_action(group, policy)
                 }

@@ -4,6 +4,7 @@ use super::World;
 use crate::cost::{self, Breakdown, InstanceRun, Usage};
 use crate::metrics::Statistic;
 use crate::metrics::{RequestStats, TimeSeries};
+use crate::model::scaling_policy::PolicyKind;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupResult {
@@ -17,6 +18,21 @@ pub struct GroupResult {
     pub mean_cpu_percent: f64,
     /// Changes of desired capacity (and health replacements), over the whole run.
     pub activities: Vec<crate::model::autoscaling::Activity>,
+    /// The scaling policies (not scheduled actions): name and what held each back.
+    pub policies: Vec<PolicyResult>,
+    /// Every alarm state change, in time order (`AlarmChange::policy` indexes the group's
+    /// policies, scheduled actions included).
+    pub alarm_history: Vec<crate::model::autoscaling::AlarmChange>,
+    /// The group's policy names, by index (for `alarm_history`).
+    pub policy_names: Vec<String>,
+}
+
+/// A scaling policy's evaluations at which it wanted to act but could not, by reason
+/// (`Blocked::index`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyResult {
+    pub name: String,
+    pub blocked: [u64; 5],
 }
 
 /// One instance's life, for reports and tests.
@@ -106,6 +122,18 @@ impl World {
                     instance_hours: running_ns as f64 / 3.6e12,
                     mean_cpu_percent: self.group_meters[g].total_cpu_percent(),
                     activities: group.activities.clone(),
+                    policies: spec
+                        .policies
+                        .iter()
+                        .zip(&group.policy_states)
+                        .filter(|(p, _)| !matches!(p.kind, PolicyKind::Scheduled { .. }))
+                        .map(|(p, st)| PolicyResult {
+                            name: p.name.clone(),
+                            blocked: st.blocked,
+                        })
+                        .collect(),
+                    alarm_history: group.alarm_history.clone(),
+                    policy_names: spec.policies.iter().map(|p| p.name.clone()).collect(),
                 }
             })
             .collect();

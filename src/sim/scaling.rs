@@ -7,21 +7,49 @@ use crate::event::Event;
 use crate::ids::GroupId;
 use crate::kernel::SimTime;
 use crate::metrics::Statistic;
+use crate::model::autoscaling::AlarmChange;
 use crate::model::cloudwatch::Metric;
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
-use crate::model::scaling_policy::{GroupView, MetricRef, PolicyKind, combine};
+use crate::model::scaling_policy::{Blocked, Decision, GroupView, MetricRef, PolicyKind, combine};
 use crate::trace::{Field, Kind};
 
 /// The CloudWatch metrics of one group: one per distinct metric its policies watch.
 #[derive(Default)]
 pub struct GroupMetrics {
     pub metrics: Vec<(MetricRef, Metric)>,
+    /// `(period, settled instances)` of recent periods, oldest first: the base a datapoint of
+    /// that period was measured on.
+    settled: std::collections::VecDeque<(u64, u32)>,
 }
 
 impl GroupMetrics {
+    pub fn new(refs: Vec<MetricRef>) -> Self {
+        GroupMetrics {
+            metrics: refs.into_iter().map(|r| (r, Metric::default())).collect(),
+            settled: Default::default(),
+        }
+    }
+
     fn metric(&self, r: &MetricRef) -> Option<&Metric> {
         self.metrics.iter().find(|(m, _)| m == r).map(|(_, m)| m)
+    }
+
+    /// Remembers the settled instances of `period` (a few dozen periods are kept).
+    fn record_settled(&mut self, period: u64, settled: u32) {
+        self.settled.push_back((period, settled));
+        if self.settled.len() > 64 {
+            self.settled.pop_front();
+        }
+    }
+
+    /// The settled instances of `period`, if remembered.
+    fn settled_at(&self, period: u64) -> Option<u32> {
+        self.settled
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == period)
+            .map(|(_, n)| *n)
     }
 }
 
@@ -55,6 +83,9 @@ impl World {
             // Settled instances: in service past the warm-up; their capacity this period.
             let mut settled = 0u32;
             let mut settled_capacity = 0u128;
+            // Instances still warming up, and whether one is launching or terminating.
+            let mut warming = 0u32;
+            let mut in_progress = false;
             let (mut pending, mut healthy) = (0u32, 0u32);
             let azs = self.scenario.azs.len();
             let mut per_az = vec![0u32; azs];
@@ -66,7 +97,10 @@ impl World {
                     InstanceState::Pending => {
                         pending += 1;
                         pending_az[inst.az.index()] += 1;
+                        warming += 1;
+                        in_progress = true;
                     }
+                    InstanceState::Draining => in_progress = true,
                     InstanceState::InService => {
                         per_az[inst.az.index()] += 1;
                         let since = inst.in_service_since.unwrap_or(now);
@@ -74,6 +108,8 @@ impl World {
                             settled += 1;
                             let span = (now - since).min(period);
                             settled_capacity += span.as_nanos() as u128 * inst.vcpus as u128;
+                        } else {
+                            warming += 1;
                         }
                         let tgs = &self.group_target_groups[g];
                         if !tgs.is_empty()
@@ -147,11 +183,23 @@ impl World {
                     MetricRef::Custom(_) => {}
                 }
             }
-            self.apply_policies(gid, k, settled);
+            self.group_metrics[g].record_settled(k, settled);
+            let view = GroupView {
+                now,
+                capacity: self.groups[g].desired,
+                settled,
+                measured: settled,
+                warming,
+                in_progress,
+                cooldown_until: None,
+            };
+            self.apply_policies(gid, k, view);
         }
     }
 
-    fn apply_policies(&mut self, g: GroupId, k: u64, settled: u32) {
+    /// Evaluates the group's alarms (recording state changes), lets its policies decide,
+    /// combines their proposals and applies the result; counts what held policies back.
+    fn apply_policies(&mut self, g: GroupId, k: u64, mut view: GroupView) {
         let spec = &self.scenario.groups[g.index()];
         if spec
             .policies
@@ -160,14 +208,11 @@ impl World {
         {
             return;
         }
-        let now = self.queue.now();
+        let now = view.now;
         let delay = self.metric_delay_periods;
-        let group = &self.groups[g.index()];
-        let view = GroupView {
-            now,
-            capacity: group.desired,
-            settled,
-        };
+        let group = &mut self.groups[g.index()];
+        group.settle_cooldown(view.in_progress);
+        view.cooldown_until = group.cooldown_until;
         let metrics = &self.group_metrics[g.index()];
         let mut proposals = Vec::new();
         for (i, p) in spec.policies.iter().enumerate() {
@@ -177,37 +222,76 @@ impl World {
             let Some(metric) = p.metric.as_ref().and_then(|r| metrics.metric(r)) else {
                 continue;
             };
-            let states: Vec<_> = p
-                .alarms()
-                .iter()
-                .map(|a| {
-                    let mut a = (*a).clone();
-                    a.delay = delay;
-                    a.evaluate(metric, k)
-                })
-                .collect();
-            let value = metric.latest_visible(k, delay).map(|(_, v)| v);
-            let proposal = p.decide(&group.policy_states[i], &states, value, view);
-            proposals.push((i, p.is_target_tracking(), proposal));
+            let latest = metric.latest_visible(k, delay);
+            let value = latest.map(|(_, v)| v);
+            let measured = latest
+                .and_then(|(period, _)| metrics.settled_at(period))
+                .unwrap_or(view.settled);
+            let mut states = [crate::model::cloudwatch::AlarmState::InsufficientData; 2];
+            for (j, a) in p.alarms().into_iter().enumerate() {
+                let mut a = a.clone();
+                a.delay = delay;
+                let state = a.evaluate(metric, k);
+                states[j] = state;
+                if group.alarm_states[i][j] != state {
+                    group.alarm_states[i][j] = state;
+                    group.alarm_history.push(AlarmChange {
+                        time: now,
+                        policy: i as u16,
+                        alarm: p.alarm_names()[j],
+                        state,
+                        value,
+                        threshold: a.threshold,
+                    });
+                }
+            }
+            let decision = p.decide(
+                &states[..p.alarms().len()],
+                value,
+                GroupView { measured, ..view },
+            );
+            if let Decision::Blocked(b) = decision {
+                group.policy_states[i].blocked[b.index()] += 1;
+            }
+            proposals.push((i, p.votes_on_scale_in(), decision.proposal().cloned()));
         }
         let flat: Vec<_> = proposals
             .iter()
-            .map(|(_, tt, p)| (*tt, p.clone()))
+            .map(|(_, votes, p)| (*votes, p.clone()))
             .collect();
         let Some(chosen) = combine(&flat, view.capacity) else {
             return;
         };
-        let from = self.groups[g.index()].desired;
-        if self.groups[g.index()].set_desired(now, chosen.desired, chosen.cause.clone()) {
-            let to = self.groups[g.index()].desired;
+        let from = group.desired;
+        let same_way = |p: &Option<crate::model::scaling_policy::Proposal>| {
+            p.as_ref().is_some_and(|p| p.scale_out == chosen.scale_out)
+        };
+        if !group.set_desired(now, chosen.desired, chosen.cause.clone()) {
+            // Clamped to where the group already is: at its maximum or minimum.
+            let why = if chosen.scale_out {
+                Blocked::MaxReached
+            } else {
+                Blocked::MinReached
+            };
             for (i, _, p) in &proposals {
-                if p.as_ref().is_some_and(|p| p.scale_out == chosen.scale_out) {
-                    self.groups[g.index()].policy_states[*i].last_action = Some(now);
+                if same_way(p) {
+                    group.policy_states[*i].blocked[why.index()] += 1;
                 }
             }
-            self.trace_activity(g, from, to, &chosen.cause);
-            self.reconcile(g);
+            return;
         }
+        let to = group.desired;
+        // A simple policy's activity starts the group's cooldown once it has finished.
+        let by = proposals
+            .iter()
+            .find(|(_, _, p)| p.as_ref() == Some(&chosen))
+            .map(|(i, _, _)| *i);
+        if let Some(c) = by.and_then(|i| spec.policies[i].simple_cooldown()) {
+            group.cooldown_pending = Some(c);
+            group.cooldown_until = None;
+        }
+        self.trace_activity(g, from, to, &chosen.cause);
+        self.reconcile(g);
     }
 
     /// Schedules the first occurrence of each scheduled action of a group.
@@ -266,8 +350,18 @@ impl World {
         self.reconcile(g);
     }
 
-    /// Logs an activity that does not change desired capacity (a health replacement).
+    /// Logs an activity that does not change desired capacity (AZ rebalancing).
     pub(super) fn log_activity(&mut self, g: GroupId, from: u32, to: u32, cause: String) {
+        self.push_activity(g, from, to, cause, false);
+    }
+
+    /// Logs a health replacement: an unhealthy or stopped instance replaced.
+    pub(super) fn log_replacement(&mut self, g: GroupId, cause: String) {
+        let desired = self.groups[g.index()].desired;
+        self.push_activity(g, desired, desired, cause, true);
+    }
+
+    fn push_activity(&mut self, g: GroupId, from: u32, to: u32, cause: String, replacement: bool) {
         self.trace_activity(g, from, to, &cause);
         let now = self.queue.now();
         self.groups[g.index()]
@@ -277,6 +371,7 @@ impl World {
                 from,
                 to,
                 cause,
+                replacement,
             });
     }
 

@@ -1,0 +1,26 @@
+//! `stratus explain` for scaling policies: the defaults in effect for each policy of each
+//! group (alarm datapoints, cooldowns, warm-ups, minimum adjustments).
+
+use super::defaults_of;
+use crate::model::scaling_policy::PolicyKind;
+use crate::scenario::Scenario;
+
+/// Lists, per policy of every group, the policy defaults its document entry does not set.
+pub(super) fn policy_defaults(out: &mut String, s: &Scenario) {
+    for g in &s.groups {
+        let doc = &s.document["auto_scaling_groups"][g.name.as_str()]["policies"];
+        for (i, p) in g.policies.iter().enumerate() {
+            let kind = match p.kind {
+                PolicyKind::Simple { .. } => "simple",
+                PolicyKind::Step { .. } => "step",
+                PolicyKind::TargetTracking { .. } => "target_tracking",
+                PolicyKind::Scheduled { .. } => continue,
+            };
+            let title = format!(
+                "auto_scaling_groups.{}.policies[{i}] ({kind} `{}`)",
+                g.name, p.name
+            );
+            defaults_of(out, &doc[i], &format!("policies.{kind}"), &title);
+        }
+    }
+}
