@@ -6,8 +6,11 @@
 //! pays one `Option` check per emission point.
 
 use crate::kernel::{SimTime, stream_seed};
+use crate::files::{Existing, existing, kind_of, temp_sibling};
 use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// What a trace line is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,6 +232,111 @@ impl Tracer {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+/// The file a trace is written to, chosen before the run (`stratus run --trace FILE`).
+///
+/// A new or regular file is written to a hidden temporary sibling and renamed over `FILE` when
+/// the run's outputs are in place, so an interrupted or failed run leaves the previous file (or
+/// none). A character device or FIFO the user named (`/dev/null`, a named pipe), or a link to
+/// one (`/dev/stdout`, `/dev/fd/N`, also when it leads to a redirected file), is written in
+/// place as a stream and never renamed over. Folders, other links, block devices and sockets
+/// are refused.
+pub struct TraceFile {
+    /// `(temporary, destination)` while a rename is pending.
+    pending: Option<(PathBuf, PathBuf)>,
+}
+
+impl TraceFile {
+    /// Opens the trace's sink. `staged` is where the file goes when it lies inside the
+    /// command's output folder (it is then written directly into the staging copy).
+    pub fn open(dest: &Path, staged: Option<&Path>) -> Result<(TraceFile, File), String> {
+        let shown = dest.display();
+        let direct = TraceFile { pending: None };
+        if let Some(path) = staged {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{shown}: {e}"))?;
+            }
+            let f = File::create_new(path).map_err(|e| format!("{shown}: {e}"))?;
+            return Ok((direct, f));
+        }
+        let append = |p: &Path| {
+            OpenOptions::new()
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("{shown}: {e}"))
+        };
+        match existing(dest).map_err(|e| format!("{shown}: {e}"))? {
+            Existing::Dir => Err(format!(
+                "{shown} is a folder; give a file name, e.g. {}",
+                dest.join("trace.jsonl").display()
+            )),
+            Existing::Stream => Ok((direct, append(dest)?)),
+            Existing::Other => Err(format!(
+                "{shown} is neither a regular file, a character device nor a FIFO"
+            )),
+            Existing::Symlink => {
+                let target = std::fs::metadata(dest)
+                    .map_err(|_| format!("{shown} is a symbolic link to nothing"))?;
+                let to = std::fs::canonicalize(dest).unwrap_or_default();
+                match kind_of(target.file_type()) {
+                    Existing::Stream => Ok((direct, append(dest)?)),
+                    Existing::File if is_descriptor(dest) => Ok((direct, append(dest)?)),
+                    _ => Err(format!(
+                        "{shown} is a symbolic link (to {}): Stratus neither writes through nor \
+                         replaces links; give the file itself",
+                        to.display()
+                    )),
+                }
+            }
+            Existing::Absent | Existing::File => {
+                if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| format!("{shown}: {e}"))?;
+                }
+                let tmp = temp_sibling(dest, "tmp");
+                let f = File::create_new(&tmp).map_err(|e| format!("{shown}: {e}"))?;
+                Ok((
+                    TraceFile {
+                        pending: Some((tmp, dest.to_path_buf())),
+                    },
+                    f,
+                ))
+            }
+        }
+    }
+
+    /// Renames the finished trace over its destination (nothing to do for a stream).
+    pub fn commit(&mut self) -> std::io::Result<()> {
+        if let Some((tmp, dest)) = &self.pending {
+            if existing(dest)? == Existing::Symlink {
+                return Err(std::io::Error::other(format!(
+                    "{} became a symbolic link during the run",
+                    dest.display()
+                )));
+            }
+            std::fs::rename(tmp, dest)?;
+            self.pending = None;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TraceFile {
+    /// An unfinished trace (failed or interrupted run) leaves no temporary file.
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = &self.pending {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: names of the process's own
+/// open files, written as streams whatever they lead to.
+fn is_descriptor(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    matches!(s.as_ref(), "/dev/stdout" | "/dev/stderr")
+        || s.starts_with("/dev/fd/")
+        || s.starts_with("/proc/self/fd/")
 }
 
 /// A trace field value.

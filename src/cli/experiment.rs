@@ -1,7 +1,9 @@
 //! `run --replications`, `compare`, `sweep` and `merge`: build the grid, run it in parallel
-//! (or one shard of it), and write or print the results.
+//! (or one shard of it), and write or print the results. Variant names are made unique
+//! (`experiment::names`); the output folder is checked before the grid runs and swapped in
+//! whole at the end (`folders`).
 
-use super::{Common, Failure, parse_shard, progress};
+use super::{Common, Failure, folders, parse_shard, progress};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,18 +11,26 @@ use stratus::experiment::compare::{Experiment, compare_table};
 use stratus::experiment::output::{finish, read_shards, write_shard};
 use stratus::experiment::slo::parse_slo;
 use stratus::experiment::sweep::sweep_table;
+use stratus::experiment::names;
 use stratus::experiment::vary::parse_vary;
 use stratus::experiment::{Plan, Variant, shard_cells};
+use stratus::report::OutputFolder;
 use stratus::scenario::Scenario;
+use stratus::scenario::output_name::name_problem;
 
-pub fn replicate(scenario: Scenario, common: &Common, json: bool) -> Result<(), Failure> {
+pub fn replicate(
+    scenario: Scenario,
+    path: &Path,
+    common: &Common,
+    json: bool,
+) -> Result<(), Failure> {
     let name = scenario.name.clone();
     let variants = vec![Variant {
         name: name.clone(),
         values: vec![],
         scenario: Arc::new(scenario),
     }];
-    let document = execute("run", variants, None, common)?;
+    let document = execute("run", variants, None, common, &[path])?;
     if let Some(doc) = document {
         if json {
             println!("{}", serde_json::to_string_pretty(&doc).expect("JSON"));
@@ -40,23 +50,24 @@ pub fn compare(paths: &[PathBuf], vary: Option<&str>, common: &Common) -> Result
                 "compare needs --vary PATH=V1,V2,... or two or more scenario files".into(),
             ));
         }
-        (many, None) => many
-            .iter()
-            .map(|p| {
-                let s = common.load(p, &[])?;
-                let stem = p
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().to_string())
-                    .unwrap_or_else(|| s.name.clone());
-                Ok(Variant {
-                    name: stem,
-                    values: vec![("file".into(), p.display().to_string())],
-                    scenario: Arc::new(s),
+        (many, None) => {
+            let refs: Vec<&Path> = many.iter().map(PathBuf::as_path).collect();
+            let labels = names::file_labels(&refs);
+            many.iter()
+                .zip(labels)
+                .map(|(p, label)| {
+                    let s = common.load(p, &[])?;
+                    Ok(Variant {
+                        name: label,
+                        values: vec![("file".into(), p.display().to_string())],
+                        scenario: Arc::new(s),
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, Failure>>()?,
+                .collect::<Result<Vec<_>, Failure>>()?
+        }
     };
-    if let Some(doc) = execute("compare", variants, None, common)?
+    let inputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    if let Some(doc) = execute("compare", variants, None, common, &inputs)?
         && !common.quiet
     {
         print!("{}", compare_table(&doc));
@@ -69,7 +80,7 @@ pub fn sweep(path: &Path, vary: &str, slo: Option<&str>, common: &Common) -> Res
         parse_slo(s).map_err(Failure::Usage)?;
     }
     let variants = varied(path, vary, common)?;
-    if let Some(doc) = execute("sweep", variants, slo.map(String::from), common)?
+    if let Some(doc) = execute("sweep", variants, slo.map(String::from), common, &[path])?
         && !common.quiet
     {
         print!("{}", sweep_table(&doc));
@@ -84,13 +95,33 @@ pub fn merge(
     plots: bool,
 ) -> Result<(), Failure> {
     let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    let (exp, cells) = read_shards(&refs).map_err(Failure::Usage)?;
-    let out = out.unwrap_or_else(|| PathBuf::from("outputs").join(&exp.scenario));
-    let finished = finish(&exp, &cells, &out).map_err(|m| Failure::Run(anyhow::anyhow!(m)))?;
-    write_report(&out, &exp, &finished, plots)?;
+    let (mut exp, cells) = read_shards(&refs).map_err(Failure::Usage)?;
+    if let Some(problem) = name_problem(&exp.scenario) {
+        return Err(Failure::Usage(format!(
+            "{}: `scenario` in experiment.json: {problem}",
+            refs[0].display()
+        )));
+    }
+    let mut names = exp.variant_names();
+    for note in names::make_unique(&mut names) {
+        eprintln!("note: {note}");
+    }
+    for ((name, _), unique) in exp.variants.iter_mut().zip(names) {
+        *name = unique;
+    }
+    let folder = folders::begin(
+        out.as_deref(),
+        folders::default_out(&exp.scenario, &exp.kind, None),
+        &refs,
+    )?;
+    let finished = finish(&exp, &cells, folder.path())
+        .map_err(|m| folders::write_failure("the merged outputs", m, &folder))?;
+    write_report(&folder, &exp, &finished, plots)?;
+    let shown = folder.shown().display().to_string();
+    folders::commit(folder)?;
     if !quiet {
         print_document(&exp.kind, &finished.document);
-        println!("\nmerged {} cells into {}", cells.len(), out.display());
+        println!("\nmerged {} cells into {shown}", cells.len());
     }
     Ok(())
 }
@@ -113,14 +144,30 @@ fn varied(path: &Path, vary: &str, common: &Common) -> Result<Vec<Variant>, Fail
 }
 
 /// Runs the grid (or a shard of it). Returns the result document, or `None` for a shard.
+/// `inputs` are the files read, which the output folder must not hold.
 fn execute(
     kind: &str,
-    variants: Vec<Variant>,
+    mut variants: Vec<Variant>,
     slo: Option<String>,
     common: &Common,
+    inputs: &[&Path],
 ) -> Result<Option<serde_json::Value>, Failure> {
     let shard = parse_shard(&common.shard)?;
+    let mut unique: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    for note in names::make_unique(&mut unique) {
+        if !common.quiet {
+            eprintln!("note: {note}");
+        }
+    }
+    for (v, name) in variants.iter_mut().zip(unique) {
+        v.name = name;
+    }
     let scenario = variants[0].scenario.name.clone();
+    let folder = folders::begin(
+        common.out.as_deref(),
+        folders::default_out(&scenario, kind, shard),
+        &common.inputs(inputs),
+    )?;
     let exp = Experiment {
         kind: kind.into(),
         scenario: scenario.clone(),
@@ -143,55 +190,49 @@ fn execute(
         common.quiet,
     );
     let done = AtomicU64::new(0);
-    let results = plan
-        .run(&cells, || {
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(b) = &bar {
-                b.set_position(n);
-            }
-        })
-        .map_err(anyhow::Error::from)?;
+    let results = plan.run(&cells, || {
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let out = common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&scenario));
+    let results = results.map_err(|e| folders::run_failure(e, &folder))?;
+    let shown = folder.shown().display().to_string();
     if shard.is_some() {
-        write_shard(&exp, &results, &out)
-            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+        write_shard(&exp, &results, folder.path())
+            .map_err(|e| folders::write_failure("the shard", e, &folder))?;
+        folders::commit(folder)?;
         if !common.quiet {
             println!(
-                "wrote {} of {} cells to {}",
+                "wrote {} of {} cells to {shown}",
                 results.len(),
                 exp.variants.len() * exp.replications,
-                out.display()
             );
         }
         return Ok(None);
     }
-    let finished = finish(&exp, &results, &out).map_err(|m| Failure::Run(anyhow::anyhow!(m)))?;
-    write_report(&out, &exp, &finished, !common.no_plots)?;
+    let finished = finish(&exp, &results, folder.path())
+        .map_err(|m| folders::write_failure("the outputs", m, &folder))?;
+    write_report(&folder, &exp, &finished, !common.no_plots)?;
+    folders::commit(folder)?;
     if !common.quiet {
-        eprintln!("outputs in {}", out.display());
+        eprintln!("outputs in {shown}");
     }
     Ok(Some(finished.document))
 }
 
-/// The plots and report.html of a finished experiment.
+/// The plots and report.html of a finished experiment, into the staging folder.
 fn write_report(
-    out: &Path,
+    folder: &OutputFolder,
     exp: &stratus::experiment::compare::Experiment,
     finished: &stratus::experiment::output::Finished,
     plots: bool,
 ) -> Result<(), Failure> {
-    stratus::html::write_experiment_report(out, exp, finished, plots).map_err(|e| {
-        Failure::Run(anyhow::anyhow!(
-            "writing the report in {}: {e}",
-            out.display()
-        ))
-    })
+    stratus::html::write_experiment_report(folder.path(), exp, finished, plots)
+        .map_err(|e| folders::write_failure("report.html", e, folder))
 }
 
 fn print_document(kind: &str, doc: &serde_json::Value) {

@@ -1,6 +1,7 @@
 //! `stratus lab list` and `stratus lab run NAME`: the teaching labs of `scenarios/labs/`, whose
 //! guides give the commands (see `stratus::lab`). `run` executes them one after another with
-//! this same binary, printing each before it runs.
+//! this same binary, printing each before it runs. A guide that runs `lab` itself is refused,
+//! and so is `lab run` inside a lab's command (an environment variable marks them).
 
 use super::Failure;
 use std::path::Path;
@@ -14,16 +15,39 @@ pub fn list(dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Set in the environment of a lab's commands, so a nested `lab run` is refused.
+const RUNNING_LAB: &str = "STRATUS_RUNNING_LAB";
+
 pub fn run(dir: &Path, name: &str) -> Result<(), Failure> {
+    if let Some(outer) = std::env::var_os(RUNNING_LAB) {
+        return Err(Failure::Usage(format!(
+            "`stratus lab run` inside the commands of lab {} is refused (a lab may not run labs)",
+            outer.to_string_lossy()
+        )));
+    }
     let lab = stratus::lab::find(dir, name).map_err(Failure::Usage)?;
+    if let Some(args) = lab.commands.iter().find(|a| a.first().is_some_and(|w| w == "lab")) {
+        return Err(Failure::Usage(format!(
+            "{}: the guide runs `stratus {}`; a lab may not run labs",
+            lab.guide.display(),
+            args.join(" ")
+        )));
+    }
     println!("# {}  (guide: {})", lab.title, lab.guide.display());
     let exe = std::env::current_exe().map_err(|e| Failure::Run(e.into()))?;
     for args in &lab.commands {
         println!("\n$ stratus {}", args.join(" "));
         let status = Command::new(&exe)
             .args(args)
+            .env(RUNNING_LAB, &lab.id)
             .status()
             .map_err(|e| Failure::Run(e.into()))?;
+        if stratus::interrupt::requested() {
+            return Err(Failure::Interrupted(format!(
+                "stopped after `stratus {}`",
+                args.join(" ")
+            )));
+        }
         if !status.success() {
             return Err(Failure::Run(anyhow::anyhow!(
                 "`stratus {}` failed ({status})",

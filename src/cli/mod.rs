@@ -1,13 +1,14 @@
 //! Command-line parsing (clap) and dispatch to the commands. Exit codes: 0 ok, 1 the run
-//! failed, 2 bad usage or a bad scenario.
+//! failed, 2 bad usage or a bad scenario, 130 interrupted (SIGINT or SIGTERM).
 
 mod experiment;
+mod folders;
 mod lab;
 mod progress;
 mod run;
 
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stratus::scenario::ScenarioError;
 
@@ -28,7 +29,8 @@ pub struct Common {
     /// Overrides the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output folder (default outputs/<name>/).
+    /// Output folder, replaced as a whole when the command ends (default outputs/<name>/ for
+    /// run, outputs/<name>-compare/ and outputs/<name>-sweep/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Overrides a scenario value: PATH=VALUE, e.g. auto_scaling_groups.api.max=30.
@@ -52,6 +54,9 @@ pub struct Common {
     /// Skip the plots (SVG/PNG); report.html then has the tables only.
     #[arg(long)]
     pub no_plots: bool,
+    /// Let the scenario read data files (traces, samples) outside its own folder.
+    #[arg(long)]
+    pub allow_outside_files: bool,
 }
 
 impl Common {
@@ -75,7 +80,19 @@ impl Common {
     ) -> Result<stratus::scenario::Scenario, ScenarioError> {
         let mut overrides = self.overrides();
         overrides.extend_from_slice(extra);
-        stratus::scenario::Scenario::from_file_priced(path, &overrides, self.prices.as_deref())
+        stratus::scenario::Scenario::from_file_with(
+            path,
+            &overrides,
+            self.prices.as_deref(),
+            self.allow_outside_files,
+        )
+    }
+
+    /// The files a command reads besides its scenarios (the output folder must not hold them).
+    pub fn inputs<'a>(&'a self, scenarios: &[&'a Path]) -> Vec<&'a Path> {
+        let mut v = scenarios.to_vec();
+        v.extend(self.prices.as_deref());
+        v
     }
 }
 
@@ -139,7 +156,8 @@ enum Command {
     Merge {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Output folder (default outputs/<scenario>/).
+        /// Output folder, replaced as a whole (default outputs/<scenario>/,
+        /// outputs/<scenario>-compare/ or outputs/<scenario>-sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
         #[arg(long)]
@@ -152,6 +170,9 @@ enum Command {
     Validate {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Let scenarios read data files outside their own folder.
+        #[arg(long)]
+        allow_outside_files: bool,
     },
     /// Print the JSON Schema of scenario files.
     Schema,
@@ -160,6 +181,9 @@ enum Command {
         scenario: PathBuf,
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Let the scenario read data files outside its own folder.
+        #[arg(long)]
+        allow_outside_files: bool,
     },
     /// Teaching labs: `lab list`, `lab run NAME` (runs the commands of the lab's guide).
     Lab {
@@ -188,6 +212,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Compare { .. }
+            | Command::Sweep { .. }
+            | Command::Merge { .. }
+            | Command::Lab { .. }
+    ) && let Err(e) = stratus::interrupt::install()
+    {
+        eprintln!("error: cannot install the signal handlers: {e}");
+        return ExitCode::from(1);
+    }
     let result = match cli.command {
         Command::Run {
             scenario,
@@ -212,12 +248,17 @@ pub fn main() -> ExitCode {
             quiet,
             no_plots,
         } => experiment::merge(&dirs, out, quiet, !no_plots),
-        Command::Validate { scenarios } => return validate(&scenarios),
-        Command::Explain { scenario, set } => {
-            stratus::scenario::Scenario::from_file(&scenario, &set)
-                .map(|s| print!("{}", stratus::explain::explain(&s)))
-                .map_err(Failure::from)
-        }
+        Command::Validate {
+            scenarios,
+            allow_outside_files,
+        } => return validate(&scenarios, allow_outside_files),
+        Command::Explain {
+            scenario,
+            set,
+            allow_outside_files,
+        } => stratus::scenario::Scenario::from_file_with(&scenario, &set, None, allow_outside_files)
+            .map(|s| print!("{}", stratus::explain::explain(&s)))
+            .map_err(Failure::from),
         Command::Lab { action, dir } => match action {
             LabAction::List => lab::list(&dir),
             LabAction::Run { name } => lab::run(&dir, &name),
@@ -242,6 +283,10 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Interrupted(m)) => {
+            eprintln!("stratus: interrupted (SIGINT or SIGTERM): {m}");
+            ExitCode::from(stratus::interrupt::EXIT_CODE)
+        }
     }
 }
 
@@ -250,6 +295,8 @@ pub enum Failure {
     Usage(String),
     Scenario(ScenarioError),
     Run(anyhow::Error),
+    /// A signal stopped the command; the message says what was left behind.
+    Interrupted(String),
 }
 
 impl From<ScenarioError> for Failure {
@@ -264,10 +311,10 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], allow_outside_files: bool) -> ExitCode {
     let mut failed = false;
     for path in paths {
-        match stratus::scenario::Scenario::from_file(path, &[]) {
+        match stratus::scenario::Scenario::from_file_with(path, &[], None, allow_outside_files) {
             Ok(s) => println!("{}: ok ({})", path.display(), s.name),
             Err(e) => {
                 eprint!("{e}");

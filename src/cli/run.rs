@@ -1,13 +1,13 @@
 //! `stratus run`: one simulation (with a progress bar, the summary table and an optional
-//! event trace), or replications.
+//! event trace), or replications. The output folder and the trace file are checked before the
+//! simulation and put in place only when every output is written (see `folders`).
 
-use super::{Common, Failure, TraceArgs, progress};
-use anyhow::Context;
+use super::{Common, Failure, TraceArgs, folders, progress};
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use stratus::sim::World;
-use stratus::trace::{Filter, Tracer};
+use stratus::trace::{Filter, TraceFile, Tracer};
 
 pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Result<(), Failure> {
     let scenario = common.load(path, &[])?;
@@ -17,19 +17,30 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
                 "--trace traces a single run: drop --replications and --shard".into(),
             ));
         }
-        return super::experiment::replicate(scenario, common, json);
+        return super::experiment::replicate(scenario, path, common, json);
     }
-    let out = common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&scenario.name));
+    let folder = folders::begin(
+        common.out.as_deref(),
+        folders::default_out(&scenario.name, "run", None),
+        &common.inputs(&[path]),
+    )?;
+    let out = folder.shown().to_path_buf();
+    let filter = trace_filter(trace)?;
+    let mut trace_file = None;
+    let mut trace_sink = None;
+    if let Some(dest) = &trace.trace {
+        let staged = folder.place(dest);
+        let (file, sink) = TraceFile::open(dest, staged.as_deref())
+            .map_err(|m| Failure::Usage(format!("--trace {m}")))?;
+        trace_file = Some((file, dest));
+        trace_sink = Some(sink);
+    }
     if !common.quiet && !json {
         eprintln!(
             "stratus: running `{}` with seed {}",
             scenario.name, scenario.seed
         );
     }
-    let trace_file = open_trace(trace, scenario.seed)?;
     let description = scenario.description.clone();
     let bar = progress::bar(
         scenario.duration.as_nanos() / 1_000_000_000,
@@ -37,37 +48,36 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         common.quiet,
     );
     let started = std::time::Instant::now();
+    let seed = scenario.seed;
     let mut world = World::new(Arc::new(scenario));
-    let trace_tmp = trace_file.map(|(tracer, tmp)| {
-        world.set_tracer(tracer);
-        tmp
+    if let (Some(sink), Some(filter)) = (trace_sink, filter) {
+        world.set_tracer(Tracer::new(filter, seed, Box::new(BufWriter::new(sink))));
+    }
+    let ran = world.run(|now, events| {
+        if let Some(bar) = &bar {
+            bar.set_position(now.as_nanos() / 1_000_000_000);
+            let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-9) / 1e6;
+            bar.set_message(format!("{rate:.1} M events/s"));
+        }
     });
-    world
-        .run(|now, events| {
-            if let Some(bar) = &bar {
-                bar.set_position(now.as_nanos() / 1_000_000_000);
-                let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-9) / 1e6;
-                bar.set_message(format!("{rate:.1} M events/s"));
-            }
-        })
-        .map_err(anyhow::Error::from)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    if let (Some(tmp), Some(mut tracer), Some(dest)) =
-        (trace_tmp, world.take_tracer(), trace.trace.as_ref())
-    {
+    ran.map_err(|e| folders::run_failure(e, &folder))?;
+    if let Some(mut tracer) = world.take_tracer() {
         tracer
             .flush()
-            .and_then(|_| std::fs::rename(&tmp, dest))
-            .with_context(|| format!("writing the trace {}", dest.display()))?;
-        if !common.quiet && !json {
+            .map_err(|e| folders::write_failure("the trace", e, &folder))?;
+        if !common.quiet && !json
+            && let Some((_, dest)) = &trace_file
+        {
             eprintln!("trace: {} lines in {}", tracer.lines, dest.display());
         }
     }
     let result = world.into_result(started.elapsed().as_secs_f64());
-    stratus::report::write_run(&out, &result)
-        .with_context(|| format!("writing outputs to {}", out.display()))?;
+    let dir = folder.path();
+    stratus::report::write_run(dir, &result)
+        .map_err(|e| folders::write_failure("the outputs", e, &folder))?;
     let summary = stratus::report::summary_json(&result);
     let report = stratus::html::RunReport {
         description: &description,
@@ -76,10 +86,19 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         histogram: result.overall.latency.histogram(),
         markers: &result.markers,
     };
-    stratus::html::write_run_report(&out, &report, !common.no_plots)
-        .with_context(|| format!("writing the report in {}", out.display()))?;
+    stratus::html::write_run_report(dir, &report, !common.no_plots)
+        .map_err(|e| folders::write_failure("report.html", e, &folder))?;
+    folders::commit(folder)?;
+    if let Some((file, dest)) = &mut trace_file {
+        file.commit().map_err(|e| {
+            Failure::Run(anyhow::anyhow!(
+                "writing the trace {} failed: {e} (the outputs in {} are complete)",
+                dest.display(),
+                out.display()
+            ))
+        })?;
+    }
     if json {
-        let summary = stratus::report::summary_json(&result);
         println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
     } else if !common.quiet {
         print!("{}", stratus::report::summary_table(&result));
@@ -88,11 +107,9 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     Ok(())
 }
 
-/// The tracer writing to a temporary sibling of the trace file (renamed when the run ends).
-fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, Failure> {
-    let Some(dest) = &args.trace else {
-        return Ok(None);
-    };
+/// The trace filter of `--trace-filter`, `--trace-sample` and `--trace-request` (checked even
+/// without `--trace`).
+fn trace_filter(args: &TraceArgs) -> Result<Option<Filter>, Failure> {
     let mut expr = args.trace_filter.clone();
     if let Some(id) = args.trace_request {
         expr = if expr.is_empty() {
@@ -102,19 +119,5 @@ fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, 
         };
     }
     let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
-    let name = dest
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("trace.jsonl");
-    let tmp = dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::Usage(format!("--trace {}: {e}", dest.display())))?;
-    }
-    let file = std::fs::File::create(&tmp)
-        .map_err(|e| Failure::Usage(format!("--trace {}: {e}", dest.display())))?;
-    Ok(Some((
-        Tracer::new(filter, seed, Box::new(BufWriter::new(file))),
-        tmp,
-    )))
+    Ok(args.trace.as_ref().map(|_| filter))
 }

@@ -69,6 +69,11 @@ impl Experiment {
         })
     }
 
+    /// The variants' names, in order.
+    pub fn variant_names(&self) -> Vec<String> {
+        self.variants.iter().map(|(n, _)| n.clone()).collect()
+    }
+
     /// Cells grouped by variant, each group in replication order. Every cell must be present.
     pub fn group<'a>(&self, cells: &'a [Cell]) -> Result<Vec<Vec<&'a Cell>>, String> {
         let mut groups: Vec<Vec<Option<&Cell>>> =

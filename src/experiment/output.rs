@@ -5,6 +5,7 @@
 use super::Cell;
 use super::aggregate::Aggregate;
 use super::compare::{Experiment, aggregates, compare_json, figures_csv};
+use super::names::variant_folders;
 use super::slo::parse_slo;
 use super::sweep::sweep_json;
 use crate::report::{write_atomic, write_json, write_outputs};
@@ -30,9 +31,9 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
             a.summary.clone()
         }
         "compare" | "sweep" => {
-            for ((name, _), a) in exp.variants.iter().zip(&aggs) {
+            for (folder, a) in variant_folders(&exp.variant_names()).iter().zip(&aggs) {
                 write_outputs(
-                    &dir.join("variants").join(folder_name(name)),
+                    &dir.join("variants").join(folder),
                     &a.summary,
                     &a.series,
                     &a.histogram,
@@ -63,19 +64,6 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
         document,
         aggregates: aggs,
     })
-}
-
-/// A variant's name as a folder name.
-pub fn folder_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.=".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Writes a shard's cells and the manifest into `dir`.

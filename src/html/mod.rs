@@ -11,7 +11,8 @@ pub mod page;
 pub mod tables;
 
 use crate::experiment::compare::Experiment;
-use crate::experiment::output::{Finished, folder_name};
+use crate::experiment::names::variant_folders;
+use crate::experiment::output::Finished;
 use crate::experiment::slo::{Figure as SloFigure, parse_slo};
 use crate::metrics::TimeSeries;
 use crate::plot::bars::{Bar, BarPanel, BarsFigure};
@@ -142,11 +143,7 @@ pub fn write_experiment_report(
             "{} variants, {} replication(s) each on common random numbers; each variant's own outputs are in variants/NAME/ ({})",
             exp.variants.len(),
             exp.replications,
-            exp.variants
-                .iter()
-                .map(|(n, _)| folder_name(n))
-                .collect::<Vec<_>>()
-                .join(", ")
+            variant_folders(&exp.variant_names()).join(", ")
         ),
     );
     let doc = &finished.document;
@@ -162,9 +159,10 @@ pub fn write_experiment_report(
         tables::compare_table(&mut page, doc);
     }
     if plots {
-        let names: Vec<String> = exp.variants.iter().map(|(n, _)| n.clone()).collect();
+        let names = exp.variant_names();
+        let folders = variant_folders(&names);
         let first = &finished.aggregates[0];
-        for (name, a) in names.iter().zip(&finished.aggregates) {
+        for ((name, folder), a) in names.iter().zip(&folders).zip(&finished.aggregates) {
             let fig = dashboard::dashboard(
                 &format!("{} / {name}", exp.scenario),
                 &meta_line(&a.summary),
@@ -172,7 +170,7 @@ pub fn write_experiment_report(
                 timeline(&a.summary, &a.markers),
             );
             write_svg(
-                &dir.join("variants").join(folder_name(name)),
+                &dir.join("variants").join(folder),
                 "dashboard.svg",
                 &fig,
             )?;

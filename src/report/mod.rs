@@ -1,8 +1,9 @@
 //! Writing what a run produced: `summary.json`, `timeseries.csv`, `latency.hgrm`, and the
-//! human summary table. Every file is written atomically (a temporary file, then a rename).
+//! human summary table. Every file is written atomically (a temporary file, then a rename),
+//! into a staging copy of the output folder that is swapped in whole (`folder`).
 
+pub mod folder;
 mod hgrm;
-mod output;
 mod queues;
 mod resilience;
 mod scaling;
@@ -11,7 +12,8 @@ mod table;
 mod timeseries;
 
 pub use hgrm::hgrm;
-pub use output::write_atomic;
+pub use folder::OutputFolder;
+pub use crate::files::write_atomic;
 pub use queues::queues_json;
 pub use resilience::faults_csv;
 pub use scaling::alarms_csv;

@@ -1,11 +1,74 @@
 //! Reading a scenario: text to a JSON value tree, `--set` overrides, then section-by-section
-//! decoding so that every problem in the file is reported, each with its field path.
+//! decoding so that every problem in the file is reported, each with its field path; and
+//! reading the data files a scenario names (`DataFiles`).
 
 use super::Problem;
 use super::raw::{RawScenario, TOP_LEVEL_KEYS};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest data file (trace or samples) a scenario may read.
+pub const MAX_DATA_FILE_BYTES: u64 = 256 << 20;
+
+/// Where a scenario's data files (rate traces, empirical samples) come from: paths are
+/// relative to the scenario's folder, and a file outside that folder (after following links
+/// and `..`) is refused unless `allow_outside` (`--allow-outside-files`), so a teaching server
+/// can run students' scenarios without them reading its files. Only regular files of at most
+/// [`MAX_DATA_FILE_BYTES`] are read (never `/dev/zero` or a FIFO).
+#[derive(Clone, Debug, Default)]
+pub struct DataFiles {
+    pub base: PathBuf,
+    pub allow_outside: bool,
+}
+
+impl DataFiles {
+    /// The text of data file `file`, or a message quoting only the path as written.
+    pub fn read(&self, file: &str) -> Result<String, String> {
+        let quoted = super::output_name::excerpt(file);
+        let base = if self.base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.base
+        };
+        let full = base.join(file);
+        let real = full
+            .canonicalize()
+            .map_err(|e| format!("cannot read {quoted}: {e}"))?;
+        if !self.allow_outside {
+            let folder = base
+                .canonicalize()
+                .map_err(|e| format!("cannot read {quoted}: {e}"))?;
+            if !real.starts_with(&folder) {
+                return Err(format!(
+                    "{quoted} is outside the scenario's folder; data files are read from that \
+                     folder only, unless --allow-outside-files is given"
+                ));
+            }
+        }
+        let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read {quoted}: {e}"))?;
+        if !meta.is_file() {
+            return Err(format!("{quoted} is not a regular file"));
+        }
+        if meta.len() > MAX_DATA_FILE_BYTES {
+            return Err(format!(
+                "{quoted} is {} MB; data files are limited to {} MB",
+                meta.len() >> 20,
+                MAX_DATA_FILE_BYTES >> 20
+            ));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(&real)
+            .and_then(|f| f.take(MAX_DATA_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read {quoted}: {e}"))?;
+        if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
+            return Err(format!("{quoted} grew past {} MB", MAX_DATA_FILE_BYTES >> 20));
+        }
+        String::from_utf8(bytes).map_err(|_| format!("{quoted} is not UTF-8 text"))
+    }
+}
 
 /// Parses YAML (or JSON, which YAML reads too) into a value tree.
 pub fn parse_text(text: &str) -> Result<Value, Problem> {

@@ -4,6 +4,7 @@
 
 pub mod defaults;
 mod load;
+pub mod output_name;
 pub mod raw;
 mod raw_services;
 mod resolve;
@@ -25,9 +26,9 @@ use crate::model::autoscaling::GroupSpec;
 use crate::model::sqs::QueueSpec;
 use crate::workload::WorkloadSpec;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub use load::did_you_mean;
+pub use load::{DataFiles, did_you_mean};
 pub use resolve_faults::Resilience;
 
 /// One problem in a scenario: where (a field path like `auto_scaling_groups.api.min`) and what.
@@ -116,17 +117,31 @@ impl Scenario {
         overrides: &[String],
         prices: Option<&Path>,
     ) -> Result<Scenario, ScenarioError> {
+        Scenario::from_file_with(path, overrides, prices, false)
+    }
+
+    /// Like `from_file_priced`; `allow_outside_files` lets data files (traces, samples) lie
+    /// outside the scenario's folder (`--allow-outside-files`).
+    pub fn from_file_with(
+        path: &Path,
+        overrides: &[String],
+        prices: Option<&Path>,
+        allow_outside_files: bool,
+    ) -> Result<Scenario, ScenarioError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
             file: label.clone(),
             problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
         })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let files = DataFiles {
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            allow_outside: allow_outside_files,
+        };
         let table = match prices {
             Some(p) => Some(read_price_file(p)?),
             None => None,
         };
-        Scenario::from_text_priced(&text, &label, &base, overrides, table.as_ref())
+        Scenario::from_text_priced(&text, &label, &files, overrides, table.as_ref())
     }
 
     /// Validates scenario text; `base` is where relative file paths (traces, samples) start.
@@ -136,13 +151,17 @@ impl Scenario {
         base: &Path,
         overrides: &[String],
     ) -> Result<Scenario, ScenarioError> {
-        Scenario::from_text_priced(text, label, base, overrides, None)
+        let files = DataFiles {
+            base: base.to_path_buf(),
+            allow_outside: false,
+        };
+        Scenario::from_text_priced(text, label, &files, overrides, None)
     }
 
     fn from_text_priced(
         text: &str,
         label: &str,
-        base: &Path,
+        files: &DataFiles,
         overrides: &[String],
         price_table: Option<&serde_json::Value>,
     ) -> Result<Scenario, ScenarioError> {
@@ -154,7 +173,7 @@ impl Scenario {
         let mut problems = Vec::new();
         load::apply_overrides(&mut doc, overrides, &mut problems);
         let raw = load::decode(doc.clone(), &mut problems);
-        let scenario = resolve::resolve(raw, doc, &PathBuf::from(base), price_table, &mut problems);
+        let scenario = resolve::resolve(raw, doc, files, price_table, &mut problems);
         match scenario {
             Some(s) if problems.is_empty() => Ok(s),
             _ => Err(fail(problems)),

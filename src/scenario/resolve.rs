@@ -13,7 +13,6 @@ use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
 use crate::workload::WorkloadSpec;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 pub const DEFAULT_MAX_EVENTS: u64 = 5_000_000_000;
 pub const TERMINATION_POLICIES: &[&str] = &[
@@ -27,7 +26,8 @@ pub const TERMINATION_POLICIES: &[&str] = &[
 /// Collects problems; every check below reports through it and carries on.
 pub(super) struct Ctx<'a> {
     pub(super) problems: &'a mut Vec<Problem>,
-    pub(super) base: &'a Path,
+    /// Where data files (traces, samples) are read from, and whether outside it is allowed.
+    pub(super) files: &'a super::DataFiles,
     pub(super) azs: Vec<String>,
     /// DNS record name to its primary load balancer (`None` if that name is unknown).
     pub(super) dns_primaries: BTreeMap<String, Option<LbId>>,
@@ -128,26 +128,21 @@ fn ids<V, T: Copy>(map: &BTreeMap<String, V>, make: impl Fn(usize) -> T) -> BTre
 pub fn resolve(
     raw: RawScenario,
     document: serde_json::Value,
-    base: &Path,
+    files: &super::DataFiles,
     price_base: Option<&serde_json::Value>,
     problems: &mut Vec<Problem>,
 ) -> Option<Scenario> {
     let mut ctx = Ctx {
         problems,
-        base,
+        files,
         azs: Vec::new(),
         dns_primaries: BTreeMap::new(),
     };
     let name = match raw.name {
-        Some(n)
-            if !n.is_empty()
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) =>
-        {
-            n
-        }
         Some(n) => {
-            ctx.err("name", format!("expected letters, digits, `-`, `_` or `.` (it names the output folder), got `{n}`"));
+            if let Some(problem) = super::output_name::name_problem(&n) {
+                ctx.err("name", problem);
+            }
             n
         }
         None => {

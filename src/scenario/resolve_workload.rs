@@ -367,13 +367,12 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
     }
 }
 
-/// Reads the first column of a CSV file (relative to the scenario) as numbers.
+/// Reads the first column of a CSV file (relative to the scenario, see `DataFiles`) as numbers.
 fn read_csv_file(ctx: &mut Ctx, path: &str, file: &str) -> Option<Vec<f64>> {
-    let full = ctx.base.join(file);
-    match std::fs::read_to_string(&full) {
+    match ctx.files.read(file) {
         Ok(text) => read_column(ctx, path, &text),
         Err(e) => {
-            ctx.err(path, format!("cannot read `{}`: {e}", full.display()));
+            ctx.err(path, e);
             None
         }
     }
@@ -393,7 +392,11 @@ pub(super) fn read_column(ctx: &mut Ctx, path: &str, text: &str) -> Option<Vec<f
             _ => {
                 ctx.err(
                     path,
-                    format!("line {}: expected a number, got `{cell}`", i + 1),
+                    format!(
+                        "line {}: expected a number, got {}",
+                        i + 1,
+                        super::output_name::excerpt(cell)
+                    ),
                 );
                 return None;
             }

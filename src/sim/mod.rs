@@ -48,6 +48,9 @@ pub enum RunError {
          scenario is really that large"
     )]
     MaxEvents { limit: u64, at: SimTime },
+    /// SIGINT or SIGTERM arrived (see `crate::interrupt`).
+    #[error("interrupted at simulated time {at}")]
+    Interrupted { at: SimTime },
 }
 
 pub struct World {
@@ -250,6 +253,9 @@ impl World {
             self.events += 1;
             if self.events > limit {
                 return Err(RunError::MaxEvents { limit, at: now });
+            }
+            if self.events & 0x3FF == 0 && crate::interrupt::requested() {
+                return Err(RunError::Interrupted { at: now });
             }
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),

@@ -10,6 +10,7 @@ mod determinism;
 mod experiments;
 mod explain;
 mod faults;
+mod hostile_fs;
 mod labs;
 mod lambda;
 mod plots;
