@@ -116,18 +116,19 @@ enum Command {
     Compare {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// PATH=V1,V2,... (one scenario only).
+        /// PATH=V1,V2,... (one scenario only); several --vary run every combination.
         #[arg(long)]
-        vary: Option<String>,
+        vary: Vec<String>,
         #[command(flatten)]
         common: Common,
     },
     /// Run a parameter over a range and find the cheapest point meeting an SLO.
     Sweep {
         scenario: PathBuf,
-        /// PATH=RANGE: a list `2,4,8`, `2..10`, or `2..10 step 2`.
+        /// PATH=RANGE: a list `2,4,8`, `2..10`, `2..10 step 2`, or a YAML flow list
+        /// `[{...}, {...}]`; several --vary run every combination.
         #[arg(long, required = true)]
-        vary: String,
+        vary: Vec<String>,
         /// Objectives, e.g. 'p99<200ms,errors<0.1%' (figures: mean p50 p90 p99 p999 max,
         /// errors, throttles, cost).
         #[arg(long)]
@@ -199,7 +200,7 @@ pub fn main() -> ExitCode {
             scenarios,
             vary,
             common,
-        } => experiment::compare(&scenarios, vary.as_deref(), &common),
+        } => experiment::compare(&scenarios, &vary, &common),
         Command::Sweep {
             scenario,
             vary,
