@@ -76,10 +76,8 @@ pub fn sweep(
         None => Vec::new(),
     };
     let variants = varied(path, vary, common)?;
-    if !common.quiet {
-        for line in slo_floor_warnings(&objectives, &variants) {
-            eprintln!("{line}");
-        }
+    for line in slo_floor_warnings(&objectives, &variants) {
+        eprintln!("{line}");
     }
     if let Some(doc) = execute("sweep", variants, slo.map(String::from), common)?
         && !common.quiet
@@ -175,18 +173,31 @@ fn slo_floor_warnings(objectives: &[Objective], variants: &[Variant]) -> Vec<Str
             "p999" => 0.999,
             _ => continue,
         };
+        // (floor, the variants it holds for), in first-seen order.
+        let mut floors: Vec<(f64, Vec<&str>)> = Vec::new();
         for v in variants {
             let Some(mix) = WorkMixture::of(&v.scenario) else {
                 continue;
             };
             let floor_ms = mix.quantile(q) * 1e3;
-            if floor_ms >= o.threshold {
-                out.push(format!(
-                    "warning: `{}` is below what the work allows{}: with unlimited capacity (every request alone on a core) the best {stat} is {floor_ms:.1} ms",
-                    o.text,
-                    if variants.len() > 1 { format!(" at {}", v.name) } else { String::new() },
-                ));
+            if floor_ms < o.threshold {
+                continue;
             }
+            match floors.iter_mut().find(|(f, _)| (f - floor_ms).abs() < 1e-9) {
+                Some((_, names)) => names.push(&v.name),
+                None => floors.push((floor_ms, vec![&v.name])),
+            }
+        }
+        for (floor_ms, names) in floors {
+            let at = if names.len() == variants.len() {
+                String::new()
+            } else {
+                format!(" at {}", names.join(", "))
+            };
+            out.push(format!(
+                "warning: `{}` is below what the work allows{at}: with unlimited capacity (every request alone on a core) the best {stat} is {floor_ms:.1} ms",
+                o.text
+            ));
         }
     }
     out

@@ -166,9 +166,10 @@ enum Command {
     Lab {
         #[command(subcommand)]
         action: LabAction,
-        /// The folder of the labs.
-        #[arg(long, default_value = "scenarios/labs", global = true)]
-        dir: PathBuf,
+        /// The folder of the labs (default: $STRATUS_LABS, else ./scenarios/labs, else the
+        /// labs of the source tree this binary was built from).
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -219,10 +220,13 @@ pub fn main() -> ExitCode {
                 .map(|s| print!("{}", stratus::explain::explain(&s)))
                 .map_err(Failure::from)
         }
-        Command::Lab { action, dir } => match action {
-            LabAction::List => lab::list(&dir),
-            LabAction::Run { name } => lab::run(&dir, &name),
-        },
+        Command::Lab { action, dir } => {
+            let dir = lab::labs_dir(dir);
+            match action {
+                LabAction::List => lab::list(&dir),
+                LabAction::Run { name } => lab::run(&dir, &name),
+            }
+        }
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

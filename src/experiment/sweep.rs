@@ -197,16 +197,32 @@ pub fn sweep_table(sweep: &Value) -> String {
                 .into_iter()
                 .flatten()
                 .map(|v| {
-                    let value = v["value"].as_f64().unwrap_or(0.0);
+                    // A share (`>= 0.99`) reads best in percent.
+                    let share = v["needs"].as_str().is_some_and(|n| n.starts_with(">= 0."));
+                    let shown = |x: f64| {
+                        if share {
+                            format!("{:.3}%", 100.0 * x)
+                        } else {
+                            super::compare::num(x)
+                        }
+                    };
+                    let value = shown(v["value"].as_f64().unwrap_or(0.0));
                     let ci = v["ci95"]
                         .as_f64()
-                        .map(|h| format!(" ± {}", super::compare::num(h)))
+                        .map(|h| format!(" ± {}", shown(h)))
                         .unwrap_or_default();
                     format!(
-                        "{}: {}{ci} (needs {})",
+                        "{}: {value}{ci} (needs {})",
                         v["objective"].as_str().unwrap_or(""),
-                        super::compare::num(value),
-                        v["needs"].as_str().unwrap_or("")
+                        if share {
+                            shown(
+                                v["needs"].as_str().unwrap_or("")[3..]
+                                    .parse()
+                                    .unwrap_or(0.0),
+                            )
+                        } else {
+                            v["needs"].as_str().unwrap_or("").to_string()
+                        }
                     )
                 })
                 .collect();
