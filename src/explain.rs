@@ -288,6 +288,7 @@ fn rate(r: &RateProfile) -> String {
             c.iter().map(|&x| x as u64).sum::<u64>()
         ),
         RateProfile::Timestamps(t) => format!("trace of {} timestamps", t.len()),
+        RateProfile::Sum(parts) => parts.iter().map(rate).collect::<Vec<_>>().join(" + "),
     }
 }
 

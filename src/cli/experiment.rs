@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use stratus::experiment::compare::{Experiment, compare_table};
+use stratus::experiment::floor::WorkMixture;
 use stratus::experiment::output::{finish, read_shards, write_shard};
-use stratus::experiment::slo::parse_slo;
+use stratus::experiment::slo::{Figure, Objective, parse_slo};
 use stratus::experiment::sweep::sweep_table;
 use stratus::experiment::names;
-use stratus::experiment::vary::parse_vary;
+use stratus::experiment::vary::{grid, parse_vary};
 use stratus::experiment::{Plan, Variant, shard_cells};
 use stratus::report::OutputFolder;
 use stratus::scenario::Scenario;
@@ -41,11 +42,11 @@ pub fn replicate(
     Ok(())
 }
 
-pub fn compare(paths: &[PathBuf], vary: Option<&str>, common: &Common) -> Result<(), Failure> {
-    let variants = match (paths, vary) {
-        ([one], Some(v)) => varied(one, v, common)?,
-        (_, Some(_)) => return Err(Failure::Usage("--vary takes exactly one scenario".into())),
-        ([_], None) => {
+pub fn compare(paths: &[PathBuf], vary: &[String], common: &Common) -> Result<(), Failure> {
+    let variants = match (paths, vary.is_empty()) {
+        ([one], false) => varied(one, vary, common)?,
+        (_, false) => return Err(Failure::Usage("--vary takes exactly one scenario".into())),
+        ([_], true) => {
             return Err(Failure::Usage(
                 "compare needs --vary PATH=V1,V2,... or two or more scenario files".into(),
             ));
@@ -75,11 +76,20 @@ pub fn compare(paths: &[PathBuf], vary: Option<&str>, common: &Common) -> Result
     Ok(())
 }
 
-pub fn sweep(path: &Path, vary: &str, slo: Option<&str>, common: &Common) -> Result<(), Failure> {
-    if let Some(s) = slo {
-        parse_slo(s).map_err(Failure::Usage)?;
-    }
+pub fn sweep(
+    path: &Path,
+    vary: &[String],
+    slo: Option<&str>,
+    common: &Common,
+) -> Result<(), Failure> {
+    let objectives = match slo {
+        Some(s) => parse_slo(s).map_err(Failure::Usage)?,
+        None => Vec::new(),
+    };
     let variants = varied(path, vary, common)?;
+    for line in slo_floor_warnings(&objectives, &variants) {
+        eprintln!("{line}");
+    }
     if let Some(doc) = execute("sweep", variants, slo.map(String::from), common, &[path])?
         && !common.quiet
     {
@@ -126,21 +136,102 @@ pub fn merge(
     Ok(())
 }
 
-/// One variant per value of `--vary PATH=VALUES`, each validated up front.
-fn varied(path: &Path, vary: &str, common: &Common) -> Result<Vec<Variant>, Failure> {
-    let v = parse_vary(vary).map_err(Failure::Usage)?;
-    let short = v.path.rsplit('.').next().unwrap_or(&v.path).to_string();
-    v.values
+/// One variant per point of the `--vary` grid, each validated up front; a failing variant
+/// is named in the error.
+fn varied(path: &Path, vary: &[String], common: &Common) -> Result<Vec<Variant>, Failure> {
+    let varies = vary
         .iter()
-        .map(|value| {
-            let s = common.load(path, &[format!("{}={value}", v.path)])?;
+        .map(|v| parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::Usage)?;
+    let base = common.load(path, &[])?;
+    grid(&varies)
+        .into_iter()
+        .map(|values| {
+            let name = values
+                .iter()
+                .map(|(p, v)| format!("{}={v}", p.rsplit('.').next().unwrap_or(p)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let overrides: Vec<String> = values
+                .iter()
+                .flat_map(|(p, v)| fixed_fleet_overrides(&base, p, v))
+                .collect();
+            let s = common.load(path, &overrides).map_err(|mut e| {
+                e.file = format!("{} (variant {name})", e.file);
+                e
+            })?;
             Ok(Variant {
-                name: format!("{short}={value}"),
-                values: vec![(v.path.clone(), value.clone())],
+                name,
+                values,
                 scenario: Arc::new(s),
             })
         })
         .collect()
+}
+
+/// The overrides a varied value stands for. Varying the size of a fixed fleet (a group
+/// without policies whose min = max = desired) moves all three: otherwise every value outside
+/// the original bounds would be rejected.
+fn fixed_fleet_overrides(base: &Scenario, path: &str, value: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if let ["auto_scaling_groups", group, "desired" | "min" | "max"] = parts[..]
+        && let Some(g) = base.groups.iter().find(|g| g.name == group)
+        && g.policies.is_empty()
+        && g.min == g.max
+        && g.max == g.desired
+    {
+        return ["min", "max", "desired"]
+            .iter()
+            .map(|f| format!("auto_scaling_groups.{group}.{f}={value}"))
+            .collect();
+    }
+    vec![format!("{path}={value}")]
+}
+
+/// Latency objectives no capacity can meet: the work alone (each request on its own core)
+/// already exceeds the threshold at the objective's percentile.
+fn slo_floor_warnings(objectives: &[Objective], variants: &[Variant]) -> Vec<String> {
+    let mut out = Vec::new();
+    for o in objectives {
+        let Figure::Latency(stat) = &o.figure else {
+            continue;
+        };
+        let q = match stat.as_str() {
+            "p50" => 0.5,
+            "p90" => 0.9,
+            "p99" => 0.99,
+            "p999" => 0.999,
+            _ => continue,
+        };
+        // (floor, the variants it holds for), in first-seen order.
+        let mut floors: Vec<(f64, Vec<&str>)> = Vec::new();
+        for v in variants {
+            let Some(mix) = WorkMixture::of(&v.scenario) else {
+                continue;
+            };
+            let floor_ms = mix.quantile(q) * 1e3;
+            if floor_ms < o.threshold {
+                continue;
+            }
+            match floors.iter_mut().find(|(f, _)| (f - floor_ms).abs() < 1e-9) {
+                Some((_, names)) => names.push(&v.name),
+                None => floors.push((floor_ms, vec![&v.name])),
+            }
+        }
+        for (floor_ms, names) in floors {
+            let at = if names.len() == variants.len() {
+                String::new()
+            } else {
+                format!(" at {}", names.join(", "))
+            };
+            out.push(format!(
+                "warning: `{}` is below what the work allows{at}: with unlimited capacity (every request alone on a core) the best {stat} is {floor_ms:.1} ms",
+                o.text
+            ));
+        }
+    }
+    out
 }
 
 /// Runs the grid (or a shard of it). Returns the result document, or `None` for a shard.

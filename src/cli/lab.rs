@@ -1,11 +1,36 @@
 //! `stratus lab list` and `stratus lab run NAME`: the teaching labs of `scenarios/labs/`, whose
 //! guides give the commands (see `stratus::lab`). `run` executes them one after another with
-//! this same binary, printing each before it runs. A guide that runs `lab` itself is refused,
-//! and so is `lab run` inside a lab's command (an environment variable marks them).
+//! this same binary, printing each before it runs. Labs are found from any directory. A guide
+//! that runs `lab` itself is refused, and so is `lab run` inside a lab's command (an environment
+//! variable marks them).
 
 use super::Failure;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Where the labs are: `--dir`, else `$STRATUS_LABS`, else `scenarios/labs` under the current
+/// directory, else under the source tree the binary was built from (so `cargo install --path .`
+/// gives a `stratus` whose labs work from anywhere while the clone exists).
+pub fn labs_dir(given: Option<PathBuf>) -> PathBuf {
+    if let Some(d) = given {
+        return d;
+    }
+    if let Some(d) = std::env::var_os("STRATUS_LABS") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("scenarios/labs");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/labs")
+}
+
+/// The folder the guides' commands are written relative to: the one holding `scenarios/`.
+fn commands_root(labs: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(labs).ok()?;
+    let scenarios = abs.parent()?;
+    (scenarios.file_name()? == "scenarios").then(|| scenarios.parent().map(Path::to_path_buf))?
+}
 
 pub fn list(dir: &Path) -> Result<(), Failure> {
     let labs = stratus::lab::labs(dir).map_err(Failure::Usage)?;
@@ -35,9 +60,19 @@ pub fn run(dir: &Path, name: &str) -> Result<(), Failure> {
     }
     println!("# {}  (guide: {})", lab.title, lab.guide.display());
     let exe = std::env::current_exe().map_err(|e| Failure::Run(e.into()))?;
+    let root = commands_root(dir);
+    if let Some(r) = &root
+        && std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok()).as_ref() != Some(r)
+    {
+        println!("(the commands run in {}, as the guide expects)", r.display());
+    }
     for args in &lab.commands {
         println!("\n$ stratus {}", args.join(" "));
-        let status = Command::new(&exe)
+        let mut cmd = Command::new(&exe);
+        if let Some(r) = &root {
+            cmd.current_dir(r);
+        }
+        let status = cmd
             .args(args)
             .env(RUNNING_LAB, &lab.id)
             .status()

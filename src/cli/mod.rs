@@ -133,18 +133,19 @@ enum Command {
     Compare {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// PATH=V1,V2,... (one scenario only).
+        /// PATH=V1,V2,... (one scenario only); several --vary run every combination.
         #[arg(long)]
-        vary: Option<String>,
+        vary: Vec<String>,
         #[command(flatten)]
         common: Common,
     },
     /// Run a parameter over a range and find the cheapest point meeting an SLO.
     Sweep {
         scenario: PathBuf,
-        /// PATH=RANGE: a list `2,4,8`, `2..10`, or `2..10 step 2`.
+        /// PATH=RANGE: a list `2,4,8`, `2..10`, `2..10 step 2`, or a YAML flow list
+        /// `[{...}, {...}]`; several --vary run every combination.
         #[arg(long, required = true)]
-        vary: String,
+        vary: Vec<String>,
         /// Objectives, e.g. 'p99<200ms,errors<0.1%' (figures: mean p50 p90 p99 p999 max,
         /// errors, throttles, cost).
         #[arg(long)]
@@ -189,9 +190,10 @@ enum Command {
     Lab {
         #[command(subcommand)]
         action: LabAction,
-        /// The folder of the labs.
-        #[arg(long, default_value = "scenarios/labs", global = true)]
-        dir: PathBuf,
+        /// The folder of the labs (default: $STRATUS_LABS, else ./scenarios/labs, else the
+        /// labs of the source tree this binary was built from).
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -235,7 +237,7 @@ pub fn main() -> ExitCode {
             scenarios,
             vary,
             common,
-        } => experiment::compare(&scenarios, vary.as_deref(), &common),
+        } => experiment::compare(&scenarios, &vary, &common),
         Command::Sweep {
             scenario,
             vary,
@@ -259,10 +261,13 @@ pub fn main() -> ExitCode {
         } => stratus::scenario::Scenario::from_file_with(&scenario, &set, None, allow_outside_files)
             .map(|s| print!("{}", stratus::explain::explain(&s)))
             .map_err(Failure::from),
-        Command::Lab { action, dir } => match action {
-            LabAction::List => lab::list(&dir),
-            LabAction::Run { name } => lab::run(&dir, &name),
-        },
+        Command::Lab { action, dir } => {
+            let dir = lab::labs_dir(dir);
+            match action {
+                LabAction::List => lab::list(&dir),
+                LabAction::Run { name } => lab::run(&dir, &name),
+            }
+        }
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

@@ -17,6 +17,8 @@ pub struct Cell {
     /// The latency histogram of successful requests (µs).
     pub histogram: Histogram<u64>,
     pub series: TimeSeries,
+    /// How long the requests still in flight at the end had been waiting (µs).
+    pub in_flight_age: Histogram<u64>,
     /// The run's dashboard markers, `(time_s, label)`.
     pub markers: Vec<(f64, String)>,
 }
@@ -29,16 +31,17 @@ impl Cell {
             summary: summary_json(r),
             histogram: r.overall.latency.histogram().clone(),
             series: r.series.clone(),
+            in_flight_age: r.in_flight_age.histogram().clone(),
             markers: r.markers.clone(),
         }
     }
 
     pub fn to_json(&self) -> Value {
-        let buckets: Vec<Value> = self
-            .histogram
-            .iter_recorded()
-            .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
-            .collect();
+        let buckets = |h: &Histogram<u64>| -> Vec<Value> {
+            h.iter_recorded()
+                .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
+                .collect()
+        };
         let series: Vec<Value> = self
             .series
             .rows()
@@ -48,7 +51,8 @@ impl Cell {
             "variant": self.variant,
             "replication": self.replication,
             "summary": self.summary,
-            "histogram_us": buckets,
+            "histogram_us": buckets(&self.histogram),
+            "in_flight_age_us": buckets(&self.in_flight_age),
             "series": series,
             "markers": self.markers,
         })
@@ -60,14 +64,24 @@ impl Cell {
                 .map(|x| x as usize)
                 .ok_or_else(|| format!("cell without `{k}`"))
         };
-        let mut histogram = Latency::new().histogram().clone();
-        for b in v["histogram_us"]
-            .as_array()
-            .ok_or("cell without `histogram_us`")?
-        {
-            let (value, count) = (b[0].as_u64().unwrap_or(0), b[1].as_u64().unwrap_or(0));
-            histogram.saturating_record_n(value, count);
-        }
+        let histogram_of = |buckets: &[Value]| {
+            let mut h = Latency::new().histogram().clone();
+            for b in buckets {
+                let (value, count) = (b[0].as_u64().unwrap_or(0), b[1].as_u64().unwrap_or(0));
+                h.saturating_record_n(value, count);
+            }
+            h
+        };
+        let histogram = histogram_of(
+            v["histogram_us"]
+                .as_array()
+                .ok_or("cell without `histogram_us`")?,
+        );
+        let in_flight_age = histogram_of(
+            v["in_flight_age_us"]
+                .as_array()
+                .ok_or("cell without `in_flight_age_us`")?,
+        );
         let mut series = TimeSeries::default();
         for row in v["series"].as_array().ok_or("cell without `series`")? {
             let stat = crate::metrics::Statistic::from_name(row[2].as_str().unwrap_or(""))
@@ -85,6 +99,7 @@ impl Cell {
             summary: v["summary"].clone(),
             histogram,
             series,
+            in_flight_age,
             markers: v["markers"]
                 .as_array()
                 .into_iter()

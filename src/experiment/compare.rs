@@ -3,7 +3,6 @@
 
 use super::Cell;
 use super::aggregate::{Aggregate, aggregate, paired_difference};
-use super::slo::Objective;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
@@ -174,24 +173,32 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
         ("p99 ms", "latency_ms.p99"),
         ("p99.9 ms", "latency_ms.p999"),
         ("mean ms", "latency_ms.mean"),
+        ("requests", "requests.total"),
         ("failed", "requests.failed"),
+        ("in flight", "requests.in_flight"),
+        ("502", "requests.errors.http_502"),
         ("503", "requests.errors.http_503"),
+        ("504", "requests.errors.http_504"),
         ("429", "requests.errors.throttled_429"),
         ("cost usd", "cost_usd.total"),
+        ("usd/hour", "cost_usd.per_hour"),
+        ("usd/M req", "cost_usd.per_million_requests"),
     ]
     .iter()
     .map(|(l, p)| (l.to_string(), p.split('.').map(String::from).collect()))
     .collect();
     if let Some(groups) = summary["auto_scaling_groups"].as_object() {
         for g in groups.keys() {
-            out.push((
-                format!("{g} inst-h"),
-                vec![
-                    "auto_scaling_groups".into(),
-                    g.clone(),
-                    "instance_hours".into(),
-                ],
-            ));
+            for (label, key) in [
+                ("inst-h", "instance_hours"),
+                ("scaling", "scaling_activities"),
+                ("replaced", "health_replacements"),
+            ] {
+                out.push((
+                    format!("{g} {label}"),
+                    vec!["auto_scaling_groups".into(), g.clone(), key.into()],
+                ));
+            }
         }
     }
     if let Some(functions) = summary["lambda_functions"].as_object() {
@@ -262,6 +269,10 @@ pub fn compare_table(compare: &Value) -> String {
         }
         out.push('\n');
     }
+    let figures = headline_figures_of(&variants);
+    out.push_str(&wide_interval_note(&variants, &figures, |v| {
+        v["name"].as_str().unwrap_or("").to_string()
+    }));
     out
 }
 
@@ -322,15 +333,51 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The SLO verdicts of one aggregate summary: by the mean, and with 95% confidence.
-pub fn slo_verdict(objectives: &[Objective], summary: &Value) -> (bool, bool) {
-    (
-        objectives.iter().all(|o| o.met_by_mean(summary)),
-        objectives.iter().all(|o| o.met_with_confidence(summary)),
+/// `mean±h`, or the mean alone when there is no interval.
+pub fn with_ci(m: f64, h: f64) -> String {
+    if h > 0.0 {
+        format!("{}±{}", num(m), num(h))
+    } else {
+        num(m)
+    }
+}
+
+/// A note naming the figures whose ci95 is wider than their mean (empty when none is):
+/// such a figure is not known even to its sign's order of magnitude.
+pub fn wide_interval_note(
+    runs: &[Value],
+    figures: &[(String, Vec<String>)],
+    name: impl Fn(&Value) -> String,
+) -> String {
+    let mut wide = Vec::new();
+    for run in runs {
+        for (label, path) in figures {
+            let (m, h) = (
+                figure(&run["summary"], path),
+                figure(&run["summary"]["ci95"], path),
+            );
+            if h > m.abs() && m != 0.0 {
+                wide.push(format!("{label} at {}", name(run)));
+            }
+        }
+    }
+    if wide.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<&str> = wide.iter().take(4).map(String::as_str).collect();
+    format!(
+        "\nnote: {} figure{} ha{} a ci95 wider than {} mean ({}{}): run more --replications to narrow {}\n",
+        wide.len(),
+        if wide.len() == 1 { "" } else { "s" },
+        if wide.len() == 1 { "s" } else { "ve" },
+        if wide.len() == 1 { "its" } else { "their" },
+        shown.join(", "),
+        if wide.len() > 4 { ", ..." } else { "" },
+        if wide.len() == 1 { "it" } else { "them" },
     )
 }
 
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if x == 0.0 {
         "0".into()
     } else if x.abs() >= 100.0 {

@@ -10,6 +10,7 @@
 pub mod aggregate;
 pub mod cell;
 pub mod compare;
+pub mod floor;
 pub mod names;
 pub mod output;
 pub mod slo;

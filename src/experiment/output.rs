@@ -51,7 +51,7 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
                     Some(s) => parse_slo(s)?,
                     None => Vec::new(),
                 };
-                let sweep = sweep_json(exp, &aggs, &objectives);
+                let sweep = sweep_json(exp, &groups, &aggs, &objectives);
                 write_json(&dir.join("sweep.json"), &sweep).map_err(io)?;
                 write_atomic(&dir.join("sweep.csv"), figures_csv(&compare).as_bytes())
                     .map_err(io)?;

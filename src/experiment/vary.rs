@@ -1,6 +1,8 @@
 //! `--vary PATH=VALUES`: the values a parameter takes in a comparison or a sweep.
-//! Lists (`2,4,8`), integer ranges (`2..10`, inclusive), and stepped ranges
-//! (`2..10 step 2`, `0.5..2 step 0.5`).
+//! Lists (`2,4,8`), integer ranges (`2..10`, inclusive), stepped ranges
+//! (`2..10 step 2`, `0.5..2 step 0.5`), and YAML flow lists whose items may hold commas
+//! (`[{dist: exponential, mean: 40ms}, {dist: constant, value: 40ms}]`). Several `--vary`
+//! make a grid: every combination of their values.
 
 /// A varied parameter: its scenario path and the values, as override text.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,15 +20,60 @@ pub fn parse_vary(spec: &str) -> Result<Vary, String> {
         return Err(format!("missing path in `{spec}`"));
     }
     let values = values.trim();
-    let list = if let Some((range, step)) = split_range(values) {
+    let list = if let Some(inner) = values.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        split_top_level(inner)?
+    } else if let Some((range, step)) = split_range(values) {
         expand_range(range, step)?
     } else {
-        values.split(',').map(|v| v.trim().to_string()).collect()
+        split_top_level(values)?
     };
     if list.is_empty() || list.iter().any(String::is_empty) {
         return Err(format!("no values in `{spec}`"));
     }
     Ok(Vary { path, values: list })
+}
+
+/// Splits at the commas outside brackets, braces and quotes.
+fn split_top_level(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(text[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return Err(format!("unbalanced brackets in `{text}`"));
+        }
+    }
+    if depth != 0 || quote.is_some() {
+        return Err(format!("unbalanced brackets or quotes in `{text}`"));
+    }
+    out.push(text[start..].trim().to_string());
+    Ok(out)
+}
+
+/// The grid of several varied parameters: every combination, the first parameter slowest.
+pub fn grid(varies: &[Vary]) -> Vec<Vec<(String, String)>> {
+    varies.iter().fold(vec![Vec::new()], |acc, v| {
+        acc.iter()
+            .flat_map(|prefix| {
+                v.values.iter().map(move |value| {
+                    let mut p = prefix.clone();
+                    p.push((v.path.clone(), value.clone()));
+                    p
+                })
+            })
+            .collect()
+    })
 }
 
 fn split_range(v: &str) -> Option<(&str, Option<&str>)> {
@@ -96,7 +143,32 @@ mod tests {
             parse_vary("a=round_robin,random").unwrap().values,
             vec!["round_robin", "random"]
         );
+        assert_eq!(
+            parse_vary("w.work=[{dist: exponential, mean: 40ms}, {dist: lognormal, mean: 40ms, p99: 200ms}]").unwrap().values,
+            vec!["{dist: exponential, mean: 40ms}", "{dist: lognormal, mean: 40ms, p99: 200ms}"]
+        );
+        assert_eq!(
+            parse_vary("a={x: 1, y: 2},3").unwrap().values,
+            vec!["{x: 1, y: 2}", "3"]
+        );
+        assert!(parse_vary("a=[{x: 1]").is_err());
         assert!(parse_vary("a=5..2").is_err());
         assert!(parse_vary("nopath").is_err());
+    }
+
+    #[test]
+    fn grid_is_every_combination() {
+        let a = parse_vary("a=1,2").unwrap();
+        let b = parse_vary("b=x,y,z").unwrap();
+        let g = grid(&[a, b]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(
+            g[0],
+            vec![("a".into(), "1".into()), ("b".into(), "x".into())]
+        );
+        assert_eq!(
+            g[5],
+            vec![("a".into(), "2".into()), ("b".into(), "z".into())]
+        );
     }
 }

@@ -228,18 +228,13 @@ pub fn write_experiment_report(
 }
 
 fn best_text(sweep: &Value) -> String {
-    match sweep["best"].as_object() {
-        Some(b) => format!(
-            "Cheapest point meeting the SLO: {}{}",
-            tables::point_label(&serde_json::json!({"values": b["values"]})),
-            if b["meets_slo_with_95_confidence"].as_bool() == Some(true) {
-                " (met with 95% confidence)."
-            } else {
-                " (met by the mean, not with 95% confidence)."
-            }
-        ),
-        None if sweep["slo"].is_string() => "No point meets the SLO.".into(),
-        None => "No SLO given.".into(),
+    let c = crate::experiment::sweep::conclusion(sweep);
+    if c.is_empty() {
+        "No SLO given.".into()
+    } else {
+        let mut c = c;
+        c[..1].make_ascii_uppercase();
+        format!("{c}.")
     }
 }
 
@@ -293,6 +288,7 @@ fn sweep_figure(exp: &Experiment, sweep: &Value) -> SweepFigure {
         .and_then(|(_, v)| v.first())
         .map(|(p, _)| p.clone())
         .unwrap_or_default();
+    let grid = exp.variants.first().is_some_and(|(_, v)| v.len() > 1);
     let panels = figures
         .into_iter()
         .map(|(f, threshold)| {
@@ -307,10 +303,14 @@ fn sweep_figure(exp: &Experiment, sweep: &Value) -> SweepFigure {
                 points: points
                     .iter()
                     .map(|p| SweepPoint {
-                        label: p["values"][&parameter]
-                            .to_string()
-                            .trim_matches('"')
-                            .to_string(),
+                        label: if grid {
+                            crate::experiment::sweep::point_name(p)
+                        } else {
+                            p["values"][&parameter]
+                                .to_string()
+                                .trim_matches('"')
+                                .to_string()
+                        },
                         mean: f.value(&p["summary"]) * scale,
                         ci95: f.half_width(&p["summary"]) * scale,
                         meets: exp.slo.as_ref().and(p["meets_slo"].as_bool()),
@@ -321,7 +321,11 @@ fn sweep_figure(exp: &Experiment, sweep: &Value) -> SweepFigure {
         })
         .collect();
     SweepFigure {
-        title: format!("{}: sweep of {parameter}", exp.scenario),
+        title: if grid {
+            format!("{}: sweep of a grid", exp.scenario)
+        } else {
+            format!("{}: sweep of {parameter}", exp.scenario)
+        },
         best: points
             .iter()
             .position(|p| !sweep["best"].is_null() && p["values"] == sweep["best"]["values"]),

@@ -179,17 +179,7 @@ pub fn sweep_table(page: &mut Page, sweep: &Value) {
                 let ci = figure(&p["summary"]["ci95"], path);
                 row.push(with_ci(figure(&p["summary"], path), Some(ci)));
             }
-            row.push(
-                match (
-                    p["meets_slo"].as_bool(),
-                    p["meets_slo_with_95_confidence"].as_bool(),
-                ) {
-                    (Some(true), Some(true)) => "yes".into(),
-                    (Some(true), _) => "yes (mean only)".into(),
-                    _ if sweep["slo"].is_null() => "".into(),
-                    _ => "no".into(),
-                },
-            );
+            row.push(crate::experiment::sweep::slo_mark(p).into());
             row
         })
         .collect();

@@ -24,7 +24,10 @@ pub fn hgrm(h: &Histogram<u64>) -> String {
         );
         return out;
     }
+    // TotalCount is cumulative: the number of values at or below the row's value.
+    let mut total = 0u64;
     for v in h.iter_quantiles(5) {
+        total += v.count_since_last_iteration();
         let q = v.quantile_iterated_to();
         let value_ms = v.value_iterated_to() as f64 / 1e3;
         if q < 1.0 {
@@ -33,17 +36,11 @@ pub fn hgrm(h: &Histogram<u64>) -> String {
                 "{:>12.3} {:>14.12} {:>10} {:>14.2}",
                 value_ms,
                 q,
-                v.count_since_last_iteration(),
+                total,
                 1.0 / (1.0 - q)
             );
         } else {
-            let _ = writeln!(
-                out,
-                "{:>12.3} {:>14.12} {:>10}",
-                value_ms,
-                q,
-                v.count_since_last_iteration()
-            );
+            let _ = writeln!(out, "{:>12.3} {:>14.12} {:>10}", value_ms, q, total);
         }
     }
     let _ = writeln!(

@@ -9,10 +9,12 @@ pub fn summary_json(r: &RunResult) -> Value {
     let workloads: Map<String, Value> = r
         .workloads
         .iter()
-        .map(|(name, s)| {
+        .enumerate()
+        .map(|(i, (name, s))| {
+            let in_flight = r.in_flight_by_workload.get(i).copied().unwrap_or(0);
             (
                 name.clone(),
-                json!({"requests": requests_json(s, None), "latency_ms": latency_json(&s.latency)}),
+                json!({"requests": requests_json(s, Some(in_flight)), "latency_ms": latency_json(&s.latency)}),
             )
         })
         .collect();
@@ -54,6 +56,7 @@ pub fn summary_json(r: &RunResult) -> Value {
             "total": r.cost.total,
             "by_service": r.cost.by_service,
             "per_million_requests": if r.arrived > 0 { r.cost.total / r.arrived as f64 * 1e6 } else { 0.0 },
+            "per_hour": cost_per_hour(r),
         },
         "availability": super::resilience::availability_json(r),
         "errors_by_cause": super::resilience::errors_by_cause_json(r),
@@ -62,6 +65,16 @@ pub fn summary_json(r: &RunResult) -> Value {
         "dns": super::resilience::dns_json(r),
         "caches": super::resilience::caches_json(r),
     })
+}
+
+/// The window's cost over its length in hours (the warm-up is not billed).
+fn cost_per_hour(r: &RunResult) -> f64 {
+    let hours = (r.sim_duration_s - r.warmup_s) / 3600.0;
+    if hours > 0.0 {
+        r.cost.total / hours
+    } else {
+        0.0
+    }
 }
 
 fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {

@@ -21,9 +21,10 @@ pub fn summary_table(r: &RunResult) -> String {
             0.0
         }
     );
+    let total = o.total + r.in_flight;
     let pct = |n: u64| {
-        if o.total > 0 {
-            100.0 * n as f64 / o.total as f64
+        if total > 0 {
+            100.0 * n as f64 / total as f64
         } else {
             0.0
         }
@@ -31,7 +32,7 @@ pub fn summary_table(r: &RunResult) -> String {
     let _ = writeln!(
         out,
         "requests {}  ok {}  failed {} ({:.3}%)  in flight at end {}",
-        o.total,
+        o.total + r.in_flight,
         o.ok,
         o.failed(),
         pct(o.failed()),
@@ -70,12 +71,12 @@ pub fn summary_table(r: &RunResult) -> String {
             "\n{:<20} {:>10} {:>8} {:>10} {:>10}",
             "workload", "requests", "failed", "p50 ms", "p99 ms"
         );
-        for (name, s) in &r.workloads {
+        for (i, (name, s)) in r.workloads.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "{:<20} {:>10} {:>8} {:>10.2} {:>10.2}",
                 name,
-                s.total,
+                s.total + r.in_flight_by_workload.get(i).copied().unwrap_or(0),
                 s.failed(),
                 s.latency.quantile_ms(0.5),
                 s.latency.quantile_ms(0.99)

@@ -195,7 +195,7 @@ impl<'de> Deserialize<'de> for RawRate {
     }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "profile", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawProfile {
     Constant {
@@ -219,6 +219,10 @@ pub enum RawProfile {
         at: Dur,
         duration: Dur,
         ramp: Option<Dur>,
+    },
+    /// The sum of analytic profiles (`of: [{profile: diurnal, ...}, {profile: spike, ...}]`).
+    Sum {
+        of: Vec<RawProfile>,
     },
     /// Replay of a CSV: per-second counts (`format: counts`) or arrival times in seconds
     /// (`format: timestamps`). The path is relative to the scenario file.

@@ -337,6 +337,31 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
                 )
             })
         }
+        RawProfile::Sum { of } => {
+            if of.is_empty() {
+                ctx.err(&format!("{path}.of"), "expected at least one profile");
+                return None;
+            }
+            let mut parts = Vec::new();
+            for (i, part) in of.iter().enumerate() {
+                let at = format!("{path}.of[{i}]");
+                if matches!(part, RawProfile::Trace { .. }) {
+                    ctx.err(
+                        &at,
+                        "a trace cannot be part of a sum (use a second workload)",
+                    );
+                    continue;
+                }
+                let resolved = match part {
+                    RawProfile::Constant { value } => ctx
+                        .positive(&at, *value, "rate (requests per second)")
+                        .then_some(RateProfile::Constant(*value)),
+                    p => resolve_rate(ctx, &at, &RawRate::Profile(p.clone())),
+                };
+                parts.extend(resolved);
+            }
+            (parts.len() == of.len()).then(|| RateProfile::Sum(parts.into()))
+        }
         RawProfile::Trace { file, format } => {
             let values = read_csv_file(ctx, &format!("{path}.file"), file)?;
             match format.unwrap_or(RawTraceFormat::Counts) {

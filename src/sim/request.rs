@@ -117,4 +117,13 @@ impl Requests {
     pub fn live_counted(&self) -> u64 {
         self.live_counted
     }
+
+    /// The live requests that count in the summary (a scan: only for the end of a run).
+    pub fn live_counted_iter(&self) -> impl Iterator<Item = &Request> {
+        self.slots
+            .iter()
+            .zip(&self.alive)
+            .filter(|(r, alive)| **alive && r.counted)
+            .map(|(r, _)| r)
+    }
 }

@@ -59,6 +59,11 @@ pub struct RunResult {
     pub overall: RequestStats,
     /// Of those, requests still in flight when the run ended.
     pub in_flight: u64,
+    /// Their ages at the end (how long they had been waiting), so that a latency objective
+    /// can count the ones already older than its threshold against it.
+    pub in_flight_age: crate::metrics::Latency,
+    /// Requests still in flight at the end, per workload (in workload order).
+    pub in_flight_by_workload: Vec<u64>,
     pub workloads: Vec<(String, RequestStats)>,
     pub groups: Vec<GroupResult>,
     pub series: TimeSeries,
@@ -98,6 +103,12 @@ impl World {
         let event_sources = self.event_source_results();
         let s = &*self.scenario;
         let end = s.duration;
+        let mut in_flight_age = crate::metrics::Latency::new();
+        let mut in_flight_by_workload = vec![0u64; s.workloads.len()];
+        for r in self.requests.live_counted_iter() {
+            in_flight_age.record(end.saturating_sub(r.arrived_at).as_nanos());
+            in_flight_by_workload[r.workload.index()] += 1;
+        }
         let groups = s
             .groups
             .iter()
@@ -146,6 +157,8 @@ impl World {
             wall_s,
             arrived: self.arrived,
             in_flight: self.requests.live_counted(),
+            in_flight_age,
+            in_flight_by_workload,
             workloads: s
                 .workloads
                 .iter()

@@ -20,6 +20,9 @@ pub enum RateProfile {
     Counts(Arc<[u32]>),
     /// A replayed trace: one arrival at each time (seconds from the start, sorted).
     Timestamps(Arc<[SimTime]>),
+    /// The sum of analytic profiles (a diurnal curve plus a flash crowd): one Poisson process
+    /// of the summed rate, thinned against the sum of the parts' bounds.
+    Sum(Arc<[RateProfile]>),
 }
 
 impl RateProfile {
@@ -55,6 +58,7 @@ impl RateProfile {
                 }
             }
             RateProfile::Timestamps(_) => 0.0,
+            RateProfile::Sum(parts) => parts.iter().map(|p| p.rate_at(t)).sum(),
         }
     }
 
@@ -93,6 +97,9 @@ impl RateProfile {
                 }
             }
             RateProfile::Counts(_) | RateProfile::Timestamps(_) => f64::INFINITY,
+            // The sum of the parts' maxima bounds the maximum of the sum (the parts may peak
+            // at different times, so it need not be reached; thinning only needs a bound).
+            RateProfile::Sum(parts) => parts.iter().map(|p| p.max_rate(t0, t1)).sum(),
         }
     }
 
@@ -159,6 +166,34 @@ mod tests {
         let b = p.max_rate(0.0, 60.0);
         for i in 0..=60 {
             assert!(p.rate_at(i as f64) <= b + 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_sum_adds_rates_and_bounds() {
+        let diurnal = RateProfile::Diurnal {
+            mean: 100.0,
+            amplitude: 0.5,
+            period_s: 3600.0,
+            peak_at_s: 0.0,
+        };
+        let spike = RateProfile::spike(0.0, 400.0, 1800.0, 300.0, 60.0);
+        let sum = RateProfile::Sum(vec![diurnal.clone(), spike.clone()].into());
+        for t in [0.0, 900.0, 1900.0, 2000.0, 3000.0] {
+            assert_eq!(sum.rate_at(t), diurnal.rate_at(t) + spike.rate_at(t));
+        }
+        // The bound is never below the rate anywhere in the window.
+        for (t0, t1) in [
+            (0.0, 60.0),
+            (1790.0, 1900.0),
+            (1850.0, 2300.0),
+            (3500.0, 3700.0),
+        ] {
+            let b = sum.max_rate(t0, t1);
+            for i in 0..=100 {
+                let t = t0 + (t1 - t0) * i as f64 / 100.0;
+                assert!(sum.rate_at(t) <= b + 1e-9, "{t}: {} > {b}", sum.rate_at(t));
+            }
         }
     }
 
