@@ -51,7 +51,7 @@ pub fn compare(paths: &[PathBuf], vary: &[String], common: &Common) -> Result<()
                 "compare needs --vary PATH=V1,V2,... or two or more scenario files".into(),
             ));
         }
-        (many, None) => {
+        (many, true) => {
             let refs: Vec<&Path> = many.iter().map(PathBuf::as_path).collect();
             let labels = names::file_labels(&refs);
             many.iter()
