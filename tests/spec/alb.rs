@@ -314,3 +314,76 @@ fn a_dead_target_costs_the_client_the_10_s_connection_timeout() {
     );
     assert_eq!(r.overall.errors[1], 0, "no 503 while a target is registered");
 }
+
+const VALID: &str = r#"
+name: ok
+duration: 10m
+azs: [a, b]
+workloads:
+  web: {target: alb/front, rate: 10, work: {dist: exponential, mean: 10ms}}
+load_balancers:
+  front: {azs: [a, b], algorithm: round_robin, rules: [{path: /api/*, target_group: api}, {default: api}]}
+  back: {azs: [a, b], rules: [{default: api}]}
+target_groups:
+  api: {group: api, health_check: {interval: 300s, timeout: 5s}}
+auto_scaling_groups:
+  api: {instance: {type: c5.large}, azs: [a, b], min: 1, max: 4, desired: 2}
+"#;
+
+#[test]
+fn listener_rules_health_check_timeouts_and_algorithms_are_validated() {
+    let cases = [
+        (
+            "a listener without a default rule",
+            "{path: /api/*, target_group: api}, {default: api}]",
+            "{path: /api/*, target_group: api}]",
+            "load_balancers.front.rules",
+            "default rule",
+        ),
+        (
+            // AWS: HealthCheckTimeoutSeconds 2-120, even when the interval is longer.
+            "a health-check timeout above 120 s",
+            "timeout: 5s",
+            "timeout: 121s",
+            "target_groups.api.health_check.timeout",
+            "2s..120s",
+        ),
+        (
+            "load balancers that disagree on a target group's algorithm",
+            "back: {azs: [a, b],",
+            "back: {azs: [a, b], algorithm: random,",
+            "target_groups.api.algorithm",
+            "set it here",
+        ),
+        (
+            "slow start with least outstanding requests set on the target group",
+            "api: {group: api,",
+            "api: {group: api, algorithm: least_outstanding_requests, slow_start: 60s,",
+            "target_groups.api.slow_start",
+            "least_outstanding_requests",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    for (what, from, to, path, words) in cases {
+        assert!(VALID.contains(from), "{what}: the base lacks `{from}`");
+        std::fs::write(&file, VALID.replacen(from, to, 1)).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .arg("validate")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(
+            stderr.contains("bad.yaml") && stderr.contains(path) && stderr.contains(words),
+            "{what}: expected `{path}` and `{words}` in: {stderr}"
+        );
+    }
+    // The same scenario with the target group's own algorithm overriding both is valid.
+    let ok = VALID
+        .replacen("back: {azs: [a, b],", "back: {azs: [a, b], algorithm: random,", 1)
+        .replacen("api: {group: api,", "api: {group: api, algorithm: random,", 1);
+    let s = parse(&ok, &[]);
+    assert_eq!(s.target_groups[0].algorithm.name(), "random");
+}
