@@ -84,7 +84,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "load_balancers",
         "algorithm",
         "round_robin",
-        "each ALB node cycles through the healthy targets",
+        "for its target groups that set no `algorithm` (a target group attribute on AWS): each ALB node cycles through the healthy targets",
     ),
     d(
         "load_balancers",
@@ -96,7 +96,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "load_balancers",
         "idle_timeout",
         "60s",
-        "a target that has not answered by then gets the client a 504",
+        "a client whose target has not answered by then gets a 504 then (the target works on)",
     ),
     d(
         "target_groups",
@@ -108,7 +108,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "target_groups",
         "health_check",
         "{interval: 30s, timeout: 5s, healthy_threshold: 5, unhealthy_threshold: 2}",
-        "ALB health checks of each target",
+        "ALB health checks of each target; a new target serves after one pass, probed at registration",
     ),
     d(
         "target_groups",
@@ -126,7 +126,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "auto_scaling_groups",
         "max_concurrent",
         "1024",
-        "requests one instance admits; beyond it the ALB answers 503",
+        "requests one instance admits; beyond it the instance refuses the connection (502)",
     ),
     d(
         "auto_scaling_groups",

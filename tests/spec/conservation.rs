@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[test]
 fn every_request_ends_exactly_once_under_overload() {
-    // Overload the API tier so that 503s (max_concurrent) and 504s (idle timeout) happen.
+    // Overload the API tier so that 502s (max_concurrent) and 504s (idle timeout) happen.
     let r = simulate(load(
         "scenarios/quickstart.yaml",
         &[
@@ -18,7 +18,8 @@ fn every_request_ends_exactly_once_under_overload() {
     let o = &r.overall;
     assert_eq!(r.arrived, o.total + r.in_flight);
     assert_eq!(o.total, o.ok + o.failed());
-    assert!(o.errors[1] > 0, "expected 503s from max_concurrent");
+    assert!(o.errors[0] > 0, "expected 502s from max_concurrent");
+    assert!(o.errors[2] > 0, "expected 504s from the idle timeout");
     let sum_workloads: u64 = r.workloads.iter().map(|(_, s)| s.total).sum();
     assert_eq!(sum_workloads, o.total);
     assert_eq!(o.latency.count(), o.ok);

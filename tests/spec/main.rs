@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alb;
 mod autoscaling;
 mod conservation;
 mod cost;
