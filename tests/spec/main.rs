@@ -4,6 +4,7 @@
 mod support;
 
 mod autoscaling;
+mod autoscaling_aws;
 mod conservation;
 mod cost;
 mod determinism;
