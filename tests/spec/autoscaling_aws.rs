@@ -231,8 +231,8 @@ fn removed_and_misplaced_keys_are_refused_with_their_path() {
     for (policy, path, words) in cases {
         let text = fleet("10", policy, "    desired: 2");
         let err = stratus::scenario::Scenario::from_text(&text, "test.yaml", &repo_path("."), &[])
-            .err()
-            .expect("refused")
+            .map(|_| ())
+            .expect_err("refused")
             .to_string();
         assert!(err.contains(path) && err.contains(words), "{err}");
     }
