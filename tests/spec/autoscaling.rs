@@ -8,7 +8,7 @@ use stratus::sim::RunResult;
 
 /// Two 2-vCPU instances behind an ALB; uniform arrivals of constant 10 ms work, so CPU is
 /// exact: CPU% = rate x 0.01 / (2 x instances) x 100.
-fn fleet(rate: &str, policies: &str, extra: &str) -> String {
+pub(crate) fn fleet(rate: &str, policies: &str, extra: &str) -> String {
     format!(
         r#"
 name: elastic
@@ -42,7 +42,7 @@ auto_scaling_groups:
     )
 }
 
-fn activities(r: &RunResult) -> Vec<(f64, u32, u32)> {
+pub(crate) fn activities(r: &RunResult) -> Vec<(f64, u32, u32)> {
     r.groups[0]
         .activities
         .iter()
@@ -110,7 +110,11 @@ fn cooldown_blocks_a_simple_policys_second_action() {
     );
     let r = simulate(parse(&text, &["duration=20m"]));
     let times: Vec<f64> = activities(&r).iter().map(|a| a.0).collect();
-    assert_eq!(times, vec![60.0, 360.0, 660.0, 960.0]);
+    // Each launch boots 60 s; the 300 s cooldown starts when it is in service, and the next
+    // evaluation at or after its end (whole minutes here) acts again.
+    let (boot, cooldown) = (60.0, 300.0);
+    let expected: Vec<f64> = (0..4).map(|i| 60.0 + i as f64 * (boot + cooldown)).collect();
+    assert_eq!(times, expected);
 }
 
 #[test]
@@ -161,7 +165,7 @@ fn an_overloaded_instance_fails_health_checks_is_replaced_and_its_requests_fail(
     let text = fleet(
         "800",
         "      - {type: scheduled, at: 39m, desired: 1}",
-        "    min: 1\n    max: 2\n    desired: 1\n    max_concurrent: 5",
+        "    min: 1\n    max: 2\n    desired: 1\n    max_concurrent: 5\n    health_check_type: elb",
     )
     .replace("arrivals: uniform", "arrivals: poisson");
     let r = simulate(parse(&text, &["duration=10m"]));

@@ -5,6 +5,7 @@ mod support;
 
 mod alb;
 mod autoscaling;
+mod autoscaling_aws;
 mod conservation;
 mod cost;
 mod determinism;
