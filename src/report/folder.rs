@@ -40,6 +40,17 @@ impl OutputFolder {
     /// command reads, which must not lie inside `dest`. The error says why `dest` is unusable.
     pub fn begin(dest: &Path, inputs: &[&Path]) -> Result<OutputFolder, String> {
         let shown = dest.display();
+        let too_long = |name: &std::ffi::OsStr| {
+            (name.len() > NAME_MAX).then(|| {
+                format!(
+                    "the output folder's name is {} bytes long; file systems allow {NAME_MAX}",
+                    name.len()
+                )
+            })
+        };
+        if let Some(m) = dest.file_name().and_then(too_long) {
+            return Err(m);
+        }
         let real = match existing(dest).map_err(|e| format!("{shown}: {e}"))? {
             Existing::Symlink => match std::fs::canonicalize(dest) {
                 Ok(t) if t.is_dir() => t,
@@ -56,11 +67,8 @@ impl OutputFolder {
         let Some(name) = real.file_name() else {
             return Err(format!("{shown} names no folder Stratus could replace"));
         };
-        if name.len() > NAME_MAX {
-            return Err(format!(
-                "the output folder's name is {} bytes long; file systems allow {NAME_MAX}",
-                name.len()
-            ));
+        if let Some(m) = too_long(name) {
+            return Err(m);
         }
         if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize)
             && cwd.starts_with(&real)

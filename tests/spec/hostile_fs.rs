@@ -23,9 +23,9 @@ auto_scaling_groups: {g: {instance: {vcpus: 1}, azs: [a], desired: 1}}
 /// only after simulating cannot finish within the tests' time limits.
 const LONG: &str = "name: long
 duration: 1d
-azs: [a]
+azs: [a, b]
 workloads: {w: {target: alb/l, rate: 2000, work: {dist: exponential, mean: 1ms}}}
-load_balancers: {l: {azs: [a], rules: [{default: g}]}}
+load_balancers: {l: {azs: [a, b], rules: [{default: g}]}}
 target_groups: {g: {group: g}}
 auto_scaling_groups: {g: {instance: {vcpus: 4}, azs: [a], desired: 1}}
 ";
@@ -372,7 +372,7 @@ fn class_3_variants_never_overwrite_each_other() {
 /// Runs `args` in `dir`, sends SIGINT once the command's staging folder exists in `parent`
 /// (and a little after), and returns its exit code and stderr.
 fn interrupt(dir: &Path, parent: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_stratus"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stratus"))
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::null())
@@ -382,6 +382,10 @@ fn interrupt(dir: &Path, parent: &Path, args: &[&str]) -> (Option<i32>, String) 
     let started = Instant::now();
     while !names(parent).iter().any(|n| n.ends_with(".tmp")) {
         assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        if child.try_wait().unwrap().is_some() {
+            let o = child.wait_with_output().unwrap();
+            panic!("ended before the signal: {}", stderr(&o));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(700));
