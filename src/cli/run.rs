@@ -11,6 +11,16 @@ use stratus::trace::{Filter, Tracer};
 
 pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Result<(), Failure> {
     let scenario = common.load(path, &[])?;
+    if trace.trace.is_none()
+        && (!trace.trace_filter.is_empty()
+            || trace.trace_request.is_some()
+            || trace.trace_sample != 1.0)
+    {
+        return Err(Failure::Usage(
+            "--trace-filter, --trace-sample and --trace-request do nothing without --trace FILE"
+                .into(),
+        ));
+    }
     if common.replications > 1 || common.shard.is_some() {
         if trace.trace.is_some() {
             return Err(Failure::Usage(
@@ -29,7 +39,7 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
             scenario.name, scenario.seed
         );
     }
-    let trace_file = open_trace(trace, scenario.seed)?;
+    let trace_file = open_trace(trace, &scenario)?;
     let description = scenario.description.clone();
     let bar = progress::bar(
         scenario.duration.as_nanos() / 1_000_000_000,
@@ -89,7 +99,11 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
 }
 
 /// The tracer writing to a temporary sibling of the trace file (renamed when the run ends).
-fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, Failure> {
+fn open_trace(
+    args: &TraceArgs,
+    scenario: &stratus::scenario::Scenario,
+) -> Result<Option<(Tracer, PathBuf)>, Failure> {
+    let seed = scenario.seed;
     let Some(dest) = &args.trace else {
         return Ok(None);
     };
@@ -102,6 +116,9 @@ fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, 
         };
     }
     let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
+    filter
+        .check_components(&trace_components(scenario).iter().map(String::as_str).collect::<Vec<_>>())
+        .map_err(Failure::Usage)?;
     let name = dest
         .file_name()
         .and_then(|n| n.to_str())
@@ -117,4 +134,19 @@ fn open_trace(args: &TraceArgs, seed: u64) -> Result<Option<(Tracer, PathBuf)>, 
         Tracer::new(filter, seed, Box::new(BufWriter::new(file))),
         tmp,
     )))
+}
+
+/// Every name a trace event's `component` can carry.
+fn trace_components(s: &stratus::scenario::Scenario) -> Vec<String> {
+    let names = s.workloads.iter().map(|x| x.name.clone());
+    let names = names.chain(s.load_balancers.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.target_groups.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.groups.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.lambda_functions.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.queues.iter().map(|x| x.name.clone()));
+    let r = &s.resilience;
+    let names = names.chain(r.databases.iter().map(|x| x.name.clone()));
+    let names = names.chain(r.dns.iter().map(|x| x.name.clone()));
+    let names = names.chain(r.faults.iter().map(|f| f.label()));
+    names.chain(["faults".to_string()]).collect()
 }

@@ -60,6 +60,9 @@ impl Cell {
                 .map(|x| x as usize)
                 .ok_or_else(|| format!("cell without `{k}`"))
         };
+        if !v["summary"]["requests"]["total"].is_u64() {
+            return Err("cell whose summary has no `requests.total` count".into());
+        }
         let mut histogram = Latency::new().histogram().clone();
         for b in v["histogram_us"]
             .as_array()

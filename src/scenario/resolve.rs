@@ -344,7 +344,30 @@ fn resolve_prices(
     } else {
         "--prices"
     };
-    super::load::field::<PriceTable>(table, at, ctx.problems)
+    let before = ctx.problems.len();
+    negative_prices(ctx, at, &table);
+    let parsed = super::load::field::<PriceTable>(table, at, ctx.problems);
+    parsed.filter(|_| ctx.problems.len() == before)
+}
+
+/// Every number in a price table (prices, granularities, free tiers) is zero or more.
+fn negative_prices(ctx: &mut Ctx, path: &str, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.as_f64().is_some_and(|v| v < 0.0) => {
+            ctx.err(path, format!("a price must be zero or more, got {n}"));
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                negative_prices(ctx, &format!("{path}.{k}"), v);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                negative_prices(ctx, &format!("{path}[{i}]"), v);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Slow start cannot be combined with least outstanding requests (as on AWS): the ALB would

@@ -151,6 +151,13 @@ pub(super) fn resolve_workload(
             calls: None,
         }],
     };
+    let total_weight: f64 = raw_classes.iter().map(|c| c.weight.unwrap_or(1.0)).sum();
+    if total_weight.is_infinite() {
+        ctx.err(
+            &format!("{path}.classes"),
+            "the class weights add up to more than the largest number; use smaller weights (only their ratios matter)",
+        );
+    }
     let mut classes = Vec::new();
     for (i, c) in raw_classes.iter().enumerate() {
         let cpath = if w.classes.is_some() {
