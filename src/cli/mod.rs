@@ -152,6 +152,9 @@ enum Command {
     Validate {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Override a value before validating (as `run --set`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Print the JSON Schema of scenario files.
     Schema,
@@ -212,7 +215,7 @@ pub fn main() -> ExitCode {
             quiet,
             no_plots,
         } => experiment::merge(&dirs, out, quiet, !no_plots),
-        Command::Validate { scenarios } => return validate(&scenarios),
+        Command::Validate { scenarios, set } => return validate(&scenarios, &set),
         Command::Explain { scenario, set } => {
             stratus::scenario::Scenario::from_file(&scenario, &set)
                 .map(|s| print!("{}", stratus::explain::explain(&s)))
@@ -264,10 +267,10 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], set: &[String]) -> ExitCode {
     let mut failed = false;
     for path in paths {
-        match stratus::scenario::Scenario::from_file(path, &[]) {
+        match stratus::scenario::Scenario::from_file(path, set) {
             Ok(s) => println!("{}: ok ({})", path.display(), s.name),
             Err(e) => {
                 eprint!("{e}");

@@ -46,6 +46,38 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())
 }
 
+/// Checks a component's name against what AWS allows for the resource: letters, digits,
+/// `-` and `_` everywhere (so names stay parseable in series names and CSV), load balancers
+/// and target groups at most 32 characters of letters, digits and `-` (not at either end),
+/// Lambda functions at most 64, queues at most 80, everything else at most 255.
+pub fn check_component_name(section: &str, name: &str) -> Result<(), String> {
+    let shown: String = name.chars().take(40).flat_map(char::escape_debug).collect();
+    let (max, hyphen_only) = match section {
+        // ELB: CreateLoadBalancer / CreateTargetGroup `Name`.
+        "load_balancers" | "target_groups" => (32, true),
+        // Lambda: CreateFunction `FunctionName` (the name form).
+        "lambda_functions" => (64, false),
+        // SQS: CreateQueue `QueueName`.
+        "queues" => (80, false),
+        _ => (255, false),
+    };
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || (c == '_' && !hyphen_only));
+    let ends_ok = !hyphen_only || !(name.starts_with('-') || name.ends_with('-'));
+    if name.is_empty() || name.chars().count() > max || !chars_ok || !ends_ok {
+        let allowed = if hyphen_only {
+            "letters, digits and `-` (not first or last)"
+        } else {
+            "letters, digits, `-` and `_`"
+        };
+        return Err(format!(
+            "the name `{shown}` is not allowed: use 1 to {max} {allowed}"
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses text whose flow collections nest deeper than `MAX_FLOW_DEPTH`. The scan skips
 /// comments and quoted scalars, so brackets inside strings do not count.
 pub fn check_nesting(text: &str) -> Result<(), Problem> {

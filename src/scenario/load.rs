@@ -122,10 +122,55 @@ pub fn apply_overrides(doc: &mut Value, overrides: &[String], problems: &mut Vec
         } else {
             Value::String(text.into())
         };
+        if let Err(message) = check_entry_exists(doc, path.trim()) {
+            problems.push(Problem::new(path.trim(), format!("--set: {message}")));
+            continue;
+        }
         if let Err(message) = set_path(doc, path.trim(), value) {
             problems.push(Problem::new(path.trim(), format!("--set: {message}")));
         }
     }
+}
+
+/// The top-level sections whose keys are component names.
+const SECTIONS: &[&str] = &[
+    "workloads",
+    "load_balancers",
+    "target_groups",
+    "auto_scaling_groups",
+    "lambda_functions",
+    "queues",
+    "databases",
+    "dns",
+    "caches",
+];
+
+/// `--set SECTION.NAME.FIELD=...` must name an existing component: creating a half-empty
+/// one from a typo would only give confusing follow-on problems. (`SECTION.NAME=...` may
+/// add a whole new component.)
+fn check_entry_exists(doc: &Value, path: &str) -> Result<(), String> {
+    let parts = split_path(path);
+    if parts.len() < 3 || !SECTIONS.contains(&parts[0].as_str()) {
+        return Ok(());
+    }
+    let Some(Value::Object(entries)) = doc.get(&parts[0]) else {
+        return Ok(());
+    };
+    if entries.contains_key(&parts[1]) {
+        return Ok(());
+    }
+    let known: Vec<&str> = entries.keys().map(String::as_str).collect();
+    Err(format!(
+        "the scenario has no `{}` in `{}`{} (defined: {})",
+        parts[1],
+        parts[0],
+        did_you_mean(&parts[1], &known),
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    ))
 }
 
 /// Splits a `--set` path on dots; `\.` is a literal dot (`pricing.ec2.per_hour.m5\.large`).
@@ -207,25 +252,25 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "metric_period" => raw.metric_period = field(value, "metric_period", problems),
             "max_events" => raw.max_events = field(value, "max_events", problems),
             "azs" => raw.azs = field(value, "azs", problems),
-            "workloads" => raw.workloads = section(value, "workloads", problems),
-            "load_balancers" => raw.load_balancers = section(value, "load_balancers", problems),
-            "target_groups" => raw.target_groups = section(value, "target_groups", problems),
+            "workloads" => raw.workloads = section(value, "workloads", problems, &mut raw.broken),
+            "load_balancers" => raw.load_balancers = section(value, "load_balancers", problems, &mut raw.broken),
+            "target_groups" => raw.target_groups = section(value, "target_groups", problems, &mut raw.broken),
             "auto_scaling_groups" => {
-                raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems)
+                raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems, &mut raw.broken)
             }
             "pricing" => raw.pricing = Some(value),
             "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
             "metric_delay" => raw.metric_delay = field(value, "metric_delay", problems),
             "lambda_functions" => {
-                raw.lambda_functions = section(value, "lambda_functions", problems)
+                raw.lambda_functions = section(value, "lambda_functions", problems, &mut raw.broken)
             }
             "account" => raw.account = field(value, "account", problems),
-            "queues" => raw.queues = section(value, "queues", problems),
-            "databases" => raw.databases = section(value, "databases", problems),
-            "dns" => raw.dns = section(value, "dns", problems),
+            "queues" => raw.queues = section(value, "queues", problems, &mut raw.broken),
+            "databases" => raw.databases = section(value, "databases", problems, &mut raw.broken),
+            "dns" => raw.dns = section(value, "dns", problems, &mut raw.broken),
             "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
             "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
-            "caches" => raw.caches = section(value, "caches", problems),
+            "caches" => raw.caches = section(value, "caches", problems, &mut raw.broken),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),
@@ -267,13 +312,24 @@ fn section<T: DeserializeOwned>(
     value: Value,
     path: &str,
     problems: &mut Vec<Problem>,
+    broken: &mut std::collections::BTreeSet<String>,
 ) -> BTreeMap<String, T> {
     let mut out = BTreeMap::new();
     match value {
         Value::Object(map) => {
             for (name, entry) in map {
-                if let Some(v) = field(entry, &format!("{path}.{name}"), problems) {
-                    out.insert(name, v);
+                if let Err(message) = input_guard::check_component_name(path, &name) {
+                    problems.push(Problem::new(path, message));
+                    broken.insert(format!("{path}.{name}"));
+                    continue;
+                }
+                match field(entry, &format!("{path}.{name}"), problems) {
+                    Some(v) => {
+                        out.insert(name, v);
+                    }
+                    None => {
+                        broken.insert(format!("{path}.{name}"));
+                    }
                 }
             }
         }

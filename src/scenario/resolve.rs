@@ -31,6 +31,9 @@ pub(super) struct Ctx<'a> {
     pub(super) azs: Vec<String>,
     /// DNS record name to its primary load balancer (`None` if that name is unknown).
     pub(super) dns_primaries: BTreeMap<String, Option<LbId>>,
+    /// `section.name` of entries that failed to decode (already reported): references to
+    /// them are not reported again.
+    pub(super) broken: std::collections::BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -104,6 +107,9 @@ pub(super) fn reference<T: Copy>(
     if let Some(id) = table.get(name) {
         return Some(*id);
     }
+    if ctx.broken.contains(&format!("{section}.{name}")) {
+        return None;
+    }
     let known: Vec<&str> = table.keys().map(String::as_str).collect();
     let hint = super::did_you_mean(name, &known);
     let list = if known.is_empty() {
@@ -137,6 +143,7 @@ pub fn resolve(
         base,
         azs: Vec::new(),
         dns_primaries: BTreeMap::new(),
+        broken: raw.broken.clone(),
     };
     let name = match raw.name {
         Some(n)

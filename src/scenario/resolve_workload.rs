@@ -121,6 +121,15 @@ pub(super) fn resolve_workload(
         Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
         Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
     };
+    if let (Some(_), Some(classes)) = (&w.work, &w.classes)
+        && !classes.is_empty()
+        && classes.iter().all(|c| c.work.is_some())
+    {
+        ctx.err(
+            &format!("{path}.work"),
+            "ignored: every class has its own `work`; set `classes[i].work` instead (or leave it out)",
+        );
+    }
     let default_work = w
         .work
         .as_ref()
@@ -264,7 +273,7 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
         ctx.err(
             path,
             format!(
-                "the rate reaches {peak} requests per second; at most {MAX_RATE} \
+                "the rate reaches {peak:.3e} requests per second; at most {MAX_RATE:e} \
                  (split the traffic over several workloads, or scale the scenario down)"
             ),
         );
