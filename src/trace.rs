@@ -76,6 +76,20 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Refuses a `component=` name that no event can carry (`known`: the scenario's
+    /// component names), with a suggestion, so a typo does not silently trace nothing.
+    pub fn check_components(&self, known: &[&str]) -> Result<(), String> {
+        for c in &self.components {
+            if !known.contains(&c.as_str()) {
+                return Err(format!(
+                    "--trace-filter: the scenario has no component `{c}`{}",
+                    crate::scenario::did_you_mean(c, known)
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Parses `kind=request_finished|throttle,component=api,time=10m..20m,request=42`.
     pub fn parse(expr: &str, sample: f64) -> Result<Filter, String> {
         let mut f = Filter {
@@ -98,7 +112,8 @@ impl Filter {
                             .ok_or_else(|| {
                                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
                                 format!(
-                                    "unknown trace kind `{k}`; expected one of: {}",
+                                    "unknown trace kind `{k}`{}; expected one of: {}",
+                                    crate::scenario::did_you_mean(k.trim(), &names),
                                     names.join(", ")
                                 )
                             })?;

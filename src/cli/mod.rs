@@ -174,6 +174,9 @@ enum Command {
         /// Let scenarios read data files outside their own folder.
         #[arg(long)]
         allow_outside_files: bool,
+        /// Override a value before validating (as `run --set`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Print the JSON Schema of scenario files.
     Schema,
@@ -252,8 +255,9 @@ pub fn main() -> ExitCode {
         } => experiment::merge(&dirs, out, quiet, !no_plots),
         Command::Validate {
             scenarios,
+            set,
             allow_outside_files,
-        } => return validate(&scenarios, allow_outside_files),
+        } => return validate(&scenarios, &set, allow_outside_files),
         Command::Explain {
             scenario,
             set,
@@ -316,10 +320,10 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn validate(paths: &[PathBuf], allow_outside_files: bool) -> ExitCode {
+fn validate(paths: &[PathBuf], set: &[String], allow_outside_files: bool) -> ExitCode {
     let mut failed = false;
     for path in paths {
-        match stratus::scenario::Scenario::from_file_with(path, &[], None, allow_outside_files) {
+        match stratus::scenario::Scenario::from_file_with(path, set, None, allow_outside_files) {
             Ok(s) => println!("{}: ok ({})", path.display(), s.name),
             Err(e) => {
                 eprint!("{e}");

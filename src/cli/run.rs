@@ -11,6 +11,16 @@ use stratus::trace::{Filter, TraceFile, Tracer};
 
 pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Result<(), Failure> {
     let scenario = common.load(path, &[])?;
+    if trace.trace.is_none()
+        && (!trace.trace_filter.is_empty()
+            || trace.trace_request.is_some()
+            || trace.trace_sample != 1.0)
+    {
+        return Err(Failure::Usage(
+            "--trace-filter, --trace-sample and --trace-request do nothing without --trace FILE"
+                .into(),
+        ));
+    }
     if common.replications > 1 || common.shard.is_some() {
         if trace.trace.is_some() {
             return Err(Failure::Usage(
@@ -25,7 +35,7 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         &common.inputs(&[path]),
     )?;
     let out = folder.shown().to_path_buf();
-    let filter = trace_filter(trace)?;
+    let filter = trace_filter(trace, &scenario)?;
     let mut trace_file = None;
     let mut trace_sink = None;
     if let Some(dest) = &trace.trace {
@@ -107,9 +117,12 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     Ok(())
 }
 
-/// The trace filter of `--trace-filter`, `--trace-sample` and `--trace-request` (checked even
-/// without `--trace`).
-fn trace_filter(args: &TraceArgs) -> Result<Option<Filter>, Failure> {
+/// The trace filter of `--trace-filter`, `--trace-sample` and `--trace-request`, checked
+/// against the scenario's component names.
+fn trace_filter(
+    args: &TraceArgs,
+    scenario: &stratus::scenario::Scenario,
+) -> Result<Option<Filter>, Failure> {
     let mut expr = args.trace_filter.clone();
     if let Some(id) = args.trace_request {
         expr = if expr.is_empty() {
@@ -119,5 +132,23 @@ fn trace_filter(args: &TraceArgs) -> Result<Option<Filter>, Failure> {
         };
     }
     let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
+    filter
+        .check_components(&trace_components(scenario).iter().map(String::as_str).collect::<Vec<_>>())
+        .map_err(Failure::Usage)?;
     Ok(args.trace.as_ref().map(|_| filter))
+}
+
+/// Every name a trace event's `component` can carry.
+fn trace_components(s: &stratus::scenario::Scenario) -> Vec<String> {
+    let names = s.workloads.iter().map(|x| x.name.clone());
+    let names = names.chain(s.load_balancers.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.target_groups.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.groups.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.lambda_functions.iter().map(|x| x.name.clone()));
+    let names = names.chain(s.queues.iter().map(|x| x.name.clone()));
+    let r = &s.resilience;
+    let names = names.chain(r.databases.iter().map(|x| x.name.clone()));
+    let names = names.chain(r.dns.iter().map(|x| x.name.clone()));
+    let names = names.chain(r.faults.iter().map(|f| f.label()));
+    names.chain(["faults".to_string()]).collect()
 }

@@ -6,6 +6,11 @@ use super::aggregate::{Aggregate, aggregate, paired_difference};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
+/// The most replications an experiment may have (the `--replications` limit).
+pub const MAX_REPLICATIONS: usize = 100_000;
+/// The most variants an experiment may have (the sweep limit).
+pub const MAX_VARIANTS: usize = 10_000;
+
 /// What an experiment was, enough to rebuild its outputs from cells (the shard manifest).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Experiment {
@@ -53,7 +58,7 @@ impl Experiment {
                 (x["name"].as_str().unwrap_or("").to_string(), values)
             })
             .collect();
-        Ok(Experiment {
+        let e = Experiment {
             kind: v["kind"]
                 .as_str()
                 .ok_or("manifest without kind")?
@@ -62,10 +67,69 @@ impl Experiment {
             variants,
             replications: v["replications"]
                 .as_u64()
-                .ok_or("manifest without replications")? as usize,
+                .ok_or("manifest without replications")?
+                .try_into()
+                .unwrap_or(usize::MAX),
             slo: v["slo"].as_str().map(String::from),
             description: v["description"].as_str().unwrap_or("").to_string(),
-        })
+        };
+        e.validate()?;
+        Ok(e)
+    }
+
+    /// A manifest is checked like a scenario: it may come from another machine or be edited
+    /// by hand, and its sizes decide what `merge` allocates.
+    fn validate(&self) -> Result<(), String> {
+        if !matches!(self.kind.as_str(), "run" | "compare" | "sweep") {
+            return Err(format!(
+                "unknown experiment kind `{}`; expected run, compare or sweep",
+                self.kind
+            ));
+        }
+        if !(1..=MAX_REPLICATIONS).contains(&self.replications) {
+            return Err(format!(
+                "replications must be between 1 and {MAX_REPLICATIONS}, got {}",
+                self.replications
+            ));
+        }
+        if self.variants.is_empty() || self.variants.len() > MAX_VARIANTS {
+            return Err(format!(
+                "expected 1 to {MAX_VARIANTS} variants, got {}",
+                self.variants.len()
+            ));
+        }
+        if self.kind == "run" && self.variants.len() != 1 {
+            return Err(format!(
+                "a `run` has one variant, got {}",
+                self.variants.len()
+            ));
+        }
+        let scenario_ok = !self.scenario.is_empty()
+            && self.scenario.len() <= 100
+            && self.scenario != "."
+            && self.scenario != ".."
+            && self
+                .scenario
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !scenario_ok {
+            return Err(
+                "the scenario name must be 1 to 100 letters, digits, `-`, `_` or `.` (not `.` or `..`)"
+                    .into(),
+            );
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (name, _) in &self.variants {
+            if name.is_empty() || !names.insert(name.as_str()) {
+                return Err(format!(
+                    "variant names must be unique and not empty, got `{name}` twice or empty"
+                ));
+            }
+        }
+        if let Some(slo) = &self.slo {
+            super::slo::parse_slo(slo)?;
+        }
+        Ok(())
     }
 
     /// The variants' names, in order.

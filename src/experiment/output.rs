@@ -83,6 +83,13 @@ pub fn read_shards(dirs: &[&Path]) -> Result<(Experiment, Vec<Cell>), String> {
     let mut exp: Option<Experiment> = None;
     let mut cells = Vec::new();
     for dir in dirs {
+        if !dir.join("experiment.json").is_file() || !dir.join("cells").is_dir() {
+            return Err(format!(
+                "{}: not a shard folder (it needs experiment.json and cells/, as written by \
+                 `--shard K/N`)",
+                dir.display()
+            ));
+        }
         let manifest = read_json(&dir.join("experiment.json"))?;
         let e = Experiment::from_json(&manifest).map_err(|m| format!("{}: {m}", dir.display()))?;
         match &exp {
@@ -107,10 +114,16 @@ pub fn read_shards(dirs: &[&Path]) -> Result<(Experiment, Vec<Cell>), String> {
     }
     let exp = exp.ok_or("no shard folders given")?;
     cells.sort_by_key(|c| (c.variant, c.replication));
+    // A missing, duplicate or out-of-grid cell is bad input, found before anything is built.
+    exp.group(&cells)?;
     Ok((exp, cells))
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::scenario::input_guard::read_text_limited(
+        path,
+        crate::scenario::input_guard::MAX_DATA_BYTES,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -283,10 +283,10 @@ fn parse_objective(t: &str) -> Result<Objective, String> {
         .ok_or_else(|| format!("`{t}`: expected FIGURE<VALUE, e.g. p99<200ms"))?;
     let name = t[..pos].trim();
     let value = t[pos + op.len()..].trim();
-    let number = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("`{t}`: `{s}` is not a number"))
+    let number = |s: &str| match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err(format!("`{t}`: `{s}` is not a finite number of zero or more")),
+        Err(_) => Err(format!("`{t}`: `{s}` is not a number")),
     };
     let (figure, threshold) = match name {
         "mean" | "p50" | "p90" | "p99" | "p999" | "max" => {
@@ -314,6 +314,11 @@ fn parse_objective(t: &str) -> Result<Objective, String> {
             ));
         }
     };
+    if figure == Figure::ErrorRate && threshold > 1.0 {
+        return Err(format!(
+            "`{t}`: an error rate is at most 100% (a fraction at most 1)"
+        ));
+    }
     Ok(Objective {
         text: t.to_string(),
         figure,

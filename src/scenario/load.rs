@@ -3,8 +3,11 @@
 //! reading the data files a scenario names (`DataFiles`).
 
 use super::Problem;
+use super::input_guard;
+use super::readable;
 use super::raw::{RawScenario, TOP_LEVEL_KEYS};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -70,13 +73,100 @@ impl DataFiles {
     }
 }
 
-/// Parses YAML (or JSON, which YAML reads too) into a value tree.
-pub fn parse_text(text: &str) -> Result<Value, Problem> {
-    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| Problem {
-        path: String::new(),
-        message: format!("not valid YAML: {e}"),
+/// Parses YAML (or JSON, which YAML reads too) into a value tree. Flow nesting is bounded
+/// first; duplicate keys are refused with both lines; `.nan` and `.inf` are kept as the
+/// strings `.nan`, `.inf`, `-.inf` (a JSON value cannot hold them), so a numeric field that
+/// receives one is refused with its path instead of silently taking its default.
+pub fn parse_text(text: &str) -> Result<Value, Vec<Problem>> {
+    input_guard::check_nesting(text).map_err(|p| vec![p])?;
+    let value = parse_value(text).map_err(|e| {
+        vec![Problem {
+            path: String::new(),
+            message: format!("not valid YAML: {e}"),
+        }]
     })?;
-    Ok(value)
+    let duplicates = input_guard::duplicate_keys(text);
+    if duplicates.is_empty() {
+        Ok(value)
+    } else {
+        Err(duplicates)
+    }
+}
+
+/// YAML text to a value tree, with non-finite numbers kept as strings (see `parse_text`).
+fn parse_value(text: &str) -> Result<Value, serde_yaml_ng::Error> {
+    let de = serde_yaml_ng::Deserializer::from_str(text);
+    FiniteValue::deserialize(de).map(|v| v.0)
+}
+
+/// A JSON value built from YAML that keeps non-finite floats visible as strings.
+struct FiniteValue(Value);
+
+impl<'de> Deserialize<'de> for FiniteValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(FiniteVisitor).map(FiniteValue)
+    }
+}
+
+struct FiniteVisitor;
+
+impl<'de> Visitor<'de> for FiniteVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(match serde_json::Number::from_f64(v) {
+            Some(n) => Value::Number(n),
+            None if v.is_nan() => Value::String(".nan".into()),
+            None if v > 0.0 => Value::String(".inf".into()),
+            None => Value::String("-.inf".into()),
+        })
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        FiniteValue::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(FiniteValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let FiniteValue(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, _: A) -> Result<Value, A::Error> {
+        Err(serde::de::Error::custom(
+            "a YAML tag (`!name`) is not allowed in a scenario",
+        ))
+    }
 }
 
 /// Applies `PATH=VALUE` overrides. The value is read as a YAML scalar or flow collection, so
@@ -90,11 +180,60 @@ pub fn apply_overrides(doc: &mut Value, overrides: &[String], problems: &mut Vec
             ));
             continue;
         };
-        let value = serde_yaml_ng::from_str::<Value>(text).unwrap_or(Value::String(text.into()));
+        let value = if input_guard::check_nesting(text).is_ok() {
+            parse_value(text).unwrap_or(Value::String(text.into()))
+        } else {
+            Value::String(text.into())
+        };
+        if let Err(message) = check_entry_exists(doc, path.trim()) {
+            problems.push(Problem::new(path.trim(), format!("--set: {message}")));
+            continue;
+        }
         if let Err(message) = set_path(doc, path.trim(), value) {
             problems.push(Problem::new(path.trim(), format!("--set: {message}")));
         }
     }
+}
+
+/// The top-level sections whose keys are component names.
+const SECTIONS: &[&str] = &[
+    "workloads",
+    "load_balancers",
+    "target_groups",
+    "auto_scaling_groups",
+    "lambda_functions",
+    "queues",
+    "databases",
+    "dns",
+    "caches",
+];
+
+/// `--set SECTION.NAME.FIELD=...` must name an existing component: creating a half-empty
+/// one from a typo would only give confusing follow-on problems. (`SECTION.NAME=...` may
+/// add a whole new component.)
+fn check_entry_exists(doc: &Value, path: &str) -> Result<(), String> {
+    let parts = split_path(path);
+    if parts.len() < 3 || !SECTIONS.contains(&parts[0].as_str()) {
+        return Ok(());
+    }
+    let Some(Value::Object(entries)) = doc.get(&parts[0]) else {
+        return Ok(());
+    };
+    if entries.contains_key(&parts[1]) {
+        return Ok(());
+    }
+    let known: Vec<&str> = entries.keys().map(String::as_str).collect();
+    Err(format!(
+        "the scenario has no `{}` in `{}`{} (defined: {})",
+        parts[1],
+        parts[0],
+        did_you_mean(&parts[1], &known),
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    ))
 }
 
 /// Splits a `--set` path on dots; `\.` is a literal dot (`pricing.ec2.per_hour.m5\.large`).
@@ -176,25 +315,25 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "metric_period" => raw.metric_period = field(value, "metric_period", problems),
             "max_events" => raw.max_events = field(value, "max_events", problems),
             "azs" => raw.azs = field(value, "azs", problems),
-            "workloads" => raw.workloads = section(value, "workloads", problems),
-            "load_balancers" => raw.load_balancers = section(value, "load_balancers", problems),
-            "target_groups" => raw.target_groups = section(value, "target_groups", problems),
+            "workloads" => raw.workloads = section(value, "workloads", problems, &mut raw.broken),
+            "load_balancers" => raw.load_balancers = section(value, "load_balancers", problems, &mut raw.broken),
+            "target_groups" => raw.target_groups = section(value, "target_groups", problems, &mut raw.broken),
             "auto_scaling_groups" => {
-                raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems)
+                raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems, &mut raw.broken)
             }
             "pricing" => raw.pricing = Some(value),
             "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
             "metric_delay" => raw.metric_delay = field(value, "metric_delay", problems),
             "lambda_functions" => {
-                raw.lambda_functions = section(value, "lambda_functions", problems)
+                raw.lambda_functions = section(value, "lambda_functions", problems, &mut raw.broken)
             }
             "account" => raw.account = field(value, "account", problems),
-            "queues" => raw.queues = section(value, "queues", problems),
-            "databases" => raw.databases = section(value, "databases", problems),
-            "dns" => raw.dns = section(value, "dns", problems),
+            "queues" => raw.queues = section(value, "queues", problems, &mut raw.broken),
+            "databases" => raw.databases = section(value, "databases", problems, &mut raw.broken),
+            "dns" => raw.dns = section(value, "dns", problems, &mut raw.broken),
             "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
             "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
-            "caches" => raw.caches = section(value, "caches", problems),
+            "caches" => raw.caches = section(value, "caches", problems, &mut raw.broken),
             other => problems.push(Problem::new(
                 other,
                 format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),
@@ -221,7 +360,10 @@ pub fn field<T: DeserializeOwned>(
             } else {
                 format!("{path}.{inner}")
             };
-            problems.push(Problem::new(&full, explain_serde(&e.inner().to_string())));
+            let message = e.inner().to_string();
+            let message = readable::explain_type_error(&full, &message)
+                .unwrap_or_else(|| explain_serde(&message));
+            problems.push(Problem::new(&full, message));
             None
         }
     }
@@ -233,13 +375,24 @@ fn section<T: DeserializeOwned>(
     value: Value,
     path: &str,
     problems: &mut Vec<Problem>,
+    broken: &mut std::collections::BTreeSet<String>,
 ) -> BTreeMap<String, T> {
     let mut out = BTreeMap::new();
     match value {
         Value::Object(map) => {
             for (name, entry) in map {
-                if let Some(v) = field(entry, &format!("{path}.{name}"), problems) {
-                    out.insert(name, v);
+                if let Err(message) = input_guard::check_component_name(path, &name) {
+                    problems.push(Problem::new(path, message));
+                    broken.insert(format!("{path}.{name}"));
+                    continue;
+                }
+                match field(entry, &format!("{path}.{name}"), problems) {
+                    Some(v) => {
+                        out.insert(name, v);
+                    }
+                    None => {
+                        broken.insert(format!("{path}.{name}"));
+                    }
                 }
             }
         }

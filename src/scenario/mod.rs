@@ -3,10 +3,12 @@
 //! that does not yields every problem found, each with the file and the field path.
 
 pub mod defaults;
+pub mod input_guard;
 mod load;
 pub mod output_name;
 pub mod raw;
 mod raw_services;
+mod readable;
 mod resolve;
 mod resolve_caches;
 mod resolve_compute;
@@ -129,7 +131,7 @@ impl Scenario {
         allow_outside_files: bool,
     ) -> Result<Scenario, ScenarioError> {
         let label = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let text = input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
             file: label.clone(),
             problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
         })?;
@@ -169,7 +171,7 @@ impl Scenario {
             file: label.to_string(),
             problems,
         };
-        let mut doc = load::parse_text(text).map_err(|p| fail(vec![p]))?;
+        let mut doc = load::parse_text(text).map_err(fail)?;
         let mut problems = Vec::new();
         load::apply_overrides(&mut doc, overrides, &mut problems);
         let raw = load::decode(doc.clone(), &mut problems);
@@ -195,9 +197,12 @@ fn read_price_file(path: &Path) -> Result<serde_json::Value, ScenarioError> {
         file: path.display().to_string(),
         problems: vec![Problem::new("", message)],
     };
-    let text = std::fs::read_to_string(path)
+    let text = input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES)
         .map_err(|e| fail(format!("cannot read the price table: {e}")))?;
-    load::parse_text(&text).map_err(|p| fail(p.message))
+    load::parse_text(&text).map_err(|problems| ScenarioError {
+        file: path.display().to_string(),
+        problems,
+    })
 }
 
 /// The JSON Schema of scenario files, for editors.

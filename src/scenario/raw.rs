@@ -65,6 +65,11 @@ pub struct RawScenario {
     /// Caches (ElastiCache-style) in front of database calls.
     #[serde(default)]
     pub caches: BTreeMap<String, RawCache>,
+    /// `section.name` of entries that failed to decode (their problems are reported), so
+    /// that references to them do not add follow-on problems.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub broken: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys, in the order `RawScenario` declares them.

@@ -31,6 +31,9 @@ pub(super) struct Ctx<'a> {
     pub(super) azs: Vec<String>,
     /// DNS record name to its primary load balancer (`None` if that name is unknown).
     pub(super) dns_primaries: BTreeMap<String, Option<LbId>>,
+    /// `section.name` of entries that failed to decode (already reported): references to
+    /// them are not reported again.
+    pub(super) broken: std::collections::BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -104,6 +107,9 @@ pub(super) fn reference<T: Copy>(
     if let Some(id) = table.get(name) {
         return Some(*id);
     }
+    if ctx.broken.contains(&format!("{section}.{name}")) {
+        return None;
+    }
     let known: Vec<&str> = table.keys().map(String::as_str).collect();
     let hint = super::did_you_mean(name, &known);
     let list = if known.is_empty() {
@@ -137,6 +143,7 @@ pub fn resolve(
         files,
         azs: Vec::new(),
         dns_primaries: BTreeMap::new(),
+        broken: raw.broken.clone(),
     };
     let name = match raw.name {
         Some(n) => {
@@ -342,6 +349,29 @@ fn resolve_prices(
     } else {
         "--prices"
     };
-    super::load::field::<PriceTable>(table, at, ctx.problems)
+    let before = ctx.problems.len();
+    negative_prices(ctx, at, &table);
+    let parsed = super::load::field::<PriceTable>(table, at, ctx.problems);
+    parsed.filter(|_| ctx.problems.len() == before)
+}
+
+/// Every number in a price table (prices, granularities, free tiers) is zero or more.
+fn negative_prices(ctx: &mut Ctx, path: &str, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.as_f64().is_some_and(|v| v < 0.0) => {
+            ctx.err(path, format!("a price must be zero or more, got {n}"));
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                negative_prices(ctx, &format!("{path}.{k}"), v);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                negative_prices(ctx, &format!("{path}[{i}]"), v);
+            }
+        }
+        _ => {}
+    }
 }
 

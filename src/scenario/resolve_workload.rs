@@ -4,11 +4,12 @@
 use super::raw::*;
 use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
-use super::units::Bytes;
+use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
 use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
+use crate::workload::profile::MAX_RATE;
 use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
 
@@ -120,6 +121,15 @@ pub(super) fn resolve_workload(
         Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
         Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
     };
+    if let (Some(_), Some(classes)) = (&w.work, &w.classes)
+        && !classes.is_empty()
+        && classes.iter().all(|c| c.work.is_some())
+    {
+        ctx.err(
+            &format!("{path}.work"),
+            "ignored: every class has its own `work`; set `classes[i].work` instead (or leave it out)",
+        );
+    }
     let default_work = w
         .work
         .as_ref()
@@ -150,6 +160,13 @@ pub(super) fn resolve_workload(
             calls: None,
         }],
     };
+    let total_weight: f64 = raw_classes.iter().map(|c| c.weight.unwrap_or(1.0)).sum();
+    if total_weight.is_infinite() {
+        ctx.err(
+            &format!("{path}.classes"),
+            "the class weights add up to more than the largest number; use smaller weights (only their ratios matter)",
+        );
+    }
     let mut classes = Vec::new();
     for (i, c) in raw_classes.iter().enumerate() {
         let cpath = if w.classes.is_some() {
@@ -247,6 +264,22 @@ pub(super) fn resolve_workload(
 }
 
 pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<RateProfile> {
+    let profile = resolve_rate_profile(ctx, path, r)?;
+    let peak = profile.peak_rate();
+    if peak > MAX_RATE {
+        ctx.err(
+            path,
+            format!(
+                "the rate reaches {peak:.3e} requests per second; at most {MAX_RATE:e} \
+                 (split the traffic over several workloads, or scale the scenario down)"
+            ),
+        );
+        return None;
+    }
+    Some(profile)
+}
+
+fn resolve_rate_profile(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<RateProfile> {
     let p = match r {
         RawRate::Constant(v) | RawRate::Profile(RawProfile::Constant { value: v }) => {
             return ctx
@@ -377,11 +410,34 @@ pub(super) fn resolve_rate(ctx: &mut Ctx, path: &str, r: &RawRate) -> Option<Rat
                         );
                         return None;
                     }
+                    if let Some(bad) = values.iter().position(|v| *v > f64::from(u32::MAX)) {
+                        ctx.err(
+                            &format!("{path}.file"),
+                            format!(
+                                "count {} (row {}) is past the largest count, {}",
+                                values[bad],
+                                bad + 1,
+                                u32::MAX
+                            ),
+                        );
+                        return None;
+                    }
                     Some(RateProfile::Counts(
                         values.iter().map(|v| *v as u32).collect(),
                     ))
                 }
                 RawTraceFormat::Timestamps => {
+                    if let Some(bad) = values.iter().position(|v| *v < 0.0 || *v > MAX_SECONDS) {
+                        ctx.err(
+                            &format!("{path}.file"),
+                            format!(
+                                "timestamp {} (row {}) is outside 0..{MAX_SECONDS} seconds",
+                                values[bad],
+                                bad + 1
+                            ),
+                        );
+                        return None;
+                    }
                     let mut ts: Vec<SimTime> =
                         values.iter().map(|v| SimTime::from_secs_f64(*v)).collect();
                     ts.sort();
@@ -490,6 +546,13 @@ pub(super) fn resolve_dist(ctx: &mut Ctx, path: &str, d: &RawDist) -> Option<Dis
             let values = read_csv_file(ctx, &format!("{path}.file"), file)?;
             if values.iter().any(|v| *v < 0.0) {
                 ctx.err(&format!("{path}.file"), "samples must not be negative");
+                return None;
+            }
+            if let Some(v) = values.iter().find(|v| *v * scale >= MAX_SECONDS) {
+                ctx.err(
+                    &format!("{path}.file"),
+                    format!("sample {v} is past the longest duration, 584 years"),
+                );
                 return None;
             }
             Ok(Dist::Empirical(

@@ -5,6 +5,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, de};
 use std::borrow::Cow;
 
+/// The longest duration simulated time can hold: 2^64-1 nanoseconds, about 584 years.
+pub const MAX_SECONDS: f64 = u64::MAX as f64 / 1e9;
+
 /// A duration read from a scenario file. Units: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`.
 /// A bare `0` is accepted; any other bare number is rejected because its unit is ambiguous.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -21,6 +24,9 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let t = text.trim();
     if t == "0" {
         return Ok(SimTime::ZERO);
+    }
+    if matches!(t, ".nan" | ".inf" | "-.inf") {
+        return Err(format!("expected a finite duration, got `{t}`"));
     }
     if t.is_empty() {
         return Err("expected a duration like `250ms` or `5m`, got nothing".into());
@@ -64,6 +70,11 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
         }
         total += value * scale;
         rest = next;
+    }
+    if total >= MAX_SECONDS {
+        return Err(format!(
+            "`{t}` is past the longest duration, 584 years (2^64-1 nanoseconds)"
+        ));
     }
     Ok(SimTime::from_secs_f64(total))
 }

@@ -4,6 +4,11 @@ use crate::kernel::SimTime;
 use std::f64::consts::TAU;
 use std::sync::Arc;
 
+/// The highest request rate a workload may reach, per second. Higher rates are refused at
+/// validation: a million requests per second already makes a minute of simulated time about
+/// 6e7 arrivals (about ten seconds of CPU per minute simulated).
+pub const MAX_RATE: f64 = 1e6;
+
 #[derive(Clone, Debug)]
 pub enum RateProfile {
     Constant(f64),
@@ -59,6 +64,21 @@ impl RateProfile {
             }
             RateProfile::Timestamps(_) => 0.0,
             RateProfile::Sum(parts) => parts.iter().map(|p| p.rate_at(t)).sum(),
+        }
+    }
+
+    /// The highest rate the profile ever reaches (per second).
+    pub fn peak_rate(&self) -> f64 {
+        match self {
+            RateProfile::Constant(r) => *r,
+            RateProfile::Piecewise(points) => points.iter().map(|p| p.1).fold(0.0, f64::max),
+            RateProfile::Diurnal {
+                mean, amplitude, ..
+            } => mean * (1.0 + amplitude.abs()),
+            RateProfile::Counts(counts) => counts.iter().copied().max().unwrap_or(0) as f64,
+            RateProfile::Timestamps(_) => 0.0,
+            // An upper bound: the parts may peak at different times.
+            RateProfile::Sum(parts) => parts.iter().map(RateProfile::peak_rate).sum(),
         }
     }
 
