@@ -291,9 +291,6 @@ impl World {
                     self.on_scheduled_action(group, policy)
                 }
                 Event::LambdaInvocationEnded(id) => self.on_lambda_invocation_ended(id),
-                Event::LambdaScalingWindowEnded(f) => {
-                    self.lambda.function_window_ended(f, &mut self.queue)
-                }
                 Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
                 Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),

@@ -12,6 +12,7 @@ mod explain;
 mod faults;
 mod labs;
 mod lambda;
+mod lambda_scaling;
 mod plots;
 mod progress;
 mod queueing;
