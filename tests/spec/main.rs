@@ -20,5 +20,6 @@ mod rate_profiles;
 mod report;
 mod sqs;
 mod sqs_lambda;
+mod sqs_lambda_backoff;
 mod traces;
 mod validation;

@@ -10,13 +10,13 @@ use stratus::metrics::Statistic;
 use stratus::report::summary_json;
 use stratus::sim::{EventSourceResult, RunResult};
 
-fn mapping(r: &RunResult) -> &EventSourceResult {
+pub(crate) fn mapping(r: &RunResult) -> &EventSourceResult {
     &r.event_sources[0]
 }
 
 /// A queue `jobs` fed by workload `send` and consumed by function `f`; `function`,
 /// `queue` and `consumer` are extra YAML flow-mapping entries, `account` extra top-level text.
-fn scenario(duration: &str, send: &str, function: &str, queue: &str, consumer: &str) -> String {
+pub(crate) fn scenario(duration: &str, send: &str, function: &str, queue: &str, consumer: &str) -> String {
     format!(
         r#"
 name: esm-test
@@ -78,7 +78,7 @@ fn ramp(consumer: &str) -> RunResult {
 }
 
 /// The most concurrent executions in each minute, and the pollers at each minute's end.
-fn per_minute(r: &RunResult) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn per_minute(r: &RunResult) -> (Vec<f64>, Vec<f64>) {
     let conc = r
         .series
         .points("lambda.f.concurrent_executions", Statistic::Maximum);
