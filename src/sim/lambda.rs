@@ -162,18 +162,22 @@ impl World {
         }
     }
 
-    /// A synchronous request gets its answer: directly, 502 on a function error or timeout;
-    /// behind an ALB, also 504 past the idle timeout.
+    /// A synchronous request gets its answer. Directly, a function error or timeout is a
+    /// function error (Invoke answers 200 with `FunctionError`); behind an ALB it is a 502,
+    /// and past the idle timeout a 504.
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
         let req = self.requests.remove(r);
         let latency = self.queue.now() - req.arrived_at;
         let mut outcome = if completion.is_error() {
-            Outcome::Http502
+            Outcome::FunctionError
         } else {
             Outcome::Ok
         };
         let mut latency_ns = latency.as_nanos();
         if let Target::Alb(lb) = self.scenario.workloads[req.workload.index()].target {
+            if completion.is_error() {
+                outcome = Outcome::Http502;
+            }
             let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
             self.lb_meters[lb.index()].current.connection_seconds +=
                 latency.min(timeout).as_secs_f64();

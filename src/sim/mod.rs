@@ -63,6 +63,8 @@ pub struct World {
     groups: Vec<Group>,
     /// Per group: boot times and termination tie-breaks.
     group_rngs: Vec<Rng>,
+    /// Per group: the pending part of each launch's boot (EC2 bills from `running`).
+    pending_rngs: Vec<Rng>,
     group_metrics: Vec<scaling::GroupMetrics>,
     metric_delay_periods: u64,
     instances: Vec<Instance>,
@@ -160,6 +162,11 @@ impl World {
                 .iter()
                 .map(|g| stream(seed, &format!("asg/{}/lifecycle", g.name)))
                 .collect(),
+            pending_rngs: s
+                .groups
+                .iter()
+                .map(|g| stream(seed, &format!("asg/{}/pending", g.name)))
+                .collect(),
             group_metrics: s
                 .groups
                 .iter()
@@ -198,6 +205,7 @@ impl World {
                 &s.lambda_functions,
                 &s.account,
                 s.prices.lambda.billing_granularity_ms,
+                s.prices.lambda.init_billed,
             ),
             sqs: sqs::SqsWorld::new(s),
             faults: resilience::FaultState::new(s),

@@ -6,6 +6,7 @@ mod support;
 mod autoscaling;
 mod conservation;
 mod cost;
+mod cost_rules;
 mod determinism;
 mod experiments;
 mod explain;

@@ -47,6 +47,8 @@ pub struct LambdaService {
     /// Asynchronous events queued after the warm-up and not yet settled.
     pub live_counted_events: u64,
     billing_granularity_ms: f64,
+    /// Whether a cold start's init phase is billed (since 1 Aug 2025; free before).
+    init_billed: bool,
 }
 
 impl LambdaService {
@@ -55,6 +57,7 @@ impl LambdaService {
         functions: &[FunctionSpec],
         account: &AccountSpec,
         billing_granularity_ms: f64,
+        init_billed: bool,
     ) -> LambdaService {
         let unreserved = account.unreserved(functions);
         let pools = Pools::new(
@@ -107,6 +110,7 @@ impl LambdaService {
             events: Slab::default(),
             live_counted_events: 0,
             billing_granularity_ms,
+            init_billed,
         }
     }
 
@@ -242,7 +246,13 @@ impl LambdaService {
         st.envs.give_back(inv.placement, expires_at);
         self.pools.release(f);
         let g = self.billing_granularity_ms;
-        let billed_ms = ((inv.init + inv.run).as_nanos() as f64 / 1e6 / g).ceil() * g;
+        // Init is billed as duration since 1 Aug 2025; before, it was free (`init_billed`).
+        let billed = if self.init_billed {
+            inv.init + inv.run
+        } else {
+            inv.run
+        };
+        let billed_ms = (billed.as_nanos() as f64 / 1e6 / g).ceil() * g;
         let m = &mut st.meters;
         if inv.placement == Placement::Provisioned {
             m.bill.provisioned_billed_ms += billed_ms;
