@@ -3,7 +3,7 @@
 //! Events carry ids, never data: the state they refer to lives in the world's tables.
 //! Names are facts in the past tense.
 
-use crate::ids::{AsyncEventId, FunctionId, InvocationId};
+use crate::ids::{AsyncEventId, InvocationId};
 use crate::ids::{GroupId, InstanceId, LbId, PollerId, QueueId, RequestId, TgId, WorkloadId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +39,6 @@ pub enum Event {
     ScheduledActionDue { group: GroupId, policy: u16 },
     /// A Lambda invocation ended (completed, failed, or reached its timeout).
     LambdaInvocationEnded(InvocationId),
-    /// A function's scaling window ended (`per_function_10s`).
-    LambdaScalingWindowEnded(FunctionId),
     /// The account's scaling window ended (`regional_burst`).
     LambdaBurstWindowEnded,
     /// An asynchronous event's retry (after a throttle or a function error) is due.

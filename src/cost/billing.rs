@@ -19,12 +19,19 @@ pub struct AlbActivity {
     pub new_connections: f64,
     /// The integral of open connections over time (connection-seconds).
     pub connection_seconds: f64,
+    /// Bytes processed for instance, container and IP targets.
     pub processed_bytes: f64,
+    /// Bytes processed for Lambda targets (their LCU dimension is 0.4 GB/h, not 1 GB/h).
+    pub processed_bytes_lambda: f64,
     /// Rule evaluations beyond the free ones.
     pub billable_rule_evaluations: f64,
 }
 
-/// LCUs consumed during a stretch: the largest of the four dimensions' rates.
+/// LCUs consumed during a stretch: the largest of the four dimensions' rates. Processed bytes
+/// buy 1 GB/h per LCU for instance targets and 0.4 GB/h for Lambda targets ("1 GB per hour
+/// for EC2 instances, containers, and IP addresses as targets and 0.4 GB per hour for Lambda
+/// functions as targets", https://aws.amazon.com/elasticloadbalancing/pricing/); traffic to
+/// both kinds adds up in the one dimension.
 pub fn alb_lcus(prices: &PriceTable, a: &AlbActivity) -> f64 {
     if a.seconds <= 0.0 {
         return 0.0;
@@ -33,16 +40,21 @@ pub fn alb_lcus(prices: &PriceTable, a: &AlbActivity) -> f64 {
     let new_conn = a.new_connections / a.seconds / d.new_connections_per_s;
     // Active connections per minute: the mean number open (Little's law over the stretch).
     let active = a.connection_seconds / a.seconds / d.active_connections_per_minute;
-    let gb_per_hour = a.processed_bytes / 1e9 / (a.seconds / 3600.0);
-    let bytes = gb_per_hour / d.processed_gb_per_hour;
+    let hours = a.seconds / 3600.0;
+    let bytes = a.processed_bytes / 1e9 / hours / d.processed_gb_per_hour
+        + a.processed_bytes_lambda / 1e9 / hours / d.processed_gb_per_hour_lambda;
     let rules = a.billable_rule_evaluations / a.seconds / d.rule_evaluations_per_s;
     new_conn.max(active).max(bytes).max(rules)
 }
 
-/// Cost of an ALB over a stretch: the hourly fee plus LCU-hours, both prorated.
+/// Cost of an ALB over a stretch of whole clock hours (the last one possibly partial): "each
+/// partial Application Load Balancer hour used is billed as a full hour"
+/// (https://aws.amazon.com/elasticloadbalancing/pricing/), so the hourly fee counts every
+/// started hour; LCUs are averaged over the time the ALB ran, so LCU-hours follow usage.
 pub fn alb_cost(prices: &PriceTable, a: &AlbActivity) -> f64 {
     let hours = a.seconds / 3600.0;
-    hours * prices.alb.per_hour + alb_lcus(prices, a) * hours * prices.alb.per_lcu_hour
+    let billed_hours = (hours - 1e-9).ceil().max(0.0);
+    billed_hours * prices.alb.per_hour + alb_lcus(prices, a) * hours * prices.alb.per_lcu_hour
 }
 
 /// Billed duration of one Lambda invocation: rounded up to the billing granularity (1 ms).
@@ -135,11 +147,35 @@ mod tests {
             new_connections: 360_000.0,
             connection_seconds: 0.0,
             processed_bytes: 1e9,
+            processed_bytes_lambda: 0.0,
             billable_rule_evaluations: 0.0,
         };
         assert!((alb_lcus(&p, &a) - 4.0).abs() < 1e-12);
         let cost = alb_cost(&p, &a);
         assert!((cost - (p.alb.per_hour + 4.0 * p.alb.per_lcu_hour)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lambda_targets_buy_0_4_gb_per_lcu_and_a_partial_hour_is_a_full_one() {
+        let p = PriceTable::shipped();
+        // 1 GB to Lambda targets in an hour: 1 / 0.4 = 2.5 LCU; plus 1 GB to instances: 3.5.
+        let a = AlbActivity {
+            seconds: 3600.0,
+            processed_bytes_lambda: 1e9,
+            ..Default::default()
+        };
+        assert!((alb_lcus(&p, &a) - 2.5).abs() < 1e-12);
+        let both = AlbActivity {
+            processed_bytes: 1e9,
+            ..a
+        };
+        assert!((alb_lcus(&p, &both) - 3.5).abs() < 1e-12);
+        // Ten minutes idle: the whole hour's fee.
+        let short = AlbActivity {
+            seconds: 600.0,
+            ..Default::default()
+        };
+        assert_eq!(alb_cost(&p, &short), p.alb.per_hour);
     }
 
     #[test]

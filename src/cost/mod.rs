@@ -3,7 +3,8 @@
 //!
 //! Costs are computed per metric period over the whole run (the time series), and the summary
 //! totals cover the accounted window after the warm-up, like every other summary figure. Hourly
-//! dimensions (ALB LCUs) are computed per clock hour and spread over that hour's periods.
+//! dimensions (ALB LCUs, and the ALB's hourly fee, a started hour billed in full) are computed
+//! per clock hour and spread over that hour's periods.
 
 pub mod billing;
 pub mod prices;
@@ -12,11 +13,13 @@ use billing::AlbActivity;
 pub use prices::PriceTable;
 use std::collections::BTreeMap;
 
-/// One instance's running time, as EC2 bills it.
+/// One instance's running time, as EC2 bills it: from the `running` state (the end of
+/// `pending`), not from the launch request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceRun {
     pub hourly_usd: f64,
-    pub launched_s: f64,
+    /// When it entered `running`: billing starts here.
+    pub running_s: f64,
     /// Termination, or the end of the run.
     pub stop_s: f64,
 }
@@ -167,7 +170,7 @@ fn ec2_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
     let p = usage.period_s;
     for run in &usage.instances {
         let per_s = run.hourly_usd / 3600.0;
-        let (start, stop) = (run.launched_s, run.stop_s.min(usage.duration_s));
+        let (start, stop) = (run.running_s, run.stop_s.min(usage.duration_s));
         if stop <= start && start >= usage.duration_s {
             continue;
         }
@@ -204,9 +207,11 @@ fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
             entry.0.new_connections += a.new_connections;
             entry.0.connection_seconds += a.connection_seconds;
             entry.0.processed_bytes += a.processed_bytes;
+            entry.0.processed_bytes_lambda += a.processed_bytes_lambda;
             entry.0.billable_rule_evaluations += a.billable_rule_evaluations;
             entry.1.push(k);
         }
+        // A partial last hour is billed in full: its fee is spread over its periods.
         for (activity, members) in hours.values() {
             let cost = billing::alb_cost(prices, activity);
             for &k in members {
@@ -233,7 +238,7 @@ mod tests {
             instances: (0..4)
                 .map(|_| InstanceRun {
                     hourly_usd: hourly,
-                    launched_s: 0.0,
+                    running_s: 0.0,
                     stop_s: 3.0 * 3600.0,
                 })
                 .collect(),
@@ -260,12 +265,12 @@ mod tests {
             instances: vec![
                 InstanceRun {
                     hourly_usd: hourly,
-                    launched_s: 0.0,
+                    running_s: 0.0,
                     stop_s: 600.0,
                 },
                 InstanceRun {
                     hourly_usd: hourly,
-                    launched_s: 400.0,
+                    running_s: 400.0,
                     stop_s: 410.0,
                 },
             ],

@@ -45,8 +45,20 @@ pub struct AlbPrices {
 pub struct LcuDimensions {
     pub new_connections_per_s: f64,
     pub active_connections_per_minute: f64,
+    /// Bytes processed for instance, container and IP targets.
     pub processed_gb_per_hour: f64,
+    /// Bytes processed for Lambda targets (0.4 GB/h by AWS's ELB pricing page).
+    #[serde(default = "default_lambda_gb_per_hour")]
+    pub processed_gb_per_hour_lambda: f64,
     pub rule_evaluations_per_s: f64,
+}
+
+fn default_lambda_gb_per_hour() -> f64 {
+    0.4
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -64,6 +76,13 @@ pub struct LambdaPrices {
     pub provisioned_per_gb_second: ByArchitecture,
     pub provisioned_duration_per_gb_second: ByArchitecture,
     pub billing_granularity_ms: f64,
+    /// Whether the init phase of an on-demand environment is billed as duration: yes since
+    /// 1 Aug 2025 (AWS, "AWS Lambda standardizes billing for INIT phase",
+    /// https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/);
+    /// `false` gives the earlier rule, under which the INIT of on-demand functions packaged
+    /// as ZIP with a managed runtime was free.
+    #[serde(default = "default_true")]
+    pub init_billed: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

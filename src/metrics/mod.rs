@@ -19,14 +19,19 @@ pub enum Outcome {
     Http504,
     /// Throttled (Lambda 429).
     Throttled429,
+    /// A direct synchronous Lambda invocation ended in a function error or timeout: the
+    /// Invoke API answers 200 with a `FunctionError` field (an HTTP 502 only behind an ALB
+    /// or API Gateway; https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+    FunctionError,
 }
 
 impl Outcome {
-    pub const ERRORS: [Outcome; 4] = [
+    pub const ERRORS: [Outcome; 5] = [
         Outcome::Http502,
         Outcome::Http503,
         Outcome::Http504,
         Outcome::Throttled429,
+        Outcome::FunctionError,
     ];
 
     /// The key used in `summary.json`'s `errors` object.
@@ -37,6 +42,7 @@ impl Outcome {
             Outcome::Http503 => "http_503",
             Outcome::Http504 => "http_504",
             Outcome::Throttled429 => "throttled_429",
+            Outcome::FunctionError => "function_error",
         }
     }
 
@@ -51,7 +57,7 @@ pub struct RequestStats {
     pub total: u64,
     pub ok: u64,
     /// Indexed like [`Outcome::ERRORS`].
-    pub errors: [u64; 4],
+    pub errors: [u64; 5],
     /// Latency of successful requests.
     pub latency: Latency,
 }
@@ -69,6 +75,7 @@ impl RequestStats {
             Outcome::Http503 => self.errors[1] += 1,
             Outcome::Http504 => self.errors[2] += 1,
             Outcome::Throttled429 => self.errors[3] += 1,
+            Outcome::FunctionError => self.errors[4] += 1,
         }
     }
 

@@ -372,7 +372,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "account",
         "lambda_scaling",
         "{model: per_function_10s, step: 1000, window: 10s}",
-        "each function adds up to 1000 concurrent executions every 10 s",
+        "each function creates up to 1000 new environments every 10 s (100/s, refilled continuously); warm ones are reused freely",
     ),
     d(
         "",

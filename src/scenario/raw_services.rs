@@ -146,7 +146,8 @@ pub struct RawAccount {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "model", deny_unknown_fields)]
 pub enum RawLambdaScaling {
-    /// Each function adds up to `step` (1000) concurrent executions every `window` (10s).
+    /// Each function creates up to `step` (1000) new execution environments every `window`
+    /// (10s), refilled continuously; warm idle environments are reused without limit.
     #[serde(rename = "per_function_10s")]
     PerFunction10s {
         step: Option<u32>,

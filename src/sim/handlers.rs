@@ -57,9 +57,15 @@ impl World {
                     let c = &self.scenario.workloads[w.index()].classes[class];
                     self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
                 };
+                let to_lambda = self.scenario.target_groups[tg.index()].lambda.is_some();
                 let m = &mut self.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
-                m.processed_bytes += (request_bytes + response_bytes) as f64;
+                let bytes = (request_bytes + response_bytes) as f64;
+                if to_lambda {
+                    m.processed_bytes_lambda += bytes; // a Lambda target's LCU dimension
+                } else {
+                    m.processed_bytes += bytes;
+                }
                 m.billable_rule_evaluations += rule_evaluations as f64;
                 self.route(lb, tg, w, class, work, id)
             }

@@ -174,15 +174,17 @@ impl World {
         }
     }
 
-    /// A synchronous request gets its answer: directly, 502 on a function error or timeout;
-    /// behind an ALB, a 504 at the idle timeout if the answer comes too late (`idle_timeout`).
+    /// A synchronous request gets its answer. Directly, a function error or timeout is a
+    /// function error (Invoke answers 200 with `FunctionError`); behind an ALB it is a 502, and
+    /// the client had its 504 at the idle timeout if the answer comes too late (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let outcome = if completion.is_error() {
-            Outcome::Http502
-        } else {
-            Outcome::Ok
+        let direct = self.requests.get(r).lb == Request::NO_LB;
+        let outcome = match (completion.is_error(), direct) {
+            (false, _) => Outcome::Ok,
+            (true, true) => Outcome::FunctionError,
+            (true, false) => Outcome::Http502,
         };
-        let (req, latency) = if self.requests.get(r).lb == Request::NO_LB {
+        let (req, latency) = if direct {
             let req = self.requests.remove(r);
             (req, self.queue.now() - req.arrived_at)
         } else {

@@ -39,6 +39,9 @@ impl World {
         let boot = self.scenario.groups[g.index()]
             .boot_time
             .sample(&mut self.group_rngs[g.index()]);
+        // Billing starts when `pending` ends, inside the boot time.
+        let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
+        self.instances[id.index()].running_at += pending;
         self.queue.schedule_in(boot, Event::InstanceBooted(id));
     }
 

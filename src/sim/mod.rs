@@ -70,6 +70,8 @@ pub struct World {
     groups: Vec<Group>,
     /// Per group: boot times and termination tie-breaks.
     group_rngs: Vec<Rng>,
+    /// Per group: the pending part of each launch's boot (EC2 bills from `running`).
+    pending_rngs: Vec<Rng>,
     group_metrics: Vec<scaling::GroupMetrics>,
     metric_delay_periods: u64,
     instances: Vec<Instance>,
@@ -168,6 +170,11 @@ impl World {
                 .iter()
                 .map(|g| stream(seed, &format!("asg/{}/lifecycle", g.name)))
                 .collect(),
+            pending_rngs: s
+                .groups
+                .iter()
+                .map(|g| stream(seed, &format!("asg/{}/pending", g.name)))
+                .collect(),
             group_metrics: s
                 .groups
                 .iter()
@@ -204,6 +211,7 @@ impl World {
                 &s.lambda_functions,
                 &s.account,
                 s.prices.lambda.billing_granularity_ms,
+                s.prices.lambda.init_billed,
             ),
             sqs: sqs::SqsWorld::new(s),
             faults: resilience::FaultState::new(s),
@@ -301,9 +309,6 @@ impl World {
                     self.on_scheduled_action(group, policy)
                 }
                 Event::LambdaInvocationEnded(id) => self.on_lambda_invocation_ended(id),
-                Event::LambdaScalingWindowEnded(f) => {
-                    self.lambda.function_window_ended(f, &mut self.queue)
-                }
                 Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
                 Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
                 Event::QueueTimerDue(q) => self.on_queue_timer_due(q),

@@ -121,7 +121,7 @@ impl World {
                     .filter(|i| i.group.index() == g)
                     .map(|i| {
                         let stop = i.terminated_at.unwrap_or(end).min(end);
-                        let start = i.launched_at.max(s.warmup);
+                        let start = i.running_at.max(s.warmup);
                         stop.saturating_sub(start).as_nanos()
                     })
                     .sum();
@@ -218,7 +218,7 @@ impl World {
                             .prices
                             .ec2_hourly(g.instance_type.as_deref(), g.vcpus)
                             .unwrap_or(0.0),
-                        launched_s: i.launched_at.as_secs_f64(),
+                        running_s: i.running_at.as_secs_f64(),
                         stop_s: i.terminated_at.map_or(duration, |t| t.as_secs_f64()),
                     }
                 })

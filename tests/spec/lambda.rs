@@ -9,7 +9,7 @@ use stratus::sim::{FunctionResult, RunResult};
 
 mod invocation;
 
-fn function<'a>(r: &'a RunResult, name: &str) -> &'a FunctionResult {
+pub(crate) fn function<'a>(r: &'a RunResult, name: &str) -> &'a FunctionResult {
     r.lambda_functions
         .iter()
         .find(|f| f.name == name)
@@ -77,7 +77,7 @@ fn erlang_b_c50_a45() {
 }
 
 /// A step from nothing to 20,000 requests/s of executions that never end within the run.
-fn flash_crowd(scaling: &str, account: u32, seconds: u64) -> RunResult {
+pub(crate) fn flash_crowd(scaling: &str, account: u32, seconds: u64) -> RunResult {
     simulate(parse(
         &format!(
             r#"
@@ -98,28 +98,12 @@ account:
 }
 
 /// The maximum concurrency of each second, up to the run's end.
-fn per_second_max(r: &RunResult) -> Vec<u64> {
+pub(crate) fn per_second_max(r: &RunResult) -> Vec<u64> {
     r.series
         .points("lambda.f.concurrent_executions", Statistic::Maximum)
         .iter()
         .map(|p| p.1 as u64)
         .collect()
-}
-
-/// Per function: 1,000 concurrent executions at once, 1,000 more every 10 s, up to the pool
-/// (the account's 5,000): the exact staircase, second by second.
-#[test]
-fn per_function_scaling_adds_1000_every_10_seconds() {
-    let r = flash_crowd("{model: per_function_10s}", 5000, 70);
-    let got = per_second_max(&r);
-    let expected: Vec<u64> = (0..70).map(|s| (1000 * (1 + s / 10)).min(5000)).collect();
-    assert_eq!(got, expected);
-    let f = function(&r, "f");
-    assert_eq!(f.totals.max_concurrency, 5000);
-    assert_eq!(f.totals.cold_starts, 5000);
-    // Every request is either running or throttled.
-    assert_eq!(f.totals.invocations + f.totals.throttles, r.arrived);
-    assert_eq!(r.in_flight, 5000);
 }
 
 /// The regional model: a burst of 3,000 at once, then 500 more each minute, account-wide.

@@ -1,5 +1,6 @@
-//! Scaling ceilings: how far on-demand concurrency may grow right now, under either scaling
-//! model. A ceiling is a small state machine driven by two facts: a request was refused at it,
+//! The scaling ceiling of the older model (`regional_burst`, until Nov 2023): how far the
+//! account's on-demand concurrency may grow right now. (The current per-function model limits
+//! new environments instead: `scaling_rate`.) A ceiling is a small state machine driven by two facts: a request was refused at it,
 //! and one of its windows ended. It schedules nothing itself; the caller schedules the window
 //! ends it asks for. Pure and deterministic, so the curves are testable exactly.
 //!
@@ -12,9 +13,8 @@
 //!   on-demand concurrency (never below `initial`), and windows stop once it is back there.
 //!
 //! Under a flash crowd that starts at `t1` (the first refusal) the level is therefore
-//! `min(cap, initial + step * floor((t - t1) / window))`: 1,000 more every 10 s per function
-//! (`per_function_10s`), or a 3,000 burst then 500 more a minute for the account
-//! (`regional_burst`).
+//! `min(cap, initial + step * floor((t - t1) / window))`: a 3,000 burst then 500 more a minute
+//! for the account (`regional_burst`).
 
 use crate::kernel::SimTime;
 

@@ -43,6 +43,18 @@ impl Environments {
         self.provisioned_busy >= self.provisioned
     }
 
+    /// Whether a warm idle on-demand environment is left at `now` (expired ones are dropped).
+    #[inline]
+    pub fn has_warm(&mut self, now: SimTime) -> bool {
+        while let Some(&expiry) = self.idle.last() {
+            if expiry > now {
+                return true;
+            }
+            self.idle.pop();
+        }
+        false
+    }
+
     /// Takes an environment for an invocation starting at `now`.
     #[inline]
     pub fn take(&mut self, now: SimTime) -> Placement {

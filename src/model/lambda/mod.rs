@@ -3,7 +3,8 @@
 //!
 //! - `spec`: what the scenario configures (functions, account limits, scaling model);
 //! - `pools`: the account limit, reserved pools and the shared unreserved pool;
-//! - `ceiling`: how fast on-demand concurrency may grow (per function or regional burst);
+//! - `scaling_rate`: how fast a function may create new environments (current model);
+//! - `ceiling`: how far on-demand concurrency may grow under the older regional burst model;
 //! - `environments`: provisioned and on-demand environments, warm reuse and idle expiry;
 //! - `invocation`: one invocation, its origin and how it ended;
 //! - `async_events`: the asynchronous queue's retry and expiry policy;
@@ -19,6 +20,7 @@ pub mod environments;
 pub mod invocation;
 pub mod meters;
 pub mod pools;
+pub mod scaling_rate;
 pub mod service;
 mod slab;
 pub mod spec;

@@ -1,5 +1,5 @@
 //! The Lambda service of one account: every function's environments, meters and random
-//! streams, the concurrency pools, the scaling ceilings, running invocations and queued
+//! streams, the concurrency pools, the scaling limits, running invocations and queued
 //! asynchronous events. `start` admits or refuses an invocation and schedules its end;
 //! `finish` releases what it held. What an outcome means to its origin is the world's business.
 
@@ -9,6 +9,7 @@ use super::environments::{Environments, Placement};
 use super::invocation::{Completion, Invocation, Origin, Payload};
 use super::meters::FunctionMeters;
 use super::pools::{Pools, Refusal};
+use super::scaling_rate::EnvironmentBucket;
 use super::slab::Slab;
 use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
 use crate::event::Event;
@@ -18,8 +19,8 @@ use crate::kernel::{EventQueue, Rng, RngExt, SimTime, stream};
 /// One function's runtime state.
 pub struct FunctionState {
     pub envs: Environments,
-    /// Its own scaling ceiling (`per_function_10s`).
-    pub ceiling: Option<Ceiling>,
+    /// Its own scaling rate of new environments (`per_function_10s`).
+    pub rate: Option<EnvironmentBucket>,
     pub meters: FunctionMeters,
     duration_rng: Rng,
     init_rng: Rng,
@@ -46,6 +47,8 @@ pub struct LambdaService {
     /// Asynchronous events queued after the warm-up and not yet settled.
     pub live_counted_events: u64,
     billing_granularity_ms: f64,
+    /// Whether a cold start's init phase is billed (since 1 Aug 2025; free before).
+    init_billed: bool,
 }
 
 impl LambdaService {
@@ -54,6 +57,7 @@ impl LambdaService {
         functions: &[FunctionSpec],
         account: &AccountSpec,
         billing_granularity_ms: f64,
+        init_billed: bool,
     ) -> LambdaService {
         let unreserved = account.unreserved(functions);
         let pools = Pools::new(
@@ -62,8 +66,7 @@ impl LambdaService {
         );
         let states = functions
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
+            .map(|f| {
                 let rng = |purpose: &str| stream(seed, &format!("lambda/{}/{purpose}", f.name));
                 let meters = FunctionMeters {
                     bill: crate::cost::billing::LambdaUsage {
@@ -75,9 +78,9 @@ impl LambdaService {
                 };
                 FunctionState {
                     envs: Environments::new(f.provisioned_concurrency),
-                    ceiling: match account.scaling {
+                    rate: match account.scaling {
                         ScalingModel::PerFunction { step, window } => {
-                            Some(Ceiling::new(step, step, window, pools.limit(i)))
+                            Some(EnvironmentBucket::new(step, window))
                         }
                         ScalingModel::RegionalBurst { .. } => None,
                     },
@@ -107,6 +110,7 @@ impl LambdaService {
             events: Slab::default(),
             live_counted_events: 0,
             billing_granularity_ms,
+            init_billed,
         }
     }
 
@@ -151,12 +155,10 @@ impl LambdaService {
                         }
                         return Err(Refusal::Scaling);
                     }
-                } else if let Some(c) = &mut st.ceiling
-                    && !c.allows(st.envs.on_demand_busy())
+                } else if let Some(b) = &mut st.rate
+                    && !st.envs.has_warm(now)
+                    && !b.try_take(now)
                 {
-                    if let Some(t) = c.refused(now) {
-                        queue.schedule(t, Event::LambdaScalingWindowEnded(f));
-                    }
                     return Err(Refusal::Scaling);
                 }
                 Ok(())
@@ -172,10 +174,6 @@ impl LambdaService {
         self.pools.acquire(f.index());
         if placement != Placement::Provisioned {
             self.on_demand += 1;
-            let on_demand = st.envs.on_demand_busy();
-            if let Some(c) = &mut st.ceiling {
-                c.observe(on_demand);
-            }
             if let Some(c) = &mut self.regional {
                 c.observe(self.on_demand);
             }
@@ -248,7 +246,13 @@ impl LambdaService {
         st.envs.give_back(inv.placement, expires_at);
         self.pools.release(f);
         let g = self.billing_granularity_ms;
-        let billed_ms = ((inv.init + inv.run).as_nanos() as f64 / 1e6 / g).ceil() * g;
+        // Init is billed as duration since 1 Aug 2025; before, it was free (`init_billed`).
+        let billed = if self.init_billed {
+            inv.init + inv.run
+        } else {
+            inv.run
+        };
+        let billed_ms = (billed.as_nanos() as f64 / 1e6 / g).ceil() * g;
         let m = &mut st.meters;
         if inv.placement == Placement::Provisioned {
             m.bill.provisioned_billed_ms += billed_ms;
@@ -266,17 +270,6 @@ impl LambdaService {
             t.timeouts += (inv.completion == Completion::Timeout) as u64;
         }
         inv
-    }
-
-    /// A function's scaling window ended.
-    pub fn function_window_ended(&mut self, f: FunctionId, queue: &mut EventQueue<Event>) {
-        let st = &mut self.functions[f.index()];
-        let on_demand = st.envs.on_demand_busy();
-        if let Some(c) = &mut st.ceiling
-            && let Some(t) = c.window_ended(queue.now(), on_demand)
-        {
-            queue.schedule(t, Event::LambdaScalingWindowEnded(f));
-        }
     }
 
     /// The account's scaling window ended.

@@ -61,8 +61,10 @@ impl FunctionSpec {
 /// How fast on-demand concurrency may grow.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ScalingModel {
-    /// Since late 2023: each function adds up to `step` concurrent executions every `window`
-    /// (1,000 per 10 s), independently of the others.
+    /// Since late Nov 2023: each function may create up to `step` new execution environments
+    /// every `window` (1,000 per 10 s), refilled continuously, unused portions not accrued,
+    /// independently of the others; warm idle environments are reused without limit
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html).
     PerFunction { step: u32, window: SimTime },
     /// Before late 2023: an account-wide initial `burst` (3,000, 1,000 or 500 by region),
     /// then `per_minute` more (500) every minute.
@@ -81,7 +83,7 @@ impl ScalingModel {
         match self {
             ScalingModel::PerFunction { step, window } => {
                 format!(
-                    "per_function_10s: each function adds up to {step} concurrent executions every {window}"
+                    "per_function_10s: each function creates up to {step} new environments every {window}, refilled continuously; warm ones are reused freely"
                 )
             }
             ScalingModel::RegionalBurst { burst, per_minute } => format!(

@@ -4,16 +4,30 @@
 //! The mapping runs pollers that long-poll the queue (20 s), gather a batch (up to
 //! `batch_size` messages, waiting up to `batching_window` to fill it), and invoke the function
 //! synchronously with it. The fleet starts at `initial` pollers (AWS: 5) and, at the end of
-//! every minute without a throttled batch, grows by `per_minute` (300 since Nov 2023, 60
-//! before) if messages are still waiting, up to its cap: `maximum` (1,250; 1,000 before) or
-//! the mapping's `maximum_concurrency`. Like AWS's, the fleet does not know the function's
-//! concurrency pool (a reservation, or the shared pool): it finds it through throttles, which
-//! is why AWS added `maximum_concurrency`. A minute that ends without a backlog shrinks the
-//! fleet to the most batches that ran at once in it (not below `initial`), and a receive that
-//! comes back empty retires its poller (down to `initial`); pollers above the target retire
-//! when their batch ends. A throttled invocation retires its poller too (down to one), and
-//! the survivor retries after `backoff`. This module holds the counts only: the world
-//! (`sim::sqs::event_source`) runs the pollers.
+//! every minute that did not back off, grows by `per_minute` (300 since Nov 2023, 60 before)
+//! if messages are still waiting, up to its cap: `maximum` (1,250; before Nov 2023 AWS's pages
+//! gave both 1,000 and 1,250) or the mapping's `maximum_concurrency`. Like AWS's, the fleet
+//! does not know the function's concurrency pool (a reservation, or the shared pool): it
+//! finds it through throttles, which is why AWS added `maximum_concurrency`.
+//!
+//! Shrinking (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html and
+//! services-sqs-errorhandling.html):
+//! - a minute that ends without a backlog shrinks the fleet to the most batches that ran at
+//!   once in it, not below the floor; the floor is `initial` (5), and "when traffic is low ...
+//!   can optimize to as few as 2": a quiet minute in which at most 2 batches ran at once lowers
+//!   the floor to 2 (not with `maximum_concurrency`, for which AWS keeps 5) until a backlog
+//!   returns (when it lowers to 2 and when it returns is our choice);
+//! - a receive that comes back empty retires its poller (down to the floor);
+//! - a throttled batch lowers the target by one (down to one poller) and is retried by its
+//!   poller with backoff (`sim::sqs::event_source`);
+//! - "if your function code caused the error ... Lambda gradually backs off, reducing the
+//!   amount of concurrency": each batch that ends in a function error (or timeout) lowers the
+//!   target by one, down to the low-traffic floor (2; 5 with `maximum_concurrency`). The size of a step is our choice (AWS gives none). Item
+//!   failures reported with `report_batch_item_failures` back nothing off.
+//!
+//! A minute with a throttle, or with at least as many failed batches as successful ones, does
+//! not grow (our choice). Pollers above the target retire when their batch ends. This module
+//! holds the counts only: the world (`sim::sqs::event_source`) runs the pollers.
 
 use crate::ids::FunctionId;
 use crate::kernel::SimTime;
@@ -51,7 +65,11 @@ impl PollerScaling {
         per_minute: 300,
         maximum: 1250,
     };
-    /// Until Nov 2023: 5 pollers, +60 per minute, up to 1,000.
+    /// Until Nov 2023: 5 pollers, +60 per minute, up to 1,000. AWS's sources disagree on the
+    /// old maximum: the older Lambda guide said 1,000 concurrent batches, while AWS's Nov 2023
+    /// announcement (https://aws.amazon.com/blogs/compute/introducing-faster-polling-scale-up-for-aws-lambda-functions-configured-with-amazon-sqs/)
+    /// says the legacy model scaled "up to a maximum of 1,250". We keep 1,000; set
+    /// `poller_scaling.maximum: 1250` for the other reading.
     pub const LEGACY: PollerScaling = PollerScaling {
         initial: 5,
         per_minute: 60,
@@ -59,6 +77,8 @@ impl PollerScaling {
     };
     /// How often the fleet may grow.
     pub const WINDOW: SimTime = SimTime::from_secs(60);
+    /// The fewest concurrent batches AWS may scale a quiet mapping back to ("as few as 2").
+    pub const LOW_TRAFFIC_FLOOR: u32 = 2;
 }
 
 /// One mapping of a queue to a function (`{lambda: NAME, ...}` in a queue's `consumers`).
@@ -97,6 +117,16 @@ impl EventSourceSpec {
     pub fn initial(&self) -> u32 {
         self.scaling.initial.clamp(1, self.cap())
     }
+
+    /// The floor with little traffic: 2, or `initial` with `maximum_concurrency` (AWS: the
+    /// optimization "is not available when you enable the maximum concurrency setting").
+    pub fn low_traffic_floor(&self) -> u32 {
+        if self.maximum_concurrency.is_some() {
+            self.initial()
+        } else {
+            PollerScaling::LOW_TRAFFIC_FLOOR.min(self.initial())
+        }
+    }
 }
 
 /// The poller fleet's size and what the current scaling window saw.
@@ -106,10 +136,16 @@ pub struct Fleet {
     pub target: u32,
     /// Pollers running (retired ones excluded).
     pub active: u32,
+    /// Empty receives and quiet minutes shrink the fleet down to this.
     pub floor: u32,
+    initial: u32,
+    low_floor: u32,
     pub cap: u32,
     pub per_minute: u32,
     saw_throttle: bool,
+    /// Batches of this window that ended in a function error, and that succeeded.
+    failed: u32,
+    succeeded: u32,
     /// Batches invoking now, and the most at once in this window.
     busy: u32,
     busy_peak: u32,
@@ -133,9 +169,13 @@ impl Fleet {
             target: floor,
             active: 0,
             floor,
+            initial: floor,
+            low_floor: spec.low_traffic_floor(),
             cap: spec.cap(),
             per_minute: spec.scaling.per_minute,
             saw_throttle: false,
+            failed: 0,
+            succeeded: 0,
             busy: 0,
             busy_peak: 0,
             peak: 0,
@@ -145,13 +185,25 @@ impl Fleet {
     /// A scaling window ended with messages waiting (`backlog`) or not: the new target
     /// (pollers to start: `target - active`).
     pub fn window_ended(&mut self, backlog: bool) -> u32 {
-        if backlog && !self.saw_throttle && self.active >= self.target {
-            self.target = (self.target + self.per_minute).min(self.cap);
-        } else if !backlog && !self.saw_throttle {
+        let backed_off = self.saw_throttle || (self.failed > 0 && self.failed >= self.succeeded);
+        if backlog {
+            self.floor = self.initial;
+            if !backed_off {
+                if self.active >= self.target {
+                    self.target = (self.target + self.per_minute).min(self.cap);
+                }
+                self.target = self.target.max(self.floor);
+            }
+        } else if !backed_off {
+            if self.busy_peak <= self.low_floor {
+                self.floor = self.low_floor;
+            }
             self.target = self.target.min(self.busy_peak.max(self.floor));
         }
         self.busy_peak = self.busy;
         self.saw_throttle = false;
+        self.failed = 0;
+        self.succeeded = 0;
         self.target
     }
 
@@ -178,10 +230,23 @@ impl Fleet {
         self.shrink(self.floor)
     }
 
-    /// The function throttled a batch: the fleet shrinks by this poller, down to one.
-    pub fn throttled(&mut self) -> PollerDecision {
+    /// The function throttled a batch: the target shrinks by one, down to one poller (the
+    /// throttled poller keeps its batch and retries it).
+    pub fn throttled(&mut self) {
         self.saw_throttle = true;
-        self.shrink(1)
+        self.target = self.target.saturating_sub(1).max(1);
+    }
+
+    /// A batch ended in a function error (or a timeout): the target shrinks by one, down to
+    /// the low-traffic floor (2; 5 with `maximum_concurrency`).
+    pub fn function_error(&mut self) {
+        self.failed += 1;
+        self.target = self.target.saturating_sub(1).max(self.low_floor).max(1);
+    }
+
+    /// A batch ended without a function error.
+    pub fn batch_succeeded(&mut self) {
+        self.succeeded += 1;
     }
 
     /// A batch ended (any outcome): a poller above the target retires.
@@ -245,7 +310,10 @@ mod tests {
         for _ in 5..305 {
             f.started();
         }
-        assert_eq!(f.throttled(), PollerDecision::Retire);
+        f.throttled();
+        assert_eq!(f.target, 304);
+        // The throttled poller retries its batch; when the batch ends it retires.
+        assert_eq!(f.batch_ended(), PollerDecision::Retire);
         assert_eq!((f.target, f.active), (304, 304));
         // A window with a throttle does not grow.
         assert_eq!(f.window_ended(true), 304);
@@ -266,5 +334,36 @@ mod tests {
         }
         assert_eq!(f.target, 5);
         assert_eq!(f.active, 5);
+    }
+
+    #[test]
+    fn function_errors_back_off_and_quiet_minutes_lower_the_floor_to_2() {
+        let mut f = Fleet::new(&spec(None));
+        for _ in 0..5 {
+            f.started();
+        }
+        assert_eq!(f.window_ended(true), 305);
+        for _ in 5..305 {
+            f.started();
+        }
+        for _ in 0..10 {
+            f.function_error();
+        }
+        assert_eq!(f.target, 295);
+        // A minute with more failed batches than successful ones does not grow.
+        assert_eq!(f.window_ended(true), 295);
+        for _ in 0..1000 {
+            f.function_error();
+        }
+        assert_eq!(f.target, PollerScaling::LOW_TRAFFIC_FLOOR);
+        // A quiet minute with one batch at a time: the floor falls to 2.
+        let mut f = Fleet::new(&spec(None));
+        f.invoked();
+        f.invocation_over();
+        assert_eq!(f.window_ended(false), 2);
+        assert_eq!(f.floor, 2);
+        // With maximum_concurrency AWS keeps 5.
+        let mut f = Fleet::new(&spec(Some(50)));
+        assert_eq!(f.window_ended(false), 5);
     }
 }

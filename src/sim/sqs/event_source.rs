@@ -1,7 +1,12 @@
 //! Lambda event source mappings in the world: each mapping's pollers long-poll its queue,
 //! gather a batch (up to `batch_size`, waiting up to `batching_window` from its first
 //! message), invoke the function with it (`Origin::Batch`), delete what succeeded, and leave
-//! the rest to reappear after the visibility timeout. The fleet's size follows
+//! the rest to reappear after the visibility timeout. A throttled batch stays with its poller,
+//! which retries it with backoff until its messages' visibility timeout would run out (AWS:
+//! "Lambda continues to retry the message until the message's timestamp exceeds your queue's
+//! visibility timeout", https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html);
+//! only then does it give the batch up (its messages reappear and the receive counts toward
+//! `maxReceiveCount`). The fleet's size follows
 //! `model::sqs::event_source::Fleet`: it starts at the initial pollers and is reconsidered at
 //! the end of every minute (`Event::EventSourceScalingDue`).
 //!
@@ -29,7 +34,9 @@ const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
 /// What one mapping did (invocations and throttles are also the function's own counts).
 #[derive(Clone, Debug, Default)]
 pub struct MappingStats {
+    /// Invocation attempts: each one invoked or throttled (a retried batch counts each time).
     pub batches: u64,
+    /// Messages taken into batches (a retried batch's messages count once).
     pub messages_invoked: u64,
     pub throttled_batches: u64,
     pub failed_batches: u64,
@@ -59,7 +66,13 @@ struct Batch {
     window_end: SimTime,
     /// Throttled: the next answer ends a back-off, not a receive.
     backing_off: bool,
+    /// Throttles of the batch so far (its backoff doubles with each).
+    throttles: u32,
 }
+
+/// The longest wait between two retries of a throttled batch (our choice: AWS says only that
+/// it "gradually backs off retries").
+const MAX_THROTTLE_BACKOFF: SimTime = SimTime::from_secs(60);
 
 /// Every mapping and the batches of their pollers.
 #[derive(Default)]
@@ -238,7 +251,11 @@ impl World {
         poller.len = 0;
         let b = &mut self.sqs.sources.batches[s];
         if std::mem::take(&mut b.backing_off) {
-            self.batch_receive(p);
+            if b.items.is_empty() {
+                self.batch_receive(p);
+            } else {
+                self.invoke_batch(p);
+            }
             return;
         }
         if n > 0 && b.items.is_empty() {
@@ -264,12 +281,13 @@ impl World {
         let b = self.batch_mut(p);
         b.items.clear();
         b.failed = 0;
+        b.throttles = 0;
         let m = b.mapping as usize;
         self.sqs.sources.mappings[m].free.push(p);
     }
 
-    /// Invokes the function with the poller's batch; a throttle leaves the messages in
-    /// flight (they reappear after the visibility timeout) and backs the fleet off.
+    /// Invokes the function with the poller's batch; a throttle backs the fleet off and the
+    /// poller retries the batch later (`after_throttle`).
     fn invoke_batch(&mut self, p: PollerId) {
         let (q, c) = {
             let poller = self.sqs.pollers.get(p);
@@ -303,7 +321,9 @@ impl World {
         let stats = &mut self.sqs.sources.mappings[m].stats;
         if counting {
             stats.batches += 1;
-            stats.messages_invoked += records as u64;
+            if self.sqs.sources.batches[s].throttles == 0 {
+                stats.messages_invoked += records as u64;
+            }
         }
         if self
             .invoke_lambda_with(spec.function, Origin::Batch(p), payload, trace_id)
@@ -313,22 +333,64 @@ impl World {
         }
         let mapping = &mut self.sqs.sources.mappings[m];
         mapping.fleet.invocation_over();
+        if self.sqs.sources.batches[s].throttles == 0 {
+            // A batch's first throttle backs the fleet off; its retries do not again.
+            mapping.fleet.throttled();
+        }
         if counting {
             mapping.stats.throttled_batches += 1;
-            self.sqs.queues[q.index()].stats.failures += records as u64;
         }
-        let b = self.batch_mut(p);
+        self.after_throttle(p, spec.backoff);
+    }
+
+    /// A throttled batch: retried after a backoff that doubles with each throttle (from
+    /// `backoff`, at most a minute), as long as the retry comes before the first of its
+    /// messages' visibility timeouts runs out; otherwise given up: the messages stay in flight
+    /// until their visibility timeout, and the poller receives again (or retires).
+    fn after_throttle(&mut self, p: PollerId, backoff: SimTime) {
+        let now = self.queue.now();
+        let q = self.sqs.pollers.get(p).queue;
+        let s = self.sqs.sources.slot(p).expect("an event source poller");
+        let b = &mut self.sqs.sources.batches[s];
+        b.throttles += 1;
+        let doublings = (b.throttles - 1).min(16);
+        let wait = SimTime::from_nanos(backoff.as_nanos().saturating_mul(1 << doublings))
+            .min(MAX_THROTTLE_BACKOFF);
+        let messages = &self.sqs.messages;
+        let deadline = b
+            .items
+            .iter()
+            .map(|r| {
+                let m = messages.get(r.slot);
+                if m.receipt == r.receipt {
+                    m.timer_at
+                } else {
+                    now // already visible again: nothing left to retry
+                }
+            })
+            .min()
+            .unwrap_or(now);
+        if now + wait < deadline {
+            b.backing_off = true;
+            let poller = self.sqs.pollers.get_mut(p);
+            poller.state = PollerState::Receiving;
+            poller.len = 0;
+            self.queue.schedule_in(wait, Event::ReceiveAnswered(p));
+            return;
+        }
+        let records = b.items.len() as u64;
         b.items.clear();
         b.failed = 0;
-        match self.sqs.sources.mappings[m].fleet.throttled() {
+        b.throttles = 0;
+        let m = b.mapping as usize;
+        if self.sqs_counting() {
+            self.sqs.queues[q.index()].stats.failures += records;
+        }
+        match self.sqs.sources.mappings[m].fleet.batch_ended() {
             PollerDecision::Retire => self.retire(p),
             PollerDecision::Continue => {
-                self.batch_mut(p).backing_off = true;
-                let poller = self.sqs.pollers.get_mut(p);
-                poller.state = PollerState::Receiving;
-                poller.len = 0;
-                self.queue
-                    .schedule_in(spec.backoff, Event::ReceiveAnswered(p));
+                self.sqs.pollers.get_mut(p).state = PollerState::Receiving;
+                self.batch_receive(p);
             }
         }
     }
@@ -391,7 +453,14 @@ impl World {
         let b = &mut self.sqs.sources.batches[s];
         b.items = items;
         b.failed = 0;
-        self.sqs.sources.mappings[m].fleet.invocation_over();
+        b.throttles = 0;
+        let fleet = &mut self.sqs.sources.mappings[m].fleet;
+        fleet.invocation_over();
+        if completion.is_error() {
+            fleet.function_error();
+        } else {
+            fleet.batch_succeeded();
+        }
         match self.sqs.sources.mappings[m].fleet.batch_ended() {
             PollerDecision::Retire => self.retire(p),
             PollerDecision::Continue => {
