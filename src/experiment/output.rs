@@ -27,17 +27,14 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
         "run" => {
             let a = &aggs[0];
             write_outputs(dir, &a.summary, &a.series, &a.histogram).map_err(io)?;
+            write_event_files(dir, groups[0][0]).map_err(io)?;
             a.summary.clone()
         }
         "compare" | "sweep" => {
-            for ((name, _), a) in exp.variants.iter().zip(&aggs) {
-                write_outputs(
-                    &dir.join("variants").join(folder_name(name)),
-                    &a.summary,
-                    &a.series,
-                    &a.histogram,
-                )
-                .map_err(io)?;
+            for (((name, _), a), cells) in exp.variants.iter().zip(&aggs).zip(&groups) {
+                let folder = dir.join("variants").join(folder_name(name));
+                write_outputs(&folder, &a.summary, &a.series, &a.histogram).map_err(io)?;
+                write_event_files(&folder, cells[0]).map_err(io)?;
             }
             let compare = compare_json(exp, &groups, &aggs);
             if exp.kind == "compare" {
@@ -63,6 +60,16 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
         document,
         aggregates: aggs,
     })
+}
+
+/// `scaling_activities.csv` and `faults.csv`, as a run writes them (of the first replication:
+/// events do not average).
+fn write_event_files(dir: &Path, first: &Cell) -> std::io::Result<()> {
+    write_atomic(
+        &dir.join("scaling_activities.csv"),
+        first.activities_csv.as_bytes(),
+    )?;
+    write_atomic(&dir.join("faults.csv"), first.faults_csv.as_bytes())
 }
 
 /// A variant's name as a folder name.
