@@ -62,9 +62,16 @@ pub fn run(dir: &Path, name: &str) -> Result<(), Failure> {
     let exe = std::env::current_exe().map_err(|e| Failure::Run(e.into()))?;
     let root = commands_root(dir);
     if let Some(r) = &root
-        && std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok()).as_ref() != Some(r)
+        && std::env::current_dir()
+            .ok()
+            .and_then(|c| std::fs::canonicalize(c).ok())
+            .as_ref()
+            != Some(r)
     {
-        println!("(the commands run in {}, as the guide expects)", r.display());
+        println!(
+            "(the commands run in {}, as the guide expects)",
+            r.display()
+        );
     }
     for args in &lab.commands {
         println!("\n$ stratus {}", args.join(" "));

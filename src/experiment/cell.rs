@@ -19,6 +19,10 @@ pub struct Cell {
     pub series: TimeSeries,
     /// How long the requests still in flight at the end had been waiting (µs).
     pub in_flight_age: Histogram<u64>,
+    /// The run's `scaling_activities.csv` and `faults.csv` (a variant's folder gets its
+    /// first replication's).
+    pub activities_csv: String,
+    pub faults_csv: String,
     /// The run's dashboard markers, `(time_s, label)`.
     pub markers: Vec<(f64, String)>,
 }
@@ -32,6 +36,8 @@ impl Cell {
             histogram: r.overall.latency.histogram().clone(),
             series: r.series.clone(),
             in_flight_age: r.in_flight_age.histogram().clone(),
+            activities_csv: crate::report::scaling_activities_csv(r),
+            faults_csv: crate::report::faults_csv(r),
             markers: r.markers.clone(),
         }
     }
@@ -53,6 +59,8 @@ impl Cell {
             "summary": self.summary,
             "histogram_us": buckets(&self.histogram),
             "in_flight_age_us": buckets(&self.in_flight_age),
+            "scaling_activities_csv": self.activities_csv,
+            "faults_csv": self.faults_csv,
             "series": series,
             "markers": self.markers,
         })
@@ -103,6 +111,14 @@ impl Cell {
             histogram,
             series,
             in_flight_age,
+            activities_csv: v["scaling_activities_csv"]
+                .as_str()
+                .ok_or("cell without `scaling_activities_csv`")?
+                .to_string(),
+            faults_csv: v["faults_csv"]
+                .as_str()
+                .ok_or("cell without `faults_csv`")?
+                .to_string(),
             markers: v["markers"]
                 .as_array()
                 .into_iter()

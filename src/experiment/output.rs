@@ -28,17 +28,15 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
         "run" => {
             let a = &aggs[0];
             write_outputs(dir, &a.summary, &a.series, &a.histogram).map_err(io)?;
+            write_event_files(dir, groups[0][0]).map_err(io)?;
             a.summary.clone()
         }
         "compare" | "sweep" => {
-            for (folder, a) in variant_folders(&exp.variant_names()).iter().zip(&aggs) {
-                write_outputs(
-                    &dir.join("variants").join(folder),
-                    &a.summary,
-                    &a.series,
-                    &a.histogram,
-                )
-                .map_err(io)?;
+            let folders = variant_folders(&exp.variant_names());
+            for ((folder, a), cells) in folders.iter().zip(&aggs).zip(&groups) {
+                let folder = dir.join("variants").join(folder);
+                write_outputs(&folder, &a.summary, &a.series, &a.histogram).map_err(io)?;
+                write_event_files(&folder, cells[0]).map_err(io)?;
             }
             let compare = compare_json(exp, &groups, &aggs);
             if exp.kind == "compare" {
@@ -64,6 +62,16 @@ pub fn finish(exp: &Experiment, cells: &[Cell], dir: &Path) -> Result<Finished, 
         document,
         aggregates: aggs,
     })
+}
+
+/// `scaling_activities.csv` and `faults.csv`, as a run writes them (of the first replication:
+/// events do not average).
+fn write_event_files(dir: &Path, first: &Cell) -> std::io::Result<()> {
+    write_atomic(
+        &dir.join("scaling_activities.csv"),
+        first.activities_csv.as_bytes(),
+    )?;
+    write_atomic(&dir.join("faults.csv"), first.faults_csv.as_bytes())
 }
 
 /// Writes a shard's cells and the manifest into `dir`.

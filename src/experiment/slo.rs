@@ -372,6 +372,8 @@ mod tests {
             histogram: h.histogram().clone(),
             series: Default::default(),
             in_flight_age: age.histogram().clone(),
+            activities_csv: String::new(),
+            faults_csv: String::new(),
             markers: vec![],
         }
     }

@@ -169,10 +169,11 @@ pub fn write_experiment_report(
                 &a.series,
                 timeline(&a.summary, &a.markers),
             );
-            write_svg(
-                &dir.join("variants").join(folder),
-                "dashboard.svg",
-                &fig,
+            let folder = dir.join("variants").join(folder);
+            write_svg(&folder, "dashboard.svg", &fig)?;
+            write_atomic(
+                &folder.join("dashboard.png"),
+                &plot::png(&fig).map_err(plot_io)?,
             )?;
         }
         if exp.kind == "sweep" {

@@ -278,3 +278,384 @@ fn shards_merge_into_exactly_what_one_run_writes() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
 }
+
+/// Runs the binary without `--quiet`: (success, stdout, stderr).
+fn stratus_loud(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// One 1-vCPU FCFS server taking 10 ms per request at 50/s, then, for the last two seconds,
+/// 1000/s: most of the burst is still queued at the end, while the requests that finished are
+/// nearly all fast.
+const BURST_AT_THE_END: &str = "name: burst
+duration: 10m
+seed: 3
+azs: [a, b]
+workloads:
+  w:
+    target: alb/l
+    rate: {profile: piecewise, points: [[0s, 50], [598s, 50], [598s, 1000]]}
+    work: {dist: constant, value: 10ms}
+load_balancers: {l: {azs: [a, b], rules: [{default: g}]}}
+target_groups: {g: {group: g}}
+auto_scaling_groups:
+  g: {instance: {vcpus: 1}, discipline: fcfs, max_concurrent: 100000, azs: [a], min: 1, max: 1, desired: 1}
+";
+
+fn write_scenario(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_sweep_never_calls_unfinished_requests_a_met_slo() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), "burst.yaml", BURST_AT_THE_END);
+    let out = dir.path().join("out");
+    let (ok, stdout, stderr) = stratus_loud(&[
+        "sweep",
+        &scenario,
+        "--vary",
+        "auto_scaling_groups.g.desired=1",
+        "--slo",
+        "p99<100ms",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let s = json(&out.join("sweep.json"));
+    let p = &s["points"][0];
+    let r = &p["summary"]["requests"];
+    let (ok_n, failed, in_flight) = (
+        r["ok"].as_f64().unwrap(),
+        r["failed"].as_f64().unwrap(),
+        r["in_flight"].as_f64().unwrap(),
+    );
+    // The finished requests alone would pass: their p99 is far below 100 ms...
+    assert!(p["summary"]["latency_ms"]["p99"].as_f64().unwrap() < 100.0);
+    // ...but over a thousand requests of the burst are unfinished, most older than 100 ms.
+    assert!(in_flight > 1000.0, "{in_flight} in flight");
+    assert_eq!(p["meets_slo"], false, "{p}");
+    assert!(stdout.contains("no point meets the SLO"), "{stdout}");
+    // The judged share is at most (ok) / (ok + failed + unfinished older than 100 ms); at
+    // 100/s service, only the last 0.1 s of arrivals (about 100) can be younger than 100 ms.
+    let share = p["slo"][0]["value"].as_f64().unwrap();
+    assert!(
+        share <= ok_n / (ok_n + failed + in_flight - 100.0),
+        "{share}"
+    );
+    // A single run: no confidence claimed either way.
+    assert!(p["meets_slo_with_95_confidence"].is_null());
+    assert!(p["slo"][0]["ci95"].is_null());
+}
+
+#[test]
+fn confidence_needs_replications_and_no_slo_names_no_cheapest_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |reps: &str, slo: Option<&str>, out: &str| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "sweep",
+            "scenarios/mmc.yaml",
+            "--vary",
+            "auto_scaling_groups.station.instance.vcpus=10,12",
+            "--replications",
+            reps,
+            "--set",
+            "duration=6m",
+            "--no-plots",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(s) = slo {
+            args.extend(["--slo", s]);
+        }
+        let (ok, stdout, stderr) = stratus_loud(&args);
+        assert!(ok, "{stderr}");
+        (stdout, json(&out.join("sweep.json")))
+    };
+    let (single, s) = run("1", Some("p99<2s"), "single");
+    assert!(single.contains("a single run: no confidence"), "{single}");
+    assert!(!single.contains("95% confidence)"), "{single}");
+    assert!(s["points"][0]["meets_slo_with_95_confidence"].is_null());
+    assert!(s["best_with_95_confidence"].is_null());
+    let (two, s) = run("2", Some("p99<2s"), "two");
+    assert!(two.contains("(met with 95% confidence)"), "{two}");
+    assert_eq!(s["points"][0]["meets_slo_with_95_confidence"], true);
+    let (none, s) = run("1", None, "none");
+    assert!(!none.to_lowercase().contains("cheapest"), "{none}");
+    assert!(s["best"].is_null() && s["points"][0]["meets_slo"].is_null());
+}
+
+#[test]
+fn an_interval_wider_than_its_mean_is_called_out() {
+    // Two replications (t = 12.7) of a figure as noisy as the rare 503s of a tight
+    // concurrency limit: some interval is wider than its mean.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (ok, stdout, stderr) = stratus_loud(&[
+        "compare",
+        "scenarios/mmc.yaml",
+        "--vary",
+        "auto_scaling_groups.station.max_concurrent=20,1000",
+        "--replications",
+        "2",
+        "--set",
+        "duration=8m",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let c = json(&out.join("compare.json"));
+    let variants = c["variants"].as_array().unwrap();
+    let figures = stratus::experiment::compare::headline_figures_of(variants);
+    let mut wide = Vec::new();
+    for v in variants {
+        for (label, path) in &figures {
+            let m = stratus::experiment::compare::figure(&v["summary"], path);
+            let h = stratus::experiment::compare::figure(&v["summary"]["ci95"], path);
+            if h > m.abs() && m != 0.0 {
+                wide.push(format!("{label} at {}", v["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(!wide.is_empty(), "the case under test occurs: {c}");
+    assert!(
+        stdout.contains(&wide[0]),
+        "{} not named in\n{stdout}",
+        wide[0]
+    );
+    assert!(stdout.contains("ci95 wider than"), "{stdout}");
+    assert!(stdout.contains("--replications"), "{stdout}");
+}
+
+#[test]
+fn an_slo_below_the_work_floor_is_reported_before_sweeping() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = BURST_AT_THE_END.replace(
+        "work: {dist: constant, value: 10ms}",
+        "work: {dist: exponential, mean: 40ms}",
+    );
+    let one = write_scenario(dir.path(), "one.yaml", &one);
+    let args = |s: &str, slo: &str| -> (bool, String, String) {
+        stratus_loud(&[
+            "sweep",
+            s,
+            "--vary",
+            "auto_scaling_groups.g.desired=4",
+            "--slo",
+            slo,
+            "--set",
+            "duration=1m",
+            "--quiet",
+            "--no-plots",
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ])
+    };
+    // Exponential 40 ms: p99 = 40 ln 100 = 184.2 ms with unlimited capacity.
+    let floor = 40.0 * 100f64.ln();
+    let (ok, _, stderr) = args(&one, "p99<150ms");
+    assert!(ok);
+    assert!(
+        stderr.contains(&format!("best p99 is {floor:.1} ms")),
+        "{stderr}"
+    );
+    assert!(!args(&one, "p99<200ms").2.contains("best p99"));
+    // Two classes, exponential 40 ms and constant 100 ms, half each: the mixture's p99 solves
+    // 0.5 (1 - e^(-x/40)) + 0.5 = 0.99, so x = 40 ln 50.
+    let mix = BURST_AT_THE_END.replace(
+        "    work: {dist: constant, value: 10ms}\n",
+        "    classes:\n      - {name: a, weight: 1, work: {dist: exponential, mean: 40ms}}\n      - {name: b, weight: 1, work: {dist: constant, value: 100ms}}\n",
+    );
+    let mix = write_scenario(dir.path(), "mix.yaml", &mix);
+    let (ok, _, stderr) = args(&mix, "p99<150ms");
+    assert!(ok, "{stderr}");
+    let floor = 40.0 * 50f64.ln();
+    assert!(
+        stderr.contains(&format!("best p99 is {floor:.1} ms")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn several_vary_run_the_grid_and_flow_values_may_hold_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("grid");
+    let (ok, stdout, stderr) = stratus_loud(&[
+        "sweep",
+        "scenarios/mmc.yaml",
+        "--vary",
+        "auto_scaling_groups.station.instance.vcpus=10,12",
+        "--vary",
+        "workloads.jobs.work=[{dist: exponential, mean: 80ms}, {dist: lognormal, mean: 80ms, p99: 400ms}]",
+        "--slo",
+        "mean<200ms",
+        "--set",
+        "duration=8m",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let s = json(&out.join("sweep.json"));
+    let points = s["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    let names: Vec<String> = points
+        .iter()
+        .map(|p| {
+            p["values"]["workloads.jobs.work"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names[0], "{dist: exponential, mean: 80ms}");
+    assert_eq!(names[1], "{dist: lognormal, mean: 80ms, p99: 400ms}");
+    for p in points {
+        let label = format!(
+            "vcpus={} work={}",
+            p["values"]["auto_scaling_groups.station.instance.vcpus"],
+            p["values"]["workloads.jobs.work"].as_str().unwrap()
+        );
+        assert!(stdout.contains(&label), "{label} not in\n{stdout}");
+    }
+    // The cheapest point meeting the SLO is named: fewer vCPUs cost less.
+    assert_eq!(
+        s["best"]["values"]["auto_scaling_groups.station.instance.vcpus"],
+        10
+    );
+    assert!(
+        stdout.contains("cheapest point meeting the SLO: vcpus=10"),
+        "{stdout}"
+    );
+    // compare runs the grid too.
+    let out = dir.path().join("cmp");
+    stratus(
+        &[
+            "compare",
+            "scenarios/mmc.yaml",
+            "--vary",
+            "auto_scaling_groups.station.instance.vcpus=10,12",
+            "--vary",
+            "auto_scaling_groups.station.discipline=fcfs,processor_sharing",
+            "--set",
+            "duration=7m",
+            "--no-plots",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let c = json(&out.join("compare.json"));
+    assert_eq!(c["variants"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        c["variants"][3]["name"],
+        "vcpus=12 discipline=processor_sharing"
+    );
+}
+
+#[test]
+fn varying_a_fixed_fleet_moves_min_max_and_desired_and_errors_name_the_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), "burst.yaml", BURST_AT_THE_END);
+    let out = dir.path().join("out");
+    stratus(
+        &[
+            "compare",
+            &scenario,
+            "--vary",
+            "auto_scaling_groups.g.desired=1,3",
+            "--set",
+            "duration=2m",
+            "--no-plots",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let c = json(&out.join("compare.json"));
+    for (i, n) in [1, 3].iter().enumerate() {
+        let g = &c["variants"][i]["summary"]["auto_scaling_groups"]["g"];
+        assert_eq!(g["max_in_service"], *n, "{g}");
+        // A fixed fleet of n for 2 minutes: n * 2/60 instance-hours.
+        let hours = g["instance_hours"].as_f64().unwrap();
+        assert!((hours - *n as f64 * 2.0 / 60.0).abs() < 1e-9, "{hours}");
+    }
+    let (ok, _, stderr) = stratus_loud(&[
+        "compare",
+        &scenario,
+        "--vary",
+        "auto_scaling_groups.g.instance.vcpus=1,-2",
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("variant vcpus=-2"), "{stderr}");
+}
+
+#[test]
+fn costs_per_hour_and_per_million_requests_sit_beside_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (ok, stdout, stderr) = stratus_loud(&[
+        "compare",
+        "scenarios/quickstart.yaml",
+        "--vary",
+        "auto_scaling_groups.static.instance.type=c5.large,c5.xlarge",
+        "--set",
+        "duration=20m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let c = json(&out.join("compare.json"));
+    for v in c["variants"].as_array().unwrap() {
+        let s = &v["summary"];
+        let hours =
+            (s["sim_duration_s"].as_f64().unwrap() - s["warmup_s"].as_f64().unwrap()) / 3600.0;
+        let total = s["cost_usd"]["total"].as_f64().unwrap();
+        let per_hour = s["cost_usd"]["per_hour"].as_f64().unwrap();
+        assert!((per_hour - total / hours).abs() < 1e-9 * total.max(1.0));
+        let arrived = s["requests"]["total"].as_f64().unwrap();
+        let per_m = s["cost_usd"]["per_million_requests"].as_f64().unwrap();
+        assert!((per_m - total / arrived * 1e6).abs() < 1e-6 * per_m);
+    }
+    for label in [
+        "cost usd",
+        "usd/hour",
+        "usd/M req",
+        "502",
+        "504",
+        "scaling",
+        "replaced",
+    ] {
+        assert!(stdout.contains(label), "{label} missing from\n{stdout}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("usd/hour") && html.contains("usd/M req"));
+    // Every variant folder has the files a run writes.
+    for v in ["type=c5.large", "type=c5.xlarge"] {
+        for f in [
+            "summary.json",
+            "timeseries.csv",
+            "latency.hgrm",
+            "scaling_activities.csv",
+            "dashboard.svg",
+            "dashboard.png",
+        ] {
+            assert!(out.join("variants").join(v).join(f).is_file(), "{v}/{f}");
+        }
+    }
+}

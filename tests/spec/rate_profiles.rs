@@ -80,3 +80,68 @@ fn thinning_does_not_miss_a_short_spike() {
     // Poisson(2000): sd 45.
     assert!((in_spike as f64 - 2000.0).abs() < 5.0 * 45.0, "{in_spike}");
 }
+
+#[test]
+fn a_sum_of_profiles_is_followed_minute_by_minute() {
+    chi_square_per_minute(
+        RateProfile::Sum(
+            vec![
+                RateProfile::Diurnal {
+                    mean: 60.0,
+                    amplitude: 0.5,
+                    period_s: 3600.0,
+                    peak_at_s: 0.0,
+                },
+                RateProfile::spike(0.0, 300.0, 1500.0, 300.0, 60.0),
+            ]
+            .into(),
+        ),
+        60,
+    );
+}
+
+#[test]
+fn a_sum_profile_in_a_scenario_sends_the_summed_arrivals() {
+    // A constant 50/s plus a 5-minute spike of 100/s (no ramp) over 10 minutes: 60,000
+    // expected arrivals; Poisson, so the count is within 3.3 standard deviations (sqrt n).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("sum.yaml");
+    std::fs::write(
+        &scenario,
+        "name: sum\nduration: 10m\nseed: 5\nazs: [a, b]\nworkloads:\n  w:\n    target: alb/l\n    rate: {profile: sum, of: [{profile: constant, value: 50}, {profile: spike, base: 0, peak: 100, at: 5m, duration: 5m}]}\n    work: {dist: constant, value: 1ms}\nload_balancers: {l: {azs: [a, b], rules: [{default: g}]}}\ntarget_groups: {g: {group: g}}\nauto_scaling_groups: {g: {instance: {vcpus: 4}, azs: [a], desired: 1}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--json",
+            "--no-plots",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = s["requests"]["total"].as_f64().unwrap();
+    let expected = 50.0 * 600.0 + 100.0 * 300.0;
+    assert!((n - expected).abs() / expected.sqrt() < 3.3, "{n} arrivals");
+    // A trace cannot be part of a sum: a clear error.
+    std::fs::write(
+        &scenario,
+        "name: sum\nduration: 10m\nazs: [a, b]\nworkloads:\n  w:\n    target: alb/l\n    rate: {profile: sum, of: [{profile: trace, file: x.csv}]}\n    work: {dist: constant, value: 1ms}\nload_balancers: {l: {azs: [a, b], rules: [{default: g}]}}\ntarget_groups: {g: {group: g}}\nauto_scaling_groups: {g: {instance: {vcpus: 4}, azs: [a], desired: 1}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["validate", scenario.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workloads.w.rate.of[0]"));
+}

@@ -266,3 +266,101 @@ fn report_renders_in_headless_chromium_without_console_errors() {
     );
     eprintln!("screenshot: {}", shot.display());
 }
+
+/// Parses `latency.hgrm` by the HdrHistogram percentile format's rules: a header line naming
+/// the columns, data rows `Value Percentile TotalCount 1/(1-Percentile)` (the last without the
+/// fourth column), and `#[...]` footer lines carrying `Total count`.
+fn parse_hgrm(text: &str) -> (Vec<(f64, f64, u64)>, u64) {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
+    );
+    let mut rows = Vec::new();
+    let mut total = None;
+    for l in lines {
+        let l = l.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(footer) = l.strip_prefix("#[") {
+            if let Some(i) = footer.find("Total count    =") {
+                let v = footer[i + 16..].trim_end_matches(']').trim();
+                total = Some(v.parse::<u64>().unwrap());
+            }
+            continue;
+        }
+        let f: Vec<&str> = l.split_whitespace().collect();
+        assert!(f.len() == 3 || f.len() == 4, "row `{l}`");
+        rows.push((
+            f[0].parse().unwrap(),
+            f[1].parse().unwrap(),
+            f[2].parse().unwrap(),
+        ));
+    }
+    (rows, total.expect("a Total count footer"))
+}
+
+#[test]
+fn totals_agree_and_the_hgrm_total_count_is_cumulative() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args([
+            "run",
+            "scenarios/quickstart.yaml",
+            "--set",
+            "duration=10m",
+            "--no-plots",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let r = &s["requests"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    // One definition: total = ok + failed + in flight, at the top, per workload, and on the
+    // command line.
+    assert_eq!(
+        n(&r["total"]),
+        n(&r["ok"]) + n(&r["failed"]) + n(&r["in_flight"])
+    );
+    let mut sum = 0;
+    for (_, w) in s["workloads"].as_object().unwrap() {
+        let w = &w["requests"];
+        assert_eq!(
+            n(&w["total"]),
+            n(&w["ok"]) + n(&w["failed"]) + n(&w["in_flight"])
+        );
+        sum += n(&w["total"]);
+    }
+    assert_eq!(sum, n(&r["total"]));
+    assert!(
+        stdout.contains(&format!("requests {}  ok {}", n(&r["total"]), n(&r["ok"]))),
+        "{stdout}"
+    );
+    // latency.hgrm: TotalCount is the number of values at or below the row's value, so it
+    // never decreases, reaches the total count, and is at least Percentile x total.
+    let (rows, total) = parse_hgrm(&std::fs::read_to_string(out.join("latency.hgrm")).unwrap());
+    assert_eq!(total, n(&s["latency_ms"]["count"]));
+    assert!(rows.len() > 10);
+    for w in rows.windows(2) {
+        assert!(
+            w[1].0 >= w[0].0 && w[1].1 >= w[0].1 && w[1].2 >= w[0].2,
+            "{w:?}"
+        );
+    }
+    for &(_, q, count) in &rows {
+        assert!(
+            count as f64 >= q * total as f64 - 1.0,
+            "{q} {count} {total}"
+        );
+    }
+    assert_eq!(rows.last().unwrap().2, total);
+    assert_eq!(rows.last().unwrap().1, 1.0);
+}
