@@ -170,7 +170,9 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
         ("p99.9 ms", "latency_ms.p999"),
         ("mean ms", "latency_ms.mean"),
         ("failed", "requests.failed"),
+        ("502", "requests.errors.http_502"),
         ("503", "requests.errors.http_503"),
+        ("504", "requests.errors.http_504"),
         ("429", "requests.errors.throttled_429"),
         ("cost usd", "cost_usd.total"),
     ]
