@@ -349,4 +349,3 @@ fn resolve_prices(
     };
     super::load::field::<PriceTable>(table, at, ctx.problems)
 }
-
