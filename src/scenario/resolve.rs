@@ -374,4 +374,3 @@ fn negative_prices(ctx: &mut Ctx, path: &str, value: &serde_json::Value) {
         _ => {}
     }
 }
-

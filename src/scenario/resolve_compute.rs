@@ -259,16 +259,19 @@ pub(super) fn resolve_algorithms(
             let forwarding: Vec<(&String, RawAlgorithm)> = raw_lbs
                 .iter()
                 .filter(|(_, lb)| {
-                    lb.rules.iter().any(|r| {
-                        r.target_group.as_ref().or(r.default.as_ref()) == Some(&tg.name)
-                    })
+                    lb.rules
+                        .iter()
+                        .any(|r| r.target_group.as_ref().or(r.default.as_ref()) == Some(&tg.name))
                 })
                 .filter_map(|(n, lb)| lb.algorithm.map(|a| (n, a)))
                 .collect();
             if let Some(&(_, first)) = forwarding.first() {
                 tg.algorithm = algorithm(first);
             }
-            if forwarding.iter().any(|&(_, a)| algorithm(a) != tg.algorithm) {
+            if forwarding
+                .iter()
+                .any(|&(_, a)| algorithm(a) != tg.algorithm)
+            {
                 let names: Vec<String> = forwarding
                     .iter()
                     .map(|(n, a)| format!("`{n}` ({})", algorithm(*a).name()))
@@ -310,8 +313,7 @@ fn resolve_health_check(ctx: &mut Ctx, path: &str, hc: Option<&RawHealthCheck>) 
     }
     // HealthCheckTimeoutSeconds: 2-120 s, less than the interval (ALB target group health
     // check settings, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
-    if timeout < SimTime::from_secs(2) || timeout > SimTime::from_secs(120) || timeout >= interval
-    {
+    if timeout < SimTime::from_secs(2) || timeout > SimTime::from_secs(120) || timeout >= interval {
         ctx.err(
             &format!("{path}.health_check.timeout"),
             format!("expected 2s..120s and less than the interval ({interval}), got {timeout}"),

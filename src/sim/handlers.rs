@@ -194,13 +194,20 @@ impl World {
     ) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.load_balancers[lb.index()].name;
-            let status = if outcome == Outcome::Http502 { 502 } else { 503 };
+            let status = if outcome == Outcome::Http502 {
+                502
+            } else {
+                503
+            };
             t.emit(
                 self.queue.now(),
                 Kind::RequestRejected,
                 name,
                 Some(id),
-                &[("status", Field::Int(status)), ("reason", Field::Str(reason))],
+                &[
+                    ("status", Field::Int(status)),
+                    ("reason", Field::Str(reason)),
+                ],
             );
         }
         self.finish_traced(w, id, counted, outcome, 0);

@@ -193,7 +193,13 @@ impl World {
             };
             answer
         };
-        self.finish_traced(req.workload, req.id, req.counted, outcome, latency.as_nanos());
+        self.finish_traced(
+            req.workload,
+            req.id,
+            req.counted,
+            outcome,
+            latency.as_nanos(),
+        );
     }
 
     /// Tries (or retries) an asynchronous event: expired past its maximum age, otherwise

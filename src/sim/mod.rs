@@ -161,7 +161,11 @@ impl World {
             work_rngs,
             pickers,
             load_balancers,
-            open_requests: s.load_balancers.iter().map(|_| Default::default()).collect(),
+            open_requests: s
+                .load_balancers
+                .iter()
+                .map(|_| Default::default())
+                .collect(),
             target_groups,
             group_target_groups,
             groups: s.groups.iter().map(Group::new).collect(),

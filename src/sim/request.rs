@@ -89,7 +89,10 @@ impl Requests {
     #[inline]
     pub fn answer(&mut self, id: RequestId) -> Request {
         let r = &mut self.slots[id.index()];
-        debug_assert!(self.alive[id.index()] && !r.answered, "a request ends exactly once");
+        debug_assert!(
+            self.alive[id.index()] && !r.answered,
+            "a request ends exactly once"
+        );
         r.answered = true;
         self.live -= 1;
         self.live_counted -= r.counted as u64;

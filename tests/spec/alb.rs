@@ -31,7 +31,10 @@ fn a_new_target_is_routed_to_after_one_passing_check_and_an_unhealthy_one_after_
     let mut tg = TargetGroup::new(1);
     let (id, az) = (InstanceId(0), AzId(0));
     tg.register(id, az, Health::Initial);
-    assert!(tg.routable(None).contains(&id), "fail open: the only target");
+    assert!(
+        tg.routable(None).contains(&id),
+        "fail open: the only target"
+    );
     tg.register(InstanceId(1), az, Health::Healthy);
     assert!(!tg.routable(None).contains(&id), "initial: not routed to");
     // AWS: "it must pass one health check to be considered healthy".
@@ -45,7 +48,10 @@ fn a_new_target_is_routed_to_after_one_passing_check_and_an_unhealthy_one_after_
     // Back from unhealthy: HealthyThresholdCount consecutive passes.
     for k in 1..=spec.healthy_threshold {
         let changed = tg.record_probe(id, az, true, &spec);
-        assert_eq!(changed, (k == spec.healthy_threshold).then_some(Health::Healthy));
+        assert_eq!(
+            changed,
+            (k == spec.healthy_threshold).then_some(Health::Healthy)
+        );
     }
     assert!(tg.routable(None).contains(&id));
 }
@@ -98,7 +104,10 @@ fn a_launched_instance_serves_from_its_first_probe_at_registration() {
         .expect("the new instance serves");
     // Round robin over two targets at 100/s: its first request comes within a second.
     let t = time_s(first);
-    assert!(t >= in_service && t < in_service + 1.0, "first request at {t}s");
+    assert!(
+        t >= in_service && t < in_service + 1.0,
+        "first request at {t}s"
+    );
 }
 
 #[test]
@@ -140,7 +149,10 @@ auto_scaling_groups:
         "kind=request_routed|scaling_activity",
         1.0,
     );
-    assert!(r.groups[0].launched > 2, "the step makes the group scale out");
+    assert!(
+        r.groups[0].launched > 2,
+        "the step makes the group scale out"
+    );
     let launch = lines
         .iter()
         .find(|l| l["kind"] == "scaling_activity")
@@ -224,7 +236,10 @@ fn an_overloaded_fleet_times_clients_out_at_the_idle_timeout() {
             None => assert!(t > end_s - timeout_s, "request {id} from {t}s still open"),
         }
     }
-    let last_window = arrived.iter().filter(|&&(_, t)| t > end_s - timeout_s).count();
+    let last_window = arrived
+        .iter()
+        .filter(|&&(_, t)| t > end_s - timeout_s)
+        .count();
     assert!(r.in_flight as usize <= last_window);
     assert_eq!(o.errors[2], timed_out, "504s");
     // The servers still work through the timed-out requests: at most 200/s are answered, so
@@ -253,7 +268,11 @@ fn a_sweep_does_not_call_an_overloaded_fleet_the_cheapest_meeting_the_slo() {
         .args(["--out", out.to_str().unwrap(), "--quiet"])
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let s: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
     assert_eq!(
@@ -312,7 +331,10 @@ fn a_dead_target_costs_the_client_the_10_s_connection_timeout() {
         20.0 / 2.0 * detection,
         "requests to the dead target",
     );
-    assert_eq!(r.overall.errors[1], 0, "no 503 while a target is registered");
+    assert_eq!(
+        r.overall.errors[1], 0,
+        "no 503 while a target is registered"
+    );
 }
 
 const VALID: &str = r#"
@@ -382,8 +404,16 @@ fn listener_rules_health_check_timeouts_and_algorithms_are_validated() {
     }
     // The same scenario with the target group's own algorithm overriding both is valid.
     let ok = VALID
-        .replacen("back: {azs: [a, b],", "back: {azs: [a, b], algorithm: random,", 1)
-        .replacen("api: {group: api,", "api: {group: api, algorithm: random,", 1);
+        .replacen(
+            "back: {azs: [a, b],",
+            "back: {azs: [a, b], algorithm: random,",
+            1,
+        )
+        .replacen(
+            "api: {group: api,",
+            "api: {group: api, algorithm: random,",
+            1,
+        );
     let s = parse(&ok, &[]);
     assert_eq!(s.target_groups[0].algorithm.name(), "random");
 }
