@@ -345,5 +345,14 @@ mod tests {
         assert_eq!(g.desired, 2);
         assert!(!g.set_desired(SimTime::ZERO, 1, "z".into()));
         assert_eq!(g.activities.len(), 2);
+        // A simple policy's cooldown starts when the last instance finished, once nothing
+        // is launching or terminating any more.
+        g.cooldown_pending = Some(SimTime::from_secs(300));
+        g.last_settled = SimTime::from_secs(150);
+        g.settle_cooldown(true);
+        assert_eq!(g.cooldown_until, None);
+        g.settle_cooldown(false);
+        assert_eq!(g.cooldown_until, Some(SimTime::from_secs(450)));
+        assert_eq!(g.cooldown_pending, None);
     }
 }

@@ -557,4 +557,66 @@ mod tests {
             Some(inn)
         );
     }
+
+    #[test]
+    fn a_simple_policy_waits_for_activities_in_progress_and_the_group_cooldown() {
+        let p = PolicySpec {
+            name: "simple".into(),
+            metric: Some(MetricRef::Cpu),
+            kind: PolicyKind::Simple {
+                alarm: Alarm {
+                    comparison: Comparison::GreaterThan,
+                    threshold: 70.0,
+                    evaluation_periods: 1,
+                    datapoints_to_alarm: 1,
+                    delay: 0,
+                },
+                adjustment: Adjustment::Change(2),
+                cooldown: SimTime::from_secs(300),
+            },
+        };
+        let g = GroupView {
+            now: SimTime::from_secs(600),
+            capacity: 4,
+            settled: 4,
+            measured: 4,
+            warming: 0,
+            in_progress: false,
+            cooldown_until: None,
+        };
+        let alarm = [AlarmState::Alarm];
+        assert_eq!(
+            p.decide(&alarm, Some(90.0), g)
+                .proposal()
+                .map(|p| p.desired),
+            Some(6)
+        );
+        // A launch, termination or health replacement in progress holds it back.
+        let busy = GroupView {
+            in_progress: true,
+            ..g
+        };
+        assert_eq!(
+            p.decide(&alarm, Some(90.0), busy),
+            Decision::Blocked(Blocked::Cooldown)
+        );
+        // So does the group's cooldown, until its end.
+        let cooling = GroupView {
+            cooldown_until: Some(SimTime::from_secs(601)),
+            ..g
+        };
+        assert_eq!(
+            p.decide(&alarm, Some(90.0), cooling),
+            Decision::Blocked(Blocked::Cooldown)
+        );
+        let over = GroupView {
+            cooldown_until: Some(SimTime::from_secs(600)),
+            ..g
+        };
+        assert!(p.decide(&alarm, Some(90.0), over).proposal().is_some());
+        assert_eq!(
+            p.decide(&[AlarmState::InsufficientData], None, g),
+            Decision::Blocked(Blocked::InsufficientData)
+        );
+    }
 }

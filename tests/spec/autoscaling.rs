@@ -113,7 +113,9 @@ fn cooldown_blocks_a_simple_policys_second_action() {
     // Each launch boots 60 s; the 300 s cooldown starts when it is in service, and the next
     // evaluation at or after its end (whole minutes here) acts again.
     let (boot, cooldown) = (60.0, 300.0);
-    let expected: Vec<f64> = (0..4).map(|i| 60.0 + i as f64 * (boot + cooldown)).collect();
+    let expected: Vec<f64> = (0..4)
+        .map(|i| 60.0 + i as f64 * (boot + cooldown))
+        .collect();
     assert_eq!(times, expected);
 }
 

@@ -73,6 +73,14 @@ fn target_tracking_scale_in_waits_until_new_instances_finish_warming_up() {
         blocked(&r, stratus::model::scaling_policy::Blocked::Warming),
         held
     );
+    let summary = stratus::report::summary_json(&r);
+    let group = &summary["auto_scaling_groups"]["web"];
+    assert_eq!(
+        group["policies"]["target-tracking-0"]["blocked"]["warming"],
+        held
+    );
+    assert_eq!(group["scaling_activities"], 2);
+    assert_eq!(group["health_replacements"], 0);
 }
 
 #[test]
@@ -129,7 +137,10 @@ fn failing_probes(health_check_type: &str) -> RunResult {
         &format!("    min: 2\n    max: 4\n    desired: 2{health_check_type}"),
     )
     .replace("health_check_grace: 0s", "health_check_grace: 120s")
-    .replace("unhealthy_threshold: 2}", "unhealthy_threshold: 2, probe_work: 6s}");
+    .replace(
+        "unhealthy_threshold: 2}",
+        "unhealthy_threshold: 2, probe_work: 6s}",
+    );
     simulate(parse(&text, &["duration=10m"]))
 }
 
@@ -153,14 +164,29 @@ fn elb_checks_replace_an_instance_still_unhealthy_when_its_grace_period_ends() {
         .collect();
     assert_eq!(replaced, expected);
     assert!(r.groups[0].activities.iter().all(|a| a.replacement));
+    let summary = stratus::report::summary_json(&r);
+    let group = &summary["auto_scaling_groups"]["web"];
+    assert_eq!(group["health_replacements"], expected.len());
+    assert_eq!(group["scaling_activities"], 0);
 }
 
 #[test]
 fn ec2_health_checks_are_the_default_and_ignore_the_load_balancer() {
     let r = failing_probes("");
-    assert!(r.groups[0].activities.is_empty(), "{:?}", r.groups[0].activities);
+    assert!(
+        r.groups[0].activities.is_empty(),
+        "{:?}",
+        r.groups[0].activities
+    );
     assert_eq!(r.groups[0].launched, 2);
-    let s = parse(&fleet("20", "      - {type: scheduled, at: 1h, desired: 2}", "    desired: 2"), &[]);
+    let s = parse(
+        &fleet(
+            "20",
+            "      - {type: scheduled, at: 1h, desired: 2}",
+            "    desired: 2",
+        ),
+        &[],
+    );
     assert!(!s.groups[0].elb_health_checks);
 }
 
@@ -182,7 +208,10 @@ fn alarm_history_follows_three_of_three_datapoints() {
     assert_eq!(high[0].3, "OK");
     assert!((high[0].4.unwrap() - 12.5).abs() < 1e-6, "{:?}", high[0]);
     assert_eq!(high[0].5, target);
-    let alarm = high.iter().find(|r| r.3 == "ALARM").expect("the high alarm fires");
+    let alarm = high
+        .iter()
+        .find(|r| r.3 == "ALARM")
+        .expect("the high alarm fires");
     assert_eq!(alarm.0, 600.0 + 3.0 * PERIOD);
     assert!((alarm.4.unwrap() - 37.5).abs() < 1e-6, "{alarm:?}");
     // The low alarm's threshold is 0.9 x target; 12.5% is above it: OK.
@@ -203,7 +232,9 @@ fn step_min_adjustment_raises_a_small_percent_change() {
     let run = |min: &str| {
         let text = fleet(
             "300",
-            &format!("      - {{type: step, metric: cpu, adjustments: [{{above: 20, percent: 10}}], warmup: 60s{min}}}"),
+            &format!(
+                "      - {{type: step, metric: cpu, adjustments: [{{above: 20, percent: 10}}], warmup: 60s{min}}}"
+            ),
             "    min: 1\n    max: 20\n    desired: 4",
         );
         activities(&simulate(parse(&text, &["duration=4m"])))[0]
