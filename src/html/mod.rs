@@ -169,11 +169,7 @@ pub fn write_experiment_report(
                 &a.series,
                 timeline(&a.summary, &a.markers),
             );
-            write_svg(
-                &dir.join("variants").join(folder),
-                "dashboard.svg",
-                &fig,
-            )?;
+            write_svg(&dir.join("variants").join(folder), "dashboard.svg", &fig)?;
         }
         if exp.kind == "sweep" {
             let fig = sweep_figure(exp, doc);

@@ -136,7 +136,10 @@ impl OutputFolder {
     /// What an unfinished command leaves at the destination, for its message.
     pub fn left_behind(&self) -> String {
         if self.existed {
-            format!("the previous outputs in {} are unchanged", self.shown.display())
+            format!(
+                "the previous outputs in {} are unchanged",
+                self.shown.display()
+            )
         } else {
             format!("nothing was written to {}", self.shown.display())
         }
@@ -238,7 +241,10 @@ mod tests {
         assert!(second.left_behind().contains("unchanged"));
         drop(second);
         assert_eq!(names(tmp.path()), ["out"]);
-        assert_eq!(std::fs::read_to_string(dest.join("summary.json")).unwrap(), "1");
+        assert_eq!(
+            std::fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "1"
+        );
         // A finished one replaces them all: no file of the first is left.
         let third = OutputFolder::begin(&dest, &[]).unwrap();
         std::fs::write(third.path().join("summary.json"), "3").unwrap();
