@@ -832,4 +832,25 @@ fn run_compare_and_sweep_have_their_own_folders_and_leave_nothing_stale() {
         names(&dir.join("outputs")),
         ["tiny", "tiny-compare", "tiny-sweep"]
     );
+    // A symbolic link to a folder is followed: the folder is replaced, the link stays.
+    std::fs::create_dir(dir.join("real")).unwrap();
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("linked")).unwrap();
+    for _ in 0..2 {
+        ok(&[
+            "run",
+            "tiny.yaml",
+            "--out",
+            "linked",
+            "--quiet",
+            "--no-plots",
+        ]);
+    }
+    let link = std::fs::symlink_metadata(dir.join("linked")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert!(dir.join("real/summary.json").is_file());
+    assert!(
+        names(dir).iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        names(dir)
+    );
 }
