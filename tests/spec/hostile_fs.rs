@@ -92,6 +92,27 @@ fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Runs a two-variant comparison of `tiny.yaml` as one shard into `out`, then edits its
+/// manifest as a hand (or another machine) might: `from` becomes `to`.
+fn shard_edited(dir: &Path, out: &str, from: &str, to: &str) {
+    let args = [
+        "compare",
+        "tiny.yaml",
+        "--vary",
+        "seed=1,2",
+        "--shard",
+        "1/1",
+        "--out",
+        out,
+    ];
+    let o = stratus(dir, &[&args[..], &["--quiet", "--no-plots"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = dir.join(out).join("experiment.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&manifest, text.replace(from, to)).unwrap();
+}
+
 /// One case: the command, the exit code and message it must give, and the folder (relative
 /// to the case's folder) it may change; everything else must stay as it was.
 struct Case {
@@ -189,29 +210,12 @@ fn class_1_names_never_lead_outside_the_outputs_folder() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         write(dir, "tiny.yaml", TINY);
-        let o = stratus(
+        shard_edited(
             dir,
-            &[
-                "compare",
-                "tiny.yaml",
-                "--vary",
-                "seed=1,2",
-                "--shard",
-                "1/1",
-                "--out",
-                "s",
-                "--quiet",
-                "--no-plots",
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        let manifest = dir.join("s/experiment.json");
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        let text = text.replace(
+            "s",
             "\"scenario\": \"tiny\"",
             &format!("\"scenario\": \"{bad}\""),
         );
-        std::fs::write(&manifest, text).unwrap();
         std::fs::create_dir_all(dir.join("x/y")).unwrap();
         let before = snapshot(dir);
         let o = stratus(
@@ -457,26 +461,7 @@ fn class_3_variants_never_overwrite_each_other() {
     assert_eq!(variants("dots"), ["_..", "y"]);
     assert!(!dir.join("dots/summary.json").exists());
     // Shards whose manifest repeats a variant name merge into distinct folders.
-    let o = stratus(
-        dir,
-        &[
-            "compare",
-            "tiny.yaml",
-            "--vary",
-            "seed=1,2",
-            "--shard",
-            "1/1",
-            "--out",
-            "shard",
-            "--quiet",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let manifest = dir.join("shard/experiment.json");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("\"seed=2\"", "\"seed=1\"");
-    std::fs::write(&manifest, text).unwrap();
+    shard_edited(dir, "shard", "\"seed=2\"", "\"seed=1\"");
     let o = stratus(dir, &["merge", "shard", "--out", "merged", "--no-plots"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(variants("merged"), ["seed=1", "seed=1_2"]);
