@@ -5,8 +5,8 @@
 //! the request id, so traces stay small and reproducible. When no tracer is set the world
 //! pays one `Option` check per emission point.
 
-use crate::kernel::{SimTime, stream_seed};
 use crate::files::{Existing, existing, kind_of, temp_sibling};
+use crate::kernel::{SimTime, stream_seed};
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::Write;

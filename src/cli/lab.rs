@@ -51,7 +51,11 @@ pub fn run(dir: &Path, name: &str) -> Result<(), Failure> {
         )));
     }
     let lab = stratus::lab::find(dir, name).map_err(Failure::Usage)?;
-    if let Some(args) = lab.commands.iter().find(|a| a.first().is_some_and(|w| w == "lab")) {
+    if let Some(args) = lab
+        .commands
+        .iter()
+        .find(|a| a.first().is_some_and(|w| w == "lab"))
+    {
         return Err(Failure::Usage(format!(
             "{}: the guide runs `stratus {}`; a lab may not run labs",
             lab.guide.display(),

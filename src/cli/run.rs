@@ -78,7 +78,8 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         tracer
             .flush()
             .map_err(|e| folders::write_failure("the trace", e, &folder))?;
-        if !common.quiet && !json
+        if !common.quiet
+            && !json
             && let Some((_, dest)) = &trace_file
         {
             eprintln!("trace: {} lines in {}", tracer.lines, dest.display());

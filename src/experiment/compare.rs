@@ -104,27 +104,12 @@ impl Experiment {
                 self.variants.len()
             ));
         }
-        let scenario_ok = !self.scenario.is_empty()
-            && self.scenario.len() <= 100
-            && self.scenario != "."
-            && self.scenario != ".."
-            && self
-                .scenario
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !scenario_ok {
-            return Err(
-                "the scenario name must be 1 to 100 letters, digits, `-`, `_` or `.` (not `.` or `..`)"
-                    .into(),
-            );
+        if let Some(problem) = crate::scenario::output_name::name_problem(&self.scenario) {
+            return Err(format!("`scenario` in experiment.json: {problem}"));
         }
-        let mut names = std::collections::BTreeSet::new();
-        for (name, _) in &self.variants {
-            if name.is_empty() || !names.insert(name.as_str()) {
-                return Err(format!(
-                    "variant names must be unique and not empty, got `{name}` twice or empty"
-                ));
-            }
+        // Repeated variant names are made unique when the experiment is merged (`names`).
+        if let Some((name, _)) = self.variants.iter().find(|(n, _)| n.is_empty()) {
+            return Err(format!("a variant without a name (`{name}`)"));
         }
         if let Some(slo) = &self.slo {
             super::slo::parse_slo(slo)?;

@@ -118,7 +118,11 @@ mod tests {
 
     #[test]
     fn files_with_one_stem_are_told_apart_by_their_folders() {
-        let p = [Path::new("in/a/x.yaml"), Path::new("in/b/x.yaml"), Path::new("y.yaml")];
+        let p = [
+            Path::new("in/a/x.yaml"),
+            Path::new("in/b/x.yaml"),
+            Path::new("y.yaml"),
+        ];
         assert_eq!(file_labels(&p), ["a/x", "b/x", "y"]);
         let same = [Path::new("a/x.yaml"), Path::new("a/x.yaml")];
         assert_eq!(file_labels(&same), ["a/x", "a/x"]);

@@ -136,36 +136,62 @@ impl OutputFolder {
     /// What an unfinished command leaves at the destination, for its message.
     pub fn left_behind(&self) -> String {
         if self.existed {
-            format!("the previous outputs in {} are unchanged", self.shown.display())
+            format!(
+                "the previous outputs in {} are unchanged",
+                self.shown.display()
+            )
         } else {
             format!("nothing was written to {}", self.shown.display())
         }
     }
 
     /// Swaps the staging copy in: the previous folder (if any) is moved aside, the new one
-    /// renamed into place, and the old one removed.
+    /// renamed into place, and the old one removed. Another command swapping its own copy into
+    /// the same place at the same moment makes a step fail; the swap is then tried again.
     pub fn commit(mut self) -> io::Result<()> {
-        match existing(&self.real)? {
-            Existing::Absent => std::fs::rename(&self.staging, &self.real)?,
-            Existing::Dir => {
-                let old = temp_sibling(&self.real, "old");
-                std::fs::rename(&self.real, &old)?;
-                if let Err(e) = std::fs::rename(&self.staging, &self.real) {
-                    let _ = std::fs::rename(&old, &self.real);
-                    return Err(e);
-                }
-                // The new outputs are in place; a leftover of the old ones is only untidy.
-                let _ = std::fs::remove_dir_all(&old);
-            }
-            _ => {
-                return Err(io::Error::other(format!(
-                    "{} is no longer a folder",
-                    self.shown.display()
-                )));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.swap() {
+                Ok(()) => break,
+                Err(e)
+                    if attempts < 5
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::NotFound
+                                | io::ErrorKind::DirectoryNotEmpty
+                                | io::ErrorKind::AlreadyExists
+                        ) => {}
+                Err(e) => return Err(e),
             }
         }
         self.committed = true;
         Ok(())
+    }
+
+    fn swap(&self) -> io::Result<()> {
+        match existing(&self.real)? {
+            Existing::Absent => std::fs::rename(&self.staging, &self.real),
+            Existing::Dir => {
+                let old = temp_sibling(&self.real, "old");
+                std::fs::rename(&self.real, &old)?;
+                if let Err(e) = std::fs::rename(&self.staging, &self.real) {
+                    // Put the previous outputs back, unless another command's finished folder
+                    // took their place meanwhile (then they are stale).
+                    if std::fs::rename(&old, &self.real).is_err() {
+                        let _ = std::fs::remove_dir_all(&old);
+                    }
+                    return Err(e);
+                }
+                // The new outputs are in place; a leftover of the old ones is only untidy.
+                let _ = std::fs::remove_dir_all(&old);
+                Ok(())
+            }
+            _ => Err(io::Error::other(format!(
+                "{} is no longer a folder",
+                self.shown.display()
+            ))),
+        }
     }
 }
 
@@ -238,13 +264,38 @@ mod tests {
         assert!(second.left_behind().contains("unchanged"));
         drop(second);
         assert_eq!(names(tmp.path()), ["out"]);
-        assert_eq!(std::fs::read_to_string(dest.join("summary.json")).unwrap(), "1");
+        assert_eq!(
+            std::fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "1"
+        );
         // A finished one replaces them all: no file of the first is left.
         let third = OutputFolder::begin(&dest, &[]).unwrap();
         std::fs::write(third.path().join("summary.json"), "3").unwrap();
         third.commit().unwrap();
         assert_eq!(names(&dest), ["summary.json"]);
         assert_eq!(names(tmp.path()), ["out"]);
+    }
+
+    #[test]
+    fn commands_swapping_into_one_folder_at_once_each_leave_a_whole_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("out");
+        std::thread::scope(|s| {
+            for k in 0..8 {
+                let dest = &dest;
+                s.spawn(move || {
+                    let f = OutputFolder::begin(dest, &[]).unwrap();
+                    std::fs::write(f.path().join("summary.json"), k.to_string()).unwrap();
+                    std::fs::write(f.path().join("k.txt"), k.to_string()).unwrap();
+                    f.commit().unwrap();
+                });
+            }
+        });
+        assert_eq!(names(tmp.path()), ["out"]);
+        assert_eq!(
+            std::fs::read_to_string(dest.join("summary.json")).unwrap(),
+            std::fs::read_to_string(dest.join("k.txt")).unwrap()
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ mod summary;
 mod table;
 mod timeseries;
 
-pub use hgrm::hgrm;
-pub use folder::OutputFolder;
 pub use crate::files::write_atomic;
+pub use folder::OutputFolder;
+pub use hgrm::hgrm;
 pub use queues::queues_json;
 pub use resilience::faults_csv;
 pub use scaling::alarms_csv;

@@ -67,7 +67,10 @@ impl DataFiles {
             .and_then(|f| f.take(MAX_DATA_FILE_BYTES + 1).read_to_end(&mut bytes))
             .map_err(|e| format!("cannot read {quoted}: {e}"))?;
         if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
-            return Err(format!("{quoted} grew past {} MB", MAX_DATA_FILE_BYTES >> 20));
+            return Err(format!(
+                "{quoted} grew past {} MB",
+                MAX_DATA_FILE_BYTES >> 20
+            ));
         }
         String::from_utf8(bytes).map_err(|_| format!("{quoted} is not UTF-8 text"))
     }

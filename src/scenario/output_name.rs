@@ -25,7 +25,11 @@ pub fn name_problem(name: &str) -> Option<String> {
 /// characters and quotes escaped, in backticks, with `...` when cut.
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 32;
-    let shown: String = text.chars().take(MAX).flat_map(char::escape_debug).collect();
+    let shown: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
     let more = if text.chars().nth(MAX).is_some() {
         "..."
     } else {
@@ -44,7 +48,18 @@ mod tests {
             assert_eq!(name_problem(ok), None, "{ok}");
         }
         let long = "n".repeat(MAX_NAME_LEN + 1);
-        for bad in ["", ".", "..", ".hidden", "-x", "a/b", "../x", "a\0b", "é", long.as_str()] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "-x",
+            "a/b",
+            "../x",
+            "a\0b",
+            "é",
+            long.as_str(),
+        ] {
             assert!(name_problem(bad).is_some(), "{bad}");
         }
         assert_eq!(excerpt("a\nb"), "`a\\nb`");

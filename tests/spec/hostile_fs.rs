@@ -92,6 +92,27 @@ fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Runs a two-variant comparison of `tiny.yaml` as one shard into `out`, then edits its
+/// manifest as a hand (or another machine) might: `from` becomes `to`.
+fn shard_edited(dir: &Path, out: &str, from: &str, to: &str) {
+    let args = [
+        "compare",
+        "tiny.yaml",
+        "--vary",
+        "seed=1,2",
+        "--shard",
+        "1/1",
+        "--out",
+        out,
+    ];
+    let o = stratus(dir, &[&args[..], &["--quiet", "--no-plots"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = dir.join(out).join("experiment.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&manifest, text.replace(from, to)).unwrap();
+}
+
 /// One case: the command, the exit code and message it must give, and the folder (relative
 /// to the case's folder) it may change; everything else must stay as it was.
 struct Case {
@@ -145,15 +166,17 @@ fn check(cases: &[Case]) {
     }
 }
 
-fn nothing(_: &Path) {}
-
 #[test]
 fn class_1_names_never_lead_outside_the_outputs_folder() {
     fn dotdot(d: &Path) {
         write(d, "sub/dd.yaml", &TINY.replace("name: tiny", "name: '..'"));
         write(d, "sub/d.yaml", &TINY.replace("name: tiny", "name: ."));
         let long = format!("name: {}\n", "n".repeat(300));
-        write(d, "sub/long-name.yaml", &TINY.replace("name: tiny\n", &long));
+        write(
+            d,
+            "sub/long-name.yaml",
+            &TINY.replace("name: tiny\n", &long),
+        );
     }
     check(&[
         Case {
@@ -187,23 +210,24 @@ fn class_1_names_never_lead_outside_the_outputs_folder() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         write(dir, "tiny.yaml", TINY);
-        let o = stratus(
+        shard_edited(
             dir,
-            &[
-                "compare", "tiny.yaml", "--vary", "seed=1,2", "--shard", "1/1", "--out", "s",
-                "--quiet", "--no-plots",
-            ],
+            "s",
+            "\"scenario\": \"tiny\"",
+            &format!("\"scenario\": \"{bad}\""),
         );
-        assert!(o.status.success(), "{}", stderr(&o));
-        let manifest = dir.join("s/experiment.json");
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        let text = text.replace("\"scenario\": \"tiny\"", &format!("\"scenario\": \"{bad}\""));
-        std::fs::write(&manifest, text).unwrap();
         std::fs::create_dir_all(dir.join("x/y")).unwrap();
         let before = snapshot(dir);
-        let o = stratus(&dir.join("x/y"), &["merge", "../../s", "--quiet", "--no-plots"]);
+        let o = stratus(
+            &dir.join("x/y"),
+            &["merge", "../../s", "--quiet", "--no-plots"],
+        );
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
-        assert!(stderr(&o).contains("`scenario` in experiment.json"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("`scenario` in experiment.json"),
+            "{}",
+            stderr(&o)
+        );
         assert_eq!(before, snapshot(dir), "{bad}");
         assert!(!Path::new("/tmp/stratus-escape-abs").exists());
     }
@@ -220,9 +244,32 @@ fn class_2_traces_never_replace_links_devices_or_fifos() {
     }
     let run = |trace: &'static str| -> &'static [&'static str] {
         match trace {
-            "link" => &["run", "tiny.yaml", "--trace", "link.jsonl", "--out", "o", "--quiet"],
-            "dangling" => &["run", "tiny.yaml", "--trace", "dangling.jsonl", "--out", "o"],
-            "folder" => &["run", "long.yaml", "--trace", "folder", "--out", "o", "--quiet"],
+            "link" => &[
+                "run",
+                "tiny.yaml",
+                "--trace",
+                "link.jsonl",
+                "--out",
+                "o",
+                "--quiet",
+            ],
+            "dangling" => &[
+                "run",
+                "tiny.yaml",
+                "--trace",
+                "dangling.jsonl",
+                "--out",
+                "o",
+            ],
+            "folder" => &[
+                "run",
+                "long.yaml",
+                "--trace",
+                "folder",
+                "--out",
+                "o",
+                "--quiet",
+            ],
             _ => &["run", "tiny.yaml", "--out", "out-link", "--quiet"],
         }
     };
@@ -266,7 +313,16 @@ fn class_2_traces_never_replace_links_devices_or_fifos() {
     // A character device is written in place: /dev/null stays /dev/null.
     let o = stratus(
         dir,
-        &["run", "tiny.yaml", "--trace", "/dev/null", "--out", "o", "--quiet", "--no-plots"],
+        &[
+            "run",
+            "tiny.yaml",
+            "--trace",
+            "/dev/null",
+            "--out",
+            "o",
+            "--quiet",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -276,7 +332,16 @@ fn class_2_traces_never_replace_links_devices_or_fifos() {
     // /dev/stdout (a link to the process's standard output) streams the trace there.
     let o = stratus(
         dir,
-        &["run", "tiny.yaml", "--trace", "/dev/stdout", "--out", "o", "--quiet", "--no-plots"],
+        &[
+            "run",
+            "tiny.yaml",
+            "--trace",
+            "/dev/stdout",
+            "--out",
+            "o",
+            "--quiet",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let lines = String::from_utf8(o.stdout).unwrap();
@@ -284,14 +349,29 @@ fn class_2_traces_never_replace_links_devices_or_fifos() {
     assert!(lines.lines().all(|l| l.starts_with("{\"t\":")), "{lines}");
     // A FIFO is written as a stream and stays a FIFO.
     let fifo = dir.join("pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
     let o = stratus(
         dir,
-        &["run", "tiny.yaml", "--trace", "pipe", "--out", "o", "--quiet", "--no-plots"],
+        &[
+            "run",
+            "tiny.yaml",
+            "--trace",
+            "pipe",
+            "--out",
+            "o",
+            "--quiet",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(reader.join().unwrap().lines().count() > 100);
@@ -299,7 +379,11 @@ fn class_2_traces_never_replace_links_devices_or_fifos() {
         stratus::files::existing(&fifo).unwrap(),
         stratus::files::Existing::Stream
     );
-    assert!(names(dir).iter().all(|n| !n.contains(".tmp")), "{:?}", names(dir));
+    assert!(
+        names(dir).iter().all(|n| !n.contains(".tmp")),
+        "{:?}",
+        names(dir)
+    );
 }
 
 #[test]
@@ -325,7 +409,14 @@ fn class_3_variants_never_overwrite_each_other() {
     // Two files with one stem: told apart by their folders.
     let o = stratus(
         dir,
-        &["compare", "a/x.yaml", "b/x.yaml", "--out", "same-stem", "--no-plots"],
+        &[
+            "compare",
+            "a/x.yaml",
+            "b/x.yaml",
+            "--out",
+            "same-stem",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(variants("same-stem"), ["a_x", "b_x"]);
@@ -335,34 +426,42 @@ fn class_3_variants_never_overwrite_each_other() {
     // A repeated --vary value: the later one is suffixed, and the message says so.
     let o = stratus(
         dir,
-        &["compare", "tiny.yaml", "--vary", "seed=1,1", "--out", "dup", "--no-plots"],
+        &[
+            "compare",
+            "tiny.yaml",
+            "--vary",
+            "seed=1,1",
+            "--out",
+            "dup",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("the later one is `seed=1#2`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the later one is `seed=1#2`"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(variants("dup"), ["seed=1", "seed=1_2"]);
     assert_eq!(doc_names("dup/compare.json"), ["seed=1", "seed=1#2"]);
     // A file named `...yaml` (stem `..`) stays inside variants/.
     let o = stratus(
         dir,
-        &["compare", "stems/...yaml", "stems/y.yaml", "--out", "dots", "--quiet", "--no-plots"],
+        &[
+            "compare",
+            "stems/...yaml",
+            "stems/y.yaml",
+            "--out",
+            "dots",
+            "--quiet",
+            "--no-plots",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(variants("dots"), ["_..", "y"]);
     assert!(!dir.join("dots/summary.json").exists());
     // Shards whose manifest repeats a variant name merge into distinct folders.
-    let o = stratus(
-        dir,
-        &[
-            "compare", "tiny.yaml", "--vary", "seed=1,2", "--shard", "1/1", "--out", "shard",
-            "--quiet",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let manifest = dir.join("shard/experiment.json");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("\"seed=2\"", "\"seed=1\"");
-    std::fs::write(&manifest, text).unwrap();
+    shard_edited(dir, "shard", "\"seed=2\"", "\"seed=1\"");
     let o = stratus(dir, &["merge", "shard", "--out", "merged", "--no-plots"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(variants("merged"), ["seed=1", "seed=1_2"]);
@@ -408,7 +507,12 @@ fn class_7_an_interrupted_sweep_leaves_the_previous_outputs_or_none() {
     let dir = tmp.path();
     write(dir, "long.yaml", LONG);
     let sweep = [
-        "sweep", "long.yaml", "--vary", "workloads.w.rate=1000..1003", "--out", "res/out",
+        "sweep",
+        "long.yaml",
+        "--vary",
+        "workloads.w.rate=1000..1003",
+        "--out",
+        "res/out",
         "--quiet",
     ];
     std::fs::create_dir(dir.join("res")).unwrap();
@@ -416,19 +520,33 @@ fn class_7_an_interrupted_sweep_leaves_the_previous_outputs_or_none() {
     let before = snapshot(dir);
     let (code, err) = interrupt(dir, &dir.join("res"), &sweep);
     assert_eq!(code, Some(130), "{err}");
-    assert!(err.contains("interrupted") && err.contains("nothing was written to res/out"), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("nothing was written to res/out"),
+        "{err}"
+    );
     assert_eq!(before, snapshot(dir));
     // Previous outputs (a short sweep): left exactly as they were.
     let short = [
-        "sweep", "long.yaml", "--vary", "workloads.w.rate=1..2", "--set", "duration=1m", "--out",
-        "res/out", "--quiet", "--no-plots",
+        "sweep",
+        "long.yaml",
+        "--vary",
+        "workloads.w.rate=1..2",
+        "--set",
+        "duration=1m",
+        "--out",
+        "res/out",
+        "--quiet",
+        "--no-plots",
     ];
     let o = stratus(dir, &short);
     assert!(o.status.success(), "{}", stderr(&o));
     let before = snapshot(dir);
     let (code, err) = interrupt(dir, &dir.join("res"), &sweep);
     assert_eq!(code, Some(130), "{err}");
-    assert!(err.contains("the previous outputs in res/out are unchanged"), "{err}");
+    assert!(
+        err.contains("the previous outputs in res/out are unchanged"),
+        "{err}"
+    );
     assert_eq!(before, snapshot(dir));
 }
 
@@ -442,7 +560,15 @@ fn class_7_an_interrupted_traced_run_leaves_no_partial_trace() {
     let (code, err) = interrupt(
         dir,
         dir,
-        &["run", "long.yaml", "--trace", "t.jsonl", "--out", "o", "--quiet"],
+        &[
+            "run",
+            "long.yaml",
+            "--trace",
+            "t.jsonl",
+            "--out",
+            "o",
+            "--quiet",
+        ],
     );
     assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("stopped at simulated time"), "{err}");
@@ -453,7 +579,10 @@ fn class_7_an_interrupted_traced_run_leaves_no_partial_trace() {
 fn class_11_data_files_stay_inside_the_scenario_folder() {
     fn files(d: &Path) {
         let trace = |file: &str| {
-            TINY.replace("rate: 5,", &format!("rate: {{profile: trace, file: '{file}'}},"))
+            TINY.replace(
+                "rate: 5,",
+                &format!("rate: {{profile: trace, file: '{file}'}},"),
+            )
         };
         write(d, "data/counts.csv", "5\n6\n");
         write(d, "s/outside.yaml", &trace("../data/counts.csv"));
@@ -477,7 +606,12 @@ fn class_11_data_files_stay_inside_the_scenario_folder() {
             name: "a sibling folder with --allow-outside-files",
             setup: files,
             args: &[
-                "run", "s/outside.yaml", "--out", "o", "--quiet", "--no-plots",
+                "run",
+                "s/outside.yaml",
+                "--out",
+                "o",
+                "--quiet",
+                "--no-plots",
                 "--allow-outside-files",
             ],
             code: 0,
@@ -527,7 +661,11 @@ fn class_13_a_lab_may_not_run_labs() {
             "labs/01-loop.md",
             "# Loop\n```sh\nstratus lab run 01 --dir labs\n```\n",
         );
-        write(d, "ok/01-ok.md", "# Ok\n```sh\nstratus validate tiny.yaml\n```\n");
+        write(
+            d,
+            "ok/01-ok.md",
+            "# Ok\n```sh\nstratus validate tiny.yaml\n```\n",
+        );
     }
     check(&[Case {
         name: "a guide that runs itself",
@@ -574,7 +712,15 @@ fn class_14_unusable_outputs_are_refused_before_simulating() {
         Case {
             name: "--out is a folder Stratus did not write",
             setup: places,
-            args: &["sweep", "long.yaml", "--vary", "seed=1,2", "--out", "mine", "--quiet"],
+            args: &[
+                "sweep",
+                "long.yaml",
+                "--vary",
+                "seed=1,2",
+                "--out",
+                "mine",
+                "--quiet",
+            ],
             code: 2,
             message: "is a folder Stratus did not write",
             may_change: "-",
@@ -616,15 +762,37 @@ fn run_compare_and_sweep_have_their_own_folders_and_leave_nothing_stale() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
     };
     ok(&["run", "tiny.yaml", "--quiet", "--no-plots"]);
-    ok(&["compare", "tiny.yaml", "--vary", "seed=1,2,3", "--quiet", "--no-plots"]);
-    ok(&["sweep", "tiny.yaml", "--vary", "seed=1,2", "--quiet", "--no-plots"]);
-    assert_eq!(names(&dir.join("outputs")), ["tiny", "tiny-compare", "tiny-sweep"]);
+    ok(&[
+        "compare",
+        "tiny.yaml",
+        "--vary",
+        "seed=1,2,3",
+        "--quiet",
+        "--no-plots",
+    ]);
+    ok(&[
+        "sweep",
+        "tiny.yaml",
+        "--vary",
+        "seed=1,2",
+        "--quiet",
+        "--no-plots",
+    ]);
+    assert_eq!(
+        names(&dir.join("outputs")),
+        ["tiny", "tiny-compare", "tiny-sweep"]
+    );
     assert!(dir.join("outputs/tiny/summary.json").is_file());
     assert!(dir.join("outputs/tiny-compare/compare.json").is_file());
     assert!(dir.join("outputs/tiny-sweep/sweep.json").is_file());
     // A second comparison with fewer variants leaves none of the first one's folders.
     ok(&[
-        "compare", "tiny.yaml", "--vary", "seed=4,5", "--quiet", "--no-plots",
+        "compare",
+        "tiny.yaml",
+        "--vary",
+        "seed=4,5",
+        "--quiet",
+        "--no-plots",
     ]);
     assert_eq!(
         names(&dir.join("outputs/tiny-compare/variants")),
@@ -632,10 +800,42 @@ fn run_compare_and_sweep_have_their_own_folders_and_leave_nothing_stale() {
     );
     // A run into a comparison's folder replaces it whole.
     ok(&[
-        "run", "tiny.yaml", "--out", "outputs/tiny-compare", "--quiet", "--no-plots",
+        "run",
+        "tiny.yaml",
+        "--out",
+        "outputs/tiny-compare",
+        "--quiet",
+        "--no-plots",
     ]);
     let left = names(&dir.join("outputs/tiny-compare"));
-    assert!(!left.iter().any(|n| n == "compare.json" || n == "variants"), "{left:?}");
+    assert!(
+        !left.iter().any(|n| n == "compare.json" || n == "variants"),
+        "{left:?}"
+    );
     // Nothing hidden is left beside the folders.
-    assert_eq!(names(&dir.join("outputs")), ["tiny", "tiny-compare", "tiny-sweep"]);
+    assert_eq!(
+        names(&dir.join("outputs")),
+        ["tiny", "tiny-compare", "tiny-sweep"]
+    );
+    // A symbolic link to a folder is followed: the folder is replaced, the link stays.
+    std::fs::create_dir(dir.join("real")).unwrap();
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("linked")).unwrap();
+    for _ in 0..2 {
+        ok(&[
+            "run",
+            "tiny.yaml",
+            "--out",
+            "linked",
+            "--quiet",
+            "--no-plots",
+        ]);
+    }
+    let link = std::fs::symlink_metadata(dir.join("linked")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert!(dir.join("real/summary.json").is_file());
+    assert!(
+        names(dir).iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        names(dir)
+    );
 }
