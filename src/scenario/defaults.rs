@@ -138,7 +138,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "auto_scaling_groups",
         "boot_time",
         "{dist: uniform, min: 60s, max: 120s}",
-        "launch to in service; its first 15-25 s are `pending` (EC2 bills from `running`)",
+        "launch to in service",
     ),
     d(
         "auto_scaling_groups",
