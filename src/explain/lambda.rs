@@ -89,7 +89,10 @@ pub(super) fn components(out: &mut String, s: &Scenario) {
     } else {
         "not billed (the rule before 1 Aug 2025, `pricing.lambda.init_billed: false`)"
     };
-    let _ = writeln!(out, "- Lambda billing: a cold start's init phase is {init}.");
+    let _ = writeln!(
+        out,
+        "- Lambda billing: a cold start's init phase is {init}."
+    );
 }
 
 /// The `account` defaults not set in the file (when there are Lambda functions).
