@@ -44,7 +44,7 @@ pub(super) fn target_group(out: &mut String, s: &Scenario, tg: &TargetGroupSpec)
     if let Some(f) = tg.lambda {
         let _ = writeln!(
             out,
-            "- target group `{}`: Lambda function `{}` (invoked synchronously; a throttle is a 503 from the ALB, a function error a 502).",
+            "- target group `{}`: Lambda function `{}` (invoked synchronously; a throttle is a 503 from the ALB, a function error a 502; its processed bytes count 0.4 GB/h per LCU).",
             tg.name,
             s.lambda_functions[f.index()].name
         );
@@ -83,6 +83,15 @@ pub(super) fn components(out: &mut String, s: &Scenario) {
         unreserved,
         s.account.unreserved_minimum,
         s.account.scaling.describe()
+    );
+    let init = if s.prices.lambda.init_billed {
+        "billed as duration (AWS's rule since 1 Aug 2025; `pricing.lambda.init_billed: false` for the earlier one)"
+    } else {
+        "not billed (the rule before 1 Aug 2025, `pricing.lambda.init_billed: false`)"
+    };
+    let _ = writeln!(
+        out,
+        "- Lambda billing: a cold start's init phase is {init}."
     );
 }
 

@@ -38,11 +38,17 @@ pub fn summary_table(r: &RunResult) -> String {
         pct(o.failed()),
         r.in_flight
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
         "  502 {}  503 {}  504 {}  429 {}",
         o.errors[0], o.errors[1], o.errors[2], o.errors[3]
     );
+    // Direct synchronous Lambda invocations that ended in a function error (Invoke's 200
+    // with `FunctionError`), shown only when there are some.
+    if o.errors[4] > 0 {
+        let _ = write!(out, "  function errors {}", o.errors[4]);
+    }
+    out.push('\n');
     let _ = writeln!(
         out,
         "latency ms  mean {:.2}  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",

@@ -414,7 +414,7 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "databases",
         "instance",
         "db.m5.large",
-        "the RDS instance class billed per hour (Multi-AZ doubles it)",
+        "the RDS instance class billed per hour at RDS for PostgreSQL prices (Multi-AZ doubles it)",
     ),
     d(
         "dns",
@@ -493,13 +493,13 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "queues.lambda_consumers",
         "poller_scaling",
         "{model: current, initial: 5, per_minute: 300, maximum: 1250}",
-        "pollers start at 5 and grow by up to 300 per minute while all find messages",
+        "pollers start at 5 and grow by up to 300 per minute while all find messages (legacy: 60, up to 1000; AWS also gave 1250); a quiet fleet may fall to 2",
     ),
     d(
         "queues.lambda_consumers",
         "backoff",
         "1s",
-        "a throttled poller waits this long before receiving again",
+        "a throttled batch is retried after this, doubling per throttle (up to 1 min), until its messages' visibility timeout",
     ),
     d(
         "queues.lambda_consumers",

@@ -111,9 +111,19 @@ lambda_functions:
         n / 1e6 * p.lambda.per_million_requests + ended * seconds * p.lambda.per_gb_second.x86_64
     };
     let after = simulate(parse(text, &[]));
-    close(after.cost.by_service["lambda"], bill(&after, 1.1), 1e-9, "init billed");
+    close(
+        after.cost.by_service["lambda"],
+        bill(&after, 1.1),
+        1e-9,
+        "init billed",
+    );
     let before = simulate(parse(text, &["pricing.lambda.init_billed=false"]));
-    close(before.cost.by_service["lambda"], bill(&before, 0.1), 1e-9, "init free");
+    close(
+        before.cost.by_service["lambda"],
+        bill(&before, 0.1),
+        1e-9,
+        "init free",
+    );
 }
 
 /// A second instance launched at 10 min of a 1 h run. Its boot (10 s) is shorter than the
@@ -161,5 +171,8 @@ auto_scaling_groups:
         (3600.0 + 3600.0 - 625.0) * per_s,
         (3600.0 + 3600.0 - 615.0) * per_s,
     );
-    assert!(ec2 >= lo - 1e-12 && ec2 <= hi + 1e-12, "{lo} <= {ec2} <= {hi}");
+    assert!(
+        ec2 >= lo - 1e-12 && ec2 <= hi + 1e-12,
+        "{lo} <= {ec2} <= {hi}"
+    );
 }

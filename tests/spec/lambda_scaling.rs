@@ -146,5 +146,9 @@ account:
     assert!(n == expected || n + 1 == expected, "{n} vs {expected}");
     assert_eq!(f.totals.invocations, n);
     assert_eq!(f.totals.throttles, r.arrived - n);
-    assert!(r.arrived >= 2900, "two bursts of about 1,500: {}", r.arrived);
+    assert!(
+        r.arrived >= 2900,
+        "two bursts of about 1,500: {}",
+        r.arrived
+    );
 }

@@ -16,7 +16,13 @@ pub(crate) fn mapping(r: &RunResult) -> &EventSourceResult {
 
 /// A queue `jobs` fed by workload `send` and consumed by function `f`; `function`,
 /// `queue` and `consumer` are extra YAML flow-mapping entries, `account` extra top-level text.
-pub(crate) fn scenario(duration: &str, send: &str, function: &str, queue: &str, consumer: &str) -> String {
+pub(crate) fn scenario(
+    duration: &str,
+    send: &str,
+    function: &str,
+    queue: &str,
+    consumer: &str,
+) -> String {
     format!(
         r#"
 name: esm-test
