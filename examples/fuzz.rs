@@ -182,7 +182,11 @@ fn corpus(dir: &Path) -> Vec<(PathBuf, String)> {
 
 /// One to four mutations; most on the value tree, some on the text.
 fn mutate(text: &str, rng: &mut Xoshiro256PlusPlus) -> String {
-    let n = if rng.random_bool(0.6) { 1 } else { rng.random_range(2..=4) };
+    let n = if rng.random_bool(0.6) {
+        1
+    } else {
+        rng.random_range(2..=4)
+    };
     let mut doc: Value = serde_yaml_ng::from_str(text).unwrap_or(Value::Null);
     let text_level = rng.random_bool(0.2);
     if !text_level {

@@ -120,6 +120,10 @@ fn execute(
     common: &Common,
 ) -> Result<Option<serde_json::Value>, Failure> {
     let shard = parse_shard(&common.shard)?;
+    let cells = variants.len() * common.replications as usize;
+    if let Some(v) = variants.iter().max_by_key(|v| v.scenario.duration) {
+        common.check_budget(&v.scenario, cells)?;
+    }
     let scenario = variants[0].scenario.name.clone();
     let exp = Experiment {
         kind: kind.into(),

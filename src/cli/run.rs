@@ -21,6 +21,7 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
                 .into(),
         ));
     }
+    common.check_budget(&scenario, common.replications as usize)?;
     if common.replications > 1 || common.shard.is_some() {
         if trace.trace.is_some() {
             return Err(Failure::Usage(
@@ -52,8 +53,13 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
         world.set_tracer(tracer);
         tmp
     });
+    let max_memory = common.max_memory();
     world
         .run(|now, events| {
+            if let Some(message) = stratus::scenario::budget::rss_over_budget(max_memory) {
+                eprintln!("error: {message}");
+                std::process::exit(1);
+            }
             if let Some(bar) = &bar {
                 bar.set_position(now.as_nanos() / 1_000_000_000);
                 let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-9) / 1e6;
@@ -117,7 +123,12 @@ fn open_trace(
     }
     let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
     filter
-        .check_components(&trace_components(scenario).iter().map(String::as_str).collect::<Vec<_>>())
+        .check_components(
+            &trace_components(scenario)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
         .map_err(Failure::Usage)?;
     let name = dest
         .file_name()

@@ -2,6 +2,7 @@
 //! and validation into the model's types. A scenario that resolves is safe to simulate; one
 //! that does not yields every problem found, each with the file and the field path.
 
+pub mod budget;
 pub mod defaults;
 pub mod input_guard;
 mod load;
@@ -119,10 +120,13 @@ impl Scenario {
         prices: Option<&Path>,
     ) -> Result<Scenario, ScenarioError> {
         let label = path.display().to_string();
-        let text = input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
-            file: label.clone(),
-            problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
-        })?;
+        let text =
+            input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES).map_err(|e| {
+                ScenarioError {
+                    file: label.clone(),
+                    problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
+                }
+            })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let table = match prices {
             Some(p) => Some(read_price_file(p)?),
