@@ -60,7 +60,7 @@ fn class_4_non_finite_negative_and_overflowing_numbers_are_refused_with_their_pa
         ),
         ("availability_slo=.nan".to_string(), "availability_slo"),
     ] {
-        validate_set(&set, 2, &message);
+        validate_set(&set, 2, message);
     }
     expect(
         &[
@@ -376,4 +376,16 @@ fn issue_14_flags_that_would_do_nothing_are_errors() {
         2,
         "ignored: every class has its own `work`",
     );
+}
+
+#[path = "../../examples/fuzz/core.rs"]
+mod fuzz_core;
+
+#[test]
+fn mutated_shipped_scenarios_never_panic_or_hang() {
+    // A bounded slice of the fuzzer (`cargo run --release --example fuzz` runs millions).
+    let corpus = fuzz_core::corpus(&crate::support::repo_path("scenarios"));
+    let s = fuzz_core::run(1, 1_500, &corpus, |_, _| {});
+    assert!(s.failures.is_empty(), "{}", s.failures.join("\n"));
+    assert_eq!(s.valid + s.invalid + s.run_failed, 1_500);
 }

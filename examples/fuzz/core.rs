@@ -1,29 +1,20 @@
-//! A mutation fuzzer for scenario files, on stable Rust.
-//!
-//! Each case takes a shipped scenario, applies a few seeded mutations (to the value tree:
-//! hostile numbers, non-finite values, huge durations, deleted or emptied keys, renamed
-//! entries; or to the text: cut, duplicated or scrambled bytes), then validates it in-process
-//! under `catch_unwind`; a case that validates is simulated with a small event budget. A case
-//! passes when it ends as "valid", "invalid" (exit 2) or "run failed" (exit 1) within its time
-//! budget; a panic or a slow case is a failure, printed with the seed that reproduces it.
-//!
-//! ```sh
-//! cargo run --release --example fuzz -- [CASES] [FIRST_SEED] [SCENARIO_DIR]
-//! ```
+//! The fuzzer's cases: seeded mutations of shipped scenarios, each validated and (when
+//! valid) simulated in-process under `catch_unwind` with a small event budget. Shared by the
+//! `fuzz` example (long runs) and the spec suite (a bounded number of cases).
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use stratus::scenario::Scenario;
 use stratus::sim::World;
 
 /// The event budget of a simulated case and the wall time any case may take.
-const CASE_EVENTS: u64 = 20_000;
-const CASE_BUDGET: Duration = Duration::from_secs(5);
+pub const CASE_EVENTS: u64 = 20_000;
+pub const CASE_BUDGET: Duration = Duration::from_secs(5);
 
 const HOSTILE: &[&str] = &[
     "0",
@@ -62,77 +53,65 @@ const HOSTILE: &[&str] = &[
     "{profile: piecewise, points: [[0s, 1e308]]}",
 ];
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let cases: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let first: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
-    let dir = PathBuf::from(args.get(3).map_or("scenarios", String::as_str));
-    let corpus = corpus(&dir);
-    assert!(!corpus.is_empty(), "no scenarios under {}", dir.display());
-    let last_panic = Arc::new(Mutex::new(String::new()));
-    let hook_msg = Arc::clone(&last_panic);
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info.to_string();
-        if text.contains("the mutator itself failed") {
-            default_hook(info);
-        }
-        *hook_msg.lock().expect("panic message lock") = text;
-    }));
-    let (mut valid, mut invalid, mut run_failed, mut failures) = (0u64, 0u64, 0u64, 0u64);
-    let started = Instant::now();
+/// How the cases ended; `failures` holds a line per panic or slow case (with its seed).
+#[derive(Default, Debug)]
+pub struct Summary {
+    pub valid: u64,
+    pub invalid: u64,
+    pub run_failed: u64,
+    pub failures: Vec<String>,
+}
+
+/// Runs cases `first..first + cases`, calling `progress` every 10,000 cases.
+pub fn run(
+    first: u64,
+    cases: u64,
+    corpus: &[(PathBuf, String)],
+    mut progress: impl FnMut(u64, &Summary),
+) -> Summary {
+    let mut s = Summary::default();
     for seed in first..first + cases {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let (path, text) = &corpus[rng.random_range(0..corpus.len())];
-        let mutated = match catch_unwind(AssertUnwindSafe(|| mutate(text, &mut rng))) {
-            Ok(m) => m,
-            Err(_) => {
-                let msg = last_panic.lock().expect("panic message lock").clone();
-                panic!("the mutator itself failed (seed {seed}): {msg}");
-            }
-        };
+        let mutated = mutate(text, &mut rng);
         let base = path.parent().unwrap_or(Path::new("."));
         let t0 = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| run_case(&mutated, base)));
         let elapsed = t0.elapsed();
         match outcome {
-            Ok(Outcome::Valid) => valid += 1,
-            Ok(Outcome::Invalid) => invalid += 1,
-            Ok(Outcome::RunFailed) => run_failed += 1,
-            Err(_) => {
-                failures += 1;
-                let msg = last_panic.lock().expect("panic message lock").clone();
-                println!("PANIC seed={seed} scenario={} {msg}", path.display());
+            Ok(Outcome::Valid) => s.valid += 1,
+            Ok(Outcome::Invalid) => s.invalid += 1,
+            Ok(Outcome::RunFailed) => s.run_failed += 1,
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|m| m.to_string()))
+                    .unwrap_or_default();
+                s.failures.push(format!(
+                    "PANIC seed={seed} scenario={} {msg}",
+                    path.display()
+                ));
                 save(seed, &mutated);
             }
         }
         if elapsed > CASE_BUDGET {
-            failures += 1;
-            println!(
+            s.failures.push(format!(
                 "SLOW seed={seed} scenario={} {:.1}s",
                 path.display(),
                 elapsed.as_secs_f64()
-            );
+            ));
             save(seed, &mutated);
         }
         let done = seed - first + 1;
-        if done % 10_000 == 0 {
-            println!(
-                "progress {done} cases ({:.0}/s): valid {valid}, invalid {invalid}, run failed {run_failed}, failures {failures}",
-                done as f64 / started.elapsed().as_secs_f64()
-            );
+        if done.is_multiple_of(10_000) {
+            progress(done, &s);
         }
     }
-    println!(
-        "done {cases} cases in {:.0}s: valid {valid}, invalid {invalid}, run failed {run_failed}, failures {failures}",
-        started.elapsed().as_secs_f64()
-    );
-    if failures > 0 {
-        std::process::exit(1);
-    }
+    s
 }
 
-enum Outcome {
+pub enum Outcome {
     Valid,
     Invalid,
     RunFailed,
@@ -157,7 +136,7 @@ fn save(seed: u64, text: &str) {
 }
 
 /// Every shipped scenario (`*.yaml`) under `dir`, with its text.
-fn corpus(dir: &Path) -> Vec<(PathBuf, String)> {
+pub fn corpus(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -181,7 +160,7 @@ fn corpus(dir: &Path) -> Vec<(PathBuf, String)> {
 }
 
 /// One to four mutations; most on the value tree, some on the text.
-fn mutate(text: &str, rng: &mut Xoshiro256PlusPlus) -> String {
+pub fn mutate(text: &str, rng: &mut Xoshiro256PlusPlus) -> String {
     let n = if rng.random_bool(0.6) {
         1
     } else {
