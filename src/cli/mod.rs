@@ -123,7 +123,7 @@ fn parse_memory(text: &str) -> Result<u64, String> {
 }
 
 /// Event tracing of a single run.
-#[derive(Args, Clone, Default)]
+#[derive(Args, Clone)]
 pub struct TraceArgs {
     /// Write one JSON line per event of interest to FILE.
     #[arg(long, value_name = "FILE.jsonl")]
@@ -138,6 +138,9 @@ pub struct TraceArgs {
     /// Follow one request end to end (its arrival number, from 0).
     #[arg(long, value_name = "ID")]
     pub trace_request: Option<u64>,
+    /// The largest trace written; later lines are dropped, with a warning (e.g. 200MB).
+    #[arg(long, value_name = "SIZE", default_value = "1GB", value_parser = parse_memory)]
+    pub trace_max_bytes: u64,
 }
 
 #[derive(Subcommand)]

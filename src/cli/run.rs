@@ -77,6 +77,13 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
             .flush()
             .and_then(|_| std::fs::rename(&tmp, dest))
             .with_context(|| format!("writing the trace {}", dest.display()))?;
+        if tracer.truncated {
+            eprintln!(
+                "warning: the trace stopped at {} bytes (--trace-max-bytes); narrow it with \
+                 --trace-filter or --trace-sample, or raise the cap",
+                tracer.bytes
+            );
+        }
         if !common.quiet && !json {
             eprintln!("trace: {} lines in {}", tracer.lines, dest.display());
         }
@@ -142,7 +149,8 @@ fn open_trace(
     let file = std::fs::File::create(&tmp)
         .map_err(|e| Failure::Usage(format!("--trace {}: {e}", dest.display())))?;
     Ok(Some((
-        Tracer::new(filter, seed, Box::new(BufWriter::new(file))),
+        Tracer::new(filter, seed, Box::new(BufWriter::new(file)))
+            .with_max_bytes(args.trace_max_bytes),
         tmp,
     )))
 }

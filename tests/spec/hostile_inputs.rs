@@ -389,3 +389,24 @@ fn mutated_shipped_scenarios_never_panic_or_hang() {
     assert!(s.failures.is_empty(), "{}", s.failures.join("\n"));
     assert_eq!(s.valid + s.invalid + s.run_failed, 1_500);
 }
+
+#[test]
+fn class_6_traces_are_capped_at_trace_max_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let out = dir.path().join("o");
+    let run = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["run", Q, "--no-plots", "--trace"])
+        .arg(&trace)
+        .args(["--trace-max-bytes", "10KB", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("--trace-max-bytes"), "{stderr}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let cap = stratus::scenario::units::parse_bytes("10KB").unwrap() as usize;
+    assert!(text.len() <= cap && text.len() > cap / 2, "{}", text.len());
+    assert!(text.ends_with('\n'), "whole lines only");
+}
