@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_busy_day_is_refused_before_it_runs() {
-        let text = "name: big\nduration: 1d\nworkloads:\n  w: {target: sqs/q, rate: 10000}\nqueues:\n  q: {}\n";
+        let text = "name: big\nduration: 1d\nworkloads:\n  w: {target: sqs/q, rate: 10000, work: {dist: constant, value: 0s}}\nqueues:\n  q: {}\n";
         let s = Scenario::from_text(text, "t", std::path::Path::new("."), &[]).expect("valid");
         let e = estimate(&s, 1);
         // 1e4/s for 86,400 s: 8.64e8 arrivals, every one left in the queue.
