@@ -20,6 +20,12 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
 }
 
+/// Asks the running simulation to stop at its next check, as a signal would (used when a
+/// run passes its memory budget; the caller reports the cause).
+pub fn request() {
+    REQUESTED.store(true, Ordering::Relaxed);
+}
+
 /// Installs the SIGINT and SIGTERM handlers: the first signal sets the flag, the next one
 /// exits with [`EXIT_CODE`] at once.
 pub fn install() -> std::io::Result<()> {

@@ -161,6 +161,11 @@ pub struct Tracer {
     out: Box<dyn Write + Send>,
     line: String,
     pub lines: u64,
+    /// Bytes written, and the cap (`--trace-max-bytes`): lines past it are dropped whole.
+    pub bytes: u64,
+    max_bytes: u64,
+    /// Whether a line was dropped at the cap.
+    pub truncated: bool,
 }
 
 impl Tracer {
@@ -171,7 +176,16 @@ impl Tracer {
             out,
             line: String::with_capacity(256),
             lines: 0,
+            bytes: 0,
+            max_bytes: u64::MAX,
+            truncated: false,
         }
+    }
+
+    /// Caps the trace at `max_bytes`: later lines are dropped and `truncated` is set.
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Tracer {
+        self.max_bytes = max_bytes;
+        self
     }
 
     /// Whether request `id` is in the sample (deterministic in the seed and the id).
@@ -240,7 +254,13 @@ impl Tracer {
             }
         }
         self.line.push_str("}\n");
+        let len = self.line.len() as u64;
+        if self.bytes + len > self.max_bytes {
+            self.truncated = true;
+            return;
+        }
         let _ = self.out.write_all(self.line.as_bytes());
+        self.bytes += len;
         self.lines += 1;
     }
 

@@ -244,6 +244,10 @@ fn execute(
     inputs: &[&Path],
 ) -> Result<Option<serde_json::Value>, Failure> {
     let shard = parse_shard(&common.shard)?;
+    let cells = variants.len() * common.replications as usize;
+    if let Some(v) = variants.iter().max_by_key(|v| v.scenario.duration) {
+        common.check_budget(&v.scenario, cells)?;
+    }
     let mut unique: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     for note in names::make_unique(&mut unique) {
         if !common.quiet {

@@ -48,6 +48,10 @@ pub struct Common {
     /// A price table (the shape of prices/us-east-1.yaml) replacing the shipped one.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// The memory a run may hold, e.g. 2GB (default: half of the machine's memory, or of
+    /// the address-space limit). Runs estimated or found to need more stop with exit 1.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub max_memory: Option<u64>,
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
@@ -94,10 +98,49 @@ impl Common {
         v.extend(self.prices.as_deref());
         v
     }
+
+    /// The memory budget in force (`--max-memory` or the machine's default).
+    pub fn max_memory(&self) -> u64 {
+        self.max_memory
+            .unwrap_or_else(stratus::scenario::budget::default_max_memory)
+    }
+
+    /// Refuses a run (exit 1) whose estimated size passes its event or memory budget,
+    /// before anything runs; says when a run that fits will still take long.
+    pub fn check_budget(
+        &self,
+        s: &stratus::scenario::Scenario,
+        cells: usize,
+    ) -> Result<(), Failure> {
+        use stratus::scenario::budget;
+        let e = budget::estimate(s, cells);
+        budget::check(&e, s.max_events, self.max_memory())
+            .map_err(|m| Failure::Run(anyhow::anyhow!(m)))?;
+        let total = e.events * cells as f64;
+        if total > 1e9 && !self.quiet {
+            eprintln!(
+                "stratus: this will process about {total:.1e} events (about {:.0} min of CPU); \
+                 shorten `duration` or lower the rates for a quicker answer",
+                total / budget::EVENTS_PER_SECOND / 60.0
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `--max-memory`: a size such as `2GB` or `512MB`.
+fn parse_memory(text: &str) -> Result<u64, String> {
+    stratus::scenario::units::parse_bytes(text).and_then(|b| {
+        if b == 0 {
+            Err("expected a positive size, e.g. 2GB".into())
+        } else {
+            Ok(b)
+        }
+    })
 }
 
 /// Event tracing of a single run.
-#[derive(Args, Clone, Default)]
+#[derive(Args, Clone)]
 pub struct TraceArgs {
     /// Write one JSON line per event of interest to FILE.
     #[arg(long, value_name = "FILE.jsonl")]
@@ -112,6 +155,9 @@ pub struct TraceArgs {
     /// Follow one request end to end (its arrival number, from 0).
     #[arg(long, value_name = "ID")]
     pub trace_request: Option<u64>,
+    /// The largest trace written; later lines are dropped, with a warning (e.g. 200MB).
+    #[arg(long, value_name = "SIZE", default_value = "1GB", value_parser = parse_memory)]
+    pub trace_max_bytes: u64,
 }
 
 #[derive(Subcommand)]

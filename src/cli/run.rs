@@ -21,6 +21,7 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
                 .into(),
         ));
     }
+    common.check_budget(&scenario, common.replications as usize)?;
     if common.replications > 1 || common.shard.is_some() {
         if trace.trace.is_some() {
             return Err(Failure::Usage(
@@ -61,9 +62,21 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     let seed = scenario.seed;
     let mut world = World::new(Arc::new(scenario));
     if let (Some(sink), Some(filter)) = (trace_sink, filter) {
-        world.set_tracer(Tracer::new(filter, seed, Box::new(BufWriter::new(sink))));
+        world.set_tracer(
+            Tracer::new(filter, seed, Box::new(BufWriter::new(sink)))
+                .with_max_bytes(trace.trace_max_bytes),
+        );
     }
+    let max_memory = common.max_memory();
+    let mut over_budget = None;
     let ran = world.run(|now, events| {
+        if over_budget.is_none()
+            && let Some(message) = stratus::scenario::budget::rss_over_budget(max_memory)
+        {
+            // Stop at the next event check, as an interrupt would, and report the cause.
+            over_budget = Some(message);
+            stratus::interrupt::request();
+        }
         if let Some(bar) = &bar {
             bar.set_position(now.as_nanos() / 1_000_000_000);
             let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-9) / 1e6;
@@ -73,11 +86,24 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    if let Some(message) = over_budget {
+        return Err(Failure::Run(anyhow::anyhow!(
+            "{message}; {}",
+            folder.left_behind()
+        )));
+    }
     ran.map_err(|e| folders::run_failure(e, &folder))?;
     if let Some(mut tracer) = world.take_tracer() {
         tracer
             .flush()
             .map_err(|e| folders::write_failure("the trace", e, &folder))?;
+        if tracer.truncated {
+            eprintln!(
+                "warning: the trace stopped at {} bytes (--trace-max-bytes); narrow it with \
+                 --trace-filter or --trace-sample, or raise the cap",
+                tracer.bytes
+            );
+        }
         if !common.quiet
             && !json
             && let Some((_, dest)) = &trace_file
@@ -134,7 +160,12 @@ fn trace_filter(
     }
     let filter = Filter::parse(&expr, args.trace_sample).map_err(Failure::Usage)?;
     filter
-        .check_components(&trace_components(scenario).iter().map(String::as_str).collect::<Vec<_>>())
+        .check_components(
+            &trace_components(scenario)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
         .map_err(Failure::Usage)?;
     Ok(args.trace.as_ref().map(|_| filter))
 }

@@ -285,7 +285,9 @@ fn parse_objective(t: &str) -> Result<Objective, String> {
     let value = t[pos + op.len()..].trim();
     let number = |s: &str| match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        Ok(_) => Err(format!("`{t}`: `{s}` is not a finite number of zero or more")),
+        Ok(_) => Err(format!(
+            "`{t}`: `{s}` is not a finite number of zero or more"
+        )),
         Err(_) => Err(format!("`{t}`: `{s}` is not a number")),
     };
     let (figure, threshold) = match name {

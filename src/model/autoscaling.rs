@@ -105,6 +105,9 @@ pub struct Group {
     pub max: u32,
     /// Instances not yet terminated (pending, in service, draining), in launch order.
     pub instances: Vec<InstanceId>,
+    /// How many of `instances` are in each of the group's AZs (in `spec.azs` order), kept
+    /// with `instances` so that placing a launch costs O(AZs), not O(instances).
+    pub az_counts: Vec<u32>,
     pub launched: u64,
     pub terminated: u64,
     pub max_in_service: u32,
@@ -130,6 +133,7 @@ impl Group {
             min: spec.min,
             max: spec.max,
             instances: Vec::new(),
+            az_counts: vec![0; spec.azs.len()],
             launched: 0,
             terminated: 0,
             max_in_service: 0,
@@ -190,20 +194,17 @@ impl Group {
         spec.azs[k]
     }
 
+    /// Records an instance of the group in `az` (launched) or removes it (terminated).
+    pub fn count_in_az(&mut self, spec: &GroupSpec, az: AzId, delta: i32) {
+        if let Some(k) = spec.azs.iter().position(|&a| a == az) {
+            self.az_counts[k] = self.az_counts[k].saturating_add_signed(delta);
+        }
+    }
+
     /// Like `placement_az`, among the AZs where `usable` holds (all of them if none does):
     /// a group launches only in AZs that are up.
-    pub fn placement_az_in(
-        &self,
-        spec: &GroupSpec,
-        az_of: impl Fn(InstanceId) -> AzId,
-        usable: impl Fn(AzId) -> bool,
-    ) -> AzId {
-        let mut counts = vec![0u32; spec.azs.len()];
-        for &i in &self.instances {
-            if let Some(k) = spec.azs.iter().position(|&a| a == az_of(i)) {
-                counts[k] += 1;
-            }
-        }
+    pub fn placement_az_in(&self, spec: &GroupSpec, usable: impl Fn(AzId) -> bool) -> AzId {
+        let counts = &self.az_counts;
         let any = spec.azs.iter().any(|&a| usable(a));
         (0..counts.len())
             .filter(|&k| !any || usable(spec.azs[k]))
@@ -327,6 +328,7 @@ mod tests {
             min: 0,
             max: 0,
             instances: vec![],
+            az_counts: vec![],
             launched: 0,
             terminated: 0,
             max_in_service: 0,

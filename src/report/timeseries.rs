@@ -27,7 +27,8 @@ mod tests {
         s.push(60.0, id, 1.5);
         let text = timeseries_csv(&s);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("valid CSV")).collect();
+        let rows: Vec<csv::StringRecord> =
+            reader.records().map(|r| r.expect("valid CSV")).collect();
         assert_eq!(rows.len(), 1);
         assert_eq!(&rows[0][1], "g,1\n\"x\"");
         assert_eq!(rows[0].len(), 4);

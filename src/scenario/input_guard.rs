@@ -262,10 +262,7 @@ mod tests {
     fn nesting_is_bounded_but_brackets_in_strings_and_comments_do_not_count() {
         let deep = format!("name: {}", "[".repeat(MAX_FLOW_DEPTH + 1));
         assert!(check_nesting(&deep).is_err());
-        let ok = format!(
-            "a: '{0}'\nb: \"{0}\" # {0}\nc: [[1]]\n",
-            "[".repeat(1000)
-        );
+        let ok = format!("a: '{0}'\nb: \"{0}\" # {0}\nc: [[1]]\n", "[".repeat(1000));
         assert!(check_nesting(&ok).is_ok());
     }
 }

@@ -4,8 +4,8 @@
 
 use super::Problem;
 use super::input_guard;
-use super::readable;
 use super::raw::{RawScenario, TOP_LEVEL_KEYS};
+use super::readable;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -319,10 +319,15 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
             "max_events" => raw.max_events = field(value, "max_events", problems),
             "azs" => raw.azs = field(value, "azs", problems),
             "workloads" => raw.workloads = section(value, "workloads", problems, &mut raw.broken),
-            "load_balancers" => raw.load_balancers = section(value, "load_balancers", problems, &mut raw.broken),
-            "target_groups" => raw.target_groups = section(value, "target_groups", problems, &mut raw.broken),
+            "load_balancers" => {
+                raw.load_balancers = section(value, "load_balancers", problems, &mut raw.broken)
+            }
+            "target_groups" => {
+                raw.target_groups = section(value, "target_groups", problems, &mut raw.broken)
+            }
             "auto_scaling_groups" => {
-                raw.auto_scaling_groups = section(value, "auto_scaling_groups", problems, &mut raw.broken)
+                raw.auto_scaling_groups =
+                    section(value, "auto_scaling_groups", problems, &mut raw.broken)
             }
             "pricing" => raw.pricing = Some(value),
             "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),

@@ -105,8 +105,11 @@ mod tests {
             "`min` must be at least 0, got -1"
         );
         assert_eq!(
-            explain_type_error("workloads.w.classes[0].weight", "invalid type: string \".nan\", expected f64")
-                .unwrap(),
+            explain_type_error(
+                "workloads.w.classes[0].weight",
+                "invalid type: string \".nan\", expected f64"
+            )
+            .unwrap(),
             "`weight` must be a finite number, got .nan"
         );
         assert!(explain_type_error("x", "missing field `target`").is_none());

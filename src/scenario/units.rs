@@ -124,9 +124,14 @@ impl JsonSchema for Dur {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A duration with a unit: ns, us, ms, s, m, h or d (e.g. `250ms`, `5m`).",
-            "type": "string",
-            "pattern": "^\\s*[0-9][0-9_]*(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|sec|m|min|h|d)\\s*$|^0$"
+            "description": "A duration with a unit: ns, us, ms, s, m, h or d (e.g. `250ms`, `5m`, `12h30m`), or 0.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": "^\\s*([0-9][0-9_]*(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|sec|m|min|h|d)\\s*)+$|^\\s*0\\s*$"
+                },
+                { "const": 0 }
+            ]
         })
     }
 }

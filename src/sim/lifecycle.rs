@@ -16,16 +16,16 @@ impl World {
     /// Creates a pending instance of group `g` in the AZ the group's placement picks.
     pub(super) fn launch(&mut self, g: GroupId) -> InstanceId {
         let spec = &self.scenario.groups[g.index()];
-        let instances = &self.instances;
         let group = &self.groups[g.index()];
         let down = &self.faults.az_down;
-        let az = group.placement_az_in(spec, |i| instances[i.index()].az, |a| !down[a.index()]);
+        let az = group.placement_az_in(spec, |a| !down[a.index()]);
         let id = InstanceId(self.instances.len() as u32);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, self.queue.now());
         inst.protected = group.launched < spec.protected_instances as u64;
         self.instances.push(inst);
         let group = &mut self.groups[g.index()];
         group.instances.push(id);
+        group.count_in_az(spec, az, 1);
         group.launched += 1;
         id
     }
@@ -233,7 +233,11 @@ impl World {
             self.target_groups[tg.index()].deregister(id, az);
         }
         let group = &mut self.groups[g.index()];
+        let before = group.instances.len();
         group.instances.retain(|&i| i != id);
+        if group.instances.len() < before {
+            group.count_in_az(&self.scenario.groups[g.index()], az, -1);
+        }
         group.terminated += 1;
         group.last_settled = now;
         for request in self.requests.on_instance(id) {

@@ -107,7 +107,11 @@ impl ArrivalProcess {
             }
             // When `1/bound` is below the float spacing of `t`, step to the next float so
             // that time always advances (the window then ends within a few steps).
-            t = if candidate > t { candidate } else { t.next_up() };
+            t = if candidate > t {
+                candidate
+            } else {
+                t.next_up()
+            };
             if self.rng.open01() * bound <= self.profile.rate_at(t) {
                 return Some(t);
             }
@@ -203,7 +207,10 @@ mod tests {
         let start = std::time::Instant::now();
         let n = count(spike.clone(), ArrivalKind::Poisson, 20).len() as f64;
         let expected = spike.expected_arrivals(0.0, 20.0);
-        assert!((n - expected).abs() < 3.3 * expected.sqrt(), "{n} vs {expected}");
+        assert!(
+            (n - expected).abs() < 3.3 * expected.sqrt(),
+            "{n} vs {expected}"
+        );
         assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     }
 
