@@ -114,7 +114,7 @@ account:
     assert_eq!(cold, burst - before, "every warm environment reused");
 }
 
-/// Two bursts of about 2,000 requests (each within 3 ms, at the highest rate a workload may
+/// Two bursts of about 1,500 requests (each within 3 ms, at the highest rate a workload may
 /// have) 5 s apart, after a quiet minute:
 /// the bucket holds at most 1,000 (unused rate is not accrued), and refills 100 per second in
 /// between, so 1,000 + 5 x 100 run (one fewer if float arrival times land a nanosecond early).
@@ -148,8 +148,8 @@ account:
     assert_eq!(f.totals.invocations, n);
     assert_eq!(f.totals.throttles, r.arrived - n);
     assert!(
-        r.arrived >= 3900,
-        "two bursts of about 2,000: {}",
+        r.arrived >= 2600,
+        "two bursts, each larger than the bucket holds: {}",
         r.arrived
     );
 }
