@@ -178,6 +178,7 @@ fn new_series_and_fault_markers_appear_without_code_changes() {
     }
     r.markers.push((240.0, "az_outage a".into()));
     let timeline = Timeline {
+        start_s: 0.0,
         duration_s: r.sim_duration_s,
         warmup_s: r.warmup_s,
         markers: r.markers.clone(),
@@ -317,5 +318,37 @@ fn the_quick_start_shows_what_its_description_says() {
             4.0,
             "seed {seed}"
         );
+    }
+}
+
+#[test]
+fn plot_redraws_a_finished_run_zoomed_to_a_window() {
+    let dir = tempfile::tempdir().unwrap();
+    run_quickstart(dir.path(), &["--no-plots"]);
+    let plot = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .arg("plot")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = plot(&["--window", "5m..8m", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.path().join("dashboard-5m-8m.svg")).unwrap();
+    check_svg(&svg);
+    // The time axis is the window's: minutes 6 and 7 are labelled.
+    assert!(
+        svg.contains(">\n6\n</text>") && svg.contains(">\n7\n</text>"),
+        "window axis"
+    );
+    let (w, h, _) = decode_png(&std::fs::read(dir.path().join("dashboard-5m-8m.png")).unwrap());
+    assert!(w > 0 && h > 0);
+    for bad in ["8m..5m", "5m", "5m..2d"] {
+        assert_eq!(plot(&["--window", bad]).status.code(), Some(2), "{bad}");
     }
 }
