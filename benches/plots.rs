@@ -18,6 +18,7 @@ fn day_dashboard(c: &mut Criterion) {
     w.run(|_, _| {}).expect("runs");
     let r = w.into_result(0.0);
     let timeline = Timeline {
+        start_s: 0.0,
         duration_s: r.sim_duration_s,
         warmup_s: r.warmup_s,
         markers: vec![(8.0 * 3600.0, "fault".into())],

@@ -4,6 +4,7 @@
 mod experiment;
 mod folders;
 mod lab;
+mod plot;
 mod progress;
 mod run;
 
@@ -213,6 +214,15 @@ enum Command {
         #[arg(long)]
         no_plots: bool,
     },
+    /// Redraw a finished run's dashboard from its files, optionally zoomed to a window.
+    Plot {
+        dir: PathBuf,
+        /// FROM..TO of simulated time, e.g. 10h..12h (writes dashboard-10h-12h.svg/.png).
+        #[arg(long)]
+        window: Option<String>,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check scenario files; exit 0 if all are valid, 2 with every problem listed.
     Validate {
         #[arg(required = true)]
@@ -299,6 +309,7 @@ pub fn main() -> ExitCode {
             quiet,
             no_plots,
         } => experiment::merge(&dirs, out, quiet, !no_plots),
+        Command::Plot { dir, window, quiet } => plot::plot(&dir, window.as_deref(), quiet),
         Command::Validate {
             scenarios,
             set,

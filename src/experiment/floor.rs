@@ -44,7 +44,7 @@ impl WorkMixture {
     /// A mixture of the given weighted parts (weights are normalized).
     pub fn new(parts: Vec<(f64, Dist)>) -> Option<WorkMixture> {
         let sum: f64 = parts.iter().map(|(w, _)| w).sum();
-        if !(sum > 0.0) {
+        if sum.is_nan() || sum <= 0.0 {
             return None;
         }
         Some(WorkMixture {
@@ -236,8 +236,8 @@ mod tests {
     fn erlang_cdf_is_the_poisson_tail() {
         // Erlang(k=3, rate 1): P(X <= x) = 1 - e^-x (1 + x + x²/2).
         let d = Dist::gamma(3.0, 3.0).unwrap();
-        for x in [0.5, 2.0, 3.0, 7.0] {
-            let exact = 1.0 - (-x as f64).exp() * (1.0 + x + x * x / 2.0);
+        for x in [0.5f64, 2.0, 3.0, 7.0] {
+            let exact = 1.0 - (-x).exp() * (1.0 + x + x * x / 2.0);
             assert!((cdf(&d, x) - exact).abs() < 1e-9, "{x}");
         }
     }

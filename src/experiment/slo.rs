@@ -344,7 +344,7 @@ mod tests {
         assert_eq!(slo[4].threshold, 50.0);
         let c = cell(&[(100, 990), (300, 10)], 0, &[]);
         assert!(slo[3].verdict(&[&c]).met);
-        assert!(parse_slo("cost<12").unwrap()[0].verdict(&[&c]).met == false);
+        assert!(!parse_slo("cost<12").unwrap()[0].verdict(&[&c]).met);
         assert!(parse_slo("p99<200").is_err());
         assert!(parse_slo("latency<2ms").is_err());
     }

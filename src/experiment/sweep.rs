@@ -234,9 +234,7 @@ pub fn sweep_table(sweep: &Value) -> String {
         );
     }
     out.push_str(&super::compare::wide_interval_note(
-        &points,
-        &figures,
-        |p| point_name(p),
+        &points, &figures, point_name,
     ));
     let c = conclusion(sweep);
     if !c.is_empty() {

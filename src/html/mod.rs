@@ -50,6 +50,7 @@ fn write_svg(dir: &Path, file: &str, fig: &impl Figure) -> io::Result<String> {
 
 fn timeline(summary: &Value, markers: &[(f64, String)]) -> Timeline {
     Timeline {
+        start_s: 0.0,
         duration_s: summary["sim_duration_s"].as_f64().unwrap_or(0.0),
         warmup_s: summary["warmup_s"].as_f64().unwrap_or(0.0),
         markers: markers.to_vec(),

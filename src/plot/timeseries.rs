@@ -23,6 +23,8 @@ pub struct Panel {
 /// What every panel shares: the run's length, its warm-up and its markers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
+    /// The window drawn: from `start_s` (0 for the whole run) to `duration_s`.
+    pub start_s: f64,
     pub duration_s: f64,
     pub warmup_s: f64,
     /// `(time_s, label)`: faults and other events, drawn as vertical lines.
@@ -32,7 +34,7 @@ pub struct Timeline {
 impl Timeline {
     /// The axis unit: minutes up to three hours, hours beyond.
     fn unit(&self) -> (f64, &'static str) {
-        if self.duration_s <= 3.0 * 3600.0 {
+        if self.duration_s - self.start_s <= 3.0 * 3600.0 {
             (60.0, "time (min)")
         } else {
             (3600.0, "time (h)")
@@ -133,6 +135,56 @@ impl Figure for PanelGrid {
     }
 }
 
+/// Labels the markers inside the plotting area, never overlapping and never leaving it: a
+/// label starts right of its line, or ends left of it when it would pass the right edge; a
+/// label that would overlap one already placed goes one row lower; a label with no room left
+/// (more rows than the panel holds) is not drawn (its dashed line still is).
+fn draw_marker_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    markers: &[(f64, &String)],
+    x_start: f64,
+    x_end: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    let style = font(10).color(&MARKER);
+    const ROW: i32 = 12;
+    // The right end of the last label of each row.
+    let mut rows: Vec<i32> = Vec::new();
+    for &(x, label) in markers {
+        let px = ((x - x_start) / (x_end - x_start) * w as f64).round() as i32;
+        let (tw, _) = area.estimate_text_size(label, &style)?;
+        let tw = tw as i32;
+        if tw + 6 > w {
+            continue;
+        }
+        let left = if px + 3 + tw <= w {
+            px + 3
+        } else {
+            (px - 3 - tw).max(0)
+        };
+        let row = match rows.iter().position(|&end| end + 4 <= left) {
+            Some(r) => r,
+            None => {
+                rows.push(i32::MIN);
+                rows.len() - 1
+            }
+        };
+        let y = 2 + row as i32 * ROW;
+        if y + ROW > h {
+            continue;
+        }
+        rows[row] = left + tw;
+        area.draw(&Text::new(
+            label.clone(),
+            (left, y),
+            style.pos(Pos::new(HPos::Left, VPos::Top)),
+        ))?;
+    }
+    Ok(())
+}
+
 /// Draws one panel: axes, lines, the shaded warm-up, markers, and a legend for several lines.
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -142,19 +194,21 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let legend = legend && panel.lines.len() > 1;
     let (scale, x_desc) = timeline.unit();
-    let x_end = (timeline.duration_s / scale).max(1e-9);
+    let x_start = timeline.start_s / scale;
+    let x_end = (timeline.duration_s / scale).max(x_start + 1e-9);
+    let in_window = |t: f64| (timeline.start_s..=timeline.duration_s).contains(&t);
     let (y_lo, y_hi) = value_range(
         panel
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1)),
+            .flat_map(|l| l.points.iter().filter(|p| in_window(p.0)).map(|p| p.1)),
     );
     let mut chart = ChartBuilder::on(area)
         .margin(8)
         .caption(&panel.title, font(14))
         .x_label_area_size(32)
         .y_label_area_size(48)
-        .build_cartesian_2d(0.0..x_end, y_lo..y_hi)?;
+        .build_cartesian_2d(x_start..x_end, y_lo..y_hi)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -167,10 +221,10 @@ fn draw_panel<DB: DrawingBackend>(
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
-    if timeline.warmup_s > 0.0 {
+    if timeline.warmup_s > timeline.start_s {
         let w = (timeline.warmup_s / scale).min(x_end);
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, y_lo), (w, y_hi)],
+            [(x_start, y_lo), (w, y_hi)],
             RGBColor(120, 120, 120).mix(0.12).filled(),
         )))?;
     }
@@ -180,7 +234,10 @@ fn draw_panel<DB: DrawingBackend>(
         let width = if line.points.len() > 200 { 1 } else { 2 };
         let style = color(i).stroke_width(width);
         let series = chart.draw_series(LineSeries::new(
-            line.points.iter().map(|&(t, v)| (t / scale, v)),
+            line.points
+                .iter()
+                .filter(|p| in_window(p.0))
+                .map(|&(t, v)| (t / scale, v)),
             style,
         ))?;
         if legend {
@@ -189,28 +246,26 @@ fn draw_panel<DB: DrawingBackend>(
             });
         }
     }
-    for (t, label) in &timeline.markers {
-        let x = t / scale;
-        if !(0.0..=x_end).contains(&x) {
-            continue;
-        }
+    let visible: Vec<(f64, &String)> = timeline
+        .markers
+        .iter()
+        .map(|(t, label)| (t / scale, label))
+        .filter(|(x, _)| (x_start..=x_end).contains(x))
+        .collect();
+    for &(x, _) in &visible {
         chart.draw_series(DashedLineSeries::new(
             [(x, y_lo), (x, y_hi)],
             5,
             4,
             MARKER.stroke_width(1),
         ))?;
-        chart.draw_series(std::iter::once(Text::new(
-            label.clone(),
-            (x, y_hi),
-            font(10)
-                .color(&MARKER)
-                .pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Left,
-                    plotters::style::text_anchor::VPos::Top,
-                )),
-        )))?;
     }
+    draw_marker_labels(
+        &chart.plotting_area().strip_coord_spec(),
+        &visible,
+        x_start,
+        x_end,
+    )?;
     if legend {
         chart
             .configure_series_labels()

@@ -178,6 +178,7 @@ fn new_series_and_fault_markers_appear_without_code_changes() {
     }
     r.markers.push((240.0, "az_outage a".into()));
     let timeline = Timeline {
+        start_s: 0.0,
         duration_s: r.sim_duration_s,
         warmup_s: r.warmup_s,
         markers: r.markers.clone(),
@@ -236,4 +237,118 @@ fn no_plots_skips_them_and_nothing_half_written_is_left() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The quick start tells the story its description tells, whatever the seed: no request
+/// fails; API CPU passes 80% and the per-minute p99 rises during the spike; target tracking
+/// scales the fleet out during the spike, after which the p99 is back near its calm value while
+/// the spike lasts; and the fleet is back to four at the end.
+#[test]
+fn the_quick_start_shows_what_its_description_says() {
+    for seed in ["1", "2", "3"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .args([
+                "run",
+                "scenarios/quickstart.yaml",
+                "--quiet",
+                "--no-plots",
+                "--seed",
+                seed,
+            ])
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["requests"]["failed"], 0, "seed {seed}");
+        let series = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+        let value = |name: &str, stat: &str, t: f64| -> f64 {
+            series
+                .lines()
+                .map(|l| l.split(',').collect::<Vec<_>>())
+                .find(|f| f[1] == name && f[2] == stat && f[0].parse::<f64>().unwrap() == t)
+                .unwrap_or_else(|| panic!("{name} {stat} at {t}"))[3]
+                .parse()
+                .unwrap()
+        };
+        // Calm: the minutes before the spike (at 20 min); hot: 2 to 4 minutes into it.
+        let calm = (10..19)
+            .map(|m| value("latency_ms", "p99", 60.0 * m as f64))
+            .fold(0.0, f64::max);
+        let hot = (22..25)
+            .map(|m| value("latency_ms", "p99", 60.0 * m as f64))
+            .fold(0.0, f64::max);
+        assert!(hot > 1.4 * calm, "seed {seed}: p99 {calm} calm, {hot} hot");
+        let cpu = (22..25)
+            .map(|m| value("asg.api.cpu_percent", "average", 60.0 * m as f64))
+            .fold(0.0, f64::max);
+        assert!(cpu > 80.0, "seed {seed}: cpu {cpu}");
+        // Scale-out during the spike (20..32 min), back near calm by the spike's last minutes.
+        let activities =
+            std::fs::read_to_string(dir.path().join("scaling_activities.csv")).unwrap();
+        let rows: Vec<(f64, u32, u32)> = activities
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (
+                    f[0].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            rows.iter()
+                .any(|&(t, from, to)| (1200.0..1920.0).contains(&t) && to > from),
+            "seed {seed}: {activities}"
+        );
+        let late = value("latency_ms", "p99", 60.0 * 32.0);
+        assert!(
+            late < 1.2 * calm,
+            "seed {seed}: p99 {late} late in the spike, {calm} calm"
+        );
+        assert_eq!(
+            value("asg.api.in_service", "value", 3540.0),
+            4.0,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn plot_redraws_a_finished_run_zoomed_to_a_window() {
+    let dir = tempfile::tempdir().unwrap();
+    run_quickstart(dir.path(), &["--no-plots"]);
+    let plot = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .arg("plot")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = plot(&["--window", "5m..8m", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.path().join("dashboard-5m-8m.svg")).unwrap();
+    check_svg(&svg);
+    // The time axis is the window's: minutes 6 and 7 are labelled.
+    assert!(
+        svg.contains(">\n6\n</text>") && svg.contains(">\n7\n</text>"),
+        "window axis"
+    );
+    let (w, h, _) = decode_png(&std::fs::read(dir.path().join("dashboard-5m-8m.png")).unwrap());
+    assert!(w > 0 && h > 0);
+    for bad in ["8m..5m", "5m", "5m..2d"] {
+        assert_eq!(plot(&["--window", bad]).status.code(), Some(2), "{bad}");
+    }
 }
