@@ -68,7 +68,7 @@ fn malformed_scenarios_report_the_field_path_and_exit_2() {
             "desired: 2",
             "desired: two",
             "auto_scaling_groups.api.desired",
-            "expected u32",
+            "`desired` must be a whole number between 0 and 4294967295",
         ),
         (
             "missing unit",
