@@ -82,6 +82,7 @@ lab_tests! {
     lab_06_az_outage => "06-az-outage",
     lab_07_rds_failover => "07-rds-failover",
     lab_08_cost_ec2_vs_lambda => "08-cost-ec2-vs-lambda",
+    lab_09_death_spiral => "09-death-spiral",
 }
 
 #[test]
