@@ -3,6 +3,7 @@
 //! (`experiment::names`); the output folder is checked before the grid runs and swapped in
 //! whole at the end (`folders`).
 
+use super::memory_watch::MemoryWatch;
 use super::{Common, Failure, folders, parse_shard, progress};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -285,14 +286,23 @@ fn execute(
         common.quiet,
     );
     let done = AtomicU64::new(0);
+    let watch = MemoryWatch::start(common.max_memory());
     let results = plan.run(&cells, || {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(b) = &bar {
             b.set_position(n);
         }
     });
+    let over_budget = watch.stop();
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    if let Some(message) = over_budget {
+        // Every cell stopped; the staging folder is removed when `folder` drops.
+        return Err(Failure::Run(anyhow::anyhow!(
+            "{message}; {}",
+            folder.left_behind()
+        )));
     }
     let results = results.map_err(|e| folders::run_failure(e, &folder))?;
     let shown = folder.shown().display().to_string();

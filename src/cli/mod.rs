@@ -4,6 +4,7 @@
 mod experiment;
 mod folders;
 mod lab;
+mod memory_watch;
 mod plot;
 mod progress;
 mod run;

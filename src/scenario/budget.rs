@@ -23,6 +23,9 @@ const MESSAGE_BYTES: f64 = 160.0;
 #[derive(Debug, Clone)]
 pub struct Estimate {
     pub arrivals: f64,
+    /// Target health checks over the run (each instance of a group, in every target group it
+    /// registers with, is probed once per `interval`, requests or not).
+    pub probes: f64,
     pub events: f64,
     /// Bytes by cause, largest first.
     pub memory: Vec<(String, f64)>,
@@ -50,6 +53,15 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
             backlog += n;
         }
     }
+    let probes: f64 = s
+        .target_groups
+        .iter()
+        .filter_map(|tg| {
+            let g = s.groups.get(tg.group.index())?;
+            let interval = tg.health_check.interval.as_secs_f64().max(1e-3);
+            Some(f64::from(g.desired) * (end / interval).ceil())
+        })
+        .sum();
     let periods = (end / s.metric_period.as_secs_f64().max(1.0)).ceil();
     let series = 16.0
         + 12.0 * s.groups.len() as f64
@@ -83,7 +95,8 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
     memory.sort_by(|a, b| b.1.total_cmp(&a.1));
     Estimate {
         arrivals,
-        events: arrivals * EVENTS_PER_REQUEST,
+        probes,
+        events: arrivals * EVENTS_PER_REQUEST + probes,
         memory,
     }
 }
@@ -93,12 +106,13 @@ pub fn check(e: &Estimate, max_events: u64, max_memory: u64) -> Result<(), Strin
     // Twice the budget: the estimate is an average, and a run near its budget may still fit.
     if e.events > 2.0 * max_events as f64 {
         return Err(format!(
-            "this run needs about {:.2e} events ({:.2e} arrivals), more than its budget of \
-             {max_events} events (max_events): \
-             it would stop part way after about {}. Shorten `duration`, lower the rates, or raise \
-             --max-events if you mean it",
+            "this run needs about {:.2e} events ({:.2e} arrivals, {:.2e} target health checks), \
+             more than its budget of {max_events} events (max_events): \
+             it would stop part way after about {}. Shorten `duration`, lower the rates or the \
+             group sizes, or raise --max-events if you mean it",
             e.events,
             e.arrivals,
+            e.probes,
             human_time(max_events as f64 / EVENTS_PER_SECOND)
         ));
     }
@@ -209,11 +223,33 @@ mod tests {
         let e = estimate(&s, 1);
         // 1e4/s for 86,400 s: 8.64e8 arrivals, every one left in the queue.
         assert!((e.arrivals - 8.64e8).abs() < 1e3, "{}", e.arrivals);
+        assert_eq!(e.probes, 0.0, "no target group, no health checks");
         assert!(check(&e, 1_000_000_000, u64::MAX).is_err());
         assert!(check(&e, 5_000_000_000, u64::MAX).is_ok());
         let err = check(&e, u64::MAX, 1 << 30).unwrap_err();
         assert!(
             err.contains("queues without consumers") && err.contains("--max-memory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_large_fleet_counts_its_health_checks() {
+        let text = "name: fleet\nduration: 1h\nazs: [a]\nworkloads:\n  w: {target: alb/web, rate: 1, work: {dist: constant, value: 1ms}}\n\
+            load_balancers:\n  web: {azs: [a], rules: [{default: tg}]}\n\
+            target_groups:\n  tg: {group: g, health_check: {interval: 30s}}\n\
+            auto_scaling_groups:\n  g: {instance: {type: c5.large}, azs: [a], min: 1000000, max: 1000000, desired: 1000000}\n";
+        let s = Scenario::from_text(text, "t", std::path::Path::new("."), &[]).expect("valid");
+        let e = estimate(&s, 1);
+        // Every instance is probed once per 30 s interval: 3,600 / 30 = 120 probes each.
+        assert_eq!(e.probes, 1e6 * 120.0);
+        assert!(e.events >= e.probes);
+        let err = check(&e, 1_000_000, u64::MAX).unwrap_err();
+        assert!(err.contains("target health checks"), "{err}");
+        // 1,000,000 instances are about 2 GB: refused under a 1 GB budget, naming the cause.
+        let err = check(&e, u64::MAX, 1 << 30).unwrap_err();
+        assert!(
+            err.contains("1000000 instances") && err.contains("--max-memory"),
             "{err}"
         );
     }

@@ -67,21 +67,17 @@ impl World {
                 .schedule(now, Event::HealthCheckDue { instance: id, tg });
         }
         self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
-        let in_service = self.in_service(g);
         let group = &mut self.groups[g.index()];
-        group.max_in_service = group.max_in_service.max(in_service);
+        group.in_service += 1;
+        group.max_in_service = group.max_in_service.max(group.in_service);
         group.last_settled = now;
         self.start_pollers(id);
         self.start_grace(id);
     }
 
+    /// How many of the group's instances are in service (a counter, O(1)).
     pub(super) fn in_service(&self, g: GroupId) -> u32 {
-        let group = &self.groups[g.index()];
-        group
-            .instances
-            .iter()
-            .filter(|i| self.instances[i.index()].state == InstanceState::InService)
-            .count() as u32
+        self.groups[g.index()].in_service
     }
 
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
@@ -189,6 +185,7 @@ impl World {
         }
         let (g, az) = (inst.group, inst.az);
         self.instances[id.index()].state = InstanceState::Draining;
+        self.groups[g.index()].in_service -= 1;
         let mut delay = SimTime::ZERO;
         for &tg in &self.group_target_groups[g.index()] {
             self.target_groups[tg.index()].deregister(id, az);
@@ -217,10 +214,8 @@ impl World {
     pub(super) fn terminate(&mut self, id: InstanceId, outcome: Outcome) {
         let now = self.queue.now();
         let inst = &mut self.instances[id.index()];
-        let was_serving = matches!(
-            inst.state,
-            InstanceState::InService | InstanceState::Draining
-        );
+        let was_in_service = inst.state == InstanceState::InService;
+        let was_serving = was_in_service || inst.state == InstanceState::Draining;
         let busy = inst.take_busy_core_ns(now);
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
@@ -233,6 +228,9 @@ impl World {
             self.target_groups[tg.index()].deregister(id, az);
         }
         let group = &mut self.groups[g.index()];
+        if was_in_service {
+            group.in_service -= 1;
+        }
         let before = group.instances.len();
         group.instances.retain(|&i| i != id);
         if group.instances.len() < before {

@@ -44,7 +44,7 @@ fn stderr(o: &Output) -> String {
 }
 
 /// Every path under `dir` with what it is: file contents, link targets, special kinds.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
