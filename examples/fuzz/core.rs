@@ -9,12 +9,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use stratus::scenario::Scenario;
+use stratus::scenario::{Scenario, budget};
 use stratus::sim::World;
 
 /// The event budget of a simulated case and the wall time any case may take.
 pub const CASE_EVENTS: u64 = 20_000;
 pub const CASE_BUDGET: Duration = Duration::from_secs(5);
+/// The memory budget of a case (`--max-memory`): what a small CI machine can spare.
+pub const CASE_MEMORY: u64 = 2 << 30;
 
 const HOSTILE: &[&str] = &[
     "0",
@@ -121,6 +123,12 @@ fn run_case(text: &str, base: &Path) -> Outcome {
     let Ok(mut scenario) = Scenario::from_text(text, "fuzz.yaml", base, &[]) else {
         return Outcome::Invalid;
     };
+    // As the command line does: a run whose estimate passes its budgets is refused (exit 1)
+    // before anything is built.
+    let estimate = budget::estimate(&scenario, 1);
+    if budget::check(&estimate, scenario.max_events, CASE_MEMORY).is_err() {
+        return Outcome::RunFailed;
+    }
     scenario.max_events = scenario.max_events.min(CASE_EVENTS);
     let mut world = World::new(Arc::new(scenario));
     match world.run(|_, _| {}) {
