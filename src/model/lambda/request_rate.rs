@@ -21,7 +21,9 @@
 //! - no window admits more than `10 x pool`.
 //!
 //! From cold under sustained demand the requests served in second `k` (from 0) are therefore
-//! `min(10 x pool, 10,000 + 1,000 (k + 1))`: 10,000 at once, then 10,000 more every 10 s.
+//! at most `min(10 x pool, 10,000 + 1,000 (k + 1))`, and reach it within one request (the
+//! token that refills at `k + 1` exactly belongs to the next window): 10,000 at once, then
+//! 10,000 more every 10 s.
 
 use super::scaling_rate::EnvironmentBucket;
 use crate::kernel::SimTime;
