@@ -371,8 +371,8 @@ pub const DEFAULTS: &[DefaultDoc] = &[
     d(
         "account",
         "lambda_scaling",
-        "{model: per_function_10s, step: 1000, window: 10s}",
-        "each function creates up to 1000 new environments every 10 s (100/s, refilled continuously); warm ones are reused freely",
+        "{model: per_function_10s, step: 1000, window: 10s, request_rate: true}",
+        "each function creates up to 1000 new environments every 10 s (100/s, refilled continuously); warm ones are reused freely; request_rate: it serves at most 10 x its pool requests per second, that rate growing by 10,000 per 10 s",
     ),
     d(
         "",

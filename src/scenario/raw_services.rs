@@ -152,6 +152,9 @@ pub enum RawLambdaScaling {
     PerFunction10s {
         step: Option<u32>,
         window: Option<Dur>,
+        /// The requests-per-second limit: at most 10 x the function's pool per second,
+        /// growing by 10 x `step` per `window` (default true; false switches it off).
+        request_rate: Option<bool>,
     },
     /// An account-wide burst (3000, 1000 or 500 by region), then `per_minute` (500) more.
     #[serde(rename = "regional_burst")]

@@ -140,7 +140,11 @@ pub(super) fn resolve_account(
         .unwrap_or(DEFAULT_UNRESERVED_MINIMUM);
     let scaling = match &a.lambda_scaling {
         None => d.scaling,
-        Some(RawLambdaScaling::PerFunction10s { step, window }) => {
+        Some(RawLambdaScaling::PerFunction10s {
+            step,
+            window,
+            request_rate,
+        }) => {
             let step = step.unwrap_or(1000);
             let window = window.map_or(SimTime::from_secs(10), |w| w.0);
             if step == 0 {
@@ -152,7 +156,11 @@ pub(super) fn resolve_account(
                     "expected a positive duration",
                 );
             }
-            ScalingModel::PerFunction { step, window }
+            ScalingModel::PerFunction {
+                step,
+                window,
+                request_rate: request_rate.unwrap_or(true),
+            }
         }
         Some(RawLambdaScaling::RegionalBurst { burst, per_minute }) => {
             let burst = burst.unwrap_or(3000);

@@ -153,3 +153,132 @@ account:
         r.arrived
     );
 }
+
+/// The requests-per-second form of the rule (same page, and "Understanding concurrency and
+/// requests per second" on https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html):
+/// a function serves at most 10 x its pool per second, and that rate grows by at most 10,000
+/// every 10 s, refilled continuously (1,000 per second), from 10,000 at once. Counted per
+/// one-second window of simulated time, the requests served in second `k` from cold under
+/// sustained demand are `min(10 x pool, 10,000 + 1,000 (k + 1))`.
+const RPS_PER_CONCURRENCY: u64 = 10;
+const RPS_STEP: u64 = 10 * STEP;
+
+fn rps_ceiling(second: u64, pool: u64) -> u64 {
+    (RPS_STEP + RPS_STEP / WINDOW_S * (second + 1)).min(RPS_PER_CONCURRENCY * pool)
+}
+
+/// Short (5 ms) invocations at `rate` requests/s, evenly spaced, for `seconds`; `extra` is
+/// added to the function, `scaling` is the account's `lambda_scaling`.
+fn short_function_crowd(
+    rate: u64,
+    seconds: u64,
+    account: u32,
+    extra: &str,
+    scaling: &str,
+) -> RunResult {
+    simulate(parse(
+        &format!(
+            r#"
+name: rps
+duration: {seconds}s
+warmup: 0s
+metric_period: 1s
+workloads:
+  crowd: {{target: lambda/f, arrivals: uniform, rate: {rate}}}
+lambda_functions:
+  f: {{duration: {{dist: constant, value: 5ms}}, init: {{dist: constant, value: 0s}}{extra}}}
+account:
+  lambda_concurrency: {account}
+  lambda_scaling: {scaling}
+"#
+        ),
+        &[],
+    ))
+}
+
+/// Invocations and throttles of each one-second period.
+fn per_second(r: &RunResult, what: &str) -> Vec<u64> {
+    r.series
+        .points(&format!("lambda.f.{what}"), Statistic::Sum)
+        .iter()
+        .map(|p| p.1 as u64)
+        .collect()
+}
+
+/// A flash crowd of 30,000 requests/s of 5 ms (about 150 concurrent: environments never
+/// limit it) on a function of a 5,000 account (ceiling 50,000/s): served requests per second
+/// follow the ramp until it passes the demand; the rest is throttled.
+#[test]
+fn from_cold_requests_per_second_grow_10000_per_10_seconds() {
+    let (rate, seconds, pool) = (30_000u64, 40u64, 5000u64);
+    let r = short_function_crowd(rate, seconds, pool as u32, "", "{model: per_function_10s}");
+    let served = per_second(&r, "invocations");
+    let throttled = per_second(&r, "throttles");
+    assert_eq!(served.len() as u64, seconds);
+    let mut expected_throttles = 0;
+    for k in 0..seconds as usize {
+        let offered = served[k] + throttled[k];
+        assert!(offered.abs_diff(rate) <= 1, "second {k}: {offered} offered");
+        let ceiling = rps_ceiling(k as u64, pool);
+        let expected = offered.min(ceiling);
+        assert!(
+            served[k] <= ceiling && served[k] + 1 >= expected,
+            "second {k}: {} served, the rule allows {ceiling} of {offered}",
+            served[k]
+        );
+        expected_throttles += offered - expected;
+    }
+    // The ramp binds for the first 19 seconds (10,000 + 1,000 x 20 = 30,000), not after (the
+    // last token of second 19 refills at 20 s exactly, so one request may miss it).
+    assert!(
+        throttled[18] > 1 && throttled[19..].iter().all(|&t| t <= 1),
+        "{throttled:?}"
+    );
+    let f = function(&r, "f");
+    assert_eq!(f.totals.invocations + f.totals.throttles, r.arrived);
+    assert!(
+        f.totals.throttles.abs_diff(expected_throttles) <= seconds,
+        "{} throttled, the rule gives {expected_throttles}",
+        f.totals.throttles
+    );
+    assert!(
+        f.totals.max_concurrency < 1000,
+        "environments never limit it"
+    );
+}
+
+/// Reserved concurrency 100 caps the request rate at 10 x 100 = 1,000 per second, at steady
+/// state, although 2,000 requests/s of 5 ms need only about 10 concurrent executions.
+#[test]
+fn requests_per_second_are_at_most_10_times_the_pool() {
+    let (rate, seconds, reserved) = (2000u64, 30u64, 100u64);
+    let extra = format!(", reserved_concurrency: {reserved}");
+    let r = short_function_crowd(rate, seconds, 1000, &extra, "{model: per_function_10s}");
+    let served = per_second(&r, "invocations");
+    let throttled = per_second(&r, "throttles");
+    assert_eq!(served.len() as u64, seconds);
+    let cap = RPS_PER_CONCURRENCY * reserved;
+    for k in 0..seconds as usize {
+        let offered = served[k] + throttled[k];
+        assert!(offered.abs_diff(rate) <= 1, "second {k}: {offered} offered");
+        assert_eq!(served[k], cap, "second {k}");
+        assert_eq!(throttled[k], offered - cap, "second {k}");
+    }
+    let f = function(&r, "f");
+    assert!(
+        f.totals.max_concurrency as u64 <= reserved / 5,
+        "concurrency never binds"
+    );
+
+    // `request_rate: false` switches the limit off: every request is served.
+    let r = short_function_crowd(
+        rate,
+        seconds,
+        1000,
+        &extra,
+        "{model: per_function_10s, request_rate: false}",
+    );
+    let f = function(&r, "f");
+    assert_eq!(f.totals.throttles, 0);
+    assert_eq!(f.totals.invocations, r.arrived);
+}

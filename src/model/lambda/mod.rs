@@ -4,6 +4,7 @@
 //! - `spec`: what the scenario configures (functions, account limits, scaling model);
 //! - `pools`: the account limit, reserved pools and the shared unreserved pool;
 //! - `scaling_rate`: how fast a function may create new environments (current model);
+//! - `request_rate`: how many requests per second a function may serve (current model);
 //! - `ceiling`: how far on-demand concurrency may grow under the older regional burst model;
 //! - `environments`: provisioned and on-demand environments, warm reuse and idle expiry;
 //! - `invocation`: one invocation, its origin and how it ended;
@@ -20,6 +21,7 @@ pub mod environments;
 pub mod invocation;
 pub mod meters;
 pub mod pools;
+pub mod request_rate;
 pub mod scaling_rate;
 pub mod service;
 mod slab;

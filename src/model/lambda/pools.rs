@@ -11,6 +11,8 @@ pub enum Refusal {
     Unreserved,
     /// The scaling rate (per function or regional burst) allows no more on-demand concurrency yet.
     Scaling,
+    /// The function's request rate (10 x its pool per second, and its growth) is used up.
+    RequestRate,
 }
 
 impl Refusal {
@@ -19,6 +21,7 @@ impl Refusal {
             Refusal::Reserved => "reserved concurrency",
             Refusal::Unreserved => "account concurrency (unreserved pool)",
             Refusal::Scaling => "scaling rate",
+            Refusal::RequestRate => "request rate",
         }
     }
 }

@@ -9,6 +9,7 @@ use super::environments::{Environments, Placement};
 use super::invocation::{Completion, Invocation, Origin, Payload};
 use super::meters::FunctionMeters;
 use super::pools::{Pools, Refusal};
+use super::request_rate::RequestRate;
 use super::scaling_rate::EnvironmentBucket;
 use super::slab::Slab;
 use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
@@ -21,6 +22,8 @@ pub struct FunctionState {
     pub envs: Environments,
     /// Its own scaling rate of new environments (`per_function_10s`).
     pub rate: Option<EnvironmentBucket>,
+    /// Its requests-per-second limit (`per_function_10s` with `request_rate`).
+    pub requests: Option<RequestRate>,
     pub meters: FunctionMeters,
     duration_rng: Rng,
     init_rng: Rng,
@@ -66,7 +69,8 @@ impl LambdaService {
         );
         let states = functions
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(i, f)| {
                 let rng = |purpose: &str| stream(seed, &format!("lambda/{}/{purpose}", f.name));
                 let meters = FunctionMeters {
                     bill: crate::cost::billing::LambdaUsage {
@@ -79,10 +83,18 @@ impl LambdaService {
                 FunctionState {
                     envs: Environments::new(f.provisioned_concurrency),
                     rate: match account.scaling {
-                        ScalingModel::PerFunction { step, window } => {
+                        ScalingModel::PerFunction { step, window, .. } => {
                             Some(EnvironmentBucket::new(step, window))
                         }
                         ScalingModel::RegionalBurst { .. } => None,
+                    },
+                    requests: match account.scaling {
+                        ScalingModel::PerFunction {
+                            step,
+                            window,
+                            request_rate: true,
+                        } => Some(RequestRate::new(pools.limit(i), step, window)),
+                        _ => None,
                     },
                     meters,
                     duration_rng: rng("duration"),
@@ -144,6 +156,10 @@ impl LambdaService {
         let refusal = self
             .pools
             .check(f.index(), st.concurrency())
+            .and_then(|()| match &mut st.requests {
+                Some(r) => r.allows(now).then_some(()).ok_or(Refusal::RequestRate),
+                None => Ok(()),
+            })
             .and_then(|()| {
                 if !st.envs.next_is_on_demand() {
                     return Ok(());
@@ -167,6 +183,9 @@ impl LambdaService {
             st.meters.period.throttles += 1;
             st.meters.totals.throttles += counted as u64;
             return Err(r);
+        }
+        if let Some(r) = &mut st.requests {
+            r.record(now);
         }
         st.meters
             .account_provisioned(now, st.envs.provisioned_busy());

@@ -64,8 +64,14 @@ pub enum ScalingModel {
     /// Since late Nov 2023: each function may create up to `step` new execution environments
     /// every `window` (1,000 per 10 s), refilled continuously, unused portions not accrued,
     /// independently of the others; warm idle environments are reused without limit
-    /// (https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html).
-    PerFunction { step: u32, window: SimTime },
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html). With
+    /// `request_rate` (the default), also the requests-per-second form: at most 10 x the
+    /// function's pool per second, growing by `10 x step` per `window` (`request_rate.rs`).
+    PerFunction {
+        step: u32,
+        window: SimTime,
+        request_rate: bool,
+    },
     /// Before late 2023: an account-wide initial `burst` (3,000, 1,000 or 500 by region),
     /// then `per_minute` more (500) every minute.
     RegionalBurst { burst: u32, per_minute: u32 },
@@ -76,14 +82,27 @@ impl ScalingModel {
         ScalingModel::PerFunction {
             step: 1000,
             window: SimTime::from_secs(10),
+            request_rate: true,
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
-            ScalingModel::PerFunction { step, window } => {
+            ScalingModel::PerFunction {
+                step,
+                window,
+                request_rate,
+            } => {
+                let rps = if *request_rate {
+                    format!(
+                        "; it serves at most 10 x its pool requests per second, growing by {} per {window}",
+                        10 * *step as u64
+                    )
+                } else {
+                    String::from("; no request-rate limit")
+                };
                 format!(
-                    "per_function_10s: each function creates up to {step} new environments every {window}, refilled continuously; warm ones are reused freely"
+                    "per_function_10s: each function creates up to {step} new environments every {window}, refilled continuously; warm ones are reused freely{rps}"
                 )
             }
             ScalingModel::RegionalBurst { burst, per_minute } => format!(
