@@ -451,7 +451,10 @@ databases:
         })
         .collect();
     let (mean, se) = mean_se(&means);
-    assert!(se < 0.0175 * theory, "standard error {se:.5}s too wide for a test");
+    assert!(
+        se < 0.0175 * theory,
+        "standard error {se:.5}s too wide for a test"
+    );
     let z = (mean - theory) / se;
     assert!(
         z.abs() <= Z_MAX,
