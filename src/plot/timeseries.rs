@@ -399,3 +399,49 @@ fn draw_panel<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_a_panel_has_its_own_dash_and_marker() {
+        let looks: Vec<LineLook> = (0..5).map(line_look).collect();
+        assert_eq!(looks[0].dash, None, "the first line is solid");
+        for (i, a) in looks.iter().enumerate() {
+            for b in &looks[i + 1..] {
+                assert_ne!(a.dash, b.dash);
+                assert_ne!(a.sides, b.sides);
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_lines_mark_the_same_point() {
+        for (points, lines) in [(120, 2), (120, 3), (5, 3), (1000, 7), (7, 7)] {
+            let marked: Vec<Vec<usize>> = (0..lines)
+                .map(|i| marker_indices(points, i, lines))
+                .collect();
+            for (i, m) in marked.iter().enumerate() {
+                assert!(!m.is_empty(), "{points} points, line {i}: no marker");
+                assert!(m.iter().all(|&k| k < points));
+                for other in &marked[i + 1..] {
+                    assert!(m.iter().all(|k| !other.contains(k)), "{m:?} {other:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn latency_spanning_more_than_two_decades_gets_a_log_axis() {
+        let axis = |title: &str, v: &[f64]| y_axis(title, v.iter().copied());
+        assert_eq!(axis("latency_ms", &[2.0, 150.0]), YAxis::Linear);
+        assert_eq!(axis("latency_ms", &[2.0, 200.0]), YAxis::Linear);
+        assert_eq!(axis("latency_ms", &[2.0, 201.0]), YAxis::Log);
+        // Zeros (periods without requests) have no place on a log axis and do not count.
+        assert_eq!(axis("latency_ms", &[0.0, 5.0, 400.0]), YAxis::Linear);
+        assert_eq!(axis("latency_ms", &[0.0, 3.0, 400.0]), YAxis::Log);
+        assert_eq!(axis("requests (sum)", &[1.0, 1e6]), YAxis::Linear);
+        assert_eq!(axis("latency_ms", &[]), YAxis::Linear);
+    }
+}
