@@ -353,6 +353,30 @@ fn plot_redraws_a_finished_run_zoomed_to_a_window() {
     );
     let (w, h, _) = decode_png(&std::fs::read(dir.path().join("dashboard-5m-8m.png")).unwrap());
     assert!(w > 0 && h > 0);
+    assert!(
+        !dir.path().join("latency-cdf.svg").exists(),
+        "a window does not apply to the latency distribution"
+    );
+    // Without a window the latency CDF is redrawn from latency.hgrm too.
+    assert!(plot(&["--quiet"]).status.success());
+    let cdf = std::fs::read_to_string(dir.path().join("latency-cdf.svg")).unwrap();
+    let (shapes, _) = check_svg(&cdf);
+    assert!(shapes >= 2 && cdf.contains("percentile spectrum"));
+    let rows = std::fs::read_to_string(dir.path().join("latency.hgrm"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    let longest = cdf
+        .split("points=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap().split_whitespace().count())
+        .max()
+        .unwrap();
+    assert!(
+        longest > 50 && longest <= rows,
+        "{longest} points from {rows} rows"
+    );
     for bad in ["8m..5m", "5m", "5m..2d"] {
         assert_eq!(plot(&["--window", bad]).status.code(), Some(2), "{bad}");
     }
