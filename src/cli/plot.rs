@@ -67,18 +67,15 @@ pub fn plot(dir: &Path, window: Option<&str>, quiet: bool) -> Result<(), Failure
         (format!("dashboard{suffix}.svg"), svg.into_bytes()),
         (format!("dashboard{suffix}.png"), png),
     ];
-    if window.is_none() {
-        if let Ok(text) = read("latency.hgrm") {
-            let h = plot::cdf::histogram_from_hgrm(&text).map_err(|m| {
-                Failure::Usage(format!("{}: {m}", dir.join("latency.hgrm").display()))
-            })?;
-            let cdf = plot::cdf::LatencyFigure {
-                title: format!("{name}: latency of successful requests"),
-                curves: vec![("all requests".into(), &h)],
-            };
-            let svg = plot::svg(&cdf).map_err(|e| run_err(e.to_string()))?;
-            files.push(("latency-cdf.svg".into(), svg.into_bytes()));
-        }
+    if let (None, Ok(text)) = (window, read("latency.hgrm")) {
+        let h = plot::cdf::histogram_from_hgrm(&text)
+            .map_err(|m| Failure::Usage(format!("{}: {m}", dir.join("latency.hgrm").display())))?;
+        let cdf = plot::cdf::LatencyFigure {
+            title: format!("{name}: latency of successful requests"),
+            curves: vec![("all requests".into(), &h)],
+        };
+        let svg = plot::svg(&cdf).map_err(|e| run_err(e.to_string()))?;
+        files.push(("latency-cdf.svg".into(), svg.into_bytes()));
     }
     for (file, bytes) in files {
         write_atomic(&dir.join(&file), &bytes).map_err(|e| run_err(format!("{file}: {e}")))?;

@@ -29,7 +29,10 @@ pub fn histogram_from_hgrm(text: &str) -> Result<Histogram<u64>, String> {
         let bad = || format!("line {}: expected Value Percentile TotalCount", i + 1);
         let value_ms: f64 = f[0].parse().map_err(|_| bad())?;
         let total: u64 = f[2].parse().map_err(|_| bad())?;
-        if total < seen || !(value_ms >= 0.0) {
+        if value_ms.is_nan() || value_ms < 0.0 {
+            return Err(format!("line {}: a latency is never negative", i + 1));
+        }
+        if total < seen {
             return Err(format!("line {}: TotalCount must not decrease", i + 1));
         }
         if total > seen {
