@@ -1,6 +1,8 @@
 //! `stratus plot DIR [--window FROM..TO]`: redraws a finished run's dashboard from its files
 //! (`summary.json`, `timeseries.csv`, `faults.csv`), zoomed to a window of simulated time,
-//! as `dashboard[-FROM-TO].svg` and `.png` in the same folder.
+//! as `dashboard[-FROM-TO].svg` and `.png` in the same folder. Without a window it also
+//! redraws `latency-cdf.svg` from `latency.hgrm` (the histogram covers the whole accounted
+//! run, so a window does not apply to it).
 
 use super::Failure;
 use std::path::Path;
@@ -61,10 +63,21 @@ pub fn plot(dir: &Path, window: Option<&str>, quiet: bool) -> Result<(), Failure
     let run_err = |e: String| Failure::Run(anyhow::anyhow!(e));
     let svg = plot::svg(&fig).map_err(|e| run_err(e.to_string()))?;
     let png = plot::png(&fig).map_err(|e| run_err(e.to_string()))?;
-    for (file, bytes) in [
+    let mut files = vec![
         (format!("dashboard{suffix}.svg"), svg.into_bytes()),
         (format!("dashboard{suffix}.png"), png),
-    ] {
+    ];
+    if let (None, Ok(text)) = (window, read("latency.hgrm")) {
+        let h = plot::cdf::histogram_from_hgrm(&text)
+            .map_err(|m| Failure::Usage(format!("{}: {m}", dir.join("latency.hgrm").display())))?;
+        let cdf = plot::cdf::LatencyFigure {
+            title: format!("{name}: latency of successful requests"),
+            curves: vec![("all requests".into(), &h)],
+        };
+        let svg = plot::svg(&cdf).map_err(|e| run_err(e.to_string()))?;
+        files.push(("latency-cdf.svg".into(), svg.into_bytes()));
+    }
+    for (file, bytes) in files {
         write_atomic(&dir.join(&file), &bytes).map_err(|e| run_err(format!("{file}: {e}")))?;
         if !quiet {
             println!("wrote {}", dir.join(&file).display());

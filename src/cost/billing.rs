@@ -52,9 +52,18 @@ pub fn alb_lcus(prices: &PriceTable, a: &AlbActivity) -> f64 {
 /// (https://aws.amazon.com/elasticloadbalancing/pricing/), so the hourly fee counts every
 /// started hour; LCUs are averaged over the time the ALB ran, so LCU-hours follow usage.
 pub fn alb_cost(prices: &PriceTable, a: &AlbActivity) -> f64 {
-    let hours = a.seconds / 3600.0;
-    let billed_hours = (hours - 1e-9).ceil().max(0.0);
-    billed_hours * prices.alb.per_hour + alb_lcus(prices, a) * hours * prices.alb.per_lcu_hour
+    alb_hourly_fee(prices, a) + alb_lcu_cost(prices, a)
+}
+
+/// The hourly part of [`alb_cost`]: every started hour of the stretch, billed in full.
+pub fn alb_hourly_fee(prices: &PriceTable, a: &AlbActivity) -> f64 {
+    let billed_hours = (a.seconds / 3600.0 - 1e-9).ceil().max(0.0);
+    billed_hours * prices.alb.per_hour
+}
+
+/// The LCU part of [`alb_cost`]: the stretch's LCUs times its length in hours.
+pub fn alb_lcu_cost(prices: &PriceTable, a: &AlbActivity) -> f64 {
+    alb_lcus(prices, a) * a.seconds / 3600.0 * prices.alb.per_lcu_hour
 }
 
 /// Billed duration of one Lambda invocation: rounded up to the billing granularity (1 ms).

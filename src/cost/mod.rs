@@ -4,7 +4,11 @@
 //! Costs are computed per metric period over the whole run (the time series), and the summary
 //! totals cover the accounted window after the warm-up, like every other summary figure. Hourly
 //! dimensions (ALB LCUs, and the ALB's hourly fee, a started hour billed in full) are computed
-//! per clock hour and spread over that hour's periods.
+//! per clock hour. Each service has two views of its cost per period: what accrued in it (an
+//! hour's ALB fee spread over the hour's periods by seconds), from which the totals are taken
+//! so that a warm-up cuts a started hour's fee in proportion, and what was billed in it (the
+//! fee whole, in the period holding the hour's start), which is the `cost_usd` series. Over
+//! the whole run both add up to the same total.
 
 pub mod billing;
 pub mod prices;
@@ -60,7 +64,8 @@ pub struct Breakdown {
     /// Over the accounted window (after the warm-up).
     pub total: f64,
     pub by_service: BTreeMap<String, f64>,
-    /// Per period over the whole run, all services.
+    /// What was billed in each period over the whole run, all services: an hourly fee whole,
+    /// in the period holding the start of its hour. Sums to `total` when there is no warm-up.
     pub per_period: Vec<f64>,
 }
 
@@ -89,8 +94,12 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
     let n = usage.periods();
     let mut services: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     services.insert("ec2", ec2_per_period(usage, prices, n));
+    // Services whose bill falls in other periods than their cost accrues in: the bill.
+    let mut billed: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     if !usage.load_balancers.is_empty() {
-        services.insert("alb", alb_per_period(usage, prices, n));
+        let (accrued, bill) = alb_per_period(usage, prices, n);
+        services.insert("alb", accrued);
+        billed.insert("alb", bill);
     }
     if usage.nat_gateways > 0 {
         let nat = (0..n)
@@ -153,10 +162,12 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
     for (name, costs) in &services {
         let mut total = 0.0;
         for (k, c) in costs.iter().enumerate() {
-            per_period[k] += c;
             total += c * usage.accounted_fraction(k);
         }
         by_service.insert(name.to_string(), total);
+        for (k, c) in billed.get(name).unwrap_or(costs).iter().enumerate() {
+            per_period[k] += c;
+        }
     }
     Breakdown {
         total: by_service.values().sum(),
@@ -188,8 +199,12 @@ fn ec2_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
     out
 }
 
-fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
+/// The ALBs' cost per period: `(accrued, billed)`. Both spread an hour's LCU charge over its
+/// periods by seconds; the accrued view spreads the hour's fee likewise, the billed view puts
+/// it whole in the period holding the hour's start.
+fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut out = vec![0.0; n];
+    let mut billed = vec![0.0; n];
     for periods in &usage.load_balancers {
         // Group periods by clock hour, price each hour, spread it by seconds.
         let mut hours: BTreeMap<u64, (AlbActivity, Vec<usize>)> = BTreeMap::new();
@@ -212,15 +227,20 @@ fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
             entry.1.push(k);
         }
         // A partial last hour is billed in full: its fee is spread over its periods.
-        for (activity, members) in hours.values() {
-            let cost = billing::alb_cost(prices, activity);
+        for (hour, (activity, members)) in &hours {
+            let fee = billing::alb_hourly_fee(prices, activity);
+            let lcus = billing::alb_lcu_cost(prices, activity);
             for &k in members {
                 let (a, b) = usage.period_span(k);
-                out[k] += cost * (b - a) / activity.seconds.max(1e-9);
+                let share = (b - a) / activity.seconds.max(1e-9);
+                out[k] += (fee + lcus) * share;
+                billed[k] += lcus * share;
             }
+            let start = ((*hour as f64 * 3600.0 / usage.period_s) as usize).min(n - 1);
+            billed[start] += fee;
         }
     }
-    out
+    (out, billed)
 }
 
 #[cfg(test)]
@@ -252,6 +272,28 @@ mod tests {
             b.total
         );
         assert!((b.per_period.iter().sum::<f64>() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_alb_hour_is_billed_whole_in_the_period_of_its_start() {
+        let p = PriceTable::shipped();
+        // 150 minutes of an idle ALB in 10-minute periods: three started hours.
+        let usage = Usage {
+            duration_s: 9000.0,
+            warmup_s: 0.0,
+            period_s: 600.0,
+            load_balancers: vec![Vec::new()],
+            ..Default::default()
+        };
+        let b = price(&usage, &p);
+        let fee = p.alb.per_hour;
+        assert_eq!(b.per_period.len(), 15);
+        assert!((b.total - 3.0 * fee).abs() < 1e-12, "{b:?}");
+        assert!((b.per_period.iter().sum::<f64>() - b.total).abs() < 1e-12);
+        for (k, c) in b.per_period.iter().enumerate() {
+            let expected = if k % 6 == 0 { fee } else { 0.0 };
+            assert!((c - expected).abs() < 1e-12, "period {k}: {c}");
+        }
     }
 
     #[test]

@@ -15,6 +15,35 @@ pub struct LatencyFigure<'a> {
     pub curves: Vec<(String, &'a Histogram<u64>)>,
 }
 
+/// A histogram (µs) back from `latency.hgrm`'s rows (value in ms, percentile, cumulative
+/// `TotalCount`): each row's new count recorded at its value. The result has the file's
+/// resolution: its percentiles at the rows' quantiles are the file's values.
+pub fn histogram_from_hgrm(text: &str) -> Result<Histogram<u64>, String> {
+    let mut h = Histogram::<u64>::new(3).map_err(|e| e.to_string())?;
+    let mut seen = 0u64;
+    for (i, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 3 || line.starts_with('#') || f[0] == "Value" {
+            continue;
+        }
+        let bad = || format!("line {}: expected Value Percentile TotalCount", i + 1);
+        let value_ms: f64 = f[0].parse().map_err(|_| bad())?;
+        let total: u64 = f[2].parse().map_err(|_| bad())?;
+        if value_ms.is_nan() || value_ms < 0.0 {
+            return Err(format!("line {}: a latency is never negative", i + 1));
+        }
+        if total < seen {
+            return Err(format!("line {}: TotalCount must not decrease", i + 1));
+        }
+        if total > seen {
+            h.record_n((value_ms * 1e3).round() as u64, total - seen)
+                .map_err(|e| format!("line {}: {e}", i + 1))?;
+        }
+        seen = total;
+    }
+    Ok(h)
+}
+
 /// `(latency_ms, cumulative percent)` at every recorded value.
 pub fn cdf_points(h: &Histogram<u64>) -> Vec<(f64, f64)> {
     h.iter_recorded()
@@ -154,6 +183,22 @@ fn draw_spectrum<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_histogram_comes_back_from_its_hgrm_text() {
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        for k in 1..=10_000u64 {
+            h.record(k * k % 977 * 100 + 50).unwrap();
+        }
+        let back = histogram_from_hgrm(&crate::report::hgrm(&h)).unwrap();
+        assert_eq!(back.len(), h.len());
+        assert_eq!(back.max(), h.max());
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            let (a, b) = (h.value_at_quantile(q), back.value_at_quantile(q));
+            assert!(a.abs_diff(b) <= a / 100 + 1, "q {q}: {a} vs {b}");
+        }
+        assert!(histogram_from_hgrm("1.0 0.5 10\n2.0 0.9 5\n").is_err());
+    }
 
     #[test]
     fn cdf_ends_at_one_hundred_percent() {

@@ -3,17 +3,30 @@
 //!
 //! Series names read `kind.entity.metric[.breakdown]` (`asg.api.in_service`,
 //! `asg.api.in_service.a`, `lambda.resize.concurrency`, `sqs.jobs.age_s`) or are a single
-//! metric (`requests`, `latency_ms`). A panel is one `kind.metric`, with a line per entity
-//! (and breakdown); a single metric is its own panel, with a line per statistic
-//! (`latency_ms` p50, p90, p99). Panels appear in the order their first series was recorded.
+//! metric (`requests`, `latency_ms`). A panel is one `kind.metric`, with a line per entity;
+//! the per-AZ breakdowns of a metric (`asg.api.in_service.a`) have a panel of their own
+//! (`asg · in_service per AZ`), apart from the group totals they add up to; a single metric
+//! is its own panel, with a line per statistic (`latency_ms` p50, p90, p99). Panels appear in
+//! the order their first series was recorded.
 
 use super::timeseries::{Line, Panel, PanelGrid, Timeline};
 use crate::metrics::{Statistic, TimeSeries};
 
-/// The panel a series belongs to and its line's label: `(panel key, line label)`.
+/// The panel a series belongs to and its line's label: `(panel key, line label)`. A
+/// breakdown (the fourth part of a name: an AZ) goes to the metric's `per AZ` panel.
 pub fn panel_of(name: &str) -> (String, String) {
     let parts: Vec<&str> = name.split('.').collect();
-    if parts.len() >= 3 {
+    if parts.len() >= 4 {
+        (
+            format!("{}.{} per AZ", parts[0], parts[2]),
+            parts[1..2]
+                .iter()
+                .chain(&parts[3..])
+                .copied()
+                .collect::<Vec<_>>()
+                .join("."),
+        )
+    } else if parts.len() == 3 {
         let entity = std::iter::once(parts[1])
             .chain(parts[3..].iter().copied())
             .collect::<Vec<_>>()
@@ -124,7 +137,7 @@ mod tests {
         );
         assert_eq!(
             panel_of("asg.api.in_service.a"),
-            ("asg.in_service".into(), "api.a".into())
+            ("asg.in_service per AZ".into(), "api.a".into())
         );
         assert_eq!(
             panel_of("sqs.jobs.age_s"),
@@ -140,7 +153,9 @@ mod tests {
             ("latency_ms", Statistic::P50),
             ("latency_ms", Statistic::P99),
             ("asg.api.in_service", Statistic::Value),
+            ("asg.api.in_service.a", Statistic::Value),
             ("asg.web.in_service", Statistic::Value),
+            ("asg.api.in_service.b", Statistic::Value),
             ("lambda.resize.throttles", Statistic::Sum),
         ] {
             let id = s.series(name, stat);
@@ -155,6 +170,7 @@ mod tests {
                 "requests (sum)",
                 "latency_ms",
                 "asg · in_service (value)",
+                "asg · in_service per AZ (value)",
                 "lambda · throttles (sum)"
             ]
         );
@@ -162,6 +178,8 @@ mod tests {
         assert_eq!(labels, ["p50", "p99"]);
         let labels: Vec<&str> = p[2].lines.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["api", "web"]);
-        assert_eq!(p[3].lines[0].points, vec![(0.0, 1.0), (60.0, 2.0)]);
+        let labels: Vec<&str> = p[3].lines.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["api.a", "api.b"]);
+        assert_eq!(p[4].lines[0].points, vec![(0.0, 1.0), (60.0, 2.0)]);
     }
 }

@@ -450,11 +450,15 @@ databases:
             r.overall.latency.mean_ms() / 1e3
         })
         .collect();
-    let (mean, half) = mean_ci95(&means);
-    assert!(half < 0.04 * theory, "ci95 ±{half:.5}s too wide for a test");
+    let (mean, se) = mean_se(&means);
     assert!(
-        (mean - theory).abs() <= half,
-        "simulated mean {mean:.5}s ± {half:.5}s, Erlang C {theory:.5}s"
+        se < 0.0175 * theory,
+        "standard error {se:.5}s too wide for a test"
+    );
+    let z = (mean - theory) / se;
+    assert!(
+        z.abs() <= Z_MAX,
+        "simulated mean {mean:.5}s (se {se:.5}s, z {z:.2}), Erlang C {theory:.5}s"
     );
 }
 

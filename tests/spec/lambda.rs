@@ -50,14 +50,15 @@ fn check_erlang_b(c: u32, a: f64) {
             f.totals.throttles as f64 / (f.totals.throttles + f.totals.invocations) as f64
         })
         .collect();
-    let (mean, half) = mean_ci95(&fractions);
+    let (mean, se) = mean_se(&fractions);
     assert!(
-        half < 0.05 * theory,
-        "c={c} a={a}: ci95 ±{half:.5} too wide for a test"
+        se < 0.022 * theory,
+        "c={c} a={a}: standard error {se:.5} too wide for a test"
     );
+    let z = (mean - theory) / se;
     assert!(
-        (mean - theory).abs() <= half,
-        "c={c} a={a}: throttle fraction {mean:.5} ± {half:.5}, Erlang B {theory:.5}"
+        z.abs() <= Z_MAX,
+        "c={c} a={a}: throttle fraction {mean:.5} (se {se:.5}, z {z:.2}), Erlang B {theory:.5}"
     );
 }
 

@@ -106,6 +106,10 @@ fn run_writes_a_dashboard_of_every_series_it_has() {
     panels.sort();
     panels.dedup();
     assert!(panels.len() >= 8, "{panels:?}");
+    // Per-AZ lines have their own panel, apart from the group totals.
+    for key in ["asg.in_service", "asg.in_service per AZ"] {
+        assert!(panels.iter().any(|p| p == key), "{key}: {panels:?}");
+    }
     for p in &panels {
         let title = p.replace('.', " · ");
         assert!(svg.contains(&title), "panel `{title}` missing");
@@ -149,8 +153,9 @@ fn png_dashboard_has_its_size_lines_and_font_drawn_text() {
     run_quickstart(dir.path(), &[]);
     let bytes = std::fs::read(dir.path().join("dashboard.png")).unwrap();
     let (w, h, rgb) = decode_png(&bytes);
-    // Ten panels (requests, errors, latency, availability, five group metrics, cost): 3 x 4.
-    assert_eq!((w, h), (3 * 470, 56 + 4 * 250));
+    // Thirteen panels (requests, errors, latency, availability, five group metrics, three of
+    // them per AZ, cost): 4 x 4.
+    assert_eq!((w, h), (4 * 470, 56 + 4 * 250));
     let pixels = (w * h) as usize;
     let white = rgb.chunks(3).filter(|p| p == &[255, 255, 255]).count();
     let ink = 1.0 - white as f64 / pixels as f64;
@@ -348,7 +353,125 @@ fn plot_redraws_a_finished_run_zoomed_to_a_window() {
     );
     let (w, h, _) = decode_png(&std::fs::read(dir.path().join("dashboard-5m-8m.png")).unwrap());
     assert!(w > 0 && h > 0);
+    assert!(
+        !dir.path().join("latency-cdf.svg").exists(),
+        "a window does not apply to the latency distribution"
+    );
+    // Without a window the latency CDF is redrawn from latency.hgrm too.
+    assert!(plot(&["--quiet"]).status.success());
+    let cdf = std::fs::read_to_string(dir.path().join("latency-cdf.svg")).unwrap();
+    let (shapes, _) = check_svg(&cdf);
+    assert!(shapes >= 2 && cdf.contains("percentile spectrum"));
+    let rows = std::fs::read_to_string(dir.path().join("latency.hgrm"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    let longest = cdf
+        .split("points=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap().split_whitespace().count())
+        .max()
+        .unwrap();
+    assert!(
+        longest > 50 && longest <= rows,
+        "{longest} points from {rows} rows"
+    );
     for bad in ["8m..5m", "5m", "5m..2d"] {
         assert_eq!(plot(&["--window", bad]).status.code(), Some(2), "{bad}");
     }
+}
+
+/// Pixels of exactly `c` in an RGB buffer.
+fn pixels_of(rgb: &[u8], c: plotters::style::RGBColor) -> usize {
+    rgb.chunks(3)
+        .filter(|p| (p[0], p[1], p[2]) == (c.0, c.1, c.2))
+        .count()
+}
+
+#[test]
+fn two_identical_lines_are_both_visible() {
+    use stratus::plot::timeseries::{Line, Panel, PanelGrid};
+    let points: Vec<(f64, f64)> = (0..60).map(|k| (k as f64 * 60.0, (k % 7) as f64)).collect();
+    let line = |label: &str| Line {
+        label: label.into(),
+        points: points.clone(),
+    };
+    let grid = PanelGrid {
+        kind: "dashboard".into(),
+        title: "same".into(),
+        subtitle: String::new(),
+        timeline: Timeline {
+            duration_s: 3600.0,
+            ..Default::default()
+        },
+        panels: vec![Panel {
+            title: "asg · in_service".into(),
+            lines: vec![line("a"), line("b")],
+        }],
+        columns: 1,
+        shared_legend: None,
+    };
+    let (_, _, rgb) = decode_png(&plot::png(&grid).unwrap());
+    let (first, second) = (
+        pixels_of(&rgb, plot::color(0)),
+        pixels_of(&rgb, plot::color(1)),
+    );
+    // The second line is drawn over the first: the first shows through its gaps.
+    assert!(first > 300 && second > 300, "{first} and {second} pixels");
+}
+
+#[test]
+fn the_cost_series_bills_an_alb_hour_in_the_period_of_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args([
+            "run",
+            "scenarios/quickstart.yaml",
+            "--quiet",
+            "--no-plots",
+            "--set",
+        ])
+        .args([
+            "duration=90m",
+            "--set",
+            "warmup=0s",
+            "--set",
+            "metric_period=10m",
+        ])
+        .args(["--set", "workloads.browse.rate=20", "--out"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let csv = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+    let cost: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",cost_usd,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(cost.len(), 9);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let total = summary["cost_usd"]["total"].as_f64().unwrap();
+    assert!(
+        (cost.iter().sum::<f64>() - total).abs() < 1e-9 * total,
+        "{cost:?} vs {total}"
+    );
+    // The second hour starts in period 6 (60 min): its fee is there, not spread over 6..9.
+    let fee = stratus::cost::PriceTable::shipped().alb.per_hour;
+    let step = cost[6] - cost[5];
+    assert!(
+        (step - fee).abs() < 0.05 * fee,
+        "{cost:?}: step {step}, fee {fee}"
+    );
+    // Elsewhere periods cost alike (instances and LCUs, at a steady rate).
+    for (k, j) in [(2, 1), (3, 2), (4, 3), (5, 4), (7, 5), (8, 7)] {
+        assert!((cost[k] - cost[j]).abs() < 0.05 * fee, "{cost:?}");
+    }
+    assert!(
+        cost[0] > cost[1] + 0.5 * fee,
+        "the first hour's fee: {cost:?}"
+    );
 }
