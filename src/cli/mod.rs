@@ -320,9 +320,11 @@ pub fn main() -> ExitCode {
             scenario,
             set,
             allow_outside_files,
-        } => stratus::scenario::Scenario::from_file_with(&scenario, &set, None, allow_outside_files)
-            .map(|s| print!("{}", stratus::explain::explain(&s)))
-            .map_err(Failure::from),
+        } => {
+            stratus::scenario::Scenario::from_file_with(&scenario, &set, None, allow_outside_files)
+                .map(|s| print!("{}", stratus::explain::explain(&s)))
+                .map_err(Failure::from)
+        }
         Command::Lab { action, dir } => {
             let dir = lab::labs_dir(dir);
             match action {

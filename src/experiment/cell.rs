@@ -75,7 +75,7 @@ impl Cell {
         if !v["summary"]["requests"]["total"].is_u64() {
             return Err("cell whose summary has no `requests.total` count".into());
         }
-                let histogram_of = |buckets: &[Value]| {
+        let histogram_of = |buckets: &[Value]| {
             let mut h = Latency::new().histogram().clone();
             for b in buckets {
                 let (value, count) = (b[0].as_u64().unwrap_or(0), b[1].as_u64().unwrap_or(0));

@@ -132,10 +132,13 @@ impl Scenario {
         allow_outside_files: bool,
     ) -> Result<Scenario, ScenarioError> {
         let label = path.display().to_string();
-        let text = input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
-            file: label.clone(),
-            problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
-        })?;
+        let text =
+            input_guard::read_text_limited(path, input_guard::MAX_SCENARIO_BYTES).map_err(|e| {
+                ScenarioError {
+                    file: label.clone(),
+                    problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
+                }
+            })?;
         let files = DataFiles {
             base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             allow_outside: allow_outside_files,
