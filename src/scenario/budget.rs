@@ -235,8 +235,8 @@ mod tests {
 
     #[test]
     fn a_large_fleet_counts_its_health_checks() {
-        let text = "name: fleet\nduration: 1h\nazs: [a]\nworkloads:\n  w: {target: alb/web, rate: 1, work: {dist: constant, value: 1ms}}\n\
-            load_balancers:\n  web: {azs: [a], rules: [{default: tg}]}\n\
+        let text = "name: fleet\nduration: 1h\nazs: [a, b]\nworkloads:\n  w: {target: alb/web, rate: 1, work: {dist: constant, value: 1ms}}\n\
+            load_balancers:\n  web: {azs: [a, b], rules: [{default: tg}]}\n\
             target_groups:\n  tg: {group: g, health_check: {interval: 30s}}\n\
             auto_scaling_groups:\n  g: {instance: {type: c5.large}, azs: [a], min: 1000000, max: 1000000, desired: 1000000}\n";
         let s = Scenario::from_text(text, "t", std::path::Path::new("."), &[]).expect("valid");

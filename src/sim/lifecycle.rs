@@ -244,3 +244,32 @@ impl World {
         self.stop_pollers(id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The in-service counter agrees with the instances' states after runs that scale out,
+    /// drain and terminate on scale-in, and replace and rebalance across an AZ outage.
+    #[test]
+    fn the_in_service_counter_matches_the_instances() {
+        for file in ["scenarios/quickstart.yaml", "scenarios/az-outage.yaml"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
+                .expect("shipped scenario");
+            let mut world = World::new(Arc::new(s));
+            world.run(|_, _| {}).expect("runs");
+            for (g, group) in world.groups.iter().enumerate() {
+                let scanned = group
+                    .instances
+                    .iter()
+                    .filter(|i| world.instances[i.index()].state == InstanceState::InService)
+                    .count() as u32;
+                assert_eq!(group.in_service, scanned, "{file}: group {g}");
+            }
+            // The run went through terminations, so the counter was moved both ways.
+            assert!(world.groups.iter().any(|g| g.terminated > 0), "{file}");
+        }
+    }
+}
