@@ -38,3 +38,15 @@ id!(/// An SQS queue, in name order.
     QueueId(u16));
 id!(/// One receive loop of a queue consumer (a poller thread on a worker instance); never reused.
     PollerId(u32));
+id!(/// A scenario fault, in file order.
+    FaultId(u16));
+id!(/// A database (RDS-style), in name order.
+    DatabaseId(u16));
+id!(/// A database call in progress: its slot, reused after the call ends.
+    CallSlot(u32));
+id!(/// A Route 53 record, in name order.
+    DnsRecordId(u16));
+id!(/// A Lambda event source mapping (a queue consumer), in the scenario's order.
+    MappingId(u16));
+id!(/// A scaling policy, by its position within its group's policies.
+    PolicyId(u16));

@@ -2,13 +2,16 @@
 //!
 //! The kernel knows nothing about AWS. It owns three things every model shares: integer
 //! nanosecond time ([`SimTime`]), an event queue ordered by `(time, insertion sequence)`
-//! ([`EventQueue`]) and deterministic random streams derived from the scenario seed and a stable
+//! ([`EventQueue`], whose keyed events can be cancelled or moved, and the narrow [`Schedule`]
+//! view a service gets of it) and deterministic random streams derived from the scenario seed and a stable
 //! component name ([`stream`]). Models never read the wall clock and never do I/O.
 
 mod queue;
 mod rng;
+mod schedule;
 mod time;
 
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Key};
 pub use rng::{Rng, RngExt, stream, stream_seed};
+pub use schedule::Schedule;
 pub use time::SimTime;

@@ -292,6 +292,24 @@ impl LoadBalancer {
     }
 }
 
+/// What happens to a load balancer and its target groups on its own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlbEvent {
+    /// A target group's health check of an instance is due.
+    HealthCheckDue { instance: InstanceId, tg: TgId },
+    /// A draining instance's deregistration delay ran out: it terminates.
+    DeregistrationEnded(InstanceId),
+    /// A connection attempt to a stopped target gave up (it counted as outstanding until
+    /// now); its client gets a 504.
+    ConnectTimedOut {
+        instance: InstanceId,
+        request: crate::ids::RequestId,
+    },
+    /// A load balancer's oldest open request reached the idle timeout, unless it ended since
+    /// (the load balancer's one timer then moves on to the oldest one still open).
+    IdleTimeoutDue(crate::ids::LbId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -268,6 +268,22 @@ pub fn choose_victim(
     pick.map(|c| c.id)
 }
 
+/// What happens to an Auto Scaling group and its instances on their own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoScalingEvent {
+    /// A pending instance finished booting: it goes in service and registers.
+    InstanceBooted(InstanceId),
+    /// An instance's health check grace period (from InService) ran out.
+    GracePeriodEnded(InstanceId),
+    /// EC2 status checks of a stopped instance failed: the group replaces it.
+    StatusCheckFailed(InstanceId),
+    /// A scheduled scaling action is due.
+    ScheduledActionDue {
+        group: crate::ids::GroupId,
+        policy: crate::ids::PolicyId,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

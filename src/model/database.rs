@@ -229,3 +229,12 @@ impl Calls {
             .collect()
     }
 }
+
+/// What happens to databases on their own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseEvent {
+    /// A database call finished its work.
+    CallEnded(crate::ids::CallSlot),
+    /// A database's failover time ran out: the standby is primary.
+    FailedOver(crate::ids::DatabaseId),
+}

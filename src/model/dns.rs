@@ -115,6 +115,13 @@ impl DnsRecord {
     }
 }
 
+/// What happens to Route 53 records on their own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DnsEvent {
+    /// A Route 53 health check of a failover record's primary is due.
+    CheckDue(crate::ids::DnsRecordId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

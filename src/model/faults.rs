@@ -209,6 +209,15 @@ impl Availability<'_> {
     }
 }
 
+/// The scenario's faults beginning and ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultEvent {
+    /// A scenario fault begins.
+    Started(crate::ids::FaultId),
+    /// A scenario fault's duration is over: what it stopped comes back.
+    Ended(crate::ids::FaultId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

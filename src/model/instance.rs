@@ -4,14 +4,16 @@
 //! `ProcessorSharing`: the vCPUs are shared equally among the running requests, each getting
 //! `min(1, c/n)` of a core. It is simulated with virtual time: every job gets a finish tag
 //! `V(arrival) + work`, `V` advancing at the per-job rate, and only the earliest tag has a
-//! pending completion event, so each arrival or departure costs O(log n). A completion event
-//! carries a generation number; rescheduling bumps it, and stale completions are ignored.
+//! pending completion event, so each arrival or departure costs O(log n). That one event is
+//! keyed: an arrival or a departure moves it in the kernel's queue (`Schedule::reschedule`)
+//! instead of leaving a stale one behind.
+//!
+//! The instance schedules only its own events (`InstanceEvent`) through `kernel::Schedule`.
 //!
 //! CPU utilization is integrated exactly: busy core-nanoseconds accumulate at every change.
 
-use crate::event::Event;
 use crate::ids::{AzId, GroupId, InstanceId, RequestId};
-use crate::kernel::{EventQueue, SimTime};
+use crate::kernel::{Key, Schedule, SimTime};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -88,11 +90,12 @@ pub struct Instance {
     /// Fcfs: busy servers and the FIFO of waiting `(request, work)`.
     busy: u32,
     fifo: VecDeque<(RequestId, SimTime)>,
-    /// Processor sharing: virtual time (ns of service per job), finish tags, generation.
+    /// Processor sharing: virtual time (ns of service per job), finish tags, and the pending
+    /// completion of the earliest tag.
     virtual_ns: f64,
     virtual_at: SimTime,
     tags: BinaryHeap<Reverse<(Tag, u32)>>,
-    generation: u32,
+    completion: Option<Key>,
     /// CPU accounting: busy core-ns since the last `take_busy_core_ns`.
     busy_core_ns: u128,
     accounted_at: SimTime,
@@ -117,7 +120,7 @@ impl Instance {
             virtual_ns: 0.0,
             virtual_at: now,
             tags: BinaryHeap::new(),
-            generation: 0,
+            completion: None,
             busy_core_ns: 0,
             accounted_at: now,
         }
@@ -151,7 +154,7 @@ impl Instance {
         id: InstanceId,
         request: RequestId,
         work: SimTime,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<InstanceEvent>,
     ) -> bool {
         let now = queue.now();
         self.account(now);
@@ -160,9 +163,9 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
-                    queue.schedule(
+                    queue.at(
                         now + work,
-                        Event::ServiceCompleted {
+                        InstanceEvent::ServiceCompleted {
                             instance: id,
                             request,
                         },
@@ -188,15 +191,15 @@ impl Instance {
     pub fn on_service_completed(
         &mut self,
         id: InstanceId,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<InstanceEvent>,
     ) -> Option<RequestId> {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
         if let Some((request, work)) = self.fifo.pop_front() {
-            queue.schedule(
+            queue.at(
                 now + work,
-                Event::ServiceCompleted {
+                InstanceEvent::ServiceCompleted {
                     instance: id,
                     request,
                 },
@@ -208,16 +211,13 @@ impl Instance {
         }
     }
 
-    /// A processor-sharing completion: returns the finished request, or `None` when stale.
+    /// A processor-sharing completion: returns the finished request.
     pub fn on_sharing_completed(
         &mut self,
         id: InstanceId,
-        generation: u32,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<InstanceEvent>,
     ) -> Option<RequestId> {
-        if generation != self.generation {
-            return None;
-        }
+        self.completion = None; // it just fired
         let now = queue.now();
         self.account(now);
         self.advance_virtual(now);
@@ -246,30 +246,50 @@ impl Instance {
         self.virtual_at = now;
     }
 
-    fn reschedule(&mut self, id: InstanceId, queue: &mut EventQueue<Event>) {
-        self.generation = self.generation.wrapping_add(1);
-        if let Some(Reverse((Tag(tag), _))) = self.tags.peek() {
-            let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
-            let at = queue.now() + SimTime::from_nanos(remaining.ceil() as u64);
-            queue.schedule(
-                at,
-                Event::SharingCompleted {
-                    instance: id,
-                    generation: self.generation,
-                },
-            );
+    /// Moves the one pending completion to the earliest tag's finish time (or cancels it when
+    /// nothing is left to run).
+    fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
+        let Some(Reverse((Tag(tag), _))) = self.tags.peek() else {
+            if let Some(key) = self.completion.take() {
+                queue.cancel(key);
+            }
+            return;
+        };
+        let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
+        let at = queue.now() + SimTime::from_nanos(remaining.ceil() as u64);
+        match self.completion {
+            Some(key) if queue.reschedule(key, at) => {}
+            _ => {
+                let key = queue.keyed(at, InstanceEvent::SharingCompleted { instance: id });
+                self.completion = Some(key);
+            }
         }
     }
 
     /// The instance stops (an AZ outage or an instance failure): everything it was doing is
-    /// dropped at once and its CPU goes idle. The world ends the requests; pending completion
-    /// events of a stopped instance must be ignored (a stopped instance never restarts).
-    pub fn stop(&mut self, now: SimTime) {
-        self.account(now);
+    /// dropped at once and its CPU goes idle. The world ends the requests; pending
+    /// first-come-first-served completions of a stopped instance must be ignored (a stopped
+    /// instance never restarts); the processor-sharing completion is cancelled.
+    pub fn stop(&mut self, queue: &mut impl Schedule<InstanceEvent>) {
+        self.account(queue.now());
         self.outstanding = 0;
         self.busy = 0;
         self.fifo.clear();
         self.tags.clear();
-        self.generation = self.generation.wrapping_add(1);
+        if let Some(key) = self.completion.take() {
+            queue.cancel(key);
+        }
     }
+}
+
+/// An instance finishing work on its own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceEvent {
+    /// A first-come-first-served instance finished serving a request.
+    ServiceCompleted {
+        instance: InstanceId,
+        request: RequestId,
+    },
+    /// The job with the earliest finish tag on a processor-sharing instance completed.
+    SharingCompleted { instance: InstanceId },
 }

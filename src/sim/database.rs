@@ -5,10 +5,13 @@
 //! fails at once (502), and so do calls in flight when the primary is lost.
 
 use super::World;
-use crate::event::Event;
+use crate::ids::CallSlot;
+use crate::ids::DatabaseId;
 use crate::ids::RequestId;
 use crate::kernel::RngExt;
+use crate::kernel::Schedule;
 use crate::metrics::Outcome;
+use crate::model::database::DatabaseEvent;
 use crate::model::database::{Availability, Call};
 use crate::model::faults::Cause;
 
@@ -74,7 +77,8 @@ impl World {
             work,
         });
         if db.admit(slot) {
-            self.queue.schedule_in(work, Event::DatabaseCallEnded(slot));
+            self.queue
+                .after(work, DatabaseEvent::CallEnded(CallSlot(slot)));
         }
     }
 
@@ -99,7 +103,8 @@ impl World {
             && let Some(next) = db.release()
         {
             let work = self.faults.calls.get(next).work;
-            self.queue.schedule_in(work, Event::DatabaseCallEnded(next));
+            self.queue
+                .after(work, DatabaseEvent::CallEnded(CallSlot(next)));
         }
         if !self.requests.is_live(call.request, call.request_uid) {
             return; // the request already ended (its instance stopped)
@@ -157,7 +162,7 @@ impl World {
         let failing_over = self.faults.databases[d].lose_primary(now, standby_up, draw);
         if failing_over {
             self.queue
-                .schedule(now + draw, Event::DatabaseFailedOver(d as u16));
+                .at(now + draw, DatabaseEvent::FailedOver(DatabaseId(d as u16)));
             self.fault_note(
                 fault,
                 "database_failover_started",

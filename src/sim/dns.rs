@@ -2,10 +2,12 @@
 //! balancer, and each client request resolving the record through its (TTL-cached) answer.
 
 use super::World;
-use crate::event::Event;
+use crate::ids::DnsRecordId;
 use crate::ids::{LbId, WorkloadId};
 use crate::kernel::RngExt;
+use crate::kernel::Schedule;
 use crate::model::dns::Answer;
+use crate::model::dns::DnsEvent;
 
 impl World {
     /// The load balancer a request of workload `w` reaches: `lb` (its target), or the record's
@@ -33,7 +35,8 @@ impl World {
         let spec = &s.resilience.dns[r];
         let next = self.queue.now() + spec.interval;
         if next <= s.duration {
-            self.queue.schedule(next, Event::DnsCheckDue(r as u16));
+            self.queue
+                .at(next, DnsEvent::CheckDue(DnsRecordId(r as u16)));
         }
         let passed = self.endpoint_serves(spec.primary);
         let now = self.queue.now();

@@ -4,10 +4,15 @@
 //! nodes clients still reach through cached DNS answers; and AZ rebalancing after recovery.
 
 use super::World;
-use crate::event::Event;
+use crate::ids::DnsRecordId;
+use crate::ids::FaultId;
 use crate::ids::{AzId, GroupId, InstanceId, LbId};
+use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime, stream};
 use crate::metrics::Outcome;
+use crate::model::autoscaling::AutoScalingEvent;
+use crate::model::dns::DnsEvent;
+use crate::model::faults::FaultEvent;
 use crate::model::faults::{Cause, FaultKind, HowMany};
 use crate::model::instance::InstanceState;
 use crate::trace::{Field, Kind};
@@ -21,13 +26,13 @@ impl World {
         let s = std::sync::Arc::clone(&self.scenario);
         for (i, f) in s.resilience.faults.iter().enumerate() {
             if f.at <= s.duration {
-                self.queue.schedule(f.at, Event::FaultStarted(i as u16));
+                self.queue.at(f.at, FaultEvent::Started(FaultId(i as u16)));
             }
         }
         for (i, r) in s.resilience.dns.iter().enumerate() {
             if r.interval <= s.duration {
                 self.queue
-                    .schedule(r.interval, Event::DnsCheckDue(i as u16));
+                    .at(r.interval, DnsEvent::CheckDue(DnsRecordId(i as u16)));
             }
         }
     }
@@ -82,7 +87,7 @@ impl World {
         self.faults.log.records[f as usize].started = Some(now);
         self.fault_note(Some(f as usize), "started", spec.label(), true);
         if let Some(d) = spec.duration {
-            self.queue.schedule(now + d, Event::FaultEnded(f));
+            self.queue.at(now + d, FaultEvent::Ended(FaultId(f)));
         }
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_down(az, f),
@@ -198,7 +203,7 @@ impl World {
             return;
         }
         let busy = inst.take_busy_core_ns(now);
-        inst.stop(now);
+        inst.stop(&mut self.queue);
         let g = inst.group;
         self.group_meters[g.index()].add_busy(busy, self.counting);
         self.faults.mark_stopped(id, f);
@@ -212,9 +217,9 @@ impl World {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");
         } else {
-            self.queue.schedule(
+            self.queue.at(
                 now + super::resilience::STATUS_CHECK_DETECTION,
-                Event::StatusCheckFailed(id),
+                AutoScalingEvent::StatusCheckFailed(id),
             );
         }
     }

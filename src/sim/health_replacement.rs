@@ -10,9 +10,10 @@
 //! it ends is replaced then; one that turns unhealthy later is replaced when it does.
 
 use super::World;
-use crate::event::Event;
 use crate::ids::InstanceId;
+use crate::kernel::Schedule;
 use crate::metrics::Outcome;
+use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
 
@@ -23,7 +24,7 @@ impl World {
         let spec = &self.scenario.groups[g.index()];
         if spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty() {
             let at = self.queue.now() + spec.health_check_grace;
-            self.queue.schedule(at, Event::GracePeriodEnded(id));
+            self.queue.at(at, AutoScalingEvent::GracePeriodEnded(id));
         }
     }
 

@@ -25,10 +25,11 @@
 use super::World;
 use super::faults::CONNECT_TIMEOUT;
 use super::request::Request;
-use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId};
+use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
+use crate::model::alb::AlbEvent;
 use crate::model::faults::Cause;
 use crate::trace::{Field, Kind};
 use std::collections::VecDeque;
@@ -61,7 +62,7 @@ impl World {
         });
         if !open.armed {
             open.armed = true;
-            self.queue.schedule(deadline, Event::IdleTimeoutDue(lb));
+            self.queue.at(deadline, AlbEvent::IdleTimeoutDue(lb));
         }
     }
 
@@ -72,7 +73,7 @@ impl World {
         while let Some(&o) = self.open_requests[lb.index()].fifo.front() {
             let waiting = self.requests.is_waiting(o.request, o.uid);
             if waiting && o.deadline > now {
-                self.queue.schedule(o.deadline, Event::IdleTimeoutDue(lb));
+                self.queue.at(o.deadline, AlbEvent::IdleTimeoutDue(lb));
                 return;
             }
             self.open_requests[lb.index()].fifo.pop_front();
@@ -126,9 +127,9 @@ impl World {
         let lb = r.lb;
         let request = self.requests.insert(r);
         self.open_client_request(lb, request);
-        self.queue.schedule_in(
+        self.queue.after(
             CONNECT_TIMEOUT,
-            Event::ConnectTimedOut {
+            AlbEvent::ConnectTimedOut {
                 instance: target,
                 request,
             },

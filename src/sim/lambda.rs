@@ -9,9 +9,10 @@
 
 use super::World;
 use super::request::Request;
-use crate::event::Event;
 use crate::ids::{AsyncEventId, FunctionId, InstanceId, InvocationId, LbId, RequestId, WorkloadId};
+use crate::kernel::Schedule;
 use crate::metrics::{Outcome, Statistic};
+use crate::model::lambda::LambdaEvent;
 use crate::model::lambda::async_events::{AsyncEvent, Settlement};
 use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
@@ -219,7 +220,7 @@ impl World {
         {
             let at = self.lambda.event_mut(e).after_throttle(now, max_age);
             self.count_async_retry(ev.function, ev.counted);
-            self.queue.schedule(at, Event::LambdaAsyncRetryDue(e));
+            self.queue.at(at, LambdaEvent::AsyncRetryDue(e));
         }
     }
 
@@ -235,7 +236,7 @@ impl World {
         match ev.after_error(now, spec.max_event_age, spec.max_retry_attempts) {
             Some(at) => {
                 self.count_async_retry(f, counted);
-                self.queue.schedule(at, Event::LambdaAsyncRetryDue(e));
+                self.queue.at(at, LambdaEvent::AsyncRetryDue(e));
             }
             None => {
                 self.lambda.settle_event(e, Settlement::Failed);

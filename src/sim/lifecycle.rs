@@ -3,10 +3,12 @@
 //! with its desired capacity.
 
 use super::World;
-use crate::event::Event;
 use crate::ids::{GroupId, InstanceId, TgId};
+use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
+use crate::model::alb::AlbEvent;
+use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::autoscaling::{Candidate, choose_victim};
 use crate::model::health::{Health, probe_passes};
 use crate::model::instance::{Instance, InstanceState};
@@ -42,7 +44,7 @@ impl World {
         // Billing starts when `pending` ends, inside the boot time.
         let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
         self.instances[id.index()].running_at += pending;
-        self.queue.schedule_in(boot, Event::InstanceBooted(id));
+        self.queue.after(boot, AutoScalingEvent::InstanceBooted(id));
     }
 
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
@@ -64,7 +66,7 @@ impl World {
             self.target_groups[tg.index()].register(id, az, health);
             // The first probe runs at registration (see `model::health`).
             self.queue
-                .schedule(now, Event::HealthCheckDue { instance: id, tg });
+                .at(now, AlbEvent::HealthCheckDue { instance: id, tg });
         }
         self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
         let group = &mut self.groups[g.index()];
@@ -95,7 +97,7 @@ impl World {
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
         let interval = spec.interval;
         self.queue
-            .schedule_in(interval, Event::HealthCheckDue { instance: id, tg });
+            .after(interval, AlbEvent::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
         if health == Health::Healthy {
             let now = self.queue.now();
@@ -191,8 +193,7 @@ impl World {
             self.target_groups[tg.index()].deregister(id, az);
             delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
         }
-        self.queue
-            .schedule_in(delay, Event::DeregistrationEnded(id));
+        self.queue.after(delay, AlbEvent::DeregistrationEnded(id));
     }
 
     pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {

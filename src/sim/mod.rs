@@ -28,10 +28,18 @@ use crate::event::Event;
 use crate::ids::{GroupId, TgId, WorkloadId};
 use crate::kernel::{EventQueue, Rng, SimTime, stream};
 use crate::metrics::{RequestStats, TimeSeries};
+use crate::model::alb::AlbEvent;
 use crate::model::alb::{LoadBalancer, TargetGroup};
+use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::autoscaling::Group;
+use crate::model::database::DatabaseEvent;
+use crate::model::dns::DnsEvent;
+use crate::model::faults::FaultEvent;
 use crate::model::health::Health;
+use crate::model::instance::InstanceEvent;
 use crate::model::instance::{Instance, InstanceState};
+use crate::model::lambda::LambdaEvent;
+use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
 use crate::workload::{ArrivalProcess, ClassPicker};
@@ -271,30 +279,6 @@ impl World {
             }
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
-                Event::ServiceCompleted { instance, request } => {
-                    let inst = &mut self.instances[instance.index()];
-                    if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
-                        continue; // its requests already ended with the instance
-                    }
-                    if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
-                        self.trace_started(next, instance);
-                    }
-                    self.on_work_done(request);
-                }
-                Event::SharingCompleted {
-                    instance,
-                    generation,
-                } => {
-                    let inst = &mut self.instances[instance.index()];
-                    if inst.state == InstanceState::Terminated {
-                        continue;
-                    }
-                    if let Some(request) =
-                        inst.on_sharing_completed(instance, generation, &mut self.queue)
-                    {
-                        self.on_work_done(request);
-                    }
-                }
                 Event::PeriodEnded => self.on_period_ended(),
                 Event::WarmupEnded => self.on_warmup_ended(),
                 Event::SimulationEnded => {
@@ -305,30 +289,47 @@ impl World {
                     }
                     break;
                 }
-                Event::InstanceBooted(id) => self.on_instance_booted(id),
-                Event::HealthCheckDue { instance, tg } => self.on_health_check_due(instance, tg),
-                Event::DeregistrationEnded(id) => self.on_deregistration_ended(id),
-                Event::GracePeriodEnded(id) => self.on_grace_period_ended(id),
-                Event::ScheduledActionDue { group, policy } => {
-                    self.on_scheduled_action(group, policy)
-                }
-                Event::LambdaInvocationEnded(id) => self.on_lambda_invocation_ended(id),
-                Event::LambdaBurstWindowEnded => self.lambda.burst_window_ended(&mut self.queue),
-                Event::LambdaAsyncRetryDue(e) => self.attempt_async(e),
-                Event::QueueTimerDue(q) => self.on_queue_timer_due(q),
-                Event::ReceiveAnswered(p) => self.on_receive_answered(p),
-                Event::LongPollsDue(q) => self.on_long_polls_due(q),
-                Event::FaultStarted(f) => self.on_fault_started(f),
-                Event::FaultEnded(f) => self.on_fault_ended(f),
-                Event::DatabaseCallEnded(slot) => self.on_database_call_ended(slot),
-                Event::DatabaseFailedOver(d) => self.on_database_failed_over(d),
-                Event::DnsCheckDue(r) => self.on_dns_check_due(r),
-                Event::StatusCheckFailed(id) => self.on_status_check_failed(id),
-                Event::ConnectTimedOut { instance, request } => {
-                    self.on_connect_timed_out(instance, request)
-                }
-                Event::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
-                Event::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
+                Event::Instance(e) => self.on_instance_event(e),
+                Event::Alb(e) => match e {
+                    AlbEvent::HealthCheckDue { instance, tg } => {
+                        self.on_health_check_due(instance, tg)
+                    }
+                    AlbEvent::DeregistrationEnded(id) => self.on_deregistration_ended(id),
+                    AlbEvent::ConnectTimedOut { instance, request } => {
+                        self.on_connect_timed_out(instance, request)
+                    }
+                    AlbEvent::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
+                },
+                Event::AutoScaling(e) => match e {
+                    AutoScalingEvent::InstanceBooted(id) => self.on_instance_booted(id),
+                    AutoScalingEvent::GracePeriodEnded(id) => self.on_grace_period_ended(id),
+                    AutoScalingEvent::StatusCheckFailed(id) => self.on_status_check_failed(id),
+                    AutoScalingEvent::ScheduledActionDue { group, policy } => {
+                        self.on_scheduled_action(group, policy.0)
+                    }
+                },
+                Event::Lambda(e) => match e {
+                    LambdaEvent::InvocationEnded(id) => self.on_lambda_invocation_ended(id),
+                    LambdaEvent::BurstWindowEnded => {
+                        self.lambda.burst_window_ended(&mut self.queue)
+                    }
+                    LambdaEvent::AsyncRetryDue(e) => self.attempt_async(e),
+                },
+                Event::Sqs(e) => match e {
+                    SqsEvent::TimerDue(q) => self.on_queue_timer_due(q),
+                    SqsEvent::ReceiveAnswered(p) => self.on_receive_answered(p),
+                    SqsEvent::LongPollsDue(q) => self.on_long_polls_due(q),
+                    SqsEvent::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m.0),
+                },
+                Event::Database(e) => match e {
+                    DatabaseEvent::CallEnded(slot) => self.on_database_call_ended(slot.0),
+                    DatabaseEvent::FailedOver(d) => self.on_database_failed_over(d.0),
+                },
+                Event::Dns(DnsEvent::CheckDue(r)) => self.on_dns_check_due(r.0),
+                Event::Fault(e) => match e {
+                    FaultEvent::Started(f) => self.on_fault_started(f.0),
+                    FaultEvent::Ended(f) => self.on_fault_ended(f.0),
+                },
             }
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);
@@ -336,6 +337,32 @@ impl World {
         }
         progress(self.queue.now(), self.events);
         Ok(())
+    }
+
+    /// An instance finished a job. Completions of a terminated or stopped instance are stale:
+    /// its requests already ended with it.
+    fn on_instance_event(&mut self, e: InstanceEvent) {
+        match e {
+            InstanceEvent::ServiceCompleted { instance, request } => {
+                let inst = &mut self.instances[instance.index()];
+                if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
+                    return;
+                }
+                if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
+                    self.trace_started(next, instance);
+                }
+                self.on_work_done(request);
+            }
+            InstanceEvent::SharingCompleted { instance } => {
+                let inst = &mut self.instances[instance.index()];
+                if inst.state == InstanceState::Terminated {
+                    return;
+                }
+                if let Some(request) = inst.on_sharing_completed(instance, &mut self.queue) {
+                    self.on_work_done(request);
+                }
+            }
+        }
     }
 
     pub fn events(&self) -> u64 {

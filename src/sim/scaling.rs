@@ -3,11 +3,12 @@
 //! actions and the group time series.
 
 use super::World;
-use crate::event::Event;
 use crate::ids::GroupId;
+use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Statistic;
 use crate::model::autoscaling::AlarmChange;
+use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::cloudwatch::Metric;
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
@@ -300,11 +301,11 @@ impl World {
             if let PolicyKind::Scheduled { at, .. } = p.kind
                 && at <= self.scenario.duration
             {
-                self.queue.schedule(
+                self.queue.at(
                     at,
-                    Event::ScheduledActionDue {
+                    AutoScalingEvent::ScheduledActionDue {
                         group: g,
-                        policy: i as u16,
+                        policy: crate::ids::PolicyId(i as u16),
                     },
                 );
             }
@@ -327,8 +328,13 @@ impl World {
         if let Some(e) = every {
             let next = self.queue.now() + e;
             if next <= self.scenario.duration {
-                self.queue
-                    .schedule(next, Event::ScheduledActionDue { group: g, policy });
+                self.queue.at(
+                    next,
+                    AutoScalingEvent::ScheduledActionDue {
+                        group: g,
+                        policy: crate::ids::PolicyId(policy),
+                    },
+                );
             }
         }
         let group = &mut self.groups[g.index()];

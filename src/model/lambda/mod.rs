@@ -31,3 +31,14 @@ pub use invocation::{Completion, Invocation, Origin, Payload};
 pub use pools::Refusal;
 pub use service::LambdaService;
 pub use spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
+
+/// What happens to Lambda functions on their own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LambdaEvent {
+    /// An invocation ended (completed, failed, or reached its timeout).
+    InvocationEnded(crate::ids::InvocationId),
+    /// The account's scaling window ended (`regional_burst`).
+    BurstWindowEnded,
+    /// An asynchronous event's retry (after a throttle or a function error) is due.
+    AsyncRetryDue(crate::ids::AsyncEventId),
+}

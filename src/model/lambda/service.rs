@@ -3,6 +3,7 @@
 //! asynchronous events. `start` admits or refuses an invocation and schedules its end;
 //! `finish` releases what it held. What an outcome means to its origin is the world's business.
 
+use super::LambdaEvent;
 use super::async_events::AsyncEvent;
 use super::ceiling::Ceiling;
 use super::environments::{Environments, Placement};
@@ -13,9 +14,8 @@ use super::request_rate::RequestRate;
 use super::scaling_rate::EnvironmentBucket;
 use super::slab::Slab;
 use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
-use crate::event::Event;
 use crate::ids::{AsyncEventId, FunctionId, InvocationId};
-use crate::kernel::{EventQueue, Rng, RngExt, SimTime, stream};
+use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
 
 /// One function's runtime state.
 pub struct FunctionState {
@@ -134,7 +134,7 @@ impl LambdaService {
         f: FunctionId,
         origin: Origin,
         counted: bool,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<LambdaEvent>,
     ) -> Result<(InvocationId, Invocation), Refusal> {
         self.start_with(specs, f, origin, Payload::ONE, counted, queue)
     }
@@ -148,7 +148,7 @@ impl LambdaService {
         origin: Origin,
         payload: Payload,
         counted: bool,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<LambdaEvent>,
     ) -> Result<(InvocationId, Invocation), Refusal> {
         let now = queue.now();
         let spec = &specs[f.index()];
@@ -167,7 +167,7 @@ impl LambdaService {
                 if let Some(c) = &mut self.regional {
                     if !c.allows(self.on_demand) {
                         if let Some(t) = c.refused(now) {
-                            queue.schedule(t, Event::LambdaBurstWindowEnded);
+                            queue.at(t, LambdaEvent::BurstWindowEnded);
                         }
                         return Err(Refusal::Scaling);
                     }
@@ -227,7 +227,7 @@ impl LambdaService {
             counted,
         };
         let id = InvocationId(self.invocations.insert(inv));
-        queue.schedule(inv.ends_at(), Event::LambdaInvocationEnded(id));
+        queue.at(inv.ends_at(), LambdaEvent::InvocationEnded(id));
         let concurrency = st.concurrency();
         let m = &mut st.meters;
         m.period.invocations += 1;
@@ -292,11 +292,11 @@ impl LambdaService {
     }
 
     /// The account's scaling window ended.
-    pub fn burst_window_ended(&mut self, queue: &mut EventQueue<Event>) {
+    pub fn burst_window_ended(&mut self, queue: &mut impl Schedule<LambdaEvent>) {
         if let Some(c) = &mut self.regional
             && let Some(t) = c.window_ended(queue.now(), self.on_demand)
         {
-            queue.schedule(t, Event::LambdaBurstWindowEnded);
+            queue.at(t, LambdaEvent::BurstWindowEnded);
         }
     }
 

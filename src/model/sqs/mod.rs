@@ -103,3 +103,19 @@ pub const MAX_WAIT_TIME: SimTime = SimTime::from_secs(20);
 pub const MIN_RETENTION: SimTime = SimTime::from_secs(60);
 pub const MAX_RETENTION: SimTime = SimTime::from_secs(14 * 86400);
 pub const MAX_MESSAGE_BYTES: u64 = 1_048_576;
+
+/// What happens to queues and their consumers on their own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqsEvent {
+    /// A queue's earliest message timer (delay end, visibility timeout, retention) is due,
+    /// unless the queue re-armed its timer since (then this one is stale and ignored).
+    TimerDue(crate::ids::QueueId),
+    /// The answer to a poller's ReceiveMessage call reached it (messages or empty).
+    ReceiveAnswered(crate::ids::PollerId),
+    /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
+    /// since (then this one is stale and ignored).
+    LongPollsDue(crate::ids::QueueId),
+    /// A Lambda event source mapping's scaling window (one minute) ended: its poller fleet
+    /// may grow.
+    EventSourceScalingDue(crate::ids::MappingId),
+}

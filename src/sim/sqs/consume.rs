@@ -5,10 +5,11 @@
 
 use super::{SqsWorld, job_request_id};
 use crate::cost::billing::sqs_requests_for_payload;
-use crate::event::Event;
 use crate::ids::{InstanceId, PollerId, QueueId};
+use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime};
 use crate::model::instance::InstanceState;
+use crate::model::sqs::SqsEvent;
 use crate::model::sqs::{ConsumerSpec, PollerState, WorkerSpec};
 use crate::sim::World;
 use crate::trace::{Field, Kind};
@@ -166,7 +167,7 @@ impl World {
             ConsumerSpec::Lambda(e) => e.api_latency,
         };
         self.sqs.pollers.get_mut(p).state = PollerState::Receiving;
-        self.queue.schedule_in(latency, Event::ReceiveAnswered(p));
+        self.queue.after(latency, SqsEvent::ReceiveAnswered(p));
     }
 
     /// Messages became visible: the longest-waiting long polls return with them.
@@ -188,7 +189,7 @@ impl World {
         let armed = &mut self.sqs.polls_armed[q.index()];
         if armed.is_none_or(|t| at < t) {
             *armed = Some(at);
-            self.queue.schedule(at, Event::LongPollsDue(q));
+            self.queue.at(at, SqsEvent::LongPollsDue(q));
         }
     }
 

@@ -16,10 +16,12 @@
 //! memory follows the largest fleet, not the number of pollers ever started.
 
 use super::SqsWorld;
-use crate::event::Event;
+use crate::ids::MappingId;
 use crate::ids::{InstanceId, PollerId, QueueId};
+use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime};
 use crate::model::lambda::{Completion, Origin, Payload};
+use crate::model::sqs::SqsEvent;
 use crate::model::sqs::event_source::{Fleet, PollerDecision};
 use crate::model::sqs::message::NIL;
 use crate::model::sqs::{
@@ -151,7 +153,7 @@ impl World {
         let at = self.queue.now() + crate::model::sqs::PollerScaling::WINDOW;
         if at <= self.scenario.duration {
             self.queue
-                .schedule(at, Event::EventSourceScalingDue(m as u16));
+                .at(at, SqsEvent::EventSourceScalingDue(MappingId(m as u16)));
         }
     }
 
@@ -375,7 +377,7 @@ impl World {
             let poller = self.sqs.pollers.get_mut(p);
             poller.state = PollerState::Receiving;
             poller.len = 0;
-            self.queue.schedule_in(wait, Event::ReceiveAnswered(p));
+            self.queue.after(wait, SqsEvent::ReceiveAnswered(p));
             return;
         }
         let records = b.items.len() as u64;

@@ -2,9 +2,10 @@
 //! queues' timers (delay ends, visibility timeouts, retention), and dead-letter moves.
 
 use crate::cost::billing::sqs_requests_for_payload;
-use crate::event::Event;
 use crate::ids::{QueueId, WorkloadId};
+use crate::kernel::Schedule;
 use crate::kernel::SimTime;
+use crate::model::sqs::SqsEvent;
 use crate::model::sqs::{Fired, MAX_DELAY, Message, MessageSpec};
 use crate::sim::World;
 
@@ -88,7 +89,7 @@ impl World {
         let armed = &mut self.sqs.armed[q.index()];
         if armed.is_none_or(|t| at < t) {
             *armed = Some(at);
-            self.queue.schedule(at, Event::QueueTimerDue(q));
+            self.queue.at(at, SqsEvent::TimerDue(q));
         }
     }
 
