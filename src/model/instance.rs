@@ -10,9 +10,12 @@
 //!
 //! The instance schedules only its own events (`InstanceEvent`) through `kernel::Schedule`.
 //!
+//! It runs `Job`s: web requests, and queue messages that a poller took. It knows a message job
+//! only by its poller's id, so it needs no knowledge of SQS.
+//!
 //! CPU utilization is integrated exactly: busy core-nanoseconds accumulate at every change.
 
-use crate::ids::{AzId, GroupId, InstanceId, RequestId};
+use crate::ids::{AzId, GroupId, InstanceId, PollerId, RequestId};
 use crate::kernel::{Key, Schedule, SimTime};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -46,6 +49,15 @@ pub fn pending_time(boot: SimTime, rng: &mut crate::kernel::Rng) -> SimTime {
     let span = (PENDING_MAX - PENDING_MIN).as_nanos() as f64;
     let pending = PENDING_MIN + SimTime::from_nanos((rng.open01() * span) as u64);
     pending.min(boot)
+}
+
+/// Work an instance runs: a request, or the message a queue poller is processing (each poller
+/// runs at most one job at a time, so its id names the job). Ordered requests first, then
+/// messages, each by id: the tie-break of equal processor-sharing finish tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    Request(RequestId),
+    Message(PollerId),
 }
 
 /// Where an instance is in its life.
@@ -87,14 +99,14 @@ pub struct Instance {
     pub protected: bool,
     /// Requests admitted and not yet finished (running plus queued).
     pub outstanding: u32,
-    /// Fcfs: busy servers and the FIFO of waiting `(request, work)`.
+    /// Fcfs: busy servers and the FIFO of waiting `(job, work)`.
     busy: u32,
-    fifo: VecDeque<(RequestId, SimTime)>,
+    fifo: VecDeque<(Job, SimTime)>,
     /// Processor sharing: virtual time (ns of service per job), finish tags, and the pending
     /// completion of the earliest tag.
     virtual_ns: f64,
     virtual_at: SimTime,
-    tags: BinaryHeap<Reverse<(Tag, u32)>>,
+    tags: BinaryHeap<Reverse<(Tag, Job)>>,
     completion: Option<Key>,
     /// CPU accounting: busy core-ns since the last `take_busy_core_ns`.
     busy_core_ns: u128,
@@ -148,11 +160,11 @@ impl Instance {
         std::mem::take(&mut self.busy_core_ns)
     }
 
-    /// Starts (or queues) a request needing `work` of one core's time; true if it started.
+    /// Starts (or queues) a job needing `work` of one core's time; true if it started.
     pub fn admit(
         &mut self,
         id: InstanceId,
-        request: RequestId,
+        job: Job,
         work: SimTime,
         queue: &mut impl Schedule<InstanceEvent>,
     ) -> bool {
@@ -165,21 +177,18 @@ impl Instance {
                     self.busy += 1;
                     queue.at(
                         now + work,
-                        InstanceEvent::ServiceCompleted {
-                            instance: id,
-                            request,
-                        },
+                        InstanceEvent::ServiceCompleted { instance: id, job },
                     );
                     true
                 } else {
-                    self.fifo.push_back((request, work));
+                    self.fifo.push_back((job, work));
                     false
                 }
             }
             Discipline::ProcessorSharing => {
                 self.advance_virtual(now);
                 let tag = self.virtual_ns + work.as_nanos() as f64;
-                self.tags.push(Reverse((Tag(tag), request.0)));
+                self.tags.push(Reverse((Tag(tag), job)));
                 self.reschedule(id, queue);
                 true
             }
@@ -187,46 +196,43 @@ impl Instance {
     }
 
     /// A first-come-first-served completion: frees a server and starts the next waiting
-    /// request, which it returns.
+    /// job, which it returns.
     pub fn on_service_completed(
         &mut self,
         id: InstanceId,
         queue: &mut impl Schedule<InstanceEvent>,
-    ) -> Option<RequestId> {
+    ) -> Option<Job> {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
-        if let Some((request, work)) = self.fifo.pop_front() {
+        if let Some((job, work)) = self.fifo.pop_front() {
             queue.at(
                 now + work,
-                InstanceEvent::ServiceCompleted {
-                    instance: id,
-                    request,
-                },
+                InstanceEvent::ServiceCompleted { instance: id, job },
             );
-            Some(request)
+            Some(job)
         } else {
             self.busy -= 1;
             None
         }
     }
 
-    /// A processor-sharing completion: returns the finished request.
+    /// A processor-sharing completion: returns the finished job.
     pub fn on_sharing_completed(
         &mut self,
         id: InstanceId,
         queue: &mut impl Schedule<InstanceEvent>,
-    ) -> Option<RequestId> {
+    ) -> Option<Job> {
         self.completion = None; // it just fired
         let now = queue.now();
         self.account(now);
         self.advance_virtual(now);
-        let Reverse((Tag(tag), request)) = self.tags.pop()?;
+        let Reverse((Tag(tag), job)) = self.tags.pop()?;
         // Rounding to whole nanoseconds may leave virtual time a hair short of the tag.
         self.virtual_ns = self.virtual_ns.max(tag);
         self.outstanding -= 1;
         self.reschedule(id, queue);
-        Some(RequestId(request))
+        Some(job)
     }
 
     /// Per-job service rate under processor sharing with `n` jobs.
@@ -285,11 +291,8 @@ impl Instance {
 /// An instance finishing work on its own schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstanceEvent {
-    /// A first-come-first-served instance finished serving a request.
-    ServiceCompleted {
-        instance: InstanceId,
-        request: RequestId,
-    },
+    /// A first-come-first-served instance finished a job.
+    ServiceCompleted { instance: InstanceId, job: Job },
     /// The job with the earliest finish tag on a processor-sharing instance completed.
     SharingCompleted { instance: InstanceId },
 }

@@ -14,14 +14,16 @@ use crate::metrics::Outcome;
 use crate::model::database::DatabaseEvent;
 use crate::model::database::{Availability, Call};
 use crate::model::faults::Cause;
+use crate::model::instance::Job;
 
 impl World {
-    /// The instance finished a request's work: it makes its database calls, or is served.
-    pub(super) fn on_work_done(&mut self, id: RequestId) {
-        // A queue message's processing job is not a request and makes no calls.
-        if super::sqs::job_poller(id).is_some() {
-            return self.on_request_served(id);
-        }
+    /// An instance finished a job. A request makes its database calls, or is served; a queue
+    /// message's job makes no calls.
+    pub(super) fn on_work_done(&mut self, job: Job) {
+        let id = match job {
+            Job::Request(id) => id,
+            Job::Message(poller) => return self.on_message_processed(poller),
+        };
         let r = *self.requests.get(id);
         if self
             .scenario

@@ -8,7 +8,7 @@ use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
 use crate::kernel::{RngExt, SimTime};
 use crate::metrics::{Outcome, Statistic};
 use crate::model::faults::Cause;
-use crate::model::instance::InstanceState;
+use crate::model::instance::{InstanceState, Job};
 use crate::trace::{Field, Kind};
 use crate::workload::Target;
 
@@ -156,8 +156,9 @@ impl World {
         self.group_meters[instance.group.index()].routed += 1;
         let request = self.requests.insert(request);
         self.open_client_request(lb, request);
-        if self.instances[chosen.index()].admit(chosen, request, work, &mut self.queue) {
-            self.trace_started(request, chosen);
+        let job = Job::Request(request);
+        if self.instances[chosen.index()].admit(chosen, job, work, &mut self.queue) {
+            self.trace_started(job, chosen);
         }
     }
 
@@ -235,10 +236,10 @@ impl World {
         self.finish_traced(w, id, counted, Outcome::Http504, 0);
     }
 
-    pub(super) fn trace_started(&mut self, request: RequestId, instance: InstanceId) {
-        if super::sqs::job_poller(request).is_some() {
+    pub(super) fn trace_started(&mut self, job: Job, instance: InstanceId) {
+        let Job::Request(request) = job else {
             return; // a message job; traced as the message's receive
-        }
+        };
         if let Some(t) = self.tracer.as_deref_mut() {
             let id = self.requests.get(request).id;
             let group = &self.scenario.groups[self.instances[instance.index()].group.index()].name;
@@ -281,9 +282,6 @@ impl World {
     /// An instance finished a request: the client gets its answer, unless the load balancer's
     /// idle timeout already gave it a 504 (see `idle_timeout`).
     pub(super) fn on_request_served(&mut self, id: RequestId) {
-        if let Some(poller) = super::sqs::job_poller(id) {
-            return self.on_message_processed(poller);
-        }
         let (w, class, instance) = {
             let r = self.requests.get(id);
             (r.workload, r.class as usize, r.instance)

@@ -343,7 +343,7 @@ impl World {
     /// its requests already ended with it.
     fn on_instance_event(&mut self, e: InstanceEvent) {
         match e {
-            InstanceEvent::ServiceCompleted { instance, request } => {
+            InstanceEvent::ServiceCompleted { instance, job } => {
                 let inst = &mut self.instances[instance.index()];
                 if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                     return;
@@ -351,15 +351,15 @@ impl World {
                 if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
                     self.trace_started(next, instance);
                 }
-                self.on_work_done(request);
+                self.on_work_done(job);
             }
             InstanceEvent::SharingCompleted { instance } => {
                 let inst = &mut self.instances[instance.index()];
                 if inst.state == InstanceState::Terminated {
                     return;
                 }
-                if let Some(request) = inst.on_sharing_completed(instance, &mut self.queue) {
-                    self.on_work_done(request);
+                if let Some(job) = inst.on_sharing_completed(instance, &mut self.queue) {
+                    self.on_work_done(job);
                 }
             }
         }

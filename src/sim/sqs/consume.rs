@@ -3,12 +3,12 @@
 //! delete it on success; a failed or abandoned message reappears after its visibility
 //! timeout.
 
-use super::{SqsWorld, job_request_id};
+use super::SqsWorld;
 use crate::cost::billing::sqs_requests_for_payload;
 use crate::ids::{InstanceId, PollerId, QueueId};
 use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime};
-use crate::model::instance::InstanceState;
+use crate::model::instance::{InstanceState, Job};
 use crate::model::sqs::SqsEvent;
 use crate::model::sqs::{ConsumerSpec, PollerState, WorkerSpec};
 use crate::sim::World;
@@ -236,7 +236,7 @@ impl World {
     fn start_job(&mut self, p: PollerId) {
         let poller = self.sqs.pollers.get(p);
         let (inst, work) = (poller.instance, poller.batch[poller.pos as usize].work);
-        self.instances[inst.index()].admit(inst, job_request_id(p), work, &mut self.queue);
+        self.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
     }
 
     /// A message job finished on its instance: delete on success, leave it to reappear on

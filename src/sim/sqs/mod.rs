@@ -3,10 +3,10 @@
 //! CloudWatch metrics (and the `backlog_per_instance` custom metric for target tracking),
 //! and the queues' part of the run's result.
 //!
-//! A worker processes a message as a job on its instance, next to web requests. The
-//! instance model knows jobs only by `RequestId`; a message job's id has the top bit set and
-//! names the poller (each poller runs at most one job at a time), so completions come back
-//! through the request path and are routed here (`job_poller`).
+//! A worker processes a message as a job on its instance, next to web requests: a
+//! `model::instance::Job::Message` names the poller (each poller runs at most one job at a
+//! time), so its completion comes back through the instance's completion path and is routed
+//! here (`on_message_processed`).
 
 mod consume;
 mod event_source;
@@ -17,26 +17,10 @@ mod send;
 pub use event_source::{EventSourceResult, MappingStats};
 pub use result::QueueResult;
 
-use crate::ids::{GroupId, InstanceId, PollerId, QueueId, RequestId};
+use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
 use crate::kernel::{Rng, SimTime, stream};
 use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue};
 use crate::scenario::Scenario;
-
-/// The top bit of a `RequestId` marks a message job; the rest is the poller.
-const JOB_BIT: u32 = 1 << 31;
-
-/// The instance job id of a poller's message.
-#[inline]
-pub(super) fn job_request_id(p: PollerId) -> RequestId {
-    debug_assert!(p.0 < JOB_BIT, "poller ids stay below 2^31");
-    RequestId(JOB_BIT | p.0)
-}
-
-/// The poller whose message job this is, if it is one.
-#[inline]
-pub(super) fn job_poller(id: RequestId) -> Option<PollerId> {
-    (id.0 & JOB_BIT != 0).then_some(PollerId(id.0 & !JOB_BIT))
-}
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
