@@ -1,7 +1,7 @@
 //! `stratus explain`: a scenario in words and as a text diagram, with every default that
 //! applies spelled out. A pure function of the validated scenario and its document.
 
-use crate::model::alb::Algorithm;
+use crate::model::alb::{Algorithm, Targets};
 use crate::scenario::Scenario;
 use crate::scenario::defaults::{DefaultDoc, for_section};
 use crate::workload::{ArrivalKind, RateProfile, Target};
@@ -75,15 +75,15 @@ pub fn explain(s: &Scenario) -> String {
         );
     }
     for tg in &s.target_groups {
-        if tg.lambda.is_some() {
+        let Some(g) = tg.group() else {
             lambda::target_group(&mut out, s, tg);
             continue;
-        }
+        };
         let _ = writeln!(
             out,
             "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
             tg.name,
-            s.groups[tg.group.index()].name,
+            s.groups[g.index()].name,
             algorithm(tg.algorithm),
             tg.deregistration_delay
         );
@@ -188,11 +188,13 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
     for c in &w.classes {
         let Some(tg) = c.target_group else { continue };
         let tg = &s.target_groups[tg.index()];
-        if let Some(f) = tg.lambda {
-            lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
-            continue;
-        }
-        let g = &s.groups[tg.group.index()];
+        let g = match tg.targets {
+            Targets::Lambda(f) => {
+                lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
+                continue;
+            }
+            Targets::Instances(g) => &s.groups[g.index()],
+        };
         let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
         let _ = writeln!(
             out,

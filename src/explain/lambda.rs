@@ -41,7 +41,7 @@ pub(super) fn diagram_target_group(
 }
 
 pub(super) fn target_group(out: &mut String, s: &Scenario, tg: &TargetGroupSpec) {
-    if let Some(f) = tg.lambda {
+    if let Some(f) = tg.lambda() {
         let _ = writeln!(
             out,
             "- target group `{}`: Lambda function `{}` (invoked synchronously; a throttle is a 503 from the ALB, a function error a 502; its processed bytes count 0.4 GB/h per LCU).",

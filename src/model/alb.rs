@@ -7,7 +7,7 @@
 
 use super::health::{Health, HealthCheckSpec, TargetHealth};
 use super::rules::Pattern;
-use crate::ids::{AzId, GroupId, InstanceId, TgId};
+use crate::ids::{AzId, FunctionId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,12 +84,10 @@ impl LoadBalancerSpec {
 #[derive(Clone, Debug)]
 pub struct TargetGroupSpec {
     pub name: String,
-    /// The auto scaling group whose instances register here.
-    pub group: GroupId,
+    /// Its targets: a group's instances, or a Lambda function.
+    pub targets: Targets,
     pub deregistration_delay: SimTime,
     pub health_check: super::health::HealthCheckSpec,
-    /// A Lambda function as the target: the ALB invokes it (and `group` is `NO_GROUP`).
-    pub lambda: Option<crate::ids::FunctionId>,
     /// Slow start: a newly healthy target's share of requests grows linearly to the full share
     /// over this time (zero: off).
     pub slow_start: SimTime,
@@ -98,10 +96,31 @@ pub struct TargetGroupSpec {
     pub algorithm: Algorithm,
 }
 
+/// What a target group routes to (AWS's target type: `instance` or `lambda`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// The instances of an auto scaling group, which register here.
+    Instances(GroupId),
+    /// A Lambda function: the ALB invokes it.
+    Lambda(FunctionId),
+}
+
 impl TargetGroupSpec {
-    /// The `group` of a target group whose target is a Lambda function: no group's instances
-    /// ever register there.
-    pub const NO_GROUP: GroupId = GroupId(u16::MAX);
+    /// The auto scaling group whose instances register here (`None`: a Lambda target).
+    pub fn group(&self) -> Option<GroupId> {
+        match self.targets {
+            Targets::Instances(g) => Some(g),
+            Targets::Lambda(_) => None,
+        }
+    }
+
+    /// The Lambda function the ALB invokes (`None`: instances register here).
+    pub fn lambda(&self) -> Option<FunctionId> {
+        match self.targets {
+            Targets::Lambda(f) => Some(f),
+            Targets::Instances(_) => None,
+        }
+    }
 }
 
 /// A target group's registrations and their health. Routing uses the healthy targets; when

@@ -57,7 +57,7 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
         .target_groups
         .iter()
         .filter_map(|tg| {
-            let g = s.groups.get(tg.group.index())?;
+            let g = s.groups.get(tg.group()?.index())?;
             let interval = tg.health_check.interval.as_secs_f64().max(1e-3);
             Some(f64::from(g.desired) * (end / interval).ceil())
         })

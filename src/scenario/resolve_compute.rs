@@ -6,7 +6,7 @@ use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
 use crate::ids::{FunctionId, GroupId, TgId};
 use crate::kernel::SimTime;
-use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec};
+use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec, Targets};
 use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
 use crate::model::health::HealthCheckSpec;
 use crate::model::instance::Discipline;
@@ -162,39 +162,35 @@ pub(super) fn resolve_target_group(
     functions: &BTreeMap<String, FunctionId>,
 ) -> Option<TargetGroupSpec> {
     let path = format!("target_groups.{name}");
-    let (group, lambda) = match (&t.group, &t.lambda) {
-        (Some(g), None) => (
-            reference(
-                ctx,
-                &format!("{path}.group"),
-                groups,
-                "auto scaling group",
-                "auto_scaling_groups",
-                g,
-            ),
-            None,
-        ),
-        (None, Some(f)) => {
-            let id = reference(
-                ctx,
-                &format!("{path}.lambda"),
-                functions,
-                "Lambda function",
-                "lambda_functions",
-                f,
-            );
-            (id.map(|_| TargetGroupSpec::NO_GROUP), id)
-        }
+    let targets = match (&t.group, &t.lambda) {
+        (Some(g), None) => reference(
+            ctx,
+            &format!("{path}.group"),
+            groups,
+            "auto scaling group",
+            "auto_scaling_groups",
+            g,
+        )
+        .map(Targets::Instances),
+        (None, Some(f)) => reference(
+            ctx,
+            &format!("{path}.lambda"),
+            functions,
+            "Lambda function",
+            "lambda_functions",
+            f,
+        )
+        .map(Targets::Lambda),
         (Some(_), Some(_)) => {
             ctx.err(&path, "give either `group` or `lambda`, not both");
-            (None, None)
+            None
         }
         (None, None) => {
             ctx.err(
                 &format!("{path}.group"),
                 "required: the auto scaling group whose instances register here (or `lambda: FUNCTION`)",
             );
-            (None, None)
+            None
         }
     };
     let health_check = resolve_health_check(ctx, &path, t.health_check.as_ref());
@@ -217,7 +213,7 @@ pub(super) fn resolve_target_group(
             format!("expected 0s (off) or 30s..900s, got {slow_start}"),
         );
     }
-    if t.algorithm.is_some() && lambda.is_some() {
+    if t.algorithm.is_some() && matches!(targets, Some(Targets::Lambda(_))) {
         ctx.err(
             &format!("{path}.algorithm"),
             "a Lambda target group has one target: there is nothing to choose; remove `algorithm`",
@@ -225,10 +221,9 @@ pub(super) fn resolve_target_group(
     }
     Some(TargetGroupSpec {
         name: name.to_string(),
-        group: group?,
+        targets: targets?,
         deregistration_delay,
         health_check,
-        lambda,
         slow_start,
         // Completed by `resolve_algorithms` once the load balancers are known.
         algorithm: t.algorithm.map_or(Algorithm::RoundRobin, algorithm),

@@ -202,7 +202,7 @@ pub(super) fn resolve_workload(
         let to_lambda = tg.is_some_and(|t| {
             target_groups
                 .get(t.index())
-                .is_some_and(|g| g.lambda.is_some())
+                .is_some_and(|g| g.lambda().is_some())
         });
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),

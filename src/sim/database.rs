@@ -34,7 +34,7 @@ impl World {
             return self.on_request_served(id);
         }
         // The request keeps its place on the instance while it waits on the database.
-        self.instances[r.instance.index()].outstanding += 1;
+        self.instances[r.server().index()].outstanding += 1;
         self.start_call(id, 0);
     }
 
@@ -63,7 +63,7 @@ impl World {
             db.failed_calls += 1;
             return self.end_calls(id, Some(Cause::InjectedError));
         }
-        if self.instances[r.instance.index()].az != db.primary_az {
+        if self.instances[r.server().index()].az != db.primary_az {
             self.inter_az_bytes += spec.bytes as f64;
         }
         let hit = hit_ratio.is_some_and(|h| rng.chance(h));
@@ -86,7 +86,7 @@ impl World {
 
     /// The request's database phase ends: it leaves the instance, served or failed.
     fn end_calls(&mut self, id: RequestId, failure: Option<Cause>) {
-        let instance = self.requests.get(id).instance;
+        let instance = self.requests.get(id).server();
         let inst = &mut self.instances[instance.index()];
         inst.outstanding = inst.outstanding.saturating_sub(1);
         match failure {

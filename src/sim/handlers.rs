@@ -57,7 +57,7 @@ impl World {
                     let c = &self.scenario.workloads[w.index()].classes[class];
                     self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
                 };
-                let to_lambda = self.scenario.target_groups[tg.index()].lambda.is_some();
+                let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
                 let m = &mut self.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
                 let bytes = (request_bytes + response_bytes) as f64;
@@ -79,7 +79,7 @@ impl World {
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
         let counted = self.counting;
         self.arrived += counted as u64;
-        if let Some(f) = self.scenario.target_groups[tg.index()].lambda {
+        if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
             return self.route_to_lambda(lb, w, f, id, counted);
         }
         let spec = &self.scenario.load_balancers[lb.index()];
@@ -119,10 +119,10 @@ impl World {
             id,
             arrived_at: self.queue.now(),
             workload: w,
-            instance: chosen,
+            instance: Some(chosen),
             counted,
             class: class as u16,
-            lb,
+            lb: Some(lb),
             answered: false,
         };
         if self.faults.is_stopped(chosen) {
@@ -284,7 +284,7 @@ impl World {
     pub(super) fn on_request_served(&mut self, id: RequestId) {
         let (w, class, instance) = {
             let r = self.requests.get(id);
-            (r.workload, r.class as usize, r.instance)
+            (r.workload, r.class as usize, r.server())
         };
         let answered = self.target_answered(id);
         self.on_instance_request_ended(instance);

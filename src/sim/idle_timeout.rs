@@ -87,8 +87,9 @@ impl World {
 
     /// The client of `r` gets a 504 at its load balancer's idle timeout.
     fn client_timed_out(&mut self, r: &Request) {
-        let timeout = self.scenario.load_balancers[r.lb.index()].idle_timeout;
-        self.lb_meters[r.lb.index()].current.connection_seconds += timeout.as_secs_f64();
+        let lb = r.balancer().index();
+        let timeout = self.scenario.load_balancers[lb].idle_timeout;
+        self.lb_meters[lb].current.connection_seconds += timeout.as_secs_f64();
         self.finish_traced(
             r.workload,
             r.id,
@@ -107,13 +108,15 @@ impl World {
             return None; // the late answer is discarded
         }
         let latency = self.queue.now() - r.arrived_at;
-        let timeout = self.scenario.load_balancers[r.lb.index()].idle_timeout;
+        let timeout = self.scenario.load_balancers[r.balancer().index()].idle_timeout;
         if latency >= timeout {
             // The idle timer is due at this very instant: the same 504, whichever runs first.
             self.client_timed_out(&r);
             return None;
         }
-        self.lb_meters[r.lb.index()].current.connection_seconds += latency.as_secs_f64();
+        self.lb_meters[r.balancer().index()]
+            .current
+            .connection_seconds += latency.as_secs_f64();
         Some((r, latency))
     }
 
@@ -123,8 +126,8 @@ impl World {
     pub(super) fn connect_to_stopped(&mut self, mut r: Request, target: InstanceId) {
         self.instances[target.index()].outstanding += 1;
         // Not on the instance: its termination does not end the attempt, the timeout does.
-        r.instance = Request::NO_INSTANCE;
-        let lb = r.lb;
+        r.instance = None;
+        let lb = r.balancer();
         let request = self.requests.insert(r);
         self.open_client_request(lb, request);
         self.queue.after(
@@ -146,9 +149,10 @@ impl World {
             return; // the idle timeout (shorter than 10 s) answered first
         }
         let latency = self.queue.now() - r.arrived_at;
-        self.lb_meters[r.lb.index()].current.connection_seconds += latency.as_secs_f64();
+        let lb = r.balancer().index();
+        self.lb_meters[lb].current.connection_seconds += latency.as_secs_f64();
         if let Some(t) = self.tracer.as_deref_mut() {
-            let name = &self.scenario.load_balancers[r.lb.index()].name;
+            let name = &self.scenario.load_balancers[lb].name;
             t.emit(
                 self.queue.now(),
                 Kind::RequestRejected,

@@ -9,7 +9,7 @@
 
 use super::World;
 use super::request::Request;
-use crate::ids::{AsyncEventId, FunctionId, InstanceId, InvocationId, LbId, RequestId, WorkloadId};
+use crate::ids::{AsyncEventId, FunctionId, InvocationId, LbId, RequestId, WorkloadId};
 use crate::kernel::Schedule;
 use crate::metrics::{Outcome, Statistic};
 use crate::model::lambda::LambdaEvent;
@@ -19,9 +19,6 @@ use crate::model::lambda::meters::FunctionTotals;
 use crate::model::lambda::{Completion, Origin, Payload, Refusal};
 use crate::trace::{Field, Kind};
 use crate::workload::InvocationType;
-
-/// The `instance` of a request that a Lambda function serves.
-const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
 
 /// What one function did, for reports.
 #[derive(Clone)]
@@ -114,10 +111,10 @@ impl World {
                     id,
                     arrived_at: now,
                     workload: w,
-                    instance: NO_INSTANCE,
+                    instance: None,
                     counted,
                     class: 0,
-                    lb: Request::NO_LB,
+                    lb: None,
                     answered: false,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
@@ -161,10 +158,10 @@ impl World {
             id,
             arrived_at: self.queue.now(),
             workload: w,
-            instance: NO_INSTANCE,
+            instance: None,
             counted,
             class: 0,
-            lb,
+            lb: Some(lb),
             answered: false,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
@@ -179,7 +176,7 @@ impl World {
     /// function error (Invoke answers 200 with `FunctionError`); behind an ALB it is a 502, and
     /// the client had its 504 at the idle timeout if the answer comes too late (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let direct = self.requests.get(r).lb == Request::NO_LB;
+        let direct = self.requests.get(r).lb.is_none();
         let outcome = match (completion.is_error(), direct) {
             (false, _) => Outcome::Ok,
             (true, true) => Outcome::FunctionError,

@@ -157,7 +157,7 @@ impl World {
                 s.target_groups
                     .iter()
                     .enumerate()
-                    .filter(|(_, tg)| tg.group.index() == g)
+                    .filter(|(_, tg)| tg.group() == Some(GroupId(g as u16)))
                     .map(|(i, _)| TgId(i as u16))
                     .collect()
             })

@@ -14,24 +14,32 @@ pub struct Request {
     pub id: u64,
     pub arrived_at: SimTime,
     pub workload: WorkloadId,
-    /// The instance serving it.
-    pub instance: InstanceId,
+    /// The instance serving it (`None`: no instance holds it, as for a Lambda target or a
+    /// connection attempt to a stopped target).
+    pub instance: Option<InstanceId>,
     /// Whether the request arrived after the warm-up (and so counts in the summary).
     pub counted: bool,
     /// Its class (index in the workload's classes).
     pub class: u16,
-    /// The load balancer it came through (`Request::NO_LB`: none).
-    pub lb: LbId,
+    /// The load balancer it came through (`None`: a direct invocation).
+    pub lb: Option<LbId>,
     /// The client already got its answer (a 504 at the idle timeout): whatever the target
     /// answers later is discarded.
     pub answered: bool,
 }
 
 impl Request {
-    /// The `lb` of a request that came through no load balancer.
-    pub const NO_LB: LbId = LbId(u16::MAX);
-    /// The `instance` of a request no instance holds (a Lambda target, a connection attempt).
-    pub const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
+    /// The instance serving a request that runs on one (its job and database calls).
+    #[inline]
+    pub fn server(&self) -> InstanceId {
+        self.instance.expect("the request runs on an instance")
+    }
+
+    /// The load balancer of a load-balanced request (its client's timeouts, its meters).
+    #[inline]
+    pub fn balancer(&self) -> LbId {
+        self.lb.expect("the request came through a load balancer")
+    }
 }
 
 #[derive(Default)]
@@ -102,7 +110,7 @@ impl Requests {
     /// The live requests on an instance (a scan: only for rare events such as termination).
     pub fn on_instance(&self, instance: InstanceId) -> Vec<RequestId> {
         (0..self.slots.len())
-            .filter(|&i| self.alive[i] && self.slots[i].instance == instance)
+            .filter(|&i| self.alive[i] && self.slots[i].instance == Some(instance))
             .map(|i| RequestId(i as u32))
             .collect()
     }

@@ -30,7 +30,8 @@ pub enum PollerState {
 
 #[derive(Clone, Copy, Debug)]
 pub struct Poller {
-    pub instance: InstanceId,
+    /// The worker instance it runs on (`None`: a Lambda event source poller).
+    pub instance: Option<InstanceId>,
     pub queue: QueueId,
     /// The consumer (index in the queue's `consumers`) it belongs to.
     pub consumer: u16,
@@ -72,7 +73,7 @@ impl Pollers {
         }
     }
 
-    pub fn add(&mut self, instance: InstanceId, queue: QueueId, consumer: u16) -> PollerId {
+    pub fn add(&mut self, instance: Option<InstanceId>, queue: QueueId, consumer: u16) -> PollerId {
         self.all.push(Poller {
             instance,
             queue,
@@ -195,7 +196,7 @@ mod tests {
     fn waiting_pollers_leave_in_order_or_by_timeout() {
         let mut ps = Pollers::new(1);
         let q = QueueId(0);
-        let ids: Vec<PollerId> = (0..4).map(|_| ps.add(InstanceId(0), q, 0)).collect();
+        let ids: Vec<PollerId> = (0..4).map(|_| ps.add(Some(InstanceId(0)), q, 0)).collect();
         for (i, &p) in ids.iter().enumerate() {
             ps.wait(p, SimTime::from_secs(10 + i as u64));
         }

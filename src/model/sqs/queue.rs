@@ -179,23 +179,21 @@ impl Queue {
             return 0;
         }
         let n = self.lists.len();
+        // Every server from the cursor on, or (`None`) the first `sampled` of `order`.
         let (from, count) = if all_servers || self.sampled >= n {
             self.cursor = (self.cursor + 1) % n;
-            (self.cursor, n)
+            (Some(self.cursor), n)
         } else {
             // A uniform random `sampled`-subset: a partial Fisher-Yates shuffle.
             for i in 0..self.sampled {
                 let j = i + self.rng.uniform_u64(0, (n - i) as u64) as usize;
                 self.order.swap(i, j);
             }
-            (usize::MAX, self.sampled)
+            (None, self.sampled)
         };
-        let server = |k: usize, order: &[u16]| {
-            if from == usize::MAX {
-                order[k] as usize
-            } else {
-                (from + k) % n
-            }
+        let server = |k: usize, order: &[u16]| match from {
+            Some(from) => (from + k) % n,
+            None => order[k] as usize,
         };
         let mut taken = 0;
         // Round robin over the chosen servers, one message from each in turn.

@@ -27,7 +27,7 @@ impl World {
             let (q, c) = self.sqs.group_consumers[g.index()][k];
             let n = self.worker(q, c).pollers;
             for _ in 0..n {
-                self.sqs.pollers.add(i, q, c);
+                self.sqs.pollers.add(Some(i), q, c);
             }
         }
         let end = self.sqs.pollers.len() as u32;
@@ -67,10 +67,9 @@ impl World {
 
     /// Whether the poller's instance still takes work; stops the poller if not.
     fn poller_active(&mut self, p: PollerId) -> bool {
-        if self.sqs.is_event_source(p) {
-            return true;
-        }
-        let inst = self.sqs.pollers.get(p).instance;
+        let Some(inst) = self.sqs.pollers.get(p).instance else {
+            return true; // an event source poller runs on no instance
+        };
         if self.instances[inst.index()].state == InstanceState::InService {
             return true;
         }
@@ -235,7 +234,8 @@ impl World {
     /// The poller processes the current message of its batch on its instance.
     fn start_job(&mut self, p: PollerId) {
         let poller = self.sqs.pollers.get(p);
-        let (inst, work) = (poller.instance, poller.batch[poller.pos as usize].work);
+        let inst = poller.instance.expect("a worker's poller");
+        let work = poller.batch[poller.pos as usize].work;
         self.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
     }
 
@@ -246,7 +246,8 @@ impl World {
         let now = self.queue.now();
         let poller = self.sqs.pollers.get(p);
         debug_assert_eq!(poller.state, PollerState::Processing);
-        let (q, c, instance) = (poller.queue, poller.consumer, poller.instance);
+        let (q, c) = (poller.queue, poller.consumer);
+        let instance = poller.instance.expect("a worker's poller");
         let (pos, len) = (poller.pos, poller.len);
         let m = poller.batch[pos as usize];
         let fp = self.worker(q, c).failure_probability;
@@ -298,7 +299,10 @@ impl World {
             return;
         };
         // An event source poller runs on no instance.
-        let skip = (poller.instance.0 == u32::MAX) as usize;
+        let (instance, skip) = match poller.instance {
+            Some(i) => (i.0, 0),
+            None => (0, 1),
+        };
         for r in &poller.batch[..n] {
             let m = self.sqs.messages.get(r.slot);
             t.emit(
@@ -307,7 +311,7 @@ impl World {
                 name,
                 Some(m.id),
                 &[
-                    ("instance", Field::Int(poller.instance.0 as u64)),
+                    ("instance", Field::Int(instance as u64)),
                     ("poller", Field::Int(p.0 as u64)),
                     ("receive_count", Field::Int(m.receives as u64)),
                 ][skip..],

@@ -17,21 +17,17 @@
 
 use super::SqsWorld;
 use crate::ids::MappingId;
-use crate::ids::{InstanceId, PollerId, QueueId};
+use crate::ids::{PollerId, QueueId};
 use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime};
 use crate::model::lambda::{Completion, Origin, Payload};
 use crate::model::sqs::SqsEvent;
 use crate::model::sqs::event_source::{Fleet, PollerDecision};
-use crate::model::sqs::message::NIL;
 use crate::model::sqs::{
     BatchDuration, ConsumerSpec, EventSourceSpec, MAX_BATCH, MAX_WAIT_TIME, PollerState, Received,
 };
 use crate::sim::World;
 use crate::trace::{Field, Kind};
-
-/// The `instance` of an event source poller.
-const NO_INSTANCE: InstanceId = InstanceId(u32::MAX);
 
 /// What one mapping did (invocations and throttles are also the function's own counts).
 #[derive(Clone, Debug, Default)]
@@ -80,18 +76,16 @@ const MAX_THROTTLE_BACKOFF: SimTime = SimTime::from_secs(60);
 #[derive(Default)]
 pub struct EventSources {
     mappings: Vec<Mapping>,
-    /// By poller id: the poller's batch slot (`NIL` for a worker's poller).
-    slot_of: Vec<u32>,
+    /// By poller id: the poller's batch slot (`None` for a worker's poller).
+    slot_of: Vec<Option<u32>>,
     batches: Vec<Batch>,
 }
 
 impl EventSources {
     #[inline]
     fn slot(&self, p: PollerId) -> Option<usize> {
-        match self.slot_of.get(p.index()) {
-            Some(&s) if s != NIL => Some(s as usize),
-            _ => None,
-        }
+        let slot = self.slot_of.get(p.index()).copied().flatten()?;
+        Some(slot as usize)
     }
 }
 
@@ -181,12 +175,12 @@ impl World {
             let p = match mapping.free.pop() {
                 Some(p) => p,
                 None => {
-                    let p = self.sqs.pollers.add(NO_INSTANCE, q, c);
+                    let p = self.sqs.pollers.add(None, q, c);
                     let sources = &mut self.sqs.sources;
                     if sources.slot_of.len() <= p.index() {
-                        sources.slot_of.resize(p.index() + 1, NIL);
+                        sources.slot_of.resize(p.index() + 1, None);
                     }
-                    sources.slot_of[p.index()] = sources.batches.len() as u32;
+                    sources.slot_of[p.index()] = Some(sources.batches.len() as u32);
                     sources.batches.push(Batch {
                         mapping: m as u16,
                         ..Batch::default()
