@@ -7,7 +7,7 @@ use super::cloudwatch::AlarmState;
 use super::instance::Discipline;
 use super::scaling_policy::{PolicySpec, PolicyState};
 use crate::dist::Dist;
-use crate::ids::{AzId, InstanceId};
+use crate::ids::{AzId, GroupId, InstanceId, PolicyId};
 use crate::kernel::{Rng, RngExt, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,8 +88,8 @@ pub struct Activity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlarmChange {
     pub time: SimTime,
-    /// The policy's index in the group.
-    pub policy: u16,
+    /// The policy, by its position in the group.
+    pub policy: PolicyId,
     /// `AlarmHigh` / `AlarmLow` for target tracking (AWS's names), `Alarm` otherwise.
     pub alarm: &'static str,
     pub state: AlarmState,
@@ -278,10 +278,7 @@ pub enum AutoScalingEvent {
     /// EC2 status checks of a stopped instance failed: the group replaces it.
     StatusCheckFailed(InstanceId),
     /// A scheduled scaling action is due.
-    ScheduledActionDue {
-        group: crate::ids::GroupId,
-        policy: crate::ids::PolicyId,
-    },
+    ScheduledActionDue { group: GroupId, policy: PolicyId },
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! calls in flight. This module decides; the world schedules events and ends requests.
 
 use crate::dist::Dist;
-use crate::ids::{AzId, RequestId};
+use crate::ids::{AzId, CallSlot, DatabaseId, RequestId};
 use crate::kernel::SimTime;
 use std::collections::VecDeque;
 
@@ -34,7 +34,7 @@ pub struct DatabaseSpec {
 /// One call a request class makes after its instance work.
 #[derive(Clone, Debug)]
 pub struct CallSpec {
-    pub database: usize,
+    pub database: DatabaseId,
     pub work: Dist,
     /// Bytes moved per call (request and answer), for inter-AZ data transfer.
     pub bytes: u64,
@@ -56,7 +56,7 @@ pub enum Availability {
 /// reused), and which step of the request's calls it is.
 #[derive(Clone, Copy, Debug)]
 pub struct Call {
-    pub database: u16,
+    pub database: DatabaseId,
     pub request: RequestId,
     pub request_uid: u64,
     pub step: u8,
@@ -75,7 +75,7 @@ pub struct Database {
     /// Calls served at once, and calls being served now.
     pub capacity: u32,
     pub busy: u32,
-    pub waiting: VecDeque<u32>,
+    pub waiting: VecDeque<CallSlot>,
     pub epoch: u32,
     /// Counters for the summary.
     pub calls: u64,
@@ -156,7 +156,7 @@ impl Database {
     }
 
     /// Takes a connection for a call if one is free; otherwise the call waits.
-    pub fn admit(&mut self, slot: u32) -> bool {
+    pub fn admit(&mut self, slot: CallSlot) -> bool {
         self.calls += 1;
         if self.busy < self.capacity {
             self.busy += 1;
@@ -170,7 +170,7 @@ impl Database {
 
     /// A call of the current epoch ended: its connection goes to the next waiting call (whose
     /// slot is returned), or is freed.
-    pub fn release(&mut self) -> Option<u32> {
+    pub fn release(&mut self) -> Option<CallSlot> {
         match self.waiting.pop_front() {
             Some(next) => Some(next),
             None => {
@@ -186,46 +186,46 @@ impl Database {
 pub struct Calls {
     slots: Vec<Call>,
     alive: Vec<bool>,
-    free: Vec<u32>,
+    free: Vec<CallSlot>,
 }
 
 impl Calls {
-    pub fn insert(&mut self, call: Call) -> u32 {
+    pub fn insert(&mut self, call: Call) -> CallSlot {
         match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = call;
-                self.alive[i as usize] = true;
-                i
+            Some(slot) => {
+                self.slots[slot.index()] = call;
+                self.alive[slot.index()] = true;
+                slot
             }
             None => {
                 self.slots.push(call);
                 self.alive.push(true);
-                (self.slots.len() - 1) as u32
+                CallSlot((self.slots.len() - 1) as u32)
             }
         }
     }
 
-    pub fn get(&self, slot: u32) -> Call {
-        self.slots[slot as usize]
+    pub fn get(&self, slot: CallSlot) -> Call {
+        self.slots[slot.index()]
     }
 
-    pub fn remove(&mut self, slot: u32) -> Call {
-        debug_assert!(self.alive[slot as usize], "a call ends exactly once");
-        self.alive[slot as usize] = false;
+    pub fn remove(&mut self, slot: CallSlot) -> Call {
+        debug_assert!(self.alive[slot.index()], "a call ends exactly once");
+        self.alive[slot.index()] = false;
         self.free.push(slot);
-        self.slots[slot as usize]
+        self.slots[slot.index()]
     }
 
     /// Marks a call's request as already ended (the call itself may still hold a connection).
-    pub fn orphan(&mut self, slot: u32) {
-        self.slots[slot as usize].request_uid = u64::MAX;
+    pub fn orphan(&mut self, slot: CallSlot) {
+        self.slots[slot.index()].request_uid = u64::MAX;
     }
 
     /// The live calls to database `d` (a scan: only for rare events such as a failover).
-    pub fn of_database(&self, d: u16) -> Vec<u32> {
+    pub fn of_database(&self, d: DatabaseId) -> Vec<CallSlot> {
         (0..self.slots.len())
             .filter(|&i| self.alive[i] && self.slots[i].database == d)
-            .map(|i| i as u32)
+            .map(|i| CallSlot(i as u32))
             .collect()
     }
 }
@@ -234,7 +234,7 @@ impl Calls {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DatabaseEvent {
     /// A database call finished its work.
-    CallEnded(crate::ids::CallSlot),
+    CallEnded(CallSlot),
     /// A database's failover time ran out: the standby is primary.
-    FailedOver(crate::ids::DatabaseId),
+    FailedOver(DatabaseId),
 }

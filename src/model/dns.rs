@@ -8,7 +8,7 @@
 //! a fraction `min(1, t / ttl)` of them has the new answer: traffic moves after detection plus
 //! the TTL, never before detection. This module decides; the world probes and routes.
 
-use crate::ids::{LbId, WorkloadId};
+use crate::ids::{DnsRecordId, LbId, WorkloadId};
 use crate::kernel::SimTime;
 
 #[derive(Clone, Debug)]
@@ -119,7 +119,7 @@ impl DnsRecord {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DnsEvent {
     /// A Route 53 health check of a failover record's primary is due.
-    CheckDue(crate::ids::DnsRecordId),
+    CheckDue(DnsRecordId),
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! happened because of it: a timeline, when it was detected, when service recovered, and why
 //! requests failed. The world applies faults; this module only describes and records them.
 
-use crate::ids::{AzId, GroupId};
+use crate::ids::{AzId, DatabaseId, FaultId, GroupId};
 use crate::kernel::SimTime;
 
 /// How many instances an `instance_failure` takes.
@@ -20,11 +20,11 @@ pub enum FaultKind {
     /// Random instances of a group fail (a seeded stream picks them).
     InstanceFailure(GroupId, HowMany),
     /// The database's primary is lost: a Multi-AZ database fails over.
-    DatabaseFailover(usize),
+    DatabaseFailover(DatabaseId),
     /// Calls to the database take this much longer.
-    LatencyInjection(usize, SimTime),
+    LatencyInjection(DatabaseId, SimTime),
     /// This fraction of the database's calls fail.
-    ErrorInjection(usize, f64),
+    ErrorInjection(DatabaseId, f64),
 }
 
 impl FaultKind {
@@ -99,8 +99,8 @@ impl Cause {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimelineEntry {
     pub time: SimTime,
-    /// The fault's index in the scenario, or `None` for consequences not tied to one (DNS).
-    pub fault: Option<usize>,
+    /// The fault, or `None` for consequences not tied to one (DNS).
+    pub fault: Option<FaultId>,
     pub event: &'static str,
     pub detail: String,
 }
@@ -134,7 +134,7 @@ impl FaultLog {
     pub fn note(
         &mut self,
         time: SimTime,
-        fault: Option<usize>,
+        fault: Option<FaultId>,
         event: &'static str,
         detail: String,
     ) {
@@ -147,8 +147,8 @@ impl FaultLog {
     }
 
     /// The first reaction to fault `f`; returns whether this was it.
-    pub fn detected(&mut self, f: usize, time: SimTime) -> bool {
-        let r = &mut self.records[f];
+    pub fn detected(&mut self, f: FaultId, time: SimTime) -> bool {
+        let r = &mut self.records[f.index()];
         let first = r.detected.is_none();
         if first {
             r.detected = Some(time);
@@ -213,9 +213,9 @@ impl Availability<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultEvent {
     /// A scenario fault begins.
-    Started(crate::ids::FaultId),
+    Started(FaultId),
     /// A scenario fault's duration is over: what it stopped comes back.
-    Ended(crate::ids::FaultId),
+    Ended(FaultId),
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ pub fn faults_csv(r: &RunResult) -> String {
     for e in &r.resilience.timeline {
         let fault = e
             .fault
-            .and_then(|f| r.resilience.faults.get(f))
+            .and_then(|f| r.resilience.faults.get(f.index()))
             .map(|f| format!("{} {}", f.kind, f.target))
             .unwrap_or_default();
         out.push_str(&format!(

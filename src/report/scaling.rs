@@ -47,7 +47,7 @@ pub fn alarms_csv(result: &RunResult) -> String {
                 g.name.as_str(),
                 format!(
                     "{},{},{},{value},{}",
-                    g.policy_names[c.policy as usize],
+                    g.policy_names[c.policy.index()],
                     c.alarm,
                     c.state.name(),
                     c.threshold

@@ -7,7 +7,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use crate::cost::PriceTable;
 use crate::dist::Dist;
-use crate::ids::{AzId, GroupId, LbId, WorkloadId};
+use crate::ids::{AzId, DatabaseId, DnsRecordId, GroupId, LbId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::database::{CallSpec, DatabaseSpec};
 use crate::model::dns::DnsRecordSpec;
@@ -40,8 +40,9 @@ impl Resilience {
             .map_or(&[], Vec::as_slice)
     }
 
-    pub fn record_of(&self, w: WorkloadId) -> Option<usize> {
-        self.dns.iter().position(|r| r.workloads.contains(&w))
+    pub fn record_of(&self, w: WorkloadId) -> Option<DnsRecordId> {
+        let r = self.dns.iter().position(|r| r.workloads.contains(&w))?;
+        Some(DnsRecordId(r as u16))
     }
 }
 
@@ -65,18 +66,18 @@ pub(super) struct RawParts<'a> {
 
 pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
     let mut databases = resolve_databases(ctx, raw, names.prices);
-    let db_ids: BTreeMap<String, usize> = raw
+    let db_ids: BTreeMap<String, DatabaseId> = raw
         .databases
         .keys()
         .enumerate()
-        .map(|(i, k)| (k.clone(), i))
+        .map(|(i, k)| (k.clone(), DatabaseId(i as u16)))
         .collect();
     // Caches follow the databases in the same table.
-    let cache_ids: BTreeMap<String, usize> = raw
+    let cache_ids: BTreeMap<String, DatabaseId> = raw
         .caches
         .keys()
         .enumerate()
-        .map(|(i, k)| (k.clone(), databases.len() + i))
+        .map(|(i, k)| (k.clone(), DatabaseId((databases.len() + i) as u16)))
         .collect();
     databases.extend(super::resolve_caches::resolve_caches(ctx, raw.caches));
     let class_calls = raw
@@ -213,8 +214,8 @@ fn resolve_calls(
     ctx: &mut Ctx,
     name: &str,
     w: &RawWorkload,
-    dbs: &BTreeMap<String, usize>,
-    caches: &BTreeMap<String, usize>,
+    dbs: &BTreeMap<String, DatabaseId>,
+    caches: &BTreeMap<String, DatabaseId>,
 ) -> Vec<Vec<CallSpec>> {
     let path = format!("workloads.{name}");
     let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
@@ -341,7 +342,7 @@ fn resolve_fault(
     i: usize,
     f: &RawFault,
     names: &Names,
-    dbs: &BTreeMap<String, usize>,
+    dbs: &BTreeMap<String, DatabaseId>,
     databases: &[DatabaseSpec],
 ) -> Option<FaultSpec> {
     let path = format!("faults[{i}]");
@@ -424,7 +425,7 @@ fn resolve_fault(
         }
         "database_failover" => {
             let d = database(ctx)?;
-            if databases.get(d).is_some_and(|s| !s.multi_az) {
+            if databases.get(d.index()).is_some_and(|s| !s.multi_az) {
                 ctx.err(
                     &format!("{path}.database_failover"),
                     format!(

@@ -7,6 +7,7 @@
 use super::World;
 use crate::ids::CallSlot;
 use crate::ids::DatabaseId;
+use crate::ids::FaultId;
 use crate::ids::RequestId;
 use crate::kernel::RngExt;
 use crate::kernel::Schedule;
@@ -46,9 +47,9 @@ impl World {
             return self.end_calls(id, None); // a cache hit answered for the last call
         };
         let d = spec.database;
-        let hit_ratio = s.resilience.databases[d].hit_ratio;
-        let db = &mut self.faults.databases[d];
-        let rng = &mut self.faults.db_rngs[d];
+        let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
+        let db = &mut self.faults.databases[d.index()];
+        let rng = &mut self.faults.db_rngs[d.index()];
         if !db.is_up() {
             db.calls += 1;
             db.failed_calls += 1;
@@ -70,7 +71,7 @@ impl World {
         db.hits += hit as u64;
         let work = spec.work.sample(rng) + db.extra_latency;
         let slot = self.faults.calls.insert(Call {
-            database: d as u16,
+            database: d,
             request: id,
             request_uid: r.id,
             step,
@@ -79,8 +80,7 @@ impl World {
             work,
         });
         if db.admit(slot) {
-            self.queue
-                .after(work, DatabaseEvent::CallEnded(CallSlot(slot)));
+            self.queue.after(work, DatabaseEvent::CallEnded(slot));
         }
     }
 
@@ -98,15 +98,14 @@ impl World {
         }
     }
 
-    pub(super) fn on_database_call_ended(&mut self, slot: u32) {
+    pub(super) fn on_database_call_ended(&mut self, slot: CallSlot) {
         let call = self.faults.calls.remove(slot);
-        let db = &mut self.faults.databases[call.database as usize];
+        let db = &mut self.faults.databases[call.database.index()];
         if call.epoch == db.epoch
             && let Some(next) = db.release()
         {
             let work = self.faults.calls.get(next).work;
-            self.queue
-                .after(work, DatabaseEvent::CallEnded(CallSlot(next)));
+            self.queue.after(work, DatabaseEvent::CallEnded(next));
         }
         if !self.requests.is_live(call.request, call.request_uid) {
             return; // the request already ended (its instance stopped)
@@ -128,19 +127,24 @@ impl World {
 
     /// The database's primary is lost: calls in it fail; a Multi-AZ database whose standby's
     /// AZ is up fails over after a drawn time, any other is down until its AZ returns.
-    pub(super) fn lose_database_primary(&mut self, d: usize, fault: Option<usize>) {
+    pub(super) fn lose_database_primary(&mut self, d: DatabaseId, fault: Option<FaultId>) {
         let now = self.queue.now();
-        let is_cache = self.scenario.resilience.databases[d].hit_ratio.is_some();
-        let waiting: std::collections::HashSet<u32> =
-            self.faults.databases[d].waiting.iter().copied().collect();
-        for slot in self.faults.calls.of_database(d as u16) {
+        let is_cache = self.scenario.resilience.databases[d.index()]
+            .hit_ratio
+            .is_some();
+        let waiting: std::collections::HashSet<CallSlot> = self.faults.databases[d.index()]
+            .waiting
+            .iter()
+            .copied()
+            .collect();
+        for slot in self.faults.calls.of_database(d) {
             let call = self.faults.calls.get(slot);
             let waiting = waiting.contains(&slot);
             if call.hit {
-                self.faults.databases[d].hits -= 1; // the lookup never answered
+                self.faults.databases[d.index()].hits -= 1; // the lookup never answered
             }
             if self.requests.is_live(call.request, call.request_uid) {
-                self.faults.databases[d].failed_calls += 1;
+                self.faults.databases[d.index()].failed_calls += 1;
                 if is_cache {
                     // A failed cache lookup is a miss: the request goes on to the next call.
                     self.start_call(call.request, call.step + 1);
@@ -154,17 +158,18 @@ impl World {
                 self.faults.calls.orphan(slot);
             }
         }
-        let spec = &self.scenario.resilience.databases[d];
-        let db = &self.faults.databases[d];
+        let spec = &self.scenario.resilience.databases[d.index()];
+        let db = &self.faults.databases[d.index()];
         let standby_up = db
             .standby_az
             .is_some_and(|a| !self.faults.az_down[a.index()]);
-        let draw = spec.failover_time.sample(&mut self.faults.failover_rngs[d]);
+        let draw = spec
+            .failover_time
+            .sample(&mut self.faults.failover_rngs[d.index()]);
         let name = spec.name.clone();
-        let failing_over = self.faults.databases[d].lose_primary(now, standby_up, draw);
+        let failing_over = self.faults.databases[d.index()].lose_primary(now, standby_up, draw);
         if failing_over {
-            self.queue
-                .at(now + draw, DatabaseEvent::FailedOver(DatabaseId(d as u16)));
+            self.queue.at(now + draw, DatabaseEvent::FailedOver(d));
             self.fault_note(
                 fault,
                 "database_failover_started",
@@ -179,28 +184,27 @@ impl World {
         }
     }
 
-    pub(super) fn on_database_failed_over(&mut self, d: u16) {
-        let d = d as usize;
+    pub(super) fn on_database_failed_over(&mut self, d: DatabaseId) {
         let now = self.queue.now();
-        let db = &self.faults.databases[d];
+        let db = &self.faults.databases[d.index()];
         if db.availability != (Availability::FailingOver { until: now }) {
             return;
         }
         let new_primary = db.standby_az;
         if new_primary.is_some_and(|a| self.faults.az_down[a.index()]) {
             // The standby's AZ went down meanwhile: nothing to promote until it returns.
-            let db = &mut self.faults.databases[d];
+            let db = &mut self.faults.databases[d.index()];
             db.primary_az = new_primary.unwrap_or(db.primary_az);
             db.standby_az = None;
             db.availability = Availability::Down;
             return;
         }
-        self.faults.databases[d].complete_failover(now);
-        let spec = &self.scenario.resilience.databases[d];
+        self.faults.databases[d.index()].complete_failover(now);
+        let spec = &self.scenario.resilience.databases[d.index()];
         let detail = format!(
             "{}: primary now in AZ {}",
             spec.name,
-            self.scenario.azs[self.faults.databases[d].primary_az.index()]
+            self.scenario.azs[self.faults.databases[d.index()].primary_az.index()]
         );
         self.fault_note(None, "database_failover_completed", detail, true);
     }

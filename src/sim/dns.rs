@@ -2,7 +2,7 @@
 //! balancer, and each client request resolving the record through its (TTL-cached) answer.
 
 use super::World;
-use crate::ids::DnsRecordId;
+use crate::ids::{DnsRecordId, FaultId};
 use crate::ids::{LbId, WorkloadId};
 use crate::kernel::RngExt;
 use crate::kernel::Schedule;
@@ -17,9 +17,9 @@ impl World {
             return lb;
         };
         let now = self.queue.now();
-        let spec = &self.scenario.resilience.dns[r];
-        let record = &mut self.faults.records[r];
-        let u = self.faults.dns_rngs[r].open01();
+        let spec = &self.scenario.resilience.dns[r.index()];
+        let record = &mut self.faults.records[r.index()];
+        let u = self.faults.dns_rngs[r.index()].open01();
         let chosen = record.resolve(spec, now, u);
         if chosen == spec.secondary {
             record.to_secondary += 1;
@@ -29,18 +29,16 @@ impl World {
 
     /// A Route 53 health check of the primary: it passes when some node of the load balancer
     /// is up and some target it forwards to is healthy and running.
-    pub(super) fn on_dns_check_due(&mut self, r: u16) {
-        let r = r as usize;
+    pub(super) fn on_dns_check_due(&mut self, r: DnsRecordId) {
         let s = std::sync::Arc::clone(&self.scenario);
-        let spec = &s.resilience.dns[r];
+        let spec = &s.resilience.dns[r.index()];
         let next = self.queue.now() + spec.interval;
         if next <= s.duration {
-            self.queue
-                .at(next, DnsEvent::CheckDue(DnsRecordId(r as u16)));
+            self.queue.at(next, DnsEvent::CheckDue(r));
         }
         let passed = self.endpoint_serves(spec.primary);
         let now = self.queue.now();
-        if let Some(answer) = self.faults.records[r].record_probe(passed, spec, now) {
+        if let Some(answer) = self.faults.records[r.index()].record_probe(passed, spec, now) {
             let (event, to) = match answer {
                 Answer::Secondary => (
                     "dns_failover",
@@ -49,9 +47,9 @@ impl World {
                 Answer::Primary => ("dns_failback", &s.load_balancers[spec.primary.index()].name),
             };
             let detail = format!("{} answers {to}", spec.name);
-            for f in 0..s.resilience.faults.len() {
-                let active = self.faults.log.records[f].started.is_some()
-                    && self.faults.log.records[f].ended.is_none();
+            for f in (0..s.resilience.faults.len()).map(|f| FaultId(f as u16)) {
+                let record = &self.faults.log.records[f.index()];
+                let active = record.started.is_some() && record.ended.is_none();
                 if active && answer == Answer::Secondary {
                     self.fault_detected(f, "Route 53 health check failed");
                 }

@@ -4,9 +4,8 @@
 //! nodes clients still reach through cached DNS answers; and AZ rebalancing after recovery.
 
 use super::World;
-use crate::ids::DnsRecordId;
-use crate::ids::FaultId;
 use crate::ids::{AzId, GroupId, InstanceId, LbId};
+use crate::ids::{DatabaseId, DnsRecordId, FaultId};
 use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime, stream};
 use crate::metrics::Outcome;
@@ -40,7 +39,7 @@ impl World {
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.
     pub(super) fn fault_note(
         &mut self,
-        fault: Option<usize>,
+        fault: Option<FaultId>,
         event: &'static str,
         detail: String,
         marker: bool,
@@ -49,7 +48,7 @@ impl World {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = fault.map_or_else(
                 || "faults".to_string(),
-                |f| self.scenario.resilience.faults[f].label(),
+                |f| self.scenario.resilience.faults[f.index()].label(),
             );
             t.emit(
                 now,
@@ -64,7 +63,10 @@ impl World {
         }
         if marker {
             let label = match fault {
-                Some(f) => format!("{} {event}", self.scenario.resilience.faults[f].label()),
+                Some(f) => format!(
+                    "{} {event}",
+                    self.scenario.resilience.faults[f.index()].label()
+                ),
                 None => format!("{event}: {detail}"),
             };
             self.faults.markers.push((now, label));
@@ -74,20 +76,20 @@ impl World {
 
     /// Something reacted to fault `f` (a health check, a status check, a failover, DNS): the
     /// first reaction is its detection.
-    pub(super) fn fault_detected(&mut self, f: usize, how: &str) {
+    pub(super) fn fault_detected(&mut self, f: FaultId, how: &str) {
         if self.faults.log.detected(f, self.queue.now()) {
             self.fault_note(Some(f), "detected", how.to_string(), true);
         }
     }
 
-    pub(super) fn on_fault_started(&mut self, f: u16) {
+    pub(super) fn on_fault_started(&mut self, f: FaultId) {
         let s = std::sync::Arc::clone(&self.scenario);
-        let spec = &s.resilience.faults[f as usize];
+        let spec = &s.resilience.faults[f.index()];
         let now = self.queue.now();
-        self.faults.log.records[f as usize].started = Some(now);
-        self.fault_note(Some(f as usize), "started", spec.label(), true);
+        self.faults.log.records[f.index()].started = Some(now);
+        self.fault_note(Some(f), "started", spec.label(), true);
         if let Some(d) = spec.duration {
-            self.queue.at(now + d, FaultEvent::Ended(FaultId(f)));
+            self.queue.at(now + d, FaultEvent::Ended(f));
         }
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_down(az, f),
@@ -106,7 +108,7 @@ impl World {
                     HowMany::Fraction(x) => (x * running.len() as f64).round() as usize,
                 }
                 .min(running.len());
-                let mut rng = stream(s.seed, &format!("faults/{f}/instances"));
+                let mut rng = stream(s.seed, &format!("faults/{}/instances", f.0));
                 for _ in 0..n {
                     let k = rng.uniform_u64(0, running.len() as u64) as usize;
                     let id = running.swap_remove(k);
@@ -114,36 +116,38 @@ impl World {
                 }
             }
             FaultKind::DatabaseFailover(d) => {
-                self.fault_detected(f as usize, "forced failover");
-                self.lose_database_primary(d, Some(f as usize));
+                self.fault_detected(f, "forced failover");
+                self.lose_database_primary(d, Some(f));
             }
             FaultKind::LatencyInjection(d, extra) => {
-                self.faults.databases[d].extra_latency = extra;
+                self.faults.databases[d.index()].extra_latency = extra;
             }
             FaultKind::ErrorInjection(d, x) => {
-                self.faults.databases[d].error_fraction = x;
+                self.faults.databases[d.index()].error_fraction = x;
             }
         }
     }
 
-    pub(super) fn on_fault_ended(&mut self, f: u16) {
+    pub(super) fn on_fault_ended(&mut self, f: FaultId) {
         let s = std::sync::Arc::clone(&self.scenario);
-        let spec = &s.resilience.faults[f as usize];
-        self.faults.log.records[f as usize].ended = Some(self.queue.now());
-        self.fault_note(Some(f as usize), "ended", spec.label(), true);
+        let spec = &s.resilience.faults[f.index()];
+        self.faults.log.records[f.index()].ended = Some(self.queue.now());
+        self.fault_note(Some(f), "ended", spec.label(), true);
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_up(az),
             FaultKind::LatencyInjection(d, _) => {
-                self.faults.databases[d].extra_latency = SimTime::ZERO
+                self.faults.databases[d.index()].extra_latency = SimTime::ZERO
             }
-            FaultKind::ErrorInjection(d, _) => self.faults.databases[d].error_fraction = 0.0,
+            FaultKind::ErrorInjection(d, _) => {
+                self.faults.databases[d.index()].error_fraction = 0.0
+            }
             FaultKind::InstanceFailure(..) | FaultKind::DatabaseFailover(_) => {}
         }
     }
 
     /// Everything in the AZ stops: instances (their requests end), database primaries (a
     /// Multi-AZ one fails over); load balancer nodes there are reached only by stale clients.
-    fn az_down(&mut self, az: AzId, f: u16) {
+    fn az_down(&mut self, az: AzId, f: FaultId) {
         if self.faults.az_down[az.index()] {
             return;
         }
@@ -164,7 +168,7 @@ impl World {
             if db.primary_az == az
                 && !matches!(db.availability, crate::model::database::Availability::Down)
             {
-                self.lose_database_primary(d, Some(f as usize));
+                self.lose_database_primary(DatabaseId(d as u16), Some(f));
             }
         }
     }
@@ -196,7 +200,7 @@ impl World {
 
     /// An instance stops: its requests end as errors (502), it stays registered until health
     /// checks find it; EC2 status checks have the group replace it.
-    pub(super) fn stop_instance(&mut self, id: InstanceId, f: u16) {
+    pub(super) fn stop_instance(&mut self, id: InstanceId, f: FaultId) {
         let now = self.queue.now();
         let inst = &mut self.instances[id.index()];
         if inst.state == InstanceState::Terminated || self.faults.is_stopped(id) {
@@ -230,7 +234,7 @@ impl World {
             return;
         }
         if let Some(f) = self.faults.stopped_by(id) {
-            self.fault_detected(f as usize, "EC2 status checks failed");
+            self.fault_detected(f, "EC2 status checks failed");
         }
         self.replace_stopped(id, "status checks failed");
     }

@@ -107,7 +107,7 @@ impl World {
             && let Some(f) = self.faults.stopped_by(id)
         {
             let how = format!("target {} unhealthy", id.0);
-            self.fault_detected(f as usize, &how);
+            self.fault_detected(f, &how);
         }
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.target_groups[tg.index()].name;

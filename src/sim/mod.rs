@@ -305,7 +305,7 @@ impl World {
                     AutoScalingEvent::GracePeriodEnded(id) => self.on_grace_period_ended(id),
                     AutoScalingEvent::StatusCheckFailed(id) => self.on_status_check_failed(id),
                     AutoScalingEvent::ScheduledActionDue { group, policy } => {
-                        self.on_scheduled_action(group, policy.0)
+                        self.on_scheduled_action(group, policy)
                     }
                 },
                 Event::Lambda(e) => match e {
@@ -319,16 +319,16 @@ impl World {
                     SqsEvent::TimerDue(q) => self.on_queue_timer_due(q),
                     SqsEvent::ReceiveAnswered(p) => self.on_receive_answered(p),
                     SqsEvent::LongPollsDue(q) => self.on_long_polls_due(q),
-                    SqsEvent::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m.0),
+                    SqsEvent::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
                 },
                 Event::Database(e) => match e {
-                    DatabaseEvent::CallEnded(slot) => self.on_database_call_ended(slot.0),
-                    DatabaseEvent::FailedOver(d) => self.on_database_failed_over(d.0),
+                    DatabaseEvent::CallEnded(slot) => self.on_database_call_ended(slot),
+                    DatabaseEvent::FailedOver(d) => self.on_database_failed_over(d),
                 },
-                Event::Dns(DnsEvent::CheckDue(r)) => self.on_dns_check_due(r.0),
+                Event::Dns(DnsEvent::CheckDue(r)) => self.on_dns_check_due(r),
                 Event::Fault(e) => match e {
-                    FaultEvent::Started(f) => self.on_fault_started(f.0),
-                    FaultEvent::Ended(f) => self.on_fault_ended(f.0),
+                    FaultEvent::Started(f) => self.on_fault_started(f),
+                    FaultEvent::Ended(f) => self.on_fault_ended(f),
                 },
             }
             if self.events & 0x3_FFFF == 0 {

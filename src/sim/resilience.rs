@@ -3,7 +3,7 @@
 //! they produce (availability, per-fault detection and recovery, errors by cause, databases,
 //! DNS, the timeline and time markers).
 
-use crate::ids::InstanceId;
+use crate::ids::{DnsRecordId, FaultId, InstanceId};
 use crate::kernel::{Rng, SimTime, stream};
 use crate::model::database::{Calls, Database};
 use crate::model::dns::DnsRecord;
@@ -18,7 +18,7 @@ pub struct FaultState {
     /// When each AZ went down (for load balancer nodes' DNS TTL).
     pub az_down_since: Vec<SimTime>,
     /// Per instance id: the fault that stopped it (`None`: running).
-    pub stopped_by: Vec<Option<u16>>,
+    pub stopped_by: Vec<Option<FaultId>>,
     pub databases: Vec<Database>,
     pub calls: Calls,
     /// Per database: call work and injected errors; failover times.
@@ -35,7 +35,7 @@ pub struct FaultState {
     pub periods: Vec<(u64, u64)>,
     pub markers: Vec<(SimTime, String)>,
     /// Per workload: the DNS record its clients resolve.
-    pub workload_record: Vec<Option<usize>>,
+    pub workload_record: Vec<Option<DnsRecordId>>,
 }
 
 impl FaultState {
@@ -83,14 +83,14 @@ impl FaultState {
         matches!(self.stopped_by.get(id.index()), Some(Some(_)))
     }
 
-    pub fn mark_stopped(&mut self, id: InstanceId, fault: u16) {
+    pub fn mark_stopped(&mut self, id: InstanceId, fault: FaultId) {
         if self.stopped_by.len() <= id.index() {
             self.stopped_by.resize(id.index() + 1, None);
         }
         self.stopped_by[id.index()] = Some(fault);
     }
 
-    pub fn stopped_by(&self, id: InstanceId) -> Option<u16> {
+    pub fn stopped_by(&self, id: InstanceId) -> Option<FaultId> {
         self.stopped_by.get(id.index()).copied().flatten()
     }
 }

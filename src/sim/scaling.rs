@@ -3,7 +3,7 @@
 //! actions and the group time series.
 
 use super::World;
-use crate::ids::GroupId;
+use crate::ids::{GroupId, PolicyId};
 use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Statistic;
@@ -217,6 +217,7 @@ impl World {
         let metrics = &self.group_metrics[g.index()];
         let mut proposals = Vec::new();
         for (i, p) in spec.policies.iter().enumerate() {
+            let policy = PolicyId(i as u16);
             if matches!(p.kind, PolicyKind::Scheduled { .. }) {
                 continue;
             }
@@ -238,7 +239,7 @@ impl World {
                     group.alarm_states[i][j] = state;
                     group.alarm_history.push(AlarmChange {
                         time: now,
-                        policy: i as u16,
+                        policy,
                         alarm: p.alarm_names()[j],
                         state,
                         value,
@@ -254,7 +255,7 @@ impl World {
             if let Decision::Blocked(b) = decision {
                 group.policy_states[i].blocked[b.index()] += 1;
             }
-            proposals.push((i, p.votes_on_scale_in(), decision.proposal().cloned()));
+            proposals.push((policy, p.votes_on_scale_in(), decision.proposal().cloned()));
         }
         let flat: Vec<_> = proposals
             .iter()
@@ -276,7 +277,7 @@ impl World {
             };
             for (i, _, p) in &proposals {
                 if same_way(p) {
-                    group.policy_states[*i].blocked[why.index()] += 1;
+                    group.policy_states[i.index()].blocked[why.index()] += 1;
                 }
             }
             return;
@@ -287,7 +288,7 @@ impl World {
             .iter()
             .find(|(_, _, p)| p.as_ref() == Some(&chosen))
             .map(|(i, _, _)| *i);
-        if let Some(c) = by.and_then(|i| spec.policies[i].simple_cooldown()) {
+        if let Some(c) = by.and_then(|i| spec.policies[i.index()].simple_cooldown()) {
             group.cooldown_pending = Some(c);
             group.cooldown_until = None;
         }
@@ -305,15 +306,15 @@ impl World {
                     at,
                     AutoScalingEvent::ScheduledActionDue {
                         group: g,
-                        policy: crate::ids::PolicyId(i as u16),
+                        policy: PolicyId(i as u16),
                     },
                 );
             }
         }
     }
 
-    pub(super) fn on_scheduled_action(&mut self, g: GroupId, policy: u16) {
-        let p = &self.scenario.groups[g.index()].policies[policy as usize];
+    pub(super) fn on_scheduled_action(&mut self, g: GroupId, policy: PolicyId) {
+        let p = &self.scenario.groups[g.index()].policies[policy.index()];
         let PolicyKind::Scheduled {
             every,
             min,
@@ -330,10 +331,7 @@ impl World {
             if next <= self.scenario.duration {
                 self.queue.at(
                     next,
-                    AutoScalingEvent::ScheduledActionDue {
-                        group: g,
-                        policy: crate::ids::PolicyId(policy),
-                    },
+                    AutoScalingEvent::ScheduledActionDue { group: g, policy },
                 );
             }
         }

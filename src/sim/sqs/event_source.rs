@@ -54,9 +54,8 @@ pub(super) struct Mapping {
 }
 
 /// A poller's batch in the making or in flight.
-#[derive(Default)]
 struct Batch {
-    mapping: u16,
+    mapping: MappingId,
     items: Vec<Received>,
     /// The first `failed` items failed (when the batch ran).
     failed: u32,
@@ -129,7 +128,7 @@ impl World {
                     continue;
                 };
                 let fleet = Fleet::new(spec);
-                let m = self.sqs.sources.mappings.len();
+                let m = MappingId(self.sqs.sources.mappings.len() as u16);
                 self.sqs.sources.mappings.push(Mapping {
                     queue: q,
                     consumer: c,
@@ -143,29 +142,28 @@ impl World {
         }
     }
 
-    fn schedule_scaling(&mut self, m: usize) {
+    fn schedule_scaling(&mut self, m: MappingId) {
         let at = self.queue.now() + crate::model::sqs::PollerScaling::WINDOW;
         if at <= self.scenario.duration {
-            self.queue
-                .at(at, SqsEvent::EventSourceScalingDue(MappingId(m as u16)));
+            self.queue.at(at, SqsEvent::EventSourceScalingDue(m));
         }
     }
 
     /// A mapping's scaling window ended: it may grow.
-    pub(in crate::sim) fn on_event_source_scaling_due(&mut self, m: u16) {
-        let q = self.sqs.sources.mappings[m as usize].queue;
+    pub(in crate::sim) fn on_event_source_scaling_due(&mut self, m: MappingId) {
+        let q = self.sqs.sources.mappings[m.index()].queue;
         let backlog = self.sqs.queues[q.index()].visible > 0;
-        self.sqs.sources.mappings[m as usize]
+        self.sqs.sources.mappings[m.index()]
             .fleet
             .window_ended(backlog);
-        self.grow_fleet(m as usize);
-        self.schedule_scaling(m as usize);
+        self.grow_fleet(m);
+        self.schedule_scaling(m);
     }
 
     /// Starts pollers until the fleet reaches its target.
-    fn grow_fleet(&mut self, m: usize) {
+    fn grow_fleet(&mut self, m: MappingId) {
         loop {
-            let mapping = &mut self.sqs.sources.mappings[m];
+            let mapping = &mut self.sqs.sources.mappings[m.index()];
             if mapping.fleet.active >= mapping.fleet.target {
                 break;
             }
@@ -182,8 +180,12 @@ impl World {
                     }
                     sources.slot_of[p.index()] = Some(sources.batches.len() as u32);
                     sources.batches.push(Batch {
-                        mapping: m as u16,
-                        ..Batch::default()
+                        mapping: m,
+                        items: Vec::new(),
+                        failed: 0,
+                        window_end: SimTime::ZERO,
+                        backing_off: false,
+                        throttles: 0,
                     });
                     p
                 }
@@ -260,7 +262,7 @@ impl World {
         b.items.extend_from_slice(&poller.batch[..n]);
         let gathered = b.items.len();
         if gathered == 0 {
-            let m = b.mapping as usize;
+            let m = b.mapping.index();
             match self.sqs.sources.mappings[m].fleet.empty_receive() {
                 PollerDecision::Retire => self.retire(p),
                 PollerDecision::Continue => self.batch_receive(p),
@@ -278,7 +280,7 @@ impl World {
         b.items.clear();
         b.failed = 0;
         b.throttles = 0;
-        let m = b.mapping as usize;
+        let m = b.mapping.index();
         self.sqs.sources.mappings[m].free.push(p);
     }
 
@@ -304,7 +306,7 @@ impl World {
         }
         b.failed = failed as u32;
         let records = b.items.len() as u32;
-        let m = b.mapping as usize;
+        let m = b.mapping.index();
         let trace_id = self.sqs.messages.get(b.items[0].slot).id;
         let payload = Payload {
             records,
@@ -378,7 +380,7 @@ impl World {
         b.items.clear();
         b.failed = 0;
         b.throttles = 0;
-        let m = b.mapping as usize;
+        let m = b.mapping.index();
         if self.sqs_counting() {
             self.sqs.queues[q.index()].stats.failures += records;
         }
@@ -404,7 +406,7 @@ impl World {
         let s = self.sqs.sources.slot(p).expect("an event source poller");
         let mut items = std::mem::take(&mut self.sqs.sources.batches[s].items);
         let failed = self.sqs.sources.batches[s].failed as usize;
-        let m = self.sqs.sources.batches[s].mapping as usize;
+        let m = self.sqs.sources.batches[s].mapping.index();
         let keep = if completion.is_error() {
             items.len()
         } else {
