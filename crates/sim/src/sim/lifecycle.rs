@@ -256,7 +256,9 @@ mod tests {
     #[test]
     fn the_in_service_counter_matches_the_instances() {
         for file in ["scenarios/quickstart.yaml", "scenarios/az-outage.yaml"] {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(file);
             let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
                 .expect("shipped scenario");
             let mut world = World::new(Arc::new(s));
