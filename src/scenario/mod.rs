@@ -19,6 +19,7 @@ mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
+mod top_level;
 pub mod units;
 
 use crate::cost::PriceTable;
