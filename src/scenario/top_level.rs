@@ -33,7 +33,12 @@ pub trait TopLevel: Sized {
 /// A single value: absent (`None`) when it does not decode.
 impl<T: DeserializeOwned> TopLevel for Option<T> {
     const NAMED_ENTRIES: bool = false;
-    fn decode(value: Value, key: &str, problems: &mut Vec<Problem>, _: &mut BTreeSet<String>) -> Self {
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        _: &mut BTreeSet<String>,
+    ) -> Self {
         field(value, key, problems)
     }
 }
@@ -55,7 +60,12 @@ impl<T: DeserializeOwned> TopLevel for BTreeMap<String, T> {
 /// A list decoded whole: empty when it does not decode.
 impl<T: DeserializeOwned> TopLevel for Vec<T> {
     const NAMED_ENTRIES: bool = false;
-    fn decode(value: Value, key: &str, problems: &mut Vec<Problem>, _: &mut BTreeSet<String>) -> Self {
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        _: &mut BTreeSet<String>,
+    ) -> Self {
         field(value, key, problems).unwrap_or_default()
     }
 }

@@ -85,7 +85,9 @@ fn every_schema_key_decodes_into_its_own_field_as_serde_does() {
         for value in probes(&key) {
             let (text, problems) = decoded(&key, &value);
             assert!(
-                !problems.iter().any(|p| p.message.starts_with("unknown key")),
+                !problems
+                    .iter()
+                    .any(|p| p.message.starts_with("unknown key")),
                 "`{key}` is in the schema but decoding calls it unknown: {problems:?}"
             );
             let serde = derived(&key, &value);
@@ -129,7 +131,11 @@ fn unknown_top_level_keys_are_refused_by_the_schema_serde_and_decoding() {
 #[test]
 fn the_schema_requires_no_top_level_key_as_decoding_does() {
     let required = schema().get("required").cloned().unwrap_or(json!([]));
-    assert_eq!(required, json!([]), "the schema requires keys decoding does not");
+    assert_eq!(
+        required,
+        json!([]),
+        "the schema requires keys decoding does not"
+    );
     let mut problems = Vec::new();
     decode(Value::Object(Map::new()), &mut problems);
     assert!(problems.is_empty(), "{problems:?}");
