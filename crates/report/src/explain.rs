@@ -8,6 +8,8 @@ use crate::workload::{ArrivalKind, RateProfile, Target};
 use serde_json::Value;
 use std::fmt::Write;
 
+#[cfg(test)]
+mod defaults_tests;
 mod lambda;
 mod scaling;
 

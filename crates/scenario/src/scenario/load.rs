@@ -198,25 +198,12 @@ pub fn apply_overrides(doc: &mut Value, overrides: &[String], problems: &mut Vec
     }
 }
 
-/// The top-level sections whose keys are component names.
-const SECTIONS: &[&str] = &[
-    "workloads",
-    "load_balancers",
-    "target_groups",
-    "auto_scaling_groups",
-    "lambda_functions",
-    "queues",
-    "databases",
-    "dns",
-    "caches",
-];
-
 /// `--set SECTION.NAME.FIELD=...` must name an existing component: creating a half-empty
 /// one from a typo would only give confusing follow-on problems. (`SECTION.NAME=...` may
 /// add a whole new component.)
 fn check_entry_exists(doc: &Value, path: &str) -> Result<(), String> {
     let parts = split_path(path);
-    if parts.len() < 3 || !SECTIONS.contains(&parts[0].as_str()) {
+    if parts.len() < 3 || !RawScenario::has_named_entries(&parts[0]) {
         return Ok(());
     }
     let Some(Value::Object(entries)) = doc.get(&parts[0]) else {
@@ -298,7 +285,8 @@ fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes the value tree into the raw scenario, collecting every problem.
+/// Decodes the value tree into the raw scenario key by key (`RawScenario::decode_key`),
+/// collecting every problem.
 pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
     let mut raw = RawScenario::default();
     let Value::Object(map) = doc else {
@@ -309,43 +297,11 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
         return raw;
     };
     for (key, value) in map {
-        match key.as_str() {
-            "name" => raw.name = field(value, "name", problems),
-            "description" => raw.description = field(value, "description", problems),
-            "duration" => raw.duration = field(value, "duration", problems),
-            "warmup" => raw.warmup = field(value, "warmup", problems),
-            "seed" => raw.seed = field(value, "seed", problems),
-            "metric_period" => raw.metric_period = field(value, "metric_period", problems),
-            "max_events" => raw.max_events = field(value, "max_events", problems),
-            "azs" => raw.azs = field(value, "azs", problems),
-            "workloads" => raw.workloads = section(value, "workloads", problems, &mut raw.broken),
-            "load_balancers" => {
-                raw.load_balancers = section(value, "load_balancers", problems, &mut raw.broken)
-            }
-            "target_groups" => {
-                raw.target_groups = section(value, "target_groups", problems, &mut raw.broken)
-            }
-            "auto_scaling_groups" => {
-                raw.auto_scaling_groups =
-                    section(value, "auto_scaling_groups", problems, &mut raw.broken)
-            }
-            "pricing" => raw.pricing = Some(value),
-            "nat_gateways" => raw.nat_gateways = field(value, "nat_gateways", problems),
-            "metric_delay" => raw.metric_delay = field(value, "metric_delay", problems),
-            "lambda_functions" => {
-                raw.lambda_functions = section(value, "lambda_functions", problems, &mut raw.broken)
-            }
-            "account" => raw.account = field(value, "account", problems),
-            "queues" => raw.queues = section(value, "queues", problems, &mut raw.broken),
-            "databases" => raw.databases = section(value, "databases", problems, &mut raw.broken),
-            "dns" => raw.dns = section(value, "dns", problems, &mut raw.broken),
-            "faults" => raw.faults = field(value, "faults", problems).unwrap_or_default(),
-            "availability_slo" => raw.availability_slo = field(value, "availability_slo", problems),
-            "caches" => raw.caches = section(value, "caches", problems, &mut raw.broken),
-            other => problems.push(Problem::new(
-                other,
-                format!("unknown key{}", did_you_mean(other, TOP_LEVEL_KEYS)),
-            )),
+        if !raw.decode_key(&key, value, problems) {
+            problems.push(Problem::new(
+                &key,
+                format!("unknown key{}", did_you_mean(&key, TOP_LEVEL_KEYS)),
+            ));
         }
     }
     raw
@@ -379,7 +335,7 @@ pub fn field<T: DeserializeOwned>(
 
 /// Decodes a mapping of named entries one entry at a time, so one bad entry does not hide
 /// the problems of the others.
-fn section<T: DeserializeOwned>(
+pub(super) fn section<T: DeserializeOwned>(
     value: Value,
     path: &str,
     problems: &mut Vec<Problem>,

@@ -19,6 +19,9 @@ mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
+mod top_level;
+#[cfg(test)]
+mod top_level_tests;
 pub mod units;
 
 use crate::cost::PriceTable;

@@ -2,7 +2,10 @@
 //!
 //! Every struct denies unknown keys. Nothing here is validated beyond its type; `resolve`
 //! turns these into the model's types and reports every problem with its field path.
+//! `RawScenario` is declared through `raw_scenario!` (module `top_level`): its fields are the
+//! top-level keys, and the key list and per-key decoding are generated from them.
 
+use super::top_level::raw_scenario;
 use super::units::{Bytes, Dur};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -10,94 +13,64 @@ use std::collections::BTreeMap;
 
 pub use super::raw_services::*;
 
-/// A scenario file. Only `name`, `duration` and `workloads` are required.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawScenario {
-    /// The scenario's name; also the default output folder (`outputs/<name>/`).
-    pub name: Option<String>,
-    pub description: Option<String>,
-    /// Simulated time.
-    pub duration: Option<Dur>,
-    /// Statistics before this time are discarded (default 0).
-    pub warmup: Option<Dur>,
-    /// The root of every random stream (default 1).
-    pub seed: Option<u64>,
-    /// The CloudWatch-style period of the time series (default 1m).
-    pub metric_period: Option<Dur>,
-    /// Runaway guard: the run fails when it processes more events (default 2e9).
-    pub max_events: Option<u64>,
-    /// Availability zone names, e.g. `[a, b, c]`.
-    pub azs: Option<Vec<String>>,
-    #[serde(default)]
-    pub workloads: BTreeMap<String, RawWorkload>,
-    #[serde(default)]
-    pub load_balancers: BTreeMap<String, RawLoadBalancer>,
-    #[serde(default)]
-    pub target_groups: BTreeMap<String, RawTargetGroup>,
-    #[serde(default)]
-    pub auto_scaling_groups: BTreeMap<String, RawGroup>,
-    /// Entries of the price table to override (same shape as `prices/us-east-1.yaml`).
-    pub pricing: Option<serde_json::Value>,
-    /// NAT gateways in the VPC (billed per hour and per GB processed); default 0.
-    pub nat_gateways: Option<u32>,
-    /// CloudWatch publication delay of metrics (default one metric period).
-    pub metric_delay: Option<Dur>,
-    /// Lambda functions, by name.
-    #[serde(default)]
-    pub lambda_functions: BTreeMap<String, RawFunction>,
-    /// Account-wide limits: Lambda concurrency and scaling.
-    pub account: Option<RawAccount>,
-    /// SQS standard queues and their consumers.
-    #[serde(default)]
-    pub queues: BTreeMap<String, RawQueue>,
-    /// Downstream databases that request classes call (`calls`).
-    #[serde(default)]
-    pub databases: BTreeMap<String, RawDatabase>,
-    /// Route 53 failover records; a workload targets one as `dns/NAME`.
-    #[serde(default)]
-    pub dns: BTreeMap<String, RawDnsRecord>,
-    /// Faults injected at given times.
-    #[serde(default)]
-    pub faults: Vec<RawFault>,
-    /// The availability objective (fraction of requests ok per period, default 0.999).
-    pub availability_slo: Option<f64>,
-    /// Caches (ElastiCache-style) in front of database calls.
-    #[serde(default)]
-    pub caches: BTreeMap<String, RawCache>,
-    /// `section.name` of entries that failed to decode (their problems are reported), so
-    /// that references to them do not add follow-on problems.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub broken: std::collections::BTreeSet<String>,
+raw_scenario! {
+    /// A scenario file. Only `name`, `duration` and `workloads` are required.
+    #[derive(Debug, Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawScenario {
+        /// The scenario's name; also the default output folder (`outputs/<name>/`).
+        pub name: Option<String>,
+        pub description: Option<String>,
+        /// Simulated time.
+        pub duration: Option<Dur>,
+        /// Statistics before this time are discarded (default 0).
+        pub warmup: Option<Dur>,
+        /// The root of every random stream (default 1).
+        pub seed: Option<u64>,
+        /// The CloudWatch-style period of the time series (default 1m).
+        pub metric_period: Option<Dur>,
+        /// Runaway guard: the run fails when it processes more events (default 2e9).
+        pub max_events: Option<u64>,
+        /// Availability zone names, e.g. `[a, b, c]`.
+        pub azs: Option<Vec<String>>,
+        #[serde(default)]
+        pub workloads: BTreeMap<String, RawWorkload>,
+        #[serde(default)]
+        pub load_balancers: BTreeMap<String, RawLoadBalancer>,
+        #[serde(default)]
+        pub target_groups: BTreeMap<String, RawTargetGroup>,
+        #[serde(default)]
+        pub auto_scaling_groups: BTreeMap<String, RawGroup>,
+        /// Entries of the price table to override (same shape as `prices/us-east-1.yaml`).
+        pub pricing: Option<serde_json::Value>,
+        /// NAT gateways in the VPC (billed per hour and per GB processed); default 0.
+        pub nat_gateways: Option<u32>,
+        /// CloudWatch publication delay of metrics (default one metric period).
+        pub metric_delay: Option<Dur>,
+        /// Lambda functions, by name.
+        #[serde(default)]
+        pub lambda_functions: BTreeMap<String, RawFunction>,
+        /// Account-wide limits: Lambda concurrency and scaling.
+        pub account: Option<RawAccount>,
+        /// SQS standard queues and their consumers.
+        #[serde(default)]
+        pub queues: BTreeMap<String, RawQueue>,
+        /// Downstream databases that request classes call (`calls`).
+        #[serde(default)]
+        pub databases: BTreeMap<String, RawDatabase>,
+        /// Route 53 failover records; a workload targets one as `dns/NAME`.
+        #[serde(default)]
+        pub dns: BTreeMap<String, RawDnsRecord>,
+        /// Faults injected at given times.
+        #[serde(default)]
+        pub faults: Vec<RawFault>,
+        /// The availability objective (fraction of requests ok per period, default 0.999).
+        pub availability_slo: Option<f64>,
+        /// Caches (ElastiCache-style) in front of database calls.
+        #[serde(default)]
+        pub caches: BTreeMap<String, RawCache>,
+    }
 }
-
-/// The top-level keys, in the order `RawScenario` declares them.
-pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "duration",
-    "warmup",
-    "seed",
-    "metric_period",
-    "max_events",
-    "azs",
-    "workloads",
-    "load_balancers",
-    "target_groups",
-    "auto_scaling_groups",
-    "pricing",
-    "nat_gateways",
-    "metric_delay",
-    "lambda_functions",
-    "account",
-    "queues",
-    "databases",
-    "dns",
-    "faults",
-    "availability_slo",
-    "caches",
-];
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
