@@ -101,7 +101,8 @@ impl World {
                     HowMany::Fraction(x) => (x * running.len() as f64).round() as usize,
                 }
                 .min(running.len());
-                let mut rng = stream(s.seed, &format!("faults/{f}/instances"));
+                // Named after the fault, not its position: other faults never change its picks.
+                let mut rng = stream(s.seed, &format!("faults/{}/instances", spec.name));
                 for _ in 0..n {
                     let k = rng.uniform_u64(0, running.len() as u64) as usize;
                     let id = running.swap_remove(k);

@@ -27,5 +27,6 @@ mod schema;
 mod sqs;
 mod sqs_lambda;
 mod sqs_lambda_backoff;
+mod stream_names;
 mod traces;
 mod validation;
