@@ -71,6 +71,11 @@ impl Ord for Tag {
 }
 
 pub struct Instance {
+    /// Its launch number in the run (0, 1, 2, ...; never reused): what outputs call it.
+    pub serial: u64,
+    /// Pending events that name it: its slot is reused only once none is left
+    /// (`sim::slots`). The completions scheduled here count themselves.
+    pub events_pending: u32,
     pub group: GroupId,
     pub az: AzId,
     pub vcpus: u32,
@@ -101,6 +106,8 @@ pub struct Instance {
 impl Instance {
     pub fn new(group: GroupId, az: AzId, vcpus: u32, discipline: Discipline, now: SimTime) -> Self {
         Instance {
+            serial: 0,
+            events_pending: 0,
             group,
             az,
             vcpus,
@@ -160,6 +167,7 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
+                    self.events_pending += 1;
                     queue.schedule(
                         now + work,
                         Event::ServiceCompleted {
@@ -194,6 +202,7 @@ impl Instance {
         self.account(now);
         self.outstanding -= 1;
         if let Some((request, work)) = self.fifo.pop_front() {
+            self.events_pending += 1;
             queue.schedule(
                 now + work,
                 Event::ServiceCompleted {
@@ -251,6 +260,7 @@ impl Instance {
         if let Some(Reverse((Tag(tag), _))) = self.tags.peek() {
             let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
             let at = queue.now() + SimTime::from_nanos(remaining.ceil() as u64);
+            self.events_pending += 1;
             queue.schedule(
                 at,
                 Event::SharingCompleted {
@@ -271,5 +281,13 @@ impl Instance {
         self.fifo.clear();
         self.tags.clear();
         self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// A terminated instance gives back its queues' memory (a FIFO that once held a long
+    /// backlog keeps its capacity otherwise). Its late completions never reach it: the world
+    /// ignores them for a terminated instance.
+    pub fn release_queues(&mut self) {
+        self.fifo = VecDeque::new();
+        self.tags = BinaryHeap::new();
     }
 }

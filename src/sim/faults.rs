@@ -145,13 +145,15 @@ impl World {
         }
         self.faults.az_down[az.index()] = true;
         self.faults.az_down_since[az.index()] = self.queue.now();
-        let victims: Vec<InstanceId> = (0..self.instances.len())
+        // In launch order (slots are reused, so slot order is not launch order).
+        let mut victims: Vec<InstanceId> = (0..self.instances.slots())
             .map(|i| InstanceId(i as u32))
             .filter(|&i| {
                 let inst = &self.instances[i.index()];
                 inst.az == az && inst.state != InstanceState::Terminated
             })
             .collect();
+        victims.sort_unstable_by_key(|i| self.instances[i.index()].serial);
         for id in victims {
             self.stop_instance(id, f);
         }
@@ -213,15 +215,14 @@ impl World {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");
         } else {
-            self.queue.schedule(
-                now + super::resilience::STATUS_CHECK_DETECTION,
-                Event::StatusCheckFailed(id),
-            );
+            let at = now + super::resilience::STATUS_CHECK_DETECTION;
+            self.schedule_for(id, at, Event::StatusCheckFailed(id));
         }
     }
 
     /// EC2 status checks failed on a stopped instance: the group replaces it.
     pub(super) fn on_status_check_failed(&mut self, id: InstanceId) {
+        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::Terminated {
             return;
         }
@@ -232,8 +233,11 @@ impl World {
     }
 
     fn replace_stopped(&mut self, id: InstanceId, why: &str) {
-        let g = self.instances[id.index()].group;
-        self.log_replacement(g, format!("replacing instance {} ({why})", id.0));
+        let (g, serial) = (
+            self.instances[id.index()].group,
+            self.instances[id.index()].serial,
+        );
+        self.log_replacement(g, format!("replacing instance {serial} ({why})"));
         self.terminate(id, Outcome::Http502);
         self.reconcile(g);
     }

@@ -16,6 +16,7 @@ mod request;
 mod resilience;
 mod result;
 mod scaling;
+mod slots;
 mod sqs;
 
 pub use lambda::FunctionResult;
@@ -31,7 +32,7 @@ use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::model::health::Health;
-use crate::model::instance::{Instance, InstanceState};
+use crate::model::instance::InstanceState;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
 use crate::workload::{ArrivalProcess, ClassPicker};
@@ -74,7 +75,8 @@ pub struct World {
     pending_rngs: Vec<Rng>,
     group_metrics: Vec<scaling::GroupMetrics>,
     metric_delay_periods: u64,
-    instances: Vec<Instance>,
+    /// Instances in slots reused after termination (`slots`).
+    instances: slots::InstanceSlots,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -190,7 +192,7 @@ impl World {
                 })
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
-            instances: Vec::new(),
+            instances: Default::default(),
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
@@ -272,6 +274,7 @@ impl World {
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::ServiceCompleted { instance, request } => {
+                    self.instance_event_popped(instance);
                     let inst = &mut self.instances[instance.index()];
                     if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                         continue; // its requests already ended with the instance
@@ -285,6 +288,7 @@ impl World {
                     instance,
                     generation,
                 } => {
+                    self.instance_event_popped(instance);
                     let inst = &mut self.instances[instance.index()];
                     if inst.state == InstanceState::Terminated {
                         continue;

@@ -15,6 +15,7 @@ mod explain;
 mod faults;
 mod hostile_fs;
 mod hostile_inputs;
+mod instance_slots;
 mod labs;
 mod lambda;
 mod lambda_scaling;

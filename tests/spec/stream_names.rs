@@ -88,7 +88,11 @@ fn inserting_a_consumer_before_another_leaves_its_failures_unchanged() {
     );
     let after = simulate(parse(&inserted, &[]));
     let (b, a) = (&before.queues[0].stats, &after.queues[0].stats);
-    assert!(b.failures > 100, "the failure stream is drawn: {}", b.failures);
+    assert!(
+        b.failures > 100,
+        "the failure stream is drawn: {}",
+        b.failures
+    );
     assert_eq!(a.failures, b.failures);
     assert_eq!(a.deleted, b.deleted);
     assert_eq!(a.received, b.received);

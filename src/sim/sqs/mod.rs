@@ -72,7 +72,9 @@ pub struct SqsWorld {
 fn consumer_name(s: &Scenario, c: &ConsumerSpec) -> String {
     match c {
         ConsumerSpec::Workers(w) => format!("group/{}", s.groups[w.group.index()].name),
-        ConsumerSpec::Lambda(e) => format!("lambda/{}", s.lambda_functions[e.function.index()].name),
+        ConsumerSpec::Lambda(e) => {
+            format!("lambda/{}", s.lambda_functions[e.function.index()].name)
+        }
     }
 }
 
