@@ -24,7 +24,8 @@ id!(/// A target group, in name order.
     TgId(u16));
 id!(/// An auto scaling group, in name order.
     GroupId(u16));
-id!(/// An instance, in launch order (ids are never reused).
+id!(/// An instance's slot; slots are reused once an instance has terminated and no pending
+    /// event names it (`sim::slots`). Outputs name instances by launch number instead.
     InstanceId(u32));
 id!(/// A live request's slot; slots are reused after the request ends.
     RequestId(u32));

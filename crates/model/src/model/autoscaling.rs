@@ -224,6 +224,8 @@ pub struct Candidate {
     pub id: InstanceId,
     pub az: AzId,
     pub launched_at: SimTime,
+    /// Its launch number: ties on `launched_at` go by launch order (ids are reused slots).
+    pub serial: u64,
     pub protected: bool,
 }
 
@@ -253,10 +255,10 @@ pub fn choose_victim(
         3_600_000_000_000 - up
     };
     let pick = match policy {
-        TerminationPolicy::OldestInstance => pool.iter().min_by_key(|c| (c.launched_at, c.id)),
-        TerminationPolicy::NewestInstance => pool.iter().max_by_key(|c| (c.launched_at, c.id)),
+        TerminationPolicy::OldestInstance => pool.iter().min_by_key(|c| (c.launched_at, c.serial)),
+        TerminationPolicy::NewestInstance => pool.iter().max_by_key(|c| (c.launched_at, c.serial)),
         TerminationPolicy::ClosestToNextInstanceHour => {
-            pool.iter().min_by_key(|c| (to_next_hour(c), c.id))
+            pool.iter().min_by_key(|c| (to_next_hour(c), c.serial))
         }
         TerminationPolicy::Default | TerminationPolicy::OldestLaunchTemplate => {
             let best = pool.iter().map(|c| to_next_hour(c)).min()?;
@@ -294,6 +296,7 @@ mod tests {
             id: InstanceId(id),
             az: AzId(az),
             launched_at: SimTime::from_secs(launched_s),
+            serial: id as u64,
             protected: false,
         }
     }

@@ -41,6 +41,8 @@ impl FaultKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultSpec {
+    /// Its unique name (given, or `default_name`): random streams are named after it.
+    pub name: String,
     pub at: SimTime,
     /// How long it lasts (outages and injections); `None`: until the end of the run.
     pub duration: Option<SimTime>,
@@ -50,6 +52,26 @@ pub struct FaultSpec {
 }
 
 impl FaultSpec {
+    /// The name of a fault that gives none: what it is, `KIND TARGET at AT` (`at` in the
+    /// largest unit that states it exactly), e.g. `instance_failure web at 10m`.
+    pub fn default_name(kind: &str, target: &str, at: SimTime) -> String {
+        let ns = at.as_nanos();
+        let units: [(u64, &str); 7] = [
+            (86_400_000_000_000, "d"),
+            (3_600_000_000_000, "h"),
+            (60_000_000_000, "m"),
+            (1_000_000_000, "s"),
+            (1_000_000, "ms"),
+            (1_000, "us"),
+            (1, "ns"),
+        ];
+        let (size, unit) = units
+            .into_iter()
+            .find(|&(size, _)| ns.is_multiple_of(size) && ns > 0)
+            .unwrap_or((1, "s"));
+        format!("{kind} {target} at {}{unit}", ns / size)
+    }
+
     /// A short label: `az_outage a`.
     pub fn label(&self) -> String {
         format!("{} {}", self.kind.name(), self.target)

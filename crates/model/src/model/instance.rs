@@ -73,6 +73,11 @@ impl Ord for Tag {
 }
 
 pub struct Instance {
+    /// Its launch number in the run (0, 1, 2, ...; never reused): what outputs call it.
+    pub serial: u64,
+    /// Pending events that name it: its slot is reused only once none is left
+    /// (`sim::slots`). The completions scheduled here count themselves.
+    pub events_pending: u32,
     pub group: GroupId,
     pub az: AzId,
     pub vcpus: u32,
@@ -104,6 +109,8 @@ pub struct Instance {
 impl Instance {
     pub fn new(group: GroupId, az: AzId, vcpus: u32, discipline: Discipline, now: SimTime) -> Self {
         Instance {
+            serial: 0,
+            events_pending: 0,
             group,
             az,
             vcpus,
@@ -163,6 +170,7 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
+                    self.events_pending += 1;
                     queue.at(
                         now + work,
                         InstanceEvent::ServiceCompleted {
@@ -197,6 +205,7 @@ impl Instance {
         self.account(now);
         self.outstanding -= 1;
         if let Some((request, work)) = self.fifo.pop_front() {
+            self.events_pending += 1;
             queue.at(
                 now + work,
                 InstanceEvent::ServiceCompleted {
@@ -250,8 +259,10 @@ impl Instance {
     /// nothing is left to run).
     fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(Reverse((Tag(tag), _))) = self.tags.peek() else {
-            if let Some(key) = self.completion.take() {
-                queue.cancel(key);
+            if let Some(key) = self.completion.take()
+                && queue.cancel(key)
+            {
+                self.events_pending -= 1;
             }
             return;
         };
@@ -261,6 +272,7 @@ impl Instance {
             Some(key) if queue.reschedule(key, at) => {}
             _ => {
                 let key = queue.keyed(at, InstanceEvent::SharingCompleted { instance: id });
+                self.events_pending += 1;
                 self.completion = Some(key);
             }
         }
@@ -276,9 +288,19 @@ impl Instance {
         self.busy = 0;
         self.fifo.clear();
         self.tags.clear();
-        if let Some(key) = self.completion.take() {
-            queue.cancel(key);
+        if let Some(key) = self.completion.take()
+            && queue.cancel(key)
+        {
+            self.events_pending -= 1;
         }
+    }
+
+    /// A terminated instance gives back its queues' memory (a FIFO that once held a long
+    /// backlog keeps its capacity otherwise). Its late completions never reach it: the world
+    /// ignores them for a terminated instance.
+    pub fn release_queues(&mut self) {
+        self.fifo = VecDeque::new();
+        self.tags = BinaryHeap::new();
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Every shipped scenario, resolved, with its `explain` text.
 fn shipped() -> Vec<(Scenario, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("scenarios/")
         .filter_map(|e| e.ok().map(|e| e.path()))

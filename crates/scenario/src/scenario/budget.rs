@@ -14,6 +14,10 @@ pub const EVENTS_PER_REQUEST: f64 = 5.0;
 /// About what one core simulates per second, for the time estimate.
 pub const EVENTS_PER_SECOND: f64 = 5e6;
 
+/// One live instance: its record, target registrations and health, queues' first capacity.
+/// Terminated instances' slots are reused (`sim::slots`), so the groups' max bounds them;
+/// each launch also leaves a 56-byte record of its life (not estimated: launches are not
+/// known before the run).
 const INSTANCE_BYTES: f64 = 2048.0;
 const SERIES_POINT_BYTES: f64 = 32.0;
 const HISTOGRAM_BYTES: f64 = 512.0 * 1024.0;

@@ -236,6 +236,10 @@ pub struct RawDnsHealthCheck {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
+    /// Names the fault and its random stream (`faults/NAME/instances`), so adding, removing or
+    /// reordering faults never changes another fault's draws. Default: `KIND TARGET at AT`
+    /// (e.g. `instance_failure web at 10m`); names are unique.
+    pub name: Option<String>,
     pub at: Dur,
     /// How long an outage or injection lasts (default: to the end of the run).
     pub duration: Option<Dur>,

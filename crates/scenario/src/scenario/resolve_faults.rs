@@ -85,12 +85,24 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
         .collect();
     let dns = resolve_dns(ctx, raw, names.lbs);
-    let faults = raw
-        .faults
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| resolve_fault(ctx, i, f, names, &db_ids, &databases))
-        .collect();
+    let mut faults: Vec<FaultSpec> = Vec::new();
+    let mut named: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, f) in raw.faults.iter().enumerate() {
+        let Some(spec) = resolve_fault(ctx, i, f, names, &db_ids, &databases) else {
+            continue;
+        };
+        // A fault's random stream is named after it: two faults of one name would draw alike.
+        if let Some(first) = named.insert(spec.name.clone(), i) {
+            ctx.err(
+                &format!("faults[{i}].name"),
+                format!(
+                    "`{}` also names faults[{first}]; give each fault a unique `name`",
+                    spec.name
+                ),
+            );
+        }
+        faults.push(spec);
+    }
     let availability_slo = raw.availability_slo.unwrap_or(DEFAULT_AVAILABILITY_SLO);
     if !(availability_slo > 0.0 && availability_slo <= 1.0) {
         ctx.err(
@@ -466,7 +478,15 @@ fn resolve_fault(
     if f.duration.is_some_and(|d| d.0 == SimTime::ZERO) {
         ctx.err(&format!("{path}.duration"), "expected a positive duration");
     }
+    if f.name.as_ref().is_some_and(|n| n.trim().is_empty()) {
+        ctx.err(&format!("{path}.name"), "expected a non-empty name");
+    }
+    let name = f
+        .name
+        .clone()
+        .unwrap_or_else(|| FaultSpec::default_name(kind, target, f.at.0));
     Some(FaultSpec {
+        name,
         at: f.at.0,
         duration: f.duration.map(|d| d.0),
         kind: fault_kind,

@@ -141,7 +141,28 @@ fn resolve_queue(
         );
     }
     let mut consumers = Vec::new();
+    // A consumer is named by its group or function (its random stream is named after it), so
+    // a queue has at most one consumer per group and per function. Our choice for worker
+    // fleets (raise `pollers` for more receive loops); for Lambda, AWS refuses a second event
+    // source mapping of the same queue and function (CreateEventSourceMapping answers
+    // ResourceConflictException, "already exists":
+    // https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+    let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for (i, c) in q.consumers.iter().flatten().enumerate() {
+        let key = match (&c.group, &c.lambda) {
+            (Some(g), None) => Some(("group", g.as_str())),
+            (None, Some(f)) => Some(("lambda", f.as_str())),
+            _ => None,
+        };
+        if let Some((kind, name)) = key
+            && let Some(first) = seen.insert((kind, name), i)
+        {
+            ctx.err(
+                &format!("{path}.consumers[{i}].{kind}"),
+                format!("`{name}` already consumes this queue (consumers[{first}]); give one consumer per {}",
+                    if kind == "group" { "group (raise its `pollers` for more receive loops)" } else { "function" }),
+            );
+        }
         if let Some(c) = resolve_consumer(
             ctx,
             &format!("{path}.consumers[{i}]"),

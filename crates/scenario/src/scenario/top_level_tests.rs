@@ -52,7 +52,7 @@ fn probes(key: &str) -> Vec<Value> {
         json!({}),
         json!(["a", "b"]),
     ];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("scenarios/")
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -106,7 +106,8 @@ impl World {
                     HowMany::Fraction(x) => (x * running.len() as f64).round() as usize,
                 }
                 .min(running.len());
-                let mut rng = stream(s.seed, &format!("faults/{f}/instances"));
+                // Named after the fault, not its position: other faults never change its picks.
+                let mut rng = stream(s.seed, &format!("faults/{}/instances", spec.name));
                 for _ in 0..n {
                     let k = rng.uniform_u64(0, running.len() as u64) as usize;
                     let id = running.swap_remove(k);
@@ -149,13 +150,15 @@ impl World {
         }
         self.faults.az_down[az.index()] = true;
         self.faults.az_down_since[az.index()] = self.queue.now();
-        let victims: Vec<InstanceId> = (0..self.instances.len())
+        // In launch order (slots are reused, so slot order is not launch order).
+        let mut victims: Vec<InstanceId> = (0..self.instances.slots())
             .map(|i| InstanceId(i as u32))
             .filter(|&i| {
                 let inst = &self.instances[i.index()];
                 inst.az == az && inst.state != InstanceState::Terminated
             })
             .collect();
+        victims.sort_unstable_by_key(|i| self.instances[i.index()].serial);
         for id in victims {
             self.stop_instance(id, f);
         }
@@ -217,15 +220,14 @@ impl World {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");
         } else {
-            self.queue.at(
-                now + super::resilience::STATUS_CHECK_DETECTION,
-                AutoScalingEvent::StatusCheckFailed(id),
-            );
+            let at = now + super::resilience::STATUS_CHECK_DETECTION;
+            self.schedule_for(id, at, AutoScalingEvent::StatusCheckFailed(id));
         }
     }
 
     /// EC2 status checks failed on a stopped instance: the group replaces it.
     pub(super) fn on_status_check_failed(&mut self, id: InstanceId) {
+        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::Terminated {
             return;
         }
@@ -236,8 +238,11 @@ impl World {
     }
 
     fn replace_stopped(&mut self, id: InstanceId, why: &str) {
-        let g = self.instances[id.index()].group;
-        self.log_replacement(g, format!("replacing instance {} ({why})", id.0));
+        let (g, serial) = (
+            self.instances[id.index()].group,
+            self.instances[id.index()].serial,
+        );
+        self.log_replacement(g, format!("replacing instance {serial} ({why})"));
         self.terminate(id, Outcome::Http502);
         self.reconcile(g);
     }

@@ -143,7 +143,10 @@ impl World {
                     "target_group",
                     Field::Str(&self.scenario.target_groups[tg.index()].name),
                 ),
-                ("instance", Field::Int(chosen.0 as u64)),
+                (
+                    "instance",
+                    Field::Int(self.instances[chosen.index()].serial),
+                ),
             ];
             t.emit(
                 self.queue.now(),
@@ -247,7 +250,10 @@ impl World {
                 Kind::RequestStarted,
                 group,
                 Some(id),
-                &[("instance", Field::Int(instance.0 as u64))],
+                &[(
+                    "instance",
+                    Field::Int(self.instances[instance.index()].serial),
+                )],
             );
         }
     }
@@ -308,7 +314,7 @@ impl World {
     /// Moves every instance's busy core time into its group's meters, and accounts capacity.
     pub(super) fn flush_cpu(&mut self) {
         let now = self.queue.now();
-        for inst in &mut self.instances {
+        for inst in self.instances.iter_mut() {
             if inst.state == InstanceState::Terminated {
                 continue;
             }

@@ -11,7 +11,6 @@
 
 use super::World;
 use crate::ids::InstanceId;
-use crate::kernel::Schedule;
 use crate::metrics::Outcome;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::health::Health;
@@ -24,7 +23,7 @@ impl World {
         let spec = &self.scenario.groups[g.index()];
         if spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty() {
             let at = self.queue.now() + spec.health_check_grace;
-            self.queue.at(at, AutoScalingEvent::GracePeriodEnded(id));
+            self.schedule_for(id, at, AutoScalingEvent::GracePeriodEnded(id));
         }
     }
 
@@ -38,6 +37,7 @@ impl World {
 
     /// The grace period ran out: an instance still unhealthy is replaced now.
     pub(super) fn on_grace_period_ended(&mut self, id: InstanceId) {
+        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::InService && self.elb_unhealthy(id) {
             self.replace_unhealthy(id);
         }
@@ -60,8 +60,11 @@ impl World {
     }
 
     fn replace_unhealthy(&mut self, id: InstanceId) {
-        let g = self.instances[id.index()].group;
-        self.log_replacement(g, format!("replacing unhealthy instance {}", id.0));
+        let (g, serial) = (
+            self.instances[id.index()].group,
+            self.instances[id.index()].serial,
+        );
+        self.log_replacement(g, format!("replacing unhealthy instance {serial}"));
         self.terminate(id, Outcome::Http502);
         self.reconcile(g);
     }

@@ -127,16 +127,16 @@ impl World {
         let lb = r.lb;
         let request = self.requests.insert(r);
         self.open_client_request(lb, request);
-        self.queue.after(
-            CONNECT_TIMEOUT,
-            AlbEvent::ConnectTimedOut {
-                instance: target,
-                request,
-            },
-        );
+        let at = self.queue.now() + CONNECT_TIMEOUT;
+        let event = AlbEvent::ConnectTimedOut {
+            instance: target,
+            request,
+        };
+        self.schedule_for(target, at, event);
     }
 
     pub(super) fn on_connect_timed_out(&mut self, target: InstanceId, request: RequestId) {
+        self.instance_event_popped(target);
         let inst = &mut self.instances[target.index()];
         if inst.state != crate::model::instance::InstanceState::Terminated {
             inst.outstanding = inst.outstanding.saturating_sub(1);

@@ -21,10 +21,11 @@ impl World {
         let group = &self.groups[g.index()];
         let down = &self.faults.az_down;
         let az = group.placement_az_in(spec, |a| !down[a.index()]);
-        let id = InstanceId(self.instances.len() as u32);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, self.queue.now());
         inst.protected = group.launched < spec.protected_instances as u64;
-        self.instances.push(inst);
+        let id = self.instances.insert(inst, self.events);
+        // A reused slot: whatever the fault state said of its previous instance is gone.
+        self.faults.clear_stopped(id);
         let group = &mut self.groups[g.index()];
         group.instances.push(id);
         group.count_in_az(spec, az, 1);
@@ -44,10 +45,12 @@ impl World {
         // Billing starts when `pending` ends, inside the boot time.
         let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
         self.instances[id.index()].running_at += pending;
-        self.queue.after(boot, AutoScalingEvent::InstanceBooted(id));
+        let at = self.queue.now() + boot;
+        self.schedule_for(id, at, AutoScalingEvent::InstanceBooted(id));
     }
 
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
+        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::Pending {
             self.put_in_service(id, Health::Initial);
             self.rebalance_step(self.instances[id.index()].group);
@@ -65,6 +68,7 @@ impl World {
         for &tg in &self.group_target_groups[g.index()] {
             self.target_groups[tg.index()].register(id, az, health);
             // The first probe runs at registration (see `model::health`).
+            self.instances.event_scheduled(id);
             self.queue
                 .at(now, AlbEvent::HealthCheckDue { instance: id, tg });
         }
@@ -83,6 +87,7 @@ impl World {
     }
 
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
+        self.instance_event_popped(id);
         let inst = &self.instances[id.index()];
         if inst.state != InstanceState::InService
             || !self.target_groups[tg.index()].is_registered(id)
@@ -95,9 +100,8 @@ impl World {
             && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
         let az = inst.az;
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
-        let interval = spec.interval;
-        self.queue
-            .after(interval, AlbEvent::HealthCheckDue { instance: id, tg });
+        let at = self.queue.now() + spec.interval;
+        self.schedule_for(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
         if health == Health::Healthy {
             let now = self.queue.now();
@@ -106,7 +110,7 @@ impl World {
         if health == Health::Unhealthy
             && let Some(f) = self.faults.stopped_by(id)
         {
-            let how = format!("target {} unhealthy", id.0);
+            let how = format!("target {} unhealthy", self.instances[id.index()].serial);
             self.fault_detected(f as usize, &how);
         }
         if let Some(t) = self.tracer.as_deref_mut() {
@@ -122,7 +126,7 @@ impl World {
                 name,
                 None,
                 &[
-                    ("instance", Field::Int(id.0 as u64)),
+                    ("instance", Field::Int(self.instances[id.index()].serial)),
                     ("health", Field::Str(state)),
                 ],
             );
@@ -161,6 +165,7 @@ impl World {
                     id: i,
                     az: inst.az,
                     launched_at: inst.launched_at,
+                    serial: inst.serial,
                     protected: inst.protected,
                 }
             })
@@ -193,10 +198,12 @@ impl World {
             self.target_groups[tg.index()].deregister(id, az);
             delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
         }
-        self.queue.after(delay, AlbEvent::DeregistrationEnded(id));
+        let at = self.queue.now() + delay;
+        self.schedule_for(id, at, AlbEvent::DeregistrationEnded(id));
     }
 
     pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {
+        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::Draining {
             // Connections still open when the delay runs out are closed: 502 to the client.
             self.terminate(id, Outcome::Http502);
@@ -243,6 +250,8 @@ impl World {
             self.fail_request(request, outcome);
         }
         self.stop_pollers(id);
+        // Last: the slot may be reused from the next event on.
+        self.instances.retire(id, self.events);
     }
 }
 

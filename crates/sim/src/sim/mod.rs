@@ -16,6 +16,7 @@ mod request;
 mod resilience;
 mod result;
 mod scaling;
+mod slots;
 mod sqs;
 
 pub use lambda::FunctionResult;
@@ -37,7 +38,7 @@ use crate::model::dns::DnsEvent;
 use crate::model::faults::FaultEvent;
 use crate::model::health::Health;
 use crate::model::instance::InstanceEvent;
-use crate::model::instance::{Instance, InstanceState};
+use crate::model::instance::InstanceState;
 use crate::model::lambda::LambdaEvent;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
@@ -82,7 +83,8 @@ pub struct World {
     pending_rngs: Vec<Rng>,
     group_metrics: Vec<scaling::GroupMetrics>,
     metric_delay_periods: u64,
-    instances: Vec<Instance>,
+    /// Instances in slots reused after termination (`slots`).
+    instances: slots::InstanceSlots,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -198,7 +200,7 @@ impl World {
                 })
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
-            instances: Vec::new(),
+            instances: Default::default(),
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
@@ -344,6 +346,7 @@ impl World {
     fn on_instance_event(&mut self, e: InstanceEvent) {
         match e {
             InstanceEvent::ServiceCompleted { instance, request } => {
+                self.instance_event_popped(instance);
                 let inst = &mut self.instances[instance.index()];
                 if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                     return;
@@ -354,6 +357,7 @@ impl World {
                 self.on_work_done(request);
             }
             InstanceEvent::SharingCompleted { instance } => {
+                self.instance_event_popped(instance);
                 let inst = &mut self.instances[instance.index()];
                 if inst.state == InstanceState::Terminated {
                     return;

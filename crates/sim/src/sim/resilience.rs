@@ -90,6 +90,13 @@ impl FaultState {
         self.stopped_by[id.index()] = Some(fault);
     }
 
+    /// A slot reused by a new instance starts running.
+    pub fn clear_stopped(&mut self, id: InstanceId) {
+        if let Some(s) = self.stopped_by.get_mut(id.index()) {
+            *s = None;
+        }
+    }
+
     pub fn stopped_by(&self, id: InstanceId) -> Option<u16> {
         self.stopped_by.get(id.index()).copied().flatten()
     }

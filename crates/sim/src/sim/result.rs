@@ -86,7 +86,9 @@ impl World {
     /// Closes the books at the end of simulated time.
     pub fn into_result(mut self, wall_s: f64) -> RunResult {
         self.flush_cpu();
-        let cost = self.price();
+        // Every instance launched, in launch order (slots are reused: see `slots`).
+        let lives = self.instances.take_lives();
+        let cost = self.price(&lives);
         // The overall figures are the workloads' merged (one histogram record per request).
         let mut overall = RequestStats::default();
         for w in &self.per_workload {
@@ -115,8 +117,7 @@ impl World {
             .enumerate()
             .map(|(g, spec)| {
                 let group = &self.groups[g];
-                let running_ns: u64 = self
-                    .instances
+                let running_ns: u64 = lives
                     .iter()
                     .filter(|i| i.group.index() == g)
                     .map(|i| {
@@ -166,8 +167,7 @@ impl World {
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
             groups,
-            instances: self
-                .instances
+            instances: lives
                 .iter()
                 .map(|i| InstanceResult {
                     group: s.groups[i.group.index()].name.clone(),
@@ -196,7 +196,7 @@ impl World {
 
 impl World {
     /// Prices the run (closing the last, partial cost period) and adds the `cost_usd` series.
-    fn price(&mut self) -> Breakdown {
+    fn price(&mut self, lives: &[super::slots::Life]) -> Breakdown {
         let s = &*self.scenario;
         let (duration, period) = (s.duration.as_secs_f64(), s.metric_period.as_secs_f64());
         let closed = self.nat_bytes_periods.len() as f64 * period;
@@ -208,8 +208,7 @@ impl World {
             duration_s: duration,
             warmup_s: s.warmup.as_secs_f64(),
             period_s: period,
-            instances: self
-                .instances
+            instances: lives
                 .iter()
                 .map(|i| {
                     let g = &s.groups[i.group.index()];

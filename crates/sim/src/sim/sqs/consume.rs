@@ -273,7 +273,10 @@ impl World {
                     name,
                     Some(id),
                     &[
-                        ("instance", Field::Int(instance.0 as u64)),
+                        (
+                            "instance",
+                            Field::Int(self.instances[instance.index()].serial),
+                        ),
                         ("poller", Field::Int(p.0 as u64)),
                     ],
                 );
@@ -299,6 +302,11 @@ impl World {
         };
         // An event source poller runs on no instance.
         let skip = (poller.instance.0 == u32::MAX) as usize;
+        let serial = if skip == 0 {
+            self.instances[poller.instance.index()].serial
+        } else {
+            0
+        };
         for r in &poller.batch[..n] {
             let m = self.sqs.messages.get(r.slot);
             t.emit(
@@ -307,7 +315,7 @@ impl World {
                 name,
                 Some(m.id),
                 &[
-                    ("instance", Field::Int(poller.instance.0 as u64)),
+                    ("instance", Field::Int(serial)),
                     ("poller", Field::Int(p.0 as u64)),
                     ("receive_count", Field::Int(m.receives as u64)),
                 ][skip..],

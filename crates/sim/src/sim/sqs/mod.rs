@@ -66,6 +66,18 @@ pub struct SqsWorld {
     sources: event_source::EventSources,
 }
 
+/// A consumer's stable name, for its random streams: `group/NAME` (a worker fleet) or
+/// `lambda/NAME` (an event source mapping). A queue has at most one consumer of each name
+/// (`scenario::resolve_queue`), so adding or reordering consumers changes no other's draws.
+fn consumer_name(s: &Scenario, c: &ConsumerSpec) -> String {
+    match c {
+        ConsumerSpec::Workers(w) => format!("group/{}", s.groups[w.group.index()].name),
+        ConsumerSpec::Lambda(e) => {
+            format!("lambda/{}", s.lambda_functions[e.function.index()].name)
+        }
+    }
+}
+
 impl SqsWorld {
     pub fn new(s: &Scenario) -> SqsWorld {
         let seed = s.seed;
@@ -103,8 +115,12 @@ impl SqsWorld {
                 .queues
                 .iter()
                 .map(|q| {
-                    (0..q.consumers.len())
-                        .map(|c| stream(seed, &format!("sqs/{}/consumer{c}/failures", q.name)))
+                    q.consumers
+                        .iter()
+                        .map(|c| {
+                            let name = consumer_name(s, c);
+                            stream(seed, &format!("sqs/{}/{name}/failures", q.name))
+                        })
                         .collect()
                 })
                 .collect(),
