@@ -3,23 +3,14 @@
 //! A scenario file describes an architecture and its traffic; [`scenario::Scenario`] validates
 //! it, [`sim::World`] simulates it event by event, and [`report`] writes what happened.
 //! See ARCHITECTURE.md for the map.
+//!
+//! The code lives in a workspace whose crates are its layers (`stratus-kernel`,
+//! `stratus-model`, `stratus-scenario`, `stratus-sim`, `stratus-report`); a lower layer cannot
+//! name a higher one. This crate re-exports them under the paths users know.
 
-pub mod cost;
-pub mod dist;
-pub mod event;
-pub mod experiment;
-pub mod explain;
-pub mod files;
-pub mod html;
-pub mod ids;
-pub mod interrupt;
-pub mod kernel;
+pub use stratus_report::{
+    cost, dist, event, experiment, explain, files, html, ids, interrupt, kernel, metrics, model,
+    plot, report, scenario, sim, trace, workload,
+};
+
 pub mod lab;
-pub mod metrics;
-pub mod model;
-pub mod plot;
-pub mod report;
-pub mod scenario;
-pub mod sim;
-pub mod trace;
-pub mod workload;

@@ -47,7 +47,7 @@ pub struct Common {
     /// Runs only slice K of N of the variant x replication grid (then `stratus merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-    /// A price table (the shape of prices/us-east-1.yaml) replacing the shipped one.
+    /// A price table (the shape of crates/model/prices/us-east-1.yaml) replacing the shipped one.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
     /// The memory a run may hold, e.g. 2GB (default: half of the machine's memory, or of

@@ -1,0 +1,53 @@
+//! Typed indices into the model's `Vec`s. A bare `u32` could index the wrong table; these cannot.
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident($t:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub $t);
+        impl $name {
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id!(/// An availability zone, by its position in the scenario's `azs`.
+    AzId(u8));
+id!(/// A workload, in name order.
+    WorkloadId(u16));
+id!(/// A load balancer, in name order.
+    LbId(u16));
+id!(/// A target group, in name order.
+    TgId(u16));
+id!(/// An auto scaling group, in name order.
+    GroupId(u16));
+id!(/// An instance's slot; slots are reused once an instance has terminated and no pending
+    /// event names it (`sim::slots`). Outputs name instances by launch number instead.
+    InstanceId(u32));
+id!(/// A live request's slot; slots are reused after the request ends.
+    RequestId(u32));
+id!(/// A Lambda function, in name order.
+    FunctionId(u16));
+id!(/// A running Lambda invocation's slot; slots are reused after it ends.
+    InvocationId(u32));
+id!(/// An asynchronous Lambda event's slot in the internal queue; slots are reused.
+    AsyncEventId(u32));
+id!(/// An SQS queue, in name order.
+    QueueId(u16));
+id!(/// One receive loop of a queue consumer (a poller thread on a worker instance); never reused.
+    PollerId(u32));
+id!(/// A scenario fault, in file order.
+    FaultId(u16));
+id!(/// A database (RDS-style), in name order.
+    DatabaseId(u16));
+id!(/// A database call in progress: its slot, reused after the call ends.
+    CallSlot(u32));
+id!(/// A Route 53 record, in name order.
+    DnsRecordId(u16));
+id!(/// A Lambda event source mapping (a queue consumer), in the scenario's order.
+    MappingId(u16));
+id!(/// A scaling policy, by its position within its group's policies.
+    PolicyId(u16));

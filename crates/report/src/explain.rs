@@ -1,0 +1,556 @@
+//! `stratus explain`: a scenario in words and as a text diagram, with every default that
+//! applies spelled out. A pure function of the validated scenario and its document.
+
+use crate::model::alb::{Algorithm, Targets};
+use crate::scenario::Scenario;
+use crate::scenario::defaults::{DefaultDoc, for_section};
+use crate::workload::{ArrivalKind, RateProfile, Target};
+use serde_json::Value;
+use std::fmt::Write;
+
+#[cfg(test)]
+mod defaults_tests;
+mod lambda;
+mod scaling;
+
+pub fn explain(s: &Scenario) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Scenario `{}`", s.name);
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(out, "{}", wrap(s.description.trim(), 92, ""));
+    }
+    let _ = writeln!(
+        out,
+        "\nSimulates {} (statistics after {}), seed {}, metric period {}, AZs: {}.",
+        s.duration,
+        s.warmup,
+        s.seed,
+        s.metric_period,
+        if s.azs.is_empty() {
+            "none".to_string()
+        } else {
+            s.azs.join(", ")
+        }
+    );
+    let _ = writeln!(out, "\nArchitecture");
+    for w in &s.workloads {
+        diagram_workload(&mut out, s, w);
+    }
+    diagram_consumers(&mut out, s);
+    let _ = writeln!(out, "\nComponents");
+    for w in &s.workloads {
+        let _ = writeln!(
+            out,
+            "- workload `{}`: {}, {}.",
+            w.name,
+            arrivals(w.arrivals),
+            rate(&w.rate)
+        );
+        for c in &w.classes {
+            let _ = writeln!(
+                out,
+                "    class `{}` (weight {}): {}{}, CPU work {}",
+                c.name,
+                c.weight,
+                c.host
+                    .as_deref()
+                    .map(|h| format!("host {h}, "))
+                    .unwrap_or_default(),
+                c.path,
+                c.work.describe()
+            );
+        }
+    }
+    for lb in &s.load_balancers {
+        let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "- load balancer `{}`: one node per AZ in [{}], cross-zone {}, idle timeout {}.",
+            lb.name,
+            azs.join(", "),
+            if lb.cross_zone {
+                "on"
+            } else {
+                "off (each node routes only to its own AZ)"
+            },
+            lb.idle_timeout
+        );
+    }
+    for tg in &s.target_groups {
+        let Some(g) = tg.group() else {
+            lambda::target_group(&mut out, s, tg);
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
+            tg.name,
+            s.groups[g.index()].name,
+            algorithm(tg.algorithm),
+            tg.deregistration_delay
+        );
+    }
+    queue_components(&mut out, s);
+    for g in &s.groups {
+        let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "- auto scaling group `{}`: {} instance(s) (min {}, max {}) of {} in [{}], {}, at most {} requests each; boot {}.",
+            g.name,
+            g.desired,
+            g.min,
+            g.max,
+            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+            azs.join(", "),
+            g.discipline.name().replace('_', " "),
+            g.max_concurrent,
+            g.boot_time.describe()
+        );
+    }
+    lambda::components(&mut out, s);
+    resilience(&mut out, s);
+    let _ = writeln!(
+        out,
+        "- prices: {} table taken {} ({}).",
+        s.prices.region, s.prices.taken, s.prices.currency
+    );
+    let _ = writeln!(out, "\nDefaults in effect (not set in the file)");
+    defaults(&mut out, &s.document, "", &[String::new()]);
+    for (section, names) in [
+        (
+            "workloads",
+            s.workloads
+                .iter()
+                .map(|w| w.name.clone())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "load_balancers",
+            s.load_balancers.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "target_groups",
+            s.target_groups.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "auto_scaling_groups",
+            s.groups.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "databases",
+            s.resilience
+                .databases
+                .iter()
+                .filter(|x| x.hit_ratio.is_none())
+                .map(|x| x.name.clone())
+                .collect(),
+        ),
+        (
+            "dns",
+            s.resilience.dns.iter().map(|x| x.name.clone()).collect(),
+        ),
+        (
+            "caches",
+            s.resilience
+                .databases
+                .iter()
+                .filter(|x| x.hit_ratio.is_some())
+                .map(|x| x.name.clone())
+                .collect(),
+        ),
+    ] {
+        defaults(&mut out, &s.document, section, &names);
+        if section == "auto_scaling_groups" {
+            scaling::policy_defaults(&mut out, s);
+        }
+    }
+    let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
+    defaults(&mut out, &s.document, "lambda_functions", &functions);
+    lambda::account_defaults(&mut out, s);
+    queue_defaults(&mut out, s);
+    out
+}
+
+fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::WorkloadSpec) {
+    let lb = match w.target {
+        Target::Alb(lb) => lb,
+        Target::Queue(q) => return diagram_queue_workload(out, s, w, q),
+        Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
+    };
+    let lb = &s.load_balancers[lb.index()];
+    let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
+    let _ = writeln!(
+        out,
+        "  [{}] --{}--> (alb {} @ {})",
+        w.name,
+        rate(&w.rate),
+        lb.name,
+        azs.join(",")
+    );
+    for c in &w.classes {
+        let Some(tg) = c.target_group else { continue };
+        let tg = &s.target_groups[tg.index()];
+        let g = match tg.targets {
+            Targets::Lambda(f) => {
+                lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
+                continue;
+            }
+            Targets::Instances(g) => &s.groups[g.index()],
+        };
+        let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+        let _ = writeln!(
+            out,
+            "      {} {} --> [tg {}] --> {{asg {}: {} x {} @ {}}}",
+            c.name,
+            c.path,
+            tg.name,
+            g.name,
+            g.desired,
+            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+            gazs.join(",")
+        );
+        if let Some(m) = &c.message {
+            let _ = writeln!(
+                out,
+                "          then ~~> (sqs {})",
+                s.queues[m.queue.index()].name
+            );
+        }
+    }
+}
+
+/// Lists the defaults of `section` that the document does not set, for each named entry.
+fn defaults(out: &mut String, doc: &Value, section: &str, names: &[String]) {
+    for name in names {
+        let entry = if section.is_empty() {
+            doc
+        } else {
+            &doc[section][name.as_str()]
+        };
+        let title = if section.is_empty() {
+            "scenario".to_string()
+        } else {
+            format!("{section}.{name}")
+        };
+        defaults_of(out, entry, section, &title);
+    }
+}
+
+/// Lists the defaults of `section` that `entry` does not set, under `title`.
+fn defaults_of(out: &mut String, entry: &Value, section: &str, title: &str) {
+    let missing: Vec<&DefaultDoc> = for_section(section)
+        .filter(|d| entry.get(d.key).is_none())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {title}:");
+    for d in missing {
+        let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
+    }
+}
+
+fn arrivals(k: ArrivalKind) -> &'static str {
+    match k {
+        ArrivalKind::Poisson => "Poisson arrivals",
+        ArrivalKind::Uniform => "evenly spaced arrivals",
+    }
+}
+
+fn algorithm(a: Algorithm) -> &'static str {
+    match a {
+        Algorithm::RoundRobin => "round-robin",
+        Algorithm::LeastOutstandingRequests => "least-outstanding-requests",
+        Algorithm::Random => "random",
+    }
+}
+
+fn rate(r: &RateProfile) -> String {
+    match r {
+        RateProfile::Constant(v) => format!("{v}/s"),
+        RateProfile::Piecewise(p) => {
+            let (lo, hi) = p.iter().fold((f64::MAX, 0.0f64), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
+            format!("{lo}..{hi}/s piecewise over {} points", p.len())
+        }
+        RateProfile::Diurnal {
+            mean,
+            amplitude,
+            period_s,
+            ..
+        } => {
+            format!(
+                "diurnal {mean}/s ±{:.0}% every {}s",
+                amplitude * 100.0,
+                period_s
+            )
+        }
+        RateProfile::Counts(c) => format!(
+            "trace of {} seconds ({} requests)",
+            c.len(),
+            c.iter().map(|&x| x as u64).sum::<u64>()
+        ),
+        RateProfile::Timestamps(t) => format!("trace of {} timestamps", t.len()),
+        RateProfile::Sum(parts) => parts.iter().map(rate).collect::<Vec<_>>().join(" + "),
+    }
+}
+
+fn shape(instance_type: Option<&str>, vcpus: u32, memory_gib: f64) -> String {
+    match instance_type {
+        Some(t) => format!("{t} ({vcpus} vCPU, {memory_gib} GiB)"),
+        None => format!("{vcpus} vCPU / {memory_gib} GiB"),
+    }
+}
+
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        if line.len() + word.len() + 1 > width && !line.trim().is_empty() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(indent);
+        }
+        line.push_str(word);
+        line.push(' ');
+    }
+    out.push_str(line.trim_end());
+    out
+}
+
+/// The diagram line of a workload that sends messages, and who consumes them.
+fn diagram_queue_workload(
+    out: &mut String,
+    s: &Scenario,
+    w: &crate::workload::WorkloadSpec,
+    q: crate::ids::QueueId,
+) {
+    let _ = writeln!(
+        out,
+        "  [{}] --{} messages--> (sqs {})",
+        w.name,
+        rate(&w.rate),
+        s.queues[q.index()].name
+    );
+}
+
+/// Queues and their consumers, in words.
+fn queue_components(out: &mut String, s: &Scenario) {
+    use crate::model::sqs::ConsumerSpec;
+    for q in &s.queues {
+        let redrive = match q.redrive {
+            Some(r) => format!(
+                "after {} receives without a delete a message moves to `{}`",
+                r.max_receive_count,
+                s.queues[r.dead_letter_queue.index()].name
+            ),
+            None => "no dead-letter queue".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- queue `{}`: SQS standard queue, visibility timeout {}, delay {}, retention {}; {}; messages spread over {} servers, a short poll samples {}.",
+            q.name,
+            q.visibility_timeout,
+            q.delay,
+            q.retention,
+            redrive,
+            q.servers,
+            q.short_poll_sampled
+        );
+        if q.consumers.is_empty() {
+            let _ = writeln!(out, "    no consumer: messages wait until they expire");
+        }
+        for c in &q.consumers {
+            match c {
+                ConsumerSpec::Workers(w) => {
+                    let polling = if w.wait_time > crate::kernel::SimTime::ZERO {
+                        format!("long polling (wait {})", w.wait_time)
+                    } else {
+                        "short polling".to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    consumer: worker fleet `{}`, {} receive loop(s) per in-service instance, {}, up to {} message(s) per receive, processing fails with probability {}, API round trip {}",
+                        s.groups[w.group.index()].name,
+                        w.pollers,
+                        polling,
+                        w.max_messages,
+                        w.failure_probability,
+                        w.api_latency
+                    );
+                }
+                ConsumerSpec::Lambda(e) => {
+                    let cap = match e.maximum_concurrency {
+                        Some(m) => format!("at most {m} concurrent batches (maximum_concurrency)"),
+                        None => "no maximum_concurrency".to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    consumer: Lambda event source mapping to `{}`: pollers long-poll (20s), batches of up to {} message(s) (batching window {}), one synchronous invocation per batch ({} duration); pollers start at {}, grow by {} at the end of each minute with messages waiting, up to {}, {}, and shrink without a backlog; a failed item {}; a throttled batch returns after the visibility timeout and its poller retires or backs off {}",
+                        s.lambda_functions[e.function.index()].name,
+                        e.batch_size,
+                        e.batching_window,
+                        e.batch_duration.name(),
+                        e.scaling.initial,
+                        e.scaling.per_minute,
+                        e.scaling.maximum,
+                        cap,
+                        if e.report_batch_item_failures {
+                            "alone returns to the queue (report_batch_item_failures)"
+                        } else {
+                            "fails the whole batch"
+                        },
+                        e.backoff
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The queue and consumer defaults not set in the file.
+fn queue_defaults(out: &mut String, s: &Scenario) {
+    let names: Vec<String> = s.queues.iter().map(|q| q.name.clone()).collect();
+    defaults(out, &s.document, "queues", &names);
+    for q in &s.queues {
+        let consumers = s.document["queues"][q.name.as_str()]["consumers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (i, c) in consumers.iter().enumerate() {
+            let section = if c.get("lambda").is_some() {
+                "queues.lambda_consumers"
+            } else {
+                "queues.consumers"
+            };
+            let missing: Vec<&DefaultDoc> = for_section(section)
+                .filter(|d| c.get(d.key).is_none())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  queues.{}.consumers[{i}]:", q.name);
+            for d in missing {
+                let _ = writeln!(out, "    {} = {}: {}", d.key, d.value, d.meaning);
+            }
+        }
+    }
+}
+
+/// The diagram lines from each queue to its consumers (and to its dead-letter queue).
+fn diagram_consumers(out: &mut String, s: &Scenario) {
+    use crate::model::sqs::ConsumerSpec;
+    for q in &s.queues {
+        for c in &q.consumers {
+            match c {
+                ConsumerSpec::Workers(w) => {
+                    let g = &s.groups[w.group.index()];
+                    let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+                    let _ = writeln!(
+                        out,
+                        "  (sqs {}) ==> {{asg {}: {} x {} @ {}}}, {} receive loop(s) each",
+                        q.name,
+                        g.name,
+                        g.desired,
+                        shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+                        gazs.join(","),
+                        w.pollers
+                    );
+                }
+                ConsumerSpec::Lambda(e) => {
+                    let _ = writeln!(
+                        out,
+                        "  (sqs {}) ==> (lambda {}), batches of {}",
+                        q.name,
+                        s.lambda_functions[e.function.index()].name,
+                        e.batch_size
+                    );
+                }
+            }
+        }
+        if let Some(r) = q.redrive {
+            let _ = writeln!(
+                out,
+                "  (sqs {}) --after {} receives--> (sqs {})",
+                q.name,
+                r.max_receive_count,
+                s.queues[r.dead_letter_queue.index()].name
+            );
+        }
+    }
+}
+
+/// Databases, DNS failover records and scheduled faults, in words.
+fn resilience(out: &mut String, s: &Scenario) {
+    let r = &s.resilience;
+    for d in &r.databases {
+        if let Some(h) = d.hit_ratio {
+            let replica = match d.standby_az {
+                Some(a) => format!(
+                    "a replica in {} promoted in {} when the primary is lost",
+                    s.az_name(a),
+                    d.failover_time.describe()
+                ),
+                None => "no replica: every lookup misses while its AZ is down".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- cache `{}`: primary in AZ {}, hit ratio {h} (a hit answers in place of the call after it), {} lookups at once; {}.",
+                d.name,
+                s.az_name(d.az),
+                d.engine_capacity,
+                replica
+            );
+            continue;
+        }
+        let standby = match d.standby_az {
+            Some(a) => format!(
+                "Multi-AZ: standby in {}, failover {}",
+                s.az_name(a),
+                d.failover_time.describe()
+            ),
+            None => "single-AZ: down while its AZ is".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- database `{}` ({}): primary in AZ {}, {} calls at once (the rest wait); {}.",
+            d.name,
+            d.instance_class,
+            s.az_name(d.az),
+            d.engine_capacity,
+            standby
+        );
+    }
+    for rec in &r.dns {
+        let _ = writeln!(
+            out,
+            "- Route 53 failover record `{}`: primary `{}`, secondary `{}`; health check every {} (fails over after {} failures); clients cache answers {}{}.",
+            rec.name,
+            s.load_balancers[rec.primary.index()].name,
+            s.load_balancers[rec.secondary.index()].name,
+            rec.interval,
+            rec.failure_threshold,
+            rec.ttl,
+            if rec.propagation > crate::kernel::SimTime::ZERO {
+                format!(", answers propagate in {}", rec.propagation)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for f in &r.faults {
+        let until = f
+            .duration
+            .map(|d| format!(" for {d}"))
+            .unwrap_or_else(|| " until the end".to_string());
+        let _ = writeln!(out, "- fault at {}: {}{}.", f.at, f.label(), until);
+    }
+    if !r.faults.is_empty() || !r.databases.is_empty() || !r.dns.is_empty() {
+        let _ = writeln!(
+            out,
+            "- availability objective: {} of requests ok per period (summary `availability`, `faults.csv`).",
+            r.availability_slo
+        );
+    }
+}

@@ -1,0 +1,496 @@
+//! Validation of the resilience side: databases and the calls request classes make to them,
+//! Route 53 failover records, scheduled faults, load balancer DNS TTLs and the availability
+//! objective.
+
+use super::raw::*;
+use super::resolve::{Ctx, reference};
+use super::resolve_workload::resolve_dist;
+use crate::cost::PriceTable;
+use crate::dist::Dist;
+use crate::ids::{AzId, DatabaseId, DnsRecordId, GroupId, LbId, WorkloadId};
+use crate::kernel::SimTime;
+use crate::model::database::{CallSpec, DatabaseSpec};
+use crate::model::dns::DnsRecordSpec;
+use crate::model::faults::{FaultKind, FaultSpec, HowMany};
+use std::collections::BTreeMap;
+
+pub const DEFAULT_AVAILABILITY_SLO: f64 = 0.999;
+pub const DEFAULT_ENGINE_CAPACITY: u32 = 1000;
+pub const DEFAULT_DB_INSTANCE: &str = "db.m5.large";
+
+/// Everything about failures a scenario describes.
+#[derive(Clone, Debug, Default)]
+pub struct Resilience {
+    pub databases: Vec<DatabaseSpec>,
+    pub dns: Vec<DnsRecordSpec>,
+    pub faults: Vec<FaultSpec>,
+    /// The fraction of requests ok a period must reach.
+    pub availability_slo: f64,
+    /// Per workload, per class: the database calls after the instance work.
+    pub class_calls: Vec<Vec<Vec<CallSpec>>>,
+    /// Per load balancer: the TTL of its DNS answers.
+    pub alb_dns_ttl: Vec<SimTime>,
+}
+
+impl Resilience {
+    pub fn calls(&self, w: WorkloadId, class: usize) -> &[CallSpec] {
+        self.class_calls
+            .get(w.index())
+            .and_then(|c| c.get(class))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub fn record_of(&self, w: WorkloadId) -> Option<DnsRecordId> {
+        let r = self.dns.iter().position(|r| r.workloads.contains(&w))?;
+        Some(DnsRecordId(r as u16))
+    }
+}
+
+/// Name tables the resolver needs from the rest of the scenario.
+pub(super) struct Names<'a> {
+    pub groups: &'a BTreeMap<String, GroupId>,
+    pub lbs: &'a BTreeMap<String, LbId>,
+    pub prices: Option<&'a PriceTable>,
+}
+
+/// The sections of the raw scenario this resolver reads.
+pub(super) struct RawParts<'a> {
+    pub workloads: &'a BTreeMap<String, RawWorkload>,
+    pub load_balancers: &'a BTreeMap<String, RawLoadBalancer>,
+    pub databases: &'a BTreeMap<String, RawDatabase>,
+    pub dns: &'a BTreeMap<String, RawDnsRecord>,
+    pub faults: &'a [RawFault],
+    pub availability_slo: Option<f64>,
+    pub caches: &'a BTreeMap<String, RawCache>,
+}
+
+pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
+    let mut databases = resolve_databases(ctx, raw, names.prices);
+    let db_ids: BTreeMap<String, DatabaseId> = raw
+        .databases
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), DatabaseId(i as u16)))
+        .collect();
+    // Caches follow the databases in the same table.
+    let cache_ids: BTreeMap<String, DatabaseId> = raw
+        .caches
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), DatabaseId((databases.len() + i) as u16)))
+        .collect();
+    databases.extend(super::resolve_caches::resolve_caches(ctx, raw.caches));
+    let class_calls = raw
+        .workloads
+        .iter()
+        .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
+        .collect();
+    let dns = resolve_dns(ctx, raw, names.lbs);
+    let mut faults: Vec<FaultSpec> = Vec::new();
+    let mut named: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, f) in raw.faults.iter().enumerate() {
+        let Some(spec) = resolve_fault(ctx, i, f, names, &db_ids, &databases) else {
+            continue;
+        };
+        // A fault's random stream is named after it: two faults of one name would draw alike.
+        if let Some(first) = named.insert(spec.name.clone(), i) {
+            ctx.err(
+                &format!("faults[{i}].name"),
+                format!(
+                    "`{}` also names faults[{first}]; give each fault a unique `name`",
+                    spec.name
+                ),
+            );
+        }
+        faults.push(spec);
+    }
+    let availability_slo = raw.availability_slo.unwrap_or(DEFAULT_AVAILABILITY_SLO);
+    if !(availability_slo > 0.0 && availability_slo <= 1.0) {
+        ctx.err(
+            "availability_slo",
+            format!("expected a fraction in (0, 1], e.g. 0.999, got {availability_slo}"),
+        );
+    }
+    let alb_dns_ttl = raw
+        .load_balancers
+        .values()
+        .map(|lb| lb.dns_ttl.map_or(SimTime::from_secs(60), |d| d.0))
+        .collect();
+    Resilience {
+        databases,
+        dns,
+        faults,
+        availability_slo,
+        class_calls,
+        alb_dns_ttl,
+    }
+}
+
+fn resolve_databases(
+    ctx: &mut Ctx,
+    raw: &RawParts,
+    prices: Option<&PriceTable>,
+) -> Vec<DatabaseSpec> {
+    let mut out = Vec::new();
+    for (name, d) in raw.databases {
+        let path = format!("databases.{name}");
+        let engine_capacity = d.engine_capacity.unwrap_or(DEFAULT_ENGINE_CAPACITY);
+        if engine_capacity == 0 {
+            ctx.err(
+                &format!("{path}.engine_capacity"),
+                "expected at least 1 call at once",
+            );
+        }
+        let az = match &d.az {
+            Some(a) => ctx.az(&format!("{path}.az"), a),
+            None if ctx.azs.is_empty() => {
+                ctx.err(
+                    &format!("{path}.az"),
+                    "a database needs an AZ: declare `azs` in the scenario",
+                );
+                None
+            }
+            None => Some(AzId(0)),
+        };
+        let multi_az = d.multi_az.unwrap_or(false);
+        let standby_az = match (&d.standby_az, az) {
+            (Some(_), _) if !multi_az => {
+                ctx.err(
+                    &format!("{path}.standby_az"),
+                    "a standby needs `multi_az: true`",
+                );
+                None
+            }
+            (Some(s), Some(primary)) => {
+                let s = ctx.az(&format!("{path}.standby_az"), s);
+                if s == Some(primary) {
+                    ctx.err(
+                        &format!("{path}.standby_az"),
+                        "expected an AZ other than the primary's",
+                    );
+                }
+                s
+            }
+            (None, Some(primary)) if multi_az => {
+                if ctx.azs.len() < 2 {
+                    ctx.err(
+                        &format!("{path}.multi_az"),
+                        "Multi-AZ needs at least two AZs in `azs`",
+                    );
+                    None
+                } else {
+                    Some(AzId(((primary.index() + 1) % ctx.azs.len()) as u8))
+                }
+            }
+            _ => None,
+        };
+        let failover_time = match &d.failover_time {
+            Some(f) => resolve_dist(ctx, &format!("{path}.failover_time"), f),
+            None => Some(Dist::Uniform {
+                min_ns: 60e9,
+                span_ns: 60e9,
+            }),
+        };
+        let instance_class = d
+            .instance
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DB_INSTANCE.to_string());
+        if let Some(p) = prices
+            && !p.rds.per_hour.contains_key(&instance_class)
+        {
+            ctx.err(
+                &format!("{path}.instance"),
+                format!("the price table has no RDS price for `{instance_class}`; add it under `pricing.rds.per_hour`"),
+            );
+        }
+        if let (Some(az), Some(failover_time)) = (az, failover_time) {
+            out.push(DatabaseSpec {
+                name: name.clone(),
+                engine_capacity,
+                multi_az,
+                az,
+                standby_az,
+                failover_time,
+                instance_class,
+                hit_ratio: None,
+            });
+        }
+    }
+    out
+}
+
+/// Bytes a database or cache call moves when the scenario does not say.
+const DEFAULT_CALL_BYTES: u64 = 2048;
+
+fn resolve_calls(
+    ctx: &mut Ctx,
+    name: &str,
+    w: &RawWorkload,
+    dbs: &BTreeMap<String, DatabaseId>,
+    caches: &BTreeMap<String, DatabaseId>,
+) -> Vec<Vec<CallSpec>> {
+    let path = format!("workloads.{name}");
+    let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
+        if calls.len() > 255 {
+            ctx.err(at, "expected at most 255 calls");
+        }
+        calls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let p = format!("{at}[{i}]");
+                let db = match (&c.database, &c.cache) {
+                    (Some(d), None) => reference(
+                        ctx,
+                        &format!("{p}.database"),
+                        dbs,
+                        "database",
+                        "databases",
+                        d,
+                    ),
+                    (None, Some(k)) => {
+                        reference(ctx, &format!("{p}.cache"), caches, "cache", "caches", k)
+                    }
+                    _ => {
+                        ctx.err(&p, "expected exactly one of `database` and `cache`");
+                        None
+                    }
+                };
+                let work = resolve_dist(ctx, &format!("{p}.work"), &c.work);
+                Some(CallSpec {
+                    database: db?,
+                    work: work?,
+                    bytes: c.bytes.as_ref().map_or(DEFAULT_CALL_BYTES, |b| b.0),
+                })
+            })
+            .collect()
+    };
+    let shared = w
+        .calls
+        .as_ref()
+        .map(|c| resolve_list(ctx, &format!("{path}.calls"), c))
+        .unwrap_or_default();
+    match &w.classes {
+        Some(classes) if !classes.is_empty() => classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match &c.calls {
+                Some(calls) => resolve_list(ctx, &format!("{path}.classes[{i}].calls"), calls),
+                None => shared.clone(),
+            })
+            .collect(),
+        _ => vec![shared],
+    }
+}
+
+fn resolve_dns(ctx: &mut Ctx, raw: &RawParts, lbs: &BTreeMap<String, LbId>) -> Vec<DnsRecordSpec> {
+    let mut out = Vec::new();
+    for (name, r) in raw.dns {
+        let path = format!("dns.{name}");
+        let primary = reference(
+            ctx,
+            &format!("{path}.primary"),
+            lbs,
+            "load balancer",
+            "load_balancers",
+            &r.primary,
+        );
+        let secondary = reference(
+            ctx,
+            &format!("{path}.secondary"),
+            lbs,
+            "load balancer",
+            "load_balancers",
+            &r.secondary,
+        );
+        if primary.is_some() && primary == secondary {
+            ctx.err(
+                &format!("{path}.secondary"),
+                "expected a load balancer other than the primary",
+            );
+        }
+        let hc = r.health_check.as_ref();
+        let interval = hc
+            .and_then(|h| h.interval)
+            .map_or(SimTime::from_secs(30), |d| d.0);
+        if interval != SimTime::from_secs(30) && interval != SimTime::from_secs(10) {
+            ctx.err(
+                &format!("{path}.health_check.interval"),
+                format!("Route 53 checks every 30s (standard) or 10s (fast), got {interval}"),
+            );
+        }
+        let failure_threshold = hc.and_then(|h| h.failure_threshold).unwrap_or(3);
+        if !(1..=10).contains(&failure_threshold) {
+            ctx.err(
+                &format!("{path}.health_check.failure_threshold"),
+                format!("expected 1 to 10, got {failure_threshold}"),
+            );
+        }
+        let workloads = raw
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, w))| w.target == format!("dns/{name}"))
+            .map(|(i, _)| WorkloadId(i as u16))
+            .collect();
+        if let (Some(primary), Some(secondary)) = (primary, secondary) {
+            out.push(DnsRecordSpec {
+                name: name.clone(),
+                primary,
+                secondary,
+                interval,
+                failure_threshold,
+                ttl: r.ttl.map_or(SimTime::from_secs(60), |d| d.0),
+                propagation: r.propagation.map_or(SimTime::ZERO, |d| d.0),
+                workloads,
+            });
+        }
+    }
+    out
+}
+
+fn resolve_fault(
+    ctx: &mut Ctx,
+    i: usize,
+    f: &RawFault,
+    names: &Names,
+    dbs: &BTreeMap<String, DatabaseId>,
+    databases: &[DatabaseSpec],
+) -> Option<FaultSpec> {
+    let path = format!("faults[{i}]");
+    let kinds: Vec<(&str, &String)> = [
+        ("az_outage", &f.az_outage),
+        ("instance_failure", &f.instance_failure),
+        ("database_failover", &f.database_failover),
+        ("latency_injection", &f.latency_injection),
+        ("error_injection", &f.error_injection),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    .collect();
+    let [(kind, target)] = kinds.as_slice() else {
+        ctx.err(&path, "expected exactly one of `az_outage`, `instance_failure`, `database_failover`, `latency_injection`, `error_injection`");
+        return None;
+    };
+    let allowed: &[&str] = match *kind {
+        "az_outage" => &["duration"],
+        "instance_failure" => &["count", "fraction"],
+        "database_failover" => &[],
+        "latency_injection" => &["duration", "latency"],
+        _ => &["duration", "fraction"],
+    };
+    for (key, given) in [
+        ("duration", f.duration.is_some()),
+        ("count", f.count.is_some()),
+        ("fraction", f.fraction.is_some()),
+        ("latency", f.latency.is_some()),
+    ] {
+        if given && !allowed.contains(&key) {
+            ctx.err(
+                &format!("{path}.{key}"),
+                format!("`{key}` does not apply to `{kind}`"),
+            );
+        }
+    }
+    let database = |ctx: &mut Ctx| {
+        reference(
+            ctx,
+            &format!("{path}.{kind}"),
+            dbs,
+            "database",
+            "databases",
+            target,
+        )
+    };
+    let fault_kind = match *kind {
+        "az_outage" => FaultKind::AzOutage(ctx.az(&format!("{path}.az_outage"), target)?),
+        "instance_failure" => {
+            let g = reference(
+                ctx,
+                &format!("{path}.instance_failure"),
+                names.groups,
+                "auto scaling group",
+                "auto_scaling_groups",
+                target,
+            )?;
+            let how = match (f.count, f.fraction) {
+                (Some(_), Some(_)) => {
+                    ctx.err(&path, "give `count` or `fraction`, not both");
+                    return None;
+                }
+                (Some(0), None) => {
+                    ctx.err(&format!("{path}.count"), "expected at least 1 instance");
+                    return None;
+                }
+                (Some(n), None) => HowMany::Count(n),
+                (None, Some(x)) if x > 0.0 && x <= 1.0 => HowMany::Fraction(x),
+                (None, Some(x)) => {
+                    ctx.err(
+                        &format!("{path}.fraction"),
+                        format!("expected a fraction in (0, 1], got {x}"),
+                    );
+                    return None;
+                }
+                (None, None) => HowMany::Count(1),
+            };
+            FaultKind::InstanceFailure(g, how)
+        }
+        "database_failover" => {
+            let d = database(ctx)?;
+            if databases.get(d.index()).is_some_and(|s| !s.multi_az) {
+                ctx.err(
+                    &format!("{path}.database_failover"),
+                    format!(
+                        "database `{target}` has no standby to fail over to (set `multi_az: true`)"
+                    ),
+                );
+                return None;
+            }
+            FaultKind::DatabaseFailover(d)
+        }
+        "latency_injection" => {
+            let d = database(ctx)?;
+            let Some(latency) = f.latency else {
+                ctx.err(
+                    &format!("{path}.latency"),
+                    "required: the extra latency per call, e.g. `200ms`",
+                );
+                return None;
+            };
+            FaultKind::LatencyInjection(d, latency.0)
+        }
+        _ => {
+            let d = database(ctx)?;
+            match f.fraction {
+                Some(x) if x > 0.0 && x <= 1.0 => FaultKind::ErrorInjection(d, x),
+                other => {
+                    ctx.err(
+                        &format!("{path}.fraction"),
+                        format!(
+                            "required: the fraction of calls that fail, in (0, 1]{}",
+                            other.map(|x| format!(", got {x}")).unwrap_or_default()
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    if f.duration.is_some_and(|d| d.0 == SimTime::ZERO) {
+        ctx.err(&format!("{path}.duration"), "expected a positive duration");
+    }
+    if f.name.as_ref().is_some_and(|n| n.trim().is_empty()) {
+        ctx.err(&format!("{path}.name"), "expected a non-empty name");
+    }
+    let name = f
+        .name
+        .clone()
+        .unwrap_or_else(|| FaultSpec::default_name(kind, target, f.at.0));
+    Some(FaultSpec {
+        name,
+        at: f.at.0,
+        duration: f.duration.map(|d| d.0),
+        kind: fault_kind,
+        target: (*target).clone(),
+    })
+}

@@ -1,0 +1,141 @@
+//! The top-level keys of a scenario file, declared once.
+//!
+//! `raw.rs` writes `RawScenario` inside [`raw_scenario!`]; the macro emits the struct as
+//! written (serde and schemars derive the decoding and the JSON Schema from it) and, from the
+//! same field list, [`TOP_LEVEL_KEYS`](super::raw::TOP_LEVEL_KEYS) (the "unknown key, did you
+//! mean" candidates) and `RawScenario::decode_key`, the per-key decoding `load::decode` runs.
+//! How a key decodes follows from its field's type ([`TopLevel`]): an `Option<T>` is one
+//! value, a `BTreeMap<String, T>` is a section of named entries decoded one entry at a time,
+//! a `Vec<T>` is a list decoded whole. A new top-level key is one field in `raw.rs`.
+
+use super::Problem;
+use super::load::{field, section};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How the value of one top-level key is decoded from the value tree, collecting problems.
+pub trait TopLevel: Sized {
+    /// The key's entries are components named by the user (`workloads.NAME`), so
+    /// `--set KEY.NAME.FIELD=...` must name an existing one.
+    const NAMED_ENTRIES: bool;
+
+    /// Decodes `value`, found at top-level key `key`; a problem is reported with its path and
+    /// `section.name` of an entry that failed goes into `broken`.
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        broken: &mut BTreeSet<String>,
+    ) -> Self;
+}
+
+/// A single value: absent (`None`) when it does not decode.
+impl<T: DeserializeOwned> TopLevel for Option<T> {
+    const NAMED_ENTRIES: bool = false;
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        _: &mut BTreeSet<String>,
+    ) -> Self {
+        field(value, key, problems)
+    }
+}
+
+/// A section of named entries, decoded one entry at a time so that one bad entry does not
+/// hide the problems of the others.
+impl<T: DeserializeOwned> TopLevel for BTreeMap<String, T> {
+    const NAMED_ENTRIES: bool = true;
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        broken: &mut BTreeSet<String>,
+    ) -> Self {
+        section(value, key, problems, broken)
+    }
+}
+
+/// A list decoded whole: empty when it does not decode.
+impl<T: DeserializeOwned> TopLevel for Vec<T> {
+    const NAMED_ENTRIES: bool = false;
+    fn decode(
+        value: Value,
+        key: &str,
+        problems: &mut Vec<Problem>,
+        _: &mut BTreeSet<String>,
+    ) -> Self {
+        field(value, key, problems).unwrap_or_default()
+    }
+}
+
+/// Declares `RawScenario`: its fields are the top-level keys, each field's type one that
+/// implements [`TopLevel`]. Adds the `broken` bookkeeping field (skipped by serde and schemars),
+/// `TOP_LEVEL_KEYS`, and the methods `decode_key` and `has_named_entries`.
+macro_rules! raw_scenario {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                pub $key:ident: $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                pub $key: $ty,
+            )*
+            /// `section.name` of entries that failed to decode (their problems are reported),
+            /// so that references to them do not add follow-on problems.
+            #[serde(skip)]
+            #[schemars(skip)]
+            pub broken: std::collections::BTreeSet<String>,
+        }
+
+        /// The top-level keys, in the order `RawScenario` declares them.
+        pub const TOP_LEVEL_KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        impl $name {
+            /// Decodes the value of top-level key `key` into its field, collecting problems;
+            /// false when there is no such key.
+            pub fn decode_key(
+                &mut self,
+                key: &str,
+                value: serde_json::Value,
+                problems: &mut Vec<super::Problem>,
+            ) -> bool {
+                use super::top_level::TopLevel;
+                match key {
+                    $(
+                        stringify!($key) => {
+                            self.$key = <$ty as TopLevel>::decode(
+                                value,
+                                key,
+                                problems,
+                                &mut self.broken,
+                            )
+                        }
+                    )*
+                    _ => return false,
+                }
+                true
+            }
+
+            /// Whether top-level key `key` is a section of named components (`workloads`,
+            /// `queues`, ...).
+            pub fn has_named_entries(key: &str) -> bool {
+                use super::top_level::TopLevel;
+                match key {
+                    $(stringify!($key) => <$ty as TopLevel>::NAMED_ENTRIES,)*
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+pub(super) use raw_scenario;

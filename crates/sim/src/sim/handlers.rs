@@ -1,0 +1,395 @@
+//! The request path: arrival, ALB routing, admission to an instance, completion, recording;
+//! and the clock events (warm-up end, metric periods).
+
+use super::World;
+use super::request::Request;
+use crate::event::Event;
+use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
+use crate::kernel::{RngExt, SimTime};
+use crate::metrics::{Outcome, Statistic};
+use crate::model::faults::Cause;
+use crate::model::instance::{InstanceState, Job};
+use crate::trace::{Field, Kind};
+use crate::workload::Target;
+
+impl World {
+    pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
+        let duration = self.scenario.duration;
+        if let Some(t) = self.arrivals[w.index()].next(duration) {
+            self.queue.schedule(t, Event::RequestArrived(w));
+        }
+        if let Target::Lambda(f) = self.scenario.workloads[w.index()].target {
+            return self.on_lambda_request_arrived(w, f);
+        }
+        let rng = &mut self.work_rngs[w.index()];
+        let class = self.pickers[w.index()].pick(rng);
+        let spec = &self.scenario.workloads[w.index()];
+        let class_spec = &spec.classes[class];
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let now = self.queue.now();
+            t.emit(
+                now,
+                Kind::RequestArrived,
+                &spec.name,
+                Some(id),
+                &[
+                    ("class", Field::Str(&class_spec.name)),
+                    ("path", Field::Str(&class_spec.path)),
+                ],
+            );
+        }
+        let work = class_spec.work.sample(rng);
+        let tg = class_spec.target_group;
+        self.nat_bytes += class_spec.nat_bytes as f64;
+        let (request_bytes, response_bytes, rule_evaluations) = (
+            class_spec.request_bytes,
+            class_spec.response_bytes,
+            class_spec.billable_rule_evaluations,
+        );
+        match (spec.target, tg) {
+            (Target::Alb(target), Some(tg)) => {
+                let lb = self.resolve_endpoint(w, target);
+                let tg = if lb == target {
+                    tg
+                } else {
+                    let c = &self.scenario.workloads[w.index()].classes[class];
+                    self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
+                };
+                let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
+                let m = &mut self.lb_meters[lb.index()].current;
+                m.new_connections += 1.0;
+                let bytes = (request_bytes + response_bytes) as f64;
+                if to_lambda {
+                    m.processed_bytes_lambda += bytes; // a Lambda target's LCU dimension
+                } else {
+                    m.processed_bytes += bytes;
+                }
+                m.billable_rule_evaluations += rule_evaluations as f64;
+                self.route(lb, tg, w, class, work, id)
+            }
+            (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
+            (Target::Queue(_), _) => self.send_from_workload(w, class, work),
+            (Target::Lambda(_), _) => unreachable!("handled above"),
+        }
+    }
+
+    /// The ALB's part: pick a node, pick a target, admit or reject.
+    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
+        let counted = self.counting;
+        self.arrived += counted as u64;
+        if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
+            return self.route_to_lambda(lb, w, f, id, counted);
+        }
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let targets = &self.target_groups[tg.index()];
+        let balancer = &mut self.load_balancers[lb.index()];
+        let Some(node) = balancer.pick_node(spec, targets) else {
+            return self.reject(lb, w, id, counted, "no target in any AZ");
+        };
+        let Some(node) = self.live_node(lb, node) else {
+            return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
+        };
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let targets = &self.target_groups[tg.index()];
+        let balancer = &mut self.load_balancers[lb.index()];
+        let candidates = targets.routable((!spec.cross_zone).then(|| spec.azs[node]));
+        if candidates.is_empty() {
+            return self.reject(lb, w, id, counted, "no registered target");
+        }
+        let instances = &self.instances;
+        let outstanding = |i: InstanceId| instances[i.index()].outstanding;
+        let algorithm = self.scenario.target_groups[tg.index()].algorithm;
+        let mut chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
+        let window = self.scenario.target_groups[tg.index()].slow_start;
+        if window > SimTime::ZERO {
+            // Slow start: a ramping target keeps the request with probability equal to its
+            // share; otherwise the algorithm picks again (round robin moves to the next one).
+            let now = self.queue.now();
+            for _ in 1..candidates.len() {
+                let share = targets.slow_start_share(chosen, now, window);
+                if share >= 1.0 || balancer.rng.chance(share) {
+                    break;
+                }
+                chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
+            }
+        }
+        let request = Request {
+            id,
+            arrived_at: self.queue.now(),
+            workload: w,
+            instance: Some(chosen),
+            counted,
+            class: class as u16,
+            lb: Some(lb),
+            answered: false,
+        };
+        if self.faults.is_stopped(chosen) {
+            return self.connect_to_stopped(request, chosen);
+        }
+        let instance = &self.instances[chosen.index()];
+        let limit = self.scenario.groups[instance.group.index()].max_concurrent;
+        if instance.outstanding >= limit {
+            // The target refuses the connection (its accept queue is full): AWS answers 502
+            // "The target reset the connection" (see `answer_at_once`).
+            let reason = "target at max_concurrent";
+            return self.answer_at_once(lb, w, id, counted, Outcome::Http502, reason);
+        }
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let fields = [
+                ("az", Field::Str(&self.scenario.azs[spec.azs[node].index()])),
+                (
+                    "target_group",
+                    Field::Str(&self.scenario.target_groups[tg.index()].name),
+                ),
+                (
+                    "instance",
+                    Field::Int(self.instances[chosen.index()].serial),
+                ),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRouted,
+                &spec.name,
+                Some(id),
+                &fields,
+            );
+        }
+        self.group_meters[instance.group.index()].routed += 1;
+        let request = self.requests.insert(request);
+        self.open_client_request(lb, request);
+        let job = Job::Request(request);
+        if self.instances[chosen.index()].admit(chosen, job, work, &mut self.queue) {
+            self.trace_started(job, chosen);
+        }
+    }
+
+    /// A request the instance was serving ends with an error (the instance went away), unless
+    /// its client already had its answer.
+    pub(super) fn fail_request(&mut self, id: RequestId, outcome: Outcome) {
+        let r = self.requests.remove(id);
+        if r.answered {
+            return;
+        }
+        let latency = self.queue.now() - r.arrived_at;
+        self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
+    }
+
+    /// The load balancer answers 503 at once: AWS documents 503 for one cause only, "The target
+    /// groups for the load balancer have no registered targets" (ALB troubleshooting page,
+    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
+    /// It is also our answer for a throttled Lambda target (see `route_to_lambda`).
+    pub(super) fn reject(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, reason: &str) {
+        self.answer_at_once(lb, w, id, counted, Outcome::Http503, reason);
+    }
+
+    /// The load balancer answers with an error at once (latency 0): 503 (see `reject`), or 502
+    /// when the target refuses the connection ("HTTP 502: Bad gateway ... The target reset the
+    /// connection", same page).
+    fn answer_at_once(
+        &mut self,
+        lb: LbId,
+        w: WorkloadId,
+        id: u64,
+        counted: bool,
+        outcome: Outcome,
+        reason: &str,
+    ) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.load_balancers[lb.index()].name;
+            let status = if outcome == Outcome::Http502 {
+                502
+            } else {
+                503
+            };
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &[
+                    ("status", Field::Int(status)),
+                    ("reason", Field::Str(reason)),
+                ],
+            );
+        }
+        self.finish_traced(w, id, counted, outcome, 0);
+    }
+
+    /// The client gets no answer from a stopped node or target: a 504 (the connection could
+    /// not be set up), counted by its cause.
+    fn fail_unrouted(&mut self, lb: LbId, w: WorkloadId, id: u64, counted: bool, cause: Cause) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.load_balancers[lb.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &[
+                    ("status", Field::Int(504)),
+                    ("reason", Field::Str(cause.key())),
+                ],
+            );
+        }
+        if counted {
+            self.faults.log.count(cause);
+        }
+        self.finish_traced(w, id, counted, Outcome::Http504, 0);
+    }
+
+    pub(super) fn trace_started(&mut self, job: Job, instance: InstanceId) {
+        let Job::Request(request) = job else {
+            return; // a message job; traced as the message's receive
+        };
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let id = self.requests.get(request).id;
+            let group = &self.scenario.groups[self.instances[instance.index()].group.index()].name;
+            t.emit(
+                self.queue.now(),
+                Kind::RequestStarted,
+                group,
+                Some(id),
+                &[(
+                    "instance",
+                    Field::Int(self.instances[instance.index()].serial),
+                )],
+            );
+        }
+    }
+
+    /// Records the outcome and traces the request's end.
+    pub(super) fn finish_traced(
+        &mut self,
+        w: WorkloadId,
+        id: u64,
+        counted: bool,
+        outcome: Outcome,
+        latency_ns: u64,
+    ) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            let fields = [
+                ("outcome", Field::Str(outcome.key())),
+                ("latency_ms", Field::Num(latency_ns as f64 / 1e6)),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::RequestFinished,
+                name,
+                Some(id),
+                &fields,
+            );
+        }
+        self.record(w, counted, outcome, latency_ns);
+    }
+
+    /// An instance finished a request: the client gets its answer, unless the load balancer's
+    /// idle timeout already gave it a 504 (see `idle_timeout`).
+    pub(super) fn on_request_served(&mut self, id: RequestId) {
+        let (w, class, instance) = {
+            let r = self.requests.get(id);
+            (r.workload, r.class as usize, r.server())
+        };
+        let answered = self.target_answered(id);
+        self.on_instance_request_ended(instance);
+        if let Some((r, latency)) = answered {
+            self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
+        }
+        // The target did its work either way, including what it sends on.
+        self.enqueue_after_request(w, class);
+    }
+
+    #[inline]
+    fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
+        self.period.record(outcome, latency_ns);
+        if counted {
+            self.per_workload[w.index()].record(outcome, latency_ns);
+        }
+    }
+
+    /// Moves every instance's busy core time into its group's meters, and accounts capacity.
+    pub(super) fn flush_cpu(&mut self) {
+        let now = self.queue.now();
+        for inst in self.instances.iter_mut() {
+            if inst.state == InstanceState::Terminated {
+                continue;
+            }
+            let busy = inst.take_busy_core_ns(now);
+            let m = &mut self.group_meters[inst.group.index()];
+            m.add_busy(busy, self.counting);
+            // Instances past the warm-up are what scaling metrics measure.
+            let warmup = self.scenario.groups[inst.group.index()].warmup();
+            if inst.state == InstanceState::InService
+                && inst.in_service_since.is_some_and(|t| now >= t + warmup)
+            {
+                m.settled_busy += busy;
+            }
+        }
+        for m in &mut self.group_meters {
+            m.account(now, self.counting);
+        }
+    }
+
+    pub(super) fn on_warmup_ended(&mut self) {
+        self.flush_cpu();
+        self.counting = true;
+    }
+
+    pub(super) fn on_period_ended(&mut self) {
+        self.last_period_end = self.queue.now();
+        self.flush_cpu();
+        let period = self.scenario.metric_period;
+        let next = self.queue.now() + period;
+        if next <= self.scenario.duration {
+            self.queue.schedule(next, Event::PeriodEnded);
+        }
+        let t = (self.queue.now() - period).as_secs_f64();
+        let series = &mut self.series;
+        let p = &self.period;
+        let id = series.series("requests", Statistic::Sum);
+        series.push(t, id, p.ended as f64);
+        let id = series.series("errors_5xx", Statistic::Sum);
+        series.push(t, id, p.errors_5xx as f64);
+        if p.ok > 0 {
+            for (stat, q) in [
+                (Statistic::P50, 0.5),
+                (Statistic::P90, 0.9),
+                (Statistic::P99, 0.99),
+            ] {
+                let id = series.series("latency_ms", stat);
+                series.push(t, id, p.latency.quantile_ms(q));
+            }
+        }
+        self.faults.periods.push((p.ended, p.ok));
+        let id = self.series.series("availability", Statistic::Average);
+        self.series.push(
+            t,
+            id,
+            self.faults.periods.last().map_or(
+                1.0,
+                |&(e, o)| if e == 0 { 1.0 } else { o as f64 / e as f64 },
+            ),
+        );
+        self.period.reset();
+        self.lambda_period_ended(t);
+        self.on_queues_period_ended(t);
+        self.event_sources_period_ended(t);
+        self.evaluate_groups(t);
+        self.close_cost_period(period.as_secs_f64());
+    }
+
+    /// Closes the cost meters' current period (`seconds` long).
+    pub(super) fn close_cost_period(&mut self, seconds: f64) {
+        for m in &mut self.lb_meters {
+            m.close_period(seconds);
+        }
+        self.nat_bytes_periods
+            .push(std::mem::take(&mut self.nat_bytes));
+        self.inter_az_bytes_periods
+            .push(std::mem::take(&mut self.inter_az_bytes));
+        self.close_lambda_cost_period(seconds);
+        self.sqs.close_cost_period();
+    }
+}

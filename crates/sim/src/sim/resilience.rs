@@ -1,0 +1,257 @@
+//! The world's failure state: which AZs and instances are down, the databases and their calls,
+//! the DNS records, the fault log and per-period availability; and the part of the run result
+//! they produce (availability, per-fault detection and recovery, errors by cause, databases,
+//! DNS, the timeline and time markers).
+
+use crate::ids::{DnsRecordId, FaultId, InstanceId};
+use crate::kernel::{Rng, SimTime, stream};
+use crate::model::database::{Calls, Database};
+use crate::model::dns::DnsRecord;
+use crate::model::faults::{Availability, Cause, FaultLog, TimelineEntry};
+use crate::scenario::Scenario;
+
+/// A status check needs two failed one-minute checks before the group replaces the instance.
+pub const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
+
+pub struct FaultState {
+    pub az_down: Vec<bool>,
+    /// When each AZ went down (for load balancer nodes' DNS TTL).
+    pub az_down_since: Vec<SimTime>,
+    /// Per instance id: the fault that stopped it (`None`: running).
+    pub stopped_by: Vec<Option<FaultId>>,
+    pub databases: Vec<Database>,
+    pub calls: Calls,
+    /// Per database: call work and injected errors; failover times.
+    pub db_rngs: Vec<Rng>,
+    pub failover_rngs: Vec<Rng>,
+    pub records: Vec<DnsRecord>,
+    pub dns_rngs: Vec<Rng>,
+    /// Per load balancer: which node stale clients reach after an AZ outage.
+    pub alb_dns_rngs: Vec<Rng>,
+    /// Per group: instances launched to rebalance AZs, to be matched by terminations.
+    pub rebalancing: Vec<u32>,
+    pub log: FaultLog,
+    /// Per metric period: (requests ended, ok).
+    pub periods: Vec<(u64, u64)>,
+    pub markers: Vec<(SimTime, String)>,
+    /// Per workload: the DNS record its clients resolve.
+    pub workload_record: Vec<Option<DnsRecordId>>,
+}
+
+impl FaultState {
+    pub fn new(s: &Scenario) -> FaultState {
+        let r = &s.resilience;
+        FaultState {
+            az_down: vec![false; s.azs.len()],
+            az_down_since: vec![SimTime::ZERO; s.azs.len()],
+            stopped_by: Vec::new(),
+            databases: r.databases.iter().map(Database::new).collect(),
+            calls: Calls::default(),
+            db_rngs: r
+                .databases
+                .iter()
+                .map(|d| stream(s.seed, &format!("database/{}/calls", d.name)))
+                .collect(),
+            failover_rngs: r
+                .databases
+                .iter()
+                .map(|d| stream(s.seed, &format!("database/{}/failover", d.name)))
+                .collect(),
+            records: r.dns.iter().map(|_| DnsRecord::default()).collect(),
+            dns_rngs: r
+                .dns
+                .iter()
+                .map(|d| stream(s.seed, &format!("dns/{}/clients", d.name)))
+                .collect(),
+            alb_dns_rngs: s
+                .load_balancers
+                .iter()
+                .map(|lb| stream(s.seed, &format!("alb/{}/dns", lb.name)))
+                .collect(),
+            rebalancing: vec![0; s.groups.len()],
+            log: FaultLog::new(r.faults.len()),
+            periods: Vec::new(),
+            markers: Vec::new(),
+            workload_record: (0..s.workloads.len())
+                .map(|w| r.record_of(crate::ids::WorkloadId(w as u16)))
+                .collect(),
+        }
+    }
+
+    #[inline]
+    pub fn is_stopped(&self, id: InstanceId) -> bool {
+        matches!(self.stopped_by.get(id.index()), Some(Some(_)))
+    }
+
+    pub fn mark_stopped(&mut self, id: InstanceId, fault: FaultId) {
+        if self.stopped_by.len() <= id.index() {
+            self.stopped_by.resize(id.index() + 1, None);
+        }
+        self.stopped_by[id.index()] = Some(fault);
+    }
+
+    /// A slot reused by a new instance starts running.
+    pub fn clear_stopped(&mut self, id: InstanceId) {
+        if let Some(s) = self.stopped_by.get_mut(id.index()) {
+            *s = None;
+        }
+    }
+
+    pub fn stopped_by(&self, id: InstanceId) -> Option<FaultId> {
+        self.stopped_by.get(id.index()).copied().flatten()
+    }
+}
+
+/// One fault's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultResult {
+    pub kind: String,
+    pub target: String,
+    pub at_s: f64,
+    pub ended_s: Option<f64>,
+    /// From the fault to the first health check, status check or failover reacting to it.
+    pub time_to_detect_s: Option<f64>,
+    /// From the fault to the end of the run of periods below the availability SLO it caused
+    /// (0 when availability never dropped below it; `None` if it had not recovered by the end).
+    pub time_to_recover_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseResult {
+    pub name: String,
+    pub multi_az: bool,
+    pub calls: u64,
+    pub failed_calls: u64,
+    pub failovers: u64,
+    pub downtime_s: f64,
+    pub max_connections_in_use: u32,
+    pub primary_az: String,
+    /// A cache: its lookups that hit (`None` for a database).
+    pub hits: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DnsResult {
+    pub name: String,
+    pub failovers: u64,
+    pub failbacks: u64,
+    pub requests_to_secondary: u64,
+}
+
+/// Availability and faults of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResilienceResult {
+    /// Requests ok over requests ended, after the warm-up.
+    pub availability: f64,
+    pub slo: f64,
+    /// The metric period, in seconds.
+    pub period_s: f64,
+    /// Per metric period over the whole run.
+    pub availability_per_period: Vec<f64>,
+    pub periods_below_slo: usize,
+    pub longest_run_below_slo: usize,
+    pub faults: Vec<FaultResult>,
+    /// Failed requests after the warm-up by cause (fault causes, then `other`).
+    pub errors_by_cause: Vec<(String, u64)>,
+    pub databases: Vec<DatabaseResult>,
+    pub dns: Vec<DnsResult>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl FaultState {
+    /// Closes the books: `ok`/`failed` are the counted requests that ended.
+    pub fn result(&self, s: &Scenario, ok: u64, failed: u64, now: SimTime) -> ResilienceResult {
+        let slo = s.resilience.availability_slo;
+        let a = Availability {
+            periods: &self.periods,
+            slo,
+        };
+        let period = s.metric_period;
+        let faults = s
+            .resilience
+            .faults
+            .iter()
+            .zip(&self.log.records)
+            .map(|(f, rec)| {
+                let k = (f.at.as_nanos() / period.as_nanos().max(1)) as usize;
+                let recover = if k >= self.periods.len() {
+                    None
+                } else {
+                    match a.recovery_after(k) {
+                        None => Some(0.0),
+                        Some(end) if end >= self.periods.len() => None,
+                        Some(end) => Some(
+                            (SimTime::from_nanos(period.as_nanos() * end as u64) - f.at)
+                                .as_secs_f64(),
+                        ),
+                    }
+                };
+                FaultResult {
+                    kind: f.kind.name().to_string(),
+                    target: f.target.clone(),
+                    at_s: f.at.as_secs_f64(),
+                    ended_s: rec.ended.map(SimTime::as_secs_f64),
+                    time_to_detect_s: rec.detected.map(|d| (d - f.at).as_secs_f64()),
+                    time_to_recover_s: recover,
+                }
+            })
+            .collect();
+        let fault_errors: u64 = self.log.causes.iter().sum();
+        let mut errors_by_cause: Vec<(String, u64)> = Cause::ALL
+            .iter()
+            .zip(self.log.causes)
+            .map(|(c, n)| (c.key().to_string(), n))
+            .collect();
+        errors_by_cause.push(("other".into(), failed.saturating_sub(fault_errors)));
+        let databases = s
+            .resilience
+            .databases
+            .iter()
+            .zip(&self.databases)
+            .map(|(spec, d)| {
+                let open = d.down_since.map_or(SimTime::ZERO, |t| now - t);
+                DatabaseResult {
+                    name: spec.name.clone(),
+                    multi_az: spec.multi_az,
+                    calls: d.calls,
+                    failed_calls: d.failed_calls,
+                    failovers: d.failovers,
+                    downtime_s: (d.downtime + open).as_secs_f64(),
+                    max_connections_in_use: d.max_busy,
+                    primary_az: s.azs[d.primary_az.index()].clone(),
+                    hits: spec.hit_ratio.map(|_| d.hits),
+                }
+            })
+            .collect();
+        let dns = s
+            .resilience
+            .dns
+            .iter()
+            .zip(&self.records)
+            .map(|(spec, r)| DnsResult {
+                name: spec.name.clone(),
+                failovers: r.failovers,
+                failbacks: r.failbacks,
+                requests_to_secondary: r.to_secondary,
+            })
+            .collect();
+        let ended = ok + failed;
+        ResilienceResult {
+            availability: if ended == 0 {
+                1.0
+            } else {
+                ok as f64 / ended as f64
+            },
+            slo,
+            period_s: period.as_secs_f64(),
+            availability_per_period: (0..self.periods.len()).map(|k| a.value(k)).collect(),
+            periods_below_slo: a.count_below(),
+            longest_run_below_slo: a.longest_run_below(),
+            faults,
+            errors_by_cause,
+            databases,
+            dns,
+            timeline: self.log.timeline.clone(),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Instance slots: the world's instances in a table whose slots are reused, so memory follows
+//! the instances alive at once, not the number launched over a run (a day of replacements).
+//!
+//! An `InstanceId` is a slot. A slot is reused only once its instance has terminated and no
+//! pending event names it: every event naming an instance is counted when scheduled
+//! (`Instance::events_pending`) and uncounted when it pops, so the existing stale-event checks
+//! (a terminated or stopped instance ignores its late completions, health checks, timers)
+//! always see the slot's own instance, never a later one. A slot freed while an event runs
+//! is reused from the next event on, so no handler holding its id sees a new occupant.
+//!
+//! What outputs show of an instance is its launch number (`Instance::serial`, 0, 1, 2, ... in
+//! launch order, never reused), as ids were before slots were reused. A terminated instance
+//! leaves a small record of its life (`Life`) for the run's results and its EC2 bill; its
+//! queues' capacity is released at once.
+
+use super::World;
+use crate::event::Event;
+use crate::ids::{AzId, GroupId, InstanceId};
+use crate::kernel::SimTime;
+use crate::model::instance::{Instance, InstanceState};
+use std::collections::VecDeque;
+
+/// An instance's life, kept after its slot is reused: what results and billing need.
+#[derive(Clone, Copy, Debug)]
+pub struct Life {
+    pub serial: u64,
+    pub group: GroupId,
+    pub az: AzId,
+    pub launched_at: SimTime,
+    pub running_at: SimTime,
+    pub in_service_since: Option<SimTime>,
+    pub terminated_at: Option<SimTime>,
+}
+
+impl Life {
+    fn of(i: &Instance) -> Life {
+        Life {
+            serial: i.serial,
+            group: i.group,
+            az: i.az,
+            launched_at: i.launched_at,
+            running_at: i.running_at,
+            in_service_since: i.in_service_since,
+            terminated_at: i.terminated_at,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct InstanceSlots {
+    all: Vec<Instance>,
+    /// Free slots, oldest first, with the number of the event during which each was freed.
+    free: VecDeque<(InstanceId, u64)>,
+    /// Instances launched so far (the next one's `serial`).
+    launched: u64,
+    /// The lives of terminated instances, in termination order.
+    retired: Vec<Life>,
+}
+
+impl InstanceSlots {
+    /// Places a new instance in a free slot (one freed before event `event`) or a new one.
+    pub fn insert(&mut self, mut inst: Instance, event: u64) -> InstanceId {
+        inst.serial = self.launched;
+        self.launched += 1;
+        match self.free.front() {
+            Some(&(id, freed)) if freed < event => {
+                self.free.pop_front();
+                self.all[id.index()] = inst;
+                id
+            }
+            _ => {
+                self.all.push(inst);
+                InstanceId((self.all.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// Slots in the table: at most the instances alive at once, plus terminated ones that
+    /// pending events still name.
+    pub fn slots(&self) -> usize {
+        self.all.len()
+    }
+
+    /// Every slot, terminated occupants included (check `state`).
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Instance> {
+        self.all.iter_mut()
+    }
+
+    /// The instance terminated (during event `event`): its life is recorded, its queues'
+    /// memory released, and its slot freed once no pending event names it.
+    pub fn retire(&mut self, id: InstanceId, event: u64) {
+        let inst = &mut self.all[id.index()];
+        debug_assert_eq!(inst.state, InstanceState::Terminated);
+        inst.release_queues();
+        self.retired.push(Life::of(inst));
+        self.free_if_done(id, event);
+    }
+
+    /// An event naming the instance was scheduled.
+    #[inline]
+    pub fn event_scheduled(&mut self, id: InstanceId) {
+        self.all[id.index()].events_pending += 1;
+    }
+
+    /// An event naming the instance popped (event number `event`), before its handler runs.
+    #[inline]
+    pub fn event_popped(&mut self, id: InstanceId, event: u64) {
+        let inst = &mut self.all[id.index()];
+        debug_assert!(inst.events_pending > 0, "an instance event popped twice");
+        inst.events_pending -= 1;
+        if inst.events_pending == 0 && inst.state == InstanceState::Terminated {
+            self.free_if_done(id, event);
+        }
+    }
+
+    fn free_if_done(&mut self, id: InstanceId, event: u64) {
+        if self.all[id.index()].events_pending == 0 {
+            self.free.push_back((id, event));
+        }
+    }
+
+    /// Every instance launched, in launch order: the retired ones' recorded lives (taken:
+    /// called once, at the end of the run) and the live ones'.
+    pub fn take_lives(&mut self) -> Vec<Life> {
+        let mut out: Vec<Life> = std::mem::take(&mut self.retired);
+        out.extend(
+            self.all
+                .iter()
+                .filter(|i| i.state != InstanceState::Terminated)
+                .map(Life::of),
+        );
+        out.sort_unstable_by_key(|l| l.serial);
+        out
+    }
+}
+
+impl std::ops::Index<usize> for InstanceSlots {
+    type Output = Instance;
+    #[inline]
+    fn index(&self, i: usize) -> &Instance {
+        &self.all[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for InstanceSlots {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut Instance {
+        &mut self.all[i]
+    }
+}
+
+impl World {
+    /// Schedules an event naming instance `id` at `at` (counted: see the module doc).
+    pub(super) fn schedule_for(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
+        self.instances.event_scheduled(id);
+        self.queue.schedule(at, event.into());
+    }
+
+    /// An event naming instance `id` popped: uncounts it (call first in its handler).
+    #[inline]
+    pub(super) fn instance_event_popped(&mut self, id: InstanceId) {
+        self.instances.event_popped(id, self.events);
+    }
+
+    /// Instance slots in use (for tests and measurements).
+    pub fn instance_slots(&self) -> usize {
+        self.instances.slots()
+    }
+}
