@@ -8,6 +8,10 @@
 //! keyed: an arrival or a departure moves it in the kernel's queue (`Schedule::reschedule`)
 //! instead of leaving a stale one behind.
 //!
+//! Every pending completion is keyed (under FCFS one per busy server, under processor sharing
+//! the one), and the instance cancels them all when it stops or terminates (`stop`): a
+//! completion that fires is never stale.
+//!
 //! The instance schedules only its own events (`InstanceEvent`) through `kernel::Schedule`.
 //!
 //! CPU utilization is integrated exactly: busy core-nanoseconds accumulate at every change.
@@ -87,8 +91,10 @@ pub struct Instance {
     pub protected: bool,
     /// Requests admitted and not yet finished (running plus queued).
     pub outstanding: u32,
-    /// Fcfs: busy servers and the FIFO of waiting `(request, work)`.
+    /// Fcfs: busy servers, the pending completion of each (at most `vcpus`), and the FIFO of
+    /// waiting `(request, work)`.
     busy: u32,
+    serving: Vec<(RequestId, Key)>,
     fifo: VecDeque<(RequestId, SimTime)>,
     /// Processor sharing: virtual time (ns of service per job), finish tags, and the pending
     /// completion of the earliest tag.
@@ -116,6 +122,7 @@ impl Instance {
             protected: false,
             outstanding: 0,
             busy: 0,
+            serving: Vec::new(),
             fifo: VecDeque::new(),
             virtual_ns: 0.0,
             virtual_at: now,
@@ -163,13 +170,7 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
-                    queue.at(
-                        now + work,
-                        InstanceEvent::ServiceCompleted {
-                            instance: id,
-                            request,
-                        },
-                    );
+                    self.serve(id, request, now + work, queue);
                     true
                 } else {
                     self.fifo.push_back((request, work));
@@ -186,24 +187,42 @@ impl Instance {
         }
     }
 
-    /// A first-come-first-served completion: frees a server and starts the next waiting
-    /// request, which it returns.
+    /// A server starts `request`, which completes at `at`.
+    fn serve(
+        &mut self,
+        id: InstanceId,
+        request: RequestId,
+        at: SimTime,
+        queue: &mut impl Schedule<InstanceEvent>,
+    ) {
+        let key = queue.keyed(
+            at,
+            InstanceEvent::ServiceCompleted {
+                instance: id,
+                request,
+            },
+        );
+        self.serving.push((request, key));
+    }
+
+    /// A first-come-first-served completion of `done`: frees a server and starts the next
+    /// waiting request, which it returns.
     pub fn on_service_completed(
         &mut self,
         id: InstanceId,
+        done: RequestId,
         queue: &mut impl Schedule<InstanceEvent>,
     ) -> Option<RequestId> {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
+        let served = self.serving.iter().position(|&(r, _)| r == done);
+        debug_assert!(served.is_some(), "a completion fires only for a request in service");
+        if let Some(i) = served {
+            self.serving.swap_remove(i);
+        }
         if let Some((request, work)) = self.fifo.pop_front() {
-            queue.at(
-                now + work,
-                InstanceEvent::ServiceCompleted {
-                    instance: id,
-                    request,
-                },
-            );
+            self.serve(id, request, now + work, queue);
             Some(request)
         } else {
             self.busy -= 1;
@@ -266,16 +285,18 @@ impl Instance {
         }
     }
 
-    /// The instance stops (an AZ outage or an instance failure): everything it was doing is
-    /// dropped at once and its CPU goes idle. The world ends the requests; pending
-    /// first-come-first-served completions of a stopped instance must be ignored (a stopped
-    /// instance never restarts); the processor-sharing completion is cancelled.
+    /// The instance stops (an AZ outage or an instance failure) or terminates: everything it
+    /// was doing is dropped at once, its CPU goes idle, and its pending completions are
+    /// cancelled (a stopped instance never restarts). The world ends the requests.
     pub fn stop(&mut self, queue: &mut impl Schedule<InstanceEvent>) {
         self.account(queue.now());
         self.outstanding = 0;
         self.busy = 0;
         self.fifo.clear();
         self.tags.clear();
+        for (_, key) in self.serving.drain(..) {
+            queue.cancel(key);
+        }
         if let Some(key) = self.completion.take() {
             queue.cancel(key);
         }

@@ -69,16 +69,31 @@ impl World {
         let work = spec.work.sample(rng) + db.extra_latency;
         let slot = self.faults.calls.insert(Call {
             database: d as u16,
-            request: id,
-            request_uid: r.id,
+            request: Some(id),
             step,
             hit,
-            epoch: db.epoch,
             work,
+            end: None,
         });
         if db.admit(slot) {
-            self.queue
-                .after(work, DatabaseEvent::CallEnded(CallSlot(slot)));
+            self.start_call_work(slot);
+        }
+    }
+
+    /// A call got a connection: its work ends after `work`.
+    fn start_call_work(&mut self, slot: u32) {
+        let at = self.queue.now() + self.faults.calls.get(slot).work;
+        let end = self
+            .queue
+            .keyed(at, DatabaseEvent::CallEnded(CallSlot(slot)));
+        self.faults.calls.set_end(slot, end);
+    }
+
+    /// The requests in `ended` (sorted) ended while their calls were in flight (their
+    /// instance stopped or terminated): the calls finish without them.
+    pub(super) fn detach_calls(&mut self, ended: &[RequestId]) {
+        if !ended.is_empty() {
+            self.faults.calls.detach(ended);
         }
     }
 
@@ -99,17 +114,13 @@ impl World {
     pub(super) fn on_database_call_ended(&mut self, slot: u32) {
         let call = self.faults.calls.remove(slot);
         let db = &mut self.faults.databases[call.database as usize];
-        if call.epoch == db.epoch
-            && let Some(next) = db.release()
-        {
-            let work = self.faults.calls.get(next).work;
-            self.queue
-                .after(work, DatabaseEvent::CallEnded(CallSlot(next)));
+        if let Some(next) = db.release() {
+            self.start_call_work(next);
         }
-        if !self.requests.is_live(call.request, call.request_uid) {
+        let Some(request) = call.request else {
             return; // the request already ended (its instance stopped)
-        }
-        let r = *self.requests.get(call.request);
+        };
+        let r = *self.requests.get(request);
         let n = self
             .scenario
             .resilience
@@ -118,39 +129,36 @@ impl World {
         // A cache hit answers in place of the call after it.
         let next = call.step as usize + 1 + call.hit as usize;
         if next < n {
-            self.start_call(call.request, next as u8);
+            self.start_call(request, next as u8);
         } else {
-            self.end_calls(call.request, None);
+            self.end_calls(request, None);
         }
     }
 
-    /// The database's primary is lost: calls in it fail; a Multi-AZ database whose standby's
+    /// The database's primary is lost: calls in it fail (their pending ends are cancelled);
+    /// a Multi-AZ database whose standby's
     /// AZ is up fails over after a drawn time, any other is down until its AZ returns.
     pub(super) fn lose_database_primary(&mut self, d: usize, fault: Option<usize>) {
         let now = self.queue.now();
         let is_cache = self.scenario.resilience.databases[d].hit_ratio.is_some();
-        let waiting: std::collections::HashSet<u32> =
-            self.faults.databases[d].waiting.iter().copied().collect();
         for slot in self.faults.calls.of_database(d as u16) {
             let call = self.faults.calls.get(slot);
-            let waiting = waiting.contains(&slot);
+            if let Some(end) = call.end {
+                self.queue.cancel(end);
+            }
             if call.hit {
                 self.faults.databases[d].hits -= 1; // the lookup never answered
             }
-            if self.requests.is_live(call.request, call.request_uid) {
+            if let Some(request) = call.request {
                 self.faults.databases[d].failed_calls += 1;
                 if is_cache {
                     // A failed cache lookup is a miss: the request goes on to the next call.
-                    self.start_call(call.request, call.step + 1);
+                    self.start_call(request, call.step + 1);
                 } else {
-                    self.end_calls(call.request, Some(Cause::DatabaseCallAborted));
+                    self.end_calls(request, Some(Cause::DatabaseCallAborted));
                 }
             }
-            if waiting {
-                self.faults.calls.remove(slot);
-            } else {
-                self.faults.calls.orphan(slot);
-            }
+            self.faults.calls.remove(slot);
         }
         let spec = &self.scenario.resilience.databases[d];
         let db = &self.faults.databases[d];

@@ -11,7 +11,6 @@
 
 use super::World;
 use crate::ids::InstanceId;
-use crate::kernel::Schedule;
 use crate::metrics::Outcome;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::health::Health;
@@ -24,7 +23,7 @@ impl World {
         let spec = &self.scenario.groups[g.index()];
         if spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty() {
             let at = self.queue.now() + spec.health_check_grace;
-            self.queue.at(at, AutoScalingEvent::GracePeriodEnded(id));
+            self.instance_timer(id, at, AutoScalingEvent::GracePeriodEnded(id));
         }
     }
 

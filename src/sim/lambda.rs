@@ -119,6 +119,7 @@ impl World {
                     class: 0,
                     lb: Request::NO_LB,
                     answered: false,
+                    connecting: false,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
                     self.requests.remove(request);
@@ -166,6 +167,7 @@ impl World {
             class: 0,
             lb,
             answered: false,
+            connecting: false,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
             self.requests.remove(request);

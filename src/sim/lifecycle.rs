@@ -4,7 +4,6 @@
 
 use super::World;
 use crate::ids::{GroupId, InstanceId, TgId};
-use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
 use crate::model::alb::AlbEvent;
@@ -44,14 +43,15 @@ impl World {
         // Billing starts when `pending` ends, inside the boot time.
         let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
         self.instances[id.index()].running_at += pending;
-        self.queue.after(boot, AutoScalingEvent::InstanceBooted(id));
+        let at = self.queue.now() + boot;
+        self.instance_timer(id, at, AutoScalingEvent::InstanceBooted(id));
     }
 
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
-        if self.instances[id.index()].state == InstanceState::Pending {
-            self.put_in_service(id, Health::Initial);
-            self.rebalance_step(self.instances[id.index()].group);
-        }
+        // A pending instance that stopped was terminated at once (its boot cancelled).
+        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Pending);
+        self.put_in_service(id, Health::Initial);
+        self.rebalance_step(self.instances[id.index()].group);
     }
 
     /// In service: registers with the group's target groups (in `health`) and starts their
@@ -62,11 +62,11 @@ impl World {
         inst.state = InstanceState::InService;
         inst.in_service_since = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
-        for &tg in &self.group_target_groups[g.index()] {
+        for i in 0..self.group_target_groups[g.index()].len() {
+            let tg = self.group_target_groups[g.index()][i];
             self.target_groups[tg.index()].register(id, az, health);
             // The first probe runs at registration (see `model::health`).
-            self.queue
-                .at(now, AlbEvent::HealthCheckDue { instance: id, tg });
+            self.instance_timer(id, now, AlbEvent::HealthCheckDue { instance: id, tg });
         }
         self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
         let group = &mut self.groups[g.index()];
@@ -95,9 +95,8 @@ impl World {
             && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
         let az = inst.az;
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
-        let interval = spec.interval;
-        self.queue
-            .after(interval, AlbEvent::HealthCheckDue { instance: id, tg });
+        let at = self.queue.now() + spec.interval;
+        self.instance_timer(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
         if health == Health::Healthy {
             let now = self.queue.now();
@@ -193,14 +192,15 @@ impl World {
             self.target_groups[tg.index()].deregister(id, az);
             delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
         }
-        self.queue.after(delay, AlbEvent::DeregistrationEnded(id));
+        let at = self.queue.now() + delay;
+        self.instance_timer(id, at, AlbEvent::DeregistrationEnded(id));
     }
 
     pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {
-        if self.instances[id.index()].state == InstanceState::Draining {
-            // Connections still open when the delay runs out are closed: 502 to the client.
-            self.terminate(id, Outcome::Http502);
-        }
+        // A draining instance leaves that state only by terminating (which cancels this).
+        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Draining);
+        // Connections still open when the delay runs out are closed: 502 to the client.
+        self.terminate(id, Outcome::Http502);
     }
 
     /// A request ended on `instance`: a draining instance with nothing left terminates.
@@ -218,6 +218,7 @@ impl World {
         let was_in_service = inst.state == InstanceState::InService;
         let was_serving = was_in_service || inst.state == InstanceState::Draining;
         let busy = inst.take_busy_core_ns(now);
+        inst.stop(&mut self.queue);
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
@@ -239,9 +240,13 @@ impl World {
         }
         group.terminated += 1;
         group.last_settled = now;
-        for request in self.requests.on_instance(id) {
+        let ended = self.requests.on_instance(id);
+        self.detach_calls(&ended);
+        for &request in &ended {
             self.fail_request(request, outcome);
         }
+        self.requests.detach_connecting(id);
+        self.cancel_instance_timers(id);
         self.stop_pollers(id);
     }
 }

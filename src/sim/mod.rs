@@ -9,6 +9,7 @@ mod faults;
 mod handlers;
 mod health_replacement;
 mod idle_timeout;
+mod instance_timers;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -83,6 +84,8 @@ pub struct World {
     group_metrics: Vec<scaling::GroupMetrics>,
     metric_delay_periods: u64,
     instances: Vec<Instance>,
+    /// Per instance: its pending timers, cancelled when it terminates.
+    instance_timers: instance_timers::InstanceTimers,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -199,6 +202,7 @@ impl World {
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
             instances: Vec::new(),
+            instance_timers: Default::default(),
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
@@ -295,9 +299,7 @@ impl World {
                         self.on_health_check_due(instance, tg)
                     }
                     AlbEvent::DeregistrationEnded(id) => self.on_deregistration_ended(id),
-                    AlbEvent::ConnectTimedOut { instance, request } => {
-                        self.on_connect_timed_out(instance, request)
-                    }
+                    AlbEvent::ConnectTimedOut(request) => self.on_connect_timed_out(request),
                     AlbEvent::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
                 },
                 Event::AutoScaling(e) => match e {
@@ -339,25 +341,21 @@ impl World {
         Ok(())
     }
 
-    /// An instance finished a job. Completions of a terminated or stopped instance are stale:
-    /// its requests already ended with it.
+    /// An instance finished a job. A stopped or terminated instance has no pending
+    /// completions (`Instance::stop` cancels them), so none of these is stale.
     fn on_instance_event(&mut self, e: InstanceEvent) {
         match e {
             InstanceEvent::ServiceCompleted { instance, request } => {
                 let inst = &mut self.instances[instance.index()];
-                if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
-                    return;
-                }
-                if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
+                debug_assert!(inst.state != InstanceState::Terminated);
+                if let Some(next) = inst.on_service_completed(instance, request, &mut self.queue) {
                     self.trace_started(next, instance);
                 }
                 self.on_work_done(request);
             }
             InstanceEvent::SharingCompleted { instance } => {
                 let inst = &mut self.instances[instance.index()];
-                if inst.state == InstanceState::Terminated {
-                    return;
-                }
+                debug_assert!(inst.state != InstanceState::Terminated);
                 if let Some(request) = inst.on_sharing_completed(instance, &mut self.queue) {
                     self.on_work_done(request);
                 }
