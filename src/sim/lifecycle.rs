@@ -248,6 +248,8 @@ impl World {
         self.requests.detach_connecting(id);
         self.cancel_instance_timers(id);
         self.stop_pollers(id);
+        #[cfg(test)]
+        self.check_nothing_names(id);
     }
 }
 

@@ -10,6 +10,8 @@ mod handlers;
 mod health_replacement;
 mod idle_timeout;
 mod instance_timers;
+#[cfg(test)]
+mod invariants;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -86,6 +88,9 @@ pub struct World {
     instances: Vec<Instance>,
     /// Per instance: its pending timers, cancelled when it terminates.
     instance_timers: instance_timers::InstanceTimers,
+    /// Terminations whose pending events `invariants` checked.
+    #[cfg(test)]
+    terminations_checked: usize,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -203,6 +208,8 @@ impl World {
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
             instances: Vec::new(),
             instance_timers: Default::default(),
+            #[cfg(test)]
+            terminations_checked: 0,
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
@@ -281,6 +288,8 @@ impl World {
             if self.events & 0x3FF == 0 && crate::interrupt::requested() {
                 return Err(RunError::Interrupted { at: now });
             }
+            #[cfg(test)]
+            self.check_fires(&event);
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::PeriodEnded => self.on_period_ended(),
