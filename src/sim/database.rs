@@ -3,6 +3,10 @@
 //! server's pool waits on the database). A call waits for one of the database's connections,
 //! does its work, and the request moves on; a call to a database that is failing over or down
 //! fails at once (502), and so do calls in flight when the primary is lost.
+//!
+//! A call holding a connection keeps the key of its pending end, which a lost primary cancels;
+//! a request that ends without its call (its instance stopped) detaches from it
+//! (`Call::request` becomes `None`), so no call event is ever stale.
 
 use super::World;
 use crate::ids::CallSlot;
