@@ -225,7 +225,11 @@ impl Calls {
     /// them (a scan: only for rare events such as an instance stopping).
     pub fn detach(&mut self, ended: &[RequestId]) {
         for (call, alive) in self.slots.iter_mut().zip(&self.alive) {
-            if *alive && call.request.is_some_and(|r| ended.binary_search(&r).is_ok()) {
+            if *alive
+                && call
+                    .request
+                    .is_some_and(|r| ended.binary_search(&r).is_ok())
+            {
                 call.request = None;
             }
         }

@@ -217,7 +217,10 @@ impl Instance {
         self.account(now);
         self.outstanding -= 1;
         let served = self.serving.iter().position(|&(r, _)| r == done);
-        debug_assert!(served.is_some(), "a completion fires only for a request in service");
+        debug_assert!(
+            served.is_some(),
+            "a completion fires only for a request in service"
+        );
         if let Some(i) = served {
             self.serving.swap_remove(i);
         }
