@@ -120,8 +120,8 @@ impl Database {
     }
 
     /// The primary is lost at `now`: its connections are gone (the world has cancelled and
-    /// removed the calls in it). Returns whether a failover to the standby began (it ends at `now + draw`); otherwise
-    /// the database is down until its primary's AZ returns.
+    /// removed the calls in it). Returns whether a failover to the standby began (it ends at
+    /// `now + draw`); otherwise the database is down until its primary's AZ returns.
     pub fn lose_primary(&mut self, now: SimTime, standby_usable: bool, draw: SimTime) -> bool {
         self.busy = 0;
         self.waiting.clear();
@@ -168,8 +168,8 @@ impl Database {
         }
     }
 
-    /// A call ended: its connection goes to the next waiting call (whose
-    /// slot is returned), or is freed.
+    /// A call ended: its connection goes to the next waiting call (whose slot is returned),
+    /// or is freed.
     pub fn release(&mut self) -> Option<u32> {
         match self.waiting.pop_front() {
             Some(next) => Some(next),
