@@ -335,8 +335,8 @@ mod tests {
         let mut q = EventQueue::new();
         let mut reference: Vec<(SimTime, u64, u32)> = Vec::new();
         let mut keys: Vec<(Key, u32)> = Vec::new();
-        let mut order = 0u64;
-        for value in 0..20_000u32 {
+        for (order, value) in (0..20_000u32).enumerate() {
+            let order = order as u64;
             let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, 100));
             match rng.uniform_u64(0, 5) {
                 0 | 1 => {
@@ -367,7 +367,6 @@ mod tests {
                     }
                 }
             }
-            order += 1;
             assert_eq!(q.len(), reference.len());
         }
         reference.sort();
