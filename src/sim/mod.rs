@@ -2,6 +2,11 @@
 //! the models (a request arrives, is routed by the ALB, served by an instance, and recorded).
 //!
 //! This is the only place that knows all models; each model module knows only itself.
+//!
+//! Stale events do not exist; owners cancel. Whoever schedules an event that may stop applying
+//! keeps its key and cancels or moves it when it does (an instance its completions,
+//! `instance_timers` the timers that name an instance, a queue its one timer of each kind, a
+//! database call its end), so a handler never asks whether its event is still current.
 
 mod database;
 mod dns;
