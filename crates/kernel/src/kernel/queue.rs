@@ -154,6 +154,11 @@ impl<E: Copy> EventQueue<E> {
             .map(|p| SimTime((self.heap[p].key >> 64) as u64))
     }
 
+    /// The pending events, in no particular order (for checks of what is pending; a scan).
+    pub fn pending(&self) -> impl Iterator<Item = E> + '_ {
+        self.heap.iter().map(|e| self.slots[e.slot as usize].event)
+    }
+
     /// Removes the earliest event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let last = self.heap.pop()?;

@@ -319,11 +319,9 @@ pub enum AlbEvent {
     /// A draining instance's deregistration delay ran out: it terminates.
     DeregistrationEnded(InstanceId),
     /// A connection attempt to a stopped target gave up (it counted as outstanding until
-    /// now); its client gets a 504.
-    ConnectTimedOut {
-        instance: InstanceId,
-        request: crate::ids::RequestId,
-    },
+    /// now, unless the target terminated since); its client gets a 504. The attempt is the
+    /// request's record (`Request::connecting`), which names the target.
+    ConnectTimedOut(crate::ids::RequestId),
     /// A load balancer's oldest open request reached the idle timeout, unless it ended since
     /// (the load balancer's one timer then moves on to the oldest one still open).
     IdleTimeoutDue(crate::ids::LbId),

@@ -10,7 +10,7 @@
 
 use crate::dist::Dist;
 use crate::ids::{AzId, CallSlot, DatabaseId, RequestId};
-use crate::kernel::SimTime;
+use crate::kernel::{Key, SimTime};
 use std::collections::VecDeque;
 
 #[derive(Clone, Debug)]
@@ -52,19 +52,22 @@ pub enum Availability {
     Down,
 }
 
-/// A call in flight: which database, for which request (by its unique id, as slots are
-/// reused), and which step of the request's calls it is.
+/// A call in flight: which database, for which request, and which step of the request's
+/// calls it is.
 #[derive(Clone, Copy, Debug)]
 pub struct Call {
     pub database: DatabaseId,
-    pub request: RequestId,
-    pub request_uid: u64,
+    /// The request waiting on the call; `None` once the request ended without it (its
+    /// instance stopped or terminated): the call still holds its connection until its work
+    /// is done.
+    pub request: Option<RequestId>,
     pub step: u8,
     /// A cache lookup that hit (the request skips the call after it).
     pub hit: bool,
-    /// The database's epoch when the call started: a failover starts a new epoch.
-    pub epoch: u32,
     pub work: SimTime,
+    /// Its pending `CallEnded` while it holds a connection (`None` while it waits for one);
+    /// a lost primary cancels it.
+    pub end: Option<Key>,
 }
 
 /// The runtime state of one database.
@@ -76,7 +79,6 @@ pub struct Database {
     pub capacity: u32,
     pub busy: u32,
     pub waiting: VecDeque<CallSlot>,
-    pub epoch: u32,
     /// Counters for the summary.
     pub calls: u64,
     pub failed_calls: u64,
@@ -101,7 +103,6 @@ impl Database {
             capacity: spec.engine_capacity,
             busy: 0,
             waiting: VecDeque::new(),
-            epoch: 0,
             calls: 0,
             failed_calls: 0,
             failovers: 0,
@@ -118,11 +119,10 @@ impl Database {
         self.availability == Availability::Up
     }
 
-    /// The primary is lost at `now`: a new epoch begins (calls of the old one are void).
-    /// Returns whether a failover to the standby began (it ends at `now + draw`); otherwise
-    /// the database is down until its primary's AZ returns.
+    /// The primary is lost at `now`: its connections are gone (the world has cancelled and
+    /// removed the calls in it). Returns whether a failover to the standby began (it ends at
+    /// `now + draw`); otherwise the database is down until its primary's AZ returns.
     pub fn lose_primary(&mut self, now: SimTime, standby_usable: bool, draw: SimTime) -> bool {
-        self.epoch = self.epoch.wrapping_add(1);
         self.busy = 0;
         self.waiting.clear();
         if self.down_since.is_none() {
@@ -168,8 +168,8 @@ impl Database {
         }
     }
 
-    /// A call of the current epoch ended: its connection goes to the next waiting call (whose
-    /// slot is returned), or is freed.
+    /// A call ended: its connection goes to the next waiting call (whose slot is returned),
+    /// or is freed.
     pub fn release(&mut self) -> Option<CallSlot> {
         match self.waiting.pop_front() {
             Some(next) => Some(next),
@@ -216,9 +216,23 @@ impl Calls {
         self.slots[slot.index()]
     }
 
-    /// Marks a call's request as already ended (the call itself may still hold a connection).
-    pub fn orphan(&mut self, slot: CallSlot) {
-        self.slots[slot.index()].request_uid = u64::MAX;
+    /// Its pending end event, once the call holds a connection.
+    pub fn set_end(&mut self, slot: CallSlot, end: Key) {
+        self.slots[slot.index()].end = Some(end);
+    }
+
+    /// The requests in `ended` (sorted) ended without their calls: the calls go on without
+    /// them (a scan: only for rare events such as an instance stopping).
+    pub fn detach(&mut self, ended: &[RequestId]) {
+        for (call, alive) in self.slots.iter_mut().zip(&self.alive) {
+            if *alive
+                && call
+                    .request
+                    .is_some_and(|r| ended.binary_search(&r).is_ok())
+            {
+                call.request = None;
+            }
+        }
     }
 
     /// The live calls to database `d` (a scan: only for rare events such as a failover).

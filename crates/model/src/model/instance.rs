@@ -8,6 +8,10 @@
 //! keyed: an arrival or a departure moves it in the kernel's queue (`Schedule::reschedule`)
 //! instead of leaving a stale one behind.
 //!
+//! Every pending completion is keyed (under FCFS one per busy server, under processor sharing
+//! the one), and the instance cancels them all when it stops or terminates (`stop`): a
+//! completion that fires is never stale.
+//!
 //! The instance schedules only its own events (`InstanceEvent`) through `kernel::Schedule`.
 //!
 //! It runs `Job`s: web requests, and queue messages that a poller took. It knows a message job
@@ -87,9 +91,6 @@ impl Ord for Tag {
 pub struct Instance {
     /// Its launch number in the run (0, 1, 2, ...; never reused): what outputs call it.
     pub serial: u64,
-    /// Pending events that name it: its slot is reused only once none is left
-    /// (`sim::slots`). The completions scheduled here count themselves.
-    pub events_pending: u32,
     pub group: GroupId,
     pub az: AzId,
     pub vcpus: u32,
@@ -104,8 +105,10 @@ pub struct Instance {
     pub protected: bool,
     /// Requests admitted and not yet finished (running plus queued).
     pub outstanding: u32,
-    /// Fcfs: busy servers and the FIFO of waiting `(job, work)`.
+    /// Fcfs: busy servers, the pending completion of each (at most `vcpus`), and the FIFO of
+    /// waiting `(job, work)`.
     busy: u32,
+    serving: Vec<(Job, Key)>,
     fifo: VecDeque<(Job, SimTime)>,
     /// Processor sharing: virtual time (ns of service per job), finish tags, and the pending
     /// completion of the earliest tag.
@@ -122,7 +125,6 @@ impl Instance {
     pub fn new(group: GroupId, az: AzId, vcpus: u32, discipline: Discipline, now: SimTime) -> Self {
         Instance {
             serial: 0,
-            events_pending: 0,
             group,
             az,
             vcpus,
@@ -135,6 +137,7 @@ impl Instance {
             protected: false,
             outstanding: 0,
             busy: 0,
+            serving: Vec::new(),
             fifo: VecDeque::new(),
             virtual_ns: 0.0,
             virtual_at: now,
@@ -182,11 +185,7 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
-                    self.events_pending += 1;
-                    queue.at(
-                        now + work,
-                        InstanceEvent::ServiceCompleted { instance: id, job },
-                    );
+                    self.serve(id, job, now + work, queue);
                     true
                 } else {
                     self.fifo.push_back((job, work));
@@ -203,22 +202,39 @@ impl Instance {
         }
     }
 
-    /// A first-come-first-served completion: frees a server and starts the next waiting
-    /// job, which it returns.
+    /// A server starts `job`, which completes at `at`.
+    fn serve(
+        &mut self,
+        id: InstanceId,
+        job: Job,
+        at: SimTime,
+        queue: &mut impl Schedule<InstanceEvent>,
+    ) {
+        let key = queue.keyed(at, InstanceEvent::ServiceCompleted { instance: id, job });
+        self.serving.push((job, key));
+    }
+
+    /// A first-come-first-served completion of `done`: frees a server and starts the next
+    /// waiting job, which it returns.
     pub fn on_service_completed(
         &mut self,
         id: InstanceId,
+        done: Job,
         queue: &mut impl Schedule<InstanceEvent>,
     ) -> Option<Job> {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
+        let served = self.serving.iter().position(|&(j, _)| j == done);
+        debug_assert!(
+            served.is_some(),
+            "a completion fires only for a job in service"
+        );
+        if let Some(i) = served {
+            self.serving.swap_remove(i);
+        }
         if let Some((job, work)) = self.fifo.pop_front() {
-            self.events_pending += 1;
-            queue.at(
-                now + work,
-                InstanceEvent::ServiceCompleted { instance: id, job },
-            );
+            self.serve(id, job, now + work, queue);
             Some(job)
         } else {
             self.busy -= 1;
@@ -265,10 +281,8 @@ impl Instance {
     /// nothing is left to run).
     fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(Reverse((Tag(tag), _))) = self.tags.peek() else {
-            if let Some(key) = self.completion.take()
-                && queue.cancel(key)
-            {
-                self.events_pending -= 1;
+            if let Some(key) = self.completion.take() {
+                queue.cancel(key);
             }
             return;
         };
@@ -278,34 +292,34 @@ impl Instance {
             Some(key) if queue.reschedule(key, at) => {}
             _ => {
                 let key = queue.keyed(at, InstanceEvent::SharingCompleted { instance: id });
-                self.events_pending += 1;
                 self.completion = Some(key);
             }
         }
     }
 
-    /// The instance stops (an AZ outage or an instance failure): everything it was doing is
-    /// dropped at once and its CPU goes idle. The world ends the requests; pending
-    /// first-come-first-served completions of a stopped instance must be ignored (a stopped
-    /// instance never restarts); the processor-sharing completion is cancelled.
+    /// The instance stops (an AZ outage or an instance failure) or terminates: everything it
+    /// was doing is dropped at once, its CPU goes idle, and its pending completions are
+    /// cancelled (a stopped instance never restarts). The world ends the requests.
     pub fn stop(&mut self, queue: &mut impl Schedule<InstanceEvent>) {
         self.account(queue.now());
         self.outstanding = 0;
         self.busy = 0;
         self.fifo.clear();
         self.tags.clear();
-        if let Some(key) = self.completion.take()
-            && queue.cancel(key)
-        {
-            self.events_pending -= 1;
+        for (_, key) in self.serving.drain(..) {
+            queue.cancel(key);
+        }
+        if let Some(key) = self.completion.take() {
+            queue.cancel(key);
         }
     }
 
     /// A terminated instance gives back its queues' memory (a FIFO that once held a long
-    /// backlog keeps its capacity otherwise). Its late completions never reach it: the world
-    /// ignores them for a terminated instance.
+    /// backlog keeps its capacity otherwise). It has no pending completion: `stop` cancelled
+    /// them.
     pub fn release_queues(&mut self) {
         self.fifo = VecDeque::new();
+        self.serving = Vec::new();
         self.tags = BinaryHeap::new();
     }
 }

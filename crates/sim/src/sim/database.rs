@@ -3,6 +3,10 @@
 //! server's pool waits on the database). A call waits for one of the database's connections,
 //! does its work, and the request moves on; a call to a database that is failing over or down
 //! fails at once (502), and so do calls in flight when the primary is lost.
+//!
+//! A call holding a connection keeps the key of its pending end, which a lost primary cancels;
+//! a request that ends without its call (its instance stopped) detaches from it
+//! (`Call::request` becomes `None`), so no call event is ever stale.
 
 use super::World;
 use crate::ids::CallSlot;
@@ -72,15 +76,29 @@ impl World {
         let work = spec.work.sample(rng) + db.extra_latency;
         let slot = self.faults.calls.insert(Call {
             database: d,
-            request: id,
-            request_uid: r.id,
+            request: Some(id),
             step,
             hit,
-            epoch: db.epoch,
             work,
+            end: None,
         });
         if db.admit(slot) {
-            self.queue.after(work, DatabaseEvent::CallEnded(slot));
+            self.start_call_work(slot);
+        }
+    }
+
+    /// A call got a connection: its work ends after `work`.
+    fn start_call_work(&mut self, slot: CallSlot) {
+        let at = self.queue.now() + self.faults.calls.get(slot).work;
+        let end = self.queue.keyed(at, DatabaseEvent::CallEnded(slot));
+        self.faults.calls.set_end(slot, end);
+    }
+
+    /// The requests in `ended` (sorted) ended while their calls were in flight (their
+    /// instance stopped or terminated): the calls finish without them.
+    pub(super) fn detach_calls(&mut self, ended: &[RequestId]) {
+        if !ended.is_empty() {
+            self.faults.calls.detach(ended);
         }
     }
 
@@ -101,16 +119,13 @@ impl World {
     pub(super) fn on_database_call_ended(&mut self, slot: CallSlot) {
         let call = self.faults.calls.remove(slot);
         let db = &mut self.faults.databases[call.database.index()];
-        if call.epoch == db.epoch
-            && let Some(next) = db.release()
-        {
-            let work = self.faults.calls.get(next).work;
-            self.queue.after(work, DatabaseEvent::CallEnded(next));
+        if let Some(next) = db.release() {
+            self.start_call_work(next);
         }
-        if !self.requests.is_live(call.request, call.request_uid) {
+        let Some(request) = call.request else {
             return; // the request already ended (its instance stopped)
-        }
-        let r = *self.requests.get(call.request);
+        };
+        let r = *self.requests.get(request);
         let n = self
             .scenario
             .resilience
@@ -119,44 +134,38 @@ impl World {
         // A cache hit answers in place of the call after it.
         let next = call.step as usize + 1 + call.hit as usize;
         if next < n {
-            self.start_call(call.request, next as u8);
+            self.start_call(request, next as u8);
         } else {
-            self.end_calls(call.request, None);
+            self.end_calls(request, None);
         }
     }
 
-    /// The database's primary is lost: calls in it fail; a Multi-AZ database whose standby's
+    /// The database's primary is lost: calls in it fail (their pending ends are cancelled);
+    /// a Multi-AZ database whose standby's
     /// AZ is up fails over after a drawn time, any other is down until its AZ returns.
     pub(super) fn lose_database_primary(&mut self, d: DatabaseId, fault: Option<FaultId>) {
         let now = self.queue.now();
         let is_cache = self.scenario.resilience.databases[d.index()]
             .hit_ratio
             .is_some();
-        let waiting: std::collections::HashSet<CallSlot> = self.faults.databases[d.index()]
-            .waiting
-            .iter()
-            .copied()
-            .collect();
         for slot in self.faults.calls.of_database(d) {
             let call = self.faults.calls.get(slot);
-            let waiting = waiting.contains(&slot);
+            if let Some(end) = call.end {
+                self.queue.cancel(end);
+            }
             if call.hit {
                 self.faults.databases[d.index()].hits -= 1; // the lookup never answered
             }
-            if self.requests.is_live(call.request, call.request_uid) {
+            if let Some(request) = call.request {
                 self.faults.databases[d.index()].failed_calls += 1;
                 if is_cache {
                     // A failed cache lookup is a miss: the request goes on to the next call.
-                    self.start_call(call.request, call.step + 1);
+                    self.start_call(request, call.step + 1);
                 } else {
-                    self.end_calls(call.request, Some(Cause::DatabaseCallAborted));
+                    self.end_calls(request, Some(Cause::DatabaseCallAborted));
                 }
             }
-            if waiting {
-                self.faults.calls.remove(slot);
-            } else {
-                self.faults.calls.orphan(slot);
-            }
+            self.faults.calls.remove(slot);
         }
         let spec = &self.scenario.resilience.databases[d.index()];
         let db = &self.faults.databases[d.index()];

@@ -217,7 +217,9 @@ impl World {
         // Its queue pollers die with it; the messages they hold reappear after their
         // visibility timeout.
         self.stop_pollers(id);
-        for request in self.requests.on_instance(id) {
+        let ended = self.requests.on_instance(id);
+        self.detach_calls(&ended);
+        for &request in &ended {
             self.fail_with_cause(request, Outcome::Http502, Cause::InstanceLost);
         }
         if self.instances[id.index()].state == InstanceState::Pending {
@@ -225,16 +227,14 @@ impl World {
             self.replace_stopped(id, "a launching instance was lost");
         } else {
             let at = now + super::resilience::STATUS_CHECK_DETECTION;
-            self.schedule_for(id, at, AutoScalingEvent::StatusCheckFailed(id));
+            self.instance_timer(id, at, AutoScalingEvent::StatusCheckFailed(id));
         }
     }
 
     /// EC2 status checks failed on a stopped instance: the group replaces it.
     pub(super) fn on_status_check_failed(&mut self, id: InstanceId) {
-        self.instance_event_popped(id);
-        if self.instances[id.index()].state == InstanceState::Terminated {
-            return;
-        }
+        // Terminating the instance (a health replacement first) cancels this.
+        debug_assert_ne!(self.instances[id.index()].state, InstanceState::Terminated);
         if let Some(f) = self.faults.stopped_by(id) {
             self.fault_detected(f, "EC2 status checks failed");
         }

@@ -124,6 +124,7 @@ impl World {
             class: class as u16,
             lb: Some(lb),
             answered: false,
+            connecting: false,
         };
         if self.faults.is_stopped(chosen) {
             return self.connect_to_stopped(request, chosen);

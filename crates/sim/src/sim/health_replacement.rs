@@ -23,7 +23,7 @@ impl World {
         let spec = &self.scenario.groups[g.index()];
         if spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty() {
             let at = self.queue.now() + spec.health_check_grace;
-            self.schedule_for(id, at, AutoScalingEvent::GracePeriodEnded(id));
+            self.instance_timer(id, at, AutoScalingEvent::GracePeriodEnded(id));
         }
     }
 
@@ -37,7 +37,6 @@ impl World {
 
     /// The grace period ran out: an instance still unhealthy is replaced now.
     pub(super) fn on_grace_period_ended(&mut self, id: InstanceId) {
-        self.instance_event_popped(id);
         if self.instances[id.index()].state == InstanceState::InService && self.elb_unhealthy(id) {
             self.replace_unhealthy(id);
         }

@@ -125,26 +125,24 @@ impl World {
     /// timeout, when the client gets its 504.
     pub(super) fn connect_to_stopped(&mut self, mut r: Request, target: InstanceId) {
         self.instances[target.index()].outstanding += 1;
-        // Not on the instance: its termination does not end the attempt, the timeout does.
-        r.instance = None;
+        // Not served by the instance: its termination does not end the attempt, the timeout
+        // does (termination only detaches the attempt from it, `Requests::detach_connecting`).
+        r.instance = Some(target);
+        r.connecting = true;
         let lb = r.balancer();
         let request = self.requests.insert(r);
         self.open_client_request(lb, request);
-        let at = self.queue.now() + CONNECT_TIMEOUT;
-        let event = AlbEvent::ConnectTimedOut {
-            instance: target,
-            request,
-        };
-        self.schedule_for(target, at, event);
+        self.queue
+            .after(CONNECT_TIMEOUT, AlbEvent::ConnectTimedOut(request));
     }
 
-    pub(super) fn on_connect_timed_out(&mut self, target: InstanceId, request: RequestId) {
-        self.instance_event_popped(target);
-        let inst = &mut self.instances[target.index()];
-        if inst.state != crate::model::instance::InstanceState::Terminated {
+    pub(super) fn on_connect_timed_out(&mut self, request: RequestId) {
+        let r = self.requests.remove(request);
+        if let Some(target) = r.instance {
+            // The target is still there (stopped): the attempt stops counting on it.
+            let inst = &mut self.instances[target.index()];
             inst.outstanding = inst.outstanding.saturating_sub(1);
         }
-        let r = self.requests.remove(request);
         if r.answered {
             return; // the idle timeout (shorter than 10 s) answered first
         }

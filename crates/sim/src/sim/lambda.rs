@@ -116,6 +116,7 @@ impl World {
                     class: 0,
                     lb: None,
                     answered: false,
+                    connecting: false,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
                     self.requests.remove(request);
@@ -163,6 +164,7 @@ impl World {
             class: 0,
             lb: Some(lb),
             answered: false,
+            connecting: false,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
             self.requests.remove(request);

@@ -4,7 +4,6 @@
 
 use super::World;
 use crate::ids::{GroupId, InstanceId, TgId};
-use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
 use crate::model::alb::AlbEvent;
@@ -46,15 +45,14 @@ impl World {
         let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
         self.instances[id.index()].running_at += pending;
         let at = self.queue.now() + boot;
-        self.schedule_for(id, at, AutoScalingEvent::InstanceBooted(id));
+        self.instance_timer(id, at, AutoScalingEvent::InstanceBooted(id));
     }
 
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
-        self.instance_event_popped(id);
-        if self.instances[id.index()].state == InstanceState::Pending {
-            self.put_in_service(id, Health::Initial);
-            self.rebalance_step(self.instances[id.index()].group);
-        }
+        // A pending instance that stopped was terminated at once (its boot cancelled).
+        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Pending);
+        self.put_in_service(id, Health::Initial);
+        self.rebalance_step(self.instances[id.index()].group);
     }
 
     /// In service: registers with the group's target groups (in `health`) and starts their
@@ -65,12 +63,11 @@ impl World {
         inst.state = InstanceState::InService;
         inst.in_service_since = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
-        for &tg in &self.group_target_groups[g.index()] {
+        for i in 0..self.group_target_groups[g.index()].len() {
+            let tg = self.group_target_groups[g.index()][i];
             self.target_groups[tg.index()].register(id, az, health);
             // The first probe runs at registration (see `model::health`).
-            self.instances.event_scheduled(id);
-            self.queue
-                .at(now, AlbEvent::HealthCheckDue { instance: id, tg });
+            self.instance_timer(id, now, AlbEvent::HealthCheckDue { instance: id, tg });
         }
         self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
         let group = &mut self.groups[g.index()];
@@ -87,7 +84,6 @@ impl World {
     }
 
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
-        self.instance_event_popped(id);
         let inst = &self.instances[id.index()];
         if inst.state != InstanceState::InService
             || !self.target_groups[tg.index()].is_registered(id)
@@ -101,7 +97,7 @@ impl World {
         let az = inst.az;
         let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
         let at = self.queue.now() + spec.interval;
-        self.schedule_for(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
+        self.instance_timer(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
         if health == Health::Healthy {
             let now = self.queue.now();
@@ -199,15 +195,14 @@ impl World {
             delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
         }
         let at = self.queue.now() + delay;
-        self.schedule_for(id, at, AlbEvent::DeregistrationEnded(id));
+        self.instance_timer(id, at, AlbEvent::DeregistrationEnded(id));
     }
 
     pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {
-        self.instance_event_popped(id);
-        if self.instances[id.index()].state == InstanceState::Draining {
-            // Connections still open when the delay runs out are closed: 502 to the client.
-            self.terminate(id, Outcome::Http502);
-        }
+        // A draining instance leaves that state only by terminating (which cancels this).
+        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Draining);
+        // Connections still open when the delay runs out are closed: 502 to the client.
+        self.terminate(id, Outcome::Http502);
     }
 
     /// A request ended on `instance`: a draining instance with nothing left terminates.
@@ -225,6 +220,7 @@ impl World {
         let was_in_service = inst.state == InstanceState::InService;
         let was_serving = was_in_service || inst.state == InstanceState::Draining;
         let busy = inst.take_busy_core_ns(now);
+        inst.stop(&mut self.queue);
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
@@ -246,10 +242,16 @@ impl World {
         }
         group.terminated += 1;
         group.last_settled = now;
-        for request in self.requests.on_instance(id) {
+        let ended = self.requests.on_instance(id);
+        self.detach_calls(&ended);
+        for &request in &ended {
             self.fail_request(request, outcome);
         }
+        self.requests.detach_connecting(id);
+        self.cancel_instance_timers(id);
         self.stop_pollers(id);
+        #[cfg(test)]
+        self.check_nothing_names(id);
         // Last: the slot may be reused from the next event on.
         self.instances.retire(id, self.events);
     }

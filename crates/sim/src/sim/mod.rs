@@ -2,6 +2,11 @@
 //! the models (a request arrives, is routed by the ALB, served by an instance, and recorded).
 //!
 //! This is the only place that knows all models; each model module knows only itself.
+//!
+//! Stale events do not exist; owners cancel. Whoever schedules an event that may stop applying
+//! keeps its key and cancels or moves it when it does (an instance its completions,
+//! `instance_timers` the timers that name an instance, a queue its one timer of each kind, a
+//! database call its end), so a handler never asks whether its event is still current.
 
 mod database;
 mod dns;
@@ -9,6 +14,9 @@ mod faults;
 mod handlers;
 mod health_replacement;
 mod idle_timeout;
+mod instance_timers;
+#[cfg(test)]
+mod invariants;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -85,6 +93,11 @@ pub struct World {
     metric_delay_periods: u64,
     /// Instances in slots reused after termination (`slots`).
     instances: slots::InstanceSlots,
+    /// Per instance: its pending timers, cancelled when it terminates.
+    instance_timers: instance_timers::InstanceTimers,
+    /// Terminations whose pending events `invariants` checked.
+    #[cfg(test)]
+    terminations_checked: usize,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -201,6 +214,9 @@ impl World {
                 .collect(),
             metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
             instances: Default::default(),
+            instance_timers: Default::default(),
+            #[cfg(test)]
+            terminations_checked: 0,
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
@@ -279,6 +295,8 @@ impl World {
             if self.events & 0x3FF == 0 && crate::interrupt::requested() {
                 return Err(RunError::Interrupted { at: now });
             }
+            #[cfg(test)]
+            self.check_fires(&event);
             match event {
                 Event::RequestArrived(w) => self.on_request_arrived(w),
                 Event::PeriodEnded => self.on_period_ended(),
@@ -297,9 +315,7 @@ impl World {
                         self.on_health_check_due(instance, tg)
                     }
                     AlbEvent::DeregistrationEnded(id) => self.on_deregistration_ended(id),
-                    AlbEvent::ConnectTimedOut { instance, request } => {
-                        self.on_connect_timed_out(instance, request)
-                    }
+                    AlbEvent::ConnectTimedOut(request) => self.on_connect_timed_out(request),
                     AlbEvent::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
                 },
                 Event::AutoScaling(e) => match e {
@@ -341,27 +357,21 @@ impl World {
         Ok(())
     }
 
-    /// An instance finished a job. Completions of a terminated or stopped instance are stale:
-    /// its requests already ended with it.
+    /// An instance finished a job. A stopped or terminated instance has no pending
+    /// completions (`Instance::stop` cancels them), so none of these is stale.
     fn on_instance_event(&mut self, e: InstanceEvent) {
         match e {
             InstanceEvent::ServiceCompleted { instance, job } => {
-                self.instance_event_popped(instance);
                 let inst = &mut self.instances[instance.index()];
-                if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
-                    return;
-                }
-                if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
+                debug_assert!(inst.state != InstanceState::Terminated);
+                if let Some(next) = inst.on_service_completed(instance, job, &mut self.queue) {
                     self.trace_started(next, instance);
                 }
                 self.on_work_done(job);
             }
             InstanceEvent::SharingCompleted { instance } => {
-                self.instance_event_popped(instance);
                 let inst = &mut self.instances[instance.index()];
-                if inst.state == InstanceState::Terminated {
-                    return;
-                }
+                debug_assert!(inst.state != InstanceState::Terminated);
                 if let Some(job) = inst.on_sharing_completed(instance, &mut self.queue) {
                     self.on_work_done(job);
                 }

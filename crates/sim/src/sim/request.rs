@@ -26,6 +26,9 @@ pub struct Request {
     /// The client already got its answer (a 504 at the idle timeout): whatever the target
     /// answers later is discarded.
     pub answered: bool,
+    /// A connection attempt to a stopped target (`instance`, until it terminates): the
+    /// target does not serve it, its connect timeout ends it.
+    pub connecting: bool,
 }
 
 impl Request {
@@ -107,12 +110,26 @@ impl Requests {
         *r
     }
 
-    /// The live requests on an instance (a scan: only for rare events such as termination).
+    /// The live requests an instance serves (a scan: only for rare events such as
+    /// termination).
     pub fn on_instance(&self, instance: InstanceId) -> Vec<RequestId> {
         (0..self.slots.len())
-            .filter(|&i| self.alive[i] && self.slots[i].instance == Some(instance))
+            .filter(|&i| {
+                let r = &self.slots[i];
+                self.alive[i] && r.instance == Some(instance) && !r.connecting
+            })
             .map(|i| RequestId(i as u32))
             .collect()
+    }
+
+    /// The instance terminates: connection attempts to it no longer name it (their connect
+    /// timeouts still end them). A scan, as `on_instance`.
+    pub fn detach_connecting(&mut self, instance: InstanceId) {
+        for (r, alive) in self.slots.iter_mut().zip(&self.alive) {
+            if *alive && r.connecting && r.instance == Some(instance) {
+                r.instance = None;
+            }
+        }
     }
 
     /// Whether the slot holds a request with this unique id whose client still waits.

@@ -1,12 +1,11 @@
 //! Instance slots: the world's instances in a table whose slots are reused, so memory follows
 //! the instances alive at once, not the number launched over a run (a day of replacements).
 //!
-//! An `InstanceId` is a slot. A slot is reused only once its instance has terminated and no
-//! pending event names it: every event naming an instance is counted when scheduled
-//! (`Instance::events_pending`) and uncounted when it pops, so the existing stale-event checks
-//! (a terminated or stopped instance ignores its late completions, health checks, timers)
-//! always see the slot's own instance, never a later one. A slot freed while an event runs
-//! is reused from the next event on, so no handler holding its id sees a new occupant.
+//! An `InstanceId` is a slot. When an instance terminates, every pending event that names it
+//! has been cancelled (its completions by `Instance::stop`, its timers by
+//! `instance_timers`; `invariants` checks it in tests), so its slot is free at once. A slot
+//! freed during an event is reused from the next event on, so no handler still holding the id
+//! sees a new occupant.
 //!
 //! What outputs show of an instance is its launch number (`Instance::serial`, 0, 1, 2, ... in
 //! launch order, never reused), as ids were before slots were reused. A terminated instance
@@ -14,7 +13,6 @@
 //! queues' capacity is released at once.
 
 use super::World;
-use crate::event::Event;
 use crate::ids::{AzId, GroupId, InstanceId};
 use crate::kernel::SimTime;
 use crate::model::instance::{Instance, InstanceState};
@@ -75,10 +73,15 @@ impl InstanceSlots {
         }
     }
 
-    /// Slots in the table: at most the instances alive at once, plus terminated ones that
-    /// pending events still name.
+    /// Slots in the table: at most the instances alive at once.
     pub fn slots(&self) -> usize {
         self.all.len()
+    }
+
+    /// Every slot, terminated occupants included (check `state`).
+    #[cfg(test)]
+    pub fn iter(&self) -> std::slice::Iter<'_, Instance> {
+        self.all.iter()
     }
 
     /// Every slot, terminated occupants included (check `state`).
@@ -86,37 +89,14 @@ impl InstanceSlots {
         self.all.iter_mut()
     }
 
-    /// The instance terminated (during event `event`): its life is recorded, its queues'
-    /// memory released, and its slot freed once no pending event names it.
+    /// The instance terminated (during event `event`), its pending events cancelled: its life
+    /// is recorded, its queues' memory released, and its slot freed.
     pub fn retire(&mut self, id: InstanceId, event: u64) {
         let inst = &mut self.all[id.index()];
         debug_assert_eq!(inst.state, InstanceState::Terminated);
         inst.release_queues();
         self.retired.push(Life::of(inst));
-        self.free_if_done(id, event);
-    }
-
-    /// An event naming the instance was scheduled.
-    #[inline]
-    pub fn event_scheduled(&mut self, id: InstanceId) {
-        self.all[id.index()].events_pending += 1;
-    }
-
-    /// An event naming the instance popped (event number `event`), before its handler runs.
-    #[inline]
-    pub fn event_popped(&mut self, id: InstanceId, event: u64) {
-        let inst = &mut self.all[id.index()];
-        debug_assert!(inst.events_pending > 0, "an instance event popped twice");
-        inst.events_pending -= 1;
-        if inst.events_pending == 0 && inst.state == InstanceState::Terminated {
-            self.free_if_done(id, event);
-        }
-    }
-
-    fn free_if_done(&mut self, id: InstanceId, event: u64) {
-        if self.all[id.index()].events_pending == 0 {
-            self.free.push_back((id, event));
-        }
+        self.free.push_back((id, event));
     }
 
     /// Every instance launched, in launch order: the retired ones' recorded lives (taken:
@@ -150,18 +130,6 @@ impl std::ops::IndexMut<usize> for InstanceSlots {
 }
 
 impl World {
-    /// Schedules an event naming instance `id` at `at` (counted: see the module doc).
-    pub(super) fn schedule_for(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
-        self.instances.event_scheduled(id);
-        self.queue.schedule(at, event.into());
-    }
-
-    /// An event naming instance `id` popped: uncounts it (call first in its handler).
-    #[inline]
-    pub(super) fn instance_event_popped(&mut self, id: InstanceId) {
-        self.instances.event_popped(id, self.events);
-    }
-
     /// Instance slots in use (for tests and measurements).
     pub fn instance_slots(&self) -> usize {
         self.instances.slots()

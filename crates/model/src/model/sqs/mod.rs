@@ -107,13 +107,13 @@ pub const MAX_MESSAGE_BYTES: u64 = 1_048_576;
 /// What happens to queues and their consumers on their own schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SqsEvent {
-    /// A queue's earliest message timer (delay end, visibility timeout, retention) is due,
-    /// unless the queue re-armed its timer since (then this one is stale and ignored).
+    /// A queue's earliest message timer (delay end, visibility timeout, retention) is due
+    /// (the queue's one timer, moved earlier when an earlier deadline appears).
     TimerDue(crate::ids::QueueId),
     /// The answer to a poller's ReceiveMessage call reached it (messages or empty).
     ReceiveAnswered(crate::ids::PollerId),
-    /// The earliest long-poll wait on a queue runs out, unless the queue re-armed this timer
-    /// since (then this one is stale and ignored).
+    /// The earliest long-poll wait on a queue runs out (the queue's one long-poll timer,
+    /// moved earlier when an earlier wait begins).
     LongPollsDue(crate::ids::QueueId),
     /// A Lambda event source mapping's scaling window (one minute) ended: its poller fleet
     /// may grow.

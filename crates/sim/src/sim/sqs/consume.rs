@@ -183,22 +183,17 @@ impl World {
         }
     }
 
-    /// Schedules the queue's long-poll event at `at` unless one is due at or before it.
+    /// Arms the queue's one long-poll event for `at` (moving it earlier if it is due later;
+    /// see `arm`).
     pub(super) fn arm_long_polls(&mut self, q: QueueId, at: SimTime) {
-        let armed = &mut self.sqs.polls_armed[q.index()];
-        if armed.is_none_or(|t| at < t) {
-            *armed = Some(at);
-            self.queue.at(at, SqsEvent::LongPollsDue(q));
-        }
+        let timer = &mut self.sqs.polls_timer[q.index()];
+        super::arm(&mut self.queue, timer, at, SqsEvent::LongPollsDue(q));
     }
 
     /// Waits that ran out answer empty; the event is re-armed at the next end of a wait.
     pub(in crate::sim) fn on_long_polls_due(&mut self, q: QueueId) {
         let now = self.queue.now();
-        if self.sqs.polls_armed[q.index()] != Some(now) {
-            return; // superseded by an earlier one
-        }
-        self.sqs.polls_armed[q.index()] = None;
+        self.sqs.polls_timer[q.index()] = None; // it just fired
         let mut expired = std::mem::take(&mut self.sqs.expired);
         let next = self.sqs.pollers.expire_waits(q, now, &mut expired);
         for &p in &expired {

@@ -18,7 +18,7 @@ pub use event_source::{EventSourceResult, MappingStats};
 pub use result::QueueResult;
 
 use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
-use crate::kernel::{Rng, SimTime, stream};
+use crate::kernel::{EventQueue, Key, Rng, SimTime, stream};
 use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue};
 use crate::scenario::Scenario;
 
@@ -27,10 +27,11 @@ pub struct SqsWorld {
     pub(super) queues: Vec<Queue>,
     pub(super) messages: Messages,
     pub(super) pollers: Pollers,
-    /// Per queue: when its timer event is scheduled (`None`: not scheduled).
-    armed: Vec<Option<SimTime>>,
-    /// Per queue: when its long-poll expiry event is scheduled.
-    polls_armed: Vec<Option<SimTime>>,
+    /// Per queue: its one pending timer event (`None`: none pending), moved earlier when an
+    /// earlier deadline appears.
+    timer: Vec<Option<Key>>,
+    /// Per queue: its one pending long-poll expiry event.
+    polls_timer: Vec<Option<Key>>,
     /// Pollers whose wait just ran out (reused).
     expired: Vec<PollerId>,
     /// Per instance (by id): the range of its pollers.
@@ -90,8 +91,8 @@ impl SqsWorld {
                 .collect(),
             messages: Messages::default(),
             pollers: Pollers::new(s.queues.len()),
-            armed: vec![None; s.queues.len()],
-            polls_armed: vec![None; s.queues.len()],
+            timer: vec![None; s.queues.len()],
+            polls_timer: vec![None; s.queues.len()],
             expired: Vec::new(),
             instance_pollers: Vec::new(),
             group_consumers,
@@ -149,5 +150,24 @@ impl SqsWorld {
         if counting {
             stats.billed_requests += requests;
         }
+    }
+}
+
+/// Arms a queue's one timer (`timer`) for `at`: a pending one due later moves to `at`, one due
+/// at or before `at` stays, and when none is pending `event` is scheduled. So each queue has at
+/// most one pending event of each kind, and none of them is stale when it fires.
+fn arm(
+    queue: &mut EventQueue<crate::event::Event>,
+    timer: &mut Option<Key>,
+    at: SimTime,
+    event: crate::model::sqs::SqsEvent,
+) {
+    match timer.and_then(|k| queue.due(k).map(|due| (k, due))) {
+        Some((key, due)) => {
+            if at < due {
+                queue.reschedule(key, at);
+            }
+        }
+        None => *timer = Some(queue.schedule_keyed(at, event.into())),
     }
 }

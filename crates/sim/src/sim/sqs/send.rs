@@ -3,7 +3,6 @@
 
 use crate::cost::billing::sqs_requests_for_payload;
 use crate::ids::{QueueId, WorkloadId};
-use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::model::sqs::SqsEvent;
 use crate::model::sqs::{Fired, MAX_DELAY, Message, MessageSpec};
@@ -79,26 +78,20 @@ impl World {
         }
     }
 
-    /// Schedules the queue's timer event at its earliest deadline, unless one is already
-    /// scheduled at or before it (a later one left behind is ignored when it fires).
+    /// Arms the queue's one timer event for its earliest deadline (moving it earlier if it
+    /// is due later; see `arm`).
     pub(in crate::sim) fn rearm(&mut self, q: QueueId) {
         let Some(at) = self.sqs.queues[q.index()].next_deadline(&self.sqs.messages) else {
             return;
         };
         let at = at.max(self.queue.now());
-        let armed = &mut self.sqs.armed[q.index()];
-        if armed.is_none_or(|t| at < t) {
-            *armed = Some(at);
-            self.queue.at(at, SqsEvent::TimerDue(q));
-        }
+        let timer = &mut self.sqs.timer[q.index()];
+        super::arm(&mut self.queue, timer, at, SqsEvent::TimerDue(q));
     }
 
     pub(in crate::sim) fn on_queue_timer_due(&mut self, q: QueueId) {
         let now = self.queue.now();
-        if self.sqs.armed[q.index()] != Some(now) {
-            return; // superseded by an earlier timer
-        }
-        self.sqs.armed[q.index()] = None;
+        self.sqs.timer[q.index()] = None; // it just fired
         let mut woke = false;
         loop {
             let sqs = &mut self.sqs;

@@ -1,0 +1,46 @@
+//! The pending events that name an instance besides its own completions: its boot, its health
+//! checks (one per target group it registers with), the end of its deregistration delay, its
+//! health check grace period and its failed status check. Each is scheduled keyed and its key
+//! kept here, per instance, so that terminating the instance cancels them all.
+//!
+//! With `Instance::stop` cancelling the instance's completions, this is what makes the rule
+//! "no pending event names a terminated instance" true (ARCHITECTURE.md's invariants), so no
+//! handler checks whether its instance still exists, and a terminated instance's id could be
+//! reused.
+
+use super::World;
+use crate::event::Event;
+use crate::ids::InstanceId;
+use crate::kernel::{Key, SimTime};
+
+/// Per instance (by id): the keys of its pending timers. Keys of timers that already fired
+/// are dropped when the next one is kept, so each list stays as short as the timers an
+/// instance can have pending at once (a handful).
+#[derive(Default)]
+pub struct InstanceTimers {
+    keys: Vec<Vec<Key>>,
+}
+
+impl World {
+    /// Schedules `event`, which names instance `id`, at `at`; terminating `id` cancels it.
+    pub(super) fn instance_timer(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
+        let key = self.queue.schedule_keyed(at, event.into());
+        let all = &mut self.instance_timers.keys;
+        if all.len() <= id.index() {
+            all.resize_with(id.index() + 1, Vec::new);
+        }
+        let keys = &mut all[id.index()];
+        let queue = &self.queue;
+        keys.retain(|&k| queue.due(k).is_some());
+        keys.push(key);
+    }
+
+    /// The instance terminates: its pending timers are cancelled.
+    pub(super) fn cancel_instance_timers(&mut self, id: InstanceId) {
+        if let Some(keys) = self.instance_timers.keys.get_mut(id.index()) {
+            for key in keys.drain(..) {
+                self.queue.cancel(key);
+            }
+        }
+    }
+}

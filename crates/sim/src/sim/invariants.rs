@@ -1,0 +1,101 @@
+//! Checks, in the library's tests, of the rule that makes stale events impossible: owners
+//! cancel their pending events, so no pending event names a terminated instance (and none
+//! that fires does). `World::terminate` and the event loop call these under `cfg(test)`.
+
+use super::World;
+use crate::event::Event;
+use crate::ids::InstanceId;
+use crate::model::alb::AlbEvent;
+use crate::model::autoscaling::AutoScalingEvent;
+use crate::model::instance::{InstanceEvent, InstanceState};
+use std::sync::Arc;
+
+/// The instance an event names, if any (exhaustive: a new event kind must say).
+fn names_instance(e: &Event) -> Option<InstanceId> {
+    match *e {
+        Event::Instance(
+            InstanceEvent::ServiceCompleted { instance, .. }
+            | InstanceEvent::SharingCompleted { instance },
+        ) => Some(instance),
+        Event::Alb(a) => match a {
+            AlbEvent::HealthCheckDue { instance, .. } | AlbEvent::DeregistrationEnded(instance) => {
+                Some(instance)
+            }
+            AlbEvent::ConnectTimedOut(_) | AlbEvent::IdleTimeoutDue(_) => None,
+        },
+        Event::AutoScaling(a) => match a {
+            AutoScalingEvent::InstanceBooted(i)
+            | AutoScalingEvent::GracePeriodEnded(i)
+            | AutoScalingEvent::StatusCheckFailed(i) => Some(i),
+            AutoScalingEvent::ScheduledActionDue { .. } => None,
+        },
+        Event::RequestArrived(_)
+        | Event::WarmupEnded
+        | Event::PeriodEnded
+        | Event::SimulationEnded
+        | Event::Lambda(_)
+        | Event::Sqs(_)
+        | Event::Database(_)
+        | Event::Dns(_)
+        | Event::Fault(_) => None,
+    }
+}
+
+impl World {
+    /// Right after `id` terminated: nothing pending names it, and no request is on it.
+    pub(super) fn check_nothing_names(&mut self, id: InstanceId) {
+        self.terminations_checked += 1;
+        if let Some(e) = self.queue.pending().find(|e| names_instance(e) == Some(id)) {
+            panic!("instance {} terminated with {e:?} pending", id.0);
+        }
+        assert!(self.requests.on_instance(id).is_empty());
+    }
+
+    /// An event about to be handled never names a terminated instance.
+    pub(super) fn check_fires(&self, e: &Event) {
+        if let Some(i) = names_instance(e) {
+            let inst = &self.instances[i.index()];
+            assert!(
+                inst.state != InstanceState::Terminated,
+                "{e:?} fired for terminated instance {}",
+                i.0
+            );
+        }
+    }
+}
+
+/// Runs shipped scenarios that terminate instances in every way (scale-in with draining, AZ
+/// outages and instance failures with status-check and health replacement, rebalancing, SQS
+/// workers): each termination checked the queue, each event the instance it names.
+#[test]
+fn no_pending_event_names_a_terminated_instance() {
+    let files = [
+        "scenarios/quickstart.yaml",
+        "scenarios/az-outage.yaml",
+        "scenarios/sqs-workers.yaml",
+        "scenarios/labs/06-az-outage.yaml",
+        "scenarios/labs/09-death-spiral.yaml",
+    ];
+    let mut stopped = 0;
+    for file in files {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
+            .expect("shipped scenario");
+        let mut world = World::new(Arc::new(s));
+        world.run(|_, _| {}).expect("runs");
+        let terminated = world
+            .instances
+            .iter()
+            .filter(|i| i.state == InstanceState::Terminated)
+            .count();
+        assert!(terminated > 0, "{file} terminates instances");
+        assert_eq!(world.terminations_checked, terminated, "{file}");
+        stopped += world.faults.stopped_by.iter().flatten().count();
+        for e in world.queue.pending() {
+            if let Some(i) = names_instance(&e) {
+                assert_ne!(world.instances[i.index()].state, InstanceState::Terminated);
+            }
+        }
+    }
+    assert!(stopped > 0, "faults stopped instances");
+}
