@@ -98,6 +98,9 @@ pub struct World {
     /// Terminations whose pending events `invariants` checked.
     #[cfg(test)]
     terminations_checked: usize,
+    /// Of those, terminations of instances a fault had stopped.
+    #[cfg(test)]
+    stopped_terminations_checked: usize,
     requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     arrived: u64,
@@ -217,6 +220,8 @@ impl World {
             instance_timers: Default::default(),
             #[cfg(test)]
             terminations_checked: 0,
+            #[cfg(test)]
+            stopped_terminations_checked: 0,
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],

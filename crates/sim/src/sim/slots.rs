@@ -79,12 +79,6 @@ impl InstanceSlots {
     }
 
     /// Every slot, terminated occupants included (check `state`).
-    #[cfg(test)]
-    pub fn iter(&self) -> std::slice::Iter<'_, Instance> {
-        self.all.iter()
-    }
-
-    /// Every slot, terminated occupants included (check `state`).
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Instance> {
         self.all.iter_mut()
     }
