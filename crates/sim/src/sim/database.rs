@@ -29,7 +29,7 @@ impl World {
             Job::Request(id) => id,
             Job::Message(poller) => return self.on_message_processed(poller),
         };
-        let r = *self.requests.get(id);
+        let r = *self.traffic.requests.get(id);
         if self
             .scenario
             .resilience
@@ -39,12 +39,12 @@ impl World {
             return self.on_request_served(id);
         }
         // The request keeps its place on the instance while it waits on the database.
-        self.instances[r.server().index()].outstanding += 1;
+        self.ec2.instances[r.server().index()].outstanding += 1;
         self.start_call(id, 0);
     }
 
     fn start_call(&mut self, id: RequestId, step: u8) {
-        let r = *self.requests.get(id);
+        let r = *self.traffic.requests.get(id);
         let s = std::sync::Arc::clone(&self.scenario);
         let calls = s.resilience.calls(r.workload, r.class as usize);
         let Some(spec) = calls.get(step as usize) else {
@@ -68,8 +68,8 @@ impl World {
             db.failed_calls += 1;
             return self.end_calls(id, Some(Cause::InjectedError));
         }
-        if self.instances[r.server().index()].az != db.primary_az {
-            self.inter_az_bytes += spec.bytes as f64;
+        if self.ec2.instances[r.server().index()].az != db.primary_az {
+            self.bills.inter_az_bytes += spec.bytes as f64;
         }
         let hit = hit_ratio.is_some_and(|h| rng.chance(h));
         db.hits += hit as u64;
@@ -104,8 +104,8 @@ impl World {
 
     /// The request's database phase ends: it leaves the instance, served or failed.
     fn end_calls(&mut self, id: RequestId, failure: Option<Cause>) {
-        let instance = self.requests.get(id).server();
-        let inst = &mut self.instances[instance.index()];
+        let instance = self.traffic.requests.get(id).server();
+        let inst = &mut self.ec2.instances[instance.index()];
         inst.outstanding = inst.outstanding.saturating_sub(1);
         match failure {
             None => self.on_request_served(id),
@@ -125,7 +125,7 @@ impl World {
         let Some(request) = call.request else {
             return; // the request already ended (its instance stopped)
         };
-        let r = *self.requests.get(request);
+        let r = *self.traffic.requests.get(request);
         let n = self
             .scenario
             .resilience

@@ -64,7 +64,7 @@ impl World {
             return false;
         }
         for tg in spec.forwarded() {
-            let targets = self.target_groups[tg.index()].routable(None);
+            let targets = self.alb.target_groups[tg.index()].routable(None);
             if targets.iter().any(|&i| !self.faults.is_stopped(i)) {
                 return true;
             }

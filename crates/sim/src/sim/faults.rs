@@ -94,12 +94,12 @@ impl World {
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_down(az, f),
             FaultKind::InstanceFailure(g, how) => {
-                let mut running: Vec<InstanceId> = self.groups[g.index()]
+                let mut running: Vec<InstanceId> = self.ec2.groups[g.index()]
                     .instances
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        self.instances[i.index()].state == InstanceState::InService
+                        self.ec2.instances[i.index()].state == InstanceState::InService
                             && !self.faults.is_stopped(i)
                     })
                     .collect();
@@ -155,14 +155,14 @@ impl World {
         self.faults.az_down[az.index()] = true;
         self.faults.az_down_since[az.index()] = self.queue.now();
         // In launch order (slots are reused, so slot order is not launch order).
-        let mut victims: Vec<InstanceId> = (0..self.instances.slots())
+        let mut victims: Vec<InstanceId> = (0..self.ec2.instances.slots())
             .map(|i| InstanceId(i as u32))
             .filter(|&i| {
-                let inst = &self.instances[i.index()];
+                let inst = &self.ec2.instances[i.index()];
                 inst.az == az && inst.state != InstanceState::Terminated
             })
             .collect();
-        victims.sort_unstable_by_key(|i| self.instances[i.index()].serial);
+        victims.sort_unstable_by_key(|i| self.ec2.instances[i.index()].serial);
         for id in victims {
             self.stop_instance(id, f);
         }
@@ -192,7 +192,7 @@ impl World {
                 self.fault_note(None, "database_recovered", name, true);
             }
         }
-        for g in 0..self.groups.len() {
+        for g in 0..self.ec2.groups.len() {
             let g = GroupId(g as u16);
             if self.scenario.groups[g.index()].azs.contains(&az) {
                 self.reconcile(g);
@@ -205,24 +205,24 @@ impl World {
     /// checks find it; EC2 status checks have the group replace it.
     pub(super) fn stop_instance(&mut self, id: InstanceId, f: FaultId) {
         let now = self.queue.now();
-        let inst = &mut self.instances[id.index()];
+        let inst = &mut self.ec2.instances[id.index()];
         if inst.state == InstanceState::Terminated || self.faults.is_stopped(id) {
             return;
         }
         let busy = inst.take_busy_core_ns(now);
         inst.stop(&mut self.queue);
         let g = inst.group;
-        self.group_meters[g.index()].add_busy(busy, self.counting);
+        self.ec2.group_meters[g.index()].add_busy(busy, self.counting);
         self.faults.mark_stopped(id, f);
         // Its queue pollers die with it; the messages they hold reappear after their
         // visibility timeout.
         self.stop_pollers(id);
-        let ended = self.requests.on_instance(id);
+        let ended = self.traffic.requests.on_instance(id);
         self.detach_calls(&ended);
         for &request in &ended {
             self.fail_with_cause(request, Outcome::Http502, Cause::InstanceLost);
         }
-        if self.instances[id.index()].state == InstanceState::Pending {
+        if self.ec2.instances[id.index()].state == InstanceState::Pending {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");
         } else {
@@ -234,7 +234,10 @@ impl World {
     /// EC2 status checks failed on a stopped instance: the group replaces it.
     pub(super) fn on_status_check_failed(&mut self, id: InstanceId) {
         // Terminating the instance (a health replacement first) cancels this.
-        debug_assert_ne!(self.instances[id.index()].state, InstanceState::Terminated);
+        debug_assert_ne!(
+            self.ec2.instances[id.index()].state,
+            InstanceState::Terminated
+        );
         if let Some(f) = self.faults.stopped_by(id) {
             self.fault_detected(f, "EC2 status checks failed");
         }
@@ -243,8 +246,8 @@ impl World {
 
     fn replace_stopped(&mut self, id: InstanceId, why: &str) {
         let (g, serial) = (
-            self.instances[id.index()].group,
-            self.instances[id.index()].serial,
+            self.ec2.instances[id.index()].group,
+            self.ec2.instances[id.index()].serial,
         );
         self.log_replacement(g, format!("replacing instance {serial} ({why})"));
         self.terminate(id, Outcome::Http502);
@@ -258,7 +261,7 @@ impl World {
         outcome: Outcome,
         cause: Cause,
     ) {
-        let r = self.requests.get(id);
+        let r = self.traffic.requests.get(id);
         if r.counted && !r.answered {
             self.faults.log.count(cause);
         }
@@ -290,11 +293,11 @@ impl World {
         let mut counts: Vec<u32> = usable
             .iter()
             .map(|&a| {
-                self.groups[g.index()]
+                self.ec2.groups[g.index()]
                     .instances
                     .iter()
                     .filter(|i| {
-                        let inst = &self.instances[i.index()];
+                        let inst = &self.ec2.instances[i.index()];
                         inst.az == a
                             && matches!(
                                 inst.state,
@@ -305,7 +308,7 @@ impl World {
             })
             .collect();
         let total: u32 = counts.iter().sum();
-        let max = self.groups[g.index()].max;
+        let max = self.ec2.groups[g.index()].max;
         let ceiling = max + (max.div_ceil(10)).max(1);
         let mut launches = 0;
         loop {
@@ -325,7 +328,7 @@ impl World {
         if launches == 0 {
             return;
         }
-        let desired = self.groups[g.index()].desired;
+        let desired = self.ec2.groups[g.index()].desired;
         self.log_activity(
             g,
             desired,

@@ -15,18 +15,18 @@ use crate::workload::Target;
 impl World {
     pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
         let duration = self.scenario.duration;
-        if let Some(t) = self.arrivals[w.index()].next(duration) {
+        if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
         if let Target::Lambda(f) = self.scenario.workloads[w.index()].target {
             return self.on_lambda_request_arrived(w, f);
         }
-        let rng = &mut self.work_rngs[w.index()];
-        let class = self.pickers[w.index()].pick(rng);
+        let rng = &mut self.traffic.work_rngs[w.index()];
+        let class = self.traffic.pickers[w.index()].pick(rng);
         let spec = &self.scenario.workloads[w.index()];
         let class_spec = &spec.classes[class];
-        let id = self.next_request_id;
-        self.next_request_id += 1;
+        let id = self.traffic.next_request_id;
+        self.traffic.next_request_id += 1;
         if let Some(t) = self.tracer.as_deref_mut() {
             let now = self.queue.now();
             t.emit(
@@ -42,7 +42,7 @@ impl World {
         }
         let work = class_spec.work.sample(rng);
         let tg = class_spec.target_group;
-        self.nat_bytes += class_spec.nat_bytes as f64;
+        self.bills.nat_bytes += class_spec.nat_bytes as f64;
         let (request_bytes, response_bytes, rule_evaluations) = (
             class_spec.request_bytes,
             class_spec.response_bytes,
@@ -58,7 +58,7 @@ impl World {
                     self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
                 };
                 let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
-                let m = &mut self.lb_meters[lb.index()].current;
+                let m = &mut self.alb.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
                 let bytes = (request_bytes + response_bytes) as f64;
                 if to_lambda {
@@ -78,13 +78,13 @@ impl World {
     /// The ALB's part: pick a node, pick a target, admit or reject.
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
         let counted = self.counting;
-        self.arrived += counted as u64;
+        self.traffic.arrived += counted as u64;
         if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
             return self.route_to_lambda(lb, w, f, id, counted);
         }
         let spec = &self.scenario.load_balancers[lb.index()];
-        let targets = &self.target_groups[tg.index()];
-        let balancer = &mut self.load_balancers[lb.index()];
+        let targets = &self.alb.target_groups[tg.index()];
+        let balancer = &mut self.alb.load_balancers[lb.index()];
         let Some(node) = balancer.pick_node(spec, targets) else {
             return self.reject(lb, w, id, counted, "no target in any AZ");
         };
@@ -92,13 +92,13 @@ impl World {
             return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
         };
         let spec = &self.scenario.load_balancers[lb.index()];
-        let targets = &self.target_groups[tg.index()];
-        let balancer = &mut self.load_balancers[lb.index()];
+        let targets = &self.alb.target_groups[tg.index()];
+        let balancer = &mut self.alb.load_balancers[lb.index()];
         let candidates = targets.routable((!spec.cross_zone).then(|| spec.azs[node]));
         if candidates.is_empty() {
             return self.reject(lb, w, id, counted, "no registered target");
         }
-        let instances = &self.instances;
+        let instances = &self.ec2.instances;
         let outstanding = |i: InstanceId| instances[i.index()].outstanding;
         let algorithm = self.scenario.target_groups[tg.index()].algorithm;
         let mut chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
@@ -129,7 +129,7 @@ impl World {
         if self.faults.is_stopped(chosen) {
             return self.connect_to_stopped(request, chosen);
         }
-        let instance = &self.instances[chosen.index()];
+        let instance = &self.ec2.instances[chosen.index()];
         let limit = self.scenario.groups[instance.group.index()].max_concurrent;
         if instance.outstanding >= limit {
             // The target refuses the connection (its accept queue is full): AWS answers 502
@@ -146,7 +146,7 @@ impl World {
                 ),
                 (
                     "instance",
-                    Field::Int(self.instances[chosen.index()].serial),
+                    Field::Int(self.ec2.instances[chosen.index()].serial),
                 ),
             ];
             t.emit(
@@ -157,11 +157,11 @@ impl World {
                 &fields,
             );
         }
-        self.group_meters[instance.group.index()].routed += 1;
-        let request = self.requests.insert(request);
+        self.ec2.group_meters[instance.group.index()].routed += 1;
+        let request = self.traffic.requests.insert(request);
         self.open_client_request(lb, request);
         let job = Job::Request(request);
-        if self.instances[chosen.index()].admit(chosen, job, work, &mut self.queue) {
+        if self.ec2.instances[chosen.index()].admit(chosen, job, work, &mut self.queue) {
             self.trace_started(job, chosen);
         }
     }
@@ -169,7 +169,7 @@ impl World {
     /// A request the instance was serving ends with an error (the instance went away), unless
     /// its client already had its answer.
     pub(super) fn fail_request(&mut self, id: RequestId, outcome: Outcome) {
-        let r = self.requests.remove(id);
+        let r = self.traffic.requests.remove(id);
         if r.answered {
             return;
         }
@@ -245,8 +245,9 @@ impl World {
             return; // a message job; traced as the message's receive
         };
         if let Some(t) = self.tracer.as_deref_mut() {
-            let id = self.requests.get(request).id;
-            let group = &self.scenario.groups[self.instances[instance.index()].group.index()].name;
+            let id = self.traffic.requests.get(request).id;
+            let group =
+                &self.scenario.groups[self.ec2.instances[instance.index()].group.index()].name;
             t.emit(
                 self.queue.now(),
                 Kind::RequestStarted,
@@ -254,7 +255,7 @@ impl World {
                 Some(id),
                 &[(
                     "instance",
-                    Field::Int(self.instances[instance.index()].serial),
+                    Field::Int(self.ec2.instances[instance.index()].serial),
                 )],
             );
         }
@@ -290,7 +291,7 @@ impl World {
     /// idle timeout already gave it a 504 (see `idle_timeout`).
     pub(super) fn on_request_served(&mut self, id: RequestId) {
         let (w, class, instance) = {
-            let r = self.requests.get(id);
+            let r = self.traffic.requests.get(id);
             (r.workload, r.class as usize, r.server())
         };
         let answered = self.target_answered(id);
@@ -306,19 +307,19 @@ impl World {
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
         self.period.record(outcome, latency_ns);
         if counted {
-            self.per_workload[w.index()].record(outcome, latency_ns);
+            self.traffic.per_workload[w.index()].record(outcome, latency_ns);
         }
     }
 
     /// Moves every instance's busy core time into its group's meters, and accounts capacity.
     pub(super) fn flush_cpu(&mut self) {
         let now = self.queue.now();
-        for inst in self.instances.iter_mut() {
+        for inst in self.ec2.instances.iter_mut() {
             if inst.state == InstanceState::Terminated {
                 continue;
             }
             let busy = inst.take_busy_core_ns(now);
-            let m = &mut self.group_meters[inst.group.index()];
+            let m = &mut self.ec2.group_meters[inst.group.index()];
             m.add_busy(busy, self.counting);
             // Instances past the warm-up are what scaling metrics measure.
             let warmup = self.scenario.groups[inst.group.index()].warmup();
@@ -328,7 +329,7 @@ impl World {
                 m.settled_busy += busy;
             }
         }
-        for m in &mut self.group_meters {
+        for m in &mut self.ec2.group_meters {
             m.account(now, self.counting);
         }
     }
@@ -383,13 +384,15 @@ impl World {
 
     /// Closes the cost meters' current period (`seconds` long).
     pub(super) fn close_cost_period(&mut self, seconds: f64) {
-        for m in &mut self.lb_meters {
+        for m in &mut self.alb.lb_meters {
             m.close_period(seconds);
         }
-        self.nat_bytes_periods
-            .push(std::mem::take(&mut self.nat_bytes));
-        self.inter_az_bytes_periods
-            .push(std::mem::take(&mut self.inter_az_bytes));
+        self.bills
+            .nat_bytes_periods
+            .push(std::mem::take(&mut self.bills.nat_bytes));
+        self.bills
+            .inter_az_bytes_periods
+            .push(std::mem::take(&mut self.bills.inter_az_bytes));
         self.close_lambda_cost_period(seconds);
         self.sqs.close_cost_period();
     }

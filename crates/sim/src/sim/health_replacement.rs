@@ -19,9 +19,9 @@ use crate::model::instance::InstanceState;
 impl World {
     /// An instance went in service: its grace period starts (only ELB health checks need it).
     pub(super) fn start_grace(&mut self, id: InstanceId) {
-        let g = self.instances[id.index()].group;
+        let g = self.ec2.instances[id.index()].group;
         let spec = &self.scenario.groups[g.index()];
-        if spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty() {
+        if spec.elb_health_checks && !self.ec2.group_target_groups[g.index()].is_empty() {
             let at = self.queue.now() + spec.health_check_grace;
             self.instance_timer(id, at, AutoScalingEvent::GracePeriodEnded(id));
         }
@@ -29,7 +29,7 @@ impl World {
 
     /// Whether an in-service instance is still inside its grace period.
     pub(super) fn in_grace(&self, id: InstanceId) -> bool {
-        let inst = &self.instances[id.index()];
+        let inst = &self.ec2.instances[id.index()];
         let grace = self.scenario.groups[inst.group.index()].health_check_grace;
         inst.in_service_since
             .is_none_or(|since| self.queue.now() < since + grace)
@@ -37,14 +37,16 @@ impl World {
 
     /// The grace period ran out: an instance still unhealthy is replaced now.
     pub(super) fn on_grace_period_ended(&mut self, id: InstanceId) {
-        if self.instances[id.index()].state == InstanceState::InService && self.elb_unhealthy(id) {
+        if self.ec2.instances[id.index()].state == InstanceState::InService
+            && self.elb_unhealthy(id)
+        {
             self.replace_unhealthy(id);
         }
     }
 
     /// A target group found the instance unhealthy: replaced unless still in its grace period.
     pub(super) fn on_target_unhealthy(&mut self, id: InstanceId) {
-        let g = self.instances[id.index()].group;
+        let g = self.ec2.instances[id.index()].group;
         if self.scenario.groups[g.index()].elb_health_checks && !self.in_grace(id) {
             self.replace_unhealthy(id);
         }
@@ -52,16 +54,16 @@ impl World {
 
     /// Whether a target group of the instance's group reports it unhealthy.
     fn elb_unhealthy(&self, id: InstanceId) -> bool {
-        let g = self.instances[id.index()].group;
-        self.group_target_groups[g.index()]
+        let g = self.ec2.instances[id.index()].group;
+        self.ec2.group_target_groups[g.index()]
             .iter()
-            .any(|tg| self.target_groups[tg.index()].health(id) == Some(Health::Unhealthy))
+            .any(|tg| self.alb.target_groups[tg.index()].health(id) == Some(Health::Unhealthy))
     }
 
     fn replace_unhealthy(&mut self, id: InstanceId) {
         let (g, serial) = (
-            self.instances[id.index()].group,
-            self.instances[id.index()].serial,
+            self.ec2.instances[id.index()].group,
+            self.ec2.instances[id.index()].serial,
         );
         self.log_replacement(g, format!("replacing unhealthy instance {serial}"));
         self.terminate(id, Outcome::Http502);

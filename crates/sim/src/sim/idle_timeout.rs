@@ -53,8 +53,8 @@ impl World {
     /// The client of `request` (just forwarded by `lb`) starts waiting for its answer.
     pub(super) fn open_client_request(&mut self, lb: LbId, request: RequestId) {
         let deadline = self.queue.now() + self.scenario.load_balancers[lb.index()].idle_timeout;
-        let uid = self.requests.get(request).id;
-        let open = &mut self.open_requests[lb.index()];
+        let uid = self.traffic.requests.get(request).id;
+        let open = &mut self.alb.open_requests[lb.index()];
         open.fifo.push_back(Open {
             deadline,
             request,
@@ -70,26 +70,26 @@ impl World {
     /// passed gets its 504; the timer moves to the oldest client still waiting.
     pub(super) fn on_idle_timeout_due(&mut self, lb: LbId) {
         let now = self.queue.now();
-        while let Some(&o) = self.open_requests[lb.index()].fifo.front() {
-            let waiting = self.requests.is_waiting(o.request, o.uid);
+        while let Some(&o) = self.alb.open_requests[lb.index()].fifo.front() {
+            let waiting = self.traffic.requests.is_waiting(o.request, o.uid);
             if waiting && o.deadline > now {
                 self.queue.at(o.deadline, AlbEvent::IdleTimeoutDue(lb));
                 return;
             }
-            self.open_requests[lb.index()].fifo.pop_front();
+            self.alb.open_requests[lb.index()].fifo.pop_front();
             if waiting {
-                let r = self.requests.answer(o.request);
+                let r = self.traffic.requests.answer(o.request);
                 self.client_timed_out(&r);
             }
         }
-        self.open_requests[lb.index()].armed = false;
+        self.alb.open_requests[lb.index()].armed = false;
     }
 
     /// The client of `r` gets a 504 at its load balancer's idle timeout.
     fn client_timed_out(&mut self, r: &Request) {
         let lb = r.balancer().index();
         let timeout = self.scenario.load_balancers[lb].idle_timeout;
-        self.lb_meters[lb].current.connection_seconds += timeout.as_secs_f64();
+        self.alb.lb_meters[lb].current.connection_seconds += timeout.as_secs_f64();
         self.finish_traced(
             r.workload,
             r.id,
@@ -103,7 +103,7 @@ impl World {
     /// request and its latency if the client takes this answer; `None` if the client already
     /// had (or now gets) its 504 at the idle timeout.
     pub(super) fn target_answered(&mut self, id: RequestId) -> Option<(Request, SimTime)> {
-        let r = self.requests.remove(id);
+        let r = self.traffic.requests.remove(id);
         if r.answered {
             return None; // the late answer is discarded
         }
@@ -114,7 +114,7 @@ impl World {
             self.client_timed_out(&r);
             return None;
         }
-        self.lb_meters[r.balancer().index()]
+        self.alb.lb_meters[r.balancer().index()]
             .current
             .connection_seconds += latency.as_secs_f64();
         Some((r, latency))
@@ -124,23 +124,23 @@ impl World {
     /// its outstanding requests (least-outstanding routing sees it) until the connection
     /// timeout, when the client gets its 504.
     pub(super) fn connect_to_stopped(&mut self, mut r: Request, target: InstanceId) {
-        self.instances[target.index()].outstanding += 1;
+        self.ec2.instances[target.index()].outstanding += 1;
         // Not served by the instance: its termination does not end the attempt, the timeout
         // does (termination only detaches the attempt from it, `Requests::detach_connecting`).
         r.instance = Some(target);
         r.connecting = true;
         let lb = r.balancer();
-        let request = self.requests.insert(r);
+        let request = self.traffic.requests.insert(r);
         self.open_client_request(lb, request);
         self.queue
             .after(CONNECT_TIMEOUT, AlbEvent::ConnectTimedOut(request));
     }
 
     pub(super) fn on_connect_timed_out(&mut self, request: RequestId) {
-        let r = self.requests.remove(request);
+        let r = self.traffic.requests.remove(request);
         if let Some(target) = r.instance {
             // The target is still there (stopped): the attempt stops counting on it.
-            let inst = &mut self.instances[target.index()];
+            let inst = &mut self.ec2.instances[target.index()];
             inst.outstanding = inst.outstanding.saturating_sub(1);
         }
         if r.answered {
@@ -148,7 +148,7 @@ impl World {
         }
         let latency = self.queue.now() - r.arrived_at;
         let lb = r.balancer().index();
-        self.lb_meters[lb].current.connection_seconds += latency.as_secs_f64();
+        self.alb.lb_meters[lb].current.connection_seconds += latency.as_secs_f64();
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.load_balancers[lb].name;
             t.emit(

@@ -25,7 +25,7 @@ impl World {
     /// Schedules `event`, which names instance `id`, at `at`; terminating `id` cancels it.
     pub(super) fn instance_timer(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
         let key = self.queue.schedule_keyed(at, event.into());
-        let all = &mut self.instance_timers.keys;
+        let all = &mut self.ec2.instance_timers.keys;
         if all.len() <= id.index() {
             all.resize_with(id.index() + 1, Vec::new);
         }
@@ -37,7 +37,7 @@ impl World {
 
     /// The instance terminates: its pending timers are cancelled.
     pub(super) fn cancel_instance_timers(&mut self, id: InstanceId) {
-        if let Some(keys) = self.instance_timers.keys.get_mut(id.index()) {
+        if let Some(keys) = self.ec2.instance_timers.keys.get_mut(id.index()) {
             for key in keys.drain(..) {
                 self.queue.cancel(key);
             }

@@ -51,13 +51,13 @@ impl World {
         if let Some(e) = self.queue.pending().find(|e| names_instance(e) == Some(id)) {
             panic!("instance {} terminated with {e:?} pending", id.0);
         }
-        assert!(self.requests.on_instance(id).is_empty());
+        assert!(self.traffic.requests.on_instance(id).is_empty());
     }
 
     /// An event about to be handled never names a terminated instance.
     pub(super) fn check_fires(&self, e: &Event) {
         if let Some(i) = names_instance(e) {
-            let inst = &self.instances[i.index()];
+            let inst = &self.ec2.instances[i.index()];
             assert!(
                 inst.state != InstanceState::Terminated,
                 "{e:?} fired for terminated instance {}",
@@ -90,13 +90,16 @@ fn no_pending_event_names_a_terminated_instance() {
         world.run(|_, _| {}).expect("runs");
         // Every termination of the run (slots of terminated instances are reused, so the
         // table holds only some of them).
-        let terminated: usize = world.groups.iter().map(|g| g.terminated as usize).sum();
+        let terminated: usize = world.ec2.groups.iter().map(|g| g.terminated as usize).sum();
         assert!(terminated > 0, "{file} terminates instances");
         assert_eq!(world.terminations_checked, terminated, "{file}");
         stopped += world.stopped_terminations_checked;
         for e in world.queue.pending() {
             if let Some(i) = names_instance(&e) {
-                assert_ne!(world.instances[i.index()].state, InstanceState::Terminated);
+                assert_ne!(
+                    world.ec2.instances[i.index()].state,
+                    InstanceState::Terminated
+                );
             }
         }
     }

@@ -96,10 +96,10 @@ impl World {
 
     /// A workload's request to a `lambda/NAME` target.
     pub(super) fn on_lambda_request_arrived(&mut self, w: WorkloadId, f: FunctionId) {
-        let id = self.next_request_id;
-        self.next_request_id += 1;
+        let id = self.traffic.next_request_id;
+        self.traffic.next_request_id += 1;
         let counted = self.counting;
-        self.arrived += counted as u64;
+        self.traffic.arrived += counted as u64;
         let now = self.queue.now();
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
@@ -107,7 +107,7 @@ impl World {
         }
         match self.scenario.workloads[w.index()].invocation {
             InvocationType::Sync => {
-                let request = self.requests.insert(Request {
+                let request = self.traffic.requests.insert(Request {
                     id,
                     arrived_at: now,
                     workload: w,
@@ -119,7 +119,7 @@ impl World {
                     connecting: false,
                 });
                 if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
-                    self.requests.remove(request);
+                    self.traffic.requests.remove(request);
                     self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
                 }
             }
@@ -155,7 +155,7 @@ impl World {
         id: u64,
         counted: bool,
     ) {
-        let request = self.requests.insert(Request {
+        let request = self.traffic.requests.insert(Request {
             id,
             arrived_at: self.queue.now(),
             workload: w,
@@ -167,7 +167,7 @@ impl World {
             connecting: false,
         });
         if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
-            self.requests.remove(request);
+            self.traffic.requests.remove(request);
             self.reject(lb, w, id, counted, "Lambda function throttled");
         } else {
             self.open_client_request(lb, request);
@@ -178,14 +178,14 @@ impl World {
     /// function error (Invoke answers 200 with `FunctionError`); behind an ALB it is a 502, and
     /// the client had its 504 at the idle timeout if the answer comes too late (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let direct = self.requests.get(r).lb.is_none();
+        let direct = self.traffic.requests.get(r).lb.is_none();
         let outcome = match (completion.is_error(), direct) {
             (false, _) => Outcome::Ok,
             (true, true) => Outcome::FunctionError,
             (true, false) => Outcome::Http502,
         };
         let (req, latency) = if direct {
-            let req = self.requests.remove(r);
+            let req = self.traffic.requests.remove(r);
             (req, self.queue.now() - req.arrived_at)
         } else {
             let Some(answer) = self.target_answered(r) else {

@@ -17,15 +17,15 @@ impl World {
     /// Creates a pending instance of group `g` in the AZ the group's placement picks.
     pub(super) fn launch(&mut self, g: GroupId) -> InstanceId {
         let spec = &self.scenario.groups[g.index()];
-        let group = &self.groups[g.index()];
+        let group = &self.ec2.groups[g.index()];
         let down = &self.faults.az_down;
         let az = group.placement_az_in(spec, |a| !down[a.index()]);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, self.queue.now());
         inst.protected = group.launched < spec.protected_instances as u64;
-        let id = self.instances.insert(inst, self.events);
+        let id = self.ec2.instances.insert(inst, self.events);
         // A reused slot: whatever the fault state said of its previous instance is gone.
         self.faults.clear_stopped(id);
-        let group = &mut self.groups[g.index()];
+        let group = &mut self.ec2.groups[g.index()];
         group.instances.push(id);
         group.count_in_az(spec, az, 1);
         group.launched += 1;
@@ -40,37 +40,38 @@ impl World {
         let id = self.launch(g);
         let boot = self.scenario.groups[g.index()]
             .boot_time
-            .sample(&mut self.group_rngs[g.index()]);
+            .sample(&mut self.ec2.group_rngs[g.index()]);
         // Billing starts when `pending` ends, inside the boot time.
-        let pending = crate::model::instance::pending_time(boot, &mut self.pending_rngs[g.index()]);
-        self.instances[id.index()].running_at += pending;
+        let pending =
+            crate::model::instance::pending_time(boot, &mut self.ec2.pending_rngs[g.index()]);
+        self.ec2.instances[id.index()].running_at += pending;
         let at = self.queue.now() + boot;
         self.instance_timer(id, at, AutoScalingEvent::InstanceBooted(id));
     }
 
     pub(super) fn on_instance_booted(&mut self, id: InstanceId) {
         // A pending instance that stopped was terminated at once (its boot cancelled).
-        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Pending);
+        debug_assert_eq!(self.ec2.instances[id.index()].state, InstanceState::Pending);
         self.put_in_service(id, Health::Initial);
-        self.rebalance_step(self.instances[id.index()].group);
+        self.rebalance_step(self.ec2.instances[id.index()].group);
     }
 
     /// In service: registers with the group's target groups (in `health`) and starts their
     /// health checks, the first one now.
     pub(super) fn put_in_service(&mut self, id: InstanceId, health: Health) {
         let now = self.queue.now();
-        let inst = &mut self.instances[id.index()];
+        let inst = &mut self.ec2.instances[id.index()];
         inst.state = InstanceState::InService;
         inst.in_service_since = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
-        for i in 0..self.group_target_groups[g.index()].len() {
-            let tg = self.group_target_groups[g.index()][i];
-            self.target_groups[tg.index()].register(id, az, health);
+        for i in 0..self.ec2.group_target_groups[g.index()].len() {
+            let tg = self.ec2.group_target_groups[g.index()][i];
+            self.alb.target_groups[tg.index()].register(id, az, health);
             // The first probe runs at registration (see `model::health`).
             self.instance_timer(id, now, AlbEvent::HealthCheckDue { instance: id, tg });
         }
-        self.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
-        let group = &mut self.groups[g.index()];
+        self.ec2.group_meters[g.index()].change_capacity(now, vcpus as i64, self.counting);
+        let group = &mut self.ec2.groups[g.index()];
         group.in_service += 1;
         group.max_in_service = group.max_in_service.max(group.in_service);
         group.last_settled = now;
@@ -80,13 +81,13 @@ impl World {
 
     /// How many of the group's instances are in service (a counter, O(1)).
     pub(super) fn in_service(&self, g: GroupId) -> u32 {
-        self.groups[g.index()].in_service
+        self.ec2.groups[g.index()].in_service
     }
 
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
-        let inst = &self.instances[id.index()];
+        let inst = &self.ec2.instances[id.index()];
         if inst.state != InstanceState::InService
-            || !self.target_groups[tg.index()].is_registered(id)
+            || !self.alb.target_groups[tg.index()].is_registered(id)
         {
             return;
         }
@@ -95,18 +96,18 @@ impl World {
         let passed = !self.faults.is_stopped(id)
             && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
         let az = inst.az;
-        let changed = self.target_groups[tg.index()].record_probe(id, az, passed, spec);
+        let changed = self.alb.target_groups[tg.index()].record_probe(id, az, passed, spec);
         let at = self.queue.now() + spec.interval;
         self.instance_timer(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
         let Some(health) = changed else { return };
         if health == Health::Healthy {
             let now = self.queue.now();
-            self.target_groups[tg.index()].mark_healthy_since(id, now);
+            self.alb.target_groups[tg.index()].mark_healthy_since(id, now);
         }
         if health == Health::Unhealthy
             && let Some(f) = self.faults.stopped_by(id)
         {
-            let how = format!("target {} unhealthy", self.instances[id.index()].serial);
+            let how = format!("target {} unhealthy", self.ec2.instances[id.index()].serial);
             self.fault_detected(f, &how);
         }
         if let Some(t) = self.tracer.as_deref_mut() {
@@ -122,7 +123,10 @@ impl World {
                 name,
                 None,
                 &[
-                    ("instance", Field::Int(self.instances[id.index()].serial)),
+                    (
+                        "instance",
+                        Field::Int(self.ec2.instances[id.index()].serial),
+                    ),
                     ("health", Field::Str(state)),
                 ],
             );
@@ -135,18 +139,18 @@ impl World {
     /// Launches or removes instances until the group's pending and in-service instances
     /// match its desired capacity.
     pub(super) fn reconcile(&mut self, g: GroupId) {
-        let active: Vec<InstanceId> = self.groups[g.index()]
+        let active: Vec<InstanceId> = self.ec2.groups[g.index()]
             .instances
             .iter()
             .copied()
             .filter(|i| {
                 matches!(
-                    self.instances[i.index()].state,
+                    self.ec2.instances[i.index()].state,
                     InstanceState::Pending | InstanceState::InService
                 )
             })
             .collect();
-        let desired = self.groups[g.index()].desired as usize;
+        let desired = self.ec2.groups[g.index()].desired as usize;
         for _ in active.len()..desired {
             self.launch_booting(g);
         }
@@ -156,7 +160,7 @@ impl World {
         let mut candidates: Vec<Candidate> = active
             .iter()
             .map(|&i| {
-                let inst = &self.instances[i.index()];
+                let inst = &self.ec2.instances[i.index()];
                 Candidate {
                     id: i,
                     az: inst.az,
@@ -169,9 +173,12 @@ impl World {
         let policy = self.scenario.groups[g.index()].termination_policy;
         for _ in desired..active.len() {
             let now = self.queue.now();
-            let Some(victim) =
-                choose_victim(policy, &candidates, now, &mut self.group_rngs[g.index()])
-            else {
+            let Some(victim) = choose_victim(
+                policy,
+                &candidates,
+                now,
+                &mut self.ec2.group_rngs[g.index()],
+            ) else {
                 break; // the rest are protected
             };
             candidates.retain(|c| c.id != victim);
@@ -181,17 +188,17 @@ impl World {
 
     /// Scale-in of one instance: a pending one terminates, an in-service one drains.
     fn scale_in(&mut self, id: InstanceId) {
-        let inst = &self.instances[id.index()];
+        let inst = &self.ec2.instances[id.index()];
         if inst.state == InstanceState::Pending || inst.outstanding == 0 {
             self.terminate(id, Outcome::Http502);
             return;
         }
         let (g, az) = (inst.group, inst.az);
-        self.instances[id.index()].state = InstanceState::Draining;
-        self.groups[g.index()].in_service -= 1;
+        self.ec2.instances[id.index()].state = InstanceState::Draining;
+        self.ec2.groups[g.index()].in_service -= 1;
         let mut delay = SimTime::ZERO;
-        for &tg in &self.group_target_groups[g.index()] {
-            self.target_groups[tg.index()].deregister(id, az);
+        for &tg in &self.ec2.group_target_groups[g.index()] {
+            self.alb.target_groups[tg.index()].deregister(id, az);
             delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
         }
         let at = self.queue.now() + delay;
@@ -200,14 +207,17 @@ impl World {
 
     pub(super) fn on_deregistration_ended(&mut self, id: InstanceId) {
         // A draining instance leaves that state only by terminating (which cancels this).
-        debug_assert_eq!(self.instances[id.index()].state, InstanceState::Draining);
+        debug_assert_eq!(
+            self.ec2.instances[id.index()].state,
+            InstanceState::Draining
+        );
         // Connections still open when the delay runs out are closed: 502 to the client.
         self.terminate(id, Outcome::Http502);
     }
 
     /// A request ended on `instance`: a draining instance with nothing left terminates.
     pub(super) fn on_instance_request_ended(&mut self, instance: InstanceId) {
-        let inst = &self.instances[instance.index()];
+        let inst = &self.ec2.instances[instance.index()];
         if inst.state == InstanceState::Draining && inst.outstanding == 0 {
             self.terminate(instance, Outcome::Http502);
         }
@@ -216,7 +226,7 @@ impl World {
     /// Terminates an instance now; requests still on it end with `outcome`.
     pub(super) fn terminate(&mut self, id: InstanceId, outcome: Outcome) {
         let now = self.queue.now();
-        let inst = &mut self.instances[id.index()];
+        let inst = &mut self.ec2.instances[id.index()];
         let was_in_service = inst.state == InstanceState::InService;
         let was_serving = was_in_service || inst.state == InstanceState::Draining;
         let busy = inst.take_busy_core_ns(now);
@@ -224,14 +234,14 @@ impl World {
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
-        self.group_meters[g.index()].add_busy(busy, self.counting);
+        self.ec2.group_meters[g.index()].add_busy(busy, self.counting);
         if was_serving {
-            self.group_meters[g.index()].change_capacity(now, -(vcpus as i64), self.counting);
+            self.ec2.group_meters[g.index()].change_capacity(now, -(vcpus as i64), self.counting);
         }
-        for &tg in &self.group_target_groups[g.index()] {
-            self.target_groups[tg.index()].deregister(id, az);
+        for &tg in &self.ec2.group_target_groups[g.index()] {
+            self.alb.target_groups[tg.index()].deregister(id, az);
         }
-        let group = &mut self.groups[g.index()];
+        let group = &mut self.ec2.groups[g.index()];
         if was_in_service {
             group.in_service -= 1;
         }
@@ -242,18 +252,18 @@ impl World {
         }
         group.terminated += 1;
         group.last_settled = now;
-        let ended = self.requests.on_instance(id);
+        let ended = self.traffic.requests.on_instance(id);
         self.detach_calls(&ended);
         for &request in &ended {
             self.fail_request(request, outcome);
         }
-        self.requests.detach_connecting(id);
+        self.traffic.requests.detach_connecting(id);
         self.cancel_instance_timers(id);
         self.stop_pollers(id);
         #[cfg(test)]
         self.check_nothing_names(id);
         // Last: the slot may be reused from the next event on.
-        self.instances.retire(id, self.events);
+        self.ec2.instances.retire(id, self.events);
     }
 }
 
@@ -274,16 +284,16 @@ mod tests {
                 .expect("shipped scenario");
             let mut world = World::new(Arc::new(s));
             world.run(|_, _| {}).expect("runs");
-            for (g, group) in world.groups.iter().enumerate() {
+            for (g, group) in world.ec2.groups.iter().enumerate() {
                 let scanned = group
                     .instances
                     .iter()
-                    .filter(|i| world.instances[i.index()].state == InstanceState::InService)
+                    .filter(|i| world.ec2.instances[i.index()].state == InstanceState::InService)
                     .count() as u32;
                 assert_eq!(group.in_service, scanned, "{file}: group {g}");
             }
             // The run went through terminations, so the counter was moved both ways.
-            assert!(world.groups.iter().any(|g| g.terminated > 0), "{file}");
+            assert!(world.ec2.groups.iter().any(|g| g.terminated > 0), "{file}");
         }
     }
 }

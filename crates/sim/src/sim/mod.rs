@@ -26,6 +26,7 @@ mod result;
 mod scaling;
 mod slots;
 mod sqs;
+mod state;
 
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
@@ -34,13 +35,11 @@ pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
 use crate::event::Event;
-use crate::ids::{GroupId, TgId, WorkloadId};
-use crate::kernel::{EventQueue, Rng, SimTime, stream};
-use crate::metrics::{RequestStats, TimeSeries};
+use crate::ids::{GroupId, WorkloadId};
+use crate::kernel::{EventQueue, SimTime};
+use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
-use crate::model::alb::{LoadBalancer, TargetGroup};
 use crate::model::autoscaling::AutoScalingEvent;
-use crate::model::autoscaling::Group;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
 use crate::model::faults::FaultEvent;
@@ -51,9 +50,7 @@ use crate::model::lambda::LambdaEvent;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
-use crate::workload::{ArrivalProcess, ClassPicker};
-use meters::{GroupMeters, LbMeters, PeriodMeters};
-use request::Requests;
+use meters::PeriodMeters;
 use std::sync::Arc;
 
 /// Why a run stopped early.
@@ -74,52 +71,25 @@ pub struct World {
     scenario: Arc<Scenario>,
     queue: EventQueue<Event>,
     events: u64,
-    /// Per workload: arrivals, the stream for class choice and work, the class picker.
-    arrivals: Vec<ArrivalProcess>,
-    work_rngs: Vec<Rng>,
-    pickers: Vec<ClassPicker>,
-    load_balancers: Vec<LoadBalancer>,
-    /// Per load balancer: the requests whose clients wait, for the idle timeout.
-    open_requests: Vec<idle_timeout::OpenRequests>,
-    target_groups: Vec<TargetGroup>,
-    /// The target groups each auto scaling group's instances register with.
-    group_target_groups: Vec<Vec<TgId>>,
-    groups: Vec<Group>,
-    /// Per group: boot times and termination tie-breaks.
-    group_rngs: Vec<Rng>,
-    /// Per group: the pending part of each launch's boot (EC2 bills from `running`).
-    pending_rngs: Vec<Rng>,
-    group_metrics: Vec<scaling::GroupMetrics>,
-    metric_delay_periods: u64,
-    /// Instances in slots reused after termination (`slots`).
-    instances: slots::InstanceSlots,
-    /// Per instance: its pending timers, cancelled when it terminates.
-    instance_timers: instance_timers::InstanceTimers,
+    /// Workloads: arrivals, their requests in flight and per-workload statistics.
+    traffic: state::Traffic,
+    /// Load balancers, target groups and their meters.
+    alb: state::Alb,
+    /// Auto Scaling groups and their instances.
+    ec2: state::Ec2,
     /// Terminations whose pending events `invariants` checked.
     #[cfg(test)]
     terminations_checked: usize,
     /// Of those, terminations of instances a fault had stopped.
     #[cfg(test)]
     stopped_terminations_checked: usize,
-    requests: Requests,
-    /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
-    arrived: u64,
-    per_workload: Vec<RequestStats>,
     period: PeriodMeters,
-    group_meters: Vec<GroupMeters>,
-    lb_meters: Vec<LbMeters>,
-    /// Bytes sent through NAT gateways: this period, and per closed period.
-    nat_bytes: f64,
-    nat_bytes_periods: Vec<f64>,
-    /// Bytes of database and cache calls that crossed AZs, this period and per period.
-    inter_az_bytes: f64,
-    inter_az_bytes_periods: Vec<f64>,
+    /// Data-transfer meters billed per period.
+    bills: state::Bills,
     series: TimeSeries,
     counting: bool,
     /// When the last metric period was recorded (the run's end may close one more).
     last_period_end: SimTime,
-    /// Arrivals so far (the next request's trace id).
-    next_request_id: u64,
     tracer: Option<Box<Tracer>>,
     /// Lambda functions, pools, scaling ceilings, invocations and async events.
     lambda: crate::model::lambda::LambdaService,
@@ -132,117 +102,24 @@ pub struct World {
 impl World {
     pub fn new(scenario: Arc<Scenario>) -> World {
         let s = &*scenario;
-        let seed = s.seed;
-        let arrivals = s
-            .workloads
-            .iter()
-            .map(|w| {
-                ArrivalProcess::new(
-                    w.rate.clone(),
-                    w.arrivals,
-                    stream(seed, &format!("workload/{}/arrivals", w.name)),
-                )
-            })
-            .collect();
-        let work_rngs = s
-            .workloads
-            .iter()
-            .map(|w| stream(seed, &format!("workload/{}/work", w.name)))
-            .collect();
-        let pickers = s
-            .workloads
-            .iter()
-            .map(|w| ClassPicker::new(&w.classes))
-            .collect();
-        let load_balancers = s
-            .load_balancers
-            .iter()
-            .map(|lb| {
-                LoadBalancer::new(
-                    lb.azs.len(),
-                    s.target_groups.len(),
-                    stream(seed, &format!("alb/{}/routing", lb.name)),
-                )
-            })
-            .collect();
-        let target_groups = s
-            .target_groups
-            .iter()
-            .map(|_| TargetGroup::new(s.azs.len()))
-            .collect();
-        let group_target_groups = (0..s.groups.len())
-            .map(|g| {
-                s.target_groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, tg)| tg.group() == Some(GroupId(g as u16)))
-                    .map(|(i, _)| TgId(i as u16))
-                    .collect()
-            })
-            .collect();
         let mut world = World {
             queue: EventQueue::new(),
             events: 0,
-            arrivals,
-            work_rngs,
-            pickers,
-            load_balancers,
-            open_requests: s
-                .load_balancers
-                .iter()
-                .map(|_| Default::default())
-                .collect(),
-            target_groups,
-            group_target_groups,
-            groups: s.groups.iter().map(Group::new).collect(),
-            group_rngs: s
-                .groups
-                .iter()
-                .map(|g| stream(seed, &format!("asg/{}/lifecycle", g.name)))
-                .collect(),
-            pending_rngs: s
-                .groups
-                .iter()
-                .map(|g| stream(seed, &format!("asg/{}/pending", g.name)))
-                .collect(),
-            group_metrics: s
-                .groups
-                .iter()
-                .map(|g| {
-                    let mut refs: Vec<_> =
-                        g.policies.iter().filter_map(|p| p.metric.clone()).collect();
-                    refs.dedup();
-                    scaling::GroupMetrics::new(refs)
-                })
-                .collect(),
-            metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
-            instances: Default::default(),
-            instance_timers: Default::default(),
+            traffic: state::Traffic::new(s),
+            alb: state::Alb::new(s),
+            ec2: state::Ec2::new(s),
             #[cfg(test)]
             terminations_checked: 0,
             #[cfg(test)]
             stopped_terminations_checked: 0,
-            requests: Requests::default(),
-            arrived: 0,
-            per_workload: vec![RequestStats::default(); s.workloads.len()],
             period: PeriodMeters::default(),
-            group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
-            lb_meters: s
-                .load_balancers
-                .iter()
-                .map(|_| LbMeters::default())
-                .collect(),
-            nat_bytes: 0.0,
-            nat_bytes_periods: Vec::new(),
-            inter_az_bytes: 0.0,
-            inter_az_bytes_periods: Vec::new(),
+            bills: state::Bills::default(),
             series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
             last_period_end: SimTime::ZERO,
-            next_request_id: 0,
             tracer: None,
             lambda: crate::model::lambda::LambdaService::new(
-                seed,
+                s.seed,
                 &s.lambda_functions,
                 &s.account,
                 s.prices.lambda.billing_granularity_ms,
@@ -272,7 +149,7 @@ impl World {
             self.schedule_actions(GroupId(g as u16));
         }
         for w in 0..s.workloads.len() {
-            if let Some(t) = self.arrivals[w].next(s.duration) {
+            if let Some(t) = self.traffic.arrivals[w].next(s.duration) {
                 self.queue
                     .schedule(t, Event::RequestArrived(WorkloadId(w as u16)));
             }
@@ -367,7 +244,7 @@ impl World {
     fn on_instance_event(&mut self, e: InstanceEvent) {
         match e {
             InstanceEvent::ServiceCompleted { instance, job } => {
-                let inst = &mut self.instances[instance.index()];
+                let inst = &mut self.ec2.instances[instance.index()];
                 debug_assert!(inst.state != InstanceState::Terminated);
                 if let Some(next) = inst.on_service_completed(instance, job, &mut self.queue) {
                     self.trace_started(next, instance);
@@ -375,7 +252,7 @@ impl World {
                 self.on_work_done(job);
             }
             InstanceEvent::SharingCompleted { instance } => {
-                let inst = &mut self.instances[instance.index()];
+                let inst = &mut self.ec2.instances[instance.index()];
                 debug_assert!(inst.state != InstanceState::Terminated);
                 if let Some(job) = inst.on_sharing_completed(instance, &mut self.queue) {
                     self.on_work_done(job);

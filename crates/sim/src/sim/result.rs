@@ -87,16 +87,16 @@ impl World {
     pub fn into_result(mut self, wall_s: f64) -> RunResult {
         self.flush_cpu();
         // Every instance launched, in launch order (slots are reused: see `slots`).
-        let lives = self.instances.take_lives();
+        let lives = self.ec2.instances.take_lives();
         let cost = self.price(&lives);
         // The overall figures are the workloads' merged (one histogram record per request).
         let mut overall = RequestStats::default();
-        for w in &self.per_workload {
+        for w in &self.traffic.per_workload {
             overall.merge(w);
         }
         assert_eq!(
-            self.arrived,
-            overall.total + self.requests.live_counted(),
+            self.traffic.arrived,
+            overall.total + self.traffic.requests.live_counted(),
             "conservation: every request that arrived ended exactly once or is still in flight"
         );
         self.check_lambda_conservation();
@@ -107,7 +107,7 @@ impl World {
         let end = s.duration;
         let mut in_flight_age = crate::metrics::Latency::new();
         let mut in_flight_by_workload = vec![0u64; s.workloads.len()];
-        for r in self.requests.live_counted_iter() {
+        for r in self.traffic.requests.live_counted_iter() {
             in_flight_age.record(end.saturating_sub(r.arrived_at).as_nanos());
             in_flight_by_workload[r.workload.index()] += 1;
         }
@@ -116,7 +116,7 @@ impl World {
             .iter()
             .enumerate()
             .map(|(g, spec)| {
-                let group = &self.groups[g];
+                let group = &self.ec2.groups[g];
                 let running_ns: u64 = lives
                     .iter()
                     .filter(|i| i.group.index() == g)
@@ -132,7 +132,7 @@ impl World {
                     terminated: group.terminated,
                     max_in_service: group.max_in_service,
                     instance_hours: running_ns as f64 / 3.6e12,
-                    mean_cpu_percent: self.group_meters[g].total_cpu_percent(),
+                    mean_cpu_percent: self.ec2.group_meters[g].total_cpu_percent(),
                     activities: group.activities.clone(),
                     policies: spec
                         .policies
@@ -156,14 +156,14 @@ impl World {
             warmup_s: s.warmup.as_secs_f64(),
             events: self.events,
             wall_s,
-            arrived: self.arrived,
-            in_flight: self.requests.live_counted(),
+            arrived: self.traffic.arrived,
+            in_flight: self.traffic.requests.live_counted(),
             in_flight_age,
             in_flight_by_workload,
             workloads: s
                 .workloads
                 .iter()
-                .zip(&self.per_workload)
+                .zip(&self.traffic.per_workload)
                 .map(|(w, r)| (w.name.clone(), r.clone()))
                 .collect(),
             groups,
@@ -199,7 +199,7 @@ impl World {
     fn price(&mut self, lives: &[super::slots::Life]) -> Breakdown {
         let s = &*self.scenario;
         let (duration, period) = (s.duration.as_secs_f64(), s.metric_period.as_secs_f64());
-        let closed = self.nat_bytes_periods.len() as f64 * period;
+        let closed = self.bills.nat_bytes_periods.len() as f64 * period;
         if duration - closed > 1e-9 {
             self.close_cost_period(duration - closed);
         }
@@ -222,10 +222,15 @@ impl World {
                     }
                 })
                 .collect(),
-            load_balancers: self.lb_meters.iter().map(|m| m.periods.clone()).collect(),
+            load_balancers: self
+                .alb
+                .lb_meters
+                .iter()
+                .map(|m| m.periods.clone())
+                .collect(),
             nat_gateways: s.nat_gateways,
-            nat_bytes: self.nat_bytes_periods.clone(),
-            inter_az_bytes: self.inter_az_bytes_periods.clone(),
+            nat_bytes: self.bills.nat_bytes_periods.clone(),
+            inter_az_bytes: self.bills.inter_az_bytes_periods.clone(),
             lambda: self.lambda_usage(),
             sqs_requests: if s.queues.is_empty() {
                 Vec::new()

@@ -60,7 +60,7 @@ impl World {
     pub fn publish_custom_metric(&mut self, g: GroupId, name: &str, value: Option<f64>) {
         let k = self.period_index();
         let r = MetricRef::Custom(name.to_string());
-        let gm = &mut self.group_metrics[g.index()];
+        let gm = &mut self.ec2.group_metrics[g.index()];
         if let Some((_, m)) = gm.metrics.iter_mut().find(|(m, _)| *m == r) {
             m.publish(k, value);
         }
@@ -92,8 +92,8 @@ impl World {
             let mut per_az = vec![0u32; azs];
             let mut pending_az = vec![0u32; azs];
             let mut healthy_az = vec![0u32; azs];
-            for &i in &self.groups[g].instances {
-                let inst = &self.instances[i.index()];
+            for &i in &self.ec2.groups[g].instances {
+                let inst = &self.ec2.instances[i.index()];
                 match inst.state {
                     InstanceState::Pending => {
                         pending += 1;
@@ -112,10 +112,11 @@ impl World {
                         } else {
                             warming += 1;
                         }
-                        let tgs = &self.group_target_groups[g];
+                        let tgs = &self.ec2.group_target_groups[g];
                         if !tgs.is_empty()
                             && tgs.iter().all(|tg| {
-                                self.target_groups[tg.index()].health(i) == Some(Health::Healthy)
+                                self.alb.target_groups[tg.index()].health(i)
+                                    == Some(Health::Healthy)
                             })
                         {
                             healthy += 1;
@@ -126,7 +127,7 @@ impl World {
                 }
             }
             let in_service: u32 = per_az.iter().sum();
-            let m = &mut self.group_meters[g];
+            let m = &mut self.ec2.group_meters[g];
             let cpu = (settled_capacity > 0)
                 .then(|| 100.0 * m.settled_busy as f64 / settled_capacity as f64);
             let per_target = (in_service > 0).then(|| m.routed as f64 / in_service as f64);
@@ -137,7 +138,7 @@ impl World {
                 (
                     format!("asg.{name}.desired"),
                     Statistic::Value,
-                    self.groups[g].desired as f64,
+                    self.ec2.groups[g].desired as f64,
                 ),
                 (
                     format!("asg.{name}.in_service"),
@@ -177,17 +178,17 @@ impl World {
                     }
                 }
             }
-            for (r, metric) in &mut self.group_metrics[g].metrics {
+            for (r, metric) in &mut self.ec2.group_metrics[g].metrics {
                 match r {
                     MetricRef::Cpu => metric.publish(k, cpu),
                     MetricRef::RequestCountPerTarget => metric.publish(k, per_target),
                     MetricRef::Custom(_) => {}
                 }
             }
-            self.group_metrics[g].record_settled(k, settled);
+            self.ec2.group_metrics[g].record_settled(k, settled);
             let view = GroupView {
                 now,
-                capacity: self.groups[g].desired,
+                capacity: self.ec2.groups[g].desired,
                 settled,
                 measured: settled,
                 warming,
@@ -210,11 +211,11 @@ impl World {
             return;
         }
         let now = view.now;
-        let delay = self.metric_delay_periods;
-        let group = &mut self.groups[g.index()];
+        let delay = self.ec2.metric_delay_periods;
+        let group = &mut self.ec2.groups[g.index()];
         group.settle_cooldown(view.in_progress);
         view.cooldown_until = group.cooldown_until;
-        let metrics = &self.group_metrics[g.index()];
+        let metrics = &self.ec2.group_metrics[g.index()];
         let mut proposals = Vec::new();
         for (i, p) in spec.policies.iter().enumerate() {
             let policy = PolicyId(i as u16);
@@ -335,7 +336,7 @@ impl World {
                 );
             }
         }
-        let group = &mut self.groups[g.index()];
+        let group = &mut self.ec2.groups[g.index()];
         let from = group.desired;
         if let Some(m) = min {
             group.min = m;
@@ -361,14 +362,14 @@ impl World {
 
     /// Logs a health replacement: an unhealthy or stopped instance replaced.
     pub(super) fn log_replacement(&mut self, g: GroupId, cause: String) {
-        let desired = self.groups[g.index()].desired;
+        let desired = self.ec2.groups[g.index()].desired;
         self.push_activity(g, desired, desired, cause, true);
     }
 
     fn push_activity(&mut self, g: GroupId, from: u32, to: u32, cause: String, replacement: bool) {
         self.trace_activity(g, from, to, &cause);
         let now = self.queue.now();
-        self.groups[g.index()]
+        self.ec2.groups[g.index()]
             .activities
             .push(crate::model::autoscaling::Activity {
                 time: now,

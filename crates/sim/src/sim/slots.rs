@@ -126,6 +126,6 @@ impl std::ops::IndexMut<usize> for InstanceSlots {
 impl World {
     /// Instance slots in use (for tests and measurements).
     pub fn instance_slots(&self) -> usize {
-        self.instances.slots()
+        self.ec2.instances.slots()
     }
 }

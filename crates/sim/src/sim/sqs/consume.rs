@@ -18,7 +18,7 @@ impl World {
     /// An instance entered service: it starts the receive loops of every consumer of its
     /// group.
     pub(in crate::sim) fn start_pollers(&mut self, i: InstanceId) {
-        let g = self.instances[i.index()].group;
+        let g = self.ec2.instances[i.index()].group;
         if !self.sqs.consumes(g) {
             return;
         }
@@ -70,7 +70,7 @@ impl World {
         let Some(inst) = self.sqs.pollers.get(p).instance else {
             return true; // an event source poller runs on no instance
         };
-        if self.instances[inst.index()].state == InstanceState::InService {
+        if self.ec2.instances[inst.index()].state == InstanceState::InService {
             return true;
         }
         self.sqs.pollers.get_mut(p).state = PollerState::Stopped;
@@ -231,7 +231,7 @@ impl World {
         let poller = self.sqs.pollers.get(p);
         let inst = poller.instance.expect("a worker's poller");
         let work = poller.batch[poller.pos as usize].work;
-        self.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
+        self.ec2.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
     }
 
     /// A message job finished on its instance: delete on success, leave it to reappear on
@@ -271,7 +271,7 @@ impl World {
                     &[
                         (
                             "instance",
-                            Field::Int(self.instances[instance.index()].serial),
+                            Field::Int(self.ec2.instances[instance.index()].serial),
                         ),
                         ("poller", Field::Int(p.0 as u64)),
                     ],
@@ -298,7 +298,7 @@ impl World {
         };
         // An event source poller runs on no instance.
         let (serial, skip) = match poller.instance {
-            Some(i) => (self.instances[i.index()].serial, 0),
+            Some(i) => (self.ec2.instances[i.index()].serial, 0),
             None => (0, 1),
         };
         for r in &poller.batch[..n] {

@@ -1,0 +1,181 @@
+//! The world's state, grouped by the service that owns it: traffic (workloads and their
+//! requests), the ALB (load balancers and target groups), EC2 and Auto Scaling (groups and
+//! their instances), and the data-transfer bills. Lambda (`model::lambda::LambdaService`),
+//! SQS (`sqs::SqsWorld`) and the failure state (`resilience::FaultState`) have their own.
+//! Each struct is built from the scenario here, with its random streams named after the
+//! component (`<kind>/<name>/<purpose>`).
+
+use super::idle_timeout::OpenRequests;
+use super::instance_timers::InstanceTimers;
+use super::meters::{GroupMeters, LbMeters};
+use super::request::Requests;
+use super::scaling::{self, GroupMetrics};
+use super::slots::InstanceSlots;
+use crate::ids::{GroupId, TgId};
+use crate::kernel::{Rng, stream};
+use crate::metrics::RequestStats;
+use crate::model::alb::{LoadBalancer, TargetGroup};
+use crate::model::autoscaling::Group;
+use crate::scenario::Scenario;
+use crate::workload::{ArrivalProcess, ClassPicker};
+
+/// Workloads: arrivals, the streams for class choice and work, and the requests in flight.
+pub struct Traffic {
+    pub arrivals: Vec<ArrivalProcess>,
+    pub work_rngs: Vec<Rng>,
+    pub pickers: Vec<ClassPicker>,
+    pub requests: Requests,
+    /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
+    pub arrived: u64,
+    pub per_workload: Vec<RequestStats>,
+    /// Arrivals so far (the next request's trace id).
+    pub next_request_id: u64,
+}
+
+impl Traffic {
+    pub fn new(s: &Scenario) -> Traffic {
+        let seed = s.seed;
+        Traffic {
+            arrivals: s
+                .workloads
+                .iter()
+                .map(|w| {
+                    ArrivalProcess::new(
+                        w.rate.clone(),
+                        w.arrivals,
+                        stream(seed, &format!("workload/{}/arrivals", w.name)),
+                    )
+                })
+                .collect(),
+            work_rngs: s
+                .workloads
+                .iter()
+                .map(|w| stream(seed, &format!("workload/{}/work", w.name)))
+                .collect(),
+            pickers: s
+                .workloads
+                .iter()
+                .map(|w| ClassPicker::new(&w.classes))
+                .collect(),
+            requests: Requests::default(),
+            arrived: 0,
+            per_workload: vec![RequestStats::default(); s.workloads.len()],
+            next_request_id: 0,
+        }
+    }
+}
+
+/// Load balancers (their nodes and routing), the requests whose clients wait on each (for
+/// the idle timeout), target groups, and the load balancers' cost meters.
+pub struct Alb {
+    pub load_balancers: Vec<LoadBalancer>,
+    pub open_requests: Vec<OpenRequests>,
+    pub target_groups: Vec<TargetGroup>,
+    pub lb_meters: Vec<LbMeters>,
+}
+
+impl Alb {
+    pub fn new(s: &Scenario) -> Alb {
+        Alb {
+            load_balancers: s
+                .load_balancers
+                .iter()
+                .map(|lb| {
+                    LoadBalancer::new(
+                        lb.azs.len(),
+                        s.target_groups.len(),
+                        stream(s.seed, &format!("alb/{}/routing", lb.name)),
+                    )
+                })
+                .collect(),
+            open_requests: s
+                .load_balancers
+                .iter()
+                .map(|_| Default::default())
+                .collect(),
+            target_groups: s
+                .target_groups
+                .iter()
+                .map(|_| TargetGroup::new(s.azs.len()))
+                .collect(),
+            lb_meters: s
+                .load_balancers
+                .iter()
+                .map(|_| LbMeters::default())
+                .collect(),
+        }
+    }
+}
+
+/// Auto Scaling groups, their instances (in reused slots) and the instances' timers, the
+/// target groups each group registers with, metrics for scaling policies, and the groups'
+/// cost and capacity meters.
+pub struct Ec2 {
+    /// The target groups each auto scaling group's instances register with.
+    pub group_target_groups: Vec<Vec<TgId>>,
+    pub groups: Vec<Group>,
+    /// Per group: boot times and termination tie-breaks.
+    pub group_rngs: Vec<Rng>,
+    /// Per group: the pending part of each launch's boot (EC2 bills from `running`).
+    pub pending_rngs: Vec<Rng>,
+    pub group_metrics: Vec<GroupMetrics>,
+    pub metric_delay_periods: u64,
+    /// Instances in slots reused after termination (`slots`).
+    pub instances: InstanceSlots,
+    /// Per instance: its pending timers, cancelled when it terminates.
+    pub instance_timers: InstanceTimers,
+    pub group_meters: Vec<GroupMeters>,
+}
+
+impl Ec2 {
+    pub fn new(s: &Scenario) -> Ec2 {
+        let seed = s.seed;
+        Ec2 {
+            group_target_groups: (0..s.groups.len())
+                .map(|g| {
+                    s.target_groups
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, tg)| tg.group() == Some(GroupId(g as u16)))
+                        .map(|(i, _)| TgId(i as u16))
+                        .collect()
+                })
+                .collect(),
+            groups: s.groups.iter().map(Group::new).collect(),
+            group_rngs: s
+                .groups
+                .iter()
+                .map(|g| stream(seed, &format!("asg/{}/lifecycle", g.name)))
+                .collect(),
+            pending_rngs: s
+                .groups
+                .iter()
+                .map(|g| stream(seed, &format!("asg/{}/pending", g.name)))
+                .collect(),
+            group_metrics: s
+                .groups
+                .iter()
+                .map(|g| {
+                    let mut refs: Vec<_> =
+                        g.policies.iter().filter_map(|p| p.metric.clone()).collect();
+                    refs.dedup();
+                    GroupMetrics::new(refs)
+                })
+                .collect(),
+            metric_delay_periods: scaling::delay_periods(s.metric_delay, s.metric_period),
+            instances: Default::default(),
+            instance_timers: Default::default(),
+            group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
+        }
+    }
+}
+
+/// Bytes billed per period: through NAT gateways, and database and cache calls that crossed
+/// AZs (this period's, and each closed period's).
+#[derive(Default)]
+pub struct Bills {
+    pub nat_bytes: f64,
+    pub nat_bytes_periods: Vec<f64>,
+    pub inter_az_bytes: f64,
+    pub inter_az_bytes_periods: Vec<f64>,
+}
