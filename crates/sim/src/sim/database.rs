@@ -33,6 +33,7 @@ impl World {
         }
         // The request keeps its place on the instance while it waits on the database.
         self.instances[r.instance.index()].outstanding += 1;
+        self.outstanding_changed(r.instance);
         self.start_call(id, 0);
     }
 
@@ -87,6 +88,7 @@ impl World {
         let instance = self.requests.get(id).instance;
         let inst = &mut self.instances[instance.index()];
         inst.outstanding = inst.outstanding.saturating_sub(1);
+        self.outstanding_changed(instance);
         match failure {
             None => self.on_request_served(id),
             Some(cause) => {

@@ -122,6 +122,7 @@ impl World {
     /// timeout, when the client gets its 504.
     pub(super) fn connect_to_stopped(&mut self, mut r: Request, target: InstanceId) {
         self.instances[target.index()].outstanding += 1;
+        self.outstanding_changed(target);
         // Not on the instance: its termination does not end the attempt, the timeout does.
         r.instance = Request::NO_INSTANCE;
         let lb = r.lb;
@@ -140,6 +141,7 @@ impl World {
         let inst = &mut self.instances[target.index()];
         if inst.state != crate::model::instance::InstanceState::Terminated {
             inst.outstanding = inst.outstanding.saturating_sub(1);
+            self.outstanding_changed(target);
         }
         let r = self.requests.remove(request);
         if r.answered {

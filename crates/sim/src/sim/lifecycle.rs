@@ -64,9 +64,9 @@ impl World {
         let inst = &mut self.instances[id.index()];
         inst.state = InstanceState::InService;
         inst.in_service_since = Some(now);
-        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        let (g, az, vcpus, outstanding) = (inst.group, inst.az, inst.vcpus, inst.outstanding);
         for &tg in &self.group_target_groups[g.index()] {
-            self.target_groups[tg.index()].register(id, az, health);
+            self.target_groups[tg.index()].register(id, az, health, outstanding);
             // The first probe runs at registration (see `model::health`).
             self.instances.event_scheduled(id);
             self.queue

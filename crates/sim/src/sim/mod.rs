@@ -152,7 +152,7 @@ impl World {
         let target_groups = s
             .target_groups
             .iter()
-            .map(|_| TargetGroup::new(s.azs.len()))
+            .map(|tg| TargetGroup::new(s.azs.len(), tg.algorithm))
             .collect();
         let group_target_groups = (0..s.groups.len())
             .map(|g| {
@@ -351,7 +351,9 @@ impl World {
                 if inst.state == InstanceState::Terminated || self.faults.is_stopped(instance) {
                     return;
                 }
-                if let Some(next) = inst.on_service_completed(instance, &mut self.queue) {
+                let next = inst.on_service_completed(instance, &mut self.queue);
+                self.outstanding_changed(instance);
+                if let Some(next) = next {
                     self.trace_started(next, instance);
                 }
                 self.on_work_done(request);
@@ -362,7 +364,9 @@ impl World {
                 if inst.state == InstanceState::Terminated {
                     return;
                 }
-                if let Some(request) = inst.on_sharing_completed(instance, &mut self.queue) {
+                let done = inst.on_sharing_completed(instance, &mut self.queue);
+                self.outstanding_changed(instance);
+                if let Some(request) = done {
                     self.on_work_done(request);
                 }
             }

@@ -237,6 +237,7 @@ impl World {
         let poller = self.sqs.pollers.get(p);
         let (inst, work) = (poller.instance, poller.batch[poller.pos as usize].work);
         self.instances[inst.index()].admit(inst, job_request_id(p), work, &mut self.queue);
+        self.outstanding_changed(inst);
     }
 
     /// A message job finished on its instance: delete on success, leave it to reappear on
