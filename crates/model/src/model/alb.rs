@@ -123,7 +123,8 @@ pub struct TargetGroup {
     /// there); None for targets that were healthy from the scenario's start.
     healthy_since: Vec<Option<SimTime>>,
     /// Least outstanding requests: per registered instance id, its outstanding requests and
-    /// its AZ; the lists then keep their targets bucketed by that count.
+    /// its AZ (the healthy lists its nodes route among keep their targets bucketed by that
+    /// count, see `bucket_lists`).
     tracks_load: bool,
     loads: Vec<u32>,
     azs: Vec<AzId>,
@@ -154,11 +155,20 @@ impl TargetGroup {
         self.health[id.index()] = Some(TargetHealth::new(health));
         self.loads[id.index()] = outstanding;
         self.azs[id.index()] = az;
-        let load = self.tracks_load.then_some(outstanding);
-        self.registered.push(id, az, load);
+        self.registered.push(id, az, outstanding);
         if health == Health::Healthy {
-            self.healthy.push(id, az, load);
+            self.healthy.push(id, az, outstanding);
         }
+    }
+
+    /// Least outstanding requests: which healthy lists keep their targets bucketed, for O(1)
+    /// choices: the group-wide one (some node routing to it has cross-zone load balancing on)
+    /// and the per-AZ ones (some has it off). Other lists, the fail-open ones (every
+    /// registered target, while none is healthy) among them, are scanned.
+    pub fn bucket_lists(&mut self, group_wide: bool, per_az: bool) {
+        let on = self.tracks_load;
+        self.healthy
+            .set_bucketed(on && group_wide, on && per_az, &self.loads);
     }
 
     /// A registered target's outstanding requests changed (admission, completion, a
@@ -172,7 +182,6 @@ impl TargetGroup {
         let from = std::mem::replace(&mut self.loads[id.index()], outstanding);
         if from != outstanding {
             let az = self.azs[id.index()];
-            self.registered.load_changed(id, az, from, outstanding);
             self.healthy.load_changed(id, az, from, outstanding);
         }
     }
@@ -203,9 +212,8 @@ impl TargetGroup {
         if let Some(s) = self.healthy_since.get_mut(id.index()) {
             *s = None;
         }
-        let loads = self.tracks_load.then_some(&self.loads[..]);
-        self.healthy.remove(id, az, loads);
-        self.registered.remove(id, az, loads);
+        self.healthy.remove(id, az, &self.loads);
+        self.registered.remove(id, az, &self.loads);
     }
 
     pub fn is_registered(&self, id: InstanceId) -> bool {
@@ -231,11 +239,9 @@ impl TargetGroup {
         let state = self.health.get_mut(id.index())?.as_mut()?;
         let changed = state.record(passed, spec)?;
         if changed == Health::Healthy {
-            let load = self.tracks_load.then(|| self.loads[id.index()]);
-            self.healthy.push(id, az, load);
+            self.healthy.push(id, az, self.loads[id.index()]);
         } else {
-            let loads = self.tracks_load.then_some(&self.loads[..]);
-            self.healthy.remove(id, az, loads);
+            self.healthy.remove(id, az, &self.loads);
         }
         Some(changed)
     }
@@ -316,8 +322,8 @@ impl LoadBalancer {
             Algorithm::LeastOutstandingRequests => {
                 let start = *cursor as usize % n;
                 *cursor = (*cursor).wrapping_add(1);
-                list.least_loaded_from(start)
-                    .expect("a least-outstanding target group tracks its loads")
+                list.least_loaded_from(start, &group.loads)
+                    .expect("candidates are not empty")
             }
             Algorithm::Random => candidates[self.rng.uniform_u64(0, n as u64) as usize],
         }

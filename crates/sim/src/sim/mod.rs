@@ -149,11 +149,22 @@ impl World {
                 )
             })
             .collect();
-        let target_groups = s
+        let mut target_groups: Vec<TargetGroup> = s
             .target_groups
             .iter()
             .map(|tg| TargetGroup::new(s.azs.len(), tg.algorithm))
             .collect();
+        for (i, group) in target_groups.iter_mut().enumerate() {
+            let routed_by = || {
+                s.load_balancers
+                    .iter()
+                    .filter(move |lb| lb.forwarded().any(|tg| tg.index() == i))
+            };
+            group.bucket_lists(
+                routed_by().any(|lb| lb.cross_zone),
+                routed_by().any(|lb| !lb.cross_zone),
+            );
+        }
         let group_target_groups = (0..s.groups.len())
             .map(|g| {
                 s.target_groups

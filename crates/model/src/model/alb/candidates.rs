@@ -10,10 +10,11 @@ use crate::ids::{AzId, InstanceId};
 
 const ABSENT: u32 = u32::MAX;
 
-/// One ordered list of targets and, when tracked, their positions bucketed by load.
+/// One ordered list of targets and, when bucketed, their positions bucketed by load.
 #[derive(Clone, Debug, Default)]
 pub struct TargetList {
     ids: Vec<InstanceId>,
+    bucketed: bool,
     buckets: LoadBuckets,
 }
 
@@ -22,34 +23,62 @@ impl TargetList {
         &self.ids
     }
 
-    /// The least loaded target, ties going to the first at or after position `start` in
-    /// rotating order (`None`: empty or loads not tracked).
-    pub fn least_loaded_from(&self, start: usize) -> Option<InstanceId> {
-        self.buckets
-            .first_least_loaded(start)
-            .map(|p| self.ids[p])
+    /// The least loaded target (`loads`: outstanding counts by instance id), ties going to the
+    /// first at or after position `start` in rotating order; `None` when empty. A bucketed
+    /// list answers in O(1); another one is scanned.
+    pub fn least_loaded_from(&self, start: usize, loads: &[u32]) -> Option<InstanceId> {
+        if self.bucketed {
+            return self.buckets.first_least_loaded(start).map(|p| self.ids[p]);
+        }
+        let n = self.ids.len();
+        let mut best = *self.ids.get(start)?;
+        for k in 1..n {
+            let c = self.ids[(start + k) % n];
+            if loads[c.index()] < loads[best.index()] {
+                best = c;
+            }
+        }
+        Some(best)
     }
 
-    fn push(&mut self, id: InstanceId, load: Option<u32>) -> u32 {
+    /// Keeps (or stops keeping) the positions bucketed by `loads`.
+    fn set_bucketed(&mut self, bucketed: bool, loads: &[u32]) {
+        self.bucketed = bucketed;
+        self.refill(loads);
+    }
+
+    fn refill(&mut self, loads: &[u32]) {
+        self.buckets.clear();
+        if self.bucketed {
+            for id in &self.ids {
+                self.buckets.push(loads[id.index()]);
+            }
+        }
+    }
+
+    fn push(&mut self, id: InstanceId, load: u32) -> u32 {
         self.ids.push(id);
-        if let Some(load) = load {
+        if self.bucketed {
             self.buckets.push(load);
         }
         self.ids.len() as u32 - 1
     }
 
     /// Removes position `p`; the later ones move up by one (their new positions are
-    /// reported to `moved`). The buckets are refilled from `loads`, when tracked.
-    fn remove(&mut self, p: usize, loads: Option<&[u32]>, mut moved: impl FnMut(InstanceId, u32)) {
+    /// reported to `moved`), and the buckets are refilled from `loads`.
+    fn remove(&mut self, p: usize, loads: &[u32], mut moved: impl FnMut(InstanceId, u32)) {
         self.ids.remove(p);
         for (q, &id) in self.ids.iter().enumerate().skip(p) {
             moved(id, q as u32);
         }
-        if let Some(loads) = loads {
-            self.buckets.clear();
-            for id in &self.ids {
-                self.buckets.push(loads[id.index()]);
-            }
+        if self.bucketed {
+            self.refill(loads);
+        }
+    }
+
+    fn load_changed(&mut self, p: u32, from: u32, to: u32) {
+        if self.bucketed {
+            self.buckets.moved(p as usize, from, to);
         }
     }
 }
@@ -77,8 +106,16 @@ impl TargetSet {
         self.position.get(id.index()).is_some_and(|&p| p != ABSENT)
     }
 
-    /// Adds `id` last (`load`: its outstanding count, when tracked).
-    pub fn push(&mut self, id: InstanceId, az: AzId, load: Option<u32>) {
+    /// Which lists keep their targets bucketed by `loads`: the group-wide one, the per-AZ ones.
+    pub fn set_bucketed(&mut self, group_wide: bool, per_az: bool, loads: &[u32]) {
+        self.all.set_bucketed(group_wide, loads);
+        for list in &mut self.by_az {
+            list.set_bucketed(per_az, loads);
+        }
+    }
+
+    /// Adds `id` last, with its outstanding count.
+    pub fn push(&mut self, id: InstanceId, az: AzId, load: u32) {
         if self.position.len() <= id.index() {
             self.position.resize(id.index() + 1, ABSENT);
             self.position_in_az.resize(id.index() + 1, ABSENT);
@@ -88,8 +125,8 @@ impl TargetSet {
         self.position_in_az[id.index()] = self.by_az[az.index()].push(id, load);
     }
 
-    /// Removes `id` if present (`loads`: outstanding counts by instance id, when tracked).
-    pub fn remove(&mut self, id: InstanceId, az: AzId, loads: Option<&[u32]>) {
+    /// Removes `id` if present (`loads`: outstanding counts by instance id).
+    pub fn remove(&mut self, id: InstanceId, az: AzId, loads: &[u32]) {
         if !self.contains(id) {
             return;
         }
@@ -103,13 +140,14 @@ impl TargetSet {
         self.by_az[az.index()].remove(q as usize, loads, |i, q| position_in_az[i.index()] = q);
     }
 
-    /// `id`'s outstanding count went from `from` to `to` (tracked sets only).
+    /// `id`'s outstanding count went from `from` to `to`.
+    #[inline]
     pub fn load_changed(&mut self, id: InstanceId, az: AzId, from: u32, to: u32) {
         if !self.contains(id) {
             return;
         }
         let (p, q) = (self.position[id.index()], self.position_in_az[id.index()]);
-        self.all.buckets.moved(p as usize, from, to);
-        self.by_az[az.index()].buckets.moved(q as usize, from, to);
+        self.all.load_changed(p, from, to);
+        self.by_az[az.index()].load_changed(q, from, to);
     }
 }

@@ -1,6 +1,7 @@
 //! Least outstanding requests by load buckets against the scan it replaced: random
 //! registrations, deregistrations, health changes and load changes (by one, to zero on a stop,
-//! any jump), and after each one a choice from every node and list, which must be the scan's.
+//! any jump), with the group-wide or per-AZ lists bucketed or not, and between them choices
+//! from random nodes and lists (fail open included), which must be the scan's.
 
 use super::*;
 use crate::kernel::{RngExt, stream};
@@ -88,9 +89,14 @@ fn op() -> impl Strategy<Value = Op> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
-    fn buckets_choose_what_the_scan_chose(ops in proptest::collection::vec(op(), 1..400)) {
+    fn buckets_choose_what_the_scan_chose(
+        group_wide in any::<bool>(),
+        per_az in any::<bool>(),
+        ops in proptest::collection::vec(op(), 1..400),
+    ) {
         let spec = HealthCheckSpec { healthy_threshold: 2, unhealthy_threshold: 2, ..Default::default() };
         let mut group = TargetGroup::new(AZS, Algorithm::LeastOutstandingRequests);
+        group.bucket_lists(group_wide, per_az);
         let mut reference = Reference::new();
         let mut lb = LoadBalancer::new(NODES, 1, stream(1, "test"));
         let mut loads = vec![0u32; IDS as usize];
@@ -174,6 +180,7 @@ fn a_large_fleet_chooses_what_the_scan_chose() {
     let mut rng = stream(7, "alb/test/large");
     let n = 5_000u32;
     let mut group = TargetGroup::new(1, Algorithm::LeastOutstandingRequests);
+    group.bucket_lists(true, true);
     let mut reference = Reference::new();
     let mut lb = LoadBalancer::new(NODES, 1, stream(1, "test"));
     let mut loads = vec![0u32; n as usize];
