@@ -6,15 +6,15 @@
 //! targets in its own AZ, and a node whose AZ has no targets is left out of DNS.
 
 mod candidates;
-mod load_buckets;
 #[cfg(test)]
 mod least_outstanding_tests;
+mod load_buckets;
 
 use super::health::{Health, HealthCheckSpec, TargetHealth};
-use candidates::{TargetList, TargetSet};
 use super::rules::Pattern;
 use crate::ids::{AzId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
+use candidates::{TargetList, TargetSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
@@ -122,9 +122,9 @@ pub struct TargetGroup {
     /// Per instance id: when it became healthy after registration (slow start counts from
     /// there); None for targets that were healthy from the scenario's start.
     healthy_since: Vec<Option<SimTime>>,
-    /// Least outstanding requests: per registered instance id, its outstanding requests and
-    /// its AZ (the healthy lists its nodes route among keep their targets bucketed by that
-    /// count, see `bucket_lists`).
+    /// Least outstanding requests: per instance id, its outstanding requests (as last told,
+    /// while registered) and its AZ; the healthy lists its nodes route among keep their
+    /// targets bucketed by that count (see `bucket_lists`).
     tracks_load: bool,
     loads: Vec<u32>,
     azs: Vec<AzId>,
@@ -176,10 +176,15 @@ impl TargetGroup {
     /// Unregistered targets (draining, terminated) are ignored.
     #[inline]
     pub fn set_outstanding(&mut self, id: InstanceId, outstanding: u32) {
-        if !self.tracks_load || !self.is_registered(id) {
+        if !self.tracks_load {
             return;
         }
-        let from = std::mem::replace(&mut self.loads[id.index()], outstanding);
+        // A target not registered is in no list: its count is stored, then replaced by the
+        // one given at its next registration.
+        let Some(load) = self.loads.get_mut(id.index()) else {
+            return;
+        };
+        let from = std::mem::replace(load, outstanding);
         if from != outstanding {
             let az = self.azs[id.index()];
             self.healthy.load_changed(id, az, from, outstanding);

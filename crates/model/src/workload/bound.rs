@@ -135,8 +135,14 @@ mod tests {
 
     #[test]
     fn spikes_with_and_without_ramps_give_max_rates_bound() {
-        check(RateProfile::spike(200.0, 20_000.0, 300.0, 600.0, 0.0), 1500.0);
-        check(RateProfile::spike(100.0, 1000.0, 600.0, 300.0, 60.0), 1500.0);
+        check(
+            RateProfile::spike(200.0, 20_000.0, 300.0, 600.0, 0.0),
+            1500.0,
+        );
+        check(
+            RateProfile::spike(100.0, 1000.0, 600.0, 300.0, 60.0),
+            1500.0,
+        );
         check(RateProfile::spike(0.0, 400.0, 0.0, 30.0, 5.0), 200.0);
     }
 

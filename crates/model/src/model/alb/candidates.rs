@@ -90,8 +90,7 @@ pub struct TargetSet {
     pub all: TargetList,
     pub by_az: Vec<TargetList>,
     /// Per instance id: its position in `all` and in its AZ's list (`ABSENT`: not in the set).
-    position: Vec<u32>,
-    position_in_az: Vec<u32>,
+    position: Vec<[u32; 2]>,
 }
 
 impl TargetSet {
@@ -103,7 +102,9 @@ impl TargetSet {
     }
 
     pub fn contains(&self, id: InstanceId) -> bool {
-        self.position.get(id.index()).is_some_and(|&p| p != ABSENT)
+        self.position
+            .get(id.index())
+            .is_some_and(|p| p[0] != ABSENT)
     }
 
     /// Which lists keep their targets bucketed by `loads`: the group-wide one, the per-AZ ones.
@@ -117,12 +118,13 @@ impl TargetSet {
     /// Adds `id` last, with its outstanding count.
     pub fn push(&mut self, id: InstanceId, az: AzId, load: u32) {
         if self.position.len() <= id.index() {
-            self.position.resize(id.index() + 1, ABSENT);
-            self.position_in_az.resize(id.index() + 1, ABSENT);
+            self.position.resize(id.index() + 1, [ABSENT; 2]);
         }
         debug_assert!(!self.contains(id), "{id:?} is in the set already");
-        self.position[id.index()] = self.all.push(id, load);
-        self.position_in_az[id.index()] = self.by_az[az.index()].push(id, load);
+        self.position[id.index()] = [
+            self.all.push(id, load),
+            self.by_az[az.index()].push(id, load),
+        ];
     }
 
     /// Removes `id` if present (`loads`: outstanding counts by instance id).
@@ -130,23 +132,22 @@ impl TargetSet {
         if !self.contains(id) {
             return;
         }
-        let (p, q) = (self.position[id.index()], self.position_in_az[id.index()]);
-        self.position[id.index()] = ABSENT;
-        self.position_in_az[id.index()] = ABSENT;
+        let [p, q] = std::mem::replace(&mut self.position[id.index()], [ABSENT; 2]);
         let position = &mut self.position;
         self.all
-            .remove(p as usize, loads, |i, p| position[i.index()] = p);
-        let position_in_az = &mut self.position_in_az;
-        self.by_az[az.index()].remove(q as usize, loads, |i, q| position_in_az[i.index()] = q);
+            .remove(p as usize, loads, |i, p| position[i.index()][0] = p);
+        self.by_az[az.index()].remove(q as usize, loads, |i, q| position[i.index()][1] = q);
     }
 
     /// `id`'s outstanding count went from `from` to `to`.
     #[inline]
     pub fn load_changed(&mut self, id: InstanceId, az: AzId, from: u32, to: u32) {
-        if !self.contains(id) {
+        let Some(&[p, q]) = self.position.get(id.index()) else {
+            return;
+        };
+        if p == ABSENT {
             return;
         }
-        let (p, q) = (self.position[id.index()], self.position_in_az[id.index()]);
         self.all.load_changed(p, from, to);
         self.by_az[az.index()].load_changed(q, from, to);
     }

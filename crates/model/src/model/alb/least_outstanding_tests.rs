@@ -36,7 +36,11 @@ impl Reference {
             Some(a) => (&self.by_az[a.index()], &self.registered_by_az[a.index()]),
             None => (&self.targets, &self.registered),
         };
-        if self.targets.is_empty() { all } else { healthy }
+        if self.targets.is_empty() {
+            all
+        } else {
+            healthy
+        }
     }
 
     /// The scan `LoadBalancer::choose` did before buckets.
@@ -201,7 +205,13 @@ fn a_large_fleet_chooses_what_the_scan_chose() {
         let node = (step % NODES as u32) as usize;
         let az = (step % 3 == 0).then_some(AzId(0));
         let want = reference.choose(node, az, &loads);
-        let got = lb.choose(Algorithm::LeastOutstandingRequests, node, TgId(0), &group, az);
+        let got = lb.choose(
+            Algorithm::LeastOutstandingRequests,
+            node,
+            TgId(0),
+            &group,
+            az,
+        );
         assert_eq!(got, want, "step {step}");
     }
 }
