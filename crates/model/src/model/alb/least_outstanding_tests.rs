@@ -157,7 +157,7 @@ proptest! {
                     group.set_outstanding(InstanceId(id), *load);
                 }
                 Op::Choose { node, az } => {
-                    let az = az.map(|a| AzId(a));
+                    let az = az.map(AzId);
                     prop_assert_eq!(group.routable(az), reference.routable(az));
                     if reference.routable(az).is_empty() {
                         continue;
