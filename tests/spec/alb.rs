@@ -9,7 +9,7 @@
 use crate::support::*;
 use serde_json::Value;
 use stratus::ids::{AzId, InstanceId};
-use stratus::model::alb::TargetGroup;
+use stratus::model::alb::{Algorithm, TargetGroup};
 use stratus::model::health::{Health, HealthCheckSpec};
 
 fn time_s(line: &Value) -> f64 {
@@ -28,14 +28,14 @@ fn assert_poisson(observed: f64, expected: f64, what: &str) {
 #[test]
 fn a_new_target_is_routed_to_after_one_passing_check_and_an_unhealthy_one_after_the_threshold() {
     let spec = HealthCheckSpec::default(); // healthy_threshold 5, unhealthy_threshold 2
-    let mut tg = TargetGroup::new(1);
+    let mut tg = TargetGroup::new(1, Algorithm::RoundRobin);
     let (id, az) = (InstanceId(0), AzId(0));
-    tg.register(id, az, Health::Initial);
+    tg.register(id, az, Health::Initial, 0);
     assert!(
         tg.routable(None).contains(&id),
         "fail open: the only target"
     );
-    tg.register(InstanceId(1), az, Health::Healthy);
+    tg.register(InstanceId(1), az, Health::Healthy, 0);
     assert!(!tg.routable(None).contains(&id), "initial: not routed to");
     // AWS: "it must pass one health check to be considered healthy".
     assert_eq!(tg.record_probe(id, az, true, &spec), Some(Health::Healthy));

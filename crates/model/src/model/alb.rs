@@ -5,10 +5,16 @@
 //! approximately even, as on AWS. With cross-zone load balancing off, a node routes only to
 //! targets in its own AZ, and a node whose AZ has no targets is left out of DNS.
 
+mod candidates;
+#[cfg(test)]
+mod least_outstanding_tests;
+mod load_buckets;
+
 use super::health::{Health, HealthCheckSpec, TargetHealth};
 use super::rules::Pattern;
 use crate::ids::{AzId, FunctionId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
+use candidates::{TargetList, TargetSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
@@ -125,42 +131,82 @@ impl TargetGroupSpec {
 
 /// A target group's registrations and their health. Routing uses the healthy targets; when
 /// none is healthy the ALB fails open and routes to every registered target.
-#[derive(Default)]
 pub struct TargetGroup {
-    /// Healthy targets, and the same by AZ.
-    pub targets: Vec<InstanceId>,
-    pub by_az: Vec<Vec<InstanceId>>,
-    /// Every registered target (any health), and the same by AZ.
-    pub registered: Vec<InstanceId>,
-    pub registered_by_az: Vec<Vec<InstanceId>>,
+    /// Healthy targets, as one list and by AZ.
+    healthy: TargetSet,
+    /// Every registered target (any health), as one list and by AZ.
+    registered: TargetSet,
     /// Health per instance id (None: not registered).
     health: Vec<Option<TargetHealth>>,
     /// Per instance id: when it became healthy after registration (slow start counts from
     /// there); None for targets that were healthy from the scenario's start.
     healthy_since: Vec<Option<SimTime>>,
+    /// Least outstanding requests: per instance id, its outstanding requests (as last told,
+    /// while registered) and its AZ; the healthy lists its nodes route among keep their
+    /// targets bucketed by that count (see `bucket_lists`).
+    tracks_load: bool,
+    loads: Vec<u32>,
+    azs: Vec<AzId>,
 }
 
 impl TargetGroup {
-    pub fn new(az_count: usize) -> Self {
+    /// An empty target group; `algorithm` says whether its lists track outstanding counts.
+    pub fn new(az_count: usize, algorithm: Algorithm) -> Self {
         TargetGroup {
-            by_az: vec![Vec::new(); az_count],
-            registered_by_az: vec![Vec::new(); az_count],
-            ..Default::default()
+            healthy: TargetSet::new(az_count),
+            registered: TargetSet::new(az_count),
+            health: Vec::new(),
+            healthy_since: Vec::new(),
+            tracks_load: algorithm == Algorithm::LeastOutstandingRequests,
+            loads: Vec::new(),
+            azs: Vec::new(),
         }
     }
 
     /// Registers a target in the given health (initial instances start healthy: the
-    /// scenario begins in steady state).
-    pub fn register(&mut self, id: InstanceId, az: AzId, health: Health) {
+    /// scenario begins in steady state), with its `outstanding` requests.
+    pub fn register(&mut self, id: InstanceId, az: AzId, health: Health, outstanding: u32) {
         if self.health.len() <= id.index() {
             self.health.resize(id.index() + 1, None);
+            self.loads.resize(id.index() + 1, 0);
+            self.azs.resize(id.index() + 1, az);
         }
         self.health[id.index()] = Some(TargetHealth::new(health));
-        self.registered.push(id);
-        self.registered_by_az[az.index()].push(id);
+        self.loads[id.index()] = outstanding;
+        self.azs[id.index()] = az;
+        self.registered.push(id, az, outstanding);
         if health == Health::Healthy {
-            self.targets.push(id);
-            self.by_az[az.index()].push(id);
+            self.healthy.push(id, az, outstanding);
+        }
+    }
+
+    /// Least outstanding requests: which healthy lists keep their targets bucketed, for O(1)
+    /// choices: the group-wide one (some node routing to it has cross-zone load balancing on)
+    /// and the per-AZ ones (some has it off). Other lists, the fail-open ones (every
+    /// registered target, while none is healthy) among them, are scanned.
+    pub fn bucket_lists(&mut self, group_wide: bool, per_az: bool) {
+        let on = self.tracks_load;
+        self.healthy
+            .set_bucketed(on && group_wide, on && per_az, &self.loads);
+    }
+
+    /// A registered target's outstanding requests changed (admission, completion, a
+    /// database call, a connection attempt, a stop): least outstanding routing sees it.
+    /// Unregistered targets (draining, terminated) are ignored.
+    #[inline]
+    pub fn set_outstanding(&mut self, id: InstanceId, outstanding: u32) {
+        if !self.tracks_load {
+            return;
+        }
+        // A target not registered is in no list: its count is stored, then replaced by the
+        // one given at its next registration.
+        let Some(load) = self.loads.get_mut(id.index()) else {
+            return;
+        };
+        let from = std::mem::replace(load, outstanding);
+        if from != outstanding {
+            let az = self.azs[id.index()];
+            self.healthy.load_changed(id, az, from, outstanding);
         }
     }
 
@@ -190,10 +236,8 @@ impl TargetGroup {
         if let Some(s) = self.healthy_since.get_mut(id.index()) {
             *s = None;
         }
-        self.targets.retain(|&t| t != id);
-        self.by_az[az.index()].retain(|&t| t != id);
-        self.registered.retain(|&t| t != id);
-        self.registered_by_az[az.index()].retain(|&t| t != id);
+        self.healthy.remove(id, az, &self.loads);
+        self.registered.remove(id, az, &self.loads);
     }
 
     pub fn is_registered(&self, id: InstanceId) -> bool {
@@ -219,27 +263,31 @@ impl TargetGroup {
         let state = self.health.get_mut(id.index())?.as_mut()?;
         let changed = state.record(passed, spec)?;
         if changed == Health::Healthy {
-            self.targets.push(id);
-            self.by_az[az.index()].push(id);
+            self.healthy.push(id, az, self.loads[id.index()]);
         } else {
-            self.targets.retain(|&t| t != id);
-            self.by_az[az.index()].retain(|&t| t != id);
+            self.healthy.remove(id, az, &self.loads);
         }
         Some(changed)
+    }
+
+    /// The list a node may route to: the healthy targets, or every registered one when none
+    /// is healthy (fail open). `az` limits to one AZ (cross-zone off).
+    fn routable_list(&self, az: Option<AzId>) -> &TargetList {
+        let set = if self.healthy.all.ids().is_empty() {
+            &self.registered
+        } else {
+            &self.healthy
+        };
+        match az {
+            Some(a) => &set.by_az[a.index()],
+            None => &set.all,
+        }
     }
 
     /// The targets a node may route to: healthy ones, or every registered one when none is
     /// healthy (fail open). `az` limits to one AZ (cross-zone off).
     pub fn routable(&self, az: Option<AzId>) -> &[InstanceId] {
-        let (healthy, all) = match az {
-            Some(a) => (&self.by_az[a.index()], &self.registered_by_az[a.index()]),
-            None => (&self.targets, &self.registered),
-        };
-        if self.targets.is_empty() {
-            all
-        } else {
-            healthy
-        }
+        self.routable_list(az).ids()
     }
 }
 
@@ -272,15 +320,20 @@ impl LoadBalancer {
             .find(|&n| !tg.routable(Some(spec.azs[n])).is_empty())
     }
 
-    /// Chooses a target among `candidates` with the target group's algorithm.
+    /// Chooses a target among `group.routable(az)` (not empty) with the target group's
+    /// algorithm. Least outstanding requests: the target with the fewest, ties going to the
+    /// first in a rotating order (the node's cursor), so equal targets share the load; the
+    /// group's load buckets answer in O(1) what a scan of every target would.
     pub fn choose(
         &mut self,
         algorithm: Algorithm,
         node: usize,
         tg: TgId,
-        candidates: &[InstanceId],
-        outstanding: impl Fn(InstanceId) -> u32,
+        group: &TargetGroup,
+        az: Option<AzId>,
     ) -> InstanceId {
+        let list = group.routable_list(az);
+        let candidates = list.ids();
         let n = candidates.len();
         debug_assert!(n > 0);
         let cursor = &mut self.cursors[node * self.target_groups + tg.index()];
@@ -291,20 +344,10 @@ impl LoadBalancer {
                 candidates[i]
             }
             Algorithm::LeastOutstandingRequests => {
-                // Ties go to the first in a rotating order, so equal targets share the load.
                 let start = *cursor as usize % n;
                 *cursor = (*cursor).wrapping_add(1);
-                let mut best = candidates[start];
-                let mut best_load = outstanding(best);
-                for k in 1..n {
-                    let c = candidates[(start + k) % n];
-                    let load = outstanding(c);
-                    if load < best_load {
-                        best = c;
-                        best_load = load;
-                    }
-                }
-                best
+                list.least_loaded_from(start, &group.loads)
+                    .expect("candidates are not empty")
             }
             Algorithm::Random => candidates[self.rng.uniform_u64(0, n as u64) as usize],
         }
@@ -374,17 +417,19 @@ mod tests {
     #[test]
     fn round_robin_cycles_and_least_outstanding_picks_the_idlest() {
         let mut lb = LoadBalancer::new(2, 1, stream(1, "t"));
-        let c = [InstanceId(0), InstanceId(1), InstanceId(2)];
+        let mut rr = TargetGroup::new(1, Algorithm::RoundRobin);
+        let mut lor = TargetGroup::new(1, Algorithm::LeastOutstandingRequests);
+        for (i, load) in [5, 1, 3].into_iter().enumerate() {
+            rr.register(InstanceId(i as u32), AzId(0), Health::Healthy, load);
+            lor.register(InstanceId(i as u32), AzId(0), Health::Healthy, load);
+        }
         let picks: Vec<u32> = (0..6)
-            .map(|_| lb.choose(Algorithm::RoundRobin, 0, TgId(0), &c, |_| 0).0)
+            .map(|_| lb.choose(Algorithm::RoundRobin, 0, TgId(0), &rr, None).0)
             .collect();
         assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
-        let load = |i: InstanceId| [5, 1, 3][i.index()];
         for _ in 0..5 {
-            assert_eq!(
-                lb.choose(Algorithm::LeastOutstandingRequests, 1, TgId(0), &c, load),
-                InstanceId(1)
-            );
+            let pick = lb.choose(Algorithm::LeastOutstandingRequests, 1, TgId(0), &lor, None);
+            assert_eq!(pick, InstanceId(1));
         }
     }
 }

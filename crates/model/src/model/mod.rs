@@ -58,7 +58,8 @@ mod boundaries {
                 .iter()
                 .map(|f| std::fs::read_to_string(f).expect("readable source"))
                 .collect();
-            services.insert(name, text);
+            // `NAME.rs` and its submodules' folder `NAME/` are one service.
+            services.entry(name).or_default().push_str(&text);
         }
         let declared: Vec<(String, String)> = services
             .iter()

@@ -5,6 +5,7 @@
 //! outside its window. Uniform arrivals are evenly spaced at the current rate. Traces replay
 //! recorded counts or timestamps.
 
+use super::bound::ThinningBound;
 use super::profile::RateProfile;
 use crate::kernel::{Rng, RngExt, SimTime};
 
@@ -27,6 +28,8 @@ pub struct ArrivalProcess {
     profile: RateProfile,
     kind: ArrivalKind,
     rng: Rng,
+    /// The thinning bound, reused while windows stay in one flat run of the profile.
+    bound: ThinningBound,
     /// The time of the last arrival, in seconds (kept as a float to avoid rounding drift).
     t: f64,
     /// Trace replay: the current second, how many arrivals remain in it, the last position.
@@ -42,6 +45,7 @@ pub struct ArrivalProcess {
 impl ArrivalProcess {
     pub fn new(profile: RateProfile, kind: ArrivalKind, rng: Rng) -> Self {
         ArrivalProcess {
+            bound: ThinningBound::new(&profile),
             profile,
             kind,
             rng,
@@ -121,17 +125,18 @@ impl ArrivalProcess {
     /// The thinning window starting at `t` and the rate bound over it. The window is halved
     /// while it would cost more than `MAX_CANDIDATES` candidates, so a steep spike far above
     /// the current rate costs candidates only near the spike, never a whole 10 s of its peak.
-    fn window(&self, t: f64, end_s: f64) -> (f64, f64) {
+    fn window(&mut self, t: f64, end_s: f64) -> (f64, f64) {
         let mut width = WINDOW_S;
         loop {
             let window_end = (t + width).min(end_s).max(t.next_up());
-            let bound = self.profile.max_rate(t, window_end);
+            let bound = self.bound.max_rate(&self.profile, t, window_end);
             if bound * (window_end - t) <= MAX_CANDIDATES || window_end <= t.next_up() {
                 return (window_end, bound);
             }
             width /= 2.0;
         }
     }
+
     fn next_uniform(&mut self, end_s: f64) -> Option<f64> {
         let mut t = self.t;
         loop {

@@ -1,6 +1,7 @@
 //! Workloads: who sends requests, how often, of which classes, and to which entry point.
 
 pub mod arrivals;
+pub mod bound;
 pub mod profile;
 
 use crate::dist::Dist;

@@ -40,6 +40,7 @@ impl World {
         }
         // The request keeps its place on the instance while it waits on the database.
         self.ec2.instances[r.server().index()].outstanding += 1;
+        self.outstanding_changed(r.server());
         self.start_call(id, 0);
     }
 
@@ -107,6 +108,7 @@ impl World {
         let instance = self.traffic.requests.get(id).server();
         let inst = &mut self.ec2.instances[instance.index()];
         inst.outstanding = inst.outstanding.saturating_sub(1);
+        self.outstanding_changed(instance);
         match failure {
             None => self.on_request_served(id),
             Some(cause) => {

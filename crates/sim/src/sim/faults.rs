@@ -212,6 +212,7 @@ impl World {
         let busy = inst.take_busy_core_ns(now);
         inst.stop(&mut self.queue);
         let g = inst.group;
+        self.outstanding_changed(id);
         self.ec2.group_meters[g.index()].add_busy(busy, self.counting);
         self.faults.mark_stopped(id, f);
         // Its queue pollers die with it; the messages they hold reappear after their

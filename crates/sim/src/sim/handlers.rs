@@ -94,14 +94,13 @@ impl World {
         let spec = &self.scenario.load_balancers[lb.index()];
         let targets = &self.alb.target_groups[tg.index()];
         let balancer = &mut self.alb.load_balancers[lb.index()];
-        let candidates = targets.routable((!spec.cross_zone).then(|| spec.azs[node]));
+        let az = (!spec.cross_zone).then(|| spec.azs[node]);
+        let candidates = targets.routable(az);
         if candidates.is_empty() {
             return self.reject(lb, w, id, counted, "no registered target");
         }
-        let instances = &self.ec2.instances;
-        let outstanding = |i: InstanceId| instances[i.index()].outstanding;
         let algorithm = self.scenario.target_groups[tg.index()].algorithm;
-        let mut chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
+        let mut chosen = balancer.choose(algorithm, node, tg, targets, az);
         let window = self.scenario.target_groups[tg.index()].slow_start;
         if window > SimTime::ZERO {
             // Slow start: a ramping target keeps the request with probability equal to its
@@ -112,7 +111,7 @@ impl World {
                 if share >= 1.0 || balancer.rng.chance(share) {
                     break;
                 }
-                chosen = balancer.choose(algorithm, node, tg, candidates, outstanding);
+                chosen = balancer.choose(algorithm, node, tg, targets, az);
             }
         }
         let request = Request {
@@ -161,8 +160,20 @@ impl World {
         let request = self.traffic.requests.insert(request);
         self.open_client_request(lb, request);
         let job = Job::Request(request);
-        if self.ec2.instances[chosen.index()].admit(chosen, job, work, &mut self.queue) {
+        let started = self.ec2.instances[chosen.index()].admit(chosen, job, work, &mut self.queue);
+        self.outstanding_changed(chosen);
+        if started {
             self.trace_started(job, chosen);
+        }
+    }
+
+    /// An instance's outstanding requests changed: its target groups hear of it (least
+    /// outstanding routing keeps its targets bucketed by that count).
+    #[inline]
+    pub(super) fn outstanding_changed(&mut self, id: InstanceId) {
+        let inst = &self.ec2.instances[id.index()];
+        for &tg in &self.ec2.group_target_groups[inst.group.index()] {
+            self.alb.target_groups[tg.index()].set_outstanding(id, inst.outstanding);
         }
     }
 

@@ -125,6 +125,7 @@ impl World {
     /// timeout, when the client gets its 504.
     pub(super) fn connect_to_stopped(&mut self, mut r: Request, target: InstanceId) {
         self.ec2.instances[target.index()].outstanding += 1;
+        self.outstanding_changed(target);
         // Not served by the instance: its termination does not end the attempt, the timeout
         // does (termination only detaches the attempt from it, `Requests::detach_connecting`).
         r.instance = Some(target);
@@ -142,6 +143,7 @@ impl World {
             // The target is still there (stopped): the attempt stops counting on it.
             let inst = &mut self.ec2.instances[target.index()];
             inst.outstanding = inst.outstanding.saturating_sub(1);
+            self.outstanding_changed(target);
         }
         if r.answered {
             return; // the idle timeout (shorter than 10 s) answered first

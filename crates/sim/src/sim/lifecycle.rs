@@ -63,10 +63,10 @@ impl World {
         let inst = &mut self.ec2.instances[id.index()];
         inst.state = InstanceState::InService;
         inst.in_service_since = Some(now);
-        let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        let (g, az, vcpus, outstanding) = (inst.group, inst.az, inst.vcpus, inst.outstanding);
         for i in 0..self.ec2.group_target_groups[g.index()].len() {
             let tg = self.ec2.group_target_groups[g.index()][i];
-            self.alb.target_groups[tg.index()].register(id, az, health);
+            self.alb.target_groups[tg.index()].register(id, az, health, outstanding);
             // The first probe runs at registration (see `model::health`).
             self.instance_timer(id, now, AlbEvent::HealthCheckDue { instance: id, tg });
         }

@@ -246,7 +246,9 @@ impl World {
             InstanceEvent::ServiceCompleted { instance, job } => {
                 let inst = &mut self.ec2.instances[instance.index()];
                 debug_assert!(inst.state != InstanceState::Terminated);
-                if let Some(next) = inst.on_service_completed(instance, job, &mut self.queue) {
+                let next = inst.on_service_completed(instance, job, &mut self.queue);
+                self.outstanding_changed(instance);
+                if let Some(next) = next {
                     self.trace_started(next, instance);
                 }
                 self.on_work_done(job);
@@ -254,7 +256,9 @@ impl World {
             InstanceEvent::SharingCompleted { instance } => {
                 let inst = &mut self.ec2.instances[instance.index()];
                 debug_assert!(inst.state != InstanceState::Terminated);
-                if let Some(job) = inst.on_sharing_completed(instance, &mut self.queue) {
+                let done = inst.on_sharing_completed(instance, &mut self.queue);
+                self.outstanding_changed(instance);
+                if let Some(job) = done {
                     self.on_work_done(job);
                 }
             }

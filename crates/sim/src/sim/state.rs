@@ -96,7 +96,22 @@ impl Alb {
             target_groups: s
                 .target_groups
                 .iter()
-                .map(|_| TargetGroup::new(s.azs.len()))
+                .enumerate()
+                .map(|(i, tg)| {
+                    let mut group = TargetGroup::new(s.azs.len(), tg.algorithm);
+                    // Least outstanding requests keeps load buckets for the lists its load
+                    // balancers' nodes route among: group-wide with cross-zone, per AZ without.
+                    let routed_by = || {
+                        s.load_balancers
+                            .iter()
+                            .filter(move |lb| lb.forwarded().any(|tg| tg.index() == i))
+                    };
+                    group.bucket_lists(
+                        routed_by().any(|lb| lb.cross_zone),
+                        routed_by().any(|lb| !lb.cross_zone),
+                    );
+                    group
+                })
                 .collect(),
             lb_meters: s
                 .load_balancers

@@ -232,6 +232,7 @@ impl World {
         let inst = poller.instance.expect("a worker's poller");
         let work = poller.batch[poller.pos as usize].work;
         self.ec2.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
+        self.outstanding_changed(inst);
     }
 
     /// A message job finished on its instance: delete on success, leave it to reappear on
