@@ -16,28 +16,20 @@ use crate::model::instance::InstanceEvent;
 use crate::model::lambda::LambdaEvent;
 use crate::model::sqs::SqsEvent;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// The next request of a workload arrived.
-    RequestArrived(WorkloadId),
-    /// The warm-up is over: statistics start counting.
-    WarmupEnded,
-    /// A metric period ended: time series are sampled.
-    PeriodEnded,
-    /// The simulated duration is over.
-    SimulationEnded,
-    Instance(InstanceEvent),
-    Alb(AlbEvent),
-    AutoScaling(AutoScalingEvent),
-    Lambda(LambdaEvent),
-    Sqs(SqsEvent),
-    Database(DatabaseEvent),
-    Dns(DnsEvent),
-    Fault(FaultEvent),
-}
+/// Declares the world's `Event`: the clock's own events, then one variant per service
+/// wrapping that service's event enum, with the `From` conversion `kernel::Schedule` uses. A
+/// service registers its events here, in one line.
+macro_rules! world_events {
+    (
+        clock { $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)* }
+        services { $($(#[$service_doc:meta])* $variant:ident($service:ty),)* }
+    ) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Event {
+            $($(#[$clock_doc])* $clock $(($payload))?,)*
+            $($(#[$service_doc])* $variant($service),)*
+        }
 
-macro_rules! wrap {
-    ($($variant:ident($service:ty)),* $(,)?) => {
         $(impl From<$service> for Event {
             #[inline]
             fn from(e: $service) -> Event {
@@ -47,16 +39,28 @@ macro_rules! wrap {
     };
 }
 
-wrap!(
-    Instance(InstanceEvent),
-    Alb(AlbEvent),
-    AutoScaling(AutoScalingEvent),
-    Lambda(LambdaEvent),
-    Sqs(SqsEvent),
-    Database(DatabaseEvent),
-    Dns(DnsEvent),
-    Fault(FaultEvent),
-);
+world_events! {
+    clock {
+        /// The next request of a workload arrived.
+        RequestArrived(WorkloadId),
+        /// The warm-up is over: statistics start counting.
+        WarmupEnded,
+        /// A metric period ended: time series are sampled.
+        PeriodEnded,
+        /// The simulated duration is over.
+        SimulationEnded,
+    }
+    services {
+        Instance(InstanceEvent),
+        Alb(AlbEvent),
+        AutoScaling(AutoScalingEvent),
+        Lambda(LambdaEvent),
+        Sqs(SqsEvent),
+        Database(DatabaseEvent),
+        Dns(DnsEvent),
+        Fault(FaultEvent),
+    }
+}
 
 #[cfg(test)]
 mod tests {
