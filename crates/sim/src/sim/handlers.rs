@@ -172,7 +172,7 @@ impl World {
     #[inline]
     pub(super) fn outstanding_changed(&mut self, id: InstanceId) {
         let inst = &self.ec2.instances[id.index()];
-        for &tg in &self.ec2.group_target_groups[inst.group.index()] {
+        for &tg in &self.ec2.load_tracking_target_groups[inst.group.index()] {
             self.alb.target_groups[tg.index()].set_outstanding(id, inst.outstanding);
         }
     }

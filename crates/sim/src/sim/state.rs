@@ -14,7 +14,7 @@ use super::slots::InstanceSlots;
 use crate::ids::{GroupId, TgId};
 use crate::kernel::{Rng, stream};
 use crate::metrics::RequestStats;
-use crate::model::alb::{LoadBalancer, TargetGroup};
+use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
 use crate::workload::{ArrivalProcess, ClassPicker};
@@ -128,6 +128,9 @@ impl Alb {
 pub struct Ec2 {
     /// The target groups each auto scaling group's instances register with.
     pub group_target_groups: Vec<Vec<TgId>>,
+    /// Of those, the ones routing by least outstanding requests: they hear of every change
+    /// of an instance's outstanding count (the others need not).
+    pub load_tracking_target_groups: Vec<Vec<TgId>>,
     pub groups: Vec<Group>,
     /// Per group: boot times and termination tie-breaks.
     pub group_rngs: Vec<Rng>,
@@ -145,17 +148,25 @@ pub struct Ec2 {
 impl Ec2 {
     pub fn new(s: &Scenario) -> Ec2 {
         let seed = s.seed;
-        Ec2 {
-            group_target_groups: (0..s.groups.len())
+        let target_groups_of = |least_outstanding_only: bool| -> Vec<Vec<TgId>> {
+            (0..s.groups.len())
                 .map(|g| {
                     s.target_groups
                         .iter()
                         .enumerate()
                         .filter(|(_, tg)| tg.group() == Some(GroupId(g as u16)))
+                        .filter(|(_, tg)| {
+                            !least_outstanding_only
+                                || tg.algorithm == Algorithm::LeastOutstandingRequests
+                        })
                         .map(|(i, _)| TgId(i as u16))
                         .collect()
                 })
-                .collect(),
+                .collect()
+        };
+        Ec2 {
+            group_target_groups: target_groups_of(false),
+            load_tracking_target_groups: target_groups_of(true),
             groups: s.groups.iter().map(Group::new).collect(),
             group_rngs: s
                 .groups
