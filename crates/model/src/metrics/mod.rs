@@ -5,7 +5,7 @@ mod latency;
 mod series;
 
 pub use latency::Latency;
-pub use series::{Statistic, TimeSeries};
+pub use series::{SeriesId, Statistic, TimeSeries};
 
 /// How a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -73,6 +73,17 @@ impl TimeSeries {
         (self.names.len() - 1) as SeriesId
     }
 
+    /// Registers the series `prefix.key` of every `(key, statistic)` and returns their ids,
+    /// in order: a service registers its series once and pushes by id each period.
+    pub fn register<const N: usize>(
+        &mut self,
+        prefix: &str,
+        keys: [(&str, Statistic); N],
+    ) -> [SeriesId; N] {
+        keys.map(|(key, statistic)| self.series(&format!("{prefix}.{key}"), statistic))
+    }
+
+    #[inline]
     pub fn push(&mut self, time_s: f64, series: SeriesId, value: f64) {
         self.rows.push((time_s, series, value));
     }

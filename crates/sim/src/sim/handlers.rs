@@ -3,10 +3,11 @@
 
 use super::World;
 use super::request::Request;
+use super::service::Period;
 use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
 use crate::kernel::{RngExt, SimTime};
-use crate::metrics::{Outcome, Statistic};
+use crate::metrics::Outcome;
 use crate::model::faults::Cause;
 use crate::model::instance::{InstanceState, Job};
 use crate::trace::{Field, Kind};
@@ -316,7 +317,7 @@ impl World {
 
     #[inline]
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
-        self.period.record(outcome, latency_ns);
+        self.traffic.period.record(outcome, latency_ns);
         if counted {
             self.traffic.per_workload[w.index()].record(outcome, latency_ns);
         }
@@ -350,61 +351,22 @@ impl World {
         self.counting = true;
     }
 
+    /// A metric period ended: the next one is scheduled, then every service does its period
+    /// work and closes its cost meters (`service`).
     pub(super) fn on_period_ended(&mut self) {
-        self.last_period_end = self.queue.now();
-        self.flush_cpu();
+        let now = self.queue.now();
+        self.last_period_end = now;
         let period = self.scenario.metric_period;
-        let next = self.queue.now() + period;
+        let next = now + period;
         if next <= self.scenario.duration {
             self.queue.schedule(next, Event::PeriodEnded);
         }
-        let t = (self.queue.now() - period).as_secs_f64();
-        let series = &mut self.series;
-        let p = &self.period;
-        let id = series.series("requests", Statistic::Sum);
-        series.push(t, id, p.ended as f64);
-        let id = series.series("errors_5xx", Statistic::Sum);
-        series.push(t, id, p.errors_5xx as f64);
-        if p.ok > 0 {
-            for (stat, q) in [
-                (Statistic::P50, 0.5),
-                (Statistic::P90, 0.9),
-                (Statistic::P99, 0.99),
-            ] {
-                let id = series.series("latency_ms", stat);
-                series.push(t, id, p.latency.quantile_ms(q));
-            }
-        }
-        self.faults.periods.push((p.ended, p.ok));
-        let id = self.series.series("availability", Statistic::Average);
-        self.series.push(
-            t,
-            id,
-            self.faults.periods.last().map_or(
-                1.0,
-                |&(e, o)| if e == 0 { 1.0 } else { o as f64 / e as f64 },
-            ),
-        );
-        self.period.reset();
-        self.lambda_period_ended(t);
-        self.on_queues_period_ended(t);
-        self.event_sources_period_ended(t);
-        self.evaluate_groups(t);
+        let p = Period {
+            start_s: (now - period).as_secs_f64(),
+            end: now,
+            index: (now.as_nanos() / period.as_nanos()).saturating_sub(1),
+        };
+        self.services_period_ended(&p);
         self.close_cost_period(period.as_secs_f64());
-    }
-
-    /// Closes the cost meters' current period (`seconds` long).
-    pub(super) fn close_cost_period(&mut self, seconds: f64) {
-        for m in &mut self.alb.lb_meters {
-            m.close_period(seconds);
-        }
-        self.bills
-            .nat_bytes_periods
-            .push(std::mem::take(&mut self.bills.nat_bytes));
-        self.bills
-            .inter_az_bytes_periods
-            .push(std::mem::take(&mut self.bills.inter_az_bytes));
-        self.close_lambda_cost_period(seconds);
-        self.sqs.close_cost_period();
     }
 }

@@ -9,14 +9,15 @@
 
 use super::World;
 use super::request::Request;
+use super::service::{Finish, Period, Service};
 use crate::ids::{AsyncEventId, FunctionId, InvocationId, LbId, RequestId, WorkloadId};
 use crate::kernel::Schedule;
-use crate::metrics::{Outcome, Statistic};
+use crate::metrics::Outcome;
 use crate::model::lambda::LambdaEvent;
 use crate::model::lambda::async_events::{AsyncEvent, Settlement};
 use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
-use crate::model::lambda::{Completion, Origin, Payload, Refusal};
+use crate::model::lambda::{Completion, LambdaService, Origin, Payload, Refusal};
 use crate::trace::{Field, Kind};
 use crate::workload::InvocationType;
 
@@ -246,81 +247,39 @@ impl World {
     fn count_async_retry(&mut self, f: FunctionId, counted: bool) {
         self.lambda.functions[f.index()].meters.totals.async_retries += counted as u64;
     }
+}
 
-    /// At a period end: each function's series for the period that just ended (at `t`).
-    pub(super) fn lambda_period_ended(&mut self, t: f64) {
-        let now = self.queue.now();
-        let period_ns = self.scenario.metric_period.as_nanos() as f64;
-        for (spec, st) in self
-            .scenario
-            .lambda_functions
-            .iter()
-            .zip(&mut self.lambda.functions)
-        {
-            st.meters
-                .account_provisioned(now, st.envs.provisioned_busy());
-            let p = st.meters.take_period(st.envs.busy());
-            let warm = st.envs.warm(now) as f64;
-            let name = &spec.name;
-            let series = &mut self.series;
-            for (key, stat, value) in [
-                (
-                    "concurrent_executions",
-                    Statistic::Maximum,
-                    p.max_concurrency as f64,
-                ),
-                ("invocations", Statistic::Sum, p.invocations as f64),
-                ("throttles", Statistic::Sum, p.throttles as f64),
-                ("cold_starts", Statistic::Sum, p.cold_starts as f64),
-                ("errors", Statistic::Sum, p.errors as f64),
-                ("warm_environments", Statistic::Value, warm),
-            ] {
-                let id = series.series(&format!("lambda.{name}.{key}"), stat);
-                series.push(t, id, value);
-            }
-            if spec.provisioned_concurrency > 0 {
-                let id = series.series(
-                    &format!("lambda.{name}.provisioned_utilization"),
-                    Statistic::Average,
-                );
-                let capacity = spec.provisioned_concurrency as f64 * period_ns;
-                series.push(t, id, p.provisioned_busy_ns as f64 / capacity);
-            }
-        }
+impl Service for LambdaService {
+    fn period_ended(w: &mut World, p: &Period) {
+        let period_ns = w.scenario.metric_period.as_nanos() as f64;
+        let specs = &w.scenario.lambda_functions;
+        w.lambda
+            .period_ended(specs, p.end, p.start_s, period_ns, &mut w.series);
     }
 
-    /// Closes every function's bill for a period `seconds` long.
-    pub(super) fn close_lambda_cost_period(&mut self, seconds: f64) {
-        for (spec, st) in self
-            .scenario
-            .lambda_functions
-            .iter()
-            .zip(&mut self.lambda.functions)
-        {
-            st.meters.close_bill(seconds, spec.provisioned_concurrency);
-        }
+    fn close_cost_period(w: &mut World, seconds: f64) {
+        w.lambda
+            .close_cost_period(&w.scenario.lambda_functions, seconds);
     }
 
-    /// Every accepted asynchronous event ended exactly once, or is still queued.
-    pub(super) fn check_lambda_conservation(&self) {
+    /// Each function's figures and bills, checked by conservation: every accepted
+    /// asynchronous event ended exactly once, or is still queued.
+    fn finish(w: &mut World, out: &mut Finish) {
         let (mut accepted, mut settled) = (0, 0);
-        for st in &self.lambda.functions {
+        for st in &w.lambda.functions {
             let t = &st.meters.totals;
             accepted += t.async_events;
             settled += t.async_succeeded + t.async_failed + t.async_expired;
         }
         assert_eq!(
             accepted,
-            settled + self.lambda.live_counted_events,
+            settled + w.lambda.live_counted_events,
             "conservation: every asynchronous event ended exactly once or is still queued"
         );
-    }
-
-    pub(super) fn lambda_results(&self) -> Vec<FunctionResult> {
-        self.scenario
-            .lambda_functions
+        let specs = &w.scenario.lambda_functions;
+        out.result.lambda_functions = specs
             .iter()
-            .zip(&self.lambda.functions)
+            .zip(&w.lambda.functions)
             .map(|(spec, st)| FunctionResult {
                 name: spec.name.clone(),
                 memory_mb: spec.memory_mb,
@@ -330,15 +289,12 @@ impl World {
                 gb_seconds: st.meters.totals.billed_ms / 1e3 * spec.memory_gb(),
                 totals: st.meters.totals.clone(),
             })
-            .collect()
-    }
-
-    /// Per function, per period: its bill.
-    pub(super) fn lambda_usage(&self) -> Vec<Vec<crate::cost::billing::LambdaUsage>> {
-        self.lambda
+            .collect();
+        out.usage.lambda = w
+            .lambda
             .functions
             .iter()
             .map(|st| st.meters.bills.clone())
-            .collect()
+            .collect();
     }
 }

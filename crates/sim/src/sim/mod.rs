@@ -10,6 +10,7 @@
 
 mod database;
 mod dns;
+mod ec2;
 mod faults;
 mod handlers;
 mod health_replacement;
@@ -24,9 +25,11 @@ mod request;
 mod resilience;
 mod result;
 mod scaling;
+mod service;
 mod slots;
 mod sqs;
 mod state;
+mod traffic;
 
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
@@ -50,7 +53,6 @@ use crate::model::lambda::LambdaEvent;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
-use meters::PeriodMeters;
 use std::sync::Arc;
 
 /// Why a run stopped early.
@@ -83,7 +85,6 @@ pub struct World {
     /// Of those, terminations of instances a fault had stopped.
     #[cfg(test)]
     stopped_terminations_checked: usize,
-    period: PeriodMeters,
     /// Data-transfer meters billed per period.
     bills: state::Bills,
     series: TimeSeries,
@@ -102,19 +103,19 @@ pub struct World {
 impl World {
     pub fn new(scenario: Arc<Scenario>) -> World {
         let s = &*scenario;
+        // Services register their series as they are built; rows are pushed by id.
+        let mut series = TimeSeries::default();
         let mut world = World {
             queue: EventQueue::new(),
             events: 0,
-            traffic: state::Traffic::new(s),
+            traffic: state::Traffic::new(s, &mut series),
             alb: state::Alb::new(s),
-            ec2: state::Ec2::new(s),
+            ec2: state::Ec2::new(s, &mut series),
             #[cfg(test)]
             terminations_checked: 0,
             #[cfg(test)]
             stopped_terminations_checked: 0,
-            period: PeriodMeters::default(),
             bills: state::Bills::default(),
-            series: TimeSeries::default(),
             counting: s.warmup == SimTime::ZERO,
             last_period_end: SimTime::ZERO,
             tracer: None,
@@ -124,9 +125,11 @@ impl World {
                 &s.account,
                 s.prices.lambda.billing_granularity_ms,
                 s.prices.lambda.init_billed,
+                &mut series,
             ),
-            sqs: sqs::SqsWorld::new(s),
+            sqs: sqs::SqsWorld::new(s, &mut series),
             faults: resilience::FaultState::new(s),
+            series,
             scenario,
         };
         world.start();

@@ -3,6 +3,8 @@
 //! they produce (availability, per-fault detection and recovery, errors by cause, databases,
 //! DNS, the timeline and time markers).
 
+use super::World;
+use super::service::{Finish, Period, Service};
 use crate::ids::{DnsRecordId, FaultId, InstanceId};
 use crate::kernel::{Rng, SimTime, stream};
 use crate::model::database::{Calls, Database};
@@ -31,8 +33,6 @@ pub struct FaultState {
     /// Per group: instances launched to rebalance AZs, to be matched by terminations.
     pub rebalancing: Vec<u32>,
     pub log: FaultLog,
-    /// Per metric period: (requests ended, ok).
-    pub periods: Vec<(u64, u64)>,
     pub markers: Vec<(SimTime, String)>,
     /// Per workload: the DNS record its clients resolve.
     pub workload_record: Vec<Option<DnsRecordId>>,
@@ -70,7 +70,6 @@ impl FaultState {
                 .collect(),
             rebalancing: vec![0; s.groups.len()],
             log: FaultLog::new(r.faults.len()),
-            periods: Vec::new(),
             markers: Vec::new(),
             workload_record: (0..s.workloads.len())
                 .map(|w| r.record_of(crate::ids::WorkloadId(w as u16)))
@@ -159,13 +158,18 @@ pub struct ResilienceResult {
 }
 
 impl FaultState {
-    /// Closes the books: `ok`/`failed` are the counted requests that ended.
-    pub fn result(&self, s: &Scenario, ok: u64, failed: u64, now: SimTime) -> ResilienceResult {
+    /// Closes the books: `ok`/`failed` are the counted requests that ended, `periods` each
+    /// closed metric period's (requests ended, ok).
+    pub fn result(
+        &self,
+        s: &Scenario,
+        ok: u64,
+        failed: u64,
+        periods: &[(u64, u64)],
+        now: SimTime,
+    ) -> ResilienceResult {
         let slo = s.resilience.availability_slo;
-        let a = Availability {
-            periods: &self.periods,
-            slo,
-        };
+        let a = Availability { periods, slo };
         let period = s.metric_period;
         let faults = s
             .resilience
@@ -174,12 +178,12 @@ impl FaultState {
             .zip(&self.log.records)
             .map(|(f, rec)| {
                 let k = (f.at.as_nanos() / period.as_nanos().max(1)) as usize;
-                let recover = if k >= self.periods.len() {
+                let recover = if k >= periods.len() {
                     None
                 } else {
                     match a.recovery_after(k) {
                         None => Some(0.0),
-                        Some(end) if end >= self.periods.len() => None,
+                        Some(end) if end >= periods.len() => None,
                         Some(end) => Some(
                             (SimTime::from_nanos(period.as_nanos() * end as u64) - f.at)
                                 .as_secs_f64(),
@@ -244,7 +248,7 @@ impl FaultState {
             },
             slo,
             period_s: period.as_secs_f64(),
-            availability_per_period: (0..self.periods.len()).map(|k| a.value(k)).collect(),
+            availability_per_period: (0..periods.len()).map(|k| a.value(k)).collect(),
             periods_below_slo: a.count_below(),
             longest_run_below_slo: a.longest_run_below(),
             faults,
@@ -253,5 +257,42 @@ impl FaultState {
             dns,
             timeline: self.log.timeline.clone(),
         }
+    }
+}
+
+/// Faults, databases and DNS records: no period work (availability per period is the
+/// requests'); at the end, the resilience results, the dashboard's markers and the
+/// databases' instance time.
+impl Service for FaultState {
+    fn period_ended(_: &mut World, _: &Period) {}
+
+    fn close_cost_period(_: &mut World, _: f64) {}
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        let s = &*w.scenario;
+        let r = &mut out.result;
+        r.resilience = w.faults.result(
+            s,
+            r.overall.ok,
+            r.overall.failed(),
+            &w.traffic.availability,
+            s.duration,
+        );
+        r.markers = w
+            .faults
+            .markers
+            .iter()
+            .map(|(t, l)| (t.as_secs_f64(), l.clone()))
+            .collect();
+        out.usage.databases = s
+            .resilience
+            .databases
+            .iter()
+            .filter(|d| d.hit_ratio.is_none())
+            .map(|d| crate::cost::DatabaseRun {
+                class: d.instance_class.clone(),
+                multi_az: d.multi_az,
+            })
+            .collect();
     }
 }

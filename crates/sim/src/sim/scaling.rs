@@ -3,10 +3,10 @@
 //! actions and the group time series.
 
 use super::World;
+use super::service::Period;
 use crate::ids::{GroupId, PolicyId};
 use crate::kernel::Schedule;
 use crate::kernel::SimTime;
-use crate::metrics::Statistic;
 use crate::model::autoscaling::AlarmChange;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::cloudwatch::Metric;
@@ -73,9 +73,8 @@ impl World {
     }
 
     /// At a period end: group series, metrics, alarms and policies, for every group.
-    pub(super) fn evaluate_groups(&mut self, t: f64) {
-        let k = self.period_index();
-        let now = self.queue.now();
+    pub(super) fn evaluate_groups(&mut self, p: &Period) {
+        let (t, k, now) = (p.start_s, p.index, p.end);
         let period = self.scenario.metric_period;
         for g in 0..self.scenario.groups.len() {
             let gid = GroupId(g as u16);
@@ -133,49 +132,20 @@ impl World {
             let per_target = (in_service > 0).then(|| m.routed as f64 / in_service as f64);
             m.settled_busy = 0;
             m.routed = 0;
-            let name = &spec.name;
-            let rows: [(String, Statistic, f64); 5] = [
-                (
-                    format!("asg.{name}.desired"),
-                    Statistic::Value,
-                    self.ec2.groups[g].desired as f64,
-                ),
-                (
-                    format!("asg.{name}.in_service"),
-                    Statistic::Value,
-                    in_service as f64,
-                ),
-                (
-                    format!("asg.{name}.pending"),
-                    Statistic::Value,
-                    pending as f64,
-                ),
-                (
-                    format!("asg.{name}.healthy"),
-                    Statistic::Value,
-                    healthy as f64,
-                ),
-                (
-                    format!("asg.{name}.cpu_percent"),
-                    Statistic::Average,
-                    m.take_period_cpu_percent(),
-                ),
+            let ids = &self.ec2.series[g];
+            let values = [
+                self.ec2.groups[g].desired as f64,
+                in_service as f64,
+                pending as f64,
+                healthy as f64,
+                m.take_period_cpu_percent(),
             ];
-            for (series, stat, v) in rows {
-                let id = self.series.series(&series, stat);
+            for (&id, v) in ids.group.iter().zip(values) {
                 self.series.push(t, id, v);
             }
-            if azs > 1 {
-                for (what, counts) in [
-                    ("in_service", &per_az),
-                    ("pending", &pending_az),
-                    ("healthy", &healthy_az),
-                ] {
-                    for (a, n) in counts.iter().enumerate() {
-                        let series = format!("asg.{name}.{what}.{}", self.scenario.azs[a]);
-                        let id = self.series.series(&series, Statistic::Value);
-                        self.series.push(t, id, *n as f64);
-                    }
+            for (ids, counts) in ids.per_az.iter().zip([&per_az, &pending_az, &healthy_az]) {
+                for (&id, n) in ids.iter().zip(counts) {
+                    self.series.push(t, id, *n as f64);
                 }
             }
             for (r, metric) in &mut self.ec2.group_metrics[g].metrics {

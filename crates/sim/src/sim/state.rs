@@ -5,15 +5,18 @@
 //! Each struct is built from the scenario here, with its random streams named after the
 //! component (`<kind>/<name>/<purpose>`).
 
+use super::World;
+use super::ec2::GroupSeries;
 use super::idle_timeout::OpenRequests;
 use super::instance_timers::InstanceTimers;
-use super::meters::{GroupMeters, LbMeters};
+use super::meters::{GroupMeters, LbMeters, PeriodMeters};
 use super::request::Requests;
 use super::scaling::{self, GroupMetrics};
+use super::service::{Finish, Period, Service};
 use super::slots::InstanceSlots;
 use crate::ids::{GroupId, TgId};
 use crate::kernel::{Rng, stream};
-use crate::metrics::RequestStats;
+use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
@@ -30,10 +33,16 @@ pub struct Traffic {
     pub per_workload: Vec<RequestStats>,
     /// Arrivals so far (the next request's trace id).
     pub next_request_id: u64,
+    /// Outcomes of the current metric period.
+    pub period: PeriodMeters,
+    /// Per closed metric period: (requests ended, ok), for availability.
+    pub availability: Vec<(u64, u64)>,
+    /// The request series' ids.
+    pub series: super::traffic::RequestSeries,
 }
 
 impl Traffic {
-    pub fn new(s: &Scenario) -> Traffic {
+    pub fn new(s: &Scenario, series: &mut TimeSeries) -> Traffic {
         let seed = s.seed;
         Traffic {
             arrivals: s
@@ -61,6 +70,9 @@ impl Traffic {
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
             next_request_id: 0,
+            period: PeriodMeters::default(),
+            availability: Vec::new(),
+            series: super::traffic::RequestSeries::register(series),
         }
     }
 }
@@ -143,10 +155,12 @@ pub struct Ec2 {
     /// Per instance: its pending timers, cancelled when it terminates.
     pub instance_timers: InstanceTimers,
     pub group_meters: Vec<GroupMeters>,
+    /// Per group: its series' ids.
+    pub series: Vec<GroupSeries>,
 }
 
 impl Ec2 {
-    pub fn new(s: &Scenario) -> Ec2 {
+    pub fn new(s: &Scenario, series: &mut TimeSeries) -> Ec2 {
         let seed = s.seed;
         let target_groups_of = |least_outstanding_only: bool| -> Vec<Vec<TgId>> {
             (0..s.groups.len())
@@ -192,6 +206,11 @@ impl Ec2 {
             instances: Default::default(),
             instance_timers: Default::default(),
             group_meters: s.groups.iter().map(|_| GroupMeters::default()).collect(),
+            series: s
+                .groups
+                .iter()
+                .map(|g| GroupSeries::register(s, &g.name, series))
+                .collect(),
         }
     }
 }
@@ -204,4 +223,37 @@ pub struct Bills {
     pub nat_bytes_periods: Vec<f64>,
     pub inter_az_bytes: f64,
     pub inter_az_bytes_periods: Vec<f64>,
+}
+
+/// Load balancers are billed by LCU-hour: their meters close with each cost period.
+impl Service for Alb {
+    fn period_ended(_: &mut World, _: &Period) {}
+
+    fn close_cost_period(w: &mut World, seconds: f64) {
+        for m in &mut w.alb.lb_meters {
+            m.close_period(seconds);
+        }
+    }
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        out.usage.load_balancers = w.alb.lb_meters.iter().map(|m| m.periods.clone()).collect();
+    }
+}
+
+/// Data transfer is billed per GB: the bytes of each cost period.
+impl Service for Bills {
+    fn period_ended(_: &mut World, _: &Period) {}
+
+    fn close_cost_period(w: &mut World, _: f64) {
+        let b = &mut w.bills;
+        b.nat_bytes_periods.push(std::mem::take(&mut b.nat_bytes));
+        b.inter_az_bytes_periods
+            .push(std::mem::take(&mut b.inter_az_bytes));
+    }
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        out.usage.nat_gateways = w.scenario.nat_gateways;
+        out.usage.nat_bytes = w.bills.nat_bytes_periods.clone();
+        out.usage.inter_az_bytes = w.bills.inter_az_bytes_periods.clone();
+    }
 }

@@ -10,6 +10,7 @@
 //! - `invocation`: one invocation, its origin and how it ended;
 //! - `async_events`: the asynchronous queue's retry and expiry policy;
 //! - `meters`: counters, histograms and bills per function;
+//! - `series`: each function's time series rows per metric period;
 //! - `service`: all of the above for one account, admitting and ending invocations.
 //!
 //! The model touches only its own state and the event queue (to schedule its own events);
@@ -23,6 +24,7 @@ pub mod meters;
 pub mod pools;
 pub mod request_rate;
 pub mod scaling_rate;
+pub mod series;
 pub mod service;
 mod slab;
 pub mod spec;

@@ -12,10 +12,12 @@ use super::meters::FunctionMeters;
 use super::pools::{Pools, Refusal};
 use super::request_rate::RequestRate;
 use super::scaling_rate::EnvironmentBucket;
+use super::series::FunctionSeries;
 use super::slab::Slab;
 use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
 use crate::ids::{AsyncEventId, FunctionId, InvocationId};
 use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
+use crate::metrics::TimeSeries;
 
 /// One function's runtime state.
 pub struct FunctionState {
@@ -52,6 +54,8 @@ pub struct LambdaService {
     billing_granularity_ms: f64,
     /// Whether a cold start's init phase is billed (since 1 Aug 2025; free before).
     init_billed: bool,
+    /// Per function: its time series' ids (see `register_series`).
+    series: Vec<FunctionSeries>,
 }
 
 impl LambdaService {
@@ -61,6 +65,7 @@ impl LambdaService {
         account: &AccountSpec,
         billing_granularity_ms: f64,
         init_billed: bool,
+        series: &mut TimeSeries,
     ) -> LambdaService {
         let unreserved = account.unreserved(functions);
         let pools = Pools::new(
@@ -123,6 +128,35 @@ impl LambdaService {
             live_counted_events: 0,
             billing_granularity_ms,
             init_billed,
+            series: functions
+                .iter()
+                .map(|f| FunctionSeries::register(f, series))
+                .collect(),
+        }
+    }
+
+    /// At the end of the metric period starting at `t` (seconds), `period_ns` long: each
+    /// function's series rows, and its meters start the next period.
+    pub fn period_ended(
+        &mut self,
+        specs: &[FunctionSpec],
+        now: SimTime,
+        t: f64,
+        period_ns: f64,
+        series: &mut TimeSeries,
+    ) {
+        for ((spec, st), ids) in specs.iter().zip(&mut self.functions).zip(&self.series) {
+            st.meters
+                .account_provisioned(now, st.envs.provisioned_busy());
+            let p = st.meters.take_period(st.envs.busy());
+            ids.push(series, t, &p, st.envs.warm(now), spec, period_ns);
+        }
+    }
+
+    /// Closes every function's bill for a period `seconds` long.
+    pub fn close_cost_period(&mut self, specs: &[FunctionSpec], seconds: f64) {
+        for (spec, st) in specs.iter().zip(&mut self.functions) {
+            st.meters.close_bill(seconds, spec.provisioned_concurrency);
         }
     }
 

@@ -53,6 +53,13 @@ pub(super) struct Mapping {
     stats: MappingStats,
 }
 
+impl Mapping {
+    /// Its pollers now (`sqs.QUEUE.lambda_pollers`).
+    pub(super) fn active_pollers(&self) -> f64 {
+        self.fleet.active as f64
+    }
+}
+
 /// A poller's batch in the making or in flight.
 struct Batch {
     mapping: MappingId,
@@ -74,7 +81,7 @@ const MAX_THROTTLE_BACKOFF: SimTime = SimTime::from_secs(60);
 /// Every mapping and the batches of their pollers.
 #[derive(Default)]
 pub struct EventSources {
-    mappings: Vec<Mapping>,
+    pub(super) mappings: Vec<Mapping>,
     /// By poller id: the poller's batch slot (`None` for a worker's poller).
     slot_of: Vec<Option<u32>>,
     batches: Vec<Batch>,
@@ -465,18 +472,6 @@ impl World {
                 self.sqs.pollers.get_mut(p).state = PollerState::Receiving;
                 self.batch_receive(p);
             }
-        }
-    }
-
-    /// Each mapping's pollers at the period's end (`sqs.QUEUE.lambda_pollers`).
-    pub(in crate::sim) fn event_sources_period_ended(&mut self, t: f64) {
-        for mapping in &self.sqs.sources.mappings {
-            let name = &self.scenario.queues[mapping.queue.index()].name;
-            let id = self.series.series(
-                &format!("sqs.{name}.lambda_pollers"),
-                crate::metrics::Statistic::Value,
-            );
-            self.series.push(t, id, mapping.fleet.active as f64);
         }
     }
 

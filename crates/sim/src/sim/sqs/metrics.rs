@@ -4,63 +4,108 @@
 //! follow (`metric: custom:backlog_per_instance`), as AWS recommends for worker fleets.
 
 use crate::ids::GroupId;
-use crate::metrics::Statistic;
-use crate::model::sqs::PeriodCounters;
+use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::sqs::{ConsumerSpec, PeriodCounters};
+use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::service::Period;
 
 /// The name of the custom metric published for worker groups.
 pub const BACKLOG_PER_INSTANCE: &str = "backlog_per_instance";
 
+/// A queue's levels at the period's end (`sqs.QUEUE.KEY`, statistic `value`).
+const LEVELS: [&str; 4] = ["visible", "not_visible", "delayed", "age_of_oldest_s"];
+/// A queue's counts over the period (`sqs.QUEUE.KEY`, statistic `sum`).
+const SUMS: [&str; 5] = ["sent", "received", "deleted", "empty_receives", "requests"];
+
+/// The ids of the SQS series.
+pub struct SqsSeries {
+    /// Per queue: `LEVELS` then `SUMS`.
+    queues: Vec<[SeriesId; 9]>,
+    /// Per group consuming a queue: `asg.GROUP.backlog_per_instance`.
+    backlog: Vec<Option<SeriesId>>,
+    /// Per event source mapping, in mapping order: `sqs.QUEUE.lambda_pollers`.
+    pollers: Vec<SeriesId>,
+}
+
+impl SqsSeries {
+    pub fn register(
+        s: &Scenario,
+        group_consumes: impl Fn(usize) -> bool,
+        series: &mut TimeSeries,
+    ) -> SqsSeries {
+        SqsSeries {
+            queues: s
+                .queues
+                .iter()
+                .map(|q| {
+                    let prefix = format!("sqs.{}", q.name);
+                    let levels = series.register(&prefix, LEVELS.map(|k| (k, Statistic::Value)));
+                    let sums = series.register(&prefix, SUMS.map(|k| (k, Statistic::Sum)));
+                    std::array::from_fn(|i| if i < 4 { levels[i] } else { sums[i - 4] })
+                })
+                .collect(),
+            backlog: s
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(g, spec)| {
+                    group_consumes(g).then(|| {
+                        let name = format!("asg.{}.{BACKLOG_PER_INSTANCE}", spec.name);
+                        series.series(&name, Statistic::Value)
+                    })
+                })
+                .collect(),
+            // Mappings are made in this order (`start_event_sources`).
+            pollers: s
+                .queues
+                .iter()
+                .flat_map(|q| {
+                    q.consumers
+                        .iter()
+                        .filter(|c| matches!(c, ConsumerSpec::Lambda(_)))
+                        .map(move |_| q)
+                })
+                .map(|q| series.series(&format!("sqs.{}.lambda_pollers", q.name), Statistic::Value))
+                .collect(),
+        }
+    }
+}
+
 impl World {
-    /// Queue series for the period that just ended (`t`: its start, in seconds), and the
-    /// backlog metric, published before the groups evaluate their policies.
-    pub(in crate::sim) fn on_queues_period_ended(&mut self, t: f64) {
-        let now = self.queue.now();
-        for q in 0..self.sqs.queues.len() {
-            let queue = &mut self.sqs.queues[q];
-            let p = std::mem::take(&mut queue.stats.period);
-            let levels = [
-                ("visible", queue.visible as f64),
-                ("not_visible", queue.in_flight as f64),
-                ("delayed", queue.delayed as f64),
-                (
-                    "age_of_oldest_s",
-                    queue.oldest_age(&self.sqs.messages, now).as_secs_f64(),
-                ),
-            ];
+    /// Queue series for the period that just ended, the backlog metric (published before the
+    /// groups evaluate their policies: the `services!` order), and the mappings' pollers.
+    pub(in crate::sim) fn sqs_period_ended(&mut self, p: &Period) {
+        let (t, now) = (p.start_s, p.end);
+        let ids = &self.sqs.series;
+        for (q, queue) in self.sqs.queues.iter_mut().enumerate() {
             let PeriodCounters {
                 sent,
                 received,
                 deleted,
                 empty_receives,
                 billed_requests,
-            } = p;
-            let sums = [
-                ("sent", sent),
-                ("received", received),
-                ("deleted", deleted),
-                ("empty_receives", empty_receives),
-                ("requests", billed_requests),
+            } = std::mem::take(&mut queue.stats.period);
+            let values = [
+                queue.visible as f64,
+                queue.in_flight as f64,
+                queue.delayed as f64,
+                queue.oldest_age(&self.sqs.messages, now).as_secs_f64(),
+                sent as f64,
+                received as f64,
+                deleted as f64,
+                empty_receives as f64,
+                billed_requests as f64,
             ];
-            let name = &self.scenario.queues[q].name;
-            for (what, v) in levels {
-                let id = self
-                    .series
-                    .series(&format!("sqs.{name}.{what}"), Statistic::Value);
+            for (&id, v) in ids.queues[q].iter().zip(values) {
                 self.series.push(t, id, v);
-            }
-            for (what, v) in sums {
-                let id = self
-                    .series
-                    .series(&format!("sqs.{name}.{what}"), Statistic::Sum);
-                self.series.push(t, id, v as f64);
             }
         }
         for g in 0..self.scenario.groups.len() {
-            let gid = GroupId(g as u16);
-            if !self.sqs.consumes(gid) {
+            let Some(id) = self.sqs.series.backlog[g] else {
                 continue;
-            }
+            };
+            let gid = GroupId(g as u16);
             let backlog: u64 = self.sqs.group_consumers[g]
                 .iter()
                 .map(|(q, _)| q.index())
@@ -71,12 +116,16 @@ impl World {
             // With no instance in service the whole backlog is one instance's.
             let per_instance = backlog as f64 / self.in_service(gid).max(1) as f64;
             self.publish_custom_metric(gid, BACKLOG_PER_INSTANCE, Some(per_instance));
-            let name = &self.scenario.groups[g].name;
-            let id = self.series.series(
-                &format!("asg.{name}.{BACKLOG_PER_INSTANCE}"),
-                Statistic::Value,
-            );
             self.series.push(t, id, per_instance);
+        }
+        for (mapping, &id) in self
+            .sqs
+            .sources
+            .mappings
+            .iter()
+            .zip(&self.sqs.series.pollers)
+        {
+            self.series.push(t, id, mapping.active_pollers());
         }
     }
 }

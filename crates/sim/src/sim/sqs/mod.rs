@@ -19,8 +19,11 @@ pub use result::QueueResult;
 
 use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
 use crate::kernel::{EventQueue, Key, Rng, SimTime, stream};
+use crate::metrics::TimeSeries;
 use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue};
 use crate::scenario::Scenario;
+use crate::sim::World;
+use crate::sim::service::{Finish, Period, Service};
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
@@ -49,6 +52,8 @@ pub struct SqsWorld {
     pub(super) billed_periods: Vec<f64>,
     /// Lambda event source mappings and their pollers' batches.
     sources: event_source::EventSources,
+    /// The series' ids.
+    series: metrics::SqsSeries,
 }
 
 /// A consumer's stable name, for its random streams: `group/NAME` (a worker fleet) or
@@ -64,7 +69,7 @@ fn consumer_name(s: &Scenario, c: &ConsumerSpec) -> String {
 }
 
 impl SqsWorld {
-    pub fn new(s: &Scenario) -> SqsWorld {
+    pub fn new(s: &Scenario, series: &mut TimeSeries) -> SqsWorld {
         let seed = s.seed;
         let mut group_consumers = vec![Vec::new(); s.groups.len()];
         for (q, spec) in s.queues.iter().enumerate() {
@@ -95,7 +100,6 @@ impl SqsWorld {
             polls_timer: vec![None; s.queues.len()],
             expired: Vec::new(),
             instance_pollers: Vec::new(),
-            group_consumers,
             failure_rngs: s
                 .queues
                 .iter()
@@ -119,6 +123,8 @@ impl SqsWorld {
             billed: 0,
             billed_periods: Vec::new(),
             sources: event_source::EventSources::default(),
+            series: metrics::SqsSeries::register(s, |g| !group_consumers[g].is_empty(), series),
+            group_consumers,
         }
     }
 
@@ -169,5 +175,23 @@ fn arm(
             }
         }
         None => *timer = Some(queue.schedule_keyed(at, event.into())),
+    }
+}
+
+impl Service for SqsWorld {
+    fn period_ended(w: &mut World, p: &Period) {
+        w.sqs_period_ended(p);
+    }
+
+    fn close_cost_period(w: &mut World, _: f64) {
+        w.sqs.close_cost_period();
+    }
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        out.result.queues = w.queue_results();
+        out.result.event_sources = w.event_source_results();
+        if !w.scenario.queues.is_empty() {
+            out.usage.sqs_requests = w.sqs.billed_periods.clone();
+        }
     }
 }

@@ -1,0 +1,134 @@
+//! EC2 and Auto Scaling at the world's fixed points: each period the groups' CPU and
+//! capacity meters, their series (`asg.GROUP.KEY`, and per AZ `asg.GROUP.KEY.AZ` when there
+//! are several AZs) and their scaling evaluation (`scaling`); at the end, every instance's
+//! life, the groups' results and the instance time EC2 bills.
+
+use super::World;
+use super::result::{GroupResult, InstanceResult, PolicyResult};
+use super::service::{Finish, Period, Service};
+use super::state::Ec2;
+use crate::cost::InstanceRun;
+use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::scaling_policy::PolicyKind;
+use crate::scenario::Scenario;
+
+/// The ids of one group's series.
+pub struct GroupSeries {
+    /// desired, in_service, pending, healthy, cpu_percent.
+    pub group: [SeriesId; 5],
+    /// With several AZs: in_service, pending and healthy, each per AZ.
+    pub per_az: Vec<Vec<SeriesId>>,
+}
+
+impl GroupSeries {
+    pub fn register(s: &Scenario, name: &str, series: &mut TimeSeries) -> GroupSeries {
+        let prefix = format!("asg.{name}");
+        let value = Statistic::Value;
+        GroupSeries {
+            group: series.register(
+                &prefix,
+                [
+                    ("desired", value),
+                    ("in_service", value),
+                    ("pending", value),
+                    ("healthy", value),
+                    ("cpu_percent", Statistic::Average),
+                ],
+            ),
+            per_az: if s.azs.len() > 1 {
+                ["in_service", "pending", "healthy"]
+                    .iter()
+                    .map(|what| {
+                        s.azs
+                            .iter()
+                            .map(|az| series.series(&format!("{prefix}.{what}.{az}"), value))
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+impl Service for Ec2 {
+    fn period_ended(w: &mut World, p: &Period) {
+        w.flush_cpu();
+        w.evaluate_groups(p);
+    }
+
+    /// EC2 bills each instance's running time, from its life (`finish`).
+    fn close_cost_period(_: &mut World, _: f64) {}
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        w.flush_cpu();
+        // Every instance launched, in launch order (slots are reused: see `slots`).
+        let lives = w.ec2.instances.take_lives();
+        let s = &*w.scenario;
+        let end = s.duration;
+        out.result.groups = s
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, spec)| {
+                let group = &w.ec2.groups[g];
+                let running_ns: u64 = lives
+                    .iter()
+                    .filter(|i| i.group.index() == g)
+                    .map(|i| {
+                        let stop = i.terminated_at.unwrap_or(end).min(end);
+                        let start = i.running_at.max(s.warmup);
+                        stop.saturating_sub(start).as_nanos()
+                    })
+                    .sum();
+                GroupResult {
+                    name: spec.name.clone(),
+                    launched: group.launched,
+                    terminated: group.terminated,
+                    max_in_service: group.max_in_service,
+                    instance_hours: running_ns as f64 / 3.6e12,
+                    mean_cpu_percent: w.ec2.group_meters[g].total_cpu_percent(),
+                    activities: group.activities.clone(),
+                    policies: spec
+                        .policies
+                        .iter()
+                        .zip(&group.policy_states)
+                        .filter(|(p, _)| !matches!(p.kind, PolicyKind::Scheduled { .. }))
+                        .map(|(p, st)| PolicyResult {
+                            name: p.name.clone(),
+                            blocked: st.blocked,
+                        })
+                        .collect(),
+                    alarm_history: group.alarm_history.clone(),
+                    policy_names: spec.policies.iter().map(|p| p.name.clone()).collect(),
+                }
+            })
+            .collect();
+        out.result.instances = lives
+            .iter()
+            .map(|i| InstanceResult {
+                group: s.groups[i.group.index()].name.clone(),
+                az: s.azs[i.az.index()].clone(),
+                launched_s: i.launched_at.as_secs_f64(),
+                in_service_s: i.in_service_since.map(|t| t.as_secs_f64()),
+                terminated_s: i.terminated_at.map(|t| t.as_secs_f64()),
+            })
+            .collect();
+        let duration = s.duration.as_secs_f64();
+        out.usage.instances = lives
+            .iter()
+            .map(|i| {
+                let g = &s.groups[i.group.index()];
+                InstanceRun {
+                    hourly_usd: s
+                        .prices
+                        .ec2_hourly(g.instance_type.as_deref(), g.vcpus)
+                        .unwrap_or(0.0),
+                    running_s: i.running_at.as_secs_f64(),
+                    stop_s: i.terminated_at.map_or(duration, |t| t.as_secs_f64()),
+                }
+            })
+            .collect();
+    }
+}

@@ -1,0 +1,101 @@
+//! Workloads and their requests at the world's fixed points: each period's request series
+//! (`requests`, `errors_5xx`, `latency_ms`, `availability`) and, at the end, the totals,
+//! the requests still in flight and the conservation law.
+
+use super::World;
+use super::service::{Finish, Period, Service};
+use super::state::Traffic;
+use crate::metrics::{Latency, RequestStats, SeriesId, Statistic, TimeSeries};
+
+/// The ids of the request series.
+pub struct RequestSeries {
+    requests: SeriesId,
+    errors_5xx: SeriesId,
+    /// p50, p90, p99.
+    latency: [SeriesId; 3],
+    availability: SeriesId,
+}
+
+/// The latency percentiles recorded per period, with their series' statistics.
+const PERCENTILES: [(Statistic, f64); 3] = [
+    (Statistic::P50, 0.5),
+    (Statistic::P90, 0.9),
+    (Statistic::P99, 0.99),
+];
+
+impl RequestSeries {
+    pub fn register(series: &mut TimeSeries) -> RequestSeries {
+        RequestSeries {
+            requests: series.series("requests", Statistic::Sum),
+            errors_5xx: series.series("errors_5xx", Statistic::Sum),
+            latency: PERCENTILES.map(|(stat, _)| series.series("latency_ms", stat)),
+            availability: series.series("availability", Statistic::Average),
+        }
+    }
+}
+
+impl Traffic {
+    /// Writes the period's request rows and starts the next period's meters.
+    fn period_ended(&mut self, p: &Period, series: &mut TimeSeries) {
+        let t = p.start_s;
+        let m = &self.period;
+        series.push(t, self.series.requests, m.ended as f64);
+        series.push(t, self.series.errors_5xx, m.errors_5xx as f64);
+        if m.ok > 0 {
+            for (&id, (_, q)) in self.series.latency.iter().zip(PERCENTILES) {
+                series.push(t, id, m.latency.quantile_ms(q));
+            }
+        }
+        self.availability.push((m.ended, m.ok));
+        let availability = if m.ended == 0 {
+            1.0
+        } else {
+            m.ok as f64 / m.ended as f64
+        };
+        series.push(t, self.series.availability, availability);
+        self.period.reset();
+    }
+}
+
+impl Service for Traffic {
+    fn period_ended(w: &mut World, p: &Period) {
+        w.traffic.period_ended(p, &mut w.series);
+    }
+
+    fn close_cost_period(_: &mut World, _: f64) {}
+
+    /// The totals, checked by conservation: every request that arrived after the warm-up
+    /// ended exactly once or is still in flight.
+    fn finish(w: &mut World, out: &mut Finish) {
+        let traffic = &w.traffic;
+        let s = &*w.scenario;
+        let mut overall = RequestStats::default();
+        for stats in &traffic.per_workload {
+            overall.merge(stats);
+        }
+        assert_eq!(
+            traffic.arrived,
+            overall.total + traffic.requests.live_counted(),
+            "conservation: every request that arrived ended exactly once or is still in flight"
+        );
+        let end = s.duration;
+        let mut in_flight_age = Latency::new();
+        let mut in_flight_by_workload = vec![0u64; s.workloads.len()];
+        for r in traffic.requests.live_counted_iter() {
+            in_flight_age.record(end.saturating_sub(r.arrived_at).as_nanos());
+            in_flight_by_workload[r.workload.index()] += 1;
+        }
+        let r = &mut out.result;
+        r.arrived = traffic.arrived;
+        r.in_flight = traffic.requests.live_counted();
+        r.in_flight_age = in_flight_age;
+        r.in_flight_by_workload = in_flight_by_workload;
+        r.workloads = s
+            .workloads
+            .iter()
+            .zip(&traffic.per_workload)
+            .map(|(w, stats)| (w.name.clone(), stats.clone()))
+            .collect();
+        r.overall = overall;
+    }
+}
