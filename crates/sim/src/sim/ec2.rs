@@ -5,10 +5,12 @@
 
 use super::World;
 use super::result::{GroupResult, InstanceResult, PolicyResult};
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Handles, Period, Service};
 use super::state::Ec2;
 use crate::cost::InstanceRun;
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::autoscaling::AutoScalingEvent;
+use crate::model::instance::{InstanceEvent, InstanceState};
 use crate::model::scaling_policy::PolicyKind;
 use crate::scenario::Scenario;
 
@@ -53,6 +55,10 @@ impl GroupSeries {
 }
 
 impl Service for Ec2 {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> Ec2 {
+        Ec2::new(s, series)
+    }
+
     fn period_ended(w: &mut World, p: &Period) {
         w.flush_cpu();
         w.evaluate_groups(p);
@@ -130,5 +136,46 @@ impl Service for Ec2 {
                 }
             })
             .collect();
+    }
+}
+
+impl Handles<InstanceEvent> for Ec2 {
+    /// An instance finished a job. A stopped or terminated instance has no pending
+    /// completions (`Instance::stop` cancels them), so none of these is stale.
+    fn handle(w: &mut World, e: InstanceEvent) {
+        match e {
+            InstanceEvent::ServiceCompleted { instance, job } => {
+                let inst = &mut w.ec2.instances[instance.index()];
+                debug_assert!(inst.state != InstanceState::Terminated);
+                let next = inst.on_service_completed(instance, job, &mut w.queue);
+                w.outstanding_changed(instance);
+                if let Some(next) = next {
+                    w.trace_started(next, instance);
+                }
+                w.on_work_done(job);
+            }
+            InstanceEvent::SharingCompleted { instance } => {
+                let inst = &mut w.ec2.instances[instance.index()];
+                debug_assert!(inst.state != InstanceState::Terminated);
+                let done = inst.on_sharing_completed(instance, &mut w.queue);
+                w.outstanding_changed(instance);
+                if let Some(job) = done {
+                    w.on_work_done(job);
+                }
+            }
+        }
+    }
+}
+
+impl Handles<AutoScalingEvent> for Ec2 {
+    fn handle(w: &mut World, e: AutoScalingEvent) {
+        match e {
+            AutoScalingEvent::InstanceBooted(id) => w.on_instance_booted(id),
+            AutoScalingEvent::GracePeriodEnded(id) => w.on_grace_period_ended(id),
+            AutoScalingEvent::StatusCheckFailed(id) => w.on_status_check_failed(id),
+            AutoScalingEvent::ScheduledActionDue { group, policy } => {
+                w.on_scheduled_action(group, policy)
+            }
+        }
     }
 }

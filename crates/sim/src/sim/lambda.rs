@@ -9,15 +9,16 @@
 
 use super::World;
 use super::request::Request;
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{AsyncEventId, FunctionId, InvocationId, LbId, RequestId, WorkloadId};
 use crate::kernel::Schedule;
-use crate::metrics::Outcome;
+use crate::metrics::{Outcome, TimeSeries};
 use crate::model::lambda::LambdaEvent;
 use crate::model::lambda::async_events::{AsyncEvent, Settlement};
 use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
 use crate::model::lambda::{Completion, LambdaService, Origin, Payload, Refusal};
+use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 use crate::workload::InvocationType;
 
@@ -250,6 +251,17 @@ impl World {
 }
 
 impl Service for LambdaService {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> LambdaService {
+        LambdaService::new(
+            s.seed,
+            &s.lambda_functions,
+            &s.account,
+            s.prices.lambda.billing_granularity_ms,
+            s.prices.lambda.init_billed,
+            series,
+        )
+    }
+
     fn period_ended(w: &mut World, p: &Period) {
         let period_ns = w.scenario.metric_period.as_nanos() as f64;
         let specs = &w.scenario.lambda_functions;
@@ -296,5 +308,15 @@ impl Service for LambdaService {
             .iter()
             .map(|st| st.meters.bills.clone())
             .collect();
+    }
+}
+
+impl Handles<LambdaEvent> for LambdaService {
+    fn handle(w: &mut World, e: LambdaEvent) {
+        match e {
+            LambdaEvent::InvocationEnded(id) => w.on_lambda_invocation_ended(id),
+            LambdaEvent::BurstWindowEnded => w.lambda.burst_window_ended(&mut w.queue),
+            LambdaEvent::AsyncRetryDue(e) => w.attempt_async(e),
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! `instance_timers` the timers that name an instance, a queue its one timer of each kind, a
 //! database call its end), so a handler never asks whether its event is still current.
 
+mod alb;
 mod database;
 mod dns;
 mod ec2;
@@ -21,6 +22,7 @@ mod invariants;
 mod lambda;
 mod lifecycle;
 mod meters;
+mod registry;
 mod request;
 mod resilience;
 mod result;
@@ -37,20 +39,9 @@ pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
-use crate::event::Event;
 use crate::ids::{GroupId, WorkloadId};
-use crate::kernel::{EventQueue, SimTime};
-use crate::metrics::TimeSeries;
-use crate::model::alb::AlbEvent;
-use crate::model::autoscaling::AutoScalingEvent;
-use crate::model::database::DatabaseEvent;
-use crate::model::dns::DnsEvent;
-use crate::model::faults::FaultEvent;
+use crate::kernel::SimTime;
 use crate::model::health::Health;
-use crate::model::instance::InstanceEvent;
-use crate::model::instance::InstanceState;
-use crate::model::lambda::LambdaEvent;
-use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
 use std::sync::Arc;
@@ -69,69 +60,11 @@ pub enum RunError {
     Interrupted { at: SimTime },
 }
 
-pub struct World {
-    scenario: Arc<Scenario>,
-    queue: EventQueue<Event>,
-    events: u64,
-    /// Workloads: arrivals, their requests in flight and per-workload statistics.
-    traffic: state::Traffic,
-    /// Load balancers, target groups and their meters.
-    alb: state::Alb,
-    /// Auto Scaling groups and their instances.
-    ec2: state::Ec2,
-    /// Terminations whose pending events `invariants` checked.
-    #[cfg(test)]
-    terminations_checked: usize,
-    /// Of those, terminations of instances a fault had stopped.
-    #[cfg(test)]
-    stopped_terminations_checked: usize,
-    /// Data-transfer meters billed per period.
-    bills: state::Bills,
-    series: TimeSeries,
-    counting: bool,
-    /// When the last metric period was recorded (the run's end may close one more).
-    last_period_end: SimTime,
-    tracer: Option<Box<Tracer>>,
-    /// Lambda functions, pools, scaling ceilings, invocations and async events.
-    lambda: crate::model::lambda::LambdaService,
-    /// SQS queues, messages and worker pollers.
-    sqs: sqs::SqsWorld,
-    /// Down AZs and instances, databases, DNS records, the fault log.
-    faults: resilience::FaultState,
-}
+pub use registry::{Event, World};
 
 impl World {
     pub fn new(scenario: Arc<Scenario>) -> World {
-        let s = &*scenario;
-        // Services register their series as they are built; rows are pushed by id.
-        let mut series = TimeSeries::default();
-        let mut world = World {
-            queue: EventQueue::new(),
-            events: 0,
-            traffic: state::Traffic::new(s, &mut series),
-            alb: state::Alb::new(s),
-            ec2: state::Ec2::new(s, &mut series),
-            #[cfg(test)]
-            terminations_checked: 0,
-            #[cfg(test)]
-            stopped_terminations_checked: 0,
-            bills: state::Bills::default(),
-            counting: s.warmup == SimTime::ZERO,
-            last_period_end: SimTime::ZERO,
-            tracer: None,
-            lambda: crate::model::lambda::LambdaService::new(
-                s.seed,
-                &s.lambda_functions,
-                &s.account,
-                s.prices.lambda.billing_granularity_ms,
-                s.prices.lambda.init_billed,
-                &mut series,
-            ),
-            sqs: sqs::SqsWorld::new(s, &mut series),
-            faults: resilience::FaultState::new(s),
-            series,
-            scenario,
-        };
+        let mut world = World::build(scenario);
         world.start();
         world
     }
@@ -182,58 +115,15 @@ impl World {
             }
             #[cfg(test)]
             self.check_fires(&event);
-            match event {
-                Event::RequestArrived(w) => self.on_request_arrived(w),
-                Event::PeriodEnded => self.on_period_ended(),
-                Event::WarmupEnded => self.on_warmup_ended(),
-                Event::SimulationEnded => {
-                    // A period that ends exactly with the run is still recorded.
-                    let period = self.scenario.metric_period.as_nanos();
-                    if now.as_nanos() % period == 0 && self.last_period_end < now {
-                        self.on_period_ended();
-                    }
-                    break;
+            if event == Event::SimulationEnded {
+                // A period that ends exactly with the run is still recorded.
+                let period = self.scenario.metric_period.as_nanos();
+                if now.as_nanos() % period == 0 && self.last_period_end < now {
+                    self.on_period_ended();
                 }
-                Event::Instance(e) => self.on_instance_event(e),
-                Event::Alb(e) => match e {
-                    AlbEvent::HealthCheckDue { instance, tg } => {
-                        self.on_health_check_due(instance, tg)
-                    }
-                    AlbEvent::DeregistrationEnded(id) => self.on_deregistration_ended(id),
-                    AlbEvent::ConnectTimedOut(request) => self.on_connect_timed_out(request),
-                    AlbEvent::IdleTimeoutDue(lb) => self.on_idle_timeout_due(lb),
-                },
-                Event::AutoScaling(e) => match e {
-                    AutoScalingEvent::InstanceBooted(id) => self.on_instance_booted(id),
-                    AutoScalingEvent::GracePeriodEnded(id) => self.on_grace_period_ended(id),
-                    AutoScalingEvent::StatusCheckFailed(id) => self.on_status_check_failed(id),
-                    AutoScalingEvent::ScheduledActionDue { group, policy } => {
-                        self.on_scheduled_action(group, policy)
-                    }
-                },
-                Event::Lambda(e) => match e {
-                    LambdaEvent::InvocationEnded(id) => self.on_lambda_invocation_ended(id),
-                    LambdaEvent::BurstWindowEnded => {
-                        self.lambda.burst_window_ended(&mut self.queue)
-                    }
-                    LambdaEvent::AsyncRetryDue(e) => self.attempt_async(e),
-                },
-                Event::Sqs(e) => match e {
-                    SqsEvent::TimerDue(q) => self.on_queue_timer_due(q),
-                    SqsEvent::ReceiveAnswered(p) => self.on_receive_answered(p),
-                    SqsEvent::LongPollsDue(q) => self.on_long_polls_due(q),
-                    SqsEvent::EventSourceScalingDue(m) => self.on_event_source_scaling_due(m),
-                },
-                Event::Database(e) => match e {
-                    DatabaseEvent::CallEnded(slot) => self.on_database_call_ended(slot),
-                    DatabaseEvent::FailedOver(d) => self.on_database_failed_over(d),
-                },
-                Event::Dns(DnsEvent::CheckDue(r)) => self.on_dns_check_due(r),
-                Event::Fault(e) => match e {
-                    FaultEvent::Started(f) => self.on_fault_started(f),
-                    FaultEvent::Ended(f) => self.on_fault_ended(f),
-                },
+                break;
             }
+            self.dispatch(event);
             if self.events & 0x3_FFFF == 0 {
                 progress(now, self.events);
             }
@@ -242,29 +132,13 @@ impl World {
         Ok(())
     }
 
-    /// An instance finished a job. A stopped or terminated instance has no pending
-    /// completions (`Instance::stop` cancels them), so none of these is stale.
-    fn on_instance_event(&mut self, e: InstanceEvent) {
-        match e {
-            InstanceEvent::ServiceCompleted { instance, job } => {
-                let inst = &mut self.ec2.instances[instance.index()];
-                debug_assert!(inst.state != InstanceState::Terminated);
-                let next = inst.on_service_completed(instance, job, &mut self.queue);
-                self.outstanding_changed(instance);
-                if let Some(next) = next {
-                    self.trace_started(next, instance);
-                }
-                self.on_work_done(job);
-            }
-            InstanceEvent::SharingCompleted { instance } => {
-                let inst = &mut self.ec2.instances[instance.index()];
-                debug_assert!(inst.state != InstanceState::Terminated);
-                let done = inst.on_sharing_completed(instance, &mut self.queue);
-                self.outstanding_changed(instance);
-                if let Some(job) = done {
-                    self.on_work_done(job);
-                }
-            }
+    /// The clock's own events (the services' go to their owners: `registry`).
+    fn on_clock(&mut self, event: Event) {
+        match event {
+            Event::RequestArrived(w) => self.on_request_arrived(w),
+            Event::PeriodEnded => self.on_period_ended(),
+            Event::WarmupEnded => self.on_warmup_ended(),
+            _ => unreachable!("the run loop ends at SimulationEnded; services own the rest"),
         }
     }
 

@@ -4,12 +4,13 @@
 //! DNS, the timeline and time markers).
 
 use super::World;
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{DnsRecordId, FaultId, InstanceId};
 use crate::kernel::{Rng, SimTime, stream};
-use crate::model::database::{Calls, Database};
-use crate::model::dns::DnsRecord;
-use crate::model::faults::{Availability, Cause, FaultLog, TimelineEntry};
+use crate::metrics::TimeSeries;
+use crate::model::database::{Calls, Database, DatabaseEvent};
+use crate::model::dns::{DnsEvent, DnsRecord};
+use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
 
 /// A status check needs two failed one-minute checks before the group replaces the instance.
@@ -264,6 +265,10 @@ impl FaultState {
 /// requests'); at the end, the resilience results, the dashboard's markers and the
 /// databases' instance time.
 impl Service for FaultState {
+    fn build(s: &Scenario, _: &mut TimeSeries) -> FaultState {
+        FaultState::new(s)
+    }
+
     fn period_ended(_: &mut World, _: &Period) {}
 
     fn close_cost_period(_: &mut World, _: f64) {}
@@ -294,5 +299,29 @@ impl Service for FaultState {
                 multi_az: d.multi_az,
             })
             .collect();
+    }
+}
+
+impl Handles<DatabaseEvent> for FaultState {
+    fn handle(w: &mut World, e: DatabaseEvent) {
+        match e {
+            DatabaseEvent::CallEnded(slot) => w.on_database_call_ended(slot),
+            DatabaseEvent::FailedOver(d) => w.on_database_failed_over(d),
+        }
+    }
+}
+
+impl Handles<DnsEvent> for FaultState {
+    fn handle(w: &mut World, DnsEvent::CheckDue(r): DnsEvent) {
+        w.on_dns_check_due(r);
+    }
+}
+
+impl Handles<FaultEvent> for FaultState {
+    fn handle(w: &mut World, e: FaultEvent) {
+        match e {
+            FaultEvent::Started(f) => w.on_fault_started(f),
+            FaultEvent::Ended(f) => w.on_fault_ended(f),
+        }
     }
 }

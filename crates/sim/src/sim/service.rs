@@ -1,10 +1,11 @@
-//! The one place a service registers for the world's fixed points: the end of each metric
-//! period, the close of each cost period, and the end of the run.
+//! What a service implements to take part in the world: [`Service`] (how it is built from
+//! the scenario, and its work at the world's fixed points: the end of each metric period, the
+//! close of each cost period, the end of the run) and [`Handles`] (the events it owns).
 //!
-//! A service implements [`Service`], whose methods are all required, so a new service says
-//! what it does at each point (an empty body says "nothing" where a reader sees it), and it
-//! adds itself to the `services!` list at the bottom of this file. The world calls every
-//! listed service at each point, in list order; nothing else at those points names a service.
+//! Every method is required, so a new service says what it does at each point (an empty body
+//! says "nothing" where a reader sees it). It registers in one line of `registry`, which
+//! declares the world's state, its event enum, the dispatch of each event to its owner, and
+//! the order of the fixed points; the `world!` macro below generates all of them.
 //!
 //! Each implementation is the service's adapter: it takes the world, hands its own state the
 //! narrow view that state's code needs (the period, the time series, the specs it reads) and
@@ -16,6 +17,8 @@ use super::World;
 use super::result::RunResult;
 use crate::cost::Usage;
 use crate::kernel::SimTime;
+use crate::metrics::TimeSeries;
+use crate::scenario::Scenario;
 
 /// The metric period that just ended.
 #[derive(Clone, Copy, Debug)]
@@ -36,8 +39,12 @@ pub struct Finish {
     pub usage: Usage,
 }
 
-/// A service's part in the world's fixed points (see the module docs).
+/// A service's state and its part in the world's fixed points (see the module docs).
 pub(super) trait Service {
+    /// Its state at the start of a run; it registers its series in `series` (rows are then
+    /// pushed by id).
+    fn build(s: &Scenario, series: &mut TimeSeries) -> Self;
+
     /// At the end of metric period `p`: the service's series rows for the period, its
     /// CloudWatch datapoints, and the decisions taken on them.
     fn period_ended(world: &mut World, p: &Period);
@@ -51,44 +58,88 @@ pub(super) trait Service {
     fn finish(world: &mut World, out: &mut Finish);
 }
 
-/// Declares the services, in the order the world calls them at every point.
-macro_rules! services {
-    ($($(#[$doc:meta])* $service:ty,)*) => {
+/// The events of type `E` a service owns: the world hands each one to its owner.
+pub(super) trait Handles<E> {
+    fn handle(world: &mut World, event: E);
+}
+
+/// Declares the world from its registry (`registry`): the `World` struct (its own fields,
+/// then one field per service), the `Event` enum (the clock's events, then one variant per
+/// service event enum, with the `From` conversions `kernel::Schedule` uses), the world's
+/// constructor, the dispatch of each service event to its owner (`Handles`), and the fixed
+/// points, which call every service in the order listed.
+macro_rules! world {
+    (
+        $(#[$world_doc:meta])*
+        pub struct World built from ($scenario:ident, $s:ident, $series:ident) {
+            $($(#[$core_meta:meta])* $core:ident: $core_ty:ty = $core_init:expr,)*
+        }
+        clock {
+            $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)*
+        }
+        services {
+            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* },)*
+        }
+    ) => {
+        $(#[$world_doc])*
+        pub struct World {
+            $($(#[$core_meta])* pub(super) $core: $core_ty,)*
+            $($(#[$svc_doc])* pub(super) $svc: $svc_ty,)*
+        }
+
+        /// Everything that can happen: the clock's events, then each service's own enum.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Event {
+            $($(#[$clock_doc])* $clock $(($payload))?,)*
+            $($($variant($event),)*)*
+        }
+
+        $($(impl From<$event> for Event {
+            #[inline]
+            fn from(e: $event) -> Event {
+                Event::$variant(e)
+            }
+        })*)*
+
         impl World {
+            /// The world at the start of a run, before its first events are scheduled.
+            #[allow(unused_doc_comments)]
+            pub(super) fn build($scenario: std::sync::Arc<Scenario>) -> World {
+                let $s = &*$scenario;
+                let mut $series = TimeSeries::default();
+                $(let $svc = <$svc_ty as Service>::build($s, &mut $series);)*
+                $($(#[$core_meta])* let $core = $core_init;)*
+                World {
+                    $($(#[$core_meta])* $core,)*
+                    $($svc,)*
+                }
+            }
+
+            /// Hands a service's event to its owner; the clock's events go to `on_clock`.
+            #[inline]
+            pub(super) fn dispatch(&mut self, event: Event) {
+                match event {
+                    $($(Event::$variant(e) => <$svc_ty as Handles<$event>>::handle(self, e),)*)*
+                    clock => self.on_clock(clock),
+                }
+            }
+
             /// Every service's work at the end of metric period `p`.
             pub(super) fn services_period_ended(&mut self, p: &Period) {
-                $(<$service as Service>::period_ended(self, p);)*
+                $(<$svc_ty as Service>::period_ended(self, p);)*
             }
 
             /// Closes every service's cost meters for a period `seconds` long.
             pub(super) fn close_cost_period(&mut self, seconds: f64) {
-                $(<$service as Service>::close_cost_period(self, seconds);)*
+                $(<$svc_ty as Service>::close_cost_period(self, seconds);)*
             }
 
             /// Every service's part of the results and usage.
             pub(super) fn finish_services(&mut self, out: &mut Finish) {
-                $(<$service as Service>::finish(self, out);)*
+                $(<$svc_ty as Service>::finish(self, out);)*
             }
         }
     };
 }
 
-// The order matters where one service's period work reads what an earlier one published:
-// the queues publish their backlog metric before the groups evaluate their policies, and the
-// faults' results use the requests' totals.
-services! {
-    /// Workloads and their requests: request series and totals.
-    super::state::Traffic,
-    /// Lambda functions: their series, bills and results.
-    crate::model::lambda::LambdaService,
-    /// SQS queues and event source mappings.
-    super::sqs::SqsWorld,
-    /// Auto Scaling groups and their instances: CPU, group series, scaling decisions.
-    super::state::Ec2,
-    /// Load balancers: LCU meters.
-    super::state::Alb,
-    /// Data transfer: NAT gateway and cross-AZ bytes.
-    super::state::Bills,
-    /// Faults, databases and DNS records: availability and the resilience results.
-    super::resilience::FaultState,
-}
+pub(super) use world;

@@ -225,23 +225,12 @@ pub struct Bills {
     pub inter_az_bytes_periods: Vec<f64>,
 }
 
-/// Load balancers are billed by LCU-hour: their meters close with each cost period.
-impl Service for Alb {
-    fn period_ended(_: &mut World, _: &Period) {}
-
-    fn close_cost_period(w: &mut World, seconds: f64) {
-        for m in &mut w.alb.lb_meters {
-            m.close_period(seconds);
-        }
-    }
-
-    fn finish(w: &mut World, out: &mut Finish) {
-        out.usage.load_balancers = w.alb.lb_meters.iter().map(|m| m.periods.clone()).collect();
-    }
-}
-
 /// Data transfer is billed per GB: the bytes of each cost period.
 impl Service for Bills {
+    fn build(_: &Scenario, _: &mut TimeSeries) -> Bills {
+        Bills::default()
+    }
+
     fn period_ended(_: &mut World, _: &Period) {}
 
     fn close_cost_period(w: &mut World, _: f64) {

@@ -6,6 +6,7 @@ use super::World;
 use super::service::{Finish, Period, Service};
 use super::state::Traffic;
 use crate::metrics::{Latency, RequestStats, SeriesId, Statistic, TimeSeries};
+use crate::scenario::Scenario;
 
 /// The ids of the request series.
 pub struct RequestSeries {
@@ -58,6 +59,10 @@ impl Traffic {
 }
 
 impl Service for Traffic {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> Traffic {
+        Traffic::new(s, series)
+    }
+
     fn period_ended(w: &mut World, p: &Period) {
         w.traffic.period_ended(p, &mut w.series);
     }

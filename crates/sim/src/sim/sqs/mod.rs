@@ -20,10 +20,10 @@ pub use result::QueueResult;
 use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
 use crate::kernel::{EventQueue, Key, Rng, SimTime, stream};
 use crate::metrics::TimeSeries;
-use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue};
+use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue, SqsEvent};
 use crate::scenario::Scenario;
 use crate::sim::World;
-use crate::sim::service::{Finish, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service};
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
@@ -179,6 +179,10 @@ fn arm(
 }
 
 impl Service for SqsWorld {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> SqsWorld {
+        SqsWorld::new(s, series)
+    }
+
     fn period_ended(w: &mut World, p: &Period) {
         w.sqs_period_ended(p);
     }
@@ -192,6 +196,17 @@ impl Service for SqsWorld {
         out.result.event_sources = w.event_source_results();
         if !w.scenario.queues.is_empty() {
             out.usage.sqs_requests = w.sqs.billed_periods.clone();
+        }
+    }
+}
+
+impl Handles<SqsEvent> for SqsWorld {
+    fn handle(w: &mut World, e: SqsEvent) {
+        match e {
+            SqsEvent::TimerDue(q) => w.on_queue_timer_due(q),
+            SqsEvent::ReceiveAnswered(p) => w.on_receive_answered(p),
+            SqsEvent::LongPollsDue(q) => w.on_long_polls_due(q),
+            SqsEvent::EventSourceScalingDue(m) => w.on_event_source_scaling_due(m),
         }
     }
 }

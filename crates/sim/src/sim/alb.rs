@@ -1,0 +1,40 @@
+//! The load balancers at the world's fixed points (their LCU meters close with each cost
+//! period; EC2 and the requests own the period series) and the events they own: health
+//! checks, the end of deregistration delays, connection timeouts and idle timeouts.
+
+use super::World;
+use super::service::{Finish, Handles, Period, Service};
+use super::state::Alb;
+use crate::metrics::TimeSeries;
+use crate::model::alb::AlbEvent;
+use crate::scenario::Scenario;
+
+/// Load balancers are billed by LCU-hour: their meters close with each cost period.
+impl Service for Alb {
+    fn build(s: &Scenario, _: &mut TimeSeries) -> Alb {
+        Alb::new(s)
+    }
+
+    fn period_ended(_: &mut World, _: &Period) {}
+
+    fn close_cost_period(w: &mut World, seconds: f64) {
+        for m in &mut w.alb.lb_meters {
+            m.close_period(seconds);
+        }
+    }
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        out.usage.load_balancers = w.alb.lb_meters.iter().map(|m| m.periods.clone()).collect();
+    }
+}
+
+impl Handles<AlbEvent> for Alb {
+    fn handle(w: &mut World, e: AlbEvent) {
+        match e {
+            AlbEvent::HealthCheckDue { instance, tg } => w.on_health_check_due(instance, tg),
+            AlbEvent::DeregistrationEnded(id) => w.on_deregistration_ended(id),
+            AlbEvent::ConnectTimedOut(request) => w.on_connect_timed_out(request),
+            AlbEvent::IdleTimeoutDue(lb) => w.on_idle_timeout_due(lb),
+        }
+    }
+}

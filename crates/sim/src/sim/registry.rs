@@ -1,0 +1,78 @@
+//! The registry: the world's own state and its services, in one list. A service registers
+//! here in one line (its field, its state type, the event enums it owns); `service::world!`
+//! generates the `World` struct, the `Event` enum, the constructor, the dispatch and the
+//! fixed points from it (see `service` and ARCHITECTURE.md, "Adding a service").
+//!
+//! The services are listed in the order the world calls them at each fixed point. The order
+//! matters where one service's period work reads what an earlier one published: the queues
+//! publish their backlog metric before the groups evaluate their policies, and the faults'
+//! results use the requests' totals.
+
+use super::resilience::FaultState;
+use super::service::{Finish, Handles, Period, Service, world};
+use super::sqs::SqsWorld;
+use super::state::{Alb, Bills, Ec2, Traffic};
+use crate::ids::WorkloadId;
+use crate::kernel::{EventQueue, SimTime};
+use crate::metrics::TimeSeries;
+use crate::model::alb::AlbEvent;
+use crate::model::autoscaling::AutoScalingEvent;
+use crate::model::database::DatabaseEvent;
+use crate::model::dns::DnsEvent;
+use crate::model::faults::FaultEvent;
+use crate::model::instance::InstanceEvent;
+use crate::model::lambda::{LambdaEvent, LambdaService};
+use crate::model::sqs::SqsEvent;
+use crate::scenario::Scenario;
+use crate::trace::Tracer;
+use std::sync::Arc;
+
+world! {
+    /// Every service's state for one run, the event queue and the clock's own state. Built
+    /// by `World::new`; run by `World::run`; closed by `World::into_result`.
+    pub struct World built from (scenario, s, series) {
+        queue: EventQueue<Event> = EventQueue::new(),
+        /// Events processed so far.
+        events: u64 = 0,
+        /// Whether statistics count (the warm-up is over).
+        counting: bool = s.warmup == SimTime::ZERO,
+        /// When the last metric period was recorded (the run's end may close one more).
+        last_period_end: SimTime = SimTime::ZERO,
+        tracer: Option<Box<Tracer>> = None,
+        /// Terminations whose pending events `invariants` checked.
+        #[cfg(test)]
+        terminations_checked: usize = 0,
+        /// Of those, terminations of instances a fault had stopped.
+        #[cfg(test)]
+        stopped_terminations_checked: usize = 0,
+        /// Every series' rows; services register their series as they are built.
+        series: TimeSeries = series,
+        scenario: Arc<Scenario> = scenario,
+    }
+    clock {
+        /// The next request of a workload arrived.
+        RequestArrived(WorkloadId),
+        /// The warm-up is over: statistics start counting.
+        WarmupEnded,
+        /// A metric period ended: time series are sampled.
+        PeriodEnded,
+        /// The simulated duration is over.
+        SimulationEnded,
+    }
+    services {
+        /// Workloads: arrivals, their requests in flight and per-workload statistics.
+        traffic: Traffic {},
+        /// Lambda functions, pools, scaling ceilings, invocations and async events.
+        lambda: LambdaService { Lambda(LambdaEvent) },
+        /// SQS queues, messages, worker pollers and event source mappings.
+        sqs: SqsWorld { Sqs(SqsEvent) },
+        /// Auto Scaling groups and their instances.
+        ec2: Ec2 { Instance(InstanceEvent), AutoScaling(AutoScalingEvent) },
+        /// Load balancers, target groups and their meters.
+        alb: Alb { Alb(AlbEvent) },
+        /// Data-transfer meters billed per period.
+        bills: Bills {},
+        /// Down AZs and instances, databases, DNS records, the fault log.
+        faults: FaultState { Database(DatabaseEvent), Dns(DnsEvent), Fault(FaultEvent) },
+    }
+}
