@@ -4,6 +4,7 @@
 use crate::model::alb::{Algorithm, Targets};
 use crate::scenario::Scenario;
 use crate::scenario::defaults::{DefaultDoc, for_section};
+use crate::sections::SECTIONS;
 use crate::workload::{ArrivalKind, RateProfile, Target};
 use serde_json::Value;
 use std::fmt::Write;
@@ -12,6 +13,12 @@ use std::fmt::Write;
 mod defaults_tests;
 mod lambda;
 mod scaling;
+
+pub(crate) use lambda::{
+    account_defaults as lambda_account_defaults, components as lambda_components,
+    target_group as lambda_target_group,
+};
+pub(crate) use scaling::policy_defaults;
 
 pub fn explain(s: &Scenario) -> String {
     let mut out = String::new();
@@ -38,77 +45,9 @@ pub fn explain(s: &Scenario) -> String {
     }
     diagram_consumers(&mut out, s);
     let _ = writeln!(out, "\nComponents");
-    for w in &s.workloads {
-        let _ = writeln!(
-            out,
-            "- workload `{}`: {}, {}.",
-            w.name,
-            arrivals(w.arrivals),
-            rate(&w.rate)
-        );
-        for c in &w.classes {
-            let _ = writeln!(
-                out,
-                "    class `{}` (weight {}): {}{}, CPU work {}",
-                c.name,
-                c.weight,
-                c.host
-                    .as_deref()
-                    .map(|h| format!("host {h}, "))
-                    .unwrap_or_default(),
-                c.path,
-                c.work.describe()
-            );
-        }
+    for section in SECTIONS {
+        section.components(s, &mut out);
     }
-    for lb in &s.load_balancers {
-        let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
-        let _ = writeln!(
-            out,
-            "- load balancer `{}`: one node per AZ in [{}], cross-zone {}, idle timeout {}.",
-            lb.name,
-            azs.join(", "),
-            if lb.cross_zone {
-                "on"
-            } else {
-                "off (each node routes only to its own AZ)"
-            },
-            lb.idle_timeout
-        );
-    }
-    for tg in &s.target_groups {
-        let Some(g) = tg.group() else {
-            lambda::target_group(&mut out, s, tg);
-            continue;
-        };
-        let _ = writeln!(
-            out,
-            "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
-            tg.name,
-            s.groups[g.index()].name,
-            algorithm(tg.algorithm),
-            tg.deregistration_delay
-        );
-    }
-    queue_components(&mut out, s);
-    for g in &s.groups {
-        let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
-        let _ = writeln!(
-            out,
-            "- auto scaling group `{}`: {} instance(s) (min {}, max {}) of {} in [{}], {}, at most {} requests each; boot {}.",
-            g.name,
-            g.desired,
-            g.min,
-            g.max,
-            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
-            azs.join(", "),
-            g.discipline.name().replace('_', " "),
-            g.max_concurrent,
-            g.boot_time.describe()
-        );
-    }
-    lambda::components(&mut out, s);
-    resilience(&mut out, s);
     let _ = writeln!(
         out,
         "- prices: {} table taken {} ({}).",
@@ -116,58 +55,9 @@ pub fn explain(s: &Scenario) -> String {
     );
     let _ = writeln!(out, "\nDefaults in effect (not set in the file)");
     defaults(&mut out, &s.document, "", &[String::new()]);
-    for (section, names) in [
-        (
-            "workloads",
-            s.workloads
-                .iter()
-                .map(|w| w.name.clone())
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "load_balancers",
-            s.load_balancers.iter().map(|x| x.name.clone()).collect(),
-        ),
-        (
-            "target_groups",
-            s.target_groups.iter().map(|x| x.name.clone()).collect(),
-        ),
-        (
-            "auto_scaling_groups",
-            s.groups.iter().map(|x| x.name.clone()).collect(),
-        ),
-        (
-            "databases",
-            s.resilience
-                .databases
-                .iter()
-                .filter(|x| x.hit_ratio.is_none())
-                .map(|x| x.name.clone())
-                .collect(),
-        ),
-        (
-            "dns",
-            s.resilience.dns.iter().map(|x| x.name.clone()).collect(),
-        ),
-        (
-            "caches",
-            s.resilience
-                .databases
-                .iter()
-                .filter(|x| x.hit_ratio.is_some())
-                .map(|x| x.name.clone())
-                .collect(),
-        ),
-    ] {
-        defaults(&mut out, &s.document, section, &names);
-        if section == "auto_scaling_groups" {
-            scaling::policy_defaults(&mut out, s);
-        }
+    for section in SECTIONS {
+        section.defaults(s, &mut out);
     }
-    let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
-    defaults(&mut out, &s.document, "lambda_functions", &functions);
-    lambda::account_defaults(&mut out, s);
-    queue_defaults(&mut out, s);
     out
 }
 
@@ -220,7 +110,7 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
 }
 
 /// Lists the defaults of `section` that the document does not set, for each named entry.
-fn defaults(out: &mut String, doc: &Value, section: &str, names: &[String]) {
+pub(crate) fn defaults(out: &mut String, doc: &Value, section: &str, names: &[String]) {
     for name in names {
         let entry = if section.is_empty() {
             doc
@@ -250,14 +140,14 @@ fn defaults_of(out: &mut String, entry: &Value, section: &str, title: &str) {
     }
 }
 
-fn arrivals(k: ArrivalKind) -> &'static str {
+pub(crate) fn arrivals(k: ArrivalKind) -> &'static str {
     match k {
         ArrivalKind::Poisson => "Poisson arrivals",
         ArrivalKind::Uniform => "evenly spaced arrivals",
     }
 }
 
-fn algorithm(a: Algorithm) -> &'static str {
+pub(crate) fn algorithm(a: Algorithm) -> &'static str {
     match a {
         Algorithm::RoundRobin => "round-robin",
         Algorithm::LeastOutstandingRequests => "least-outstanding-requests",
@@ -265,7 +155,7 @@ fn algorithm(a: Algorithm) -> &'static str {
     }
 }
 
-fn rate(r: &RateProfile) -> String {
+pub(crate) fn rate(r: &RateProfile) -> String {
     match r {
         RateProfile::Constant(v) => format!("{v}/s"),
         RateProfile::Piecewise(p) => {
@@ -296,7 +186,7 @@ fn rate(r: &RateProfile) -> String {
     }
 }
 
-fn shape(instance_type: Option<&str>, vcpus: u32, memory_gib: f64) -> String {
+pub(crate) fn shape(instance_type: Option<&str>, vcpus: u32, memory_gib: f64) -> String {
     match instance_type {
         Some(t) => format!("{t} ({vcpus} vCPU, {memory_gib} GiB)"),
         None => format!("{vcpus} vCPU / {memory_gib} GiB"),
@@ -336,7 +226,7 @@ fn diagram_queue_workload(
 }
 
 /// Queues and their consumers, in words.
-fn queue_components(out: &mut String, s: &Scenario) {
+pub(crate) fn queue_components(out: &mut String, s: &Scenario) {
     use crate::model::sqs::ConsumerSpec;
     for q in &s.queues {
         let redrive = match q.redrive {
@@ -410,7 +300,7 @@ fn queue_components(out: &mut String, s: &Scenario) {
 }
 
 /// The queue and consumer defaults not set in the file.
-fn queue_defaults(out: &mut String, s: &Scenario) {
+pub(crate) fn queue_defaults(out: &mut String, s: &Scenario) {
     let names: Vec<String> = s.queues.iter().map(|q| q.name.clone()).collect();
     defaults(out, &s.document, "queues", &names);
     for q in &s.queues {
@@ -482,7 +372,7 @@ fn diagram_consumers(out: &mut String, s: &Scenario) {
 }
 
 /// Databases, DNS failover records and scheduled faults, in words.
-fn resilience(out: &mut String, s: &Scenario) {
+pub(crate) fn resilience_components(out: &mut String, s: &Scenario) {
     let r = &s.resilience;
     for d in &r.databases {
         if let Some(h) = d.hit_ratio {

@@ -14,3 +14,4 @@ pub mod explain;
 pub mod html;
 pub mod plot;
 pub mod report;
+pub mod sections;

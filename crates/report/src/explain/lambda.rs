@@ -40,7 +40,7 @@ pub(super) fn diagram_target_group(
     );
 }
 
-pub(super) fn target_group(out: &mut String, s: &Scenario, tg: &TargetGroupSpec) {
+pub(crate) fn target_group(out: &mut String, s: &Scenario, tg: &TargetGroupSpec) {
     if let Some(f) = tg.lambda() {
         let _ = writeln!(
             out,
@@ -52,7 +52,7 @@ pub(super) fn target_group(out: &mut String, s: &Scenario, tg: &TargetGroupSpec)
 }
 
 /// The functions and the account's pools and scaling model.
-pub(super) fn components(out: &mut String, s: &Scenario) {
+pub(crate) fn components(out: &mut String, s: &Scenario) {
     if s.lambda_functions.is_empty() {
         return;
     }
@@ -96,7 +96,7 @@ pub(super) fn components(out: &mut String, s: &Scenario) {
 }
 
 /// The `account` defaults not set in the file (when there are Lambda functions).
-pub(super) fn account_defaults(out: &mut String, s: &Scenario) {
+pub(crate) fn account_defaults(out: &mut String, s: &Scenario) {
     if s.lambda_functions.is_empty() {
         return;
     }

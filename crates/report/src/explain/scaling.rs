@@ -6,7 +6,7 @@ use crate::model::scaling_policy::PolicyKind;
 use crate::scenario::Scenario;
 
 /// Lists, per policy of every group, the policy defaults its document entry does not set.
-pub(super) fn policy_defaults(out: &mut String, s: &Scenario) {
+pub(crate) fn policy_defaults(out: &mut String, s: &Scenario) {
     for g in &s.groups {
         let doc = &s.document["auto_scaling_groups"][g.name.as_str()]["policies"];
         for (i, p) in g.policies.iter().enumerate() {

@@ -5,8 +5,8 @@
 pub mod folder;
 mod hgrm;
 mod queues;
-mod resilience;
-mod scaling;
+pub(crate) mod resilience;
+pub(crate) mod scaling;
 mod summary;
 mod table;
 mod timeseries;
@@ -14,10 +14,10 @@ mod timeseries;
 pub use crate::files::write_atomic;
 pub use folder::OutputFolder;
 pub use hgrm::hgrm;
-pub use queues::queues_json;
+pub use queues::{queues_json, queues_table};
 pub use resilience::faults_csv;
 pub use scaling::alarms_csv;
-pub use summary::summary_json;
+pub use summary::{latency_json, requests_json, summary_json};
 pub use table::summary_table;
 pub use timeseries::timeseries_csv;
 

@@ -1,5 +1,7 @@
-//! The short human summary printed after a run.
+//! The short human summary printed after a run: the run's header and overall figures, then
+//! every service's section (`sections`).
 
+use crate::sections::SECTIONS;
 use crate::sim::RunResult;
 use std::fmt::Write;
 
@@ -71,107 +73,8 @@ pub fn summary_table(r: &RunResult) -> String {
         r.cost.total,
         services.join(", ")
     );
-    if r.workloads.len() > 1 {
-        let _ = writeln!(
-            out,
-            "\n{:<20} {:>10} {:>8} {:>10} {:>10}",
-            "workload", "requests", "failed", "p50 ms", "p99 ms"
-        );
-        for (i, (name, s)) in r.workloads.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{:<20} {:>10} {:>8} {:>10.2} {:>10.2}",
-                name,
-                s.total + r.in_flight_by_workload.get(i).copied().unwrap_or(0),
-                s.failed(),
-                s.latency.quantile_ms(0.5),
-                s.latency.quantile_ms(0.99)
-            );
-        }
-    }
-    if !r.groups.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:<20} {:>9} {:>11} {:>11} {:>15} {:>10} {:>11} {:>13}",
-            "group",
-            "launched",
-            "terminated",
-            "max in svc",
-            "instance hours",
-            "mean CPU%",
-            "activities",
-            "replacements"
-        );
-        for g in &r.groups {
-            let _ = writeln!(
-                out,
-                "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11} {:>13}",
-                g.name,
-                g.launched,
-                g.terminated,
-                g.max_in_service,
-                g.instance_hours,
-                g.mean_cpu_percent,
-                super::scaling::scaling_activities(g),
-                super::scaling::health_replacements(g)
-            );
-        }
-        super::scaling::blocked_table(&mut out, r);
-    }
-    if !r.lambda_functions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:<20} {:>11} {:>10} {:>11} {:>9} {:>8} {:>12} {:>12} {:>11}",
-            "lambda function",
-            "invocations",
-            "throttles",
-            "cold starts",
-            "max conc",
-            "errors",
-            "p50 ms",
-            "p99 ms",
-            "GB-seconds"
-        );
-        for f in &r.lambda_functions {
-            let t = &f.totals;
-            let _ = writeln!(
-                out,
-                "{:<20} {:>11} {:>10} {:>11} {:>9} {:>8} {:>12.2} {:>12.2} {:>11.1}",
-                f.name,
-                t.invocations,
-                t.throttles,
-                t.cold_starts,
-                t.max_concurrency,
-                t.errors,
-                t.duration.quantile_ms(0.5),
-                t.duration.quantile_ms(0.99),
-                f.gb_seconds
-            );
-        }
-    }
-    super::queues::queues_table(r, &mut out);
-    let a = &r.resilience;
-    if !a.faults.is_empty() || !a.databases.is_empty() || !a.dns.is_empty() {
-        let _ = writeln!(
-            out,
-            "\navailability {:.4}%  (objective {}%: {} period(s) below, longest run {})",
-            100.0 * a.availability,
-            100.0 * a.slo,
-            a.periods_below_slo,
-            a.longest_run_below_slo
-        );
-        for f in &a.faults {
-            let secs = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.0}s"));
-            let _ = writeln!(
-                out,
-                "  fault {} {} at {:.0}s: detected after {}, recovered after {}",
-                f.kind,
-                f.target,
-                f.at_s,
-                secs(f.time_to_detect_s),
-                secs(f.time_to_recover_s)
-            );
-        }
+    for section in SECTIONS {
+        section.table(r, &mut out);
     }
     out
 }

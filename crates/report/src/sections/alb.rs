@@ -1,0 +1,56 @@
+//! Load balancers and target groups: components and defaults in `explain` (their traffic is
+//! in the requests' figures; their bill in the cost section).
+
+use super::Section;
+use crate::explain::{algorithm, defaults, lambda_target_group};
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+pub struct Alb;
+
+impl Section for Alb {
+    fn summary(&self, _: &RunResult, _: &mut Map<String, Value>) {}
+
+    fn table(&self, _: &RunResult, _: &mut String) {}
+
+    fn components(&self, s: &Scenario, out: &mut String) {
+        for lb in &s.load_balancers {
+            let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();
+            let _ = writeln!(
+                out,
+                "- load balancer `{}`: one node per AZ in [{}], cross-zone {}, idle timeout {}.",
+                lb.name,
+                azs.join(", "),
+                if lb.cross_zone {
+                    "on"
+                } else {
+                    "off (each node routes only to its own AZ)"
+                },
+                lb.idle_timeout
+            );
+        }
+        for tg in &s.target_groups {
+            let Some(g) = tg.group() else {
+                lambda_target_group(out, s, tg);
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
+                tg.name,
+                s.groups[g.index()].name,
+                algorithm(tg.algorithm),
+                tg.deregistration_delay
+            );
+        }
+    }
+
+    fn defaults(&self, s: &Scenario, out: &mut String) {
+        let lbs: Vec<String> = s.load_balancers.iter().map(|x| x.name.clone()).collect();
+        defaults(out, &s.document, "load_balancers", &lbs);
+        let tgs: Vec<String> = s.target_groups.iter().map(|x| x.name.clone()).collect();
+        defaults(out, &s.document, "target_groups", &tgs);
+    }
+}

@@ -1,0 +1,96 @@
+//! Auto Scaling groups: what each launched, ran and decided.
+
+use super::Section;
+use crate::explain::{defaults, policy_defaults, shape};
+use crate::report::scaling::{
+    blocked_table, health_replacements, policies_json, scaling_activities,
+};
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+use serde_json::{Map, Value, json};
+use std::fmt::Write;
+
+pub struct Ec2;
+
+impl Section for Ec2 {
+    fn summary(&self, r: &RunResult, out: &mut Map<String, Value>) {
+        let groups: Map<String, Value> = r
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.clone(),
+                    json!({
+                        "launched": g.launched,
+                        "terminated": g.terminated,
+                        "max_in_service": g.max_in_service,
+                        "instance_hours": g.instance_hours,
+                        "mean_cpu_percent": g.mean_cpu_percent,
+                        "scaling_activities": scaling_activities(g),
+                        "health_replacements": health_replacements(g),
+                        "policies": policies_json(g),
+                    }),
+                )
+            })
+            .collect();
+        out.insert("auto_scaling_groups".into(), Value::Object(groups));
+    }
+
+    fn table(&self, r: &RunResult, out: &mut String) {
+        if r.groups.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:>9} {:>11} {:>11} {:>15} {:>10} {:>11} {:>13}",
+            "group",
+            "launched",
+            "terminated",
+            "max in svc",
+            "instance hours",
+            "mean CPU%",
+            "activities",
+            "replacements"
+        );
+        for g in &r.groups {
+            let _ = writeln!(
+                out,
+                "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11} {:>13}",
+                g.name,
+                g.launched,
+                g.terminated,
+                g.max_in_service,
+                g.instance_hours,
+                g.mean_cpu_percent,
+                scaling_activities(g),
+                health_replacements(g)
+            );
+        }
+        blocked_table(out, r);
+    }
+
+    fn components(&self, s: &Scenario, out: &mut String) {
+        for g in &s.groups {
+            let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+            let _ = writeln!(
+                out,
+                "- auto scaling group `{}`: {} instance(s) (min {}, max {}) of {} in [{}], {}, at most {} requests each; boot {}.",
+                g.name,
+                g.desired,
+                g.min,
+                g.max,
+                shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+                azs.join(", "),
+                g.discipline.name().replace('_', " "),
+                g.max_concurrent,
+                g.boot_time.describe()
+            );
+        }
+    }
+
+    fn defaults(&self, s: &Scenario, out: &mut String) {
+        let names: Vec<String> = s.groups.iter().map(|x| x.name.clone()).collect();
+        defaults(out, &s.document, "auto_scaling_groups", &names);
+        policy_defaults(out, s);
+    }
+}

@@ -1,0 +1,43 @@
+//! Each service's part of every report, and the one list that registers them.
+//!
+//! A service implements [`Section`]: its keys in `summary.json`, its lines in the table
+//! printed after a run, its components and its defaults in `stratus explain`. Every method
+//! is required, so a new service says what it shows in each (an empty body says "nothing"
+//! where a reader sees it), and it adds itself to [`SECTIONS`]. The reports write the
+//! world's own parts (the run's header, the overall requests and latency) and then every
+//! section, in list order; that order is `summary.json`'s documented key order.
+
+mod alb;
+mod cost;
+mod ec2;
+mod lambda;
+mod resilience;
+mod sqs;
+mod traffic;
+
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+use serde_json::{Map, Value};
+
+/// A service's part of the reports (see the module docs).
+pub trait Section: Sync {
+    /// Its keys in `summary.json`, in their documented order.
+    fn summary(&self, r: &RunResult, out: &mut Map<String, Value>);
+    /// Its lines in the table printed after a run.
+    fn table(&self, r: &RunResult, out: &mut String);
+    /// Its components, in words, in `stratus explain`.
+    fn components(&self, s: &Scenario, out: &mut String);
+    /// The defaults in effect for its components that the file does not set.
+    fn defaults(&self, s: &Scenario, out: &mut String);
+}
+
+/// Every service's section, in report order.
+pub const SECTIONS: &[&dyn Section] = &[
+    &traffic::Traffic,
+    &alb::Alb,
+    &ec2::Ec2,
+    &lambda::Lambda,
+    &sqs::Sqs,
+    &cost::Cost,
+    &resilience::Resilience,
+];

@@ -1,0 +1,28 @@
+//! SQS queues and their consumers.
+
+use super::Section;
+use crate::explain::{queue_components, queue_defaults};
+use crate::report::{queues_json, queues_table};
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+use serde_json::{Map, Value};
+
+pub struct Sqs;
+
+impl Section for Sqs {
+    fn summary(&self, r: &RunResult, out: &mut Map<String, Value>) {
+        out.insert("queues".into(), queues_json(r));
+    }
+
+    fn table(&self, r: &RunResult, out: &mut String) {
+        queues_table(r, out);
+    }
+
+    fn components(&self, s: &Scenario, out: &mut String) {
+        queue_components(out, s);
+    }
+
+    fn defaults(&self, s: &Scenario, out: &mut String) {
+        queue_defaults(out, s);
+    }
+}
