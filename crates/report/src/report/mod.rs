@@ -22,6 +22,7 @@ pub use table::summary_table;
 pub use timeseries::timeseries_csv;
 
 use crate::metrics::TimeSeries;
+use crate::sections::SECTIONS;
 use crate::sim::RunResult;
 use hdrhistogram::Histogram;
 use serde_json::Value;
@@ -35,12 +36,14 @@ pub fn write_run(dir: &Path, result: &RunResult) -> std::io::Result<()> {
         &result.series,
         result.overall.latency.histogram(),
     )?;
-    write_atomic(
-        &dir.join("scaling_activities.csv"),
-        scaling_activities_csv(result).as_bytes(),
-    )?;
-    write_atomic(&dir.join("alarms.csv"), alarms_csv(result).as_bytes())?;
-    write_atomic(&dir.join("faults.csv"), faults_csv(result).as_bytes())
+    let mut files = Vec::new();
+    for section in SECTIONS {
+        section.files(result, &mut files);
+    }
+    for (name, contents) in files {
+        write_atomic(&dir.join(name), contents.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// `scaling_activities.csv`: `time_s,group,from,to,cause`, in time order.

@@ -15,6 +15,8 @@ impl Section for Alb {
 
     fn table(&self, _: &RunResult, _: &mut String) {}
 
+    fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
+
     fn components(&self, s: &Scenario, out: &mut String) {
         for lb in &s.load_balancers {
             let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();

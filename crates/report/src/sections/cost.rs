@@ -30,6 +30,8 @@ impl Section for Cost {
     fn table(&self, _: &RunResult, _: &mut String) {}
 
     /// The price table is the run's: `explain` names it after every component.
+    fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
+
     fn components(&self, _: &Scenario, _: &mut String) {}
 
     /// Prices come from the table named in the components; they have no per-entry defaults.

@@ -5,6 +5,7 @@ use crate::explain::{defaults, policy_defaults, shape};
 use crate::report::scaling::{
     blocked_table, health_replacements, policies_json, scaling_activities,
 };
+use crate::report::{alarms_csv, scaling_activities_csv};
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
 use serde_json::{Map, Value, json};
@@ -67,6 +68,11 @@ impl Section for Ec2 {
             );
         }
         blocked_table(out, r);
+    }
+
+    fn files(&self, r: &RunResult, out: &mut Vec<(&'static str, String)>) {
+        out.push(("scaling_activities.csv", scaling_activities_csv(r)));
+        out.push(("alarms.csv", alarms_csv(r)));
     }
 
     fn components(&self, s: &Scenario, out: &mut String) {

@@ -82,6 +82,8 @@ impl Section for Lambda {
         }
     }
 
+    fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
+
     fn components(&self, s: &Scenario, out: &mut String) {
         lambda_components(out, s);
     }

@@ -2,7 +2,7 @@
 //!
 //! A service implements [`Section`]: its keys in `summary.json`, its lines in the table
 //! printed after a run, its components and its defaults in `stratus explain`. Every method
-//! is required, so a new service says what it shows in each (an empty body says "nothing"
+//! is required (its own output files too), so a new service says what it shows in each (an empty body says "nothing"
 //! where a reader sees it), and it adds itself to [`SECTIONS`]. The reports write the
 //! world's own parts (the run's header, the overall requests and latency) and then every
 //! section, in list order; that order is `summary.json`'s documented key order.
@@ -25,6 +25,8 @@ pub trait Section: Sync {
     fn summary(&self, r: &RunResult, out: &mut Map<String, Value>);
     /// Its lines in the table printed after a run.
     fn table(&self, r: &RunResult, out: &mut String);
+    /// Its own files in a run's output folder: `(file name, contents)`.
+    fn files(&self, r: &RunResult, out: &mut Vec<(&'static str, String)>);
     /// Its components, in words, in `stratus explain`.
     fn components(&self, s: &Scenario, out: &mut String);
     /// The defaults in effect for its components that the file does not set.

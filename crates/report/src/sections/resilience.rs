@@ -2,6 +2,7 @@
 
 use super::Section;
 use crate::explain::{defaults, resilience_components};
+use crate::report::faults_csv;
 use crate::report::resilience::{
     availability_json, caches_json, databases_json, dns_json, errors_by_cause_json, faults_json,
 };
@@ -53,6 +54,10 @@ impl Section for Resilience {
                 secs(f.time_to_recover_s)
             );
         }
+    }
+
+    fn files(&self, r: &RunResult, out: &mut Vec<(&'static str, String)>) {
+        out.push(("faults.csv", faults_csv(r)));
     }
 
     fn components(&self, s: &Scenario, out: &mut String) {

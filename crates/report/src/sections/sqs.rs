@@ -18,6 +18,8 @@ impl Section for Sqs {
         queues_table(r, out);
     }
 
+    fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
+
     fn components(&self, s: &Scenario, out: &mut String) {
         queue_components(out, s);
     }

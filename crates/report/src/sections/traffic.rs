@@ -50,6 +50,8 @@ impl Section for Traffic {
         }
     }
 
+    fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
+
     fn components(&self, s: &Scenario, out: &mut String) {
         for w in &s.workloads {
             let _ = writeln!(
