@@ -15,14 +15,17 @@ fn every_request_ends_exactly_once_under_overload() {
             "duration=40m",
         ],
     ));
+    // Conservation itself is asserted where results are built (`sim::traffic`); here, what
+    // the overload does: refused connections, clients timed out, and no client answered
+    // after its idle timeout.
     let o = &r.overall;
-    assert_eq!(r.arrived, o.total + r.in_flight);
-    assert_eq!(o.total, o.ok + o.failed());
     assert!(o.errors[0] > 0, "expected 502s from max_concurrent");
     assert!(o.errors[2] > 0, "expected 504s from the idle timeout");
-    let sum_workloads: u64 = r.workloads.iter().map(|(_, s)| s.total).sum();
-    assert_eq!(sum_workloads, o.total);
-    assert_eq!(o.latency.count(), o.ok);
+    assert!(
+        o.latency.max_ms() <= 2_000.0 * 1.001,
+        "an answer after the 2 s idle timeout: {} ms",
+        o.latency.max_ms()
+    );
 }
 
 #[test]
@@ -66,10 +69,10 @@ fn a_replayed_trace_delivers_exactly_its_counts() {
         .sum();
     let r = simulate(load("scenarios/trace-replay.yaml", &[]));
     assert_eq!(r.arrived, expected);
-    assert_eq!(r.overall.total + r.in_flight, expected);
 }
 
-/// Every shipped scenario runs (shortened) and keeps the conservation law.
+/// Every shipped scenario runs (shortened): building its results asserts the conservation
+/// laws (requests, asynchronous events, messages), so a broken law fails here.
 #[test]
 fn every_shipped_scenario_runs_shortened() {
     let files = scenario_files();
@@ -83,7 +86,7 @@ fn every_shipped_scenario_runs_shortened() {
         let full = load(&rel, &[]);
         let short = full.duration.as_secs_f64().min(300.0);
         let r = simulate(load(&rel, &[&format!("duration={short}s"), "warmup=0"]));
-        assert_eq!(r.arrived, r.overall.total + r.in_flight, "{rel}");
+        assert!(r.events > 0, "{rel}: no event");
     }
     assert!(files.len() >= 3);
 }

@@ -27,31 +27,6 @@ auto_scaling_groups:
     )
 }
 
-/// Per queue: sent + moved in = deleted + dead-lettered + expired + remaining, and every
-/// receive ends once: deleted, visibility expiry, retention expiry in flight, or in flight.
-pub(crate) fn assert_conserved(r: &RunResult) {
-    for q in &r.queues {
-        let s = &q.stats;
-        assert_eq!(
-            s.sent + s.moved_in,
-            s.deleted + s.dead_lettered + s.expired + q.remaining,
-            "{}",
-            q.name
-        );
-        assert_eq!(
-            s.received,
-            s.deleted + s.visibility_expiries + s.expired_in_flight + q.in_flight_at_end,
-            "{}",
-            q.name
-        );
-    }
-    let total = |f: fn(&QueueResult) -> u64| r.queues.iter().map(f).sum::<u64>();
-    assert_eq!(
-        total(|q| q.stats.sent),
-        total(|q| q.stats.deleted) + total(|q| q.stats.expired) + total(|q| q.remaining)
-    );
-}
-
 const EVERYTHING: &str = r#"
 name: sqs-everything
 duration: 15m
@@ -94,7 +69,6 @@ auto_scaling_groups:
 #[test]
 fn every_message_ends_exactly_once() {
     let r = simulate(parse(EVERYTHING, &[]));
-    assert_conserved(&r);
     let main = &queue(&r, "main").stats;
     let dlq = queue(&r, "dlq");
     // Every path was taken: deletes, dead letters, expiries (backlog older than 2 minutes
@@ -131,7 +105,6 @@ fn a_message_processed_longer_than_its_visibility_timeout_is_received_again() {
         (s.visibility_expiries, q.remaining, q.in_flight_at_end),
         (6, 1, 0)
     );
-    assert_conserved(&r);
     // With a 20 s timeout the first delete succeeds, 15 s after the send.
     let r = simulate(parse(&text, &["queues.jobs.visibility_timeout=20s"]));
     let s = &queue(&r, "jobs").stats;
@@ -156,7 +129,6 @@ fn failing(p: f64, k: u32, seed: u64) -> RunResult {
 fn the_dead_lettered_fraction_is_p_to_the_k() {
     for (p, k) in [(0.5, 3), (0.3, 2), (0.8, 5)] {
         let r = failing(p, k, 11);
-        assert_conserved(&r);
         let s = &queue(&r, "jobs").stats;
         assert_eq!(queue(&r, "jobs").remaining, 0);
         let n = s.sent as f64;

@@ -4,7 +4,7 @@
 //! batch failures return only the failed items; throttles back the pollers off; same seed,
 //! same outputs.
 
-use crate::sqs::{assert_conserved, queue};
+use crate::sqs::queue;
 use crate::support::*;
 use stratus::metrics::Statistic;
 use stratus::report::summary_json;
@@ -49,7 +49,6 @@ fn every_message_ends_exactly_once_through_failures_throttles_and_the_dlq() {
         "failure_probability: 0.05, report_batch_item_failures: true",
     );
     let r = simulate(parse(&text, &[]));
-    assert_conserved(&r);
     let jobs = queue(&r, "jobs");
     let dlq = queue(&r, "jobs-dlq");
     let m = mapping(&r);
@@ -159,7 +158,6 @@ fn a_backlog_fills_every_batch_and_a_window_gathers_arrivals() {
         "mean batch {mean} over {}",
         m.stats.batches
     );
-    assert_conserved(&r);
     // A fast trickle fills batches of 100 before the window closes.
     let text = text.replace("rate: 10", "rate: 500");
     let r = simulate(parse(&text, &[]));
@@ -186,7 +184,6 @@ fn failing(p: f64, report: bool) -> RunResult {
 fn partial_batch_failures_return_only_the_failed_items() {
     let p = 0.1;
     let r = failing(p, true);
-    assert_conserved(&r);
     let m = mapping(&r);
     let n = m.stats.messages_invoked as f64;
     let frac = m.stats.item_failures as f64 / n;
@@ -195,7 +192,6 @@ fn partial_batch_failures_return_only_the_failed_items() {
     assert_eq!(m.stats.failed_batches, 0);
     // Without reporting, one failed item fails its batch: 1 - (1 - p)^k of batches of k.
     let r = failing(p, false);
-    assert_conserved(&r);
     let m = mapping(&r);
     assert_eq!(m.stats.item_failures, 0);
     let jobs = queue(&r, "jobs");
@@ -227,7 +223,6 @@ fn throttles_back_the_pollers_off_and_maximum_concurrency_avoids_them() {
         simulate(parse(&text, &[]))
     };
     let r = run("backoff: 1s");
-    assert_conserved(&r);
     let m = mapping(&r);
     let f = &r.lambda_functions[0].totals;
     assert!(f.throttles > 250, "{}", f.throttles);
@@ -243,7 +238,6 @@ fn throttles_back_the_pollers_off_and_maximum_concurrency_avoids_them() {
     assert_eq!(jobs.stats.deleted, jobs.stats.sent);
     // Capping the mapping at the function's reservation: no throttles, the same drain.
     let r = run("maximum_concurrency: 10");
-    assert_conserved(&r);
     assert_eq!(r.lambda_functions[0].totals.throttles, 0);
     let jobs = queue(&r, "jobs");
     assert_eq!(jobs.stats.deleted, jobs.stats.sent);
@@ -335,7 +329,6 @@ fn explain_describes_the_mapping_and_its_defaults() {
 #[test]
 fn the_shipped_scenario_drains_its_burst_and_the_fleet_falls_back() {
     let r = simulate(load("scenarios/sqs-lambda.yaml", &[]));
-    assert_conserved(&r);
     let jobs = queue(&r, "jobs");
     assert!(
         jobs.stats.max_visible > 150_000,

@@ -18,8 +18,10 @@ pub struct QueueResult {
 
 impl World {
     /// Closes the queues' books: what is left in each, the largest age including messages
-    /// still there, and the conservation law (every counted message sent was deleted,
-    /// dead-lettered, expired, or is still in a queue, exactly once).
+    /// still there, and the conservation laws: every counted message sent was deleted,
+    /// dead-lettered, expired, or is still in a queue, exactly once; every receive ended once
+    /// (deleted, visibility expiry, expiry in flight) or is in flight; every dead-letter
+    /// move arrived.
     pub(in crate::sim) fn queue_results(&mut self) -> Vec<QueueResult> {
         let now = self.queue.now().max(self.scenario.duration);
         let mut remaining = vec![0u64; self.sqs.queues.len()];
@@ -35,7 +37,8 @@ impl World {
             oldest[q] = oldest[q].max(now.saturating_sub(m.sent_at));
         }
         let peak = self.sqs.messages.capacity();
-        self.scenario
+        let results: Vec<QueueResult> = self
+            .scenario
             .queues
             .iter()
             .enumerate()
@@ -48,6 +51,16 @@ impl World {
                     "conservation: every message of queue `{}` ends exactly once or remains",
                     spec.name
                 );
+                assert_eq!(
+                    stats.received,
+                    stats.deleted
+                        + stats.visibility_expiries
+                        + stats.expired_in_flight
+                        + in_flight[q],
+                    "conservation: every receive of queue `{}` ends in a delete, a visibility \
+                     expiry or an expiry, or is in flight",
+                    spec.name
+                );
                 QueueResult {
                     name: spec.name.clone(),
                     stats,
@@ -56,6 +69,13 @@ impl World {
                     peak_messages: peak,
                 }
             })
-            .collect()
+            .collect();
+        let moved_in: u64 = results.iter().map(|q| q.stats.moved_in).sum();
+        let dead_lettered: u64 = results.iter().map(|q| q.stats.dead_lettered).sum();
+        assert_eq!(
+            moved_in, dead_lettered,
+            "conservation: every message moved to a dead-letter queue arrives in one"
+        );
+        results
     }
 }
