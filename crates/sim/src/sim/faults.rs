@@ -5,12 +5,11 @@
 
 use super::World;
 use crate::ids::{AzId, GroupId, InstanceId, LbId};
-use crate::ids::{DatabaseId, DnsRecordId, FaultId};
+use crate::ids::{DatabaseId, FaultId};
 use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime, stream};
 use crate::metrics::Outcome;
 use crate::model::autoscaling::AutoScalingEvent;
-use crate::model::dns::DnsEvent;
 use crate::model::faults::FaultEvent;
 use crate::model::faults::{Cause, FaultKind, HowMany};
 use crate::model::instance::InstanceState;
@@ -28,12 +27,8 @@ impl World {
                 self.queue.at(f.at, FaultEvent::Started(FaultId(i as u16)));
             }
         }
-        for (i, r) in s.resilience.dns.iter().enumerate() {
-            if r.interval <= s.duration {
-                self.queue
-                    .at(r.interval, DnsEvent::CheckDue(DnsRecordId(i as u16)));
-            }
-        }
+        self.dns
+            .start(&s.resilience.dns, s.duration, &mut self.queue);
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.

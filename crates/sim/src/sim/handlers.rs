@@ -51,7 +51,9 @@ impl World {
         );
         match (spec.target, tg) {
             (Target::Alb(target), Some(tg)) => {
-                let lb = self.resolve_endpoint(w, target);
+                let now = self.queue.now();
+                let records = &self.scenario.resilience.dns;
+                let lb = self.dns.resolve(records, w, target, now);
                 let tg = if lb == target {
                     tg
                 } else {

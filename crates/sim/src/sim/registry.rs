@@ -8,6 +8,7 @@
 //! publish their backlog metric before the groups evaluate their policies, and the faults'
 //! results use the requests' totals.
 
+use super::dns::Route53;
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -72,7 +73,10 @@ world! {
         alb: Alb { Alb(AlbEvent) },
         /// Data-transfer meters billed per period.
         bills: Bills {},
-        /// Down AZs and instances, databases, DNS records, the fault log.
-        faults: FaultState { Database(DatabaseEvent), Dns(DnsEvent), Fault(FaultEvent) },
+        /// Down AZs and instances, databases, the fault log.
+        faults: FaultState { Database(DatabaseEvent), Fault(FaultEvent) },
+        /// Route 53 records: health checks and clients' cached answers (after `faults`,
+        /// whose results it completes).
+        dns: Route53 { Dns(DnsEvent) },
     }
 }

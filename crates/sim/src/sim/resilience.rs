@@ -5,11 +5,10 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{DnsRecordId, FaultId, InstanceId};
+use crate::ids::{FaultId, InstanceId};
 use crate::kernel::{Rng, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::database::{Calls, Database, DatabaseEvent};
-use crate::model::dns::{DnsEvent, DnsRecord};
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
 
@@ -27,16 +26,12 @@ pub struct FaultState {
     /// Per database: call work and injected errors; failover times.
     pub db_rngs: Vec<Rng>,
     pub failover_rngs: Vec<Rng>,
-    pub records: Vec<DnsRecord>,
-    pub dns_rngs: Vec<Rng>,
     /// Per load balancer: which node stale clients reach after an AZ outage.
     pub alb_dns_rngs: Vec<Rng>,
     /// Per group: instances launched to rebalance AZs, to be matched by terminations.
     pub rebalancing: Vec<u32>,
     pub log: FaultLog,
     pub markers: Vec<(SimTime, String)>,
-    /// Per workload: the DNS record its clients resolve.
-    pub workload_record: Vec<Option<DnsRecordId>>,
 }
 
 impl FaultState {
@@ -58,12 +53,6 @@ impl FaultState {
                 .iter()
                 .map(|d| stream(s.seed, &format!("database/{}/failover", d.name)))
                 .collect(),
-            records: r.dns.iter().map(|_| DnsRecord::default()).collect(),
-            dns_rngs: r
-                .dns
-                .iter()
-                .map(|d| stream(s.seed, &format!("dns/{}/clients", d.name)))
-                .collect(),
             alb_dns_rngs: s
                 .load_balancers
                 .iter()
@@ -72,9 +61,6 @@ impl FaultState {
             rebalancing: vec![0; s.groups.len()],
             log: FaultLog::new(r.faults.len()),
             markers: Vec::new(),
-            workload_record: (0..s.workloads.len())
-                .map(|w| r.record_of(crate::ids::WorkloadId(w as u16)))
-                .collect(),
         }
     }
 
@@ -228,18 +214,6 @@ impl FaultState {
                 }
             })
             .collect();
-        let dns = s
-            .resilience
-            .dns
-            .iter()
-            .zip(&self.records)
-            .map(|(spec, r)| DnsResult {
-                name: spec.name.clone(),
-                failovers: r.failovers,
-                failbacks: r.failbacks,
-                requests_to_secondary: r.to_secondary,
-            })
-            .collect();
         let ended = ok + failed;
         ResilienceResult {
             availability: if ended == 0 {
@@ -255,13 +229,13 @@ impl FaultState {
             faults,
             errors_by_cause,
             databases,
-            dns,
+            dns: Vec::new(),
             timeline: self.log.timeline.clone(),
         }
     }
 }
 
-/// Faults, databases and DNS records: no period work (availability per period is the
+/// Faults and databases: no period work (availability per period is the
 /// requests'); at the end, the resilience results, the dashboard's markers and the
 /// databases' instance time.
 impl Service for FaultState {
@@ -308,12 +282,6 @@ impl Handles<DatabaseEvent> for FaultState {
             DatabaseEvent::CallEnded(slot) => w.on_database_call_ended(slot),
             DatabaseEvent::FailedOver(d) => w.on_database_failed_over(d),
         }
-    }
-}
-
-impl Handles<DnsEvent> for FaultState {
-    fn handle(w: &mut World, DnsEvent::CheckDue(r): DnsEvent) {
-        w.on_dns_check_due(r);
     }
 }
 
