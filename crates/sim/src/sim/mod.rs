@@ -14,6 +14,8 @@ mod faults;
 mod handlers;
 mod health_replacement;
 mod idle_timeout;
+#[cfg(test)]
+mod index_tests;
 mod instance_timers;
 #[cfg(test)]
 mod invariants;
@@ -83,6 +85,9 @@ pub struct World {
     /// Of those, terminations of instances a fault had stopped.
     #[cfg(test)]
     stopped_terminations_checked: usize,
+    /// Checks of the request and instance indexes against scans (`invariants`).
+    #[cfg(test)]
+    index_checks: usize,
     period: PeriodMeters,
     /// Data-transfer meters billed per period.
     bills: state::Bills,
@@ -112,6 +117,8 @@ impl World {
             terminations_checked: 0,
             #[cfg(test)]
             stopped_terminations_checked: 0,
+            #[cfg(test)]
+            index_checks: 0,
             period: PeriodMeters::default(),
             bills: state::Bills::default(),
             series: TimeSeries::default(),
