@@ -64,12 +64,18 @@ const UNLINKED: Link = Link {
     next: NIL,
 };
 
+/// A request slot: the record, its place in the list of the instance it names, and whether
+/// it is in use (one record, so a request's handling touches one place).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    r: Request,
+    link: Link,
+    alive: bool,
+}
+
 #[derive(Default)]
 pub struct Requests {
-    slots: Vec<Request>,
-    alive: Vec<bool>,
-    /// Per request slot: its place in the list of the instance it names.
-    links: Vec<Link>,
+    slots: Vec<Slot>,
     /// Per instance slot: the first request naming it (`NIL`: none).
     heads: Vec<u32>,
     free: Vec<u32>,
@@ -85,14 +91,17 @@ impl Requests {
         self.live_counted += r.counted as u64;
         let id = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = r;
-                self.alive[i as usize] = true;
+                let slot = &mut self.slots[i as usize];
+                slot.r = r;
+                slot.alive = true;
                 RequestId(i)
             }
             None => {
-                self.slots.push(r);
-                self.alive.push(true);
-                self.links.push(UNLINKED);
+                self.slots.push(Slot {
+                    r,
+                    link: UNLINKED,
+                    alive: true,
+                });
                 RequestId((self.slots.len() - 1) as u32)
             }
         };
@@ -110,12 +119,12 @@ impl Requests {
             self.heads.resize(i + 1, NIL);
         }
         let head = self.heads[i];
-        self.links[id.index()] = Link {
+        self.slots[id.index()].link = Link {
             prev: NIL,
             next: head,
         };
         if head != NIL {
-            self.links[head as usize].prev = id.0;
+            self.slots[head as usize].link.prev = id.0;
         }
         self.heads[i] = id.0;
     }
@@ -123,14 +132,14 @@ impl Requests {
     /// Takes request `id` out of `instance`'s list.
     #[inline]
     fn unlink(&mut self, id: RequestId, instance: InstanceId) {
-        let Link { prev, next } = std::mem::replace(&mut self.links[id.index()], UNLINKED);
+        let Link { prev, next } = std::mem::replace(&mut self.slots[id.index()].link, UNLINKED);
         if prev == NIL {
             self.heads[instance.index()] = next;
         } else {
-            self.links[prev as usize].next = next;
+            self.slots[prev as usize].link.next = next;
         }
         if next != NIL {
-            self.links[next as usize].prev = prev;
+            self.slots[next as usize].link.prev = prev;
         }
     }
 
@@ -140,7 +149,7 @@ impl Requests {
         std::iter::from_fn(move || {
             (at != NIL).then(|| {
                 let id = RequestId(at);
-                at = self.links[at as usize].next;
+                at = self.slots[at as usize].link.next;
                 id
             })
         })
@@ -148,16 +157,17 @@ impl Requests {
 
     #[inline]
     pub fn get(&self, id: RequestId) -> &Request {
-        &self.slots[id.index()]
+        &self.slots[id.index()].r
     }
 
     /// Frees the slot; the request must not be used afterwards. Unless its client was already
     /// answered, the request stops being in flight.
     #[inline]
     pub fn remove(&mut self, id: RequestId) -> Request {
-        let r = self.slots[id.index()];
-        debug_assert!(self.alive[id.index()], "a slot is freed exactly once");
-        self.alive[id.index()] = false;
+        let slot = &mut self.slots[id.index()];
+        debug_assert!(slot.alive, "a slot is freed exactly once");
+        slot.alive = false;
+        let r = slot.r;
         if let Some(instance) = r.instance {
             self.unlink(id, instance);
         }
@@ -174,11 +184,9 @@ impl Requests {
     /// seeing `answered`).
     #[inline]
     pub fn answer(&mut self, id: RequestId) -> Request {
-        let r = &mut self.slots[id.index()];
-        debug_assert!(
-            self.alive[id.index()] && !r.answered,
-            "a request ends exactly once"
-        );
+        let slot = &mut self.slots[id.index()];
+        let r = &mut slot.r;
+        debug_assert!(slot.alive && !r.answered, "a request ends exactly once");
         r.answered = true;
         self.live -= 1;
         self.live_counted -= r.counted as u64;
@@ -191,7 +199,7 @@ impl Requests {
     pub fn on_instance(&self, instance: InstanceId) -> Vec<RequestId> {
         let mut out: Vec<RequestId> = self
             .naming(instance)
-            .filter(|&id| !self.slots[id.index()].connecting)
+            .filter(|&id| !self.slots[id.index()].r.connecting)
             .collect();
         out.sort_unstable();
         out
@@ -206,10 +214,10 @@ impl Requests {
         };
         let mut at = std::mem::replace(head, NIL);
         while at != NIL {
-            let r = &mut self.slots[at as usize];
-            debug_assert!(r.connecting, "served requests ended before");
-            r.instance = None;
-            at = std::mem::replace(&mut self.links[at as usize], UNLINKED).next;
+            let slot = &mut self.slots[at as usize];
+            debug_assert!(slot.r.connecting, "served requests ended before");
+            slot.r.instance = None;
+            at = std::mem::replace(&mut slot.link, UNLINKED).next;
         }
     }
 
@@ -219,9 +227,9 @@ impl Requests {
     #[cfg(test)]
     pub fn check_lists(&self, live: &[InstanceId]) {
         let mut scanned: Vec<Vec<RequestId>> = vec![Vec::new(); self.heads.len()];
-        for (i, r) in self.slots.iter().enumerate() {
-            if self.alive[i]
-                && let Some(instance) = r.instance
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.alive
+                && let Some(instance) = slot.r.instance
             {
                 assert!(
                     live.contains(&instance),
@@ -241,21 +249,26 @@ impl Requests {
             let mut at = self.heads[slot];
             let mut prev = NIL;
             while at != NIL {
-                assert_eq!(self.links[at as usize].prev, prev, "instance slot {slot}");
+                assert_eq!(
+                    self.slots[at as usize].link.prev, prev,
+                    "instance slot {slot}"
+                );
                 prev = at;
-                at = self.links[at as usize].next;
+                at = self.slots[at as usize].link.next;
             }
         }
     }
 
     /// Whether the slot holds a request with this unique id whose client still waits.
     pub fn is_waiting(&self, id: RequestId, uid: u64) -> bool {
-        self.is_live(id, uid) && !self.slots[id.index()].answered
+        self.is_live(id, uid) && !self.slots[id.index()].r.answered
     }
 
     /// Whether the slot holds a live request with this unique id.
     pub fn is_live(&self, id: RequestId, uid: u64) -> bool {
-        self.alive.get(id.index()).copied().unwrap_or(false) && self.slots[id.index()].id == uid
+        self.slots
+            .get(id.index())
+            .is_some_and(|s| s.alive && s.r.id == uid)
     }
 
     pub fn live_counted(&self) -> u64 {
@@ -266,8 +279,7 @@ impl Requests {
     pub fn live_counted_iter(&self) -> impl Iterator<Item = &Request> {
         self.slots
             .iter()
-            .zip(&self.alive)
-            .filter(|(r, alive)| **alive && r.counted)
-            .map(|(r, _)| r)
+            .filter(|s| s.alive && s.r.counted)
+            .map(|s| &s.r)
     }
 }
