@@ -111,6 +111,13 @@ impl Requests {
         id
     }
 
+    /// The slot the next `insert` takes (to name a request in what it starts before it is
+    /// inserted: nothing may insert or remove in between).
+    #[inline]
+    pub fn next_id(&self) -> RequestId {
+        RequestId(self.free.last().copied().unwrap_or(self.slots.len() as u32))
+    }
+
     /// Puts request `id` first in `instance`'s list.
     #[inline]
     fn link(&mut self, id: RequestId, instance: InstanceId) {
