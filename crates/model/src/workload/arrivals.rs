@@ -5,7 +5,7 @@
 //! outside its window. Uniform arrivals are evenly spaced at the current rate. Traces replay
 //! recorded counts or timestamps.
 
-use super::bound::ThinningBound;
+use super::bound::{Bound, ThinningBound};
 use super::profile::RateProfile;
 use crate::kernel::{Rng, RngExt, SimTime};
 
@@ -98,7 +98,7 @@ impl ArrivalProcess {
             if t >= end_s {
                 return None;
             }
-            let (window_end, bound) = self.window(t, end_s);
+            let (window_end, Bound { rate: bound, flat }) = self.window(t, end_s);
             if bound <= 0.0 {
                 t = window_end;
                 continue;
@@ -116,7 +116,9 @@ impl ArrivalProcess {
             } else {
                 t.next_up()
             };
-            if self.rng.open01() * bound <= self.profile.rate_at(t) {
+            // In a flat window the rate is `bound`: the draw (below 1) always accepts.
+            let u = self.rng.open01();
+            if flat || u * bound <= self.bound.rate_at(&self.profile, t) {
                 return Some(t);
             }
         }
@@ -125,12 +127,12 @@ impl ArrivalProcess {
     /// The thinning window starting at `t` and the rate bound over it. The window is halved
     /// while it would cost more than `MAX_CANDIDATES` candidates, so a steep spike far above
     /// the current rate costs candidates only near the spike, never a whole 10 s of its peak.
-    fn window(&mut self, t: f64, end_s: f64) -> (f64, f64) {
+    fn window(&mut self, t: f64, end_s: f64) -> (f64, Bound) {
         let mut width = WINDOW_S;
         loop {
             let window_end = (t + width).min(end_s).max(t.next_up());
             let bound = self.bound.max_rate(&self.profile, t, window_end);
-            if bound * (window_end - t) <= MAX_CANDIDATES || window_end <= t.next_up() {
+            if bound.rate * (window_end - t) <= MAX_CANDIDATES || window_end <= t.next_up() {
                 return (window_end, bound);
             }
             width /= 2.0;

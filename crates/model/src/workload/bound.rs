@@ -1,11 +1,18 @@
-//! The thinning bound of a profile, cached across the windows where it cannot change.
+//! The thinning bound of a profile, cached across the windows where it cannot change, and the
+//! profile's rate at the last times asked.
 //!
 //! Thinning asks for `max_rate(t, t + 10 s)` at every candidate, and a window slides with
 //! every candidate. A piecewise profile (a spike is one) is flat most of the time: base rate
 //! before and after, the peak on the plateau. While a window lies inside one flat run, the
 //! bound is that run's rate, the very value `RateProfile::max_rate` computes there, so the
-//! cache changes no sample. Windows touching a ramp, and the other profiles, compute it as
-//! before.
+//! cache changes no sample; and the rate anywhere in the window is that value too, so a
+//! candidate there is accepted without computing it (`Bound::flat`). Windows touching a ramp,
+//! and the other profiles, compute it as before.
+//!
+//! A diurnal window's bound is the larger of the rates at its two ends (unless a peak is
+//! inside), and its start is the previous candidate, whose rate the acceptance test just
+//! computed: each part remembers the rate at the last time asked, so a candidate costs one
+//! cosine fewer. Every value is the profile's own, bit for bit.
 
 use super::profile::RateProfile;
 
@@ -66,10 +73,45 @@ impl Flat {
     }
 }
 
-/// One cached run per part of the profile (one part unless it is a sum).
+/// A window's bound, and whether the rate is that value throughout the window (every part
+/// inside a flat run), so a candidate in it is accepted whatever its uniform draw (below 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound {
+    pub rate: f64,
+    pub flat: bool,
+}
+
+/// What one part of the profile remembers: its flat run, and its rate at the last time asked.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    run: Flat,
+    /// The bits of the last time asked (NaN at first: never equal to a time's).
+    asked: u64,
+    rate: f64,
+}
+
+impl Part {
+    const NEW: Part = Part {
+        run: Flat::UNKNOWN,
+        asked: f64::NAN.to_bits(),
+        rate: 0.0,
+    };
+
+    /// `profile.rate_at(t)`, from memory when `t` was the last time asked.
+    #[inline]
+    fn rate_at(&mut self, profile: &RateProfile, t: f64) -> f64 {
+        if t.to_bits() != self.asked {
+            self.asked = t.to_bits();
+            self.rate = profile.rate_at(t);
+        }
+        self.rate
+    }
+}
+
+/// One cached run and rate per part of the profile (one part unless it is a sum).
 #[derive(Clone, Debug)]
 pub struct ThinningBound {
-    runs: Vec<Flat>,
+    parts: Vec<Part>,
 }
 
 impl ThinningBound {
@@ -79,33 +121,61 @@ impl ThinningBound {
             _ => 1,
         };
         ThinningBound {
-            runs: vec![Flat::UNKNOWN; parts],
+            parts: vec![Part::NEW; parts],
         }
     }
 
     /// `profile.max_rate(t0, t1)`, bit for bit, reusing the flat run it last found.
-    pub fn max_rate(&mut self, profile: &RateProfile, t0: f64, t1: f64) -> f64 {
+    pub fn max_rate(&mut self, profile: &RateProfile, t0: f64, t1: f64) -> Bound {
+        match profile {
+            RateProfile::Sum(parts) => {
+                let mut flat = true;
+                let rate = parts
+                    .iter()
+                    .zip(self.parts.iter_mut())
+                    .map(|(p, part)| {
+                        let b = part_max_rate(p, part, t0, t1);
+                        flat &= b.flat;
+                        b.rate
+                    })
+                    .sum();
+                Bound { rate, flat }
+            }
+            _ => part_max_rate(profile, &mut self.parts[0], t0, t1),
+        }
+    }
+
+    /// `profile.rate_at(t)`, bit for bit (a sum adds its parts' rates as it does).
+    pub fn rate_at(&mut self, profile: &RateProfile, t: f64) -> f64 {
         match profile {
             RateProfile::Sum(parts) => parts
                 .iter()
-                .zip(self.runs.iter_mut())
-                .map(|(p, run)| part_max_rate(p, run, t0, t1))
+                .zip(self.parts.iter_mut())
+                .map(|(p, part)| part.rate_at(p, t))
                 .sum(),
-            _ => part_max_rate(profile, &mut self.runs[0], t0, t1),
+            _ => self.parts[0].rate_at(profile, t),
         }
     }
 }
 
-fn part_max_rate(profile: &RateProfile, run: &mut Flat, t0: f64, t1: f64) -> f64 {
-    let RateProfile::Piecewise(points) = profile else {
-        return profile.max_rate(t0, t1);
-    };
-    if !(run.from <= t0 && t0 < run.until) {
-        *run = Flat::around(points, t0);
-    }
-    match run.rate {
-        Some(rate) if t1 < run.until => rate,
-        _ => profile.max_rate(t0, t1),
+fn part_max_rate(profile: &RateProfile, part: &mut Part, t0: f64, t1: f64) -> Bound {
+    let sloped = |rate| Bound { rate, flat: false };
+    match profile {
+        RateProfile::Piecewise(points) => {
+            let run = &mut part.run;
+            if !(run.from <= t0 && t0 < run.until) {
+                *run = Flat::around(points, t0);
+            }
+            match run.rate {
+                // The rate on `[t0, t1]` is the run's (`piecewise_at` adds `0 * …` to it).
+                Some(rate) if t1 < run.until => Bound { rate, flat: true },
+                _ => sloped(profile.max_rate(t0, t1)),
+            }
+        }
+        RateProfile::Diurnal { .. } => {
+            sloped(profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t)))
+        }
+        _ => sloped(profile.max_rate(t0, t1)),
     }
 }
 
@@ -115,35 +185,71 @@ mod tests {
     use crate::kernel::{RngExt, stream};
 
     /// Windows sliding over a profile in small random steps, as thinning moves them: the cached
-    /// bound is `max_rate`'s, bit for bit.
-    fn check(profile: RateProfile, end: f64) {
+    /// bound is `max_rate`'s and the remembered rates `rate_at`'s, bit for bit, and a window
+    /// called flat has the bound's rate throughout. Returns how many windows were flat.
+    fn check(profile: RateProfile, end: f64) -> usize {
         let mut rng = stream(3, "test/bound");
         let mut bound = ThinningBound::new(&profile);
         let mut t = -1.0;
         let mut cached = 0;
+        let mut flat = 0;
         while t < end {
             let width = [10.0, 5.0, 0.01][rng.uniform_u64(0, 3) as usize];
             let t1 = t + width;
             let want = profile.max_rate(t, t1);
             let got = bound.max_rate(&profile, t, t1);
-            assert_eq!(got.to_bits(), want.to_bits(), "[{t}, {t1}]");
+            assert_eq!(got.rate.to_bits(), want.to_bits(), "[{t}, {t1}]");
+            if got.flat {
+                // The rate is the bound's throughout the window.
+                for k in 0..=16 {
+                    let at = t + (t1 - t) * k as f64 / 16.0;
+                    let at = if at < t1 { at } else { t1.next_down() };
+                    assert_eq!(profile.rate_at(at).to_bits(), got.rate.to_bits(), "{at}");
+                }
+                flat += 1;
+            }
+            // The rate at a time inside, then at the window's start (the cached value).
+            let inside = t + (t1 - t) * rng.open01();
+            for at in [inside, t, inside] {
+                let want = profile.rate_at(at);
+                assert_eq!(
+                    bound.rate_at(&profile, at).to_bits(),
+                    want.to_bits(),
+                    "{at}"
+                );
+            }
             cached += 1;
             t += rng.open01() * 0.7;
         }
         assert!(cached > 100);
+        flat
     }
 
     #[test]
     fn spikes_with_and_without_ramps_give_max_rates_bound() {
-        check(
+        let flat = check(
             RateProfile::spike(200.0, 20_000.0, 300.0, 600.0, 0.0),
             1500.0,
         );
+        assert!(flat > 100, "{flat} flat windows");
         check(
             RateProfile::spike(100.0, 1000.0, 600.0, 300.0, 60.0),
             1500.0,
         );
         check(RateProfile::spike(0.0, 400.0, 0.0, 30.0, 5.0), 200.0);
+    }
+
+    #[test]
+    fn diurnal_bounds_and_rates_are_the_profiles() {
+        for amplitude in [0.6667, -0.3] {
+            let diurnal = RateProfile::Diurnal {
+                mean: 3000.0,
+                amplitude,
+                period_s: 600.0,
+                peak_at_s: 140.0,
+            };
+            assert_eq!(check(diurnal, 1300.0), 0, "a diurnal window is never flat");
+        }
     }
 
     #[test]

@@ -95,31 +95,44 @@ impl RateProfile {
                 }
                 m
             }
-            RateProfile::Diurnal {
-                mean,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => {
-                let peak = mean * (1.0 + amplitude.abs());
-                // Is a peak (t ≡ peak_at mod period, or the trough when amplitude < 0) inside?
-                let offset = if *amplitude >= 0.0 {
-                    0.0
-                } else {
-                    period_s / 2.0
-                };
-                let k = ((t0 - peak_at_s - offset) / period_s).ceil();
-                let next_peak = peak_at_s + offset + k * period_s;
-                if next_peak <= t1 {
-                    peak
-                } else {
-                    self.rate_at(t0).max(self.rate_at(t1))
-                }
-            }
+            RateProfile::Diurnal { .. } => self.diurnal_max_rate(t0, t1, |t| self.rate_at(t)),
             RateProfile::Counts(_) | RateProfile::Timestamps(_) => f64::INFINITY,
             // The sum of the parts' maxima bounds the maximum of the sum (the parts may peak
             // at different times, so it need not be reached; thinning only needs a bound).
             RateProfile::Sum(parts) => parts.iter().map(|p| p.max_rate(t0, t1)).sum(),
+        }
+    }
+
+    /// `max_rate` of a diurnal profile, with the rate at a time from `rate_at` (the profile's
+    /// own, or a cached copy of it: the thinning bound's).
+    pub(crate) fn diurnal_max_rate(
+        &self,
+        t0: f64,
+        t1: f64,
+        mut rate_at: impl FnMut(f64) -> f64,
+    ) -> f64 {
+        let RateProfile::Diurnal {
+            mean,
+            amplitude,
+            period_s,
+            peak_at_s,
+        } = *self
+        else {
+            unreachable!("diurnal_max_rate of a profile that is not diurnal")
+        };
+        let peak = mean * (1.0 + amplitude.abs());
+        // Is a peak (t ≡ peak_at mod period, or the trough when amplitude < 0) inside?
+        let offset = if amplitude >= 0.0 {
+            0.0
+        } else {
+            period_s / 2.0
+        };
+        let k = ((t0 - peak_at_s - offset) / period_s).ceil();
+        let next_peak = peak_at_s + offset + k * period_s;
+        if next_peak <= t1 {
+            peak
+        } else {
+            rate_at(t0).max(rate_at(t1))
         }
     }
 

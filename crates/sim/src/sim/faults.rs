@@ -150,12 +150,8 @@ impl World {
         self.faults.az_down[az.index()] = true;
         self.faults.az_down_since[az.index()] = self.queue.now();
         // In launch order (slots are reused, so slot order is not launch order).
-        let mut victims: Vec<InstanceId> = (0..self.ec2.instances.slots())
-            .map(|i| InstanceId(i as u32))
-            .filter(|&i| {
-                let inst = &self.ec2.instances[i.index()];
-                inst.az == az && inst.state != InstanceState::Terminated
-            })
+        let mut victims: Vec<InstanceId> = (self.ec2.instances.live().iter().copied())
+            .filter(|&i| self.ec2.instances[i.index()].az == az)
             .collect();
         victims.sort_unstable_by_key(|i| self.ec2.instances[i.index()].serial);
         for id in victims {
@@ -218,6 +214,8 @@ impl World {
         for &request in &ended {
             self.fail_with_cause(request, Outcome::Http502, Cause::InstanceLost);
         }
+        #[cfg(test)]
+        self.check_indexes();
         if self.ec2.instances[id.index()].state == InstanceState::Pending {
             // A pending instance never boots: the group notices at once.
             self.replace_stopped(id, "a launching instance was lost");

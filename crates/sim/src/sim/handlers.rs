@@ -328,21 +328,21 @@ impl World {
     /// Moves every instance's busy core time into its group's meters, and accounts capacity.
     pub(super) fn flush_cpu(&mut self) {
         let now = self.queue.now();
-        for inst in self.ec2.instances.iter_mut() {
-            if inst.state == InstanceState::Terminated {
-                continue;
-            }
+        let (meters, counting) = (&mut self.ec2.group_meters, self.counting);
+        let groups = &self.scenario.groups;
+        // The live instances only: terminated ones gave their busy time when they stopped.
+        self.ec2.instances.for_each_live(|inst| {
             let busy = inst.take_busy_core_ns(now);
-            let m = &mut self.ec2.group_meters[inst.group.index()];
-            m.add_busy(busy, self.counting);
+            let m = &mut meters[inst.group.index()];
+            m.add_busy(busy, counting);
             // Instances past the warm-up are what scaling metrics measure.
-            let warmup = self.scenario.groups[inst.group.index()].warmup();
+            let warmup = groups[inst.group.index()].warmup();
             if inst.state == InstanceState::InService
                 && inst.in_service_since.is_some_and(|t| now >= t + warmup)
             {
                 m.settled_busy += busy;
             }
-        }
+        });
         for m in &mut self.ec2.group_meters {
             m.account(now, self.counting);
         }

@@ -1,6 +1,8 @@
 //! Checks, in the library's tests, of the rule that makes stale events impossible: owners
 //! cancel their pending events, so no pending event names a terminated instance (and none
 //! that fires does). `World::terminate` and the event loop call these under `cfg(test)`.
+//! Also: the indexes that spare scans (each instance's requests, the live instances) agree
+//! with a scan, at every stop and termination.
 
 use super::World;
 use crate::event::Event;
@@ -52,6 +54,21 @@ impl World {
             panic!("instance {} terminated with {e:?} pending", id.0);
         }
         assert!(self.traffic.requests.on_instance(id).is_empty());
+    }
+
+    /// The live-instance list holds exactly the instances not terminated, and each
+    /// instance's request list exactly the live requests that name it (see `request`).
+    pub(super) fn check_indexes(&mut self) {
+        self.index_checks += 1;
+        let slots = self.ec2.instances.slots();
+        let mut live: Vec<InstanceId> = self.ec2.instances.live().to_vec();
+        live.sort_unstable();
+        let scanned: Vec<InstanceId> = (0..slots)
+            .map(|i| InstanceId(i as u32))
+            .filter(|i| self.ec2.instances[i.index()].state != InstanceState::Terminated)
+            .collect();
+        assert_eq!(live, scanned, "live instances: list and scan differ");
+        self.traffic.requests.check_lists(&live);
     }
 
     /// An event about to be handled never names a terminated instance.

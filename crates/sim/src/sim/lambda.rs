@@ -109,7 +109,13 @@ impl World {
         }
         match self.scenario.workloads[w.index()].invocation {
             InvocationType::Sync => {
-                let request = self.traffic.requests.insert(Request {
+                // A throttled request never takes a slot (a flash crowd throttles most).
+                let request = self.traffic.requests.next_id();
+                if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
+                    self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
+                    return;
+                }
+                let slot = self.traffic.requests.insert(Request {
                     id,
                     arrived_at: now,
                     workload: w,
@@ -120,10 +126,7 @@ impl World {
                     answered: false,
                     connecting: false,
                 });
-                if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
-                    self.traffic.requests.remove(request);
-                    self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
-                }
+                debug_assert_eq!(slot, request);
             }
             InvocationType::Async => {
                 // The Invoke call is accepted at once (202); Lambda owns the event from here.
@@ -157,7 +160,11 @@ impl World {
         id: u64,
         counted: bool,
     ) {
-        let request = self.traffic.requests.insert(Request {
+        let request = self.traffic.requests.next_id();
+        if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
+            return self.reject(lb, w, id, counted, "Lambda function throttled");
+        }
+        let slot = self.traffic.requests.insert(Request {
             id,
             arrived_at: self.queue.now(),
             workload: w,
@@ -168,12 +175,8 @@ impl World {
             answered: false,
             connecting: false,
         });
-        if self.invoke_lambda(f, Origin::Request(request), id).is_err() {
-            self.traffic.requests.remove(request);
-            self.reject(lb, w, id, counted, "Lambda function throttled");
-        } else {
-            self.open_client_request(lb, request);
-        }
+        debug_assert_eq!(slot, request);
+        self.open_client_request(lb, request);
     }
 
     /// A synchronous request gets its answer. Directly, a function error or timeout is a

@@ -264,6 +264,8 @@ impl World {
         self.check_nothing_names(id);
         // Last: the slot may be reused from the next event on.
         self.ec2.instances.retire(id, self.events);
+        #[cfg(test)]
+        self.check_indexes();
     }
 }
 

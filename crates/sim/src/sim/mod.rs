@@ -16,6 +16,8 @@ mod faults;
 mod handlers;
 mod health_replacement;
 mod idle_timeout;
+#[cfg(test)]
+mod index_tests;
 mod instance_timers;
 #[cfg(test)]
 mod invariants;

@@ -46,6 +46,9 @@ world! {
         /// Of those, terminations of instances a fault had stopped.
         #[cfg(test)]
         stopped_terminations_checked: usize = 0,
+        /// Checks of the request and instance indexes against scans (`invariants`).
+        #[cfg(test)]
+        index_checks: usize = 0,
         /// Every series' rows; services register their series as they are built.
         series: TimeSeries = series,
         scenario: Arc<Scenario> = scenario,

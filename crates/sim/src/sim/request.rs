@@ -4,6 +4,10 @@
 //! A request's client may get its answer before its target finishes (the ALB's idle timeout
 //! answers 504 while the target goes on working): the record is then `answered` and no longer
 //! in flight, but keeps its slot until the target lets go of it.
+//!
+//! The requests that name an instance (served by it, or connection attempts to it while it is
+//! stopped) are linked in a list per instance slot, so an instance's termination or an AZ
+//! outage visits its own requests, not every request in flight.
 
 use crate::ids::{InstanceId, LbId, RequestId, WorkloadId};
 use crate::kernel::SimTime;
@@ -45,10 +49,35 @@ impl Request {
     }
 }
 
+/// No request: the end of an instance's list.
+const NIL: u32 = u32::MAX;
+
+/// A request's neighbours in its instance's list (`NIL` at either end).
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    prev: u32,
+    next: u32,
+}
+
+const UNLINKED: Link = Link {
+    prev: NIL,
+    next: NIL,
+};
+
+/// A request slot: the record, its place in the list of the instance it names, and whether
+/// it is in use (one record, so a request's handling touches one place).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    r: Request,
+    link: Link,
+    alive: bool,
+}
+
 #[derive(Default)]
 pub struct Requests {
-    slots: Vec<Request>,
-    alive: Vec<bool>,
+    slots: Vec<Slot>,
+    /// Per instance slot: the first request naming it (`NIL`: none).
+    heads: Vec<u32>,
     free: Vec<u32>,
     live: u64,
     /// Live requests that count in the summary.
@@ -60,32 +89,95 @@ impl Requests {
     pub fn insert(&mut self, r: Request) -> RequestId {
         self.live += 1;
         self.live_counted += r.counted as u64;
-        match self.free.pop() {
+        let id = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = r;
-                self.alive[i as usize] = true;
+                let slot = &mut self.slots[i as usize];
+                slot.r = r;
+                slot.alive = true;
                 RequestId(i)
             }
             None => {
-                self.slots.push(r);
-                self.alive.push(true);
+                self.slots.push(Slot {
+                    r,
+                    link: UNLINKED,
+                    alive: true,
+                });
                 RequestId((self.slots.len() - 1) as u32)
             }
+        };
+        if let Some(instance) = r.instance {
+            self.link(id, instance);
         }
+        id
+    }
+
+    /// The slot the next `insert` takes (to name a request in what it starts before it is
+    /// inserted: nothing may insert or remove in between).
+    #[inline]
+    pub fn next_id(&self) -> RequestId {
+        RequestId(self.free.last().copied().unwrap_or(self.slots.len() as u32))
+    }
+
+    /// Puts request `id` first in `instance`'s list.
+    #[inline]
+    fn link(&mut self, id: RequestId, instance: InstanceId) {
+        let i = instance.index();
+        if i >= self.heads.len() {
+            self.heads.resize(i + 1, NIL);
+        }
+        let head = self.heads[i];
+        self.slots[id.index()].link = Link {
+            prev: NIL,
+            next: head,
+        };
+        if head != NIL {
+            self.slots[head as usize].link.prev = id.0;
+        }
+        self.heads[i] = id.0;
+    }
+
+    /// Takes request `id` out of `instance`'s list.
+    #[inline]
+    fn unlink(&mut self, id: RequestId, instance: InstanceId) {
+        let Link { prev, next } = std::mem::replace(&mut self.slots[id.index()].link, UNLINKED);
+        if prev == NIL {
+            self.heads[instance.index()] = next;
+        } else {
+            self.slots[prev as usize].link.next = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].link.prev = prev;
+        }
+    }
+
+    /// The requests naming `instance` (served or connecting), first linked first.
+    fn naming(&self, instance: InstanceId) -> impl Iterator<Item = RequestId> + '_ {
+        let mut at = self.heads.get(instance.index()).copied().unwrap_or(NIL);
+        std::iter::from_fn(move || {
+            (at != NIL).then(|| {
+                let id = RequestId(at);
+                at = self.slots[at as usize].link.next;
+                id
+            })
+        })
     }
 
     #[inline]
     pub fn get(&self, id: RequestId) -> &Request {
-        &self.slots[id.index()]
+        &self.slots[id.index()].r
     }
 
     /// Frees the slot; the request must not be used afterwards. Unless its client was already
     /// answered, the request stops being in flight.
     #[inline]
     pub fn remove(&mut self, id: RequestId) -> Request {
-        let r = self.slots[id.index()];
-        debug_assert!(self.alive[id.index()], "a slot is freed exactly once");
-        self.alive[id.index()] = false;
+        let slot = &mut self.slots[id.index()];
+        debug_assert!(slot.alive, "a slot is freed exactly once");
+        slot.alive = false;
+        let r = slot.r;
+        if let Some(instance) = r.instance {
+            self.unlink(id, instance);
+        }
         self.free.push(id.0);
         if !r.answered {
             self.live -= 1;
@@ -99,47 +191,91 @@ impl Requests {
     /// seeing `answered`).
     #[inline]
     pub fn answer(&mut self, id: RequestId) -> Request {
-        let r = &mut self.slots[id.index()];
-        debug_assert!(
-            self.alive[id.index()] && !r.answered,
-            "a request ends exactly once"
-        );
+        let slot = &mut self.slots[id.index()];
+        let r = &mut slot.r;
+        debug_assert!(slot.alive && !r.answered, "a request ends exactly once");
         r.answered = true;
         self.live -= 1;
         self.live_counted -= r.counted as u64;
         *r
     }
 
-    /// The live requests an instance serves (a scan: only for rare events such as
-    /// termination).
+    /// The live requests an instance serves, in slot order (the order in which they end
+    /// when it stops: the order a scan of every request gave). It walks the instance's
+    /// list: the cost follows its requests, not the requests in flight.
     pub fn on_instance(&self, instance: InstanceId) -> Vec<RequestId> {
-        (0..self.slots.len())
-            .filter(|&i| {
-                let r = &self.slots[i];
-                self.alive[i] && r.instance == Some(instance) && !r.connecting
-            })
-            .map(|i| RequestId(i as u32))
-            .collect()
+        let mut out: Vec<RequestId> = self
+            .naming(instance)
+            .filter(|&id| !self.slots[id.index()].r.connecting)
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// The instance terminates: connection attempts to it no longer name it (their connect
-    /// timeouts still end them). A scan, as `on_instance`.
+    /// timeouts still end them), and its list is left empty for the slot's next occupant.
+    /// Called after its served requests were removed, so only connection attempts remain.
     pub fn detach_connecting(&mut self, instance: InstanceId) {
-        for (r, alive) in self.slots.iter_mut().zip(&self.alive) {
-            if *alive && r.connecting && r.instance == Some(instance) {
-                r.instance = None;
+        let Some(head) = self.heads.get_mut(instance.index()) else {
+            return;
+        };
+        let mut at = std::mem::replace(head, NIL);
+        while at != NIL {
+            let slot = &mut self.slots[at as usize];
+            debug_assert!(slot.r.connecting, "served requests ended before");
+            slot.r.instance = None;
+            at = std::mem::replace(&mut slot.link, UNLINKED).next;
+        }
+    }
+
+    /// Checks the instances' lists against a scan of every request: each live request that
+    /// names an instance is in that instance's list, once, and the lists hold nothing else
+    /// (so an instance that is not `live` has none).
+    #[cfg(test)]
+    pub fn check_lists(&self, live: &[InstanceId]) {
+        let mut scanned: Vec<Vec<RequestId>> = vec![Vec::new(); self.heads.len()];
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.alive
+                && let Some(instance) = slot.r.instance
+            {
+                assert!(
+                    live.contains(&instance),
+                    "request {i} names terminated instance slot {}",
+                    instance.0
+                );
+                scanned[instance.index()].push(RequestId(i as u32));
+            }
+        }
+        for (slot, want) in scanned.iter().enumerate() {
+            let mut listed: Vec<RequestId> = self.naming(InstanceId(slot as u32)).collect();
+            let before = listed.len();
+            listed.sort_unstable();
+            listed.dedup();
+            assert_eq!(listed.len(), before, "instance slot {slot}: listed twice");
+            assert_eq!(&listed, want, "instance slot {slot}: list and scan differ");
+            let mut at = self.heads[slot];
+            let mut prev = NIL;
+            while at != NIL {
+                assert_eq!(
+                    self.slots[at as usize].link.prev, prev,
+                    "instance slot {slot}"
+                );
+                prev = at;
+                at = self.slots[at as usize].link.next;
             }
         }
     }
 
     /// Whether the slot holds a request with this unique id whose client still waits.
     pub fn is_waiting(&self, id: RequestId, uid: u64) -> bool {
-        self.is_live(id, uid) && !self.slots[id.index()].answered
+        self.is_live(id, uid) && !self.slots[id.index()].r.answered
     }
 
     /// Whether the slot holds a live request with this unique id.
     pub fn is_live(&self, id: RequestId, uid: u64) -> bool {
-        self.alive.get(id.index()).copied().unwrap_or(false) && self.slots[id.index()].id == uid
+        self.slots
+            .get(id.index())
+            .is_some_and(|s| s.alive && s.r.id == uid)
     }
 
     pub fn live_counted(&self) -> u64 {
@@ -150,8 +286,7 @@ impl Requests {
     pub fn live_counted_iter(&self) -> impl Iterator<Item = &Request> {
         self.slots
             .iter()
-            .zip(&self.alive)
-            .filter(|(r, alive)| **alive && r.counted)
-            .map(|(r, _)| r)
+            .filter(|s| s.alive && s.r.counted)
+            .map(|s| &s.r)
     }
 }

@@ -11,6 +11,9 @@
 //! launch order, never reused), as ids were before slots were reused. A terminated instance
 //! leaves a small record of its life (`Life`) for the run's results and its EC2 bill; its
 //! queues' capacity is released at once.
+//!
+//! The slots in use are also listed (`live`), so what visits every instance alive (a metric
+//! period's CPU accounting, an AZ outage) skips free slots.
 
 use super::World;
 use crate::ids::{AzId, GroupId, InstanceId};
@@ -53,6 +56,9 @@ pub struct InstanceSlots {
     launched: u64,
     /// The lives of terminated instances, in termination order.
     retired: Vec<Life>,
+    /// The slots in use, in no particular order, and per slot its place in that list.
+    live: Vec<InstanceId>,
+    live_at: Vec<u32>,
 }
 
 impl InstanceSlots {
@@ -60,7 +66,7 @@ impl InstanceSlots {
     pub fn insert(&mut self, mut inst: Instance, event: u64) -> InstanceId {
         inst.serial = self.launched;
         self.launched += 1;
-        match self.free.front() {
+        let id = match self.free.front() {
             Some(&(id, freed)) if freed < event => {
                 self.free.pop_front();
                 self.all[id.index()] = inst;
@@ -68,9 +74,13 @@ impl InstanceSlots {
             }
             _ => {
                 self.all.push(inst);
+                self.live_at.push(u32::MAX);
                 InstanceId((self.all.len() - 1) as u32)
             }
-        }
+        };
+        self.live_at[id.index()] = self.live.len() as u32;
+        self.live.push(id);
+        id
     }
 
     /// Slots in the table: at most the instances alive at once.
@@ -78,9 +88,16 @@ impl InstanceSlots {
         self.all.len()
     }
 
-    /// Every slot, terminated occupants included (check `state`).
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Instance> {
-        self.all.iter_mut()
+    /// The instances not terminated, in no particular order.
+    pub fn live(&self) -> &[InstanceId] {
+        &self.live
+    }
+
+    /// Calls `f` on every instance not terminated, in no particular order.
+    pub fn for_each_live(&mut self, mut f: impl FnMut(&mut Instance)) {
+        for id in &self.live {
+            f(&mut self.all[id.index()]);
+        }
     }
 
     /// The instance terminated (during event `event`), its pending events cancelled: its life
@@ -91,18 +108,19 @@ impl InstanceSlots {
         inst.release_queues();
         self.retired.push(Life::of(inst));
         self.free.push_back((id, event));
+        let at = std::mem::replace(&mut self.live_at[id.index()], u32::MAX) as usize;
+        debug_assert_eq!(self.live[at], id, "a slot retires once");
+        self.live.swap_remove(at);
+        if let Some(&moved) = self.live.get(at) {
+            self.live_at[moved.index()] = at as u32;
+        }
     }
 
     /// Every instance launched, in launch order: the retired ones' recorded lives (taken:
     /// called once, at the end of the run) and the live ones'.
     pub fn take_lives(&mut self) -> Vec<Life> {
         let mut out: Vec<Life> = std::mem::take(&mut self.retired);
-        out.extend(
-            self.all
-                .iter()
-                .filter(|i| i.state != InstanceState::Terminated)
-                .map(Life::of),
-        );
+        out.extend(self.live.iter().map(|id| Life::of(&self.all[id.index()])));
         out.sort_unstable_by_key(|l| l.serial);
         out
     }
