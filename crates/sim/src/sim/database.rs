@@ -7,19 +7,28 @@
 //! A call holding a connection keeps the key of its pending end, which a lost primary cancels;
 //! a request that ends without its call (its instance stopped) detaches from it
 //! (`Call::request` becomes `None`), so no call event is ever stale.
+//!
+//! The databases are a service of their own (`Databases`). Starting and ending a call take
+//! only their state, the call's spec and a scheduler of their own events, and answer with
+//! values (`CallStart`, the ended `Call`); the world moves the request on. Losing a primary
+//! (a fault) is the world's, as it fails the requests whose calls were in flight.
 
 use super::World;
-use crate::ids::CallSlot;
+use super::resilience::DatabaseResult;
+use super::service::{Finish, Handles, Period, Service};
 use crate::ids::DatabaseId;
 use crate::ids::FaultId;
 use crate::ids::RequestId;
-use crate::kernel::RngExt;
+use crate::ids::{AzId, CallSlot};
 use crate::kernel::Schedule;
+use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::Outcome;
+use crate::metrics::TimeSeries;
 use crate::model::database::DatabaseEvent;
-use crate::model::database::{Availability, Call};
+use crate::model::database::{Availability, Call, CallSpec, Calls, Database};
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
+use crate::scenario::Scenario;
 
 impl World {
     /// An instance finished a job. A request makes its database calls, or is served; a queue
@@ -51,55 +60,28 @@ impl World {
         let Some(spec) = calls.get(step as usize) else {
             return self.end_calls(id, None); // a cache hit answered for the last call
         };
-        let d = spec.database;
-        let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
-        let db = &mut self.faults.databases[d.index()];
-        let rng = &mut self.faults.db_rngs[d.index()];
-        if !db.is_up() {
-            db.calls += 1;
-            db.failed_calls += 1;
-            if hit_ratio.is_some() {
-                // The application treats an unreachable cache as a miss.
-                return self.start_call(id, step + 1);
+        let hit_ratio = s.resilience.databases[spec.database.index()].hit_ratio;
+        let az = self.ec2.instances[r.server().index()].az;
+        let started = self
+            .databases
+            .start_call(spec, hit_ratio, id, step, az, &mut self.queue);
+        match started {
+            // The application treats an unreachable cache as a miss.
+            CallStart::CacheUnreachable => self.start_call(id, step + 1),
+            CallStart::Failed(cause) => self.end_calls(id, Some(cause)),
+            CallStart::Started { cross_az_bytes } => {
+                if let Some(bytes) = cross_az_bytes {
+                    self.bills.inter_az_bytes += bytes as f64;
+                }
             }
-            return self.end_calls(id, Some(Cause::DatabaseUnavailable));
         }
-        if db.error_fraction > 0.0 && rng.chance(db.error_fraction) {
-            db.calls += 1;
-            db.failed_calls += 1;
-            return self.end_calls(id, Some(Cause::InjectedError));
-        }
-        if self.ec2.instances[r.server().index()].az != db.primary_az {
-            self.bills.inter_az_bytes += spec.bytes as f64;
-        }
-        let hit = hit_ratio.is_some_and(|h| rng.chance(h));
-        db.hits += hit as u64;
-        let work = spec.work.sample(rng) + db.extra_latency;
-        let slot = self.faults.calls.insert(Call {
-            database: d,
-            request: Some(id),
-            step,
-            hit,
-            work,
-            end: None,
-        });
-        if db.admit(slot) {
-            self.start_call_work(slot);
-        }
-    }
-
-    /// A call got a connection: its work ends after `work`.
-    fn start_call_work(&mut self, slot: CallSlot) {
-        let at = self.queue.now() + self.faults.calls.get(slot).work;
-        let end = self.queue.keyed(at, DatabaseEvent::CallEnded(slot));
-        self.faults.calls.set_end(slot, end);
     }
 
     /// The requests in `ended` (sorted) ended while their calls were in flight (their
     /// instance stopped or terminated): the calls finish without them.
     pub(super) fn detach_calls(&mut self, ended: &[RequestId]) {
         if !ended.is_empty() {
-            self.faults.calls.detach(ended);
+            self.databases.calls.detach(ended);
         }
     }
 
@@ -119,11 +101,7 @@ impl World {
     }
 
     pub(super) fn on_database_call_ended(&mut self, slot: CallSlot) {
-        let call = self.faults.calls.remove(slot);
-        let db = &mut self.faults.databases[call.database.index()];
-        if let Some(next) = db.release() {
-            self.start_call_work(next);
-        }
+        let call = self.databases.call_ended(slot, &mut self.queue);
         let Some(request) = call.request else {
             return; // the request already ended (its instance stopped)
         };
@@ -150,16 +128,16 @@ impl World {
         let is_cache = self.scenario.resilience.databases[d.index()]
             .hit_ratio
             .is_some();
-        for slot in self.faults.calls.of_database(d) {
-            let call = self.faults.calls.get(slot);
+        for slot in self.databases.calls.of_database(d) {
+            let call = self.databases.calls.get(slot);
             if let Some(end) = call.end {
                 self.queue.cancel(end);
             }
             if call.hit {
-                self.faults.databases[d.index()].hits -= 1; // the lookup never answered
+                self.databases.list[d.index()].hits -= 1; // the lookup never answered
             }
             if let Some(request) = call.request {
-                self.faults.databases[d.index()].failed_calls += 1;
+                self.databases.list[d.index()].failed_calls += 1;
                 if is_cache {
                     // A failed cache lookup is a miss: the request goes on to the next call.
                     self.start_call(request, call.step + 1);
@@ -167,18 +145,18 @@ impl World {
                     self.end_calls(request, Some(Cause::DatabaseCallAborted));
                 }
             }
-            self.faults.calls.remove(slot);
+            self.databases.calls.remove(slot);
         }
         let spec = &self.scenario.resilience.databases[d.index()];
-        let db = &self.faults.databases[d.index()];
+        let db = &self.databases.list[d.index()];
         let standby_up = db
             .standby_az
             .is_some_and(|a| !self.faults.az_down[a.index()]);
         let draw = spec
             .failover_time
-            .sample(&mut self.faults.failover_rngs[d.index()]);
+            .sample(&mut self.databases.failover_rngs[d.index()]);
         let name = spec.name.clone();
-        let failing_over = self.faults.databases[d.index()].lose_primary(now, standby_up, draw);
+        let failing_over = self.databases.list[d.index()].lose_primary(now, standby_up, draw);
         if failing_over {
             self.queue.at(now + draw, DatabaseEvent::FailedOver(d));
             self.fault_note(
@@ -197,26 +175,178 @@ impl World {
 
     pub(super) fn on_database_failed_over(&mut self, d: DatabaseId) {
         let now = self.queue.now();
-        let db = &self.faults.databases[d.index()];
+        let db = &self.databases.list[d.index()];
         if db.availability != (Availability::FailingOver { until: now }) {
             return;
         }
         let new_primary = db.standby_az;
         if new_primary.is_some_and(|a| self.faults.az_down[a.index()]) {
             // The standby's AZ went down meanwhile: nothing to promote until it returns.
-            let db = &mut self.faults.databases[d.index()];
+            let db = &mut self.databases.list[d.index()];
             db.primary_az = new_primary.unwrap_or(db.primary_az);
             db.standby_az = None;
             db.availability = Availability::Down;
             return;
         }
-        self.faults.databases[d.index()].complete_failover(now);
+        self.databases.list[d.index()].complete_failover(now);
         let spec = &self.scenario.resilience.databases[d.index()];
         let detail = format!(
             "{}: primary now in AZ {}",
             spec.name,
-            self.scenario.azs[self.faults.databases[d.index()].primary_az.index()]
+            self.scenario.azs[self.databases.list[d.index()].primary_az.index()]
         );
         self.fault_note(None, "database_failover_completed", detail, true);
+    }
+}
+
+/// Every database and cache: its state (connections, primary, failover), the calls in
+/// flight, and its random streams.
+pub struct Databases {
+    pub list: Vec<Database>,
+    pub calls: Calls,
+    /// Per database: `database/NAME/calls` (work, hits, injected errors).
+    rngs: Vec<Rng>,
+    /// Per database: `database/NAME/failover` (how long a promotion takes).
+    pub failover_rngs: Vec<Rng>,
+}
+
+/// How a call began.
+pub enum CallStart {
+    /// The call waits for a connection or does its work; `cross_az_bytes` when it crossed AZs.
+    Started { cross_az_bytes: Option<u64> },
+    /// The cache is unreachable: the application goes on as on a miss.
+    CacheUnreachable,
+    /// The call failed at once.
+    Failed(Cause),
+}
+
+impl Databases {
+    /// Call `step` of `request` (from an instance in `az`) to `spec.database`: it fails at
+    /// once when the database is down or an injected error strikes, else takes a connection
+    /// or waits for one.
+    pub fn start_call(
+        &mut self,
+        spec: &CallSpec,
+        hit_ratio: Option<f64>,
+        request: RequestId,
+        step: u8,
+        az: AzId,
+        queue: &mut impl Schedule<DatabaseEvent>,
+    ) -> CallStart {
+        let d = spec.database;
+        let db = &mut self.list[d.index()];
+        let rng = &mut self.rngs[d.index()];
+        if !db.is_up() {
+            db.calls += 1;
+            db.failed_calls += 1;
+            return match hit_ratio {
+                Some(_) => CallStart::CacheUnreachable,
+                None => CallStart::Failed(Cause::DatabaseUnavailable),
+            };
+        }
+        if db.error_fraction > 0.0 && rng.chance(db.error_fraction) {
+            db.calls += 1;
+            db.failed_calls += 1;
+            return CallStart::Failed(Cause::InjectedError);
+        }
+        let cross_az_bytes = (az != db.primary_az).then_some(spec.bytes);
+        let hit = hit_ratio.is_some_and(|h| rng.chance(h));
+        db.hits += hit as u64;
+        let work = spec.work.sample(rng) + db.extra_latency;
+        let slot = self.calls.insert(Call {
+            database: d,
+            request: Some(request),
+            step,
+            hit,
+            work,
+            end: None,
+        });
+        if self.list[d.index()].admit(slot) {
+            self.start_work(slot, queue);
+        }
+        CallStart::Started { cross_az_bytes }
+    }
+
+    /// A call got a connection: its work ends after `work`.
+    fn start_work(&mut self, slot: CallSlot, queue: &mut impl Schedule<DatabaseEvent>) {
+        let at = queue.now() + self.calls.get(slot).work;
+        let end = queue.keyed(at, DatabaseEvent::CallEnded(slot));
+        self.calls.set_end(slot, end);
+    }
+
+    /// A call's work ended: its connection goes to the next waiting call, and the call is
+    /// returned (its request moves on).
+    pub fn call_ended(&mut self, slot: CallSlot, queue: &mut impl Schedule<DatabaseEvent>) -> Call {
+        let call = self.calls.remove(slot);
+        if let Some(next) = self.list[call.database.index()].release() {
+            self.start_work(next, queue);
+        }
+        call
+    }
+}
+
+impl Service for Databases {
+    fn build(s: &Scenario, _: &mut TimeSeries) -> Databases {
+        let specs = &s.resilience.databases;
+        let rng = |d: &crate::model::database::DatabaseSpec, purpose: &str| {
+            stream(s.seed, &format!("database/{}/{purpose}", d.name))
+        };
+        Databases {
+            list: specs.iter().map(Database::new).collect(),
+            calls: Calls::default(),
+            rngs: specs.iter().map(|d| rng(d, "calls")).collect(),
+            failover_rngs: specs.iter().map(|d| rng(d, "failover")).collect(),
+        }
+    }
+
+    fn period_ended(_: &mut World, _: &Period) {}
+
+    /// RDS bills instance hours for the whole run (`finish`), not per period.
+    fn close_cost_period(_: &mut World, _: f64) {}
+
+    /// Each database's and cache's figures (after `faults`, whose results it completes),
+    /// and the databases' instances for the bill (caches are not billed yet).
+    fn finish(w: &mut World, out: &mut Finish) {
+        let s = &*w.scenario;
+        let now = s.duration;
+        out.result.resilience.databases = s
+            .resilience
+            .databases
+            .iter()
+            .zip(&w.databases.list)
+            .map(|(spec, d)| {
+                let open = d.down_since.map_or(SimTime::ZERO, |t| now - t);
+                DatabaseResult {
+                    name: spec.name.clone(),
+                    multi_az: spec.multi_az,
+                    calls: d.calls,
+                    failed_calls: d.failed_calls,
+                    failovers: d.failovers,
+                    downtime_s: (d.downtime + open).as_secs_f64(),
+                    max_connections_in_use: d.max_busy,
+                    primary_az: s.azs[d.primary_az.index()].clone(),
+                    hits: spec.hit_ratio.map(|_| d.hits),
+                }
+            })
+            .collect();
+        out.usage.databases = s
+            .resilience
+            .databases
+            .iter()
+            .filter(|d| d.hit_ratio.is_none())
+            .map(|d| crate::cost::DatabaseRun {
+                class: d.instance_class.clone(),
+                multi_az: d.multi_az,
+            })
+            .collect();
+    }
+}
+
+impl Handles<DatabaseEvent> for Databases {
+    fn handle(w: &mut World, e: DatabaseEvent) {
+        match e {
+            DatabaseEvent::CallEnded(slot) => w.on_database_call_ended(slot),
+            DatabaseEvent::FailedOver(d) => w.on_database_failed_over(d),
+        }
     }
 }

@@ -116,10 +116,10 @@ impl World {
                 self.lose_database_primary(d, Some(f));
             }
             FaultKind::LatencyInjection(d, extra) => {
-                self.faults.databases[d.index()].extra_latency = extra;
+                self.databases.list[d.index()].extra_latency = extra;
             }
             FaultKind::ErrorInjection(d, x) => {
-                self.faults.databases[d.index()].error_fraction = x;
+                self.databases.list[d.index()].error_fraction = x;
             }
         }
     }
@@ -132,11 +132,9 @@ impl World {
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_up(az),
             FaultKind::LatencyInjection(d, _) => {
-                self.faults.databases[d.index()].extra_latency = SimTime::ZERO
+                self.databases.list[d.index()].extra_latency = SimTime::ZERO
             }
-            FaultKind::ErrorInjection(d, _) => {
-                self.faults.databases[d.index()].error_fraction = 0.0
-            }
+            FaultKind::ErrorInjection(d, _) => self.databases.list[d.index()].error_fraction = 0.0,
             FaultKind::InstanceFailure(..) | FaultKind::DatabaseFailover(_) => {}
         }
     }
@@ -157,8 +155,8 @@ impl World {
         for id in victims {
             self.stop_instance(id, f);
         }
-        for d in 0..self.faults.databases.len() {
-            let db = &self.faults.databases[d];
+        for d in 0..self.databases.list.len() {
+            let db = &self.databases.list[d];
             if db.primary_az == az
                 && !matches!(db.availability, crate::model::database::Availability::Down)
             {
@@ -174,8 +172,8 @@ impl World {
         }
         self.faults.az_down[az.index()] = false;
         let now = self.queue.now();
-        for d in 0..self.faults.databases.len() {
-            let db = &mut self.faults.databases[d];
+        for d in 0..self.databases.list.len() {
+            let db = &mut self.databases.list[d];
             if db.primary_az == az && db.availability == crate::model::database::Availability::Down
             {
                 db.come_up(now);

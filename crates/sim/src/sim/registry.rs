@@ -8,6 +8,7 @@
 //! publish their backlog metric before the groups evaluate their policies, and the faults'
 //! results use the requests' totals.
 
+use super::database::Databases;
 use super::dns::Route53;
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
@@ -76,8 +77,11 @@ world! {
         alb: Alb { Alb(AlbEvent) },
         /// Data-transfer meters billed per period.
         bills: Bills {},
-        /// Down AZs and instances, databases, the fault log.
-        faults: FaultState { Database(DatabaseEvent), Fault(FaultEvent) },
+        /// Down AZs and stopped instances, the fault log.
+        faults: FaultState { Fault(FaultEvent) },
+        /// Databases and caches: connections, calls in flight, failovers (after `faults`,
+        /// whose results it completes).
+        databases: Databases { Database(DatabaseEvent) },
         /// Route 53 records: health checks and clients' cached answers (after `faults`,
         /// whose results it completes).
         dns: Route53 { Dns(DnsEvent) },

@@ -8,7 +8,6 @@ use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{FaultId, InstanceId};
 use crate::kernel::{Rng, SimTime, stream};
 use crate::metrics::TimeSeries;
-use crate::model::database::{Calls, Database, DatabaseEvent};
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
 
@@ -21,11 +20,7 @@ pub struct FaultState {
     pub az_down_since: Vec<SimTime>,
     /// Per instance id: the fault that stopped it (`None`: running).
     pub stopped_by: Vec<Option<FaultId>>,
-    pub databases: Vec<Database>,
-    pub calls: Calls,
     /// Per database: call work and injected errors; failover times.
-    pub db_rngs: Vec<Rng>,
-    pub failover_rngs: Vec<Rng>,
     /// Per load balancer: which node stale clients reach after an AZ outage.
     pub alb_dns_rngs: Vec<Rng>,
     /// Per group: instances launched to rebalance AZs, to be matched by terminations.
@@ -41,18 +36,6 @@ impl FaultState {
             az_down: vec![false; s.azs.len()],
             az_down_since: vec![SimTime::ZERO; s.azs.len()],
             stopped_by: Vec::new(),
-            databases: r.databases.iter().map(Database::new).collect(),
-            calls: Calls::default(),
-            db_rngs: r
-                .databases
-                .iter()
-                .map(|d| stream(s.seed, &format!("database/{}/calls", d.name)))
-                .collect(),
-            failover_rngs: r
-                .databases
-                .iter()
-                .map(|d| stream(s.seed, &format!("database/{}/failover", d.name)))
-                .collect(),
             alb_dns_rngs: s
                 .load_balancers
                 .iter()
@@ -153,7 +136,6 @@ impl FaultState {
         ok: u64,
         failed: u64,
         periods: &[(u64, u64)],
-        now: SimTime,
     ) -> ResilienceResult {
         let slo = s.resilience.availability_slo;
         let a = Availability { periods, slo };
@@ -194,26 +176,6 @@ impl FaultState {
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();
         errors_by_cause.push(("other".into(), failed.saturating_sub(fault_errors)));
-        let databases = s
-            .resilience
-            .databases
-            .iter()
-            .zip(&self.databases)
-            .map(|(spec, d)| {
-                let open = d.down_since.map_or(SimTime::ZERO, |t| now - t);
-                DatabaseResult {
-                    name: spec.name.clone(),
-                    multi_az: spec.multi_az,
-                    calls: d.calls,
-                    failed_calls: d.failed_calls,
-                    failovers: d.failovers,
-                    downtime_s: (d.downtime + open).as_secs_f64(),
-                    max_connections_in_use: d.max_busy,
-                    primary_az: s.azs[d.primary_az.index()].clone(),
-                    hits: spec.hit_ratio.map(|_| d.hits),
-                }
-            })
-            .collect();
         let ended = ok + failed;
         ResilienceResult {
             availability: if ended == 0 {
@@ -228,16 +190,15 @@ impl FaultState {
             longest_run_below_slo: a.longest_run_below(),
             faults,
             errors_by_cause,
-            databases,
+            databases: Vec::new(),
             dns: Vec::new(),
             timeline: self.log.timeline.clone(),
         }
     }
 }
 
-/// Faults and databases: no period work (availability per period is the
-/// requests'); at the end, the resilience results, the dashboard's markers and the
-/// databases' instance time.
+/// Faults: no period work (availability per period is the requests'); at the end, the
+/// resilience results and the dashboard's markers.
 impl Service for FaultState {
     fn build(s: &Scenario, _: &mut TimeSeries) -> FaultState {
         FaultState::new(s)
@@ -250,38 +211,15 @@ impl Service for FaultState {
     fn finish(w: &mut World, out: &mut Finish) {
         let s = &*w.scenario;
         let r = &mut out.result;
-        r.resilience = w.faults.result(
-            s,
-            r.overall.ok,
-            r.overall.failed(),
-            &w.traffic.availability,
-            s.duration,
-        );
+        r.resilience =
+            w.faults
+                .result(s, r.overall.ok, r.overall.failed(), &w.traffic.availability);
         r.markers = w
             .faults
             .markers
             .iter()
             .map(|(t, l)| (t.as_secs_f64(), l.clone()))
             .collect();
-        out.usage.databases = s
-            .resilience
-            .databases
-            .iter()
-            .filter(|d| d.hit_ratio.is_none())
-            .map(|d| crate::cost::DatabaseRun {
-                class: d.instance_class.clone(),
-                multi_az: d.multi_az,
-            })
-            .collect();
-    }
-}
-
-impl Handles<DatabaseEvent> for FaultState {
-    fn handle(w: &mut World, e: DatabaseEvent) {
-        match e {
-            DatabaseEvent::CallEnded(slot) => w.on_database_call_ended(slot),
-            DatabaseEvent::FailedOver(d) => w.on_database_failed_over(d),
-        }
     }
 }
 
