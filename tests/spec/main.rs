@@ -25,6 +25,7 @@ mod queueing;
 mod rate_profiles;
 mod report;
 mod schema;
+mod slurm;
 mod sqs;
 mod sqs_lambda;
 mod sqs_lambda_backoff;
