@@ -9,6 +9,7 @@ mod autoscaling_aws;
 mod conservation;
 mod cost;
 mod cost_rules;
+mod deploy;
 mod determinism;
 mod experiments;
 mod explain;

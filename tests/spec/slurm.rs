@@ -30,7 +30,10 @@ const DEADLINE: Duration = Duration::from_secs(300);
 
 /// Whether a Slurm cluster answers: `sinfo` lists a node that takes jobs.
 fn slurm_answers() -> bool {
-    let Ok(out) = Command::new("sinfo").args(["-h", "-N", "-o", "%T"]).output() else {
+    let Ok(out) = Command::new("sinfo")
+        .args(["-h", "-N", "-o", "%T"])
+        .output()
+    else {
         return false;
     };
     let states = String::from_utf8_lossy(&out.stdout);
@@ -199,7 +202,10 @@ fn a_slurm_array_sweep_merges_into_the_unsharded_sweep() {
 
     // Every file, plots and report included, byte for byte but the wall-time lines.
     let (a, b) = (files(&whole), files(&merged));
-    assert_eq!(a, b, "the unsharded sweep and the merge wrote different files");
+    assert_eq!(
+        a, b,
+        "the unsharded sweep and the merge wrote different files"
+    );
     for must in [
         "sweep.json",
         "sweep.csv",
@@ -209,14 +215,21 @@ fn a_slurm_array_sweep_merges_into_the_unsharded_sweep() {
         "variants/vcpus=10/latency.hgrm",
         "variants/vcpus=10/dashboard.png",
     ] {
-        assert!(a.contains(&PathBuf::from(must)), "{must} not written: {a:?}");
+        assert!(
+            a.contains(&PathBuf::from(must)),
+            "{must} not written: {a:?}"
+        );
     }
     let mut wall_lines = 0;
     for f in &a {
         let (x, removed) = without_wall_lines(&whole.join(f));
         let (y, removed_merged) = without_wall_lines(&merged.join(f));
         assert_eq!(removed, removed_merged, "{}: wall-time lines", f.display());
-        assert!(x == y, "{} differs between unsharded and merged", f.display());
+        assert!(
+            x == y,
+            "{} differs between unsharded and merged",
+            f.display()
+        );
         wall_lines += removed;
     }
     // sweep.json, sweep.csv and each variant's summary.json carry wall times.
