@@ -20,6 +20,7 @@ mod instance_slots;
 mod labs;
 mod lambda;
 mod lambda_scaling;
+mod parallel;
 mod plots;
 mod progress;
 mod queueing;

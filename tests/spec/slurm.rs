@@ -6,7 +6,7 @@
 //! (`.ci/slurm-up`) and sets STRATUS_REQUIRE_SLURM=1, which makes a missing cluster a failure.
 //! Elsewhere, without Slurm, the test prints that it did not run.
 
-use std::path::{Path, PathBuf};
+use crate::parallel::{assert_same_outputs, files};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,48 +62,6 @@ fn run_until_deadline(cmd: &mut Command, job_name: &str) -> Output {
         std::thread::sleep(Duration::from_millis(100));
     }
     child.wait_with_output().unwrap()
-}
-
-/// Every file under `root`, as paths relative to it, sorted.
-fn files(root: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
-}
-
-/// A file's bytes without its wall-time lines (`"wall_s": ...` in JSON, the `wall_s` rows of
-/// CSV), and how many lines were removed. Wall time is the only figure allowed to differ
-/// between identical runs: the cells ran in other processes, at other times.
-fn without_wall_lines(path: &Path) -> (Vec<u8>, usize) {
-    let bytes = std::fs::read(path).unwrap();
-    let text_file = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("json" | "csv")
-    );
-    if !text_file {
-        return (bytes, 0);
-    }
-    let mut kept = Vec::with_capacity(bytes.len());
-    let mut removed = 0;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if line.windows(6).any(|w| w == b"wall_s") {
-            removed += 1;
-        } else {
-            kept.extend_from_slice(line);
-        }
-    }
-    (kept, removed)
 }
 
 #[test]
@@ -201,11 +159,6 @@ fn a_slurm_array_sweep_merges_into_the_unsharded_sweep() {
     );
 
     // Every file, plots and report included, byte for byte but the wall-time lines.
-    let (a, b) = (files(&whole), files(&merged));
-    assert_eq!(
-        a, b,
-        "the unsharded sweep and the merge wrote different files"
-    );
     for must in [
         "sweep.json",
         "sweep.csv",
@@ -215,23 +168,9 @@ fn a_slurm_array_sweep_merges_into_the_unsharded_sweep() {
         "variants/vcpus=10/latency.hgrm",
         "variants/vcpus=10/dashboard.png",
     ] {
-        assert!(
-            a.contains(&PathBuf::from(must)),
-            "{must} not written: {a:?}"
-        );
+        assert!(files(&whole).contains(&must.into()), "{must} not written");
     }
-    let mut wall_lines = 0;
-    for f in &a {
-        let (x, removed) = without_wall_lines(&whole.join(f));
-        let (y, removed_merged) = without_wall_lines(&merged.join(f));
-        assert_eq!(removed, removed_merged, "{}: wall-time lines", f.display());
-        assert!(
-            x == y,
-            "{} differs between unsharded and merged",
-            f.display()
-        );
-        wall_lines += removed;
-    }
+    let wall_lines = assert_same_outputs(&whole, &merged);
     // sweep.json, sweep.csv and each variant's summary.json carry wall times.
     assert!(wall_lines >= 4, "only {wall_lines} wall-time lines found");
 }
