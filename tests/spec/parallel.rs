@@ -5,6 +5,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A small sweep of `scenarios/mmc.yaml` (its arguments after the scenario): 2 variants x 3
+/// replications, 6 cells of 10 simulated minutes.
+pub const SWEEP: [&str; 8] = [
+    "--vary",
+    "auto_scaling_groups.station.instance.vcpus=8,10",
+    "--slo",
+    "p99<500ms",
+    "--replications",
+    "3",
+    "--set",
+    "duration=10m",
+];
+
 /// Every file under `root`, as paths relative to it, sorted.
 pub fn files(root: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
@@ -84,20 +97,10 @@ fn a_sweep_writes_the_same_files_on_one_two_or_three_threads() {
         let o = Command::new(env!("CARGO_BIN_EXE_stratus"))
             .current_dir(crate::support::repo_path("."))
             .env("RAYON_NUM_THREADS", threads)
-            .args([
-                "sweep",
-                "scenarios/mmc.yaml",
-                "--vary",
-                "auto_scaling_groups.station.instance.vcpus=8,10",
-                "--slo",
-                "p99<500ms",
-                "--replications",
-                "3",
-                "--set",
-                "duration=10m",
-                "--quiet",
-                "--out",
-            ])
+            .args(["sweep", "scenarios/mmc.yaml"])
+            .args(SWEEP)
+            .arg("--quiet")
+            .arg("--out")
             .arg(out(threads))
             .output()
             .unwrap();

@@ -6,24 +6,12 @@
 //! (`.ci/slurm-up`) and sets STRATUS_REQUIRE_SLURM=1, which makes a missing cluster a failure.
 //! Elsewhere, without Slurm, the test prints that it did not run.
 
-use crate::parallel::{assert_same_outputs, files};
+use crate::parallel::{SWEEP, assert_same_outputs, files};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Array tasks, hence shards: more than the 2 CPUs of the CI node, so tasks also queue.
 const SHARDS: usize = 3;
-
-/// The sweep: 2 variants x 3 replications, 6 cells over 3 shards.
-const SWEEP: [&str; 8] = [
-    "--vary",
-    "auto_scaling_groups.station.instance.vcpus=8,10",
-    "--slo",
-    "p99<500ms",
-    "--replications",
-    "3",
-    "--set",
-    "duration=10m",
-];
 
 /// How long the jobs may take before the test cancels them and fails.
 const DEADLINE: Duration = Duration::from_secs(300);
