@@ -27,9 +27,9 @@ fn slurm_answers() -> bool {
     let states = String::from_utf8_lossy(&out.stdout);
     out.status.success()
         && Command::new("sbatch").arg("--version").output().is_ok()
-        && states.lines().any(|s| {
-            ["idle", "mixed", "allocated", "completing"].contains(&s.trim_end_matches('*'))
-        })
+        && states
+            .lines()
+            .any(|s| ["idle", "mixed", "allocated", "completing"].contains(&s.trim()))
 }
 
 /// Runs `cmd` to completion or until `DEADLINE`; past it, kills it, cancels the jobs named
