@@ -4,7 +4,9 @@
 //! byte for byte, but the lines that carry wall times. The test runs wherever `sbatch` is on
 //! PATH and `sinfo` lists a usable node; `.ci/run` starts a single-node cluster
 //! (`.ci/slurm-up`) and sets STRATUS_REQUIRE_SLURM=1, which makes a missing cluster a failure.
-//! Elsewhere, without Slurm, the test prints that it did not run.
+//! Elsewhere, without Slurm, the test prints that it did not run. On a multi-node cluster the
+//! jobs' files live under `target/tmp`, which the nodes must see (a shared file system), and
+//! the jobs must start within `DEADLINE`.
 
 use crate::parallel::{SWEEP, assert_same_outputs, files};
 use std::process::{Command, Output, Stdio};
