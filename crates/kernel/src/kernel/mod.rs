@@ -6,6 +6,7 @@
 //! view a service gets of it) and deterministic random streams derived from the scenario seed and a stable
 //! component name ([`stream`]). Models never read the wall clock and never do I/O.
 
+mod heap;
 mod queue;
 mod rng;
 mod schedule;
