@@ -349,16 +349,20 @@ mod tests {
         assert!(q.is_empty());
     }
 
-    /// Random schedules, cancels and moves against a sorted list of (time, order, value).
-    #[test]
-    fn keyed_operations_match_a_sorted_reference() {
-        let mut rng = stream(11, "test/queue/keyed");
+    /// Random schedules, cancels and moves against a sorted list of (time, order, value):
+    /// what pops, what is pending, when it is due, the first time; and the heap never holds
+    /// more stale entries than allowed. Times spread over `spread` ns from now (small: many
+    /// ties; large: cancelled entries wait long in the heap, so it gets filtered). The queue's
+    /// sequences start at `first_sequence` (near the end: they are renumbered mid-run).
+    fn check_keyed_operations(seed: u64, spread: u64, first_sequence: u32) {
+        let mut rng = stream(seed, "test/queue/keyed");
         let mut q = EventQueue::new();
+        q.sequence = first_sequence;
         let mut reference: Vec<(SimTime, u64, u32)> = Vec::new();
         let mut keys: Vec<(Key, u32)> = Vec::new();
         for (order, value) in (0..20_000u32).enumerate() {
             let order = order as u64;
-            let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, 100));
+            let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, spread));
             match rng.uniform_u64(0, 5) {
                 0 | 1 => {
                     keys.push((q.schedule_keyed(t, value), value));
@@ -389,11 +393,71 @@ mod tests {
                 }
             }
             assert_eq!(q.len(), reference.len());
+            assert_eq!(q.peek_time(), reference.iter().map(|r| r.0).min());
+            if let Some(&(key, v)) = keys.last() {
+                let due = reference.iter().find(|r| r.2 == v).map(|r| r.0);
+                assert_eq!(q.due(key), due);
+            }
+            let entries = q.heap.len();
+            assert!(entries <= 2 * q.len() + COMPACT_AT + 1, "{entries} entries");
         }
+        let mut pending: Vec<u32> = q.pending().collect();
+        pending.sort();
+        let mut expected: Vec<u32> = reference.iter().map(|r| r.2).collect();
+        expected.sort();
+        assert_eq!(pending, expected);
         reference.sort();
         for (t, _, v) in reference {
             assert_eq!(q.pop(), Some((t, v)));
         }
-        assert!(q.is_empty());
+        assert!(q.is_empty() && q.peek_time().is_none());
+    }
+
+    #[test]
+    fn keyed_operations_match_a_sorted_reference() {
+        check_keyed_operations(11, 100, 0);
+    }
+
+    #[test]
+    fn keyed_operations_far_apart_match_a_sorted_reference() {
+        check_keyed_operations(12, 1_000_000, 0);
+    }
+
+    #[test]
+    fn keyed_operations_match_a_sorted_reference_across_a_renumbering() {
+        check_keyed_operations(13, 100, FREE - 7_000);
+    }
+
+    /// An event moved later and later, and events scheduled far ahead and cancelled at once,
+    /// leave stale entries; the heap stays within its bound and the live event still pops.
+    #[test]
+    fn stale_entries_stay_bounded() {
+        let mut q = EventQueue::new();
+        let moved = q.schedule_keyed(SimTime(1), 'm');
+        for i in 0..100_000u64 {
+            let k = q.schedule_keyed(SimTime(1_000_000_000 + i), 'x');
+            assert!(q.cancel(k));
+            assert!(q.reschedule(moved, SimTime(2 + i)));
+            assert!(q.heap.len() <= 2 * q.len() + COMPACT_AT + 1);
+        }
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.due(moved), Some(SimTime(100_001)));
+        assert_eq!(q.pop(), Some((SimTime(100_001), 'm')));
+        assert!(q.pop().is_none());
+    }
+
+    /// Renumbering keeps ties in their scheduling order.
+    #[test]
+    fn renumbered_sequences_keep_ties_in_order() {
+        let mut q = EventQueue::new();
+        q.sequence = FREE - 2;
+        q.schedule(SimTime(5), 'a');
+        q.schedule(SimTime(5), 'b');
+        q.schedule(SimTime(5), 'c');
+        q.schedule(SimTime(1), 'd');
+        q.schedule(SimTime(5), 'e');
+        assert!(q.sequence < 10, "renumbered");
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['d', 'a', 'b', 'c', 'e']);
     }
 }
