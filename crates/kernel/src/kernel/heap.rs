@@ -1,10 +1,10 @@
 //! A 4-ary min-heap of 128-bit keys: the ordering structure under the event queue.
 //!
 //! The queue packs everything it orders by into one integer (`time`, then insertion sequence,
-//! then slot), so one comparison orders two entries and an entry is 16 bytes: four siblings
-//! share a cache line. A 4-ary heap is shallower than a binary heap, and for the hold model
-//! (`benches/kernel.rs`) it measured faster than a binary heap and a radix heap on the same
-//! keys (see ARCHITECTURE.md's performance figures). Entries never move outside the heap, so
+//! then slot), so one comparison orders two entries and an entry is 16 bytes (four to a cache
+//! line). A 4-ary heap is shallower than a binary heap and measured faster for
+//! the hold model (`benches/kernel.rs`); removing the top compares a full family of four
+//! children as two pairs, then their winners. Entries never move outside the heap, so
 //! nothing outside it tracks their positions.
 
 /// A min-heap of `u128` keys.
