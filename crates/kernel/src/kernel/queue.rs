@@ -1,19 +1,27 @@
-//! The pending-event set: a 4-ary min-heap keyed by `(time, insertion sequence)`, with events
-//! that can be cancelled or moved.
+//! The pending-event set: events in slots, ordered by a heap of `(time, insertion sequence)`
+//! keys, with events that can be cancelled or moved.
 //!
 //! Ties in time are broken by the order in which events were scheduled (or last moved), so a
-//! run is a pure function of its inputs. A 4-ary heap is shallower than a binary heap and keeps
-//! siblings in one cache line, which measured faster for the hold model (see
-//! `benches/kernel.rs`).
+//! run is a pure function of its inputs.
 //!
-//! Every pending event lives in a slot beside the heap; the heap holds the ordering key and the
-//! slot, and each slot knows where its entry sits in the heap. So [`EventQueue::schedule_keyed`]
-//! can hand out a [`Key`] (slot and generation) with which the scheduler later cancels the event
-//! or moves it to another time in O(log n), in place: nothing stale is left in the heap to be
-//! popped and ignored. A slot is reused once its event is popped or cancelled; its generation
-//! then changes, so an old key is recognised and refused.
+//! Every pending event lives in a slot; the heap ([`QuadHeap`]) holds 16-byte entries
+//! `time, sequence, slot` packed in one integer, so one comparison orders two entries. The slot
+//! remembers the sequence of its event's entry. [`EventQueue::schedule_keyed`] hands out a
+//! [`Key`] (slot and generation) with which the scheduler later cancels the event or moves it.
+//! Both are lazy: cancelling frees the slot at once, and moving gives the slot a new entry
+//! (with a new sequence); the old entry stays in the heap, recognised as stale because its
+//! slot no longer holds its sequence, and is dropped when it reaches the top. So the heap never
+//! tells the slots where their entries are (the position writes cost more than the stale
+//! entries). A slot is reused once its event is popped or cancelled; its generation then
+//! changes, so an old key is recognised and refused.
+//!
+//! Invariants: the heap's first entry is live (so [`EventQueue::peek_time`] needs no
+//! mutation); stale entries never outnumber live ones by more than [`COMPACT_AT`] (the heap
+//! is then filtered), so memory follows the pending events. Sequences are 32 bits; before they
+//! run out, the pending entries are renumbered in order (once per four billion schedules).
 
 use super::SimTime;
+use super::heap::QuadHeap;
 
 /// A pending event that can be cancelled or moved: its slot and the slot's generation when it
 /// was scheduled. A key whose event already fired or was cancelled is stale; using it does
@@ -25,32 +33,52 @@ pub struct Key {
 }
 
 #[derive(Clone, Copy)]
-struct Entry {
-    /// `time << 64 | sequence`: one integer comparison orders by time, then by insertion.
-    key: u128,
-    slot: u32,
-}
-
-#[derive(Clone, Copy)]
 struct Slot<E> {
     event: E,
-    /// Where the slot's entry is in the heap, or `FREE`.
-    position: u32,
+    /// When the event is due (for [`EventQueue::due`]).
+    at: SimTime,
+    /// The sequence of the event's heap entry, or `FREE`.
+    sequence: u32,
     generation: u32,
 }
 
+/// The sequence of a free slot; never given to an entry.
 const FREE: u32 = u32::MAX;
+
+/// Stale entries beyond the live ones that trigger a filtering of the heap.
+const COMPACT_AT: usize = 1024;
+
+/// `time << 64 | sequence << 32 | slot`: ordered by time, then insertion.
+#[inline]
+fn entry(at: SimTime, sequence: u32, slot: u32) -> u128 {
+    (at.as_nanos() as u128) << 64 | (sequence as u128) << 32 | slot as u128
+}
+
+#[inline]
+fn entry_time(e: u128) -> SimTime {
+    SimTime((e >> 64) as u64)
+}
+
+#[inline]
+fn entry_sequence(e: u128) -> u32 {
+    (e >> 32) as u32
+}
+
+#[inline]
+fn entry_slot(e: u128) -> u32 {
+    e as u32
+}
 
 /// A min-priority queue of events of type `E` (a small `Copy` enum in practice).
 pub struct EventQueue<E> {
-    heap: Vec<Entry>,
+    heap: QuadHeap,
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
-    sequence: u64,
+    /// Heap entries whose slot has moved on (cancelled, moved or reused).
+    stale: usize,
+    sequence: u32,
     now: SimTime,
 }
-
-const ARITY: usize = 4;
 
 impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
@@ -61,9 +89,10 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: Vec::with_capacity(1024),
+            heap: QuadHeap::with_capacity(1024),
             slots: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
+            stale: 0,
             sequence: 0,
             now: SimTime::ZERO,
         }
@@ -74,12 +103,13 @@ impl<E: Copy> EventQueue<E> {
         self.now
     }
 
+    /// The number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - self.stale
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at absolute time `at`. Scheduling in the past is a model bug.
@@ -94,45 +124,40 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `at` and returns the key that can cancel or move it.
+    #[inline]
     pub fn schedule_keyed(&mut self, at: SimTime, event: E) -> Key {
         debug_assert!(at >= self.now, "event scheduled in the past");
-        let position = self.heap.len() as u32;
-        let slot = match self.free.pop() {
+        let sequence = self.next_sequence();
+        let (slot, generation) = match self.free.pop() {
             Some(s) => {
                 let slot = &mut self.slots[s as usize];
                 slot.event = event;
-                slot.position = position;
-                s
+                slot.at = at;
+                slot.sequence = sequence;
+                (s, slot.generation)
             }
             None => {
                 self.slots.push(Slot {
                     event,
-                    position,
+                    at,
+                    sequence,
                     generation: 0,
                 });
-                (self.slots.len() - 1) as u32
+                ((self.slots.len() - 1) as u32, 0)
             }
         };
-        let key = self.next_key(at);
-        self.heap.push(Entry { key, slot });
-        self.sift_up(position as usize);
-        Key {
-            slot,
-            generation: self.slots[slot as usize].generation,
-        }
+        self.heap.push(entry(at, sequence, slot));
+        Key { slot, generation }
     }
 
     /// Cancels the event of `key`; false if it already fired or was cancelled.
     pub fn cancel(&mut self, key: Key) -> bool {
-        let Some(position) = self.position(key) else {
+        if !self.is_pending(key) {
             return false;
-        };
-        self.release(key.slot);
-        let last = self.heap.pop().expect("a pending event is in the heap");
-        if position < self.heap.len() {
-            self.heap[position] = last;
-            self.restore(position);
         }
+        self.release(key.slot);
+        self.stale += 1;
+        self.drop_stale();
         true
     }
 
@@ -140,120 +165,117 @@ impl<E: Copy> EventQueue<E> {
     /// false if it already fired or was cancelled. The key stays valid.
     pub fn reschedule(&mut self, key: Key, at: SimTime) -> bool {
         debug_assert!(at >= self.now, "event moved into the past");
-        let Some(position) = self.position(key) else {
+        if !self.is_pending(key) {
             return false;
-        };
-        self.heap[position].key = self.next_key(at);
-        self.restore(position);
+        }
+        let sequence = self.next_sequence();
+        let slot = &mut self.slots[key.slot as usize];
+        slot.at = at;
+        slot.sequence = sequence;
+        self.heap.push(entry(at, sequence, key.slot));
+        self.stale += 1;
+        self.drop_stale();
         true
     }
 
     /// When the event of `key` is due, if it is still pending.
     pub fn due(&self, key: Key) -> Option<SimTime> {
-        self.position(key)
-            .map(|p| SimTime((self.heap[p].key >> 64) as u64))
+        self.is_pending(key)
+            .then(|| self.slots[key.slot as usize].at)
     }
 
     /// The pending events, in no particular order (for checks of what is pending; a scan).
     pub fn pending(&self) -> impl Iterator<Item = E> + '_ {
-        self.heap.iter().map(|e| self.slots[e.slot as usize].event)
+        self.slots
+            .iter()
+            .filter(|s| s.sequence != FREE)
+            .map(|s| s.event)
     }
 
     /// Removes the earliest event and advances the clock to its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let last = self.heap.pop()?;
-        let top = if self.heap.is_empty() {
-            last
-        } else {
-            let top = self.heap[0];
-            self.heap[0] = last;
-            self.sift_down(0);
-            top
-        };
-        self.now = SimTime((top.key >> 64) as u64);
-        let event = self.slots[top.slot as usize].event;
-        self.release(top.slot);
+        let top = self.heap.pop()?;
+        self.now = entry_time(top);
+        let slot = entry_slot(top);
+        let event = self.slots[slot as usize].event;
+        self.release(slot);
+        if self.stale > 0 {
+            self.drop_stale();
+        }
         Some((self.now, event))
     }
 
     /// The time of the earliest pending event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime((e.key >> 64) as u64))
+        self.heap.first().map(entry_time)
     }
 
-    fn next_key(&mut self, at: SimTime) -> u128 {
-        let key = ((at.as_nanos() as u128) << 64) | self.sequence as u128;
+    /// The next insertion sequence; renumbers the pending entries first if sequences ran out.
+    #[inline]
+    fn next_sequence(&mut self) -> u32 {
+        if self.sequence == FREE {
+            self.renumber();
+        }
+        let sequence = self.sequence;
         self.sequence += 1;
-        key
+        sequence
     }
 
-    fn position(&self, key: Key) -> Option<usize> {
-        let slot = self.slots.get(key.slot as usize)?;
-        (slot.generation == key.generation && slot.position != FREE)
-            .then_some(slot.position as usize)
+    fn is_pending(&self, key: Key) -> bool {
+        self.slots
+            .get(key.slot as usize)
+            .is_some_and(|s| s.generation == key.generation && s.sequence != FREE)
     }
 
+    #[inline]
     fn release(&mut self, slot: u32) {
         let s = &mut self.slots[slot as usize];
-        s.position = FREE;
+        s.sequence = FREE;
         s.generation = s.generation.wrapping_add(1);
         self.free.push(slot);
     }
 
-    /// Restores heap order after the entry at `i` changed.
-    fn restore(&mut self, i: usize) {
-        if i > 0 && self.heap[i].key < self.heap[(i - 1) / ARITY].key {
-            self.sift_up(i);
-        } else {
-            self.sift_down(i);
+    fn is_live(&self, e: u128) -> bool {
+        self.slots[entry_slot(e) as usize].sequence == entry_sequence(e)
+    }
+
+    /// Drops stale entries from the top of the heap (so the first entry is live), and filters
+    /// the whole heap when stale entries outnumber live ones by [`COMPACT_AT`].
+    fn drop_stale(&mut self) {
+        while let Some(top) = self.heap.first() {
+            if self.is_live(top) {
+                break;
+            }
+            self.heap.pop();
+            self.stale -= 1;
+        }
+        if self.stale > self.len() + COMPACT_AT {
+            self.compact();
         }
     }
 
-    #[inline]
-    fn place(&mut self, i: usize, entry: Entry) {
-        self.heap[i] = entry;
-        self.slots[entry.slot as usize].position = i as u32;
+    fn compact(&mut self) {
+        let slots = &self.slots;
+        self.heap
+            .retain(|&e| slots[entry_slot(e) as usize].sequence == entry_sequence(e));
+        self.stale = 0;
     }
 
-    fn sift_up(&mut self, mut i: usize) {
-        let item = self.heap[i];
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if self.heap[parent].key <= item.key {
-                break;
-            }
-            self.place(i, self.heap[parent]);
-            i = parent;
-        }
-        self.place(i, item);
-    }
-
-    fn sift_down(&mut self, mut i: usize) {
-        let len = self.heap.len();
-        let item = self.heap[i];
-        loop {
-            let first = i * ARITY + 1;
-            if first >= len {
-                break;
-            }
-            let children = &self.heap[first..(first + ARITY).min(len)];
-            let mut best = 0;
-            let mut best_key = children[0].key;
-            for (k, c) in children.iter().enumerate().skip(1) {
-                if c.key < best_key {
-                    best = k;
-                    best_key = c.key;
-                }
-            }
-            if best_key >= item.key {
-                break;
-            }
-            self.place(i, self.heap[first + best]);
-            i = first + best;
-        }
-        self.place(i, item);
+    /// Gives the pending entries the sequences `0..len` in their order, so sequences can
+    /// continue from `len`.
+    fn renumber(&mut self) {
+        self.compact();
+        let slots = &mut self.slots;
+        self.heap.renumber(|rank, e| {
+            let sequence = rank as u32;
+            slots[entry_slot(e) as usize].sequence = sequence;
+            entry(entry_time(e), sequence, entry_slot(e))
+        });
+        self.sequence = self.heap.len() as u32;
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,16 +349,20 @@ mod tests {
         assert!(q.is_empty());
     }
 
-    /// Random schedules, cancels and moves against a sorted list of (time, order, value).
-    #[test]
-    fn keyed_operations_match_a_sorted_reference() {
-        let mut rng = stream(11, "test/queue/keyed");
+    /// Random schedules, cancels and moves against a sorted list of (time, order, value):
+    /// what pops, what is pending, when it is due, the first time; and the heap never holds
+    /// more stale entries than allowed. Times spread over `spread` ns from now (small: many
+    /// ties; large: cancelled entries wait long in the heap, so it gets filtered). The queue's
+    /// sequences start at `first_sequence` (near the end: they are renumbered mid-run).
+    fn check_keyed_operations(seed: u64, spread: u64, first_sequence: u32) {
+        let mut rng = stream(seed, "test/queue/keyed");
         let mut q = EventQueue::new();
+        q.sequence = first_sequence;
         let mut reference: Vec<(SimTime, u64, u32)> = Vec::new();
         let mut keys: Vec<(Key, u32)> = Vec::new();
         for (order, value) in (0..20_000u32).enumerate() {
             let order = order as u64;
-            let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, 100));
+            let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, spread));
             match rng.uniform_u64(0, 5) {
                 0 | 1 => {
                     keys.push((q.schedule_keyed(t, value), value));
@@ -367,11 +393,71 @@ mod tests {
                 }
             }
             assert_eq!(q.len(), reference.len());
+            assert_eq!(q.peek_time(), reference.iter().map(|r| r.0).min());
+            if let Some(&(key, v)) = keys.last() {
+                let due = reference.iter().find(|r| r.2 == v).map(|r| r.0);
+                assert_eq!(q.due(key), due);
+            }
+            let entries = q.heap.len();
+            assert!(entries <= 2 * q.len() + COMPACT_AT + 1, "{entries} entries");
         }
+        let mut pending: Vec<u32> = q.pending().collect();
+        pending.sort();
+        let mut expected: Vec<u32> = reference.iter().map(|r| r.2).collect();
+        expected.sort();
+        assert_eq!(pending, expected);
         reference.sort();
         for (t, _, v) in reference {
             assert_eq!(q.pop(), Some((t, v)));
         }
-        assert!(q.is_empty());
+        assert!(q.is_empty() && q.peek_time().is_none());
+    }
+
+    #[test]
+    fn keyed_operations_match_a_sorted_reference() {
+        check_keyed_operations(11, 100, 0);
+    }
+
+    #[test]
+    fn keyed_operations_far_apart_match_a_sorted_reference() {
+        check_keyed_operations(12, 1_000_000, 0);
+    }
+
+    #[test]
+    fn keyed_operations_match_a_sorted_reference_across_a_renumbering() {
+        check_keyed_operations(13, 100, FREE - 7_000);
+    }
+
+    /// An event moved later and later, and events scheduled far ahead and cancelled at once,
+    /// leave stale entries; the heap stays within its bound and the live event still pops.
+    #[test]
+    fn stale_entries_stay_bounded() {
+        let mut q = EventQueue::new();
+        let moved = q.schedule_keyed(SimTime(1), 'm');
+        for i in 0..100_000u64 {
+            let k = q.schedule_keyed(SimTime(1_000_000_000 + i), 'x');
+            assert!(q.cancel(k));
+            assert!(q.reschedule(moved, SimTime(2 + i)));
+            assert!(q.heap.len() <= 2 * q.len() + COMPACT_AT + 1);
+        }
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.due(moved), Some(SimTime(100_001)));
+        assert_eq!(q.pop(), Some((SimTime(100_001), 'm')));
+        assert!(q.pop().is_none());
+    }
+
+    /// Renumbering keeps ties in their scheduling order.
+    #[test]
+    fn renumbered_sequences_keep_ties_in_order() {
+        let mut q = EventQueue::new();
+        q.sequence = FREE - 2;
+        q.schedule(SimTime(5), 'a');
+        q.schedule(SimTime(5), 'b');
+        q.schedule(SimTime(5), 'c');
+        q.schedule(SimTime(1), 'd');
+        q.schedule(SimTime(5), 'e');
+        assert!(q.sequence < 10, "renumbered");
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['d', 'a', 'b', 'c', 'e']);
     }
 }
