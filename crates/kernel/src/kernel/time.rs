@@ -27,13 +27,23 @@ impl SimTime {
         SimTime(s * Self::NANOS_PER_SEC)
     }
 
-    /// Seconds as a float, rounded to the nearest nanosecond; negative and NaN become zero.
+    /// Seconds as a float, rounded to the nearest nanosecond (halves away from zero, as
+    /// `f64::round`); negative and NaN become zero, beyond `u64::MAX` ns saturates.
+    ///
+    /// On the hot path (every arrival), so it rounds without `f64::round`, a library call on
+    /// x86-64's baseline: below 2^64 the truncation `n` is exact, and so is `y - n` (for
+    /// `n >= 1`, `y / 2 < n <= y`, Sterbenz's lemma; at or above 2^53 `y` is an integer).
+    #[inline]
     pub fn from_secs_f64(s: f64) -> Self {
         if s.is_nan() || s <= 0.0 {
-            SimTime(0)
-        } else {
-            SimTime((s * 1e9).round().min(u64::MAX as f64) as u64)
+            return SimTime(0);
         }
+        let y = s * 1e9;
+        if y >= u64::MAX as f64 {
+            return SimTime(u64::MAX);
+        }
+        let n = y as u64;
+        SimTime(if y - n as f64 >= 0.5 { n + 1 } else { n })
     }
 
     pub const fn as_nanos(self) -> u64 {
@@ -110,6 +120,67 @@ fn trim_float(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition `from_secs_f64` must equal bit for bit: `f64::round`, then saturation.
+    fn by_definition(s: f64) -> u64 {
+        if s.is_nan() || s <= 0.0 {
+            0
+        } else {
+            (s * 1e9).round().min(u64::MAX as f64) as u64
+        }
+    }
+
+    #[test]
+    fn rounding_matches_the_definition_at_the_edges() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            0.5e-9,
+            1.5e-9,
+            2.5e-9,
+            0.49999999999999994e-9,
+            (1u64 << 53) as f64 / 1e9,
+            (1u64 << 63) as f64 / 1e9,
+            u64::MAX as f64 / 1e9,
+            1e30,
+        ];
+        // Exact halves and their neighbours, over many magnitudes.
+        for k in 0..60 {
+            let y = (1u64 << k) as f64 + 0.5;
+            for v in [
+                y,
+                f64::from_bits(y.to_bits() - 1),
+                f64::from_bits(y.to_bits() + 1),
+            ] {
+                cases.push(v / 1e9);
+            }
+        }
+        for s in cases {
+            assert_eq!(
+                SimTime::from_secs_f64(s).as_nanos(),
+                by_definition(s),
+                "{s:e}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn rounding_matches_the_definition(bits in any::<u64>()) {
+            let s = f64::from_bits(bits);
+            prop_assert_eq!(SimTime::from_secs_f64(s).as_nanos(), by_definition(s));
+        }
+
+        #[test]
+        fn rounding_matches_the_definition_for_simulated_times(s in 0.0f64..1e7) {
+            prop_assert_eq!(SimTime::from_secs_f64(s).as_nanos(), by_definition(s));
+        }
+    }
 
     #[test]
     fn displays_in_the_largest_readable_unit() {
