@@ -1,5 +1,6 @@
-//! The world: every model's state for one run, the event loop, and the handlers that connect
-//! the models (a request arrives, is routed by the ALB, served by an instance, and recorded).
+//! The world: every service's state for one run (declared once in `registry`), the event
+//! loop, and the handlers that connect the services (a request arrives, is routed by the
+//! ALB, served by an instance, and recorded).
 //!
 //! This is the only place that knows all models; each model module knows only itself.
 //!

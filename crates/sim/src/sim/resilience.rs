@@ -1,7 +1,8 @@
-//! The world's failure state: which AZs and instances are down, the databases and their calls,
-//! the DNS records, the fault log and per-period availability; and the part of the run result
-//! they produce (availability, per-fault detection and recovery, errors by cause, databases,
-//! DNS, the timeline and time markers).
+//! The world's fault state: which AZs and instances are down, the load balancers' stale DNS
+//! streams, AZ rebalancing and the fault log; and the part of the run result it produces
+//! (availability from the requests' periods, per-fault detection and recovery, errors by
+//! cause, the timeline and time markers). Databases (`database`) and Route 53 records
+//! (`dns`) are services of their own and complete the result after it.
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
