@@ -201,20 +201,10 @@ fn plan_finds_the_server_count_erlang_c_gives() {
 fn shards_merge_into_exactly_what_one_run_writes() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let base = [
-        "sweep",
-        "scenarios/mmc.yaml",
-        "--vary",
-        "auto_scaling_groups.station.instance.vcpus=8,10",
-        "--slo",
-        "p99<500ms",
-        "--replications",
-        "3",
-        "--set",
-        "duration=10m",
-    ];
     let with = |extra: &[&str]| -> Vec<String> {
-        base.iter()
+        ["sweep", "scenarios/mmc.yaml"]
+            .iter()
+            .chain(crate::parallel::SWEEP.iter())
             .map(|s| s.to_string())
             .chain(extra.iter().map(|s| s.to_string()))
             .collect()

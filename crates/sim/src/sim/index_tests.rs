@@ -84,7 +84,6 @@ fn request_and_instance_indexes_agree_with_scans_through_random_faults() {
         world.check_indexes();
         checks += world.index_checks;
         let r = world.into_result(0.0); // asserts conservation
-        assert_eq!(r.arrived, r.overall.total + r.in_flight, "run {run}");
         let count = |key: &str| {
             r.resilience
                 .errors_by_cause

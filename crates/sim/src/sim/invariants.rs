@@ -98,13 +98,7 @@ fn no_pending_event_names_a_terminated_instance() {
     ];
     let mut stopped = 0;
     for file in files {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(file);
-        let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
-            .expect("shipped scenario");
-        let mut world = World::new(Arc::new(s));
-        world.run(|_, _| {}).expect("runs");
+        let world = run_shipped(file);
         // Every termination of the run (slots of terminated instances are reused, so the
         // table holds only some of them).
         let terminated: usize = world.ec2.groups.iter().map(|g| g.terminated as usize).sum();
@@ -121,4 +115,16 @@ fn no_pending_event_names_a_terminated_instance() {
         }
     }
     assert!(stopped > 0, "faults stopped instances that then terminated");
+}
+
+/// A shipped scenario (`file`, relative to the repository), run to its end.
+pub(super) fn run_shipped(file: &str) -> World {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(file);
+    let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
+        .expect("shipped scenario");
+    let mut world = World::new(Arc::new(s));
+    world.run(|_, _| {}).expect("runs");
+    world
 }

@@ -272,20 +272,13 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     /// The in-service counter agrees with the instances' states after runs that scale out,
     /// drain and terminate on scale-in, and replace and rebalance across an AZ outage.
     #[test]
     fn the_in_service_counter_matches_the_instances() {
         for file in ["scenarios/quickstart.yaml", "scenarios/az-outage.yaml"] {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(file);
-            let s = crate::scenario::Scenario::from_file_with(&path, &[], None, false)
-                .expect("shipped scenario");
-            let mut world = World::new(Arc::new(s));
-            world.run(|_, _| {}).expect("runs");
+            let world = crate::sim::invariants::run_shipped(file);
             for (g, group) in world.ec2.groups.iter().enumerate() {
                 let scanned = group
                     .instances
