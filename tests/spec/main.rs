@@ -26,6 +26,7 @@ mod progress;
 mod queueing;
 mod rate_profiles;
 mod report;
+mod route53;
 mod schema;
 mod slurm;
 mod sqs;

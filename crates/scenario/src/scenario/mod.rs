@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod defaults;
+mod dns;
 pub mod input_guard;
 mod load;
 pub mod output_name;

@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
 pub use super::raw_services::*;
 
 raw_scenario! {
@@ -58,7 +59,8 @@ raw_scenario! {
         /// Downstream databases that request classes call (`calls`).
         #[serde(default)]
         pub databases: BTreeMap<String, RawDatabase>,
-        /// Route 53 failover records; a workload targets one as `dns/NAME`.
+        /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
+        /// `dns/NAME`.
         #[serde(default)]
         pub dns: BTreeMap<String, RawDnsRecord>,
         /// Faults injected at given times.

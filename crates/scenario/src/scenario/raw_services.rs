@@ -1,7 +1,7 @@
 //! The scenario file as written, for the managed services: SQS queues and their consumers,
-//! Lambda functions and account limits, database and cache calls, Route 53 records and
-//! faults. Like `raw`, serde structs that mirror the YAML one to one and deny unknown keys;
-//! `resolve` validates them.
+//! Lambda functions and account limits, database and cache calls and faults (Route 53
+//! records are in `dns`). Like `raw`, serde structs that mirror the YAML one to one and deny
+//! unknown keys; `resolve` validates them.
 
 use super::raw::RawDist;
 use super::units::{Bytes, Dur};
@@ -208,28 +208,6 @@ pub struct RawDatabase {
     pub failover_time: Option<RawDist>,
     /// The RDS instance class, for cost (default db.m5.large).
     pub instance: Option<String>,
-}
-
-/// A Route 53 failover record between two load balancers.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawDnsRecord {
-    pub primary: String,
-    pub secondary: String,
-    /// Clients cache answers this long (default 60s).
-    pub ttl: Option<Dur>,
-    pub health_check: Option<RawDnsHealthCheck>,
-    /// Delay before a changed answer reaches resolvers (default 0s).
-    pub propagation: Option<Dur>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawDnsHealthCheck {
-    /// 30s (default) or 10s (fast).
-    pub interval: Option<Dur>,
-    /// Consecutive failures to fail over, and passes to fail back (1-10, default 3).
-    pub failure_threshold: Option<u32>,
 }
 
 /// One fault: `at`, exactly one kind key, and its options.

@@ -210,11 +210,7 @@ pub fn resolve(
     let account =
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
-    ctx.dns_primaries = raw
-        .dns
-        .iter()
-        .map(|(n, r)| (n.clone(), lb_ids.get(&r.primary).copied()))
-        .collect();
+    ctx.dns_primaries = super::dns::first_endpoints(&raw.dns, &lb_ids);
 
     let groups: Vec<GroupSpec> = raw
         .auto_scaling_groups

@@ -1,5 +1,5 @@
 //! Validation of the resilience side: databases and the calls request classes make to them,
-//! Route 53 failover records, scheduled faults, load balancer DNS TTLs and the availability
+//! Route 53 records (resolved in `dns`), scheduled faults, load balancer DNS TTLs and the availability
 //! objective.
 
 use super::raw::*;
@@ -85,7 +85,7 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .iter()
         .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
         .collect();
-    let dns = resolve_dns(ctx, raw, names.lbs);
+    let dns = super::dns::resolve_dns(ctx, raw.dns, raw.workloads, names.lbs);
     let mut faults: Vec<FaultSpec> = Vec::new();
     let mut named: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in raw.faults.iter().enumerate() {
@@ -281,72 +281,6 @@ fn resolve_calls(
             .collect(),
         _ => vec![shared],
     }
-}
-
-fn resolve_dns(ctx: &mut Ctx, raw: &RawParts, lbs: &BTreeMap<String, LbId>) -> Vec<DnsRecordSpec> {
-    let mut out = Vec::new();
-    for (name, r) in raw.dns {
-        let path = format!("dns.{name}");
-        let primary = reference(
-            ctx,
-            &format!("{path}.primary"),
-            lbs,
-            "load balancer",
-            "load_balancers",
-            &r.primary,
-        );
-        let secondary = reference(
-            ctx,
-            &format!("{path}.secondary"),
-            lbs,
-            "load balancer",
-            "load_balancers",
-            &r.secondary,
-        );
-        if primary.is_some() && primary == secondary {
-            ctx.err(
-                &format!("{path}.secondary"),
-                "expected a load balancer other than the primary",
-            );
-        }
-        let hc = r.health_check.as_ref();
-        let interval = hc
-            .and_then(|h| h.interval)
-            .map_or(SimTime::from_secs(30), |d| d.0);
-        if interval != SimTime::from_secs(30) && interval != SimTime::from_secs(10) {
-            ctx.err(
-                &format!("{path}.health_check.interval"),
-                format!("Route 53 checks every 30s (standard) or 10s (fast), got {interval}"),
-            );
-        }
-        let failure_threshold = hc.and_then(|h| h.failure_threshold).unwrap_or(3);
-        if !(1..=10).contains(&failure_threshold) {
-            ctx.err(
-                &format!("{path}.health_check.failure_threshold"),
-                format!("expected 1 to 10, got {failure_threshold}"),
-            );
-        }
-        let workloads = raw
-            .workloads
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, w))| w.target == format!("dns/{name}"))
-            .map(|(i, _)| WorkloadId(i as u16))
-            .collect();
-        if let (Some(primary), Some(secondary)) = (primary, secondary) {
-            out.push(DnsRecordSpec {
-                name: name.clone(),
-                primary,
-                secondary,
-                interval,
-                failure_threshold,
-                ttl: r.ttl.map_or(SimTime::from_secs(60), |d| d.0),
-                propagation: r.propagation.map_or(SimTime::ZERO, |d| d.0),
-                workloads,
-            });
-        }
-    }
-    out
 }
 
 fn resolve_fault(

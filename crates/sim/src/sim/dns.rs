@@ -1,19 +1,19 @@
 //! Route 53 in the world: the records' state, the health checker probing each record's
-//! primary load balancer, and each client request resolving its workload's record through
-//! its (TTL-cached) answer.
+//! endpoints (load balancers), and each client request resolving its workload's record
+//! through its (TTL-cached) answer, by the record's routing policy.
 //!
 //! The service's own code takes only what it needs: its state, the record specs, the clock
 //! and a scheduler of its own events. What it needs from others comes in as values (whether
-//! the primary serves: the load balancers' and the faults' state, asked by the world), and
+//! an endpoint serves: the load balancers' and the faults' state, asked by the world), and
 //! what others need from it goes out as values (an answer change, which the world notes in
 //! the fault log).
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{DnsRecordId, FaultId, LbId, WorkloadId};
-use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
+use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
-use crate::model::dns::{Answer, DnsEvent, DnsRecord, DnsRecordSpec};
+use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
 use crate::scenario::Scenario;
 use crate::sim::DnsResult;
 
@@ -27,8 +27,8 @@ pub struct Route53 {
 }
 
 impl Route53 {
-    /// The load balancer a request of workload `w` reaches: `lb` (its target), or the record's
-    /// answer as this client has it cached.
+    /// The load balancer a request of workload `w` reaches: `lb` (its target), or the
+    /// endpoint its client uses, by the record's policy and the answer it has cached.
     pub fn resolve(
         &mut self,
         specs: &[DnsRecordSpec],
@@ -40,13 +40,8 @@ impl Route53 {
             return lb;
         };
         let spec = &specs[r.index()];
-        let record = &mut self.records[r.index()];
-        let u = self.rngs[r.index()].open01();
-        let chosen = record.resolve(spec, now, u);
-        if chosen == spec.secondary {
-            record.to_secondary += 1;
-        }
-        chosen
+        let chosen = self.records[r.index()].resolve(spec, now, &mut self.rngs[r.index()]);
+        spec.endpoints[chosen].lb
     }
 
     /// Schedules every record's first health check.
@@ -57,28 +52,34 @@ impl Route53 {
         queue: &mut impl Schedule<DnsEvent>,
     ) {
         for (i, r) in specs.iter().enumerate() {
-            if r.interval <= duration {
-                queue.at(r.interval, DnsEvent::CheckDue(DnsRecordId(i as u16)));
+            let Some(hc) = r.health_check else { continue };
+            if hc.interval <= duration {
+                queue.at(hc.interval, DnsEvent::CheckDue(DnsRecordId(i as u16)));
             }
         }
     }
 
-    /// A health check of record `r`'s primary, which `passed`: the next check is scheduled,
-    /// and the answer change it causes, if any, is returned.
+    /// A round of health checks of record `r`'s probed endpoints; bit `i` of `passed` is set
+    /// when endpoint `i` passed. The next round is scheduled, and the healthy set it leaves,
+    /// if it changed, is returned with the one before.
     pub fn check(
         &mut self,
         r: DnsRecordId,
         spec: &DnsRecordSpec,
-        passed: bool,
+        passed: u64,
         duration: SimTime,
         queue: &mut impl Schedule<DnsEvent>,
-    ) -> Option<Answer> {
+    ) -> Option<(u64, u64)> {
         let now = queue.now();
-        let next = now + spec.interval;
-        if next <= duration {
-            queue.at(next, DnsEvent::CheckDue(r));
+        let interval = spec.health_check?.interval;
+        if now + interval <= duration {
+            queue.at(now + interval, DnsEvent::CheckDue(r));
         }
-        self.records[r.index()].record_probe(passed, spec, now)
+        let record = &mut self.records[r.index()];
+        let before = record.healthy;
+        record
+            .record_probes(passed, spec, now)
+            .map(|after| (before, after))
     }
 }
 
@@ -86,7 +87,7 @@ impl Service for Route53 {
     fn build(s: &Scenario, _: &mut TimeSeries) -> Route53 {
         let specs = &s.resilience.dns;
         Route53 {
-            records: specs.iter().map(|_| DnsRecord::default()).collect(),
+            records: specs.iter().map(DnsRecord::new).collect(),
             rngs: specs
                 .iter()
                 .map(|d| stream(s.seed, &format!("dns/{}/clients", d.name)))
@@ -112,39 +113,56 @@ impl Service for Route53 {
             .zip(&w.dns.records)
             .map(|(spec, r)| DnsResult {
                 name: spec.name.clone(),
+                routing: spec.routing.name(),
                 failovers: r.failovers,
                 failbacks: r.failbacks,
-                requests_to_secondary: r.to_secondary,
+                answer_changes: r.answer_changes,
+                requests: spec
+                    .endpoints
+                    .iter()
+                    .zip(&r.requests)
+                    .map(|(e, &n)| (w.scenario.load_balancers[e.lb.index()].name.clone(), n))
+                    .collect(),
             })
             .collect();
     }
 }
 
-/// A Route 53 health check of a record's primary: it passes when some node of the load
-/// balancer is up and some target it forwards to is healthy and running (the world asks the
-/// load balancers and the faults); an answer change is noted in the fault log, and detects
-/// the faults then active.
+/// A round of Route 53 health checks of a record's endpoints: one passes when some node of
+/// its load balancer is up and some target it forwards to is healthy and running (the world
+/// asks the load balancers and the faults). An answer change is noted in the fault log; when
+/// an endpoint turned unhealthy, it detects the faults then active.
 impl Handles<DnsEvent> for Route53 {
     fn handle(w: &mut World, DnsEvent::CheckDue(r): DnsEvent) {
         let s = std::sync::Arc::clone(&w.scenario);
         let spec = &s.resilience.dns[r.index()];
-        let passed = w.endpoint_serves(spec.primary);
-        let Some(answer) = w.dns.check(r, spec, passed, s.duration, &mut w.queue) else {
+        let passed = (0..spec.probed())
+            .filter(|&i| w.endpoint_serves(spec.endpoints[i].lb))
+            .fold(0u64, |m, i| m | 1 << i);
+        let Some((before, after)) = w.dns.check(r, spec, passed, s.duration, &mut w.queue) else {
             return;
         };
-        let (event, to) = match answer {
-            Answer::Secondary => (
-                "dns_failover",
-                &s.load_balancers[spec.secondary.index()].name,
-            ),
-            Answer::Primary => ("dns_failback", &s.load_balancers[spec.primary.index()].name),
+        let name = |i: usize| s.load_balancers[spec.endpoints[i].lb.index()].name.as_str();
+        let (event, detail) = match spec.routing {
+            Routing::Failover if after & 1 == 0 => ("dns_failover", name(1).to_string()),
+            Routing::Failover => ("dns_failback", name(0).to_string()),
+            _ => {
+                let answered = answered(spec, after);
+                let ends = (0..spec.endpoints.len()).filter(|i| answered >> i & 1 == 1);
+                let mut list = ends.map(name).collect::<Vec<_>>().join(", ");
+                if after == 0 {
+                    list.push_str(" (none healthy)");
+                }
+                ("dns_answer", list)
+            }
         };
-        let detail = format!("{} answers {to}", spec.name);
-        for f in (0..s.resilience.faults.len()).map(|f| FaultId(f as u16)) {
-            let record = &w.faults.log.records[f.index()];
-            let active = record.started.is_some() && record.ended.is_none();
-            if active && answer == Answer::Secondary {
-                w.fault_detected(f, "Route 53 health check failed");
+        let detail = format!("{} answers {detail}", spec.name);
+        if before & !after != 0 {
+            for f in (0..s.resilience.faults.len()).map(|f| FaultId(f as u16)) {
+                let record = &w.faults.log.records[f.index()];
+                if record.started.is_some() && record.ended.is_none() {
+                    w.fault_detected(f, "Route 53 health check failed");
+                }
             }
         }
         w.fault_note(None, event, detail, true);

@@ -103,9 +103,22 @@ pub struct DatabaseResult {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DnsResult {
     pub name: String,
+    /// The record's routing policy.
+    pub routing: &'static str,
+    /// A failover record's moves to the secondary and back.
     pub failovers: u64,
     pub failbacks: u64,
-    pub requests_to_secondary: u64,
+    /// Changes of the healthy endpoints answered.
+    pub answer_changes: u64,
+    /// Requests sent to each endpoint (a failover record's primary, then its secondary).
+    pub requests: Vec<(String, u64)>,
+}
+
+impl DnsResult {
+    /// A failover record's requests to its secondary (its second endpoint).
+    pub fn requests_to_secondary(&self) -> u64 {
+        self.requests.get(1).map_or(0, |e| e.1)
+    }
 }
 
 /// Availability and faults of a run.
