@@ -4,6 +4,7 @@
 mod support;
 
 mod alb;
+mod alb_weighted;
 mod autoscaling;
 mod autoscaling_aws;
 mod conservation;

@@ -1,7 +1,7 @@
 //! `stratus explain`: a scenario in words and as a text diagram, with every default that
 //! applies spelled out. A pure function of the validated scenario and its document.
 
-use crate::model::alb::{Algorithm, Targets};
+use crate::model::alb::{Algorithm, Forward, Targets};
 use crate::scenario::Scenario;
 use crate::scenario::defaults::{DefaultDoc, for_section};
 use crate::sections::SECTIONS;
@@ -78,34 +78,57 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         azs.join(",")
     );
     for c in &w.classes {
-        let Some(tg) = c.target_group else { continue };
-        let tg = &s.target_groups[tg.index()];
-        let g = match tg.targets {
-            Targets::Lambda(f) => {
-                lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
-                continue;
-            }
-            Targets::Instances(g) => &s.groups[g.index()],
+        let Some(forward) = &c.forward else { continue };
+        let total: u32 = match forward {
+            Forward::One(_) => 0,
+            Forward::Weighted(w) => w.iter().map(|&(_, x)| u32::from(x)).sum(),
         };
-        let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
-        let _ = writeln!(
-            out,
-            "      {} {} --> [tg {}] --> {{asg {}: {} x {} @ {}}}",
-            c.name,
-            c.path,
-            tg.name,
-            g.name,
-            g.desired,
-            shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
-            gazs.join(",")
-        );
-        if let Some(m) = &c.message {
+        let mut to_instances = false;
+        for (tg, share) in forward_shares(forward, total) {
+            let tg = &s.target_groups[tg.index()];
+            let g = match tg.targets {
+                Targets::Lambda(f) => {
+                    lambda::diagram_target_group(out, s, &c.name, &c.path, tg, f);
+                    continue;
+                }
+                Targets::Instances(g) => &s.groups[g.index()],
+            };
+            to_instances = true;
+            let gazs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
+            let _ = writeln!(
+                out,
+                "      {} {} --> [tg {}{share}] --> {{asg {}: {} x {} @ {}}}",
+                c.name,
+                c.path,
+                tg.name,
+                g.name,
+                g.desired,
+                shape(g.instance_type.as_deref(), g.vcpus, g.memory_gib),
+                gazs.join(",")
+            );
+        }
+        if let Some(m) = c.message.as_ref().filter(|_| to_instances) {
             let _ = writeln!(
                 out,
                 "          then ~~> (sqs {})",
                 s.queues[m.queue.index()].name
             );
         }
+    }
+}
+
+/// The target groups of a forward action with their share in words (` 95%`; nothing for a
+/// single target group).
+fn forward_shares(forward: &Forward, total: u32) -> Vec<(crate::ids::TgId, String)> {
+    match forward {
+        Forward::One(tg) => vec![(*tg, String::new())],
+        Forward::Weighted(w) => w
+            .iter()
+            .map(|&(tg, x)| {
+                let pct = 100.0 * f64::from(x) / f64::from(total.max(1));
+                (tg, format!(" {pct:.1}%"))
+            })
+            .collect(),
     }
 }
 

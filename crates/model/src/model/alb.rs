@@ -38,7 +38,60 @@ impl Algorithm {
 pub struct Rule {
     pub host: Option<Pattern>,
     pub path: Option<Pattern>,
-    pub target_group: TgId,
+    pub forward: Forward,
+}
+
+/// A rule's forward action: one target group, or several with weights (weighted target
+/// groups, for blue/green and canary releases).
+///
+/// AWS (Application Load Balancer listeners, "Forward actions"): up to 5 target groups, each
+/// with a weight from 0 to 999; a request goes to a target group with probability weight /
+/// sum of the weights, whatever the health of its targets (each group then routes as
+/// usual, failing open or answering 503). A weight of 0 receives nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Forward {
+    One(TgId),
+    /// `(target group, weight)`, the weights summing to more than 0.
+    Weighted(Vec<(TgId, u16)>),
+}
+
+/// The target groups a weighted forward action may name (AWS's quota).
+pub const MAX_WEIGHTED_TARGET_GROUPS: usize = 5;
+/// The largest weight of a target group in a forward action.
+pub const MAX_TARGET_GROUP_WEIGHT: u16 = 999;
+
+impl Forward {
+    /// Every target group named, in order.
+    pub fn groups(&self) -> impl Iterator<Item = TgId> + '_ {
+        let (one, weighted) = match self {
+            Forward::One(tg) => (Some(*tg), &[][..]),
+            Forward::Weighted(w) => (None, &w[..]),
+        };
+        one.into_iter().chain(weighted.iter().map(|&(tg, _)| tg))
+    }
+
+    /// The target group a request goes to; a weighted action draws from `rng` (one draw),
+    /// a single target group draws nothing.
+    pub fn pick(&self, rng: &mut Rng) -> TgId {
+        match self {
+            Forward::One(tg) => *tg,
+            Forward::Weighted(w) => {
+                let total: u32 = w.iter().map(|&(_, x)| u32::from(x)).sum();
+                let target = rng.open01() * f64::from(total);
+                let mut cumulative = 0u32;
+                for &(tg, x) in w {
+                    cumulative += u32::from(x);
+                    if target < f64::from(cumulative) {
+                        return tg;
+                    }
+                }
+                w.iter()
+                    .rev()
+                    .find(|&&(_, x)| x > 0)
+                    .map_or(w[0].0, |e| e.0)
+            }
+        }
+    }
 }
 
 impl Rule {
@@ -60,21 +113,21 @@ pub struct LoadBalancerSpec {
     /// A client whose target has not answered within this time gets a 504 at that moment.
     pub idle_timeout: SimTime,
     pub rules: Vec<Rule>,
-    /// The default action's target group (the rule evaluated last; every listener has one).
-    pub default: TgId,
+    /// The default action (the rule evaluated last; every listener has one).
+    pub default: Forward,
 }
 
 impl LoadBalancerSpec {
-    /// The target group a request with this host and path is forwarded to.
-    pub fn route(&self, host: Option<&str>, path: &str) -> TgId {
+    /// The forward action for a request with this host and path.
+    pub fn route(&self, host: Option<&str>, path: &str) -> &Forward {
         self.route_with_evaluations(host, path).0
     }
 
-    /// The target group, and how many rules were evaluated to find it.
-    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (TgId, u32) {
+    /// The forward action, and how many rules were evaluated to find it.
+    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (&Forward, u32) {
         match self.rules.iter().position(|r| r.matches(host, path)) {
-            Some(i) => (self.rules[i].target_group, i as u32 + 1),
-            None => (self.default, self.rules.len() as u32 + 1),
+            Some(i) => (&self.rules[i].forward, i as u32 + 1),
+            None => (&self.default, self.rules.len() as u32 + 1),
         }
     }
 
@@ -82,8 +135,8 @@ impl LoadBalancerSpec {
     pub fn forwarded(&self) -> impl Iterator<Item = TgId> + '_ {
         self.rules
             .iter()
-            .map(|r| r.target_group)
-            .chain(std::iter::once(self.default))
+            .flat_map(|r| r.forward.groups())
+            .chain(self.default.groups())
     }
 }
 
@@ -382,7 +435,7 @@ mod tests {
             cross_zone: true,
             idle_timeout: SimTime::from_secs(60),
             rules,
-            default,
+            default: Forward::One(default),
         }
     }
 
@@ -393,25 +446,48 @@ mod tests {
                 Rule {
                     host: None,
                     path: Some(Pattern::path("/api/*")),
-                    target_group: TgId(0),
+                    forward: Forward::One(TgId(0)),
                 },
                 Rule {
                     host: Some(Pattern::host("admin.*")),
                     path: None,
-                    target_group: TgId(1),
+                    forward: Forward::One(TgId(1)),
                 },
                 Rule {
                     host: None,
                     path: Some(Pattern::path("/api/v2/*")),
-                    target_group: TgId(2),
+                    forward: Forward::One(TgId(2)),
                 },
             ],
             TgId(3),
         );
-        assert_eq!(lb.route(None, "/api/v2/x"), TgId(0));
-        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), TgId(1));
-        assert_eq!(lb.route(None, "/x"), TgId(3));
-        assert_eq!(spec(vec![], TgId(4)).route(None, "/x"), TgId(4));
+        let to = |tg| Forward::One(TgId(tg));
+        assert_eq!(lb.route(None, "/api/v2/x"), &to(0));
+        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), &to(1));
+        assert_eq!(lb.route(None, "/x"), &to(3));
+        assert_eq!(spec(vec![], TgId(4)).route(None, "/x"), &to(4));
+    }
+
+    #[test]
+    fn weighted_forward_shares_follow_the_weights_and_weight_zero_gets_none() {
+        // AWS: a target group gets weight / sum of the weights of the forward action.
+        let f = Forward::Weighted(vec![(TgId(0), 0), (TgId(1), 900), (TgId(2), 100)]);
+        let mut rng = stream(9, "forward");
+        let n = 200_000u32;
+        let mut counts = [0u32; 3];
+        for _ in 0..n {
+            counts[f.pick(&mut rng).index()] += 1;
+        }
+        assert_eq!(counts[0], 0);
+        let p = 0.1;
+        let z = (f64::from(counts[2]) - f64::from(n) * p) / (f64::from(n) * p * (1.0 - p)).sqrt();
+        assert!(z.abs() < 3.3, "{counts:?}");
+        assert_eq!(f.groups().collect::<Vec<_>>(), [TgId(0), TgId(1), TgId(2)]);
+        // One target group draws nothing.
+        let mut a = stream(9, "forward");
+        let mut b = stream(9, "forward");
+        assert_eq!(Forward::One(TgId(7)).pick(&mut a), TgId(7));
+        assert_eq!(a.open01(), b.open01());
     }
 
     #[test]

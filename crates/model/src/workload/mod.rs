@@ -5,7 +5,7 @@ pub mod bound;
 pub mod profile;
 
 use crate::dist::Dist;
-use crate::ids::{FunctionId, LbId, QueueId, TgId};
+use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::{Rng, RngExt};
 use crate::model::sqs::MessageSpec;
 pub use arrivals::{ArrivalKind, ArrivalProcess};
@@ -38,9 +38,9 @@ pub struct ClassSpec {
     pub host: Option<String>,
     pub weight: f64,
     pub work: Dist,
-    /// The target group the load balancer's rules send this class to (resolved once; `None`
-    /// for a queue workload).
-    pub target_group: Option<TgId>,
+    /// The forward action the load balancer's rules give this class (resolved once; `None`
+    /// for a queue workload): one target group, or weighted ones drawn per request.
+    pub forward: Option<crate::model::alb::Forward>,
     pub request_bytes: u64,
     pub response_bytes: u64,
     pub nat_bytes: u64,

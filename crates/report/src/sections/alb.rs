@@ -1,17 +1,25 @@
-//! Load balancers and target groups: components and defaults in `explain` (their traffic is
-//! in the requests' figures; their bill in the cost section).
+//! Load balancers and target groups: the requests each target group received, components
+//! and defaults in `explain` (the rest of their traffic is in the requests' figures; their
+//! bill in the cost section).
 
 use super::Section;
 use crate::explain::{algorithm, defaults, lambda_target_group};
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
 pub struct Alb;
 
 impl Section for Alb {
-    fn summary(&self, _: &RunResult, _: &mut Map<String, Value>) {}
+    /// `target_groups.NAME.requests`: the requests forwarded to each after the warm-up (the
+    /// shares weighted forward actions give).
+    fn summary(&self, r: &RunResult, out: &mut Map<String, Value>) {
+        let groups: Map<String, Value> = (r.target_groups.iter())
+            .map(|(name, n)| (name.clone(), json!({ "requests": n })))
+            .collect();
+        out.insert("target_groups".into(), Value::Object(groups));
+    }
 
     fn table(&self, _: &RunResult, _: &mut String) {}
 

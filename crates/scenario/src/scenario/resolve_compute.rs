@@ -6,7 +6,10 @@ use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
 use crate::ids::{FunctionId, GroupId, TgId};
 use crate::kernel::SimTime;
-use crate::model::alb::{Algorithm, LoadBalancerSpec, Rule, TargetGroupSpec, Targets};
+use crate::model::alb::{
+    Algorithm, Forward, LoadBalancerSpec, MAX_TARGET_GROUP_WEIGHT, MAX_WEIGHTED_TARGET_GROUPS,
+    Rule, TargetGroupSpec, Targets,
+};
 use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
 use crate::model::health::HealthCheckSpec;
 use crate::model::instance::Discipline;
@@ -256,7 +259,8 @@ pub(super) fn resolve_algorithms(
                 .filter(|(_, lb)| {
                     lb.rules
                         .iter()
-                        .any(|r| r.target_group.as_ref().or(r.default.as_ref()) == Some(&tg.name))
+                        .filter_map(|r| r.target_group.as_ref().or(r.default.as_ref()))
+                        .any(|to| to.names().contains(&tg.name.as_str()))
                 })
                 .filter_map(|(n, lb)| lb.algorithm.map(|a| (n, a)))
                 .collect();
@@ -360,18 +364,11 @@ pub(super) fn resolve_load_balancer(
                 ctx.err(&rpath, "the default rule must be the last rule");
                 ok = false;
             }
-            default = reference(
-                ctx,
-                &format!("{rpath}.default"),
-                tgs,
-                "target group",
-                "target_groups",
-                d,
-            );
+            default = resolve_forward(ctx, &format!("{rpath}.default"), d, tgs);
             ok &= default.is_some();
             continue;
         }
-        let Some(tg_name) = &r.target_group else {
+        let Some(to) = &r.target_group else {
             ctx.err(
                 &rpath,
                 "expected `target_group` (with `path` and/or `host`), or `default`",
@@ -393,18 +390,11 @@ pub(super) fn resolve_load_balancer(
             );
             ok = false;
         }
-        match reference(
-            ctx,
-            &format!("{rpath}.target_group"),
-            tgs,
-            "target group",
-            "target_groups",
-            tg_name,
-        ) {
-            Some(tg) => rules.push(Rule {
+        match resolve_forward(ctx, &format!("{rpath}.target_group"), to, tgs) {
+            Some(forward) => rules.push(Rule {
                 host: r.host.as_deref().map(Pattern::host),
                 path: r.path.as_deref().map(Pattern::path),
-                target_group: tg,
+                forward,
             }),
             None => ok = false,
         }
@@ -428,12 +418,61 @@ pub(super) fn resolve_load_balancer(
         );
         ok = false;
     }
+    let default = default?;
     (ok && azs.len() == lb.azs.len()).then(|| LoadBalancerSpec {
         name: name.to_string(),
         azs,
         cross_zone: lb.cross_zone.unwrap_or(true),
         idle_timeout,
         rules,
-        default: default.unwrap_or(TgId(0)),
+        default,
     })
+}
+
+/// A forward action: one target group, or weighted ones within AWS's limits (at most 5
+/// target groups, weights 0-999, not all 0).
+fn resolve_forward(
+    ctx: &mut Ctx,
+    path: &str,
+    to: &RawForwardTo,
+    tgs: &BTreeMap<String, TgId>,
+) -> Option<Forward> {
+    let group = |ctx: &mut Ctx, at: &str, name: &str| {
+        reference(ctx, at, tgs, "target group", "target_groups", name)
+    };
+    let weights = match to {
+        RawForwardTo::One(name) => return group(ctx, path, name).map(Forward::One),
+        RawForwardTo::Weighted(w) => w,
+    };
+    let mut ok = true;
+    if weights.is_empty() || weights.len() > MAX_WEIGHTED_TARGET_GROUPS {
+        ctx.err(
+            path,
+            format!(
+                "a forward action names 1 to {MAX_WEIGHTED_TARGET_GROUPS} target groups, got {}",
+                weights.len()
+            ),
+        );
+        ok = false;
+    }
+    if !weights.is_empty() && weights.values().all(|&w| w == 0) {
+        ctx.err(path, "expected some target group with a weight above 0");
+        ok = false;
+    }
+    let mut out = Vec::new();
+    for (name, &w) in weights {
+        let at = format!("{path}.{name}");
+        if w > u32::from(MAX_TARGET_GROUP_WEIGHT) {
+            ctx.err(
+                &at,
+                format!("expected a weight from 0 to {MAX_TARGET_GROUP_WEIGHT}, got {w}"),
+            );
+            ok = false;
+        }
+        match group(ctx, &at, name) {
+            Some(tg) => out.push((tg, w.min(u32::from(MAX_TARGET_GROUP_WEIGHT)) as u16)),
+            None => ok = false,
+        }
+    }
+    ok.then_some(Forward::Weighted(out))
 }

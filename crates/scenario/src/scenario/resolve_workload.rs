@@ -193,16 +193,20 @@ pub(super) fn resolve_workload(
         let (tg, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
                 let spec = &specs[lb.index()];
-                let (tg, evaluations) = spec.route_with_evaluations(host.as_deref(), &req_path);
-                (Some(tg), evaluations)
+                let (forward, evaluations) =
+                    spec.route_with_evaluations(host.as_deref(), &req_path);
+                (Some(forward.clone()), evaluations)
             }
             _ => (None, 0),
         };
-        // A Lambda target group takes its time from the function: no CPU work needed.
-        let to_lambda = tg.is_some_and(|t| {
-            target_groups
-                .get(t.index())
-                .is_some_and(|g| g.lambda().is_some())
+        // A Lambda target group takes its time from the function: no CPU work needed (every
+        // target group a weighted action names must be one).
+        let to_lambda = tg.as_ref().is_some_and(|f| {
+            f.groups().all(|t| {
+                target_groups
+                    .get(t.index())
+                    .is_some_and(|g| g.lambda().is_some())
+            })
         });
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
@@ -242,7 +246,7 @@ pub(super) fn resolve_workload(
                 host,
                 weight,
                 work,
-                target_group: tg,
+                forward: tg,
                 request_bytes: bytes(c.request_bytes, w.request_bytes, 2_000),
                 response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
                 nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),

@@ -1,6 +1,7 @@
 //! The load balancers at the world's fixed points (their LCU meters close with each cost
 //! period; EC2 and the requests own the period series) and the events they own: health
-//! checks, the end of deregistration delays, connection timeouts and idle timeouts.
+//! checks, the end of deregistration delays, connection timeouts and idle timeouts; and
+//! the requests each target group received.
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
@@ -25,6 +26,10 @@ impl Service for Alb {
 
     fn finish(w: &mut World, out: &mut Finish) {
         out.usage.load_balancers = w.alb.lb_meters.iter().map(|m| m.periods.clone()).collect();
+        out.result.target_groups = (w.scenario.target_groups.iter())
+            .zip(&w.alb.tg_requests)
+            .map(|(tg, &n)| (tg.name.clone(), n))
+            .collect();
     }
 }
 

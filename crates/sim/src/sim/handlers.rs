@@ -42,24 +42,25 @@ impl World {
             );
         }
         let work = class_spec.work.sample(rng);
-        let tg = class_spec.target_group;
+        let forward = class_spec.forward.as_ref();
         self.bills.nat_bytes += class_spec.nat_bytes as f64;
         let (request_bytes, response_bytes, rule_evaluations) = (
             class_spec.request_bytes,
             class_spec.response_bytes,
             class_spec.billable_rule_evaluations,
         );
-        match (spec.target, tg) {
-            (Target::Alb(target), Some(tg)) => {
+        match (spec.target, forward) {
+            (Target::Alb(target), Some(forward)) => {
                 let now = self.queue.now();
                 let records = &self.scenario.resilience.dns;
                 let lb = self.dns.resolve(records, w, target, now);
-                let tg = if lb == target {
-                    tg
+                let forward = if lb == target {
+                    forward
                 } else {
                     let c = &self.scenario.workloads[w.index()].classes[class];
                     self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
                 };
+                let tg = forward.pick(&mut self.alb.forward_rngs[lb.index()]);
                 let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
                 let m = &mut self.alb.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
@@ -82,6 +83,7 @@ impl World {
     fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
+        self.alb.tg_requests[tg.index()] += counted as u64;
         if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
             return self.route_to_lambda(lb, w, f, id, counted);
         }

@@ -81,6 +81,8 @@ pub struct RunResult {
     pub resilience: super::ResilienceResult,
     /// Lambda event source mappings of the queues, in queue order.
     pub event_sources: Vec<super::EventSourceResult>,
+    /// Per target group, in name order: `(name, requests forwarded after the warm-up)`.
+    pub target_groups: Vec<(String, u64)>,
 }
 
 impl World {

@@ -84,11 +84,21 @@ pub struct Alb {
     pub open_requests: Vec<OpenRequests>,
     pub target_groups: Vec<TargetGroup>,
     pub lb_meters: Vec<LbMeters>,
+    /// Per load balancer: `alb/NAME/forward`, the draws of weighted forward actions.
+    pub forward_rngs: Vec<Rng>,
+    /// Per target group: requests forwarded to it after the warm-up.
+    pub tg_requests: Vec<u64>,
 }
 
 impl Alb {
     pub fn new(s: &Scenario) -> Alb {
         Alb {
+            forward_rngs: s
+                .load_balancers
+                .iter()
+                .map(|lb| stream(s.seed, &format!("alb/{}/forward", lb.name)))
+                .collect(),
+            tg_requests: vec![0; s.target_groups.len()],
             load_balancers: s
                 .load_balancers
                 .iter()

@@ -1,0 +1,128 @@
+//! Weighted target groups: a listener rule that forwards to several target groups splits
+//! requests by weight (AWS: weight / sum of weights, 0-999, at most 5 target groups), each
+//! target group then routes as usual; bad forward actions are reported with their paths.
+
+use crate::support::*;
+use stratus::report::summary_json;
+use stratus::scenario::Scenario;
+use stratus::sim::RunResult;
+
+const CANARY: &str = r#"
+name: canary
+duration: 20m
+azs: [a, b]
+workloads:
+  api:
+    target: alb/front
+    rate: 150
+    classes: [{name: orders, path: /api/orders, work: {dist: exponential, mean: 5ms}}]
+  page:
+    target: alb/front
+    rate: 50
+    classes: [{name: index, path: /index.html, work: {dist: exponential, mean: 2ms}}]
+load_balancers:
+  front:
+    azs: [a, b]
+    rules:
+      - {path: /api/*, target_group: {blue: 950, green: 50, dark: 0}}
+      - {default: blue}
+target_groups:
+  blue: {group: blue}
+  green: {group: green}
+  dark: {group: dark}
+auto_scaling_groups:
+  blue: {instance: {vcpus: 2}, azs: [a, b], desired: 4}
+  green: {instance: {vcpus: 2}, azs: [a, b], desired: 2}
+  dark: {instance: {vcpus: 2}, azs: [a, b], desired: 2}
+"#;
+
+fn requests(r: &RunResult, tg: &str) -> u64 {
+    r.target_groups
+        .iter()
+        .find(|(n, _)| n == tg)
+        .map_or(0, |e| e.1)
+}
+
+#[test]
+fn a_weighted_forward_splits_its_rules_requests_by_weight() {
+    let r = simulate(parse(CANARY, &[]));
+    let (blue, green, dark) = (
+        requests(&r, "blue"),
+        requests(&r, "green"),
+        requests(&r, "dark"),
+    );
+    assert_eq!(
+        blue + green + dark,
+        r.arrived,
+        "every request is forwarded once"
+    );
+    assert_eq!(dark, 0, "a weight of 0 receives nothing");
+    // The api workload's requests split 950:50; the page workload's all go to blue. Given
+    // the api requests, green's count is binomial with p = 50 / 1000.
+    let n = (r.workloads[0].1.ok + r.workloads[0].1.failed() + r.in_flight_by_workload[0]) as f64;
+    let p = 0.05;
+    let z = (green as f64 - n * p) / (n * p * (1.0 - p)).sqrt();
+    assert!(
+        z.abs() < Z_MAX,
+        "green {green} of {n} api requests (z {z:.2})"
+    );
+    let summary = summary_json(&r);
+    assert_eq!(summary["target_groups"]["green"]["requests"], green);
+}
+
+#[test]
+fn the_default_action_may_be_weighted_and_a_single_group_draws_nothing() {
+    let blue_green = CANARY.replace(
+        "      - {path: /api/*, target_group: {blue: 950, green: 50, dark: 0}}\n      - {default: blue}",
+        "      - {default: {blue: 1, green: 1}}",
+    );
+    let r = simulate(parse(&blue_green, &[]));
+    let (blue, green) = (requests(&r, "blue"), requests(&r, "green"));
+    let n = (blue + green) as f64;
+    let z = (green as f64 - n / 2.0) / (n / 4.0).sqrt();
+    assert!(z.abs() < Z_MAX, "blue {blue}, green {green}");
+    // Forwarding to one target group draws nothing from the forward stream: the same
+    // scenario without the weighted rule gives byte-identical results to one where a
+    // never-matching weighted rule is added.
+    let plain = CANARY.replace(
+        "      - {path: /api/*, target_group: {blue: 950, green: 50, dark: 0}}\n",
+        "",
+    );
+    let never = CANARY.replace("path: /api/*", "path: /never/*");
+    let (a, b) = (simulate(parse(&plain, &[])), simulate(parse(&never, &[])));
+    assert_eq!(
+        summary_json(&a)["latency_ms"],
+        summary_json(&b)["latency_ms"]
+    );
+    assert_eq!(requests(&a, "blue"), requests(&b, "blue"));
+}
+
+#[test]
+fn bad_forward_actions_are_reported_with_their_paths() {
+    let bad = CANARY.replace(
+        "      - {path: /api/*, target_group: {blue: 950, green: 50, dark: 0}}\n      - {default: blue}",
+        "      - {path: /a/*, target_group: {blue: 1000, nope: 1}}\n      \
+         - {path: /b/*, target_group: {blue: 0, green: 0}}\n      \
+         - {path: /c/*, target_group: {a1: 1, a2: 1, a3: 1, a4: 1, a5: 1, a6: 1}}\n      \
+         - {default: blue}",
+    );
+    let err = Scenario::from_text(&bad, "bad.yaml", &repo_path("."), &[])
+        .expect_err("bad forward actions")
+        .to_string();
+    for expected in [
+        "load_balancers.front.rules[0].target_group.blue: expected a weight from 0 to 999, got 1000",
+        "load_balancers.front.rules[0].target_group.nope: no target group named `nope`",
+        "load_balancers.front.rules[1].target_group: expected some target group with a weight above 0",
+        "load_balancers.front.rules[2].target_group: a forward action names 1 to 5 target groups, got 6",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+    let list = CANARY.replace("{blue: 950, green: 50, dark: 0}", "[blue, green]");
+    let err = Scenario::from_text(&list, "bad.yaml", &repo_path("."), &[])
+        .expect_err("a list is not a forward action")
+        .to_string();
+    assert!(
+        err.contains("load_balancers.front.rules[0].target_group: expected a target group name, or a mapping of target group names to weights"),
+        "{err}"
+    );
+}
