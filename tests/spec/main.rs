@@ -4,7 +4,7 @@
 mod support;
 
 mod alb;
-mod alb_weighted;
+mod alb_rules;
 mod autoscaling;
 mod autoscaling_aws;
 mod conservation;

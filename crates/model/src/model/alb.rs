@@ -11,7 +11,7 @@ mod least_outstanding_tests;
 mod load_buckets;
 
 use super::health::{Health, HealthCheckSpec, TargetHealth};
-use super::rules::Pattern;
+use super::rules::{Cidr, HeaderCondition, Pattern, QueryCondition, RequestLine};
 use crate::ids::{AzId, FunctionId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
 use candidates::{TargetList, TargetSet};
@@ -34,10 +34,18 @@ impl Algorithm {
 }
 
 /// A listener rule: every given condition must match; the first matching rule wins.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Rule {
     pub host: Option<Pattern>,
     pub path: Option<Pattern>,
+    /// Methods, any of which matches (exact, case-sensitive).
+    pub methods: Vec<String>,
+    /// Every header condition must match.
+    pub headers: Vec<HeaderCondition>,
+    /// Query-string pairs, any of which matches.
+    pub query: Vec<QueryCondition>,
+    /// Source IP blocks, any of which matches.
+    pub source_ips: Vec<Cidr>,
     pub forward: Forward,
 }
 
@@ -95,13 +103,28 @@ impl Forward {
 }
 
 impl Rule {
-    pub fn matches(&self, host: Option<&str>, path: &str) -> bool {
-        let host_ok = match (&self.host, host) {
+    pub fn matches(&self, r: &RequestLine) -> bool {
+        let host_ok = match (&self.host, r.host) {
             (None, _) => true,
             (Some(p), Some(h)) => p.matches(h),
             (Some(_), None) => false,
         };
-        host_ok && self.path.as_ref().is_none_or(|p| p.matches(path))
+        host_ok
+            && self.path.as_ref().is_none_or(|p| p.matches(r.path))
+            && (self.methods.is_empty() || self.methods.iter().any(|m| m == r.method))
+            && self.headers.iter().all(|h| h.matches(r.headers))
+            && (self.query.is_empty() || self.query.iter().any(|q| q.matches(r.query)))
+            && (self.source_ips.is_empty()
+                || r.source_ip
+                    .is_some_and(|ip| self.source_ips.iter().any(|c| c.contains(ip))))
+    }
+}
+
+/// A placeholder for struct-update syntax (`Rule { forward, ..rule }`); every resolved rule
+/// sets its own action.
+impl Default for Forward {
+    fn default() -> Self {
+        Forward::One(TgId(0))
     }
 }
 
@@ -118,14 +141,14 @@ pub struct LoadBalancerSpec {
 }
 
 impl LoadBalancerSpec {
-    /// The forward action for a request with this host and path.
-    pub fn route(&self, host: Option<&str>, path: &str) -> &Forward {
-        self.route_with_evaluations(host, path).0
+    /// The forward action for a request.
+    pub fn route(&self, request: &RequestLine) -> &Forward {
+        self.route_with_evaluations(request).0
     }
 
     /// The forward action, and how many rules were evaluated to find it.
-    pub fn route_with_evaluations(&self, host: Option<&str>, path: &str) -> (&Forward, u32) {
-        match self.rules.iter().position(|r| r.matches(host, path)) {
+    pub fn route_with_evaluations(&self, request: &RequestLine) -> (&Forward, u32) {
+        match self.rules.iter().position(|r| r.matches(request)) {
             Some(i) => (&self.rules[i].forward, i as u32 + 1),
             None => (&self.default, self.rules.len() as u32 + 1),
         }
@@ -444,28 +467,65 @@ mod tests {
         let lb = spec(
             vec![
                 Rule {
-                    host: None,
                     path: Some(Pattern::path("/api/*")),
                     forward: Forward::One(TgId(0)),
+                    ..Rule::default()
                 },
                 Rule {
                     host: Some(Pattern::host("admin.*")),
-                    path: None,
                     forward: Forward::One(TgId(1)),
+                    ..Rule::default()
                 },
                 Rule {
-                    host: None,
                     path: Some(Pattern::path("/api/v2/*")),
                     forward: Forward::One(TgId(2)),
+                    ..Rule::default()
                 },
             ],
             TgId(3),
         );
         let to = |tg| Forward::One(TgId(tg));
-        assert_eq!(lb.route(None, "/api/v2/x"), &to(0));
-        assert_eq!(lb.route(Some("ADMIN.example.com"), "/x"), &to(1));
-        assert_eq!(lb.route(None, "/x"), &to(3));
-        assert_eq!(spec(vec![], TgId(4)).route(None, "/x"), &to(4));
+        let get = |host, path| RequestLine {
+            host,
+            path,
+            method: "GET",
+            headers: &[],
+            query: &[],
+            source_ip: None,
+        };
+        assert_eq!(lb.route(&get(None, "/api/v2/x")), &to(0));
+        assert_eq!(lb.route(&get(Some("ADMIN.example.com"), "/x")), &to(1));
+        assert_eq!(lb.route(&get(None, "/x")), &to(3));
+        assert_eq!(spec(vec![], TgId(4)).route(&get(None, "/x")), &to(4));
+        // Every condition of a rule must match; a condition's values are alternatives.
+        let admin_posts = Rule {
+            methods: vec!["POST".into(), "PUT".into()],
+            source_ips: vec![Cidr::parse("10.0.0.0/8").unwrap()],
+            forward: to(5),
+            ..Rule::default()
+        };
+        let lb = spec(vec![admin_posts], TgId(3));
+        let ip = Some("10.9.8.7".parse().unwrap());
+        let post = RequestLine {
+            method: "PUT",
+            source_ip: ip,
+            ..get(None, "/x")
+        };
+        assert_eq!(lb.route(&post), &to(5));
+        assert_eq!(
+            lb.route(&RequestLine {
+                method: "put",
+                ..post
+            }),
+            &to(3)
+        );
+        assert_eq!(
+            lb.route(&RequestLine {
+                source_ip: None,
+                ..post
+            }),
+            &to(3)
+        );
     }
 
     #[test]

@@ -36,6 +36,12 @@ pub struct ClassSpec {
     pub name: String,
     pub path: String,
     pub host: Option<String>,
+    /// The HTTP method (default `GET`), headers, query-string pairs and client address the
+    /// listener rules see.
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub source_ip: Option<std::net::IpAddr>,
     pub weight: f64,
     pub work: Dist,
     /// The forward action the load balancer's rules give this class (resolved once; `None`
@@ -49,6 +55,20 @@ pub struct ClassSpec {
     /// The message an arrival sends (queue workloads), or that a request sends when it
     /// ends well (`enqueue` on a web class).
     pub message: Option<MessageSpec>,
+}
+
+impl ClassSpec {
+    /// What a listener rule sees of this class's requests.
+    pub fn request_line(&self) -> crate::model::rules::RequestLine<'_> {
+        crate::model::rules::RequestLine {
+            host: self.host.as_deref(),
+            path: &self.path,
+            method: &self.method,
+            headers: &self.headers,
+            query: &self.query,
+            source_ip: self.source_ip,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod defaults;
 mod dns;
 pub mod input_guard;
+mod listener_rules;
 mod load;
 pub mod output_name;
 pub mod raw;

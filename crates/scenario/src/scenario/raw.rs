@@ -12,6 +12,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
+pub use super::listener_rules::{RawForwardTo, RawRule};
 pub use super::raw_services::*;
 
 raw_scenario! {
@@ -127,6 +128,14 @@ pub struct RawClass {
     /// The request path (rules match it); default `/`.
     pub path: Option<String>,
     pub host: Option<String>,
+    /// The HTTP method listener rules see (default GET).
+    pub method: Option<String>,
+    /// HTTP headers listener rules see, e.g. `{User-Agent: "Mozilla/5.0 (iPhone)"}`.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Query-string pairs listener rules see, e.g. `{version: v2}`.
+    pub query: Option<BTreeMap<String, String>>,
+    /// The clients' IP address (for `source_ip` conditions).
+    pub source_ip: Option<String>,
     /// Relative share of the workload's requests (default 1).
     pub weight: Option<f64>,
     /// CPU demand of one request of this class.
@@ -289,55 +298,6 @@ pub enum RawAlgorithm {
     RoundRobin,
     LeastOutstandingRequests,
     Random,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawRule {
-    pub path: Option<String>,
-    pub host: Option<String>,
-    /// Where matching requests go: a target group, or weighted target groups
-    /// (`{blue: 95, green: 5}`).
-    pub target_group: Option<RawForwardTo>,
-    /// The default action: forward everything else to this target group (or weighted ones).
-    pub default: Option<RawForwardTo>,
-}
-
-/// A forward action as written: one target group's name, or a mapping of target group names to
-/// weights (0-999, at most 5 target groups).
-#[derive(Debug, JsonSchema)]
-#[serde(untagged)]
-pub enum RawForwardTo {
-    One(String),
-    Weighted(BTreeMap<String, u32>),
-}
-
-impl RawForwardTo {
-    /// The target groups named.
-    pub fn names(&self) -> Vec<&str> {
-        match self {
-            RawForwardTo::One(n) => vec![n.as_str()],
-            RawForwardTo::Weighted(w) => w.keys().map(String::as_str).collect(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for RawForwardTo {
-    /// A string is one target group; a mapping gives weights. Decoded by hand (not
-    /// `untagged`) for a clear error.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let value = serde_json::Value::deserialize(d)?;
-        let expected = "expected a target group name, or a mapping of target group names to \
-                        weights (e.g. `{blue: 95, green: 5}`)";
-        match value {
-            serde_json::Value::String(n) => Ok(RawForwardTo::One(n)),
-            serde_json::Value::Object(_) => BTreeMap::<String, u32>::deserialize(value)
-                .map(RawForwardTo::Weighted)
-                .map_err(|e| D::Error::custom(format!("{expected}: {e}"))),
-            other => Err(D::Error::custom(format!("{expected}, got {other}"))),
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -6,15 +6,11 @@ use super::resolve_workload::resolve_dist;
 use crate::dist::Dist;
 use crate::ids::{FunctionId, GroupId, TgId};
 use crate::kernel::SimTime;
-use crate::model::alb::{
-    Algorithm, Forward, LoadBalancerSpec, MAX_TARGET_GROUP_WEIGHT, MAX_WEIGHTED_TARGET_GROUPS,
-    Rule, TargetGroupSpec, Targets,
-};
+use crate::model::alb::{Algorithm, LoadBalancerSpec, TargetGroupSpec, Targets};
 use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
 use crate::model::health::HealthCheckSpec;
 use crate::model::instance::Discipline;
 use crate::model::instance_types;
-use crate::model::rules::Pattern;
 use std::collections::BTreeMap;
 
 pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<GroupSpec> {
@@ -351,54 +347,8 @@ pub(super) fn resolve_load_balancer(
         );
         ok = false;
     }
-    let mut rules = Vec::new();
-    let mut default = None;
-    for (i, r) in lb.rules.iter().enumerate() {
-        let rpath = format!("{path}.rules[{i}]");
-        if let Some(d) = &r.default {
-            if r.path.is_some() || r.host.is_some() || r.target_group.is_some() {
-                ctx.err(&rpath, "a default rule has only `default: TARGET_GROUP`");
-                ok = false;
-            }
-            if i + 1 != lb.rules.len() {
-                ctx.err(&rpath, "the default rule must be the last rule");
-                ok = false;
-            }
-            default = resolve_forward(ctx, &format!("{rpath}.default"), d, tgs);
-            ok &= default.is_some();
-            continue;
-        }
-        let Some(to) = &r.target_group else {
-            ctx.err(
-                &rpath,
-                "expected `target_group` (with `path` and/or `host`), or `default`",
-            );
-            ok = false;
-            continue;
-        };
-        if r.path.is_none() && r.host.is_none() {
-            ctx.err(&rpath, "a rule needs a condition: `path` and/or `host`");
-            ok = false;
-        }
-        if let Some(p) = &r.path
-            && !p.starts_with('/')
-            && !p.starts_with('*')
-        {
-            ctx.err(
-                &format!("{rpath}.path"),
-                format!("expected a path starting with `/`, got `{p}`"),
-            );
-            ok = false;
-        }
-        match resolve_forward(ctx, &format!("{rpath}.target_group"), to, tgs) {
-            Some(forward) => rules.push(Rule {
-                host: r.host.as_deref().map(Pattern::host),
-                path: r.path.as_deref().map(Pattern::path),
-                forward,
-            }),
-            None => ok = false,
-        }
-    }
+    let (rules, default) = super::listener_rules::resolve_rules(ctx, &path, &lb.rules, tgs);
+    ok &= default.is_some() && rules.len() + 1 == lb.rules.len();
     // Every listener has a default rule, evaluated last (ALB listener rules).
     if lb.rules.iter().all(|r| r.default.is_none()) {
         ctx.err(
@@ -427,52 +377,4 @@ pub(super) fn resolve_load_balancer(
         rules,
         default,
     })
-}
-
-/// A forward action: one target group, or weighted ones within AWS's limits (at most 5
-/// target groups, weights 0-999, not all 0).
-fn resolve_forward(
-    ctx: &mut Ctx,
-    path: &str,
-    to: &RawForwardTo,
-    tgs: &BTreeMap<String, TgId>,
-) -> Option<Forward> {
-    let group = |ctx: &mut Ctx, at: &str, name: &str| {
-        reference(ctx, at, tgs, "target group", "target_groups", name)
-    };
-    let weights = match to {
-        RawForwardTo::One(name) => return group(ctx, path, name).map(Forward::One),
-        RawForwardTo::Weighted(w) => w,
-    };
-    let mut ok = true;
-    if weights.is_empty() || weights.len() > MAX_WEIGHTED_TARGET_GROUPS {
-        ctx.err(
-            path,
-            format!(
-                "a forward action names 1 to {MAX_WEIGHTED_TARGET_GROUPS} target groups, got {}",
-                weights.len()
-            ),
-        );
-        ok = false;
-    }
-    if !weights.is_empty() && weights.values().all(|&w| w == 0) {
-        ctx.err(path, "expected some target group with a weight above 0");
-        ok = false;
-    }
-    let mut out = Vec::new();
-    for (name, &w) in weights {
-        let at = format!("{path}.{name}");
-        if w > u32::from(MAX_TARGET_GROUP_WEIGHT) {
-            ctx.err(
-                &at,
-                format!("expected a weight from 0 to {MAX_TARGET_GROUP_WEIGHT}, got {w}"),
-            );
-            ok = false;
-        }
-        match group(ctx, &at, name) {
-            Some(tg) => out.push((tg, w.min(u32::from(MAX_TARGET_GROUP_WEIGHT)) as u16)),
-            None => ok = false,
-        }
-    }
-    ok.then_some(Forward::Weighted(out))
 }

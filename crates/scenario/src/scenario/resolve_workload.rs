@@ -9,6 +9,7 @@ use crate::dist::Dist;
 use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
+use crate::model::rules::RequestLine;
 use crate::workload::profile::MAX_RATE;
 use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Target, WorkloadSpec};
 use std::collections::BTreeMap;
@@ -147,6 +148,10 @@ pub(super) fn resolve_workload(
             name: "default".into(),
             path: None,
             host: None,
+            method: None,
+            headers: None,
+            query: None,
+            source_ip: None,
             weight: None,
             work: None,
             request_bytes: None,
@@ -190,11 +195,36 @@ pub(super) fn resolve_workload(
             );
         }
         let host = c.host.clone().or_else(|| w.host.clone());
+        let method = c.method.clone().unwrap_or_else(|| "GET".into());
+        let pairs = |m: &Option<BTreeMap<String, String>>| -> Vec<(String, String)> {
+            m.iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let (headers, query) = (pairs(&c.headers), pairs(&c.query));
+        let source_ip = c.source_ip.as_ref().and_then(|ip| match ip.parse() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                ctx.err(
+                    &format!("{cpath}.source_ip"),
+                    format!("expected an IPv4 or IPv6 address, got `{ip}`"),
+                );
+                None
+            }
+        });
+        let line = RequestLine {
+            host: host.as_deref(),
+            path: &req_path,
+            method: &method,
+            headers: &headers,
+            query: &query,
+            source_ip,
+        };
         let (tg, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
                 let spec = &specs[lb.index()];
-                let (forward, evaluations) =
-                    spec.route_with_evaluations(host.as_deref(), &req_path);
+                let (forward, evaluations) = spec.route_with_evaluations(&line);
                 (Some(forward.clone()), evaluations)
             }
             _ => (None, 0),
@@ -244,6 +274,10 @@ pub(super) fn resolve_workload(
                 name: c.name.clone(),
                 path: req_path,
                 host,
+                method,
+                headers,
+                query,
+                source_ip,
                 weight,
                 work,
                 forward: tg,

@@ -58,7 +58,7 @@ impl World {
                     forward
                 } else {
                     let c = &self.scenario.workloads[w.index()].classes[class];
-                    self.scenario.load_balancers[lb.index()].route(c.host.as_deref(), &c.path)
+                    self.scenario.load_balancers[lb.index()].route(&c.request_line())
                 };
                 let tg = forward.pick(&mut self.alb.forward_rngs[lb.index()]);
                 let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();

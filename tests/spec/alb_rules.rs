@@ -1,6 +1,7 @@
-//! Weighted target groups: a listener rule that forwards to several target groups splits
-//! requests by weight (AWS: weight / sum of weights, 0-999, at most 5 target groups), each
-//! target group then routes as usual; bad forward actions are reported with their paths.
+//! Listener rules beyond path and host: HTTP header, method, query-string and source-IP
+//! conditions route each request class by AWS's matching rules; weighted target groups split
+//! a rule's requests by weight (AWS: weight / sum of weights, 0-999, at most 5 target groups),
+//! each target group then routing as usual; bad rules are reported with their paths.
 
 use crate::support::*;
 use stratus::report::summary_json;
@@ -125,4 +126,98 @@ fn bad_forward_actions_are_reported_with_their_paths() {
         err.contains("load_balancers.front.rules[0].target_group: expected a target group name, or a mapping of target group names to weights"),
         "{err}"
     );
+}
+
+const CONDITIONS: &str = r#"
+name: conditions
+duration: 5m
+azs: [a, b]
+workloads:
+  web:
+    target: alb/front
+    rate: 50
+    work: {dist: exponential, mean: 2ms}
+    classes:
+      - {name: phone, path: /shop, headers: {User-Agent: "Mozilla/5.0 (iPhone; CPU)"}}
+      - {name: order, path: /shop, method: POST}
+      - {name: beta, path: /shop, query: {version: V2}}
+      - {name: office, path: /shop, source_ip: 10.20.30.40}
+      - {name: plain, path: /shop, source_ip: 192.0.2.1}
+load_balancers:
+  front:
+    azs: [a, b]
+    rules:
+      - {http_header: {user-agent: ["*android*", "*iphone*"]}, target_group: mobile}
+      - {method: [POST, PUT], target_group: writes}
+      - {query_string: ["version=v2"], target_group: beta}
+      - {source_ip: ["10.0.0.0/8"], path: /shop, target_group: internal}
+      - {default: site}
+target_groups:
+  mobile: {group: web}
+  writes: {group: web}
+  beta: {group: web}
+  internal: {group: web}
+  site: {group: web}
+auto_scaling_groups:
+  web: {instance: {vcpus: 2}, azs: [a, b], desired: 2}
+"#;
+
+#[test]
+fn header_method_query_and_source_ip_conditions_route_each_class() {
+    let s = parse(CONDITIONS, &[]);
+    let routed: Vec<(&str, String)> = s.workloads[0]
+        .classes
+        .iter()
+        .map(|c| {
+            let tgs: Vec<String> = c
+                .forward
+                .iter()
+                .flat_map(|f| f.groups())
+                .map(|tg| s.target_groups[tg.index()].name.clone())
+                .collect();
+            (c.name.as_str(), tgs.join(","))
+        })
+        .collect();
+    assert_eq!(
+        routed,
+        [
+            ("phone", "mobile".to_string()),
+            ("order", "writes".to_string()),
+            ("beta", "beta".to_string()),
+            ("office", "internal".to_string()),
+            ("plain", "site".to_string()),
+        ]
+    );
+    let r = simulate(s);
+    for tg in ["mobile", "writes", "beta", "internal", "site"] {
+        assert!(requests(&r, tg) > 0, "{tg} received nothing");
+    }
+}
+
+#[test]
+fn bad_conditions_are_reported_with_their_paths() {
+    let bad = CONDITIONS
+        .replace("method: [POST, PUT]", "method: [POST, \"GET /\"]")
+        .replace(
+            "source_ip: [\"10.0.0.0/8\"]",
+            "source_ip: [\"10.0.0.0/40\", nope]",
+        )
+        .replace(
+            "query_string: [\"version=v2\"]",
+            "query_string: [a, b, c, d, e, f]",
+        )
+        .replace("source_ip: 192.0.2.1", "source_ip: 192.0.2");
+    let err = Scenario::from_text(&bad, "bad.yaml", &repo_path("."), &[])
+        .expect_err("bad conditions")
+        .to_string();
+    for expected in [
+        "load_balancers.front.rules[1].method[1]: expected an HTTP method such as GET or POST",
+        "load_balancers.front.rules[2]: a rule holds at most 5 condition values, got 6",
+        "load_balancers.front.rules[2].query_string: a condition holds 1 to 3 values, got 6",
+        "load_balancers.front.rules[3].source_ip[0]: expected a prefix length 0-32",
+        "load_balancers.front.rules[3].source_ip[1]: expected an IP address or a CIDR block",
+        "workloads.web.classes[4].source_ip: expected an IPv4 or IPv6 address, got `192.0.2`",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
 }
