@@ -24,6 +24,8 @@ mod event_source;
 mod metrics;
 mod result;
 mod send;
+#[cfg(test)]
+mod tests;
 
 pub use event_source::{EventSourceResult, MappingStats};
 pub use result::QueueResult;
