@@ -11,7 +11,8 @@
 //! process as a job on an instance ([`RunJob`], EC2), a batch to invoke a function with
 //! ([`Invoke`], Lambda; a throttle comes back through `batch_throttled`), the backlog
 //! datapoints for the groups' scaling policies. Only the adapter (`adapter`: the `Service`
-//! and `Handles` impls and the entry points other services call) takes the world.
+//! and `Handles` impls and the entry points other services call) takes the world. The
+//! state's fields are private to this module, so no other code of the world reaches them.
 //!
 //! A worker processes a message as a job on its instance, next to web requests: a
 //! `model::instance::Job::Message` names the poller (each poller runs at most one job at a
@@ -41,9 +42,9 @@ use crate::trace::Tracer;
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
-    pub(super) queues: Vec<Queue>,
-    pub(super) messages: Messages,
-    pub(super) pollers: Pollers,
+    queues: Vec<Queue>,
+    messages: Messages,
+    pollers: Pollers,
     /// Per queue: its one pending timer event (`None`: none pending), moved earlier when an
     /// earlier deadline appears.
     timer: Vec<Timer>,
@@ -63,7 +64,7 @@ pub struct SqsWorld {
     next_receipt: u64,
     /// Billed SQS requests of all queues: this period, and per closed period.
     billed: u64,
-    pub(super) billed_periods: Vec<f64>,
+    billed_periods: Vec<f64>,
     /// Lambda event source mappings and their pollers' batches.
     sources: event_source::EventSources,
     /// The series' ids.
@@ -212,7 +213,7 @@ impl SqsWorld {
     }
 
     /// Whether the group consumes any queue (its instances run pollers).
-    pub(super) fn consumes(&self, g: GroupId) -> bool {
+    fn consumes(&self, g: GroupId) -> bool {
         !self.group_consumers[g.index()].is_empty()
     }
 
@@ -226,7 +227,7 @@ impl SqsWorld {
     }
 
     /// Closes the bill's current period.
-    pub(super) fn close_cost_period(&mut self) {
+    fn close_cost_period(&mut self) {
         self.billed_periods
             .push(std::mem::take(&mut self.billed) as f64);
     }
