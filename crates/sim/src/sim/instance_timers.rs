@@ -21,26 +21,44 @@ pub struct InstanceTimers {
     keys: Vec<Vec<Key>>,
 }
 
+impl InstanceTimers {
+    /// Keeps `key` among instance `id`'s timers, dropping the keys that are no longer
+    /// `pending` (their timers fired).
+    fn keep(&mut self, id: InstanceId, key: Key, pending: impl Fn(Key) -> bool) {
+        if self.keys.len() <= id.index() {
+            self.keys.resize_with(id.index() + 1, Vec::new);
+        }
+        let keys = &mut self.keys[id.index()];
+        keys.retain(|&k| pending(k));
+        keys.push(key);
+    }
+
+    /// Instance `id` terminates: the keys of its timers, to cancel (none are kept after).
+    fn take(&mut self, id: InstanceId) -> impl Iterator<Item = Key> + '_ {
+        self.keys
+            .get_mut(id.index())
+            .into_iter()
+            .flat_map(|keys| keys.drain(..))
+    }
+}
+
+/// The adapter: the timers are events of several services (the load balancers' health checks
+/// and deregistrations, Auto Scaling's boots and grace periods), so the world schedules and
+/// cancels them on its queue.
 impl World {
     /// Schedules `event`, which names instance `id`, at `at`; terminating `id` cancels it.
     pub(super) fn instance_timer(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
         let key = self.queue.schedule_keyed(at, event.into());
-        let all = &mut self.ec2.instance_timers.keys;
-        if all.len() <= id.index() {
-            all.resize_with(id.index() + 1, Vec::new);
-        }
-        let keys = &mut all[id.index()];
         let queue = &self.queue;
-        keys.retain(|&k| queue.due(k).is_some());
-        keys.push(key);
+        self.ec2
+            .instance_timers
+            .keep(id, key, |k| queue.due(k).is_some());
     }
 
     /// The instance terminates: its pending timers are cancelled.
     pub(super) fn cancel_instance_timers(&mut self, id: InstanceId) {
-        if let Some(keys) = self.ec2.instance_timers.keys.get_mut(id.index()) {
-            for key in keys.drain(..) {
-                self.queue.cancel(key);
-            }
+        for key in self.ec2.instance_timers.take(id) {
+            self.queue.cancel(key);
         }
     }
 }

@@ -79,11 +79,6 @@ impl World {
         self.start_grace(id);
     }
 
-    /// How many of the group's instances are in service (a counter, O(1)).
-    pub(super) fn in_service(&self, g: GroupId) -> u32 {
-        self.ec2.groups[g.index()].in_service
-    }
-
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
         let inst = &self.ec2.instances[id.index()];
         if inst.state != InstanceState::InService

@@ -1,113 +1,117 @@
 //! Messages out: worker pollers start and stop with their instances, call ReceiveMessage
-//! (short or long polling), process each received message as a job on their instance, and
-//! delete it on success; a failed or abandoned message reappears after its visibility
-//! timeout.
+//! (short or long polling), process each received message as a job on their instance (a
+//! [`RunJob`] the world hands to EC2), and delete it on success; a failed or abandoned
+//! message reappears after its visibility timeout.
 
-use super::SqsWorld;
+use super::{Ask, Ctx, Hosts, RunJob, SqsWorld, arm};
 use crate::cost::billing::sqs_requests_for_payload;
-use crate::ids::{InstanceId, PollerId, QueueId};
-use crate::kernel::Schedule;
-use crate::kernel::{RngExt, SimTime};
-use crate::model::instance::{InstanceState, Job};
-use crate::model::sqs::SqsEvent;
-use crate::model::sqs::{ConsumerSpec, PollerState, WorkerSpec};
-use crate::sim::World;
+use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
+use crate::kernel::{RngExt, Schedule, SimTime};
+use crate::model::sqs::{ConsumerSpec, PollerState, QueueSpec, SqsEvent, WorkerSpec};
 use crate::trace::{Field, Kind};
 
-impl World {
-    /// An instance entered service: it starts the receive loops of every consumer of its
-    /// group.
-    pub(in crate::sim) fn start_pollers(&mut self, i: InstanceId) {
-        let g = self.ec2.instances[i.index()].group;
-        if !self.sqs.consumes(g) {
+/// Consumer `c` of queue `q`, a worker fleet.
+fn worker(specs: &[QueueSpec], q: QueueId, c: u16) -> &WorkerSpec {
+    match &specs[q.index()].consumers[c as usize] {
+        ConsumerSpec::Workers(w) => w,
+        ConsumerSpec::Lambda(_) => unreachable!("an event source has no worker fleet"),
+    }
+}
+
+impl SqsWorld {
+    /// Instance `i` of group `g` entered service: it starts the receive loops of every
+    /// consumer of its group.
+    pub(super) fn start_pollers(
+        &mut self,
+        i: InstanceId,
+        g: GroupId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        if !self.consumes(g) {
             return;
         }
-        let start = self.sqs.pollers.len() as u32;
-        for k in 0..self.sqs.group_consumers[g.index()].len() {
-            let (q, c) = self.sqs.group_consumers[g.index()][k];
-            let n = self.worker(q, c).pollers;
-            for _ in 0..n {
-                self.sqs.pollers.add(Some(i), q, c);
+        let start = self.pollers.len() as u32;
+        for &(q, c) in &self.group_consumers[g.index()] {
+            for _ in 0..worker(cx.specs, q, c).pollers {
+                self.pollers.add(Some(i), q, c);
             }
         }
-        let end = self.sqs.pollers.len() as u32;
-        let table = &mut self.sqs.instance_pollers;
+        let end = self.pollers.len() as u32;
+        let table = &mut self.instance_pollers;
         if table.len() <= i.index() {
             table.resize(i.index() + 1, (0, 0));
         }
         table[i.index()] = (start, end);
         for p in start..end {
-            self.issue_receive(PollerId(p));
+            self.issue_receive(PollerId(p), cx);
         }
     }
 
     /// An instance left service for good: its pollers stop. Messages they hold stay in
     /// flight and reappear when their visibility timeout runs out.
-    pub(in crate::sim) fn stop_pollers(&mut self, i: InstanceId) {
-        for p in self.sqs.pollers_of(i) {
+    pub(super) fn stop_pollers(&mut self, i: InstanceId) {
+        for p in self.pollers_of(i) {
             let p = PollerId(p);
-            if self.sqs.pollers.get(p).state == PollerState::Waiting {
-                self.sqs.pollers.unwait(p);
+            if self.pollers.get(p).state == PollerState::Waiting {
+                self.pollers.unwait(p);
             }
-            self.sqs.pollers.get_mut(p).state = PollerState::Stopped;
+            self.pollers.get_mut(p).state = PollerState::Stopped;
         }
     }
 
-    fn worker(&self, q: QueueId, c: u16) -> &WorkerSpec {
-        match &self.scenario.queues[q.index()].consumers[c as usize] {
-            ConsumerSpec::Workers(w) => w,
-            ConsumerSpec::Lambda(_) => unreachable!("an event source has no worker fleet"),
-        }
-    }
-
-    fn poller_worker(&self, p: PollerId) -> &WorkerSpec {
-        let poller = self.sqs.pollers.get(p);
-        self.worker(poller.queue, poller.consumer)
+    fn poller_worker<'s>(&self, p: PollerId, specs: &'s [QueueSpec]) -> &'s WorkerSpec {
+        let poller = self.pollers.get(p);
+        worker(specs, poller.queue, poller.consumer)
     }
 
     /// Whether the poller's instance still takes work; stops the poller if not.
-    fn poller_active(&mut self, p: PollerId) -> bool {
-        let Some(inst) = self.sqs.pollers.get(p).instance else {
+    fn poller_active(&mut self, p: PollerId, hosts: &impl Hosts) -> bool {
+        let Some(inst) = self.pollers.get(p).instance else {
             return true; // an event source poller runs on no instance
         };
-        if self.ec2.instances[inst.index()].state == InstanceState::InService {
+        if hosts.in_service(inst) {
             return true;
         }
-        self.sqs.pollers.get_mut(p).state = PollerState::Stopped;
+        self.pollers.get_mut(p).state = PollerState::Stopped;
         false
     }
 
     /// The poller calls ReceiveMessage: messages now, an empty answer (short polling), or a
     /// wait in the queue's long-poll line.
-    fn issue_receive(&mut self, p: PollerId) {
-        if !self.poller_active(p) {
+    fn issue_receive(&mut self, p: PollerId, cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>) {
+        if !self.poller_active(p, cx.hosts) {
             return;
         }
-        let wait = self.poller_worker(p).wait_time;
+        let wait = self.poller_worker(p, cx.specs).wait_time;
         let long = wait > SimTime::ZERO;
-        let n = self.take_messages(p, long);
+        let n = self.take_messages(p, long, cx);
         if n == 0 && long {
-            let until = self.queue.now() + wait;
-            self.sqs.pollers.wait(p, until);
-            let q = self.sqs.pollers.get(p).queue;
-            self.arm_long_polls(q, until);
+            let until = cx.now() + wait;
+            self.pollers.wait(p, until);
+            let q = self.pollers.get(p).queue;
+            self.arm_long_polls(q, until, cx);
             return;
         }
-        self.answer(p);
+        self.answer(p, cx);
     }
 
     /// The queue side of a receive: up to `max_messages` into the poller's batch, counted,
     /// billed and traced when any were taken (an empty answer is counted by the caller).
-    pub(super) fn take_messages(&mut self, p: PollerId, all_servers: bool) -> usize {
-        let now = self.queue.now();
-        let max = self.receive_max(p);
+    pub(super) fn take_messages(
+        &mut self,
+        p: PollerId,
+        all_servers: bool,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) -> usize {
+        let now = cx.now();
+        let max = self.receive_max(p, cx.specs);
         let SqsWorld {
             queues,
             messages,
             pollers,
             next_receipt,
             ..
-        } = &mut self.sqs;
+        } = self;
         let poller = pollers.get_mut(p);
         let q = poller.queue;
         let queue = &mut queues[q.index()];
@@ -122,7 +126,7 @@ impl World {
         poller.len = n as u8;
         if n == 0 {
             if !all_servers {
-                self.count_receive_call(q, 0, 0, visible_before > 0);
+                self.count_receive_call(q, 0, 0, visible_before > 0, cx);
             }
             return 0;
         }
@@ -132,10 +136,10 @@ impl World {
             queue.stats.received += messages.get(r.slot).counted as u64;
         }
         queue.stats.period.received += n as u64;
-        self.count_receive_call(q, n, bytes, false);
-        self.rearm(q);
-        if self.tracer.is_some() {
-            self.trace_received(p, n);
+        self.count_receive_call(q, n, bytes, false, cx);
+        self.rearm(q, cx);
+        if cx.tracer.is_some() {
+            self.trace_received(p, n, cx);
         }
         n
     }
@@ -143,11 +147,18 @@ impl World {
     /// Counts and bills one ReceiveMessage call that answered `n` messages of `bytes` in
     /// all (none: an empty receive; `false_empty` when messages were visible on servers a
     /// short poll did not sample).
-    fn count_receive_call(&mut self, q: QueueId, n: usize, bytes: u64, false_empty: bool) {
-        let counting = self.sqs_counting();
-        let billed = sqs_requests_for_payload(&self.scenario.prices, bytes);
-        self.sqs.bill(q, billed, counting);
-        let stats = &mut self.sqs.queues[q.index()].stats;
+    fn count_receive_call(
+        &mut self,
+        q: QueueId,
+        n: usize,
+        bytes: u64,
+        false_empty: bool,
+        cx: &Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let counting = cx.counting();
+        let billed = sqs_requests_for_payload(cx.prices, bytes);
+        self.bill(q, billed, counting);
+        let stats = &mut self.queues[q.index()].stats;
         let empty = n == 0;
         stats.period.empty_receives += empty as u64;
         if counting {
@@ -158,122 +169,144 @@ impl World {
     }
 
     /// The answer travels back to the poller (`api_latency`).
-    pub(super) fn answer(&mut self, p: PollerId) {
-        let latency = match &self.scenario.queues[self.sqs.pollers.get(p).queue.index()].consumers
-            [self.sqs.pollers.get(p).consumer as usize]
-        {
+    pub(super) fn answer(
+        &mut self,
+        p: PollerId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let poller = self.pollers.get_mut(p);
+        let latency = match &cx.specs[poller.queue.index()].consumers[poller.consumer as usize] {
             ConsumerSpec::Workers(w) => w.api_latency,
             ConsumerSpec::Lambda(e) => e.api_latency,
         };
-        self.sqs.pollers.get_mut(p).state = PollerState::Receiving;
-        self.queue.after(latency, SqsEvent::ReceiveAnswered(p));
+        poller.state = PollerState::Receiving;
+        cx.queue.after(latency, SqsEvent::ReceiveAnswered(p));
     }
 
     /// Messages became visible: the longest-waiting long polls return with them.
-    pub(in crate::sim) fn wake_waiters(&mut self, q: QueueId) {
-        while self.sqs.queues[q.index()].visible > 0 {
-            let Some(p) = self.sqs.pollers.pop_waiting(q) else {
+    pub(super) fn wake_waiters(
+        &mut self,
+        q: QueueId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        while self.queues[q.index()].visible > 0 {
+            let Some(p) = self.pollers.pop_waiting(q) else {
                 return;
             };
-            if !self.poller_active(p) {
+            if !self.poller_active(p, cx.hosts) {
                 continue;
             }
-            self.take_messages(p, true);
-            self.answer(p);
+            self.take_messages(p, true, cx);
+            self.answer(p, cx);
         }
     }
 
     /// Arms the queue's one long-poll event for `at` (moving it earlier if it is due later;
     /// see `arm`).
-    pub(super) fn arm_long_polls(&mut self, q: QueueId, at: SimTime) {
-        let timer = &mut self.sqs.polls_timer[q.index()];
-        super::arm(&mut self.queue, timer, at, SqsEvent::LongPollsDue(q));
+    pub(super) fn arm_long_polls(
+        &mut self,
+        q: QueueId,
+        at: SimTime,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let timer = &mut self.polls_timer[q.index()];
+        arm(cx.queue, timer, at, SqsEvent::LongPollsDue(q));
     }
 
     /// Waits that ran out answer empty; the event is re-armed at the next end of a wait.
-    pub(in crate::sim) fn on_long_polls_due(&mut self, q: QueueId) {
-        let now = self.queue.now();
-        self.sqs.polls_timer[q.index()] = None; // it just fired
-        let mut expired = std::mem::take(&mut self.sqs.expired);
-        let next = self.sqs.pollers.expire_waits(q, now, &mut expired);
+    pub(super) fn on_long_polls_due(
+        &mut self,
+        q: QueueId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let now = cx.now();
+        self.polls_timer[q.index()] = None; // it just fired
+        let mut expired = std::mem::take(&mut self.expired);
+        let next = self.pollers.expire_waits(q, now, &mut expired);
         for &p in &expired {
-            self.sqs.pollers.get_mut(p).len = 0;
-            self.count_receive_call(q, 0, 0, false);
-            self.answer(p);
+            self.pollers.get_mut(p).len = 0;
+            self.count_receive_call(q, 0, 0, false, cx);
+            self.answer(p, cx);
         }
         expired.clear();
-        self.sqs.expired = expired;
+        self.expired = expired;
         if let Some(at) = next {
-            self.arm_long_polls(q, at);
+            self.arm_long_polls(q, at, cx);
         }
     }
 
-    pub(in crate::sim) fn on_receive_answered(&mut self, p: PollerId) {
-        if self.sqs.pollers.get(p).state != PollerState::Receiving {
-            return; // stopped meanwhile
+    /// A receive came back to poller `p`: a worker's poller processes its batch (the first
+    /// message's job is returned) or receives again; an event source's gathers its batch,
+    /// and may ask for an invocation.
+    pub(super) fn on_receive_answered(
+        &mut self,
+        p: PollerId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) -> Option<Ask> {
+        if self.pollers.get(p).state != PollerState::Receiving {
+            return None; // stopped meanwhile
         }
-        if self.sqs.is_event_source(p) {
-            self.on_batch_receive_answered(p);
-            return;
+        if self.is_event_source(p) {
+            return self.on_batch_receive_answered(p, cx).map(Ask::Invoke);
         }
-        let poller = self.sqs.pollers.get_mut(p);
+        let poller = self.pollers.get_mut(p);
         if poller.len == 0 {
-            self.issue_receive(p);
-            return;
+            self.issue_receive(p, cx);
+            return None;
         }
         poller.state = PollerState::Processing;
         poller.pos = 0;
-        self.start_job(p);
+        Some(Ask::RunJob(self.job(p)))
     }
 
-    /// The poller processes the current message of its batch on its instance.
-    fn start_job(&mut self, p: PollerId) {
-        let poller = self.sqs.pollers.get(p);
-        let inst = poller.instance.expect("a worker's poller");
-        let work = poller.batch[poller.pos as usize].work;
-        self.ec2.instances[inst.index()].admit(inst, Job::Message(p), work, &mut self.queue);
-        self.outstanding_changed(inst);
+    /// The poller's current message, as a job on its instance.
+    fn job(&self, p: PollerId) -> RunJob {
+        let poller = self.pollers.get(p);
+        RunJob {
+            instance: poller.instance.expect("a worker's poller"),
+            poller: p,
+            work: poller.batch[poller.pos as usize].work,
+        }
     }
 
-    /// A message job finished on its instance: delete on success, leave it to reappear on
-    /// failure; then the next message of the batch, or the next receive.
-    pub(in crate::sim) fn on_message_processed(&mut self, p: PollerId) {
-        let counting = self.sqs_counting();
-        let now = self.queue.now();
-        let poller = self.sqs.pollers.get(p);
+    /// A message job finished on its instance (returned): delete on success, leave it to
+    /// reappear on failure; then the next message of the batch (its job returned), or the
+    /// next receive.
+    pub(super) fn on_message_processed(
+        &mut self,
+        p: PollerId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) -> (InstanceId, Option<RunJob>) {
+        let counting = cx.counting();
+        let now = cx.now();
+        let poller = self.pollers.get(p);
         debug_assert_eq!(poller.state, PollerState::Processing);
         let (q, c) = (poller.queue, poller.consumer);
         let instance = poller.instance.expect("a worker's poller");
         let (pos, len) = (poller.pos, poller.len);
         let m = poller.batch[pos as usize];
-        let fp = self.worker(q, c).failure_probability;
-        let failed =
-            m.poison || (fp > 0.0 && self.sqs.failure_rngs[q.index()][c as usize].chance(fp));
+        let fp = worker(cx.specs, q, c).failure_probability;
+        let failed = m.poison || (fp > 0.0 && self.failure_rngs[q.index()][c as usize].chance(fp));
         if failed {
             if counting {
-                self.sqs.queues[q.index()].stats.failures += 1;
+                self.queues[q.index()].stats.failures += 1;
             }
         } else {
-            self.sqs.bill(q, 1, counting);
-            let sqs = &mut self.sqs;
-            let queue = &mut sqs.queues[q.index()];
-            let deleted = queue.delete(&mut sqs.messages, m.slot, m.receipt, now);
+            self.bill(q, 1, counting);
+            let queue = &mut self.queues[q.index()];
+            let deleted = queue.delete(&mut self.messages, m.slot, m.receipt, now);
             if counting {
                 queue.stats.delete_calls += 1;
                 queue.stats.stale_deletes += deleted.is_none() as u64;
             }
-            if let (Some(id), Some(t)) = (deleted, self.tracer.as_deref_mut()) {
-                let name = &self.scenario.queues[q.index()].name;
+            if let (Some(id), Some(t)) = (deleted, cx.tracer.as_deref_mut()) {
                 t.emit(
                     now,
                     Kind::MessageDeleted,
-                    name,
+                    &cx.specs[q.index()].name,
                     Some(id),
                     &[
-                        (
-                            "instance",
-                            Field::Int(self.ec2.instances[instance.index()].serial),
-                        ),
+                        ("instance", Field::Int(cx.hosts.serial(instance))),
                         ("poller", Field::Int(p.0 as u64)),
                     ],
                 );
@@ -281,29 +314,34 @@ impl World {
         }
         let next = pos + 1;
         if next < len {
-            self.sqs.pollers.get_mut(p).pos = next;
-            self.start_job(p);
+            self.pollers.get_mut(p).pos = next;
+            (instance, Some(self.job(p)))
         } else {
-            self.sqs.pollers.get_mut(p).len = 0;
-            self.issue_receive(p);
+            self.pollers.get_mut(p).len = 0;
+            self.issue_receive(p, cx);
+            (instance, None)
         }
-        self.on_instance_request_ended(instance);
     }
 
-    fn trace_received(&mut self, p: PollerId, n: usize) {
-        let now = self.queue.now();
-        let poller = self.sqs.pollers.get(p);
-        let name = &self.scenario.queues[poller.queue.index()].name;
-        let Some(t) = self.tracer.as_deref_mut() else {
+    fn trace_received(
+        &mut self,
+        p: PollerId,
+        n: usize,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let now = cx.now();
+        let poller = self.pollers.get(p);
+        let name = &cx.specs[poller.queue.index()].name;
+        let Some(t) = cx.tracer.as_deref_mut() else {
             return;
         };
         // An event source poller runs on no instance.
         let (serial, skip) = match poller.instance {
-            Some(i) => (self.ec2.instances[i.index()].serial, 0),
+            Some(i) => (cx.hosts.serial(i), 0),
             None => (0, 1),
         };
         for r in &poller.batch[..n] {
-            let m = self.sqs.messages.get(r.slot);
+            let m = self.messages.get(r.slot);
             t.emit(
                 now,
                 Kind::MessageReceived,

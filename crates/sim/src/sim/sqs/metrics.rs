@@ -3,11 +3,11 @@
 //! queues it consumes over its in-service instances), which a target tracking policy can
 //! follow (`metric: custom:backlog_per_instance`), as AWS recommends for worker fleets.
 
+use super::SqsWorld;
 use crate::ids::GroupId;
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
 use crate::model::sqs::{ConsumerSpec, PeriodCounters};
 use crate::scenario::Scenario;
-use crate::sim::World;
 use crate::sim::service::Period;
 
 /// The name of the custom metric published for worker groups.
@@ -72,13 +72,20 @@ impl SqsSeries {
     }
 }
 
-impl World {
-    /// Queue series for the period that just ended, the backlog metric (published before the
-    /// groups evaluate their policies: the `services!` order), and the mappings' pollers.
-    pub(in crate::sim) fn sqs_period_ended(&mut self, p: &Period) {
+impl SqsWorld {
+    /// Queue series for the period `p` that just ended, the backlog metric of every
+    /// consuming group (`in_service`: its instances in service), and the mappings' pollers.
+    /// The backlog datapoints are kept for the world to publish to the groups' metrics
+    /// (`backlog_points`), before the groups evaluate their policies (the registry's order).
+    pub(super) fn period_ended(
+        &mut self,
+        p: &Period,
+        series: &mut TimeSeries,
+        in_service: impl Fn(GroupId) -> u32,
+    ) {
         let (t, now) = (p.start_s, p.end);
-        let ids = &self.sqs.series;
-        for (q, queue) in self.sqs.queues.iter_mut().enumerate() {
+        let ids = &self.series;
+        for (q, queue) in self.queues.iter_mut().enumerate() {
             let PeriodCounters {
                 sent,
                 received,
@@ -90,7 +97,7 @@ impl World {
                 queue.visible as f64,
                 queue.in_flight as f64,
                 queue.delayed as f64,
-                queue.oldest_age(&self.sqs.messages, now).as_secs_f64(),
+                queue.oldest_age(&self.messages, now).as_secs_f64(),
                 sent as f64,
                 received as f64,
                 deleted as f64,
@@ -98,34 +105,34 @@ impl World {
                 billed_requests as f64,
             ];
             for (&id, v) in ids.queues[q].iter().zip(values) {
-                self.series.push(t, id, v);
+                series.push(t, id, v);
             }
         }
-        for g in 0..self.scenario.groups.len() {
-            let Some(id) = self.sqs.series.backlog[g] else {
+        self.backlog.clear();
+        for (g, consumed) in self.group_consumers.iter().enumerate() {
+            let Some(id) = self.series.backlog[g] else {
                 continue;
             };
             let gid = GroupId(g as u16);
-            let backlog: u64 = self.sqs.group_consumers[g]
+            let backlog: u64 = consumed
                 .iter()
                 .map(|(q, _)| q.index())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
-                .map(|q| self.sqs.queues[q].visible as u64)
+                .map(|q| self.queues[q].visible as u64)
                 .sum();
             // With no instance in service the whole backlog is one instance's.
-            let per_instance = backlog as f64 / self.in_service(gid).max(1) as f64;
-            self.publish_custom_metric(gid, BACKLOG_PER_INSTANCE, Some(per_instance));
-            self.series.push(t, id, per_instance);
+            let per_instance = backlog as f64 / in_service(gid).max(1) as f64;
+            self.backlog.push((gid, per_instance));
+            series.push(t, id, per_instance);
         }
-        for (mapping, &id) in self
-            .sqs
-            .sources
-            .mappings
-            .iter()
-            .zip(&self.sqs.series.pollers)
-        {
-            self.series.push(t, id, mapping.active_pollers());
+        for (mapping, &id) in self.sources.mappings.iter().zip(&self.series.pollers) {
+            series.push(t, id, mapping.active_pollers());
         }
+    }
+
+    /// The `backlog_per_instance` datapoints of the period that just ended, by group.
+    pub(super) fn backlog_points(&self) -> &[(GroupId, f64)] {
+        &self.backlog
     }
 }

@@ -1,40 +1,55 @@
-//! SQS in the world: the queues' state, sending (from workloads and as a side effect of web
-//! requests), the consumers' receive loops on worker instances, queue timers, per-period
-//! CloudWatch metrics (and the `backlog_per_instance` custom metric for target tracking),
-//! and the queues' part of the run's result.
+//! SQS: the queues' state, sending (from workloads and as a side effect of web requests),
+//! the consumers' receive loops on worker instances, Lambda event source mappings, queue
+//! timers, per-period CloudWatch metrics (and the `backlog_per_instance` custom metric for
+//! target tracking), and the queues' part of the run's result.
+//!
+//! The service's code (`send`, `consume`, `event_source`, `metrics`, `result`) is methods of
+//! [`SqsWorld`] that take a narrow context ([`Ctx`]): the queues' specs and the price list,
+//! the clock and a scheduler of SQS's own events, a read-only view of the instances its
+//! worker pollers run on ([`Hosts`]), and the tracer. Its random streams are its own. What
+//! another service must do comes back as a value for the world to route: a message to
+//! process as a job on an instance ([`RunJob`], EC2), a batch to invoke a function with
+//! ([`Invoke`], Lambda; a throttle comes back through `batch_throttled`), the backlog
+//! datapoints for the groups' scaling policies. Only the adapter (`adapter`: the `Service`
+//! and `Handles` impls and the entry points other services call) takes the world. The
+//! state's fields are private to this module, so no other code of the world reaches them.
 //!
 //! A worker processes a message as a job on its instance, next to web requests: a
 //! `model::instance::Job::Message` names the poller (each poller runs at most one job at a
 //! time), so its completion comes back through the instance's completion path and is routed
-//! here (`on_message_processed`).
+//! here (`World::on_message_processed`).
 
+mod adapter;
 mod consume;
 mod event_source;
 mod metrics;
 mod result;
 mod send;
+#[cfg(test)]
+mod tests;
 
 pub use event_source::{EventSourceResult, MappingStats};
 pub use result::QueueResult;
 
-use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
-use crate::kernel::{EventQueue, Key, Rng, SimTime, stream};
+use crate::cost::PriceTable;
+use crate::ids::{FunctionId, GroupId, InstanceId, PollerId, QueueId};
+use crate::kernel::{Key, Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
-use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue, SqsEvent};
+use crate::model::lambda::Payload;
+use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue, QueueSpec, SqsEvent};
 use crate::scenario::Scenario;
-use crate::sim::World;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::trace::Tracer;
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
-    pub(super) queues: Vec<Queue>,
-    pub(super) messages: Messages,
-    pub(super) pollers: Pollers,
+    queues: Vec<Queue>,
+    messages: Messages,
+    pollers: Pollers,
     /// Per queue: its one pending timer event (`None`: none pending), moved earlier when an
     /// earlier deadline appears.
-    timer: Vec<Option<Key>>,
+    timer: Vec<Timer>,
     /// Per queue: its one pending long-poll expiry event.
-    polls_timer: Vec<Option<Key>>,
+    polls_timer: Vec<Timer>,
     /// Pollers whose wait just ran out (reused).
     expired: Vec<PollerId>,
     /// Per instance (by id): the range of its pollers.
@@ -49,11 +64,79 @@ pub struct SqsWorld {
     next_receipt: u64,
     /// Billed SQS requests of all queues: this period, and per closed period.
     billed: u64,
-    pub(super) billed_periods: Vec<f64>,
+    billed_periods: Vec<f64>,
     /// Lambda event source mappings and their pollers' batches.
     sources: event_source::EventSources,
     /// The series' ids.
     series: metrics::SqsSeries,
+    /// The `backlog_per_instance` datapoints of the period that just ended, per consuming
+    /// group (reused), for the world to publish to the groups' metrics.
+    backlog: Vec<(GroupId, f64)>,
+}
+
+/// The narrow view SQS's code works in (see the module docs), built by the world's adapter
+/// for each call.
+struct Ctx<'a, Q, H> {
+    /// The queues' specs (`Scenario::queues`).
+    specs: &'a [QueueSpec],
+    prices: &'a PriceTable,
+    /// SQS figures count from then on.
+    warmup: SimTime,
+    /// The end of the run (no scaling window is scheduled past it).
+    duration: SimTime,
+    /// The clock and a scheduler of SQS's own events.
+    queue: &'a mut Q,
+    hosts: &'a H,
+    tracer: Option<&'a mut Tracer>,
+}
+
+impl<Q: Schedule<SqsEvent>, H: Hosts> Ctx<'_, Q, H> {
+    #[inline]
+    fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Whether SQS figures count now (after the warm-up).
+    #[inline]
+    fn counting(&self) -> bool {
+        self.queue.now() >= self.warmup
+    }
+}
+
+/// What SQS reads of the instances its worker pollers run on (EC2's, through the world).
+trait Hosts {
+    /// Whether the instance still takes work (in service); a poller on one that does not
+    /// stops at its next receive.
+    fn in_service(&self, i: InstanceId) -> bool;
+    /// The instance's launch serial (traces name instances by it).
+    fn serial(&self, i: InstanceId) -> u64;
+}
+
+/// EC2's part of a worker poller's loop: process the poller's current message, a job of
+/// `work`, on `instance`. Its end comes back through `World::on_message_processed`.
+#[derive(Clone, Copy, Debug)]
+struct RunJob {
+    instance: InstanceId,
+    poller: PollerId,
+    work: SimTime,
+}
+
+/// Lambda's part of an event source mapping: invoke `function` with the poller's batch
+/// (`Origin::Batch`). A throttle comes back through `SqsWorld::batch_throttled`, the end of
+/// the invocation through `World::on_batch_invocation_ended`.
+#[derive(Clone, Copy, Debug)]
+struct Invoke {
+    function: FunctionId,
+    poller: PollerId,
+    payload: Payload,
+    /// The batch's first message: the trace id of the invocation.
+    trace_id: u64,
+}
+
+/// What a receive's answer asks of another service.
+enum Ask {
+    RunJob(RunJob),
+    Invoke(Invoke),
 }
 
 /// A consumer's stable name, for its random streams: `group/NAME` (a worker fleet) or
@@ -125,11 +208,12 @@ impl SqsWorld {
             sources: event_source::EventSources::default(),
             series: metrics::SqsSeries::register(s, |g| !group_consumers[g].is_empty(), series),
             group_consumers,
+            backlog: Vec::new(),
         }
     }
 
     /// Whether the group consumes any queue (its instances run pollers).
-    pub(super) fn consumes(&self, g: GroupId) -> bool {
+    fn consumes(&self, g: GroupId) -> bool {
         !self.group_consumers[g.index()].is_empty()
     }
 
@@ -143,7 +227,7 @@ impl SqsWorld {
     }
 
     /// Closes the bill's current period.
-    pub(super) fn close_cost_period(&mut self) {
+    fn close_cost_period(&mut self) {
         self.billed_periods
             .push(std::mem::take(&mut self.billed) as f64);
     }
@@ -159,54 +243,21 @@ impl SqsWorld {
     }
 }
 
+/// A queue's one pending event of a kind: its key and when it is due. The handler of the
+/// event clears it first thing, so a timer that is set is pending.
+type Timer = Option<(Key, SimTime)>;
+
 /// Arms a queue's one timer (`timer`) for `at`: a pending one due later moves to `at`, one due
 /// at or before `at` stays, and when none is pending `event` is scheduled. So each queue has at
 /// most one pending event of each kind, and none of them is stale when it fires.
-fn arm(
-    queue: &mut EventQueue<crate::event::Event>,
-    timer: &mut Option<Key>,
-    at: SimTime,
-    event: crate::model::sqs::SqsEvent,
-) {
-    match timer.and_then(|k| queue.due(k).map(|due| (k, due))) {
+fn arm(queue: &mut impl Schedule<SqsEvent>, timer: &mut Timer, at: SimTime, event: SqsEvent) {
+    match *timer {
         Some((key, due)) => {
             if at < due {
                 queue.reschedule(key, at);
+                *timer = Some((key, at));
             }
         }
-        None => *timer = Some(queue.schedule_keyed(at, event.into())),
-    }
-}
-
-impl Service for SqsWorld {
-    fn build(s: &Scenario, series: &mut TimeSeries) -> SqsWorld {
-        SqsWorld::new(s, series)
-    }
-
-    fn period_ended(w: &mut World, p: &Period) {
-        w.sqs_period_ended(p);
-    }
-
-    fn close_cost_period(w: &mut World, _: f64) {
-        w.sqs.close_cost_period();
-    }
-
-    fn finish(w: &mut World, out: &mut Finish) {
-        out.result.queues = w.queue_results();
-        out.result.event_sources = w.event_source_results();
-        if !w.scenario.queues.is_empty() {
-            out.usage.sqs_requests = w.sqs.billed_periods.clone();
-        }
-    }
-}
-
-impl Handles<SqsEvent> for SqsWorld {
-    fn handle(w: &mut World, e: SqsEvent) {
-        match e {
-            SqsEvent::TimerDue(q) => w.on_queue_timer_due(q),
-            SqsEvent::ReceiveAnswered(p) => w.on_receive_answered(p),
-            SqsEvent::LongPollsDue(q) => w.on_long_polls_due(q),
-            SqsEvent::EventSourceScalingDue(m) => w.on_event_source_scaling_due(m),
-        }
+        None => *timer = Some((queue.keyed(at, event), at)),
     }
 }

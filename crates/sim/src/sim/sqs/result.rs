@@ -1,7 +1,8 @@
 //! The queues' part of a run's result, and the message conservation law checked at the end.
 
-use crate::model::sqs::{MessageState, QueueStats};
-use crate::sim::World;
+use super::SqsWorld;
+use crate::kernel::SimTime;
+use crate::model::sqs::{MessageState, QueueSpec, QueueStats};
 
 /// One queue's figures over the accounted window (messages sent after the warm-up; API
 /// calls made after it).
@@ -16,18 +17,17 @@ pub struct QueueResult {
     pub peak_messages: usize,
 }
 
-impl World {
-    /// Closes the queues' books: what is left in each, the largest age including messages
-    /// still there, and the conservation laws: every counted message sent was deleted,
-    /// dead-lettered, expired, or is still in a queue, exactly once; every receive ended once
-    /// (deleted, visibility expiry, expiry in flight) or is in flight; every dead-letter
-    /// move arrived.
-    pub(in crate::sim) fn queue_results(&mut self) -> Vec<QueueResult> {
-        let now = self.queue.now().max(self.scenario.duration);
-        let mut remaining = vec![0u64; self.sqs.queues.len()];
-        let mut in_flight = vec![0u64; self.sqs.queues.len()];
-        let mut oldest = vec![crate::kernel::SimTime::ZERO; self.sqs.queues.len()];
-        for m in self.sqs.messages.iter_live() {
+impl SqsWorld {
+    /// Closes the queues' books at `now` (the end of the run): what is left in each, the
+    /// largest age including messages still there, and the conservation laws: every counted
+    /// message sent was deleted, dead-lettered, expired, or is still in a queue, exactly once;
+    /// every receive ended once (deleted, visibility expiry, expiry in flight) or is in
+    /// flight; every dead-letter move arrived.
+    pub(super) fn queue_results(&self, specs: &[QueueSpec], now: SimTime) -> Vec<QueueResult> {
+        let mut remaining = vec![0u64; self.queues.len()];
+        let mut in_flight = vec![0u64; self.queues.len()];
+        let mut oldest = vec![SimTime::ZERO; self.queues.len()];
+        for m in self.messages.iter_live() {
             if !m.counted {
                 continue;
             }
@@ -36,14 +36,12 @@ impl World {
             in_flight[q] += (m.state == MessageState::InFlight) as u64;
             oldest[q] = oldest[q].max(now.saturating_sub(m.sent_at));
         }
-        let peak = self.sqs.messages.capacity();
-        let results: Vec<QueueResult> = self
-            .scenario
-            .queues
+        let peak = self.messages.capacity();
+        let results: Vec<QueueResult> = specs
             .iter()
             .enumerate()
             .map(|(q, spec)| {
-                let mut stats = self.sqs.queues[q].stats.clone();
+                let mut stats = self.queues[q].stats.clone();
                 stats.max_age = stats.max_age.max(oldest[q]);
                 assert_eq!(
                     stats.sent + stats.moved_in,

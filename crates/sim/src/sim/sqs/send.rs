@@ -1,136 +1,137 @@
 //! Messages in: SendMessage from a workload or from a web request class (`enqueue`), the
 //! queues' timers (delay ends, visibility timeouts, retention), and dead-letter moves.
 
+use super::{Ctx, Hosts, SqsWorld, arm};
 use crate::cost::billing::sqs_requests_for_payload;
 use crate::ids::{QueueId, WorkloadId};
-use crate::kernel::SimTime;
+use crate::kernel::{Schedule, SimTime};
 use crate::model::sqs::SqsEvent;
 use crate::model::sqs::{Fired, MAX_DELAY, Message, MessageSpec};
-use crate::sim::World;
 
-impl World {
-    /// Whether SQS figures count now (after the warm-up).
-    #[inline]
-    pub(in crate::sim) fn sqs_counting(&self) -> bool {
-        self.queue.now() >= self.scenario.warmup
-    }
-
-    /// An arrival of a workload that targets a queue: the class's message, whose CPU demand
-    /// is the `work` already drawn for the arrival.
-    pub(in crate::sim) fn send_from_workload(
+impl SqsWorld {
+    /// An arrival of workload `w`, which targets a queue: its class's message `spec`, whose
+    /// CPU demand is the `work` already drawn for the arrival.
+    pub(super) fn send_from_workload(
         &mut self,
         w: WorkloadId,
-        class: usize,
+        spec: &MessageSpec,
         work: SimTime,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
     ) {
-        let spec = self.scenario.workloads[w.index()].classes[class]
-            .message
-            .clone()
-            .expect("a queue workload's classes carry a message");
-        self.send_message(w, &spec, work);
+        self.send_message(w, spec, work, cx);
     }
 
-    /// A web request of a class with `enqueue` ended well: it sends its message.
-    pub(in crate::sim) fn enqueue_after_request(&mut self, w: WorkloadId, class: usize) {
-        let Some(spec) = self.scenario.workloads[w.index()].classes[class]
-            .message
-            .as_ref()
-        else {
-            return;
-        };
-        let rng = &mut self.sqs.message_rngs[w.index()];
+    /// A web request of workload `w`, of a class with `enqueue`, ended well: it sends its
+    /// message (`spec`), whose work is drawn from the workload's message stream.
+    pub(super) fn enqueue_after_request(
+        &mut self,
+        w: WorkloadId,
+        spec: &MessageSpec,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let rng = &mut self.message_rngs[w.index()];
         let work = spec.work.as_ref().map_or(SimTime::ZERO, |d| d.sample(rng));
-        let spec = spec.clone();
-        self.send_message(w, &spec, work);
+        self.send_message(w, spec, work, cx);
     }
 
-    fn send_message(&mut self, w: WorkloadId, spec: &MessageSpec, work: SimTime) {
-        let now = self.queue.now();
-        let counting = self.sqs_counting();
+    fn send_message(
+        &mut self,
+        w: WorkloadId,
+        spec: &MessageSpec,
+        work: SimTime,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let now = cx.now();
+        let counting = cx.counting();
         let q = spec.queue;
         let delay = match &spec.delay {
-            Some(d) => d
-                .sample(&mut self.sqs.message_rngs[w.index()])
-                .min(MAX_DELAY),
-            None => self.scenario.queues[q.index()].delay,
+            Some(d) => d.sample(&mut self.message_rngs[w.index()]).min(MAX_DELAY),
+            None => cx.specs[q.index()].delay,
         };
-        let id = self.sqs.next_message_id;
-        self.sqs.next_message_id += 1;
+        let id = self.next_message_id;
+        self.next_message_id += 1;
         let mut m = Message::new(id, q, w, now);
         m.work = work;
         m.bytes = spec.bytes;
         m.poison = spec.poison;
         m.counted = counting;
-        let slot = self.sqs.messages.insert(m);
-        let billed = sqs_requests_for_payload(&self.scenario.prices, spec.bytes as u64);
-        self.sqs.bill(q, billed, counting);
-        let sqs = &mut self.sqs;
-        let queue = &mut sqs.queues[q.index()];
+        let slot = self.messages.insert(m);
+        let billed = sqs_requests_for_payload(cx.prices, spec.bytes as u64);
+        self.bill(q, billed, counting);
+        let queue = &mut self.queues[q.index()];
         queue.stats.period.sent += 1;
         if counting {
             queue.stats.sent += 1;
             queue.stats.send_calls += 1;
         }
-        let visible = queue.enqueue(&mut sqs.messages, slot, now, delay);
-        self.rearm(q);
+        let visible = queue.enqueue(&mut self.messages, slot, now, delay);
+        self.rearm(q, cx);
         if visible {
-            self.wake_waiters(q);
+            self.wake_waiters(q, cx);
         }
     }
 
     /// Arms the queue's one timer event for its earliest deadline (moving it earlier if it
     /// is due later; see `arm`).
-    pub(in crate::sim) fn rearm(&mut self, q: QueueId) {
-        let Some(at) = self.sqs.queues[q.index()].next_deadline(&self.sqs.messages) else {
+    pub(super) fn rearm(&mut self, q: QueueId, cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>) {
+        let Some(at) = self.queues[q.index()].next_deadline(&self.messages) else {
             return;
         };
-        let at = at.max(self.queue.now());
-        let timer = &mut self.sqs.timer[q.index()];
-        super::arm(&mut self.queue, timer, at, SqsEvent::TimerDue(q));
+        let at = at.max(cx.now());
+        arm(
+            cx.queue,
+            &mut self.timer[q.index()],
+            at,
+            SqsEvent::TimerDue(q),
+        );
     }
 
-    pub(in crate::sim) fn on_queue_timer_due(&mut self, q: QueueId) {
-        let now = self.queue.now();
-        self.sqs.timer[q.index()] = None; // it just fired
+    pub(super) fn on_queue_timer_due(
+        &mut self,
+        q: QueueId,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let now = cx.now();
+        self.timer[q.index()] = None; // it just fired
         let mut woke = false;
-        loop {
-            let sqs = &mut self.sqs;
-            let Some(fired) = sqs.queues[q.index()].fire_due(&mut sqs.messages, now) else {
-                break;
-            };
+        while let Some(fired) = self.queues[q.index()].fire_due(&mut self.messages, now) {
             match fired {
                 Fired::Expired { .. } => {}
                 Fired::BecameVisible => woke = true,
-                Fired::ToDeadLetter { slot } => self.move_to_dead_letter_queue(q, slot),
+                Fired::ToDeadLetter { slot } => self.move_to_dead_letter_queue(q, slot, cx),
             }
         }
-        self.rearm(q);
+        self.rearm(q, cx);
         if woke {
-            self.wake_waiters(q);
+            self.wake_waiters(q, cx);
         }
     }
 
     /// A message that reached `max_receive_count` goes to its queue's dead-letter queue,
     /// keeping its enqueue timestamp (retention keeps counting from it).
-    fn move_to_dead_letter_queue(&mut self, from: QueueId, slot: u32) {
-        let redrive = self.scenario.queues[from.index()]
+    fn move_to_dead_letter_queue(
+        &mut self,
+        from: QueueId,
+        slot: u32,
+        cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
+    ) {
+        let redrive = cx.specs[from.index()]
             .redrive
             .expect("only a queue with a redrive policy dead-letters");
         let to = redrive.dead_letter_queue;
-        let now = self.queue.now();
-        let sqs = &mut self.sqs;
-        let m = sqs.messages.get_mut(slot);
+        let now = cx.now();
+        let m = self.messages.get_mut(slot);
         m.queue = to;
         m.receives = 0;
         let counted = m.counted;
-        let queue = &mut sqs.queues[to.index()];
+        let queue = &mut self.queues[to.index()];
         if counted {
             queue.stats.moved_in += 1;
         }
-        let visible = queue.enqueue(&mut sqs.messages, slot, now, SimTime::ZERO);
-        self.rearm(to);
+        let visible = queue.enqueue(&mut self.messages, slot, now, SimTime::ZERO);
+        self.rearm(to, cx);
         if visible {
-            self.wake_waiters(to);
+            self.wake_waiters(to, cx);
         }
     }
 }
