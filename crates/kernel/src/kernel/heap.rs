@@ -31,6 +31,16 @@ impl QuadHeap {
         self.keys.first().copied()
     }
 
+    /// Moves every key to the end of `to`.
+    pub(super) fn drain_into(&mut self, to: &mut Vec<u128>) {
+        to.append(&mut self.keys);
+    }
+
+    /// The largest key (a scan).
+    pub(super) fn max(&self) -> Option<u128> {
+        self.keys.iter().max().copied()
+    }
+
     #[inline]
     pub(super) fn push(&mut self, key: u128) {
         let mut i = self.keys.len();
