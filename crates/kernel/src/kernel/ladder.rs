@@ -26,7 +26,7 @@ const BUCKETS: usize = 1024;
 
 /// A rebuilt ring's buckets are sized for about this many keys each, at the density of the
 /// earlier half of the keys.
-const PER_BUCKET: u128 = 32;
+const PER_BUCKET: u128 = 8;
 
 /// A bucket with more keys than this is spread over a finer ring instead of going to the heap
 /// (the keys grew denser since the ring was built).
@@ -158,6 +158,10 @@ impl Ladder {
             self.near.push(key);
         }
         bucket.clear();
+        if bucket.capacity() > 2 * SPLIT_AT {
+            // A bucket once crowded by keys of one time does not keep that memory.
+            bucket.shrink_to(SPLIT_AT);
+        }
         self.cursor += 1;
         self.near_end = self.bucket_start(self.cursor);
     }

@@ -2,8 +2,9 @@
 //!
 //! The kernel knows nothing about AWS. It owns three things every model shares: integer
 //! nanosecond time ([`SimTime`]), an event queue ordered by `(time, insertion sequence)`
-//! ([`EventQueue`]: events in slots, ordered by 16-byte keys in a 4-ary heap of the nearest over time buckets; keyed events can
-//! be cancelled or moved, lazily; and the narrow [`Schedule`] view a service gets of it) and
+//! ([`EventQueue`]: events in slots, ordered by 16-byte keys in a ladder, a 4-ary heap of the
+//! nearest over time buckets; keyed events can be cancelled or moved, lazily; and the narrow
+//! [`Schedule`] view a service gets of it) and
 //! deterministic random streams derived from the scenario seed and a stable component name
 //! ([`stream`]). Models never read the wall clock and never do I/O.
 

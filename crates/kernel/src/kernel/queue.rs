@@ -4,9 +4,9 @@
 //! Ties in time are broken by the order in which events were scheduled (or last moved), so a
 //! run is a pure function of its inputs.
 //!
-//! Every pending event lives in a slot; the heap ([`Ladder`]: a small heap of the nearest
-//! entries over time buckets) holds 16-byte entries
-//! `time, sequence, slot` packed in one integer, so one comparison orders two entries. The slot
+//! Every pending event lives in a slot; the heap (a [`Ladder`]: a small 4-ary heap of the
+//! nearest entries over unsorted time buckets) holds 16-byte entries `time, sequence, slot`
+//! packed in one integer, so one comparison orders two entries. The slot
 //! remembers the sequence of its event's entry. [`EventQueue::schedule_keyed`] hands out a
 //! [`Key`] (slot and generation) with which the scheduler later cancels the event or moves it.
 //! Both are lazy: cancelling frees the slot at once, and moving gives the slot a new entry
