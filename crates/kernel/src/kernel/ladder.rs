@@ -9,10 +9,11 @@
 //!
 //! When the heap runs empty, the next non-empty bucket becomes the heap (its keys pushed in)
 //! and `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from
-//! `far` with a width taken from the keys' mean distance to the earliest one (so most of them
-//! fit), and what lies beyond stays in `far`. A key is so moved at most a few times, and
-//! the heap holds about one bucket's keys instead of all of them: with thousands pending, the
-//! pops sift through a few levels instead of a dozen. Order is exact: every key in the heap is
+//! `far` with buckets sized for a few keys each at the density of the earlier half of `far`
+//! (from its median), and what lies beyond stays in `far`. A bucket or a heap that grew too
+//! crowded (the keys got denser than when the ring was built) is spread over a finer ring. A
+//! key is so moved a few times, and the heap holds about one bucket's keys instead of all of
+//! them: with thousands pending, the pops sift through a few levels instead of seven. Order is exact: every key in the heap is
 //! smaller than every key in the ring, and the ring's than `far`'s, by time; keys of equal time
 //! are always in the same rung, ordered by the heap. Keys need not be monotone.
 //!
