@@ -1,4 +1,4 @@
-//! A 4-ary min-heap of 128-bit keys: the ordering structure under the event queue.
+//! A 4-ary min-heap of 128-bit keys: the nearest rung of the event queue's [`super::ladder`].
 //!
 //! The queue packs everything it orders by into one integer (`time`, then insertion sequence,
 //! then slot), so one comparison orders two entries and an entry is 16 bytes (four to a cache
@@ -29,6 +29,16 @@ impl QuadHeap {
     #[inline]
     pub(super) fn first(&self) -> Option<u128> {
         self.keys.first().copied()
+    }
+
+    /// Moves every key to the end of `to`.
+    pub(super) fn drain_into(&mut self, to: &mut Vec<u128>) {
+        to.append(&mut self.keys);
+    }
+
+    /// The largest key (a scan).
+    pub(super) fn max(&self) -> Option<u128> {
+        self.keys.iter().max().copied()
     }
 
     #[inline]

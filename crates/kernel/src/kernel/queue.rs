@@ -4,8 +4,9 @@
 //! Ties in time are broken by the order in which events were scheduled (or last moved), so a
 //! run is a pure function of its inputs.
 //!
-//! Every pending event lives in a slot; the heap ([`QuadHeap`]) holds 16-byte entries
-//! `time, sequence, slot` packed in one integer, so one comparison orders two entries. The slot
+//! Every pending event lives in a slot; the heap (a [`Ladder`]: a small 4-ary heap of the
+//! nearest entries over unsorted time buckets) holds 16-byte entries `time, sequence, slot`
+//! packed in one integer, so one comparison orders two entries. The slot
 //! remembers the sequence of its event's entry. [`EventQueue::schedule_keyed`] hands out a
 //! [`Key`] (slot and generation) with which the scheduler later cancels the event or moves it.
 //! Both are lazy: cancelling frees the slot at once, and moving gives the slot a new entry
@@ -21,7 +22,7 @@
 //! run out, the pending entries are renumbered in order (once per four billion schedules).
 
 use super::SimTime;
-use super::heap::QuadHeap;
+use super::ladder::Ladder;
 
 /// A pending event that can be cancelled or moved: its slot and the slot's generation when it
 /// was scheduled. A key whose event already fired or was cancelled is stale; using it does
@@ -71,7 +72,7 @@ fn entry_slot(e: u128) -> u32 {
 
 /// A min-priority queue of events of type `E` (a small `Copy` enum in practice).
 pub struct EventQueue<E> {
-    heap: QuadHeap,
+    heap: Ladder,
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
     /// Heap entries whose slot has moved on (cancelled, moved or reused).
@@ -89,7 +90,7 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: QuadHeap::with_capacity(1024),
+            heap: Ladder::new(),
             slots: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             stale: 0,

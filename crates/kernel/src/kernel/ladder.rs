@@ -1,0 +1,359 @@
+//! A two-rung ladder of 128-bit keys: the ordering structure under the event queue.
+//!
+//! The queue's keys are `time << 64 | sequence << 32 | slot`. Only the nearest ones need to be
+//! in order; the ladder keeps them in a small 4-ary heap ([`QuadHeap`]) and the others unsorted:
+//! - `near`: the heap, every key whose time is before `near_end`;
+//! - `ring`: [`BUCKETS`] buckets of equal width (a power of two nanoseconds) after `near_end`,
+//!   unsorted; a key is appended to the bucket of its time;
+//! - `far`: unsorted, every key beyond the ring.
+//!
+//! When the heap runs empty, the next non-empty bucket becomes the heap (its keys pushed in)
+//! and `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from
+//! `far` with buckets sized for a few keys each at the density of the earlier half of `far`
+//! (from its median), and what lies beyond stays in `far`. A bucket or a heap that grew too
+//! crowded (the keys got denser than when the ring was built) is spread over a finer ring. A
+//! key is so moved a few times, and the heap holds about one bucket's keys instead of all of
+//! them: with thousands pending, the pops sift through a few levels instead of seven. Order is exact: every key in the heap is
+//! smaller than every key in the ring, and the ring's than `far`'s, by time; keys of equal time
+//! are always in the same rung, ordered by the heap. Keys need not be monotone.
+//!
+//! Invariant: the heap is not empty while any key is held, so the smallest key is the heap's
+//! first (read without mutation).
+
+use super::heap::QuadHeap;
+
+/// The ring's buckets.
+const BUCKETS: usize = 1024;
+
+/// A rebuilt ring's buckets are sized for about this many keys each, at the density of the
+/// earlier half of the keys.
+const PER_BUCKET: u128 = 8;
+
+/// A bucket with more keys than this is spread over a finer ring instead of going to the heap
+/// (the keys grew denser since the ring was built).
+const SPLIT_AT: usize = 512;
+
+/// A heap grown beyond this (pushes before `near_end`, denser than when its bucket was
+/// chosen) is spread over a new ring.
+const NEAR_LIMIT: usize = 1024;
+
+#[inline]
+fn time(key: u128) -> u64 {
+    (key >> 64) as u64
+}
+
+/// A min-priority structure of `u128` keys ordered by their value.
+pub(super) struct Ladder {
+    near: QuadHeap,
+    /// Keys whose time is below this are in `near`; it is the start of bucket `cursor`.
+    near_end: u128,
+    ring: Vec<Vec<u128>>,
+    /// Bucket `i` holds times in `[(base + i) << shift, (base + i + 1) << shift)`.
+    base: u64,
+    shift: u32,
+    /// Buckets before it are empty (already moved to `near`).
+    cursor: usize,
+    in_ring: usize,
+    far: Vec<u128>,
+    len: usize,
+    /// The heap's size that triggers a new ring: [`NEAR_LIMIT`], or twice what the last new
+    /// ring left in it (keys of one time cannot be spread).
+    near_limit: usize,
+}
+
+impl Ladder {
+    pub(super) fn new() -> Self {
+        Ladder {
+            near: QuadHeap::with_capacity(1024),
+            near_end: 0,
+            ring: vec![Vec::new(); BUCKETS],
+            base: 0,
+            shift: 0,
+            cursor: 0,
+            in_ring: 0,
+            far: Vec::new(),
+            len: 0,
+            near_limit: NEAR_LIMIT,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The smallest key.
+    #[inline]
+    pub(super) fn first(&self) -> Option<u128> {
+        self.near.first()
+    }
+
+    #[inline]
+    pub(super) fn push(&mut self, key: u128) {
+        self.len += 1;
+        if (time(key) as u128) < self.near_end {
+            self.near.push(key);
+            if self.near.len() > self.near_limit {
+                self.respread();
+            }
+            return;
+        }
+        self.place(key);
+        if self.near.len() == 0 {
+            self.advance();
+        }
+    }
+
+    /// Puts a key at or after `near_end` in its bucket, or in `far`.
+    #[inline]
+    fn place(&mut self, key: u128) {
+        // At or after `near_end`, so at or after bucket `cursor`.
+        let bucket = ((time(key) >> self.shift) - self.base) as usize;
+        if bucket < BUCKETS {
+            self.ring[bucket].push(key);
+            self.in_ring += 1;
+        } else {
+            self.far.push(key);
+        }
+    }
+
+    /// Removes and returns the smallest key.
+    #[inline]
+    pub(super) fn pop(&mut self) -> Option<u128> {
+        let key = self.near.pop()?;
+        self.len -= 1;
+        if self.near.len() == 0 && self.len > 0 {
+            self.advance();
+        }
+        Some(key)
+    }
+
+    /// Refills the empty heap from the next non-empty bucket, rebuilding the ring from `far`
+    /// first if it is empty.
+    #[inline(never)]
+    fn advance(&mut self) {
+        debug_assert_eq!(self.near.len(), 0);
+        if self.in_ring == 0 {
+            if self.far.is_empty() {
+                return;
+            }
+            self.rebuild(63);
+        }
+        while self.ring[self.cursor].is_empty() {
+            self.cursor += 1;
+        }
+        if self.ring[self.cursor].len() > SPLIT_AT && self.shift > 0 {
+            // Too many keys for one bucket: every key of the ring back to `far`, and a ring of
+            // narrower buckets.
+            for bucket in &mut self.ring[self.cursor..] {
+                self.far.append(bucket);
+            }
+            self.in_ring = 0;
+            self.rebuild(self.shift - 1);
+            while self.ring[self.cursor].is_empty() {
+                self.cursor += 1;
+            }
+        }
+        let bucket = &mut self.ring[self.cursor];
+        self.in_ring -= bucket.len();
+        for &key in bucket.iter() {
+            self.near.push(key);
+        }
+        bucket.clear();
+        if bucket.capacity() > 2 * SPLIT_AT {
+            // A bucket once crowded by keys of one time does not keep that memory.
+            bucket.shrink_to(SPLIT_AT);
+        }
+        self.cursor += 1;
+        self.near_end = self.bucket_start(self.cursor);
+    }
+
+    /// Every key back to `far`, then a new ring and heap.
+    #[inline(never)]
+    fn respread(&mut self) {
+        self.near.drain_into(&mut self.far);
+        for bucket in &mut self.ring[self.cursor..] {
+            self.far.append(bucket);
+        }
+        self.in_ring = 0;
+        self.advance();
+        self.near_limit = NEAR_LIMIT.max(2 * self.near.len());
+    }
+
+    fn bucket_start(&self, bucket: usize) -> u128 {
+        (self.base as u128 + bucket as u128) << self.shift
+    }
+
+    /// Spreads `far` (not empty; the ring and the heap are empty) over a new ring starting at
+    /// its earliest time, with buckets `1 << shift` wide (`shift` at most `max_shift`) for
+    /// about [`PER_BUCKET`] keys each at the density of the earlier half of the keys; the keys
+    /// beyond the ring stay in `far`.
+    fn rebuild(&mut self, max_shift: u32) {
+        let earliest = self.far.iter().map(|&k| time(k)).min().unwrap_or(0);
+        let half = self.far.len() / 2;
+        let (_, &mut median, _) = self.far.select_nth_unstable(half);
+        let offset = (time(median) - earliest) as u128;
+        let width = (PER_BUCKET * offset / (half as u128 + 1)).max(1);
+        // The smallest power of two at least `width`.
+        self.shift = (128 - (width - 1).leading_zeros()).min(max_shift);
+        self.base = earliest >> self.shift;
+        self.cursor = 0;
+        self.near_end = self.bucket_start(0);
+        let Ladder {
+            far,
+            ring,
+            in_ring,
+            base,
+            shift,
+            ..
+        } = self;
+        far.retain(|&key| {
+            let bucket = ((time(key) >> *shift) - *base) as usize;
+            if bucket < BUCKETS {
+                ring[bucket].push(key);
+                *in_ring += 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Keeps only the keys `keep` accepts.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&u128) -> bool) {
+        self.near.retain(&mut keep);
+        self.in_ring = 0;
+        for bucket in &mut self.ring {
+            bucket.retain(&mut keep);
+            self.in_ring += bucket.len();
+        }
+        self.far.retain(&mut keep);
+        self.len = self.near.len() + self.in_ring + self.far.len();
+        if self.near.len() == 0 && self.len > 0 {
+            self.advance();
+        }
+    }
+
+    /// Replaces the key of rank `r` by `renumber(r, key)`, which must keep their order and
+    /// their times.
+    pub(super) fn renumber(&mut self, renumber: impl FnMut(usize, u128) -> u128) {
+        for bucket in &mut self.ring {
+            for key in bucket.drain(..) {
+                self.near.push(key);
+            }
+        }
+        for key in self.far.drain(..) {
+            self.near.push(key);
+        }
+        self.in_ring = 0;
+        self.near.renumber(renumber);
+        // Every key is in the heap: it ends after the last one, and a ring of one-nanosecond
+        // buckets follows (the next rebuild sizes it).
+        let last = self.near.max().map_or(0, time);
+        self.shift = 0;
+        self.base = last.saturating_add(1);
+        self.cursor = 0;
+        self.near_end = last as u128 + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{RngExt, stream};
+
+    /// Pushes at random distances from the last key popped (often equal times, sometimes far
+    /// beyond the ring), pops, filters and renumberings, against a sorted list.
+    fn check(seed: u64, spreads: &[u64]) {
+        let mut rng = stream(seed, "test/ladder");
+        let mut ladder = Ladder::new();
+        let mut reference: Vec<u128> = Vec::new();
+        let mut now: u64 = 0;
+        for round in 0..30_000u32 {
+            let spread = spreads[rng.uniform_u64(0, spreads.len() as u64) as usize];
+            let at = now.saturating_add(rng.uniform_u64(0, spread));
+            let key = (at as u128) << 64 | (round as u128) << 32;
+            ladder.push(key);
+            reference.push(key);
+            if round % 700 == 699 {
+                ladder.retain(|k| (k >> 32) % 3 != 0);
+                reference.retain(|k| (k >> 32) % 3 != 0);
+            }
+            if round % 5_000 == 4_999 {
+                ladder.renumber(|rank, k| (k >> 64) << 64 | (rank as u128) << 32);
+                reference.sort_unstable();
+                for (rank, k) in reference.iter_mut().enumerate() {
+                    *k = (*k >> 64) << 64 | (rank as u128) << 32;
+                }
+            }
+            if rng.uniform_u64(0, 100) < 48 {
+                reference.sort_unstable();
+                assert_eq!(ladder.first(), reference.first().copied());
+                if !reference.is_empty() {
+                    let expected = reference.remove(0);
+                    assert_eq!(ladder.pop(), Some(expected));
+                    now = time(expected);
+                }
+            }
+            assert_eq!(ladder.len(), reference.len());
+        }
+        reference.sort_unstable();
+        for k in reference {
+            assert_eq!(ladder.first(), Some(k));
+            assert_eq!(ladder.pop(), Some(k));
+        }
+        assert_eq!(ladder.pop(), None);
+        assert_eq!(ladder.len(), 0);
+    }
+
+    /// A ring built while the keys were sparse (one far ahead), then thousands of keys close
+    /// together, some of one time: the heap and the buckets are spread over finer rings, the
+    /// heap stays small but for the ties, and the order holds.
+    #[test]
+    fn keys_grown_denser_are_spread_finer_and_stay_in_order() {
+        let mut rng = stream(6, "test/ladder/dense");
+        let mut ladder = Ladder::new();
+        let mut reference: Vec<u128> = Vec::new();
+        let push = |ladder: &mut Ladder, reference: &mut Vec<u128>, at: u64, n: u32| {
+            let key = (at as u128) << 64 | (n as u128) << 32;
+            ladder.push(key);
+            reference.push(key);
+        };
+        push(&mut ladder, &mut reference, 5, 0);
+        push(&mut ladder, &mut reference, 1_000_000_000_000, 1);
+        push(&mut ladder, &mut reference, 7, 2);
+        assert_eq!(ladder.pop(), Some(5u128 << 64));
+        reference.remove(0);
+        for n in 3..20_000 {
+            let at = match n % 4 {
+                0 => 1_000,
+                1 => rng.uniform_u64(10, 10_000_000),
+                _ => rng.uniform_u64(1_000_000_000, 2_000_000_000),
+            };
+            push(&mut ladder, &mut reference, at, n);
+        }
+        reference.sort_unstable();
+        let ties = reference.iter().filter(|&&k| time(k) == 1_000).count();
+        let mut largest = 0;
+        for k in reference {
+            largest = largest.max(ladder.near.len());
+            assert_eq!(ladder.pop(), Some(k));
+        }
+        assert!(largest <= 2 * ties + NEAR_LIMIT, "{largest} in the heap");
+        assert_eq!(ladder.pop(), None);
+    }
+
+    #[test]
+    fn pops_every_key_in_order_with_many_ties() {
+        check(3, &[1, 3, 50]);
+    }
+
+    #[test]
+    fn pops_every_key_in_order_with_spread_and_far_keys() {
+        check(4, &[1_000, 1_000_000, 1 << 40, u64::MAX]);
+    }
+
+    #[test]
+    fn pops_every_key_in_order_with_a_mix() {
+        check(5, &[2, 1_000, 100_000, 1 << 20, 1 << 62]);
+    }
+}
