@@ -60,9 +60,8 @@ fn a_weighted_forward_splits_its_rules_requests_by_weight() {
     assert_eq!(dark, 0, "a weight of 0 receives nothing");
     // The api workload's requests split 950:50; the page workload's all go to blue. Given
     // the api requests, green's count is binomial with p = 50 / 1000.
-    let n = (r.workloads[0].1.ok + r.workloads[0].1.failed() + r.in_flight_by_workload[0]) as f64;
-    let p = 0.05;
-    let z = (green as f64 - n * p) / (n * p * (1.0 - p)).sqrt();
+    let n = r.workloads[0].1.ok + r.workloads[0].1.failed() + r.in_flight_by_workload[0];
+    let z = z_binomial(green, n, 0.05);
     assert!(
         z.abs() < Z_MAX,
         "green {green} of {n} api requests (z {z:.2})"
@@ -79,8 +78,7 @@ fn the_default_action_may_be_weighted_and_a_single_group_draws_nothing() {
     );
     let r = simulate(parse(&blue_green, &[]));
     let (blue, green) = (requests(&r, "blue"), requests(&r, "green"));
-    let n = (blue + green) as f64;
-    let z = (green as f64 - n / 2.0) / (n / 4.0).sqrt();
+    let z = z_binomial(green, blue + green, 0.5);
     assert!(z.abs() < Z_MAX, "blue {blue}, green {green}");
     // Forwarding to one target group draws nothing from the forward stream: the same
     // scenario without the weighted rule gives byte-identical results to one where a

@@ -41,17 +41,6 @@ fn requests(r: &RunResult, lb: &str) -> u64 {
     d.requests.iter().find(|(n, _)| n == lb).map_or(0, |e| e.1)
 }
 
-/// |z| of a binomial count of `n` trials against probability `p`.
-fn z(count: u64, n: u64, p: f64) -> f64 {
-    let n = n as f64;
-    (count as f64 - n * p) / (n * p * (1.0 - p)).sqrt()
-}
-
-/// |z| of a Poisson count against its mean.
-fn z_poisson(count: u64, mean: f64) -> f64 {
-    (count as f64 - mean) / mean.sqrt()
-}
-
 #[test]
 fn weighted_records_share_traffic_by_weight_and_weight_zero_gets_none() {
     let r = simulate(parse(WEIGHTED, &[]));
@@ -59,7 +48,10 @@ fn weighted_records_share_traffic_by_weight_and_weight_zero_gets_none() {
     let n = blue + green;
     assert!(n > 200_000, "{n} requests");
     // Route 53: weight / sum of weights, 192 / 256 and 64 / 256.
-    assert!(z(blue, n, 0.75).abs() < Z_MAX, "blue {blue} of {n}");
+    assert!(
+        z_binomial(blue, n, 0.75).abs() < Z_MAX,
+        "blue {blue} of {n}"
+    );
     assert_eq!(requests(&r, "dark"), 0, "a weight of 0 gets no traffic");
     assert_eq!(r.resilience.dns[0].answer_changes, 0);
 }

@@ -34,6 +34,17 @@ pub fn simulate(s: Scenario) -> RunResult {
 /// of a few standard errors does.
 pub const Z_MAX: f64 = 3.3;
 
+/// The z-score of a binomial count of `n` trials against probability `p`.
+pub fn z_binomial(count: u64, n: u64, p: f64) -> f64 {
+    let n = n as f64;
+    (count as f64 - n * p) / (n * p * (1.0 - p)).sqrt()
+}
+
+/// The z-score of a Poisson count against its mean.
+pub fn z_poisson(count: u64, mean: f64) -> f64 {
+    (count as f64 - mean) / mean.sqrt()
+}
+
 /// The mean of independent replicates and its standard error.
 pub fn mean_se(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
