@@ -1,7 +1,7 @@
 //! One invocation of a function: who asked for it (its origin), where it runs, and how it
 //! ends. The origin is how a result finds its way back: a synchronous request answers its
 //! client, an asynchronous event is retried or settled. A queue's event source mapping adds
-//! its own origin variant and match arm (see `sim::lambda`).
+//! its own origin variant and the value its end is handed back as (see `sim::lambda`).
 
 use super::environments::Placement;
 use crate::ids::{AsyncEventId, FunctionId, PollerId, RequestId};
