@@ -11,6 +11,7 @@
 
 mod alb;
 mod alb_route;
+mod alb_targets;
 mod database;
 mod dns;
 mod ec2;
