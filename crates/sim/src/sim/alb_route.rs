@@ -22,40 +22,59 @@ pub(super) enum Route {
     Unreachable,
 }
 
-/// What a client's resolver sees of the zones: which are stopped and since when, the load
-/// balancer's DNS TTL, and the stream deciding stale answers (`faults`' state, lent).
+/// What a client's resolver sees of the zones: which are stopped and since when, and per
+/// load balancer its DNS TTL and the stream deciding stale answers (`faults`' state, lent).
 pub(super) struct Zones<'a> {
     pub down: &'a [bool],
     pub down_since: &'a [SimTime],
-    pub dns_ttl: SimTime,
-    pub rng: &'a mut Rng,
+    pub dns_ttls: &'a [SimTime],
+    pub rngs: &'a mut [Rng],
 }
 
 impl Zones<'_> {
-    /// The load balancer node a client reaches, given the one DNS round robin picked: a node
-    /// in a stopped AZ is still reached by clients whose cached answer has not expired
-    /// (a fraction falling linearly to zero over the TTL); the others pick a live node.
-    /// `None`: the client reached a stopped node.
-    fn live_node(&mut self, spec: &LoadBalancerSpec, node: usize, now: SimTime) -> Option<usize> {
-        let az = spec.azs[node];
-        if !self.down[az.index()] {
+    /// The load balancer node a client of `lb` reaches, given the one DNS round robin
+    /// picked: a node in a stopped AZ is still reached by clients whose cached answer has
+    /// not expired (a fraction falling linearly to zero over the TTL); the others pick a live
+    /// node. `None`: the client reached a stopped node.
+    #[inline]
+    fn live_node(
+        &mut self,
+        (lb, spec): (LbId, &LoadBalancerSpec),
+        node: usize,
+        now: SimTime,
+    ) -> Option<usize> {
+        if !self.down[spec.azs[node].index()] {
             return Some(node);
         }
-        let ttl = self.dns_ttl;
+        self.stale_or_live_node(lb, spec, node, now)
+    }
+
+    /// `live_node` when the node DNS picked is in a stopped AZ.
+    #[cold]
+    fn stale_or_live_node(
+        &mut self,
+        lb: LbId,
+        spec: &LoadBalancerSpec,
+        node: usize,
+        now: SimTime,
+    ) -> Option<usize> {
+        let az = spec.azs[node];
+        let ttl = self.dns_ttls[lb.index()];
         let since = now - self.down_since[az.index()];
         let stale = if ttl == SimTime::ZERO {
             0.0
         } else {
             1.0 - since.as_secs_f64() / ttl.as_secs_f64()
         };
-        if self.rng.chance(stale) {
+        let rng = &mut self.rngs[lb.index()];
+        if rng.chance(stale) {
             return None;
         }
         let live = spec.azs.iter().filter(|a| !self.down[a.index()]).count() as u64;
         if live == 0 {
             return None;
         }
-        let mut k = self.rng.uniform_u64(0, live);
+        let mut k = rng.uniform_u64(0, live);
         for (n, a) in spec.azs.iter().enumerate() {
             if !self.down[a.index()] {
                 if k == 0 {
@@ -71,6 +90,7 @@ impl Zones<'_> {
 impl Alb {
     /// Routes a request of `lb` (spec `spec`) forwarded to target group `tg` (spec
     /// `tg_spec`, not a Lambda one) at `now`: picks a node, then a target.
+    #[inline]
     pub(super) fn route(
         &mut self,
         (lb, spec): (LbId, &LoadBalancerSpec),
@@ -83,7 +103,7 @@ impl Alb {
         let Some(node) = balancer.pick_node(spec, targets) else {
             return Route::Reject("no target in any AZ");
         };
-        let Some(node) = zones.live_node(spec, node, now) else {
+        let Some(node) = zones.live_node((lb, spec), node, now) else {
             return Route::Unreachable;
         };
         let az = (!spec.cross_zone).then(|| spec.azs[node]);

@@ -92,8 +92,8 @@ impl World {
         let zones = Zones {
             down: &self.faults.az_down,
             down_since: &self.faults.az_down_since,
-            dns_ttl: self.scenario.resilience.alb_dns_ttl[lb.index()],
-            rng: &mut self.faults.alb_dns_rngs[lb.index()],
+            dns_ttls: &self.scenario.resilience.alb_dns_ttl,
+            rngs: &mut self.faults.alb_dns_rngs,
         };
         let tg_spec = &self.scenario.target_groups[tg.index()];
         let now = self.queue.now();

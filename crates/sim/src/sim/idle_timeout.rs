@@ -138,6 +138,7 @@ impl Alb {
     }
 
     /// The target of a request of `lb` whose client has waited `latency` answered.
+    #[inline]
     pub(super) fn target_answered(
         &mut self,
         specs: &[LoadBalancerSpec],
