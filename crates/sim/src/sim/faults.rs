@@ -4,7 +4,7 @@
 //! nodes clients still reach through cached DNS answers; and AZ rebalancing after recovery.
 
 use super::World;
-use crate::ids::{AzId, GroupId, InstanceId, LbId};
+use crate::ids::{AzId, GroupId, InstanceId};
 use crate::ids::{DatabaseId, FaultId};
 use crate::kernel::Schedule;
 use crate::kernel::{RngExt, SimTime, stream};
@@ -342,46 +342,5 @@ impl World {
                 self.rebalance(g); // the next step, if the AZs are still uneven
             }
         }
-    }
-
-    /// The load balancer node a client reaches, given the one DNS round robin picked: a node
-    /// in a stopped AZ is still reached by clients whose cached answer has not expired
-    /// (a fraction falling linearly to zero over the TTL); the others pick a live node.
-    /// `None`: the client reached a stopped node.
-    pub(super) fn live_node(&mut self, lb: LbId, node: usize) -> Option<usize> {
-        let spec = &self.scenario.load_balancers[lb.index()];
-        let az = spec.azs[node];
-        if !self.faults.az_down[az.index()] {
-            return Some(node);
-        }
-        let ttl = self.scenario.resilience.alb_dns_ttl[lb.index()];
-        let since = self.queue.now() - self.faults.az_down_since[az.index()];
-        let stale = if ttl == SimTime::ZERO {
-            0.0
-        } else {
-            1.0 - since.as_secs_f64() / ttl.as_secs_f64()
-        };
-        let rng = &mut self.faults.alb_dns_rngs[lb.index()];
-        if rng.chance(stale) {
-            return None;
-        }
-        let live: u64 = spec
-            .azs
-            .iter()
-            .filter(|a| !self.faults.az_down[a.index()])
-            .count() as u64;
-        if live == 0 {
-            return None;
-        }
-        let mut k = rng.uniform_u64(0, live);
-        for (n, a) in spec.azs.iter().enumerate() {
-            if !self.faults.az_down[a.index()] {
-                if k == 0 {
-                    return Some(n);
-                }
-                k -= 1;
-            }
-        }
-        None
     }
 }

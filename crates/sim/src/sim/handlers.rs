@@ -2,11 +2,12 @@
 //! and the clock events (warm-up end, metric periods).
 
 use super::World;
+use super::alb_route::{Route, Zones};
 use super::request::Request;
 use super::service::Period;
 use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
-use crate::kernel::{RngExt, SimTime};
+use crate::kernel::SimTime;
 use crate::metrics::Outcome;
 use crate::model::faults::Cause;
 use crate::model::instance::{InstanceState, Job};
@@ -88,37 +89,21 @@ impl World {
             return self.route_to_lambda(lb, w, f, id, counted);
         }
         let spec = &self.scenario.load_balancers[lb.index()];
-        let targets = &self.alb.target_groups[tg.index()];
-        let balancer = &mut self.alb.load_balancers[lb.index()];
-        let Some(node) = balancer.pick_node(spec, targets) else {
-            return self.reject(lb, w, id, counted, "no target in any AZ");
+        let zones = Zones {
+            down: &self.faults.az_down,
+            down_since: &self.faults.az_down_since,
+            dns_ttls: &self.scenario.resilience.alb_dns_ttl,
+            rngs: &mut self.faults.alb_dns_rngs,
         };
-        let Some(node) = self.live_node(lb, node) else {
-            return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
-        };
-        let spec = &self.scenario.load_balancers[lb.index()];
-        let targets = &self.alb.target_groups[tg.index()];
-        let balancer = &mut self.alb.load_balancers[lb.index()];
-        let az = (!spec.cross_zone).then(|| spec.azs[node]);
-        let candidates = targets.routable(az);
-        if candidates.is_empty() {
-            return self.reject(lb, w, id, counted, "no registered target");
-        }
-        let algorithm = self.scenario.target_groups[tg.index()].algorithm;
-        let mut chosen = balancer.choose(algorithm, node, tg, targets, az);
-        let window = self.scenario.target_groups[tg.index()].slow_start;
-        if window > SimTime::ZERO {
-            // Slow start: a ramping target keeps the request with probability equal to its
-            // share; otherwise the algorithm picks again (round robin moves to the next one).
-            let now = self.queue.now();
-            for _ in 1..candidates.len() {
-                let share = targets.slow_start_share(chosen, now, window);
-                if share >= 1.0 || balancer.rng.chance(share) {
-                    break;
-                }
-                chosen = balancer.choose(algorithm, node, tg, targets, az);
+        let tg_spec = &self.scenario.target_groups[tg.index()];
+        let now = self.queue.now();
+        let (node, chosen) = match self.alb.route((lb, spec), (tg, tg_spec), now, zones) {
+            Route::Routed { node, target } => (node, target),
+            Route::Reject(reason) => return self.reject(lb, w, id, counted, reason),
+            Route::Unreachable => {
+                return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
             }
-        }
+        };
         let request = Request {
             id,
             arrived_at: self.queue.now(),

@@ -21,17 +21,23 @@
 //! re-armed at the oldest request still waiting. While nothing times out it fires about once
 //! per idle timeout, not once per request, and the FIFO reuses its buffer (no allocation per
 //! request once it has grown to the arrivals of one timeout window).
+//!
+//! The ALB's decisions are methods of [`Alb`] that take only what they need: the load
+//! balancers' specs, the clock and a scheduler of the ALB's own events, the tracer. They
+//! return what the world routes to the requests, EC2 and the metrics (a request to answer
+//! with its 504, an [`Answer`], a latency); only the `World` methods at the end take the world.
 
 use super::World;
 use super::faults::CONNECT_TIMEOUT;
 use super::request::Request;
+use super::state::Alb;
 use crate::ids::{InstanceId, LbId, RequestId};
 use crate::kernel::Schedule;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
-use crate::model::alb::AlbEvent;
+use crate::model::alb::{AlbEvent, LoadBalancerSpec};
 use crate::model::faults::Cause;
-use crate::trace::{Field, Kind};
+use crate::trace::{Field, Kind, Tracer};
 use std::collections::VecDeque;
 
 #[derive(Clone, Copy)]
@@ -49,12 +55,29 @@ pub(super) struct OpenRequests {
     armed: bool,
 }
 
-impl World {
-    /// The client of `request` (just forwarded by `lb`) starts waiting for its answer.
-    pub(super) fn open_client_request(&mut self, lb: LbId, request: RequestId) {
-        let deadline = self.queue.now() + self.scenario.load_balancers[lb.index()].idle_timeout;
-        let uid = self.traffic.requests.get(request).id;
-        let open = &mut self.alb.open_requests[lb.index()];
+/// What the client of a load-balanced request gets when its target answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Answer {
+    /// The client takes the answer, after `latency`.
+    Take { latency: SimTime },
+    /// The answer came at or after the idle timeout: the client gets its 504 after
+    /// `latency` (the timeout).
+    TimedOut { latency: SimTime },
+}
+
+impl Alb {
+    /// The client of `request` (unique id `uid`), just forwarded by `lb`, starts waiting for
+    /// its answer; the load balancer's idle timer is armed if it was not.
+    pub(super) fn open_client_request(
+        &mut self,
+        specs: &[LoadBalancerSpec],
+        queue: &mut impl Schedule<AlbEvent>,
+        lb: LbId,
+        request: RequestId,
+        uid: u64,
+    ) {
+        let deadline = queue.now() + specs[lb.index()].idle_timeout;
+        let open = &mut self.open_requests[lb.index()];
         open.fifo.push_back(Open {
             deadline,
             request,
@@ -62,40 +85,143 @@ impl World {
         });
         if !open.armed {
             open.armed = true;
-            self.queue.at(deadline, AlbEvent::IdleTimeoutDue(lb));
+            queue.at(deadline, AlbEvent::IdleTimeoutDue(lb));
         }
+    }
+
+    /// The load balancer tries to connect to a stopped target for `request`: its client
+    /// waits, and the attempt fails at the connection timeout (`AlbEvent::ConnectTimedOut`).
+    pub(super) fn open_connection_attempt(
+        &mut self,
+        specs: &[LoadBalancerSpec],
+        queue: &mut impl Schedule<AlbEvent>,
+        lb: LbId,
+        request: RequestId,
+        uid: u64,
+    ) {
+        self.open_client_request(specs, queue, lb, request, uid);
+        queue.after(CONNECT_TIMEOUT, AlbEvent::ConnectTimedOut(request));
+    }
+
+    /// `lb`'s idle timer fired: the next client whose deadline passed and who still waits
+    /// (`waiting(request, uid)`), to answer with its 504; `None` once none is left, the
+    /// timer then re-armed at the oldest client still waiting (or disarmed).
+    pub(super) fn next_idle_timeout(
+        &mut self,
+        queue: &mut impl Schedule<AlbEvent>,
+        lb: LbId,
+        waiting: impl Fn(RequestId, u64) -> bool,
+    ) -> Option<RequestId> {
+        let now = queue.now();
+        let open = &mut self.open_requests[lb.index()];
+        while let Some(&o) = open.fifo.front() {
+            let still_waiting = waiting(o.request, o.uid);
+            if still_waiting && o.deadline > now {
+                queue.at(o.deadline, AlbEvent::IdleTimeoutDue(lb));
+                return None;
+            }
+            open.fifo.pop_front();
+            if still_waiting {
+                return Some(o.request);
+            }
+        }
+        open.armed = false;
+        None
+    }
+
+    /// A client of `lb` gets its 504 at the idle timeout: the connection's time is metered;
+    /// returns the client's latency (the timeout).
+    pub(super) fn idle_timed_out(&mut self, specs: &[LoadBalancerSpec], lb: LbId) -> SimTime {
+        let timeout = specs[lb.index()].idle_timeout;
+        self.lb_meters[lb.index()].current.connection_seconds += timeout.as_secs_f64();
+        timeout
+    }
+
+    /// The target of a request of `lb` whose client has waited `latency` answered.
+    #[inline]
+    pub(super) fn target_answered(
+        &mut self,
+        specs: &[LoadBalancerSpec],
+        lb: LbId,
+        latency: SimTime,
+    ) -> Answer {
+        if latency >= specs[lb.index()].idle_timeout {
+            // The idle timer is due at this very instant: the same 504, whichever runs first.
+            return Answer::TimedOut {
+                latency: self.idle_timed_out(specs, lb),
+            };
+        }
+        self.lb_meters[lb.index()].current.connection_seconds += latency.as_secs_f64();
+        Answer::Take { latency }
+    }
+
+    /// The connection attempt of request `id` (trace id) to a stopped target timed out after
+    /// its client waited `latency`: metered and traced (the client's 504 is the world's).
+    pub(super) fn connection_failed(
+        &mut self,
+        specs: &[LoadBalancerSpec],
+        now: SimTime,
+        tracer: Option<&mut Tracer>,
+        lb: LbId,
+        id: u64,
+        latency: SimTime,
+    ) {
+        self.lb_meters[lb.index()].current.connection_seconds += latency.as_secs_f64();
+        if let Some(t) = tracer {
+            t.emit(
+                now,
+                Kind::RequestRejected,
+                &specs[lb.index()].name,
+                Some(id),
+                &[
+                    ("status", Field::Int(504)),
+                    ("reason", Field::Str(Cause::TargetUnreachable.key())),
+                ],
+            );
+        }
+    }
+}
+
+/// The world's side: the requests, EC2's outstanding counts, faults and metrics.
+impl World {
+    /// The client of `request` (just forwarded by `lb`) starts waiting for its answer.
+    pub(super) fn open_client_request(&mut self, lb: LbId, request: RequestId) {
+        let uid = self.traffic.requests.get(request).id;
+        (self.alb).open_client_request(
+            &self.scenario.load_balancers,
+            &mut self.queue,
+            lb,
+            request,
+            uid,
+        );
     }
 
     /// The oldest open request's deadline came: every client still waiting whose deadline
     /// passed gets its 504; the timer moves to the oldest client still waiting.
     pub(super) fn on_idle_timeout_due(&mut self, lb: LbId) {
-        let now = self.queue.now();
-        while let Some(&o) = self.alb.open_requests[lb.index()].fifo.front() {
-            let waiting = self.traffic.requests.is_waiting(o.request, o.uid);
-            if waiting && o.deadline > now {
-                self.queue.at(o.deadline, AlbEvent::IdleTimeoutDue(lb));
-                return;
-            }
-            self.alb.open_requests[lb.index()].fifo.pop_front();
-            if waiting {
-                let r = self.traffic.requests.answer(o.request);
-                self.client_timed_out(&r);
-            }
+        while let Some(request) = (self.alb).next_idle_timeout(&mut self.queue, lb, |r, uid| {
+            self.traffic.requests.is_waiting(r, uid)
+        }) {
+            let r = self.traffic.requests.answer(request);
+            self.client_timed_out(&r);
         }
-        self.alb.open_requests[lb.index()].armed = false;
     }
 
     /// The client of `r` gets a 504 at its load balancer's idle timeout.
     fn client_timed_out(&mut self, r: &Request) {
-        let lb = r.balancer().index();
-        let timeout = self.scenario.load_balancers[lb].idle_timeout;
-        self.alb.lb_meters[lb].current.connection_seconds += timeout.as_secs_f64();
+        let timeout = self
+            .alb
+            .idle_timed_out(&self.scenario.load_balancers, r.balancer());
+        self.finish_504(r, timeout);
+    }
+
+    fn finish_504(&mut self, r: &Request, latency: SimTime) {
         self.finish_traced(
             r.workload,
             r.id,
             r.counted,
             Outcome::Http504,
-            timeout.as_nanos(),
+            latency.as_nanos(),
         );
     }
 
@@ -108,16 +234,13 @@ impl World {
             return None; // the late answer is discarded
         }
         let latency = self.queue.now() - r.arrived_at;
-        let timeout = self.scenario.load_balancers[r.balancer().index()].idle_timeout;
-        if latency >= timeout {
-            // The idle timer is due at this very instant: the same 504, whichever runs first.
-            self.client_timed_out(&r);
-            return None;
+        match (self.alb).target_answered(&self.scenario.load_balancers, r.balancer(), latency) {
+            Answer::Take { latency } => Some((r, latency)),
+            Answer::TimedOut { latency } => {
+                self.finish_504(&r, latency);
+                None
+            }
         }
-        self.alb.lb_meters[r.balancer().index()]
-            .current
-            .connection_seconds += latency.as_secs_f64();
-        Some((r, latency))
     }
 
     /// The load balancer tries to connect to a stopped target: the attempt counts as one of
@@ -130,11 +253,15 @@ impl World {
         // does (termination only detaches the attempt from it, `Requests::detach_connecting`).
         r.instance = Some(target);
         r.connecting = true;
-        let lb = r.balancer();
+        let (lb, uid) = (r.balancer(), r.id);
         let request = self.traffic.requests.insert(r);
-        self.open_client_request(lb, request);
-        self.queue
-            .after(CONNECT_TIMEOUT, AlbEvent::ConnectTimedOut(request));
+        (self.alb).open_connection_attempt(
+            &self.scenario.load_balancers,
+            &mut self.queue,
+            lb,
+            request,
+            uid,
+        );
     }
 
     pub(super) fn on_connect_timed_out(&mut self, request: RequestId) {
@@ -149,30 +276,17 @@ impl World {
             return; // the idle timeout (shorter than 10 s) answered first
         }
         let latency = self.queue.now() - r.arrived_at;
-        let lb = r.balancer().index();
-        self.alb.lb_meters[lb].current.connection_seconds += latency.as_secs_f64();
-        if let Some(t) = self.tracer.as_deref_mut() {
-            let name = &self.scenario.load_balancers[lb].name;
-            t.emit(
-                self.queue.now(),
-                Kind::RequestRejected,
-                name,
-                Some(r.id),
-                &[
-                    ("status", Field::Int(504)),
-                    ("reason", Field::Str(Cause::TargetUnreachable.key())),
-                ],
-            );
-        }
+        self.alb.connection_failed(
+            &self.scenario.load_balancers,
+            self.queue.now(),
+            self.tracer.as_deref_mut(),
+            r.balancer(),
+            r.id,
+            latency,
+        );
         if r.counted {
             self.faults.log.count(Cause::TargetUnreachable);
         }
-        self.finish_traced(
-            r.workload,
-            r.id,
-            r.counted,
-            Outcome::Http504,
-            latency.as_nanos(),
-        );
+        self.finish_504(&r, latency);
     }
 }

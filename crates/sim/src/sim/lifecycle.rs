@@ -3,15 +3,14 @@
 //! with its desired capacity.
 
 use super::World;
+use super::state::Alb;
 use crate::ids::{GroupId, InstanceId, TgId};
-use crate::kernel::SimTime;
 use crate::metrics::Outcome;
 use crate::model::alb::AlbEvent;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::autoscaling::{Candidate, choose_victim};
 use crate::model::health::{Health, probe_passes};
 use crate::model::instance::{Instance, InstanceState};
-use crate::trace::{Field, Kind};
 
 impl World {
     /// Creates a pending instance of group `g` in the AZ the group's placement picks.
@@ -81,51 +80,34 @@ impl World {
 
     pub(super) fn on_health_check_due(&mut self, id: InstanceId, tg: TgId) {
         let inst = &self.ec2.instances[id.index()];
-        if inst.state != InstanceState::InService
-            || !self.alb.target_groups[tg.index()].is_registered(id)
-        {
+        if inst.state != InstanceState::InService {
             return;
         }
-        let spec = &self.scenario.target_groups[tg.index()].health_check;
         let group = &self.scenario.groups[inst.group.index()];
-        let passed = !self.faults.is_stopped(id)
-            && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, spec);
-        let az = inst.az;
-        let changed = self.alb.target_groups[tg.index()].record_probe(id, az, passed, spec);
-        let at = self.queue.now() + spec.interval;
-        self.instance_timer(id, at, AlbEvent::HealthCheckDue { instance: id, tg });
-        let Some(health) = changed else { return };
-        if health == Health::Healthy {
-            let now = self.queue.now();
-            self.alb.target_groups[tg.index()].mark_healthy_since(id, now);
-        }
+        let stopped = self.faults.is_stopped(id);
+        let passes = |check: &_| {
+            !stopped && probe_passes(inst.outstanding, group.max_concurrent, inst.vcpus, check)
+        };
+        let spec = &self.scenario.target_groups[tg.index()];
+        let now = self.queue.now();
+        let Some(probe) = (self.alb).health_check((tg, spec), (id, inst.az), now, passes) else {
+            return;
+        };
+        self.instance_timer(
+            id,
+            probe.next_at,
+            AlbEvent::HealthCheckDue { instance: id, tg },
+        );
+        let Some(health) = probe.changed else { return };
         if health == Health::Unhealthy
             && let Some(f) = self.faults.stopped_by(id)
         {
             let how = format!("target {} unhealthy", self.ec2.instances[id.index()].serial);
             self.fault_detected(f, &how);
         }
-        if let Some(t) = self.tracer.as_deref_mut() {
-            let name = &self.scenario.target_groups[tg.index()].name;
-            let state = if health == Health::Healthy {
-                "healthy"
-            } else {
-                "unhealthy"
-            };
-            t.emit(
-                self.queue.now(),
-                Kind::HealthChanged,
-                name,
-                None,
-                &[
-                    (
-                        "instance",
-                        Field::Int(self.ec2.instances[id.index()].serial),
-                    ),
-                    ("health", Field::Str(state)),
-                ],
-            );
-        }
+        let serial = self.ec2.instances[id.index()].serial;
+        let spec = &self.scenario.target_groups[tg.index()];
+        Alb::trace_health(self.tracer.as_deref_mut(), now, spec, serial, health);
         if health == Health::Unhealthy {
             self.on_target_unhealthy(id);
         }
@@ -191,11 +173,8 @@ impl World {
         let (g, az) = (inst.group, inst.az);
         self.ec2.instances[id.index()].state = InstanceState::Draining;
         self.ec2.groups[g.index()].in_service -= 1;
-        let mut delay = SimTime::ZERO;
-        for &tg in &self.ec2.group_target_groups[g.index()] {
-            self.alb.target_groups[tg.index()].deregister(id, az);
-            delay = delay.max(self.scenario.target_groups[tg.index()].deregistration_delay);
-        }
+        let tgs = &self.ec2.group_target_groups[g.index()];
+        let delay = (self.alb).deregister(tgs, &self.scenario.target_groups, (id, az));
         let at = self.queue.now() + delay;
         self.instance_timer(id, at, AlbEvent::DeregistrationEnded(id));
     }
@@ -233,9 +212,8 @@ impl World {
         if was_serving {
             self.ec2.group_meters[g.index()].change_capacity(now, -(vcpus as i64), self.counting);
         }
-        for &tg in &self.ec2.group_target_groups[g.index()] {
-            self.alb.target_groups[tg.index()].deregister(id, az);
-        }
+        let tgs = &self.ec2.group_target_groups[g.index()];
+        (self.alb).deregister(tgs, &self.scenario.target_groups, (id, az));
         let group = &mut self.ec2.groups[g.index()];
         if was_in_service {
             group.in_service -= 1;
