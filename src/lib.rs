@@ -10,7 +10,7 @@
 
 pub use stratus_report::{
     cost, dist, event, experiment, explain, files, html, ids, interrupt, kernel, metrics, model,
-    plot, report, scenario, sim, trace, workload,
+    plot, report, scenario, sections, sim, trace, workload,
 };
 
 pub mod lab;

@@ -170,17 +170,11 @@ fn trace_filter(
     Ok(args.trace.as_ref().map(|_| filter))
 }
 
-/// Every name a trace event's `component` can carry.
+/// Every name a trace event's `component` can carry, from every service's section.
 fn trace_components(s: &stratus::scenario::Scenario) -> Vec<String> {
-    let names = s.workloads.iter().map(|x| x.name.clone());
-    let names = names.chain(s.load_balancers.iter().map(|x| x.name.clone()));
-    let names = names.chain(s.target_groups.iter().map(|x| x.name.clone()));
-    let names = names.chain(s.groups.iter().map(|x| x.name.clone()));
-    let names = names.chain(s.lambda_functions.iter().map(|x| x.name.clone()));
-    let names = names.chain(s.queues.iter().map(|x| x.name.clone()));
-    let r = &s.resilience;
-    let names = names.chain(r.databases.iter().map(|x| x.name.clone()));
-    let names = names.chain(r.dns.iter().map(|x| x.name.clone()));
-    let names = names.chain(r.faults.iter().map(|f| f.label()));
-    names.chain(["faults".to_string()]).collect()
+    let mut names = Vec::new();
+    for section in stratus::sections::SECTIONS {
+        section.names(s, &mut names);
+    }
+    names
 }

@@ -282,7 +282,7 @@ fn dns_moves_traffic_after_detection_plus_the_ttl_and_not_before() {
         4.0,
         "requests to the dead primary",
     );
-    let to_secondary = r.resilience.dns[0].requests_to_secondary() as f64;
+    let to_secondary = r.services.dns[0].requests_to_secondary() as f64;
     let expected_moved = rate * (1800.0 - switch - 60.0 / 2.0);
     assert_poisson(
         to_secondary as u64,
@@ -290,7 +290,7 @@ fn dns_moves_traffic_after_detection_plus_the_ttl_and_not_before() {
         4.0,
         "requests to the secondary",
     );
-    assert_eq!(r.resilience.dns[0].failovers, 1);
+    assert_eq!(r.services.dns[0].failovers, 1);
 }
 
 #[test]

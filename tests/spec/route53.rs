@@ -37,7 +37,7 @@ auto_scaling_groups:
 "#;
 
 fn requests(r: &RunResult, lb: &str) -> u64 {
-    let d = &r.resilience.dns[0];
+    let d = &r.services.dns[0];
     d.requests.iter().find(|(n, _)| n == lb).map_or(0, |e| e.1)
 }
 
@@ -53,7 +53,7 @@ fn weighted_records_share_traffic_by_weight_and_weight_zero_gets_none() {
         "blue {blue} of {n}"
     );
     assert_eq!(requests(&r, "dark"), 0, "a weight of 0 gets no traffic");
-    assert_eq!(r.resilience.dns[0].answer_changes, 0);
+    assert_eq!(r.services.dns[0].answer_changes, 0);
 }
 
 #[test]

@@ -394,7 +394,7 @@ fn diagram_consumers(out: &mut String, s: &Scenario) {
     }
 }
 
-/// Databases, DNS failover records and scheduled faults, in words.
+/// Databases and scheduled faults, in words.
 pub(crate) fn resilience_components(out: &mut String, s: &Scenario) {
     let r = &s.resilience;
     for d in &r.databases {
@@ -435,9 +435,6 @@ pub(crate) fn resilience_components(out: &mut String, s: &Scenario) {
             standby
         );
     }
-    for rec in &r.dns {
-        let _ = writeln!(out, "{}", dns_record(s, rec));
-    }
     for f in &r.faults {
         let until = f
             .duration
@@ -445,74 +442,11 @@ pub(crate) fn resilience_components(out: &mut String, s: &Scenario) {
             .unwrap_or_else(|| " until the end".to_string());
         let _ = writeln!(out, "- fault at {}: {}{}.", f.at, f.label(), until);
     }
-    if !r.faults.is_empty() || !r.databases.is_empty() || !r.dns.is_empty() {
+    if !r.faults.is_empty() || !r.databases.is_empty() || !s.services.dns.is_empty() {
         let _ = writeln!(
             out,
             "- availability objective: {} of requests ok per period (summary `availability`, `faults.csv`).",
             r.availability_slo
         );
     }
-}
-
-/// A Route 53 record in words: its policy, endpoints, health checks and TTL.
-fn dns_record(s: &Scenario, rec: &crate::model::dns::DnsRecordSpec) -> String {
-    use crate::model::dns::Routing;
-    let lb = |i: usize| &s.load_balancers[rec.endpoints[i].lb.index()].name;
-    let propagation = if rec.propagation > crate::kernel::SimTime::ZERO {
-        format!(", answers propagate in {}", rec.propagation)
-    } else {
-        String::new()
-    };
-    let checks = match rec.health_check {
-        Some(hc) if rec.routing == Routing::Failover => format!(
-            "health check every {} (fails over after {} failures)",
-            hc.interval, hc.failure_threshold
-        ),
-        Some(hc) => format!(
-            "each endpoint checked every {} (unhealthy after {} failures)",
-            hc.interval, hc.failure_threshold
-        ),
-        None => "no health checks".to_string(),
-    };
-    let endpoints = match rec.routing {
-        Routing::Failover => {
-            return format!(
-                "- Route 53 failover record `{}`: primary `{}`, secondary `{}`; {checks}; clients cache answers {}{propagation}.",
-                rec.name,
-                lb(0),
-                lb(1),
-                rec.ttl
-            );
-        }
-        Routing::Weighted => {
-            let total: u32 = rec.endpoints.iter().map(|e| u32::from(e.weight)).sum();
-            (0..rec.endpoints.len())
-                .map(|i| {
-                    let w = rec.endpoints[i].weight;
-                    let share = if total > 0 {
-                        format!(" ({:.1}%)", 100.0 * f64::from(w) / f64::from(total))
-                    } else {
-                        String::new()
-                    };
-                    format!("`{}` weight {w}{share}", lb(i))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-        Routing::Simple | Routing::Multivalue => (0..rec.endpoints.len())
-            .map(|i| format!("`{}`", lb(i)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    let how = match rec.routing {
-        Routing::Multivalue => "up to 8 healthy endpoints at random, clients use the first",
-        Routing::Simple => "every endpoint in random order, clients use the first",
-        _ => "each endpoint by its share of the weights",
-    };
-    format!(
-        "- Route 53 {} record `{}`: {endpoints}; answers {how}; {checks}; clients cache answers {}{propagation}.",
-        rec.routing.name(),
-        rec.name,
-        rec.ttl
-    )
 }

@@ -93,38 +93,6 @@ pub fn caches_json(r: &RunResult) -> Value {
     Value::Object(m)
 }
 
-/// A failover record's moves and the requests its secondary took; another policy's answer
-/// changes and requests per endpoint.
-fn dns_record_json(d: &crate::sim::DnsResult) -> Value {
-    if d.routing == "failover" {
-        return json!({
-            "failovers": d.failovers,
-            "failbacks": d.failbacks,
-            "requests_to_secondary": d.requests_to_secondary(),
-        });
-    }
-    let requests: Map<String, Value> = d
-        .requests
-        .iter()
-        .map(|(lb, n)| (lb.clone(), json!(n)))
-        .collect();
-    json!({
-        "routing": d.routing,
-        "answer_changes": d.answer_changes,
-        "requests": requests,
-    })
-}
-
-pub fn dns_json(r: &RunResult) -> Value {
-    let m: Map<String, Value> = r
-        .resilience
-        .dns
-        .iter()
-        .map(|d| (d.name.clone(), dns_record_json(d)))
-        .collect();
-    Value::Object(m)
-}
-
 /// `faults.csv`: the fault timeline in time order; `fault` is the fault's label (empty for
 /// consequences not tied to one fault, such as DNS answer changes).
 pub fn faults_csv(r: &RunResult) -> String {

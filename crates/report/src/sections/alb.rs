@@ -57,6 +57,11 @@ impl Section for Alb {
         }
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        out.extend(s.load_balancers.iter().map(|x| x.name.clone()));
+        out.extend(s.target_groups.iter().map(|x| x.name.clone()));
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let lbs: Vec<String> = s.load_balancers.iter().map(|x| x.name.clone()).collect();
         defaults(out, &s.document, "load_balancers", &lbs);

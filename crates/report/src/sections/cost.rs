@@ -35,6 +35,8 @@ impl Section for Cost {
     fn components(&self, _: &Scenario, _: &mut String) {}
 
     /// Prices come from the table named in the components; they have no per-entry defaults.
+    fn names(&self, _: &Scenario, _: &mut Vec<String>) {}
+
     fn defaults(&self, _: &Scenario, _: &mut String) {}
 }
 

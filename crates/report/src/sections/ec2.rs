@@ -94,6 +94,10 @@ impl Section for Ec2 {
         }
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        out.extend(s.groups.iter().map(|x| x.name.clone()));
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let names: Vec<String> = s.groups.iter().map(|x| x.name.clone()).collect();
         defaults(out, &s.document, "auto_scaling_groups", &names);

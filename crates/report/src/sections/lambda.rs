@@ -88,6 +88,10 @@ impl Section for Lambda {
         lambda_components(out, s);
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        out.extend(s.lambda_functions.iter().map(|x| x.name.clone()));
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
         defaults(out, &s.document, "lambda_functions", &functions);

@@ -12,6 +12,7 @@ mod cost;
 mod ec2;
 mod lambda;
 mod resilience;
+mod route53;
 mod sqs;
 mod traffic;
 
@@ -29,6 +30,8 @@ pub trait Section: Sync {
     fn files(&self, r: &RunResult, out: &mut Vec<(&'static str, String)>);
     /// Its components, in words, in `stratus explain`.
     fn components(&self, s: &Scenario, out: &mut String);
+    /// The names of its components: what a trace event's `component` can carry.
+    fn names(&self, s: &Scenario, out: &mut Vec<String>);
     /// The defaults in effect for its components that the file does not set.
     fn defaults(&self, s: &Scenario, out: &mut String);
 }
@@ -42,4 +45,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &sqs::Sqs,
     &cost::Cost,
     &resilience::Resilience,
+    &route53::Route53,
 ];

@@ -1,10 +1,10 @@
-//! Availability, faults, databases, DNS records and caches.
+//! Availability, faults, databases and caches.
 
 use super::Section;
 use crate::explain::{defaults, resilience_components};
 use crate::report::faults_csv;
 use crate::report::resilience::{
-    availability_json, caches_json, databases_json, dns_json, errors_by_cause_json, faults_json,
+    availability_json, caches_json, databases_json, errors_by_cause_json, faults_json,
 };
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
@@ -20,7 +20,6 @@ impl Section for Resilience {
             ("errors_by_cause", errors_by_cause_json(r)),
             ("faults", faults_json(r)),
             ("databases", databases_json(r)),
-            ("dns", dns_json(r)),
             ("caches", caches_json(r)),
         ] {
             out.insert(key.into(), value);
@@ -28,10 +27,11 @@ impl Section for Resilience {
     }
 
     /// Availability against its objective, and each fault's detection and recovery, when
-    /// the scenario has faults, databases or DNS records.
+    /// the scenario has faults, databases or DNS records (whose health
+    /// checks move traffic).
     fn table(&self, r: &RunResult, out: &mut String) {
         let a = &r.resilience;
-        if a.faults.is_empty() && a.databases.is_empty() && a.dns.is_empty() {
+        if a.faults.is_empty() && a.databases.is_empty() && r.services.dns.is_empty() {
             return;
         }
         let _ = writeln!(
@@ -64,6 +64,13 @@ impl Section for Resilience {
         resilience_components(out, s);
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        let r = &s.resilience;
+        out.extend(r.databases.iter().map(|x| x.name.clone()));
+        out.extend(r.faults.iter().map(|f| f.label()));
+        out.push("faults".to_string());
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let databases = &s.resilience.databases;
         let names = |cache: bool| -> Vec<String> {
@@ -74,8 +81,6 @@ impl Section for Resilience {
                 .collect()
         };
         defaults(out, &s.document, "databases", &names(false));
-        let dns: Vec<String> = s.resilience.dns.iter().map(|x| x.name.clone()).collect();
-        defaults(out, &s.document, "dns", &dns);
         defaults(out, &s.document, "caches", &names(true));
     }
 }

@@ -24,6 +24,10 @@ impl Section for Sqs {
         queue_components(out, s);
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        out.extend(s.queues.iter().map(|x| x.name.clone()));
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         queue_defaults(out, s);
     }

@@ -78,6 +78,10 @@ impl Section for Traffic {
         }
     }
 
+    fn names(&self, s: &Scenario, out: &mut Vec<String>) {
+        out.extend(s.workloads.iter().map(|x| x.name.clone()));
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let names: Vec<String> = s.workloads.iter().map(|w| w.name.clone()).collect();
         defaults(out, &s.document, "workloads", &names);

@@ -13,6 +13,7 @@
 
 use super::raw::RawWorkload;
 use super::resolve::{Ctx, reference};
+use super::top_level::{Resolved, ServiceKey};
 use super::units::Dur;
 use crate::ids::{LbId, WorkloadId};
 use crate::kernel::SimTime;
@@ -115,7 +116,17 @@ pub(super) fn first_endpoints(
         .collect()
 }
 
-pub(super) fn resolve_dns(
+/// The `dns` key: records in name order, each with its endpoints, health check, TTL and the
+/// workloads that resolve it.
+impl ServiceKey for BTreeMap<String, RawDnsRecord> {
+    type Spec = Vec<DnsRecordSpec>;
+
+    fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<DnsRecordSpec> {
+        resolve_dns(ctx, self, done.workloads, done.load_balancers)
+    }
+}
+
+fn resolve_dns(
     ctx: &mut Ctx,
     dns: &BTreeMap<String, RawDnsRecord>,
     workloads: &BTreeMap<String, RawWorkload>,

@@ -109,8 +109,10 @@ pub struct Scenario {
     pub account: crate::model::lambda::AccountSpec,
     /// SQS queues, in name order.
     pub queues: Vec<QueueSpec>,
-    /// Databases, DNS failover records, faults and the availability objective.
+    /// Databases, faults and the availability objective.
     pub resilience: Resilience,
+    /// The services declared as their own top-level keys (`raw::Services`: `dns`, ...).
+    pub services: raw::Services,
 }
 
 impl Scenario {

@@ -60,10 +60,6 @@ raw_scenario! {
         /// Downstream databases that request classes call (`calls`).
         #[serde(default)]
         pub databases: BTreeMap<String, RawDatabase>,
-        /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
-        /// `dns/NAME`.
-        #[serde(default)]
-        pub dns: BTreeMap<String, RawDnsRecord>,
         /// Faults injected at given times.
         #[serde(default)]
         pub faults: Vec<RawFault>,
@@ -72,6 +68,12 @@ raw_scenario! {
         /// Caches (ElastiCache-style) in front of database calls.
         #[serde(default)]
         pub caches: BTreeMap<String, RawCache>,
+    }
+    services {
+        /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
+        /// `dns/NAME`.
+        #[serde(default)]
+        pub dns: BTreeMap<String, RawDnsRecord>,
     }
 }
 

@@ -24,7 +24,7 @@ pub const TERMINATION_POLICIES: &[&str] = &[
 ];
 
 /// Collects problems; every check below reports through it and carries on.
-pub(super) struct Ctx<'a> {
+pub struct Ctx<'a> {
     pub(super) problems: &'a mut Vec<Problem>,
     /// Where data files (traces, samples) are read from, and whether outside it is allowed.
     pub(super) files: &'a super::DataFiles,
@@ -145,7 +145,7 @@ pub fn resolve(
         dns_primaries: BTreeMap::new(),
         broken: raw.broken.clone(),
     };
-    let name = match raw.name {
+    let name = match raw.name.clone() {
         Some(n) => {
             if let Some(problem) = super::output_name::name_problem(&n) {
                 ctx.err("name", problem);
@@ -279,15 +279,24 @@ pub fn resolve(
             workloads: &raw.workloads,
             load_balancers: &raw.load_balancers,
             databases: &raw.databases,
-            dns: &raw.dns,
             faults: &raw.faults,
             availability_slo: raw.availability_slo,
             caches: &raw.caches,
         },
         &super::resolve_faults::Names {
             groups: &group_ids,
-            lbs: &lb_ids,
             prices: prices.as_ref(),
+        },
+    );
+
+    let services = raw.resolve_services(
+        &mut ctx,
+        &super::top_level::Resolved {
+            workloads: &raw.workloads,
+            load_balancers: &lb_ids,
+            groups: &group_ids,
+            functions: &function_ids,
+            queues: &queue_ids,
         },
     );
 
@@ -315,6 +324,7 @@ pub fn resolve(
         account,
         queues,
         resilience,
+        services,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Validation of the resilience side: databases and the calls request classes make to them,
-//! Route 53 records (resolved in `dns`), scheduled faults, load balancer DNS TTLs and the availability
+//! scheduled faults, load balancer DNS TTLs and the availability
 //! objective.
 
 use super::raw::*;
@@ -7,10 +7,9 @@ use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use crate::cost::PriceTable;
 use crate::dist::Dist;
-use crate::ids::{AzId, DatabaseId, DnsRecordId, GroupId, LbId, WorkloadId};
+use crate::ids::{AzId, DatabaseId, GroupId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::database::{CallSpec, DatabaseSpec};
-use crate::model::dns::DnsRecordSpec;
 use crate::model::faults::{FaultKind, FaultSpec, HowMany};
 use std::collections::BTreeMap;
 
@@ -22,7 +21,6 @@ pub const DEFAULT_DB_INSTANCE: &str = "db.m5.large";
 #[derive(Clone, Debug, Default)]
 pub struct Resilience {
     pub databases: Vec<DatabaseSpec>,
-    pub dns: Vec<DnsRecordSpec>,
     pub faults: Vec<FaultSpec>,
     /// The fraction of requests ok a period must reach.
     pub availability_slo: f64,
@@ -39,17 +37,11 @@ impl Resilience {
             .and_then(|c| c.get(class))
             .map_or(&[], Vec::as_slice)
     }
-
-    pub fn record_of(&self, w: WorkloadId) -> Option<DnsRecordId> {
-        let r = self.dns.iter().position(|r| r.workloads.contains(&w))?;
-        Some(DnsRecordId(r as u16))
-    }
 }
 
 /// Name tables the resolver needs from the rest of the scenario.
 pub(super) struct Names<'a> {
     pub groups: &'a BTreeMap<String, GroupId>,
-    pub lbs: &'a BTreeMap<String, LbId>,
     pub prices: Option<&'a PriceTable>,
 }
 
@@ -58,7 +50,6 @@ pub(super) struct RawParts<'a> {
     pub workloads: &'a BTreeMap<String, RawWorkload>,
     pub load_balancers: &'a BTreeMap<String, RawLoadBalancer>,
     pub databases: &'a BTreeMap<String, RawDatabase>,
-    pub dns: &'a BTreeMap<String, RawDnsRecord>,
     pub faults: &'a [RawFault],
     pub availability_slo: Option<f64>,
     pub caches: &'a BTreeMap<String, RawCache>,
@@ -85,7 +76,6 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .iter()
         .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
         .collect();
-    let dns = super::dns::resolve_dns(ctx, raw.dns, raw.workloads, names.lbs);
     let mut faults: Vec<FaultSpec> = Vec::new();
     let mut named: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in raw.faults.iter().enumerate() {
@@ -118,7 +108,6 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .collect();
     Resilience {
         databases,
-        dns,
         faults,
         availability_slo,
         class_calls,

@@ -70,9 +70,32 @@ impl<T: DeserializeOwned> TopLevel for Vec<T> {
     }
 }
 
+/// A top-level key that is a service of its own (declared under `services` in
+/// `raw_scenario!`): it resolves into its spec (`Scenario::services`), with the names of the
+/// components resolved before it. Its resolution is called from nowhere else, so a new
+/// service's key, spec and validation are declared once, in its own module.
+pub trait ServiceKey {
+    /// What the simulator reads: `scenario.services.KEY`.
+    type Spec: Clone + std::fmt::Debug + Default;
+    /// Validates the raw value and resolves it, reporting every problem through `ctx`.
+    fn resolve(&self, ctx: &mut super::resolve::Ctx, done: &Resolved) -> Self::Spec;
+}
+
+/// The components a service's key may name, resolved before it: name to id, in the order
+/// of their sections, and the raw workloads (whose targets name services).
+pub struct Resolved<'a> {
+    pub workloads: &'a BTreeMap<String, super::raw::RawWorkload>,
+    pub load_balancers: &'a BTreeMap<String, crate::ids::LbId>,
+    pub groups: &'a BTreeMap<String, crate::ids::GroupId>,
+    pub functions: &'a BTreeMap<String, crate::ids::FunctionId>,
+    pub queues: &'a BTreeMap<String, crate::ids::QueueId>,
+}
+
 /// Declares `RawScenario`: its fields are the top-level keys, each field's type one that
-/// implements [`TopLevel`]. Adds the `broken` bookkeeping field (skipped by serde and schemars),
-/// `TOP_LEVEL_KEYS`, and the methods `decode_key` and `has_named_entries`.
+/// implements [`TopLevel`]; the keys under `services` are services of their own, whose types
+/// also implement [`ServiceKey`]. Adds the `broken` bookkeeping field (skipped by serde and
+/// schemars), `TOP_LEVEL_KEYS`, the `Services` struct of resolved specs, and the methods
+/// `decode_key`, `has_named_entries` and `resolve_services`.
 macro_rules! raw_scenario {
     (
         $(#[$meta:meta])*
@@ -82,12 +105,22 @@ macro_rules! raw_scenario {
                 pub $key:ident: $ty:ty,
             )*
         }
+        services {
+            $(
+                $(#[$svc_meta:meta])*
+                pub $svc:ident: $svc_ty:ty,
+            )*
+        }
     ) => {
         $(#[$meta])*
         pub struct $name {
             $(
                 $(#[$field_meta])*
                 pub $key: $ty,
+            )*
+            $(
+                $(#[$svc_meta])*
+                pub $svc: $svc_ty,
             )*
             /// `section.name` of entries that failed to decode (their problems are reported),
             /// so that references to them do not add follow-on problems.
@@ -97,7 +130,14 @@ macro_rules! raw_scenario {
         }
 
         /// The top-level keys, in the order `RawScenario` declares them.
-        pub const TOP_LEVEL_KEYS: &[&str] = &[$(stringify!($key)),*];
+        pub const TOP_LEVEL_KEYS: &[&str] = &[$(stringify!($key),)* $(stringify!($svc),)*];
+
+        /// The resolved specs of the services declared under `services`, one field each,
+        /// named as their key.
+        #[derive(Clone, Debug, Default)]
+        pub struct Services {
+            $(pub $svc: <$svc_ty as super::top_level::ServiceKey>::Spec,)*
+        }
 
         impl $name {
             /// Decodes the value of top-level key `key` into its field, collecting problems;
@@ -120,6 +160,16 @@ macro_rules! raw_scenario {
                             )
                         }
                     )*
+                    $(
+                        stringify!($svc) => {
+                            self.$svc = <$svc_ty as TopLevel>::decode(
+                                value,
+                                key,
+                                problems,
+                                &mut self.broken,
+                            )
+                        }
+                    )*
                     _ => return false,
                 }
                 true
@@ -131,7 +181,21 @@ macro_rules! raw_scenario {
                 use super::top_level::TopLevel;
                 match key {
                     $(stringify!($key) => <$ty as TopLevel>::NAMED_ENTRIES,)*
+                    $(stringify!($svc) => <$svc_ty as TopLevel>::NAMED_ENTRIES,)*
                     _ => false,
+                }
+            }
+
+            /// Resolves every service declared under `services`, in declaration order, after
+            /// the components they may name (`done`).
+            pub(super) fn resolve_services(
+                &self,
+                ctx: &mut super::resolve::Ctx,
+                done: &super::top_level::Resolved,
+            ) -> Services {
+                use super::top_level::ServiceKey;
+                Services {
+                    $($svc: self.$svc.resolve(ctx, done),)*
                 }
             }
         }

@@ -15,7 +15,28 @@ use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
 use crate::scenario::Scenario;
-use crate::sim::DnsResult;
+
+/// A record's part of a run's results (`summary.json` `dns.NAME`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DnsResult {
+    pub name: String,
+    /// The record's routing policy.
+    pub routing: &'static str,
+    /// A failover record's moves to the secondary and back.
+    pub failovers: u64,
+    pub failbacks: u64,
+    /// Changes of the healthy endpoints answered.
+    pub answer_changes: u64,
+    /// Requests sent to each endpoint (a failover record's primary, then its secondary).
+    pub requests: Vec<(String, u64)>,
+}
+
+impl DnsResult {
+    /// A failover record's requests to its secondary (its second endpoint).
+    pub fn requests_to_secondary(&self) -> u64 {
+        self.requests.get(1).map_or(0, |e| e.1)
+    }
+}
 
 /// Every record's health-check state and answers, and its clients' resolution stream.
 pub struct Route53 {
@@ -85,7 +106,7 @@ impl Route53 {
 
 impl Service for Route53 {
     fn build(s: &Scenario, _: &mut TimeSeries) -> Route53 {
-        let specs = &s.resilience.dns;
+        let specs = &s.services.dns;
         Route53 {
             records: specs.iter().map(DnsRecord::new).collect(),
             rngs: specs
@@ -93,7 +114,11 @@ impl Service for Route53 {
                 .map(|d| stream(s.seed, &format!("dns/{}/clients", d.name)))
                 .collect(),
             workload_record: (0..s.workloads.len())
-                .map(|w| s.resilience.record_of(WorkloadId(w as u16)))
+                .map(|w| {
+                    let w = WorkloadId(w as u16);
+                    let r = specs.iter().position(|r| r.workloads.contains(&w))?;
+                    Some(DnsRecordId(r as u16))
+                })
                 .collect(),
         }
     }
@@ -105,9 +130,9 @@ impl Service for Route53 {
     fn close_cost_period(_: &mut World, _: f64) {}
 
     fn finish(w: &mut World, out: &mut Finish) {
-        out.result.resilience.dns = w
+        out.result.services.dns = w
             .scenario
-            .resilience
+            .services
             .dns
             .iter()
             .zip(&w.dns.records)
@@ -135,7 +160,7 @@ impl Service for Route53 {
 impl Handles<DnsEvent> for Route53 {
     fn handle(w: &mut World, DnsEvent::CheckDue(r): DnsEvent) {
         let s = std::sync::Arc::clone(&w.scenario);
-        let spec = &s.resilience.dns[r.index()];
+        let spec = &s.services.dns[r.index()];
         let passed = (0..spec.probed())
             .filter(|&i| w.endpoint_serves(spec.endpoints[i].lb))
             .fold(0u64, |m, i| m | 1 << i);

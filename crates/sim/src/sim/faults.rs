@@ -27,8 +27,7 @@ impl World {
                 self.queue.at(f.at, FaultEvent::Started(FaultId(i as u16)));
             }
         }
-        self.dns
-            .start(&s.resilience.dns, s.duration, &mut self.queue);
+        self.dns.start(&s.services.dns, s.duration, &mut self.queue);
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.

@@ -53,7 +53,7 @@ impl World {
         match (spec.target, forward) {
             (Target::Alb(target), Some(forward)) => {
                 let now = self.queue.now();
-                let records = &self.scenario.resilience.dns;
+                let records = &self.scenario.services.dns;
                 let lb = self.dns.resolve(records, w, target, now);
                 let forward = if lb == target {
                     forward

@@ -38,8 +38,9 @@ mod sqs;
 mod state;
 mod traffic;
 
+pub use dns::DnsResult;
 pub use lambda::FunctionResult;
-pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
+pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
@@ -65,7 +66,7 @@ pub enum RunError {
     Interrupted { at: SimTime },
 }
 
-pub use registry::{Event, World};
+pub use registry::{Event, ServiceResults, World};
 
 impl World {
     pub fn new(scenario: Arc<Scenario>) -> World {

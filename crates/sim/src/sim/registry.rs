@@ -9,7 +9,7 @@
 //! results use the requests' totals.
 
 use super::database::Databases;
-use super::dns::Route53;
+use super::dns::{DnsResult, Route53};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -84,6 +84,6 @@ world! {
         databases: Databases { Database(DatabaseEvent) },
         /// Route 53 records: health checks and clients' cached answers (after `faults`,
         /// whose results it completes).
-        dns: Route53 { Dns(DnsEvent) },
+        dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
     }
 }

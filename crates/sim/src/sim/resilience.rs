@@ -100,27 +100,6 @@ pub struct DatabaseResult {
     pub hits: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct DnsResult {
-    pub name: String,
-    /// The record's routing policy.
-    pub routing: &'static str,
-    /// A failover record's moves to the secondary and back.
-    pub failovers: u64,
-    pub failbacks: u64,
-    /// Changes of the healthy endpoints answered.
-    pub answer_changes: u64,
-    /// Requests sent to each endpoint (a failover record's primary, then its secondary).
-    pub requests: Vec<(String, u64)>,
-}
-
-impl DnsResult {
-    /// A failover record's requests to its secondary (its second endpoint).
-    pub fn requests_to_secondary(&self) -> u64 {
-        self.requests.get(1).map_or(0, |e| e.1)
-    }
-}
-
 /// Availability and faults of a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResilienceResult {
@@ -137,7 +116,6 @@ pub struct ResilienceResult {
     /// Failed requests after the warm-up by cause (fault causes, then `other`).
     pub errors_by_cause: Vec<(String, u64)>,
     pub databases: Vec<DatabaseResult>,
-    pub dns: Vec<DnsResult>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -205,7 +183,6 @@ impl FaultState {
             faults,
             errors_by_cause,
             databases: Vec::new(),
-            dns: Vec::new(),
             timeline: self.log.timeline.clone(),
         }
     }

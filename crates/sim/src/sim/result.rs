@@ -77,12 +77,14 @@ pub struct RunResult {
     pub markers: Vec<(f64, String)>,
     /// SQS queues, in name order.
     pub queues: Vec<super::QueueResult>,
-    /// Availability, faults, databases and DNS records.
+    /// Availability, faults and databases.
     pub resilience: super::ResilienceResult,
     /// Lambda event source mappings of the queues, in queue order.
     pub event_sources: Vec<super::EventSourceResult>,
     /// Per target group, in name order: `(name, requests forwarded after the warm-up)`.
     pub target_groups: Vec<(String, u64)>,
+    /// The results of the services that declare their own in the registry (`dns`, ...).
+    pub services: super::ServiceResults,
 }
 
 impl World {

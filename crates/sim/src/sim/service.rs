@@ -78,7 +78,7 @@ macro_rules! world {
             $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)*
         }
         services {
-            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* },)*
+            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(-> $out:ty)?,)*
         }
     ) => {
         $(#[$world_doc])*
@@ -92,6 +92,13 @@ macro_rules! world {
         pub enum Event {
             $($(#[$clock_doc])* $clock $(($payload))?,)*
             $($($variant($event),)*)*
+        }
+
+        /// The results of the services that declare their own (`-> Type` in the registry),
+        /// one field each, named as the service's field; each fills its own in `finish`.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct ServiceResults {
+            $($(pub $svc: $out,)?)*
         }
 
         $($(impl From<$event> for Event {
