@@ -19,9 +19,32 @@ impl Section for Alb {
             .map(|(name, n)| (name.clone(), json!({ "requests": n })))
             .collect();
         out.insert("target_groups".into(), Value::Object(groups));
+        // `load_balancers.NAME.answers.STATUS`: the answers each load balancer gave itself
+        // (fixed responses, redirects), when some load balancer has such actions.
+        if !r.load_balancer_answers.is_empty() {
+            let lbs: Map<String, Value> = (r.load_balancer_answers.iter())
+                .map(|(name, answers)| {
+                    let by_status: Map<String, Value> = (answers.iter())
+                        .map(|(status, n)| (status.to_string(), json!(n)))
+                        .collect();
+                    (name.clone(), json!({ "answers": by_status }))
+                })
+                .collect();
+            out.insert("load_balancers".into(), Value::Object(lbs));
+        }
     }
 
-    fn table(&self, _: &RunResult, _: &mut String) {}
+    /// The load balancers' own answers, when some load balancer gives them.
+    fn table(&self, r: &RunResult, out: &mut String) {
+        for (name, answers) in &r.load_balancer_answers {
+            let list: Vec<String> = (answers.iter())
+                .map(|(status, n)| format!("{status} {n}"))
+                .collect();
+            if !list.is_empty() {
+                let _ = writeln!(out, "load balancer {name} answered itself: {}", list.join("  "));
+            }
+        }
+    }
 
     fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
 

@@ -11,6 +11,7 @@ mod load;
 pub mod output_name;
 pub mod raw;
 mod raw_services;
+pub mod alb_actions;
 mod readable;
 mod resolve;
 mod resolve_caches;

@@ -83,6 +83,10 @@ pub struct RunResult {
     pub event_sources: Vec<super::EventSourceResult>,
     /// Per target group, in name order: `(name, requests forwarded after the warm-up)`.
     pub target_groups: Vec<(String, u64)>,
+    /// Per load balancer, in name order, when some load balancer has fixed-response or
+    /// redirect actions (else empty): `(name, [(status, answers after the warm-up)])`, the
+    /// statuses in rule order.
+    pub load_balancer_answers: Vec<(String, Vec<(u16, u64)>)>,
 }
 
 impl World {
