@@ -105,7 +105,7 @@ pub struct RawWorkload {
     /// For `lambda/NAME` targets: `sync` (default; throttles are 429s) or `async` (the event
     /// is queued and retried; the request is accepted at once).
     pub invocation: Option<RawInvocation>,
-    /// How many distinct clients send the requests (1 to 10,000,000): each request comes from
+    /// How many distinct clients send the requests (1 to 1,000,000): each request comes from
     /// one drawn at random, so sticky load balancers (target-group or target stickiness)
     /// keep it where it was sent. Default: every request is a new client.
     pub clients: Option<u32>,

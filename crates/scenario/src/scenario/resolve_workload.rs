@@ -24,7 +24,7 @@ pub(super) struct Targets<'a> {
 }
 
 /// The most clients a workload may have (each sticky action keeps an entry per client).
-pub const MAX_CLIENTS: u32 = 10_000_000;
+pub const MAX_CLIENTS: u32 = 1_000_000;
 
 pub(super) fn resolve_workload(
     ctx: &mut Ctx,
@@ -304,6 +304,14 @@ pub(super) fn resolve_workload(
     }
     let complete = classes.len() == raw_classes.len();
     let clients = match w.clients {
+        Some(_) if matches!(target, Some(Target::Queue(_))) => {
+            ctx.err(
+                &format!("{path}.clients"),
+                "clients matter to sticky load balancers only: give them to a workload whose \
+                 target is `alb/NAME` or `dns/NAME`",
+            );
+            None
+        }
         Some(n) if n == 0 || n > MAX_CLIENTS => {
             ctx.err(
                 &format!("{path}.clients"),

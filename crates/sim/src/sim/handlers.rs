@@ -30,18 +30,17 @@ impl World {
         let class_spec = &spec.classes[class];
         let id = self.traffic.next_request_id;
         self.traffic.next_request_id += 1;
+        let client = self.traffic.clients.draw(w);
         if let Some(t) = self.tracer.as_deref_mut() {
             let now = self.queue.now();
-            t.emit(
-                now,
-                Kind::RequestArrived,
-                &spec.name,
-                Some(id),
-                &[
-                    ("class", Field::Str(&class_spec.name)),
-                    ("path", Field::Str(&class_spec.path)),
-                ],
-            );
+            let fields = [
+                ("class", Field::Str(&class_spec.name)),
+                ("path", Field::Str(&class_spec.path)),
+                ("client", Field::Int(client.map_or(0, u64::from))),
+            ];
+            // The client only for workloads with `clients`.
+            let n = if client.is_some() { 3 } else { 2 };
+            t.emit(now, Kind::RequestArrived, &spec.name, Some(id), &fields[..n]);
         }
         let work = class_spec.work.sample(rng);
         let action = class_spec.action.as_ref();
@@ -53,7 +52,6 @@ impl World {
         );
         match (spec.target, action) {
             (Target::Alb(target), Some(action)) => {
-                let client = self.traffic.draw_client(w);
                 let now = self.queue.now();
                 let records = &self.scenario.resilience.dns;
                 let lb = self.dns.resolve(records, w, target, now);

@@ -42,7 +42,22 @@ pub struct Traffic {
     /// Per workload with `clients`: the stream drawing each request's client
     /// (`workload/NAME/clients`), the client count and the first client's number (clients
     /// are numbered across workloads, for the load balancers' stickiness tables).
-    pub clients: Vec<Option<(Rng, u32, u32)>>,
+    pub clients: Clients,
+}
+
+/// Per workload with `clients`: the stream drawing each request's client, the client count
+/// and the first client's number.
+pub struct Clients(Vec<Option<(Rng, u32, u32)>>);
+
+impl Clients {
+    /// The client of a request of workload `w` (numbered across workloads): one of its
+    /// `clients` drawn uniformly from `workload/NAME/clients`, or `None` (a new client) when
+    /// it has none (no draw).
+    #[inline]
+    pub fn draw(&mut self, w: crate::ids::WorkloadId) -> Option<u32> {
+        let (rng, n, first) = self.0[w.index()].as_mut()?;
+        Some(*first + crate::kernel::RngExt::uniform_u64(rng, 0, u64::from(*n)) as u32)
+    }
 }
 
 impl Traffic {
@@ -77,7 +92,7 @@ impl Traffic {
             period: PeriodMeters::default(),
             availability: Vec::new(),
             series: super::traffic::RequestSeries::register(series),
-            clients: {
+            clients: Clients({
                 let mut first = 0u32;
                 (s.workloads.iter())
                     .map(|w| {
@@ -87,16 +102,8 @@ impl Traffic {
                         Some((rng, n, first - n))
                     })
                     .collect()
-            },
+            }),
         }
-    }
-
-    /// The client of a request of workload `w` (numbered across workloads): one of its
-    /// `clients` drawn uniformly, or `None` (a new client) when it has none.
-    #[inline]
-    pub fn draw_client(&mut self, w: crate::ids::WorkloadId) -> Option<u32> {
-        let (rng, n, first) = self.clients[w.index()].as_mut()?;
-        Some(*first + crate::kernel::RngExt::uniform_u64(rng, 0, u64::from(*n)) as u32)
     }
 }
 
