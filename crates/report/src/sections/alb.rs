@@ -63,15 +63,20 @@ impl Section for Alb {
                 },
                 lb.idle_timeout
             );
+            own_actions(out, lb);
         }
         for tg in &s.target_groups {
             let Some(g) = tg.group() else {
                 lambda_target_group(out, s, tg);
                 continue;
             };
+            let sticky = tg
+                .stickiness
+                .map(|d| format!(", sticky sessions (a client keeps its target) for {d}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}.",
+                "- target group `{}`: instances of group `{}`, {} routing, deregistration delay {}{sticky}.",
                 tg.name,
                 s.groups[g.index()].name,
                 algorithm(tg.algorithm),
@@ -85,5 +90,44 @@ impl Section for Alb {
         defaults(out, &s.document, "load_balancers", &lbs);
         let tgs: Vec<String> = s.target_groups.iter().map(|x| x.name.clone()).collect();
         defaults(out, &s.document, "target_groups", &tgs);
+    }
+}
+
+/// A load balancer's rules whose action is more than a plain forward: fixed responses,
+/// redirects and target-group stickiness (nothing for the others).
+fn own_actions(out: &mut String, lb: &crate::model::alb::LoadBalancerSpec) {
+    use crate::model::alb::Action;
+    let n = lb.rules.len();
+    for (i, action) in lb.actions().enumerate() {
+        let rule = if i == n {
+            "default rule".to_string()
+        } else {
+            format!("rule {i}")
+        };
+        let what = match action {
+            Action::Forward {
+                stickiness: Some(d),
+                ..
+            } => format!("forwards with target-group stickiness for {d}"),
+            Action::Forward { .. } => continue,
+            Action::FixedResponse(f) => format!(
+                "answers {} itself ({}, {} bytes)",
+                f.status,
+                f.content_type.as_deref().unwrap_or("no content type"),
+                f.body_bytes
+            ),
+            Action::Redirect(r) => format!(
+                "redirects with {} to {}://{}:{}{}{}",
+                r.status,
+                r.protocol.as_deref().unwrap_or("#{protocol}"),
+                r.host.as_deref().unwrap_or("#{host}"),
+                r.port.map_or("#{port}".to_string(), |p| p.to_string()),
+                r.path.as_deref().unwrap_or("/#{path}"),
+                r.query
+                    .as_deref()
+                    .map_or("?#{query}".to_string(), |q| format!("?{q}"))
+            ),
+        };
+        let _ = writeln!(out, "    {rule} {what}.");
     }
 }
