@@ -80,7 +80,9 @@ fn fixed_responses_and_redirects_are_the_load_balancers_own_answers() {
     for l in &lines {
         let component = l["component"].as_str().unwrap();
         if l["kind"] == "request_answered" {
-            *answered.entry(l["status"].as_u64().unwrap()).or_insert(0u64) += 1;
+            *answered
+                .entry(l["status"].as_u64().unwrap())
+                .or_insert(0u64) += 1;
             assert_eq!(component, "front");
         } else if component != "api" {
             assert_eq!(l["latency_ms"].as_f64(), Some(0.0), "{l}");
@@ -213,9 +215,15 @@ fn target_group_stickiness_keeps_a_client_for_the_duration_then_draws_again() {
     }
     // Each draw goes to green with probability 20 / (80 + 20).
     let z = z_binomial(green_draws, draws, 0.2);
-    assert!(z.abs() < Z_MAX, "green {green_draws} of {draws} draws (z {z:.2})");
+    assert!(
+        z.abs() < Z_MAX,
+        "green {green_draws} of {draws} draws (z {z:.2})"
+    );
     let z = z_binomial(changes, transitions, 0.32);
-    assert!(z.abs() < Z_MAX, "{changes} changes in {transitions} (z {z:.2})");
+    assert!(
+        z.abs() < Z_MAX,
+        "{changes} changes in {transitions} (z {z:.2})"
+    );
     // Requests are counted once each, whatever the stickiness.
     let forwarded: u64 = r.target_groups.iter().map(|e| e.1).sum();
     assert_eq!(forwarded, r.arrived);
@@ -304,7 +312,9 @@ fn bad_actions_and_stickiness_are_reported_with_their_paths() {
     let at = "load_balancers.front.rules";
     for expected in [
         format!("{at}[0].stickiness.duration: expected 1s to 7d (604800s), got 8d"),
-        format!("{at}[1].fixed_response.status: a fixed response's status is 2XX, 4XX or 5XX, got 302"),
+        format!(
+            "{at}[1].fixed_response.status: a fixed response's status is 2XX, 4XX or 5XX, got 302"
+        ),
         format!("{at}[1].fixed_response.content_type: expected one of text/plain, text/css"),
         format!("{at}[2].redirect.status: a redirect answers 301 or 302, got 307"),
         format!("{at}[2].redirect.protocol: expected HTTP, HTTPS or #{{protocol}}, got `FTP`"),
@@ -323,7 +333,10 @@ fn bad_actions_and_stickiness_are_reported_with_their_paths() {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
     }
     // A fixed response's body holds at most 1,024 characters.
-    let long = ACTIONS.replace("body: \"not here\"", &format!("body: \"{}\"", "x".repeat(1025)));
+    let long = ACTIONS.replace(
+        "body: \"not here\"",
+        &format!("body: \"{}\"", "x".repeat(1025)),
+    );
     let err = Scenario::from_text(&long, "bad.yaml", &repo_path("."), &[])
         .expect_err("a long body")
         .to_string();

@@ -82,11 +82,19 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         let forward = match action {
             Action::Forward { to, .. } => to,
             Action::FixedResponse(f) => {
-                let _ = writeln!(out, "      {} {} --> (fixed response {})", c.name, c.path, f.status);
+                let _ = writeln!(
+                    out,
+                    "      {} {} --> (fixed response {})",
+                    c.name, c.path, f.status
+                );
                 continue;
             }
             Action::Redirect(r) => {
-                let _ = writeln!(out, "      {} {} --> (redirect {})", c.name, c.path, r.status);
+                let _ = writeln!(
+                    out,
+                    "      {} {} --> (redirect {})",
+                    c.name, c.path, r.status
+                );
                 continue;
             }
         };

@@ -112,7 +112,6 @@ impl StatusClass {
     }
 }
 
-
 /// Outcome counts and latencies of a set of requests (all, or one workload's).
 #[derive(Clone, Default)]
 pub struct RequestStats {

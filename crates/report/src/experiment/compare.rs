@@ -240,7 +240,12 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
     if summary["requests"]["errors"].get("http_500").is_some() {
         out.insert(
             11,
-            ("500".to_string(), ["requests", "errors", "http_500"].map(String::from).to_vec()),
+            (
+                "500".to_string(),
+                ["requests", "errors", "http_500"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
         );
     }
     if let Some(groups) = summary["auto_scaling_groups"].as_object() {

@@ -41,7 +41,11 @@ impl Section for Alb {
                 .map(|(status, n)| format!("{status} {n}"))
                 .collect();
             if !list.is_empty() {
-                let _ = writeln!(out, "load balancer {name} answered itself: {}", list.join("  "));
+                let _ = writeln!(
+                    out,
+                    "load balancer {name} answered itself: {}",
+                    list.join("  ")
+                );
             }
         }
     }

@@ -140,9 +140,8 @@ pub(super) fn resolve_redirect(ctx: &mut Ctx, path: &str, r: &RawRedirect) -> Op
         ok = false;
     }
     // `#{keyword}` is the request's own component, as leaving it out.
-    let own = |v: &Option<String>, keyword: &str| {
-        v.clone().filter(|s| s != &format!("#{{{keyword}}}"))
-    };
+    let own =
+        |v: &Option<String>, keyword: &str| v.clone().filter(|s| s != &format!("#{{{keyword}}}"));
     let protocol = own(&r.protocol, "protocol");
     if let Some(p) = &protocol
         && p != "HTTP"
@@ -220,7 +219,12 @@ pub(super) fn resolve_redirect(ctx: &mut Ctx, path: &str, r: &RawRedirect) -> Op
 }
 
 /// A stickiness duration (1s to 7 days), required when enabled; `None` when off or broken.
-fn duration(ctx: &mut Ctx, path: &str, given: Option<Dur>, default: Option<SimTime>) -> Option<SimTime> {
+fn duration(
+    ctx: &mut Ctx,
+    path: &str,
+    given: Option<Dur>,
+    default: Option<SimTime>,
+) -> Option<SimTime> {
     let Some(d) = given.map(|d| d.0).or(default) else {
         ctx.err(
             &format!("{path}.duration"),

@@ -92,12 +92,8 @@ impl RawStrings {
 pub enum RawForwardTo {
     One(String),
     Weighted(BTreeMap<String, u32>),
-    FixedResponse {
-        fixed_response: RawFixedResponse,
-    },
-    Redirect {
-        redirect: RawRedirect,
-    },
+    FixedResponse { fixed_response: RawFixedResponse },
+    Redirect { redirect: RawRedirect },
 }
 
 impl RawForwardTo {
@@ -182,7 +178,10 @@ pub(super) fn resolve_rules(
         }
         let actions: Vec<(&str, RawAction)> = [
             ("target_group", r.target_group.as_ref().map(RawAction::To)),
-            ("fixed_response", r.fixed_response.as_ref().map(RawAction::Fixed)),
+            (
+                "fixed_response",
+                r.fixed_response.as_ref().map(RawAction::Fixed),
+            ),
             ("redirect", r.redirect.as_ref().map(RawAction::Redirect)),
         ]
         .into_iter()
@@ -208,8 +207,7 @@ pub(super) fn resolve_rules(
             RawAction::To(to) => resolve_action(ctx, &rpath, key, to, r.stickiness.as_ref(), tgs),
             RawAction::Fixed(f) => {
                 no_stickiness(ctx, &rpath, r.stickiness.is_some());
-                resolve_fixed_response(ctx, &format!("{rpath}.{key}"), f)
-                    .map(Action::FixedResponse)
+                resolve_fixed_response(ctx, &format!("{rpath}.{key}"), f).map(Action::FixedResponse)
             }
             RawAction::Redirect(x) => {
                 no_stickiness(ctx, &rpath, r.stickiness.is_some());

@@ -105,8 +105,8 @@ impl World {
         m.processed_bytes += (request_bytes + body_bytes) as f64;
         m.billable_rule_evaluations += f64::from(rule_evaluations);
         if counted
-            && let Some(entry) = (self.alb.actions.own_answers[lb.index()].iter_mut())
-                .find(|(s, _)| *s == status)
+            && let Some(entry) =
+                (self.alb.actions.own_answers[lb.index()].iter_mut()).find(|(s, _)| *s == status)
         {
             entry.1 += 1;
         }

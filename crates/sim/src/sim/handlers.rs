@@ -40,7 +40,13 @@ impl World {
             ];
             // The client only for workloads with `clients`.
             let n = if client.is_some() { 3 } else { 2 };
-            t.emit(now, Kind::RequestArrived, &spec.name, Some(id), &fields[..n]);
+            t.emit(
+                now,
+                Kind::RequestArrived,
+                &spec.name,
+                Some(id),
+                &fields[..n],
+            );
         }
         let work = class_spec.work.sample(rng);
         let action = class_spec.action.as_ref();
@@ -117,7 +123,10 @@ impl World {
         let instances = &self.ec2.instances;
         let serial = |i: InstanceId| instances[i.index()].serial;
         let sticky = (client, serial);
-        let (node, chosen) = match self.alb.route((lb, spec), (tg, tg_spec), now, zones, sticky) {
+        let (node, chosen) = match self
+            .alb
+            .route((lb, spec), (tg, tg_spec), now, zones, sticky)
+        {
             Route::Routed { node, target } => (node, target),
             Route::Reject(reason) => return self.reject(lb, w, id, counted, reason),
             Route::Unreachable => {
