@@ -208,7 +208,7 @@ pub(super) fn resolve_redirect(ctx: &mut Ctx, path: &str, r: &RawRedirect) -> Op
         );
         ok = false;
     }
-    ok.then(|| Redirect {
+    ok.then_some(Redirect {
         status: r.status as u16,
         protocol,
         host,
