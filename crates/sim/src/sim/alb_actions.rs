@@ -78,11 +78,12 @@ impl Alb {
         client: Option<u32>,
     ) -> TgId {
         let rng = &mut self.forward_rngs[lb.index()];
-        let table = self.actions.sticky_groups[lb.index()][rule as usize].as_mut();
-        match (stickiness, client, table) {
-            (Some(duration), Some(c), Some(table)) => table.pick(c, now, duration, || to.pick(rng)),
-            _ => to.pick(rng),
+        if let (Some(duration), Some(c)) = (stickiness, client)
+            && let Some(table) = self.actions.sticky_groups[lb.index()][rule as usize].as_mut()
+        {
+            return table.pick(c, now, duration, || to.pick(rng));
         }
+        to.pick(rng)
     }
 }
 
