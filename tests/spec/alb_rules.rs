@@ -154,9 +154,9 @@ fn header_method_query_and_source_ip_conditions_route_each_class() {
         .iter()
         .map(|c| {
             let tgs: Vec<String> = c
-                .forward
+                .action
                 .iter()
-                .flat_map(|f| f.groups())
+                .flat_map(|a| a.groups())
                 .map(|tg| s.target_groups[tg.index()].name.clone())
                 .collect();
             (c.name.as_str(), tgs.join(","))

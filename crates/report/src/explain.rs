@@ -1,7 +1,7 @@
 //! `stratus explain`: a scenario in words and as a text diagram, with every default that
 //! applies spelled out. A pure function of the validated scenario and its document.
 
-use crate::model::alb::{Algorithm, Forward, Targets};
+use crate::model::alb::{Action, Algorithm, Forward, Targets};
 use crate::scenario::Scenario;
 use crate::scenario::defaults::{DefaultDoc, for_section};
 use crate::sections::SECTIONS;
@@ -78,7 +78,26 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         azs.join(",")
     );
     for c in &w.classes {
-        let Some(forward) = &c.forward else { continue };
+        let Some(action) = &c.action else { continue };
+        let forward = match action {
+            Action::Forward { to, .. } => to,
+            Action::FixedResponse(f) => {
+                let _ = writeln!(
+                    out,
+                    "      {} {} --> (fixed response {})",
+                    c.name, c.path, f.status
+                );
+                continue;
+            }
+            Action::Redirect(r) => {
+                let _ = writeln!(
+                    out,
+                    "      {} {} --> (redirect {})",
+                    c.name, c.path, r.status
+                );
+                continue;
+            }
+        };
         let total: u32 = match forward {
             Forward::One(_) => 0,
             Forward::Weighted(w) => w.iter().map(|&(_, x)| u32::from(x)).sum(),

@@ -18,6 +18,8 @@ pub enum Kind {
     RequestArrived,
     RequestRouted,
     RequestRejected,
+    /// The load balancer answered itself (a fixed response or a redirect).
+    RequestAnswered,
     RequestStarted,
     RequestFinished,
     ScalingActivity,
@@ -30,10 +32,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
+        Kind::RequestAnswered,
         Kind::RequestStarted,
         Kind::RequestFinished,
         Kind::ScalingActivity,
@@ -50,6 +53,7 @@ impl Kind {
             Kind::RequestArrived => "request_arrived",
             Kind::RequestRouted => "request_routed",
             Kind::RequestRejected => "request_rejected",
+            Kind::RequestAnswered => "request_answered",
             Kind::RequestStarted => "request_started",
             Kind::RequestFinished => "request_finished",
             Kind::ScalingActivity => "scaling_activity",

@@ -23,15 +23,22 @@ pub enum Outcome {
     /// Invoke API answers 200 with a `FunctionError` field (an HTTP 502 only behind an ALB
     /// or API Gateway; https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
     FunctionError,
+    /// The target answered 500 (an injected target error, fault `target_errors`): the load
+    /// balancer passes it on (AWS counts it in `HTTPCode_Target_5XX_Count`).
+    Http500,
+    /// The load balancer answered itself with this status (a fixed-response or redirect
+    /// action): no target was involved. Neither ok nor failed: counted by status class.
+    LoadBalancer(u16),
 }
 
 impl Outcome {
-    pub const ERRORS: [Outcome; 5] = [
+    pub const ERRORS: [Outcome; 6] = [
         Outcome::Http502,
         Outcome::Http503,
         Outcome::Http504,
         Outcome::Throttled429,
         Outcome::FunctionError,
+        Outcome::Http500,
     ];
 
     /// The key used in `summary.json`'s `errors` object.
@@ -43,11 +50,65 @@ impl Outcome {
             Outcome::Http504 => "http_504",
             Outcome::Throttled429 => "throttled_429",
             Outcome::FunctionError => "function_error",
+            Outcome::Http500 => "http_500",
+            Outcome::LoadBalancer(status) => match StatusClass::of(status) {
+                StatusClass::S2xx => "load_balancer_2xx",
+                StatusClass::S3xx => "load_balancer_3xx",
+                StatusClass::S4xx => "load_balancer_4xx",
+                StatusClass::S5xx => "load_balancer_5xx",
+            },
         }
     }
 
+    /// A server error of the architecture (a target's 500, the load balancer's 502-504); a
+    /// fixed response's 5XX is the listener's configured answer, not one of them.
     pub fn is_5xx(self) -> bool {
-        matches!(self, Outcome::Http502 | Outcome::Http503 | Outcome::Http504)
+        matches!(
+            self,
+            Outcome::Http500 | Outcome::Http502 | Outcome::Http503 | Outcome::Http504
+        )
+    }
+}
+
+/// The status class of an answer the load balancer gives itself (a fixed response or a
+/// redirect): `summary.json`'s `answered_by_load_balancer` keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusClass {
+    S2xx,
+    S3xx,
+    S4xx,
+    S5xx,
+}
+
+impl StatusClass {
+    pub const ALL: [StatusClass; 4] = [
+        StatusClass::S2xx,
+        StatusClass::S3xx,
+        StatusClass::S4xx,
+        StatusClass::S5xx,
+    ];
+
+    /// The class of a status code from 200 to 599.
+    pub fn of(status: u16) -> StatusClass {
+        match status / 100 {
+            2 => StatusClass::S2xx,
+            3 => StatusClass::S3xx,
+            4 => StatusClass::S4xx,
+            _ => StatusClass::S5xx,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StatusClass::S2xx => "2xx",
+            StatusClass::S3xx => "3xx",
+            StatusClass::S4xx => "4xx",
+            StatusClass::S5xx => "5xx",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -57,7 +118,10 @@ pub struct RequestStats {
     pub total: u64,
     pub ok: u64,
     /// Indexed like [`Outcome::ERRORS`].
-    pub errors: [u64; 5],
+    pub errors: [u64; 6],
+    /// Answers the load balancer gave itself (fixed responses and redirects), by status
+    /// class (indexed like [`StatusClass::ALL`]): neither ok nor failed.
+    pub by_load_balancer: [u64; 4],
     /// Latency of successful requests.
     pub latency: Latency,
 }
@@ -76,6 +140,10 @@ impl RequestStats {
             Outcome::Http504 => self.errors[2] += 1,
             Outcome::Throttled429 => self.errors[3] += 1,
             Outcome::FunctionError => self.errors[4] += 1,
+            Outcome::Http500 => self.errors[5] += 1,
+            Outcome::LoadBalancer(status) => {
+                self.by_load_balancer[StatusClass::of(status).index()] += 1
+            }
         }
     }
 
@@ -83,8 +151,13 @@ impl RequestStats {
         self.errors.iter().sum()
     }
 
+    /// Answers the load balancer gave itself (every status class).
+    pub fn answered_by_load_balancer(&self) -> u64 {
+        self.by_load_balancer.iter().sum()
+    }
+
     pub fn count_5xx(&self) -> u64 {
-        self.errors[0] + self.errors[1] + self.errors[2]
+        self.errors[0] + self.errors[1] + self.errors[2] + self.errors[5]
     }
 
     pub fn merge(&mut self, other: &RequestStats) {
@@ -93,6 +166,23 @@ impl RequestStats {
         for (a, b) in self.errors.iter_mut().zip(other.errors) {
             *a += b;
         }
+        for (a, b) in self.by_load_balancer.iter_mut().zip(other.by_load_balancer) {
+            *a += b;
+        }
         self.latency.merge(&other.latency);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classes_follow_the_first_digit() {
+        assert_eq!(StatusClass::of(204), StatusClass::S2xx);
+        assert_eq!(StatusClass::of(301), StatusClass::S3xx);
+        assert_eq!(StatusClass::of(404), StatusClass::S4xx);
+        assert_eq!(StatusClass::of(503), StatusClass::S5xx);
+        assert_eq!(StatusClass::S4xx.key(), "4xx");
     }
 }

@@ -5,6 +5,7 @@
 //! approximately even, as on AWS. With cross-zone load balancing off, a node routes only to
 //! targets in its own AZ, and a node whose AZ has no targets is left out of DNS.
 
+mod actions;
 mod candidates;
 #[cfg(test)]
 mod least_outstanding_tests;
@@ -14,6 +15,11 @@ use super::health::{Health, HealthCheckSpec, TargetHealth};
 use super::rules::{Cidr, HeaderCondition, Pattern, QueryCondition, RequestLine};
 use crate::ids::{AzId, FunctionId, GroupId, InstanceId, TgId};
 use crate::kernel::{Rng, RngExt, SimTime};
+pub use actions::{
+    Action, FIXED_RESPONSE_CONTENT_TYPES, FixedResponse, MAX_FIXED_RESPONSE_BODY,
+    MAX_REDIRECT_COMPONENT, MAX_STICKINESS, MIN_STICKINESS, Redirect, StatusClass, StickyGroups,
+    StickyTargets,
+};
 use candidates::{TargetList, TargetSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +52,7 @@ pub struct Rule {
     pub query: Vec<QueryCondition>,
     /// Source IP blocks, any of which matches.
     pub source_ips: Vec<Cidr>,
-    pub forward: Forward,
+    pub action: Action,
 }
 
 /// A rule's forward action: one target group, or several with weights (weighted target
@@ -120,14 +126,6 @@ impl Rule {
     }
 }
 
-/// A placeholder for struct-update syntax (`Rule { forward, ..rule }`); every resolved rule
-/// sets its own action.
-impl Default for Forward {
-    fn default() -> Self {
-        Forward::One(TgId(0))
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct LoadBalancerSpec {
     pub name: String,
@@ -137,29 +135,43 @@ pub struct LoadBalancerSpec {
     pub idle_timeout: SimTime,
     pub rules: Vec<Rule>,
     /// The default action (the rule evaluated last; every listener has one).
-    pub default: Forward,
+    pub default: Action,
 }
 
 impl LoadBalancerSpec {
-    /// The forward action for a request.
-    pub fn route(&self, request: &RequestLine) -> &Forward {
-        self.route_with_evaluations(request).0
+    /// The action for a request.
+    pub fn route(&self, request: &RequestLine) -> &Action {
+        self.action(self.route_with_evaluations(request).0)
     }
 
-    /// The forward action, and how many rules were evaluated to find it.
-    pub fn route_with_evaluations(&self, request: &RequestLine) -> (&Forward, u32) {
+    /// The rule that takes a request (its position; `rules.len()` for the default rule), and
+    /// how many rules were evaluated to find it.
+    pub fn route_with_evaluations(&self, request: &RequestLine) -> (u32, u32) {
+        let n = self.rules.len() as u32;
         match self.rules.iter().position(|r| r.matches(request)) {
-            Some(i) => (&self.rules[i].forward, i as u32 + 1),
-            None => (&self.default, self.rules.len() as u32 + 1),
+            Some(i) => (i as u32, i as u32 + 1),
+            None => (n, n + 1),
         }
+    }
+
+    /// The action of rule `rule` (`rules.len()`: the default).
+    pub fn action(&self, rule: u32) -> &Action {
+        self.rules
+            .get(rule as usize)
+            .map_or(&self.default, |r| &r.action)
+    }
+
+    /// Every action, the default last.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> + '_ {
+        self.rules
+            .iter()
+            .map(|r| &r.action)
+            .chain(std::iter::once(&self.default))
     }
 
     /// Every target group this load balancer forwards to (rules, then the default).
     pub fn forwarded(&self) -> impl Iterator<Item = TgId> + '_ {
-        self.rules
-            .iter()
-            .flat_map(|r| r.forward.groups())
-            .chain(self.default.groups())
+        self.actions().flat_map(Action::groups)
     }
 }
 
@@ -176,6 +188,9 @@ pub struct TargetGroupSpec {
     /// The routing algorithm: a target group attribute on AWS (`load_balancing.algorithm.type`,
     /// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html).
     pub algorithm: Algorithm,
+    /// Target stickiness (`stickiness: {type: lb_cookie, duration}`): a client stays on the
+    /// target it was first sent to for this long, while the target is healthy. `None`: off.
+    pub stickiness: Option<SimTime>,
 }
 
 /// What a target group routes to (AWS's target type: `instance` or `lambda`).
@@ -314,6 +329,13 @@ impl TargetGroup {
         }
         self.healthy.remove(id, az, &self.loads);
         self.registered.remove(id, az, &self.loads);
+    }
+
+    /// Whether a target is registered and healthy, in `az` if given (a node routing only
+    /// to its own AZ): where a sticky client may be kept.
+    pub fn is_healthy_in(&self, id: InstanceId, az: Option<AzId>) -> bool {
+        self.health(id) == Some(Health::Healthy)
+            && az.is_none_or(|a| self.azs.get(id.index()) == Some(&a))
     }
 
     pub fn is_registered(&self, id: InstanceId) -> bool {
@@ -458,7 +480,7 @@ mod tests {
             cross_zone: true,
             idle_timeout: SimTime::from_secs(60),
             rules,
-            default: Forward::One(default),
+            default: Action::to(default),
         }
     }
 
@@ -468,23 +490,23 @@ mod tests {
             vec![
                 Rule {
                     path: Some(Pattern::path("/api/*")),
-                    forward: Forward::One(TgId(0)),
+                    action: Action::to(TgId(0)),
                     ..Rule::default()
                 },
                 Rule {
                     host: Some(Pattern::host("admin.*")),
-                    forward: Forward::One(TgId(1)),
+                    action: Action::to(TgId(1)),
                     ..Rule::default()
                 },
                 Rule {
                     path: Some(Pattern::path("/api/v2/*")),
-                    forward: Forward::One(TgId(2)),
+                    action: Action::to(TgId(2)),
                     ..Rule::default()
                 },
             ],
             TgId(3),
         );
-        let to = |tg| Forward::One(TgId(tg));
+        let to = |tg| Action::to(TgId(tg));
         let get = |host, path| RequestLine {
             host,
             path,
@@ -501,7 +523,7 @@ mod tests {
         let admin_posts = Rule {
             methods: vec!["POST".into(), "PUT".into()],
             source_ips: vec![Cidr::parse("10.0.0.0/8").unwrap()],
-            forward: to(5),
+            action: to(5),
             ..Rule::default()
         };
         let lb = spec(vec![admin_posts], TgId(3));

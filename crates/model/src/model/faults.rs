@@ -25,6 +25,9 @@ pub enum FaultKind {
     LatencyInjection(DatabaseId, SimTime),
     /// This fraction of the database's calls fail.
     ErrorInjection(DatabaseId, f64),
+    /// This fraction of the requests the group's instances serve end in a 500 from the
+    /// target (a bad build: the instance does the work, then answers 500).
+    TargetErrors(GroupId, f64),
 }
 
 impl FaultKind {
@@ -35,6 +38,7 @@ impl FaultKind {
             FaultKind::DatabaseFailover(_) => "database_failover",
             FaultKind::LatencyInjection(..) => "latency_injection",
             FaultKind::ErrorInjection(..) => "error_injection",
+            FaultKind::TargetErrors(..) => "target_errors",
         }
     }
 }

@@ -44,9 +44,13 @@ pub struct ClassSpec {
     pub source_ip: Option<std::net::IpAddr>,
     pub weight: f64,
     pub work: Dist,
-    /// The forward action the load balancer's rules give this class (resolved once; `None`
-    /// for a queue workload): one target group, or weighted ones drawn per request.
-    pub forward: Option<crate::model::alb::Forward>,
+    /// The action the load balancer's rules give this class (resolved once; `None` for a
+    /// queue workload): forward to one target group or weighted ones drawn per request, a
+    /// fixed response or a redirect.
+    pub action: Option<crate::model::alb::Action>,
+    /// The listener rule that gives it (its position; the rule count for the default rule):
+    /// target-group stickiness is kept per rule.
+    pub rule: u32,
     pub request_bytes: u64,
     pub response_bytes: u64,
     pub nat_bytes: u64,
@@ -80,6 +84,11 @@ pub struct WorkloadSpec {
     pub classes: Vec<ClassSpec>,
     /// For Lambda targets (ignored otherwise).
     pub invocation: InvocationType,
+    /// How many distinct clients send its requests (`clients: N`): each request comes from
+    /// one of them, drawn uniformly from the workload's stream `workload/NAME/clients`, so
+    /// sticky load balancers can keep a client where it was sent. `None`: every request is
+    /// a new client, carrying no cookie.
+    pub clients: Option<u32>,
 }
 
 /// Picks request classes by weight from a workload's own stream.

@@ -236,6 +236,18 @@ pub fn headline_figures(summary: &Value) -> Vec<(String, Vec<String>)> {
     .iter()
     .map(|(l, p)| (l.to_string(), p.split('.').map(String::from).collect()))
     .collect();
+    // A target's 500s (an injected target error), when the run has them.
+    if summary["requests"]["errors"].get("http_500").is_some() {
+        out.insert(
+            11,
+            (
+                "500".to_string(),
+                ["requests", "errors", "http_500"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+        );
+    }
     if let Some(groups) = summary["auto_scaling_groups"].as_object() {
         for g in groups.keys() {
             for (label, key) in [

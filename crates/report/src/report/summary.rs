@@ -1,6 +1,6 @@
 //! `summary.json`: the documented contract of DESIGN.md section 4 (keys, names and units).
 
-use crate::metrics::{Latency, Outcome, RequestStats};
+use crate::metrics::{Latency, Outcome, RequestStats, StatusClass};
 use crate::sections::SECTIONS;
 use crate::sim::RunResult;
 use serde_json::{Map, Value, json};
@@ -30,9 +30,11 @@ pub fn summary_json(r: &RunResult) -> Value {
 }
 
 pub fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {
+    // A target's 500 (`http_500`, an injected target error) is listed when there are some.
     let errors: Map<String, Value> = Outcome::ERRORS
         .iter()
         .zip(s.errors)
+        .filter(|&(o, n)| *o != Outcome::Http500 || n > 0)
         .map(|(o, n)| (o.key().to_string(), json!(n)))
         .collect();
     let mut v = json!({
@@ -43,6 +45,14 @@ pub fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {
     });
     if let Some(n) = in_flight {
         v["in_flight"] = json!(n);
+    }
+    // The load balancer's own answers (fixed responses, redirects), neither ok nor failed,
+    // by status class, when there are some.
+    if s.answered_by_load_balancer() > 0 {
+        let classes: Map<String, Value> = (StatusClass::ALL.iter())
+            .map(|c| (c.key().to_string(), json!(s.by_load_balancer[c.index()])))
+            .collect();
+        v["answered_by_load_balancer"] = Value::Object(classes);
     }
     v
 }

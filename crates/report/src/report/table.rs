@@ -50,6 +50,18 @@ pub fn summary_table(r: &RunResult) -> String {
     if o.errors[4] > 0 {
         let _ = write!(out, "  function errors {}", o.errors[4]);
     }
+    // Targets' 500s (an injected target error) and the load balancers' own answers, shown
+    // only when there are some.
+    if o.errors[5] > 0 {
+        let _ = write!(out, "  target 500 {}", o.errors[5]);
+    }
+    if o.answered_by_load_balancer() > 0 {
+        let _ = write!(
+            out,
+            "  answered by the load balancer {}",
+            o.answered_by_load_balancer()
+        );
+    }
     out.push('\n');
     let _ = writeln!(
         out,

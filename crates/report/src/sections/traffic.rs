@@ -54,9 +54,13 @@ impl Section for Traffic {
 
     fn components(&self, s: &Scenario, out: &mut String) {
         for w in &s.workloads {
+            let clients = w
+                .clients
+                .map(|n| format!(", from {n} clients (each request from one drawn at random)"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- workload `{}`: {}, {}.",
+                "- workload `{}`: {}, {}{clients}.",
                 w.name,
                 arrivals(w.arrivals),
                 rate(&w.rate)

@@ -1,11 +1,18 @@
 //! ALB listener rules in the scenario file: their conditions (path, host, HTTP headers,
-//! methods, query strings, source IPs) and forward actions (one target group or weighted
-//! ones), and their validation into the model's `Rule`s (AWS's rules are cited in
-//! `model::alb` and `model::rules`).
+//! methods, query strings, source IPs) and actions (forward to one target group or weighted
+//! ones, optionally sticky; a fixed response; a redirect: `alb_actions`), and their
+//! validation into the model's `Rule`s (AWS's rules are cited in `model::alb` and
+//! `model::rules`).
 
+use super::alb_actions::{
+    RawFixedResponse, RawRedirect, RawStickiness, resolve_fixed_response, resolve_redirect,
+    resolve_stickiness,
+};
 use super::resolve::{Ctx, reference};
 use crate::ids::TgId;
-use crate::model::alb::{Forward, MAX_TARGET_GROUP_WEIGHT, MAX_WEIGHTED_TARGET_GROUPS, Rule};
+use crate::model::alb::{
+    Action, Forward, MAX_TARGET_GROUP_WEIGHT, MAX_WEIGHTED_TARGET_GROUPS, Rule,
+};
 use crate::model::rules::{Cidr, HeaderCondition, Pattern, QueryCondition};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -35,7 +42,16 @@ pub struct RawRule {
     /// Where matching requests go: a target group, or weighted target groups
     /// (`{blue: 95, green: 5}`).
     pub target_group: Option<RawForwardTo>,
-    /// The default action: forward everything else to this target group (or weighted ones).
+    /// The load balancer answers matching requests itself: `{status: 404, content_type:
+    /// text/plain, body: "..."}`.
+    pub fixed_response: Option<RawFixedResponse>,
+    /// The load balancer redirects matching requests: `{status: 301, protocol: HTTPS}`.
+    pub redirect: Option<RawRedirect>,
+    /// Target-group stickiness of the forward action (`target_group` or `default`):
+    /// `{duration: 1h}`.
+    pub stickiness: Option<RawStickiness>,
+    /// The default action: forward everything else to this target group (or weighted ones),
+    /// or `{fixed_response: {...}}`, or `{redirect: {...}}`.
     pub default: Option<RawForwardTo>,
 }
 
@@ -69,12 +85,15 @@ impl RawStrings {
 }
 
 /// A forward action as written: one target group's name, or a mapping of target group names to
-/// weights (0-999, at most 5 target groups).
+/// weights (0-999, at most 5 target groups); as a default action, also `{fixed_response:
+/// {...}}` or `{redirect: {...}}` (target group names have no `_`, so neither is a name).
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum RawForwardTo {
     One(String),
     Weighted(BTreeMap<String, u32>),
+    FixedResponse { fixed_response: RawFixedResponse },
+    Redirect { redirect: RawRedirect },
 }
 
 impl RawForwardTo {
@@ -83,6 +102,7 @@ impl RawForwardTo {
         match self {
             RawForwardTo::One(n) => vec![n.as_str()],
             RawForwardTo::Weighted(w) => w.keys().map(String::as_str).collect(),
+            RawForwardTo::FixedResponse { .. } | RawForwardTo::Redirect { .. } => Vec::new(),
         }
     }
 }
@@ -95,6 +115,28 @@ impl<'de> Deserialize<'de> for RawForwardTo {
         let value = serde_json::Value::deserialize(d)?;
         let expected = "expected a target group name, or a mapping of target group names to \
                         weights (e.g. `{blue: 95, green: 5}`)";
+        let own = |key: &str| value.as_object().is_some_and(|m| m.contains_key(key));
+        if own("fixed_response") || own("redirect") {
+            let (key, inner) = value
+                .as_object()
+                .and_then(|m| m.iter().next())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_default();
+            if value.as_object().is_some_and(|m| m.len() != 1) {
+                return Err(D::Error::custom(
+                    "expected one of `{fixed_response: {...}}` or `{redirect: {...}}` alone",
+                ));
+            }
+            let err = |e: serde_json::Error| D::Error::custom(format!("{key}: {e}"));
+            return match key.as_str() {
+                "fixed_response" => RawFixedResponse::deserialize(inner)
+                    .map(|f| RawForwardTo::FixedResponse { fixed_response: f })
+                    .map_err(err),
+                _ => RawRedirect::deserialize(inner)
+                    .map(|r| RawForwardTo::Redirect { redirect: r })
+                    .map_err(err),
+            };
+        }
         match value {
             serde_json::Value::String(n) => Ok(RawForwardTo::One(n)),
             serde_json::Value::Object(_) => BTreeMap::<String, u32>::deserialize(value)
@@ -112,25 +154,44 @@ pub(super) fn resolve_rules(
     path: &str,
     raw: &[RawRule],
     tgs: &BTreeMap<String, TgId>,
-) -> (Vec<Rule>, Option<Forward>) {
+) -> (Vec<Rule>, Option<Action>) {
     let mut rules = Vec::new();
     let mut default = None;
     for (i, r) in raw.iter().enumerate() {
         let rpath = format!("{path}.rules[{i}]");
         if let Some(d) = &r.default {
-            if r.has_condition() || r.target_group.is_some() {
-                ctx.err(&rpath, "a default rule has only `default: TARGET_GROUP`");
+            if r.has_condition()
+                || r.target_group.is_some()
+                || r.fixed_response.is_some()
+                || r.redirect.is_some()
+            {
+                ctx.err(
+                    &rpath,
+                    "a default rule has only `default: ACTION` (and `stickiness`)",
+                );
             }
             if i + 1 != raw.len() {
                 ctx.err(&rpath, "the default rule must be the last rule");
             }
-            default = resolve_forward(ctx, &format!("{rpath}.default"), d, tgs);
+            default = resolve_action(ctx, &rpath, "default", d, r.stickiness.as_ref(), tgs);
             continue;
         }
-        let Some(to) = &r.target_group else {
+        let actions: Vec<(&str, RawAction)> = [
+            ("target_group", r.target_group.as_ref().map(RawAction::To)),
+            (
+                "fixed_response",
+                r.fixed_response.as_ref().map(RawAction::Fixed),
+            ),
+            ("redirect", r.redirect.as_ref().map(RawAction::Redirect)),
+        ]
+        .into_iter()
+        .filter_map(|(k, a)| a.map(|a| (k, a)))
+        .collect();
+        let [(key, action)] = actions.as_slice() else {
             ctx.err(
                 &rpath,
-                "expected `target_group` (with `path` and/or `host`), or `default`",
+                "expected one action: `target_group`, `fixed_response` or `redirect` (with \
+                 `path` and/or `host`), or `default`",
             );
             continue;
         };
@@ -142,9 +203,19 @@ pub(super) fn resolve_rules(
             );
         }
         let conditions = resolve_conditions(ctx, &rpath, r);
-        let forward = resolve_forward(ctx, &format!("{rpath}.target_group"), to, tgs);
-        if let (Some(rule), Some(forward)) = (conditions, forward) {
-            rules.push(Rule { forward, ..rule });
+        let action = match *action {
+            RawAction::To(to) => resolve_action(ctx, &rpath, key, to, r.stickiness.as_ref(), tgs),
+            RawAction::Fixed(f) => {
+                no_stickiness(ctx, &rpath, r.stickiness.is_some());
+                resolve_fixed_response(ctx, &format!("{rpath}.{key}"), f).map(Action::FixedResponse)
+            }
+            RawAction::Redirect(x) => {
+                no_stickiness(ctx, &rpath, r.stickiness.is_some());
+                resolve_redirect(ctx, &format!("{rpath}.{key}"), x).map(Action::Redirect)
+            }
+        };
+        if let (Some(rule), Some(action)) = (conditions, action) {
+            rules.push(Rule { action, ..rule });
         }
     }
     // Every listener has a default rule, evaluated last (ALB listener rules).
@@ -155,6 +226,55 @@ pub(super) fn resolve_rules(
         );
     }
     (rules, default)
+}
+
+/// A rule's action as written.
+#[derive(Clone, Copy)]
+enum RawAction<'a> {
+    To(&'a RawForwardTo),
+    Fixed(&'a RawFixedResponse),
+    Redirect(&'a RawRedirect),
+}
+
+fn no_stickiness(ctx: &mut Ctx, rpath: &str, given: bool) {
+    if given {
+        ctx.err(
+            &format!("{rpath}.stickiness"),
+            "target-group stickiness applies to a forward action (`target_group` or `default`)",
+        );
+    }
+}
+
+/// The action of `key` (`target_group` or `default`): a forward, with its stickiness, or
+/// (written as `{fixed_response: ...}` / `{redirect: ...}`) the load balancer's own answer.
+fn resolve_action(
+    ctx: &mut Ctx,
+    rpath: &str,
+    key: &str,
+    to: &RawForwardTo,
+    stickiness: Option<&RawStickiness>,
+    tgs: &BTreeMap<String, TgId>,
+) -> Option<Action> {
+    let at = format!("{rpath}.{key}");
+    match to {
+        RawForwardTo::FixedResponse { fixed_response } => {
+            no_stickiness(ctx, rpath, stickiness.is_some());
+            resolve_fixed_response(ctx, &format!("{at}.fixed_response"), fixed_response)
+                .map(Action::FixedResponse)
+        }
+        RawForwardTo::Redirect { redirect } => {
+            no_stickiness(ctx, rpath, stickiness.is_some());
+            resolve_redirect(ctx, &format!("{at}.redirect"), redirect).map(Action::Redirect)
+        }
+        RawForwardTo::One(_) | RawForwardTo::Weighted(_) => {
+            let sticky = resolve_stickiness(ctx, &format!("{rpath}.stickiness"), stickiness);
+            let forward = resolve_forward(ctx, &at, to, tgs);
+            Some(Action::Forward {
+                to: forward?,
+                stickiness: sticky?,
+            })
+        }
+    }
 }
 
 /// A rule's conditions, within AWS's limits (5 condition values per rule, 3 per condition).
@@ -279,6 +399,7 @@ fn resolve_forward(
     let weights = match to {
         RawForwardTo::One(name) => return group(ctx, path, name).map(Forward::One),
         RawForwardTo::Weighted(w) => w,
+        RawForwardTo::FixedResponse { .. } | RawForwardTo::Redirect { .. } => return None,
     };
     let mut ok = true;
     if weights.is_empty() || weights.len() > MAX_WEIGHTED_TARGET_GROUPS {

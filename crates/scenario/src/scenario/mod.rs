@@ -2,6 +2,7 @@
 //! and validation into the model's types. A scenario that resolves is safe to simulate; one
 //! that does not yields every problem found, each with the file and the field path.
 
+pub mod alb_actions;
 pub mod budget;
 pub mod defaults;
 mod dns;

@@ -107,6 +107,10 @@ pub struct RawWorkload {
     /// For `lambda/NAME` targets: `sync` (default; throttles are 429s) or `async` (the event
     /// is queued and retried; the request is accepted at once).
     pub invocation: Option<RawInvocation>,
+    /// How many distinct clients send the requests (1 to 1,000,000): each request comes from
+    /// one drawn at random, so sticky load balancers (target-group or target stickiness)
+    /// keep it where it was sent. Default: every request is a new client.
+    pub clients: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -318,6 +322,9 @@ pub struct RawTargetGroup {
     /// The routing algorithm (AWS's `load_balancing.algorithm.type` target group attribute):
     /// `round_robin` (default), `least_outstanding_requests` or `random`.
     pub algorithm: Option<RawAlgorithm>,
+    /// Sticky sessions: `{type: lb_cookie, duration: 1h}` keeps a client (a workload's
+    /// `clients`) on the target it was first sent to while that target is healthy.
+    pub stickiness: Option<super::alb_actions::RawTargetStickiness>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

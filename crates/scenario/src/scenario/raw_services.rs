@@ -234,4 +234,7 @@ pub struct RawFault {
     pub latency: Option<Dur>,
     /// A database name: `fraction` of its calls fail.
     pub error_injection: Option<String>,
+    /// An auto scaling group name: `fraction` of the requests its instances serve end in a
+    /// 500 from the target (a bad deployment).
+    pub target_errors: Option<String>,
 }

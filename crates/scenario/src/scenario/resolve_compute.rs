@@ -218,12 +218,22 @@ pub(super) fn resolve_target_group(
             "a Lambda target group has one target: there is nothing to choose; remove `algorithm`",
         );
     }
+    let stickiness = t.stickiness.as_ref().and_then(|st| {
+        if matches!(targets, Some(Targets::Lambda(_))) {
+            ctx.err(
+                &format!("{path}.stickiness"),
+                "a Lambda target group has one target: stickiness does not apply",
+            );
+        }
+        super::alb_actions::resolve_target_stickiness(ctx, &format!("{path}.stickiness"), st)
+    });
     Some(TargetGroupSpec {
         name: name.to_string(),
         targets: targets?,
         deregistration_delay,
         health_check,
         slow_start,
+        stickiness,
         // Completed by `resolve_algorithms` once the load balancers are known.
         algorithm: t.algorithm.map_or(Algorithm::RoundRobin, algorithm),
     })

@@ -272,6 +272,23 @@ fn resolve_calls(
     }
 }
 
+/// An injected error fraction, in (0, 1].
+fn fraction(ctx: &mut Ctx, path: &str, given: Option<f64>, what: &str) -> Option<f64> {
+    match given {
+        Some(x) if x > 0.0 && x <= 1.0 => Some(x),
+        other => {
+            ctx.err(
+                &format!("{path}.fraction"),
+                format!(
+                    "required: the fraction of {what} that fail, in (0, 1]{}",
+                    other.map(|x| format!(", got {x}")).unwrap_or_default()
+                ),
+            );
+            None
+        }
+    }
+}
+
 fn resolve_fault(
     ctx: &mut Ctx,
     i: usize,
@@ -287,12 +304,13 @@ fn resolve_fault(
         ("database_failover", &f.database_failover),
         ("latency_injection", &f.latency_injection),
         ("error_injection", &f.error_injection),
+        ("target_errors", &f.target_errors),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
     .collect();
     let [(kind, target)] = kinds.as_slice() else {
-        ctx.err(&path, "expected exactly one of `az_outage`, `instance_failure`, `database_failover`, `latency_injection`, `error_injection`");
+        ctx.err(&path, "expected exactly one of `az_outage`, `instance_failure`, `database_failover`, `latency_injection`, `error_injection`, `target_errors`");
         return None;
     };
     let allowed: &[&str] = match *kind {
@@ -382,21 +400,21 @@ fn resolve_fault(
             };
             FaultKind::LatencyInjection(d, latency.0)
         }
+        "target_errors" => {
+            let g = reference(
+                ctx,
+                &format!("{path}.target_errors"),
+                names.groups,
+                "auto scaling group",
+                "auto_scaling_groups",
+                target,
+            );
+            let x = fraction(ctx, &path, f.fraction, "requests");
+            FaultKind::TargetErrors(g?, x?)
+        }
         _ => {
             let d = database(ctx)?;
-            match f.fraction {
-                Some(x) if x > 0.0 && x <= 1.0 => FaultKind::ErrorInjection(d, x),
-                other => {
-                    ctx.err(
-                        &format!("{path}.fraction"),
-                        format!(
-                            "required: the fraction of calls that fail, in (0, 1]{}",
-                            other.map(|x| format!(", got {x}")).unwrap_or_default()
-                        ),
-                    );
-                    return None;
-                }
-            }
+            FaultKind::ErrorInjection(d, fraction(ctx, &path, f.fraction, "calls")?)
         }
     };
     if f.duration.is_some_and(|d| d.0 == SimTime::ZERO) {

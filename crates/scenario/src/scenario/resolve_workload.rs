@@ -23,6 +23,9 @@ pub(super) struct Targets<'a> {
     pub queues: &'a BTreeMap<String, QueueId>,
 }
 
+/// The most clients a workload may have (each sticky action keeps an entry per client).
+pub const MAX_CLIENTS: u32 = 1_000_000;
+
 pub(super) fn resolve_workload(
     ctx: &mut Ctx,
     name: &str,
@@ -108,6 +111,12 @@ pub(super) fn resolve_workload(
             Some(RawArrivals::Uniform) => ArrivalKind::Uniform,
             Some(RawArrivals::Poisson) | None => ArrivalKind::Poisson,
         };
+        if w.clients.is_some() {
+            ctx.err(
+                &format!("{path}.clients"),
+                "clients matter to sticky load balancers only: a Lambda target has none",
+            );
+        }
         return Some(WorkloadSpec {
             name: name.to_string(),
             target: target?,
@@ -115,6 +124,7 @@ pub(super) fn resolve_workload(
             rate: rate?,
             classes: Vec::new(),
             invocation,
+            clients: None,
         });
     }
     let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
@@ -221,26 +231,28 @@ pub(super) fn resolve_workload(
             query: &query,
             source_ip,
         };
-        let (tg, evaluations) = match (target, lb_specs) {
+        let (tg, rule, evaluations) = match (target, lb_specs) {
             (Some(Target::Alb(lb)), Some(specs)) => {
                 let spec = &specs[lb.index()];
-                let (forward, evaluations) = spec.route_with_evaluations(&line);
-                (Some(forward.clone()), evaluations)
+                let (rule, evaluations) = spec.route_with_evaluations(&line);
+                (Some(spec.action(rule).clone()), rule, evaluations)
             }
-            _ => (None, 0),
+            _ => (None, 0, 0),
         };
         // A Lambda target group takes its time from the function: no CPU work needed (every
-        // target group a weighted action names must be one).
-        let to_lambda = tg.as_ref().is_some_and(|f| {
+        // target group a weighted action names must be one). A fixed response or a redirect
+        // involves no target at all.
+        let to_lambda = tg.as_ref().and_then(|a| a.forward()).is_some_and(|f| {
             f.groups().all(|t| {
                 target_groups
                     .get(t.index())
                     .is_some_and(|g| g.lambda().is_some())
             })
         });
+        let no_target = tg.as_ref().is_some_and(|a| a.forward().is_none());
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            None if to_lambda => Some(Dist::Constant(SimTime::ZERO)),
+            None if to_lambda || no_target => Some(Dist::Constant(SimTime::ZERO)),
             None if w.classes.is_some() && default_work.is_none() => {
                 ctx.err(
                     &format!("{cpath}.work"),
@@ -280,7 +292,8 @@ pub(super) fn resolve_workload(
                 source_ip,
                 weight,
                 work,
-                forward: tg,
+                action: tg,
+                rule,
                 request_bytes: bytes(c.request_bytes, w.request_bytes, 2_000),
                 response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
                 nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
@@ -290,6 +303,24 @@ pub(super) fn resolve_workload(
         }
     }
     let complete = classes.len() == raw_classes.len();
+    let clients = match w.clients {
+        Some(_) if matches!(target, Some(Target::Queue(_))) => {
+            ctx.err(
+                &format!("{path}.clients"),
+                "clients matter to sticky load balancers only: give them to a workload whose \
+                 target is `alb/NAME` or `dns/NAME`",
+            );
+            None
+        }
+        Some(n) if n == 0 || n > MAX_CLIENTS => {
+            ctx.err(
+                &format!("{path}.clients"),
+                format!("expected 1 to {MAX_CLIENTS} clients, got {n}"),
+            );
+            None
+        }
+        other => other,
+    };
     Some(WorkloadSpec {
         name: name.to_string(),
         target: target?,
@@ -297,6 +328,7 @@ pub(super) fn resolve_workload(
         rate: rate?,
         classes,
         invocation,
+        clients,
     })
     .filter(|_| complete)
 }

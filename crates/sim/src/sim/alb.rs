@@ -30,6 +30,12 @@ impl Service for Alb {
             .zip(&w.alb.tg_requests)
             .map(|(tg, &n)| (tg.name.clone(), n))
             .collect();
+        if w.alb.actions.any_own_answers() {
+            out.result.load_balancer_answers = (w.scenario.load_balancers.iter())
+                .zip(&w.alb.actions.own_answers)
+                .map(|(lb, a)| (lb.name.clone(), a.clone()))
+                .collect();
+        }
     }
 }
 

@@ -89,7 +89,10 @@ impl Zones<'_> {
 
 impl Alb {
     /// Routes a request of `lb` (spec `spec`) forwarded to target group `tg` (spec
-    /// `tg_spec`, not a Lambda one) at `now`: picks a node, then a target.
+    /// `tg_spec`, not a Lambda one) at `now`: picks a node, then a target. With target
+    /// stickiness, a client (`sticky`: its number and the instances' launch numbers by slot)
+    /// stays on the target it was sent to while that target is healthy (and, without
+    /// cross-zone load balancing, in the node's AZ).
     #[inline]
     pub(super) fn route(
         &mut self,
@@ -97,6 +100,7 @@ impl Alb {
         (tg, tg_spec): (TgId, &TargetGroupSpec),
         now: SimTime,
         mut zones: Zones,
+        sticky: (Option<u32>, impl Fn(InstanceId) -> u64),
     ) -> Route {
         let targets = &self.target_groups[tg.index()];
         let balancer = &mut self.load_balancers[lb.index()];
@@ -111,6 +115,18 @@ impl Alb {
         if candidates.is_empty() {
             return Route::Reject("no registered target");
         }
+        let (client, serial) = sticky;
+        let sticky = tg_spec.stickiness.zip(client).and_then(|(d, c)| {
+            let table = self.actions.sticky_targets[tg.index()].as_mut()?;
+            Some((d, c, table))
+        });
+        if let Some((_, c, table)) = &sticky
+            && let Some((id, launch)) = table.get(*c, now)
+            && targets.is_healthy_in(id, az)
+            && serial(id) == launch
+        {
+            return Route::Routed { node, target: id };
+        }
         let algorithm = tg_spec.algorithm;
         let mut chosen = balancer.choose(algorithm, node, tg, targets, az);
         let window = tg_spec.slow_start;
@@ -124,6 +140,9 @@ impl Alb {
                 }
                 chosen = balancer.choose(algorithm, node, tg, targets, az);
             }
+        }
+        if let Some((duration, c, table)) = sticky {
+            table.set(c, chosen, serial(chosen), now + duration);
         }
         Route::Routed {
             node,

@@ -120,6 +120,11 @@ impl World {
             FaultKind::ErrorInjection(d, x) => {
                 self.databases.list[d.index()].error_fraction = x;
             }
+            FaultKind::TargetErrors(g, x) => {
+                // Named after the fault: other faults never change its draws.
+                let rng = stream(s.seed, &format!("faults/{}/errors", spec.name));
+                self.faults.target_errors[g.index()] = Some((x, rng));
+            }
         }
     }
 
@@ -134,6 +139,7 @@ impl World {
                 self.databases.list[d.index()].extra_latency = SimTime::ZERO
             }
             FaultKind::ErrorInjection(d, _) => self.databases.list[d.index()].error_fraction = 0.0,
+            FaultKind::TargetErrors(g, _) => self.faults.target_errors[g.index()] = None,
             FaultKind::InstanceFailure(..) | FaultKind::DatabaseFailover(_) => {}
         }
     }

@@ -9,6 +9,7 @@ use crate::event::Event;
 use crate::ids::{InstanceId, LbId, RequestId, TgId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
+use crate::model::alb::Action;
 use crate::model::faults::Cause;
 use crate::model::instance::{InstanceState, Job};
 use crate::trace::{Field, Kind};
@@ -29,39 +30,54 @@ impl World {
         let class_spec = &spec.classes[class];
         let id = self.traffic.next_request_id;
         self.traffic.next_request_id += 1;
+        let client = self.traffic.clients.draw(w);
         if let Some(t) = self.tracer.as_deref_mut() {
             let now = self.queue.now();
+            let fields = [
+                ("class", Field::Str(&class_spec.name)),
+                ("path", Field::Str(&class_spec.path)),
+                ("client", Field::Int(client.map_or(0, u64::from))),
+            ];
+            // The client only for workloads with `clients`.
+            let n = if client.is_some() { 3 } else { 2 };
             t.emit(
                 now,
                 Kind::RequestArrived,
                 &spec.name,
                 Some(id),
-                &[
-                    ("class", Field::Str(&class_spec.name)),
-                    ("path", Field::Str(&class_spec.path)),
-                ],
+                &fields[..n],
             );
         }
         let work = class_spec.work.sample(rng);
-        let forward = class_spec.forward.as_ref();
+        let action = class_spec.action.as_ref();
         self.bills.nat_bytes += class_spec.nat_bytes as f64;
         let (request_bytes, response_bytes, rule_evaluations) = (
             class_spec.request_bytes,
             class_spec.response_bytes,
             class_spec.billable_rule_evaluations,
         );
-        match (spec.target, forward) {
-            (Target::Alb(target), Some(forward)) => {
+        match (spec.target, action) {
+            (Target::Alb(target), Some(action)) => {
                 let now = self.queue.now();
                 let records = &self.scenario.services.dns;
                 let lb = self.dns.resolve(records, w, target, now);
-                let forward = if lb == target {
-                    forward
+                let (action, rule) = if lb == target {
+                    (action, class_spec.rule)
                 } else {
                     let c = &self.scenario.workloads[w.index()].classes[class];
-                    self.scenario.load_balancers[lb.index()].route(&c.request_line())
+                    let spec = &self.scenario.load_balancers[lb.index()];
+                    let rule = spec.route_with_evaluations(&c.request_line()).0;
+                    (spec.action(rule), rule)
                 };
-                let tg = forward.pick(&mut self.alb.forward_rngs[lb.index()]);
+                let forward = match action {
+                    Action::Forward { to, stickiness } => (to, *stickiness),
+                    own => {
+                        let answer = (own.own_status().unwrap_or(200), own.own_response_bytes());
+                        let ids = (lb, w, id);
+                        return self.answer_own(ids, answer, request_bytes, rule_evaluations);
+                    }
+                };
+                let tg = self.alb.forward_to((lb, rule), now, forward, client);
                 let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
                 let m = &mut self.alb.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
@@ -72,7 +88,7 @@ impl World {
                     m.processed_bytes += bytes;
                 }
                 m.billable_rule_evaluations += rule_evaluations as f64;
-                self.route(lb, tg, w, class, work, id)
+                self.route(lb, tg, (w, class, client), work, id)
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
@@ -81,7 +97,14 @@ impl World {
     }
 
     /// The ALB's part: pick a node, pick a target, admit or reject.
-    fn route(&mut self, lb: LbId, tg: TgId, w: WorkloadId, class: usize, work: SimTime, id: u64) {
+    fn route(
+        &mut self,
+        lb: LbId,
+        tg: TgId,
+        (w, class, client): (WorkloadId, usize, Option<u32>),
+        work: SimTime,
+        id: u64,
+    ) {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
         self.alb.tg_requests[tg.index()] += counted as u64;
@@ -97,7 +120,13 @@ impl World {
         };
         let tg_spec = &self.scenario.target_groups[tg.index()];
         let now = self.queue.now();
-        let (node, chosen) = match self.alb.route((lb, spec), (tg, tg_spec), now, zones) {
+        let instances = &self.ec2.instances;
+        let serial = |i: InstanceId| instances[i.index()].serial;
+        let sticky = (client, serial);
+        let (node, chosen) = match self
+            .alb
+            .route((lb, spec), (tg, tg_spec), now, zones, sticky)
+        {
             Route::Routed { node, target } => (node, target),
             Route::Reject(reason) => return self.reject(lb, w, id, counted, reason),
             Route::Unreachable => {
@@ -296,12 +325,25 @@ impl World {
             (r.workload, r.class as usize, r.server())
         };
         let answered = self.target_answered(id);
+        let group = self.ec2.instances[instance.index()].group;
         self.on_instance_request_ended(instance);
+        // A `target_errors` fault: the target answers 500 after doing the work.
+        let failed = self.faults.target_error(group);
         if let Some((r, latency)) = answered {
-            self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
+            let outcome = if failed {
+                if r.counted {
+                    self.faults.log.count(Cause::InjectedError);
+                }
+                Outcome::Http500
+            } else {
+                Outcome::Ok
+            };
+            self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
         }
-        // The target did its work either way, including what it sends on.
-        self.enqueue_after_request(w, class);
+        // The target did its work either way, including what it sends on (unless it failed).
+        if !failed {
+            self.enqueue_after_request(w, class);
+        }
     }
 
     #[inline]

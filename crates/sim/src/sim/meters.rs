@@ -12,6 +12,8 @@ pub struct PeriodMeters {
     pub ok: u64,
     pub errors_5xx: u64,
     pub throttled: u64,
+    /// Answered by the load balancer itself (fixed responses, redirects).
+    pub by_load_balancer: u64,
     pub latency: Latency,
 }
 
@@ -25,6 +27,7 @@ impl PeriodMeters {
                 self.latency.record(latency_ns);
             }
             Outcome::Throttled429 => self.throttled += 1,
+            Outcome::LoadBalancer(_) => self.by_load_balancer += 1,
             o if o.is_5xx() => self.errors_5xx += 1,
             _ => {}
         }
@@ -35,6 +38,7 @@ impl PeriodMeters {
         self.ok = 0;
         self.errors_5xx = 0;
         self.throttled = 0;
+        self.by_load_balancer = 0;
         self.latency.reset();
     }
 }

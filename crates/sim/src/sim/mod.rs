@@ -10,6 +10,7 @@
 //! database call its end), so a handler never asks whether its event is still current.
 
 mod alb;
+mod alb_actions;
 mod alb_route;
 mod alb_targets;
 mod database;

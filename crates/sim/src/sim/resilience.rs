@@ -7,7 +7,7 @@
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{FaultId, InstanceId};
-use crate::kernel::{Rng, SimTime, stream};
+use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
@@ -26,6 +26,9 @@ pub struct FaultState {
     pub alb_dns_rngs: Vec<Rng>,
     /// Per group: instances launched to rebalance AZs, to be matched by terminations.
     pub rebalancing: Vec<u32>,
+    /// Per group under a `target_errors` fault: the fraction of its requests that end in a
+    /// 500, and the fault's stream (`faults/NAME/errors`) drawing them.
+    pub target_errors: Vec<Option<(f64, Rng)>>,
     pub log: FaultLog,
     pub markers: Vec<(SimTime, String)>,
 }
@@ -43,8 +46,19 @@ impl FaultState {
                 .map(|lb| stream(s.seed, &format!("alb/{}/dns", lb.name)))
                 .collect(),
             rebalancing: vec![0; s.groups.len()],
+            target_errors: vec![None; s.groups.len()],
             log: FaultLog::new(r.faults.len()),
             markers: Vec::new(),
+        }
+    }
+
+    /// Whether a request the group's instance served ends in an injected 500 (one draw of
+    /// the fault's stream while a `target_errors` fault is on; none otherwise).
+    #[inline]
+    pub fn target_error(&mut self, group: crate::ids::GroupId) -> bool {
+        match &mut self.target_errors[group.index()] {
+            None => false,
+            Some((x, rng)) => rng.chance(*x),
         }
     }
 

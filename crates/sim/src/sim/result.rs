@@ -85,6 +85,10 @@ pub struct RunResult {
     pub target_groups: Vec<(String, u64)>,
     /// The results of the services that declare their own in the registry (`dns`, ...).
     pub services: super::ServiceResults,
+    /// Per load balancer, in name order, when some load balancer has fixed-response or
+    /// redirect actions (else empty): `(name, [(status, answers after the warm-up)])`, the
+    /// statuses in rule order.
+    pub load_balancer_answers: Vec<(String, Vec<(u16, u64)>)>,
 }
 
 impl World {

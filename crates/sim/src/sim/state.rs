@@ -39,6 +39,25 @@ pub struct Traffic {
     pub availability: Vec<(u64, u64)>,
     /// The request series' ids.
     pub series: super::traffic::RequestSeries,
+    /// Per workload with `clients`: the stream drawing each request's client
+    /// (`workload/NAME/clients`), the client count and the first client's number (clients
+    /// are numbered across workloads, for the load balancers' stickiness tables).
+    pub clients: Clients,
+}
+
+/// Per workload with `clients`: the stream drawing each request's client, the client count
+/// and the first client's number.
+pub struct Clients(Vec<Option<(Rng, u32, u32)>>);
+
+impl Clients {
+    /// The client of a request of workload `w` (numbered across workloads): one of its
+    /// `clients` drawn uniformly from `workload/NAME/clients`, or `None` (a new client) when
+    /// it has none (no draw).
+    #[inline]
+    pub fn draw(&mut self, w: crate::ids::WorkloadId) -> Option<u32> {
+        let (rng, n, first) = self.0[w.index()].as_mut()?;
+        Some(*first + crate::kernel::RngExt::uniform_u64(rng, 0, u64::from(*n)) as u32)
+    }
 }
 
 impl Traffic {
@@ -73,6 +92,17 @@ impl Traffic {
             period: PeriodMeters::default(),
             availability: Vec::new(),
             series: super::traffic::RequestSeries::register(series),
+            clients: Clients({
+                let mut first = 0u32;
+                (s.workloads.iter())
+                    .map(|w| {
+                        let n = w.clients?;
+                        let rng = stream(seed, &format!("workload/{}/clients", w.name));
+                        first += n;
+                        Some((rng, n, first - n))
+                    })
+                    .collect()
+            }),
         }
     }
 }
@@ -88,11 +118,14 @@ pub struct Alb {
     pub forward_rngs: Vec<Rng>,
     /// Per target group: requests forwarded to it after the warm-up.
     pub tg_requests: Vec<u64>,
+    /// Stickiness tables and the load balancers' own answers (`alb_actions`).
+    pub actions: super::alb_actions::AlbActions,
 }
 
 impl Alb {
     pub fn new(s: &Scenario) -> Alb {
         Alb {
+            actions: super::alb_actions::AlbActions::new(s),
             forward_rngs: s
                 .load_balancers
                 .iter()

@@ -47,11 +47,14 @@ impl Traffic {
                 series.push(t, id, m.latency.quantile_ms(q));
             }
         }
-        self.availability.push((m.ended, m.ok));
-        let availability = if m.ended == 0 {
+        // A load balancer's own answers (fixed responses, redirects) are neither available nor
+        // not: availability is over the requests that went to targets.
+        let ended = m.ended - m.by_load_balancer;
+        self.availability.push((ended, m.ok));
+        let availability = if ended == 0 {
             1.0
         } else {
-            m.ok as f64 / m.ended as f64
+            m.ok as f64 / ended as f64
         };
         series.push(t, self.series.availability, availability);
         self.period.reset();
