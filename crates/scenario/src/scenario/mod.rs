@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod defaults;
 mod dns;
+mod dynamodb;
 pub mod input_guard;
 mod listener_rules;
 mod load;

@@ -7,12 +7,15 @@
 //!   previous-peak rule, the per-table quota.
 //! - `retry`: the SDK's exponential backoff with full jitter.
 //! - `table`: a table's spec and runtime: admitting a call at a partition, or throttling it.
+//! - `service`: the run's tables and calls in flight, their events, the SDK's retries.
 
 pub mod capacity;
 pub mod retry;
+pub mod service;
 pub mod table;
 pub mod units;
 
 pub use retry::RetrySpec;
+pub use service::{Attempt, DynamoDb, DynamoDbEvent, TableStats};
 pub use table::{Admission, Mode, Table, TableSpec, Throttle};
 pub use units::{Consistency, Units, call_units};

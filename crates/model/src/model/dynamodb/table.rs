@@ -95,13 +95,26 @@ impl Limit {
 }
 
 /// A table's meters: what was consumed and throttled (since the last reset).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Meters {
     pub read_halves: u64,
     pub write_units: u64,
     pub served: u64,
     pub throttled_table: u64,
     pub throttled_partition: u64,
+}
+
+impl Meters {
+    /// What was counted since `before` (an earlier copy).
+    fn since(&self, before: &Meters) -> Meters {
+        Meters {
+            read_halves: self.read_halves - before.read_halves,
+            write_units: self.write_units - before.write_units,
+            served: self.served - before.served,
+            throttled_table: self.throttled_table - before.throttled_table,
+            throttled_partition: self.throttled_partition - before.throttled_partition,
+        }
+    }
 }
 
 /// A table at run time.
@@ -111,7 +124,12 @@ pub struct Table {
     reads: Limit,
     writes: Limit,
     partitions: Vec<Bucket>,
+    /// Since the start of the run.
     pub meters: Meters,
+    /// `meters` at the end of the last metric period.
+    reported: Meters,
+    /// `meters` at the close of the last cost period.
+    billed: Meters,
 }
 
 impl Table {
@@ -143,7 +161,37 @@ impl Table {
                 .map(|_| Bucket::new(PARTITION_UNITS_PER_S, PARTITION_UNITS_PER_S))
                 .collect(),
             meters: Meters::default(),
+            reported: Meters::default(),
+            billed: Meters::default(),
         }
+    }
+
+    /// The table's bill for a cost period `seconds` long that ends now: provisioned capacity
+    /// by the unit-hour, or on-demand request units consumed since the last close.
+    pub fn close_cost_period(
+        &mut self,
+        seconds: f64,
+        p: &crate::cost::prices::DynamoDbPrices,
+    ) -> f64 {
+        let used = self.meters.since(&self.billed);
+        self.billed = self.meters;
+        match self.provisioned() {
+            Some((r, w)) => {
+                (r as f64 * p.per_rcu_hour + w as f64 * p.per_wcu_hour) * seconds / 3600.0
+            }
+            None => {
+                (used.read_halves as f64 / 2.0 * p.per_million_read_request_units
+                    + used.write_units as f64 * p.per_million_write_request_units)
+                    / 1e6
+            }
+        }
+    }
+
+    /// What the table served and throttled since the last call (one metric period).
+    pub fn take_period(&mut self) -> Meters {
+        let used = self.meters.since(&self.reported);
+        self.reported = self.meters;
+        used
     }
 
     /// The partition of a call whose key draw is `u` (uniform in [0, 1)): the hot key's
