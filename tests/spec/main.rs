@@ -13,6 +13,7 @@ mod cost;
 mod cost_rules;
 mod deploy;
 mod determinism;
+mod dynamodb;
 mod experiments;
 mod explain;
 mod faults;

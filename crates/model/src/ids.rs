@@ -45,6 +45,11 @@ id!(/// A database (RDS-style), in name order.
     DatabaseId(u16));
 id!(/// A database call in progress: its slot, reused after the call ends.
     CallSlot(u32));
+id!(/// A DynamoDB table, in name order.
+    TableId(u16));
+id!(/// A call to a DynamoDB table in progress (served or waiting to retry): its slot, reused
+    /// after the call ends.
+    TableCallSlot(u32));
 id!(/// A Route 53 record, in name order.
     DnsRecordId(u16));
 id!(/// A Lambda event source mapping (a queue consumer), in the scenario's order.

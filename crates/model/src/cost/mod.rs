@@ -49,6 +49,9 @@ pub struct Usage {
     pub sqs_requests: Vec<f64>,
     /// RDS databases, running for the whole run.
     pub databases: Vec<DatabaseRun>,
+    /// Services that price their own usage from the table (`dynamodb`, ...): their cost
+    /// per period, under the name `cost_usd.by_service` shows.
+    pub priced: BTreeMap<&'static str, Vec<f64>>,
 }
 
 /// An RDS database instance (a Multi-AZ one bills its standby too).
@@ -156,6 +159,9 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("rds", rds);
+    }
+    for (name, costs) in &usage.priced {
+        services.insert(name, costs.clone());
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

@@ -20,6 +20,7 @@ pub struct PriceTable {
     pub nat_gateway: NatPrices,
     pub data_transfer: TransferPrices,
     pub rds: RdsPrices,
+    pub dynamodb: DynamoDbPrices,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -112,6 +113,17 @@ pub struct TransferPrices {
 pub struct RdsPrices {
     pub per_hour: BTreeMap<String, f64>,
     pub multi_az_factor: f64,
+}
+
+/// DynamoDB, Standard table class: provisioned capacity per unit-hour, on-demand per
+/// million request units (https://aws.amazon.com/dynamodb/pricing/).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DynamoDbPrices {
+    pub per_rcu_hour: f64,
+    pub per_wcu_hour: f64,
+    pub per_million_read_request_units: f64,
+    pub per_million_write_request_units: f64,
 }
 
 impl PriceTable {

@@ -31,10 +31,20 @@ pub struct DatabaseSpec {
     pub hit_ratio: Option<f64>,
 }
 
+/// What a call calls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CallTarget {
+    /// A database or a cache (RDS- or ElastiCache-style).
+    Database(DatabaseId),
+    /// A DynamoDB table, with the capacity the call consumes.
+    Table(crate::ids::TableId, crate::model::dynamodb::Units),
+}
+
 /// One call a request class makes after its instance work.
 #[derive(Clone, Debug)]
 pub struct CallSpec {
-    pub database: DatabaseId,
+    pub target: CallTarget,
+    /// A database's work per call (a table's latency is the table's).
     pub work: Dist,
     /// Bytes moved per call (request and answer), for inter-AZ data transfer.
     pub bytes: u64,

@@ -7,6 +7,7 @@ pub mod autoscaling;
 pub mod cloudwatch;
 pub mod database;
 pub mod dns;
+pub mod dynamodb;
 pub mod faults;
 pub mod health;
 pub mod instance;

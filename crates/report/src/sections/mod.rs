@@ -9,6 +9,7 @@
 
 mod alb;
 mod cost;
+mod dynamodb;
 mod ec2;
 mod lambda;
 mod resilience;
@@ -46,4 +47,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &cost::Cost,
     &resilience::Resilience,
     &route53::Route53,
+    &dynamodb::DynamoDb,
 ];

@@ -6,6 +6,7 @@ pub mod alb_actions;
 pub mod budget;
 pub mod defaults;
 mod dns;
+mod dynamodb;
 pub mod input_guard;
 mod listener_rules;
 mod load;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
+pub use super::dynamodb::{RawConsistency, RawPeak, RawRetries, RawTable, RawTableMode};
 pub use super::listener_rules::{RawForwardTo, RawRule};
 pub use super::raw_services::*;
 
@@ -74,6 +75,9 @@ raw_scenario! {
         /// `dns/NAME`.
         #[serde(default)]
         pub dns: BTreeMap<String, RawDnsRecord>,
+        /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
+        #[serde(default)]
+        pub dynamodb_tables: BTreeMap<String, RawTable>,
     }
 }
 

@@ -170,7 +170,21 @@ pub enum RawLambdaScaling {
 pub struct RawCall {
     pub database: Option<String>,
     pub cache: Option<String>,
-    pub work: RawDist,
+    /// A DynamoDB table (`dynamodb_tables`): the call consumes capacity for its `reads` and
+    /// `writes` of items of `item_size`.
+    pub table: Option<String>,
+    /// Items read by a table call (default 0).
+    pub reads: Option<u32>,
+    /// Items written by a table call (default 0).
+    pub writes: Option<u32>,
+    /// A table call's item size (default 1KB).
+    pub item_size: Option<Bytes>,
+    /// A table call's reads: `eventual` (default), `strong` or `transactional`.
+    pub consistency: Option<super::dynamodb::RawConsistency>,
+    /// A table call's writes are transactional (twice the units; default false).
+    pub transactional_writes: Option<bool>,
+    /// A database's or cache's time per call (a table's comes from the table).
+    pub work: Option<RawDist>,
     /// Bytes a call moves, request and answer together (default 2KB); billed as inter-AZ
     /// data transfer when the calling instance is not in the AZ of the primary.
     pub bytes: Option<Bytes>,

@@ -282,6 +282,7 @@ pub fn resolve(
             faults: &raw.faults,
             availability_slo: raw.availability_slo,
             caches: &raw.caches,
+            tables: &raw.dynamodb_tables,
         },
         &super::resolve_faults::Names {
             groups: &group_ids,

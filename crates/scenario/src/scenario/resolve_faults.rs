@@ -9,7 +9,7 @@ use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::{AzId, DatabaseId, GroupId, WorkloadId};
 use crate::kernel::SimTime;
-use crate::model::database::{CallSpec, DatabaseSpec};
+use crate::model::database::{CallSpec, CallTarget, DatabaseSpec};
 use crate::model::faults::{FaultKind, FaultSpec, HowMany};
 use std::collections::BTreeMap;
 
@@ -53,6 +53,7 @@ pub(super) struct RawParts<'a> {
     pub faults: &'a [RawFault],
     pub availability_slo: Option<f64>,
     pub caches: &'a BTreeMap<String, RawCache>,
+    pub tables: &'a BTreeMap<String, RawTable>,
 }
 
 pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
@@ -74,7 +75,14 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
     let class_calls = raw
         .workloads
         .iter()
-        .map(|(name, w)| resolve_calls(ctx, name, w, &db_ids, &cache_ids))
+        .map(|(name, w)| {
+            let targets = CallTargets {
+                dbs: &db_ids,
+                caches: &cache_ids,
+                tables: raw.tables,
+            };
+            resolve_calls(ctx, name, w, &targets)
+        })
         .collect();
     let mut faults: Vec<FaultSpec> = Vec::new();
     let mut named: BTreeMap<String, usize> = BTreeMap::new();
@@ -211,13 +219,24 @@ fn resolve_databases(
 /// Bytes a database or cache call moves when the scenario does not say.
 const DEFAULT_CALL_BYTES: u64 = 2048;
 
+/// What a call may name.
+struct CallTargets<'a> {
+    dbs: &'a BTreeMap<String, DatabaseId>,
+    caches: &'a BTreeMap<String, DatabaseId>,
+    tables: &'a BTreeMap<String, RawTable>,
+}
+
 fn resolve_calls(
     ctx: &mut Ctx,
     name: &str,
     w: &RawWorkload,
-    dbs: &BTreeMap<String, DatabaseId>,
-    caches: &BTreeMap<String, DatabaseId>,
+    targets: &CallTargets,
 ) -> Vec<Vec<CallSpec>> {
+    let CallTargets {
+        dbs,
+        caches,
+        tables,
+    } = *targets;
     let path = format!("workloads.{name}");
     let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
         if calls.len() > 255 {
@@ -228,26 +247,52 @@ fn resolve_calls(
             .enumerate()
             .filter_map(|(i, c)| {
                 let p = format!("{at}[{i}]");
-                let db = match (&c.database, &c.cache) {
-                    (Some(d), None) => reference(
+                let target = match (&c.database, &c.cache, &c.table) {
+                    (Some(d), None, None) => reference(
                         ctx,
                         &format!("{p}.database"),
                         dbs,
                         "database",
                         "databases",
                         d,
-                    ),
-                    (None, Some(k)) => {
+                    )
+                    .map(CallTarget::Database),
+                    (None, Some(k), None) => {
                         reference(ctx, &format!("{p}.cache"), caches, "cache", "caches", k)
+                            .map(CallTarget::Database)
                     }
+                    (None, None, Some(t)) => super::dynamodb::table_call(ctx, &p, c, t, tables),
                     _ => {
-                        ctx.err(&p, "expected exactly one of `database` and `cache`");
+                        ctx.err(
+                            &p,
+                            "expected exactly one of `database`, `cache` and `table`",
+                        );
                         None
                     }
                 };
-                let work = resolve_dist(ctx, &format!("{p}.work"), &c.work);
+                if c.table.is_none() {
+                    super::dynamodb::no_table_fields(ctx, &p, c);
+                }
+                let work = match (&c.work, &c.table) {
+                    (Some(_), Some(_)) => {
+                        ctx.err(
+                            &format!("{p}.work"),
+                            "a table call's time is the table's `latency`: leave it out",
+                        );
+                        None
+                    }
+                    (Some(d), None) => resolve_dist(ctx, &format!("{p}.work"), d),
+                    (None, Some(_)) => Some(crate::dist::Dist::Constant(SimTime::ZERO)),
+                    (None, None) => {
+                        ctx.missing(
+                            &format!("{p}.work"),
+                            "required: the call's time at the database",
+                        );
+                        None
+                    }
+                };
                 Some(CallSpec {
-                    database: db?,
+                    target: target?,
                     work: work?,
                     bytes: c.bytes.as_ref().map_or(DEFAULT_CALL_BYTES, |b| b.0),
                 })

@@ -25,7 +25,7 @@ use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::Outcome;
 use crate::metrics::TimeSeries;
 use crate::model::database::DatabaseEvent;
-use crate::model::database::{Availability, Call, CallSpec, Calls, Database};
+use crate::model::database::{Availability, Call, CallSpec, CallTarget, Calls, Database};
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
 use crate::scenario::Scenario;
@@ -53,18 +53,24 @@ impl World {
         self.start_call(id, 0);
     }
 
-    fn start_call(&mut self, id: RequestId, step: u8) {
+    pub(super) fn start_call(&mut self, id: RequestId, step: u8) {
         let r = *self.traffic.requests.get(id);
         let s = std::sync::Arc::clone(&self.scenario);
         let calls = s.resilience.calls(r.workload, r.class as usize);
         let Some(spec) = calls.get(step as usize) else {
             return self.end_calls(id, None); // a cache hit answered for the last call
         };
-        let hit_ratio = s.resilience.databases[spec.database.index()].hit_ratio;
+        let d = match spec.target {
+            CallTarget::Database(d) => d,
+            CallTarget::Table(table, units) => {
+                return self.start_table_call(id, step, table, units);
+            }
+        };
+        let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
         let az = self.ec2.instances[r.server().index()].az;
-        let started = self
-            .databases
-            .start_call(spec, hit_ratio, id, step, az, &mut self.queue);
+        let started =
+            self.databases
+                .start_call((d, spec), hit_ratio, id, step, az, &mut self.queue);
         match started {
             // The application treats an unreachable cache as a miss.
             CallStart::CacheUnreachable => self.start_call(id, step + 1),
@@ -82,11 +88,12 @@ impl World {
     pub(super) fn detach_calls(&mut self, ended: &[RequestId]) {
         if !ended.is_empty() {
             self.databases.calls.detach(ended);
+            self.dynamodb.detach(ended);
         }
     }
 
     /// The request's database phase ends: it leaves the instance, served or failed.
-    fn end_calls(&mut self, id: RequestId, failure: Option<Cause>) {
+    pub(super) fn end_calls(&mut self, id: RequestId, failure: Option<Cause>) {
         let instance = self.traffic.requests.get(id).server();
         let inst = &mut self.ec2.instances[instance.index()];
         inst.outstanding = inst.outstanding.saturating_sub(1);
@@ -105,14 +112,18 @@ impl World {
         let Some(request) = call.request else {
             return; // the request already ended (its instance stopped)
         };
+        // A cache hit answers in place of the call after it.
+        self.call_step_done(request, call.step as usize + 1 + call.hit as usize);
+    }
+
+    /// A request's calls go on at call `next`, or end when there is none.
+    pub(super) fn call_step_done(&mut self, request: RequestId, next: usize) {
         let r = *self.traffic.requests.get(request);
         let n = self
             .scenario
             .resilience
             .calls(r.workload, r.class as usize)
             .len();
-        // A cache hit answers in place of the call after it.
-        let next = call.step as usize + 1 + call.hit as usize;
         if next < n {
             self.start_call(request, next as u8);
         } else {
@@ -221,19 +232,18 @@ pub enum CallStart {
 }
 
 impl Databases {
-    /// Call `step` of `request` (from an instance in `az`) to `spec.database`: it fails at
+    /// Call `step` of `request` (from an instance in `az`) to database `d`: it fails at
     /// once when the database is down or an injected error strikes, else takes a connection
     /// or waits for one.
     pub fn start_call(
         &mut self,
-        spec: &CallSpec,
+        (d, spec): (DatabaseId, &CallSpec),
         hit_ratio: Option<f64>,
         request: RequestId,
         step: u8,
         az: AzId,
         queue: &mut impl Schedule<DatabaseEvent>,
     ) -> CallStart {
-        let d = spec.database;
         let db = &mut self.list[d.index()];
         let rng = &mut self.rngs[d.index()];
         if !db.is_up() {

@@ -39,6 +39,7 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::Sqs(_)
         | Event::Database(_)
         | Event::Dns(_)
+        | Event::DynamoDb(_)
         | Event::Fault(_) => None,
     }
 }

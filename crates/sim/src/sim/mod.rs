@@ -15,6 +15,7 @@ mod alb_route;
 mod alb_targets;
 mod database;
 mod dns;
+mod dynamodb;
 mod ec2;
 mod faults;
 mod handlers;
@@ -40,6 +41,7 @@ mod state;
 mod traffic;
 
 pub use dns::DnsResult;
+pub use dynamodb::TableResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};

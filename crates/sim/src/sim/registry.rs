@@ -10,6 +10,7 @@
 
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
+use super::dynamodb::TableResult;
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -21,6 +22,7 @@ use crate::model::alb::AlbEvent;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
+use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
 use crate::model::lambda::{LambdaEvent, LambdaService};
@@ -85,5 +87,7 @@ world! {
         /// Route 53 records: health checks and clients' cached answers (after `faults`,
         /// whose results it completes).
         dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
+        /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
+        dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
     }
 }

@@ -1,0 +1,21 @@
+//! DynamoDB tables that request classes call (`calls: [{table: T, reads, writes, item_kb}]`):
+//! their capacity mode and limits, the capacity each call consumes, throttling and the SDK's
+//! retries as the calling application sees them.
+//!
+//! - `units`: what a call consumes (read half-units per 4 KB, write units per 1 KB).
+//! - `capacity`: provisioned buckets with 300 s of burst, per-partition limits, on-demand's
+//!   previous-peak rule, the per-table quota.
+//! - `retry`: the SDK's exponential backoff with full jitter.
+//! - `table`: a table's spec and runtime: admitting a call at a partition, or throttling it.
+//! - `service`: the run's tables and calls in flight, their events, the SDK's retries.
+
+pub mod capacity;
+pub mod retry;
+pub mod service;
+pub mod table;
+pub mod units;
+
+pub use retry::RetrySpec;
+pub use service::{Attempt, DynamoDb, DynamoDbEvent, TableStats};
+pub use table::{Admission, Mode, Table, TableSpec, Throttle};
+pub use units::{Consistency, Units, call_units};

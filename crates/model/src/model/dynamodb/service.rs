@@ -1,0 +1,225 @@
+//! The tables of a run and the calls to them in flight: a call is admitted (it ends after a
+//! drawn latency), or throttled and retried by the SDK after its backoff, or, its attempts
+//! spent, handed back to the application as failed.
+//!
+//! A call in flight holds a slot; the request it serves may end without it (its instance
+//! stopped), and then detaches (`request` becomes `None`), so no call event is ever stale.
+
+use super::table::{Admission, Table, TableSpec};
+use super::units::Units;
+use crate::ids::{RequestId, TableCallSlot, TableId};
+use crate::kernel::{Rng, RngExt, Schedule, stream};
+use crate::metrics::{SeriesId, Statistic, TimeSeries};
+
+/// A table's events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynamoDbEvent {
+    /// A served call's answer reached the application.
+    CallDone(TableCallSlot),
+    /// A throttled call's backoff ran out: the SDK tries again.
+    RetryDue(TableCallSlot),
+}
+
+/// A call in flight.
+#[derive(Clone, Copy, Debug)]
+pub struct TableCall {
+    pub table: TableId,
+    pub units: Units,
+    /// The request waiting on it (`None`: the request ended without it).
+    pub request: Option<RequestId>,
+    /// Which of the request's calls it is.
+    pub step: u8,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// A table's counts over the run (after the warm-up when `counting`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TableStats {
+    /// Calls the application made (each counted once, whatever its attempts).
+    pub calls: u64,
+    pub retries: u64,
+    /// Calls that ran out of attempts.
+    pub failed_calls: u64,
+}
+
+/// What became of a call's attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Admitted, or throttled and waiting to retry: an event comes back.
+    Pending,
+    /// Throttled on its last attempt: the application gets the error.
+    Failed,
+}
+
+pub struct DynamoDb {
+    pub tables: Vec<Table>,
+    /// Per table: its series (consumed read units, consumed write units, throttled attempts).
+    pub series: Vec<[SeriesId; 3]>,
+    pub stats: Vec<TableStats>,
+    /// The tables' bill per cost period, all tables together.
+    pub costs: Vec<f64>,
+    calls: Vec<TableCall>,
+    alive: Vec<bool>,
+    free: Vec<u32>,
+    /// Per table: `dynamodb/NAME/keys` (the partition of each attempt),
+    /// `dynamodb/NAME/latency`, `dynamodb/NAME/retries` (the SDK's jitter).
+    key_rngs: Vec<Rng>,
+    latency_rngs: Vec<Rng>,
+    retry_rngs: Vec<Rng>,
+}
+
+impl DynamoDb {
+    /// The run's tables; their series are registered in `series`.
+    pub fn new(specs: &[TableSpec], seed: u64, series: &mut TimeSeries) -> DynamoDb {
+        let rngs = |purpose: &str| -> Vec<Rng> {
+            specs
+                .iter()
+                .map(|t| stream(seed, &format!("dynamodb/{}/{purpose}", t.name)))
+                .collect()
+        };
+        DynamoDb {
+            tables: specs.iter().map(Table::new).collect(),
+            series: specs
+                .iter()
+                .map(|t| {
+                    ["consumed_rcu", "consumed_wcu", "throttled"].map(|key| {
+                        series.series(&format!("dynamodb.{}.{key}", t.name), Statistic::Sum)
+                    })
+                })
+                .collect(),
+            stats: vec![TableStats::default(); specs.len()],
+            costs: Vec::new(),
+            calls: Vec::new(),
+            alive: Vec::new(),
+            free: Vec::new(),
+            key_rngs: rngs("keys"),
+            latency_rngs: rngs("latency"),
+            retry_rngs: rngs("retries"),
+        }
+    }
+
+    /// The application makes call `step` of `request` to `table`.
+    pub fn start(
+        &mut self,
+        specs: &[TableSpec],
+        (table, units): (TableId, Units),
+        (request, step): (RequestId, u8),
+        counting: bool,
+        queue: &mut impl Schedule<DynamoDbEvent>,
+    ) -> Attempt {
+        self.stats[table.index()].calls += counting as u64;
+        let call = TableCall {
+            table,
+            units,
+            request: Some(request),
+            step,
+            attempts: 0,
+        };
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.calls[i as usize] = call;
+                self.alive[i as usize] = true;
+                TableCallSlot(i)
+            }
+            None => {
+                self.calls.push(call);
+                self.alive.push(true);
+                TableCallSlot((self.calls.len() - 1) as u32)
+            }
+        };
+        self.attempt(specs, slot, counting, queue)
+    }
+
+    /// One attempt of the call in `slot`.
+    fn attempt(
+        &mut self,
+        specs: &[TableSpec],
+        slot: TableCallSlot,
+        counting: bool,
+        queue: &mut impl Schedule<DynamoDbEvent>,
+    ) -> Attempt {
+        let now = queue.now();
+        let call = &mut self.calls[slot.index()];
+        call.attempts += 1;
+        let t = call.table.index();
+        let spec = &specs[t];
+        let partition = self.tables[t].partition(spec, self.key_rngs[t].open01());
+        match self.tables[t].admit(now, call.units, partition) {
+            Admission::Served => {
+                let latency = spec.latency.sample(&mut self.latency_rngs[t]);
+                queue.at(now + latency, DynamoDbEvent::CallDone(slot));
+                Attempt::Pending
+            }
+            Admission::Throttled(_) => {
+                match spec
+                    .retry
+                    .backoff(call.attempts, self.retry_rngs[t].open01())
+                {
+                    Some(wait) => {
+                        self.stats[t].retries += counting as u64;
+                        queue.at(now + wait, DynamoDbEvent::RetryDue(slot));
+                        Attempt::Pending
+                    }
+                    None => {
+                        self.stats[t].failed_calls += counting as u64;
+                        self.remove(slot);
+                        Attempt::Failed
+                    }
+                }
+            }
+        }
+    }
+
+    /// A retry is due: the request it serves, and what became of it (`None`: the request
+    /// ended meanwhile and the call is dropped).
+    pub fn retry_due(
+        &mut self,
+        specs: &[TableSpec],
+        slot: TableCallSlot,
+        counting: bool,
+        queue: &mut impl Schedule<DynamoDbEvent>,
+    ) -> Option<(RequestId, u8, Attempt)> {
+        let call = self.calls[slot.index()];
+        let Some(request) = call.request else {
+            self.remove(slot);
+            return None;
+        };
+        Some((
+            request,
+            call.step,
+            self.attempt(specs, slot, counting, queue),
+        ))
+    }
+
+    /// A served call's answer arrived: the request that moves on, and the call's step.
+    pub fn done(&mut self, slot: TableCallSlot) -> Option<(RequestId, u8)> {
+        let call = self.calls[slot.index()];
+        self.remove(slot);
+        Some((call.request?, call.step))
+    }
+
+    fn remove(&mut self, slot: TableCallSlot) {
+        debug_assert!(self.alive[slot.index()]);
+        self.alive[slot.index()] = false;
+        self.free.push(slot.0);
+    }
+
+    /// The requests in `ended` (sorted) ended without their calls: the calls finish alone.
+    pub fn detach(&mut self, ended: &[RequestId]) {
+        for (call, alive) in self.calls.iter_mut().zip(&self.alive) {
+            if *alive
+                && let Some(r) = call.request
+                && ended.binary_search(&r).is_ok()
+            {
+                call.request = None;
+            }
+        }
+    }
+
+    /// Why the table's calls were throttled: (table limit, partition limit) counts.
+    pub fn throttles(&self, t: TableId) -> (u64, u64) {
+        let m = &self.tables[t.index()].meters;
+        (m.throttled_table, m.throttled_partition)
+    }
+}

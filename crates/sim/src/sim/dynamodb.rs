@@ -1,0 +1,156 @@
+//! DynamoDB in the world: the `DynamoDb` service (its tables and calls in flight, in
+//! `model::dynamodb`) and the call phase's side of a table call. A request's call to a table
+//! is admitted or retried by the SDK inside the service; the world hears back when the call
+//! is done (the request moves on to its next call) or failed (its attempts spent: the
+//! application answers 502, as for a database that cannot be reached; the throttles are the
+//! table's `failed_calls`).
+
+use super::World;
+use super::service::{Finish, Handles, Period, Service};
+use crate::ids::{RequestId, TableCallSlot, TableId};
+use crate::metrics::{Outcome, TimeSeries};
+use crate::model::dynamodb::{Attempt, DynamoDb, DynamoDbEvent, Units};
+use crate::scenario::Scenario;
+
+/// A table's part of a run's results (`summary.json` `dynamodb.NAME`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableResult {
+    pub name: String,
+    pub mode: &'static str,
+    /// Provisioned read and write capacity units at the end (`None` on demand).
+    pub provisioned: Option<(u64, u64)>,
+    pub partitions: u32,
+    pub calls: u64,
+    pub retries: u64,
+    pub failed_calls: u64,
+    /// Attempts throttled by the table's capacity, and by a partition's limit.
+    pub throttled_table: u64,
+    pub throttled_partition: u64,
+    /// Capacity consumed over the run: read and write units.
+    pub read_units: f64,
+    pub write_units: f64,
+}
+
+impl World {
+    /// Call `step` of request `id` goes to a table.
+    pub(super) fn start_table_call(
+        &mut self,
+        id: RequestId,
+        step: u8,
+        table: TableId,
+        units: Units,
+    ) {
+        let specs = &self.scenario.services.dynamodb_tables;
+        let attempt = self.dynamodb.start(
+            specs,
+            (table, units),
+            (id, step),
+            self.counting,
+            &mut self.queue,
+        );
+        if attempt == Attempt::Failed {
+            self.table_call_failed(id);
+        }
+    }
+
+    fn table_call_failed(&mut self, id: RequestId) {
+        let instance = self.traffic.requests.get(id).server();
+        let inst = &mut self.ec2.instances[instance.index()];
+        inst.outstanding = inst.outstanding.saturating_sub(1);
+        self.outstanding_changed(instance);
+        self.fail_request(id, Outcome::Http502);
+        self.on_instance_request_ended(instance);
+    }
+
+    fn on_table_call_done(&mut self, slot: TableCallSlot) {
+        if let Some((request, step)) = self.dynamodb.done(slot) {
+            self.call_step_done(request, step as usize + 1);
+        }
+    }
+
+    fn on_table_retry_due(&mut self, slot: TableCallSlot) {
+        let specs = &self.scenario.services.dynamodb_tables;
+        let counting = self.counting;
+        if let Some((request, _, Attempt::Failed)) =
+            self.dynamodb
+                .retry_due(specs, slot, counting, &mut self.queue)
+        {
+            self.table_call_failed(request);
+        }
+    }
+}
+
+impl Service for DynamoDb {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> DynamoDb {
+        DynamoDb::new(&s.services.dynamodb_tables, s.seed, series)
+    }
+
+    /// Per table, the period's consumed read and write units and throttled attempts
+    /// (`dynamodb.NAME.consumed_rcu`, `consumed_wcu`, `throttled`).
+    fn period_ended(w: &mut World, p: &Period) {
+        let d = &mut w.dynamodb;
+        for (t, ids) in d.tables.iter_mut().zip(&d.series) {
+            let m = t.take_period();
+            let values = [
+                m.read_halves as f64 / 2.0,
+                m.write_units as f64,
+                (m.throttled_table + m.throttled_partition) as f64,
+            ];
+            for (id, v) in ids.iter().zip(values) {
+                w.series.push(p.start_s, *id, v);
+            }
+        }
+    }
+
+    /// Provisioned capacity by the unit-hour, on-demand by the request units consumed.
+    fn close_cost_period(w: &mut World, seconds: f64) {
+        let prices = &w.scenario.prices.dynamodb;
+        let d = &mut w.dynamodb;
+        let cost = d
+            .tables
+            .iter_mut()
+            .map(|t| t.close_cost_period(seconds, prices))
+            .sum();
+        d.costs.push(cost);
+    }
+
+    fn finish(w: &mut World, out: &mut Finish) {
+        let specs = &w.scenario.services.dynamodb_tables;
+        if !specs.is_empty() {
+            out.usage
+                .priced
+                .insert("dynamodb", w.dynamodb.costs.clone());
+        }
+        out.result.services.dynamodb = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let t = &w.dynamodb.tables[i];
+                let st = w.dynamodb.stats[i];
+                let m = t.meters;
+                TableResult {
+                    name: spec.name.clone(),
+                    mode: spec.mode.name(),
+                    provisioned: t.provisioned(),
+                    partitions: spec.partitions,
+                    calls: st.calls,
+                    retries: st.retries,
+                    failed_calls: st.failed_calls,
+                    throttled_table: m.throttled_table,
+                    throttled_partition: m.throttled_partition,
+                    read_units: m.read_halves as f64 / 2.0,
+                    write_units: m.write_units as f64,
+                }
+            })
+            .collect();
+    }
+}
+
+impl Handles<DynamoDbEvent> for DynamoDb {
+    fn handle(w: &mut World, e: DynamoDbEvent) {
+        match e {
+            DynamoDbEvent::CallDone(slot) => w.on_table_call_done(slot),
+            DynamoDbEvent::RetryDue(slot) => w.on_table_retry_due(slot),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! DynamoDB tables called from requests, against DynamoDB's documented rules: a provisioned
+//! table serves its capacity plus 300 s of burst, a hot partition throttles at its own limit,
+//! the SDK's attempts are counted, and bad input is reported with its path.
+
+use crate::support::*;
+
+/// Requests at `rate` per second, evenly spaced, each making one strongly consistent read of a
+/// 4 KB item (1 RCU) from a table of 100 RCU; ample instances.
+fn table_scenario(rate: u32, extra: &str) -> String {
+    format!(
+        r#"
+name: ddb
+duration: 1000s
+azs: [a, b]
+workloads:
+  w:
+    target: alb/l
+    arrivals: uniform
+    rate: {rate}
+    work: {{dist: constant, value: 1ms}}
+    calls: [{{table: orders, reads: 1, item_size: 4KB, consistency: strong}}]
+load_balancers:
+  l: {{azs: [a, b], rules: [{{default: t}}]}}
+target_groups:
+  t: {{group: g}}
+auto_scaling_groups:
+  g: {{instance: {{vcpus: 64}}, azs: [a, b], desired: 2, max_concurrent: 100000}}
+dynamodb_tables:
+  orders: {{read_capacity: 100, write_capacity: 10{extra}}}
+"#
+    )
+}
+
+#[test]
+fn a_provisioned_table_serves_its_capacity_plus_300_seconds_of_burst() {
+    // Demand (250 calls/s and the SDK's retries) exceeds 100 RCU throughout, so the table
+    // serves exactly its rate times the time plus the 30,000 units it had saved.
+    let r = simulate(parse(&table_scenario(250, ""), &[]));
+    let t = &r.services.dynamodb[0];
+    let expected = 100.0 * 1000.0 + 100.0 * 300.0;
+    assert!(
+        (t.read_units - expected).abs() <= 2.0,
+        "consumed {} read units, expected {expected}",
+        t.read_units
+    );
+    assert_eq!(t.calls, r.arrived); // one call per request
+    // Each served call is one ok request; each call whose three attempts were throttled
+    // answers 502; the rest were still retrying at the end.
+    assert!(r.overall.ok.abs_diff(t.read_units as u64) <= 2);
+    let http502 = r.overall.errors[0]; // Outcome::ERRORS[0] is Http502
+    assert_eq!(http502, t.failed_calls);
+    assert!(t.calls - r.overall.ok - t.failed_calls <= r.in_flight);
+    // Standard mode: every failed call was attempted three times, two of them retries.
+    assert!(t.retries >= 2 * t.failed_calls);
+    assert_eq!(t.throttled_partition, 0);
+    // Billed by the unit-hour from the shipped table: 100 RCU and 10 WCU for 1,000 s.
+    let p = &stratus::cost::PriceTable::shipped().dynamodb;
+    let bill = (100.0 * p.per_rcu_hour + 10.0 * p.per_wcu_hour) * 1000.0 / 3600.0;
+    let billed = r.cost.by_service["dynamodb"];
+    assert!(
+        (billed - bill).abs() < 1e-9,
+        "billed {billed}, by hand {bill}"
+    );
+}
+
+#[test]
+fn an_on_demand_table_bills_its_request_units() {
+    // 2,000 eventually consistent 4 KB reads per second (half a request unit each) for
+    // 1,000 s, under a new table's 12,000: nothing throttled; 1e6 read request units.
+    let text = table_scenario(2000, "")
+        .replace("read_capacity: 100, write_capacity: 10", "mode: on_demand")
+        .replace("consistency: strong", "consistency: eventual");
+    let r = simulate(parse(&text, &[]));
+    let t = &r.services.dynamodb[0];
+    assert_eq!((t.throttled_table, t.failed_calls), (0, 0));
+    // Half a unit per admitted call: every arrival but some still in flight at the end
+    // (those still in their instance work).
+    let units = t.read_units * 2.0;
+    assert!(units <= r.arrived as f64 && units >= (r.arrived - r.in_flight) as f64);
+    assert!(r.arrived.abs_diff(2000 * 1000) <= 1);
+    let p = &stratus::cost::PriceTable::shipped().dynamodb;
+    let bill = t.read_units * p.per_million_read_request_units / 1e6;
+    assert!((r.cost.by_service["dynamodb"] - bill).abs() < 1e-9);
+}
+
+#[test]
+fn below_its_capacity_a_table_throttles_nothing() {
+    let r = simulate(parse(&table_scenario(90, ""), &[]));
+    let t = &r.services.dynamodb[0];
+    assert_eq!((t.retries, t.failed_calls, t.throttled_table), (0, 0, 0));
+    assert_eq!(r.overall.ok, r.arrived - r.in_flight);
+}
+
+#[test]
+fn a_hot_key_is_throttled_by_its_partition_not_by_the_table() {
+    // 4,000 RCU over 2 partitions; 80% of 3,500 strong reads per second on one key: its
+    // partition gets 0.8 + 0.2/2 = 90%, 3,150 per second, and serves 3,000.
+    let text = table_scenario(3500, ", partitions: 2, hot_key_share: 0.8")
+        .replace("read_capacity: 100", "read_capacity: 4000");
+    let r = simulate(parse(&text, &["duration=100s"]));
+    let t = &r.services.dynamodb[0];
+    assert!(t.throttled_partition > 0);
+    assert_eq!(t.throttled_table, 0);
+    // The hot partition serves 3,000 units a second (plus its first full second); the other
+    // serves all it gets: about 10% of calls and of their retries.
+    assert!(t.read_units > 100.0 * 3000.0 && t.read_units < 100.0 * 3500.0);
+}
+
+#[test]
+fn table_calls_are_validated_with_their_paths() {
+    let bad = table_scenario(10, ", hot_key_share: 1.5")
+        .replace("reads: 1, item_size: 4KB", "reads: 1, item_size: 500KB")
+        .replace("read_capacity: 100", "read_capacity: 50000");
+    let err = stratus::scenario::Scenario::from_text(&bad, "bad.yaml", &repo_path("."), &[])
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "workloads.w.calls[0].item_size: expected 1 byte to 400KB",
+        "dynamodb_tables.orders.read_capacity: expected 1 to 40000",
+        "dynamodb_tables.orders.hot_key_share: expected a fraction in [0, 1)",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}
