@@ -60,8 +60,8 @@ impl FaultState {
         self.stopped_by[id.index()] = Some(fault);
     }
 
-    /// A slot reused by a new instance starts running.
-    pub fn clear_stopped(&mut self, id: InstanceId) {
+    /// A terminated instance: its slot may be reused by a new instance, which runs.
+    pub fn forget(&mut self, id: InstanceId) {
         if let Some(s) = self.stopped_by.get_mut(id.index()) {
             *s = None;
         }
