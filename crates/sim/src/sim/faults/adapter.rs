@@ -37,7 +37,8 @@ impl World {
         let (faults, _, mut cx) = self.fault_parts();
         faults.schedule_starts(duration, &mut cx);
         let s = &*self.scenario;
-        self.dns.start(&s.resilience.dns, s.duration, &mut self.queue);
+        self.dns
+            .start(&s.resilience.dns, s.duration, &mut self.queue);
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.
@@ -136,7 +137,12 @@ impl World {
     }
 
     /// A request ends with an error caused by a fault.
-    pub(in crate::sim) fn fail_with_cause(&mut self, id: RequestId, outcome: Outcome, cause: Cause) {
+    pub(in crate::sim) fn fail_with_cause(
+        &mut self,
+        id: RequestId,
+        outcome: Outcome,
+        cause: Cause,
+    ) {
         let r = self.traffic.requests.get(id);
         if r.counted && !r.answered {
             self.faults.log.count(cause);

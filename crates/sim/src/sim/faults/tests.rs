@@ -202,11 +202,20 @@ fn rebalancing_evens_the_azs_within_the_margin_over_the_maximum() {
     let allowed = (max + margin - 4).min(2);
     assert_eq!(t.faults.rebalance(WEB, spec, &t.ec2), allowed);
     assert_eq!(allowed, 1);
-    assert_eq!(t.faults.rebalance_step(WEB), Step::Reconcile { again: true });
+    assert_eq!(
+        t.faults.rebalance_step(WEB),
+        Step::Reconcile { again: true }
+    );
     assert_eq!(t.faults.rebalance_step(WEB), Step::Idle);
     // With room under the maximum, both moves are made.
     t.ec2.groups[WEB.index()].max = 10;
     assert_eq!(t.faults.rebalance(WEB, spec, &t.ec2), 2);
-    assert_eq!(t.faults.rebalance_step(WEB), Step::Reconcile { again: false });
-    assert_eq!(t.faults.rebalance_step(WEB), Step::Reconcile { again: true });
+    assert_eq!(
+        t.faults.rebalance_step(WEB),
+        Step::Reconcile { again: false }
+    );
+    assert_eq!(
+        t.faults.rebalance_step(WEB),
+        Step::Reconcile { again: true }
+    );
 }

@@ -181,7 +181,9 @@ impl World {
         if let Some(f) = self.faults.stopped_by(id) {
             self.fault_detected(f, "EC2 status checks failed");
         }
-        let r = self.ec2.replacement(id, Why::Stopped("status checks failed"));
+        let r = self
+            .ec2
+            .replacement(id, Why::Stopped("status checks failed"));
         self.replace(r);
     }
 

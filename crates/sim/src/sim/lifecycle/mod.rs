@@ -163,7 +163,11 @@ impl Ec2 {
 
     /// Launches an instance that boots (the group's `boot_time`) before going in service;
     /// `None` when every AZ of the group is down (it launches when one returns).
-    pub(super) fn launch_booting(&mut self, g: GroupId, cx: &mut Ctx<impl Queue>) -> Option<InstanceId> {
+    pub(super) fn launch_booting(
+        &mut self,
+        g: GroupId,
+        cx: &mut Ctx<impl Queue>,
+    ) -> Option<InstanceId> {
         if !cx.can_launch(g) {
             return None;
         }
@@ -181,7 +185,11 @@ impl Ec2 {
 
     /// Instance `id` goes in service now: the group's capacity and counters count it; its
     /// registration in the target groups (and SQS's pollers) is the world's to carry out.
-    pub(super) fn go_in_service(&mut self, id: InstanceId, cx: &mut Ctx<impl Queue>) -> Registration {
+    pub(super) fn go_in_service(
+        &mut self,
+        id: InstanceId,
+        cx: &mut Ctx<impl Queue>,
+    ) -> Registration {
         let now = cx.now();
         let inst = &mut self.instances[id.index()];
         inst.state = InstanceState::InService;
@@ -202,7 +210,13 @@ impl Ec2 {
 
     /// Whether instance `id` answers a health check of `check` (`stopped`: a fault stopped
     /// it): see `model::health::probe_passes`.
-    pub(super) fn passes_probe(&self, id: InstanceId, specs: &[GroupSpec], stopped: bool, check: &HealthCheckSpec) -> bool {
+    pub(super) fn passes_probe(
+        &self,
+        id: InstanceId,
+        specs: &[GroupSpec],
+        stopped: bool,
+        check: &HealthCheckSpec,
+    ) -> bool {
         let inst = &self.instances[id.index()];
         let spec = &specs[inst.group.index()];
         !stopped && probe_passes(inst.outstanding, spec.max_concurrent, inst.vcpus, check)
@@ -279,7 +293,11 @@ impl Ec2 {
     /// Instance `id` terminates now: its completions are cancelled, its busy time and
     /// capacity leave the meters, its group forgets it. Returns its group and AZ (its target
     /// groups deregister it); `retire` ends it once the others have let go of it.
-    pub(super) fn terminate(&mut self, id: InstanceId, cx: &mut Ctx<impl Queue>) -> (GroupId, AzId) {
+    pub(super) fn terminate(
+        &mut self,
+        id: InstanceId,
+        cx: &mut Ctx<impl Queue>,
+    ) -> (GroupId, AzId) {
         let now = cx.now();
         let inst = &mut self.instances[id.index()];
         let was_in_service = inst.state == InstanceState::InService;
@@ -385,7 +403,10 @@ impl Ec2 {
             .filter(|i| {
                 let inst = &self.instances[i.index()];
                 inst.az == az
-                    && matches!(inst.state, InstanceState::Pending | InstanceState::InService)
+                    && matches!(
+                        inst.state,
+                        InstanceState::Pending | InstanceState::InService
+                    )
             })
             .count() as u32
     }

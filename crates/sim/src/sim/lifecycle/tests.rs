@@ -290,7 +290,10 @@ fn an_unhealthy_instance_is_replaced_only_after_its_grace_period() {
         group: WEB,
         cause: format!("replacing unhealthy instance {serial}"),
     };
-    assert_eq!(t.ec2.target_unhealthy(id, groups, GRACE), Some(replace.clone()));
+    assert_eq!(
+        t.ec2.target_unhealthy(id, groups, GRACE),
+        Some(replace.clone())
+    );
     let unhealthy = |_: TgId, _: InstanceId| Some(Health::Unhealthy);
     let healthy = |_: TgId, _: InstanceId| Some(Health::Healthy);
     assert_eq!(t.ec2.grace_ended(id, unhealthy), Some(replace));
