@@ -12,9 +12,6 @@ use crate::metrics::TimeSeries;
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
 
-/// A status check needs two failed one-minute checks before the group replaces the instance.
-pub const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
-
 pub struct FaultState {
     pub az_down: Vec<bool>,
     /// When each AZ went down (for load balancer nodes' DNS TTL).

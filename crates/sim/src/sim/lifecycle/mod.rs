@@ -28,9 +28,9 @@ use crate::model::autoscaling::{AutoScalingEvent, Candidate, GroupSpec, choose_v
 use crate::model::health::{HealthCheckSpec, probe_passes};
 use crate::model::instance::{Instance, InstanceEvent, InstanceState, pending_time};
 
-/// How long after an instance stops its EC2 status checks fail for the group: two failed
-/// one-minute checks (see `resilience::STATUS_CHECK_DETECTION`).
-use super::resilience::STATUS_CHECK_DETECTION;
+/// How long after an instance stops the group learns it from EC2 status checks: a status
+/// check needs two failed one-minute checks before the group replaces the instance.
+pub const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
 
 /// The narrow view EC2's lifecycle code works in (see the module docs).
 pub(super) struct Ctx<'a, Q> {
