@@ -18,6 +18,8 @@ pub trait Schedule<S> {
     fn cancel(&mut self, key: Key) -> bool;
     /// Moves a keyed event to `at`; false if it already fired or was cancelled.
     fn reschedule(&mut self, key: Key, at: SimTime) -> bool;
+    /// When a keyed event is due; `None` if it already fired or was cancelled.
+    fn due(&self, key: Key) -> Option<SimTime>;
     /// Schedules `event` after `delay` from now.
     fn after(&mut self, delay: SimTime, event: S) {
         let at = self.now() + delay;
@@ -45,5 +47,9 @@ impl<E: Copy, S: Into<E>> Schedule<S> for EventQueue<E> {
     #[inline]
     fn reschedule(&mut self, key: Key, at: SimTime) -> bool {
         EventQueue::reschedule(self, key, at)
+    }
+    #[inline]
+    fn due(&self, key: Key) -> Option<SimTime> {
+        EventQueue::due(self, key)
     }
 }

@@ -232,6 +232,27 @@ pub enum CallStart {
 }
 
 impl Databases {
+    /// The databases whose primary is in `az` and not down (an outage of `az` loses them).
+    pub fn primaries_in(&self, az: AzId) -> Vec<DatabaseId> {
+        (self.list.iter().enumerate())
+            .filter(|(_, db)| db.primary_az == az && db.availability != Availability::Down)
+            .map(|(d, _)| DatabaseId(d as u16))
+            .collect()
+    }
+
+    /// AZ `az` is back at `now`: the databases down with their primary there serve again;
+    /// returns them.
+    pub fn recover_in(&mut self, az: AzId, now: SimTime) -> Vec<DatabaseId> {
+        let mut back = Vec::new();
+        for (d, db) in self.list.iter_mut().enumerate() {
+            if db.primary_az == az && db.availability == Availability::Down {
+                db.come_up(now);
+                back.push(DatabaseId(d as u16));
+            }
+        }
+        back
+    }
+
     /// Call `step` of `request` (from an instance in `az`) to database `d`: it fails at
     /// once when the database is down or an injected error strikes, else takes a connection
     /// or waits for one.

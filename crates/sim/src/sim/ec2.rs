@@ -8,9 +8,12 @@ use super::result::{GroupResult, InstanceResult, PolicyResult};
 use super::service::{Finish, Handles, Period, Service};
 use super::state::Ec2;
 use crate::cost::InstanceRun;
+use crate::ids::InstanceId;
+use crate::kernel::{Schedule, SimTime};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
 use crate::model::autoscaling::AutoScalingEvent;
-use crate::model::instance::{InstanceEvent, InstanceState};
+use crate::model::autoscaling::GroupSpec;
+use crate::model::instance::{InstanceEvent, InstanceState, Job};
 use crate::model::scaling_policy::PolicyKind;
 use crate::scenario::Scenario;
 
@@ -136,6 +139,32 @@ impl Service for Ec2 {
                 }
             })
             .collect();
+    }
+}
+
+/// The request path's questions to EC2 (the load balancer routed a request to an instance).
+impl Ec2 {
+    /// Whether instance `id` accepts a connection: below its group's `max_concurrent`
+    /// (otherwise its accept queue is full and it resets the connection).
+    #[inline]
+    pub(super) fn accepts(&self, id: InstanceId, specs: &[GroupSpec]) -> bool {
+        let inst = &self.instances[id.index()];
+        inst.outstanding < specs[inst.group.index()].max_concurrent
+    }
+
+    /// Instance `id` takes a routed request's `job` of `work` (counted for its group's
+    /// request count per target); whether it started at once.
+    #[inline]
+    pub(super) fn admit_routed(
+        &mut self,
+        id: InstanceId,
+        job: Job,
+        work: SimTime,
+        queue: &mut impl Schedule<InstanceEvent>,
+    ) -> bool {
+        let inst = &mut self.instances[id.index()];
+        self.group_meters[inst.group.index()].routed += 1;
+        inst.admit(id, job, work, queue)
     }
 }
 

@@ -147,9 +147,7 @@ impl World {
         if self.faults.is_stopped(chosen) {
             return self.connect_to_stopped(request, chosen);
         }
-        let instance = &self.ec2.instances[chosen.index()];
-        let limit = self.scenario.groups[instance.group.index()].max_concurrent;
-        if instance.outstanding >= limit {
+        if !self.ec2.accepts(chosen, &self.scenario.groups) {
             // The target refuses the connection (its accept queue is full): AWS answers 502
             // "The target reset the connection" (see `answer_at_once`).
             let reason = "target at max_concurrent";
@@ -175,11 +173,10 @@ impl World {
                 &fields,
             );
         }
-        self.ec2.group_meters[instance.group.index()].routed += 1;
         let request = self.traffic.requests.insert(request);
         self.open_client_request(lb, request);
         let job = Job::Request(request);
-        let started = self.ec2.instances[chosen.index()].admit(chosen, job, work, &mut self.queue);
+        let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
         self.outstanding_changed(chosen);
         if started {
             self.trace_started(job, chosen);

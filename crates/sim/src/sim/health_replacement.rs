@@ -9,18 +9,16 @@
 //! So an instance that turned unhealthy during the grace period and is still unhealthy when
 //! it ends is replaced then; one that turns unhealthy later is replaced when it does.
 //!
-//! The decisions (whether a grace period applies and when it ends, whether an instance is
-//! in it, whether a target group reports it unhealthy) are methods of `Ec2` that take the
-//! group specs, the clock and the target groups' health as a function; the world schedules
-//! the grace period's end among the instance's timers and carries out a replacement
-//! (`terminate`, then `reconcile`), which reaches the load balancers, the queues and the
-//! requests.
+//! The decisions are methods of `Ec2` on the lifecycle's narrow context (`lifecycle::Ctx`),
+//! the group specs, the clock and the target groups' health as a function: the grace
+//! period's end is scheduled among the instance's timers, and a replacement comes back as a
+//! `lifecycle::Replace` that the lifecycle's adapter carries out (the activity, the
+//! termination, the reconcile).
 
-use super::World;
+use super::lifecycle::{Ctx, Queue, Replace, Why};
 use super::state::Ec2;
 use crate::ids::{InstanceId, TgId};
 use crate::kernel::SimTime;
-use crate::metrics::Outcome;
 use crate::model::autoscaling::{AutoScalingEvent, GroupSpec};
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
@@ -33,6 +31,14 @@ impl Ec2 {
         let spec = &specs[g.index()];
         (spec.elb_health_checks && !self.group_target_groups[g.index()].is_empty())
             .then(|| now + spec.health_check_grace)
+    }
+
+    /// An instance went in service: its grace period starts (only ELB health checks need
+    /// it), its end among the instance's timers.
+    pub(super) fn start_grace(&mut self, id: InstanceId, cx: &mut Ctx<impl Queue>) {
+        if let Some(at) = self.grace_end(id, cx.specs, cx.now()) {
+            self.timer(id, at, AutoScalingEvent::GracePeriodEnded(id), cx.queue);
+        }
     }
 
     /// Whether an in-service instance is still inside its grace period at `now`.
@@ -55,46 +61,28 @@ impl Ec2 {
             .iter()
             .any(|&tg| health(tg, id) == Some(Health::Unhealthy))
     }
-}
 
-/// The adapter: the grace period's timer and the replacements.
-impl World {
-    /// An instance went in service: its grace period starts (only ELB health checks need it).
-    pub(super) fn start_grace(&mut self, id: InstanceId) {
-        let now = self.queue.now();
-        if let Some(at) = self.ec2.grace_end(id, &self.scenario.groups, now) {
-            self.instance_timer(id, at, AutoScalingEvent::GracePeriodEnded(id));
-        }
+    /// The grace period of `id` ran out: an instance still unhealthy is replaced now.
+    pub(super) fn grace_ended(
+        &self,
+        id: InstanceId,
+        health: impl Fn(TgId, InstanceId) -> Option<Health>,
+    ) -> Option<Replace> {
+        (self.instances[id.index()].state == InstanceState::InService
+            && self.elb_unhealthy(id, health))
+        .then(|| self.replacement(id, Why::Unhealthy))
     }
 
-    /// The grace period ran out: an instance still unhealthy is replaced now.
-    pub(super) fn on_grace_period_ended(&mut self, id: InstanceId) {
-        let target_groups = &self.alb.target_groups;
-        if self.ec2.instances[id.index()].state == InstanceState::InService
-            && self
-                .ec2
-                .elb_unhealthy(id, |tg, i| target_groups[tg.index()].health(i))
-        {
-            self.replace_unhealthy(id);
-        }
-    }
-
-    /// A target group found the instance unhealthy: replaced unless still in its grace period.
-    pub(super) fn on_target_unhealthy(&mut self, id: InstanceId) {
-        let g = self.ec2.instances[id.index()].group;
-        let specs = &self.scenario.groups;
-        if specs[g.index()].elb_health_checks && !self.ec2.in_grace(id, specs, self.queue.now()) {
-            self.replace_unhealthy(id);
-        }
-    }
-
-    fn replace_unhealthy(&mut self, id: InstanceId) {
-        let (g, serial) = (
-            self.ec2.instances[id.index()].group,
-            self.ec2.instances[id.index()].serial,
-        );
-        self.log_replacement(g, format!("replacing unhealthy instance {serial}"));
-        self.terminate(id, Outcome::Http502);
-        self.reconcile(g);
+    /// A target group found `id` unhealthy at `now`: replaced, if its group replaces on ELB
+    /// health checks, unless still in its grace period.
+    pub(super) fn target_unhealthy(
+        &self,
+        id: InstanceId,
+        specs: &[GroupSpec],
+        now: SimTime,
+    ) -> Option<Replace> {
+        let g = self.instances[id.index()].group;
+        (specs[g.index()].elb_health_checks && !self.in_grace(id, specs, now))
+            .then(|| self.replacement(id, Why::Unhealthy))
     }
 }

@@ -7,11 +7,13 @@
 //! "no pending event names a terminated instance" true (ARCHITECTURE.md's invariants), so no
 //! handler checks whether its instance still exists, and a terminated instance's id could be
 //! reused.
+//!
+//! EC2's lifecycle (`lifecycle`) schedules its own timers and keeps their keys here through
+//! `Ec2::keep_timer`; the lifecycle's adapter does the same for the load balancers' (health
+//! checks, the end of a deregistration delay); `Ec2::retire` cancels them all.
 
-use super::World;
-use crate::event::Event;
 use crate::ids::InstanceId;
-use crate::kernel::{Key, SimTime};
+use crate::kernel::Key;
 
 /// Per instance (by id): the keys of its pending timers. Keys of timers that already fired
 /// are dropped when the next one is kept, so each list stays as short as the timers an
@@ -24,7 +26,7 @@ pub struct InstanceTimers {
 impl InstanceTimers {
     /// Keeps `key` among instance `id`'s timers, dropping the keys that are no longer
     /// `pending` (their timers fired).
-    fn keep(&mut self, id: InstanceId, key: Key, pending: impl Fn(Key) -> bool) {
+    pub(super) fn keep(&mut self, id: InstanceId, key: Key, pending: impl Fn(Key) -> bool) {
         if self.keys.len() <= id.index() {
             self.keys.resize_with(id.index() + 1, Vec::new);
         }
@@ -34,31 +36,10 @@ impl InstanceTimers {
     }
 
     /// Instance `id` terminates: the keys of its timers, to cancel (none are kept after).
-    fn take(&mut self, id: InstanceId) -> impl Iterator<Item = Key> + '_ {
+    pub(super) fn take(&mut self, id: InstanceId) -> impl Iterator<Item = Key> + '_ {
         self.keys
             .get_mut(id.index())
             .into_iter()
             .flat_map(|keys| keys.drain(..))
-    }
-}
-
-/// The adapter: the timers are events of several services (the load balancers' health checks
-/// and deregistrations, Auto Scaling's boots and grace periods), so the world schedules and
-/// cancels them on its queue.
-impl World {
-    /// Schedules `event`, which names instance `id`, at `at`; terminating `id` cancels it.
-    pub(super) fn instance_timer(&mut self, id: InstanceId, at: SimTime, event: impl Into<Event>) {
-        let key = self.queue.schedule_keyed(at, event.into());
-        let queue = &self.queue;
-        self.ec2
-            .instance_timers
-            .keep(id, key, |k| queue.due(k).is_some());
-    }
-
-    /// The instance terminates: its pending timers are cancelled.
-    pub(super) fn cancel_instance_timers(&mut self, id: InstanceId) {
-        for key in self.ec2.instance_timers.take(id) {
-            self.queue.cancel(key);
-        }
     }
 }

@@ -50,7 +50,6 @@ pub use sqs::{EventSourceResult, MappingStats};
 
 use crate::ids::{GroupId, WorkloadId};
 use crate::kernel::SimTime;
-use crate::model::health::Health;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
 use std::sync::Arc;
@@ -88,8 +87,7 @@ impl World {
         let s = Arc::clone(&self.scenario);
         for (g, spec) in s.groups.iter().enumerate() {
             for _ in 0..spec.desired {
-                let id = self.launch(GroupId(g as u16));
-                self.put_in_service(id, Health::Healthy);
+                self.launch_in_service(GroupId(g as u16));
             }
             self.schedule_actions(GroupId(g as u16));
         }

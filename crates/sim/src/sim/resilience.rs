@@ -12,9 +12,6 @@ use crate::metrics::TimeSeries;
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
 
-/// A status check needs two failed one-minute checks before the group replaces the instance.
-pub const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
-
 pub struct FaultState {
     pub az_down: Vec<bool>,
     /// When each AZ went down (for load balancer nodes' DNS TTL).
@@ -74,8 +71,8 @@ impl FaultState {
         self.stopped_by[id.index()] = Some(fault);
     }
 
-    /// A slot reused by a new instance starts running.
-    pub fn clear_stopped(&mut self, id: InstanceId) {
+    /// A terminated instance: its slot may be reused by a new instance, which runs.
+    pub fn forget(&mut self, id: InstanceId) {
         if let Some(s) = self.stopped_by.get_mut(id.index()) {
             *s = None;
         }
