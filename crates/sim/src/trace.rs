@@ -27,10 +27,12 @@ pub enum Kind {
     MessageReceived,
     MessageDeleted,
     Fault,
+    /// An API Gateway stage cache answered a request.
+    CacheHit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -43,6 +45,7 @@ impl Kind {
         Kind::MessageReceived,
         Kind::MessageDeleted,
         Kind::Fault,
+        Kind::CacheHit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Kind {
             Kind::MessageReceived => "message_received",
             Kind::MessageDeleted => "message_deleted",
             Kind::Fault => "fault",
+            Kind::CacheHit => "cache_hit",
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct Usage {
     pub sqs_requests: Vec<f64>,
     /// RDS databases, running for the whole run.
     pub databases: Vec<DatabaseRun>,
+    /// Per API Gateway API, per period.
+    pub api_gateways: Vec<Vec<billing::ApiGatewayUsage>>,
 }
 
 /// An RDS database instance (a Multi-AZ one bills its standby too).
@@ -156,6 +158,19 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             })
             .collect();
         services.insert("rds", rds);
+    }
+    if !usage.api_gateways.is_empty() {
+        let apigw = (0..n)
+            .map(|k| {
+                usage
+                    .api_gateways
+                    .iter()
+                    .filter_map(|periods| periods.get(k))
+                    .map(|u| billing::api_gateway_cost(prices, u))
+                    .sum()
+            })
+            .collect();
+        services.insert("api_gateway", apigw);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

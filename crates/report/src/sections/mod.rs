@@ -8,6 +8,7 @@
 //! section, in list order; that order is `summary.json`'s documented key order.
 
 mod alb;
+pub(crate) mod apigw;
 mod cost;
 mod ec2;
 mod lambda;
@@ -42,4 +43,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &sqs::Sqs,
     &cost::Cost,
     &resilience::Resilience,
+    &apigw::ApiGateway,
 ];

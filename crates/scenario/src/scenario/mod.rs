@@ -2,6 +2,7 @@
 //! and validation into the model's types. A scenario that resolves is safe to simulate; one
 //! that does not yields every problem found, each with the file and the field path.
 
+mod apigw;
 pub mod budget;
 pub mod defaults;
 mod dns;
@@ -111,6 +112,8 @@ pub struct Scenario {
     pub queues: Vec<QueueSpec>,
     /// Databases, DNS failover records, faults and the availability objective.
     pub resilience: Resilience,
+    /// API Gateway APIs, in name order, and the account's throttle.
+    pub api_gateways: crate::model::apigw::ApiGatewaySpec,
 }
 
 impl Scenario {

@@ -6,7 +6,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
 use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
-use crate::ids::{FunctionId, LbId, QueueId};
+use crate::ids::{ApiId, FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::rules::RequestLine;
@@ -21,6 +21,7 @@ pub(super) struct Targets<'a> {
     pub functions: &'a BTreeMap<String, FunctionId>,
     pub target_groups: &'a [TargetGroupSpec],
     pub queues: &'a BTreeMap<String, QueueId>,
+    pub apis: &'a BTreeMap<String, ApiId>,
 }
 
 pub(super) fn resolve_workload(
@@ -36,6 +37,7 @@ pub(super) fn resolve_workload(
         functions,
         target_groups,
         queues,
+        apis,
     } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -59,6 +61,15 @@ pub(super) fn resolve_workload(
         .map(Target::Alb),
         Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
             .map(Target::Queue),
+        Some(("apigw", a)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            apis,
+            "API",
+            "api_gateways",
+            a,
+        )
+        .map(Target::ApiGateway),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
             reference(
@@ -76,7 +87,7 @@ pub(super) fn resolve_workload(
             ctx.err(
                 &format!("{path}.target"),
                 format!(
-                    "expected `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    "expected `alb/NAME`, `apigw/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
                     w.target
                 ),
             );
@@ -240,7 +251,10 @@ pub(super) fn resolve_workload(
         });
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            None if to_lambda => Some(Dist::Constant(SimTime::ZERO)),
+            // An API's integration (`api_gateways`) takes its own time.
+            None if to_lambda || matches!(target, Some(Target::ApiGateway(_))) => {
+                Some(Dist::Constant(SimTime::ZERO))
+            }
             None if w.classes.is_some() && default_work.is_none() => {
                 ctx.err(
                     &format!("{cpath}.work"),

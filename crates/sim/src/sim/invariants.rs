@@ -39,7 +39,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::Sqs(_)
         | Event::Database(_)
         | Event::Dns(_)
-        | Event::Fault(_) => None,
+        | Event::Fault(_)
+        | Event::ApiGateway(_) => None,
     }
 }
 

@@ -12,6 +12,7 @@
 mod alb;
 mod alb_route;
 mod alb_targets;
+mod apigw;
 mod database;
 mod dns;
 mod ec2;
@@ -38,6 +39,7 @@ mod sqs;
 mod state;
 mod traffic;
 
+pub use apigw::ApiResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, DnsResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};

@@ -8,6 +8,7 @@
 //! publish their backlog metric before the groups evaluate their policies, and the faults'
 //! results use the requests' totals.
 
+use super::apigw::ApiGateways;
 use super::database::Databases;
 use super::dns::Route53;
 use super::resilience::FaultState;
@@ -18,6 +19,7 @@ use crate::ids::WorkloadId;
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
+use crate::model::apigw::ApigwEvent;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
@@ -85,5 +87,7 @@ world! {
         /// Route 53 records: health checks and clients' cached answers (after `faults`,
         /// whose results it completes).
         dns: Route53 { Dns(DnsEvent) },
+        /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
+        apigw: ApiGateways { ApiGateway(ApigwEvent) },
     }
 }

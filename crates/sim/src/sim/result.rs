@@ -83,6 +83,8 @@ pub struct RunResult {
     pub event_sources: Vec<super::EventSourceResult>,
     /// Per target group, in name order: `(name, requests forwarded after the warm-up)`.
     pub target_groups: Vec<(String, u64)>,
+    /// API Gateway APIs, in name order.
+    pub api_gateways: Vec<super::ApiResult>,
 }
 
 impl World {

@@ -23,13 +23,18 @@ pub const MAX_KEYS: u64 = 10_000_000;
 
 /// AWS's cache sizes in GB (`cacheClusterSize`,
 /// https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html).
-pub const SIZES_GB: [&str; 8] = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+pub const SIZES_GB: [f64; 8] = [0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118.0, 237.0];
+
+/// A size as the price table names it (`0.5`, `118`).
+pub fn size_key(gb: f64) -> String {
+    format!("{gb}")
+}
 
 /// A stage cache's settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CacheSpec {
     pub ttl: SimTime,
-    /// One of `SIZES_GB` (it sets the hourly price).
+    /// One of `SIZES_GB`, as `size_key` writes it (it sets the hourly price).
     pub size_gb: String,
     /// The number of distinct cache keys requests draw from.
     pub keys: u64,

@@ -242,6 +242,11 @@ impl Gateways {
         }
     }
 
+    /// The integration could not be called (a throttled Lambda function).
+    pub fn integration_failed(&mut self, api: ApiId, counted: bool) {
+        self.apis[api.index()].totals.integration_errors += counted as u64;
+    }
+
     /// A client got its 504 at the integration timeout.
     pub fn timed_out(&mut self, api: ApiId, r: RequestId, counted: bool) {
         let a = &mut self.apis[api.index()];

@@ -140,10 +140,10 @@ impl Default for ApiGatewaySpec {
 /// API Gateway's events: ids only, `Copy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApigwEvent {
-    /// An HTTP integration answered the request (before the timeout).
-    HttpAnswered(RequestId),
+    /// An HTTP integration answered the API's request (before the timeout).
+    HttpAnswered(ApiId, RequestId),
     /// An HTTP integration's answer did not come within the timeout: 504 now.
-    HttpTimedOut(RequestId),
+    HttpTimedOut(ApiId, RequestId),
     /// The oldest request of an API waiting for its Lambda integration reached its timeout.
     TimeoutDue(ApiId),
 }
