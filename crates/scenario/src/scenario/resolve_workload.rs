@@ -282,7 +282,8 @@ pub(super) fn resolve_workload(
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        let routed = tg.is_some() || (queue.is_some() && message.is_some());
+        let via_api = matches!(target, Some(Target::ApiGateway(_)));
+        let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_api;
         if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {
                 name: c.name.clone(),
