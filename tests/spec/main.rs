@@ -4,6 +4,7 @@
 mod support;
 
 mod alb;
+mod api_gateway;
 mod alb_rules;
 mod autoscaling;
 mod autoscaling_aws;
