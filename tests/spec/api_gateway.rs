@@ -89,7 +89,10 @@ api_gateways:
         bucket_passes(100, 50, 512, 60)
     );
     let refused = api(&r, "one").totals.throttled_account + api(&r, "two").totals.throttled_account;
-    assert_eq!(refused, 2 * (512 * 60 - 1) - bucket_passes(100, 50, 512, 60));
+    assert_eq!(
+        refused,
+        2 * (512 * 60 - 1) - bucket_passes(100, 50, 512, 60)
+    );
 }
 
 /// Quotas restart on their calendar boundary: time 0 is Monday 2024-01-01 00:00 UTC, so a
@@ -151,12 +154,19 @@ api_gateways:
     let t = &api(&r, "api").totals;
     let (hits, misses) = (t.cache_hits as f64, t.cache_misses as f64);
     assert_eq!(t.cache_hits + t.cache_misses, t.requests);
-    assert_eq!(t.integration_calls, t.cache_misses, "only misses reach the integration");
+    assert_eq!(
+        t.integration_calls, t.cache_misses,
+        "only misses reach the integration"
+    );
     let lt = 20.0 / 50.0 * 10.0;
     let p = lt / (1.0 + lt);
     let sd = (1.0 - p) * (lt / (misses * (1.0 + lt) * (1.0 + lt))).sqrt();
     let z = (hits / (hits + misses) - p) / sd;
-    assert!(z.abs() < Z_MAX, "hit ratio {} against {p}: z = {z}", hits / (hits + misses));
+    assert!(
+        z.abs() < Z_MAX,
+        "hit ratio {} against {p}: z = {z}",
+        hits / (hits + misses)
+    );
     // Cache hits answer after the overhead only: here 0.
     assert_eq!(r.overall.latency.max_ms(), 0.0);
 }
@@ -185,21 +195,36 @@ lambda_functions:
         lines
             .iter()
             .filter(|l| l["component"] == w)
-            .map(|l| (l["outcome"].as_str().unwrap().to_string(), l["latency_ms"].as_f64().unwrap()))
+            .map(|l| {
+                (
+                    l["outcome"].as_str().unwrap().to_string(),
+                    l["latency_ms"].as_f64().unwrap(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     for (w, timeout_ms) in [("slow_fn", 2000.0), ("at_timeout", 3000.0)] {
         let ends = finished(w);
         assert!(ends.len() > 1000, "{w}: {} ended", ends.len());
         assert!(
-            ends.iter().all(|(o, ms)| o == "http_504" && *ms == timeout_ms),
+            ends.iter()
+                .all(|(o, ms)| o == "http_504" && *ms == timeout_ms),
             "{w}: {:?}",
-            ends.iter().find(|(o, ms)| o != "http_504" || *ms != timeout_ms)
+            ends.iter()
+                .find(|(o, ms)| o != "http_504" || *ms != timeout_ms)
         );
     }
     let under = finished("just_in");
     assert!(under.iter().all(|(o, ms)| o == "ok" && *ms == 3000.0));
-    assert_eq!(api(&r, "fn").totals.timeouts, r.workloads.iter().find(|(n, _)| n == "slow_fn").unwrap().1.errors[2]);
+    assert_eq!(
+        api(&r, "fn").totals.timeouts,
+        r.workloads
+            .iter()
+            .find(|(n, _)| n == "slow_fn")
+            .unwrap()
+            .1
+            .errors[2]
+    );
     // The function ran to its end for every request, timed out or not.
     let f = &r.lambda_functions[0];
     assert_eq!(f.totals.invocations, api(&r, "fn").totals.integration_calls);

@@ -4,8 +4,8 @@
 mod support;
 
 mod alb;
-mod api_gateway;
 mod alb_rules;
+mod api_gateway;
 mod autoscaling;
 mod autoscaling_aws;
 mod conservation;

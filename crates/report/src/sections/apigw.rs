@@ -138,11 +138,12 @@ fn throttle(t: &Throttle) -> String {
 
 fn describe(s: &Scenario, a: &ApiSpec) -> String {
     let mut parts = vec![
-        format!("{} API to {}", a.kind.name().to_uppercase(), integration(s, a)),
         format!(
-            "integration timeout {}, overhead {}",
-            a.timeout, a.overhead
+            "{} API to {}",
+            a.kind.name().to_uppercase(),
+            integration(s, a)
         ),
+        format!("integration timeout {}, overhead {}", a.timeout, a.overhead),
     ];
     if let Some(t) = &a.stage_throttle {
         parts.push(format!("stage throttle per method {}", throttle(t)));

@@ -264,7 +264,10 @@ fn resolve_api(
                     .throttle
                     .as_ref()
                     .map(|t| throttle(ctx, &format!("{pp}.throttle"), t, account)),
-                quota: p.quota.as_ref().map(|q| quota(ctx, &format!("{pp}.quota"), q)),
+                quota: p
+                    .quota
+                    .as_ref()
+                    .map(|q| quota(ctx, &format!("{pp}.quota"), q)),
             }
         })
         .collect();

@@ -73,7 +73,10 @@ impl TokenBucket {
     /// Takes the token `has_token` found (call it first, at the same time).
     #[inline]
     pub fn take(&mut self) {
-        debug_assert!(self.level >= TOKEN, "a token is taken only when there is one");
+        debug_assert!(
+            self.level >= TOKEN,
+            "a token is taken only when there is one"
+        );
         self.level -= TOKEN;
     }
 

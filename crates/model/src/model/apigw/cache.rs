@@ -115,6 +115,10 @@ mod tests {
         // Var(H - p (1 + H)) = (1 - p)^2 Var(H).
         let sd = (1.0 - p) * (var_h / (cycles * mean_len * mean_len)).sqrt();
         let z = (hits as f64 / n - p) / sd;
-        assert!(z.abs() < 3.3, "hit ratio {} vs {p}, z = {z}", hits as f64 / n);
+        assert!(
+            z.abs() < 3.3,
+            "hit ratio {} vs {p}, z = {z}",
+            hits as f64 / n
+        );
     }
 }

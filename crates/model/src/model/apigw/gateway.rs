@@ -63,7 +63,9 @@ pub struct ApiTotals {
 impl ApiTotals {
     /// Every 429.
     pub fn throttled(&self) -> u64 {
-        self.throttled_account + self.throttled_method + self.throttled_usage_plan
+        self.throttled_account
+            + self.throttled_method
+            + self.throttled_usage_plan
             + self.quota_exceeded
     }
 }

@@ -50,7 +50,10 @@ impl World {
             answered: false,
             connecting: false,
         };
-        match self.apigw_parts().arrive(api, (w, class), uid, slot, counted) {
+        match self
+            .apigw_parts()
+            .arrive(api, (w, class), uid, slot, counted)
+        {
             Reply::Throttled => self.finish_traced(w, uid, counted, Outcome::Throttled429, 0),
             Reply::CacheHit { latency } => {
                 self.finish_traced(w, uid, counted, Outcome::Ok, latency.as_nanos())

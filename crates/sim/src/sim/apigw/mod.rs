@@ -90,7 +90,13 @@ impl ApiGateways {
 
     /// Closes a cost period `seconds` long: the requests billed and the cache's time.
     fn close_cost_period(&mut self, specs: &[ApiSpec], seconds: f64) {
-        for ((api, spec), usage) in self.gateways.apis.iter_mut().zip(specs).zip(&mut self.usage) {
+        for ((api, spec), usage) in self
+            .gateways
+            .apis
+            .iter_mut()
+            .zip(specs)
+            .zip(&mut self.usage)
+        {
             usage.push(ApiGatewayUsage {
                 rest: spec.kind == ApiKind::Rest,
                 requests: std::mem::take(&mut api.billed) as f64,
@@ -168,7 +174,10 @@ impl<Q: Schedule<ApigwEvent>> Ctx<'_, Q> {
         match self.gw.gateways.admit(api, w, class, now, counted) {
             Admission::Throttled(limit) => {
                 if let Some(t) = self.tracer.as_deref_mut() {
-                    let fields = [("status", Field::Int(429)), ("limit", Field::Str(limit.name()))];
+                    let fields = [
+                        ("status", Field::Int(429)),
+                        ("limit", Field::Str(limit.name())),
+                    ];
                     t.emit(now, Kind::Throttle, &spec.name, Some(uid), &fields);
                 }
                 Reply::Throttled
@@ -187,7 +196,8 @@ impl<Q: Schedule<ApigwEvent>> Ctx<'_, Q> {
                     self.gw.gateways.forwarded(api, slot, cache_key);
                     let d = latency.sample(&mut self.gw.rngs[api.index()]);
                     if d >= spec.timeout {
-                        self.queue.at(now + spec.timeout, ApigwEvent::HttpTimedOut(api, slot));
+                        self.queue
+                            .at(now + spec.timeout, ApigwEvent::HttpTimedOut(api, slot));
                     } else {
                         self.queue.at(now + d, ApigwEvent::HttpAnswered(api, slot));
                     }
