@@ -6,6 +6,7 @@ mod support;
 mod alb;
 mod alb_actions;
 mod alb_rules;
+mod api_gateway;
 mod autoscaling;
 mod autoscaling_aws;
 mod conservation;

@@ -56,3 +56,5 @@ id!(/// A Lambda event source mapping (a queue consumer), in the scenario's orde
     MappingId(u16));
 id!(/// A scaling policy, by its position within its group's policies.
     PolicyId(u16));
+id!(/// An API Gateway API (REST or HTTP), in name order.
+    ApiId(u16));

@@ -29,10 +29,12 @@ pub enum Kind {
     MessageReceived,
     MessageDeleted,
     Fault,
+    /// An API Gateway stage cache answered a request.
+    CacheHit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -46,6 +48,7 @@ impl Kind {
         Kind::MessageReceived,
         Kind::MessageDeleted,
         Kind::Fault,
+        Kind::CacheHit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Kind {
             Kind::MessageReceived => "message_received",
             Kind::MessageDeleted => "message_deleted",
             Kind::Fault => "fault",
+            Kind::CacheHit => "cache_hit",
         }
     }
 }

@@ -95,6 +95,36 @@ pub fn lambda_cost(prices: &PriceTable, u: &LambdaUsage) -> f64 {
         + u.provisioned_environment_seconds * u.memory_gb * arch(&l.provisioned_per_gb_second)
 }
 
+/// One API Gateway API's usage in a period, as the sim accounts it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiGatewayUsage {
+    /// A REST API (else an HTTP API).
+    pub rest: bool,
+    /// Requests billed: those API Gateway let through (throttled ones are not billed).
+    pub requests: f64,
+    /// The stage cache's size (a `cache_per_hour` key) and the seconds it ran.
+    pub cache: Option<(String, f64)>,
+}
+
+/// API Gateway's cost: requests at the API type's price per million, plus the stage cache's
+/// hours at its size's price ("Amazon API Gateway pricing",
+/// https://aws.amazon.com/api-gateway/pricing/). A table without API Gateway prices was
+/// refused when the scenario was validated.
+pub fn api_gateway_cost(prices: &PriceTable, u: &ApiGatewayUsage) -> f64 {
+    let Some(p) = prices.api_gateway.as_ref() else {
+        return 0.0;
+    };
+    let per_million = if u.rest {
+        p.rest_per_million_requests
+    } else {
+        p.http_per_million_requests
+    };
+    let cache = u.cache.as_ref().map_or(0.0, |(size, seconds)| {
+        p.cache_per_hour.get(size).copied().unwrap_or(0.0) * seconds / 3600.0
+    });
+    u.requests / 1e6 * per_million + cache
+}
+
 /// SQS requests a call makes: one per started 64 KB chunk of its payload (at least one).
 pub fn sqs_requests_for_payload(prices: &PriceTable, payload_bytes: u64) -> u64 {
     payload_bytes.div_ceil(prices.sqs.chunk_bytes).max(1)

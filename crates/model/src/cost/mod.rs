@@ -52,6 +52,8 @@ pub struct Usage {
     /// Services that price their own usage from the table (`dynamodb`, ...): their cost
     /// per period, under the name `cost_usd.by_service` shows.
     pub priced: BTreeMap<&'static str, Vec<f64>>,
+    /// Per API Gateway API, per period.
+    pub api_gateways: Vec<Vec<billing::ApiGatewayUsage>>,
 }
 
 /// An RDS database instance (a Multi-AZ one bills its standby too).
@@ -162,6 +164,19 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
     }
     for (name, costs) in &usage.priced {
         services.insert(name, costs.clone());
+    }
+    if !usage.api_gateways.is_empty() {
+        let apigw = (0..n)
+            .map(|k| {
+                usage
+                    .api_gateways
+                    .iter()
+                    .filter_map(|periods| periods.get(k))
+                    .map(|u| billing::api_gateway_cost(prices, u))
+                    .sum()
+            })
+            .collect();
+        services.insert("api_gateway", apigw);
     }
     let mut by_service = BTreeMap::new();
     let mut per_period = vec![0.0; n];

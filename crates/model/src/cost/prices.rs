@@ -21,6 +21,9 @@ pub struct PriceTable {
     pub data_transfer: TransferPrices,
     pub rds: RdsPrices,
     pub dynamodb: DynamoDbPrices,
+    /// API Gateway (absent from older `--prices` tables: a scenario with APIs then needs it).
+    #[serde(default)]
+    pub api_gateway: Option<ApiGatewayPrices>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -124,6 +127,18 @@ pub struct DynamoDbPrices {
     pub per_wcu_hour: f64,
     pub per_million_read_request_units: f64,
     pub per_million_write_request_units: f64,
+}
+
+/// API Gateway: requests by API type (the first volume tier: 333 million REST requests and
+/// 300 million HTTP API requests a month; the cheaper tiers beyond are not modelled) and the
+/// REST stage cache by the hour, by its size in GB ("Amazon API Gateway pricing",
+/// https://aws.amazon.com/api-gateway/pricing/).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiGatewayPrices {
+    pub rest_per_million_requests: f64,
+    pub http_per_million_requests: f64,
+    pub cache_per_hour: BTreeMap<String, f64>,
 }
 
 impl PriceTable {

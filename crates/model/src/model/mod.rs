@@ -3,6 +3,7 @@
 //! calls when one of its events fires. Models do no I/O and never read the wall clock.
 
 pub mod alb;
+pub mod apigw;
 pub mod autoscaling;
 pub mod cloudwatch;
 pub mod database;

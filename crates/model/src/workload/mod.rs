@@ -19,6 +19,8 @@ pub enum Target {
     Queue(QueueId),
     /// A Lambda function, invoked directly.
     Lambda(FunctionId),
+    /// An API Gateway API (`apigw/NAME`), in front of its integration.
+    ApiGateway(crate::ids::ApiId),
 }
 
 /// How a workload invokes a Lambda target.

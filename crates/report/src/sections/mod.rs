@@ -8,6 +8,7 @@
 //! section, in list order; that order is `summary.json`'s documented key order.
 
 mod alb;
+pub(crate) mod apigw;
 mod cost;
 mod dynamodb;
 mod ec2;
@@ -48,4 +49,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &resilience::Resilience,
     &route53::Route53,
     &dynamodb::DynamoDb,
+    &apigw::ApiGateway,
 ];

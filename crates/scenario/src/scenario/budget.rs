@@ -72,7 +72,8 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
         + 10.0 * s.workloads.len() as f64
         + 10.0 * s.queues.len() as f64
         + 10.0 * s.lambda_functions.len() as f64
-        + 6.0 * (s.load_balancers.len() + s.target_groups.len()) as f64;
+        + 6.0 * (s.load_balancers.len() + s.target_groups.len()) as f64
+        + 4.0 * s.api_gateways.apis.len() as f64;
     let instances: f64 = s.groups.iter().map(|g| f64::from(g.max)).sum();
     let cells = cells.max(1) as f64;
     let mut memory = vec![
@@ -96,6 +97,16 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
             backlog * MESSAGE_BYTES,
         ),
     ];
+    let cache_keys: u64 = (s.api_gateways.apis.iter())
+        .filter_map(|a| a.cache.as_ref().map(|c| c.keys))
+        .sum();
+    if cache_keys > 0 {
+        // API Gateway's stage caches: one expiry time (8 bytes) per key.
+        memory.push((
+            format!("{cache_keys} API Gateway cache keys"),
+            cache_keys as f64 * 8.0,
+        ));
+    }
     memory.sort_by(|a, b| b.1.total_cmp(&a.1));
     Estimate {
         arrivals,

@@ -507,6 +507,24 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "10ms",
         "round trip of a ReceiveMessage call",
     ),
+    d(
+        "api_gateways",
+        "type",
+        "rest",
+        "a REST API (usage plans, API keys and a stage cache are REST-only)",
+    ),
+    d(
+        "api_gateways",
+        "timeout",
+        "29s (rest), 30s (http)",
+        "the integration timeout: the client gets 504 at this time",
+    ),
+    d(
+        "api_gateways",
+        "overhead",
+        "10ms (rest), 5ms (http)",
+        "API Gateway's own time added to each answer (Stratus's choice)",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

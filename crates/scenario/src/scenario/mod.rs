@@ -3,6 +3,7 @@
 //! that does not yields every problem found, each with the file and the field path.
 
 pub mod alb_actions;
+mod apigw;
 pub mod budget;
 pub mod defaults;
 mod dns;
@@ -115,6 +116,8 @@ pub struct Scenario {
     pub resilience: Resilience,
     /// The services declared as their own top-level keys (`raw::Services`: `dns`, ...).
     pub services: raw::Services,
+    /// API Gateway APIs, in name order, and the account's throttle.
+    pub api_gateways: crate::model::apigw::ApiGatewaySpec,
 }
 
 impl Scenario {

@@ -69,6 +69,12 @@ raw_scenario! {
         /// Caches (ElastiCache-style) in front of database calls.
         #[serde(default)]
         pub caches: BTreeMap<String, RawCache>,
+        /// API Gateway APIs (REST or HTTP) in front of a Lambda function or an HTTP endpoint;
+        /// a workload targets one as `apigw/NAME` (see `scenario::apigw`).
+        #[serde(default)]
+        pub api_gateways: BTreeMap<String, super::apigw::RawApiGateway>,
+        /// The account's API Gateway throttle in the region (default 10,000/s, burst 5,000).
+        pub api_gateway_account: Option<super::apigw::RawApiGatewayAccount>,
     }
     services {
         /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
@@ -84,7 +90,7 @@ raw_scenario! {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
+    /// `alb/NAME`, `apigw/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
     /// demand at the consumer is the class's `work`).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).

@@ -7,7 +7,7 @@ use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{AzId, FunctionId, GroupId, LbId, QueueId, TgId};
+use crate::ids::{ApiId, AzId, FunctionId, GroupId, LbId, QueueId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -210,6 +210,7 @@ pub fn resolve(
     let account =
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
+    let api_ids = ids(&raw.api_gateways, |i| ApiId(i as u16));
     ctx.dns_primaries = super::dns::first_endpoints(&raw.dns, &lb_ids);
 
     let groups: Vec<GroupSpec> = raw
@@ -249,6 +250,7 @@ pub fn resolve(
                     functions: &function_ids,
                     target_groups: &target_groups,
                     queues: &queue_ids,
+                    apis: &api_ids,
                 },
             )
         })
@@ -289,6 +291,16 @@ pub fn resolve(
             prices: prices.as_ref(),
         },
     );
+    let api_gateways = super::apigw::resolve_api_gateways(
+        &mut ctx,
+        &raw.api_gateways,
+        raw.api_gateway_account.as_ref(),
+        &super::apigw::Names {
+            functions: &function_ids,
+            workloads: &raw.workloads,
+            prices: prices.as_ref(),
+        },
+    );
 
     let services = raw.resolve_services(
         &mut ctx,
@@ -326,6 +338,7 @@ pub fn resolve(
         queues,
         resilience,
         services,
+        api_gateways,
     })
 }
 

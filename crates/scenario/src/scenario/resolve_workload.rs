@@ -6,7 +6,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
 use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
-use crate::ids::{FunctionId, LbId, QueueId};
+use crate::ids::{ApiId, FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::rules::RequestLine;
@@ -21,6 +21,7 @@ pub(super) struct Targets<'a> {
     pub functions: &'a BTreeMap<String, FunctionId>,
     pub target_groups: &'a [TargetGroupSpec],
     pub queues: &'a BTreeMap<String, QueueId>,
+    pub apis: &'a BTreeMap<String, ApiId>,
 }
 
 /// The most clients a workload may have (each sticky action keeps an entry per client).
@@ -39,6 +40,7 @@ pub(super) fn resolve_workload(
         functions,
         target_groups,
         queues,
+        apis,
     } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -62,6 +64,15 @@ pub(super) fn resolve_workload(
         .map(Target::Alb),
         Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
             .map(Target::Queue),
+        Some(("apigw", a)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            apis,
+            "API",
+            "api_gateways",
+            a,
+        )
+        .map(Target::ApiGateway),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
             reference(
@@ -79,7 +90,7 @@ pub(super) fn resolve_workload(
             ctx.err(
                 &format!("{path}.target"),
                 format!(
-                    "expected `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    "expected `alb/NAME`, `apigw/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
                     w.target
                 ),
             );
@@ -252,7 +263,10 @@ pub(super) fn resolve_workload(
         let no_target = tg.as_ref().is_some_and(|a| a.forward().is_none());
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            None if to_lambda || no_target => Some(Dist::Constant(SimTime::ZERO)),
+            // An API's integration (`api_gateways`) takes its own time.
+            None if to_lambda || no_target || matches!(target, Some(Target::ApiGateway(_))) => {
+                Some(Dist::Constant(SimTime::ZERO))
+            }
             None if w.classes.is_some() && default_work.is_none() => {
                 ctx.err(
                     &format!("{cpath}.work"),
@@ -280,7 +294,8 @@ pub(super) fn resolve_workload(
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        let routed = tg.is_some() || (queue.is_some() && message.is_some());
+        let via_api = matches!(target, Some(Target::ApiGateway(_)));
+        let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_api;
         if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {
                 name: c.name.clone(),

@@ -93,6 +93,7 @@ impl World {
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
             (Target::Lambda(_), _) => unreachable!("handled above"),
+            (Target::ApiGateway(api), _) => self.on_api_request(api, w, class, id),
         }
     }
 

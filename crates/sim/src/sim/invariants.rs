@@ -40,7 +40,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::Database(_)
         | Event::Dns(_)
         | Event::DynamoDb(_)
-        | Event::Fault(_) => None,
+        | Event::Fault(_)
+        | Event::ApiGateway(_) => None,
     }
 }
 

@@ -13,6 +13,7 @@ mod alb;
 mod alb_actions;
 mod alb_route;
 mod alb_targets;
+mod apigw;
 mod database;
 mod dns;
 mod dynamodb;
@@ -40,6 +41,7 @@ mod sqs;
 mod state;
 mod traffic;
 
+pub use apigw::ApiResult;
 pub use dns::DnsResult;
 pub use dynamodb::TableResult;
 pub use lambda::FunctionResult;

@@ -8,6 +8,7 @@
 //! publish their backlog metric before the groups evaluate their policies, and the faults'
 //! results use the requests' totals.
 
+use super::apigw::ApiGateways;
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
@@ -19,6 +20,7 @@ use crate::ids::WorkloadId;
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
+use crate::model::apigw::ApigwEvent;
 use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
@@ -89,5 +91,7 @@ world! {
         dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
         /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
+        /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
+        apigw: ApiGateways { ApiGateway(ApigwEvent) },
     }
 }

@@ -89,6 +89,8 @@ pub struct RunResult {
     /// redirect actions (else empty): `(name, [(status, answers after the warm-up)])`, the
     /// statuses in rule order.
     pub load_balancer_answers: Vec<(String, Vec<(u16, u64)>)>,
+    /// API Gateway APIs, in name order.
+    pub api_gateways: Vec<super::ApiResult>,
 }
 
 impl World {

@@ -37,8 +37,7 @@ impl World {
         let (faults, _, mut cx) = self.fault_parts();
         faults.schedule_starts(duration, &mut cx);
         let s = &*self.scenario;
-        self.dns
-            .start(&s.services.dns, s.duration, &mut self.queue);
+        self.dns.start(&s.services.dns, s.duration, &mut self.queue);
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.

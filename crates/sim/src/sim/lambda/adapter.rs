@@ -19,7 +19,7 @@ use crate::sim::World;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service};
 use crate::trace::Kind;
-use crate::workload::InvocationType;
+use crate::workload::{InvocationType, Target};
 
 impl World {
     /// Lambda's state and its narrow context, split from the world.
@@ -151,6 +151,10 @@ impl World {
     /// the client had its 504 at the idle timeout if the answer comes too late
     /// (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
+        let w = self.traffic.requests.get(r).workload;
+        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target {
+            return self.on_api_lambda_answered(api, r, completion); // an API's integration
+        }
         let direct = self.traffic.requests.get(r).lb.is_none();
         let outcome = request_outcome(completion, direct);
         let (req, latency) = if direct {

@@ -1,0 +1,209 @@
+//! API Gateway in the world: a workload's request to `apigw/NAME` meets the API's limits
+//! (`model::apigw::Gateways::admit`: 429, a cache hit, or the integration), then its
+//! integration (a Lambda function, invoked synchronously through Lambda's adapter, or an HTTP
+//! endpoint whose answer time API Gateway draws), and the integration timeout (504 at the
+//! timeout). The per-period series, the bill's usage and the results come from here too.
+//!
+//! The service's code is methods of [`Ctx`], API Gateway's narrow view: its state, the APIs'
+//! specs, the clock and a scheduler of its own events, the tracer. It answers the world with
+//! values ([`Reply`]: what the client gets, or what the integration needs); `adapter` (the
+//! `Service` and `Handles<ApigwEvent>` impls and the entry points the request path and
+//! Lambda call) is the only API Gateway code that takes the world.
+//!
+//! Latency (our choice, AWS publishes no figure): the client of an answered request waits
+//! the integration's time plus the API's `overhead`, counted when the integration answers
+//! (a cache hit: the overhead alone, counted at arrival); a 429 is answered at once (as
+//! Stratus answers Lambda's 429s); a 504 comes at exactly the integration timeout after
+//! arrival, and an answer at exactly the timeout is a 504 too (as the ALB's idle timeout).
+
+mod adapter;
+
+use crate::cost::billing::ApiGatewayUsage;
+use crate::ids::{ApiId, RequestId, WorkloadId};
+use crate::kernel::{Rng, Schedule, SimTime, stream};
+use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::apigw::gateway::ApiTotals;
+use crate::model::apigw::{Admission, ApiKind, ApiSpec, ApigwEvent, Gateways, Integration};
+use crate::scenario::Scenario;
+use crate::trace::{Field, Kind, Tracer};
+
+/// What one API did, for reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiResult {
+    pub name: String,
+    pub kind: ApiKind,
+    /// `lambda/NAME` or `http`.
+    pub integration: String,
+    /// The stage cache's size in GB and TTL in seconds, if it has one.
+    pub cache: Option<(String, f64)>,
+    pub totals: ApiTotals,
+}
+
+/// API Gateway's state in the world.
+pub struct ApiGateways {
+    gateways: Gateways,
+    /// Per API: `apigw/NAME/integration`, the HTTP integration's answer times.
+    rngs: Vec<Rng>,
+    /// Per API: requests, throttled, cache_hits, timeouts_504.
+    series: Vec<[SeriesId; 4]>,
+    /// Per API, per cost period: what the bill reads.
+    usage: Vec<Vec<ApiGatewayUsage>>,
+}
+
+impl ApiGateways {
+    fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
+        let apis = &s.api_gateways.apis;
+        ApiGateways {
+            gateways: Gateways::new(s.seed, &s.api_gateways, &s.workloads),
+            rngs: apis
+                .iter()
+                .map(|a| stream(s.seed, &format!("apigw/{}/integration", a.name)))
+                .collect(),
+            series: apis
+                .iter()
+                .map(|a| {
+                    series.register(
+                        &format!("apigw.{}", a.name),
+                        [
+                            ("requests", Statistic::Sum),
+                            ("throttled", Statistic::Sum),
+                            ("cache_hits", Statistic::Sum),
+                            ("timeouts_504", Statistic::Sum),
+                        ],
+                    )
+                })
+                .collect(),
+            usage: vec![Vec::new(); apis.len()],
+        }
+    }
+
+    /// The period's rows (at `t` seconds); the period's counts start again.
+    fn period_ended(&mut self, t: f64, series: &mut TimeSeries) {
+        for (api, ids) in self.gateways.apis.iter_mut().zip(&self.series) {
+            let p = std::mem::take(&mut api.period);
+            let values = [p.requests, p.throttled, p.cache_hits, p.timeouts];
+            for (&id, v) in ids.iter().zip(values) {
+                series.push(t, id, v as f64);
+            }
+        }
+    }
+
+    /// Closes a cost period `seconds` long: the requests billed and the cache's time.
+    fn close_cost_period(&mut self, specs: &[ApiSpec], seconds: f64) {
+        for ((api, spec), usage) in self
+            .gateways
+            .apis
+            .iter_mut()
+            .zip(specs)
+            .zip(&mut self.usage)
+        {
+            usage.push(ApiGatewayUsage {
+                rest: spec.kind == ApiKind::Rest,
+                requests: std::mem::take(&mut api.billed) as f64,
+                cache: spec.cache.as_ref().map(|c| (c.size_gb.clone(), seconds)),
+            });
+        }
+    }
+
+    /// Every API's results, checked by conservation: each counted request was throttled,
+    /// answered from the cache or sent to the integration, exactly once.
+    fn results(&self, specs: &[ApiSpec], functions: &[String]) -> Vec<ApiResult> {
+        specs
+            .iter()
+            .zip(&self.gateways.apis)
+            .map(|(spec, api)| {
+                let t = &api.totals;
+                assert_eq!(
+                    t.requests,
+                    t.throttled() + t.cache_hits + t.integration_calls,
+                    "conservation: every request to API {} was throttled, a cache hit or integrated",
+                    spec.name
+                );
+                ApiResult {
+                    name: spec.name.clone(),
+                    kind: spec.kind,
+                    integration: match &spec.integration {
+                        Integration::Lambda(f) => format!("lambda/{}", functions[f.index()]),
+                        Integration::Http { .. } => "http".to_string(),
+                    },
+                    cache: spec
+                        .cache
+                        .as_ref()
+                        .map(|c| (c.size_gb.clone(), c.ttl.as_secs_f64())),
+                    totals: t.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// What API Gateway does with a request that just arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    /// 429 at once.
+    Throttled,
+    /// 200 from the stage cache after `latency`.
+    CacheHit { latency: SimTime },
+    /// Invoke the Lambda integration; the request then waits for it (`wait_for_lambda`).
+    Lambda { cache_key: Option<u32> },
+    /// The HTTP integration's answer (or the timeout) is scheduled for the request's slot.
+    Http,
+}
+
+/// API Gateway's narrow view (see the module docs), built by the adapter for each call.
+struct Ctx<'a, Q> {
+    gw: &'a mut ApiGateways,
+    specs: &'a [ApiSpec],
+    queue: &'a mut Q,
+    tracer: Option<&'a mut Tracer>,
+}
+
+impl<Q: Schedule<ApigwEvent>> Ctx<'_, Q> {
+    /// Request `uid` of workload `w` (class `class`) reaches `api`; `slot` is the request
+    /// slot it takes if it goes to an HTTP integration.
+    fn arrive(
+        &mut self,
+        api: ApiId,
+        (w, class): (WorkloadId, usize),
+        uid: u64,
+        slot: RequestId,
+        counted: bool,
+    ) -> Reply {
+        let now = self.queue.now();
+        let spec = &self.specs[api.index()];
+        match self.gw.gateways.admit(api, w, class, now, counted) {
+            Admission::Throttled(limit) => {
+                if let Some(t) = self.tracer.as_deref_mut() {
+                    let fields = [
+                        ("status", Field::Int(429)),
+                        ("limit", Field::Str(limit.name())),
+                    ];
+                    t.emit(now, Kind::Throttle, &spec.name, Some(uid), &fields);
+                }
+                Reply::Throttled
+            }
+            Admission::CacheHit => {
+                if let Some(t) = self.tracer.as_deref_mut() {
+                    t.emit(now, Kind::CacheHit, &spec.name, Some(uid), &[]);
+                }
+                Reply::CacheHit {
+                    latency: spec.overhead,
+                }
+            }
+            Admission::Forward { cache_key } => match &spec.integration {
+                Integration::Lambda(_) => Reply::Lambda { cache_key },
+                Integration::Http { latency } => {
+                    self.gw.gateways.forwarded(api, slot, cache_key);
+                    let d = latency.sample(&mut self.gw.rngs[api.index()]);
+                    if d >= spec.timeout {
+                        self.queue
+                            .at(now + spec.timeout, ApigwEvent::HttpTimedOut(api, slot));
+                    } else {
+                        self.queue.at(now + d, ApigwEvent::HttpAnswered(api, slot));
+                    }
+                    Reply::Http
+                }
+            },
+        }
+    }
+}
