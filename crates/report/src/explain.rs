@@ -12,6 +12,7 @@ use std::fmt::Write;
 #[cfg(test)]
 mod defaults_tests;
 mod lambda;
+mod regions;
 mod scaling;
 
 pub(crate) use lambda::{
@@ -39,6 +40,7 @@ pub fn explain(s: &Scenario) -> String {
             s.azs.join(", ")
         }
     );
+    regions::regions(&mut out, s);
     let _ = writeln!(out, "\nArchitecture");
     for w in &s.workloads {
         diagram_workload(&mut out, s, w);
@@ -503,10 +505,22 @@ fn dns_record(s: &Scenario, rec: &crate::model::dns::DnsRecordSpec) -> String {
             .map(|i| format!("`{}`", lb(i)))
             .collect::<Vec<_>>()
             .join(", "),
+        Routing::Latency | Routing::Geolocation | Routing::Geoproximity => {
+            regions::geo_endpoints(s, rec)
+        }
     };
     let how = match rec.routing {
         Routing::Multivalue => "up to 8 healthy endpoints at random, clients use the first",
         Routing::Simple => "every endpoint in random order, clients use the first",
+        Routing::Latency => "the healthy endpoint of lowest round trip from the client's geography",
+        Routing::Geolocation => {
+            "the healthy endpoint of the most specific location matching the client's \
+             (subdivision, country, continent, `*`), none when nothing matches"
+        }
+        Routing::Geoproximity => {
+            "the healthy endpoint nearest the client by biased distance (d (1 - b/100), or \
+             d / (1 + b/100) for a negative bias)"
+        }
         _ => "each endpoint by its share of the weights",
     };
     format!(

@@ -27,10 +27,14 @@ pub enum Kind {
     MessageReceived,
     MessageDeleted,
     Fault,
+    /// A client with a geography reached a region (its load balancer, the round trip).
+    ClientRouted,
+    /// A client's DNS resolution got no answer (a geolocation record without a match).
+    DnsNoAnswer,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -43,6 +47,8 @@ impl Kind {
         Kind::MessageReceived,
         Kind::MessageDeleted,
         Kind::Fault,
+        Kind::ClientRouted,
+        Kind::DnsNoAnswer,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Kind {
             Kind::MessageReceived => "message_received",
             Kind::MessageDeleted => "message_deleted",
             Kind::Fault => "fault",
+            Kind::ClientRouted => "client_routed",
+            Kind::DnsNoAnswer => "dns_no_answer",
         }
     }
 }

@@ -23,15 +23,19 @@ pub enum Outcome {
     /// Invoke API answers 200 with a `FunctionError` field (an HTTP 502 only behind an ALB
     /// or API Gateway; https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
     FunctionError,
+    /// The client's DNS resolution got no answer (a Route 53 geolocation record with no
+    /// record for the client's location and no default): the request is never sent.
+    DnsNoAnswer,
 }
 
 impl Outcome {
-    pub const ERRORS: [Outcome; 5] = [
+    pub const ERRORS: [Outcome; 6] = [
         Outcome::Http502,
         Outcome::Http503,
         Outcome::Http504,
         Outcome::Throttled429,
         Outcome::FunctionError,
+        Outcome::DnsNoAnswer,
     ];
 
     /// The key used in `summary.json`'s `errors` object.
@@ -43,6 +47,7 @@ impl Outcome {
             Outcome::Http504 => "http_504",
             Outcome::Throttled429 => "throttled_429",
             Outcome::FunctionError => "function_error",
+            Outcome::DnsNoAnswer => "dns_no_answer",
         }
     }
 
@@ -57,7 +62,7 @@ pub struct RequestStats {
     pub total: u64,
     pub ok: u64,
     /// Indexed like [`Outcome::ERRORS`].
-    pub errors: [u64; 5],
+    pub errors: [u64; 6],
     /// Latency of successful requests.
     pub latency: Latency,
 }
@@ -76,6 +81,7 @@ impl RequestStats {
             Outcome::Http504 => self.errors[2] += 1,
             Outcome::Throttled429 => self.errors[3] += 1,
             Outcome::FunctionError => self.errors[4] += 1,
+            Outcome::DnsNoAnswer => self.errors[5] += 1,
         }
     }
 

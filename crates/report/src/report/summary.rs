@@ -33,6 +33,8 @@ pub fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {
     let errors: Map<String, Value> = Outcome::ERRORS
         .iter()
         .zip(s.errors)
+        // Failed resolutions exist only with geolocation records: listed when there are some.
+        .filter(|&(o, n)| *o != Outcome::DnsNoAnswer || n > 0)
         .map(|(o, n)| (o.key().to_string(), json!(n)))
         .collect();
     let mut v = json!({

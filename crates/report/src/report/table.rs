@@ -50,6 +50,10 @@ pub fn summary_table(r: &RunResult) -> String {
     if o.errors[4] > 0 {
         let _ = write!(out, "  function errors {}", o.errors[4]);
     }
+    // Failed DNS resolutions (a geolocation record without an answer), likewise.
+    if o.errors[5] > 0 {
+        let _ = write!(out, "  dns no answer {}", o.errors[5]);
+    }
     out.push('\n');
     let _ = writeln!(
         out,

@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod defaults;
 mod dns;
+mod dns_geo;
 pub mod input_guard;
 mod listener_rules;
 mod load;
@@ -12,6 +13,7 @@ pub mod output_name;
 pub mod raw;
 mod raw_services;
 mod readable;
+mod regions;
 mod resolve;
 mod resolve_caches;
 mod resolve_compute;
@@ -111,6 +113,9 @@ pub struct Scenario {
     pub queues: Vec<QueueSpec>,
     /// Databases, DNS failover records, faults and the availability objective.
     pub resilience: Resilience,
+    /// Regions (one, `us-east-1`, unless the scenario declares `regions`), client
+    /// geographies and the workloads' mixes of them.
+    pub regions: crate::model::region::Regions,
 }
 
 impl Scenario {

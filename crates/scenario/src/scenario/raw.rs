@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
 pub use super::listener_rules::{RawForwardTo, RawRule};
+pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 pub use super::raw_services::*;
 
 raw_scenario! {
@@ -33,8 +34,16 @@ raw_scenario! {
         pub metric_period: Option<Dur>,
         /// Runaway guard: the run fails when it processes more events (default 2e9).
         pub max_events: Option<u64>,
-        /// Availability zone names, e.g. `[a, b, c]`.
+        /// Availability zone names, e.g. `[a, b, c]` (one region, `us-east-1`).
         pub azs: Option<Vec<String>>,
+        /// Several regions, each with its AZs (instead of `azs`): `{NAME: {azs: [...],
+        /// location?, price_multiplier?}}`.
+        #[serde(default)]
+        pub regions: BTreeMap<String, RawRegion>,
+        /// Client geographies (besides the built-in ones): location, continent, country,
+        /// subdivision, round trip to each region.
+        #[serde(default)]
+        pub geographies: BTreeMap<String, RawGeography>,
         #[serde(default)]
         pub workloads: BTreeMap<String, RawWorkload>,
         #[serde(default)]
@@ -60,8 +69,8 @@ raw_scenario! {
         /// Downstream databases that request classes call (`calls`).
         #[serde(default)]
         pub databases: BTreeMap<String, RawDatabase>,
-        /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
-        /// `dns/NAME`.
+        /// Route 53 records (failover, simple, weighted, multivalue, latency, geolocation,
+        /// geoproximity); a workload targets one as `dns/NAME`.
         #[serde(default)]
         pub dns: BTreeMap<String, RawDnsRecord>,
         /// Faults injected at given times.
@@ -105,6 +114,9 @@ pub struct RawWorkload {
     /// For `lambda/NAME` targets: `sync` (default; throttles are 429s) or `async` (the event
     /// is queued and retried; the request is accepted at once).
     pub invocation: Option<RawInvocation>,
+    /// Where the clients are: a geography's name, or shares `{NAME: weight, ...}`; their round
+    /// trip to the serving region adds to each request's latency (default: none).
+    pub geography: Option<RawGeoMix>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

@@ -189,8 +189,8 @@ pub fn resolve(
     if max_events == 0 {
         ctx.err("max_events", "expected a positive number of events");
     }
-    let azs = raw.azs.clone().unwrap_or_default();
-    for (i, a) in azs.iter().enumerate() {
+    let (azs, az_region) = super::regions::region_azs(&mut ctx, raw.azs.as_ref(), &raw.regions);
+    for (i, a) in raw.azs.iter().flatten().enumerate() {
         if azs[..i].contains(a) {
             ctx.err(&format!("azs[{i}]"), format!("AZ `{a}` is declared twice"));
         }
@@ -232,6 +232,19 @@ pub fn resolve(
         &raw.load_balancers,
         &raw.target_groups,
         &mut target_groups,
+    );
+    let regions = super::regions::resolve_regions(
+        &mut ctx,
+        &super::regions::RawRegionParts {
+            regions: &raw.regions,
+            geographies: &raw.geographies,
+            workloads: &raw.workloads,
+            load_balancers: &raw.load_balancers,
+            groups: (raw.auto_scaling_groups.iter())
+                .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
+                .collect(),
+        },
+        az_region,
     );
     let complete_lbs = load_balancers.len() == raw.load_balancers.len();
     let workloads: Vec<WorkloadSpec> = raw
@@ -288,6 +301,7 @@ pub fn resolve(
             groups: &group_ids,
             lbs: &lb_ids,
             prices: prices.as_ref(),
+            regions: &regions,
         },
     );
 
@@ -315,6 +329,7 @@ pub fn resolve(
         account,
         queues,
         resilience,
+        regions,
     })
 }
 

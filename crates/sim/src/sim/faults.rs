@@ -88,6 +88,11 @@ impl World {
         }
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_down(az, f),
+            FaultKind::RegionOutage(r) => {
+                for &az in &s.regions.regions[r.index()].azs {
+                    self.az_down(az, f);
+                }
+            }
             FaultKind::InstanceFailure(g, how) => {
                 let mut running: Vec<InstanceId> = self.ec2.groups[g.index()]
                     .instances
@@ -131,6 +136,11 @@ impl World {
         self.fault_note(Some(f), "ended", spec.label(), true);
         match spec.kind {
             FaultKind::AzOutage(az) => self.az_up(az),
+            FaultKind::RegionOutage(r) => {
+                for &az in &s.regions.regions[r.index()].azs {
+                    self.az_up(az);
+                }
+            }
             FaultKind::LatencyInjection(d, _) => {
                 self.databases.list[d.index()].extra_latency = SimTime::ZERO
             }

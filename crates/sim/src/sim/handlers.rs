@@ -54,7 +54,14 @@ impl World {
             (Target::Alb(target), Some(forward)) => {
                 let now = self.queue.now();
                 let records = &self.scenario.resilience.dns;
-                let lb = self.dns.resolve(records, w, target, now);
+                let geo = self.traffic.geography(&self.scenario.regions, w);
+                let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
+                    return self.fail_resolution(w, id);
+                };
+                self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
+                if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
+                    self.traffic.trace_client(t, &self.scenario, now, (w, id), g, lb);
+                }
                 let forward = if lb == target {
                     forward
                 } else {
@@ -114,6 +121,7 @@ impl World {
             lb: Some(lb),
             answered: false,
             connecting: false,
+            rtt_ns: self.traffic.rtt_ns,
         };
         if self.faults.is_stopped(chosen) {
             return self.connect_to_stopped(request, chosen);
@@ -174,7 +182,7 @@ impl World {
         if r.answered {
             return;
         }
-        let latency = self.queue.now() - r.arrived_at;
+        let latency = r.client_latency(self.queue.now() - r.arrived_at);
         self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
     }
 
@@ -216,7 +224,9 @@ impl World {
                 ],
             );
         }
-        self.finish_traced(w, id, counted, outcome, 0);
+        // The client waited its round trip (none without a geography).
+        let rtt = u64::from(self.traffic.rtt_ns);
+        self.finish_traced(w, id, counted, outcome, rtt);
     }
 
     /// The client gets no answer from a stopped node or target: a 504 (the connection could
@@ -238,7 +248,21 @@ impl World {
         if counted {
             self.faults.log.count(cause);
         }
-        self.finish_traced(w, id, counted, Outcome::Http504, 0);
+        let rtt = u64::from(self.traffic.rtt_ns);
+        self.finish_traced(w, id, counted, Outcome::Http504, rtt);
+    }
+
+    /// The client's DNS resolution got no answer: the request is never sent (counted as
+    /// `dns_no_answer`, latency 0).
+    fn fail_resolution(&mut self, w: WorkloadId, id: u64) {
+        let counted = self.counting;
+        self.traffic.arrived += counted as u64;
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            let fields = [("reason", Field::Str("dns_no_answer"))];
+            t.emit(self.queue.now(), Kind::DnsNoAnswer, name, Some(id), &fields);
+        }
+        self.finish_traced(w, id, counted, Outcome::DnsNoAnswer, 0);
     }
 
     pub(super) fn trace_started(&mut self, job: Job, instance: InstanceId) {
@@ -298,7 +322,8 @@ impl World {
         let answered = self.target_answered(id);
         self.on_instance_request_ended(instance);
         if let Some((r, latency)) = answered {
-            self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency.as_nanos());
+            let latency = r.client_latency(latency).as_nanos();
+            self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency);
         }
         // The target did its work either way, including what it sends on.
         self.enqueue_after_request(w, class);

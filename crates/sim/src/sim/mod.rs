@@ -12,6 +12,7 @@
 mod alb;
 mod alb_route;
 mod alb_targets;
+mod clients;
 mod database;
 mod dns;
 mod ec2;

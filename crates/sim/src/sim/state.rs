@@ -39,6 +39,10 @@ pub struct Traffic {
     pub availability: Vec<(u64, u64)>,
     /// The request series' ids.
     pub series: super::traffic::RequestSeries,
+    /// Per workload: `workload/NAME/geography`, its clients' geography in a mix (`clients`).
+    pub geo_rngs: Vec<Rng>,
+    /// The round trip of the request being routed now, ns (0: its client has no geography).
+    pub rtt_ns: u32,
 }
 
 impl Traffic {
@@ -73,6 +77,10 @@ impl Traffic {
             period: PeriodMeters::default(),
             availability: Vec::new(),
             series: super::traffic::RequestSeries::register(series),
+            geo_rngs: (s.workloads.iter())
+                .map(|w| stream(seed, &format!("workload/{}/geography", w.name)))
+                .collect(),
+            rtt_ns: 0,
         }
     }
 }
