@@ -108,11 +108,16 @@ fn dns_record_json(d: &crate::sim::DnsResult) -> Value {
         .iter()
         .map(|(lb, n)| (lb.clone(), json!(n)))
         .collect();
-    json!({
+    let mut v = json!({
         "routing": d.routing,
         "answer_changes": d.answer_changes,
         "requests": requests,
-    })
+    });
+    // Only a geolocation record can leave a client without an answer.
+    if d.routing == "geolocation" {
+        v["no_answer"] = json!(d.no_answer);
+    }
+    v
 }
 
 pub fn dns_json(r: &RunResult) -> Value {

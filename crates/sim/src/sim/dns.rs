@@ -120,6 +120,7 @@ impl Service for Route53 {
                 failovers: r.failovers,
                 failbacks: r.failbacks,
                 answer_changes: r.answer_changes,
+                no_answer: r.no_answer,
                 requests: spec
                     .endpoints
                     .iter()

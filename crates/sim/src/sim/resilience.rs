@@ -112,6 +112,8 @@ pub struct DnsResult {
     pub answer_changes: u64,
     /// Requests sent to each endpoint (a failover record's primary, then its secondary).
     pub requests: Vec<(String, u64)>,
+    /// Resolutions without an answer (geolocation records).
+    pub no_answer: u64,
 }
 
 impl DnsResult {
