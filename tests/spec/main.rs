@@ -26,6 +26,7 @@ mod plots;
 mod progress;
 mod queueing;
 mod rate_profiles;
+mod regions;
 mod report;
 mod route53;
 mod schema;

@@ -208,7 +208,10 @@ mod tests {
     #[test]
     fn great_circle_distances_match_known_values() {
         // A quarter of a meridian: pi R / 2.
-        let pole = GeoPoint { lat: 90.0, lon: 0.0 };
+        let pole = GeoPoint {
+            lat: 90.0,
+            lon: 0.0,
+        };
         let equator = GeoPoint { lat: 0.0, lon: 0.0 };
         let quarter = std::f64::consts::PI * EARTH_RADIUS_KM / 2.0;
         assert!((distance_km(pole, equator) - quarter).abs() < 1e-6);
@@ -225,7 +228,10 @@ mod tests {
     fn default_round_trips_follow_the_formula() {
         assert_eq!(default_rtt(0.0), SimTime::from_millis(10));
         assert_eq!(default_rtt(1000.0), SimTime::from_millis(23));
-        assert_eq!(default_rtt(5000.5), SimTime::from_nanos(75_006_000 + 500_000));
+        assert_eq!(
+            default_rtt(5000.5),
+            SimTime::from_nanos(75_006_000 + 500_000)
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ pub(super) fn bias(ctx: &mut Ctx, at: &str, routing: Routing, e: &RawDnsEndpoint
     match (routing, e.bias) {
         (Routing::Geoproximity, Some(b)) if (-99..=99).contains(&b) => b as i8,
         (Routing::Geoproximity, Some(b)) => {
-            ctx.err(&format!("{at}.bias"), format!("expected -99 to 99, got {b}"));
+            ctx.err(
+                &format!("{at}.bias"),
+                format!("expected -99 to 99, got {b}"),
+            );
             0
         }
         (_, Some(_)) => {
@@ -111,7 +114,9 @@ pub(super) fn orders(
         return (Vec::new(), Vec::new());
     };
     let region_names = || -> Vec<String> {
-        let names = region_of.iter().map(|r| regions.regions[r.index()].name.clone());
+        let names = region_of
+            .iter()
+            .map(|r| regions.regions[r.index()].name.clone());
         names.collect()
     };
     let geos = &regions.geographies;
@@ -146,14 +151,22 @@ pub(super) fn orders(
             let Some(locations) = locations(ctx, rec) else {
                 return (Vec::new(), Vec::new());
             };
-            let order = geos.iter().map(|g| geolocation_order(&locations, g)).collect();
+            let order = geos
+                .iter()
+                .map(|g| geolocation_order(&locations, g))
+                .collect();
             (order, locations.iter().map(GeoLocation::label).collect())
         }
     }
 }
 
 /// Route 53 takes one latency record per region for a name.
-fn one_per_region(ctx: &mut Ctx, rec: &Record, region_of: &[crate::ids::RegionId], regions: &Regions) {
+fn one_per_region(
+    ctx: &mut Ctx,
+    rec: &Record,
+    region_of: &[crate::ids::RegionId],
+    regions: &Regions,
+) {
     for (i, r) in region_of.iter().enumerate() {
         if let Some(j) = region_of[..i].iter().position(|x| x == r) {
             ctx.err(
@@ -188,7 +201,10 @@ fn locations(ctx: &mut Ctx, rec: &Record) -> Option<Vec<GeoLocation>> {
         if out.contains(&l) {
             ctx.err(
                 &at,
-                format!("{} is the location of another record; locations are unique", l.label()),
+                format!(
+                    "{} is the location of another record; locations are unique",
+                    l.label()
+                ),
             );
         }
         out.push(l);
@@ -200,7 +216,10 @@ fn location(ctx: &mut Ctx, at: &str, given: &RawGeoLocation) -> Option<GeoLocati
     let p = match given {
         RawGeoLocation::Default(s) if s == "*" => return Some(GeoLocation::Default),
         RawGeoLocation::Default(s) => {
-            ctx.err(at, format!("expected `\"*\"` (the default record) or a mapping, got `{s}`"));
+            ctx.err(
+                at,
+                format!("expected `\"*\"` (the default record) or a mapping, got `{s}`"),
+            );
             return None;
         }
         RawGeoLocation::Place(p) => p,
@@ -212,7 +231,10 @@ fn location(ctx: &mut Ctx, at: &str, given: &RawGeoLocation) -> Option<GeoLocati
         }
         (Some(c), None, None) => {
             let list = CONTINENTS.join(", ");
-            ctx.err(&format!("{at}.continent"), format!("expected one of {list}, got `{c}`"));
+            ctx.err(
+                &format!("{at}.continent"),
+                format!("expected one of {list}, got `{c}`"),
+            );
             None
         }
         (None, Some(c), sub) if code(c, 2) => match sub {
@@ -221,7 +243,10 @@ fn location(ctx: &mut Ctx, at: &str, given: &RawGeoLocation) -> Option<GeoLocati
                 Some(GeoLocation::Subdivision(c.clone(), s.clone()))
             }
             Some(s) => {
-                ctx.err(&format!("{at}.subdivision"), format!("expected a short code, got `{s}`"));
+                ctx.err(
+                    &format!("{at}.subdivision"),
+                    format!("expected a short code, got `{s}`"),
+                );
                 None
             }
         },

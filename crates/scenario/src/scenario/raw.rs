@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
 pub use super::listener_rules::{RawForwardTo, RawRule};
-pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 pub use super::raw_services::*;
+pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 
 raw_scenario! {
     /// A scenario file. Only `name`, `duration` and `workloads` are required.

@@ -91,7 +91,10 @@ pub(super) fn region_azs(
         );
     }
     if regions.len() > usize::from(u8::MAX) {
-        ctx.err("regions", format!("expected at most 255 regions, got {}", regions.len()));
+        ctx.err(
+            "regions",
+            format!("expected at most 255 regions, got {}", regions.len()),
+        );
     }
     let (mut names, mut of) = (Vec::new(), Vec::new());
     for (r, (name, region)) in regions.iter().enumerate() {
@@ -100,7 +103,9 @@ pub(super) fn region_azs(
         }
         for (i, a) in region.azs.iter().enumerate() {
             if let Some(k) = names.iter().position(|n| n == a) {
-                let other = regions.keys().nth(of.get(k).map_or(0, |r: &RegionId| r.index()));
+                let other = regions
+                    .keys()
+                    .nth(of.get(k).map_or(0, |r: &RegionId| r.index()));
                 ctx.err(
                     &format!("regions.{name}.azs[{i}]"),
                     format!(
@@ -219,10 +224,16 @@ fn region_specs(
 
 fn point(ctx: &mut Ctx, path: &str, p: RawPoint) -> GeoPoint {
     if !(-90.0..=90.0).contains(&p.lat) {
-        ctx.err(&format!("{path}.lat"), format!("expected -90 to 90, got {}", p.lat));
+        ctx.err(
+            &format!("{path}.lat"),
+            format!("expected -90 to 90, got {}", p.lat),
+        );
     }
     if !(-180.0..=180.0).contains(&p.lon) {
-        ctx.err(&format!("{path}.lon"), format!("expected -180 to 180, got {}", p.lon));
+        ctx.err(
+            &format!("{path}.lon"),
+            format!("expected -180 to 180, got {}", p.lon),
+        );
     }
     GeoPoint {
         lat: p.lat,
@@ -238,12 +249,16 @@ fn geographies(
     regions: &[RegionSpec],
 ) -> Vec<Geography> {
     let built_in = BUILT_IN_GEOGRAPHIES.iter().map(|&(name, ..)| name);
-    let declared = raw.keys().map(String::as_str).filter(|n| {
-        !BUILT_IN_GEOGRAPHIES.iter().any(|b| b.0 == *n)
-    });
+    let declared = raw
+        .keys()
+        .map(String::as_str)
+        .filter(|n| !BUILT_IN_GEOGRAPHIES.iter().any(|b| b.0 == *n));
     let names: Vec<&str> = built_in.chain(declared).collect();
     if names.len() > usize::from(u8::MAX) {
-        ctx.err("geographies", "expected at most 243 geographies besides the built-in ones");
+        ctx.err(
+            "geographies",
+            "expected at most 243 geographies besides the built-in ones",
+        );
     }
     names
         .into_iter()
@@ -263,7 +278,10 @@ fn geography(
         (Some(p), _) => point(ctx, &format!("{path}.location"), p),
         (None, Some(b)) => GeoPoint { lat: b.4, lon: b.5 },
         (None, None) => {
-            ctx.missing(&format!("{path}.location"), "required: `{lat, lon}` of the clients");
+            ctx.missing(
+                &format!("{path}.location"),
+                "required: `{lat, lon}` of the clients",
+            );
             GeoPoint { lat: 0.0, lon: 0.0 }
         }
     };
@@ -272,11 +290,19 @@ fn geography(
         if let Some(v) = &value
             && !(1..=3).contains(&v.len())
         {
-            ctx.err(&format!("{path}.{key}"), format!("expected a short code, got `{v}`"));
+            ctx.err(
+                &format!("{path}.{key}"),
+                format!("expected a short code, got `{v}`"),
+            );
         }
         value
     };
-    let continent = code(ctx, "continent", raw.and_then(|g| g.continent.as_ref()), base.map(|b| b.1));
+    let continent = code(
+        ctx,
+        "continent",
+        raw.and_then(|g| g.continent.as_ref()),
+        base.map(|b| b.1),
+    );
     let continent = continent.unwrap_or_default();
     if !CONTINENTS.contains(&continent.as_str()) {
         ctx.err(
@@ -287,8 +313,10 @@ fn geography(
             ),
         );
     }
-    let country = code(ctx, "country", raw.and_then(|g| g.country.as_ref()), base.map(|b| b.2));
-    let country = country.unwrap_or_default();
+    let given_country = raw.and_then(|g| g.country.clone());
+    let country = given_country
+        .or(base.map(|b| b.2.to_string()))
+        .unwrap_or_default();
     if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
         ctx.err(
             &format!("{path}.country"),
@@ -306,10 +334,19 @@ fn geography(
         let at = format!("{path}.latency.{region}");
         if !regions.iter().any(|r| r.name == *region) {
             let known: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
-            ctx.err(&at, format!("no region named `{region}` (regions: {})", known.join(", ")));
+            ctx.err(
+                &at,
+                format!("no region named `{region}` (regions: {})", known.join(", ")),
+            );
         }
         if rtt.0 == SimTime::ZERO || rtt.0 > MAX_RTT {
-            ctx.err(&at, format!("expected a round trip above 0 and at most 2s, got {}", rtt.0));
+            ctx.err(
+                &at,
+                format!(
+                    "expected a round trip above 0 and at most 2s, got {}",
+                    rtt.0
+                ),
+            );
         }
     }
     let rtt = regions
@@ -388,7 +425,10 @@ fn geo_mix(ctx: &mut Ctx, name: &str, w: &RawWorkload, geos: &[Geography]) -> Ge
             let hint = super::did_you_mean(g, &known);
             ctx.err(
                 &at,
-                format!("no geography named `{g}`{hint} (built-in or in `geographies`: {})", known.join(", ")),
+                format!(
+                    "no geography named `{g}`{hint} (built-in or in `geographies`: {})",
+                    known.join(", ")
+                ),
             );
             continue;
         };

@@ -32,10 +32,19 @@ impl Traffic {
         let region = &r.regions[r.lb_region[lb.index()].index()].name;
         let fields = [
             ("geography", Field::Str(&r.geographies[g.index()].name)),
-            ("load_balancer", Field::Str(&s.load_balancers[lb.index()].name)),
+            (
+                "load_balancer",
+                Field::Str(&s.load_balancers[lb.index()].name),
+            ),
             ("region", Field::Str(region)),
             ("rtt_ms", Field::Num(self.rtt_ns as f64 / 1e6)),
         ];
-        t.emit(now, Kind::ClientRouted, &s.workloads[w.index()].name, Some(id), &fields);
+        t.emit(
+            now,
+            Kind::ClientRouted,
+            &s.workloads[w.index()].name,
+            Some(id),
+            &fields,
+        );
     }
 }

@@ -60,7 +60,8 @@ impl World {
                 };
                 self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
                 if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
-                    self.traffic.trace_client(t, &self.scenario, now, (w, id), g, lb);
+                    self.traffic
+                        .trace_client(t, &self.scenario, now, (w, id), g, lb);
                 }
                 let forward = if lb == target {
                     forward

@@ -86,7 +86,11 @@ pub fn geolocation_order(locations: &[GeoLocation], g: &Geography) -> Vec<u8> {
 /// for a negative one.
 pub fn biased_distance(d: f64, bias: i8) -> f64 {
     let b = f64::from(bias) / 100.0;
-    if bias >= 0 { d * (1.0 - b) } else { d / (1.0 + b) }
+    if bias >= 0 {
+        d * (1.0 - b)
+    } else {
+        d / (1.0 + b)
+    }
 }
 
 /// A geoproximity record's order for one geography: by biased distance to each endpoint.

@@ -182,7 +182,11 @@ fn clients_keep_the_previous_answer_until_their_ttl_runs_out() {
     assert!((0..1_000).all(|_| r.resolve(&s, after, &mut rng, None) == Some(0)));
 }
 
-fn place(continent: &str, country: &str, subdivision: Option<&str>) -> crate::model::region::Geography {
+fn place(
+    continent: &str,
+    country: &str,
+    subdivision: Option<&str>,
+) -> crate::model::region::Geography {
     crate::model::region::Geography {
         name: "g".into(),
         location: crate::model::region::GeoPoint { lat: 0.0, lon: 0.0 },
@@ -205,13 +209,20 @@ fn geolocation_prefers_the_most_specific_match_then_larger_areas_then_the_defaul
     ];
     let california = place("NA", "US", Some("CA"));
     let order = geolocation_order(&records, &california);
-    assert_eq!(order, vec![3, 2, 1, 0], "subdivision > country > continent > default");
+    assert_eq!(
+        order,
+        vec![3, 2, 1, 0],
+        "subdivision > country > continent > default"
+    );
     // The most specific healthy one answers; all unhealthy: the most specific (fail open).
     assert_eq!(preferred(&order, 0b11111), Some(3));
     assert_eq!(preferred(&order, 0b10111), Some(2));
     assert_eq!(preferred(&order, 0b10001), Some(0));
     assert_eq!(preferred(&order, 0), Some(3));
-    assert_eq!(geolocation_order(&records, &place("EU", "DE", None)), vec![4, 0]);
+    assert_eq!(
+        geolocation_order(&records, &place("EU", "DE", None)),
+        vec![4, 0]
+    );
     // No match and no default: no answer.
     let order = geolocation_order(&records[1..], &place("AS", "JP", None));
     assert!(order.is_empty());
