@@ -83,6 +83,7 @@ lab_tests! {
     lab_07_rds_failover => "07-rds-failover",
     lab_08_cost_ec2_vs_lambda => "08-cost-ec2-vs-lambda",
     lab_09_death_spiral => "09-death-spiral",
+    lab_10_multi_region => "10-multi-region",
 }
 
 #[test]
