@@ -228,10 +228,8 @@ mod tests {
     fn default_round_trips_follow_the_formula() {
         assert_eq!(default_rtt(0.0), SimTime::from_millis(10));
         assert_eq!(default_rtt(1000.0), SimTime::from_millis(23));
-        assert_eq!(
-            default_rtt(5000.5),
-            SimTime::from_nanos(75_006_000 + 500_000)
-        );
+        // 10,000 + 65,006.5 µs, rounded half away from zero.
+        assert_eq!(default_rtt(5000.5), SimTime::from_nanos(75_007_000));
     }
 
     #[test]
