@@ -85,6 +85,7 @@ lab_tests! {
     lab_09_death_spiral => "09-death-spiral",
     lab_10_canary_release => "10-canary-release",
     lab_12_api_gateway => "12-api-gateway",
+    lab_11_multi_region => "11-multi-region",
 }
 
 #[test]

@@ -29,6 +29,7 @@ mod plots;
 mod progress;
 mod queueing;
 mod rate_profiles;
+mod regions;
 mod report;
 mod route53;
 mod schema;

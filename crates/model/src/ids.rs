@@ -58,3 +58,8 @@ id!(/// A scaling policy, by its position within its group's policies.
     PolicyId(u16));
 id!(/// An API Gateway API (REST or HTTP), in name order.
     ApiId(u16));
+id!(/// A region, by its position in the scenario's regions (name order; one region when the
+    /// scenario gives only `azs`).
+    RegionId(u8));
+id!(/// A client geography, by its position in the scenario's table (built-in ones first).
+    GeoId(u8));

@@ -12,6 +12,7 @@ use std::fmt::Write;
 #[cfg(test)]
 mod defaults_tests;
 mod lambda;
+pub(crate) mod regions;
 mod scaling;
 
 pub(crate) use lambda::{
@@ -39,6 +40,7 @@ pub fn explain(s: &Scenario) -> String {
             s.azs.join(", ")
         }
     );
+    regions::regions(&mut out, s);
     let _ = writeln!(out, "\nArchitecture");
     for w in &s.workloads {
         diagram_workload(&mut out, s, w);

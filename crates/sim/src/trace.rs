@@ -31,10 +31,14 @@ pub enum Kind {
     Fault,
     /// An API Gateway stage cache answered a request.
     CacheHit,
+    /// A client with a geography reached a region (its load balancer, the round trip).
+    ClientRouted,
+    /// A client's DNS resolution got no answer (a geolocation record without a match).
+    DnsNoAnswer,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 16] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -49,6 +53,8 @@ impl Kind {
         Kind::MessageDeleted,
         Kind::Fault,
         Kind::CacheHit,
+        Kind::ClientRouted,
+        Kind::DnsNoAnswer,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +73,8 @@ impl Kind {
             Kind::MessageDeleted => "message_deleted",
             Kind::Fault => "fault",
             Kind::CacheHit => "cache_hit",
+            Kind::ClientRouted => "client_routed",
+            Kind::DnsNoAnswer => "dns_no_answer",
         }
     }
 }

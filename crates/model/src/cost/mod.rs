@@ -37,6 +37,8 @@ pub struct Usage {
     pub instances: Vec<InstanceRun>,
     /// Per load balancer, per period (`seconds` is the period's length).
     pub load_balancers: Vec<Vec<AlbActivity>>,
+    /// Per load balancer: its region's price multiplier (none given: 1).
+    pub load_balancer_price_multipliers: Vec<f64>,
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
@@ -226,7 +228,8 @@ fn ec2_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
 fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut out = vec![0.0; n];
     let mut billed = vec![0.0; n];
-    for periods in &usage.load_balancers {
+    for (lb, periods) in usage.load_balancers.iter().enumerate() {
+        let multiplier = (usage.load_balancer_price_multipliers.get(lb)).map_or(1.0, |&m| m);
         // Group periods by clock hour, price each hour, spread it by seconds.
         let mut hours: BTreeMap<u64, (AlbActivity, Vec<usize>)> = BTreeMap::new();
         for k in 0..n {
@@ -249,8 +252,8 @@ fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> (Vec<f64>, Ve
         }
         // A partial last hour is billed in full: its fee is spread over its periods.
         for (hour, (activity, members)) in &hours {
-            let fee = billing::alb_hourly_fee(prices, activity);
-            let lcus = billing::alb_lcu_cost(prices, activity);
+            let fee = billing::alb_hourly_fee(prices, activity) * multiplier;
+            let lcus = billing::alb_lcu_cost(prices, activity) * multiplier;
             for &k in members {
                 let (a, b) = usage.period_span(k);
                 let share = (b - a) / activity.seconds.max(1e-9);

@@ -29,16 +29,20 @@ pub enum Outcome {
     /// The load balancer answered itself with this status (a fixed-response or redirect
     /// action): no target was involved. Neither ok nor failed: counted by status class.
     LoadBalancer(u16),
+    /// The client's DNS resolution got no answer (a Route 53 geolocation record with no
+    /// record for the client's location and no default): the request is never sent.
+    DnsNoAnswer,
 }
 
 impl Outcome {
-    pub const ERRORS: [Outcome; 6] = [
+    pub const ERRORS: [Outcome; 7] = [
         Outcome::Http502,
         Outcome::Http503,
         Outcome::Http504,
         Outcome::Throttled429,
         Outcome::FunctionError,
         Outcome::Http500,
+        Outcome::DnsNoAnswer,
     ];
 
     /// The key used in `summary.json`'s `errors` object.
@@ -57,6 +61,7 @@ impl Outcome {
                 StatusClass::S4xx => "load_balancer_4xx",
                 StatusClass::S5xx => "load_balancer_5xx",
             },
+            Outcome::DnsNoAnswer => "dns_no_answer",
         }
     }
 
@@ -118,7 +123,7 @@ pub struct RequestStats {
     pub total: u64,
     pub ok: u64,
     /// Indexed like [`Outcome::ERRORS`].
-    pub errors: [u64; 6],
+    pub errors: [u64; 7],
     /// Answers the load balancer gave itself (fixed responses and redirects), by status
     /// class (indexed like [`StatusClass::ALL`]): neither ok nor failed.
     pub by_load_balancer: [u64; 4],
@@ -144,6 +149,7 @@ impl RequestStats {
             Outcome::LoadBalancer(status) => {
                 self.by_load_balancer[StatusClass::of(status).index()] += 1
             }
+            Outcome::DnsNoAnswer => self.errors[6] += 1,
         }
     }
 

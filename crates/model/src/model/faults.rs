@@ -3,7 +3,7 @@
 //! happened because of it: a timeline, when it was detected, when service recovered, and why
 //! requests failed. The world applies faults; this module only describes and records them.
 
-use crate::ids::{AzId, DatabaseId, FaultId, GroupId};
+use crate::ids::{AzId, DatabaseId, FaultId, GroupId, RegionId};
 use crate::kernel::SimTime;
 
 /// How many instances an `instance_failure` takes.
@@ -17,6 +17,9 @@ pub enum HowMany {
 pub enum FaultKind {
     /// Every instance, load balancer node and database node in the AZ stops.
     AzOutage(AzId),
+    /// Every AZ of the region is out (an AZ outage in each): its load balancers fail Route
+    /// 53's health checks.
+    RegionOutage(RegionId),
     /// Random instances of a group fail (a seeded stream picks them).
     InstanceFailure(GroupId, HowMany),
     /// The database's primary is lost: a Multi-AZ database fails over.
@@ -34,6 +37,7 @@ impl FaultKind {
     pub fn name(&self) -> &'static str {
         match self {
             FaultKind::AzOutage(_) => "az_outage",
+            FaultKind::RegionOutage(_) => "region_outage",
             FaultKind::InstanceFailure(..) => "instance_failure",
             FaultKind::DatabaseFailover(_) => "database_failover",
             FaultKind::LatencyInjection(..) => "latency_injection",

@@ -34,7 +34,9 @@ pub fn requests_json(s: &RequestStats, in_flight: Option<u64>) -> Value {
     let errors: Map<String, Value> = Outcome::ERRORS
         .iter()
         .zip(s.errors)
-        .filter(|&(o, n)| *o != Outcome::Http500 || n > 0)
+        // Keys that exist only with some features (targets' 500s, failed resolutions of
+        // geolocation records): listed when there are some.
+        .filter(|&(o, n)| (*o != Outcome::Http500 && *o != Outcome::DnsNoAnswer) || n > 0)
         .map(|(o, n)| (o.key().to_string(), json!(n)))
         .collect();
     let mut v = json!({

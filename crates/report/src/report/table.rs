@@ -62,6 +62,10 @@ pub fn summary_table(r: &RunResult) -> String {
             o.answered_by_load_balancer()
         );
     }
+    // Failed DNS resolutions (a geolocation record without an answer), likewise.
+    if o.errors[6] > 0 {
+        let _ = write!(out, "  dns no answer {}", o.errors[6]);
+    }
     out.push('\n');
     let _ = writeln!(
         out,

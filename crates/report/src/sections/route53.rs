@@ -54,11 +54,16 @@ fn dns_record_json(d: &DnsResult) -> Value {
         .iter()
         .map(|(lb, n)| (lb.clone(), json!(n)))
         .collect();
-    json!({
+    let mut v = json!({
         "routing": d.routing,
         "answer_changes": d.answer_changes,
         "requests": requests,
-    })
+    });
+    // Only a geolocation record can leave a client without an answer.
+    if d.routing == "geolocation" {
+        v["no_answer"] = json!(d.no_answer);
+    }
+    v
 }
 
 fn dns_json(r: &RunResult) -> Value {
@@ -119,10 +124,22 @@ fn dns_record(s: &Scenario, rec: &DnsRecordSpec) -> String {
             .map(|i| format!("`{}`", lb(i)))
             .collect::<Vec<_>>()
             .join(", "),
+        Routing::Latency | Routing::Geolocation | Routing::Geoproximity => {
+            crate::explain::regions::geo_endpoints(s, rec)
+        }
     };
     let how = match rec.routing {
         Routing::Multivalue => "up to 8 healthy endpoints at random, clients use the first",
         Routing::Simple => "every endpoint in random order, clients use the first",
+        Routing::Latency => "the healthy endpoint of lowest round trip from the client's geography",
+        Routing::Geolocation => {
+            "the healthy endpoint of the most specific location matching the client's \
+             (subdivision, country, continent, `*`), none when nothing matches"
+        }
+        Routing::Geoproximity => {
+            "the healthy endpoint nearest the client by biased distance (d (1 - b/100), or \
+             d / (1 + b/100) for a negative bias)"
+        }
         _ => "each endpoint by its share of the weights",
     };
     format!(

@@ -5,7 +5,9 @@
 //! A record names its routing policy and its endpoints:
 //! - `failover`: `primary` and `secondary` load balancers (the default when they are given);
 //! - `simple`, `weighted`, `multivalue`: `records`, a list of `{load_balancer, weight}`
-//!   (`weight` for weighted records only, 0-255); `simple` is the default otherwise.
+//!   (`weight` for weighted records only, 0-255); `simple` is the default otherwise;
+//! - `latency`, `geolocation`, `geoproximity`: `records` too, with a `location` for each
+//!   geolocation endpoint and an optional `bias` for geoproximity (validated in `dns_geo`).
 //!
 //! `health_check` sets the checks' interval and threshold. A failover record always checks
 //! its primary; a weighted or multivalue record checks every endpoint when it has a
@@ -18,6 +20,7 @@ use super::units::Dur;
 use crate::ids::{LbId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::dns::{DnsEndpoint, DnsHealthCheck, DnsRecordSpec, MAX_ENDPOINTS, Routing};
+use crate::model::region::Regions;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -27,7 +30,7 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct RawDnsRecord {
     /// `failover` (the default with `primary` and `secondary`), `simple` (the default with
-    /// `records`), `weighted` or `multivalue`.
+    /// `records`), `weighted`, `multivalue`, `latency`, `geolocation` or `geoproximity`.
     pub routing: Option<RawRouting>,
     /// Failover: the load balancer answered while its health check passes.
     pub primary: Option<String>,
@@ -49,6 +52,9 @@ pub enum RawRouting {
     Weighted,
     Multivalue,
     Failover,
+    Latency,
+    Geolocation,
+    Geoproximity,
 }
 
 /// One endpoint of a simple, weighted or multivalue record.
@@ -59,6 +65,11 @@ pub struct RawDnsEndpoint {
     /// Weighted records only: 0-255; traffic share weight / sum of weights (0: none unless
     /// every other endpoint is unhealthy or every weight is 0).
     pub weight: Option<u32>,
+    /// Geolocation records only: where the endpoint answers, `"*"` (the default record) or
+    /// `{continent: EU}`, `{country: DE}`, `{country: US, subdivision: CA}`.
+    pub location: Option<super::dns_geo::RawGeoLocation>,
+    /// Geoproximity records only: -99 to 99 (default 0); positive grows the area served.
+    pub bias: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -79,6 +90,9 @@ impl RawDnsRecord {
             Some(RawRouting::Weighted) => Routing::Weighted,
             Some(RawRouting::Multivalue) => Routing::Multivalue,
             Some(RawRouting::Failover) => Routing::Failover,
+            Some(RawRouting::Latency) => Routing::Latency,
+            Some(RawRouting::Geolocation) => Routing::Geolocation,
+            Some(RawRouting::Geoproximity) => Routing::Geoproximity,
             None if self.primary.is_some() || self.secondary.is_some() => Routing::Failover,
             None => Routing::Simple,
         }
@@ -122,15 +136,16 @@ impl ServiceKey for BTreeMap<String, RawDnsRecord> {
     type Spec = Vec<DnsRecordSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<DnsRecordSpec> {
-        resolve_dns(ctx, self, done.workloads, done.load_balancers)
+        resolve_dns(ctx, self, done.workloads, done.load_balancers, done.regions)
     }
 }
 
 fn resolve_dns(
     ctx: &mut Ctx,
     dns: &BTreeMap<String, RawDnsRecord>,
-    workloads: &BTreeMap<String, RawWorkload>,
+    all_workloads: &BTreeMap<String, RawWorkload>,
     lbs: &BTreeMap<String, LbId>,
+    regions: &Regions,
 ) -> Vec<DnsRecordSpec> {
     let mut out = Vec::new();
     for (name, r) in dns {
@@ -141,13 +156,21 @@ fn resolve_dns(
             _ => record_endpoints(ctx, &path, routing, r, lbs),
         };
         let health_check = health_check(ctx, &path, routing, r);
-        let workloads = workloads
+        let workloads: Vec<WorkloadId> = all_workloads
             .iter()
             .enumerate()
             .filter(|(_, (_, w))| w.target == format!("dns/{name}"))
             .map(|(i, _)| WorkloadId(i as u16))
             .collect();
         if let Some(endpoints) = endpoints {
+            let at = super::dns_geo::Record {
+                path: &path,
+                routing,
+                raw: r,
+                endpoints: &endpoints,
+                workloads: &workloads,
+            };
+            let (order, places) = super::dns_geo::orders(ctx, &at, regions, all_workloads);
             out.push(DnsRecordSpec {
                 name: name.clone(),
                 routing,
@@ -156,6 +179,8 @@ fn resolve_dns(
                 ttl: r.ttl.map_or(SimTime::from_secs(60), |d| d.0),
                 propagation: r.propagation.map_or(SimTime::ZERO, |d| d.0),
                 workloads,
+                order,
+                places,
             });
         }
     }
@@ -210,7 +235,11 @@ fn failover_endpoints(
     }
     Some(
         [primary, secondary]
-            .map(|lb| DnsEndpoint { lb, weight: 0 })
+            .map(|lb| DnsEndpoint {
+                lb,
+                weight: 0,
+                bias: 0,
+            })
             .to_vec(),
     )
 }
@@ -295,8 +324,9 @@ fn record_endpoints(
             }
             (_, None) => 0,
         };
+        let bias = super::dns_geo::bias(ctx, &at, routing, e);
         match lb {
-            Some(lb) => out.push(DnsEndpoint { lb, weight }),
+            Some(lb) => out.push(DnsEndpoint { lb, weight, bias }),
             None => complete = false,
         }
     }
@@ -320,7 +350,15 @@ fn health_check(
             );
             return None;
         }
-        (Routing::Weighted | Routing::Multivalue | Routing::Simple, None) => return None,
+        (
+            Routing::Weighted
+            | Routing::Multivalue
+            | Routing::Simple
+            | Routing::Latency
+            | Routing::Geolocation
+            | Routing::Geoproximity,
+            None,
+        ) => return None,
         (Routing::Failover, _) | (_, Some(_)) => {}
     }
     let interval = hc

@@ -7,6 +7,7 @@ mod apigw;
 pub mod budget;
 pub mod defaults;
 mod dns;
+mod dns_geo;
 mod dynamodb;
 pub mod input_guard;
 mod listener_rules;
@@ -15,6 +16,7 @@ pub mod output_name;
 pub mod raw;
 mod raw_services;
 mod readable;
+mod regions;
 mod resolve;
 mod resolve_caches;
 mod resolve_compute;
@@ -118,6 +120,9 @@ pub struct Scenario {
     pub services: raw::Services,
     /// API Gateway APIs, in name order, and the account's throttle.
     pub api_gateways: crate::model::apigw::ApiGatewaySpec,
+    /// Regions (one, `us-east-1`, unless the scenario declares `regions`), client
+    /// geographies and the workloads' mixes of them.
+    pub regions: crate::model::region::Regions,
 }
 
 impl Scenario {

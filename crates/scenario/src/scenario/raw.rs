@@ -15,6 +15,7 @@ pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting
 pub use super::dynamodb::{RawConsistency, RawPeak, RawRetries, RawTable, RawTableMode};
 pub use super::listener_rules::{RawForwardTo, RawRule};
 pub use super::raw_services::*;
+pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 
 raw_scenario! {
     /// A scenario file. Only `name`, `duration` and `workloads` are required.
@@ -34,8 +35,16 @@ raw_scenario! {
         pub metric_period: Option<Dur>,
         /// Runaway guard: the run fails when it processes more events (default 2e9).
         pub max_events: Option<u64>,
-        /// Availability zone names, e.g. `[a, b, c]`.
+        /// Availability zone names, e.g. `[a, b, c]` (one region, `us-east-1`).
         pub azs: Option<Vec<String>>,
+        /// Several regions, each with its AZs (instead of `azs`): `{NAME: {azs: [...],
+        /// location?, price_multiplier?}}`.
+        #[serde(default)]
+        pub regions: BTreeMap<String, RawRegion>,
+        /// Client geographies (besides the built-in ones): location, continent, country,
+        /// subdivision, round trip to each region.
+        #[serde(default)]
+        pub geographies: BTreeMap<String, RawGeography>,
         #[serde(default)]
         pub workloads: BTreeMap<String, RawWorkload>,
         #[serde(default)]
@@ -77,8 +86,8 @@ raw_scenario! {
         pub api_gateway_account: Option<super::apigw::RawApiGatewayAccount>,
     }
     services {
-        /// Route 53 records (failover, simple, weighted, multivalue); a workload targets one as
-        /// `dns/NAME`.
+        /// Route 53 records (failover, simple, weighted, multivalue, latency, geolocation,
+        /// geoproximity); a workload targets one as `dns/NAME`.
         #[serde(default)]
         pub dns: BTreeMap<String, RawDnsRecord>,
         /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
@@ -121,6 +130,9 @@ pub struct RawWorkload {
     /// one drawn at random, so sticky load balancers (target-group or target stickiness)
     /// keep it where it was sent. Default: every request is a new client.
     pub clients: Option<u32>,
+    /// Where the clients are: a geography's name, or shares `{NAME: weight, ...}`; their round
+    /// trip to the serving region adds to each request's latency (default: none).
+    pub geography: Option<RawGeoMix>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

@@ -237,6 +237,8 @@ pub struct RawFault {
     pub duration: Option<Dur>,
     /// An AZ name: everything in it stops.
     pub az_outage: Option<String>,
+    /// A region name: every AZ of the region is out.
+    pub region_outage: Option<String>,
     /// An auto scaling group name: `count` instances (default 1) or a `fraction` fail.
     pub instance_failure: Option<String>,
     pub count: Option<u32>,

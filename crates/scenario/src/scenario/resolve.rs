@@ -189,8 +189,8 @@ pub fn resolve(
     if max_events == 0 {
         ctx.err("max_events", "expected a positive number of events");
     }
-    let azs = raw.azs.clone().unwrap_or_default();
-    for (i, a) in azs.iter().enumerate() {
+    let (azs, az_region) = super::regions::region_azs(&mut ctx, raw.azs.as_ref(), &raw.regions);
+    for (i, a) in raw.azs.iter().flatten().enumerate() {
         if azs[..i].contains(a) {
             ctx.err(&format!("azs[{i}]"), format!("AZ `{a}` is declared twice"));
         }
@@ -233,6 +233,19 @@ pub fn resolve(
         &raw.load_balancers,
         &raw.target_groups,
         &mut target_groups,
+    );
+    let regions = super::regions::resolve_regions(
+        &mut ctx,
+        &super::regions::RawRegionParts {
+            regions: &raw.regions,
+            geographies: &raw.geographies,
+            workloads: &raw.workloads,
+            load_balancers: &raw.load_balancers,
+            groups: (raw.auto_scaling_groups.iter())
+                .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
+                .collect(),
+        },
+        az_region,
     );
     let complete_lbs = load_balancers.len() == raw.load_balancers.len();
     let workloads: Vec<WorkloadSpec> = raw
@@ -289,6 +302,7 @@ pub fn resolve(
         &super::resolve_faults::Names {
             groups: &group_ids,
             prices: prices.as_ref(),
+            regions: &regions,
         },
     );
     let api_gateways = super::apigw::resolve_api_gateways(
@@ -310,6 +324,7 @@ pub fn resolve(
             groups: &group_ids,
             functions: &function_ids,
             queues: &queue_ids,
+            regions: &regions,
         },
     );
 
@@ -339,6 +354,7 @@ pub fn resolve(
         resilience,
         services,
         api_gateways,
+        regions,
     })
 }
 

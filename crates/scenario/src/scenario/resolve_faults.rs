@@ -7,7 +7,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use crate::cost::PriceTable;
 use crate::dist::Dist;
-use crate::ids::{AzId, DatabaseId, GroupId, WorkloadId};
+use crate::ids::{AzId, DatabaseId, GroupId, RegionId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::database::{CallSpec, CallTarget, DatabaseSpec};
 use crate::model::faults::{FaultKind, FaultSpec, HowMany};
@@ -43,6 +43,7 @@ impl Resilience {
 pub(super) struct Names<'a> {
     pub groups: &'a BTreeMap<String, GroupId>,
     pub prices: Option<&'a PriceTable>,
+    pub regions: &'a crate::model::region::Regions,
 }
 
 /// The sections of the raw scenario this resolver reads.
@@ -345,6 +346,7 @@ fn resolve_fault(
     let path = format!("faults[{i}]");
     let kinds: Vec<(&str, &String)> = [
         ("az_outage", &f.az_outage),
+        ("region_outage", &f.region_outage),
         ("instance_failure", &f.instance_failure),
         ("database_failover", &f.database_failover),
         ("latency_injection", &f.latency_injection),
@@ -355,11 +357,11 @@ fn resolve_fault(
     .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
     .collect();
     let [(kind, target)] = kinds.as_slice() else {
-        ctx.err(&path, "expected exactly one of `az_outage`, `instance_failure`, `database_failover`, `latency_injection`, `error_injection`, `target_errors`");
+        ctx.err(&path, "expected exactly one of `az_outage`, `region_outage`, `instance_failure`, `database_failover`, `latency_injection`, `error_injection`, `target_errors`");
         return None;
     };
     let allowed: &[&str] = match *kind {
-        "az_outage" => &["duration"],
+        "az_outage" | "region_outage" => &["duration"],
         "instance_failure" => &["count", "fraction"],
         "database_failover" => &[],
         "latency_injection" => &["duration", "latency"],
@@ -390,6 +392,18 @@ fn resolve_fault(
     };
     let fault_kind = match *kind {
         "az_outage" => FaultKind::AzOutage(ctx.az(&format!("{path}.az_outage"), target)?),
+        "region_outage" => {
+            let regions = &names.regions.regions;
+            let Some(r) = regions.iter().position(|r| r.name == **target) else {
+                let known: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+                ctx.err(
+                    &format!("{path}.region_outage"),
+                    format!("no region named `{target}` (regions: {})", known.join(", ")),
+                );
+                return None;
+            };
+            FaultKind::RegionOutage(RegionId(r as u8))
+        }
         "instance_failure" => {
             let g = reference(
                 ctx,

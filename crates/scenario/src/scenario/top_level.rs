@@ -89,6 +89,8 @@ pub struct Resolved<'a> {
     pub groups: &'a BTreeMap<String, crate::ids::GroupId>,
     pub functions: &'a BTreeMap<String, crate::ids::FunctionId>,
     pub queues: &'a BTreeMap<String, crate::ids::QueueId>,
+    /// Regions, their AZs and the client geographies.
+    pub regions: &'a crate::model::region::Regions,
 }
 
 /// Declares `RawScenario`: its fields are the top-level keys, each field's type one that

@@ -10,7 +10,7 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{DnsRecordId, FaultId, LbId, WorkloadId};
+use crate::ids::{DnsRecordId, FaultId, GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
@@ -29,6 +29,8 @@ pub struct DnsResult {
     pub answer_changes: u64,
     /// Requests sent to each endpoint (a failover record's primary, then its secondary).
     pub requests: Vec<(String, u64)>,
+    /// Resolutions without an answer (geolocation records).
+    pub no_answer: u64,
 }
 
 impl DnsResult {
@@ -48,21 +50,24 @@ pub struct Route53 {
 }
 
 impl Route53 {
-    /// The load balancer a request of workload `w` reaches: `lb` (its target), or the
-    /// endpoint its client uses, by the record's policy and the answer it has cached.
+    /// The load balancer a request of workload `w`, whose client is in geography `geo`,
+    /// reaches: `lb` (its target), or the endpoint its client uses, by the record's policy and
+    /// the answer it has cached; `None` when the record has no answer for the client.
     pub fn resolve(
         &mut self,
         specs: &[DnsRecordSpec],
         w: WorkloadId,
         lb: LbId,
         now: SimTime,
-    ) -> LbId {
+        geo: Option<GeoId>,
+    ) -> Option<LbId> {
         let Some(r) = self.workload_record[w.index()] else {
-            return lb;
+            return Some(lb);
         };
         let spec = &specs[r.index()];
-        let chosen = self.records[r.index()].resolve(spec, now, &mut self.rngs[r.index()]);
-        spec.endpoints[chosen].lb
+        let rng = &mut self.rngs[r.index()];
+        let chosen = self.records[r.index()].resolve(spec, now, rng, geo)?;
+        Some(spec.endpoints[chosen].lb)
     }
 
     /// Schedules every record's first health check.
@@ -142,6 +147,7 @@ impl Service for Route53 {
                 failovers: r.failovers,
                 failbacks: r.failbacks,
                 answer_changes: r.answer_changes,
+                no_answer: r.no_answer,
                 requests: spec
                     .endpoints
                     .iter()

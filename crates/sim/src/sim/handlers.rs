@@ -60,7 +60,15 @@ impl World {
             (Target::Alb(target), Some(action)) => {
                 let now = self.queue.now();
                 let records = &self.scenario.services.dns;
-                let lb = self.dns.resolve(records, w, target, now);
+                let geo = self.traffic.geography(&self.scenario.regions, w);
+                let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
+                    return self.fail_resolution(w, id);
+                };
+                self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
+                if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
+                    self.traffic
+                        .trace_client(t, &self.scenario, now, (w, id), g, lb);
+                }
                 let (action, rule) = if lb == target {
                     (action, class_spec.rule)
                 } else {
@@ -144,6 +152,7 @@ impl World {
             lb: Some(lb),
             answered: false,
             connecting: false,
+            rtt_ns: self.traffic.rtt_ns,
         };
         if self.faults.is_stopped(chosen) {
             return self.connect_to_stopped(request, chosen);
@@ -201,7 +210,7 @@ impl World {
         if r.answered {
             return;
         }
-        let latency = self.queue.now() - r.arrived_at;
+        let latency = r.client_latency(self.queue.now() - r.arrived_at);
         self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
     }
 
@@ -243,7 +252,9 @@ impl World {
                 ],
             );
         }
-        self.finish_traced(w, id, counted, outcome, 0);
+        // The client waited its round trip (none without a geography).
+        let rtt = u64::from(self.traffic.rtt_ns);
+        self.finish_traced(w, id, counted, outcome, rtt);
     }
 
     /// The client gets no answer from a stopped node or target: a 504 (the connection could
@@ -265,7 +276,21 @@ impl World {
         if counted {
             self.faults.log.count(cause);
         }
-        self.finish_traced(w, id, counted, Outcome::Http504, 0);
+        let rtt = u64::from(self.traffic.rtt_ns);
+        self.finish_traced(w, id, counted, Outcome::Http504, rtt);
+    }
+
+    /// The client's DNS resolution got no answer: the request is never sent (counted as
+    /// `dns_no_answer`, latency 0).
+    fn fail_resolution(&mut self, w: WorkloadId, id: u64) {
+        let counted = self.counting;
+        self.traffic.arrived += counted as u64;
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            let fields = [("reason", Field::Str("dns_no_answer"))];
+            t.emit(self.queue.now(), Kind::DnsNoAnswer, name, Some(id), &fields);
+        }
+        self.finish_traced(w, id, counted, Outcome::DnsNoAnswer, 0);
     }
 
     pub(super) fn trace_started(&mut self, job: Job, instance: InstanceId) {
@@ -336,7 +361,8 @@ impl World {
             } else {
                 Outcome::Ok
             };
-            self.finish_traced(r.workload, r.id, r.counted, outcome, latency.as_nanos());
+            let latency = r.client_latency(latency).as_nanos();
+            self.finish_traced(r.workload, r.id, r.counted, outcome, latency);
         }
         // The target did its work either way, including what it sends on (unless it failed).
         if !failed {

@@ -221,7 +221,7 @@ impl World {
             r.id,
             r.counted,
             Outcome::Http504,
-            latency.as_nanos(),
+            r.client_latency(latency).as_nanos(),
         );
     }
 

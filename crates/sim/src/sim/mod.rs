@@ -14,6 +14,7 @@ mod alb_actions;
 mod alb_route;
 mod alb_targets;
 mod apigw;
+mod clients;
 mod database;
 mod dns;
 mod dynamodb;

@@ -33,6 +33,9 @@ pub struct Request {
     /// A connection attempt to a stopped target (`instance`, until it terminates): the
     /// target does not serve it, its connect timeout ends it.
     pub connecting: bool,
+    /// The round trip from its client's geography to the serving region, ns (0: no
+    /// geography): added to the latency its client sees.
+    pub rtt_ns: u32,
 }
 
 impl Request {
@@ -40,6 +43,12 @@ impl Request {
     #[inline]
     pub fn server(&self) -> InstanceId {
         self.instance.expect("the request runs on an instance")
+    }
+
+    /// The latency its client sees when the service took `server`: one round trip more.
+    #[inline]
+    pub fn client_latency(&self, server: SimTime) -> SimTime {
+        server + SimTime::from_nanos(u64::from(self.rtt_ns))
     }
 
     /// The load balancer of a load-balanced request (its client's timeouts, its meters).

@@ -43,6 +43,10 @@ pub struct Traffic {
     /// (`workload/NAME/clients`), the client count and the first client's number (clients
     /// are numbered across workloads, for the load balancers' stickiness tables).
     pub clients: Clients,
+    /// Per workload: `workload/NAME/geography`, its clients' geography in a mix.
+    pub geo_rngs: Vec<Rng>,
+    /// The round trip of the request being routed now, ns (0: its client has no geography).
+    pub rtt_ns: u32,
 }
 
 /// Per workload with `clients`: the stream drawing each request's client, the client count
@@ -103,6 +107,10 @@ impl Traffic {
                     })
                     .collect()
             }),
+            geo_rngs: (s.workloads.iter())
+                .map(|w| stream(seed, &format!("workload/{}/geography", w.name)))
+                .collect(),
+            rtt_ns: 0,
         }
     }
 }

@@ -6,7 +6,11 @@
 //! - `failover`: the primary while its health check passes, else the secondary;
 //! - `simple`: every endpoint, in random order; a client uses the first;
 //! - `weighted`: an endpoint with probability weight / sum of the weights considered;
-//! - `multivalue`: up to 8 healthy endpoints at random; a client uses the first.
+//! - `multivalue`: up to 8 healthy endpoints at random; a client uses the first;
+//! - `latency`, `geolocation`, `geoproximity`: by the client's geography (rules in `geo`):
+//!   the healthy endpoint of lowest round trip, of most specific location, of smallest biased
+//!   distance. A geolocation record may have no answer for a geography (the client's
+//!   resolution fails).
 //!
 //! The health checker probes every `interval` (30 s, or 10 s fast): a failover record's
 //! primary, or every endpoint of a weighted or multivalue record that has a health check.
@@ -16,11 +20,13 @@
 //! fraction `min(1, t / ttl)` of them has the new answer: traffic moves after detection plus
 //! the TTL, never before detection. This module decides; the world probes and routes.
 
+pub mod geo;
 mod routing;
 
+pub use geo::GeoLocation;
 pub use routing::{MAX_ANSWERS, MAX_ENDPOINTS, answer, answered};
 
-use crate::ids::{DnsRecordId, LbId, WorkloadId};
+use crate::ids::{DnsRecordId, GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, RngExt, SimTime};
 
 /// How a record chooses among its endpoints.
@@ -30,9 +36,20 @@ pub enum Routing {
     Weighted,
     Multivalue,
     Failover,
+    Latency,
+    Geolocation,
+    Geoproximity,
 }
 
 impl Routing {
+    /// Whether the answer depends on the client's geography.
+    pub fn geographic(self) -> bool {
+        matches!(
+            self,
+            Routing::Latency | Routing::Geolocation | Routing::Geoproximity
+        )
+    }
+
     /// The policy's name in scenarios and outputs.
     pub fn name(self) -> &'static str {
         match self {
@@ -40,15 +57,20 @@ impl Routing {
             Routing::Weighted => "weighted",
             Routing::Multivalue => "multivalue",
             Routing::Failover => "failover",
+            Routing::Latency => "latency",
+            Routing::Geolocation => "geolocation",
+            Routing::Geoproximity => "geoproximity",
         }
     }
 }
 
-/// One endpoint of a record: a load balancer and, for weighted routing, its weight (0-255).
+/// One endpoint of a record: a load balancer and, for weighted routing, its weight (0-255),
+/// for geoproximity routing its bias (-99..99).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DnsEndpoint {
     pub lb: LbId,
     pub weight: u8,
+    pub bias: i8,
 }
 
 /// A Route 53 health check's schedule and threshold.
@@ -74,6 +96,12 @@ pub struct DnsRecordSpec {
     pub propagation: SimTime,
     /// The workloads whose clients resolve this record.
     pub workloads: Vec<WorkloadId>,
+    /// Geographic policies: per client geography ([`GeoId`]), the endpoints in order of
+    /// preference (`geo`); empty for the other policies.
+    pub order: Vec<Vec<u8>>,
+    /// Geographic policies: per endpoint, where it applies (its region, or a geolocation
+    /// record's location), for outputs.
+    pub places: Vec<String>,
 }
 
 impl DnsRecordSpec {
@@ -139,6 +167,8 @@ pub struct DnsRecord {
     pub failbacks: u64,
     /// Requests sent to each endpoint.
     pub requests: Vec<u64>,
+    /// Resolutions that got no answer (a geolocation record without a match).
+    pub no_answer: u64,
 }
 
 impl DnsRecord {
@@ -158,6 +188,7 @@ impl DnsRecord {
             failovers: 0,
             failbacks: 0,
             requests: vec![0; spec.endpoints.len()],
+            no_answer: 0,
         }
     }
 
@@ -208,10 +239,17 @@ impl DnsRecord {
         ((now - self.answer_since).as_secs_f64() / spec.ttl.as_secs_f64()).min(1.0)
     }
 
-    /// The endpoint (its index in the spec) a client resolves to at `now`: whether it holds
-    /// the current or the previous answer, and what the answer gives it, are drawn from `rng`
-    /// (one draw, and more for a multivalue answer's order).
-    pub fn resolve(&mut self, spec: &DnsRecordSpec, now: SimTime, rng: &mut Rng) -> usize {
+    /// The endpoint (its index in the spec) a client in geography `geo` resolves to at `now`:
+    /// whether it holds the current or the previous answer, and what the answer gives it, are
+    /// drawn from `rng` (one draw, and more for a multivalue answer's order). `None`: no
+    /// answer (a geographic record with no endpoint for the client).
+    pub fn resolve(
+        &mut self,
+        spec: &DnsRecordSpec,
+        now: SimTime,
+        rng: &mut Rng,
+        geo: Option<GeoId>,
+    ) -> Option<usize> {
         let u = rng.open01();
         let f = self.fraction_current(spec, now);
         // The draw decides the answer's age, and rescaled to [0, 1) the choice within it.
@@ -221,10 +259,16 @@ impl DnsRecord {
             (self.previous, (u - f) / (1.0 - f))
         };
         let chosen = match spec.routing {
-            Routing::Multivalue => answer(&spec.endpoints, healthy, rng).first(),
-            _ => routing::choose(spec, healthy, v),
+            Routing::Multivalue => Some(answer(&spec.endpoints, healthy, rng).first()),
+            r if r.geographic() => geo
+                .and_then(|g| spec.order.get(g.index()))
+                .and_then(|order| geo::preferred(order, healthy)),
+            _ => Some(routing::choose(spec, healthy, v)),
         };
-        self.requests[chosen] += 1;
+        match chosen {
+            Some(i) => self.requests[i] += 1,
+            None => self.no_answer += 1,
+        }
         chosen
     }
 }

@@ -34,6 +34,9 @@ pub(super) fn choose(spec: &DnsRecordSpec, healthy: u64, v: f64) -> usize {
     match spec.routing {
         Routing::Failover => usize::from(healthy & 1 == 0),
         Routing::Simple | Routing::Multivalue => nth(spec.all(), v),
+        Routing::Latency | Routing::Geolocation | Routing::Geoproximity => {
+            unreachable!("chosen by the client's geography in `DnsRecord::resolve`")
+        }
         Routing::Weighted => weighted(&spec.endpoints, healthy, v),
     }
 }
@@ -47,8 +50,14 @@ pub fn answered(spec: &DnsRecordSpec, healthy: u64) -> u64 {
     match spec.routing {
         Routing::Failover => 1 << choose(spec, healthy, 0.0),
         Routing::Simple => every,
-        Routing::Multivalue if healthy & every != 0 => healthy & every,
-        Routing::Multivalue => every,
+        Routing::Multivalue | Routing::Latency | Routing::Geolocation | Routing::Geoproximity
+            if healthy & every != 0 =>
+        {
+            healthy & every
+        }
+        Routing::Multivalue | Routing::Latency | Routing::Geolocation | Routing::Geoproximity => {
+            every
+        }
         Routing::Weighted => considered(&spec.endpoints, healthy),
     }
 }

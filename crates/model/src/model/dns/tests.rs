@@ -14,6 +14,7 @@ fn spec(routing: Routing, weights: &[u8], checked: bool) -> DnsRecordSpec {
             .map(|(i, &weight)| DnsEndpoint {
                 lb: LbId(i as u16),
                 weight,
+                bias: 0,
             })
             .collect(),
         health_check: checked.then_some(DnsHealthCheck {
@@ -23,6 +24,8 @@ fn spec(routing: Routing, weights: &[u8], checked: bool) -> DnsRecordSpec {
         ttl: SimTime::from_secs(60),
         propagation: SimTime::ZERO,
         workloads: vec![],
+        order: vec![],
+        places: vec![],
     }
 }
 
@@ -39,7 +42,7 @@ fn shares(r: &mut DnsRecord, s: &DnsRecordSpec, n: u64) -> Vec<u64> {
     let late = SimTime::from_secs(1_000_000);
     let mut counts = vec![0; s.endpoints.len()];
     for _ in 0..n {
-        counts[r.resolve(s, late, &mut rng)] += 1;
+        counts[r.resolve(s, late, &mut rng, None).unwrap()] += 1;
     }
     counts
 }
@@ -172,9 +175,77 @@ fn clients_keep_the_previous_answer_until_their_ttl_runs_out() {
     let half = t + SimTime::from_secs(30);
     let n = 100_000;
     let to_1 = (0..n)
-        .filter(|_| r.resolve(&s, half, &mut rng) == 1)
+        .filter(|_| r.resolve(&s, half, &mut rng, None) == Some(1))
         .count() as u64;
     assert!(z(to_1, n, 0.25).abs() < Z_MAX, "{to_1} of {n}");
     let after = t + SimTime::from_secs(60);
-    assert!((0..1_000).all(|_| r.resolve(&s, after, &mut rng) == 0));
+    assert!((0..1_000).all(|_| r.resolve(&s, after, &mut rng, None) == Some(0)));
+}
+
+fn place(
+    continent: &str,
+    country: &str,
+    subdivision: Option<&str>,
+) -> crate::model::region::Geography {
+    crate::model::region::Geography {
+        name: "g".into(),
+        location: crate::model::region::GeoPoint { lat: 0.0, lon: 0.0 },
+        continent: continent.into(),
+        country: country.into(),
+        subdivision: subdivision.map(str::to_string),
+        rtt: vec![],
+    }
+}
+
+#[test]
+fn geolocation_prefers_the_most_specific_match_then_larger_areas_then_the_default() {
+    use geo::{GeoLocation as L, geolocation_order, preferred};
+    let records = [
+        L::Default,
+        L::Continent("NA".into()),
+        L::Country("US".into()),
+        L::Subdivision("US".into(), "CA".into()),
+        L::Country("DE".into()),
+    ];
+    let california = place("NA", "US", Some("CA"));
+    let order = geolocation_order(&records, &california);
+    assert_eq!(
+        order,
+        vec![3, 2, 1, 0],
+        "subdivision > country > continent > default"
+    );
+    // The most specific healthy one answers; all unhealthy: the most specific (fail open).
+    assert_eq!(preferred(&order, 0b11111), Some(3));
+    assert_eq!(preferred(&order, 0b10111), Some(2));
+    assert_eq!(preferred(&order, 0b10001), Some(0));
+    assert_eq!(preferred(&order, 0), Some(3));
+    assert_eq!(
+        geolocation_order(&records, &place("EU", "DE", None)),
+        vec![4, 0]
+    );
+    // No match and no default: no answer.
+    let order = geolocation_order(&records[1..], &place("AS", "JP", None));
+    assert!(order.is_empty());
+    assert_eq!(preferred(&order, u64::MAX), None);
+}
+
+#[test]
+fn geoproximity_bias_scales_distances_as_route53_documents() {
+    use geo::{biased_distance, geoproximity_order};
+    assert_eq!(biased_distance(1000.0, 0), 1000.0);
+    assert!((biased_distance(1000.0, 25) - 750.0).abs() < 1e-9);
+    assert!((biased_distance(1000.0, -50) - 2000.0).abs() < 1e-9);
+    assert!((biased_distance(1000.0, 99) - 10.0).abs() < 1e-9);
+    // 1000 km and 1400 km: the nearer wins; a bias of +30 on the farther makes it 980 km.
+    assert_eq!(geoproximity_order(&[1000.0, 1400.0], &[0, 0]), vec![0, 1]);
+    assert_eq!(geoproximity_order(&[1000.0, 1400.0], &[0, 30]), vec![1, 0]);
+    assert_eq!(geoproximity_order(&[1000.0, 1400.0], &[0, 28]), vec![0, 1]);
+}
+
+#[test]
+fn latency_orders_by_round_trip_and_skips_unhealthy_regions() {
+    let order = geo::latency_order(&[80_000_000, 20_000_000, 150_000_000]);
+    assert_eq!(order, vec![1, 0, 2]);
+    assert_eq!(geo::preferred(&order, 0b101), Some(0));
+    assert_eq!(geo::preferred(&order, 0b100), Some(2));
 }

@@ -47,6 +47,7 @@ impl World {
             counted,
             class: class as u16,
             lb: None,
+            rtt_ns: 0, // API Gateway's clients have no geography (refused when resolved)
             answered: false,
             connecting: false,
         };

@@ -24,6 +24,7 @@ impl World {
         let s = &*self.scenario;
         let cx = Ctx {
             specs: &s.resilience.faults,
+            regions: &s.regions,
             seed: s.seed,
             queue: &mut self.queue,
             tracer: self.tracer.as_deref_mut(),
@@ -74,15 +75,18 @@ impl World {
     fn apply(&mut self, f: FaultId, effect: Effect) {
         match effect {
             Effect::Nothing => {}
-            Effect::AzDown { az, stop } => {
-                for id in stop {
-                    self.stop_instance(id, f);
-                }
-                for d in self.databases.primaries_in(az) {
-                    self.lose_database_primary(d, Some(f));
+            Effect::AzDown { az, stop } => self.az_down(az, stop, f),
+            Effect::AzUp(az) => self.az_up(az),
+            Effect::AzsDown(down) => {
+                for (az, stop) in down {
+                    self.az_down(az, stop, f);
                 }
             }
-            Effect::AzUp(az) => self.az_up(az),
+            Effect::AzsUp(up) => {
+                for az in up {
+                    self.az_up(az);
+                }
+            }
             Effect::Stop(ids) => {
                 for id in ids {
                     self.stop_instance(id, f);
@@ -91,6 +95,17 @@ impl World {
             Effect::LosePrimary(d) => self.lose_database_primary(d, Some(f)),
             Effect::Latency(d, extra) => self.databases.list[d.index()].extra_latency = extra,
             Effect::Errors(d, x) => self.databases.list[d.index()].error_fraction = x,
+        }
+    }
+
+    /// AZ `az` went down (fault `f`): `stop` stop, then the databases whose primary is there
+    /// lose it.
+    fn az_down(&mut self, az: AzId, stop: Vec<InstanceId>, f: FaultId) {
+        for id in stop {
+            self.stop_instance(id, f);
+        }
+        for d in self.databases.primaries_in(az) {
+            self.lose_database_primary(d, Some(f));
         }
     }
 

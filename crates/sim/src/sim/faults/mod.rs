@@ -29,6 +29,8 @@ pub const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
 pub(super) struct Ctx<'a, Q> {
     /// The faults' specs (`Scenario::resilience.faults`).
     pub specs: &'a [FaultSpec],
+    /// The regions and their AZs (a region outage is an outage of each).
+    pub regions: &'a crate::model::region::Regions,
     /// The scenario's seed (a fault's stream is named after the fault).
     pub seed: u64,
     /// The clock and a scheduler of the faults' own events.
@@ -47,6 +49,10 @@ pub(super) enum Effect {
     AzDown { az: AzId, stop: Vec<InstanceId> },
     /// AZ `az` is back: databases waiting for it serve again, its groups refill and rebalance.
     AzUp(AzId),
+    /// A region went down: for each of its AZs not down already, as `AzDown`, in AZ order.
+    AzsDown(Vec<(AzId, Vec<InstanceId>)>),
+    /// A region is back: each of its AZs that was down, as `AzUp`.
+    AzsUp(Vec<AzId>),
     /// These instances stop.
     Stop(Vec<InstanceId>),
     /// The database loses its primary (detected at once: a forced failover).
@@ -151,6 +157,17 @@ impl FaultState {
                     stop: fleet.live_in_az(az),
                 }
             }
+            FaultKind::RegionOutage(r) => {
+                let mut down = Vec::new();
+                for &az in &cx.regions.regions[r.index()].azs {
+                    if !self.az_down[az.index()] {
+                        self.az_down[az.index()] = true;
+                        self.az_down_since[az.index()] = now;
+                        down.push((az, fleet.live_in_az(az)));
+                    }
+                }
+                Effect::AzsDown(down)
+            }
             FaultKind::InstanceFailure(g, how) => Effect::Stop(self.pick(f, g, how, fleet, cx)),
             FaultKind::DatabaseFailover(d) => {
                 self.detected(f, "forced failover", cx);
@@ -212,6 +229,16 @@ impl FaultState {
                 }
                 self.az_down[az.index()] = false;
                 Effect::AzUp(az)
+            }
+            FaultKind::RegionOutage(r) => {
+                let mut up = Vec::new();
+                for &az in &cx.regions.regions[r.index()].azs {
+                    if self.az_down[az.index()] {
+                        self.az_down[az.index()] = false;
+                        up.push(az);
+                    }
+                }
+                Effect::AzsUp(up)
             }
             FaultKind::LatencyInjection(d, _) => Effect::Latency(d, SimTime::ZERO),
             FaultKind::ErrorInjection(d, _) => Effect::Errors(d, 0.0),

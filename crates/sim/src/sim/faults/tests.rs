@@ -114,6 +114,7 @@ impl Alone {
 fn ctx<'a>(s: &'a Scenario, queue: &'a mut EventQueue<Event>) -> Ctx<'a, EventQueue<Event>> {
     Ctx {
         specs: &s.resilience.faults,
+        regions: &s.regions,
         seed: s.seed,
         queue,
         tracer: None,

@@ -143,6 +143,8 @@ impl World {
             lb,
             answered: false,
             connecting: false,
+            // Behind a load balancer: its client's round trip (direct invocations have none).
+            rtt_ns: if lb.is_some() { self.traffic.rtt_ns } else { 0 },
         });
         debug_assert_eq!(slot, request);
     }
@@ -171,7 +173,7 @@ impl World {
             req.id,
             req.counted,
             outcome,
-            latency.as_nanos(),
+            req.client_latency(latency).as_nanos(),
         );
     }
 }
