@@ -114,7 +114,7 @@ impl Dist {
                 return values[i];
             }
         };
-        SimTime::from_nanos(ns.round() as u64)
+        SimTime::round_nanos(ns)
     }
 
     /// The mean in seconds (of the untruncated distribution for `Normal`).
@@ -162,7 +162,7 @@ impl Dist {
 }
 
 fn ns(v: f64) -> SimTime {
-    SimTime::from_nanos(v.round() as u64)
+    SimTime::round_nanos(v)
 }
 
 #[cfg(test)]

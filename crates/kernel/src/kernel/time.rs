@@ -38,20 +38,42 @@ impl SimTime {
         if s.is_nan() || s <= 0.0 {
             return SimTime(0);
         }
-        let y = s * 1e9;
-        if y >= u64::MAX as f64 {
+        SimTime::round_nanos(s * 1e9)
+    }
+
+    /// Nanoseconds as a float, rounded as `f64::round` then converted with `as u64` (halves
+    /// away from zero; negative and NaN become zero, beyond `u64::MAX` saturates), bit for bit,
+    /// without `f64::round`'s library call on x86-64's baseline (every sampled duration): the
+    /// truncation `n` and `ns - n` are exact (see `from_secs_f64`).
+    #[inline]
+    pub fn round_nanos(ns: f64) -> Self {
+        if ns >= u64::MAX as f64 {
             return SimTime(u64::MAX);
         }
-        let n = y as u64;
-        SimTime(if y - n as f64 >= 0.5 { n + 1 } else { n })
+        let (n, nf) = trunc(ns);
+        SimTime(if ns - nf >= 0.5 { n + 1 } else { n })
+    }
+
+    /// Nanoseconds as a float, rounded up as `f64::ceil` then converted with `as u64`
+    /// (negative and NaN become zero, beyond `u64::MAX` saturates), bit for bit, without the
+    /// library call (every processor-sharing completion): below 2^64 the truncation `n` is
+    /// exact, and `ns` is above it exactly when it has a fraction (then `ns < 2^53`).
+    #[inline]
+    pub fn ceil_nanos(ns: f64) -> Self {
+        if ns >= u64::MAX as f64 {
+            return SimTime(u64::MAX);
+        }
+        let (n, nf) = trunc(ns);
+        SimTime(if nf < ns { n + 1 } else { n })
     }
 
     pub const fn as_nanos(self) -> u64 {
         self.0
     }
 
+    #[inline]
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / 1e9
+        to_f64(self.0) / 1e9
     }
 
     pub fn as_millis_f64(self) -> f64 {
@@ -60,6 +82,33 @@ impl SimTime {
 
     pub const fn saturating_sub(self, other: SimTime) -> SimTime {
         SimTime(self.0.saturating_sub(other.0))
+    }
+}
+
+/// 2^63: below it, the conversions between `f64` and `u64` can go through `i64`, one machine
+/// instruction each on x86-64's baseline where the unsigned ones take several.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// `x as u64` and that back as `f64`, bit for bit (below 2^63 through `i64`: the same integer,
+/// and the same value, exactly representable, converted back).
+#[inline]
+fn trunc(x: f64) -> (u64, f64) {
+    if (0.0..TWO_63).contains(&x) {
+        let i = x as i64;
+        (i as u64, i as f64)
+    } else {
+        let n = x as u64;
+        (n, n as f64)
+    }
+}
+
+/// `n as f64`, bit for bit (both conversions round the same integer to nearest).
+#[inline]
+fn to_f64(n: u64) -> f64 {
+    if n < 1 << 63 {
+        n as i64 as f64
+    } else {
+        n as f64
     }
 }
 
@@ -179,6 +228,67 @@ mod tests {
         #[test]
         fn rounding_matches_the_definition_for_simulated_times(s in 0.0f64..1e7) {
             prop_assert_eq!(SimTime::from_secs_f64(s).as_nanos(), by_definition(s));
+        }
+    }
+
+    /// Floats around every power of two and half, signs, zeros, infinities and NaN.
+    fn edge_floats() -> Vec<f64> {
+        let mut cases = vec![0.0, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e30];
+        cases.extend([f64::MIN_POSITIVE, u64::MAX as f64, (1u64 << 63) as f64]);
+        for k in 0..66 {
+            let y = 2f64.powi(k);
+            for v in [y, y + 0.5, y - 0.5, y * 1.5] {
+                for w in [
+                    v,
+                    f64::from_bits(v.to_bits() - 1),
+                    f64::from_bits(v.to_bits() + 1),
+                ] {
+                    cases.extend([w, -w]);
+                }
+            }
+        }
+        cases
+    }
+
+    #[test]
+    fn seconds_as_floats_match_the_unsigned_conversion() {
+        let mut cases = vec![0, 1, u64::MAX, (1 << 63) - 1, 1 << 63, (1 << 63) + 1];
+        cases.extend((0..64).flat_map(|k| [(1u64 << k) - 1, 1 << k, (1 << k) + 1]));
+        cases.extend((0..64).map(|k| u64::MAX >> k));
+        for n in cases {
+            assert_eq!(
+                SimTime(n).as_secs_f64().to_bits(),
+                (n as f64 / 1e9).to_bits(),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn round_and_ceil_nanos_match_the_library_at_the_edges() {
+        for ns in edge_floats() {
+            assert_eq!(SimTime::round_nanos(ns).0, ns.round() as u64, "{ns:e}");
+            assert_eq!(SimTime::ceil_nanos(ns).0, ns.ceil() as u64, "{ns:e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn round_and_ceil_nanos_match_the_library(bits in any::<u64>()) {
+            let ns = f64::from_bits(bits);
+            prop_assert_eq!(SimTime::round_nanos(ns).0, ns.round() as u64);
+            prop_assert_eq!(SimTime::ceil_nanos(ns).0, ns.ceil() as u64);
+        }
+
+        #[test]
+        fn seconds_as_floats_match_the_unsigned_conversion_anywhere(n in any::<u64>()) {
+            prop_assert_eq!(SimTime(n).as_secs_f64().to_bits(), (n as f64 / 1e9).to_bits());
+        }
+
+        #[test]
+        fn round_and_ceil_nanos_match_the_library_for_durations(ns in 0.0f64..1e13) {
+            prop_assert_eq!(SimTime::round_nanos(ns).0, ns.round() as u64);
+            prop_assert_eq!(SimTime::ceil_nanos(ns).0, ns.ceil() as u64);
         }
     }
 

@@ -171,6 +171,7 @@ impl Instance {
     }
 
     /// Starts (or queues) a job needing `work` of one core's time; true if it started.
+    #[inline]
     pub fn admit(
         &mut self,
         id: InstanceId,
@@ -216,6 +217,7 @@ impl Instance {
 
     /// A first-come-first-served completion of `done`: frees a server and starts the next
     /// waiting job, which it returns.
+    #[inline]
     pub fn on_service_completed(
         &mut self,
         id: InstanceId,
@@ -243,6 +245,7 @@ impl Instance {
     }
 
     /// A processor-sharing completion: returns the finished job.
+    #[inline]
     pub fn on_sharing_completed(
         &mut self,
         id: InstanceId,
@@ -287,7 +290,7 @@ impl Instance {
             return;
         };
         let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
-        let at = queue.now() + SimTime::from_nanos(remaining.ceil() as u64);
+        let at = queue.now() + SimTime::ceil_nanos(remaining);
         match self.completion {
             Some(key) if queue.reschedule(key, at) => {}
             _ => {

@@ -76,6 +76,7 @@ impl TargetList {
         }
     }
 
+    #[inline]
     fn load_changed(&mut self, p: u32, from: u32, to: u32) {
         if self.bucketed {
             self.buckets.moved(p as usize, from, to);

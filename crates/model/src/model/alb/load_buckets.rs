@@ -18,6 +18,7 @@ struct Bucket {
 }
 
 impl Bucket {
+    #[inline]
     fn insert(&mut self, p: usize) {
         let w = p / 64;
         if self.words.len() <= w {
@@ -30,6 +31,7 @@ impl Bucket {
         self.count += 1;
     }
 
+    #[inline]
     fn remove(&mut self, p: usize) {
         let w = p / 64;
         debug_assert!(self.words[w] & (1 << (p % 64)) != 0, "position {p} absent");
@@ -85,6 +87,7 @@ impl LoadBuckets {
     }
 
     /// Position `p` goes from level `from` to level `to`.
+    #[inline]
     pub fn moved(&mut self, p: usize, from: u32, to: u32) {
         if from == to {
             return;
@@ -114,6 +117,7 @@ impl LoadBuckets {
     }
 
     /// Puts position `p` at `load` (`alone`: no other position is in a bucket).
+    #[inline]
     fn add(&mut self, p: usize, load: u32, alone: bool) {
         let level = load as usize;
         if self.buckets.len() <= level {
@@ -125,6 +129,7 @@ impl LoadBuckets {
         }
     }
 
+    #[inline]
     fn take(&mut self, p: usize, load: u32) {
         let b = &mut self.buckets[load as usize];
         b.remove(p);
