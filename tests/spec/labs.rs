@@ -84,8 +84,8 @@ lab_tests! {
     lab_08_cost_ec2_vs_lambda => "08-cost-ec2-vs-lambda",
     lab_09_death_spiral => "09-death-spiral",
     lab_10_canary_release => "10-canary-release",
-    lab_12_api_gateway => "12-api-gateway",
     lab_11_multi_region => "11-multi-region",
+    lab_12_api_gateway => "12-api-gateway",
 }
 
 #[test]
