@@ -122,3 +122,28 @@ fn table_calls_are_validated_with_their_paths() {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+#[test]
+fn auto_scaling_raises_capacity_after_two_minutes_above_the_target() {
+    // 150 strong 4 KB reads per second against 100 RCU, target 70%: the first two minutes
+    // are above the target, so at 120 s auto scaling decides ceil(150 / 0.7) = 215 RCU,
+    // applied after the 2-minute update at 240 s; the 300 s of burst (30,000 units, drained
+    // at 50 per second) cover the wait, so nothing is throttled, and at 150 / 215 = 69.8%
+    // nothing changes again.
+    let text = table_scenario(
+        150,
+        ", auto_scaling: {reads: {min: 100, max: 1000, target: 70}}",
+    )
+    .replace("duration: 1000s", "duration: 20m");
+    let r = simulate(parse(&text, &[]));
+    let t = &r.services.dynamodb[0];
+    assert_eq!(t.provisioned, Some((215, 10)));
+    assert_eq!((t.scaling_increases, t.scaling_decreases), (1, 0));
+    assert_eq!(t.throttled_table, 0);
+    // Without auto scaling the burst runs out at 600 s and the table throttles.
+    let fixed = simulate(parse(
+        &table_scenario(150, "").replace("duration: 1000s", "duration: 20m"),
+        &[],
+    ));
+    assert!(fixed.services.dynamodb[0].throttled_table > 0);
+}

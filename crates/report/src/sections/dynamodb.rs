@@ -36,6 +36,7 @@ impl Section for DynamoDb {
                             "partition": t.throttled_partition,
                         },
                         "consumed": {"read_units": t.read_units, "write_units": t.write_units},
+                        "auto_scaling": {"increases": t.scaling_increases, "decreases": t.scaling_decreases},
                     }),
                 )
             })

@@ -13,6 +13,7 @@ use crate::ids::TableId;
 use crate::kernel::SimTime;
 use crate::model::database::CallTarget;
 use crate::model::dynamodb::capacity::partitions_for;
+use crate::model::dynamodb::scaling::ScalingSpec;
 use crate::model::dynamodb::table::{
     ON_DEMAND_INITIAL_READS, ON_DEMAND_INITIAL_WRITES, TABLE_QUOTA,
 };
@@ -84,6 +85,27 @@ pub struct RawTable {
     pub latency: Option<RawDist>,
     /// The calling SDK's retries of a throttled call.
     pub retries: Option<RawRetries>,
+    /// Auto scaling of provisioned capacity (Application Auto Scaling target tracking).
+    pub auto_scaling: Option<RawTableScaling>,
+}
+
+/// Auto scaling of a provisioned table: per dimension, its bounds and target utilization.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTableScaling {
+    pub reads: Option<RawScalingBounds>,
+    pub writes: Option<RawScalingBounds>,
+    /// How long UpdateTable takes to apply a new capacity (default 2m).
+    pub update_delay: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScalingBounds {
+    pub min: u64,
+    pub max: u64,
+    /// Target utilization in percent, 20 to 90 (default 70).
+    pub target: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -236,6 +258,50 @@ fn resolve_table(ctx: &mut Ctx, name: &str, t: &RawTable) -> Option<TableSpec> {
             ok = false;
         }
     }
+    let (mut read_scaling, mut write_scaling) = (None, None);
+    if let Some(a) = &t.auto_scaling {
+        if !provisioned {
+            ctx.err(
+                &format!("{path}.auto_scaling"),
+                "only a `provisioned` table scales its capacity",
+            );
+            ok = false;
+        }
+        let delay = a
+            .update_delay
+            .as_ref()
+            .map_or(SimTime::from_secs(120), |d| d.0);
+        let mut bounds = |key: &str, b: &Option<RawScalingBounds>| -> Option<ScalingSpec> {
+            let b = b.as_ref()?;
+            let at = format!("{path}.auto_scaling.{key}");
+            let target = b.target.unwrap_or(70.0);
+            if !(20.0..=90.0).contains(&target) {
+                ctx.err(
+                    &format!("{at}.target"),
+                    format!("expected a target utilization of 20 to 90 (percent), got {target}"),
+                );
+                ok = false;
+            }
+            if b.min == 0 || b.min > b.max || b.max > TABLE_QUOTA {
+                ctx.err(
+                    &at,
+                    format!(
+                        "expected 1 <= min <= max <= {TABLE_QUOTA}, got min {} and max {}",
+                        b.min, b.max
+                    ),
+                );
+                ok = false;
+            }
+            Some(ScalingSpec {
+                min: b.min,
+                max: b.max,
+                target: target / 100.0,
+                update_delay: delay,
+            })
+        };
+        read_scaling = bounds("reads", &a.reads);
+        write_scaling = bounds("writes", &a.writes);
+    }
     (ok && latency.is_some()).then(|| TableSpec {
         name: name.to_string(),
         mode,
@@ -243,6 +309,8 @@ fn resolve_table(ctx: &mut Ctx, name: &str, t: &RawTable) -> Option<TableSpec> {
         hot_key_share,
         latency: latency.unwrap_or_else(default_latency),
         retry,
+        read_scaling,
+        write_scaling,
     })
 }
 

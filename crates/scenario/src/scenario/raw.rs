@@ -12,7 +12,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
-pub use super::dynamodb::{RawConsistency, RawPeak, RawRetries, RawTable, RawTableMode};
+pub use super::dynamodb::{
+    RawConsistency, RawPeak, RawRetries, RawScalingBounds, RawTable, RawTableMode, RawTableScaling,
+};
 pub use super::listener_rules::{RawForwardTo, RawRule};
 pub use super::raw_services::*;
 pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};

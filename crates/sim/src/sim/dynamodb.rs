@@ -29,6 +29,9 @@ pub struct TableResult {
     /// Capacity consumed over the run: read and write units.
     pub read_units: f64,
     pub write_units: f64,
+    /// Auto scaling's changes of capacity applied: increases and decreases.
+    pub scaling_increases: u64,
+    pub scaling_decreases: u64,
 }
 
 impl World {
@@ -140,6 +143,9 @@ impl Service for DynamoDb {
                     throttled_partition: m.throttled_partition,
                     read_units: m.read_halves as f64 / 2.0,
                     write_units: m.write_units as f64,
+                    scaling_increases: t.read_tracker.increases + t.write_tracker.increases,
+                    scaling_decreases: t.read_tracker.decreases_done
+                        + t.write_tracker.decreases_done,
                 }
             })
             .collect();
@@ -151,6 +157,14 @@ impl Handles<DynamoDbEvent> for DynamoDb {
         match e {
             DynamoDbEvent::CallDone(slot) => w.on_table_call_done(slot),
             DynamoDbEvent::RetryDue(slot) => w.on_table_retry_due(slot),
+            DynamoDbEvent::ScalingMinute => {
+                let (specs, end) = (&w.scenario.services.dynamodb_tables, w.scenario.duration);
+                w.dynamodb.scaling_minute(specs, end, &mut w.queue);
+            }
+            DynamoDbEvent::CapacityUpdated(t) => {
+                let now = w.queue.now();
+                w.dynamodb.capacity_updated(t, now);
+            }
         }
     }
 }

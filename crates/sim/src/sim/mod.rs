@@ -109,6 +109,8 @@ impl World {
         }
         self.queue.schedule(s.duration, Event::SimulationEnded);
         self.schedule_faults();
+        let tables = &s.services.dynamodb_tables;
+        self.dynamodb.start_scaling(tables, &mut self.queue);
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock

@@ -7,10 +7,12 @@
 //!   previous-peak rule, the per-table quota.
 //! - `retry`: the SDK's exponential backoff with full jitter.
 //! - `table`: a table's spec and runtime: admitting a call at a partition, or throttling it.
+//! - `scaling`: auto scaling of provisioned capacity (target tracking, its alarms and limits).
 //! - `service`: the run's tables and calls in flight, their events, the SDK's retries.
 
 pub mod capacity;
 pub mod retry;
+pub mod scaling;
 pub mod service;
 pub mod table;
 pub mod units;

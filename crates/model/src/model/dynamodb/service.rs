@@ -8,7 +8,9 @@
 use super::table::{Admission, Table, TableSpec};
 use super::units::Units;
 use crate::ids::{RequestId, TableCallSlot, TableId};
-use crate::kernel::{Rng, RngExt, Schedule, stream};
+use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
+
+const MINUTE: SimTime = SimTime::from_secs(60);
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
 
 /// A table's events.
@@ -18,6 +20,10 @@ pub enum DynamoDbEvent {
     CallDone(TableCallSlot),
     /// A throttled call's backoff ran out: the SDK tries again.
     RetryDue(TableCallSlot),
+    /// A minute of consumed capacity is published: auto scaling evaluates every table.
+    ScalingMinute,
+    /// A table's UpdateTable completes: its decided capacities apply.
+    CapacityUpdated(TableId),
 }
 
 /// A call in flight.
@@ -203,6 +209,71 @@ impl DynamoDb {
         debug_assert!(self.alive[slot.index()]);
         self.alive[slot.index()] = false;
         self.free.push(slot.0);
+    }
+
+    /// Schedules the first auto scaling minute when some table scales.
+    pub fn start_scaling(&self, specs: &[TableSpec], queue: &mut impl Schedule<DynamoDbEvent>) {
+        if specs
+            .iter()
+            .any(|t| t.read_scaling.is_some() || t.write_scaling.is_some())
+        {
+            queue.at(queue.now() + MINUTE, DynamoDbEvent::ScalingMinute);
+        }
+    }
+
+    /// A minute ended: each scaled table's consumption per second against its capacity;
+    /// decided changes apply after their update delay. The next minute is scheduled while it
+    /// is before `end`.
+    pub fn scaling_minute(
+        &mut self,
+        specs: &[TableSpec],
+        end: SimTime,
+        queue: &mut impl Schedule<DynamoDbEvent>,
+    ) {
+        let now = queue.now();
+        for (i, (spec, t)) in specs.iter().zip(self.tables.iter_mut()).enumerate() {
+            let used = t.take_minute();
+            let Some((read_units, write_units)) = t.provisioned() else {
+                continue;
+            };
+            let mut delay = None;
+            if let Some(s) = &spec.read_scaling {
+                let per_s = used.read_halves as f64 / 2.0 / 60.0;
+                if let Some(c) = t.read_tracker.minute(s, now, per_s, read_units) {
+                    t.pending.0 = Some(c.capacity);
+                    delay = Some(s.update_delay);
+                }
+            }
+            if let Some(s) = &spec.write_scaling {
+                let per_s = used.write_units as f64 / 60.0;
+                if let Some(c) = t.write_tracker.minute(s, now, per_s, write_units) {
+                    t.pending.1 = Some(c.capacity);
+                    delay = Some(delay.map_or(s.update_delay, |d: SimTime| d.max(s.update_delay)));
+                }
+            }
+            if let Some(d) = delay {
+                queue.at(now + d, DynamoDbEvent::CapacityUpdated(TableId(i as u16)));
+            }
+        }
+        if now + MINUTE <= end {
+            queue.at(now + MINUTE, DynamoDbEvent::ScalingMinute);
+        }
+    }
+
+    /// Table `t`'s UpdateTable completed: its decided capacities apply now.
+    pub fn capacity_updated(&mut self, t: TableId, now: SimTime) {
+        let table = &mut self.tables[t.index()];
+        let Some((read_units, write_units)) = table.provisioned() else {
+            return;
+        };
+        let (r, w) = std::mem::take(&mut table.pending);
+        if let Some(r) = r {
+            table.read_tracker.applied(r > read_units);
+        }
+        if let Some(w) = w {
+            table.write_tracker.applied(w > write_units);
+        }
+        table.provision(now, r.unwrap_or(read_units), w.unwrap_or(write_units));
     }
 
     /// The requests in `ended` (sorted) ended without their calls: the calls finish alone.

@@ -52,6 +52,9 @@ pub struct TableSpec {
     /// How long a served call takes, as the application sees it.
     pub latency: Dist,
     pub retry: RetrySpec,
+    /// Auto scaling of provisioned read and write capacity (`None`: fixed).
+    pub read_scaling: Option<super::scaling::ScalingSpec>,
+    pub write_scaling: Option<super::scaling::ScalingSpec>,
 }
 
 /// Which limit throttled a call.
@@ -130,6 +133,12 @@ pub struct Table {
     reported: Meters,
     /// `meters` at the close of the last cost period.
     billed: Meters,
+    /// `meters` at the end of the last auto scaling minute.
+    scaled: Meters,
+    /// Auto scaling's state for reads and writes, and the capacities decided but not applied.
+    pub read_tracker: super::scaling::Tracker,
+    pub write_tracker: super::scaling::Tracker,
+    pub pending: (Option<u64>, Option<u64>),
 }
 
 impl Table {
@@ -163,7 +172,18 @@ impl Table {
             meters: Meters::default(),
             reported: Meters::default(),
             billed: Meters::default(),
+            scaled: Meters::default(),
+            read_tracker: Default::default(),
+            write_tracker: Default::default(),
+            pending: (None, None),
         }
+    }
+
+    /// What was consumed since the last auto scaling minute.
+    pub fn take_minute(&mut self) -> Meters {
+        let used = self.meters.since(&self.scaled);
+        self.scaled = self.meters;
+        used
     }
 
     /// The table's bill for a cost period `seconds` long that ends now: provisioned capacity
@@ -258,6 +278,8 @@ mod tests {
             hot_key_share: hot,
             latency: Dist::Constant(SimTime::from_millis(5)),
             retry: RetrySpec::default(),
+            read_scaling: None,
+            write_scaling: None,
         }
     }
 
