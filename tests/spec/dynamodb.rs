@@ -147,3 +147,63 @@ fn auto_scaling_raises_capacity_after_two_minutes_above_the_target() {
     ));
     assert!(fixed.services.dynamodb[0].throttled_table > 0);
 }
+
+#[test]
+fn raised_capacity_splits_partitions_and_the_trace_shows_each_change() {
+    // 2,500 strong 4 KB reads per second against 2,000 RCU (one partition: 2,000 / 3,000 +
+    // 10 / 1,000 < 1), target 70%: the burst (600,000 units, drained at 500 per second)
+    // serves all of them, so at 120 s auto scaling decides ceil(2,500 / 0.7) = 3,572 RCU,
+    // applied at 240 s, and the partitions split to ceil(3,572 / 3,000 + 10 / 1,000) = 2.
+    let text = table_scenario(
+        2500,
+        ", auto_scaling: {reads: {min: 2000, max: 10000, target: 70}}",
+    )
+    .replace("read_capacity: 100", "read_capacity: 2000")
+    .replace("duration: 1000s", "duration: 5m");
+    let (r, lines) = simulate_traced(parse(&text, &[]), "kind=scaling_activity", 1.0);
+    let t = &r.services.dynamodb[0];
+    assert_eq!(t.provisioned, Some((3572, 10)));
+    assert_eq!(t.partitions, 2);
+    let changes: Vec<(f64, &str, u64, u64)> = lines
+        .iter()
+        .filter(|l| l["component"] == "orders")
+        .map(|l| {
+            (
+                l["t"].as_f64().unwrap(),
+                l["phase"].as_str().unwrap(),
+                l["read_units_to"].as_u64().unwrap(),
+                l["partitions"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![(120.0, "decided", 3572, 1), (240.0, "applied", 3572, 2)]
+    );
+}
+
+#[test]
+fn throttled_attempts_are_traced_with_their_limit_and_the_sdks_decision() {
+    // 150 reads per second against 100 RCU: the burst's 30,000 units last 30,000 / 50 =
+    // 600 s, then attempts are throttled by the table; the SDK retries (attempts 1 and 2)
+    // and the third throttled attempt fails the call.
+    let text = table_scenario(150, "").replace("duration: 1000s", "duration: 700s");
+    let (r, lines) = simulate_traced(parse(&text, &[]), "kind=throttle", 1.0);
+    let t = &r.services.dynamodb[0];
+    assert!(t.throttled_table > 0);
+    let first = lines.first().expect("throttles are traced");
+    // Within the 600th second: the bucket holds whole units, arrivals are 1/150 s apart.
+    let at = first["t"].as_f64().unwrap();
+    assert!((599.0..601.0).contains(&at), "{first}");
+    assert_eq!(
+        lines.len() as u64,
+        t.throttled_table + t.throttled_partition
+    );
+    for l in &lines {
+        assert_eq!(l["limit"], "table");
+        let (n, then) = (l["attempt"].as_u64().unwrap(), l["then"].as_str().unwrap());
+        assert_eq!(then == "fail", n == 3, "{l}");
+    }
+    let fails = lines.iter().filter(|l| l["then"] == "fail").count() as u64;
+    assert_eq!(fails, t.failed_calls);
+}

@@ -8,9 +8,11 @@
 use super::World;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{RequestId, TableCallSlot, TableId};
+use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::dynamodb::{Attempt, DynamoDb, DynamoDbEvent, Units};
+use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
 use crate::scenario::Scenario;
+use crate::trace::{Field, Kind, Tracer};
 
 /// A table's part of a run's results (`summary.json` `dynamodb.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +21,7 @@ pub struct TableResult {
     pub mode: &'static str,
     /// Provisioned read and write capacity units at the end (`None` on demand).
     pub provisioned: Option<(u64, u64)>,
+    /// Partitions at the end (an increase of provisioned capacity may have split some).
     pub partitions: u32,
     pub calls: u64,
     pub retries: u64,
@@ -51,7 +54,34 @@ impl World {
             self.counting,
             &mut self.queue,
         );
-        if attempt == Attempt::Failed {
+        self.table_attempted(id, table, attempt);
+    }
+
+    /// Traces a throttled attempt (`throttle`: the limit, the attempt, whether the SDK
+    /// retries), and fails the request whose last attempt was throttled.
+    fn table_attempted(&mut self, id: RequestId, table: TableId, attempt: Attempt) {
+        let (limit, then, n) = match attempt {
+            Attempt::Served => return,
+            Attempt::Retrying { limit, attempt } => (limit, "retry", attempt),
+            Attempt::Failed { limit, attempt } => (limit, "fail", attempt),
+        };
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let spec = &self.scenario.services.dynamodb_tables[table.index()];
+            let uid = self.traffic.requests.get(id).id;
+            let fields = [
+                ("limit", Field::Str(limit.name())),
+                ("attempt", Field::Int(n as u64)),
+                ("then", Field::Str(then)),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::Throttle,
+                &spec.name,
+                Some(uid),
+                &fields,
+            );
+        }
+        if then == "fail" {
             self.table_call_failed(id);
         }
     }
@@ -74,11 +104,11 @@ impl World {
     fn on_table_retry_due(&mut self, slot: TableCallSlot) {
         let specs = &self.scenario.services.dynamodb_tables;
         let counting = self.counting;
-        if let Some((request, _, Attempt::Failed)) =
+        if let Some((request, table, attempt)) =
             self.dynamodb
                 .retry_due(specs, slot, counting, &mut self.queue)
         {
-            self.table_call_failed(request);
+            self.table_attempted(request, table, attempt);
         }
     }
 }
@@ -135,7 +165,7 @@ impl Service for DynamoDb {
                     name: spec.name.clone(),
                     mode: spec.mode.name(),
                     provisioned: t.provisioned(),
-                    partitions: spec.partitions,
+                    partitions: t.partitions(),
                     calls: st.calls,
                     retries: st.retries,
                     failed_calls: st.failed_calls,
@@ -159,12 +189,42 @@ impl Handles<DynamoDbEvent> for DynamoDb {
             DynamoDbEvent::RetryDue(slot) => w.on_table_retry_due(slot),
             DynamoDbEvent::ScalingMinute => {
                 let (specs, end) = (&w.scenario.services.dynamodb_tables, w.scenario.duration);
-                w.dynamodb.scaling_minute(specs, end, &mut w.queue);
+                let (now, tracer) = (w.queue.now(), &mut w.tracer);
+                w.dynamodb
+                    .scaling_minute(specs, end, &mut w.queue, |t, change| {
+                        trace_change(tracer, now, &specs[t.index()].name, "decided", change);
+                    });
             }
             DynamoDbEvent::CapacityUpdated(t) => {
                 let now = w.queue.now();
-                w.dynamodb.capacity_updated(t, now);
+                if let Some(change) = w.dynamodb.capacity_updated(t, now) {
+                    let name = &w.scenario.services.dynamodb_tables[t.index()].name;
+                    trace_change(&mut w.tracer, now, name, "applied", change);
+                }
             }
         }
+    }
+}
+
+/// Traces auto scaling's change of a table's capacity (`scaling_activity`): decided at the end
+/// of a minute, applied when UpdateTable completes.
+fn trace_change(
+    tracer: &mut Option<Box<Tracer>>,
+    now: SimTime,
+    table: &str,
+    phase: &'static str,
+    c: Change,
+) {
+    if let Some(t) = tracer.as_deref_mut() {
+        let fields = [
+            ("phase", Field::Str(phase)),
+            ("read_units_from", Field::Int(c.from.0)),
+            ("read_units_to", Field::Int(c.to.0)),
+            ("write_units_from", Field::Int(c.from.1)),
+            ("write_units_to", Field::Int(c.to.1)),
+            ("partitions", Field::Int(c.partitions as u64)),
+            ("cause", Field::Str("target_tracking")),
+        ];
+        t.emit(now, Kind::ScalingActivity, table, None, &fields);
     }
 }

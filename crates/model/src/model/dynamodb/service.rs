@@ -5,7 +5,7 @@
 //! A call in flight holds a slot; the request it serves may end without it (its instance
 //! stopped), and then detaches (`request` becomes `None`), so no call event is ever stale.
 
-use super::table::{Admission, Table, TableSpec};
+use super::table::{Admission, Table, TableSpec, Throttle};
 use super::units::Units;
 use crate::ids::{RequestId, TableCallSlot, TableId};
 use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
@@ -52,10 +52,21 @@ pub struct TableStats {
 /// What became of a call's attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attempt {
-    /// Admitted, or throttled and waiting to retry: an event comes back.
-    Pending,
-    /// Throttled on its last attempt: the application gets the error.
-    Failed,
+    /// Admitted: the answer comes back after the table's latency.
+    Served,
+    /// Throttled by `limit` on attempt `attempt` (from 1); the SDK retries after its backoff.
+    Retrying { limit: Throttle, attempt: u32 },
+    /// Throttled by `limit` on its last attempt (`attempt`): the application gets the error.
+    Failed { limit: Throttle, attempt: u32 },
+}
+
+/// A change of a provisioned table's capacity by auto scaling: read and write units before
+/// and after, and the partitions (after the change when applied, before it when decided).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub from: (u64, u64),
+    pub to: (u64, u64),
+    pub partitions: u32,
 }
 
 pub struct DynamoDb {
@@ -148,6 +159,7 @@ impl DynamoDb {
         let now = queue.now();
         let call = &mut self.calls[slot.index()];
         call.attempts += 1;
+        let attempts = call.attempts;
         let t = call.table.index();
         let spec = &specs[t];
         let partition = self.tables[t].partition(spec, self.key_rngs[t].open01());
@@ -155,22 +167,25 @@ impl DynamoDb {
             Admission::Served => {
                 let latency = spec.latency.sample(&mut self.latency_rngs[t]);
                 queue.at(now + latency, DynamoDbEvent::CallDone(slot));
-                Attempt::Pending
+                Attempt::Served
             }
-            Admission::Throttled(_) => {
-                match spec
-                    .retry
-                    .backoff(call.attempts, self.retry_rngs[t].open01())
-                {
+            Admission::Throttled(limit) => {
+                match spec.retry.backoff(attempts, self.retry_rngs[t].open01()) {
                     Some(wait) => {
                         self.stats[t].retries += counting as u64;
                         queue.at(now + wait, DynamoDbEvent::RetryDue(slot));
-                        Attempt::Pending
+                        Attempt::Retrying {
+                            limit,
+                            attempt: attempts,
+                        }
                     }
                     None => {
                         self.stats[t].failed_calls += counting as u64;
                         self.remove(slot);
-                        Attempt::Failed
+                        Attempt::Failed {
+                            limit,
+                            attempt: attempts,
+                        }
                     }
                 }
             }
@@ -185,7 +200,7 @@ impl DynamoDb {
         slot: TableCallSlot,
         counting: bool,
         queue: &mut impl Schedule<DynamoDbEvent>,
-    ) -> Option<(RequestId, u8, Attempt)> {
+    ) -> Option<(RequestId, TableId, Attempt)> {
         let call = self.calls[slot.index()];
         let Some(request) = call.request else {
             self.remove(slot);
@@ -193,7 +208,7 @@ impl DynamoDb {
         };
         Some((
             request,
-            call.step,
+            call.table,
             self.attempt(specs, slot, counting, queue),
         ))
     }
@@ -229,6 +244,7 @@ impl DynamoDb {
         specs: &[TableSpec],
         end: SimTime,
         queue: &mut impl Schedule<DynamoDbEvent>,
+        mut decided: impl FnMut(TableId, Change),
     ) {
         let now = queue.now();
         for (i, (spec, t)) in specs.iter().zip(self.tables.iter_mut()).enumerate() {
@@ -252,7 +268,19 @@ impl DynamoDb {
                 }
             }
             if let Some(d) = delay {
-                queue.at(now + d, DynamoDbEvent::CapacityUpdated(TableId(i as u16)));
+                let id = TableId(i as u16);
+                queue.at(now + d, DynamoDbEvent::CapacityUpdated(id));
+                decided(
+                    id,
+                    Change {
+                        from: (read_units, write_units),
+                        to: (
+                            t.pending.0.unwrap_or(read_units),
+                            t.pending.1.unwrap_or(write_units),
+                        ),
+                        partitions: t.partitions(),
+                    },
+                );
             }
         }
         if now + MINUTE <= end {
@@ -260,12 +288,11 @@ impl DynamoDb {
         }
     }
 
-    /// Table `t`'s UpdateTable completed: its decided capacities apply now.
-    pub fn capacity_updated(&mut self, t: TableId, now: SimTime) {
+    /// Table `t`'s UpdateTable completed: its decided capacities apply now (the change, for
+    /// the trace).
+    pub fn capacity_updated(&mut self, t: TableId, now: SimTime) -> Option<Change> {
         let table = &mut self.tables[t.index()];
-        let Some((read_units, write_units)) = table.provisioned() else {
-            return;
-        };
+        let (read_units, write_units) = table.provisioned()?;
         let (r, w) = std::mem::take(&mut table.pending);
         if let Some(r) = r {
             table.read_tracker.applied(r > read_units);
@@ -273,7 +300,13 @@ impl DynamoDb {
         if let Some(w) = w {
             table.write_tracker.applied(w > write_units);
         }
-        table.provision(now, r.unwrap_or(read_units), w.unwrap_or(write_units));
+        let to = (r.unwrap_or(read_units), w.unwrap_or(write_units));
+        table.provision(now, to.0, to.1);
+        Some(Change {
+            from: (read_units, write_units),
+            to,
+            partitions: table.partitions(),
+        })
     }
 
     /// The requests in `ended` (sorted) ended without their calls: the calls finish alone.

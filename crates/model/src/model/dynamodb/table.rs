@@ -7,7 +7,9 @@
 //! falls short names the throttle. A throttled call consumes nothing.
 
 use super::RetrySpec;
-use super::capacity::{Bucket, OnDemandPeak, PARTITION_UNITS_PER_S, partition_units};
+use super::capacity::{
+    Bucket, OnDemandPeak, PARTITION_UNITS_PER_S, partition_units, partitions_for,
+};
 use super::units::Units;
 use crate::dist::Dist;
 use crate::kernel::SimTime;
@@ -65,6 +67,16 @@ pub enum Throttle {
     Table,
     /// The partition's 3,000 read / 1,000 write units per second.
     Partition,
+}
+
+impl Throttle {
+    /// Its name in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Throttle::Table => "table",
+            Throttle::Partition => "partition",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,7 +258,12 @@ impl Table {
         Admission::Served
     }
 
-    /// Auto Scaling set new provisioned capacity (units per second) at `now`.
+    /// Auto Scaling set new provisioned capacity (units per second) at `now`. Capacity
+    /// beyond what the partitions serve splits them: "If you increase the table's provisioned
+    /// throughput settings beyond what the existing partitions can support, DynamoDB
+    /// allocates additional partitions" (Developer Guide, "Partitions and data distribution",
+    /// in its editions up to 2023); partitions are never merged when capacity falls. The new
+    /// partitions start with a full second of capacity; the hot key stays in the first.
     pub fn provision(&mut self, now: SimTime, read_units: u64, write_units: u64) {
         if let Limit::Provisioned(b) = &mut self.reads {
             b.set(now, 2 * read_units, 2 * read_units * BURST_SECONDS);
@@ -254,6 +271,16 @@ impl Table {
         if let Limit::Provisioned(b) = &mut self.writes {
             b.set(now, write_units, write_units * BURST_SECONDS);
         }
+        let needed = partitions_for(read_units, write_units, 0.0) as usize;
+        while self.partitions.len() < needed {
+            self.partitions
+                .push(Bucket::new(PARTITION_UNITS_PER_S, PARTITION_UNITS_PER_S));
+        }
+    }
+
+    /// The table's partitions now (splits included).
+    pub fn partitions(&self) -> u32 {
+        self.partitions.len() as u32
     }
 
     /// The provisioned read and write units in force (`None` on demand).
@@ -379,6 +406,48 @@ mod tests {
             .count();
         assert_eq!(served, 4000);
         assert_eq!(t.meters.throttled_table, 1000);
+    }
+
+    /// Raising provisioned capacity beyond 3,000 RCU / 1,000 WCU per partition splits the
+    /// partitions (ceil(RCU/3000 + WCU/1000)); lowering it never merges them.
+    #[test]
+    fn raised_capacity_splits_partitions_and_lowered_capacity_keeps_them() {
+        let s = spec(
+            Mode::Provisioned {
+                read_units: 150,
+                write_units: 300,
+            },
+            1,
+            0.0,
+        );
+        let mut t = Table::new(&s);
+        assert_eq!(t.partitions(), 1);
+        // 1,427 / 3,000 + 959 / 1,000 = 1.43: two partitions.
+        t.provision(SimTime::from_secs(60), 1427, 959);
+        assert_eq!(t.partitions(), 2);
+        // 6,000 / 3,000 + 2,500 / 1,000 = 4.5: five.
+        t.provision(SimTime::from_secs(120), 6000, 2500);
+        assert_eq!(t.partitions(), 5);
+        // Each new partition serves its own 1,000 writes in a second (the table's burst
+        // covers the 5,000), and not one more.
+        let now = SimTime::from_secs(130);
+        let w = Units {
+            read_halves: 0,
+            write: 1000,
+        };
+        for p in 0..5 {
+            assert_eq!(t.admit(now, w, p), Admission::Served, "partition {p}");
+        }
+        let one = Units {
+            read_halves: 0,
+            write: 1,
+        };
+        assert_eq!(
+            t.admit(now, one, 4),
+            Admission::Throttled(Throttle::Partition)
+        );
+        t.provision(SimTime::from_secs(180), 150, 300);
+        assert_eq!(t.partitions(), 5);
     }
 
     #[test]
