@@ -81,7 +81,11 @@ fn a_uniform_key_space_hits_as_the_ttl_cache_closed_form() {
         7200.0,
     );
     assert!((h - 0.8).abs() < 1e-12);
-    assert!(z.abs() < Z_MAX, "hit ratio {} against {h}: z = {z}", t.hit_ratio());
+    assert!(
+        z.abs() < Z_MAX,
+        "hit ratio {} against {h}: z = {z}",
+        t.hit_ratio()
+    );
 }
 
 /// A Zipf key space (s = 1 over 200 objects, 100/s, TTL 5 s): popular objects nearly always
@@ -107,7 +111,11 @@ cloudfront:
     assert!((sampler.probability(0) - p[0]).abs() < 1e-12);
     let (z, h) = z_hit_ratio((t.edge_hits, t.requests), 100.0, &p, 5.0, 7200.0);
     assert!(h > 0.7 && h < 0.9, "{h}");
-    assert!(z.abs() < Z_MAX, "hit ratio {} against {h}: z = {z}", t.hit_ratio());
+    assert!(
+        z.abs() < Z_MAX,
+        "hit ratio {} against {h}: z = {z}",
+        t.hit_ratio()
+    );
     assert_eq!(
         t.origin_fetches,
         t.requests - t.edge_hits,
@@ -168,7 +176,7 @@ fn a_listed_5xx_from_the_primary_goes_to_the_secondary() {
     let text = r#"
 name: cf-failover
 duration: 10m
-azs: [a]
+azs: [a, b]
 workloads:
   empty: {target: cloudfront/down, rate: 20, work: {dist: constant, value: 1ms}}
   flaky: {target: cloudfront/flaky, rate: 50}
@@ -183,25 +191,35 @@ cloudfront:
       good: {}
     default_behavior: {cache: false}
 load_balancers:
-  empty: {azs: [a], rules: [{default: empty}]}
+  empty: {azs: [a, b], rules: [{default: empty}]}
 target_groups:
   empty: {group: empty}
 auto_scaling_groups:
-  empty: {instance: {type: c5.large}, azs: [a], desired: 0, min: 0}
+  empty: {instance: {type: c5.large}, azs: [a, b], desired: 0, min: 0}
 "#;
     let r = simulate(parse(text, &[]));
     let down = &dist(&r, "down").totals;
     assert!(down.origin_fetches > 10_000);
-    assert_eq!(down.failovers, down.origin_fetches, "every fetch failed over at once");
+    assert_eq!(
+        down.failovers, down.origin_fetches,
+        "every fetch failed over at once"
+    );
     assert_eq!(
         down.origin_answers + in_flight(&r, "empty"),
         down.origin_fetches
     );
     let flaky = &dist(&r, "flaky").totals;
     let answered = flaky.origin_answers;
-    assert_eq!(flaky.origin_errors, 0, "the secondary answers every failover");
+    assert_eq!(
+        flaky.origin_errors, 0,
+        "the secondary answers every failover"
+    );
     let z = z_binomial(flaky.failovers, answered, 0.3);
-    assert!(z.abs() < Z_MAX, "failovers {} of {answered}: z = {z}", flaky.failovers);
+    assert!(
+        z.abs() < Z_MAX,
+        "failovers {} of {answered}: z = {z}",
+        flaky.failovers
+    );
     assert_eq!(r.overall.failed(), 0);
 }
 
@@ -229,7 +247,10 @@ cloudfront:
     let t = &dist(&r, "cdn").totals;
     assert_eq!(t.failovers, 0);
     assert_eq!(t.origin_errors, t.origin_answers);
-    assert_eq!(r.overall.errors[5], t.origin_errors, "the clients got the 500s");
+    assert_eq!(
+        r.overall.errors[5], t.origin_errors,
+        "the clients got the 500s"
+    );
 }
 
 /// Round trips (our model): a client in Germany waits 15 ms for its European edge; a miss
@@ -258,7 +279,10 @@ cloudfront:
         (s.latency.quantile_ms(0.0), s.latency.max_ms())
     };
     let (lo, hi) = latency("hits");
-    assert!((lo - 15.0).abs() < 0.02 && (hi - 15.0).abs() < 0.02, "{lo} {hi}");
+    assert!(
+        (lo - 15.0).abs() < 0.02 && (hi - 15.0).abs() < 0.02,
+        "{lo} {hi}"
+    );
     let germany = stratus::model::region::GeoPoint {
         lat: 50.1,
         lon: 8.7,
@@ -267,7 +291,10 @@ cloudfront:
     let rtt = default_rtt(distance_km(germany, origin)).as_secs_f64() * 1e3;
     let want = 15.0 + rtt + 20.0;
     let (lo, hi) = latency("misses");
-    assert!((lo - want).abs() < want * 1e-3 && (hi - want).abs() < want * 1e-3, "{lo} {hi} {want}");
+    assert!(
+        (lo - want).abs() < want * 1e-3 && (hi - want).abs() < want * 1e-3,
+        "{lo} {hi} {want}"
+    );
 }
 
 /// Two geographies are two edges: an object one edge fetched is, for the other, a miss at
@@ -290,7 +317,10 @@ cloudfront:
     let r = simulate(parse(text, &[]));
     let t = &dist(&r, "cdn").totals;
     assert_eq!(t.origin_fetches, 10, "each object fetched once in the run");
-    assert_eq!(t.shield_hits, 10, "the second edge's first request for each object");
+    assert_eq!(
+        t.shield_hits, 10,
+        "the second edge's first request for each object"
+    );
     assert_eq!(t.shield_requests, 20);
     assert_eq!(t.edge_hits, t.requests - 20);
 }
@@ -372,7 +402,7 @@ fn bad_distributions_are_reported_with_their_paths() {
         "cloudfront.cdn.behaviors[1]: CloudFront requires min_ttl <= default_ttl <= max_ttl",
         "cloudfront.cdn.behaviors[2].hit_ratio: expected a ratio from 0 to 1, got 1.5",
         "cloudfront.cdn.behaviors[3]: a behavior with `cache: false` takes no TTL",
-        "cloudfront.cdn.behaviors[4].objects: expected 1 to 20000000 objects, got 0",
+        "cloudfront.cdn.behaviors[4].objects: expected 1 to 10000000 objects, got 0",
         "cloudfront.cdn.behaviors[4].popularity.zipf: expected an exponent above 0",
         "cloudfront.cdn.default_behavior.path: the default behavior matches every path",
         "cloudfront.alb.origin_group.failover_on: CloudFront fails over on 400, 403, 404, 416, 500, 502, 503 or 504, got 429",
@@ -388,23 +418,25 @@ fn an_alb_origin_needs_work() {
     let text = r#"
 name: cf-work
 duration: 1m
-azs: [a]
+azs: [a, b]
 workloads:
   w: {target: cloudfront/cdn, rate: 1}
 cloudfront:
   cdn: {origin: alb/web}
 load_balancers:
-  web: {azs: [a], rules: [{default: web}]}
+  web: {azs: [a, b], rules: [{default: web}]}
 target_groups:
   web: {group: web}
 auto_scaling_groups:
-  web: {instance: {type: c5.large}, azs: [a], desired: 1}
+  web: {instance: {type: c5.large}, azs: [a, b], desired: 1}
 "#;
     let err = Scenario::from_text(text, "w.yaml", &repo_path("."), &[])
         .expect_err("no work")
         .to_string();
     assert!(
-        err.contains("workloads.w.work: required: distribution `cdn` sends requests to a load balancer"),
+        err.contains(
+            "workloads.w.work: required: distribution `cdn` sends requests to a load balancer"
+        ),
         "{err}"
     );
 }

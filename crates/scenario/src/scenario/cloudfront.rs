@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 /// distributions": 75 cache behaviors per distribution,
 /// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html).
 pub const MAX_BEHAVIORS: usize = 75;
-/// The largest key space of a behavior: 8 bytes per object per edge (our bound on memory).
-pub const MAX_OBJECTS: u32 = 20_000_000;
+/// The most objects of a distribution's behaviors together: 8 bytes per object per edge
+/// and per shield, 8 more for a Zipf law (our bound on memory: 80 MB per cache).
+pub const MAX_OBJECTS: u32 = 10_000_000;
 /// A behavior's key space when `objects` is not given (our choice).
 pub const DEFAULT_OBJECTS: u32 = 10_000;
 
@@ -98,7 +99,7 @@ pub struct RawBehavior {
     pub max_ttl: Option<Dur>,
     /// The origin's `Cache-Control: max-age` (default: none sent, the default TTL applies).
     pub origin_max_age: Option<Dur>,
-    /// Distinct objects requested (default 10,000).
+    /// Distinct objects requested (default 10,000; at most 10,000,000 over the distribution).
     pub objects: Option<u32>,
     /// `uniform` (default) or `{zipf: S}`.
     pub popularity: Option<RawPopularity>,
@@ -227,6 +228,19 @@ fn resolve_distribution(
         pattern: None,
         caching: caching(ctx, &dpath, default.unwrap_or(&RawBehavior::default())),
     });
+    let objects: u64 = behaviors
+        .iter()
+        .map(|b| match b.caching {
+            Caching::Ttl { objects, .. } => u64::from(objects),
+            _ => 0,
+        })
+        .sum();
+    if objects > u64::from(MAX_OBJECTS) {
+        ctx.err(
+            &path,
+            format!("at most {MAX_OBJECTS} objects in all the behaviors together (each edge keeps 8 bytes per object), got {objects}"),
+        );
+    }
     if ctx.problems.len() > n {
         return None;
     }

@@ -88,11 +88,13 @@ pub struct Distributions {
 }
 
 impl Distributions {
-    /// `edges`: the number of edge caches (the client geographies, at least 1).
-    pub fn new(seed: u64, specs: &[DistributionSpec], edges: usize) -> Distributions {
+    /// `edges`: per distribution, its number of edge caches (the client geographies of its
+    /// workloads, at least 1).
+    pub fn new(seed: u64, specs: &[DistributionSpec], edges: &[usize]) -> Distributions {
         let dists = specs
             .iter()
-            .map(|spec| {
+            .zip(edges)
+            .map(|(spec, &edges)| {
                 let samplers: Vec<Option<KeySampler>> = spec
                     .behaviors
                     .iter()
@@ -256,7 +258,7 @@ mod tests {
     #[test]
     fn edges_miss_apart_and_the_shield_answers_the_second_edge() {
         let s = spec(true);
-        let mut d = Distributions::new(1, std::slice::from_ref(&s), 2);
+        let mut d = Distributions::new(1, std::slice::from_ref(&s), &[2]);
         let id = DistributionId(0);
         let t = SimTime::from_secs(1);
         let at = |e| (e, t);

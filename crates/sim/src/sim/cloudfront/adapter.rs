@@ -46,7 +46,9 @@ impl World {
         let scenario = self.scenario.clone();
         let spec = &scenario.services.cloudfront[d.index()];
         let geo = self.traffic.geography(&scenario.regions, w);
-        let edge = geo.map_or(0, |g| g.index());
+        let edge = geo.map_or(0, |g| {
+            self.cloudfront.edge_of[d.index()][g.index()] as usize
+        });
         let c = &scenario.workloads[w.index()].classes[class];
         let behavior = self.cloudfront.behavior_of[d.index()][w.index()][class] as usize;
         let now = self.queue.now();

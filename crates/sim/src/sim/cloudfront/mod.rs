@@ -70,6 +70,9 @@ pub struct CloudFront {
     /// Per distribution, per workload, per class: its cache behavior (empty for workloads
     /// of other targets).
     behavior_of: Vec<Vec<Vec<u16>>>,
+    /// Per distribution, per client geography: its edge cache (the geographies of the
+    /// distribution's workloads in id order; 0 for the others and for clients without one).
+    edge_of: Vec<Vec<u8>>,
     /// Per distribution: `cloudfront/NAME/origin`, the object stores' times and errors.
     origin_rngs: Vec<Rng>,
     /// Requests at an origin, by request id (never iterated: the order is the ids').
@@ -84,7 +87,34 @@ pub struct CloudFront {
 impl CloudFront {
     fn new(s: &Scenario, series: &mut TimeSeries) -> CloudFront {
         let specs = &s.services.cloudfront;
-        let edges = s.regions.geographies.len().max(1);
+        let geos = s.regions.geographies.len();
+        // An edge cache per geography some workload of the distribution has clients in.
+        let edge_of: Vec<Vec<u8>> = (0..specs.len())
+            .map(|d| {
+                let mut used = vec![false; geos];
+                for (w, spec) in s.workloads.iter().enumerate() {
+                    if spec.target == Target::CloudFront(DistributionId(d as u16))
+                        && let Some(mix) = s.regions.workload_mix.get(w)
+                    {
+                        for (g, _) in &mix.shares {
+                            used[g.index()] = true;
+                        }
+                    }
+                }
+                let mut next = 0u16;
+                used.iter()
+                    .map(|&u| {
+                        let e = if u { next as u8 } else { 0 };
+                        next += u16::from(u);
+                        e
+                    })
+                    .collect()
+            })
+            .collect();
+        let edges: Vec<usize> = edge_of
+            .iter()
+            .map(|e| e.iter().map(|&x| x as usize + 1).max().unwrap_or(1))
+            .collect();
         let behavior_of = specs
             .iter()
             .enumerate()
@@ -103,8 +133,9 @@ impl CloudFront {
             })
             .collect();
         CloudFront {
-            dists: Distributions::new(s.seed, specs, edges),
+            dists: Distributions::new(s.seed, specs, &edges),
             behavior_of,
+            edge_of,
             origin_rngs: specs
                 .iter()
                 .map(|d| stream(s.seed, &format!("cloudfront/{}/origin", d.name)))
