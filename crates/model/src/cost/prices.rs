@@ -24,6 +24,9 @@ pub struct PriceTable {
     /// API Gateway (absent from older `--prices` tables: a scenario with APIs then needs it).
     #[serde(default)]
     pub api_gateway: Option<ApiGatewayPrices>,
+    /// CloudFront (absent from older `--prices` tables: the shipped figures then apply).
+    #[serde(default = "CloudFrontPrices::shipped")]
+    pub cloudfront: CloudFrontPrices,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -139,6 +142,27 @@ pub struct ApiGatewayPrices {
     pub rest_per_million_requests: f64,
     pub http_per_million_requests: f64,
     pub cache_per_hour: BTreeMap<String, f64>,
+}
+
+/// CloudFront, the United States, Mexico and Canada prices ("Amazon CloudFront pricing",
+/// https://aws.amazon.com/cloudfront/pricing/): HTTPS requests per 10,000, data transfer
+/// out to the internet per GB (the first 10 TB a month; the cheaper tiers beyond and the
+/// free tier are not modelled), regional data transfer out to the origin per GB, and Origin
+/// Shield's requests per 10,000 (in the shield's region, here us-east-1).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFrontPrices {
+    pub https_per_10k_requests: f64,
+    pub out_to_internet_per_gb: f64,
+    pub out_to_origin_per_gb: f64,
+    pub origin_shield_per_10k_requests: f64,
+}
+
+impl CloudFrontPrices {
+    /// The shipped table's figures.
+    fn shipped() -> CloudFrontPrices {
+        PriceTable::shipped().cloudfront
+    }
 }
 
 impl PriceTable {

@@ -5,6 +5,7 @@
 pub mod alb;
 pub mod apigw;
 pub mod autoscaling;
+pub mod cloudfront;
 pub mod cloudwatch;
 pub mod database;
 pub mod dns;

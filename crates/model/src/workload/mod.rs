@@ -21,6 +21,8 @@ pub enum Target {
     Lambda(FunctionId),
     /// An API Gateway API (`apigw/NAME`), in front of its integration.
     ApiGateway(crate::ids::ApiId),
+    /// A CloudFront distribution (`cloudfront/NAME`), in front of its origins.
+    CloudFront(crate::model::cloudfront::DistributionId),
 }
 
 /// How a workload invokes a Lambda target.

@@ -9,6 +9,7 @@
 
 mod alb;
 pub(crate) mod apigw;
+pub(crate) mod cloudfront;
 mod cost;
 mod dynamodb;
 mod ec2;
@@ -50,4 +51,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &route53::Route53,
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,
+    &cloudfront::CloudFront,
 ];

@@ -5,6 +5,7 @@
 pub mod alb_actions;
 mod apigw;
 pub mod budget;
+mod cloudfront;
 pub mod defaults;
 mod dns;
 mod dns_geo;

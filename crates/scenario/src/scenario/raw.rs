@@ -95,13 +95,17 @@ raw_scenario! {
         /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
         #[serde(default)]
         pub dynamodb_tables: BTreeMap<String, RawTable>,
+        /// CloudFront distributions (cache behaviors, origins, Origin Shield); a workload
+        /// targets one as `cloudfront/NAME`.
+        #[serde(default)]
+        pub cloudfront: BTreeMap<String, super::cloudfront::RawDistribution>,
     }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME`, `apigw/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
+    /// `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
     /// demand at the consumer is the class's `work`).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).

@@ -402,12 +402,15 @@ fn geo_mix(ctx: &mut Ctx, name: &str, w: &RawWorkload, geos: &[Geography]) -> Ge
         ctx.err(&path, "expected a geography's name or `{NAME: share, ...}`");
         return GeoMix::default();
     }
-    if !(w.target.starts_with("alb/") || w.target.starts_with("dns/")) {
+    if !["alb/", "dns/", "cloudfront/"]
+        .iter()
+        .any(|p| w.target.starts_with(p))
+    {
         ctx.err(
             &path,
             format!(
-                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`), \
-                 not `{}`",
+                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`) \
+                 or of a distribution (`cloudfront/NAME`), not `{}`",
                 w.target
             ),
         );

@@ -264,6 +264,9 @@ pub fn resolve(
                     target_groups: &target_groups,
                     queues: &queue_ids,
                     apis: &api_ids,
+                    distributions: &ids(&raw.cloudfront, |i| {
+                        crate::model::cloudfront::DistributionId(i as u16)
+                    }),
                 },
             )
         })

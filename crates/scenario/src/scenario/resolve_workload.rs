@@ -22,6 +22,7 @@ pub(super) struct Targets<'a> {
     pub target_groups: &'a [TargetGroupSpec],
     pub queues: &'a BTreeMap<String, QueueId>,
     pub apis: &'a BTreeMap<String, ApiId>,
+    pub distributions: &'a BTreeMap<String, crate::model::cloudfront::DistributionId>,
 }
 
 /// The most clients a workload may have (each sticky action keeps an entry per client).
@@ -41,6 +42,7 @@ pub(super) fn resolve_workload(
         target_groups,
         queues,
         apis,
+        distributions,
     } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -73,6 +75,15 @@ pub(super) fn resolve_workload(
             a,
         )
         .map(Target::ApiGateway),
+        Some(("cloudfront", d)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            distributions,
+            "distribution",
+            "cloudfront",
+            d,
+        )
+        .map(Target::CloudFront),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
             reference(
@@ -90,7 +101,7 @@ pub(super) fn resolve_workload(
             ctx.err(
                 &format!("{path}.target"),
                 format!(
-                    "expected `alb/NAME`, `apigw/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    "expected `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
                     w.target
                 ),
             );
@@ -264,7 +275,11 @@ pub(super) fn resolve_workload(
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
             // An API's integration (`api_gateways`) takes its own time.
-            None if to_lambda || no_target || matches!(target, Some(Target::ApiGateway(_))) => {
+            // A distribution's object-store origin too (`cloudfront` checks the ALB's).
+            None if to_lambda
+                || no_target
+                || matches!(target, Some(Target::ApiGateway(_) | Target::CloudFront(_))) =>
+            {
                 Some(Dist::Constant(SimTime::ZERO))
             }
             None if w.classes.is_some() && default_work.is_none() => {
@@ -294,7 +309,7 @@ pub(super) fn resolve_workload(
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        let via_api = matches!(target, Some(Target::ApiGateway(_)));
+        let via_api = matches!(target, Some(Target::ApiGateway(_) | Target::CloudFront(_)));
         let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_api;
         if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {

@@ -102,11 +102,14 @@ impl World {
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
             (Target::Lambda(_), _) => unreachable!("handled above"),
             (Target::ApiGateway(api), _) => self.on_api_request(api, w, class, id),
+            (Target::CloudFront(d), _) => {
+                self.on_cloudfront_request(d, (w, class, client), work, id)
+            }
         }
     }
 
     /// The ALB's part: pick a node, pick a target, admit or reject.
-    fn route(
+    pub(super) fn route(
         &mut self,
         lb: LbId,
         tg: TgId,
@@ -323,6 +326,12 @@ impl World {
         outcome: Outcome,
         latency_ns: u64,
     ) {
+        // A CloudFront origin's answer is CloudFront's to give (or to fail over).
+        let Some((counted, latency_ns)) =
+            self.cloudfront_answered(w, id, (counted, outcome), latency_ns)
+        else {
+            return;
+        };
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [

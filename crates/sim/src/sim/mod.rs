@@ -15,6 +15,7 @@ mod alb_route;
 mod alb_targets;
 mod apigw;
 mod clients;
+mod cloudfront;
 mod database;
 mod dns;
 mod dynamodb;
@@ -43,6 +44,7 @@ mod state;
 mod traffic;
 
 pub use apigw::ApiResult;
+pub use cloudfront::DistributionResult;
 pub use dns::DnsResult;
 pub use dynamodb::TableResult;
 pub use lambda::FunctionResult;

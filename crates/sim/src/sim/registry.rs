@@ -9,6 +9,7 @@
 //! results use the requests' totals.
 
 use super::apigw::ApiGateways;
+use super::cloudfront::{CloudFront, DistributionResult};
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
@@ -22,6 +23,7 @@ use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
 use crate::model::apigw::ApigwEvent;
 use crate::model::autoscaling::AutoScalingEvent;
+use crate::model::cloudfront::CloudFrontEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
 use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
@@ -93,5 +95,7 @@ world! {
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
         apigw: ApiGateways { ApiGateway(ApigwEvent) },
+        /// CloudFront distributions: edge and shield caches, origin fetches and failover.
+        cloudfront: CloudFront { CloudFront(CloudFrontEvent) } -> Vec<DistributionResult>,
     }
 }
