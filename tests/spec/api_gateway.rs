@@ -315,7 +315,7 @@ fn bad_apis_are_reported_with_their_paths_and_aws_limits() {
         "api_gateways.rest.cache.size_gb: expected one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237 (GB), got 2",
         "api_gateways.rest.cache.keys: expected 1 to 10000000 cache keys, got 0",
         "api_gateways.rest.timeout: expected 50ms to 29s for a rest API",
-        "api_gateways.http.integration: expected exactly one of `lambda` and `http`",
+        "api_gateways.http.integration: expected exactly one of `lambda`, `http` and `alb`",
         "api_gateways.http.cache: HTTP APIs have no usage plans, API keys or cache",
         "api_gateways.http.timeout: expected 50ms to 30s for a http API",
     ] {
@@ -341,4 +341,89 @@ fn the_cli_refuses_a_bad_api_with_exit_code_2() {
     assert!(stderr.contains("bad.yaml"), "{stderr}");
     assert!(stderr.contains("api_gateways.http.timeout"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An ALB integration: the request takes the load balancer's path and API Gateway passes its
+/// answer through after its overhead (the same class sent to the load balancer directly
+/// waits exactly the overhead less); a target slower than the integration timeout gives the
+/// client API Gateway's 504 at exactly the timeout, and the load balancer's later answer is
+/// dropped (each request ends once); the load balancer's own fixed response passes through.
+#[test]
+fn an_alb_integration_proxies_the_load_balancers_answer() {
+    let text = r#"
+name: apigw-alb
+duration: 10m
+workloads:
+  via_api: {target: apigw/shop, rate: 4, classes: [{name: fast, path: /fast, work: {dist: constant, value: 100ms}}]}
+  direct: {target: alb/web, rate: 4, classes: [{name: fast, path: /fast, work: {dist: constant, value: 100ms}}]}
+  slow: {target: apigw/shop, rate: 1, classes: [{name: slow, path: /slow, work: {dist: constant, value: 40s}}]}
+  gone: {target: apigw/shop, rate: 1, classes: [{name: gone, path: /gone}]}
+azs: [a, b]
+load_balancers:
+  web:
+    azs: [a, b]
+    rules:
+      - {path: /gone, fixed_response: {status: 410}}
+      - {default: app}
+target_groups:
+  app: {group: g}
+auto_scaling_groups:
+  g: {instance: {vcpus: 64}, azs: [a, b], desired: 2, max_concurrent: 100000}
+api_gateways:
+  shop: {integration: {alb: web}, overhead: 7ms}
+"#;
+    let (r, lines) = simulate_traced(parse(text, &[]), "kind=request_finished", 1.0);
+    let ends = |w: &str| -> Vec<(String, f64)> {
+        lines
+            .iter()
+            .filter(|l| l["component"] == w)
+            .map(|l| {
+                let outcome = l["outcome"].as_str().unwrap().to_string();
+                (outcome, l["latency_ms"].as_f64().unwrap())
+            })
+            .collect()
+    };
+    let direct = ends("direct");
+    let via = ends("via_api");
+    assert!(direct.len() > 2000 && via.len() > 2000);
+    let d = direct[0].1;
+    assert!(
+        direct.iter().all(|(o, ms)| o == "ok" && *ms == d),
+        "{direct:?}"
+    );
+    assert!(
+        via.iter()
+            .all(|(o, ms)| o == "ok" && (*ms - (d + 7.0)).abs() < 1e-6),
+        "direct {d} ms: {:?}",
+        via.iter()
+            .find(|(o, ms)| o != "ok" || (*ms - (d + 7.0)).abs() >= 1e-6)
+    );
+    // 40 s of work against the 29 s timeout: every client gets 504 at 29 s, once.
+    let slow = ends("slow");
+    assert!(slow.len() > 500);
+    assert!(
+        slow.iter()
+            .all(|(o, ms)| o == "http_504" && *ms == 29_000.0)
+    );
+    let mut ids: Vec<u64> = (lines.iter())
+        .filter(|l| l["component"] == "slow")
+        .map(|l| l["request"].as_u64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), slow.len(), "each slow request ends once");
+    let s = &r.workloads.iter().find(|(n, _)| n == "slow").unwrap().1;
+    assert_eq!(s.errors[2], s.total);
+    // The load balancer's fixed 410 reaches the client as it is.
+    let gone = ends("gone");
+    assert!(gone.len() > 500);
+    assert!(
+        gone.iter().all(|(o, _)| o == "load_balancer_4xx"),
+        "{:?}",
+        gone.first()
+    );
+    let t = &api(&r, "shop").totals;
+    assert_eq!(t.integration_calls, t.requests);
+    assert_eq!(t.timeouts, s.errors[2]);
+    assert_eq!(api(&r, "shop").integration, "alb/web");
 }

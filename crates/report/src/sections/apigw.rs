@@ -133,6 +133,7 @@ fn integration(s: &Scenario, a: &ApiSpec) -> String {
         Integration::Http { latency } => {
             format!("http endpoint, mean {:.1} ms", latency.mean_s() * 1e3)
         }
+        Integration::Alb(lb) => format!("load balancer {}", s.load_balancers[lb.index()].name),
     }
 }
 

@@ -13,7 +13,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::units::Dur;
 use crate::cost::PriceTable;
-use crate::ids::{FunctionId, WorkloadId};
+use crate::ids::{FunctionId, LbId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::model::apigw::cache::{MAX_KEYS, SIZES_GB, size_key};
 use crate::model::apigw::quota::MAX_MONTH_OFFSET;
@@ -73,6 +73,9 @@ pub struct RawIntegration {
     pub lambda: Option<String>,
     /// An HTTP endpoint.
     pub http: Option<RawHttpIntegration>,
+    /// An Application Load Balancer (an HTTP proxy integration to its listener, or a private
+    /// one through a VPC link: the same path here).
+    pub alb: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -148,6 +151,7 @@ const METHODS: &[&str] = &[
 /// Everything the APIs may name.
 pub(super) struct Names<'a> {
     pub functions: &'a BTreeMap<String, FunctionId>,
+    pub load_balancers: &'a BTreeMap<String, LbId>,
     pub workloads: &'a BTreeMap<String, RawWorkload>,
     pub prices: Option<&'a PriceTable>,
 }
@@ -159,7 +163,7 @@ pub(super) fn resolve_api_gateways(
     names: &Names,
 ) -> ApiGatewaySpec {
     let account = resolve_account(ctx, account);
-    check_workloads(ctx, names.workloads);
+    check_workloads(ctx, names.workloads, apis);
     let apis = apis
         .iter()
         .filter_map(|(name, api)| resolve_api(ctx, name, api, &account, names))
@@ -177,11 +181,18 @@ pub(super) fn resolve_api_gateways(
 }
 
 /// A workload through an API has classes (their `METHOD /path` meets the method throttles
-/// and the cache), but no instance work of its own: the integration takes its time.
-fn check_workloads(ctx: &mut Ctx, workloads: &BTreeMap<String, RawWorkload>) {
-    let through_api = workloads
-        .iter()
-        .filter(|(_, w)| w.target.starts_with("apigw/"));
+/// and the cache), but no instance work of its own: the integration takes its time. Behind
+/// an ALB integration the classes' work, messages and calls are its targets'.
+fn check_workloads(
+    ctx: &mut Ctx,
+    workloads: &BTreeMap<String, RawWorkload>,
+    apis: &BTreeMap<String, RawApiGateway>,
+) {
+    let through_api = workloads.iter().filter(|(_, w)| {
+        w.target
+            .strip_prefix("apigw/")
+            .is_some_and(|api| apis.get(api).is_none_or(|a| a.integration.alb.is_none()))
+    });
     const TAKES_ITS_TIME: &str =
         "a request through an API takes its time from the API's integration: leave it out";
     for (name, w) in through_api {
@@ -228,7 +239,7 @@ fn resolve_api(
         Some(RawApiKind::Http) => ApiKind::Http,
         _ => ApiKind::Rest,
     };
-    let integration = resolve_integration(ctx, &path, &a.integration, names.functions);
+    let integration = resolve_integration(ctx, &path, &a.integration, names);
     let stage_throttle = a
         .throttle
         .as_ref()
@@ -308,23 +319,32 @@ fn resolve_integration(
     ctx: &mut Ctx,
     path: &str,
     i: &RawIntegration,
-    functions: &BTreeMap<String, FunctionId>,
+    names: &Names,
 ) -> Option<Integration> {
     let path = format!("{path}.integration");
-    match (&i.lambda, &i.http) {
-        (Some(f), None) => reference(
+    match (&i.lambda, &i.http, &i.alb) {
+        (Some(f), None, None) => reference(
             ctx,
             &format!("{path}.lambda"),
-            functions,
+            names.functions,
             "Lambda function",
             "lambda_functions",
             f,
         )
         .map(Integration::Lambda),
-        (None, Some(h)) => resolve_dist(ctx, &format!("{path}.http.latency"), &h.latency)
+        (None, Some(h), None) => resolve_dist(ctx, &format!("{path}.http.latency"), &h.latency)
             .map(|latency| Integration::Http { latency }),
+        (None, None, Some(lb)) => reference(
+            ctx,
+            &format!("{path}.alb"),
+            names.load_balancers,
+            "load balancer",
+            "load_balancers",
+            lb,
+        )
+        .map(Integration::Alb),
         _ => {
-            ctx.err(&path, "expected exactly one of `lambda` and `http`");
+            ctx.err(&path, "expected exactly one of `lambda`, `http` and `alb`");
             None
         }
     }

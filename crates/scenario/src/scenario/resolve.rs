@@ -314,6 +314,7 @@ pub fn resolve(
         raw.api_gateway_account.as_ref(),
         &super::apigw::Names {
             functions: &function_ids,
+            load_balancers: &lb_ids,
             workloads: &raw.workloads,
             prices: prices.as_ref(),
         },

@@ -101,7 +101,7 @@ impl World {
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
             (Target::Lambda(_), _) => unreachable!("handled above"),
-            (Target::ApiGateway(api), _) => self.on_api_request(api, w, class, id),
+            (Target::ApiGateway(api), _) => self.on_api_request(api, (w, class, client), work, id),
             (Target::CloudFront(d), _) => {
                 self.on_cloudfront_request(d, (w, class, client), work, id)
             }
@@ -326,12 +326,16 @@ impl World {
         outcome: Outcome,
         latency_ns: u64,
     ) {
-        // A CloudFront origin's answer is CloudFront's to give (or to fail over).
+        // A CloudFront origin's answer is CloudFront's to give (or to fail over), an ALB
+        // integration's API Gateway's.
         let Some((counted, latency_ns)) =
             self.cloudfront_answered(w, id, (counted, outcome), latency_ns)
         else {
             return;
         };
+        if self.apigw_alb_answered(id, outcome) {
+            return;
+        }
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [

@@ -11,6 +11,7 @@
 
 mod alb;
 mod alb_actions;
+mod alb_front;
 mod alb_route;
 mod alb_targets;
 mod apigw;

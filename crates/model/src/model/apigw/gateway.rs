@@ -89,8 +89,17 @@ struct KeyState {
 #[derive(Clone, Copy, Debug)]
 struct Open {
     deadline: SimTime,
-    request: RequestId,
+    waiter: Waiter,
     uid: u64,
+}
+
+/// Who waits for an integration's answer: a request slot of API Gateway's own (a Lambda
+/// integration), or a request the load balancer holds (an ALB integration, known by its
+/// unique id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiter {
+    Slot(RequestId),
+    Alb,
 }
 
 /// One API's state.
@@ -244,25 +253,47 @@ impl Gateways {
         }
     }
 
+    /// The ALB integration answered a request of `api` at `now` (`ok`: well; its answer
+    /// then fills `cache_key`, the key it missed); `counted` requests' failures are counted.
+    pub fn alb_answered(
+        &mut self,
+        api: ApiId,
+        cache_key: Option<u32>,
+        ok: bool,
+        now: SimTime,
+        counted: bool,
+    ) {
+        let a = &mut self.apis[api.index()];
+        if !ok {
+            a.totals.integration_errors += counted as u64;
+            return;
+        }
+        if let (Some(k), Some(cache)) = (cache_key, a.cache.as_mut()) {
+            cache.fill(k, now);
+        }
+    }
+
     /// The integration could not be called (a throttled Lambda function).
     pub fn integration_failed(&mut self, api: ApiId, counted: bool) {
         self.apis[api.index()].totals.integration_errors += counted as u64;
     }
 
     /// A client got its 504 at the integration timeout.
-    pub fn timed_out(&mut self, api: ApiId, r: RequestId, counted: bool) {
+    pub fn timed_out(&mut self, api: ApiId, r: Option<RequestId>, counted: bool) {
         let a = &mut self.apis[api.index()];
-        a.pending_key[r.index()] = None;
+        if let Some(r) = r {
+            a.pending_key[r.index()] = None;
+        }
         a.period.timeouts += 1;
         a.totals.timeouts += counted as u64;
     }
 
-    /// Request `r` (unique id `uid`) of `api` starts waiting for its Lambda integration
-    /// until `deadline`; the API's timer is armed if it was not.
-    pub fn wait_for_lambda(
+    /// Request `uid` of `api` (held by `waiter`) starts waiting for its Lambda or ALB
+    /// integration until `deadline`; the API's timer is armed if it was not.
+    pub fn wait_for_integration(
         &mut self,
         api: ApiId,
-        r: RequestId,
+        waiter: Waiter,
         uid: u64,
         deadline: SimTime,
         queue: &mut impl Schedule<ApigwEvent>,
@@ -270,7 +301,7 @@ impl Gateways {
         let a = &mut self.apis[api.index()];
         a.waiting.push_back(Open {
             deadline,
-            request: r,
+            waiter,
             uid,
         });
         if !a.armed {
@@ -280,25 +311,25 @@ impl Gateways {
     }
 
     /// `api`'s timer fired: the next request whose deadline passed and that still waits
-    /// (`waiting(request, uid)`), to answer with its 504; `None` once none is left, the timer
+    /// (`waiting(waiter, uid)`), to answer with its 504; `None` once none is left, the timer
     /// then re-armed at the oldest request still waiting (or disarmed).
     pub fn next_timeout(
         &mut self,
         api: ApiId,
         queue: &mut impl Schedule<ApigwEvent>,
-        waiting: impl Fn(RequestId, u64) -> bool,
-    ) -> Option<RequestId> {
+        waiting: impl Fn(Waiter, u64) -> bool,
+    ) -> Option<(Waiter, u64)> {
         let now = queue.now();
         let a = &mut self.apis[api.index()];
         while let Some(&o) = a.waiting.front() {
-            let still = waiting(o.request, o.uid);
+            let still = waiting(o.waiter, o.uid);
             if still && o.deadline > now {
                 queue.at(o.deadline, ApigwEvent::TimeoutDue(api));
                 return None;
             }
             a.waiting.pop_front();
             if still {
-                return Some(o.request);
+                return Some((o.waiter, o.uid));
             }
         }
         a.armed = false;

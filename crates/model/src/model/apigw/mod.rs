@@ -78,6 +78,9 @@ pub enum Integration {
     Lambda(FunctionId),
     /// An HTTP endpoint that answers after a latency drawn per request.
     Http { latency: Dist },
+    /// An Application Load Balancer: the request takes the load balancer's path (its
+    /// listener rules, targets and answers), and API Gateway proxies the answer.
+    Alb(crate::ids::LbId),
 }
 
 /// A usage plan: a throttle and a quota per API key (REST APIs only).
@@ -144,6 +147,7 @@ pub enum ApigwEvent {
     HttpAnswered(ApiId, RequestId),
     /// An HTTP integration's answer did not come within the timeout: 504 now.
     HttpTimedOut(ApiId, RequestId),
-    /// The oldest request of an API waiting for its Lambda integration reached its timeout.
+    /// The oldest request of an API waiting for its Lambda or ALB integration reached its
+    /// timeout.
     TimeoutDue(ApiId),
 }

@@ -4,11 +4,12 @@
 //! world (`World::apigw_parts`), calls the service, and carries out what comes back on the
 //! requests (their slots and statistics are the traffic's) and on Lambda.
 
-use super::{ApiGateways, Ctx, Reply};
+use super::{AlbWait, ApiGateways, Ctx, Reply};
 use crate::event::Event;
 use crate::ids::{ApiId, RequestId, WorkloadId};
-use crate::kernel::EventQueue;
+use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::apigw::gateway::Waiter;
 use crate::model::apigw::{ApigwEvent, Integration};
 use crate::model::lambda::{Completion, Origin, Payload};
 use crate::scenario::Scenario;
@@ -28,12 +29,13 @@ impl World {
         }
     }
 
-    /// Request `uid` of workload `w`, class `class`, reaches API `api`.
+    /// Request `uid` of workload `w`, class `class` (client `client`, `work` on an ALB
+    /// integration's targets), reaches API `api`.
     pub(in crate::sim) fn on_api_request(
         &mut self,
         api: ApiId,
-        w: WorkloadId,
-        class: usize,
+        (w, class, client): (WorkloadId, usize, Option<u32>),
+        work: SimTime,
         uid: u64,
     ) {
         let counted = self.counting;
@@ -64,15 +66,94 @@ impl World {
                 debug_assert_eq!(inserted, slot);
             }
             Reply::Lambda { cache_key } => self.invoke_integration(api, request, slot, cache_key),
+            Reply::Alb { lb, cache_key } => {
+                let now = self.queue.now();
+                let wait = AlbWait {
+                    api,
+                    w,
+                    arrived: now,
+                    counted,
+                    cache_key,
+                    held: None,
+                };
+                self.apigw.alb_waits.insert(uid, wait);
+                let deadline = now + self.scenario.api_gateways.apis[api.index()].timeout;
+                (self.apigw.gateways).wait_for_integration(
+                    api,
+                    Waiter::Alb,
+                    uid,
+                    deadline,
+                    &mut self.queue,
+                );
+                // The load balancer's path takes the next request slot, unless it answers
+                // at once (then the wait is over).
+                let held = self.traffic.requests.next_id();
+                self.forward_into_alb(lb, (w, class, client), work, uid, counted);
+                if let Some(wait) = self.apigw.alb_waits.get_mut(&uid) {
+                    debug_assert!(self.traffic.requests.is_live(held, uid));
+                    wait.held = Some(held);
+                }
+            }
         }
     }
 
+    /// The request path ended request `uid` with `outcome`: if API Gateway sent it to its
+    /// ALB integration, the answer is API Gateway's (`true`: taken here). The load balancer's
+    /// answer is proxied as it is, its status included (an HTTP proxy integration passes the
+    /// backend's status through: "Set up HTTP proxy integrations in API Gateway",
+    /// https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html),
+    /// after API Gateway's overhead; an answer at or after the integration timeout is the
+    /// 504's, and the answer of a request whose client already got its 504 is dropped.
+    #[inline]
+    pub(in crate::sim) fn apigw_alb_answered(&mut self, uid: u64, outcome: Outcome) -> bool {
+        if self.apigw.alb_waits.is_empty() {
+            return false;
+        }
+        let Some(wait) = self.apigw.alb_waits.remove(&uid) else {
+            return false;
+        };
+        let now = self.queue.now();
+        let spec = &self.scenario.api_gateways.apis[wait.api.index()];
+        let waited = now - wait.arrived;
+        if waited >= spec.timeout {
+            self.alb_integration_timed_out(uid, wait);
+            return true;
+        }
+        let ok = match outcome {
+            Outcome::Ok => true,
+            Outcome::LoadBalancer(status) => status < 500,
+            _ => false,
+        };
+        let latency = (waited + spec.overhead).as_nanos();
+        (self.apigw.gateways).alb_answered(wait.api, wait.cache_key, ok, now, wait.counted);
+        self.finish_traced(wait.w, uid, wait.counted, outcome, latency);
+        true
+    }
+
+    /// The client of request `uid`, at `wait`'s ALB integration, gets its 504 at the
+    /// integration timeout. The load balancer's path goes on with the request answered: its
+    /// late answer is dropped there, as after the load balancer's own idle timeout.
+    fn alb_integration_timed_out(&mut self, uid: u64, wait: AlbWait) {
+        if let Some(held) = wait.held
+            && self.traffic.requests.is_waiting(held, uid)
+        {
+            self.traffic.requests.answer(held);
+        }
+        let timeout = self.scenario.api_gateways.apis[wait.api.index()].timeout;
+        self.apigw.gateways.timed_out(wait.api, None, wait.counted);
+        let latency = timeout.as_nanos();
+        self.finish_traced(wait.w, uid, wait.counted, Outcome::Http504, latency);
+    }
+
     /// Invokes `api`'s Lambda integration for `request` (slot `slot`). A throttled
-    /// invocation fails the request at once: AWS's proxy integration answers 500 (the
-    /// function never ran, so there is no response to proxy; "Handle Lambda errors in API
-    /// Gateway", https://docs.aws.amazon.com/apigateway/latest/developerguide/handle-errors-in-lambda-integration.html).
-    /// Stratus has no 500 outcome: it is counted as a 502, the gateway's integration
-    /// failure, and in the API's `integration_errors` (our choice).
+    /// invocation fails the request at once with a 500: the function never ran, so there is
+    /// no response to proxy, and API Gateway answers its own 500 ("Handle Lambda errors in
+    /// API Gateway",
+    /// https://docs.aws.amazon.com/apigateway/latest/developerguide/handle-errors-in-lambda-integration.html;
+    /// "Why do I get Internal server error from API Gateway": "If the backend service
+    /// throttled ... the API Gateway API might return an Internal server error",
+    /// https://repost.aws/knowledge-center/api-gateway-internal-server-error). It is counted
+    /// in the API's `integration_errors`.
     fn invoke_integration(
         &mut self,
         api: ApiId,
@@ -92,13 +173,19 @@ impl World {
         {
             self.apigw.gateways.integration_failed(api, counted);
             let latency = overhead.as_nanos();
-            return self.finish_traced(w, uid, counted, Outcome::Http502, latency);
+            return self.finish_traced(w, uid, counted, Outcome::Http500, latency);
         }
         let inserted = self.traffic.requests.insert(request);
         debug_assert_eq!(inserted, slot);
         self.apigw.gateways.forwarded(api, slot, cache_key);
         let deadline = request.arrived_at + timeout;
-        (self.apigw.gateways).wait_for_lambda(api, slot, uid, deadline, &mut self.queue);
+        (self.apigw.gateways).wait_for_integration(
+            api,
+            Waiter::Slot(slot),
+            uid,
+            deadline,
+            &mut self.queue,
+        );
     }
 
     /// The Lambda integration of `api` answered request `r`: the client gets it (200, or 502
@@ -137,19 +224,35 @@ impl World {
     /// The client of `req` (slot `r`) gets its 504 at the integration timeout.
     fn api_timed_out(&mut self, api: ApiId, r: RequestId, req: &Request) {
         let timeout = self.scenario.api_gateways.apis[api.index()].timeout;
-        self.apigw.gateways.timed_out(api, r, req.counted);
+        self.apigw.gateways.timed_out(api, Some(r), req.counted);
         let latency = timeout.as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, Outcome::Http504, latency);
     }
 
-    /// `api`'s timer fired: every request whose Lambda integration has not answered by its
-    /// deadline gets its 504; the slot stays until the function ends.
+    /// `api`'s timer fired: every request whose Lambda or ALB integration has not answered
+    /// by its deadline gets its 504; a Lambda integration's slot stays until the function
+    /// ends, and an ALB integration's answer is dropped when it comes.
     fn on_api_timeout_due(&mut self, api: ApiId) {
-        while let Some(r) = (self.apigw.gateways).next_timeout(api, &mut self.queue, |r, uid| {
-            self.traffic.requests.is_waiting(r, uid)
-        }) {
-            let req = self.traffic.requests.answer(r);
-            self.api_timed_out(api, r, &req);
+        loop {
+            let (requests, waits) = (&self.traffic.requests, &self.apigw.alb_waits);
+            let waiting = |waiter, uid| match waiter {
+                Waiter::Slot(r) => requests.is_waiting(r, uid),
+                Waiter::Alb => waits.contains_key(&uid),
+            };
+            let gateways = &mut self.apigw.gateways;
+            let Some((waiter, uid)) = gateways.next_timeout(api, &mut self.queue, waiting) else {
+                break;
+            };
+            match waiter {
+                Waiter::Slot(r) => {
+                    let req = self.traffic.requests.answer(r);
+                    self.api_timed_out(api, r, &req);
+                }
+                Waiter::Alb => {
+                    let wait = self.apigw.alb_waits.remove(&uid).expect("still waiting");
+                    self.alb_integration_timed_out(uid, wait);
+                }
+            }
         }
     }
 }
@@ -170,9 +273,7 @@ impl Service for ApiGateways {
 
     /// Each API's figures (`results`, which checks conservation) and its billed usage.
     fn finish(w: &mut World, out: &mut Finish) {
-        let s = &w.scenario;
-        let functions: Vec<String> = s.lambda_functions.iter().map(|f| f.name.clone()).collect();
-        out.result.api_gateways = w.apigw.results(&s.api_gateways.apis, &functions);
+        out.result.api_gateways = w.apigw.results(&w.scenario);
         out.usage.api_gateways = std::mem::take(&mut w.apigw.usage);
     }
 }

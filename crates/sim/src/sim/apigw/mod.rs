@@ -1,8 +1,9 @@
 //! API Gateway in the world: a workload's request to `apigw/NAME` meets the API's limits
 //! (`model::apigw::Gateways::admit`: 429, a cache hit, or the integration), then its
-//! integration (a Lambda function, invoked synchronously through Lambda's adapter, or an HTTP
-//! endpoint whose answer time API Gateway draws), and the integration timeout (504 at the
-//! timeout). The per-period series, the bill's usage and the results come from here too.
+//! integration (a Lambda function, invoked synchronously through Lambda's adapter; an HTTP
+//! endpoint whose answer time API Gateway draws; or an Application Load Balancer, whose path
+//! the request takes and whose answer API Gateway proxies), and the integration timeout (504
+//! at the timeout). The per-period series, the bill's usage and the results come from here too.
 //!
 //! The service's code is methods of [`Ctx`], API Gateway's narrow view: its state, the APIs'
 //! specs, the clock and a scheduler of its own events, the tracer. It answers the world with
@@ -19,13 +20,14 @@
 mod adapter;
 
 use crate::cost::billing::ApiGatewayUsage;
-use crate::ids::{ApiId, RequestId, WorkloadId};
+use crate::ids::{ApiId, LbId, RequestId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
 use crate::model::apigw::gateway::ApiTotals;
 use crate::model::apigw::{Admission, ApiKind, ApiSpec, ApigwEvent, Gateways, Integration};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
+use std::collections::BTreeMap;
 
 /// What one API did, for reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +50,21 @@ pub struct ApiGateways {
     series: Vec<[SeriesId; 4]>,
     /// Per API, per cost period: what the bill reads.
     usage: Vec<Vec<ApiGatewayUsage>>,
+    /// Requests at an ALB integration, by request id (never iterated).
+    alb_waits: BTreeMap<u64, AlbWait>,
+}
+
+/// A request API Gateway sent to its ALB integration.
+#[derive(Clone, Copy, Debug)]
+struct AlbWait {
+    api: ApiId,
+    w: WorkloadId,
+    arrived: SimTime,
+    counted: bool,
+    /// The cache key it missed (its answer fills it).
+    cache_key: Option<u32>,
+    /// The slot the load balancer's path holds it in (`None` until it is routed).
+    held: Option<RequestId>,
 }
 
 impl ApiGateways {
@@ -74,6 +91,7 @@ impl ApiGateways {
                 })
                 .collect(),
             usage: vec![Vec::new(); apis.len()],
+            alb_waits: BTreeMap::new(),
         }
     }
 
@@ -107,8 +125,9 @@ impl ApiGateways {
 
     /// Every API's results, checked by conservation: each counted request was throttled,
     /// answered from the cache or sent to the integration, exactly once.
-    fn results(&self, specs: &[ApiSpec], functions: &[String]) -> Vec<ApiResult> {
-        specs
+    fn results(&self, s: &Scenario) -> Vec<ApiResult> {
+        s.api_gateways
+            .apis
             .iter()
             .zip(&self.gateways.apis)
             .map(|(spec, api)| {
@@ -123,8 +142,11 @@ impl ApiGateways {
                     name: spec.name.clone(),
                     kind: spec.kind,
                     integration: match &spec.integration {
-                        Integration::Lambda(f) => format!("lambda/{}", functions[f.index()]),
+                        Integration::Lambda(f) => {
+                            format!("lambda/{}", s.lambda_functions[f.index()].name)
+                        }
                         Integration::Http { .. } => "http".to_string(),
+                        Integration::Alb(lb) => format!("alb/{}", s.load_balancers[lb.index()].name),
                     },
                     cache: spec
                         .cache
@@ -148,6 +170,8 @@ enum Reply {
     Lambda { cache_key: Option<u32> },
     /// The HTTP integration's answer (or the timeout) is scheduled for the request's slot.
     Http,
+    /// Send the request to the load balancer; API Gateway waits for its answer.
+    Alb { lb: LbId, cache_key: Option<u32> },
 }
 
 /// API Gateway's narrow view (see the module docs), built by the adapter for each call.
@@ -192,6 +216,7 @@ impl<Q: Schedule<ApigwEvent>> Ctx<'_, Q> {
             }
             Admission::Forward { cache_key } => match &spec.integration {
                 Integration::Lambda(_) => Reply::Lambda { cache_key },
+                Integration::Alb(lb) => Reply::Alb { lb: *lb, cache_key },
                 Integration::Http { latency } => {
                     self.gw.gateways.forwarded(api, slot, cache_key);
                     let d = latency.sample(&mut self.gw.rngs[api.index()]);

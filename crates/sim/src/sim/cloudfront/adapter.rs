@@ -8,10 +8,9 @@
 
 use super::{CloudFront, DistributionResult, Fetch, network_ns, origin_name};
 use crate::event::Event;
-use crate::ids::{LbId, RequestId, WorkloadId};
+use crate::ids::{RequestId, WorkloadId};
 use crate::kernel::{RngExt, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::alb::Action;
 use crate::model::cloudfront::{CloudFrontEvent, DistributionId, Lookup, Origin};
 use crate::scenario::Scenario;
 use crate::sim::World;
@@ -137,48 +136,11 @@ impl World {
                 let e = CloudFrontEvent::ObjectStoreAnswered(fetch.d, slot);
                 self.queue.schedule(at, Event::from(e));
             }
-            Origin::Alb(lb) => self.cloudfront_to_alb(*lb, uid, w, fetch),
-        }
-    }
-
-    /// The fetch goes to load balancer `lb`: its listener rules route the class's request
-    /// line, and the request takes the load balancer's path from there (its answer comes
-    /// back through `cloudfront_answered`). That path counts the request's arrival and reads
-    /// the warm-up flag and the client's round trip: they are set to the fetch's (the round
-    /// trips are CloudFront's to add).
-    fn cloudfront_to_alb(&mut self, lb: LbId, uid: u64, w: WorkloadId, fetch: Fetch) {
-        let scenario = self.scenario.clone();
-        let class = fetch.class as usize;
-        let c = &scenario.workloads[w.index()].classes[class];
-        let spec = &scenario.load_balancers[lb.index()];
-        let (rule, evaluations) = spec.route_with_evaluations(&c.request_line());
-        let billable = evaluations.saturating_sub(scenario.prices.alb.free_rules_per_request);
-        let counting = std::mem::replace(&mut self.counting, fetch.counted);
-        self.traffic.arrived -= fetch.counted as u64;
-        self.traffic.rtt_ns = 0;
-        match spec.action(rule) {
-            Action::Forward { to, stickiness } => {
-                let now = self.queue.now();
-                let forward = (to, *stickiness);
-                let tg = self.alb.forward_to((lb, rule), now, forward, fetch.client);
-                let to_lambda = scenario.target_groups[tg.index()].lambda().is_some();
-                let m = &mut self.alb.lb_meters[lb.index()].current;
-                m.new_connections += 1.0;
-                let bytes = (c.request_bytes + c.response_bytes) as f64;
-                if to_lambda {
-                    m.processed_bytes_lambda += bytes;
-                } else {
-                    m.processed_bytes += bytes;
-                }
-                m.billable_rule_evaluations += f64::from(billable);
-                self.route(lb, tg, (w, class, fetch.client), fetch.work, uid);
-            }
-            own => {
-                let answer = (own.own_status().unwrap_or(200), own.own_response_bytes());
-                self.answer_own((lb, w, uid), answer, c.request_bytes, billable);
+            Origin::Alb(lb) => {
+                let to = (w, fetch.class as usize, fetch.client);
+                self.forward_into_alb(*lb, to, fetch.work, uid, fetch.counted);
             }
         }
-        self.counting = counting;
     }
 
     /// An object store answered the fetch in `slot`: a 500 for its share of errors.

@@ -153,11 +153,16 @@ impl World {
     /// the client had its 504 at the idle timeout if the answer comes too late
     /// (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let w = self.traffic.requests.get(r).workload;
-        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target {
-            return self.on_api_lambda_answered(api, r, completion); // an API's integration
+        let (w, direct) = {
+            let req = self.traffic.requests.get(r);
+            (req.workload, req.lb.is_none())
+        };
+        // An API's Lambda integration (behind an ALB integration, the load balancer's).
+        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target
+            && direct
+        {
+            return self.on_api_lambda_answered(api, r, completion);
         }
-        let direct = self.traffic.requests.get(r).lb.is_none();
         let outcome = request_outcome(completion, direct);
         let (req, latency) = if direct {
             let req = self.traffic.requests.remove(r);
