@@ -69,6 +69,7 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         Target::Queue(q) => return diagram_queue_workload(out, s, w, q),
         Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
         Target::ApiGateway(api) => return crate::sections::apigw::diagram(out, s, w, api),
+        Target::Kinesis(k) => return crate::sections::kinesis::diagram(out, s, w, k),
     };
     let lb = &s.load_balancers[lb.index()];
     let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();

@@ -21,6 +21,8 @@ pub enum Target {
     Lambda(FunctionId),
     /// An API Gateway API (`apigw/NAME`), in front of its integration.
     ApiGateway(crate::ids::ApiId),
+    /// A Kinesis data stream (`kinesis/NAME`): each arrival writes one record (PutRecord).
+    Kinesis(crate::ids::StreamId),
 }
 
 /// How a workload invokes a Lambda target.

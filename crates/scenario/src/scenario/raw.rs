@@ -95,6 +95,10 @@ raw_scenario! {
         /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
         #[serde(default)]
         pub dynamodb_tables: BTreeMap<String, RawTable>,
+        /// Kinesis data streams that workloads write to (`target: kinesis/NAME`), with an
+        /// optional Lambda consumer and scheduled resharding.
+        #[serde(default)]
+        pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream>,
     }
 }
 
@@ -102,7 +106,8 @@ raw_scenario! {
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
     /// `alb/NAME`, `apigw/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
-    /// demand at the consumer is the class's `work`).
+    /// demand at the consumer is the class's `work`), or `kinesis/NAME` (each arrival writes one
+    /// record).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,

@@ -12,6 +12,7 @@ use super::apigw::ApiGateways;
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
+use super::kinesis::StreamResult;
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -27,6 +28,7 @@ use crate::model::dns::DnsEvent;
 use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
+use crate::model::kinesis::{Kinesis, KinesisEvent};
 use crate::model::lambda::{LambdaEvent, LambdaService};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
@@ -93,5 +95,7 @@ world! {
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
         apigw: ApiGateways { ApiGateway(ApigwEvent) },
+        /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
+        kinesis: Kinesis { Kinesis(KinesisEvent) } -> Vec<StreamResult>,
     }
 }

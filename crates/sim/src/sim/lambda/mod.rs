@@ -23,7 +23,7 @@ mod adapter;
 mod tests;
 
 use crate::cost::billing::LambdaUsage;
-use crate::ids::{AsyncEventId, FunctionId, InvocationId, PollerId, RequestId};
+use crate::ids::{AsyncEventId, FunctionId, InvocationId, LaneId, PollerId, RequestId};
 use crate::kernel::Schedule;
 use crate::metrics::Outcome;
 use crate::model::lambda::LambdaEvent;
@@ -72,6 +72,8 @@ enum Handback {
         poller: PollerId,
         completion: Completion,
     },
+    /// Hand the result of a Kinesis consumer lane's batch back to its stream.
+    Stream { lane: LaneId, completion: Completion },
 }
 
 impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
@@ -128,6 +130,7 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
                 None
             }
             Origin::Batch(poller) => Some(Handback::Batch { poller, completion }),
+            Origin::Stream(lane) => Some(Handback::Stream { lane, completion }),
         }
     }
 
