@@ -115,7 +115,11 @@ fn iterator_age_grows_as_the_consumer_falls_behind() {
     // record within its poll (1 s) and one batch.
     let r = simulate(parse(&stream_scenario("600s", 100, stream, 0.1), &[]));
     let k = &r.services.kinesis[0];
-    assert!(k.meters.max_iterator_age_ms < 1200.0, "{}", k.meters.max_iterator_age_ms);
+    assert!(
+        k.meters.max_iterator_age_ms < 1200.0,
+        "{}",
+        k.meters.max_iterator_age_ms
+    );
 }
 
 #[test]
@@ -132,11 +136,10 @@ fn records_expire_unread_after_the_retention_period() {
 fn a_failed_batch_is_retried_until_its_retries_run_out() {
     // A function that always fails, 2 retries: each batch is tried 3 times (1 s apart after
     // each failure), then its records are discarded.
-    let stream = "shards: 1, consumer: {lambda: consume, batch_size: 10, maximum_retry_attempts: 2}";
-    let text = stream_scenario("100s", 10, stream, 0.1).replace(
-        "    init:",
-        "    error_probability: 1.0\n    init:",
-    );
+    let stream =
+        "shards: 1, consumer: {lambda: consume, batch_size: 10, maximum_retry_attempts: 2}";
+    let text = stream_scenario("100s", 10, stream, 0.1)
+        .replace("    init:", "    error_probability: 1.0\n    init:");
     let r = simulate(parse(&text, &[]));
     let k = &r.services.kinesis[0];
     let m = &k.meters;
@@ -157,7 +160,8 @@ fn resharding_opens_new_shards_and_their_reads_wait_for_the_parent() {
     // for 90 s the shard refuses 500 a second; the two new shards take all of it after.
     // The consumer reads 100 records each 0.2 s (the shard's read spacing), 500 a second:
     // the parent still holds about 45,000 records when it closes at 90 s.
-    let stream = "shards: 1, reshard: [{at: 60s, shards: 2}], consumer: {lambda: consume, batch_size: 100}";
+    let stream =
+        "shards: 1, reshard: [{at: 60s, shards: 2}], consumer: {lambda: consume, batch_size: 100}";
     let (r, lines) = simulate_traced(
         parse(&stream_scenario("300s", 1500, stream, 0.2), &[]),
         "kind=stream_batch",
@@ -165,14 +169,32 @@ fn resharding_opens_new_shards_and_their_reads_wait_for_the_parent() {
     );
     let k = &r.services.kinesis[0];
     assert_eq!((k.shards_start, k.shards_end, k.meters.reshards), (1, 2, 1));
-    assert!(k.meters.throttled.abs_diff(90 * 500) <= 90, "{}", k.meters.throttled);
+    assert!(
+        k.meters.throttled.abs_diff(90 * 500) <= 90,
+        "{}",
+        k.meters.throttled
+    );
     // Parent before child: no batch of a new shard (1 or 2) before the last of shard 0.
     let time = |l: &serde_json::Value| l["t"].as_f64().unwrap();
-    let last_parent = lines.iter().filter(|l| l["shard"] == 0).map(time).fold(0.0, f64::max);
-    let first_child = lines.iter().filter(|l| l["shard"] != 0).map(time).fold(f64::MAX, f64::min);
-    assert!(last_parent > 90.0, "the parent still had records at the reshard");
+    let last_parent = lines
+        .iter()
+        .filter(|l| l["shard"] == 0)
+        .map(time)
+        .fold(0.0, f64::max);
+    let first_child = lines
+        .iter()
+        .filter(|l| l["shard"] != 0)
+        .map(time)
+        .fold(f64::MAX, f64::min);
+    assert!(
+        last_parent > 90.0,
+        "the parent still had records at the reshard"
+    );
     assert!(first_child >= last_parent, "{first_child} < {last_parent}");
-    assert!(first_child < 300.0, "the children read once the parent was drained");
+    assert!(
+        first_child < 300.0,
+        "the children read once the parent was drained"
+    );
 }
 
 #[test]
@@ -186,7 +208,10 @@ fn streams_are_billed_from_the_price_table() {
     let put = r.services.kinesis[0].meters.records_put;
     let bill = 2.0 * p.per_shard_hour + (2 * put) as f64 / 1e6 * p.per_million_put_payload_units;
     let billed = r.cost.by_service["kinesis"];
-    assert!((billed - bill).abs() < 1e-9, "billed {billed}, by hand {bill}");
+    assert!(
+        (billed - bill).abs() < 1e-9,
+        "billed {billed}, by hand {bill}"
+    );
     // On demand, no consumer: an hour of the stream and 1.5 KiB records billed as 2 KiB.
     let r = simulate(parse(
         &stream_scenario("1h", 100, "mode: on_demand, record_size: 1536", 0.1),
@@ -196,7 +221,10 @@ fn streams_are_billed_from_the_price_table() {
     let gb = (put * 2048) as f64 / (1u64 << 30) as f64;
     let bill = p.on_demand_per_stream_hour + gb * p.on_demand_per_gb_written;
     let billed = r.cost.by_service["kinesis"];
-    assert!((billed - bill).abs() < 1e-9, "billed {billed}, by hand {bill}");
+    assert!(
+        (billed - bill).abs() < 1e-9,
+        "billed {billed}, by hand {bill}"
+    );
 }
 
 const BAD: &str = r#"

@@ -85,7 +85,10 @@ impl Section for Kinesis {
                 Mode::OnDemand => "on demand: 4 MiB/s or 4,000 records/s of writes at first, then twice the previous peak 15 minutes after it".into(),
             };
             let hot = if k.hot_key_share > 0.0 {
-                format!(", {:.0}% of records on one hot partition key", 100.0 * k.hot_key_share)
+                format!(
+                    ", {:.0}% of records on one hot partition key",
+                    100.0 * k.hot_key_share
+                )
             } else {
                 String::new()
             };
@@ -144,7 +147,10 @@ pub(crate) fn diagram(
 ) {
     let k = &s.services.kinesis_streams[stream.index()];
     let consumer = k.consumer.map_or(String::new(), |c| {
-        format!(" --batches--> (lambda {})", s.lambda_functions[c.function.index()].name)
+        format!(
+            " --batches--> (lambda {})",
+            s.lambda_functions[c.function.index()].name
+        )
     });
     let _ = writeln!(
         out,

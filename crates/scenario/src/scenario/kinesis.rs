@@ -78,6 +78,10 @@ pub struct RawReshard {
     pub shards: u32,
 }
 
+/// UpdateShardCount calls a stream may make in any rolling 24 hours
+/// (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html).
+const MAX_RESHARDS_PER_DAY: usize = 10;
+
 /// The default number of partition keys: many, so records spread evenly (our choice).
 pub const DEFAULT_PARTITION_KEYS: u32 = 100_000;
 /// The default record size: 1 KiB (our choice).
@@ -213,6 +217,15 @@ fn resolve_stream(ctx: &mut Ctx, name: &str, s: &RawStream, done: &Resolved) -> 
             );
             ok = false;
         }
+        // At most 10 UpdateShardCount calls per stream in any rolling 24 hours (same page).
+        let day = SimTime::from_secs(24 * 3600);
+        if i >= MAX_RESHARDS_PER_DAY && r.at.0 < s.reshard[i - MAX_RESHARDS_PER_DAY].at.0 + day {
+            ctx.err(
+                &format!("{rpath}.at"),
+                format!("expected at most {MAX_RESHARDS_PER_DAY} calls in any 24 hours"),
+            );
+            ok = false;
+        }
         last = Some(r.at.0);
         shards = r.shards;
         reshards.push((r.at.0, r.shards));
@@ -254,10 +267,7 @@ fn resolve_consumer(
     }
     let window = c.batching_window.map_or(SimTime::ZERO, |d| d.0);
     if window > MAX_BATCHING_WINDOW {
-        ctx.err(
-            &format!("{path}.batching_window"),
-            "expected at most 300s",
-        );
+        ctx.err(&format!("{path}.batching_window"), "expected at most 300s");
         ok = false;
     }
     let parallelization = c.parallelization_factor.unwrap_or(1);
@@ -274,7 +284,9 @@ fn resolve_consumer(
         Some(n) => {
             ctx.err(
                 &format!("{path}.maximum_retry_attempts"),
-                format!("expected -1 (until the records expire) or 0 to {MAX_RETRY_ATTEMPTS}, got {n}"),
+                format!(
+                    "expected -1 (until the records expire) or 0 to {MAX_RETRY_ATTEMPTS}, got {n}"
+                ),
             );
             ok = false;
             None

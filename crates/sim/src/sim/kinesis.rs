@@ -42,7 +42,13 @@ impl World {
             if put == Put::Throttled {
                 let stream = &specs[s.index()].name;
                 let reason = Field::Str("ProvisionedThroughputExceededException");
-                t.emit(now, Kind::StreamThrottled, stream, Some(id), &[("reason", reason)]);
+                t.emit(
+                    now,
+                    Kind::StreamThrottled,
+                    stream,
+                    Some(id),
+                    &[("reason", reason)],
+                );
             }
         }
         // PutRecord answers at once (our choice: no latency); a throttled write is counted
@@ -86,7 +92,8 @@ impl World {
             .is_err()
         {
             let specs = &self.scenario.services.kinesis_streams;
-            self.kinesis.invoke_throttled(specs, i.lane, &mut self.queue);
+            self.kinesis
+                .invoke_throttled(specs, i.lane, &mut self.queue);
         }
     }
 
@@ -169,8 +176,7 @@ impl Handles<KinesisEvent> for Kinesis {
             }
             KinesisEvent::ReshardDone(s, n) => {
                 let counting = w.counting;
-                w.kinesis
-                    .reshard_done(specs, s, n, counting, &mut w.queue)
+                w.kinesis.reshard_done(specs, s, n, counting, &mut w.queue)
             }
         }
     }

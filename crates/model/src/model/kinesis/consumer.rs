@@ -119,7 +119,10 @@ pub fn step(
             poll
         }
     };
-    let full = lane.limit.unwrap_or(u64::MAX).min(batch_limit(c, record_bytes));
+    let full = lane
+        .limit
+        .unwrap_or(u64::MAX)
+        .min(batch_limit(c, record_bytes));
     let retry = lane.attempts > 0;
     if !retry && lane.backlog.len() < full && since + c.window > now {
         return Step::Wait(since + c.window);

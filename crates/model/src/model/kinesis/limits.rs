@@ -167,7 +167,10 @@ mod tests {
         c.admit(SimTime::from_secs(1), 10);
         assert_eq!(c.records, 4000);
         c.admit(SimTime::from_secs(15 * 60), 10);
-        assert_eq!(c.records, 4000, "not before 15 minutes after the second ended");
+        assert_eq!(
+            c.records, 4000,
+            "not before 15 minutes after the second ended"
+        );
         c.admit(SimTime::from_secs(15 * 60 + 1), 10);
         assert_eq!(c.records, 6000);
     }

@@ -149,7 +149,10 @@ impl Kinesis {
     pub fn schedule_reshards(&self, specs: &[StreamSpec], q: &mut impl Schedule<KinesisEvent>) {
         for (i, spec) in specs.iter().enumerate() {
             for (j, &(at, _)) in spec.reshards.iter().enumerate() {
-                q.at(at, KinesisEvent::ReshardStarted(StreamId(i as u16), j as u16));
+                q.at(
+                    at,
+                    KinesisEvent::ReshardStarted(StreamId(i as u16), j as u16),
+                );
             }
         }
     }
@@ -251,8 +254,9 @@ impl Kinesis {
                 let bytes = n * spec.record_bytes;
                 if lane.attempts == 0 {
                     st.shards.all[shard].reads.read(now, bytes);
-                    st.bill.bytes_out +=
-                        n * spec.record_bytes.div_ceil(ON_DEMAND_BILLED_BYTES) * ON_DEMAND_BILLED_BYTES;
+                    st.bill.bytes_out += n
+                        * spec.record_bytes.div_ceil(ON_DEMAND_BILLED_BYTES)
+                        * ON_DEMAND_BILLED_BYTES;
                 }
                 lane.in_flight = n;
                 lane.gathering_since = None;
@@ -300,7 +304,9 @@ impl Kinesis {
         let now = q.now();
         let lane = &mut self.lanes[id.index()];
         let s = lane.stream;
-        let c = specs[s.index()].consumer.expect("a lane that invoked has a consumer");
+        let c = specs[s.index()]
+            .consumer
+            .expect("a lane that invoked has a consumer");
         let st = &mut self.streams[s.index()];
         let n = std::mem::take(&mut lane.in_flight);
         if !failed {
@@ -327,7 +333,12 @@ impl Kinesis {
 
     /// A lane whose batch ended (or whose records expired): it reads on, or idles, and a
     /// drained parent may release its children.
-    fn after_batch(&mut self, specs: &[StreamSpec], id: LaneId, q: &mut impl Schedule<KinesisEvent>) {
+    fn after_batch(
+        &mut self,
+        specs: &[StreamSpec],
+        id: LaneId,
+        q: &mut impl Schedule<KinesisEvent>,
+    ) {
         let now = q.now();
         let lane = &mut self.lanes[id.index()];
         if lane.backlog.is_empty() {
@@ -435,8 +446,7 @@ impl Kinesis {
         st.clock.advance(now, st.shards.open_count());
         st.meters.reshards += counting as u64;
         let from = st.shards.all.len();
-        st.shards
-            .open_generation(n, self.lanes.len() as u32, lanes);
+        st.shards.open_generation(n, self.lanes.len() as u32, lanes);
         for shard in from..st.shards.all.len() {
             let parents = st.shards.all[shard].parents.clone();
             let blocked = spec.consumer.is_some()

@@ -73,7 +73,10 @@ enum Handback {
         completion: Completion,
     },
     /// Hand the result of a Kinesis consumer lane's batch back to its stream.
-    Stream { lane: LaneId, completion: Completion },
+    Stream {
+        lane: LaneId,
+        completion: Completion,
+    },
 }
 
 impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
