@@ -20,6 +20,8 @@ pub mod limits;
 pub mod service;
 pub mod spec;
 pub mod stream;
+#[cfg(test)]
+mod tests;
 
 pub use service::{Invoke, Kinesis, Put, StreamMeters};
 pub use spec::{ConsumerSpec, Mode, StreamSpec};
