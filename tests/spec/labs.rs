@@ -88,6 +88,7 @@ lab_tests! {
     lab_12_api_gateway => "12-api-gateway",
     lab_17_cloudfront_ttl => "17-cloudfront-ttl",
     lab_18_dynamodb_capacity => "18-dynamodb-capacity",
+    lab_19_kinesis_shards => "19-kinesis-shards",
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod faults;
 mod hostile_fs;
 mod hostile_inputs;
 mod instance_slots;
+mod kinesis;
 mod labs;
 mod lambda;
 mod lambda_scaling;

@@ -50,6 +50,11 @@ id!(/// A DynamoDB table, in name order.
 id!(/// A call to a DynamoDB table in progress (served or waiting to retry): its slot, reused
     /// after the call ends.
     TableCallSlot(u32));
+id!(/// A Kinesis data stream, in name order.
+    StreamId(u16));
+id!(/// A lane of a Kinesis stream's consumer (one per shard and parallelization unit), in the
+    /// order shards opened; never reused.
+    LaneId(u32));
 id!(/// A Route 53 record, in name order.
     DnsRecordId(u16));
 id!(/// A Lambda event source mapping (a queue consumer), in the scenario's order.

@@ -70,6 +70,7 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
         Target::ApiGateway(api) => return crate::sections::apigw::diagram(out, s, w, api),
         Target::CloudFront(d) => return crate::sections::cloudfront::diagram(out, s, w, d),
+        Target::Kinesis(k) => return crate::sections::kinesis::diagram(out, s, w, k),
     };
     let lb = &s.load_balancers[lb.index()];
     let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();

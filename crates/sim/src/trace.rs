@@ -35,10 +35,14 @@ pub enum Kind {
     ClientRouted,
     /// A client's DNS resolution got no answer (a geolocation record without a match).
     DnsNoAnswer,
+    /// A write to a Kinesis stream was refused (ProvisionedThroughputExceededException).
+    StreamThrottled,
+    /// A Kinesis consumer lane read a batch and invokes its function.
+    StreamBatch,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 18] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -55,6 +59,8 @@ impl Kind {
         Kind::CacheHit,
         Kind::ClientRouted,
         Kind::DnsNoAnswer,
+        Kind::StreamThrottled,
+        Kind::StreamBatch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +81,8 @@ impl Kind {
             Kind::CacheHit => "cache_hit",
             Kind::ClientRouted => "client_routed",
             Kind::DnsNoAnswer => "dns_no_answer",
+            Kind::StreamThrottled => "stream_throttled",
+            Kind::StreamBatch => "stream_batch",
         }
     }
 }

@@ -27,6 +27,10 @@ pub struct PriceTable {
     /// CloudFront (absent from older `--prices` tables: the shipped figures then apply).
     #[serde(default = "CloudFrontPrices::shipped")]
     pub cloudfront: CloudFrontPrices,
+    /// Kinesis Data Streams (absent from older `--prices` tables: a scenario with streams
+    /// then needs it).
+    #[serde(default)]
+    pub kinesis: Option<KinesisPrices>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -163,6 +167,21 @@ impl CloudFrontPrices {
     fn shipped() -> CloudFrontPrices {
         PriceTable::shipped().cloudfront
     }
+}
+
+/// Kinesis Data Streams: provisioned streams by the shard-hour and the million PUT payload
+/// units (25 KB each); on-demand (Standard) streams by the stream-hour and the GB written and
+/// read, each record rounded up to 1 KB ("Amazon Kinesis Data Streams pricing",
+/// https://aws.amazon.com/kinesis/data-streams/pricing/). Extended retention and enhanced
+/// fan-out are not billed.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KinesisPrices {
+    pub per_shard_hour: f64,
+    pub per_million_put_payload_units: f64,
+    pub on_demand_per_stream_hour: f64,
+    pub on_demand_per_gb_written: f64,
+    pub on_demand_per_gb_read: f64,
 }
 
 impl PriceTable {

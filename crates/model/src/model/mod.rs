@@ -14,6 +14,7 @@ pub mod faults;
 pub mod health;
 pub mod instance;
 pub mod instance_types;
+pub mod kinesis;
 pub mod lambda;
 pub mod region;
 pub mod rules;

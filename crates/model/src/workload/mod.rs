@@ -23,6 +23,8 @@ pub enum Target {
     ApiGateway(crate::ids::ApiId),
     /// A CloudFront distribution (`cloudfront/NAME`), in front of its origins.
     CloudFront(crate::model::cloudfront::DistributionId),
+    /// A Kinesis data stream (`kinesis/NAME`): each arrival writes one record (PutRecord).
+    Kinesis(crate::ids::StreamId),
 }
 
 /// How a workload invokes a Lambda target.

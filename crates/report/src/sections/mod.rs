@@ -13,6 +13,7 @@ pub(crate) mod cloudfront;
 mod cost;
 mod dynamodb;
 mod ec2;
+pub(crate) mod kinesis;
 mod lambda;
 mod resilience;
 mod route53;
@@ -52,4 +53,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,
     &cloudfront::CloudFront,
+    &kinesis::Kinesis,
 ];

@@ -525,6 +525,36 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "10ms (rest), 5ms (http)",
         "API Gateway's own time added to each answer (Stratus's choice)",
     ),
+    d(
+        "kinesis_streams",
+        "mode",
+        "provisioned",
+        "a fixed number of shards (`shards`), billed by the shard-hour",
+    ),
+    d(
+        "kinesis_streams",
+        "retention",
+        "24h",
+        "records not read within it expire",
+    ),
+    d(
+        "kinesis_streams",
+        "record_size",
+        "1KiB",
+        "the size of every record written (Stratus's choice)",
+    ),
+    d(
+        "kinesis_streams",
+        "partition_keys",
+        "100000",
+        "keys drawn evenly, spreading records over the shards (Stratus's choice)",
+    ),
+    d(
+        "kinesis_streams",
+        "hot_key_share",
+        "0",
+        "no hot partition key",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -11,6 +11,7 @@ mod dns;
 mod dns_geo;
 mod dynamodb;
 pub mod input_guard;
+mod kinesis;
 mod listener_rules;
 mod load;
 pub mod output_name;

@@ -99,14 +99,19 @@ raw_scenario! {
         /// targets one as `cloudfront/NAME`.
         #[serde(default)]
         pub cloudfront: BTreeMap<String, super::cloudfront::RawDistribution>,
+        /// Kinesis data streams that workloads write to (`target: kinesis/NAME`), with an
+        /// optional Lambda consumer and scheduled resharding.
+        #[serde(default)]
+        pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream>,
     }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message; its CPU
-    /// demand at the consumer is the class's `work`).
+    /// `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival
+    /// sends one message; its CPU demand at the consumer is the class's `work`), or
+    /// `kinesis/NAME` (each arrival writes one record).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,

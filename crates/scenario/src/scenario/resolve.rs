@@ -7,7 +7,7 @@ use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{ApiId, AzId, FunctionId, GroupId, LbId, QueueId, TgId};
+use crate::ids::{ApiId, AzId, FunctionId, GroupId, LbId, QueueId, StreamId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -211,6 +211,7 @@ pub fn resolve(
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
     let api_ids = ids(&raw.api_gateways, |i| ApiId(i as u16));
+    let stream_ids = ids(&raw.kinesis_streams, |i| StreamId(i as u16));
     ctx.dns_primaries = super::dns::first_endpoints(&raw.dns, &lb_ids);
 
     let groups: Vec<GroupSpec> = raw
@@ -267,6 +268,7 @@ pub fn resolve(
                     distributions: &ids(&raw.cloudfront, |i| {
                         crate::model::cloudfront::DistributionId(i as u16)
                     }),
+                    streams: &stream_ids,
                 },
             )
         })
@@ -329,6 +331,7 @@ pub fn resolve(
             functions: &function_ids,
             queues: &queue_ids,
             regions: &regions,
+            prices: prices.as_ref(),
         },
     );
 

@@ -6,7 +6,7 @@ use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
 use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
-use crate::ids::{ApiId, FunctionId, LbId, QueueId};
+use crate::ids::{ApiId, FunctionId, LbId, QueueId, StreamId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::rules::RequestLine;
@@ -23,6 +23,7 @@ pub(super) struct Targets<'a> {
     pub queues: &'a BTreeMap<String, QueueId>,
     pub apis: &'a BTreeMap<String, ApiId>,
     pub distributions: &'a BTreeMap<String, crate::model::cloudfront::DistributionId>,
+    pub streams: &'a BTreeMap<String, StreamId>,
 }
 
 /// The most clients a workload may have (each sticky action keeps an entry per client).
@@ -43,6 +44,7 @@ pub(super) fn resolve_workload(
         queues,
         apis,
         distributions,
+        streams,
     } = targets;
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
@@ -84,6 +86,15 @@ pub(super) fn resolve_workload(
             d,
         )
         .map(Target::CloudFront),
+        Some(("kinesis", k)) => reference(
+            ctx,
+            &format!("{path}.target"),
+            streams,
+            "stream",
+            "kinesis_streams",
+            k,
+        )
+        .map(Target::Kinesis),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
             reference(
@@ -101,7 +112,7 @@ pub(super) fn resolve_workload(
             ctx.err(
                 &format!("{path}.target"),
                 format!(
-                    "expected `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
+                    "expected `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `dns/NAME`, `kinesis/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
                     w.target
                 ),
             );
@@ -119,13 +130,17 @@ pub(super) fn resolve_workload(
             "only a `lambda/NAME` target has an invocation type",
         );
     }
-    if lambda_target {
+    // A stream's producer writes one record per arrival: no CPU work, no classes.
+    let stream_target = w.target.starts_with("kinesis/");
+    if lambda_target || stream_target {
+        let why = if lambda_target {
+            "a Lambda target takes its time from the function's `duration`: leave it out"
+        } else {
+            "a `kinesis/NAME` target writes one record per arrival (its size is the stream's `record_size`): leave it out"
+        };
         for (key, given) in [("work", w.work.is_some()), ("classes", w.classes.is_some())] {
             if given {
-                ctx.err(
-                    &format!("{path}.{key}"),
-                    "a Lambda target takes its time from the function's `duration`: leave it out",
-                );
+                ctx.err(&format!("{path}.{key}"), why);
             }
         }
         let rate = resolve_rate(ctx, &format!("{path}.rate"), &w.rate);
@@ -136,7 +151,7 @@ pub(super) fn resolve_workload(
         if w.clients.is_some() {
             ctx.err(
                 &format!("{path}.clients"),
-                "clients matter to sticky load balancers only: a Lambda target has none",
+                "clients matter to sticky load balancers only: a Lambda or Kinesis target has none",
             );
         }
         return Some(WorkloadSpec {

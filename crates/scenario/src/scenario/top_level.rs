@@ -91,6 +91,8 @@ pub struct Resolved<'a> {
     pub queues: &'a BTreeMap<String, crate::ids::QueueId>,
     /// Regions, their AZs and the client geographies.
     pub regions: &'a crate::model::region::Regions,
+    /// The price table (`None` when it failed to resolve).
+    pub prices: Option<&'a crate::cost::PriceTable>,
 }
 
 /// Declares `RawScenario`: its fields are the top-level keys, each field's type one that

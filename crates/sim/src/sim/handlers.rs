@@ -21,8 +21,10 @@ impl World {
         if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
-        if let Target::Lambda(f) = self.scenario.workloads[w.index()].target {
-            return self.on_lambda_request_arrived(w, f);
+        match self.scenario.workloads[w.index()].target {
+            Target::Lambda(f) => return self.on_lambda_request_arrived(w, f),
+            Target::Kinesis(s) => return self.on_kinesis_put(w, s),
+            _ => {}
         }
         let rng = &mut self.traffic.work_rngs[w.index()];
         let class = self.traffic.pickers[w.index()].pick(rng);
@@ -100,7 +102,7 @@ impl World {
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
-            (Target::Lambda(_), _) => unreachable!("handled above"),
+            (Target::Lambda(_) | Target::Kinesis(_), _) => unreachable!("handled above"),
             (Target::ApiGateway(api), _) => self.on_api_request(api, (w, class, client), work, id),
             (Target::CloudFront(d), _) => {
                 self.on_cloudfront_request(d, (w, class, client), work, id)

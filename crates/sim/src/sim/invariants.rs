@@ -42,7 +42,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::DynamoDb(_)
         | Event::Fault(_)
         | Event::ApiGateway(_)
-        | Event::CloudFront(_) => None,
+        | Event::CloudFront(_)
+        | Event::Kinesis(_) => None,
     }
 }
 

@@ -30,6 +30,7 @@ mod index_tests;
 mod instance_timers;
 #[cfg(test)]
 mod invariants;
+mod kinesis;
 mod lambda;
 mod lifecycle;
 mod meters;
@@ -48,6 +49,7 @@ pub use apigw::ApiResult;
 pub use cloudfront::DistributionResult;
 pub use dns::DnsResult;
 pub use dynamodb::TableResult;
+pub use kinesis::StreamResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
@@ -114,6 +116,7 @@ impl World {
         self.schedule_faults();
         let tables = &s.services.dynamodb_tables;
         self.dynamodb.start_scaling(tables, &mut self.queue);
+        (self.kinesis).schedule_reshards(&s.services.kinesis_streams, &mut self.queue);
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock

@@ -13,6 +13,7 @@ use super::cloudfront::{CloudFront, DistributionResult};
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
+use super::kinesis::StreamResult;
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -29,6 +30,7 @@ use crate::model::dns::DnsEvent;
 use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
+use crate::model::kinesis::{Kinesis, KinesisEvent};
 use crate::model::lambda::{LambdaEvent, LambdaService};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
@@ -97,5 +99,7 @@ world! {
         apigw: ApiGateways { ApiGateway(ApigwEvent) },
         /// CloudFront distributions: edge and shield caches, origin fetches and failover.
         cloudfront: CloudFront { CloudFront(CloudFrontEvent) } -> Vec<DistributionResult>,
+        /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
+        kinesis: Kinesis { Kinesis(KinesisEvent) } -> Vec<StreamResult>,
     }
 }

@@ -4,7 +4,7 @@
 //! its own origin variant and the value its end is handed back as (see `sim::lambda`).
 
 use super::environments::Placement;
-use crate::ids::{AsyncEventId, FunctionId, PollerId, RequestId};
+use crate::ids::{AsyncEventId, FunctionId, LaneId, PollerId, RequestId};
 use crate::kernel::SimTime;
 
 /// Who invoked.
@@ -16,6 +16,8 @@ pub enum Origin {
     Async(AsyncEventId),
     /// A batch of a queue's event source mapping, held by its poller.
     Batch(PollerId),
+    /// A batch of a Kinesis stream's event source mapping, read by one lane of a shard.
+    Stream(LaneId),
 }
 
 /// What one invocation carries: a single event, or a batch of `records` whose handler time

@@ -59,6 +59,9 @@ impl World {
             Some(Handback::Batch { poller, completion }) => {
                 self.on_batch_invocation_ended(poller, completion)
             }
+            Some(Handback::Stream { lane, completion }) => {
+                self.on_stream_batch_ended(lane, completion.is_error())
+            }
         }
     }
 

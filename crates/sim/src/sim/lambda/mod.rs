@@ -23,7 +23,7 @@ mod adapter;
 mod tests;
 
 use crate::cost::billing::LambdaUsage;
-use crate::ids::{AsyncEventId, FunctionId, InvocationId, PollerId, RequestId};
+use crate::ids::{AsyncEventId, FunctionId, InvocationId, LaneId, PollerId, RequestId};
 use crate::kernel::Schedule;
 use crate::metrics::Outcome;
 use crate::model::lambda::LambdaEvent;
@@ -70,6 +70,11 @@ enum Handback {
     /// Hand the result of poller `poller`'s batch back to SQS.
     Batch {
         poller: PollerId,
+        completion: Completion,
+    },
+    /// Hand the result of a Kinesis consumer lane's batch back to its stream.
+    Stream {
+        lane: LaneId,
         completion: Completion,
     },
 }
@@ -128,6 +133,7 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
                 None
             }
             Origin::Batch(poller) => Some(Handback::Batch { poller, completion }),
+            Origin::Stream(lane) => Some(Handback::Stream { lane, completion }),
         }
     }
 
