@@ -35,10 +35,12 @@ pub enum Kind {
     ClientRouted,
     /// A client's DNS resolution got no answer (a geolocation record without a match).
     DnsNoAnswer,
+    /// An ECS service's rolling deployment started, stopped or started tasks, or finished.
+    Deployment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -55,6 +57,7 @@ impl Kind {
         Kind::CacheHit,
         Kind::ClientRouted,
         Kind::DnsNoAnswer,
+        Kind::Deployment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Kind {
             Kind::CacheHit => "cache_hit",
             Kind::ClientRouted => "client_routed",
             Kind::DnsNoAnswer => "dns_no_answer",
+            Kind::Deployment => "deployment",
         }
     }
 }

@@ -95,6 +95,9 @@ raw_scenario! {
         /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
         #[serde(default)]
         pub dynamodb_tables: BTreeMap<String, RawTable>,
+        /// ECS services on Fargate behind a target group (see `scenario::ecs`).
+        #[serde(default)]
+        pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,
     }
 }
 

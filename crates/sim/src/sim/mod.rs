@@ -19,6 +19,7 @@ mod database;
 mod dns;
 mod dynamodb;
 mod ec2;
+mod ecs;
 mod faults;
 mod handlers;
 mod health_replacement;
@@ -45,6 +46,7 @@ mod traffic;
 pub use apigw::ApiResult;
 pub use dns::DnsResult;
 pub use dynamodb::TableResult;
+pub use ecs::EcsResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
@@ -111,6 +113,7 @@ impl World {
         self.schedule_faults();
         let tables = &s.services.dynamodb_tables;
         self.dynamodb.start_scaling(tables, &mut self.queue);
+        self.schedule_deployments();
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock

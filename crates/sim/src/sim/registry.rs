@@ -12,6 +12,7 @@ use super::apigw::ApiGateways;
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
+use super::ecs::{EcsResult, EcsServices};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -25,6 +26,7 @@ use crate::model::autoscaling::AutoScalingEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
 use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
+use crate::model::ecs::EcsEvent;
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
 use crate::model::lambda::{LambdaEvent, LambdaService};
@@ -93,5 +95,8 @@ world! {
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
         apigw: ApiGateways { ApiGateway(ApigwEvent) },
+        /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
+        /// whose results it reads).
+        ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
     }
 }

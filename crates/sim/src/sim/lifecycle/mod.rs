@@ -152,6 +152,7 @@ impl Ec2 {
         let down = cx.az_down;
         let az = group.placement_az_in(spec, |a| !down[a.index()]);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, cx.now());
+        inst.speed = spec.ecs.map_or(1.0, |t| t.speed());
         inst.protected = group.launched < spec.protected_instances as u64;
         let id = self.instances.insert(inst, cx.event);
         let group = &mut self.groups[g.index()];
