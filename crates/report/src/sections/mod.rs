@@ -12,6 +12,7 @@ pub(crate) mod apigw;
 mod cost;
 mod dynamodb;
 mod ec2;
+mod ecs;
 mod lambda;
 mod resilience;
 mod route53;
@@ -50,4 +51,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &route53::Route53,
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,
+    &ecs::Ecs,
 ];
