@@ -48,11 +48,7 @@ fn a_new_task_takes_traffic_after_its_start_time_and_one_health_check() {
         2,
         "    max: 3\n    auto_scaling: {policies: [{type: scheduled, at: 100s, desired: 3}]}",
     );
-    let (r, lines) = simulate_traced(
-        parse(&text, &[]),
-        "kind=request_routed|health_changed",
-        1.0,
-    );
+    let (r, lines) = simulate_traced(parse(&text, &[]), "kind=request_routed|health_changed", 1.0);
     // Launched at 100 s (tasks 0 and 1 ran from the start), running after its 45 s start
     // time; the ALB's first probe runs at registration and one pass makes a new target
     // healthy, so it is routed to from 145 s.
@@ -168,13 +164,14 @@ fn target_tracking_scales_out_on_the_services_cpu_after_three_minutes() {
 #[test]
 fn a_rolling_deployment_keeps_the_minimum_healthy() {
     // 4 tasks, defaults 100% / 200%: at 200 s four new tasks start; after their 45 s start
-    // time and one health check they are healthy (245 s), and the scheduler's next look (every
-    // 5 s from 200 s) stops the four old ones: finished at 245 s.
+    // time and one health check they are healthy at 245 s (their probe at registration runs
+    // after the scheduler's look due at that instant, every 5 s from 200 s), so its next look
+    // at 250 s stops the four old ones and finds the four new ones healthy: finished.
     let text = service(100.0, 4, "    deployment: {at: 200s}");
     let r = simulate(parse(&text, &[]));
     let e = &r.services.ecs[0];
     assert_eq!(e.deployment_started_s, Some(200.0));
-    assert_eq!(e.deployment_finished_s, Some(245.0));
+    assert_eq!(e.deployment_finished_s, Some(250.0));
     assert_eq!((e.tasks_started, e.tasks_stopped), (8, 4));
     // No request failed: the old tasks drained (20 s) while the new ones served.
     assert_eq!(r.overall.ok + r.in_flight, r.arrived);
@@ -193,8 +190,9 @@ fn a_rolling_deployment_keeps_the_minimum_healthy() {
     );
     let r = simulate(parse(&text, &[]));
     let e = &r.services.ecs[0];
-    // Batch 1 starts at 200 s, healthy at 245 s; batch 2 starts then, healthy at 290 s.
-    assert_eq!(e.deployment_finished_s, Some(290.0));
+    // Batch 1 (two old stopped, two new started) at 200 s, healthy at 245 s; at 250 s the
+    // other two old stop and batch 2 starts, healthy at 295 s; finished at the look at 300 s.
+    assert_eq!(e.deployment_finished_s, Some(300.0));
     assert_eq!((e.tasks_started, e.tasks_stopped), (8, 4));
 }
 
@@ -207,7 +205,9 @@ fn fargate_bills_vcpu_hours_and_gb_hours_by_the_second() {
         service(10.0, 3, "")
     );
     let r = simulate(parse(&text, &[]));
-    let p = stratus::cost::PriceTable::shipped().fargate.expect("Fargate prices");
+    let p = stratus::cost::PriceTable::shipped()
+        .fargate
+        .expect("Fargate prices");
     let hours = 600.0 / 3600.0;
     let web = 3.0 * hours * (1.0 * p.x86_64.per_vcpu_hour + 2.0 * p.x86_64.per_gb_hour);
     let small = 2.0 * hours * (0.25 * p.arm64.per_vcpu_hour + 0.5 * p.arm64.per_gb_hour);
@@ -238,7 +238,7 @@ fn task_sizes_outside_fargates_table_are_refused_with_their_paths() {
         "ecs_services.tiny.memory_gb: a Fargate task of 0.25 vCPU takes 0.5, 1 or 2 GB, got 4 GB",
         "ecs_services.web.max: max (1) must be at least desired (2)",
         "ecs_services.web.auto_scaling.policies[0].type: Application Auto Scaling has no simple scaling",
-        "ecs_services.tiny.target_group: target group `tasks` already has the service `web`'s tasks",
+        "ecs_services.web.target_group: target group `tasks` already has the service `tiny`'s tasks",
         "ecs_services.tiny.deployment.maximum_percent",
     ] {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");

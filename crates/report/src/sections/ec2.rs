@@ -97,7 +97,11 @@ impl Section for Ec2 {
     }
 
     fn names(&self, s: &Scenario, out: &mut Vec<String>) {
-        out.extend((s.groups.iter()).filter(|g| g.ecs.is_none()).map(|x| x.name.clone()));
+        out.extend(
+            (s.groups.iter())
+                .filter(|g| g.ecs.is_none())
+                .map(|x| x.name.clone()),
+        );
     }
 
     fn defaults(&self, s: &Scenario, out: &mut String) {

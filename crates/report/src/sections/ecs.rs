@@ -91,10 +91,7 @@ impl Section for Ecs {
             let g = &e.group_spec;
             let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
             let tg = e.target_group.map_or(String::from("no target group"), |t| {
-                format!(
-                    "IP targets of `{}`",
-                    s.target_groups[t.index()].name
-                )
+                format!("IP targets of `{}`", s.target_groups[t.index()].name)
             });
             let policies: Vec<String> = g
                 .policies

@@ -159,14 +159,20 @@ fn task_size(ctx: &mut Ctx, path: &str, s: &RawEcsService) -> Option<(u32, u32)>
     if !(cpu.is_finite() && cpu >= 1.0 && cpu.fract() == 0.0 && cpu <= 1e6) {
         ctx.err(
             &format!("{path}.cpu"),
-            format!("expected a Fargate size in vCPU (0.25, 0.5, 1, 2, 4, 8, 16), got {}", s.cpu),
+            format!(
+                "expected a Fargate size in vCPU (0.25, 0.5, 1, 2, 4, 8, 16), got {}",
+                s.cpu
+            ),
         );
         ok = false;
     }
     if !(memory.is_finite() && memory >= 1.0 && memory.fract() == 0.0 && memory <= 1e7) {
         ctx.err(
             &format!("{path}.memory_gb"),
-            format!("expected a memory size in GB (e.g. 0.5, 1, 2), got {}", s.memory_gb),
+            format!(
+                "expected a memory size in GB (e.g. 0.5, 1, 2), got {}",
+                s.memory_gb
+            ),
         );
         ok = false;
     }

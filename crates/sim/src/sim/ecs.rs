@@ -233,7 +233,8 @@ impl World {
 
     /// One look of the deployment's scheduler at service `svc`'s tasks: old tasks stop
     /// (the ones not healthy first, then the oldest healthy ones the minimum lets go), new
-    /// ones start into the room `maximum_percent` leaves; done when no old task is left.
+    /// ones start into the room `maximum_percent` leaves; done when no old task is left and
+    /// the desired count of new ones is healthy.
     fn deployment_check(&mut self, svc: EcsServiceId) {
         let s = std::sync::Arc::clone(&self.scenario);
         let spec = &s.services.ecs_services[svc.index()];
@@ -255,7 +256,10 @@ impl World {
             .map(|(id, t)| (self.task_healthy(spec, id), t.serial, id))
             .collect();
         olds.sort_unstable();
-        let unhealthy = olds.iter().filter(|o| !o.0).take(step.stop_unhealthy as usize);
+        let unhealthy = olds
+            .iter()
+            .filter(|o| !o.0)
+            .take(step.stop_unhealthy as usize);
         let healthy = olds.iter().filter(|o| o.0).take(step.stop_healthy as usize);
         let victims: Vec<InstanceId> = unhealthy.chain(healthy).map(|o| o.2).collect();
         for &id in &victims {
@@ -269,16 +273,22 @@ impl World {
         dep.launched += step.start;
         let left = old.active - victims.len() as u32;
         let now = self.queue.now();
-        if left == 0 {
+        // Done when no old task is left and the new ones are all healthy (steady state).
+        let done = left == 0 && new.healthy >= desired;
+        if done {
             dep.finished = Some(now);
             self.ec2.groups[g.index()].app_cooldown.deploying = false;
         } else {
-            Schedule::<EcsEvent>::at(&mut self.queue, now + CHECK_EVERY, EcsEvent::DeploymentCheck(svc));
+            Schedule::<EcsEvent>::at(
+                &mut self.queue,
+                now + CHECK_EVERY,
+                EcsEvent::DeploymentCheck(svc),
+            );
         }
         if let Some(t) = self.tracer.as_deref_mut()
-            && (!victims.is_empty() || step.start > 0 || left == 0)
+            && (!victims.is_empty() || step.start > 0 || done)
         {
-            let what = if left == 0 { "finished" } else { "step" };
+            let what = if done { "finished" } else { "step" };
             t.emit(
                 now,
                 Kind::Deployment,

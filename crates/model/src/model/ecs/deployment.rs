@@ -59,9 +59,7 @@ impl DeploymentSpec {
     pub fn step(&self, n: u32, old: Revision, new: Revision) -> Step {
         let stop_unhealthy = old.active - old.healthy;
         let healthy = old.healthy + new.healthy;
-        let stop_healthy = old
-            .healthy
-            .min(healthy.saturating_sub(self.min_healthy(n)));
+        let stop_healthy = old.healthy.min(healthy.saturating_sub(self.min_healthy(n)));
         let left = old.active - stop_unhealthy - stop_healthy + new.active;
         let start = self
             .max_total(n)
