@@ -73,7 +73,7 @@ fn accepts(row: &Row, memory_mib: u32) -> bool {
     if row.cpu == 256 {
         return matches!(memory_mib, 512 | 1024 | 2048);
     }
-    (row.min..=row.max).contains(&memory_mib) && (memory_mib - row.min) % row.step == 0
+    (row.min..=row.max).contains(&memory_mib) && (memory_mib - row.min).is_multiple_of(row.step)
 }
 
 /// Whether Fargate accepts a task of `cpu` units and `memory_mib`; the problem, in words, if
