@@ -103,3 +103,17 @@ pub fn billed_seconds(start_s: f64, stop_s: f64, stopped: bool) -> f64 {
     let span = (stop_s - start_s).max(0.0).ceil();
     if stopped { span.max(60.0) } else { span }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::billed_seconds;
+
+    #[test]
+    fn fargate_bills_whole_seconds_and_a_minute_at_least_once_stopped() {
+        assert_eq!(billed_seconds(10.0, 30.0, true), 60.0);
+        assert_eq!(billed_seconds(10.0, 100.2, true), 91.0);
+        // Still running at the end of the run: what it ran, no minimum.
+        assert_eq!(billed_seconds(570.0, 600.0, false), 30.0);
+        assert_eq!(billed_seconds(0.0, 600.0, false), 600.0);
+    }
+}
