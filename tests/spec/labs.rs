@@ -89,6 +89,7 @@ lab_tests! {
     lab_17_cloudfront_ttl => "17-cloudfront-ttl",
     lab_18_dynamodb_capacity => "18-dynamodb-capacity",
     lab_19_kinesis_shards => "19-kinesis-shards",
+    lab_14_ecs_vs_ec2 => "14-ecs-vs-ec2",
 }
 
 #[test]

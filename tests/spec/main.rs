@@ -16,6 +16,7 @@ mod cost_rules;
 mod deploy;
 mod determinism;
 mod dynamodb;
+mod ecs;
 mod experiments;
 mod explain;
 mod faults;

@@ -68,3 +68,5 @@ id!(/// A region, by its position in the scenario's regions (name order; one reg
     RegionId(u8));
 id!(/// A client geography, by its position in the scenario's table (built-in ones first).
     GeoId(u8));
+id!(/// An ECS service, in name order.
+    EcsServiceId(u16));

@@ -39,10 +39,12 @@ pub enum Kind {
     StreamThrottled,
     /// A Kinesis consumer lane read a batch and invokes its function.
     StreamBatch,
+    /// An ECS service's rolling deployment started, stopped or started tasks, or finished.
+    Deployment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::DnsNoAnswer,
         Kind::StreamThrottled,
         Kind::StreamBatch,
+        Kind::Deployment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Kind {
             Kind::DnsNoAnswer => "dns_no_answer",
             Kind::StreamThrottled => "stream_throttled",
             Kind::StreamBatch => "stream_batch",
+            Kind::Deployment => "deployment",
         }
     }
 }

@@ -31,6 +31,26 @@ pub struct PriceTable {
     /// then needs it).
     #[serde(default)]
     pub kinesis: Option<KinesisPrices>,
+    /// Fargate (absent from older `--prices` tables: a scenario with ECS services then needs
+    /// it).
+    #[serde(default)]
+    pub fargate: Option<FargatePrices>,
+}
+
+/// Fargate, Linux, per vCPU-hour and per GB-hour of a task's size, by CPU architecture;
+/// billed per second with a one-minute minimum (https://aws.amazon.com/fargate/pricing/).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FargatePrices {
+    pub x86_64: FargateRates,
+    pub arm64: FargateRates,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FargateRates {
+    pub per_vcpu_hour: f64,
+    pub per_gb_hour: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

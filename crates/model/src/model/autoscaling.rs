@@ -58,6 +58,9 @@ pub struct GroupSpec {
     /// The first this many instances launched are protected from scale-in.
     pub protected_instances: u32,
     pub policies: Vec<PolicySpec>,
+    /// The tasks of an ECS service, when the group is one's capacity (`model::ecs`): its
+    /// servers are tasks, billed by Fargate, scaled with App Auto Scaling's cooldowns.
+    pub ecs: Option<super::ecs::EcsTasks>,
 }
 
 impl GroupSpec {
@@ -128,6 +131,8 @@ pub struct Group {
     pub cooldown_until: Option<SimTime>,
     /// When an instance of the group last finished launching (went in service) or terminating.
     pub last_settled: SimTime,
+    /// An ECS service's App Auto Scaling cooldowns (unused by other groups).
+    pub app_cooldown: super::ecs::app_scaling::CooldownState,
 }
 
 impl Group {
@@ -153,6 +158,7 @@ impl Group {
             cooldown_pending: None,
             cooldown_until: None,
             last_settled: SimTime::ZERO,
+            app_cooldown: Default::default(),
         }
     }
 
@@ -361,6 +367,7 @@ mod tests {
             cooldown_pending: None,
             cooldown_until: None,
             last_settled: SimTime::ZERO,
+            app_cooldown: Default::default(),
         };
         spec_min_max(&mut g);
         assert!(g.set_desired(SimTime::ZERO, 9, "x".into()));

@@ -94,6 +94,9 @@ pub struct Instance {
     pub group: GroupId,
     pub az: AzId,
     pub vcpus: u32,
+    /// The speed of each core: 1 for an instance; an ECS task of a fraction of a vCPU is one
+    /// core at that fraction (`model::ecs::size::server_of`), so its work takes longer.
+    pub speed: f64,
     pub discipline: Discipline,
     pub state: InstanceState,
     pub launched_at: SimTime,
@@ -128,6 +131,7 @@ impl Instance {
             group,
             az,
             vcpus,
+            speed: 1.0,
             discipline,
             state: InstanceState::Pending,
             launched_at: now,
@@ -182,6 +186,7 @@ impl Instance {
         let now = queue.now();
         self.account(now);
         self.outstanding += 1;
+        let work = self.stretched(work);
         match self.discipline {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
@@ -236,6 +241,7 @@ impl Instance {
             self.serving.swap_remove(i);
         }
         if let Some((job, work)) = self.fifo.pop_front() {
+            // `work` was stretched by the core's speed when admitted.
             self.serve(id, job, now + work, queue);
             Some(job)
         } else {
@@ -261,6 +267,16 @@ impl Instance {
         self.outstanding -= 1;
         self.reschedule(id, queue);
         Some(job)
+    }
+
+    /// `work` at this instance's core speed: unchanged at full speed, longer on a slower core.
+    #[inline]
+    fn stretched(&self, work: SimTime) -> SimTime {
+        if self.speed == 1.0 {
+            work
+        } else {
+            SimTime::ceil_nanos(work.as_nanos() as f64 / self.speed)
+        }
     }
 
     /// Per-job service rate under processor sharing with `n` jobs.

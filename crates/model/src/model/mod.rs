@@ -10,6 +10,7 @@ pub mod cloudwatch;
 pub mod database;
 pub mod dns;
 pub mod dynamodb;
+pub mod ecs;
 pub mod faults;
 pub mod health;
 pub mod instance;

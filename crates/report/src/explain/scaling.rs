@@ -7,7 +7,9 @@ use crate::scenario::Scenario;
 
 /// Lists, per policy of every group, the policy defaults its document entry does not set.
 pub(crate) fn policy_defaults(out: &mut String, s: &Scenario) {
-    for g in &s.groups {
+    // An ECS service's policies have no warm-up and take App Auto Scaling's cooldowns
+    // (`sections::ecs` says so).
+    for g in s.groups.iter().filter(|g| g.ecs.is_none()) {
         let doc = &s.document["auto_scaling_groups"][g.name.as_str()]["policies"];
         for (i, p) in g.policies.iter().enumerate() {
             let kind = match p.kind {

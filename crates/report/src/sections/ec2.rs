@@ -15,9 +15,11 @@ pub struct Ec2;
 
 impl Section for Ec2 {
     fn summary(&self, r: &RunResult, out: &mut Map<String, Value>) {
+        // An ECS service's capacity group is reported in its own section (`sections::ecs`).
         let groups: Map<String, Value> = r
             .groups
             .iter()
+            .filter(|g| !g.ecs_service)
             .map(|g| {
                 (
                     g.name.clone(),
@@ -38,7 +40,7 @@ impl Section for Ec2 {
     }
 
     fn table(&self, r: &RunResult, out: &mut String) {
-        if r.groups.is_empty() {
+        if r.groups.iter().all(|g| g.ecs_service) {
             return;
         }
         let _ = writeln!(
@@ -53,7 +55,7 @@ impl Section for Ec2 {
             "activities",
             "replacements"
         );
-        for g in &r.groups {
+        for g in r.groups.iter().filter(|g| !g.ecs_service) {
             let _ = writeln!(
                 out,
                 "{:<20} {:>9} {:>11} {:>11} {:>15.2} {:>10.1} {:>11} {:>13}",
@@ -76,7 +78,7 @@ impl Section for Ec2 {
     }
 
     fn components(&self, s: &Scenario, out: &mut String) {
-        for g in &s.groups {
+        for g in s.groups.iter().filter(|g| g.ecs.is_none()) {
             let azs: Vec<&str> = g.azs.iter().map(|a| s.az_name(*a)).collect();
             let _ = writeln!(
                 out,
@@ -95,11 +97,18 @@ impl Section for Ec2 {
     }
 
     fn names(&self, s: &Scenario, out: &mut Vec<String>) {
-        out.extend(s.groups.iter().map(|x| x.name.clone()));
+        out.extend(
+            (s.groups.iter())
+                .filter(|g| g.ecs.is_none())
+                .map(|x| x.name.clone()),
+        );
     }
 
     fn defaults(&self, s: &Scenario, out: &mut String) {
-        let names: Vec<String> = s.groups.iter().map(|x| x.name.clone()).collect();
+        let names: Vec<String> = (s.groups.iter())
+            .filter(|g| g.ecs.is_none())
+            .map(|x| x.name.clone())
+            .collect();
         defaults(out, &s.document, "auto_scaling_groups", &names);
         policy_defaults(out, s);
     }

@@ -14,6 +14,7 @@ mod cost;
 mod dynamodb;
 mod ec2;
 pub(crate) mod kinesis;
+mod ecs;
 mod lambda;
 mod resilience;
 mod route53;
@@ -54,4 +55,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &apigw::ApiGateway,
     &cloudfront::CloudFront,
     &kinesis::Kinesis,
+    &ecs::Ecs,
 ];

@@ -555,6 +555,54 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "0",
         "no hot partition key",
     ),
+    d(
+        "ecs_services",
+        "launch_type",
+        "fargate",
+        "tasks run on Fargate, billed per vCPU-hour and GB-hour by the second (one minute at least)",
+    ),
+    d(
+        "ecs_services",
+        "architecture",
+        "x86_64",
+        "Linux/x86 tasks (arm64 is priced lower)",
+    ),
+    d(
+        "ecs_services",
+        "min",
+        "the desired count",
+        "Application Auto Scaling's minimum capacity",
+    ),
+    d(
+        "ecs_services",
+        "max",
+        "the desired count",
+        "Application Auto Scaling's maximum capacity",
+    ),
+    d(
+        "ecs_services",
+        "start_time",
+        "uniform 20s..40s",
+        "launch to running: image pull plus container start (Stratus's choice; AWS publishes no figure)",
+    ),
+    d(
+        "ecs_services",
+        "discipline",
+        "processor_sharing",
+        "a task's vCPUs are shared among its requests, as an instance's",
+    ),
+    d(
+        "ecs_services",
+        "max_concurrent",
+        "1024",
+        "requests per task at most; beyond it the load balancer answers 502",
+    ),
+    d(
+        "ecs_services",
+        "health_check_grace_period",
+        "0s",
+        "a task the load balancer finds unhealthy is stopped and replaced at once",
+    ),
 ];
 
 /// The defaults of a section, in declaration order.

@@ -10,6 +10,7 @@ pub mod defaults;
 mod dns;
 mod dns_geo;
 mod dynamodb;
+mod ecs;
 pub mod input_guard;
 mod kinesis;
 mod listener_rules;

@@ -103,6 +103,9 @@ raw_scenario! {
         /// optional Lambda consumer and scheduled resharding.
         #[serde(default)]
         pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream>,
+        /// ECS services on Fargate behind a target group (see `scenario::ecs`).
+        #[serde(default)]
+        pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,
     }
 }
 

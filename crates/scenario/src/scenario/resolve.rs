@@ -219,10 +219,14 @@ pub fn resolve(
         .iter()
         .filter_map(|(n, g)| resolve_group(&mut ctx, n, g))
         .collect();
+    let ecs_owners = super::ecs::target_group_owners(&raw.ecs_services, group_ids.len());
     let mut target_groups: Vec<TargetGroupSpec> = raw
         .target_groups
         .iter()
-        .filter_map(|(n, t)| resolve_target_group(&mut ctx, n, t, &group_ids, &function_ids))
+        .filter_map(|(n, t)| {
+            let ecs = ecs_owners.get(n).copied();
+            resolve_target_group(&mut ctx, n, t, (&group_ids, ecs), &function_ids)
+        })
         .collect();
     let load_balancers: Vec<LoadBalancerSpec> = raw
         .load_balancers
@@ -328,12 +332,16 @@ pub fn resolve(
             workloads: &raw.workloads,
             load_balancers: &lb_ids,
             groups: &group_ids,
+            target_groups: &tg_ids,
             functions: &function_ids,
             queues: &queue_ids,
             regions: &regions,
             prices: prices.as_ref(),
         },
     );
+    // ECS services' tasks run in capacity groups after the auto scaling groups.
+    let mut groups = groups;
+    groups.extend(services.ecs_services.iter().map(|e| e.group_spec.clone()));
 
     if !ctx.problems.is_empty() {
         return None;

@@ -146,6 +146,7 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
         termination_policy,
         protected_instances: g.protected_instances.unwrap_or(0),
         policies: policies.unwrap_or_default(),
+        ecs: None,
         health_check_grace: g
             .health_check_grace
             .map(|d| d.0)
@@ -157,11 +158,20 @@ pub(super) fn resolve_target_group(
     ctx: &mut Ctx,
     name: &str,
     t: &RawTargetGroup,
-    groups: &BTreeMap<String, GroupId>,
+    (groups, ecs): (&BTreeMap<String, GroupId>, Option<GroupId>),
     functions: &BTreeMap<String, FunctionId>,
 ) -> Option<TargetGroupSpec> {
     let path = format!("target_groups.{name}");
     let targets = match (&t.group, &t.lambda) {
+        // An ECS service's tasks register here (`ecs_services.NAME.target_group`).
+        (Some(_), _) | (_, Some(_)) if ecs.is_some() => {
+            ctx.err(
+                &path,
+                "an ECS service's tasks register in this target group: remove `group` and `lambda`",
+            );
+            None
+        }
+        (None, None) if ecs.is_some() => ecs.map(Targets::Instances),
         (Some(g), None) => reference(
             ctx,
             &format!("{path}.group"),

@@ -87,6 +87,7 @@ pub struct Resolved<'a> {
     pub workloads: &'a BTreeMap<String, super::raw::RawWorkload>,
     pub load_balancers: &'a BTreeMap<String, crate::ids::LbId>,
     pub groups: &'a BTreeMap<String, crate::ids::GroupId>,
+    pub target_groups: &'a BTreeMap<String, crate::ids::TgId>,
     pub functions: &'a BTreeMap<String, crate::ids::FunctionId>,
     pub queues: &'a BTreeMap<String, crate::ids::QueueId>,
     /// Regions, their AZs and the client geographies.

@@ -111,6 +111,7 @@ impl Service for Ec2 {
                         .collect(),
                     alarm_history: group.alarm_history.clone(),
                     policy_names: spec.policies.iter().map(|p| p.name.clone()).collect(),
+                    ecs_service: spec.ecs.is_some(),
                 }
             })
             .collect();
@@ -125,8 +126,10 @@ impl Service for Ec2 {
             })
             .collect();
         let duration = s.duration.as_secs_f64();
+        // An ECS service's tasks are billed by Fargate (`sim::ecs`), not as instances.
         out.usage.instances = lives
             .iter()
+            .filter(|i| s.groups[i.group.index()].ecs.is_none())
             .map(|i| {
                 let g = &s.groups[i.group.index()];
                 InstanceRun {

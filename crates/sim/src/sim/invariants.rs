@@ -43,7 +43,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::Fault(_)
         | Event::ApiGateway(_)
         | Event::CloudFront(_)
-        | Event::Kinesis(_) => None,
+        | Event::Kinesis(_)
+        | Event::Ecs(_) => None,
     }
 }
 

@@ -21,6 +21,7 @@ mod database;
 mod dns;
 mod dynamodb;
 mod ec2;
+mod ecs;
 mod faults;
 mod handlers;
 mod health_replacement;
@@ -50,6 +51,7 @@ pub use cloudfront::DistributionResult;
 pub use dns::DnsResult;
 pub use dynamodb::TableResult;
 pub use kinesis::StreamResult;
+pub use ecs::EcsResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
@@ -117,6 +119,7 @@ impl World {
         let tables = &s.services.dynamodb_tables;
         self.dynamodb.start_scaling(tables, &mut self.queue);
         (self.kinesis).schedule_reshards(&s.services.kinesis_streams, &mut self.queue);
+        self.schedule_deployments();
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock

@@ -14,6 +14,7 @@ use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
 use super::kinesis::StreamResult;
+use super::ecs::{EcsResult, EcsServices};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -28,6 +29,7 @@ use crate::model::cloudfront::CloudFrontEvent;
 use crate::model::database::DatabaseEvent;
 use crate::model::dns::DnsEvent;
 use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
+use crate::model::ecs::EcsEvent;
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
 use crate::model::kinesis::{Kinesis, KinesisEvent};
@@ -101,5 +103,8 @@ world! {
         cloudfront: CloudFront { CloudFront(CloudFrontEvent) } -> Vec<DistributionResult>,
         /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
         kinesis: Kinesis { Kinesis(KinesisEvent) } -> Vec<StreamResult>,
+        /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
+        /// whose results it reads).
+        ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
     }
 }

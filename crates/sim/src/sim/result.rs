@@ -26,6 +26,8 @@ pub struct GroupResult {
     pub alarm_history: Vec<crate::model::autoscaling::AlarmChange>,
     /// The group's policy names, by index (for `alarm_history`).
     pub policy_names: Vec<String>,
+    /// The group is an ECS service's tasks (`model::ecs`): reported in the `ecs` section.
+    pub ecs_service: bool,
 }
 
 /// A scaling policy's evaluations at which it wanted to act but could not, by reason

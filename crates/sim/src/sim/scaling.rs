@@ -197,9 +197,15 @@ impl Ec2 {
             }
         }
         self.group_metrics[g].record_settled(k, settled);
+        let capacity = self.groups[g].desired;
+        if spec.ecs.is_some() {
+            // Application Auto Scaling: no warm-up; inside a scale-out cooldown the capacity
+            // that scale-out added is what a new one must exceed (`model::ecs::app_scaling`).
+            warming = self.groups[g].app_cooldown.added(now, capacity);
+        }
         let view = GroupView {
             now,
-            capacity: self.groups[g].desired,
+            capacity,
             settled,
             measured: settled,
             warming,
@@ -270,6 +276,11 @@ impl Ec2 {
                 GroupView { measured, ..view },
             );
             if let Decision::Blocked(b) = decision {
+                // An ECS service's scale-out cooldown stands where a group's warm-up does.
+                let b = match b {
+                    Blocked::Warming if spec.ecs.is_some() => Blocked::Cooldown,
+                    b => b,
+                };
                 group.policy_states[i].blocked[b.index()] += 1;
             }
             proposals.push((policy, p.votes_on_scale_in(), decision.proposal().cloned()));
@@ -283,6 +294,16 @@ impl Ec2 {
         let same_way = |p: &Option<crate::model::scaling_policy::Proposal>| {
             p.as_ref().is_some_and(|p| p.scale_out == chosen.scale_out)
         };
+        // Application Auto Scaling holds an ECS service's scale-in in its cooldowns and
+        // during a deployment (`model::ecs::app_scaling`).
+        if spec.ecs.is_some() && !chosen.scale_out && group.app_cooldown.blocks_scale_in(now) {
+            for (i, _, p) in &proposals {
+                if same_way(p) {
+                    group.policy_states[i.index()].blocked[Blocked::Cooldown.index()] += 1;
+                }
+            }
+            return None;
+        }
         if !group.set_desired(now, chosen.desired, chosen.cause.clone()) {
             // Clamped to where the group already is: at its maximum or minimum.
             let why = if chosen.scale_out {
@@ -298,6 +319,9 @@ impl Ec2 {
             return None;
         }
         let to = group.desired;
+        if let Some(tasks) = &spec.ecs {
+            (group.app_cooldown).activity(now, from, chosen.scale_out, tasks.cooldowns);
+        }
         // A simple policy's activity starts the group's cooldown once it has finished.
         let by = proposals
             .iter()

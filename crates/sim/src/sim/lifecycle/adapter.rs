@@ -119,7 +119,7 @@ impl World {
 
     /// Scale-in of one instance: it terminates, or drains for its target groups'
     /// deregistration delay.
-    fn scale_in(&mut self, id: InstanceId) {
+    pub(in crate::sim) fn scale_in(&mut self, id: InstanceId) {
         match self.ec2.scale_in(id) {
             ScaleIn::Terminate => self.terminate(id, Outcome::Http502),
             ScaleIn::Drain { group, az } => {

@@ -152,6 +152,7 @@ impl Ec2 {
         let down = cx.az_down;
         let az = group.placement_az_in(spec, |a| !down[a.index()]);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, cx.now());
+        inst.speed = spec.ecs.map_or(1.0, |t| t.speed());
         inst.protected = group.launched < spec.protected_instances as u64;
         let id = self.instances.insert(inst, cx.event);
         let group = &mut self.groups[g.index()];
@@ -219,6 +220,14 @@ impl Ec2 {
     ) -> bool {
         let inst = &self.instances[id.index()];
         let spec = &specs[inst.group.index()];
+        if inst.speed != 1.0 {
+            // A fractional ECS task's core runs the probe's work slower too.
+            let slow = HealthCheckSpec {
+                probe_work: SimTime::ceil_nanos(check.probe_work.as_nanos() as f64 / inst.speed),
+                ..check.clone()
+            };
+            return !stopped && probe_passes(inst.outstanding, spec.max_concurrent, 1, &slow);
+        }
         !stopped && probe_passes(inst.outstanding, spec.max_concurrent, inst.vcpus, check)
     }
 
