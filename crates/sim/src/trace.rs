@@ -35,10 +35,14 @@ pub enum Kind {
     ClientRouted,
     /// A client's DNS resolution got no answer (a geolocation record without a match).
     DnsNoAnswer,
+    /// A burstable instance in standard mode ran out of CPU credits: it runs at its baseline.
+    CreditsExhausted,
+    /// A throttled burstable instance regained enough credits to run at full speed.
+    CreditsRestored,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 18] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -55,6 +59,8 @@ impl Kind {
         Kind::CacheHit,
         Kind::ClientRouted,
         Kind::DnsNoAnswer,
+        Kind::CreditsExhausted,
+        Kind::CreditsRestored,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +81,8 @@ impl Kind {
             Kind::CacheHit => "cache_hit",
             Kind::ClientRouted => "client_routed",
             Kind::DnsNoAnswer => "dns_no_answer",
+            Kind::CreditsExhausted => "credits_exhausted",
+            Kind::CreditsRestored => "credits_restored",
         }
     }
 }

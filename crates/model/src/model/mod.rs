@@ -6,6 +6,7 @@ pub mod alb;
 pub mod apigw;
 pub mod autoscaling;
 pub mod cloudwatch;
+pub mod credits;
 pub mod database;
 pub mod dns;
 pub mod dynamodb;

@@ -15,6 +15,7 @@ mod alb_route;
 mod alb_targets;
 mod apigw;
 mod clients;
+mod credits;
 mod database;
 mod dns;
 mod dynamodb;
