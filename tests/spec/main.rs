@@ -9,6 +9,7 @@ mod alb_rules;
 mod api_gateway;
 mod autoscaling;
 mod autoscaling_aws;
+mod burstable;
 mod conservation;
 mod cost;
 mod cost_rules;

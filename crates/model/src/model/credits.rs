@@ -26,6 +26,8 @@
 //!   minute of every vCPU at full speed). AWS spends each earned credit at millisecond
 //!   resolution; a threshold keeps a throttled instance from flipping at every job.
 //! - The balance counts from the launch request (the pending seconds earn too).
+//! - A standard instance that starts with an empty balance (T3, T3a and T4g get no launch
+//!   credits) starts throttled, and leaves the throttle as any throttled instance does.
 //!
 //! Accounting is exact: amounts are integers in milli-core-nanoseconds (one credit is
 //! 60e9 ns x 1000), rates are integers per nanosecond (earning: vCPUs x baseline per mille;
@@ -238,12 +240,15 @@ impl Credits {
             Some(c) if initial => ((c * UNITS_PER_CREDIT as f64) as i64).min(spec.max_units()),
             _ => 0,
         };
+        let launch = spec.launch_units();
         Credits {
             spec,
             balance,
-            launch: spec.launch_units(),
+            launch,
             surplus: 0,
-            throttled: false,
+            // A standard instance that starts with nothing (T3, T3a, T4g without
+            // `initial_credits`) starts at its baseline.
+            throttled: spec.mode == CreditMode::Standard && balance + launch == 0,
             at: now,
             meter: CreditMeter::default(),
         }

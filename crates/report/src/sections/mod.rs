@@ -10,6 +10,7 @@
 mod alb;
 pub(crate) mod apigw;
 mod cost;
+mod credits;
 mod dynamodb;
 mod ec2;
 mod lambda;

@@ -48,7 +48,7 @@ pub use dns::DnsResult;
 pub use dynamodb::TableResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
-pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
+pub use result::{CreditResult, GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
