@@ -86,6 +86,7 @@ lab_tests! {
     lab_10_canary_release => "10-canary-release",
     lab_11_multi_region => "11-multi-region",
     lab_12_api_gateway => "12-api-gateway",
+    lab_13_burstable_credits => "13-burstable-credits",
 }
 
 #[test]
