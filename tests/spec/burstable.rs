@@ -129,7 +129,10 @@ fn standard_mode_out_of_credits_serves_as_mmc_at_the_baseline_speed() {
         })
         .collect();
     let (gap, se) = mean_se(&gaps);
-    assert!(se < 0.02 * theory, "standard error {se} too wide for a test");
+    assert!(
+        se < 0.02 * theory,
+        "standard error {se} too wide for a test"
+    );
     let z = gap / se;
     assert!(
         z.abs() <= Z_MAX,
@@ -181,7 +184,10 @@ fn unlimited_mode_charges_surplus_credits_beyond_24_hours_of_earning() {
     assert_eq!(c.throttled_instance_s, 0.0);
     let usd = charged * 0.05 / 60.0;
     let billed = r.cost.by_service["ec2_cpu_credits"];
-    assert!((billed - usd).abs() < 1e-6, "billed {billed}, by hand {usd}");
+    assert!(
+        (billed - usd).abs() < 1e-6,
+        "billed {billed}, by hand {usd}"
+    );
     assert!((c.surplus_usd - usd).abs() < 1e-6);
 }
 

@@ -212,8 +212,8 @@ impl Instance {
             None => self.busy_core_ns += dt * busy as u128,
             Some(c) => {
                 // A throttled core uses only its share of the CPU (what CloudWatch reports).
-                let milli = dt * busy as u128 * c.speed_per_mille() as u128
-                    + self.busy_milli_rem as u128;
+                let milli =
+                    dt * busy as u128 * c.speed_per_mille() as u128 + self.busy_milli_rem as u128;
                 self.busy_core_ns += milli / 1000;
                 self.busy_milli_rem = (milli % 1000) as u32;
                 c.integrate(now, busy);

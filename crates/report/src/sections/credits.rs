@@ -4,8 +4,8 @@
 
 use crate::model::autoscaling::GroupSpec;
 use crate::model::credits::{CreditMode, RESTORE_CREDITS_PER_VCPU};
-use crate::sim::RunResult;
 use crate::sim::CreditResult;
+use crate::sim::RunResult;
 use serde_json::{Value, json};
 use std::fmt::Write;
 

@@ -52,10 +52,8 @@ impl GroupCredits {
             .copied()
             .unwrap_or(0.0);
         Some(GroupCredits {
-            balance_series: series.series(
-                &format!("{prefix}.cpu_credit_balance"),
-                Statistic::Average,
-            ),
+            balance_series: series
+                .series(&format!("{prefix}.cpu_credit_balance"), Statistic::Average),
             surplus_series: (spec.mode == CreditMode::Unlimited).then(|| {
                 series.series(
                     &format!("{prefix}.cpu_surplus_credit_balance"),
@@ -153,13 +151,7 @@ impl World {
         }
         if let Some(tr) = self.tracer.as_deref_mut() {
             let name = &self.scenario.groups[g.index()].name;
-            tr.emit(
-                now,
-                kind,
-                name,
-                None,
-                &[("instance", Field::Int(serial))],
-            );
+            tr.emit(now, kind, name, None, &[("instance", Field::Int(serial))]);
         }
     }
 
