@@ -192,6 +192,32 @@ fn unlimited_mode_charges_surplus_credits_beyond_24_hours_of_earning() {
 }
 
 #[test]
+fn an_unlimited_instance_pays_its_surplus_when_it_terminates() {
+    // Two t3.nano, each kept at two busy vCPUs (a request every 25 ms to the pair, round
+    // robin, 100 ms of work): each owes 1.9 credits a minute, under the 144 cap for 75 min.
+    // At 1 h a scheduled action keeps one: the other drains (its last request ends within
+    // 100 ms) and terminates, and its surplus, about 1.9 x 60 = 114 credits, is charged then.
+    let text = one_instance(
+        "t3.nano",
+        ", max: 2, policies: [{type: scheduled, at: 1h, min: 1, desired: 1}]",
+        "arrivals: uniform, rate: 40, work: {dist: constant, value: 100ms}",
+        "3700s",
+    )
+    .replace("desired: 1, max_concurrent", "desired: 2, max_concurrent");
+    let r = simulate(parse(&text, &[]));
+    assert_eq!(r.groups[0].terminated, 1);
+    let c = r.groups[0].credits.as_ref().unwrap();
+    let by_hand = 1.9 * 60.0;
+    assert!(
+        (c.surplus_credits_charged - by_hand).abs() < 0.5,
+        "charged {} credits at termination, by hand about {by_hand}",
+        c.surplus_credits_charged
+    );
+    let billed = r.cost.by_service["ec2_cpu_credits"];
+    assert!((billed - c.surplus_credits_charged * 0.05 / 60.0).abs() < 1e-9);
+}
+
+#[test]
 fn a_fixed_performance_type_has_no_credits() {
     let text = one_instance(
         "m5.large",
