@@ -90,6 +90,7 @@ lab_tests! {
     lab_18_dynamodb_capacity => "18-dynamodb-capacity",
     lab_19_kinesis_shards => "19-kinesis-shards",
     lab_14_ecs_vs_ec2 => "14-ecs-vs-ec2",
+    lab_13_burstable_credits => "13-burstable-credits",
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod api_gateway;
 mod autoscaling;
 mod autoscaling_aws;
 mod cloudfront;
+mod burstable;
 mod conservation;
 mod cost;
 mod cost_rules;

@@ -18,7 +18,7 @@ auto_scaling_groups:
 "#;
 
 /// Runs `stratus validate` on `text` and returns (exit code, stderr).
-fn validate(text: &str) -> (i32, String) {
+pub(crate) fn validate(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, text).unwrap();

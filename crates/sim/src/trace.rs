@@ -41,10 +41,14 @@ pub enum Kind {
     StreamBatch,
     /// An ECS service's rolling deployment started, stopped or started tasks, or finished.
     Deployment,
+    /// A burstable instance in standard mode ran out of CPU credits: it runs at its baseline.
+    CreditsExhausted,
+    /// A throttled burstable instance regained enough credits to run at full speed.
+    CreditsRestored,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -64,6 +68,8 @@ impl Kind {
         Kind::StreamThrottled,
         Kind::StreamBatch,
         Kind::Deployment,
+        Kind::CreditsExhausted,
+        Kind::CreditsRestored,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,6 +93,8 @@ impl Kind {
             Kind::StreamThrottled => "stream_throttled",
             Kind::StreamBatch => "stream_batch",
             Kind::Deployment => "deployment",
+            Kind::CreditsExhausted => "credits_exhausted",
+            Kind::CreditsRestored => "credits_restored",
         }
     }
 }

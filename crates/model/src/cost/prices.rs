@@ -59,6 +59,20 @@ pub struct Ec2Prices {
     pub per_hour: BTreeMap<String, f64>,
     pub per_vcpu_hour: f64,
     pub minimum_billed_seconds: f64,
+    /// Surplus CPU credits of unlimited burstable instances, per vCPU-hour, by family
+    /// (absent from older `--prices` tables: AWS's Linux prices then).
+    #[serde(default = "default_surplus_credit_prices")]
+    pub surplus_credits_per_vcpu_hour: BTreeMap<String, f64>,
+}
+
+/// AWS's Linux prices of surplus credits in us-east-1: $0.05 per vCPU-hour for T2, T3 and
+/// T3a, $0.04 for T4g (https://aws.amazon.com/ec2/pricing/on-demand/, "T2/T3/T4g Unlimited
+/// Mode Pricing").
+fn default_surplus_credit_prices() -> BTreeMap<String, f64> {
+    [("t2", 0.05), ("t3", 0.05), ("t3a", 0.05), ("t4g", 0.04)]
+        .into_iter()
+        .map(|(f, p)| (f.to_string(), p))
+        .collect()
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

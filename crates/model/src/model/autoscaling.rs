@@ -41,6 +41,8 @@ pub struct GroupSpec {
     pub instance_type: Option<String>,
     pub vcpus: u32,
     pub memory_gib: f64,
+    /// A burstable type's CPU credits (`credit_specification`); `None` otherwise.
+    pub credits: Option<super::credits::CreditSpec>,
     pub discipline: Discipline,
     /// Requests admitted per instance at most; beyond it the load balancer answers 503.
     pub max_concurrent: u32,

@@ -18,7 +18,15 @@
 //! only by its poller's id, so it needs no knowledge of SQS.
 //!
 //! CPU utilization is integrated exactly: busy core-nanoseconds accumulate at every change.
+//!
+//! A burstable instance (`model::credits`) also integrates its CPU credits there, and runs
+//! its cores at a speed (per mille) that its credits set: a throttled core serves at the
+//! baseline fraction of its speed, so its jobs' remaining times stretch when the throttle
+//! starts and shrink when it ends (`on_credit_change`). The moment the balance runs out (or
+//! returns) is one keyed event of the instance, moved when its busy count changes. An
+//! instance without credits runs at full speed with the arithmetic it always had.
 
+use super::credits::{CreditMeter, CreditSpec, Credits, Transition};
 use crate::ids::{AzId, GroupId, InstanceId, PollerId, RequestId};
 use crate::kernel::{Key, Schedule, SimTime};
 use std::cmp::Reverse;
@@ -108,10 +116,10 @@ pub struct Instance {
     pub protected: bool,
     /// Requests admitted and not yet finished (running plus queued).
     pub outstanding: u32,
-    /// Fcfs: busy servers, the pending completion of each (at most `vcpus`), and the FIFO of
-    /// waiting `(job, work)`.
+    /// Fcfs: busy servers, the pending completion of each (at most `vcpus`) with its due
+    /// time, and the FIFO of waiting `(job, work)`.
     busy: u32,
-    serving: Vec<(Job, Key)>,
+    serving: Vec<(Job, Key, SimTime)>,
     fifo: VecDeque<(Job, SimTime)>,
     /// Processor sharing: virtual time (ns of service per job), finish tags, and the pending
     /// completion of the earliest tag.
@@ -122,6 +130,13 @@ pub struct Instance {
     /// CPU accounting: busy core-ns since the last `take_busy_core_ns`.
     busy_core_ns: u128,
     accounted_at: SimTime,
+    /// A burstable instance's credits; `None` for fixed-performance types.
+    credits: Option<Box<Credits>>,
+    /// The pending credit event, and the busy count it was computed for.
+    credit_key: Option<Key>,
+    credit_busy: u32,
+    /// Busy milli-core-ns below one core-ns not yet in `busy_core_ns` (throttled cores).
+    busy_milli_rem: u32,
 }
 
 impl Instance {
@@ -149,6 +164,38 @@ impl Instance {
             completion: None,
             busy_core_ns: 0,
             accounted_at: now,
+            credits: None,
+            credit_key: None,
+            credit_busy: 0,
+            busy_milli_rem: 0,
+        }
+    }
+
+    /// Gives a new instance CPU credits (a burstable type); `initial`: it is one of the
+    /// instances its group starts with.
+    pub fn set_credits(&mut self, spec: CreditSpec, initial: bool) {
+        self.credits = Some(Box::new(Credits::new(spec, self.accounted_at, initial)));
+    }
+
+    /// Its credits, if burstable.
+    pub fn credits(&self) -> Option<&Credits> {
+        self.credits.as_deref()
+    }
+
+    /// The speed of its busy cores, per mille (1000 unless throttled).
+    #[inline]
+    fn speed_per_mille(&self) -> u32 {
+        self.credits.as_ref().map_or(1000, |c| c.speed_per_mille())
+    }
+
+    /// The time `work` (of a full-speed core) takes at the current speed.
+    #[inline]
+    fn wall(&self, work: SimTime) -> SimTime {
+        match self.speed_per_mille() {
+            1000 => work,
+            speed => SimTime::from_nanos(
+                ((work.as_nanos() as u128 * 1000).div_ceil(speed as u128)) as u64,
+            ),
         }
     }
 
@@ -164,8 +211,90 @@ impl Instance {
     #[inline]
     fn account(&mut self, now: SimTime) {
         let dt = now.saturating_sub(self.accounted_at).as_nanos() as u128;
-        self.busy_core_ns += dt * self.busy_cores() as u128;
+        let busy = self.busy_cores();
+        match &mut self.credits {
+            None => self.busy_core_ns += dt * busy as u128,
+            Some(c) => {
+                // A throttled core uses only its share of the CPU (what CloudWatch reports).
+                let milli =
+                    dt * busy as u128 * c.speed_per_mille() as u128 + self.busy_milli_rem as u128;
+                self.busy_core_ns += milli / 1000;
+                self.busy_milli_rem = (milli % 1000) as u32;
+                c.integrate(now, busy);
+            }
+        }
         self.accounted_at = now;
+    }
+
+    /// What its credits did since the previous call (up to `now`); `None` if not burstable.
+    pub fn take_credit_meter(&mut self, now: SimTime) -> Option<CreditMeter> {
+        self.account(now);
+        self.credits.as_mut().map(|c| c.take_meter())
+    }
+
+    /// After a change of the busy count: the credit event moves to when the balance runs
+    /// out or returns at the new rates (or is cancelled).
+    #[inline]
+    fn credits_changed(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
+        let Some(c) = &self.credits else { return };
+        let busy = self.busy_cores();
+        if busy == self.credit_busy && self.credit_key.is_some() {
+            return;
+        }
+        self.credit_busy = busy;
+        match c.next_change(busy) {
+            Some(dt) => {
+                let at = queue.now() + SimTime::from_nanos(dt);
+                match self.credit_key {
+                    Some(key) if queue.reschedule(key, at) => {}
+                    _ => {
+                        let e = InstanceEvent::CreditsChanged { instance: id };
+                        self.credit_key = Some(queue.keyed(at, e));
+                    }
+                }
+            }
+            None => {
+                if let Some(key) = self.credit_key.take() {
+                    queue.cancel(key);
+                }
+            }
+        }
+    }
+
+    /// Its credit event fired: the throttle starts or ends (the jobs in service speed up or
+    /// slow down from now on), and the next credit event is scheduled.
+    pub fn on_credit_change(
+        &mut self,
+        id: InstanceId,
+        queue: &mut impl Schedule<InstanceEvent>,
+    ) -> Transition {
+        self.credit_key = None; // it just fired
+        let now = queue.now();
+        self.account(now);
+        self.advance_virtual(now);
+        let before = self.speed_per_mille();
+        let busy = self.busy_cores();
+        let t = self
+            .credits
+            .as_mut()
+            .map_or(Transition::None, |c| c.on_change(busy));
+        let after = self.speed_per_mille();
+        if after != before {
+            match self.discipline {
+                Discipline::Fcfs => {
+                    for (_, key, due) in &mut self.serving {
+                        let left = due.saturating_sub(now).as_nanos() as u128;
+                        let wall = (left * before as u128).div_ceil(after as u128);
+                        *due = now + SimTime::from_nanos(wall as u64);
+                        let moved = queue.reschedule(*key, *due);
+                        debug_assert!(moved, "a job in service has a pending completion");
+                    }
+                }
+                Discipline::ProcessorSharing => self.reschedule(id, queue),
+            }
+        }
+        self.credits_changed(id, queue);
+        t
     }
 
     /// Busy core-nanoseconds accumulated since the previous call (up to `now`).
@@ -191,7 +320,8 @@ impl Instance {
             Discipline::Fcfs => {
                 if self.busy < self.vcpus {
                     self.busy += 1;
-                    self.serve(id, job, now + work, queue);
+                    self.serve(id, job, now + self.wall(work), queue);
+                    self.credits_changed(id, queue);
                     true
                 } else {
                     self.fifo.push_back((job, work));
@@ -203,6 +333,7 @@ impl Instance {
                 let tag = self.virtual_ns + work.as_nanos() as f64;
                 self.tags.push(Reverse((Tag(tag), job)));
                 self.reschedule(id, queue);
+                self.credits_changed(id, queue);
                 true
             }
         }
@@ -217,7 +348,7 @@ impl Instance {
         queue: &mut impl Schedule<InstanceEvent>,
     ) {
         let key = queue.keyed(at, InstanceEvent::ServiceCompleted { instance: id, job });
-        self.serving.push((job, key));
+        self.serving.push((job, key, at));
     }
 
     /// A first-come-first-served completion of `done`: frees a server and starts the next
@@ -232,7 +363,7 @@ impl Instance {
         let now = queue.now();
         self.account(now);
         self.outstanding -= 1;
-        let served = self.serving.iter().position(|&(j, _)| j == done);
+        let served = self.serving.iter().position(|&(j, _, _)| j == done);
         debug_assert!(
             served.is_some(),
             "a completion fires only for a job in service"
@@ -241,11 +372,13 @@ impl Instance {
             self.serving.swap_remove(i);
         }
         if let Some((job, work)) = self.fifo.pop_front() {
-            // `work` was stretched by the core's speed when admitted.
-            self.serve(id, job, now + work, queue);
+            // `work` was stretched by the core's speed when admitted (an ECS task's fraction
+            // of a vCPU); a throttled burstable core's speed applies now.
+            self.serve(id, job, now + self.wall(work), queue);
             Some(job)
         } else {
             self.busy -= 1;
+            self.credits_changed(id, queue);
             None
         }
     }
@@ -266,10 +399,12 @@ impl Instance {
         self.virtual_ns = self.virtual_ns.max(tag);
         self.outstanding -= 1;
         self.reschedule(id, queue);
+        self.credits_changed(id, queue);
         Some(job)
     }
 
-    /// `work` at this instance's core speed: unchanged at full speed, longer on a slower core.
+    /// `work` at this instance's core speed: unchanged at full speed, longer on a slower core
+    /// (an ECS task of a fraction of a vCPU; a burstable instance's throttle is `wall`'s).
     #[inline]
     fn stretched(&self, work: SimTime) -> SimTime {
         if self.speed == 1.0 {
@@ -279,13 +414,18 @@ impl Instance {
         }
     }
 
-    /// Per-job service rate under processor sharing with `n` jobs.
+    /// Per-job service rate under processor sharing with `n` jobs (times the throttled
+    /// speed of a burstable instance out of credits).
     #[inline]
     fn rate(&self, n: usize) -> f64 {
-        if n as u32 <= self.vcpus {
+        let rate = if n as u32 <= self.vcpus {
             1.0
         } else {
             self.vcpus as f64 / n as f64
+        };
+        match self.speed_per_mille() {
+            1000 => rate,
+            speed => rate * speed as f64 / 1000.0,
         }
     }
 
@@ -325,11 +465,18 @@ impl Instance {
         self.busy = 0;
         self.fifo.clear();
         self.tags.clear();
-        for (_, key) in self.serving.drain(..) {
+        for (_, key, _) in self.serving.drain(..) {
             queue.cancel(key);
         }
         if let Some(key) = self.completion.take() {
             queue.cancel(key);
+        }
+        if let Some(key) = self.credit_key.take() {
+            queue.cancel(key);
+        }
+        // A stopped or terminated instance pays its outstanding surplus credits.
+        if let Some(c) = &mut self.credits {
+            c.settle();
         }
     }
 
@@ -350,4 +497,7 @@ pub enum InstanceEvent {
     ServiceCompleted { instance: InstanceId, job: Job },
     /// The job with the earliest finish tag on a processor-sharing instance completed.
     SharingCompleted { instance: InstanceId },
+    /// A burstable instance's balance ran out, its launch credits ran out, or a throttled
+    /// balance regained the restore level (`model::credits`).
+    CreditsChanged { instance: InstanceId },
 }

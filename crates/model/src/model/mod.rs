@@ -7,6 +7,7 @@ pub mod apigw;
 pub mod autoscaling;
 pub mod cloudfront;
 pub mod cloudwatch;
+pub mod credits;
 pub mod database;
 pub mod dns;
 pub mod dynamodb;

@@ -1,6 +1,7 @@
 //! Auto Scaling groups: what each launched, ran and decided.
 
 use super::Section;
+use super::credits::{credits_component, credits_json, credits_table};
 use crate::explain::{defaults, policy_defaults, shape};
 use crate::report::scaling::{
     blocked_table, health_replacements, policies_json, scaling_activities,
@@ -21,19 +22,20 @@ impl Section for Ec2 {
             .iter()
             .filter(|g| !g.ecs_service)
             .map(|g| {
-                (
-                    g.name.clone(),
-                    json!({
-                        "launched": g.launched,
-                        "terminated": g.terminated,
-                        "max_in_service": g.max_in_service,
-                        "instance_hours": g.instance_hours,
-                        "mean_cpu_percent": g.mean_cpu_percent,
-                        "scaling_activities": scaling_activities(g),
-                        "health_replacements": health_replacements(g),
-                        "policies": policies_json(g),
-                    }),
-                )
+                let mut v = json!({
+                    "launched": g.launched,
+                    "terminated": g.terminated,
+                    "max_in_service": g.max_in_service,
+                    "instance_hours": g.instance_hours,
+                    "mean_cpu_percent": g.mean_cpu_percent,
+                    "scaling_activities": scaling_activities(g),
+                    "health_replacements": health_replacements(g),
+                    "policies": policies_json(g),
+                });
+                if let Some(c) = &g.credits {
+                    v["cpu_credits"] = credits_json(c);
+                }
+                (g.name.clone(), v)
             })
             .collect();
         out.insert("auto_scaling_groups".into(), Value::Object(groups));
@@ -69,6 +71,7 @@ impl Section for Ec2 {
                 health_replacements(g)
             );
         }
+        credits_table(r, out);
         blocked_table(out, r);
     }
 
@@ -93,6 +96,7 @@ impl Section for Ec2 {
                 g.max_concurrent,
                 g.boot_time.describe()
             );
+            credits_component(g, out);
         }
     }
 

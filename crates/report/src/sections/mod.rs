@@ -11,6 +11,7 @@ mod alb;
 pub(crate) mod apigw;
 pub(crate) mod cloudfront;
 mod cost;
+mod credits;
 mod dynamodb;
 mod ec2;
 pub(crate) mod kinesis;

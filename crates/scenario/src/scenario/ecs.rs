@@ -357,6 +357,7 @@ fn resolve_service(
         protected_instances: 0,
         policies,
         ecs: Some(tasks),
+        credits: None,
     };
     Some(EcsServiceSpec {
         name: name.to_string(),

@@ -23,6 +23,7 @@ mod regions;
 mod resolve;
 mod resolve_caches;
 mod resolve_compute;
+mod resolve_credits;
 mod resolve_event_source;
 mod resolve_faults;
 mod resolve_lambda;

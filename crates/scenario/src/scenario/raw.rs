@@ -380,6 +380,13 @@ pub struct RawHealthCheck {
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     pub instance: RawInstance,
+    /// Burstable types only (t2, t3, t3a, t4g): `standard` (out of credits, the CPU drops
+    /// to the baseline) or `unlimited` (surplus credits, charged); default t2 `standard`,
+    /// the others `unlimited`, as on AWS.
+    pub credit_specification: Option<String>,
+    /// Burstable types only: the CPU credit balance of the instances the group starts
+    /// with (default: none; T2 standard still gets its launch credits).
+    pub initial_credits: Option<f64>,
     /// `processor_sharing` (default) or `fcfs`.
     pub discipline: Option<RawDiscipline>,
     /// Requests per instance at most (default 1024); beyond it the instance refuses the

@@ -27,7 +27,7 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
                 let hint = instance_types::closest(t)
                     .map(|c| format!(" (did you mean `{c}`?)"))
                     .unwrap_or_default();
-                ctx.err(&format!("{path}.instance.type"), format!("unknown instance type `{t}`{hint}; give a catalog type (t3, m5, m6i, m6g, c5, c6g, r5 families) or `vcpus`"));
+                ctx.err(&format!("{path}.instance.type"), format!("unknown instance type `{t}`{hint}; give a catalog type (t2, t3, t3a, t4g, m5, m6i, m6g, c5, c6g, r5 families) or `vcpus`"));
                 ok = false;
                 (None, 1, 1.0)
             }
@@ -58,6 +58,13 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
             (None, 1, 1.0)
         }
     };
+    let burstable = instance_type
+        .as_deref()
+        .and_then(instance_types::lookup)
+        .and_then(|it| it.burstable);
+    let credits = super::resolve_credits::resolve_credits(ctx, &path, g, burstable, vcpus);
+    ok &= credits.is_ok();
+    let credits = credits.unwrap_or(None);
     let azs = ctx.az_list(&format!("{path}.azs"), &g.azs);
     if g.azs.is_empty() {
         ctx.err(&format!("{path}.azs"), "expected at least one AZ");
@@ -135,6 +142,7 @@ pub(super) fn resolve_group(ctx: &mut Ctx, name: &str, g: &RawGroup) -> Option<G
         instance_type,
         vcpus,
         memory_gib,
+        credits,
         discipline,
         max_concurrent,
         azs,

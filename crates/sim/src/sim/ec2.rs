@@ -64,14 +64,23 @@ impl Service for Ec2 {
 
     fn period_ended(w: &mut World, p: &Period) {
         w.flush_cpu();
+        w.flush_credits();
+        w.credit_period_ended(p.start_s);
         w.evaluate_groups(p);
     }
 
-    /// EC2 bills each instance's running time, from its life (`finish`).
-    fn close_cost_period(_: &mut World, _: f64) {}
+    /// EC2 bills each instance's running time, from its life (`finish`), and unlimited
+    /// burstable instances' surplus credits per cost period (`credits`).
+    fn close_cost_period(w: &mut World, _: f64) {
+        w.credit_cost_period_closed();
+    }
 
     fn finish(w: &mut World, out: &mut Finish) {
         w.flush_cpu();
+        let (mut credits, credit_bill) = w.credit_results();
+        if let Some(bill) = credit_bill {
+            out.usage.priced.insert("ec2_cpu_credits", bill);
+        }
         // Every instance launched, in launch order (slots are reused: see `slots`).
         let lives = w.ec2.instances.take_lives();
         let s = &*w.scenario;
@@ -112,6 +121,7 @@ impl Service for Ec2 {
                     alarm_history: group.alarm_history.clone(),
                     policy_names: spec.policies.iter().map(|p| p.name.clone()).collect(),
                     ecs_service: spec.ecs.is_some(),
+                    credits: credits[g].take(),
                 }
             })
             .collect();
@@ -197,6 +207,7 @@ impl Handles<InstanceEvent> for Ec2 {
                     w.on_work_done(job);
                 }
             }
+            InstanceEvent::CreditsChanged { instance } => w.on_credits_changed(instance),
         }
     }
 }

@@ -418,6 +418,7 @@ impl World {
 
     pub(super) fn on_warmup_ended(&mut self) {
         self.flush_cpu();
+        self.flush_credits();
         self.counting = true;
     }
 

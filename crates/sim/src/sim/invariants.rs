@@ -17,7 +17,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
     match *e {
         Event::Instance(
             InstanceEvent::ServiceCompleted { instance, .. }
-            | InstanceEvent::SharingCompleted { instance },
+            | InstanceEvent::SharingCompleted { instance }
+            | InstanceEvent::CreditsChanged { instance },
         ) => Some(instance),
         Event::Alb(a) => match a {
             AlbEvent::HealthCheckDue { instance, .. } | AlbEvent::DeregistrationEnded(instance) => {

@@ -17,6 +17,7 @@ mod alb_targets;
 mod apigw;
 mod clients;
 mod cloudfront;
+mod credits;
 mod database;
 mod dns;
 mod dynamodb;
@@ -54,7 +55,7 @@ pub use kinesis::StreamResult;
 pub use ecs::EcsResult;
 pub use lambda::FunctionResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
-pub use result::{GroupResult, InstanceResult, PolicyResult, RunResult};
+pub use result::{CreditResult, GroupResult, InstanceResult, PolicyResult, RunResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 

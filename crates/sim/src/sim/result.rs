@@ -28,6 +28,35 @@ pub struct GroupResult {
     pub policy_names: Vec<String>,
     /// The group is an ECS service's tasks (`model::ecs`): reported in the `ecs` section.
     pub ecs_service: bool,
+    /// A burstable group's CPU credits; `None` for other types.
+    pub credits: Option<CreditResult>,
+}
+
+/// What a burstable group's CPU credits did (`sim::credits`). Counts and sums are over the
+/// accounted window (after the warm-up); the `_end` figures are the mean over the instances
+/// alive at the end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreditResult {
+    pub family: &'static str,
+    pub mode: &'static str,
+    pub baseline_percent: f64,
+    pub credits_per_hour: f64,
+    pub max_credits: f64,
+    pub balance_end: f64,
+    pub surplus_balance_end: f64,
+    /// Instance-seconds spent throttled to the baseline (standard mode).
+    pub throttled_instance_s: f64,
+    /// Instances throttled at the end.
+    pub throttled_at_end: u32,
+    /// Times an instance's balance ran out, and times a throttled one got its speed back.
+    pub exhausted: u64,
+    pub restored: u64,
+    pub first_exhausted_s: Option<f64>,
+    /// CPUCreditUsage, summed.
+    pub credits_spent: f64,
+    /// Surplus credits charged (unlimited), and what they cost.
+    pub surplus_credits_charged: f64,
+    pub surplus_usd: f64,
 }
 
 /// A scaling policy's evaluations at which it wanted to act but could not, by reason

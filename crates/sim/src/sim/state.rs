@@ -208,6 +208,8 @@ pub struct Ec2 {
     pub group_meters: Vec<GroupMeters>,
     /// Per group: its series' ids.
     pub series: Vec<GroupSeries>,
+    /// Per group: its CPU credit meters, if its type is burstable (`credits`).
+    pub credits: Vec<Option<super::credits::GroupCredits>>,
 }
 
 impl Ec2 {
@@ -261,6 +263,11 @@ impl Ec2 {
                 .groups
                 .iter()
                 .map(|g| GroupSeries::register(s, &g.name, series))
+                .collect(),
+            credits: s
+                .groups
+                .iter()
+                .map(|g| super::credits::GroupCredits::register(s, g, series))
                 .collect(),
         }
     }

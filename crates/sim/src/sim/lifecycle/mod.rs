@@ -153,6 +153,10 @@ impl Ec2 {
         let az = group.placement_az_in(spec, |a| !down[a.index()]);
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, cx.now());
         inst.speed = spec.ecs.map_or(1.0, |t| t.speed());
+        if let Some(credits) = spec.credits {
+            // The instances the group starts with take its `initial_credits`.
+            inst.set_credits(credits, cx.now() == SimTime::ZERO);
+        }
         inst.protected = group.launched < spec.protected_instances as u64;
         let id = self.instances.insert(inst, cx.event);
         let group = &mut self.groups[g.index()];
@@ -316,6 +320,9 @@ impl Ec2 {
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
         let (g, az, vcpus) = (inst.group, inst.az, inst.vcpus);
+        if let (Some(m), Some(c)) = (inst.take_credit_meter(now), &mut self.credits[g.index()]) {
+            c.add(m, cx.counting);
+        }
         let meters = &mut self.group_meters[g.index()];
         meters.add_busy(busy, cx.counting);
         if was_serving {
@@ -354,6 +361,12 @@ impl Ec2 {
         let busy = inst.take_busy_core_ns(cx.now());
         inst.stop(cx.queue);
         let g = inst.group;
+        if let (Some(m), Some(c)) = (
+            inst.take_credit_meter(cx.now()),
+            &mut self.credits[g.index()],
+        ) {
+            c.add(m, cx.counting);
+        }
         self.group_meters[g.index()].add_busy(busy, cx.counting);
         true
     }
