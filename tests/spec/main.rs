@@ -24,6 +24,7 @@ mod instance_slots;
 mod labs;
 mod lambda;
 mod lambda_scaling;
+mod nat;
 mod parallel;
 mod plots;
 mod progress;

@@ -63,3 +63,9 @@ id!(/// A region, by its position in the scenario's regions (name order; one reg
     RegionId(u8));
 id!(/// A client geography, by its position in the scenario's table (built-in ones first).
     GeoId(u8));
+id!(/// A NAT gateway, in name order.
+    GatewayId(u16));
+id!(/// An external endpoint (`external_endpoints`), in name order.
+    EndpointId(u16));
+id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
+    ExternalSlot(u32));

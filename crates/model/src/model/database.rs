@@ -38,6 +38,8 @@ pub enum CallTarget {
     Database(DatabaseId),
     /// A DynamoDB table, with the capacity the call consumes.
     Table(crate::ids::TableId, crate::model::dynamodb::Units),
+    /// An internet endpoint, reached through the NAT gateway of the instance's AZ.
+    External(crate::ids::EndpointId),
 }
 
 /// One call a request class makes after its instance work.

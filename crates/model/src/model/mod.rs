@@ -14,6 +14,7 @@ pub mod health;
 pub mod instance;
 pub mod instance_types;
 pub mod lambda;
+pub mod nat;
 pub mod region;
 pub mod rules;
 pub mod scaling_policy;

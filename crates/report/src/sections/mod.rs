@@ -13,6 +13,7 @@ mod cost;
 mod dynamodb;
 mod ec2;
 mod lambda;
+mod nat;
 mod resilience;
 mod route53;
 mod sqs;
@@ -50,4 +51,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &route53::Route53,
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,
+    &nat::Nat,
 ];

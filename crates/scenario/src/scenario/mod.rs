@@ -12,6 +12,7 @@ mod dynamodb;
 pub mod input_guard;
 mod listener_rules;
 mod load;
+mod nat;
 pub mod output_name;
 pub mod raw;
 mod raw_services;

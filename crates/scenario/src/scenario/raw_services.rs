@@ -173,6 +173,9 @@ pub struct RawCall {
     /// A DynamoDB table (`dynamodb_tables`): the call consumes capacity for its `reads` and
     /// `writes` of items of `item_size`.
     pub table: Option<String>,
+    /// An internet endpoint (`external_endpoints`), reached through the NAT gateway of the
+    /// calling instance's AZ; the call takes the endpoint's `latency`.
+    pub external: Option<String>,
     /// Items read by a table call (default 0).
     pub reads: Option<u32>,
     /// Items written by a table call (default 0).

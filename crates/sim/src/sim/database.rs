@@ -65,6 +65,7 @@ impl World {
             CallTarget::Table(table, units) => {
                 return self.start_table_call(id, step, table, units);
             }
+            CallTarget::External(e) => return self.start_external_call(id, step, e),
         };
         let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
         let az = self.ec2.instances[r.server().index()].az;
@@ -89,6 +90,7 @@ impl World {
         if !ended.is_empty() {
             self.databases.calls.detach(ended);
             self.dynamodb.detach(ended);
+            self.detach_external_calls(ended);
         }
     }
 

@@ -41,7 +41,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::Dns(_)
         | Event::DynamoDb(_)
         | Event::Fault(_)
-        | Event::ApiGateway(_) => None,
+        | Event::ApiGateway(_)
+        | Event::Nat(_) => None,
     }
 }
 

@@ -12,6 +12,7 @@ use super::apigw::ApiGateways;
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
+use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -28,6 +29,7 @@ use crate::model::dynamodb::{DynamoDb, DynamoDbEvent};
 use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
 use crate::model::lambda::{LambdaEvent, LambdaService};
+use crate::model::nat::NatEvent;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
@@ -93,5 +95,8 @@ world! {
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
         apigw: ApiGateways { ApiGateway(ApigwEvent) },
+        /// NAT gateways: the external calls leaving through them (after `faults`, whose
+        /// outages cut them).
+        nat: NatGateways { Nat(NatEvent) } -> Vec<GatewayResult>,
     }
 }

@@ -176,6 +176,8 @@ impl FaultState {
         let mut errors_by_cause: Vec<(String, u64)> = Cause::ALL
             .iter()
             .zip(self.log.causes)
+            // A cause of a service the scenario does not use is left out.
+            .filter(|(c, _)| **c != Cause::NatUnreachable || !s.services.nat_gateways.gateways.is_empty())
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();
         errors_by_cause.push(("other".into(), failed.saturating_sub(fault_errors)));
