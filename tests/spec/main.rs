@@ -15,6 +15,7 @@ mod cost_rules;
 mod deploy;
 mod determinism;
 mod dynamodb;
+mod elasticache;
 mod experiments;
 mod explain;
 mod faults;

@@ -24,6 +24,18 @@ pub struct PriceTable {
     /// API Gateway (absent from older `--prices` tables: a scenario with APIs then needs it).
     #[serde(default)]
     pub api_gateway: Option<ApiGatewayPrices>,
+    /// ElastiCache nodes (absent from older `--prices` tables: a scenario whose caches name a
+    /// node type then needs it).
+    #[serde(default)]
+    pub elasticache: Option<ElastiCachePrices>,
+}
+
+/// ElastiCache on-demand nodes per node-hour by node type, Redis OSS and Memcached alike
+/// ("Amazon ElastiCache pricing", https://aws.amazon.com/elasticache/pricing/).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ElastiCachePrices {
+    pub per_node_hour: BTreeMap<String, f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -9,6 +9,7 @@ pub mod cloudwatch;
 pub mod database;
 pub mod dns;
 pub mod dynamodb;
+pub mod elasticache;
 pub mod faults;
 pub mod health;
 pub mod instance;

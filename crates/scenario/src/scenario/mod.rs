@@ -9,6 +9,7 @@ pub mod defaults;
 mod dns;
 mod dns_geo;
 mod dynamodb;
+mod elasticache;
 pub mod input_guard;
 mod listener_rules;
 mod load;

@@ -74,7 +74,11 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .enumerate()
         .map(|(i, k)| (k.clone(), DatabaseId((databases.len() + i) as u16)))
         .collect();
-    databases.extend(super::resolve_caches::resolve_caches(ctx, raw.caches));
+    databases.extend(super::resolve_caches::resolve_caches(
+        ctx,
+        raw.caches,
+        names.prices,
+    ));
     let class_calls = raw
         .workloads
         .iter()
@@ -215,6 +219,7 @@ fn resolve_databases(
                 failover_time,
                 instance_class,
                 hit_ratio: None,
+                elasticache: None,
             });
         }
     }
@@ -248,14 +253,14 @@ fn resolve_calls(
     } = *targets;
     let path = format!("workloads.{name}");
     let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
+        // A cache call's `on_miss` read is the call after it.
+        let calls = super::elasticache::with_on_miss(ctx, at, calls);
         if calls.len() > 255 {
             ctx.err(at, "expected at most 255 calls");
         }
         calls
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let p = format!("{at}[{i}]");
+            .into_iter()
+            .filter_map(|(p, c)| {
                 let target = match (&c.database, &c.cache, &c.table) {
                     (None, None, None) if let Some(e) = &c.external => {
                         super::nat::external_call(ctx, &p, e, endpoints, nat_gateways)

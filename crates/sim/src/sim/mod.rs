@@ -19,6 +19,7 @@ mod database;
 mod dns;
 mod dynamodb;
 mod ec2;
+mod elasticache;
 mod faults;
 mod handlers;
 mod health_replacement;

@@ -109,6 +109,8 @@ pub struct DatabaseResult {
     pub primary_az: String,
     /// A cache: its lookups that hit (`None` for a database).
     pub hits: Option<u64>,
+    /// An ElastiCache cluster's engine, nodes and node losses (`None` otherwise).
+    pub cache: Option<super::elasticache::CacheResult>,
 }
 
 /// Availability and faults of a run.
