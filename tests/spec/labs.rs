@@ -86,6 +86,8 @@ lab_tests! {
     lab_10_canary_release => "10-canary-release",
     lab_11_multi_region => "11-multi-region",
     lab_12_api_gateway => "12-api-gateway",
+    lab_15_nat_gateways => "15-nat-gateways",
+    lab_16_cache_aside => "16-cache-aside",
 }
 
 #[test]
