@@ -41,11 +41,19 @@ caches:
 }
 
 fn cache(r: &RunResult) -> &DatabaseResult {
-    r.resilience.databases.iter().find(|d| d.name == "catalog").unwrap()
+    r.resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "catalog")
+        .unwrap()
 }
 
 fn database(r: &RunResult) -> &DatabaseResult {
-    r.resilience.databases.iter().find(|d| d.name == "orders").unwrap()
+    r.resilience
+        .databases
+        .iter()
+        .find(|d| d.name == "orders")
+        .unwrap()
 }
 
 #[test]
@@ -79,13 +87,23 @@ fn a_ttl_cache_misses_as_the_renewal_process_of_each_key_and_the_database_sees_e
     let c = cache(&r);
     let misses = c.calls - c.hits.unwrap();
     let z = (misses as f64 - mean) / var.sqrt();
-    assert!(z.abs() <= Z_MAX, "misses {misses}, expected {mean:.0} ± {:.0}: z = {z:.2}", var.sqrt());
+    assert!(
+        z.abs() <= Z_MAX,
+        "misses {misses}, expected {mean:.0} ± {:.0}: z = {z:.2}",
+        var.sqrt()
+    );
     let ratio = c.hits.unwrap() as f64 / c.calls as f64;
-    assert!((ratio - closed).abs() < 0.002, "hit ratio {ratio}, closed form {closed}");
+    assert!(
+        (ratio - closed).abs() < 0.002,
+        "hit ratio {ratio}, closed form {closed}"
+    );
     // Cache-aside: the database is read once per miss (a miss whose lookup was still in
     // flight at the end had not read it yet), never on a hit.
     let reads = database(&r).calls;
-    assert!(reads <= misses && misses - reads <= r.in_flight, "{reads} reads, {misses} misses");
+    assert!(
+        reads <= misses && misses - reads <= r.in_flight,
+        "{reads} reads, {misses} misses"
+    );
     assert_eq!(c.failed_calls, 0);
 }
 
@@ -114,7 +132,9 @@ fn memcached(replacement: &str) -> RunResult {
         "uniform",
         1000,
         "400s",
-        &format!("{{engine: memcached, node_type: cache.t3.micro, nodes: 3, azs: [a, b, c], ttl: 1h, keys: 300, replacement_time: {{dist: constant, value: {replacement}}}, engine_capacity: 100000}}"),
+        &format!(
+            "{{engine: memcached, node_type: cache.t3.micro, nodes: 3, azs: [a, b, c], ttl: 1h, keys: 300, replacement_time: {{dist: constant, value: {replacement}}}, engine_capacity: 100000}}"
+        ),
     ) + "faults:\n  - {at: 100s, az_outage: c, duration: 300s}\n";
     simulate(parse(&text, &[]))
 }
@@ -128,7 +148,11 @@ fn a_lost_memcached_node_misses_a_third_of_the_keys_until_it_is_replaced_then_re
     let node = c.cache.as_ref().unwrap();
     let after = 1000 * 300;
     let z = z_binomial(node.node_misses, after, 1.0 / 3.0);
-    assert!(z.abs() <= Z_MAX, "{} node misses of {after}: z = {z:.2}", node.node_misses);
+    assert!(
+        z.abs() <= Z_MAX,
+        "{} node misses of {after}: z = {z:.2}",
+        node.node_misses
+    );
     assert_eq!(c.calls - c.hits.unwrap(), 300 + node.node_misses);
     assert_eq!(node.node_replacements, 0);
     // Replaced after 60 s: node 2's keys miss for 60 s (1/3 of 60,000 lookups), then the
@@ -137,7 +161,11 @@ fn a_lost_memcached_node_misses_a_third_of_the_keys_until_it_is_replaced_then_re
     let c = cache(&r);
     let node = c.cache.as_ref().unwrap();
     let z = z_binomial(node.node_misses, 60_000, 1.0 / 3.0);
-    assert!(z.abs() <= Z_MAX, "{} node misses of 60,000: z = {z:.2}", node.node_misses);
+    assert!(
+        z.abs() <= Z_MAX,
+        "{} node misses of 60,000: z = {z:.2}",
+        node.node_misses
+    );
     assert_eq!(c.calls - c.hits.unwrap(), 300 + node.node_misses + 100);
     assert_eq!(node.node_replacements, 1);
     // The cluster stayed up: no lookup found it unavailable, and the database took every
@@ -159,8 +187,16 @@ fn a_redis_primary_without_a_replica_is_down_until_replaced_and_comes_back_empty
     ) + "faults:\n  - {at: 100s, az_outage: c, duration: 300s}\n";
     let r = simulate(parse(&text, &[]));
     let c = cache(&r);
-    assert!(c.failed_calls.abs_diff(120_000) <= 2, "{} lookups found it down", c.failed_calls);
-    assert!((c.downtime_s - 120.0).abs() < 1e-9, "down {} s", c.downtime_s);
+    assert!(
+        c.failed_calls.abs_diff(120_000) <= 2,
+        "{} lookups found it down",
+        c.failed_calls
+    );
+    assert!(
+        (c.downtime_s - 120.0).abs() < 1e-9,
+        "down {} s",
+        c.downtime_s
+    );
     let answered = c.calls - c.failed_calls;
     assert_eq!(answered - c.hits.unwrap(), 300 + 300);
     assert_eq!(c.primary_az, "a", "replaced in the first AZ that is up");
@@ -168,7 +204,11 @@ fn a_redis_primary_without_a_replica_is_down_until_replaced_and_comes_back_empty
     let text = text.replace("az: c, ttl", "az: c, replica_az: a, ttl");
     let r = simulate(parse(&text, &[]));
     let c = cache(&r);
-    assert!(c.downtime_s >= 5.0 && c.downtime_s <= 15.0, "down {} s", c.downtime_s);
+    assert!(
+        c.downtime_s >= 5.0 && c.downtime_s <= 15.0,
+        "down {} s",
+        c.downtime_s
+    );
     assert_eq!(c.calls - c.failed_calls - c.hits.unwrap(), 300);
     assert_eq!(c.cache.as_ref().unwrap().node_replacements, 0);
 }
@@ -181,7 +221,10 @@ fn nodes_are_billed_per_node_hour_from_the_price_table() {
     let per_hour = &p.elasticache.as_ref().unwrap().per_node_hour;
     let by_hand = 3.0 * per_hour["cache.t3.micro"] * 400.0 / 3600.0;
     let billed = r.cost.by_service["elasticache"];
-    assert!((billed - by_hand).abs() < 1e-12, "billed {billed}, by hand {by_hand}");
+    assert!(
+        (billed - by_hand).abs() < 1e-12,
+        "billed {billed}, by hand {by_hand}"
+    );
     let text = cache_scenario(
         "uniform",
         100,
@@ -191,7 +234,10 @@ fn nodes_are_billed_per_node_hour_from_the_price_table() {
     let r = simulate(parse(&text, &[]));
     let by_hand = 2.0 * per_hour["cache.r6g.large"];
     let billed = r.cost.by_service["elasticache"];
-    assert!((billed - by_hand).abs() < 1e-12, "billed {billed}, by hand {by_hand}");
+    assert!(
+        (billed - by_hand).abs() < 1e-12,
+        "billed {billed}, by hand {by_hand}"
+    );
     // A cache with no ElastiCache field keeps the older model: not billed.
     let text = cache_scenario("uniform", 100, "60s", "{az: a, hit_ratio: 0.5}");
     let r = simulate(parse(&text, &[]));

@@ -51,7 +51,11 @@ const OUTAGE: std::ops::Range<usize> = 10..20;
 fn one_shared_gateway_in_a_fails_every_external_call_while_a_is_down() {
     let r = simulate(parse(&nat_scenario("{nat-a: {az: a}}"), &[]));
     let g = &r.services.nat[0];
-    assert_eq!(g.serves, ["a", "b", "c"], "the only gateway serves every AZ");
+    assert_eq!(
+        g.serves,
+        ["a", "b", "c"],
+        "the only gateway serves every AZ"
+    );
     // Not one request ends well during the outage: b's and c's calls find no way out, a's
     // instances are gone.
     for k in OUTAGE {
@@ -59,7 +63,11 @@ fn one_shared_gateway_in_a_fails_every_external_call_while_a_is_down() {
         assert_eq!(a, 0.0, "period {k}: availability {a}");
     }
     // (A request failed at 100 s exactly is counted in the period that ends then.)
-    assert!(r.resilience.availability_per_period[..9].iter().all(|a| *a == 1.0));
+    assert!(
+        r.resilience.availability_per_period[..9]
+            .iter()
+            .all(|a| *a == 1.0)
+    );
     // b's and c's calls were cut by the NAT: their requests reached healthy instances (at
     // least a third of the outage's 20,000 requests), and every failure has a fault's cause.
     let cut = cause(&r, "nat_unreachable");
@@ -109,7 +117,12 @@ fn check_bill(r: &RunResult, gateways: u32) {
         "billed {billed}, by hand {by_hand}"
     );
     let cross: u64 = r.services.nat.iter().map(|g| g.meters.cross_az_calls).sum();
-    let transfer = r.cost.by_service.get("data_transfer").copied().unwrap_or(0.0);
+    let transfer = r
+        .cost
+        .by_service
+        .get("data_transfer")
+        .copied()
+        .unwrap_or(0.0);
     let by_hand = 2.0 * cross as f64 * 10_000.0 / 1e9 * p.data_transfer.inter_az_per_gb;
     assert!(
         (transfer - by_hand).abs() < 1e-9,

@@ -83,9 +83,7 @@ pub struct Popularity {
 impl Popularity {
     /// `keys` keys with probabilities proportional to 1 / (i + 1)^skew.
     pub fn zipf(keys: u32, skew: f64) -> Popularity {
-        let weights: Vec<f64> = (1..=keys as u64)
-            .map(|i| (i as f64).powf(-skew))
-            .collect();
+        let weights: Vec<f64> = (1..=keys as u64).map(|i| (i as f64).powf(-skew)).collect();
         let total: f64 = weights.iter().sum();
         let mut acc = 0.0;
         let cumulative = weights
@@ -245,9 +243,15 @@ mod tests {
         assert!(c.lookup(SimTime::from_secs(5), &mut rng));
         assert!(c.lookup(SimTime::from_millis(10_999), &mut rng));
         assert!(!c.lookup(SimTime::from_secs(11), &mut rng), "expired");
-        assert!(c.lookup(SimTime::from_secs(12), &mut rng), "refilled at 11 s");
+        assert!(
+            c.lookup(SimTime::from_secs(12), &mut rng),
+            "refilled at 11 s"
+        );
         c.replace_node(None);
-        assert!(!c.lookup(SimTime::from_secs(13), &mut rng), "a new node is empty");
+        assert!(
+            !c.lookup(SimTime::from_secs(13), &mut rng),
+            "a new node is empty"
+        );
     }
 
     #[test]

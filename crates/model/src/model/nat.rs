@@ -222,7 +222,8 @@ mod tests {
     fn slots_are_reused_and_calls_through_a_lost_gateway_are_taken() {
         let mut calls = ExternalCalls::default();
         let mut q = crate::kernel::EventQueue::<NatEvent>::new();
-        let mut key = |n| q.schedule_keyed(SimTime::from_secs(n), NatEvent::CallEnded(ExternalSlot(0)));
+        let mut key =
+            |n| q.schedule_keyed(SimTime::from_secs(n), NatEvent::CallEnded(ExternalSlot(0)));
         let a = calls.insert(ExternalCall {
             request: Some(RequestId(1)),
             step: 0,

@@ -46,7 +46,10 @@ pub(super) fn hit_model(ctx: &mut Ctx, path: &str, c: &RawCache) -> Option<HitMo
     match (c.hit_ratio, c.ttl, c.keys) {
         (Some(h), None, None) => {
             if c.key_skew.is_some() {
-                ctx.err(&format!("{path}.key_skew"), "only a cache with `keys` has a key skew");
+                ctx.err(
+                    &format!("{path}.key_skew"),
+                    "only a cache with `keys` has a key skew",
+                );
             }
             Some(HitModel::Ratio(h))
         }
@@ -167,7 +170,10 @@ pub(super) fn resolve_cluster(
             if azs.is_empty() {
                 return None;
             }
-            (nodes, (0..nodes as usize).map(|i| azs[i % azs.len()]).collect())
+            (
+                nodes,
+                (0..nodes as usize).map(|i| azs[i % azs.len()]).collect(),
+            )
         }
     };
     let replacement_time = match &c.replacement_time {
@@ -204,9 +210,15 @@ pub(super) fn with_on_miss<'a>(
         if c.cache.is_none() {
             ctx.err(&mp, "only a `cache` call has an `on_miss` read");
         } else if m.database.is_none() && m.table.is_none() {
-            ctx.err(&mp, "expected a `database` or `table` call: the read a miss makes");
+            ctx.err(
+                &mp,
+                "expected a `database` or `table` call: the read a miss makes",
+            );
         } else if m.on_miss.is_some() {
-            ctx.err(&format!("{mp}.on_miss"), "only a `cache` call has an `on_miss` read");
+            ctx.err(
+                &format!("{mp}.on_miss"),
+                "only a `cache` call has an `on_miss` read",
+            );
         } else {
             out.push((mp, m));
         }

@@ -108,7 +108,10 @@ fn resolve_placed(ctx: &mut Ctx, map: &BTreeMap<String, RawNatGateway>) -> NatSp
             name: name.clone(),
             az,
         });
-        for a in ctx.az_list(&format!("{path}.serves"), g.serves.as_deref().unwrap_or(&[])) {
+        for a in ctx.az_list(
+            &format!("{path}.serves"),
+            g.serves.as_deref().unwrap_or(&[]),
+        ) {
             if let Some((_, first)) = &served[a.index()] {
                 let msg = format!(
                     "AZ `{}` is already served by `{first}`: a subnet routes through one gateway",
@@ -154,8 +157,11 @@ impl ServiceKey for BTreeMap<String, RawExternalEndpoint> {
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> Vec<EndpointSpec> {
         self.iter()
             .filter_map(|(name, e)| {
-                let latency =
-                    resolve_dist(ctx, &format!("external_endpoints.{name}.latency"), &e.latency)?;
+                let latency = resolve_dist(
+                    ctx,
+                    &format!("external_endpoints.{name}.latency"),
+                    &e.latency,
+                )?;
                 Some(EndpointSpec {
                     name: name.clone(),
                     latency,

@@ -15,8 +15,8 @@ pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting
 pub use super::dynamodb::{
     RawConsistency, RawPeak, RawRetries, RawScalingBounds, RawTable, RawTableMode, RawTableScaling,
 };
-pub use super::nat::{RawExternalEndpoint, RawNatGateway, RawNatGateways};
 pub use super::listener_rules::{RawForwardTo, RawRule};
+pub use super::nat::{RawExternalEndpoint, RawNatGateway, RawNatGateways};
 pub use super::raw_services::*;
 pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 

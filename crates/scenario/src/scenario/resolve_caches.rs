@@ -5,14 +5,14 @@
 
 use super::elasticache::{hit_model, is_elasticache, resolve_cluster};
 use super::raw::RawCache;
-use crate::cost::PriceTable;
-use crate::model::elasticache::{Engine, HitModel};
 use super::resolve::Ctx;
 use super::resolve_faults::DEFAULT_ENGINE_CAPACITY;
 use super::resolve_workload::resolve_dist;
+use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::AzId;
 use crate::model::database::DatabaseSpec;
+use crate::model::elasticache::{Engine, HitModel};
 use std::collections::BTreeMap;
 
 pub(super) fn resolve_caches(

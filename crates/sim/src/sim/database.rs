@@ -14,6 +14,7 @@
 //! (a fault) is the world's, as it fails the requests whose calls were in flight.
 
 use super::World;
+use super::elasticache::CacheRuntime;
 use super::resilience::DatabaseResult;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::DatabaseId;
@@ -29,7 +30,6 @@ use crate::model::database::{Availability, Call, CallSpec, CallTarget, Calls, Da
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
 use crate::scenario::Scenario;
-use super::elasticache::CacheRuntime;
 
 impl World {
     /// An instance finished a job. A request makes its database calls, or is served; a queue
@@ -246,7 +246,11 @@ impl Databases {
     /// (A Memcached cluster has no primary: its nodes are lost one by one.)
     pub fn primaries_in(&self, az: AzId) -> Vec<DatabaseId> {
         (self.list.iter().enumerate())
-            .filter(|(d, _)| !self.caches[*d].as_ref().is_some_and(CacheRuntime::is_memcached))
+            .filter(|(d, _)| {
+                !self.caches[*d]
+                    .as_ref()
+                    .is_some_and(CacheRuntime::is_memcached)
+            })
             .filter(|(_, db)| db.primary_az == az && db.availability != Availability::Down)
             .map(|(d, _)| DatabaseId(d as u16))
             .collect()

@@ -156,7 +156,10 @@ impl World {
                 let n = n as usize;
                 c.node_az[n] = up_az(c.node_az[n], az_down);
                 c.state.replace_node(Some(n));
-                format!("{name}: node {n} replaced in AZ {}, empty", self.scenario.azs[c.node_az[n].index()])
+                format!(
+                    "{name}: node {n} replaced in AZ {}, empty",
+                    self.scenario.azs[c.node_az[n].index()]
+                )
             }
             None => {
                 c.replacing = false;
@@ -164,7 +167,10 @@ impl World {
                 let db = &mut self.databases.list[d.index()];
                 db.primary_az = up_az(db.primary_az, az_down);
                 db.come_up(now);
-                format!("{name}: primary replaced in AZ {}, empty", self.scenario.azs[db.primary_az.index()])
+                format!(
+                    "{name}: primary replaced in AZ {}, empty",
+                    self.scenario.azs[db.primary_az.index()]
+                )
             }
         };
         self.fault_note(None, "cache_node_replaced", detail, true);

@@ -179,7 +179,9 @@ impl FaultState {
             .iter()
             .zip(self.log.causes)
             // A cause of a service the scenario does not use is left out.
-            .filter(|(c, _)| **c != Cause::NatUnreachable || !s.services.nat_gateways.gateways.is_empty())
+            .filter(|(c, _)| {
+                **c != Cause::NatUnreachable || !s.services.nat_gateways.gateways.is_empty()
+            })
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();
         errors_by_cause.push(("other".into(), failed.saturating_sub(fault_errors)));
