@@ -40,6 +40,13 @@ caches:
     )
 }
 
+/// The problems reported for a scenario that must not load.
+fn problems(text: &str) -> String {
+    stratus::scenario::Scenario::from_text(text, "t.yaml", &repo_path("."), &[])
+        .unwrap_err()
+        .to_string()
+}
+
 fn cache(r: &RunResult) -> &DatabaseResult {
     r.resilience
         .databases
@@ -256,9 +263,7 @@ fn bad_cache_fields_are_reported_with_their_paths() {
         "on_miss: {database: orders",
         "on_miss: {cache: catalog",
     );
-    let e = stratus::scenario::Scenario::from_text(&bad, "t.yaml", &repo_path("."), &[])
-        .unwrap_err()
-        .to_string();
+    let e = problems(&bad);
     for expected in [
         "caches.catalog: give either `hit_ratio` or `ttl` with `keys`, not both",
         "workloads.w.calls[0].on_miss: expected a `database` or `table` call",
@@ -271,9 +276,7 @@ fn bad_cache_fields_are_reported_with_their_paths() {
         "60s",
         "{engine: memcached, node_type: cache.x1.huge, nodes: 61, replica_az: b, hit_ratio: 0.5}",
     );
-    let e = stratus::scenario::Scenario::from_text(&bad, "t.yaml", &repo_path("."), &[])
-        .unwrap_err()
-        .to_string();
+    let e = problems(&bad);
     for expected in [
         "caches.catalog.node_type: the price table has no ElastiCache price for `cache.x1.huge`",
         "caches.catalog.nodes: expected 1 to 60 nodes, got 61",

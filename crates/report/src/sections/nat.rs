@@ -4,7 +4,6 @@
 //! the gateways and their routes in words for `stratus explain`.
 
 use super::Section;
-use crate::explain::defaults;
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
 use serde_json::{Map, Value, json};
@@ -97,10 +96,7 @@ impl Section for Nat {
         out.extend(s.services.external_endpoints.iter().map(|e| e.name.clone()));
     }
 
-    fn defaults(&self, s: &Scenario, out: &mut String) {
-        let names: Vec<String> = (s.services.nat_gateways.gateways.iter())
-            .map(|g| g.name.clone())
-            .collect();
-        defaults(out, &s.document, "nat_gateways", &names);
-    }
+    /// A gateway's one default (`serves`) is in its `components` line: the key is a count
+    /// or a mapping, not a section of entries.
+    fn defaults(&self, _: &Scenario, _: &mut String) {}
 }

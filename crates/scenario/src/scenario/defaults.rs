@@ -429,12 +429,6 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "Route 53 probes the primary; this many failures fail over, as many passes fail back",
     ),
     d(
-        "nat_gateways",
-        "serves",
-        "its own AZ (every AZ when it is the only gateway)",
-        "the AZs whose private subnets route external calls through it",
-    ),
-    d(
         "caches",
         "engine_capacity",
         "1000",
