@@ -86,11 +86,13 @@ lab_tests! {
     lab_10_canary_release => "10-canary-release",
     lab_11_multi_region => "11-multi-region",
     lab_12_api_gateway => "12-api-gateway",
+    lab_13_burstable_credits => "13-burstable-credits",
+    lab_14_ecs_vs_ec2 => "14-ecs-vs-ec2",
+    lab_15_nat_gateways => "15-nat-gateways",
+    lab_16_cache_aside => "16-cache-aside",
     lab_17_cloudfront_ttl => "17-cloudfront-ttl",
     lab_18_dynamodb_capacity => "18-dynamodb-capacity",
     lab_19_kinesis_shards => "19-kinesis-shards",
-    lab_14_ecs_vs_ec2 => "14-ecs-vs-ec2",
-    lab_13_burstable_credits => "13-burstable-credits",
 }
 
 #[test]

@@ -70,3 +70,9 @@ id!(/// A client geography, by its position in the scenario's table (built-in on
     GeoId(u8));
 id!(/// An ECS service, in name order.
     EcsServiceId(u16));
+id!(/// A NAT gateway, in name order.
+    GatewayId(u16));
+id!(/// An external endpoint (`external_endpoints`), in name order.
+    EndpointId(u16));
+id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
+    ExternalSlot(u32));

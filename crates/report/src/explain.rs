@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 #[cfg(test)]
 mod defaults_tests;
+mod elasticache;
 mod lambda;
 pub(crate) mod regions;
 mod scaling;
@@ -422,6 +423,10 @@ fn diagram_consumers(out: &mut String, s: &Scenario) {
 pub(crate) fn resilience_components(out: &mut String, s: &Scenario) {
     let r = &s.resilience;
     for d in &r.databases {
+        if let Some(e) = d.elasticache.as_deref() {
+            elasticache::cluster(out, s, d, e);
+            continue;
+        }
         if let Some(h) = d.hit_ratio {
             let replica = match d.standby_az {
                 Some(a) => format!(

@@ -35,6 +35,10 @@ pub struct PriceTable {
     /// it).
     #[serde(default)]
     pub fargate: Option<FargatePrices>,
+    /// ElastiCache nodes (absent from older `--prices` tables: a scenario whose caches name a
+    /// node type then needs it).
+    #[serde(default)]
+    pub elasticache: Option<ElastiCachePrices>,
 }
 
 /// Fargate, Linux, per vCPU-hour and per GB-hour of a task's size, by CPU architecture;
@@ -51,6 +55,14 @@ pub struct FargatePrices {
 pub struct FargateRates {
     pub per_vcpu_hour: f64,
     pub per_gb_hour: f64,
+}
+
+/// ElastiCache on-demand nodes per node-hour by node type, Redis OSS and Memcached alike
+/// ("Amazon ElastiCache pricing", https://aws.amazon.com/elasticache/pricing/).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ElastiCachePrices {
+    pub per_node_hour: BTreeMap<String, f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

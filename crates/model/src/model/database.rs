@@ -29,6 +29,9 @@ pub struct DatabaseSpec {
     /// A cache (not billed here): the fraction of lookups that hit. A hit answers in place of
     /// the call after it; a miss, or a cache that is down, goes on to that call.
     pub hit_ratio: Option<f64>,
+    /// An ElastiCache cluster (engine, nodes, price, TTL and key space); `None` for a
+    /// database, and for a cache given only a typed hit ratio (the older model, not billed).
+    pub elasticache: Option<Box<crate::model::elasticache::CacheSpec>>,
 }
 
 /// What a call calls.
@@ -38,6 +41,8 @@ pub enum CallTarget {
     Database(DatabaseId),
     /// A DynamoDB table, with the capacity the call consumes.
     Table(crate::ids::TableId, crate::model::dynamodb::Units),
+    /// An internet endpoint, reached through the NAT gateway of the instance's AZ.
+    External(crate::ids::EndpointId),
 }
 
 /// One call a request class makes after its instance work.
@@ -261,4 +266,7 @@ pub enum DatabaseEvent {
     CallEnded(CallSlot),
     /// A database's failover time ran out: the standby is primary.
     FailedOver(DatabaseId),
+    /// ElastiCache replaced a lost node of a cache (a Memcached node by its index, or a
+    /// Redis primary without a replica: `None`); the new node is empty.
+    NodeReplaced(DatabaseId, Option<u16>),
 }

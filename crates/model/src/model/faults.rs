@@ -101,16 +101,20 @@ pub enum Cause {
     DatabaseCallAborted,
     /// An injected error.
     InjectedError,
+    /// An external call found no way out: the NAT gateway its subnet routes through was in
+    /// a down AZ (or went down while the call was in flight).
+    NatUnreachable,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 6] = [
+    pub const ALL: [Cause; 7] = [
         Cause::TargetUnreachable,
         Cause::InstanceLost,
         Cause::AlbNodeUnreachable,
         Cause::DatabaseUnavailable,
         Cause::DatabaseCallAborted,
         Cause::InjectedError,
+        Cause::NatUnreachable,
     ];
 
     pub fn key(self) -> &'static str {
@@ -121,6 +125,7 @@ impl Cause {
             Cause::DatabaseUnavailable => "database_unavailable",
             Cause::DatabaseCallAborted => "database_call_aborted",
             Cause::InjectedError => "injected_error",
+            Cause::NatUnreachable => "nat_unreachable",
         }
     }
 }
@@ -150,7 +155,7 @@ pub struct FaultLog {
     pub records: Vec<FaultRecord>,
     pub timeline: Vec<TimelineEntry>,
     /// Failed requests (after the warm-up) by cause, indexed like [`Cause::ALL`].
-    pub causes: [u64; 6],
+    pub causes: [u64; Cause::ALL.len()],
 }
 
 impl FaultLog {

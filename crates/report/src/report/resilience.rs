@@ -76,18 +76,24 @@ pub fn caches_json(r: &RunResult) -> Value {
         .iter()
         .filter_map(|d| d.hits.map(|hits| (d, hits)))
         .map(|(d, hits)| {
-            (
-                d.name.clone(),
-                json!({
-                    "lookups": d.calls,
-                    "hits": hits,
-                    "hit_ratio": if d.calls > 0 { hits as f64 / d.calls as f64 } else { 0.0 },
-                    "unavailable_lookups": d.failed_calls,
-                    "promotions": d.failovers,
-                    "downtime_s": d.downtime_s,
-                    "primary_az": d.primary_az,
-                }),
-            )
+            let mut v = json!({
+                "lookups": d.calls,
+                "hits": hits,
+                "hit_ratio": if d.calls > 0 { hits as f64 / d.calls as f64 } else { 0.0 },
+                "unavailable_lookups": d.failed_calls,
+                "promotions": d.failovers,
+                "downtime_s": d.downtime_s,
+                "primary_az": d.primary_az,
+            });
+            // An ElastiCache cluster adds its engine, nodes and node losses.
+            if let (Some(c), Some(m)) = (&d.cache, v.as_object_mut()) {
+                m.insert("engine".into(), json!(c.engine));
+                m.insert("node_type".into(), json!(c.node_type));
+                m.insert("nodes".into(), json!(c.nodes));
+                m.insert("node_misses".into(), json!(c.node_misses));
+                m.insert("node_replacements".into(), json!(c.node_replacements));
+            }
+            (d.name.clone(), v)
         })
         .collect();
     Value::Object(m)

@@ -17,6 +17,7 @@ mod ec2;
 pub(crate) mod kinesis;
 mod ecs;
 mod lambda;
+mod nat;
 mod resilience;
 mod route53;
 mod sqs;
@@ -57,4 +58,5 @@ pub const SECTIONS: &[&dyn Section] = &[
     &cloudfront::CloudFront,
     &kinesis::Kinesis,
     &ecs::Ecs,
+    &nat::Nat,
 ];

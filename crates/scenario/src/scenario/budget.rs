@@ -108,6 +108,19 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
             cache_keys as f64 * 8.0,
         ));
     }
+    let elasticache_keys: u64 = (s.resilience.databases.iter())
+        .filter_map(|d| match d.elasticache.as_deref()?.hits {
+            crate::model::elasticache::HitModel::Ttl { keys, .. } => Some(keys as u64),
+            crate::model::elasticache::HitModel::Ratio(_) => None,
+        })
+        .sum();
+    if elasticache_keys > 0 {
+        // ElastiCache TTL caches: an expiry time and a cumulative popularity (16 bytes) per key.
+        memory.push((
+            format!("{elasticache_keys} ElastiCache keys"),
+            elasticache_keys as f64 * 16.0,
+        ));
+    }
     memory.sort_by(|a, b| b.1.total_cmp(&a.1));
     Estimate {
         arrivals,

@@ -16,6 +16,7 @@ pub use super::dynamodb::{
     RawConsistency, RawPeak, RawRetries, RawScalingBounds, RawTable, RawTableMode, RawTableScaling,
 };
 pub use super::listener_rules::{RawForwardTo, RawRule};
+pub use super::nat::{RawExternalEndpoint, RawNatGateway, RawNatGateways};
 pub use super::raw_services::*;
 pub use super::regions::{RawGeoMix, RawGeography, RawPoint, RawRegion};
 
@@ -57,8 +58,6 @@ raw_scenario! {
         pub auto_scaling_groups: BTreeMap<String, RawGroup>,
         /// Entries of the price table to override (same shape as `prices/us-east-1.yaml`).
         pub pricing: Option<serde_json::Value>,
-        /// NAT gateways in the VPC (billed per hour and per GB processed); default 0.
-        pub nat_gateways: Option<u32>,
         /// CloudWatch publication delay of metrics (default one metric period).
         pub metric_delay: Option<Dur>,
         /// Lambda functions, by name.
@@ -106,6 +105,14 @@ raw_scenario! {
         /// ECS services on Fargate behind a target group (see `scenario::ecs`).
         #[serde(default)]
         pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,
+        /// NAT gateways in the VPC (billed per hour and per GB processed): a count, or named
+        /// gateways placed in AZs, `{NAME: {az: a, serves: [b, c]}}`, that external calls
+        /// leave through; default none.
+        pub nat_gateways: Option<RawNatGateways>,
+        /// Internet endpoints request classes call through the NAT gateways
+        /// (`calls: [{external: NAME}]`).
+        #[serde(default)]
+        pub external_endpoints: BTreeMap<String, RawExternalEndpoint>,
     }
 }
 

@@ -173,6 +173,9 @@ pub struct RawCall {
     /// A DynamoDB table (`dynamodb_tables`): the call consumes capacity for its `reads` and
     /// `writes` of items of `item_size`.
     pub table: Option<String>,
+    /// An internet endpoint (`external_endpoints`), reached through the NAT gateway of the
+    /// calling instance's AZ; the call takes the endpoint's `latency`.
+    pub external: Option<String>,
     /// Items read by a table call (default 0).
     pub reads: Option<u32>,
     /// Items written by a table call (default 0).
@@ -188,16 +191,37 @@ pub struct RawCall {
     /// Bytes a call moves, request and answer together (default 2KB); billed as inter-AZ
     /// data transfer when the calling instance is not in the AZ of the primary.
     pub bytes: Option<Bytes>,
+    /// A cache call's read on a miss (cache-aside): a `database` or `table` call made when
+    /// the lookup misses, skipped when it hits.
+    pub on_miss: Option<Box<RawCall>>,
 }
 
 /// A cache with an optional replica in another AZ, promoted when the primary is lost.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCache {
-    /// The fraction of lookups that hit.
-    pub hit_ratio: f64,
-    /// Lookups served at once (default 1000).
+    /// The fraction of lookups that hit (or give `ttl` and `keys`).
+    pub hit_ratio: Option<f64>,
+    /// Lookups served at once (default 1000); per node for Memcached.
     pub engine_capacity: Option<u32>,
+    /// The engine: `redis` or `memcached` (default redis when any ElastiCache field is
+    /// given; a cache with none keeps the older unpriced model).
+    pub engine: Option<super::elasticache::RawEngine>,
+    /// The node type, priced per node-hour (default cache.r6g.large).
+    pub node_type: Option<String>,
+    /// Memcached's nodes (default 1; Redis has its primary and `replica_az`'s replica).
+    pub nodes: Option<u32>,
+    /// Memcached's AZs: its nodes are placed round-robin over them (default `az`).
+    pub azs: Option<Vec<String>>,
+    /// A key stays this long after the miss that filled it (with `keys`, instead of
+    /// `hit_ratio`).
+    pub ttl: Option<super::units::Dur>,
+    /// The number of distinct keys lookups ask for.
+    pub keys: Option<u32>,
+    /// Key popularity: the Zipf exponent (default 0, uniform).
+    pub key_skew: Option<f64>,
+    /// How long ElastiCache takes to replace a lost node (default uniform 5m..10m).
+    pub replacement_time: Option<RawDist>,
     /// The primary's AZ (default the first of `azs`).
     pub az: Option<String>,
     /// A replica's AZ: promoted when the primary is lost (default none).

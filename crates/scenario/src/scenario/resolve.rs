@@ -307,6 +307,8 @@ pub fn resolve(
             availability_slo: raw.availability_slo,
             caches: &raw.caches,
             tables: &raw.dynamodb_tables,
+            endpoints: &raw.external_endpoints,
+            nat_gateways: raw.nat_gateways.as_ref(),
         },
         &super::resolve_faults::Names {
             groups: &group_ids,
@@ -360,7 +362,7 @@ pub fn resolve(
         target_groups,
         groups,
         prices: prices?,
-        nat_gateways: raw.nat_gateways.unwrap_or(0),
+        nat_gateways: raw.nat_gateways.as_ref().map_or(0, RawNatGateways::billed),
         metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
         lambda_functions,

@@ -1,27 +1,34 @@
 //! Validation of caches: hit ratio, capacity, the primary's AZ and an optional replica that is
 //! promoted when the primary is lost. A cache becomes an entry of the database table with a
-//! hit ratio (it shares the database's connections and failover model).
+//! hit ratio (it shares the database's connections and failover model), and, when it uses
+//! ElastiCache's fields (`scenario::elasticache`), its cluster: engine, nodes, price, TTL.
 
+use super::elasticache::{hit_model, is_elasticache, resolve_cluster};
 use super::raw::RawCache;
 use super::resolve::Ctx;
 use super::resolve_faults::DEFAULT_ENGINE_CAPACITY;
 use super::resolve_workload::resolve_dist;
+use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::AzId;
 use crate::model::database::DatabaseSpec;
+use crate::model::elasticache::{Engine, HitModel};
 use std::collections::BTreeMap;
 
 pub(super) fn resolve_caches(
     ctx: &mut Ctx,
     caches: &BTreeMap<String, RawCache>,
+    prices: Option<&PriceTable>,
 ) -> Vec<DatabaseSpec> {
     let mut out = Vec::new();
     for (name, c) in caches {
         let path = format!("caches.{name}");
-        if !(0.0..=1.0).contains(&c.hit_ratio) {
+        if let Some(h) = c.hit_ratio
+            && !(0.0..=1.0).contains(&h)
+        {
             ctx.err(
                 &format!("{path}.hit_ratio"),
-                format!("expected a fraction in [0, 1], got {}", c.hit_ratio),
+                format!("expected a fraction in [0, 1], got {h}"),
             );
         }
         let engine_capacity = c.engine_capacity.unwrap_or(DEFAULT_ENGINE_CAPACITY);
@@ -59,18 +66,45 @@ pub(super) fn resolve_caches(
                 span_ns: 10e9,
             }),
         };
-        if let (Some(az), Some(failover_time)) = (az, promotion_time) {
-            out.push(DatabaseSpec {
-                name: name.clone(),
-                engine_capacity,
-                multi_az: replica.is_some(),
-                az,
-                standby_az: replica,
-                failover_time,
-                instance_class: String::new(),
-                hit_ratio: Some(c.hit_ratio),
-            });
-        }
+        let (Some(az), Some(failover_time)) = (az, promotion_time) else {
+            continue;
+        };
+        let (elasticache, hit_ratio) = if is_elasticache(c) {
+            let Some(spec) = resolve_cluster(ctx, &path, c, (az, replica), prices) else {
+                continue;
+            };
+            // A TTL cache's hits follow from its keys; its typed ratio is unused.
+            let h = match spec.hits {
+                HitModel::Ratio(h) => h,
+                HitModel::Ttl { .. } => 0.0,
+            };
+            (Some(Box::new(spec)), h)
+        } else {
+            let Some(HitModel::Ratio(h)) = hit_model(ctx, &path, c) else {
+                continue;
+            };
+            (None, h)
+        };
+        // Memcached's nodes each serve `engine_capacity` lookups at once; its first node's
+        // AZ stands for the cluster (its nodes are lost one by one, not as a primary).
+        let (engine_capacity, az) = match elasticache.as_deref() {
+            Some(e) if e.engine == Engine::Memcached => (
+                engine_capacity.saturating_mul(e.billed_nodes),
+                e.node_azs[0],
+            ),
+            _ => (engine_capacity, az),
+        };
+        out.push(DatabaseSpec {
+            name: name.clone(),
+            engine_capacity,
+            multi_az: replica.is_some(),
+            az,
+            standby_az: replica,
+            failover_time,
+            instance_class: String::new(),
+            hit_ratio: Some(hit_ratio),
+            elasticache,
+        });
     }
     out
 }

@@ -55,6 +55,8 @@ pub(super) struct RawParts<'a> {
     pub availability_slo: Option<f64>,
     pub caches: &'a BTreeMap<String, RawCache>,
     pub tables: &'a BTreeMap<String, RawTable>,
+    pub endpoints: &'a BTreeMap<String, RawExternalEndpoint>,
+    pub nat_gateways: Option<&'a RawNatGateways>,
 }
 
 pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
@@ -72,7 +74,11 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         .enumerate()
         .map(|(i, k)| (k.clone(), DatabaseId((databases.len() + i) as u16)))
         .collect();
-    databases.extend(super::resolve_caches::resolve_caches(ctx, raw.caches));
+    databases.extend(super::resolve_caches::resolve_caches(
+        ctx,
+        raw.caches,
+        names.prices,
+    ));
     let class_calls = raw
         .workloads
         .iter()
@@ -81,6 +87,8 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
                 dbs: &db_ids,
                 caches: &cache_ids,
                 tables: raw.tables,
+                endpoints: raw.endpoints,
+                nat_gateways: raw.nat_gateways,
             };
             resolve_calls(ctx, name, w, &targets)
         })
@@ -211,6 +219,7 @@ fn resolve_databases(
                 failover_time,
                 instance_class,
                 hit_ratio: None,
+                elasticache: None,
             });
         }
     }
@@ -225,6 +234,8 @@ struct CallTargets<'a> {
     dbs: &'a BTreeMap<String, DatabaseId>,
     caches: &'a BTreeMap<String, DatabaseId>,
     tables: &'a BTreeMap<String, RawTable>,
+    endpoints: &'a BTreeMap<String, RawExternalEndpoint>,
+    nat_gateways: Option<&'a RawNatGateways>,
 }
 
 fn resolve_calls(
@@ -237,18 +248,30 @@ fn resolve_calls(
         dbs,
         caches,
         tables,
+        endpoints,
+        nat_gateways,
     } = *targets;
     let path = format!("workloads.{name}");
     let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
+        // A cache call's `on_miss` read is the call after it.
+        let calls = super::elasticache::with_on_miss(ctx, at, calls);
         if calls.len() > 255 {
             ctx.err(at, "expected at most 255 calls");
         }
         calls
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let p = format!("{at}[{i}]");
+            .into_iter()
+            .filter_map(|(p, c)| {
                 let target = match (&c.database, &c.cache, &c.table) {
+                    (None, None, None) if let Some(e) = &c.external => {
+                        super::nat::external_call(ctx, &p, e, endpoints, nat_gateways)
+                    }
+                    _ if c.external.is_some() => {
+                        ctx.err(
+                            &p,
+                            "expected exactly one of `database`, `cache`, `table` and `external`",
+                        );
+                        None
+                    }
                     (Some(d), None, None) => reference(
                         ctx,
                         &format!("{p}.database"),
@@ -274,11 +297,13 @@ fn resolve_calls(
                 if c.table.is_none() {
                     super::dynamodb::no_table_fields(ctx, &p, c);
                 }
-                let work = match (&c.work, &c.table) {
+                // A table's or an external endpoint's call takes its target's latency.
+                let fixed_time = c.table.as_ref().or(c.external.as_ref());
+                let work = match (&c.work, fixed_time) {
                     (Some(_), Some(_)) => {
                         ctx.err(
                             &format!("{p}.work"),
-                            "a table call's time is the table's `latency`: leave it out",
+                            "a table's or external endpoint's call takes its `latency`: leave it out",
                         );
                         None
                     }

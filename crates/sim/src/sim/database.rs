@@ -14,6 +14,7 @@
 //! (a fault) is the world's, as it fails the requests whose calls were in flight.
 
 use super::World;
+use super::elasticache::CacheRuntime;
 use super::resilience::DatabaseResult;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::DatabaseId;
@@ -65,6 +66,7 @@ impl World {
             CallTarget::Table(table, units) => {
                 return self.start_table_call(id, step, table, units);
             }
+            CallTarget::External(e) => return self.start_external_call(id, step, e),
         };
         let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
         let az = self.ec2.instances[r.server().index()].az;
@@ -89,6 +91,7 @@ impl World {
         if !ended.is_empty() {
             self.databases.calls.detach(ended);
             self.dynamodb.detach(ended);
+            self.detach_external_calls(ended);
         }
     }
 
@@ -179,6 +182,9 @@ impl World {
                 ),
                 true,
             );
+        } else if let Some(delay) = self.replace_cache_primary(d) {
+            let detail = format!("{name}: replacing the node in {:.0}s", delay.as_secs_f64());
+            self.fault_note(fault, "cache_node_replacing", detail, true);
         } else {
             self.fault_note(fault, "database_down", name, true);
         }
@@ -219,6 +225,10 @@ pub struct Databases {
     rngs: Vec<Rng>,
     /// Per database: `database/NAME/failover` (how long a promotion takes).
     pub failover_rngs: Vec<Rng>,
+    /// Per database: its ElastiCache cluster, for a cache that has one.
+    pub caches: Vec<Option<CacheRuntime>>,
+    /// The clusters' node-hours per cost period.
+    cache_costs: Vec<f64>,
 }
 
 /// How a call began.
@@ -233,8 +243,14 @@ pub enum CallStart {
 
 impl Databases {
     /// The databases whose primary is in `az` and not down (an outage of `az` loses them).
+    /// (A Memcached cluster has no primary: its nodes are lost one by one.)
     pub fn primaries_in(&self, az: AzId) -> Vec<DatabaseId> {
         (self.list.iter().enumerate())
+            .filter(|(d, _)| {
+                !self.caches[*d]
+                    .as_ref()
+                    .is_some_and(CacheRuntime::is_memcached)
+            })
             .filter(|(_, db)| db.primary_az == az && db.availability != Availability::Down)
             .map(|(d, _)| DatabaseId(d as u16))
             .collect()
@@ -245,7 +261,9 @@ impl Databases {
     pub fn recover_in(&mut self, az: AzId, now: SimTime) -> Vec<DatabaseId> {
         let mut back = Vec::new();
         for (d, db) in self.list.iter_mut().enumerate() {
-            if db.primary_az == az && db.availability == Availability::Down {
+            // A cache whose node ElastiCache is replacing comes back with the new node.
+            let replacing = self.caches[d].as_ref().is_some_and(|c| c.replacing);
+            if db.primary_az == az && db.availability == Availability::Down && !replacing {
                 db.come_up(now);
                 back.push(DatabaseId(d as u16));
             }
@@ -281,7 +299,10 @@ impl Databases {
             return CallStart::Failed(Cause::InjectedError);
         }
         let cross_az_bytes = (az != db.primary_az).then_some(spec.bytes);
-        let hit = hit_ratio.is_some_and(|h| rng.chance(h));
+        let hit = match self.caches[d.index()].as_mut() {
+            Some(c) => c.state.lookup(queue.now(), rng),
+            None => hit_ratio.is_some_and(|h| rng.chance(h)),
+        };
         db.hits += hit as u64;
         let work = spec.work.sample(rng) + db.extra_latency;
         let slot = self.calls.insert(Call {
@@ -327,13 +348,19 @@ impl Service for Databases {
             calls: Calls::default(),
             rngs: specs.iter().map(|d| rng(d, "calls")).collect(),
             failover_rngs: specs.iter().map(|d| rng(d, "failover")).collect(),
+            caches: CacheRuntime::build(s),
+            cache_costs: Vec::new(),
         }
     }
 
     fn period_ended(_: &mut World, _: &Period) {}
 
-    /// RDS bills instance hours for the whole run (`finish`), not per period.
-    fn close_cost_period(_: &mut World, _: f64) {}
+    /// RDS bills instance hours for the whole run (`finish`), not per period; ElastiCache
+    /// clusters their node-hours per period.
+    fn close_cost_period(w: &mut World, seconds: f64) {
+        let cost = w.cache_period_cost(seconds);
+        w.databases.cache_costs.push(cost);
+    }
 
     /// Each database's and cache's figures (after `faults`, whose results it completes),
     /// and the databases' instances for the bill (caches are not billed yet).
@@ -345,7 +372,8 @@ impl Service for Databases {
             .databases
             .iter()
             .zip(&w.databases.list)
-            .map(|(spec, d)| {
+            .enumerate()
+            .map(|(i, (spec, d))| {
                 let open = d.down_since.map_or(SimTime::ZERO, |t| now - t);
                 DatabaseResult {
                     name: spec.name.clone(),
@@ -357,9 +385,14 @@ impl Service for Databases {
                     max_connections_in_use: d.max_busy,
                     primary_az: s.azs[d.primary_az.index()].clone(),
                     hits: spec.hit_ratio.map(|_| d.hits),
+                    cache: w.databases.caches[i].as_ref().and_then(|c| c.result(spec)),
                 }
             })
             .collect();
+        if w.databases.caches.iter().any(Option::is_some) {
+            let costs = std::mem::take(&mut w.databases.cache_costs);
+            out.usage.priced.insert("elasticache", costs);
+        }
         out.usage.databases = s
             .resilience
             .databases
@@ -378,6 +411,7 @@ impl Handles<DatabaseEvent> for Databases {
         match e {
             DatabaseEvent::CallEnded(slot) => w.on_database_call_ended(slot),
             DatabaseEvent::FailedOver(d) => w.on_database_failed_over(d),
+            DatabaseEvent::NodeReplaced(d, node) => w.on_cache_node_replaced(d, node),
         }
     }
 }

@@ -45,7 +45,8 @@ fn names_instance(e: &Event) -> Option<InstanceId> {
         | Event::ApiGateway(_)
         | Event::CloudFront(_)
         | Event::Kinesis(_)
-        | Event::Ecs(_) => None,
+        | Event::Ecs(_)
+        | Event::Nat(_) => None,
     }
 }
 

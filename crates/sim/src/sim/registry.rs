@@ -15,6 +15,7 @@ use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
 use super::kinesis::StreamResult;
 use super::ecs::{EcsResult, EcsServices};
+use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Service, world};
 use super::sqs::SqsWorld;
@@ -34,6 +35,7 @@ use crate::model::faults::FaultEvent;
 use crate::model::instance::InstanceEvent;
 use crate::model::kinesis::{Kinesis, KinesisEvent};
 use crate::model::lambda::{LambdaEvent, LambdaService};
+use crate::model::nat::NatEvent;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
@@ -106,5 +108,8 @@ world! {
         /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
         /// whose results it reads).
         ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
+        /// NAT gateways: the external calls leaving through them (after `faults`, whose
+        /// outages cut them).
+        nat: NatGateways { Nat(NatEvent) } -> Vec<GatewayResult>,
     }
 }

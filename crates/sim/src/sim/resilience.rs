@@ -109,6 +109,8 @@ pub struct DatabaseResult {
     pub primary_az: String,
     /// A cache: its lookups that hit (`None` for a database).
     pub hits: Option<u64>,
+    /// An ElastiCache cluster's engine, nodes and node losses (`None` otherwise).
+    pub cache: Option<super::elasticache::CacheResult>,
 }
 
 /// Availability and faults of a run.
@@ -176,6 +178,10 @@ impl FaultState {
         let mut errors_by_cause: Vec<(String, u64)> = Cause::ALL
             .iter()
             .zip(self.log.causes)
+            // A cause of a service the scenario does not use is left out.
+            .filter(|(c, _)| {
+                **c != Cause::NatUnreachable || !s.services.nat_gateways.gateways.is_empty()
+            })
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();
         errors_by_cause.push(("other".into(), failed.saturating_sub(fault_errors)));

@@ -107,6 +107,8 @@ impl World {
         for d in self.databases.primaries_in(az) {
             self.lose_database_primary(d, Some(f));
         }
+        self.lose_cache_nodes(az);
+        self.nat_az_down(az);
     }
 
     /// The AZ is back: databases waiting for it serve again, groups refill and rebalance.
