@@ -98,7 +98,25 @@ impl ArrivalProcess {
             if t >= end_s {
                 return None;
             }
-            let (window_end, Bound { rate: bound, flat }) = self.window(t, end_s);
+            // A window inside the flat run the bound remembers (a spike's base or plateau):
+            // the same window, draws and acceptance as below, without asking for the bound.
+            let up = t.next_up();
+            let window_end = (t + WINDOW_S).min(end_s).max(up);
+            if let Some(rate) = self.bound.remembered_flat(t, window_end)
+                && rate > 0.0
+                && rate * (window_end - t) <= MAX_CANDIDATES
+            {
+                let candidate = t - self.rng.open01().ln() / rate;
+                if candidate >= window_end {
+                    t = window_end;
+                    continue;
+                }
+                t = if candidate > t { candidate } else { up };
+                // The acceptance draw, which a flat window always passes (it is below 1).
+                self.rng.open01();
+                return Some(t);
+            }
+            let (window_end, Bound { rate: bound, flat }) = self.window(t, end_s, window_end, up);
             if bound <= 0.0 {
                 t = window_end;
                 continue;
@@ -124,18 +142,19 @@ impl ArrivalProcess {
         }
     }
 
-    /// The thinning window starting at `t` and the rate bound over it. The window is halved
-    /// while it would cost more than `MAX_CANDIDATES` candidates, so a steep spike far above
-    /// the current rate costs candidates only near the spike, never a whole 10 s of its peak.
-    fn window(&mut self, t: f64, end_s: f64) -> (f64, Bound) {
+    /// The thinning window starting at `t` (`window_end`: its end at full width; `up`:
+    /// `t.next_up()`) and the rate bound over it. The window is halved while it would cost more than `MAX_CANDIDATES`
+    /// candidates, so a steep spike far above the current rate costs candidates only near the
+    /// spike, never a whole 10 s of its peak.
+    fn window(&mut self, t: f64, end_s: f64, mut window_end: f64, up: f64) -> (f64, Bound) {
         let mut width = WINDOW_S;
         loop {
-            let window_end = (t + width).min(end_s).max(t.next_up());
             let bound = self.bound.max_rate(&self.profile, t, window_end);
-            if bound.rate * (window_end - t) <= MAX_CANDIDATES || window_end <= t.next_up() {
+            if bound.rate * (window_end - t) <= MAX_CANDIDATES || window_end <= up {
                 return (window_end, bound);
             }
             width /= 2.0;
+            window_end = (t + width).min(end_s).max(up);
         }
     }
 
