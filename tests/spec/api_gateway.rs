@@ -5,7 +5,6 @@
 //! the timeout, the bill is the price table's, and bad APIs are reported with their paths.
 
 use crate::support::*;
-use std::process::Command;
 use stratus::scenario::Scenario;
 use stratus::sim::{ApiResult, RunResult};
 
@@ -326,21 +325,7 @@ fn bad_apis_are_reported_with_their_paths_and_aws_limits() {
 /// The command line refuses the same file with exit code 2, naming the file.
 #[test]
 fn the_cli_refuses_a_bad_api_with_exit_code_2() {
-    let dir = std::env::temp_dir().join(format!("stratus-apigw-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.yaml");
-    std::fs::write(&file, BAD).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .args(["run", "--no-plots", "--out"])
-        .arg(dir.join("out"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.yaml"), "{stderr}");
-    assert!(stderr.contains("api_gateways.http.timeout"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
+    cli_refuses("apigw", BAD, &["api_gateways.http.timeout"]);
 }
 
 /// An ALB integration: the request takes the load balancer's path and API Gateway passes its

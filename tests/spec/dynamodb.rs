@@ -184,17 +184,20 @@ fn raised_capacity_splits_partitions_and_the_trace_shows_each_change() {
 
 #[test]
 fn throttled_attempts_are_traced_with_their_limit_and_the_sdks_decision() {
-    // 150 reads per second against 100 RCU: the burst's 30,000 units last 30,000 / 50 =
-    // 600 s, then attempts are throttled by the table; the SDK retries (attempts 1 and 2)
-    // and the third throttled attempt fails the call.
-    let text = table_scenario(150, "").replace("duration: 1000s", "duration: 700s");
+    // 160 reads per second against 100 RCU. The bucket starts full (30,000 units) and each
+    // call takes one unit 1/160 s after the last, which refilled 100/160 of one, so before
+    // call n (from 1) it holds 30,000 - (n - 1) x 0.375 units: the first call to find less than
+    // one unit is n = 79,999 (79,998 x 0.375 = 29,999.25; the call before it found 1.125).
+    // Uniform arrivals fall at n/160 s and call the table after their 1 ms of work. The SDK
+    // retries (attempts 1 and 2) and the third throttled attempt fails the call.
+    let text = table_scenario(160, "").replace("duration: 1000s", "duration: 700s");
     let (r, lines) = simulate_traced(parse(&text, &[]), "kind=throttle", 1.0);
     let t = &r.services.dynamodb[0];
     assert!(t.throttled_table > 0);
     let first = lines.first().expect("throttles are traced");
-    // Within the 600th second: the bucket holds whole units, arrivals are 1/150 s apart.
+    assert_eq!(first["request"], 79_998, "{first}"); // arrival numbers count from 0
     let at = first["t"].as_f64().unwrap();
-    assert!((599.0..601.0).contains(&at), "{first}");
+    assert!((at - (79_999.0 / 160.0 + 0.001)).abs() < 1e-6, "{first}");
     assert_eq!(
         lines.len() as u64,
         t.throttled_table + t.throttled_partition

@@ -6,7 +6,6 @@
 //! reported with its path.
 
 use crate::support::*;
-use std::process::Command;
 
 /// A workload writing `rate` records per second, evenly spaced, to stream `events` (given by
 /// `stream`, its YAML flow mapping's inside), and a function `consume` of constant duration.
@@ -260,19 +259,5 @@ fn bad_streams_are_reported_with_their_paths() {
 
 #[test]
 fn the_cli_refuses_a_bad_stream_with_exit_code_2() {
-    let dir = std::env::temp_dir().join(format!("stratus-kinesis-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.yaml");
-    std::fs::write(&file, BAD).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .args(["run", "--no-plots", "--out"])
-        .arg(dir.join("out"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.yaml"), "{stderr}");
-    assert!(stderr.contains("kinesis_streams.events.shards"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
+    cli_refuses("kinesis", BAD, &["kinesis_streams.events.shards"]);
 }

@@ -156,3 +156,27 @@ pub fn simulate_traced(
         .collect();
     (r, lines)
 }
+
+/// Runs `stratus run` on `text` written to a file named `bad.yaml` in a folder of its own
+/// (`tag` names it) and checks the refusal every bad input gets: exit code 2 and a message
+/// naming the file and each of `fields` (their paths). Returns the message.
+pub fn cli_refuses(tag: &str, text: &str, fields: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(format!("stratus-{tag}-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["run", "--no-plots", "--out"])
+        .arg(dir.join("out"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.yaml"), "{stderr}");
+    for field in fields {
+        assert!(stderr.contains(field), "missing `{field}` in:\n{stderr}");
+    }
+    stderr
+}

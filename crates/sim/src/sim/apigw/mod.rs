@@ -27,7 +27,7 @@ use crate::model::apigw::gateway::ApiTotals;
 use crate::model::apigw::{Admission, ApiKind, ApiSpec, ApigwEvent, Gateways, Integration};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// What one API did, for reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,8 +50,9 @@ pub struct ApiGateways {
     series: Vec<[SeriesId; 4]>,
     /// Per API, per cost period: what the bill reads.
     usage: Vec<Vec<ApiGatewayUsage>>,
-    /// Requests at an ALB integration, by request id (never iterated).
-    alb_waits: BTreeMap<u64, AlbWait>,
+    /// Requests at an ALB integration, by request id (never iterated, so its order cannot
+    /// reach an output; a hash map keeps its capacity: no allocation per request once warm).
+    alb_waits: HashMap<u64, AlbWait>,
 }
 
 /// A request API Gateway sent to its ALB integration.
@@ -91,7 +92,7 @@ impl ApiGateways {
                 })
                 .collect(),
             usage: vec![Vec::new(); apis.len()],
-            alb_waits: BTreeMap::new(),
+            alb_waits: HashMap::new(),
         }
     }
 
