@@ -53,7 +53,9 @@ impl Malformed {
             Malformed::TooFewFields => "fewer than the 13 required fields",
             Malformed::UnclosedQuote => "a quoted field without its closing quote",
             Malformed::Time => "a time that is not ISO 8601 (e.g. 2024-01-01T12:00:00.123456Z)",
-            Malformed::Number => "a processing time, status code or byte count that is not a number",
+            Malformed::Number => {
+                "a processing time, status code or byte count that is not a number"
+            }
             Malformed::Request => "a request field that is not `METHOD URL PROTOCOL`",
         }
     }
@@ -185,13 +187,19 @@ mod tests {
     #[test]
     fn a_documented_line_gives_its_fields() {
         let e = parse(LINE).unwrap();
-        assert_eq!((e.method, e.host, e.path), ("GET", "shop.example.com", "/cart/42"));
+        assert_eq!(
+            (e.method, e.host, e.path),
+            ("GET", "shop.example.com", "/cart/42")
+        );
         assert_eq!(e.target_group, "web-tg");
         assert_eq!(e.target_processing_s, Some(0.042));
         assert_eq!((e.elb_status, e.target_status), (Some(200), Some(200)));
         assert_eq!((e.received_bytes, e.sent_bytes), (342, 2310));
         // request_creation_time, 43 ms before the response.
-        assert_eq!(e.arrival_ns, parse_iso8601_ns("2024-03-04T10:00:01.207Z").unwrap());
+        assert_eq!(
+            e.arrival_ns,
+            parse_iso8601_ns("2024-03-04T10:00:01.207Z").unwrap()
+        );
     }
 
     #[test]
@@ -211,7 +219,10 @@ mod tests {
             parse(&LINE.replace("2024-03-04T10:00:01.250000Z", "yesterday")),
             Err(Malformed::Time)
         );
-        assert_eq!(parse(&LINE.replace(" 0.042 ", " fast ")), Err(Malformed::Number));
+        assert_eq!(
+            parse(&LINE.replace(" 0.042 ", " fast ")),
+            Err(Malformed::Number)
+        );
         assert_eq!(
             parse(&LINE[..LINE.find("curl").unwrap()]),
             Err(Malformed::UnclosedQuote)

@@ -149,7 +149,11 @@ impl Classes {
             }
             GroupBy::TargetGroup => {
                 self.key.clear();
-                self.key.push_str(if e.target_group.is_empty() { "-" } else { e.target_group });
+                self.key.push_str(if e.target_group.is_empty() {
+                    "-"
+                } else {
+                    e.target_group
+                });
             }
         }
         if let Some(c) = self.map.get_mut(self.key.as_str()) {

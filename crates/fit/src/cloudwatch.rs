@@ -33,7 +33,9 @@ pub struct MetricFit {
 pub struct ExportError(pub Vec<String>);
 
 fn cells(line: &str) -> Vec<&str> {
-    line.split(',').map(|c| c.trim().trim_matches('"')).collect()
+    line.split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect()
 }
 
 /// Reads an export's text. `column` names the value column (by header, case-insensitive).
@@ -50,15 +52,30 @@ pub fn fit_export(text: &str, column: Option<&str>) -> Result<MetricFit, ExportE
     let header = parse_timestamp_ns(first.first().copied().unwrap_or("")).is_none()
         && first.iter().all(|c| c.parse::<f64>().is_err());
     let rows = if header { &lines[1..] } else { &lines[..] };
-    let Some((_, sample)) = rows.first() else {
-        return Err(ExportError(vec!["the file has a header and no rows".into()]));
+    if rows.is_empty() {
+        return Err(ExportError(vec![
+            "the file has a header and no rows".into(),
+        ]));
+    }
+    let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    // A column "is" what most of its cells are, so one bad row does not hide it.
+    let most = |pred: &dyn Fn(&str) -> bool, col: usize| {
+        2 * rows
+            .iter()
+            .filter(|r| r.1.get(col).is_some_and(|c| pred(c)))
+            .count()
+            >= rows.len()
     };
-    let Some(tcol) = sample.iter().position(|c| parse_timestamp_ns(c).is_some() && !c.is_empty())
+    let iso = |c: &str| crate::time::parse_iso8601_ns(c).is_some();
+    let stamp = |c: &str| parse_timestamp_ns(c).is_some();
+    let numeric = |c: &str| c.parse::<f64>().is_ok();
+    let Some(tcol) = (0..width)
+        .find(|&c| most(&iso, c))
+        .or_else(|| (0..width).find(|&c| most(&stamp, c)))
     else {
-        return Err(ExportError(vec![format!(
-            "line {}: no column holds a time stamp (ISO 8601 or epoch seconds)",
-            rows[0].0
-        )]));
+        return Err(ExportError(vec![
+            "no column holds time stamps (ISO 8601 or epoch seconds)".into(),
+        ]));
     };
     let vcol = match column {
         Some(name) if header => first
@@ -75,8 +92,9 @@ pub fn fit_export(text: &str, column: Option<&str>) -> Result<MetricFit, ExportE
                 "the file has no header row, so no column is named `{name}`"
             )]));
         }
-        None => (0..sample.len())
-            .find(|&i| i != tcol && sample[i].parse::<f64>().is_ok())
+        None => (0..width)
+            .find(|&c| c != tcol && most(&numeric, c))
+            .or((width == 2).then_some(1 - tcol))
             .ok_or_else(|| ExportError(vec!["no numeric column beside the time stamps".into()]))?,
     };
     let mut points = Vec::with_capacity(rows.len());
@@ -86,8 +104,14 @@ pub fn fit_export(text: &str, column: Option<&str>) -> Result<MetricFit, ExportE
         let v = r.get(vcol).and_then(|c| c.parse::<f64>().ok());
         match (t, v) {
             (Some(t), Some(v)) if v.is_finite() && v >= 0.0 => points.push((t, v)),
-            (None, _) => problems.push(format!("line {n}: expected a time stamp in column {}", tcol + 1)),
-            _ => problems.push(format!("line {n}: expected a count (a number, at least 0) in column {}", vcol + 1)),
+            (None, _) => problems.push(format!(
+                "line {n}: expected a time stamp in column {}",
+                tcol + 1
+            )),
+            _ => problems.push(format!(
+                "line {n}: expected a count (a number, at least 0) in column {}",
+                vcol + 1
+            )),
         }
         if problems.len() >= 20 {
             problems.push("(further lines not checked)".into());
@@ -98,7 +122,11 @@ pub fn fit_export(text: &str, column: Option<&str>) -> Result<MetricFit, ExportE
         return Err(ExportError(problems));
     }
     points.sort_by_key(|p| p.0);
-    let mut gaps: Vec<i64> = points.windows(2).map(|w| w[1].0 - w[0].0).filter(|&g| g > 0).collect();
+    let mut gaps: Vec<i64> = points
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|&g| g > 0)
+        .collect();
     gaps.sort_unstable();
     let period_ns = mode(&gaps).unwrap_or(60 * NS);
     if period_ns % NS != 0 {
@@ -124,7 +152,11 @@ pub fn fit_export(text: &str, column: Option<&str>) -> Result<MetricFit, ExportE
         }
     }
     Ok(MetricFit {
-        column: if header { first[vcol].to_string() } else { format!("column {}", vcol + 1) },
+        column: if header {
+            first[vcol].to_string()
+        } else {
+            format!("column {}", vcol + 1)
+        },
         rows: points.len(),
         period_s,
         first_s: first_ns.div_euclid(NS),
@@ -170,10 +202,16 @@ mod tests {
 
     #[test]
     fn bad_rows_are_all_reported_with_their_lines() {
-        let err = fit_export("time,n\n2024-03-04T10:00:00Z,5\n2024-03-04T10:01:00Z,x\n2024-03-04T10:02:00Z,-1\n", None)
-            .unwrap_err();
+        let err = fit_export(
+            "time,n\n2024-03-04T10:00:00Z,5\n2024-03-04T10:01:00Z,x\n2024-03-04T10:02:00Z,-1\n",
+            None,
+        )
+        .unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
-        assert!(err.0[0].starts_with("line 3:") && err.0[1].starts_with("line 4:"), "{err}");
+        assert!(
+            err.0[0].starts_with("line 3:") && err.0[1].starts_with("line 4:"),
+            "{err}"
+        );
         assert!(fit_export("time,n\n2024-03-04T10:00:00Z,5\n", Some("Invocations")).is_err());
     }
 }

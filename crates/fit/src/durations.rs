@@ -47,7 +47,9 @@ impl Default for Durations {
 impl Durations {
     /// Adds one duration in seconds; zero is counted as 1 µs, the log's resolution.
     pub fn record(&mut self, seconds: f64) {
-        let us = (seconds * 1e6).round().clamp(LOWEST_US as f64, HIGHEST_US as f64);
+        let us = (seconds * 1e6)
+            .round()
+            .clamp(LOWEST_US as f64, HIGHEST_US as f64);
         self.n += 1;
         let x = (us * 1e-6).ln();
         let d = x - self.mean_ln;
@@ -153,7 +155,12 @@ mod tests {
     #[test]
     fn erfc_matches_known_values() {
         // Abramowitz and Stegun, table 7.1.
-        for (x, v) in [(0.0, 1.0), (0.5, 0.479_500_122), (1.0, 0.157_299_207), (2.0, 0.004_677_735)] {
+        for (x, v) in [
+            (0.0, 1.0),
+            (0.5, 0.479_500_122),
+            (1.0, 0.157_299_207),
+            (2.0, 0.004_677_735),
+        ] {
             assert!((erfc(x) - v).abs() < 2e-7, "erfc({x})");
             assert!((erfc(-x) - (2.0 - v)).abs() < 2e-7);
         }
@@ -162,7 +169,11 @@ mod tests {
     #[test]
     fn merged_summaries_equal_one_summary() {
         let xs: Vec<f64> = (1..=1000).map(|i| 0.001 * i as f64).collect();
-        let (mut all, mut a, mut b) = (Durations::default(), Durations::default(), Durations::default());
+        let (mut all, mut a, mut b) = (
+            Durations::default(),
+            Durations::default(),
+            Durations::default(),
+        );
         for (i, &x) in xs.iter().enumerate() {
             all.record(x);
             if i % 3 == 0 { a.record(x) } else { b.record(x) }

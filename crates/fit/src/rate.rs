@@ -110,7 +110,11 @@ impl PerSecond {
             mean: b0,
             amplitude: (amp / b0).min(1.0),
             peak_at_s: peak,
-            r_squared: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 1.0 },
+            r_squared: if ss_tot > 0.0 {
+                1.0 - ss_res / ss_tot
+            } else {
+                1.0
+            },
         })
     }
 }
@@ -124,10 +128,11 @@ fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
         }
         a.swap(c, p);
         b.swap(c, p);
+        let pivot = a[c];
         for r in c + 1..3 {
-            let f = a[r][c] / a[c][c];
-            for k in c..3 {
-                a[r][k] -= f * a[c][k];
+            let f = a[r][c] / pivot[c];
+            for (x, p) in a[r].iter_mut().zip(pivot).skip(c) {
+                *x -= f * p;
             }
             b[r] -= f * b[c];
         }
@@ -149,7 +154,8 @@ mod tests {
         // Two days of counts following 100 x (1 + 0.5 cos(2 pi (t - 15 h) / 24 h)), rounded.
         let mut r = PerSecond::default();
         for s in 0..2 * 86_400i64 {
-            let rate = 100.0 * (1.0 + 0.5 * (2.0 * std::f64::consts::PI * (s as f64 - 54_000.0) / DAY_S).cos());
+            let rate = 100.0
+                * (1.0 + 0.5 * (2.0 * std::f64::consts::PI * (s as f64 - 54_000.0) / DAY_S).cos());
             for _ in 0..rate.round() as u32 {
                 r.add(s * NS);
             }

@@ -96,12 +96,21 @@ mod tests {
             parse_iso8601_ns("2024-03-04 10:00:01.25")
         );
         assert_eq!(parse_timestamp_ns("1709546401"), Some(1_709_546_401 * NS));
-        assert_eq!(parse_timestamp_ns("1709546401000"), Some(1_709_546_401 * NS));
+        assert_eq!(
+            parse_timestamp_ns("1709546401000"),
+            Some(1_709_546_401 * NS)
+        );
     }
 
     #[test]
     fn garbage_is_refused() {
-        for bad in ["", "2024-13-01T00:00:00Z", "2024-03-04T25:00:00Z", "2024-03-04", "now"] {
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "2024-03-04T25:00:00Z",
+            "2024-03-04",
+            "now",
+        ] {
             assert_eq!(parse_iso8601_ns(bad), None, "{bad}");
         }
     }

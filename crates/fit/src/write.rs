@@ -82,7 +82,9 @@ fn round_sig(x: f64, digits: i32) -> String {
 
 /// Text safe inside a YAML double-quoted string (URL-escaped quote and backslash).
 fn quoted(s: &str) -> String {
-    s.replace('%', "%25").replace('"', "%22").replace('\\', "%5C")
+    s.replace('%', "%25")
+        .replace('"', "%22")
+        .replace('\\', "%5C")
 }
 
 fn pct(part: u64, whole: u64) -> String {
@@ -96,7 +98,13 @@ fn pct(part: u64, whole: u64) -> String {
 fn class_name(key: &str, taken: &mut Vec<String>) -> String {
     let mut s: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     while s.contains("--") {
         s = s.replace("--", "-");
@@ -137,7 +145,13 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
     let out = &mut w.scenario;
     header(out, "alb-logs", o);
     let read = fit.lines - fit.malformed_lines();
-    let _ = writeln!(out, "# {} lines, {} read, {} skipped:", fit.lines, read, fit.malformed_lines());
+    let _ = writeln!(
+        out,
+        "# {} lines, {} read, {} skipped:",
+        fit.lines,
+        read,
+        fit.malformed_lines()
+    );
     for (why, (n, first)) in &fit.malformed {
         let _ = writeln!(out, "#   {n} with {} (first: {first})", why.describe());
     }
@@ -174,7 +188,11 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
     let out = &mut w.scenario;
     let mean_rate = total as f64 / span as f64;
     let busiest = busiest_minute(&fit.per_second.series()).max(mean_rate);
-    let mean_work = if total > 0 { busy_s / total as f64 } else { 0.0 };
+    let mean_work = if total > 0 {
+        busy_s / total as f64
+    } else {
+        0.0
+    };
     let instances = ((busiest * mean_work / (VCPUS * UTILIZATION)).ceil() as u64).max(2);
     let _ = writeln!(
         out,
@@ -182,7 +200,7 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
          target_groups:\n  web: {{group: fleet}}\n\
          auto_scaling_groups:\n  # A first guess, not in the logs: the busiest minute ({} requests/s) times the mean\n  \
          # target time ({}) over 2 vCPUs at 60% is {} instances. Set your own fleet.\n  \
-         fleet: {{instance: m5.large, azs: [a, b], min: {instances}, desired: {instances}, max: {}}}",
+         fleet: {{instance: {{type: m5.large}}, azs: [a, b], min: {instances}, desired: {instances}, max: {}}}",
         round_sig(busiest, 4),
         ms(mean_work),
         instances,
@@ -235,7 +253,10 @@ fn write_rate(
         return;
     }
     if let (RateForm::Diurnal, None) = (o.rate, diurnal) {
-        let _ = writeln!(out, "    # No diurnal curve: the logs span less than an hour.");
+        let _ = writeln!(
+            out,
+            "    # No diurnal curve: the logs span less than an hour."
+        );
     }
     let file = format!("{}.counts.csv", o.name);
     let _ = writeln!(
@@ -269,14 +290,22 @@ fn write_class(
         c.elb_other
     );
     let _ = writeln!(out, "      - name: {name}");
-    let _ = writeln!(out, "        path: \"{}\"   # an example of the class", quoted(&c.path));
+    let _ = writeln!(
+        out,
+        "        path: \"{}\"   # an example of the class",
+        quoted(&c.path)
+    );
     if c.method != "GET" && c.method != "-" {
         let _ = writeln!(out, "        method: {}", c.method);
     }
     if !c.host.is_empty() && c.host != "-" {
         let _ = writeln!(out, "        host: \"{}\"", quoted(&c.host));
     }
-    let _ = writeln!(out, "        weight: {}", round_sig(c.requests as f64 / total.max(1) as f64, 6));
+    let _ = writeln!(
+        out,
+        "        weight: {}",
+        round_sig(c.requests as f64 / total.max(1) as f64, 6)
+    );
     match c.work.lognormal() {
         Some(fit) => write_work(out, files, o, name, c, fit),
         None => {
@@ -355,7 +384,11 @@ pub fn metric_scenario(fit: &MetricFit, o: &Options) -> Written {
          each period's sum spread evenly over its seconds.",
         fit.rows, fit.column, fit.period_s, fit.first_s, fit.total
     );
-    let _ = writeln!(out, "name: {}\nduration: {span}s\nazs: [a, b]   # a first guess", o.name);
+    let _ = writeln!(
+        out,
+        "name: {}\nduration: {span}s\nazs: [a, b]   # a first guess",
+        o.name
+    );
     let file = format!("{}.counts.csv", o.name);
     let _ = writeln!(
         out,
@@ -372,7 +405,7 @@ pub fn metric_scenario(fit: &MetricFit, o: &Options) -> Written {
          target_groups:\n  web: {{group: fleet}}\n\
          auto_scaling_groups:\n  # A first guess: the busiest minute ({} requests/s) at the placeholder work over\n  \
          # 2 vCPUs at 60%. Set your own fleet.\n  \
-         fleet: {{instance: m5.large, azs: [a, b], min: {instances}, desired: {instances}, max: {}}}",
+         fleet: {{instance: {{type: m5.large}}, azs: [a, b], min: {instances}, desired: {instances}, max: {}}}",
         round_sig(peak, 4),
         instances * 4
     );
