@@ -253,3 +253,30 @@ fn a_cloudwatch_export_becomes_a_rate_trace_with_its_sums() {
     assert_eq!(st.status.code(), Some(2), "{err}");
     assert!(err.contains("line 2:") && err.contains("line 3:"), "{err}");
 }
+
+#[test]
+fn explain_says_where_a_fitted_scenario_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, _, _) = generate();
+    let (a, b, _) = write_logs(dir.path(), &lines[..2000]);
+    let out = dir.path().join("small.yaml");
+    let st = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["fit", "alb-logs"])
+        .args([&a, &b])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let s = stratus::scenario::Scenario::from_file(&out, &[]).unwrap();
+    let text = stratus::explain::explain(&s);
+    assert!(
+        text.contains("Fitted by `stratus fit alb-logs` from 2003 log lines"),
+        "{text}"
+    );
+    assert!(text.contains("(3 skipped)"), "{text}");
+}

@@ -130,6 +130,23 @@ fn header(out: &mut String, what: &str, o: &Options) {
     }
 }
 
+/// The scenario's `description` (which `stratus explain` prints): where its values came from.
+fn description(out: &mut String, text: &str) {
+    let _ = writeln!(out, "description: >-");
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.len() + word.len() > 88 {
+            let _ = writeln!(out, "  {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "  {line}");
+}
+
 fn counts_csv(counts: &[u32]) -> String {
     let mut s = String::with_capacity(counts.len() * 4 + 16);
     s.push_str("count\n");
@@ -167,6 +184,19 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
         fit.per_second.peak()
     );
     let _ = writeln!(out, "name: {}", o.name);
+    description(
+        out,
+        &format!(
+            "Fitted by `stratus fit alb-logs` from {} log lines of {} ({} skipped). From the \
+             logs: the arrival rate, up to {} request classes (weights, target times as work, \
+             mean payloads) and the targets' 5xx share. First guesses to set: the AZs, the \
+             listener rule and the fleet behind it.",
+            fit.lines,
+            o.sources.join(", "),
+            fit.malformed_lines(),
+            o.top
+        ),
+    );
     let _ = writeln!(out, "duration: {span}s");
     let _ = writeln!(out, "azs: [a, b]   # a first guess: the logs do not say");
     let _ = writeln!(out, "workloads:\n  logs:\n    target: alb/web");
@@ -384,11 +414,19 @@ pub fn metric_scenario(fit: &MetricFit, o: &Options) -> Written {
          each period's sum spread evenly over its seconds.",
         fit.rows, fit.column, fit.period_s, fit.first_s, fit.total
     );
-    let _ = writeln!(
+    let _ = writeln!(out, "name: {}", o.name);
+    description(
         out,
-        "name: {}\nduration: {span}s\nazs: [a, b]   # a first guess",
-        o.name
+        &format!(
+            "Fitted by `stratus fit cloudwatch` from {} ({} rows of `{}`, {} s periods): the \
+             arrival rate. Placeholders to set: the work of a request, the AZs and the fleet.",
+            o.sources.join(", "),
+            fit.rows,
+            fit.column,
+            fit.period_s
+        ),
     );
+    let _ = writeln!(out, "duration: {span}s\nazs: [a, b]   # a first guess");
     let file = format!("{}.counts.csv", o.name);
     let _ = writeln!(
         out,
