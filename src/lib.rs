@@ -5,12 +5,16 @@
 //! See ARCHITECTURE.md for the map.
 //!
 //! The code lives in a workspace whose crates are its layers (`stratus-kernel`,
-//! `stratus-model`, `stratus-scenario`, `stratus-sim`, `stratus-report`); a lower layer cannot
+//! `stratus-model`, `stratus-scenario`, `stratus-sim`, `stratus-report`; `stratus-fit` beside
+//! them, reading logs into scenario text); a lower layer cannot
 //! name a higher one. This crate re-exports them under the paths users know.
 
 pub use stratus_report::{
     cost, dist, event, experiment, explain, files, html, ids, interrupt, kernel, metrics, model,
     plot, report, scenario, sections, sim, trace, workload,
 };
+
+/// Workloads fitted from ALB access logs and CloudWatch exports (`stratus fit`).
+pub use stratus_fit as fit;
 
 pub mod lab;

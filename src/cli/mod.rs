@@ -2,6 +2,7 @@
 //! failed, 2 bad usage or a bad scenario, 130 interrupted (SIGINT or SIGTERM).
 
 mod experiment;
+mod fit;
 mod folders;
 mod lab;
 mod memory_watch;
@@ -246,6 +247,13 @@ enum Command {
         #[arg(long)]
         allow_outside_files: bool,
     },
+    /// Fit a workload from what a system recorded: `fit alb-logs FILES...` (ALB access
+    /// logs, plain or gzip) or `fit cloudwatch FILE.csv` (a metric export); writes a scenario
+    /// that validates, with comments saying where each value came from.
+    Fit {
+        #[command(subcommand)]
+        source: fit::Source,
+    },
     /// Teaching labs: `lab list`, `lab run NAME` (runs the commands of the lab's guide).
     Lab {
         #[command(subcommand)]
@@ -332,6 +340,7 @@ pub fn main() -> ExitCode {
                 LabAction::Run { name } => lab::run(&dir, &name),
             }
         }
+        Command::Fit { source } => fit::fit(source),
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

@@ -22,6 +22,7 @@ mod elasticache;
 mod experiments;
 mod explain;
 mod faults;
+mod fit;
 mod hostile_fs;
 mod hostile_inputs;
 mod instance_slots;
