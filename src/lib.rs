@@ -16,5 +16,7 @@ pub use stratus_report::{
 
 /// Workloads fitted from ALB access logs and CloudWatch exports (`stratus fit`).
 pub use stratus_fit as fit;
+/// Architectures read from CloudFormation templates (`stratus import`).
+pub use stratus_import as import;
 
 pub mod lab;

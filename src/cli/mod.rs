@@ -4,6 +4,7 @@
 mod experiment;
 mod fit;
 mod folders;
+mod import;
 mod lab;
 mod memory_watch;
 mod plot;
@@ -254,6 +255,13 @@ enum Command {
         #[command(subcommand)]
         source: fit::Source,
     },
+    /// Read an architecture from infrastructure code: `import cfn TEMPLATE` (CloudFormation,
+    /// YAML or JSON); writes a scenario whose unknowns (traffic, work) are FILL placeholders
+    /// that `validate` lists until they are replaced.
+    Import {
+        #[command(subcommand)]
+        source: import::Source,
+    },
     /// Teaching labs: `lab list`, `lab run NAME` (runs the commands of the lab's guide).
     Lab {
         #[command(subcommand)]
@@ -341,6 +349,7 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Fit { source } => fit::fit(source),
+        Command::Import { source } => import::import(source),
         Command::Schema => {
             let schema = stratus::scenario::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));

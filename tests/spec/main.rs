@@ -25,6 +25,7 @@ mod faults;
 mod fit;
 mod hostile_fs;
 mod hostile_inputs;
+mod import;
 mod instance_slots;
 mod kinesis;
 mod labs;

@@ -3,4 +3,5 @@
 //! (`intrinsics`).
 
 pub mod intrinsics;
+pub mod scenario;
 pub mod template;

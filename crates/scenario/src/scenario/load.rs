@@ -307,12 +307,45 @@ pub fn decode(doc: Value, problems: &mut Vec<Problem>) -> RawScenario {
     raw
 }
 
-/// Decodes one value, reporting a failure at `path` plus the path inside the value.
+/// The mark of a value a generated scenario could not know (`stratus import` writes
+/// `"FILL: requests per second"`): `validate` reports each one until it is replaced.
+pub const PLACEHOLDER: &str = "FILL:";
+
+/// Reports every placeholder in `value`; whether there was one.
+fn placeholders(value: &Value, path: &str, problems: &mut Vec<Problem>) -> bool {
+    match value {
+        Value::String(s) if s.trim_start().starts_with(PLACEHOLDER) => {
+            problems.push(Problem::new(
+                path,
+                format!("a placeholder to fill in: `{}`", s.trim()),
+            ));
+            true
+        }
+        Value::Array(items) => items.iter().enumerate().fold(false, |found, (i, v)| {
+            placeholders(v, &format!("{path}[{i}]"), problems) | found
+        }),
+        Value::Object(m) => m.iter().fold(false, |found, (k, v)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            placeholders(v, &p, problems) | found
+        }),
+        _ => false,
+    }
+}
+
+/// Decodes one value, reporting a failure at `path` plus the path inside the value; a
+/// value holding placeholders reports each of them instead.
 pub fn field<T: DeserializeOwned>(
     value: Value,
     path: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
+    if placeholders(&value, path, problems) {
+        return None;
+    }
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
         Err(e) => {
