@@ -4,7 +4,7 @@
 //! the requests each target group received.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use super::state::Alb;
 use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
@@ -12,6 +12,10 @@ use crate::scenario::Scenario;
 
 /// Load balancers are billed by LCU-hour: their meters close with each cost period.
 impl Service for Alb {
+    const START: Stage = Stage::Plans;
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Alb {
         Alb::new(s)
     }

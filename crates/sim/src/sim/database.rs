@@ -16,7 +16,7 @@
 use super::World;
 use super::elasticache::CacheRuntime;
 use super::resilience::DatabaseResult;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::DatabaseId;
 use crate::ids::FaultId;
 use crate::ids::RequestId;
@@ -338,6 +338,10 @@ impl Databases {
 }
 
 impl Service for Databases {
+    const START: Stage = Stage::Plans;
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Databases {
         let specs = &s.resilience.databases;
         let rng = |d: &crate::model::database::DatabaseSpec, purpose: &str| {

@@ -9,7 +9,7 @@
 //! the fault log).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{DnsRecordId, FaultId, GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
@@ -110,6 +110,14 @@ impl Route53 {
 }
 
 impl Service for Route53 {
+    const START: Stage = Stage::Plans;
+
+    /// The records' first health checks.
+    fn start(w: &mut World) {
+        let s = &*w.scenario;
+        w.dns.start(&s.services.dns, s.duration, &mut w.queue);
+    }
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Route53 {
         let specs = &s.services.dns;
         Route53 {

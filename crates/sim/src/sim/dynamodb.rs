@@ -6,7 +6,7 @@
 //! table's `failed_calls`).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{RequestId, TableCallSlot, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
@@ -114,6 +114,14 @@ impl World {
 }
 
 impl Service for DynamoDb {
+    const START: Stage = Stage::Plans;
+
+    /// The first minute of the scaled tables' evaluation.
+    fn start(w: &mut World) {
+        let tables = &w.scenario.services.dynamodb_tables;
+        w.dynamodb.start_scaling(tables, &mut w.queue);
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> DynamoDb {
         DynamoDb::new(&s.services.dynamodb_tables, s.seed, series)
     }

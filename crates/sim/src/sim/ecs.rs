@@ -10,7 +10,7 @@
 //! the tasks' lives (`finish`, after EC2's, whose results it reads).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{EcsServiceId, InstanceId};
 use crate::kernel::{Schedule, SimTime};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
@@ -63,6 +63,13 @@ pub struct EcsResult {
 }
 
 impl Service for EcsServices {
+    const START: Stage = Stage::Plans;
+
+    /// The services' deployments at their times.
+    fn start(w: &mut World) {
+        w.schedule_deployments();
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> EcsServices {
         let specs = &s.services.ecs_services;
         EcsServices {

@@ -5,7 +5,7 @@
 //! of an invocation through `lambda::Handback::Stream`.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::kinesis::{Invoke, Kinesis, KinesisEvent, Put, StreamMeters};
@@ -107,6 +107,14 @@ impl World {
 }
 
 impl Service for Kinesis {
+    const START: Stage = Stage::Plans;
+
+    /// The streams' reshards at their times.
+    fn start(w: &mut World) {
+        let specs = &w.scenario.services.kinesis_streams;
+        w.kinesis.schedule_reshards(specs, &mut w.queue);
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> Kinesis {
         Kinesis::new(&s.services.kinesis_streams, s.seed, series)
     }

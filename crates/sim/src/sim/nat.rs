@@ -9,7 +9,7 @@
 //! from another AZ than its gateway's is also billed as inter-AZ data transfer.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{AzId, EndpointId, ExternalSlot, GatewayId, RequestId};
 use crate::kernel::{Rng, Schedule, stream};
 use crate::metrics::TimeSeries;
@@ -146,6 +146,10 @@ impl World {
 }
 
 impl Service for NatGateways {
+    const START: Stage = Stage::Plans;
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> NatGateways {
         NatGateways {
             calls: ExternalCalls::default(),

@@ -5,7 +5,7 @@
 //! (`dns`) are services of their own and complete the result after it.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{FaultId, InstanceId};
 use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::TimeSeries;
@@ -208,6 +208,13 @@ impl FaultState {
 /// Faults: no period work (availability per period is the requests'); at the end, the
 /// resilience results and the dashboard's markers.
 impl Service for FaultState {
+    const START: Stage = Stage::Plans;
+
+    /// Each fault's start.
+    fn start(w: &mut World) {
+        w.schedule_faults();
+    }
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> FaultState {
         FaultState::new(s)
     }

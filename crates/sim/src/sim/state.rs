@@ -12,7 +12,7 @@ use super::instance_timers::InstanceTimers;
 use super::meters::{GroupMeters, LbMeters, PeriodMeters};
 use super::request::Requests;
 use super::scaling::{self, GroupMetrics};
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Period, Service, Stage};
 use super::slots::InstanceSlots;
 use crate::ids::{GroupId, TgId};
 use crate::kernel::{Rng, stream};
@@ -285,6 +285,10 @@ pub struct Bills {
 
 /// Data transfer is billed per GB: the bytes of each cost period.
 impl Service for Bills {
+    const START: Stage = Stage::Plans;
+
+    fn start(_: &mut World) {}
+
     fn build(_: &Scenario, _: &mut TimeSeries) -> Bills {
         Bills::default()
     }

@@ -15,7 +15,7 @@ use crate::model::cloudfront::{CloudFrontEvent, DistributionId, Lookup, Origin};
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::request::Request;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::{Field, Kind};
 
 /// The HTTP status of an outcome the origin group's failover criteria can list.
@@ -233,6 +233,10 @@ impl World {
 }
 
 impl Service for CloudFront {
+    const START: Stage = Stage::Plans;
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> CloudFront {
         CloudFront::new(s, series)
     }

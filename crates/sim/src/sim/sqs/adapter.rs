@@ -18,7 +18,7 @@ use crate::model::lambda::{Completion, Origin};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::sim::World;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::sim::slots::InstanceSlots;
 
 /// The instances, as SQS's worker pollers see them.
@@ -159,6 +159,13 @@ impl World {
 }
 
 impl Service for SqsWorld {
+    const START: Stage = Stage::Sources;
+
+    /// The event source mappings' first pollers and their scaling minute.
+    fn start(w: &mut World) {
+        w.start_event_sources();
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> SqsWorld {
         SqsWorld::new(s, series)
     }
