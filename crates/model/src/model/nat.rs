@@ -160,6 +160,9 @@ pub enum NatEvent {
     CallEnded(ExternalSlot),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for NatEvent {}
+
 /// The time an external call takes: its endpoint's latency.
 pub fn call_time(endpoint: &EndpointSpec, rng: &mut crate::kernel::Rng) -> SimTime {
     endpoint.latency.sample(rng)

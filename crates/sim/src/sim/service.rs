@@ -155,6 +155,17 @@ macro_rules! world {
                 }
             }
 
+            /// The instance an event names, if any: each service's event enum answers
+            /// (`model::NamesInstance`), the clock's events name none.
+            #[cfg(test)]
+            pub(super) fn names_instance(e: &Event) -> Option<crate::ids::InstanceId> {
+                use crate::model::NamesInstance;
+                match *e {
+                    $(Event::$clock { .. } => None,)*
+                    $($(Event::$variant(e) => e.instance(),)*)*
+                }
+            }
+
             /// Starts the services of stage `stage`, in registry order.
             pub(super) fn services_start(&mut self, stage: Stage) {
                 $(if <$svc_ty as Service>::START == stage {

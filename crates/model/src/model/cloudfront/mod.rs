@@ -39,6 +39,9 @@ pub enum CloudFrontEvent {
     ObjectStoreAnswered(DistributionId, RequestId),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for CloudFrontEvent {}
+
 /// The default TTL of a cache behavior: one day (AWS, CachePolicyConfig `DefaultTTL`: "The
 /// default value for this field is 86400 seconds (one day)",
 /// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html).

@@ -280,5 +280,8 @@ pub enum DnsEvent {
     CheckDue(DnsRecordId),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for DnsEvent {}
+
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,9 @@ pub enum DynamoDbEvent {
     CapacityUpdated(TableId),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for DynamoDbEvent {}
+
 /// A call in flight.
 #[derive(Clone, Copy, Debug)]
 pub struct TableCall {

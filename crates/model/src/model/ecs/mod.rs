@@ -94,6 +94,9 @@ pub enum EcsEvent {
     DeploymentCheck(EcsServiceId),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for EcsEvent {}
+
 /// Fargate's bill of one task that ran from `start_s` to `stop_s` (the end of the run when
 /// it had not stopped): per second, at least one minute once it stopped ("Pricing is
 /// calculated ... per second with a 1-minute minimum", https://aws.amazon.com/fargate/pricing/).

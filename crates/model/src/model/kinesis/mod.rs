@@ -36,3 +36,6 @@ pub enum KinesisEvent {
     /// An UpdateShardCount finished: the stream has this many open shards.
     ReshardDone(crate::ids::StreamId, u32),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for KinesisEvent {}
