@@ -30,6 +30,7 @@ use crate::model::database::{Availability, Call, CallSpec, CallTarget, Calls, Da
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 impl World {
     /// An instance finished a job. A request makes its database calls, or is served; a queue
@@ -339,6 +340,7 @@ impl Databases {
 
 impl Service for Databases {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
 
     fn start(_: &mut World) {}
 

@@ -15,6 +15,10 @@ use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
+
+/// Trace kind: a client's DNS resolution got no answer (a geolocation record without a match).
+pub(in crate::sim) const DNS_NO_ANSWER: Kind = Kind::new("dns_no_answer");
 
 /// A record's part of a run's results (`summary.json` `dns.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -111,6 +115,7 @@ impl Route53 {
 
 impl Service for Route53 {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[DNS_NO_ANSWER];
 
     /// The records' first health checks.
     fn start(w: &mut World) {

@@ -115,6 +115,7 @@ impl World {
 
 impl Service for DynamoDb {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::Throttle, Kind::ScalingActivity];
 
     /// The first minute of the scaled tables' evaluation.
     fn start(w: &mut World) {

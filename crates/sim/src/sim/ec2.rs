@@ -16,6 +16,7 @@ use crate::model::autoscaling::GroupSpec;
 use crate::model::instance::{InstanceEvent, InstanceState, Job};
 use crate::model::scaling_policy::PolicyKind;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// The ids of one group's series.
 pub struct GroupSeries {
@@ -59,6 +60,11 @@ impl GroupSeries {
 
 impl Service for Ec2 {
     const START: Stage = Stage::Capacity;
+    const TRACE_KINDS: &'static [Kind] = &[
+        Kind::ScalingActivity,
+        super::credits::CREDITS_EXHAUSTED,
+        super::credits::CREDITS_RESTORED,
+    ];
 
     /// Each group's desired capacity in service from the start (the scenario begins in
     /// steady state), and its scheduled actions.

@@ -21,6 +21,9 @@ use crate::model::instance::InstanceState;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
+/// Trace kind: an ECS service's rolling deployment started, stopped or started tasks, or finished.
+pub(in crate::sim) const DEPLOYMENT: Kind = Kind::new("deployment");
+
 /// A deployment's progress.
 #[derive(Clone, Copy, Debug, Default)]
 struct Deployment {
@@ -64,6 +67,7 @@ pub struct EcsResult {
 
 impl Service for EcsServices {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[DEPLOYMENT];
 
     /// The services' deployments at their times.
     fn start(w: &mut World) {
@@ -298,7 +302,7 @@ impl World {
             let what = if done { "finished" } else { "step" };
             t.emit(
                 now,
-                Kind::Deployment,
+                DEPLOYMENT,
                 &spec.name,
                 None,
                 &[

@@ -13,6 +13,12 @@ use crate::model::lambda::{Origin, Payload};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
+/// Trace kind: a write to a Kinesis stream was refused (ProvisionedThroughputExceededException).
+pub(in crate::sim) const STREAM_THROTTLED: Kind = Kind::new("stream_throttled");
+
+/// Trace kind: a Kinesis consumer lane read a batch and invokes its function.
+pub(in crate::sim) const STREAM_BATCH: Kind = Kind::new("stream_batch");
+
 /// A stream's part of a run's results (`summary.json` `kinesis_streams.NAME`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamResult {
@@ -44,7 +50,7 @@ impl World {
                 let reason = Field::Str("ProvisionedThroughputExceededException");
                 t.emit(
                     now,
-                    Kind::StreamThrottled,
+                    STREAM_THROTTLED,
                     stream,
                     Some(id),
                     &[("reason", reason)],
@@ -78,7 +84,7 @@ impl World {
                 ("shard", Field::Int(l.shard as u64)),
                 ("records", Field::Int(i.records as u64)),
             ];
-            t.emit(self.queue.now(), Kind::StreamBatch, stream, None, &fields);
+            t.emit(self.queue.now(), STREAM_BATCH, stream, None, &fields);
         }
         let payload = Payload {
             records: i.records,
@@ -108,6 +114,7 @@ impl World {
 
 impl Service for Kinesis {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[STREAM_THROTTLED, STREAM_BATCH];
 
     /// The streams' reshards at their times.
     fn start(w: &mut World) {

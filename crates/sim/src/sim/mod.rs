@@ -82,6 +82,7 @@ pub enum RunError {
     Interrupted { at: SimTime },
 }
 
+pub(crate) use registry::trace_kinds;
 pub use registry::{Event, ServiceResults, World};
 
 impl World {

@@ -18,6 +18,7 @@ use crate::model::nat::{
     ExternalCall, ExternalCalls, ExternalStart, GatewayMeters, NatEvent, NatSpec, call_time, route,
 };
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// A NAT gateway's part of a run's results (`summary.json` `nat_gateways.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -147,6 +148,7 @@ impl World {
 
 impl Service for NatGateways {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
 
     fn start(_: &mut World) {}
 

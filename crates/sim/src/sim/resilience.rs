@@ -11,6 +11,7 @@ use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 pub struct FaultState {
     pub az_down: Vec<bool>,
@@ -209,6 +210,7 @@ impl FaultState {
 /// resilience results and the dashboard's markers.
 impl Service for FaultState {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[super::faults::FAULT];
 
     /// Each fault's start.
     fn start(w: &mut World) {

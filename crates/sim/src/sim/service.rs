@@ -62,6 +62,10 @@ pub(super) trait Service {
     /// The stage in which its `start` runs.
     const START: Stage;
 
+    /// The trace kinds it emits (`trace::Kind`; its own are declared in its module), which
+    /// `--trace-filter kind=` accepts.
+    const TRACE_KINDS: &'static [crate::trace::Kind];
+
     /// Its state at the start of a run; it registers its series in `series` (rows are then
     /// pushed by id).
     fn build(s: &Scenario, series: &mut TimeSeries) -> Self;
@@ -123,6 +127,18 @@ macro_rules! world {
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct ServiceResults {
             $($(pub $svc: $out,)?)*
+        }
+
+        /// Every trace kind the services declare (`Service::TRACE_KINDS`), in registry
+        /// order, each once.
+        pub(crate) fn trace_kinds() -> Vec<crate::trace::Kind> {
+            let mut all: Vec<crate::trace::Kind> = Vec::new();
+            $(for k in <$svc_ty as Service>::TRACE_KINDS {
+                if !all.contains(k) {
+                    all.push(*k);
+                }
+            })*
+            all
         }
 
         $($(impl From<$event> for Event {

@@ -20,6 +20,7 @@ use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 use crate::workload::{ArrivalProcess, ClassPicker};
 
 /// Workloads: arrivals, the streams for class choice and work, and the requests in flight.
@@ -286,6 +287,7 @@ pub struct Bills {
 /// Data transfer is billed per GB: the bytes of each cost period.
 impl Service for Bills {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
 
     fn start(_: &mut World) {}
 

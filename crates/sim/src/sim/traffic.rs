@@ -9,6 +9,7 @@ use super::state::Traffic;
 use crate::ids::WorkloadId;
 use crate::metrics::{Latency, RequestStats, SeriesId, Statistic, TimeSeries};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// The ids of the request series.
 pub struct RequestSeries {
@@ -65,6 +66,15 @@ impl Traffic {
 
 impl Service for Traffic {
     const START: Stage = Stage::Sources;
+    const TRACE_KINDS: &'static [Kind] = &[
+        Kind::RequestArrived,
+        Kind::RequestRouted,
+        Kind::RequestRejected,
+        Kind::RequestAnswered,
+        Kind::RequestStarted,
+        Kind::RequestFinished,
+        super::clients::CLIENT_ROUTED,
+    ];
 
     /// Each workload's first arrival.
     fn start(w: &mut World) {

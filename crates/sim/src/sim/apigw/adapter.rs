@@ -16,6 +16,7 @@ use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
+use crate::trace::Kind;
 
 impl World {
     /// API Gateway's state and its narrow context, split from the world.
@@ -259,6 +260,7 @@ impl World {
 
 impl Service for ApiGateways {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::Throttle, Kind::CacheHit];
 
     fn start(_: &mut World) {}
 

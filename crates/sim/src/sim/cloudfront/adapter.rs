@@ -234,6 +234,7 @@ impl World {
 
 impl Service for CloudFront {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::CacheHit];
 
     fn start(_: &mut World) {}
 

@@ -188,6 +188,7 @@ impl World {
 
 impl Service for LambdaService {
     const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[super::COLD_START, Kind::Throttle];
 
     fn start(_: &mut World) {}
 
