@@ -4,6 +4,7 @@
 //! into `model::kinesis::StreamSpec`s. The rules and their sources are in `model::kinesis` and
 //! `docs/models/kinesis.md`.
 
+use super::defaults::{DefaultDoc, d};
 use super::resolve::{Ctx, reference};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
@@ -89,6 +90,39 @@ pub const DEFAULT_RECORD_BYTES: u64 = 1024;
 
 /// The `kinesis_streams` key: streams in name order.
 impl ServiceKey for BTreeMap<String, RawStream> {
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "kinesis_streams",
+            "mode",
+            "provisioned",
+            "a fixed number of shards (`shards`), billed by the shard-hour",
+        ),
+        d(
+            "kinesis_streams",
+            "retention",
+            "24h",
+            "records not read within it expire",
+        ),
+        d(
+            "kinesis_streams",
+            "record_size",
+            "1KiB",
+            "the size of every record written (Stratus's choice)",
+        ),
+        d(
+            "kinesis_streams",
+            "partition_keys",
+            "100000",
+            "keys drawn evenly, spreading records over the shards (Stratus's choice)",
+        ),
+        d(
+            "kinesis_streams",
+            "hot_key_share",
+            "0",
+            "no hot partition key",
+        ),
+    ];
+
     type Spec = Vec<StreamSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<StreamSpec> {

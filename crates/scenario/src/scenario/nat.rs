@@ -10,6 +10,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>. The defaults of
 //! the routes are our choice.
 
+use super::defaults::DefaultDoc;
 use super::raw::RawDist;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
@@ -83,6 +84,8 @@ pub struct RawExternalEndpoint {
 }
 
 impl ServiceKey for Option<RawNatGateways> {
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = NatSpec;
 
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> NatSpec {
@@ -152,6 +155,8 @@ fn resolve_placed(ctx: &mut Ctx, map: &BTreeMap<String, RawNatGateway>) -> NatSp
 }
 
 impl ServiceKey for BTreeMap<String, RawExternalEndpoint> {
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = Vec<EndpointSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> Vec<EndpointSpec> {

@@ -79,6 +79,9 @@ pub trait ServiceKey {
     type Spec: Clone + std::fmt::Debug + Default;
     /// Validates the raw value and resolves it, reporting every problem through `ctx`.
     fn resolve(&self, ctx: &mut super::resolve::Ctx, done: &Resolved) -> Self::Spec;
+    /// The defaults an entry gets for the keys it leaves out, with what each means, as
+    /// `stratus explain` lists them (`defaults::all`; empty: none documented).
+    const DEFAULTS: &'static [super::defaults::DefaultDoc];
 }
 
 /// The components a service's key may name, resolved before it: name to id, in the order
@@ -136,6 +139,11 @@ macro_rules! raw_scenario {
 
         /// The top-level keys, in the order `RawScenario` declares them.
         pub const TOP_LEVEL_KEYS: &[&str] = &[$(stringify!($key),)* $(stringify!($svc),)*];
+
+        /// The documented defaults of the services declared under `services`, in declaration
+        /// order (`ServiceKey::DEFAULTS`).
+        pub const SERVICE_DEFAULTS: &[&[super::defaults::DefaultDoc]] =
+            &[$(<$svc_ty as super::top_level::ServiceKey>::DEFAULTS,)*];
 
         /// The resolved specs of the services declared under `services`, one field each,
         /// named as their key.
