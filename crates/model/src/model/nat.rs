@@ -15,8 +15,14 @@
 //! decides; the world schedules events and ends requests.
 
 use crate::dist::Dist;
-use crate::ids::{AzId, ExternalSlot, GatewayId, RequestId};
+use crate::ids::{AzId, RequestId};
 use crate::kernel::{Key, SimTime};
+
+crate::ids::id!(/// A NAT gateway, in name order.
+    GatewayId(u16));
+
+crate::ids::id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
+    ExternalSlot(u32));
 
 #[derive(Clone, Debug)]
 pub struct GatewaySpec {

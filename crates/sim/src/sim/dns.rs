@@ -10,9 +10,10 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service, Stage};
-use crate::ids::{DnsRecordId, FaultId, GeoId, LbId, WorkloadId};
+use crate::ids::{FaultId, GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
+use crate::model::dns::DnsRecordId;
 use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
 use crate::scenario::Scenario;
 use crate::trace::Kind;

@@ -7,9 +7,10 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service, Stage};
-use crate::ids::{RequestId, TableCallSlot, TableId};
+use crate::ids::{RequestId, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::dynamodb::TableCallSlot;
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};

@@ -11,9 +11,10 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service, Stage};
-use crate::ids::{EcsServiceId, InstanceId};
+use crate::ids::InstanceId;
 use crate::kernel::{Schedule, SimTime};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::ecs::EcsServiceId;
 use crate::model::ecs::deployment::{CHECK_EVERY, Revision};
 use crate::model::ecs::{EcsEvent, EcsServiceSpec, billed_seconds};
 use crate::model::health::Health;

@@ -10,13 +10,14 @@
 
 use super::World;
 use super::service::{Finish, Handles, Period, Service, Stage};
-use crate::ids::{AzId, EndpointId, ExternalSlot, GatewayId, RequestId};
+use crate::ids::{AzId, EndpointId, RequestId};
 use crate::kernel::{Rng, Schedule, stream};
 use crate::metrics::TimeSeries;
 use crate::model::faults::Cause;
 use crate::model::nat::{
     ExternalCall, ExternalCalls, ExternalStart, GatewayMeters, NatEvent, NatSpec, call_time, route,
 };
+use crate::model::nat::{ExternalSlot, GatewayId};
 use crate::scenario::Scenario;
 use crate::trace::Kind;
 

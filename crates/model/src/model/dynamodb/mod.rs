@@ -18,6 +18,6 @@ pub mod table;
 pub mod units;
 
 pub use retry::RetrySpec;
-pub use service::{Attempt, Change, DynamoDb, DynamoDbEvent, TableStats};
+pub use service::{Attempt, Change, DynamoDb, DynamoDbEvent, TableCallSlot, TableStats};
 pub use table::{Admission, Mode, Table, TableSpec, Throttle};
 pub use units::{Consistency, Units, call_units};

@@ -19,9 +19,12 @@ pub mod app_scaling;
 pub mod deployment;
 pub mod size;
 
-use crate::ids::{EcsServiceId, GroupId, TgId};
+use crate::ids::{GroupId, TgId};
 use app_scaling::Cooldowns;
 use deployment::DeploymentSpec;
+
+crate::ids::id!(/// An ECS service, in name order.
+    EcsServiceId(u16));
 
 /// The prefix of the capacity group an ECS service's tasks run in (`ecs:NAME`): no auto
 /// scaling group can be named so (a name has letters, digits, `-` and `_` only).
