@@ -110,6 +110,8 @@ pub struct RawBehavior {
 
 /// The `cloudfront` key: distributions in name order.
 impl ServiceKey for BTreeMap<String, RawDistribution> {
+    type Prices = crate::model::cloudfront::CloudFrontPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[];
 
     type Spec = Vec<DistributionSpec>;

@@ -134,6 +134,8 @@ pub(super) fn first_endpoints(
 /// The `dns` key: records in name order, each with its endpoints, health check, TTL and the
 /// workloads that resolve it.
 impl ServiceKey for BTreeMap<String, RawDnsRecord> {
+    type Prices = crate::cost::prices::NoPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[
         d(
             "dns",

@@ -127,6 +127,8 @@ fn default_latency() -> Dist {
 
 /// The `dynamodb_tables` key: tables in name order.
 impl ServiceKey for BTreeMap<String, RawTable> {
+    type Prices = crate::model::dynamodb::DynamoDbPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[];
 
     type Spec = Vec<TableSpec>;

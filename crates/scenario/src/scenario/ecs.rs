@@ -130,6 +130,8 @@ fn default_start_time() -> Dist {
 
 /// The `ecs_services` key: services in name order.
 impl ServiceKey for BTreeMap<String, RawEcsService> {
+    type Prices = crate::model::ecs::FargatePrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[
         d(
             "ecs_services",

@@ -8,13 +8,14 @@ use super::defaults::{DefaultDoc, d};
 use super::resolve::{Ctx, reference};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
+use crate::cost::prices::PriceSection;
 use crate::kernel::SimTime;
 use crate::model::kinesis::spec::{
     DEFAULT_BATCH_SIZE, DEFAULT_RETENTION, MAX_BATCH_SIZE, MAX_BATCHING_WINDOW,
     MAX_PARALLELIZATION, MAX_RECORD_BYTES, MAX_RETENTION, MAX_RETRY_ATTEMPTS, MAX_SHARDS,
     RESHARD_DELAY,
 };
-use crate::model::kinesis::{ConsumerSpec, Mode, StreamSpec};
+use crate::model::kinesis::{ConsumerSpec, KinesisPrices, Mode, StreamSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -90,6 +91,8 @@ pub const DEFAULT_RECORD_BYTES: u64 = 1024;
 
 /// The `kinesis_streams` key: streams in name order.
 impl ServiceKey for BTreeMap<String, RawStream> {
+    type Prices = KinesisPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[
         d(
             "kinesis_streams",
@@ -128,11 +131,12 @@ impl ServiceKey for BTreeMap<String, RawStream> {
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<StreamSpec> {
         if !self.is_empty()
             && let Some(p) = done.prices
-            && p.kinesis.is_none()
+            && !p.services.contains_key(KinesisPrices::KEY)
         {
             ctx.err(
                 "kinesis_streams",
-                "the price table has no `kinesis` section; add it (see prices/us-east-1.yaml)",
+                "the price table has no `kinesis` section; add it (see \
+                 crates/model/src/model/kinesis/prices.yaml)",
             );
         }
         self.iter()

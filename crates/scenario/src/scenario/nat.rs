@@ -85,6 +85,8 @@ pub struct RawExternalEndpoint {
 }
 
 impl ServiceKey for Option<RawNatGateways> {
+    type Prices = crate::cost::prices::NoPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[];
 
     type Spec = NatSpec;
@@ -156,6 +158,8 @@ fn resolve_placed(ctx: &mut Ctx, map: &BTreeMap<String, RawNatGateway>) -> NatSp
 }
 
 impl ServiceKey for BTreeMap<String, RawExternalEndpoint> {
+    type Prices = crate::cost::prices::NoPrices;
+
     const DEFAULTS: &'static [DefaultDoc] = &[];
 
     type Spec = Vec<EndpointSpec>;

@@ -10,8 +10,8 @@ use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{RequestId, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::dynamodb::TableCallSlot;
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
+use crate::model::dynamodb::{DynamoDbPrices, TableCallSlot};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
@@ -147,12 +147,13 @@ impl Service for DynamoDb {
 
     /// Provisioned capacity by the unit-hour, on-demand by the request units consumed.
     fn close_cost_period(w: &mut World, seconds: f64) {
-        let prices = &w.scenario.prices.dynamodb;
+        let prices = (w.scenario.prices.section::<DynamoDbPrices>())
+            .expect("a required price section (validated)");
         let d = &mut w.dynamodb;
         let cost = d
             .tables
             .iter_mut()
-            .map(|t| t.close_cost_period(seconds, prices))
+            .map(|t| t.close_cost_period(seconds, &prices))
             .sum();
         d.costs.push(cost);
     }

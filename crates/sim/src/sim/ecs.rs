@@ -129,13 +129,13 @@ impl Service for EcsServices {
         let periods = (duration / period).ceil().max(1.0) as usize;
         let mut costs = vec![0.0; periods];
         let warmup = s.warmup.as_secs_f64();
-        let rates = s.prices.fargate.as_ref();
+        let rates = s.prices.section::<crate::model::ecs::FargatePrices>();
         out.result.services.ecs = specs
             .iter()
             .enumerate()
             .map(|(i, spec)| {
                 let g = &out.result.groups[spec.group.index()];
-                let rate = rates.map_or(0.0, |r| {
+                let rate = rates.as_ref().map_or(0.0, |r| {
                     let r = match spec.tasks.arch {
                         crate::model::ecs::Arch::X86_64 => &r.x86_64,
                         crate::model::ecs::Arch::Arm64 => &r.arm64,

@@ -8,6 +8,7 @@ use super::World;
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::kinesis::KinesisPrices;
 use crate::model::kinesis::{Invoke, Kinesis, KinesisEvent, Put, StreamMeters};
 use crate::model::lambda::{Origin, Payload};
 use crate::scenario::Scenario;
@@ -140,11 +141,11 @@ impl Service for Kinesis {
 
     fn close_cost_period(w: &mut World, seconds: f64) {
         let specs = &w.scenario.services.kinesis_streams;
-        let Some(prices) = &w.scenario.prices.kinesis else {
+        let Some(prices) = w.scenario.prices.section::<KinesisPrices>() else {
             return; // no streams to bill (validation requires prices when there are some)
         };
         let now = w.queue.now();
-        w.kinesis.close_cost_period(specs, prices, seconds, now);
+        w.kinesis.close_cost_period(specs, &prices, seconds, now);
     }
 
     /// Each stream's figures, checked by conservation: every record accepted was read,

@@ -17,7 +17,10 @@
 
 pub mod app_scaling;
 pub mod deployment;
+pub mod prices;
 pub mod size;
+
+pub use prices::{FargatePrices, FargateRates};
 
 use crate::ids::{GroupId, TgId};
 use app_scaling::Cooldowns;

@@ -11,6 +11,7 @@ use crate::event::Event;
 use crate::ids::{RequestId, WorkloadId};
 use crate::kernel::{RngExt, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::cloudfront::CloudFrontPrices;
 use crate::model::cloudfront::{CloudFrontEvent, DistributionId, Lookup, Origin};
 use crate::scenario::Scenario;
 use crate::sim::World;
@@ -249,8 +250,9 @@ impl Service for CloudFront {
     }
 
     fn close_cost_period(w: &mut World, _: f64) {
-        w.cloudfront
-            .close_cost_period(&w.scenario.prices.cloudfront);
+        let prices = (w.scenario.prices.section::<CloudFrontPrices>())
+            .expect("the shipped figures when the table has none");
+        w.cloudfront.close_cost_period(&prices);
     }
 
     /// Every distribution's results, checked by conservation: each counted request was a
