@@ -54,8 +54,6 @@ pub const CORE_KEYS: &[&str] = &[
 /// service existed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IfAbsent {
-    /// The table is refused: the section is missing.
-    Required,
     /// The service is unpriced; a scenario that uses it is refused where it resolves.
     Unpriced,
     /// The shipped figures apply.

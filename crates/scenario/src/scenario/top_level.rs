@@ -157,13 +157,13 @@ macro_rules! raw_scenario {
         ),)*];
 
         /// Checks each service's section of price table `table` (at `at`: `--prices` or
-        /// `pricing`) against its type, and a missing one against its rule.
+        /// `pricing`) against its type.
         pub(super) fn check_price_sections(
             table: &serde_json::Value,
             at: &str,
             problems: &mut Vec<super::Problem>,
         ) {
-            use crate::cost::prices::{IfAbsent, PriceSection};
+            use crate::cost::prices::PriceSection;
             $({
                 type P = <$svc_ty as super::top_level::ServiceKey>::Prices;
                 if !P::KEY.is_empty() {
@@ -172,13 +172,7 @@ macro_rules! raw_scenario {
                             let path = format!("{at}.{}", P::KEY);
                             let _ = super::load::field::<P>(v.clone(), &path, problems);
                         }
-                        None if P::IF_ABSENT == IfAbsent::Required => {
-                            problems.push(super::Problem::new(
-                                at,
-                                format!("missing field `{}`", P::KEY),
-                            ));
-                        }
-                        None => {}
+                        None => {} // `P::IF_ABSENT` says what it means
                     }
                 }
             })*

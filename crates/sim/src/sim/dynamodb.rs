@@ -148,7 +148,7 @@ impl Service for DynamoDb {
     /// Provisioned capacity by the unit-hour, on-demand by the request units consumed.
     fn close_cost_period(w: &mut World, seconds: f64) {
         let prices = (w.scenario.prices.section::<DynamoDbPrices>())
-            .expect("a required price section (validated)");
+            .expect("the shipped figures when the table has none");
         let d = &mut w.dynamodb;
         let cost = d
             .tables
