@@ -6,7 +6,7 @@
 //! table, and bad distributions reported with their paths.
 
 use crate::support::*;
-use stratus::cost::prices::PriceTable;
+use stratus::cost::prices::PriceSection;
 use stratus::model::cloudfront::KeySampler;
 use stratus::model::cloudfront::Popularity;
 use stratus::model::region::{aws_region_location, default_rtt, distance_km};
@@ -344,7 +344,7 @@ cloudfront:
     let r = simulate(parse(text, &[]));
     let d = dist(&r, "cdn");
     let t = &d.totals;
-    let p = PriceTable::shipped().cloudfront;
+    let p = <stratus::model::cloudfront::CloudFrontPrices as PriceSection>::shipped();
     assert_eq!(
         (
             p.https_per_10k_requests,

@@ -146,3 +146,46 @@ databases:
     let same_az = simulate(parse(&text("b"), &[]));
     assert!(!same_az.cost.by_service.contains_key("data_transfer"));
 }
+
+/// A service's own price section (Kinesis's, declared beside its model) is overridden by
+/// `pricing:` like a core one; a bad entry in it is reported with its field path, and a
+/// section no service declares is refused with the known ones.
+#[test]
+fn service_price_sections_are_overridden_validated_and_unknown_ones_refused() {
+    let text = r#"
+name: stream
+duration: 1h
+workloads:
+  producer: {target: kinesis/events, rate: 10, arrivals: uniform}
+kinesis_streams:
+  events: {shards: 3}
+"#;
+    // Provisioned: 3 shard-hours at the overridden price, the PUT payload units at the
+    // shipped one.
+    let p =
+        <stratus::model::kinesis::KinesisPrices as stratus::cost::prices::PriceSection>::shipped();
+    let r = simulate(parse(text, &["pricing.kinesis.per_shard_hour=1.0"]));
+    let put = r.services.kinesis[0].meters.records_put;
+    let bill = 3.0 * 1.0 + put as f64 / 1e6 * p.per_million_put_payload_units;
+    let billed = r.cost.by_service["kinesis"];
+    assert!(
+        (billed - bill).abs() < 1e-9,
+        "billed {billed}, by hand {bill}"
+    );
+
+    let err = |set: &str| {
+        stratus::scenario::Scenario::from_text(text, "s.yaml", &repo_path("."), &[set.into()])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("pricing.kinesis.per_shard_hour=cheap");
+    assert!(e.contains("pricing.kinesis.per_shard_hour"), "{e}");
+    let e = err("pricing.kinesis.per_shard_hour=-1");
+    assert!(
+        e.contains("pricing.kinesis.per_shard_hour: a price must be zero or more"),
+        "{e}"
+    );
+    let e = err("pricing.kinesiss.per_shard_hour=1");
+    assert!(e.contains("pricing.kinesiss: unknown price section"), "{e}");
+    assert!(e.contains("did you mean `kinesis`"), "{e}");
+}

@@ -3,6 +3,7 @@
 //! the SDK's attempts are counted, and bad input is reported with its path.
 
 use crate::support::*;
+use stratus::cost::prices::PriceSection;
 
 /// Requests at `rate` per second, evenly spaced, each making one strongly consistent read of a
 /// 4 KB item (1 RCU) from a table of 100 RCU; ample instances.
@@ -54,7 +55,7 @@ fn a_provisioned_table_serves_its_capacity_plus_300_seconds_of_burst() {
     assert!(t.retries >= 2 * t.failed_calls);
     assert_eq!(t.throttled_partition, 0);
     // Billed by the unit-hour from the shipped table: 100 RCU and 10 WCU for 1,000 s.
-    let p = &stratus::cost::PriceTable::shipped().dynamodb;
+    let p = &<stratus::model::dynamodb::DynamoDbPrices as PriceSection>::shipped();
     let bill = (100.0 * p.per_rcu_hour + 10.0 * p.per_wcu_hour) * 1000.0 / 3600.0;
     let billed = r.cost.by_service["dynamodb"];
     assert!(
@@ -78,7 +79,7 @@ fn an_on_demand_table_bills_its_request_units() {
     let units = t.read_units * 2.0;
     assert!(units <= r.arrived as f64 && units >= (r.arrived - r.in_flight) as f64);
     assert!(r.arrived.abs_diff(2000 * 1000) <= 1);
-    let p = &stratus::cost::PriceTable::shipped().dynamodb;
+    let p = &<stratus::model::dynamodb::DynamoDbPrices as PriceSection>::shipped();
     let bill = t.read_units * p.per_million_read_request_units / 1e6;
     assert!((r.cost.by_service["dynamodb"] - bill).abs() < 1e-9);
 }

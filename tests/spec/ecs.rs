@@ -5,6 +5,7 @@
 //! from the price table; task sizes outside Fargate's table are refused with their paths.
 
 use crate::support::*;
+use stratus::cost::prices::PriceSection;
 use stratus::scenario::Scenario;
 
 fn time_s(line: &serde_json::Value) -> f64 {
@@ -205,9 +206,7 @@ fn fargate_bills_vcpu_hours_and_gb_hours_by_the_second() {
         service(10.0, 3, "")
     );
     let r = simulate(parse(&text, &[]));
-    let p = stratus::cost::PriceTable::shipped()
-        .fargate
-        .expect("Fargate prices");
+    let p = <stratus::model::ecs::FargatePrices as PriceSection>::shipped();
     let hours = 600.0 / 3600.0;
     let web = 3.0 * hours * (1.0 * p.x86_64.per_vcpu_hour + 2.0 * p.x86_64.per_gb_hour);
     let small = 2.0 * hours * (0.25 * p.arm64.per_vcpu_hour + 0.5 * p.arm64.per_gb_hour);

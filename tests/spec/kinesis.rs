@@ -6,6 +6,7 @@
 //! reported with its path.
 
 use crate::support::*;
+use stratus::cost::prices::PriceSection;
 
 /// A workload writing `rate` records per second, evenly spaced, to stream `events` (given by
 /// `stream`, its YAML flow mapping's inside), and a function `consume` of constant duration.
@@ -198,7 +199,7 @@ fn resharding_opens_new_shards_and_their_reads_wait_for_the_parent() {
 
 #[test]
 fn streams_are_billed_from_the_price_table() {
-    let p = stratus::cost::PriceTable::shipped().kinesis.unwrap();
+    let p = <stratus::model::kinesis::KinesisPrices as PriceSection>::shipped();
     // Provisioned: 2 shards for an hour, 30 KiB records (2 PUT payload units of 25 KB each).
     let r = simulate(parse(
         &stream_scenario("1h", 20, "shards: 2, record_size: 30KiB", 0.1),

@@ -1,5 +1,11 @@
 //! Typed indices into the model's `Vec`s. A bare `u32` could index the wrong table; these cannot.
+//!
+//! The ids here are named by several services (an instance, a workload, a function) or by
+//! the types that route between services (workload targets, Lambda origins, call targets);
+//! a service declares the ids only it and the world use in its own module, with the same
+//! macro (`crate::ids::id!`, as `model::ecs` declares `EcsServiceId`).
 
+/// Declares a typed index `Name(u16)`: `Copy`, ordered, hashable, `index()` for `Vec`s.
 macro_rules! id {
     ($(#[$doc:meta])* $name:ident($t:ty)) => {
         $(#[$doc])*
@@ -13,6 +19,8 @@ macro_rules! id {
         }
     };
 }
+
+pub(crate) use id;
 
 id!(/// An availability zone, by its position in the scenario's `azs`.
     AzId(u8));
@@ -47,16 +55,11 @@ id!(/// A database call in progress: its slot, reused after the call ends.
     CallSlot(u32));
 id!(/// A DynamoDB table, in name order.
     TableId(u16));
-id!(/// A call to a DynamoDB table in progress (served or waiting to retry): its slot, reused
-    /// after the call ends.
-    TableCallSlot(u32));
 id!(/// A Kinesis data stream, in name order.
     StreamId(u16));
 id!(/// A lane of a Kinesis stream's consumer (one per shard and parallelization unit), in the
     /// order shards opened; never reused.
     LaneId(u32));
-id!(/// A Route 53 record, in name order.
-    DnsRecordId(u16));
 id!(/// A Lambda event source mapping (a queue consumer), in the scenario's order.
     MappingId(u16));
 id!(/// A scaling policy, by its position within its group's policies.
@@ -68,11 +71,5 @@ id!(/// A region, by its position in the scenario's regions (name order; one reg
     RegionId(u8));
 id!(/// A client geography, by its position in the scenario's table (built-in ones first).
     GeoId(u8));
-id!(/// An ECS service, in name order.
-    EcsServiceId(u16));
-id!(/// A NAT gateway, in name order.
-    GatewayId(u16));
 id!(/// An external endpoint (`external_endpoints`), in name order.
     EndpointId(u16));
-id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
-    ExternalSlot(u32));

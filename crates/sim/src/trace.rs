@@ -12,90 +12,67 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// What a trace line is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    RequestArrived,
-    RequestRouted,
-    RequestRejected,
-    /// The load balancer answered itself (a fixed response or a redirect).
-    RequestAnswered,
-    RequestStarted,
-    RequestFinished,
-    ScalingActivity,
-    HealthChanged,
-    ColdStart,
-    Throttle,
-    MessageReceived,
-    MessageDeleted,
-    Fault,
-    /// An API Gateway stage cache answered a request.
-    CacheHit,
-    /// A client with a geography reached a region (its load balancer, the round trip).
-    ClientRouted,
-    /// A client's DNS resolution got no answer (a geolocation record without a match).
-    DnsNoAnswer,
-    /// A write to a Kinesis stream was refused (ProvisionedThroughputExceededException).
-    StreamThrottled,
-    /// A Kinesis consumer lane read a batch and invokes its function.
-    StreamBatch,
-    /// An ECS service's rolling deployment started, stopped or started tasks, or finished.
-    Deployment,
-    /// A burstable instance in standard mode ran out of CPU credits: it runs at its baseline.
-    CreditsExhausted,
-    /// A throttled burstable instance regained enough credits to run at full speed.
-    CreditsRestored,
+/// What a trace line is about: a name (`request_finished`, `stream_batch`), declared as a
+/// constant by the code that emits it. The request path's kinds and the kinds several
+/// services share are here; a service's own kinds are declared in its module and listed in
+/// its `Service::TRACE_KINDS`, which the registry gathers into the names `--trace-filter`
+/// accepts (`Kind::all`).
+///
+/// Two kinds are equal when their ids are: the name's 64-bit FNV-1a hash, computed at
+/// compile time, so the filter's check is an integer compare (a test keeps the ids of all
+/// kinds distinct).
+#[derive(Clone, Copy, Debug)]
+pub struct Kind {
+    id: u64,
+    name: &'static str,
 }
 
+impl PartialEq for Kind {
+    fn eq(&self, other: &Kind) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Kind {}
+
+#[allow(non_upper_case_globals)]
 impl Kind {
-    pub const ALL: [Kind; 21] = [
-        Kind::RequestArrived,
-        Kind::RequestRouted,
-        Kind::RequestRejected,
-        Kind::RequestAnswered,
-        Kind::RequestStarted,
-        Kind::RequestFinished,
-        Kind::ScalingActivity,
-        Kind::HealthChanged,
-        Kind::ColdStart,
-        Kind::Throttle,
-        Kind::MessageReceived,
-        Kind::MessageDeleted,
-        Kind::Fault,
-        Kind::CacheHit,
-        Kind::ClientRouted,
-        Kind::DnsNoAnswer,
-        Kind::StreamThrottled,
-        Kind::StreamBatch,
-        Kind::Deployment,
-        Kind::CreditsExhausted,
-        Kind::CreditsRestored,
-    ];
+    pub const RequestArrived: Kind = Kind::new("request_arrived");
+    pub const RequestRouted: Kind = Kind::new("request_routed");
+    pub const RequestRejected: Kind = Kind::new("request_rejected");
+    /// The load balancer answered itself (a fixed response or a redirect).
+    pub const RequestAnswered: Kind = Kind::new("request_answered");
+    pub const RequestStarted: Kind = Kind::new("request_started");
+    pub const RequestFinished: Kind = Kind::new("request_finished");
+    /// A scaling decision: an Auto Scaling group's activity, a DynamoDB table's capacity.
+    pub const ScalingActivity: Kind = Kind::new("scaling_activity");
+    /// A request or invocation refused by a limit (Lambda, API Gateway, DynamoDB).
+    pub const Throttle: Kind = Kind::new("throttle");
+    /// A cache answered a request (an API Gateway stage cache, a CloudFront edge).
+    pub const CacheHit: Kind = Kind::new("cache_hit");
+
+    /// The kind named `name`.
+    pub const fn new(name: &'static str) -> Kind {
+        // FNV-1a, 64 bits.
+        let bytes = name.as_bytes();
+        let mut id: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut i = 0;
+        while i < bytes.len() {
+            id ^= bytes[i] as u64;
+            id = id.wrapping_mul(0x0100_0000_01b3);
+            i += 1;
+        }
+        Kind { id, name }
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::RequestArrived => "request_arrived",
-            Kind::RequestRouted => "request_routed",
-            Kind::RequestRejected => "request_rejected",
-            Kind::RequestAnswered => "request_answered",
-            Kind::RequestStarted => "request_started",
-            Kind::RequestFinished => "request_finished",
-            Kind::ScalingActivity => "scaling_activity",
-            Kind::HealthChanged => "health_changed",
-            Kind::ColdStart => "cold_start",
-            Kind::Throttle => "throttle",
-            Kind::MessageReceived => "message_received",
-            Kind::MessageDeleted => "message_deleted",
-            Kind::Fault => "fault",
-            Kind::CacheHit => "cache_hit",
-            Kind::ClientRouted => "client_routed",
-            Kind::DnsNoAnswer => "dns_no_answer",
-            Kind::StreamThrottled => "stream_throttled",
-            Kind::StreamBatch => "stream_batch",
-            Kind::Deployment => "deployment",
-            Kind::CreditsExhausted => "credits_exhausted",
-            Kind::CreditsRestored => "credits_restored",
-        }
+        self.name
+    }
+
+    /// Every kind a run can emit, as the services declare them (`Service::TRACE_KINDS`, in
+    /// registry order, each name once).
+    pub fn all() -> Vec<Kind> {
+        crate::sim::trace_kinds()
     }
 }
 
@@ -142,11 +119,13 @@ impl Filter {
             match key.trim() {
                 "kind" => {
                     for k in value.split('|') {
-                        let kind = Kind::ALL
-                            .into_iter()
+                        let all = Kind::all();
+                        let kind = all
+                            .iter()
+                            .copied()
                             .find(|x| x.name() == k.trim())
                             .ok_or_else(|| {
-                                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                                let names: Vec<&str> = all.iter().map(|k| k.name()).collect();
                                 format!(
                                     "unknown trace kind `{k}`{}; expected one of: {}",
                                     crate::scenario::did_you_mean(k.trim(), &names),
@@ -438,6 +417,24 @@ mod tests {
         assert!(Filter::parse("colour=red", 1.0).is_err());
         assert!(Filter::parse("kind=nope", 1.0).is_err());
         assert!(Filter::parse("", 1.5).is_err());
+    }
+
+    /// Every declared kind has its own name and id (equal ids would trace one kind as
+    /// another), and the request path's and the shared kinds are among them.
+    #[test]
+    fn kinds_are_distinct_and_gathered() {
+        let all = Kind::all();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a.name(), b.name());
+                assert_ne!(a.id, b.id, "{} and {}", a.name(), b.name());
+            }
+        }
+        for k in [Kind::RequestArrived, Kind::Throttle, Kind::CacheHit] {
+            assert!(all.contains(&k), "{}", k.name());
+        }
+        assert_eq!(Kind::new("throttle"), Kind::Throttle);
+        assert_ne!(Kind::new("throttles"), Kind::Throttle);
     }
 
     #[test]

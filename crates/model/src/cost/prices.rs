@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 /// The shipped table, compiled in so that a run never depends on the working directory.
 pub const DEFAULT_TABLE: &str = include_str!("../../prices/us-east-1.yaml");
 
+/// The core services' sections (typed fields) and the sections services own (`services`,
+/// kept as given: each service reads its own with `section`). Unknown sections are refused
+/// where the table is resolved, which knows every service's section (`scenario::resolve`).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct PriceTable {
     pub region: String,
     pub currency: String,
@@ -20,41 +22,73 @@ pub struct PriceTable {
     pub nat_gateway: NatPrices,
     pub data_transfer: TransferPrices,
     pub rds: RdsPrices,
-    pub dynamodb: DynamoDbPrices,
     /// API Gateway (absent from older `--prices` tables: a scenario with APIs then needs it).
     #[serde(default)]
     pub api_gateway: Option<ApiGatewayPrices>,
-    /// CloudFront (absent from older `--prices` tables: the shipped figures then apply).
-    #[serde(default = "CloudFrontPrices::shipped")]
-    pub cloudfront: CloudFrontPrices,
-    /// Kinesis Data Streams (absent from older `--prices` tables: a scenario with streams
-    /// then needs it).
-    #[serde(default)]
-    pub kinesis: Option<KinesisPrices>,
-    /// Fargate (absent from older `--prices` tables: a scenario with ECS services then needs
-    /// it).
-    #[serde(default)]
-    pub fargate: Option<FargatePrices>,
     /// ElastiCache nodes (absent from older `--prices` tables: a scenario whose caches name a
     /// node type then needs it).
     #[serde(default)]
     pub elasticache: Option<ElastiCachePrices>,
+    /// The sections services own (`PriceSection`), by key, as the table gives them.
+    #[serde(flatten)]
+    pub services: BTreeMap<String, serde_json::Value>,
 }
 
-/// Fargate, Linux, per vCPU-hour and per GB-hour of a task's size, by CPU architecture;
-/// billed per second with a one-minute minimum (https://aws.amazon.com/fargate/pricing/).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FargatePrices {
-    pub x86_64: FargateRates,
-    pub arm64: FargateRates,
+/// The keys of the core sections (`PriceTable`'s typed fields).
+pub const CORE_KEYS: &[&str] = &[
+    "region",
+    "currency",
+    "taken",
+    "ec2",
+    "alb",
+    "lambda",
+    "sqs",
+    "nat_gateway",
+    "data_transfer",
+    "rds",
+    "api_gateway",
+    "elasticache",
+];
+
+/// What a table without a service's section means (a `--prices` table written before the
+/// service existed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfAbsent {
+    /// The service is unpriced; a scenario that uses it is refused where it resolves.
+    Unpriced,
+    /// The shipped figures apply.
+    Shipped,
 }
 
+/// A section of the price table that a service owns: its type, declared in the service's
+/// module, its key, and its shipped figures in the service's own YAML file (compiled in). The
+/// shipped table is the core file with every service's section added; `--prices` replaces
+/// the whole table and `pricing:` overrides entries of any section. A service declares its
+/// section through its scenario key (`scenario::top_level::ServiceKey::Prices`), which
+/// validates it with its field paths and refuses the sections nobody declares.
+pub trait PriceSection: serde::de::DeserializeOwned {
+    /// Its key in the table (`kinesis`); empty for `NoPrices`.
+    const KEY: &'static str;
+    /// Its shipped figures: the section's body in YAML.
+    const SHIPPED: &'static str;
+    const IF_ABSENT: IfAbsent;
+
+    /// The shipped figures.
+    fn shipped() -> Self {
+        let doc: serde_json::Value =
+            serde_yaml_ng::from_str(Self::SHIPPED).expect("a shipped price section is YAML");
+        serde_json::from_value(doc).expect("a shipped price section is valid")
+    }
+}
+
+/// The price section of a service that has none of its own.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FargateRates {
-    pub per_vcpu_hour: f64,
-    pub per_gb_hour: f64,
+pub enum NoPrices {}
+
+impl PriceSection for NoPrices {
+    const KEY: &'static str = "";
+    const SHIPPED: &'static str = "";
+    const IF_ABSENT: IfAbsent = IfAbsent::Unpriced;
 }
 
 /// ElastiCache on-demand nodes per node-hour by node type, Redis OSS and Memcached alike
@@ -171,17 +205,6 @@ pub struct RdsPrices {
     pub multi_az_factor: f64,
 }
 
-/// DynamoDB, Standard table class: provisioned capacity per unit-hour, on-demand per
-/// million request units (https://aws.amazon.com/dynamodb/pricing/).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DynamoDbPrices {
-    pub per_rcu_hour: f64,
-    pub per_wcu_hour: f64,
-    pub per_million_read_request_units: f64,
-    pub per_million_write_request_units: f64,
-}
-
 /// API Gateway: requests by API type (the first volume tier: 333 million REST requests and
 /// 300 million HTTP API requests a month; the cheaper tiers beyond are not modelled) and the
 /// REST stage cache by the hour, by its size in GB ("Amazon API Gateway pricing",
@@ -194,48 +217,22 @@ pub struct ApiGatewayPrices {
     pub cache_per_hour: BTreeMap<String, f64>,
 }
 
-/// CloudFront, the United States, Mexico and Canada prices ("Amazon CloudFront pricing",
-/// https://aws.amazon.com/cloudfront/pricing/): HTTPS requests per 10,000, data transfer
-/// out to the internet per GB (the first 10 TB a month; the cheaper tiers beyond and the
-/// free tier are not modelled), regional data transfer out to the origin per GB, and Origin
-/// Shield's requests per 10,000 (in the shield's region, here us-east-1).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CloudFrontPrices {
-    pub https_per_10k_requests: f64,
-    pub out_to_internet_per_gb: f64,
-    pub out_to_origin_per_gb: f64,
-    pub origin_shield_per_10k_requests: f64,
-}
-
-impl CloudFrontPrices {
-    /// The shipped table's figures.
-    fn shipped() -> CloudFrontPrices {
-        PriceTable::shipped().cloudfront
-    }
-}
-
-/// Kinesis Data Streams: provisioned streams by the shard-hour and the million PUT payload
-/// units (25 KB each); on-demand (Standard) streams by the stream-hour and the GB written and
-/// read, each record rounded up to 1 KB ("Amazon Kinesis Data Streams pricing",
-/// https://aws.amazon.com/kinesis/data-streams/pricing/). Extended retention and enhanced
-/// fan-out are not billed.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct KinesisPrices {
-    pub per_shard_hour: f64,
-    pub per_million_put_payload_units: f64,
-    pub on_demand_per_stream_hour: f64,
-    pub on_demand_per_gb_written: f64,
-    pub on_demand_per_gb_read: f64,
-}
-
 impl PriceTable {
-    /// The shipped us-east-1 table.
+    /// The shipped us-east-1 table's core sections (a service's own: `PriceSection::shipped`).
     pub fn shipped() -> PriceTable {
         let doc: serde_json::Value =
             serde_yaml_ng::from_str(DEFAULT_TABLE).expect("the shipped table is YAML");
         serde_json::from_value(doc).expect("the shipped table is a valid price table")
+    }
+
+    /// Service section `T` (validated when the scenario resolved): as the table gives it,
+    /// else by `T::IF_ABSENT` (the shipped figures, or none).
+    pub fn section<T: PriceSection>(&self) -> Option<T> {
+        match self.services.get(T::KEY) {
+            Some(v) => Some(serde_json::from_value(v.clone()).expect("a validated price section")),
+            None if T::IF_ABSENT == IfAbsent::Shipped => Some(T::shipped()),
+            None => None,
+        }
     }
 
     /// The hourly price of an EC2 instance: its type's, or per vCPU for a bare shape.

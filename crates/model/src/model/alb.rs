@@ -468,6 +468,18 @@ pub enum AlbEvent {
     IdleTimeoutDue(crate::ids::LbId),
 }
 
+/// Health checks and deregistrations name their target; the timeouts name a request.
+impl crate::model::NamesInstance for AlbEvent {
+    fn instance(&self) -> Option<InstanceId> {
+        match *self {
+            AlbEvent::HealthCheckDue { instance, .. } | AlbEvent::DeregistrationEnded(instance) => {
+                Some(instance)
+            }
+            AlbEvent::ConnectTimedOut(_) | AlbEvent::IdleTimeoutDue(_) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,6 +291,18 @@ pub enum AutoScalingEvent {
     ScheduledActionDue { group: GroupId, policy: PolicyId },
 }
 
+/// An instance's boot, grace period and status check name it; a scheduled action names none.
+impl crate::model::NamesInstance for AutoScalingEvent {
+    fn instance(&self) -> Option<InstanceId> {
+        match *self {
+            AutoScalingEvent::InstanceBooted(i)
+            | AutoScalingEvent::GracePeriodEnded(i)
+            | AutoScalingEvent::StatusCheckFailed(i) => Some(i),
+            AutoScalingEvent::ScheduledActionDue { .. } => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -270,3 +270,6 @@ pub enum DatabaseEvent {
     /// Redis primary without a replica: `None`); the new node is empty.
     NodeReplaced(DatabaseId, Option<u16>),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for DatabaseEvent {}

@@ -253,6 +253,9 @@ pub enum FaultEvent {
     Ended(FaultId),
 }
 
+/// None of these events names an instance.
+impl crate::model::NamesInstance for FaultEvent {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

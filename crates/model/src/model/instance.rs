@@ -501,3 +501,14 @@ pub enum InstanceEvent {
     /// balance regained the restore level (`model::credits`).
     CreditsChanged { instance: InstanceId },
 }
+
+/// Every instance event names its instance.
+impl crate::model::NamesInstance for InstanceEvent {
+    fn instance(&self) -> Option<InstanceId> {
+        match *self {
+            InstanceEvent::ServiceCompleted { instance, .. }
+            | InstanceEvent::SharingCompleted { instance }
+            | InstanceEvent::CreditsChanged { instance } => Some(instance),
+        }
+    }
+}

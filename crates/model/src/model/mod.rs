@@ -25,6 +25,17 @@ pub mod rules;
 pub mod scaling_policy;
 pub mod sqs;
 
+use crate::ids::InstanceId;
+
+/// The instance an event names, if any: each service's event enum answers for itself,
+/// beside its declaration (the default: none of its events names one). The world's tests
+/// check with it that no pending event names a terminated instance (`sim::invariants`).
+pub trait NamesInstance {
+    fn instance(&self) -> Option<InstanceId> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod boundaries {
     use std::collections::BTreeMap;

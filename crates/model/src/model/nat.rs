@@ -15,8 +15,14 @@
 //! decides; the world schedules events and ends requests.
 
 use crate::dist::Dist;
-use crate::ids::{AzId, ExternalSlot, GatewayId, RequestId};
+use crate::ids::{AzId, RequestId};
 use crate::kernel::{Key, SimTime};
+
+crate::ids::id!(/// A NAT gateway, in name order.
+    GatewayId(u16));
+
+crate::ids::id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
+    ExternalSlot(u32));
 
 #[derive(Clone, Debug)]
 pub struct GatewaySpec {
@@ -159,6 +165,9 @@ pub enum NatEvent {
     /// An external call's answer came back.
     CallEnded(ExternalSlot),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for NatEvent {}
 
 /// The time an external call takes: its endpoint's latency.
 pub fn call_time(endpoint: &EndpointSpec, rng: &mut crate::kernel::Rng) -> SimTime {

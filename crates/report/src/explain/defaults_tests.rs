@@ -3,7 +3,7 @@
 //! section whose defaults are documented but never printed fails here.
 
 use crate::scenario::Scenario;
-use crate::scenario::defaults::DEFAULTS;
+use crate::scenario::defaults;
 use crate::scenario::raw::{RawScenario, TOP_LEVEL_KEYS};
 use std::path::Path;
 
@@ -33,7 +33,7 @@ fn shipped() -> Vec<(Scenario, String)> {
 fn every_sections_defaults_are_printed_for_entries_that_leave_them_out() {
     let runs = shipped();
     let mut checked: std::collections::BTreeMap<&str, usize> = Default::default();
-    for d in DEFAULTS {
+    for d in defaults::all() {
         let named = RawScenario::has_named_entries(d.section);
         if !(d.section.is_empty() || named) {
             continue;

@@ -4,6 +4,7 @@
 //! `model::cloudfront::DistributionSpec`s. The rules and their sources are in
 //! `model::cloudfront` and `docs/models/cloudfront.md`.
 
+use super::defaults::DefaultDoc;
 use super::raw::RawDist;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
@@ -109,6 +110,10 @@ pub struct RawBehavior {
 
 /// The `cloudfront` key: distributions in name order.
 impl ServiceKey for BTreeMap<String, RawDistribution> {
+    type Prices = crate::model::cloudfront::CloudFrontPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = Vec<DistributionSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<DistributionSpec> {

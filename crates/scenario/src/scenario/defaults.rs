@@ -1,5 +1,6 @@
-//! The defaults a scenario gets for what it leaves out, with what each means: the single
-//! list `stratus explain` prints from. Values follow AWS's documented defaults.
+//! The defaults a scenario gets for what it leaves out, with what each means, which
+//! `stratus explain` prints (`all`): the core sections' here, a service's under `services`
+//! in its own module (`ServiceKey::DEFAULTS`). Values follow AWS's documented defaults.
 
 /// One default: where it applies (`""` for top-level keys, else a section name), the key,
 /// its value as a scenario would write it, and what it means.
@@ -10,7 +11,7 @@ pub struct DefaultDoc {
     pub meaning: &'static str,
 }
 
-const fn d(
+pub(crate) const fn d(
     section: &'static str,
     key: &'static str,
     value: &'static str,
@@ -24,7 +25,8 @@ const fn d(
     }
 }
 
-pub const DEFAULTS: &[DefaultDoc] = &[
+/// The defaults of the top-level keys and of the sections that are not services.
+const CORE: &[DefaultDoc] = &[
     d(
         "",
         "warmup",
@@ -417,18 +419,6 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "the RDS instance class billed per hour at RDS for PostgreSQL prices (Multi-AZ doubles it)",
     ),
     d(
-        "dns",
-        "ttl",
-        "60s",
-        "clients cache an answer this long: traffic moves after detection plus the TTL",
-    ),
-    d(
-        "dns",
-        "health_check",
-        "{interval: 30s, failure_threshold: 3}",
-        "Route 53 probes the primary; this many failures fail over, as many passes fail back",
-    ),
-    d(
         "caches",
         "engine_capacity",
         "1000",
@@ -446,12 +436,6 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "promotion_time",
         "{dist: uniform, min: 5s, max: 15s}",
         "a replica's promotion: lookups miss (and go on to the database) meanwhile",
-    ),
-    d(
-        "dns",
-        "propagation",
-        "0s",
-        "delay before a changed answer reaches resolvers",
     ),
     d(
         "queues.lambda_consumers",
@@ -525,87 +509,15 @@ pub const DEFAULTS: &[DefaultDoc] = &[
         "10ms (rest), 5ms (http)",
         "API Gateway's own time added to each answer (Stratus's choice)",
     ),
-    d(
-        "kinesis_streams",
-        "mode",
-        "provisioned",
-        "a fixed number of shards (`shards`), billed by the shard-hour",
-    ),
-    d(
-        "kinesis_streams",
-        "retention",
-        "24h",
-        "records not read within it expire",
-    ),
-    d(
-        "kinesis_streams",
-        "record_size",
-        "1KiB",
-        "the size of every record written (Stratus's choice)",
-    ),
-    d(
-        "kinesis_streams",
-        "partition_keys",
-        "100000",
-        "keys drawn evenly, spreading records over the shards (Stratus's choice)",
-    ),
-    d(
-        "kinesis_streams",
-        "hot_key_share",
-        "0",
-        "no hot partition key",
-    ),
-    d(
-        "ecs_services",
-        "launch_type",
-        "fargate",
-        "tasks run on Fargate, billed per vCPU-hour and GB-hour by the second (one minute at least)",
-    ),
-    d(
-        "ecs_services",
-        "architecture",
-        "x86_64",
-        "Linux/x86 tasks (arm64 is priced lower)",
-    ),
-    d(
-        "ecs_services",
-        "min",
-        "the desired count",
-        "Application Auto Scaling's minimum capacity",
-    ),
-    d(
-        "ecs_services",
-        "max",
-        "the desired count",
-        "Application Auto Scaling's maximum capacity",
-    ),
-    d(
-        "ecs_services",
-        "start_time",
-        "uniform 20s..40s",
-        "launch to running: image pull plus container start (Stratus's choice; AWS publishes no figure)",
-    ),
-    d(
-        "ecs_services",
-        "discipline",
-        "processor_sharing",
-        "a task's vCPUs are shared among its requests, as an instance's",
-    ),
-    d(
-        "ecs_services",
-        "max_concurrent",
-        "1024",
-        "requests per task at most; beyond it the load balancer answers 502",
-    ),
-    d(
-        "ecs_services",
-        "health_check_grace_period",
-        "0s",
-        "a task the load balancer finds unhealthy is stopped and replaced at once",
-    ),
 ];
+
+/// Every documented default: the core list, then each service's in the order `services`
+/// declares them (`raw::SERVICE_DEFAULTS`).
+pub fn all() -> impl Iterator<Item = &'static DefaultDoc> {
+    (CORE.iter()).chain(super::raw::SERVICE_DEFAULTS.iter().flat_map(|d| d.iter()))
+}
 
 /// The defaults of a section, in declaration order.
 pub fn for_section(section: &str) -> impl Iterator<Item = &'static DefaultDoc> + '_ {
-    DEFAULTS.iter().filter(move |d| d.section == section)
+    all().filter(move |d| d.section == section)
 }

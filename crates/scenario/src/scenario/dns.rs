@@ -13,6 +13,7 @@
 //! its primary; a weighted or multivalue record checks every endpoint when it has a
 //! `health_check`, and none otherwise; a simple record cannot have one (as in Route 53).
 
+use super::defaults::{DefaultDoc, d};
 use super::raw::RawWorkload;
 use super::resolve::{Ctx, reference};
 use super::top_level::{Resolved, ServiceKey};
@@ -133,6 +134,29 @@ pub(super) fn first_endpoints(
 /// The `dns` key: records in name order, each with its endpoints, health check, TTL and the
 /// workloads that resolve it.
 impl ServiceKey for BTreeMap<String, RawDnsRecord> {
+    type Prices = crate::cost::prices::NoPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "dns",
+            "ttl",
+            "60s",
+            "clients cache an answer this long: traffic moves after detection plus the TTL",
+        ),
+        d(
+            "dns",
+            "health_check",
+            "{interval: 30s, failure_threshold: 3}",
+            "Route 53 probes the primary; this many failures fail over, as many passes fail back",
+        ),
+        d(
+            "dns",
+            "propagation",
+            "0s",
+            "delay before a changed answer reaches resolvers",
+        ),
+    ];
+
     type Spec = Vec<DnsRecordSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<DnsRecordSpec> {

@@ -3,6 +3,7 @@
 //! DynamoDB's limits and resolved into `model::dynamodb::TableSpec`s. The rules and their
 //! sources are in `model::dynamodb` and `docs/models/dynamodb.md`.
 
+use super::defaults::DefaultDoc;
 use super::raw::{RawCall, RawDist};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
@@ -126,6 +127,10 @@ fn default_latency() -> Dist {
 
 /// The `dynamodb_tables` key: tables in name order.
 impl ServiceKey for BTreeMap<String, RawTable> {
+    type Prices = crate::model::dynamodb::DynamoDbPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = Vec<TableSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> Vec<TableSpec> {

@@ -7,15 +7,17 @@
 //! (`ecs:NAME`, see `model::ecs`): `group_ids` gives their ids before the target groups are
 //! resolved, so a target group that a service names routes to its tasks.
 
+use super::defaults::{DefaultDoc, d};
 use super::raw::{RawDiscipline, RawDist, RawPolicy};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::top_level::{Resolved, ServiceKey};
 use super::units::Dur;
 use crate::dist::Dist;
-use crate::ids::{EcsServiceId, GroupId};
+use crate::ids::GroupId;
 use crate::kernel::SimTime;
 use crate::model::autoscaling::{GroupSpec, TerminationPolicy};
+use crate::model::ecs::EcsServiceId;
 use crate::model::ecs::app_scaling::{Cooldowns, DEFAULT_COOLDOWN};
 use crate::model::ecs::deployment::DeploymentSpec;
 use crate::model::ecs::size::{check_fargate, server_of};
@@ -128,6 +130,59 @@ fn default_start_time() -> Dist {
 
 /// The `ecs_services` key: services in name order.
 impl ServiceKey for BTreeMap<String, RawEcsService> {
+    type Prices = crate::model::ecs::FargatePrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "ecs_services",
+            "launch_type",
+            "fargate",
+            "tasks run on Fargate, billed per vCPU-hour and GB-hour by the second (one minute at least)",
+        ),
+        d(
+            "ecs_services",
+            "architecture",
+            "x86_64",
+            "Linux/x86 tasks (arm64 is priced lower)",
+        ),
+        d(
+            "ecs_services",
+            "min",
+            "the desired count",
+            "Application Auto Scaling's minimum capacity",
+        ),
+        d(
+            "ecs_services",
+            "max",
+            "the desired count",
+            "Application Auto Scaling's maximum capacity",
+        ),
+        d(
+            "ecs_services",
+            "start_time",
+            "uniform 20s..40s",
+            "launch to running: image pull plus container start (Stratus's choice; AWS publishes no figure)",
+        ),
+        d(
+            "ecs_services",
+            "discipline",
+            "processor_sharing",
+            "a task's vCPUs are shared among its requests, as an instance's",
+        ),
+        d(
+            "ecs_services",
+            "max_concurrent",
+            "1024",
+            "requests per task at most; beyond it the load balancer answers 502",
+        ),
+        d(
+            "ecs_services",
+            "health_check_grace_period",
+            "0s",
+            "a task the load balancer finds unhealthy is stopped and replaced at once",
+        ),
+    ];
+
     type Spec = Vec<EcsServiceSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<EcsServiceSpec> {

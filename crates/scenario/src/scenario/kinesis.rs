@@ -4,16 +4,18 @@
 //! into `model::kinesis::StreamSpec`s. The rules and their sources are in `model::kinesis` and
 //! `docs/models/kinesis.md`.
 
+use super::defaults::{DefaultDoc, d};
 use super::resolve::{Ctx, reference};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
+use crate::cost::prices::PriceSection;
 use crate::kernel::SimTime;
 use crate::model::kinesis::spec::{
     DEFAULT_BATCH_SIZE, DEFAULT_RETENTION, MAX_BATCH_SIZE, MAX_BATCHING_WINDOW,
     MAX_PARALLELIZATION, MAX_RECORD_BYTES, MAX_RETENTION, MAX_RETRY_ATTEMPTS, MAX_SHARDS,
     RESHARD_DELAY,
 };
-use crate::model::kinesis::{ConsumerSpec, Mode, StreamSpec};
+use crate::model::kinesis::{ConsumerSpec, KinesisPrices, Mode, StreamSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -89,16 +91,52 @@ pub const DEFAULT_RECORD_BYTES: u64 = 1024;
 
 /// The `kinesis_streams` key: streams in name order.
 impl ServiceKey for BTreeMap<String, RawStream> {
+    type Prices = KinesisPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "kinesis_streams",
+            "mode",
+            "provisioned",
+            "a fixed number of shards (`shards`), billed by the shard-hour",
+        ),
+        d(
+            "kinesis_streams",
+            "retention",
+            "24h",
+            "records not read within it expire",
+        ),
+        d(
+            "kinesis_streams",
+            "record_size",
+            "1KiB",
+            "the size of every record written (Stratus's choice)",
+        ),
+        d(
+            "kinesis_streams",
+            "partition_keys",
+            "100000",
+            "keys drawn evenly, spreading records over the shards (Stratus's choice)",
+        ),
+        d(
+            "kinesis_streams",
+            "hot_key_share",
+            "0",
+            "no hot partition key",
+        ),
+    ];
+
     type Spec = Vec<StreamSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<StreamSpec> {
         if !self.is_empty()
             && let Some(p) = done.prices
-            && p.kinesis.is_none()
+            && !p.services.contains_key(KinesisPrices::KEY)
         {
             ctx.err(
                 "kinesis_streams",
-                "the price table has no `kinesis` section; add it (see prices/us-east-1.yaml)",
+                "the price table has no `kinesis` section; add it (see \
+                 crates/model/src/model/kinesis/prices.yaml)",
             );
         }
         self.iter()

@@ -10,12 +10,14 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>. The defaults of
 //! the routes are our choice.
 
+use super::defaults::DefaultDoc;
 use super::raw::RawDist;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::top_level::{Resolved, ServiceKey};
-use crate::ids::{AzId, EndpointId, GatewayId};
+use crate::ids::{AzId, EndpointId};
 use crate::model::database::CallTarget;
+use crate::model::nat::GatewayId;
 use crate::model::nat::{EndpointSpec, GatewaySpec, NatSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -83,6 +85,10 @@ pub struct RawExternalEndpoint {
 }
 
 impl ServiceKey for Option<RawNatGateways> {
+    type Prices = crate::cost::prices::NoPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = NatSpec;
 
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> NatSpec {
@@ -152,6 +158,10 @@ fn resolve_placed(ctx: &mut Ctx, map: &BTreeMap<String, RawNatGateway>) -> NatSp
 }
 
 impl ServiceKey for BTreeMap<String, RawExternalEndpoint> {
+    type Prices = crate::cost::prices::NoPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[];
+
     type Spec = Vec<EndpointSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, _: &Resolved) -> Vec<EndpointSpec> {

@@ -384,8 +384,7 @@ fn resolve_prices(
 ) -> Option<PriceTable> {
     let mut table = match base {
         Some(b) => b.clone(),
-        None => serde_yaml_ng::from_str(crate::cost::prices::DEFAULT_TABLE)
-            .expect("the shipped table is YAML"),
+        None => shipped_table(),
     };
     if let Some(p) = pricing {
         if !p.is_object() {
@@ -404,8 +403,46 @@ fn resolve_prices(
     };
     let before = ctx.problems.len();
     negative_prices(ctx, at, &table);
+    unknown_price_sections(ctx, at, &table);
+    check_price_sections(&table, at, ctx.problems);
     let parsed = super::load::field::<PriceTable>(table, at, ctx.problems);
     parsed.filter(|_| ctx.problems.len() == before)
+}
+
+/// The shipped table: the core file with each service's section (`ServiceKey::Prices`).
+fn shipped_table() -> serde_json::Value {
+    let mut table: serde_json::Value = serde_yaml_ng::from_str(crate::cost::prices::DEFAULT_TABLE)
+        .expect("the shipped table is YAML");
+    for &(key, shipped) in SERVICE_PRICES.iter().filter(|(key, _)| !key.is_empty()) {
+        let section = serde_yaml_ng::from_str(shipped).expect("a shipped price section is YAML");
+        table[key] = section;
+    }
+    table
+}
+
+/// A section of the table that neither the core nor a service declares.
+fn unknown_price_sections(ctx: &mut Ctx, at: &str, table: &serde_json::Value) {
+    let Some(map) = table.as_object() else {
+        return; // the table's own type error is reported by its parse
+    };
+    let known: Vec<&str> = (crate::cost::prices::CORE_KEYS.iter().copied())
+        .chain(
+            SERVICE_PRICES
+                .iter()
+                .map(|(key, _)| *key)
+                .filter(|k| !k.is_empty()),
+        )
+        .collect();
+    for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
+        ctx.err(
+            &format!("{at}.{key}"),
+            format!(
+                "unknown price section `{key}`{}; expected one of: {}",
+                super::did_you_mean(key, &known),
+                known.join(", ")
+            ),
+        );
+    }
 }
 
 /// Every number in a price table (prices, granularities, free tiers) is zero or more.

@@ -79,6 +79,13 @@ pub trait ServiceKey {
     type Spec: Clone + std::fmt::Debug + Default;
     /// Validates the raw value and resolves it, reporting every problem through `ctx`.
     fn resolve(&self, ctx: &mut super::resolve::Ctx, done: &Resolved) -> Self::Spec;
+    /// Its section of the price table (`cost::prices::PriceSection`, declared beside the
+    /// service's model; `NoPrices` when it has none): the table is refused when the section
+    /// does not parse, with its field paths.
+    type Prices: crate::cost::prices::PriceSection;
+    /// The defaults an entry gets for the keys it leaves out, with what each means, as
+    /// `stratus explain` lists them (`defaults::all`; empty: none documented).
+    const DEFAULTS: &'static [super::defaults::DefaultDoc];
 }
 
 /// The components a service's key may name, resolved before it: name to id, in the order
@@ -136,6 +143,40 @@ macro_rules! raw_scenario {
 
         /// The top-level keys, in the order `RawScenario` declares them.
         pub const TOP_LEVEL_KEYS: &[&str] = &[$(stringify!($key),)* $(stringify!($svc),)*];
+
+        /// The documented defaults of the services declared under `services`, in declaration
+        /// order (`ServiceKey::DEFAULTS`).
+        pub const SERVICE_DEFAULTS: &[&[super::defaults::DefaultDoc]] =
+            &[$(<$svc_ty as super::top_level::ServiceKey>::DEFAULTS,)*];
+
+        /// The price sections of the services declared under `services` (`ServiceKey::Prices`):
+        /// each one's key and shipped figures (the key is empty for a service without one).
+        pub const SERVICE_PRICES: &[(&str, &str)] = &[$((
+            <<$svc_ty as super::top_level::ServiceKey>::Prices as crate::cost::prices::PriceSection>::KEY,
+            <<$svc_ty as super::top_level::ServiceKey>::Prices as crate::cost::prices::PriceSection>::SHIPPED,
+        ),)*];
+
+        /// Checks each service's section of price table `table` (at `at`: `--prices` or
+        /// `pricing`) against its type.
+        pub(super) fn check_price_sections(
+            table: &serde_json::Value,
+            at: &str,
+            problems: &mut Vec<super::Problem>,
+        ) {
+            use crate::cost::prices::PriceSection;
+            $({
+                type P = <$svc_ty as super::top_level::ServiceKey>::Prices;
+                if !P::KEY.is_empty() {
+                    match table.get(P::KEY) {
+                        Some(v) => {
+                            let path = format!("{at}.{}", P::KEY);
+                            let _ = super::load::field::<P>(v.clone(), &path, problems);
+                        }
+                        None => {} // `P::IF_ABSENT` says what it means
+                    }
+                }
+            })*
+        }
 
         /// The resolved specs of the services declared under `services`, one field each,
         /// named as their key.

@@ -3,7 +3,7 @@
 //! macro's own list: a key that one of them misses, or that decodes into the wrong field,
 //! fails here.
 
-use super::defaults::DEFAULTS;
+use super::defaults;
 use super::load::{decode, parse_text};
 use super::raw::{RawScenario, TOP_LEVEL_KEYS};
 use serde_json::{Map, Value, json};
@@ -176,7 +176,7 @@ fn entry_definition<'a>(schema: &'a Value, key: &str) -> Option<&'a Value> {
 fn defaults_name_keys_of_the_schema() {
     let schema = schema();
     let keys: BTreeSet<String> = schema_keys().into_iter().collect();
-    for d in DEFAULTS {
+    for d in defaults::all() {
         if d.section.is_empty() {
             assert!(keys.contains(d.key), "default of unknown key `{}`", d.key);
         } else if keys.contains(d.section) {

@@ -4,14 +4,20 @@
 //! the requests each target group received.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use super::state::Alb;
 use crate::metrics::TimeSeries;
 use crate::model::alb::AlbEvent;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// Load balancers are billed by LCU-hour: their meters close with each cost period.
 impl Service for Alb {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[super::alb_targets::HEALTH_CHANGED];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Alb {
         Alb::new(s)
     }

@@ -13,6 +13,9 @@ use crate::model::alb::TargetGroupSpec;
 use crate::model::health::{Health, HealthCheckSpec};
 use crate::trace::{Field, Kind, Tracer};
 
+/// Trace kind: a target's health in a target group changed.
+pub(in crate::sim) const HEALTH_CHANGED: Kind = Kind::new("health_changed");
+
 /// What one health check decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Probe {
@@ -80,7 +83,7 @@ impl Alb {
         };
         t.emit(
             now,
-            Kind::HealthChanged,
+            HEALTH_CHANGED,
             &spec.name,
             None,
             &[

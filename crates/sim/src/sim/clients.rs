@@ -8,6 +8,9 @@ use crate::model::region::Regions;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
+/// Trace kind: a client with a geography reached a region (its load balancer, the round trip).
+pub(in crate::sim) const CLIENT_ROUTED: Kind = Kind::new("client_routed");
+
 impl Traffic {
     /// The geography of the client of workload `w`'s next request (`None`: the workload has
     /// none). Draws from `workload/NAME/geography` only for a mix of several.
@@ -41,7 +44,7 @@ impl Traffic {
         ];
         t.emit(
             now,
-            Kind::ClientRouted,
+            CLIENT_ROUTED,
             &s.workloads[w.index()].name,
             Some(id),
             &fields,

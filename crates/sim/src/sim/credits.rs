@@ -17,6 +17,12 @@ use crate::model::credits::{CreditMeter, CreditMode, Transition, UNITS_PER_CREDI
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
+/// Trace kind: a burstable instance in standard mode ran out of CPU credits: it runs at its baseline.
+pub(in crate::sim) const CREDITS_EXHAUSTED: Kind = Kind::new("credits_exhausted");
+
+/// Trace kind: a throttled burstable instance regained enough credits to run at full speed.
+pub(in crate::sim) const CREDITS_RESTORED: Kind = Kind::new("credits_restored");
+
 /// One burstable group's credit meters.
 pub struct GroupCredits {
     /// `cpu_credit_balance`, and `cpu_surplus_credit_balance` in unlimited mode.
@@ -132,8 +138,8 @@ impl World {
         let inst = &mut self.ec2.instances[id.index()];
         let t = inst.on_credit_change(id, &mut self.queue);
         let (kind, g) = match t {
-            Transition::Exhausted => (Kind::CreditsExhausted, inst.group),
-            Transition::Restored => (Kind::CreditsRestored, inst.group),
+            Transition::Exhausted => (CREDITS_EXHAUSTED, inst.group),
+            Transition::Restored => (CREDITS_RESTORED, inst.group),
             Transition::None => return,
         };
         let serial = inst.serial;

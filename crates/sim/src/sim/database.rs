@@ -16,7 +16,7 @@
 use super::World;
 use super::elasticache::CacheRuntime;
 use super::resilience::DatabaseResult;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::DatabaseId;
 use crate::ids::FaultId;
 use crate::ids::RequestId;
@@ -30,6 +30,7 @@ use crate::model::database::{Availability, Call, CallSpec, CallTarget, Calls, Da
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 impl World {
     /// An instance finished a job. A request makes its database calls, or is served; a queue
@@ -338,6 +339,11 @@ impl Databases {
 }
 
 impl Service for Databases {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Databases {
         let specs = &s.resilience.databases;
         let rng = |d: &crate::model::database::DatabaseSpec, purpose: &str| {

@@ -9,12 +9,17 @@
 //! the fault log).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{DnsRecordId, FaultId, GeoId, LbId, WorkloadId};
+use super::service::{Finish, Handles, Period, Service, Stage};
+use crate::ids::{FaultId, GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
+use crate::model::dns::DnsRecordId;
 use crate::model::dns::{DnsEvent, DnsRecord, DnsRecordSpec, Routing, answered};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
+
+/// Trace kind: a client's DNS resolution got no answer (a geolocation record without a match).
+pub(in crate::sim) const DNS_NO_ANSWER: Kind = Kind::new("dns_no_answer");
 
 /// A record's part of a run's results (`summary.json` `dns.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +115,15 @@ impl Route53 {
 }
 
 impl Service for Route53 {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[DNS_NO_ANSWER];
+
+    /// The records' first health checks.
+    fn start(w: &mut World) {
+        let s = &*w.scenario;
+        w.dns.start(&s.services.dns, s.duration, &mut w.queue);
+    }
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> Route53 {
         let specs = &s.services.dns;
         Route53 {

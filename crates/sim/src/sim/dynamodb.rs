@@ -6,11 +6,12 @@
 //! table's `failed_calls`).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{RequestId, TableCallSlot, TableId};
+use super::service::{Finish, Handles, Period, Service, Stage};
+use crate::ids::{RequestId, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
+use crate::model::dynamodb::{DynamoDbPrices, TableCallSlot};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
@@ -114,6 +115,15 @@ impl World {
 }
 
 impl Service for DynamoDb {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::Throttle, Kind::ScalingActivity];
+
+    /// The first minute of the scaled tables' evaluation.
+    fn start(w: &mut World) {
+        let tables = &w.scenario.services.dynamodb_tables;
+        w.dynamodb.start_scaling(tables, &mut w.queue);
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> DynamoDb {
         DynamoDb::new(&s.services.dynamodb_tables, s.seed, series)
     }
@@ -137,12 +147,13 @@ impl Service for DynamoDb {
 
     /// Provisioned capacity by the unit-hour, on-demand by the request units consumed.
     fn close_cost_period(w: &mut World, seconds: f64) {
-        let prices = &w.scenario.prices.dynamodb;
+        let prices = (w.scenario.prices.section::<DynamoDbPrices>())
+            .expect("the shipped figures when the table has none");
         let d = &mut w.dynamodb;
         let cost = d
             .tables
             .iter_mut()
-            .map(|t| t.close_cost_period(seconds, prices))
+            .map(|t| t.close_cost_period(seconds, &prices))
             .sum();
         d.costs.push(cost);
     }

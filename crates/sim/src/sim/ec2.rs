@@ -5,10 +5,10 @@
 
 use super::World;
 use super::result::{GroupResult, InstanceResult, PolicyResult};
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use super::state::Ec2;
 use crate::cost::InstanceRun;
-use crate::ids::InstanceId;
+use crate::ids::{GroupId, InstanceId};
 use crate::kernel::{Schedule, SimTime};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
 use crate::model::autoscaling::AutoScalingEvent;
@@ -16,6 +16,7 @@ use crate::model::autoscaling::GroupSpec;
 use crate::model::instance::{InstanceEvent, InstanceState, Job};
 use crate::model::scaling_policy::PolicyKind;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// The ids of one group's series.
 pub struct GroupSeries {
@@ -58,6 +59,25 @@ impl GroupSeries {
 }
 
 impl Service for Ec2 {
+    const START: Stage = Stage::Capacity;
+    const TRACE_KINDS: &'static [Kind] = &[
+        Kind::ScalingActivity,
+        super::credits::CREDITS_EXHAUSTED,
+        super::credits::CREDITS_RESTORED,
+    ];
+
+    /// Each group's desired capacity in service from the start (the scenario begins in
+    /// steady state), and its scheduled actions.
+    fn start(w: &mut World) {
+        let s = std::sync::Arc::clone(&w.scenario);
+        for (g, spec) in s.groups.iter().enumerate() {
+            for _ in 0..spec.desired {
+                w.launch_in_service(GroupId(g as u16));
+            }
+            w.schedule_actions(GroupId(g as u16));
+        }
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> Ec2 {
         Ec2::new(s, series)
     }

@@ -10,16 +10,20 @@
 //! the tasks' lives (`finish`, after EC2's, whose results it reads).
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{EcsServiceId, InstanceId};
+use super::service::{Finish, Handles, Period, Service, Stage};
+use crate::ids::InstanceId;
 use crate::kernel::{Schedule, SimTime};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
+use crate::model::ecs::EcsServiceId;
 use crate::model::ecs::deployment::{CHECK_EVERY, Revision};
 use crate::model::ecs::{EcsEvent, EcsServiceSpec, billed_seconds};
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
+
+/// Trace kind: an ECS service's rolling deployment started, stopped or started tasks, or finished.
+pub(in crate::sim) const DEPLOYMENT: Kind = Kind::new("deployment");
 
 /// A deployment's progress.
 #[derive(Clone, Copy, Debug, Default)]
@@ -63,6 +67,14 @@ pub struct EcsResult {
 }
 
 impl Service for EcsServices {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[DEPLOYMENT];
+
+    /// The services' deployments at their times.
+    fn start(w: &mut World) {
+        w.schedule_deployments();
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> EcsServices {
         let specs = &s.services.ecs_services;
         EcsServices {
@@ -117,13 +129,13 @@ impl Service for EcsServices {
         let periods = (duration / period).ceil().max(1.0) as usize;
         let mut costs = vec![0.0; periods];
         let warmup = s.warmup.as_secs_f64();
-        let rates = s.prices.fargate.as_ref();
+        let rates = s.prices.section::<crate::model::ecs::FargatePrices>();
         out.result.services.ecs = specs
             .iter()
             .enumerate()
             .map(|(i, spec)| {
                 let g = &out.result.groups[spec.group.index()];
-                let rate = rates.map_or(0.0, |r| {
+                let rate = rates.as_ref().map_or(0.0, |r| {
                     let r = match spec.tasks.arch {
                         crate::model::ecs::Arch::X86_64 => &r.x86_64,
                         crate::model::ecs::Arch::Arm64 => &r.arm64,
@@ -291,7 +303,7 @@ impl World {
             let what = if done { "finished" } else { "step" };
             t.emit(
                 now,
-                Kind::Deployment,
+                DEPLOYMENT,
                 &spec.name,
                 None,
                 &[

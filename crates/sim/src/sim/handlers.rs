@@ -293,7 +293,13 @@ impl World {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [("reason", Field::Str("dns_no_answer"))];
-            t.emit(self.queue.now(), Kind::DnsNoAnswer, name, Some(id), &fields);
+            t.emit(
+                self.queue.now(),
+                super::dns::DNS_NO_ANSWER,
+                name,
+                Some(id),
+                &fields,
+            );
         }
         self.finish_traced(w, id, counted, Outcome::DnsNoAnswer, 0);
     }

@@ -7,48 +7,8 @@
 use super::World;
 use crate::event::Event;
 use crate::ids::InstanceId;
-use crate::model::alb::AlbEvent;
-use crate::model::autoscaling::AutoScalingEvent;
-use crate::model::instance::{InstanceEvent, InstanceState};
+use crate::model::instance::InstanceState;
 use std::sync::Arc;
-
-/// The instance an event names, if any (exhaustive: a new event kind must say).
-fn names_instance(e: &Event) -> Option<InstanceId> {
-    match *e {
-        Event::Instance(
-            InstanceEvent::ServiceCompleted { instance, .. }
-            | InstanceEvent::SharingCompleted { instance }
-            | InstanceEvent::CreditsChanged { instance },
-        ) => Some(instance),
-        Event::Alb(a) => match a {
-            AlbEvent::HealthCheckDue { instance, .. } | AlbEvent::DeregistrationEnded(instance) => {
-                Some(instance)
-            }
-            AlbEvent::ConnectTimedOut(_) | AlbEvent::IdleTimeoutDue(_) => None,
-        },
-        Event::AutoScaling(a) => match a {
-            AutoScalingEvent::InstanceBooted(i)
-            | AutoScalingEvent::GracePeriodEnded(i)
-            | AutoScalingEvent::StatusCheckFailed(i) => Some(i),
-            AutoScalingEvent::ScheduledActionDue { .. } => None,
-        },
-        Event::RequestArrived(_)
-        | Event::WarmupEnded
-        | Event::PeriodEnded
-        | Event::SimulationEnded
-        | Event::Lambda(_)
-        | Event::Sqs(_)
-        | Event::Database(_)
-        | Event::Dns(_)
-        | Event::DynamoDb(_)
-        | Event::Fault(_)
-        | Event::ApiGateway(_)
-        | Event::CloudFront(_)
-        | Event::Kinesis(_)
-        | Event::Ecs(_)
-        | Event::Nat(_) => None,
-    }
-}
 
 impl World {
     /// Right after `id` terminated: nothing pending names it, and no request is on it.
@@ -57,7 +17,11 @@ impl World {
         if self.faults.is_stopped(id) {
             self.stopped_terminations_checked += 1;
         }
-        if let Some(e) = self.queue.pending().find(|e| names_instance(e) == Some(id)) {
+        if let Some(e) = self
+            .queue
+            .pending()
+            .find(|e| World::names_instance(e) == Some(id))
+        {
             panic!("instance {} terminated with {e:?} pending", id.0);
         }
         assert!(self.traffic.requests.on_instance(id).is_empty());
@@ -80,7 +44,7 @@ impl World {
 
     /// An event about to be handled never names a terminated instance.
     pub(super) fn check_fires(&self, e: &Event) {
-        if let Some(i) = names_instance(e) {
+        if let Some(i) = World::names_instance(e) {
             let inst = &self.ec2.instances[i.index()];
             assert!(
                 inst.state != InstanceState::Terminated,
@@ -113,7 +77,7 @@ fn no_pending_event_names_a_terminated_instance() {
         assert_eq!(world.terminations_checked, terminated, "{file}");
         stopped += world.stopped_terminations_checked;
         for e in world.queue.pending() {
-            if let Some(i) = names_instance(&e) {
+            if let Some(i) = World::names_instance(&e) {
                 assert_ne!(
                     world.ec2.instances[i.index()].state,
                     InstanceState::Terminated

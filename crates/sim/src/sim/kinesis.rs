@@ -5,13 +5,20 @@
 //! of an invocation through `lambda::Handback::Stream`.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::kinesis::KinesisPrices;
 use crate::model::kinesis::{Invoke, Kinesis, KinesisEvent, Put, StreamMeters};
 use crate::model::lambda::{Origin, Payload};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
+
+/// Trace kind: a write to a Kinesis stream was refused (ProvisionedThroughputExceededException).
+pub(in crate::sim) const STREAM_THROTTLED: Kind = Kind::new("stream_throttled");
+
+/// Trace kind: a Kinesis consumer lane read a batch and invokes its function.
+pub(in crate::sim) const STREAM_BATCH: Kind = Kind::new("stream_batch");
 
 /// A stream's part of a run's results (`summary.json` `kinesis_streams.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -44,7 +51,7 @@ impl World {
                 let reason = Field::Str("ProvisionedThroughputExceededException");
                 t.emit(
                     now,
-                    Kind::StreamThrottled,
+                    STREAM_THROTTLED,
                     stream,
                     Some(id),
                     &[("reason", reason)],
@@ -78,7 +85,7 @@ impl World {
                 ("shard", Field::Int(l.shard as u64)),
                 ("records", Field::Int(i.records as u64)),
             ];
-            t.emit(self.queue.now(), Kind::StreamBatch, stream, None, &fields);
+            t.emit(self.queue.now(), STREAM_BATCH, stream, None, &fields);
         }
         let payload = Payload {
             records: i.records,
@@ -107,6 +114,15 @@ impl World {
 }
 
 impl Service for Kinesis {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[STREAM_THROTTLED, STREAM_BATCH];
+
+    /// The streams' reshards at their times.
+    fn start(w: &mut World) {
+        let specs = &w.scenario.services.kinesis_streams;
+        w.kinesis.schedule_reshards(specs, &mut w.queue);
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> Kinesis {
         Kinesis::new(&s.services.kinesis_streams, s.seed, series)
     }
@@ -125,11 +141,11 @@ impl Service for Kinesis {
 
     fn close_cost_period(w: &mut World, seconds: f64) {
         let specs = &w.scenario.services.kinesis_streams;
-        let Some(prices) = &w.scenario.prices.kinesis else {
+        let Some(prices) = w.scenario.prices.section::<KinesisPrices>() else {
             return; // no streams to bill (validation requires prices when there are some)
         };
         let now = w.queue.now();
-        w.kinesis.close_cost_period(specs, prices, seconds, now);
+        w.kinesis.close_cost_period(specs, &prices, seconds, now);
     }
 
     /// Each stream's figures, checked by conservation: every record accepted was read,

@@ -62,10 +62,10 @@ pub use result::{CreditResult, GroupResult, InstanceResult, PolicyResult, RunRes
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 
-use crate::ids::{GroupId, WorkloadId};
 use crate::kernel::SimTime;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
+use service::Stage;
 use std::sync::Arc;
 
 /// Why a run stopped early.
@@ -82,6 +82,7 @@ pub enum RunError {
     Interrupted { at: SimTime },
 }
 
+pub(crate) use registry::trace_kinds;
 pub use registry::{Event, ServiceResults, World};
 
 impl World {
@@ -95,23 +96,13 @@ impl World {
         &self.scenario
     }
 
-    /// Initial capacity (in service from the start: the scenario begins in steady state),
-    /// the first arrival of every workload, and the clock events.
+    /// Every service's first events, by stages (`service::Stage`: the capacity in service
+    /// from the start, then the sources of work), the clock's events, then the services'
+    /// plans.
     fn start(&mut self) {
+        self.services_start(Stage::Capacity);
+        self.services_start(Stage::Sources);
         let s = Arc::clone(&self.scenario);
-        for (g, spec) in s.groups.iter().enumerate() {
-            for _ in 0..spec.desired {
-                self.launch_in_service(GroupId(g as u16));
-            }
-            self.schedule_actions(GroupId(g as u16));
-        }
-        for w in 0..s.workloads.len() {
-            if let Some(t) = self.traffic.arrivals[w].next(s.duration) {
-                self.queue
-                    .schedule(t, Event::RequestArrived(WorkloadId(w as u16)));
-            }
-        }
-        self.start_event_sources();
         if s.warmup > SimTime::ZERO {
             self.queue.schedule(s.warmup, Event::WarmupEnded);
         }
@@ -119,11 +110,7 @@ impl World {
             self.queue.schedule(s.metric_period, Event::PeriodEnded);
         }
         self.queue.schedule(s.duration, Event::SimulationEnded);
-        self.schedule_faults();
-        let tables = &s.services.dynamodb_tables;
-        self.dynamodb.start_scaling(tables, &mut self.queue);
-        (self.kinesis).schedule_reshards(&s.services.kinesis_streams, &mut self.queue);
-        self.schedule_deployments();
+        self.services_start(Stage::Plans);
     }
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock

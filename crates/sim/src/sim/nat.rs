@@ -9,15 +9,17 @@
 //! from another AZ than its gateway's is also billed as inter-AZ data transfer.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
-use crate::ids::{AzId, EndpointId, ExternalSlot, GatewayId, RequestId};
+use super::service::{Finish, Handles, Period, Service, Stage};
+use crate::ids::{AzId, EndpointId, RequestId};
 use crate::kernel::{Rng, Schedule, stream};
 use crate::metrics::TimeSeries;
 use crate::model::faults::Cause;
 use crate::model::nat::{
     ExternalCall, ExternalCalls, ExternalStart, GatewayMeters, NatEvent, NatSpec, call_time, route,
 };
+use crate::model::nat::{ExternalSlot, GatewayId};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// A NAT gateway's part of a run's results (`summary.json` `nat_gateways.NAME`).
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +148,11 @@ impl World {
 }
 
 impl Service for NatGateways {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> NatGateways {
         NatGateways {
             calls: ExternalCalls::default(),

@@ -17,7 +17,7 @@ use super::ecs::{EcsResult, EcsServices};
 use super::kinesis::StreamResult;
 use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
-use super::service::{Finish, Handles, Period, Service, world};
+use super::service::{Finish, Handles, Period, Service, Stage, world};
 use super::sqs::SqsWorld;
 use super::state::{Alb, Bills, Ec2, Traffic};
 use crate::ids::WorkloadId;

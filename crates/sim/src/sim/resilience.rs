@@ -5,12 +5,13 @@
 //! (`dns`) are services of their own and complete the result after it.
 
 use super::World;
-use super::service::{Finish, Handles, Period, Service};
+use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{FaultId, InstanceId};
 use crate::kernel::{Rng, RngExt, SimTime, stream};
 use crate::metrics::TimeSeries;
 use crate::model::faults::{Availability, Cause, FaultEvent, FaultLog, TimelineEntry};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 pub struct FaultState {
     pub az_down: Vec<bool>,
@@ -208,6 +209,14 @@ impl FaultState {
 /// Faults: no period work (availability per period is the requests'); at the end, the
 /// resilience results and the dashboard's markers.
 impl Service for FaultState {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[super::faults::FAULT];
+
+    /// Each fault's start.
+    fn start(w: &mut World) {
+        w.schedule_faults();
+    }
+
     fn build(s: &Scenario, _: &mut TimeSeries) -> FaultState {
         FaultState::new(s)
     }

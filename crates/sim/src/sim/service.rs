@@ -39,11 +39,39 @@ pub struct Finish {
     pub usage: Usage,
 }
 
+/// When a service schedules its first events at the start of a run (`Service::START`).
+///
+/// The world starts the stages in this order, and within a stage the services in registry
+/// order; the clock's first events (the warm-up's end, the first period's end, the run's
+/// end) are scheduled between `Sources` and `Plans`. Events at the same time run in the
+/// order they were scheduled, so the stage decides ties: a scheduled scaling action runs
+/// before a period that ends at the same time, a fault or a deployment after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// The capacity in service from the start and its scheduled actions (EC2's groups).
+    Capacity,
+    /// What produces work from the start: workloads' first arrivals, pollers.
+    Sources,
+    /// Plans at the scenario's times, after the clock's events: faults, health checks,
+    /// scaling evaluations, reshards, deployments; and services with nothing to start.
+    Plans,
+}
+
 /// A service's state and its part in the world's fixed points (see the module docs).
 pub(super) trait Service {
+    /// The stage in which its `start` runs.
+    const START: Stage;
+
+    /// The trace kinds it emits (`trace::Kind`; its own are declared in its module), which
+    /// `--trace-filter kind=` accepts.
+    const TRACE_KINDS: &'static [crate::trace::Kind];
+
     /// Its state at the start of a run; it registers its series in `series` (rows are then
     /// pushed by id).
     fn build(s: &Scenario, series: &mut TimeSeries) -> Self;
+
+    /// Schedules its first events, in stage `START` (an empty body: nothing to start).
+    fn start(world: &mut World);
 
     /// At the end of metric period `p`: the service's series rows for the period, its
     /// CloudWatch datapoints, and the decisions taken on them.
@@ -67,7 +95,7 @@ pub(super) trait Handles<E> {
 /// then one field per service), the `Event` enum (the clock's events, then one variant per
 /// service event enum, with the `From` conversions `kernel::Schedule` uses), the world's
 /// constructor, the dispatch of each service event to its owner (`Handles`), and the fixed
-/// points, which call every service in the order listed.
+/// points, which call every service in the order listed (the start by stages: `Stage`).
 macro_rules! world {
     (
         $(#[$world_doc:meta])*
@@ -101,6 +129,18 @@ macro_rules! world {
             $($(pub $svc: $out,)?)*
         }
 
+        /// Every trace kind the services declare (`Service::TRACE_KINDS`), in registry
+        /// order, each once.
+        pub(crate) fn trace_kinds() -> Vec<crate::trace::Kind> {
+            let mut all: Vec<crate::trace::Kind> = Vec::new();
+            $(for k in <$svc_ty as Service>::TRACE_KINDS {
+                if !all.contains(k) {
+                    all.push(*k);
+                }
+            })*
+            all
+        }
+
         $($(impl From<$event> for Event {
             #[inline]
             fn from(e: $event) -> Event {
@@ -129,6 +169,24 @@ macro_rules! world {
                     $($(Event::$variant(e) => <$svc_ty as Handles<$event>>::handle(self, e),)*)*
                     clock => self.on_clock(clock),
                 }
+            }
+
+            /// The instance an event names, if any: each service's event enum answers
+            /// (`model::NamesInstance`), the clock's events name none.
+            #[cfg(test)]
+            pub(super) fn names_instance(e: &Event) -> Option<crate::ids::InstanceId> {
+                use crate::model::NamesInstance;
+                match *e {
+                    $(Event::$clock { .. } => None,)*
+                    $($(Event::$variant(e) => e.instance(),)*)*
+                }
+            }
+
+            /// Starts the services of stage `stage`, in registry order.
+            pub(super) fn services_start(&mut self, stage: Stage) {
+                $(if <$svc_ty as Service>::START == stage {
+                    <$svc_ty as Service>::start(self);
+                })*
             }
 
             /// Every service's work at the end of metric period `p`.

@@ -12,7 +12,7 @@ use super::instance_timers::InstanceTimers;
 use super::meters::{GroupMeters, LbMeters, PeriodMeters};
 use super::request::Requests;
 use super::scaling::{self, GroupMetrics};
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Period, Service, Stage};
 use super::slots::InstanceSlots;
 use crate::ids::{GroupId, TgId};
 use crate::kernel::{Rng, stream};
@@ -20,6 +20,7 @@ use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 use crate::workload::{ArrivalProcess, ClassPicker};
 
 /// Workloads: arrivals, the streams for class choice and work, and the requests in flight.
@@ -285,6 +286,11 @@ pub struct Bills {
 
 /// Data transfer is billed per GB: the bytes of each cost period.
 impl Service for Bills {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[];
+
+    fn start(_: &mut World) {}
+
     fn build(_: &Scenario, _: &mut TimeSeries) -> Bills {
         Bills::default()
     }

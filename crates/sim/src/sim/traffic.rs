@@ -2,11 +2,14 @@
 //! (`requests`, `errors_5xx`, `latency_ms`, `availability`) and, at the end, the totals,
 //! the requests still in flight and the conservation law.
 
+use super::Event;
 use super::World;
-use super::service::{Finish, Period, Service};
+use super::service::{Finish, Period, Service, Stage};
 use super::state::Traffic;
+use crate::ids::WorkloadId;
 use crate::metrics::{Latency, RequestStats, SeriesId, Statistic, TimeSeries};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 
 /// The ids of the request series.
 pub struct RequestSeries {
@@ -62,6 +65,28 @@ impl Traffic {
 }
 
 impl Service for Traffic {
+    const START: Stage = Stage::Sources;
+    const TRACE_KINDS: &'static [Kind] = &[
+        Kind::RequestArrived,
+        Kind::RequestRouted,
+        Kind::RequestRejected,
+        Kind::RequestAnswered,
+        Kind::RequestStarted,
+        Kind::RequestFinished,
+        super::clients::CLIENT_ROUTED,
+    ];
+
+    /// Each workload's first arrival.
+    fn start(w: &mut World) {
+        let s = std::sync::Arc::clone(&w.scenario);
+        for i in 0..s.workloads.len() {
+            if let Some(t) = w.traffic.arrivals[i].next(s.duration) {
+                w.queue
+                    .schedule(t, Event::RequestArrived(WorkloadId(i as u16)));
+            }
+        }
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> Traffic {
         Traffic::new(s, series)
     }

@@ -151,3 +151,6 @@ pub enum ApigwEvent {
     /// timeout.
     TimeoutDue(ApiId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for ApigwEvent {}

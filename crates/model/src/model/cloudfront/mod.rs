@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod edge;
 pub mod popularity;
+pub mod prices;
 
 use crate::dist::Dist;
 use crate::ids::{LbId, RegionId, RequestId};
@@ -20,6 +21,7 @@ use crate::kernel::SimTime;
 use crate::model::rules::Pattern;
 pub use edge::{Distributions, Lookup, Totals};
 pub use popularity::{KeySampler, Popularity};
+pub use prices::CloudFrontPrices;
 
 /// A distribution, in name order (`cloudfront:` entries).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,6 +40,9 @@ pub enum CloudFrontEvent {
     /// An object-store origin answered the fetch of the request in this slot.
     ObjectStoreAnswered(DistributionId, RequestId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for CloudFrontEvent {}
 
 /// The default TTL of a cache behavior: one day (AWS, CachePolicyConfig `DefaultTTL`: "The
 /// default value for this field is 86400 seconds (one day)",

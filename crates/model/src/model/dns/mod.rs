@@ -26,8 +26,11 @@ mod routing;
 pub use geo::GeoLocation;
 pub use routing::{MAX_ANSWERS, MAX_ENDPOINTS, answer, answered};
 
-use crate::ids::{DnsRecordId, GeoId, LbId, WorkloadId};
+use crate::ids::{GeoId, LbId, WorkloadId};
 use crate::kernel::{Rng, RngExt, SimTime};
+
+crate::ids::id!(/// A Route 53 record, in name order.
+    DnsRecordId(u16));
 
 /// How a record chooses among its endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,6 +282,9 @@ pub enum DnsEvent {
     /// A Route 53 health check of a record's endpoints is due.
     CheckDue(DnsRecordId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for DnsEvent {}
 
 #[cfg(test)]
 mod tests;

@@ -11,13 +11,15 @@
 //! - `service`: the run's tables and calls in flight, their events, the SDK's retries.
 
 pub mod capacity;
+pub mod prices;
 pub mod retry;
 pub mod scaling;
 pub mod service;
 pub mod table;
 pub mod units;
 
+pub use prices::DynamoDbPrices;
 pub use retry::RetrySpec;
-pub use service::{Attempt, Change, DynamoDb, DynamoDbEvent, TableStats};
+pub use service::{Attempt, Change, DynamoDb, DynamoDbEvent, TableCallSlot, TableStats};
 pub use table::{Admission, Mode, Table, TableSpec, Throttle};
 pub use units::{Consistency, Units, call_units};

@@ -7,11 +7,15 @@
 
 use super::table::{Admission, Table, TableSpec, Throttle};
 use super::units::Units;
-use crate::ids::{RequestId, TableCallSlot, TableId};
+use crate::ids::{RequestId, TableId};
 use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
 
 const MINUTE: SimTime = SimTime::from_secs(60);
 use crate::metrics::{SeriesId, Statistic, TimeSeries};
+
+crate::ids::id!(/// A call to a DynamoDB table in progress (served or waiting to retry): its slot, reused
+    /// after the call ends.
+    TableCallSlot(u32));
 
 /// A table's events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +29,9 @@ pub enum DynamoDbEvent {
     /// A table's UpdateTable completes: its decided capacities apply.
     CapacityUpdated(TableId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for DynamoDbEvent {}
 
 /// A call in flight.
 #[derive(Clone, Copy, Debug)]

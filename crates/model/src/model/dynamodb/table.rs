@@ -200,11 +200,7 @@ impl Table {
 
     /// The table's bill for a cost period `seconds` long that ends now: provisioned capacity
     /// by the unit-hour, or on-demand request units consumed since the last close.
-    pub fn close_cost_period(
-        &mut self,
-        seconds: f64,
-        p: &crate::cost::prices::DynamoDbPrices,
-    ) -> f64 {
+    pub fn close_cost_period(&mut self, seconds: f64, p: &super::DynamoDbPrices) -> f64 {
         let used = self.meters.since(&self.billed);
         self.billed = self.meters;
         match self.provisioned() {

@@ -17,11 +17,17 @@
 
 pub mod app_scaling;
 pub mod deployment;
+pub mod prices;
 pub mod size;
 
-use crate::ids::{EcsServiceId, GroupId, TgId};
+pub use prices::{FargatePrices, FargateRates};
+
+use crate::ids::{GroupId, TgId};
 use app_scaling::Cooldowns;
 use deployment::DeploymentSpec;
+
+crate::ids::id!(/// An ECS service, in name order.
+    EcsServiceId(u16));
 
 /// The prefix of the capacity group an ECS service's tasks run in (`ecs:NAME`): no auto
 /// scaling group can be named so (a name has letters, digits, `-` and `_` only).
@@ -93,6 +99,9 @@ pub enum EcsEvent {
     /// The deployment's scheduler looks at the tasks again (every `deployment::CHECK_EVERY`).
     DeploymentCheck(EcsServiceId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for EcsEvent {}
 
 /// Fargate's bill of one task that ran from `start_s` to `stop_s` (the end of the run when
 /// it had not stopped): per second, at least one minute once it stopped ("Pricing is

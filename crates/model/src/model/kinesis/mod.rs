@@ -17,12 +17,14 @@
 pub mod backlog;
 pub mod consumer;
 pub mod limits;
+pub mod prices;
 pub mod service;
 pub mod spec;
 pub mod stream;
 #[cfg(test)]
 mod tests;
 
+pub use prices::KinesisPrices;
 pub use service::{Invoke, Kinesis, Put, StreamMeters};
 pub use spec::{ConsumerSpec, Mode, StreamSpec};
 
@@ -36,3 +38,6 @@ pub enum KinesisEvent {
     /// An UpdateShardCount finished: the stream has this many open shards.
     ReshardDone(crate::ids::StreamId, u32),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for KinesisEvent {}

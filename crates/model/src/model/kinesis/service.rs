@@ -6,11 +6,11 @@
 //! for their parents. Records not read within the retention period expire.
 
 use super::KinesisEvent;
+use super::KinesisPrices;
 use super::consumer::{Lane, RETRY_DELAY, Step, step};
 use super::limits::OnDemandCapacity;
 use super::spec::{Mode, RESHARD_DELAY, SHARD_WRITE_BYTES, SHARD_WRITE_RECORDS, StreamSpec};
 use super::stream::{ShardClock, Shards, hash_key, lane_of};
-use crate::cost::prices::KinesisPrices;
 use crate::ids::{FunctionId, LaneId, StreamId};
 use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
 use crate::metrics::{SeriesId, Statistic, TimeSeries};

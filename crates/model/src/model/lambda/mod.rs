@@ -44,3 +44,6 @@ pub enum LambdaEvent {
     /// An asynchronous event's retry (after a throttle or a function error) is due.
     AsyncRetryDue(crate::ids::AsyncEventId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for LambdaEvent {}

@@ -119,3 +119,6 @@ pub enum SqsEvent {
     /// may grow.
     EventSourceScalingDue(crate::ids::MappingId),
 }
+
+/// None of these events names an instance.
+impl crate::model::NamesInstance for SqsEvent {}

@@ -15,7 +15,8 @@ use crate::model::lambda::{Completion, Origin, Payload};
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::request::Request;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
+use crate::trace::Kind;
 
 impl World {
     /// API Gateway's state and its narrow context, split from the world.
@@ -258,6 +259,11 @@ impl World {
 }
 
 impl Service for ApiGateways {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::Throttle, Kind::CacheHit];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
         ApiGateways::new(s, series)
     }

@@ -11,11 +11,12 @@ use crate::event::Event;
 use crate::ids::{RequestId, WorkloadId};
 use crate::kernel::{RngExt, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::cloudfront::CloudFrontPrices;
 use crate::model::cloudfront::{CloudFrontEvent, DistributionId, Lookup, Origin};
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::request::Request;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::{Field, Kind};
 
 /// The HTTP status of an outcome the origin group's failover criteria can list.
@@ -233,6 +234,11 @@ impl World {
 }
 
 impl Service for CloudFront {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[Kind::CacheHit];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> CloudFront {
         CloudFront::new(s, series)
     }
@@ -244,8 +250,9 @@ impl Service for CloudFront {
     }
 
     fn close_cost_period(w: &mut World, _: f64) {
-        w.cloudfront
-            .close_cost_period(&w.scenario.prices.cloudfront);
+        let prices = (w.scenario.prices.section::<CloudFrontPrices>())
+            .expect("the shipped figures when the table has none");
+        w.cloudfront.close_cost_period(&prices);
     }
 
     /// Every distribution's results, checked by conservation: each counted request was a

@@ -182,7 +182,7 @@ impl CloudFront {
 
     /// Closes a cost period: every distribution's requests, bytes out (to the internet and
     /// to the origin) and shield requests, priced.
-    fn close_cost_period(&mut self, prices: &crate::cost::prices::CloudFrontPrices) {
+    fn close_cost_period(&mut self, prices: &crate::model::cloudfront::CloudFrontPrices) {
         let mut period = 0.0;
         for (i, total) in self.cost_usd.iter_mut().enumerate() {
             let b = self.dists.take_billed(DistributionId(i as u16));
@@ -194,8 +194,8 @@ impl CloudFront {
     }
 }
 
-/// The bill of `t`'s requests and bytes (see `cost::prices::CloudFrontPrices`).
-pub fn bill(t: &Totals, p: &crate::cost::prices::CloudFrontPrices) -> f64 {
+/// The bill of `t`'s requests and bytes (see `model::cloudfront::CloudFrontPrices`).
+pub fn bill(t: &Totals, p: &crate::model::cloudfront::CloudFrontPrices) -> f64 {
     const GB: f64 = 1e9;
     t.requests as f64 / 1e4 * p.https_per_10k_requests
         + t.shield_requests as f64 / 1e4 * p.origin_shield_per_10k_requests

@@ -32,13 +32,11 @@ impl World {
         (&mut self.faults, &self.ec2, cx)
     }
 
-    /// Schedules every fault's start, and the Route 53 health checks.
+    /// Schedules every fault's start.
     pub(in crate::sim) fn schedule_faults(&mut self) {
         let duration = self.scenario.duration;
         let (faults, _, mut cx) = self.fault_parts();
         faults.schedule_starts(duration, &mut cx);
-        let s = &*self.scenario;
-        self.dns.start(&s.services.dns, s.duration, &mut self.queue);
     }
 
     /// Notes a fault event in the timeline, the trace and (optionally) the time markers.

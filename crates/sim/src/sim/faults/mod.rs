@@ -22,6 +22,9 @@ use crate::model::autoscaling::GroupSpec;
 use crate::model::faults::{FaultEvent, FaultKind, FaultSpec, HowMany};
 use crate::trace::{Field, Kind, Tracer};
 
+/// Trace kind: a fault started, ended, was detected or acted on.
+pub(in crate::sim) const FAULT: Kind = Kind::new("fault");
+
 /// How long the load balancer tries to set up a connection to a target (then 504).
 pub const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
 
@@ -104,7 +107,7 @@ impl FaultState {
                 ("event", Field::Str(event)),
                 ("detail", Field::Str(&detail)),
             ];
-            t.emit(now, Kind::Fault, &name, None, &fields);
+            t.emit(now, FAULT, &name, None, &fields);
         }
         if marker {
             let label = match fault {

@@ -17,7 +17,7 @@ use crate::model::lambda::{Completion, LambdaEvent, LambdaService, Origin, Paylo
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::request::Request;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::Kind;
 use crate::workload::{InvocationType, Target};
 
@@ -187,6 +187,11 @@ impl World {
 }
 
 impl Service for LambdaService {
+    const START: Stage = Stage::Plans;
+    const TRACE_KINDS: &'static [Kind] = &[super::COLD_START, Kind::Throttle];
+
+    fn start(_: &mut World) {}
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> LambdaService {
         LambdaService::new(
             s.seed,

@@ -33,6 +33,9 @@ use crate::model::lambda::meters::FunctionTotals;
 use crate::model::lambda::{Completion, FunctionSpec, LambdaService, Origin, Payload, Refusal};
 use crate::trace::{Field, Kind, Tracer};
 
+/// Trace kind: an invocation started a new execution environment.
+pub(in crate::sim) const COLD_START: Kind = Kind::new("cold_start");
+
 /// What one function did, for reports.
 #[derive(Clone)]
 pub struct FunctionResult {
@@ -99,7 +102,7 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
             match &started {
                 Ok((_, inv)) if inv.placement == Placement::Cold => t.emit(
                     now,
-                    Kind::ColdStart,
+                    COLD_START,
                     name,
                     Some(trace_id),
                     &[("init_ms", Field::Num(inv.init.as_millis_f64()))],

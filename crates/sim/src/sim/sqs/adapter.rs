@@ -18,8 +18,9 @@ use crate::model::lambda::{Completion, Origin};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::sim::World;
-use crate::sim::service::{Finish, Handles, Period, Service};
+use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::sim::slots::InstanceSlots;
+use crate::trace::Kind;
 
 /// The instances, as SQS's worker pollers see them.
 impl Hosts for InstanceSlots {
@@ -159,6 +160,14 @@ impl World {
 }
 
 impl Service for SqsWorld {
+    const START: Stage = Stage::Sources;
+    const TRACE_KINDS: &'static [Kind] = &[super::MESSAGE_RECEIVED, super::MESSAGE_DELETED];
+
+    /// The event source mappings' first pollers and their scaling minute.
+    fn start(w: &mut World) {
+        w.start_event_sources();
+    }
+
     fn build(s: &Scenario, series: &mut TimeSeries) -> SqsWorld {
         SqsWorld::new(s, series)
     }

@@ -8,7 +8,7 @@ use crate::cost::billing::sqs_requests_for_payload;
 use crate::ids::{GroupId, InstanceId, PollerId, QueueId};
 use crate::kernel::{RngExt, Schedule, SimTime};
 use crate::model::sqs::{ConsumerSpec, PollerState, QueueSpec, SqsEvent, WorkerSpec};
-use crate::trace::{Field, Kind};
+use crate::trace::Field;
 
 /// Consumer `c` of queue `q`, a worker fleet.
 fn worker(specs: &[QueueSpec], q: QueueId, c: u16) -> &WorkerSpec {
@@ -302,7 +302,7 @@ impl SqsWorld {
             if let (Some(id), Some(t)) = (deleted, cx.tracer.as_deref_mut()) {
                 t.emit(
                     now,
-                    Kind::MessageDeleted,
+                    super::MESSAGE_DELETED,
                     &cx.specs[q.index()].name,
                     Some(id),
                     &[
@@ -344,7 +344,7 @@ impl SqsWorld {
             let m = self.messages.get(r.slot);
             t.emit(
                 now,
-                Kind::MessageReceived,
+                super::MESSAGE_RECEIVED,
                 name,
                 Some(m.id),
                 &[

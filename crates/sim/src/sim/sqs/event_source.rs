@@ -25,7 +25,7 @@ use crate::model::sqs::{
     BatchDuration, ConsumerSpec, EventSourceSpec, MAX_BATCH, MAX_WAIT_TIME, PollerState, QueueSpec,
     Received, SqsEvent,
 };
-use crate::trace::{Field, Kind};
+use crate::trace::Field;
 
 /// What one mapping did (invocations and throttles are also the function's own counts).
 #[derive(Clone, Debug, Default)]
@@ -474,7 +474,7 @@ impl SqsWorld {
                     if let Some(t) = cx.tracer.as_deref_mut() {
                         t.emit(
                             now,
-                            Kind::MessageDeleted,
+                            super::MESSAGE_DELETED,
                             &cx.specs[q.index()].name,
                             Some(id),
                             &[("poller", Field::Int(p.0 as u64))],

@@ -38,7 +38,13 @@ use crate::metrics::TimeSeries;
 use crate::model::lambda::Payload;
 use crate::model::sqs::{ConsumerSpec, Messages, Pollers, Queue, QueueSpec, SqsEvent};
 use crate::scenario::Scenario;
-use crate::trace::Tracer;
+use crate::trace::{Kind, Tracer};
+
+/// Trace kind: a consumer received a message.
+pub(in crate::sim) const MESSAGE_RECEIVED: Kind = Kind::new("message_received");
+
+/// Trace kind: a consumer deleted a message it processed.
+pub(in crate::sim) const MESSAGE_DELETED: Kind = Kind::new("message_deleted");
 
 /// Every queue's runtime state, the message slab and the pollers.
 pub struct SqsWorld {
