@@ -4,9 +4,9 @@
 use super::raw::*;
 use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
+use super::targets::{Registered, Shape};
 use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
-use super::targets::{Registered, Shape};
 use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};

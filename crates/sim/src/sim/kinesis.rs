@@ -5,6 +5,7 @@
 //! of an invocation through `lambda::Handback::Stream`.
 
 use super::World;
+use super::front::Front;
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
@@ -103,6 +104,15 @@ impl World {
         let counting = self.counting;
         self.kinesis
             .batch_ended(specs, lane, failed, counting, &mut self.queue);
+    }
+}
+
+/// Producers write to a stream as `kinesis/NAME`: one record per arrival.
+impl Front for Kinesis {
+    const PREFIX: &'static str = crate::model::kinesis::TARGET;
+
+    fn arrived(world: &mut World, w: WorkloadId, index: usize) {
+        world.on_kinesis_put(w, StreamId(index as u16));
     }
 }
 

@@ -66,8 +66,9 @@ pub(super) trait Handles<E> {
 /// Declares the world from its registry (`registry`): the `World` struct (its own fields,
 /// then one field per service), the `Event` enum (the clock's events, then one variant per
 /// service event enum, with the `From` conversions `kernel::Schedule` uses), the world's
-/// constructor, the dispatch of each service event to its owner (`Handles`), and the fixed
-/// points, which call every service in the order listed.
+/// constructor, the dispatch of each service event to its owner (`Handles`), the fixed
+/// points, which call every service in the order listed, and the dispatch of workloads'
+/// requests to the services marked `+ Front` (`front`).
 macro_rules! world {
     (
         $(#[$world_doc:meta])*
@@ -78,7 +79,7 @@ macro_rules! world {
             $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)*
         }
         services {
-            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(-> $out:ty)?,)*
+            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(+ $front:ident)? $(-> $out:ty)?,)*
         }
     ) => {
         $(#[$world_doc])*
@@ -108,7 +109,59 @@ macro_rules! world {
             }
         })*)*
 
+        /// Each service's position in the registry: a workload's front is named by its
+        /// service's (`front`).
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone, Copy)]
+        #[repr(u8)]
+        enum ServiceSlot {
+            $($svc,)*
+        }
+
         impl World {
+            /// The front of each workload: the slot of the service its target names
+            /// (`Target::Service`, by the prefix its `Front` declares), `u8::MAX` for the
+            /// world's own targets.
+            pub(super) fn front_slots(s: &Scenario) -> Vec<u8> {
+                let slot = |prefix: &str| -> u8 {
+                    $($(if prefix == <$svc_ty as $front>::PREFIX {
+                        return ServiceSlot::$svc as u8;
+                    })?)*
+                    panic!("no service in the registry receives `{prefix}/NAME` requests")
+                };
+                (s.workloads.iter())
+                    .map(|w| match w.target {
+                        crate::workload::Target::Service(t) => slot(t.prefix),
+                        _ => u8::MAX,
+                    })
+                    .collect()
+            }
+
+            /// A request of workload `w`, whose target is entry `index` of a service, goes
+            /// to that service (`Front::arrived`).
+            #[inline]
+            pub(super) fn front_arrived(&mut self, w: crate::ids::WorkloadId, index: usize) {
+                let slot = self.fronts[w.index()];
+                $($(if slot == ServiceSlot::$svc as u8 {
+                    return <$svc_ty as $front>::arrived(self, w, index);
+                })?)*
+                unreachable!("a service target without its service")
+            }
+
+            /// An ending request passes every front's `answered` hook, in registry order:
+            /// `None` when one took it.
+            #[inline]
+            pub(super) fn fronts_answered(
+                &mut self,
+                w: crate::ids::WorkloadId,
+                uid: u64,
+                outcome: crate::metrics::Outcome,
+                seen: (bool, u64),
+            ) -> Option<(bool, u64)> {
+                $($(let seen = <$svc_ty as $front>::answered(self, w, uid, outcome, seen)?;)?)*
+                Some(seen)
+            }
+
             /// The world at the start of a run, before its first events are scheduled.
             #[allow(unused_doc_comments)]
             pub(super) fn build($scenario: std::sync::Arc<Scenario>) -> World {

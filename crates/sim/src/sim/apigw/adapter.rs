@@ -14,6 +14,7 @@ use crate::model::apigw::{ApigwEvent, Integration};
 use crate::model::lambda::{Completion, Origin, Payload};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::front::Front;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service};
 
@@ -254,6 +255,28 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// Workloads send requests to an API as `apigw/NAME`; an ALB integration's answer comes back
+/// through `answered`.
+impl Front for ApiGateways {
+    const PREFIX: &'static str = crate::model::apigw::TARGET;
+
+    fn arrived(world: &mut World, w: WorkloadId, index: usize) {
+        let d = world.new_request(w);
+        world.on_api_request(ApiId(index as u16), (w, d.class, d.client), d.work, d.id);
+    }
+
+    #[inline]
+    fn answered(
+        world: &mut World,
+        _: WorkloadId,
+        uid: u64,
+        outcome: Outcome,
+        seen: (bool, u64),
+    ) -> Option<(bool, u64)> {
+        (!world.apigw_alb_answered(uid, outcome)).then_some(seen)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::sim::World;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service};
 use crate::trace::Kind;
-use crate::workload::{InvocationType, Target};
+use crate::workload::InvocationType;
 
 impl World {
     /// Lambda's state and its narrow context, split from the world.
@@ -161,10 +161,11 @@ impl World {
             (req.workload, req.lb.is_none())
         };
         // An API's Lambda integration (behind an ALB integration, the load balancer's).
-        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target
-            && direct
+        if direct
+            && let Some(api) =
+                (self.scenario.workloads[w.index()].target).of(crate::model::apigw::TARGET)
         {
-            return self.on_api_lambda_answered(api, r, completion);
+            return self.on_api_lambda_answered(crate::ids::ApiId(api as u16), r, completion);
         }
         let outcome = request_outcome(completion, direct);
         let (req, latency) = if direct {
