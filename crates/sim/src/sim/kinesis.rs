@@ -6,11 +6,12 @@
 
 use super::World;
 use super::front::Front;
+use super::lambda::{LambdaClient, origin};
 use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::kinesis::{Invoke, Kinesis, KinesisEvent, Put, StreamMeters};
-use crate::model::lambda::{Origin, Payload};
+use crate::model::lambda::{Completion, Payload};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
@@ -86,7 +87,7 @@ impl World {
             per_record: false,
             fails: false,
         };
-        let origin = Origin::Stream(i.lane);
+        let origin = origin::<Kinesis>(i.lane.0);
         let trace_id = i.lane.0 as u64;
         if self
             .invoke_lambda_with(i.function, origin, payload, trace_id)
@@ -104,6 +105,13 @@ impl World {
         let counting = self.counting;
         self.kinesis
             .batch_ended(specs, lane, failed, counting, &mut self.queue);
+    }
+}
+
+/// A lane's batch (its origin: the lane) ended in Lambda.
+impl LambdaClient for Kinesis {
+    fn invocation_ended(world: &mut World, lane: u32, completion: Completion) {
+        world.on_stream_batch_ended(LaneId(lane), completion.is_error());
     }
 }
 

@@ -11,10 +11,11 @@ use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::apigw::gateway::Waiter;
 use crate::model::apigw::{ApigwEvent, Integration};
-use crate::model::lambda::{Completion, Origin, Payload};
+use crate::model::lambda::{Completion, Payload};
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::front::Front;
+use crate::sim::lambda::{LambdaClient, origin};
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service};
 
@@ -169,7 +170,7 @@ impl World {
         let (timeout, overhead) = (spec.timeout, spec.overhead);
         let (w, uid, counted) = (request.workload, request.id, request.counted);
         if self
-            .invoke_lambda_with(f, Origin::Request(slot), Payload::ONE, uid)
+            .invoke_lambda_with(f, origin::<ApiGateways>(slot.0), Payload::ONE, uid)
             .is_err()
         {
             self.apigw.gateways.integration_failed(api, counted);
@@ -255,6 +256,19 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// The Lambda integration's invocation (its origin: the request's slot) ended.
+impl LambdaClient for ApiGateways {
+    fn invocation_ended(world: &mut World, slot: u32, completion: Completion) {
+        let r = RequestId(slot);
+        let w = world.traffic.requests.get(r).workload;
+        let target = world.scenario.workloads[w.index()].target;
+        let api = target
+            .of(crate::model::apigw::TARGET)
+            .expect("an API's request");
+        world.on_api_lambda_answered(ApiId(api as u16), r, completion);
     }
 }
 
