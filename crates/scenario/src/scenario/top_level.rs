@@ -194,7 +194,7 @@ macro_rules! raw_scenario {
 
             /// The keys marked `=> TargetKey`: the kinds of workload target services register
             /// (`targets`), with their entries' names.
-            pub(super) fn target_keys(&self) -> Vec<super::targets::Registered> {
+            pub fn target_keys(&self) -> Vec<super::targets::Registered> {
                 use super::targets::{Registered, TargetKey};
                 let mut out = Vec::new();
                 $($(out.push(Registered::new(

@@ -89,3 +89,28 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::World;
+    use crate::scenario::raw::RawScenario;
+
+    /// Every target kind a scenario key registers (`=> TargetKey`) has its service in the
+    /// registry (`+ Front`), each its own: a workload the scenario accepts always has a
+    /// front.
+    #[test]
+    fn every_registered_target_kind_has_a_front() {
+        let kinds = RawScenario::default().target_keys();
+        assert!(
+            kinds.len() >= 3,
+            "API Gateway, CloudFront and Kinesis at least"
+        );
+        let mut slots: Vec<u8> = (kinds.iter())
+            .map(|r| World::front_slot(r.kind.prefix).expect(r.kind.prefix))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), kinds.len(), "one service per prefix");
+        assert_eq!(World::front_slot("alb"), None, "the world's own targets");
+    }
+}

@@ -127,20 +127,25 @@ macro_rules! world {
             /// (`Target::Service`, by the prefix its `Front` declares), `u8::MAX` for the
             /// world's own targets.
             pub(super) fn front_slots(s: &Scenario) -> Vec<u8> {
-                let slot = |prefix: &str| -> u8 {
-                    $($(if_role!(Front, $role, {
-                        if prefix == <$svc_ty as Front>::PREFIX {
-                            return ServiceSlot::$svc as u8;
-                        }
-                    });)*)*
-                    panic!("no service in the registry receives `{prefix}/NAME` requests")
-                };
                 (s.workloads.iter())
                     .map(|w| match w.target {
-                        crate::workload::Target::Service(t) => slot(t.prefix),
+                        crate::workload::Target::Service(t) => World::front_slot(t.prefix)
+                            .unwrap_or_else(|| {
+                                panic!("no service in the registry receives `{}/NAME` requests", t.prefix)
+                            }),
                         _ => u8::MAX,
                     })
                     .collect()
+            }
+
+            /// The slot of the service marked `+ Front` whose prefix is `prefix`.
+            pub(super) fn front_slot(prefix: &str) -> Option<u8> {
+                $($(if_role!(Front, $role, {
+                    if prefix == <$svc_ty as Front>::PREFIX {
+                        return Some(ServiceSlot::$svc as u8);
+                    }
+                });)*)*
+                None
             }
 
             /// A request of workload `w`, whose target is entry `index` of a service, goes
