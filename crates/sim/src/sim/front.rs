@@ -52,8 +52,9 @@ pub(super) struct Drawn {
 impl World {
     /// A new request of workload `w`: its class drawn from the workload's stream, its id, its
     /// client, its arrival traced, its work drawn, its NAT bytes metered (in that order,
-    /// which the streams' samples depend on).
-    #[inline]
+    /// which the streams' samples depend on). Inlined into each caller: it is on every
+    /// request's path (out of line it cost `mm8` 1.1% of its instructions).
+    #[inline(always)]
     pub(super) fn new_request(&mut self, w: WorkloadId) -> Drawn {
         let rng = &mut self.traffic.work_rngs[w.index()];
         let class = self.traffic.pickers[w.index()].pick(rng);

@@ -150,7 +150,7 @@ macro_rules! world {
 
             /// A request of workload `w`, whose target is entry `index` of a service, goes
             /// to that service (`Front::arrived`).
-            #[inline]
+            #[inline(always)]
             pub(super) fn front_arrived(&mut self, w: crate::ids::WorkloadId, index: usize) {
                 let slot = self.fronts[w.index()];
                 $($(if_role!(Front, $role, {
