@@ -69,9 +69,12 @@ fn diagram_workload(out: &mut String, s: &Scenario, w: &crate::workload::Workloa
         Target::Alb(lb) => lb,
         Target::Queue(q) => return diagram_queue_workload(out, s, w, q),
         Target::Lambda(f) => return lambda::diagram_direct(out, s, w, f),
-        Target::ApiGateway(api) => return crate::sections::apigw::diagram(out, s, w, api),
-        Target::CloudFront(d) => return crate::sections::cloudfront::diagram(out, s, w, d),
-        Target::Kinesis(k) => return crate::sections::kinesis::diagram(out, s, w, k),
+        // A service's entry: the service's section draws it.
+        Target::Service(_) => {
+            let drawn = SECTIONS.iter().any(|section| section.diagram(s, w, out));
+            debug_assert!(drawn, "no section draws workload `{}`", w.name);
+            return;
+        }
     };
     let lb = &s.load_balancers[lb.index()];
     let azs: Vec<&str> = lb.azs.iter().map(|a| s.az_name(*a)).collect();

@@ -11,7 +11,9 @@ use crate::model::sqs::MessageSpec;
 pub use arrivals::{ArrivalKind, ArrivalProcess};
 pub use profile::RateProfile;
 
-/// Where a workload's requests enter the architecture.
+/// Where a workload's requests enter the architecture: the simulator's own entry points (a
+/// load balancer, a queue, a function), or an entry of a service that registered a target
+/// kind of its own (`PREFIX/NAME`; `scenario::targets`, `sim::front`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Alb(LbId),
@@ -19,12 +21,27 @@ pub enum Target {
     Queue(QueueId),
     /// A Lambda function, invoked directly.
     Lambda(FunctionId),
-    /// An API Gateway API (`apigw/NAME`), in front of its integration.
-    ApiGateway(crate::ids::ApiId),
-    /// A CloudFront distribution (`cloudfront/NAME`), in front of its origins.
-    CloudFront(crate::model::cloudfront::DistributionId),
-    /// A Kinesis data stream (`kinesis/NAME`): each arrival writes one record (PutRecord).
-    Kinesis(crate::ids::StreamId),
+    /// An entry of a service that receives workloads' requests (API Gateway's `apigw/NAME`,
+    /// CloudFront's `cloudfront/NAME`, Kinesis's `kinesis/NAME`, ...).
+    Service(ServiceTarget),
+}
+
+/// An entry of a service that registered a target kind: its prefix (the service's constant,
+/// e.g. `model::kinesis::TARGET`) and the entry's index in the service's own list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceTarget {
+    pub prefix: &'static str,
+    pub index: u16,
+}
+
+impl Target {
+    /// The entry's index when this is a target of the service whose prefix is `prefix`.
+    pub fn of(&self, prefix: &str) -> Option<usize> {
+        match self {
+            Target::Service(t) if t.prefix == prefix => Some(usize::from(t.index)),
+            _ => None,
+        }
+    }
 }
 
 /// How a workload invokes a Lambda target.

@@ -101,6 +101,14 @@ impl Section for ApiGateway {
         out.extend(s.api_gateways.apis.iter().map(|a| a.name.clone()));
     }
 
+    fn diagram(&self, s: &Scenario, w: &WorkloadSpec, out: &mut String) -> bool {
+        let Some(i) = w.target.of(crate::model::apigw::TARGET) else {
+            return false;
+        };
+        diagram(out, s, w, ApiId(i as u16));
+        true
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let names: Vec<String> = s.api_gateways.apis.iter().map(|a| a.name.clone()).collect();
         defaults(out, &s.document, "api_gateways", &names);
@@ -114,7 +122,7 @@ impl Section for ApiGateway {
 }
 
 /// A workload through an API, in `explain`'s diagram.
-pub(crate) fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, api: ApiId) {
+fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, api: ApiId) {
     let a = &s.api_gateways.apis[api.index()];
     let _ = writeln!(
         out,

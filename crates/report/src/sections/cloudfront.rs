@@ -112,6 +112,14 @@ impl Section for CloudFront {
         out.extend(s.services.cloudfront.iter().map(|d| d.name.clone()));
     }
 
+    fn diagram(&self, s: &Scenario, w: &WorkloadSpec, out: &mut String) -> bool {
+        let Some(i) = w.target.of(crate::model::cloudfront::TARGET) else {
+            return false;
+        };
+        diagram(out, s, w, DistributionId(i as u16));
+        true
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let names: Vec<String> = s
             .services
@@ -161,7 +169,7 @@ fn caching(c: &Caching) -> String {
 }
 
 /// A workload's line in `explain`'s diagram.
-pub(crate) fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, d: DistributionId) {
+fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, d: DistributionId) {
     let spec: &DistributionSpec = &s.services.cloudfront[d.index()];
     let _ = writeln!(
         out,

@@ -127,6 +127,14 @@ impl Section for Kinesis {
         out.extend(s.services.kinesis_streams.iter().map(|k| k.name.clone()));
     }
 
+    fn diagram(&self, s: &Scenario, w: &WorkloadSpec, out: &mut String) -> bool {
+        let Some(i) = w.target.of(crate::model::kinesis::TARGET) else {
+            return false;
+        };
+        diagram(out, s, w, crate::ids::StreamId(i as u16));
+        true
+    }
+
     fn defaults(&self, s: &Scenario, out: &mut String) {
         let names: Vec<String> = s
             .services
@@ -139,12 +147,7 @@ impl Section for Kinesis {
 }
 
 /// A producer workload's arrow in `explain`'s diagram.
-pub(crate) fn diagram(
-    out: &mut String,
-    s: &Scenario,
-    w: &WorkloadSpec,
-    stream: crate::ids::StreamId,
-) {
+fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, stream: crate::ids::StreamId) {
     let k = &s.services.kinesis_streams[stream.index()];
     let consumer = k.consumer.map_or(String::new(), |c| {
         format!(

@@ -3,19 +3,20 @@
 //! A service implements [`Section`]: its keys in `summary.json`, its lines in the table
 //! printed after a run, its components and its defaults in `stratus explain`. Every method
 //! is required (its own output files too), so a new service says what it shows in each (an empty body says "nothing"
-//! where a reader sees it), and it adds itself to [`SECTIONS`]. The reports write the
+//! where a reader sees it), and it adds itself to [`SECTIONS`]. A service that workloads
+//! target (`PREFIX/NAME`) also draws their arrows in `explain`'s diagram (`diagram`). The reports write the
 //! world's own parts (the run's header, the overall requests and latency) and then every
 //! section, in list order; that order is `summary.json`'s documented key order.
 
 mod alb;
-pub(crate) mod apigw;
-pub(crate) mod cloudfront;
+mod apigw;
+mod cloudfront;
 mod cost;
 mod credits;
 mod dynamodb;
 mod ec2;
 mod ecs;
-pub(crate) mod kinesis;
+mod kinesis;
 mod lambda;
 mod nat;
 mod resilience;
@@ -25,6 +26,7 @@ mod traffic;
 
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
+use crate::workload::WorkloadSpec;
 use serde_json::{Map, Value};
 
 /// A service's part of the reports (see the module docs).
@@ -41,6 +43,13 @@ pub trait Section: Sync {
     fn names(&self, s: &Scenario, out: &mut Vec<String>);
     /// The defaults in effect for its components that the file does not set.
     fn defaults(&self, s: &Scenario, out: &mut String);
+    /// `explain`'s diagram of workload `w` when `w` targets one of its entries
+    /// (`Target::Service`): its arrow, and true. The default, false, is for the services no
+    /// workload targets.
+    fn diagram(&self, s: &Scenario, w: &WorkloadSpec, out: &mut String) -> bool {
+        let _ = (s, w, out);
+        false
+    }
 }
 
 /// Every service's section, in report order.

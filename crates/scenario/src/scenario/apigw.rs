@@ -11,6 +11,7 @@
 use super::raw::{RawDist, RawWorkload};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
+use super::targets::{Shape, TargetKey, TargetKind, map_names};
 use super::units::Dur;
 use crate::cost::PriceTable;
 use crate::ids::{FunctionId, LbId, WorkloadId};
@@ -147,6 +148,19 @@ pub struct RawCache {
 const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
 ];
+
+/// Workloads send requests to an API as `apigw/NAME`.
+impl TargetKey for BTreeMap<String, RawApiGateway> {
+    const KIND: TargetKind = TargetKind {
+        prefix: crate::model::apigw::TARGET,
+        what: "API",
+        shape: Shape::Classes,
+        geography: None,
+    };
+    fn names(&self) -> Vec<&str> {
+        map_names(self)
+    }
+}
 
 /// Everything the APIs may name.
 pub(super) struct Names<'a> {

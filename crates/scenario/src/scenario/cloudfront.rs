@@ -8,6 +8,7 @@ use super::defaults::DefaultDoc;
 use super::raw::RawDist;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
+use super::targets::{Shape, TargetKey, TargetKind, map_names};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::Dur;
 use crate::dist::Dist;
@@ -123,6 +124,19 @@ impl ServiceKey for BTreeMap<String, RawDistribution> {
             .collect();
         check_work(ctx, done, &specs);
         specs
+    }
+}
+
+/// Workloads send requests to a distribution as `cloudfront/NAME`, from a geography.
+impl TargetKey for BTreeMap<String, RawDistribution> {
+    const KIND: TargetKind = TargetKind {
+        prefix: crate::model::cloudfront::TARGET,
+        what: "distribution",
+        shape: Shape::Classes,
+        geography: Some("a distribution"),
+    };
+    fn names(&self) -> Vec<&str> {
+        map_names(self)
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::defaults::{DefaultDoc, d};
 use super::resolve::{Ctx, reference};
+use super::targets::{Shape, TargetKey, TargetKind, map_names};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
 use crate::cost::prices::PriceSection;
@@ -142,6 +143,21 @@ impl ServiceKey for BTreeMap<String, RawStream> {
         self.iter()
             .filter_map(|(name, s)| resolve_stream(ctx, name, s, done))
             .collect()
+    }
+}
+
+/// Workloads write to a stream as `kinesis/NAME`: one record per arrival.
+impl TargetKey for BTreeMap<String, RawStream> {
+    const KIND: TargetKind = TargetKind {
+        prefix: crate::model::kinesis::TARGET,
+        what: "stream",
+        shape: Shape::Bare {
+            why: "a `kinesis/NAME` target writes one record per arrival (its size is the stream's `record_size`): leave it out",
+        },
+        geography: None,
+    };
+    fn names(&self) -> Vec<&str> {
+        map_names(self)
     }
 }
 

@@ -32,6 +32,7 @@ mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
+pub mod targets;
 mod top_level;
 #[cfg(test)]
 mod top_level_tests;

@@ -3,7 +3,8 @@
 //! Every struct denies unknown keys. Nothing here is validated beyond its type; `resolve`
 //! turns these into the model's types and reports every problem with its field path.
 //! `RawScenario` is declared through `raw_scenario!` (module `top_level`): its fields are the
-//! top-level keys, and the key list and per-key decoding are generated from them.
+//! top-level keys, and the key list and per-key decoding are generated from them. A key
+//! marked `=> TargetKey` holds entries workloads target as `PREFIX/NAME` (`targets`).
 
 use super::top_level::raw_scenario;
 use super::units::{Bytes, Dur};
@@ -82,7 +83,7 @@ raw_scenario! {
         /// API Gateway APIs (REST or HTTP) in front of a Lambda function or an HTTP endpoint;
         /// a workload targets one as `apigw/NAME` (see `scenario::apigw`).
         #[serde(default)]
-        pub api_gateways: BTreeMap<String, super::apigw::RawApiGateway>,
+        pub api_gateways: BTreeMap<String, super::apigw::RawApiGateway> => TargetKey,
         /// The account's API Gateway throttle in the region (default 10,000/s, burst 5,000).
         pub api_gateway_account: Option<super::apigw::RawApiGatewayAccount>,
     }
@@ -97,11 +98,11 @@ raw_scenario! {
         /// CloudFront distributions (cache behaviors, origins, Origin Shield); a workload
         /// targets one as `cloudfront/NAME`.
         #[serde(default)]
-        pub cloudfront: BTreeMap<String, super::cloudfront::RawDistribution>,
+        pub cloudfront: BTreeMap<String, super::cloudfront::RawDistribution> => TargetKey,
         /// Kinesis data streams that workloads write to (`target: kinesis/NAME`), with an
         /// optional Lambda consumer and scheduled resharding.
         #[serde(default)]
-        pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream>,
+        pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream> => TargetKey,
         /// ECS services on Fargate behind a target group (see `scenario::ecs`).
         #[serde(default)]
         pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,
@@ -119,9 +120,9 @@ raw_scenario! {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival
-    /// sends one message; its CPU demand at the consumer is the class's `work`), or
-    /// `kinesis/NAME` (each arrival writes one record).
+    /// `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message;
+    /// its CPU demand at the consumer is the class's `work`), or an entry of a service
+    /// workloads target (`apigw/NAME`, `cloudfront/NAME`, `kinesis/NAME`: see its key).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,

@@ -129,6 +129,8 @@ pub(super) struct RawRegionParts<'a> {
     pub load_balancers: &'a BTreeMap<String, RawLoadBalancer>,
     /// Auto scaling groups: name and AZ names.
     pub groups: Vec<(&'a str, &'a [String])>,
+    /// The target kinds services register (some take clients with a geography).
+    pub targets: &'a [super::targets::Registered],
 }
 
 /// Regions, geographies, the components' regions and the workloads' geographies.
@@ -156,7 +158,7 @@ pub(super) fn resolve_regions(
     let workload_mix = raw
         .workloads
         .iter()
-        .map(|(name, w)| geo_mix(ctx, name, w, &geographies))
+        .map(|(name, w)| geo_mix(ctx, name, w, &geographies, raw.targets))
         .collect();
     Regions {
         regions,
@@ -391,7 +393,13 @@ fn component_region(
 }
 
 /// A workload's geography mix, with cumulative shares.
-fn geo_mix(ctx: &mut Ctx, name: &str, w: &RawWorkload, geos: &[Geography]) -> GeoMix {
+fn geo_mix(
+    ctx: &mut Ctx,
+    name: &str,
+    w: &RawWorkload,
+    geos: &[Geography],
+    targets: &[super::targets::Registered],
+) -> GeoMix {
     let path = format!("workloads.{name}.geography");
     let given: Vec<(&str, f64)> = match &w.geography {
         None => return GeoMix::default(),
@@ -402,15 +410,19 @@ fn geo_mix(ctx: &mut Ctx, name: &str, w: &RawWorkload, geos: &[Geography]) -> Ge
         ctx.err(&path, "expected a geography's name or `{NAME: share, ...}`");
         return GeoMix::default();
     }
-    if !["alb/", "dns/", "cloudfront/"]
-        .iter()
-        .any(|p| w.target.starts_with(p))
+    // A service's target kind says whether its clients have a geography.
+    let with_geography = (targets.iter()).filter_map(|r| Some((r.kind.geography?, r.kind.prefix)));
+    let service = super::targets::kind_of(targets, &w.target);
+    if !(["alb/", "dns/"].iter().any(|p| w.target.starts_with(p))
+        || service.is_some_and(|r| r.kind.geography.is_some()))
     {
+        let others: String = with_geography
+            .map(|(what, prefix)| format!(" or of {what} (`{prefix}/NAME`)"))
+            .collect();
         ctx.err(
             &path,
             format!(
-                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`) \
-                 or of a distribution (`cloudfront/NAME`), not `{}`",
+                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`){others}, not `{}`",
                 w.target
             ),
         );

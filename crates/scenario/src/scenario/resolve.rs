@@ -7,7 +7,7 @@ use super::resolve_queue::resolve_queues;
 use super::resolve_workload::resolve_workload;
 use super::{Problem, Scenario};
 use crate::cost::PriceTable;
-use crate::ids::{ApiId, AzId, FunctionId, GroupId, LbId, QueueId, StreamId, TgId};
+use crate::ids::{AzId, FunctionId, GroupId, LbId, QueueId, TgId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::autoscaling::GroupSpec;
@@ -210,8 +210,6 @@ pub fn resolve(
     let account =
         super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
-    let api_ids = ids(&raw.api_gateways, |i| ApiId(i as u16));
-    let stream_ids = ids(&raw.kinesis_streams, |i| StreamId(i as u16));
     ctx.dns_primaries = super::dns::first_endpoints(&raw.dns, &lb_ids);
 
     let groups: Vec<GroupSpec> = raw
@@ -239,6 +237,7 @@ pub fn resolve(
         &raw.target_groups,
         &mut target_groups,
     );
+    let target_keys = raw.target_keys();
     let regions = super::regions::resolve_regions(
         &mut ctx,
         &super::regions::RawRegionParts {
@@ -249,6 +248,7 @@ pub fn resolve(
             groups: (raw.auto_scaling_groups.iter())
                 .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
                 .collect(),
+            targets: &target_keys,
         },
         az_region,
     );
@@ -268,11 +268,7 @@ pub fn resolve(
                     functions: &function_ids,
                     target_groups: &target_groups,
                     queues: &queue_ids,
-                    apis: &api_ids,
-                    distributions: &ids(&raw.cloudfront, |i| {
-                        crate::model::cloudfront::DistributionId(i as u16)
-                    }),
-                    streams: &stream_ids,
+                    services: &target_keys,
                 },
             )
         })

@@ -4,9 +4,10 @@
 use super::raw::*;
 use super::resolve::{Ctx, reference};
 use super::resolve_queue::resolve_message;
+use super::targets::{Registered, Shape};
 use super::units::{Bytes, MAX_SECONDS};
 use crate::dist::Dist;
-use crate::ids::{ApiId, FunctionId, LbId, QueueId, StreamId};
+use crate::ids::{FunctionId, LbId, QueueId};
 use crate::kernel::SimTime;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::rules::RequestLine;
@@ -15,15 +16,13 @@ use crate::workload::{ArrivalKind, ClassSpec, InvocationType, RateProfile, Targe
 use std::collections::BTreeMap;
 
 /// What a workload may target besides load balancers: functions, the target groups (whose
-/// target may be a function), and queues.
+/// target may be a function), queues, and the kinds services register (`targets`).
 #[derive(Clone, Copy)]
 pub(super) struct Targets<'a> {
     pub functions: &'a BTreeMap<String, FunctionId>,
     pub target_groups: &'a [TargetGroupSpec],
     pub queues: &'a BTreeMap<String, QueueId>,
-    pub apis: &'a BTreeMap<String, ApiId>,
-    pub distributions: &'a BTreeMap<String, crate::model::cloudfront::DistributionId>,
-    pub streams: &'a BTreeMap<String, StreamId>,
+    pub services: &'a [Registered],
 }
 
 /// The most clients a workload may have (each sticky action keeps an entry per client).
@@ -42,10 +41,9 @@ pub(super) fn resolve_workload(
         functions,
         target_groups,
         queues,
-        apis,
-        distributions,
-        streams,
+        services,
     } = targets;
+    let service = super::targets::kind_of(services, &w.target).map(|r| r.kind);
     let path = format!("workloads.{name}");
     let target = match w.target.split_once('/') {
         Some(("lambda", f)) => reference(
@@ -68,33 +66,6 @@ pub(super) fn resolve_workload(
         .map(Target::Alb),
         Some(("sqs", q)) => reference(ctx, &format!("{path}.target"), queues, "queue", "queues", q)
             .map(Target::Queue),
-        Some(("apigw", a)) => reference(
-            ctx,
-            &format!("{path}.target"),
-            apis,
-            "API",
-            "api_gateways",
-            a,
-        )
-        .map(Target::ApiGateway),
-        Some(("cloudfront", d)) => reference(
-            ctx,
-            &format!("{path}.target"),
-            distributions,
-            "distribution",
-            "cloudfront",
-            d,
-        )
-        .map(Target::CloudFront),
-        Some(("kinesis", k)) => reference(
-            ctx,
-            &format!("{path}.target"),
-            streams,
-            "stream",
-            "kinesis_streams",
-            k,
-        )
-        .map(Target::Kinesis),
         Some(("dns", record)) => {
             let records = ctx.dns_primaries.clone();
             reference(
@@ -108,16 +79,14 @@ pub(super) fn resolve_workload(
             .flatten()
             .map(Target::Alb)
         }
-        _ => {
-            ctx.err(
-                &format!("{path}.target"),
-                format!(
-                    "expected `alb/NAME`, `apigw/NAME`, `cloudfront/NAME`, `dns/NAME`, `kinesis/NAME`, `lambda/NAME` or `sqs/NAME`, got `{}`",
-                    w.target
-                ),
-            );
-            None
-        }
+        _ => match super::targets::resolve(ctx, &format!("{path}.target"), services, &w.target) {
+            Some(target) => target,
+            None => {
+                let expected = super::targets::expected(services, &w.target);
+                ctx.err(&format!("{path}.target"), expected);
+                None
+            }
+        },
     };
     let invocation = match w.invocation {
         Some(RawInvocation::Async) => InvocationType::Async,
@@ -130,13 +99,16 @@ pub(super) fn resolve_workload(
             "only a `lambda/NAME` target has an invocation type",
         );
     }
-    // A stream's producer writes one record per arrival: no CPU work, no classes.
-    let stream_target = w.target.starts_with("kinesis/");
-    if lambda_target || stream_target {
-        let why = if lambda_target {
-            "a Lambda target takes its time from the function's `duration`: leave it out"
-        } else {
-            "a `kinesis/NAME` target writes one record per arrival (its size is the stream's `record_size`): leave it out"
+    // A bare service target (a stream's producer writes one record per arrival) takes no
+    // CPU work and no classes.
+    let bare = match service.map(|k| k.shape) {
+        Some(Shape::Bare { why }) => Some(why),
+        _ => None,
+    };
+    if lambda_target || bare.is_some() {
+        let why = match bare {
+            Some(why) => why,
+            None => "a Lambda target takes its time from the function's `duration`: leave it out",
         };
         for (key, given) in [("work", w.work.is_some()), ("classes", w.classes.is_some())] {
             if given {
@@ -151,7 +123,10 @@ pub(super) fn resolve_workload(
         if w.clients.is_some() {
             ctx.err(
                 &format!("{path}.clients"),
-                "clients matter to sticky load balancers only: a Lambda or Kinesis target has none",
+                format!(
+                    "clients matter to sticky load balancers only: a `{}/NAME` target has none",
+                    w.target.split_once('/').map_or("", |p| p.0)
+                ),
             );
         }
         return Some(WorkloadSpec {
@@ -289,12 +264,10 @@ pub(super) fn resolve_workload(
         let no_target = tg.as_ref().is_some_and(|a| a.forward().is_none());
         let work = match &c.work {
             Some(d) => resolve_dist(ctx, &format!("{cpath}.work"), d),
-            // An API's integration (`api_gateways`) takes its own time.
-            // A distribution's object-store origin too (`cloudfront` checks the ALB's).
-            None if to_lambda
-                || no_target
-                || matches!(target, Some(Target::ApiGateway(_) | Target::CloudFront(_))) =>
-            {
+            // A service target with classes takes its own time: an API's integration
+            // (`api_gateways`), a distribution's object-store origin (`cloudfront` checks
+            // the ALB's).
+            None if to_lambda || no_target || service.is_some() => {
                 Some(Dist::Constant(SimTime::ZERO))
             }
             None if w.classes.is_some() && default_work.is_none() => {
@@ -324,8 +297,8 @@ pub(super) fn resolve_workload(
         let bytes = |own: Option<Bytes>, shared: Option<Bytes>, default: u64| {
             own.or(shared).map(|b| b.0).unwrap_or(default)
         };
-        let via_api = matches!(target, Some(Target::ApiGateway(_) | Target::CloudFront(_)));
-        let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_api;
+        let via_service = matches!(target, Some(Target::Service(_)));
+        let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_service;
         if let (Some(work), true) = (work, routed) {
             classes.push(ClassSpec {
                 name: c.name.clone(),

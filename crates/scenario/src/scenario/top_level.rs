@@ -107,20 +107,21 @@ pub struct Resolved<'a> {
 /// implements [`TopLevel`]; the keys under `services` are services of their own, whose types
 /// also implement [`ServiceKey`]. Adds the `broken` bookkeeping field (skipped by serde and
 /// schemars), `TOP_LEVEL_KEYS`, the `Services` struct of resolved specs, and the methods
-/// `decode_key`, `has_named_entries` and `resolve_services`.
+/// `decode_key`, `has_named_entries`, `target_keys` (the keys marked `=> TargetKey`, whose
+/// entries workloads target, see `targets`) and `resolve_services`.
 macro_rules! raw_scenario {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[$field_meta:meta])*
-                pub $key:ident: $ty:ty,
+                pub $key:ident: $ty:ty $(=> $target:ident)?,
             )*
         }
         services {
             $(
                 $(#[$svc_meta:meta])*
-                pub $svc:ident: $svc_ty:ty,
+                pub $svc:ident: $svc_ty:ty $(=> $svc_target:ident)?,
             )*
         }
     ) => {
@@ -230,6 +231,24 @@ macro_rules! raw_scenario {
                     $(stringify!($svc) => <$svc_ty as TopLevel>::NAMED_ENTRIES,)*
                     _ => false,
                 }
+            }
+
+            /// The keys marked `=> TargetKey`: the kinds of workload target services register
+            /// (`targets`), with their entries' names.
+            pub fn target_keys(&self) -> Vec<super::targets::Registered> {
+                use super::targets::{Registered, TargetKey};
+                let mut out = Vec::new();
+                $($(out.push(Registered::new(
+                    stringify!($key),
+                    <$ty as $target>::KIND,
+                    <$ty as $target>::names(&self.$key),
+                ));)?)*
+                $($(out.push(Registered::new(
+                    stringify!($svc),
+                    <$svc_ty as $svc_target>::KIND,
+                    <$svc_ty as $svc_target>::names(&self.$svc),
+                ));)?)*
+                out
             }
 
             /// Resolves every service declared under `services`, in declaration order, after

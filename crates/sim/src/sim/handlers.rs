@@ -3,6 +3,7 @@
 
 use super::World;
 use super::alb_route::{Route, Zones};
+use super::front::Drawn;
 use super::request::Request;
 use super::service::Period;
 use crate::event::Event;
@@ -23,36 +24,19 @@ impl World {
         }
         match self.scenario.workloads[w.index()].target {
             Target::Lambda(f) => return self.on_lambda_request_arrived(w, f),
-            Target::Kinesis(s) => return self.on_kinesis_put(w, s),
-            _ => {}
+            // A service's entry (`PREFIX/NAME`): its own `Front::arrived`.
+            Target::Service(t) => return self.front_arrived(w, usize::from(t.index)),
+            Target::Alb(_) | Target::Queue(_) => {}
         }
-        let rng = &mut self.traffic.work_rngs[w.index()];
-        let class = self.traffic.pickers[w.index()].pick(rng);
+        let Drawn {
+            class,
+            client,
+            work,
+            id,
+        } = self.new_request(w);
         let spec = &self.scenario.workloads[w.index()];
         let class_spec = &spec.classes[class];
-        let id = self.traffic.next_request_id;
-        self.traffic.next_request_id += 1;
-        let client = self.traffic.clients.draw(w);
-        if let Some(t) = self.tracer.as_deref_mut() {
-            let now = self.queue.now();
-            let fields = [
-                ("class", Field::Str(&class_spec.name)),
-                ("path", Field::Str(&class_spec.path)),
-                ("client", Field::Int(client.map_or(0, u64::from))),
-            ];
-            // The client only for workloads with `clients`.
-            let n = if client.is_some() { 3 } else { 2 };
-            t.emit(
-                now,
-                Kind::RequestArrived,
-                &spec.name,
-                Some(id),
-                &fields[..n],
-            );
-        }
-        let work = class_spec.work.sample(rng);
         let action = class_spec.action.as_ref();
-        self.bills.nat_bytes += class_spec.nat_bytes as f64;
         let (request_bytes, response_bytes, rule_evaluations) = (
             class_spec.request_bytes,
             class_spec.response_bytes,
@@ -102,11 +86,7 @@ impl World {
             }
             (Target::Alb(_), None) => unreachable!("ALB classes are routed when resolved"),
             (Target::Queue(_), _) => self.send_from_workload(w, class, work),
-            (Target::Lambda(_) | Target::Kinesis(_), _) => unreachable!("handled above"),
-            (Target::ApiGateway(api), _) => self.on_api_request(api, (w, class, client), work, id),
-            (Target::CloudFront(d), _) => {
-                self.on_cloudfront_request(d, (w, class, client), work, id)
-            }
+            (Target::Lambda(_) | Target::Service(_), _) => unreachable!("handled above"),
         }
     }
 
@@ -334,16 +314,14 @@ impl World {
         outcome: Outcome,
         latency_ns: u64,
     ) {
-        // A CloudFront origin's answer is CloudFront's to give (or to fail over), an ALB
-        // integration's API Gateway's.
+        // A request a service sent on behalf of its own is that service's to answer: a
+        // CloudFront origin's answer is CloudFront's to give (or to fail over), an ALB
+        // integration's API Gateway's (`Front::answered`).
         let Some((counted, latency_ns)) =
-            self.cloudfront_answered(w, id, (counted, outcome), latency_ns)
+            self.fronts_answered(w, id, outcome, (counted, latency_ns))
         else {
             return;
         };
-        if self.apigw_alb_answered(id, outcome) {
-            return;
-        }
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [

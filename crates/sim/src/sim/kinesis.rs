@@ -5,12 +5,14 @@
 //! of an invocation through `lambda::Handback::Stream`.
 
 use super::World;
+use super::front::Front;
+use super::lambda::{LambdaClient, origin};
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{LaneId, StreamId, WorkloadId};
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::kinesis::KinesisPrices;
 use crate::model::kinesis::{Invoke, Kinesis, KinesisEvent, Put, StreamMeters};
-use crate::model::lambda::{Origin, Payload};
+use crate::model::lambda::{Completion, Payload};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
@@ -35,6 +37,7 @@ pub struct StreamResult {
 
 impl World {
     /// A producer workload's arrival: one record written to stream `s`.
+    #[inline]
     pub(super) fn on_kinesis_put(&mut self, w: WorkloadId, s: StreamId) {
         let id = self.traffic.next_request_id;
         self.traffic.next_request_id += 1;
@@ -92,7 +95,7 @@ impl World {
             per_record: false,
             fails: false,
         };
-        let origin = Origin::Stream(i.lane);
+        let origin = origin::<Kinesis>(i.lane.0);
         let trace_id = i.lane.0 as u64;
         if self
             .invoke_lambda_with(i.function, origin, payload, trace_id)
@@ -110,6 +113,23 @@ impl World {
         let counting = self.counting;
         self.kinesis
             .batch_ended(specs, lane, failed, counting, &mut self.queue);
+    }
+}
+
+/// A lane's batch (its origin: the lane) ended in Lambda.
+impl LambdaClient for Kinesis {
+    fn invocation_ended(world: &mut World, lane: u32, completion: Completion) {
+        world.on_stream_batch_ended(LaneId(lane), completion.is_error());
+    }
+}
+
+/// Producers write to a stream as `kinesis/NAME`: one record per arrival.
+impl Front for Kinesis {
+    const PREFIX: &'static str = crate::model::kinesis::TARGET;
+
+    #[inline(always)]
+    fn arrived(world: &mut World, w: WorkloadId, index: usize) {
+        world.on_kinesis_put(w, StreamId(index as u16));
     }
 }
 

@@ -25,6 +25,7 @@ mod ec2;
 mod ecs;
 mod elasticache;
 mod faults;
+mod front;
 mod handlers;
 mod health_replacement;
 mod idle_timeout;

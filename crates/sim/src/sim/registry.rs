@@ -1,7 +1,9 @@
 //! The registry: the world's own state and its services, in one list. A service registers
 //! here in one line (its field, its state type, the event enums it owns); `service::world!`
 //! generates the `World` struct, the `Event` enum, the constructor, the dispatch and the
-//! fixed points from it (see `service` and ARCHITECTURE.md, "Adding a service").
+//! fixed points from it (see `service` and ARCHITECTURE.md, "Adding a service"). A service
+//! that workloads target (`PREFIX/NAME`) is marked `+ Front` (see `front`), one that invokes
+//! Lambda functions `+ LambdaClient` (see `lambda`).
 //!
 //! The services are listed in the order the world calls them at each fixed point. The order
 //! matters where one service's period work reads what an earlier one published: the queues
@@ -14,10 +16,12 @@ use super::database::Databases;
 use super::dns::{DnsResult, Route53};
 use super::dynamodb::TableResult;
 use super::ecs::{EcsResult, EcsServices};
+use super::front::Front;
 use super::kinesis::StreamResult;
+use super::lambda::LambdaClient;
 use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
-use super::service::{Finish, Handles, Period, Service, Stage, world};
+use super::service::{Finish, Handles, Period, Registered, Service, Stage, if_role, world};
 use super::sqs::SqsWorld;
 use super::state::{Alb, Bills, Ec2, Traffic};
 use crate::ids::WorkloadId;
@@ -62,6 +66,9 @@ world! {
         /// Checks of the request and instance indexes against scans (`invariants`).
         #[cfg(test)]
         index_checks: usize = 0,
+        /// Each workload's front: the registry slot of the service its target names
+        /// (`front`).
+        fronts: Vec<u8> = World::front_slots(s),
         /// Every series' rows; services register their series as they are built.
         series: TimeSeries = series,
         scenario: Arc<Scenario> = scenario,
@@ -82,7 +89,7 @@ world! {
         /// Lambda functions, pools, scaling ceilings, invocations and async events.
         lambda: LambdaService { Lambda(LambdaEvent) },
         /// SQS queues, messages, worker pollers and event source mappings.
-        sqs: SqsWorld { Sqs(SqsEvent) },
+        sqs: SqsWorld { Sqs(SqsEvent) } + LambdaClient,
         /// Auto Scaling groups and their instances.
         ec2: Ec2 { Instance(InstanceEvent), AutoScaling(AutoScalingEvent) },
         /// Load balancers, target groups and their meters.
@@ -100,11 +107,11 @@ world! {
         /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
         dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
-        apigw: ApiGateways { ApiGateway(ApigwEvent) },
+        apigw: ApiGateways { ApiGateway(ApigwEvent) } + Front + LambdaClient,
         /// CloudFront distributions: edge and shield caches, origin fetches and failover.
-        cloudfront: CloudFront { CloudFront(CloudFrontEvent) } -> Vec<DistributionResult>,
+        cloudfront: CloudFront { CloudFront(CloudFrontEvent) } + Front -> Vec<DistributionResult>,
         /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
-        kinesis: Kinesis { Kinesis(KinesisEvent) } -> Vec<StreamResult>,
+        kinesis: Kinesis { Kinesis(KinesisEvent) } + Front + LambdaClient -> Vec<StreamResult>,
         /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
         /// whose results it reads).
         ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,

@@ -94,8 +94,9 @@ pub(super) trait Handles<E> {
 /// Declares the world from its registry (`registry`): the `World` struct (its own fields,
 /// then one field per service), the `Event` enum (the clock's events, then one variant per
 /// service event enum, with the `From` conversions `kernel::Schedule` uses), the world's
-/// constructor, the dispatch of each service event to its owner (`Handles`), and the fixed
-/// points, which call every service in the order listed (the start by stages: `Stage`).
+/// constructor, the dispatch of each service event to its owner (`Handles`), the fixed
+/// points, which call every service in the order listed (the start by stages: `Stage`), and
+/// the dispatch of workloads' requests to the services marked `+ Front` (`front`).
 macro_rules! world {
     (
         $(#[$world_doc:meta])*
@@ -106,7 +107,7 @@ macro_rules! world {
             $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)*
         }
         services {
-            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(-> $out:ty)?,)*
+            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(+ $role:ident)* $(-> $out:ty)?,)*
         }
     ) => {
         $(#[$world_doc])*
@@ -148,7 +149,93 @@ macro_rules! world {
             }
         })*)*
 
+        /// Each service's position in the registry: a workload's front and a Lambda
+        /// invocation's origin name their service by it.
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone, Copy)]
+        #[repr(u8)]
+        enum ServiceSlot {
+            $($svc,)*
+        }
+
+        $(impl Registered for $svc_ty {
+            const SLOT: u8 = ServiceSlot::$svc as u8;
+        })*
+
         impl World {
+            /// The front of each workload: the slot of the service its target names
+            /// (`Target::Service`, by the prefix its `Front` declares), `u8::MAX` for the
+            /// world's own targets.
+            pub(super) fn front_slots(s: &Scenario) -> Vec<u8> {
+                (s.workloads.iter())
+                    .map(|w| match w.target {
+                        crate::workload::Target::Service(t) => World::front_slot(t.prefix)
+                            .unwrap_or_else(|| {
+                                panic!("no service in the registry receives `{}/NAME` requests", t.prefix)
+                            }),
+                        _ => u8::MAX,
+                    })
+                    .collect()
+            }
+
+            /// The slot of the service marked `+ Front` whose prefix is `prefix`.
+            pub(super) fn front_slot(prefix: &str) -> Option<u8> {
+                $($(if_role!(Front, $role, {
+                    if prefix == <$svc_ty as Front>::PREFIX {
+                        return Some(ServiceSlot::$svc as u8);
+                    }
+                });)*)*
+                None
+            }
+
+            /// A request of workload `w`, whose target is entry `index` of a service, goes
+            /// to that service (`Front::arrived`).
+            #[inline(always)]
+            pub(super) fn front_arrived(&mut self, w: crate::ids::WorkloadId, index: usize) {
+                let slot = self.fronts[w.index()];
+                $($(if_role!(Front, $role, {
+                    if slot == ServiceSlot::$svc as u8 {
+                        return <$svc_ty as Front>::arrived(self, w, index);
+                    }
+                });)*)*
+                unreachable!("a service target without its service")
+            }
+
+            /// An ending request passes every front's `answered` hook, in registry order:
+            /// `None` when one took it.
+            #[inline]
+            pub(super) fn fronts_answered(
+                &mut self,
+                w: crate::ids::WorkloadId,
+                uid: u64,
+                outcome: crate::metrics::Outcome,
+                seen: (bool, u64),
+            ) -> Option<(bool, u64)> {
+                $($(if_role!(Front, $role, {
+                    let seen = <$svc_ty as Front>::answered(self, w, uid, outcome, seen)?;
+                });)*)*
+                Some(seen)
+            }
+
+            /// A Lambda invocation a service asked for (`Origin::Service`) ended: the
+            /// service that asked hears of it (`LambdaClient::invocation_ended`).
+            #[inline]
+            pub(super) fn lambda_handed_back(
+                &mut self,
+                origin: crate::model::lambda::ServiceOrigin,
+                completion: crate::model::lambda::Completion,
+            ) {
+                let slot = origin.service.0;
+                $($(if_role!(LambdaClient, $role, {
+                    if slot == ServiceSlot::$svc as u8 {
+                        return <$svc_ty as LambdaClient>::invocation_ended(
+                            self, origin.id, completion,
+                        );
+                    }
+                });)*)*
+                unreachable!("a Lambda origin without its service")
+            }
+
             /// The world at the start of a run, before its first events are scheduled.
             #[allow(unused_doc_comments)]
             pub(super) fn build($scenario: std::sync::Arc<Scenario>) -> World {
@@ -207,4 +294,21 @@ macro_rules! world {
     };
 }
 
+/// The code of `world!` for one role a service declares (`+ Role` in the registry): the
+/// body when the role is the one wanted (`Front`: it receives workloads' requests;
+/// `LambdaClient`: it invokes Lambda functions), nothing otherwise.
+macro_rules! if_role {
+    (Front, Front, { $($body:tt)* }) => { $($body)* };
+    (LambdaClient, LambdaClient, { $($body:tt)* }) => { $($body)* };
+    ($wanted:ident, Front, { $($body:tt)* }) => {};
+    ($wanted:ident, LambdaClient, { $($body:tt)* }) => {};
+}
+
+/// A service's position in the registry (generated by `world!`): what a workload's front or
+/// a Lambda origin names it by.
+pub(super) trait Registered {
+    const SLOT: u8;
+}
+
+pub(super) use if_role;
 pub(super) use world;

@@ -5,7 +5,7 @@
 use super::{ApiGatewaySpec, ApiSpec, ApigwEvent, Quota, StageCache, TokenBucket};
 use crate::ids::{ApiId, RequestId, WorkloadId};
 use crate::kernel::{Rng, Schedule, SimTime, stream};
-use crate::workload::{Target, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 use std::collections::VecDeque;
 
 /// Which limit refused a request (429).
@@ -141,12 +141,12 @@ impl Gateways {
         let mut route_of = Vec::with_capacity(workloads.len());
         let mut key_of = Vec::with_capacity(workloads.len());
         for (i, w) in workloads.iter().enumerate() {
-            let Target::ApiGateway(api) = w.target else {
+            let Some(api) = w.target.of(super::TARGET) else {
                 route_of.push(Vec::new());
                 key_of.push(None);
                 continue;
             };
-            let names = &mut routes[api.index()];
+            let names = &mut routes[api];
             let of: Vec<u16> = w
                 .classes
                 .iter()
@@ -160,7 +160,7 @@ impl Gateways {
                 })
                 .collect();
             route_of.push(of);
-            let key = spec.apis[api.index()].key_of(WorkloadId(i as u16));
+            let key = spec.apis[api].key_of(WorkloadId(i as u16));
             key_of.push(key.map(|k| k as u16));
         }
         let apis = spec

@@ -54,6 +54,9 @@ pub const TIMEOUT_MIN: SimTime = SimTime::from_millis(50);
 pub const REST_OVERHEAD_DEFAULT: SimTime = SimTime::from_millis(10);
 pub const HTTP_OVERHEAD_DEFAULT: SimTime = SimTime::from_millis(5);
 
+/// How a workload names an API as its target: `apigw/NAME`.
+pub const TARGET: &str = "apigw";
+
 /// REST API (API Gateway's v1, with usage plans and caching) or HTTP API (v2, cheaper, with
 /// neither).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

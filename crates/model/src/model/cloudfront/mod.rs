@@ -59,6 +59,9 @@ pub const DEFAULT_MAX_TTL: SimTime = SimTime::from_secs(31_536_000);
 pub const DEFAULT_FAILOVER_CODES: [u16; 4] = [500, 502, 503, 504];
 pub const FAILOVER_CODES_ALLOWED: [u16; 8] = [400, 403, 404, 416, 500, 502, 503, 504];
 
+/// How a workload names a distribution as its target: `cloudfront/NAME`.
+pub const TARGET: &str = "cloudfront";
+
 /// The round trip from a client to its nearest edge location, by the client geography's
 /// continent (our choice, AWS publishes no figure: edge locations are in every continent's
 /// large cities, a few hundred km from most clients).

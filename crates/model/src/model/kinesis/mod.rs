@@ -28,6 +28,9 @@ pub use prices::KinesisPrices;
 pub use service::{Invoke, Kinesis, Put, StreamMeters};
 pub use spec::{ConsumerSpec, Mode, StreamSpec};
 
+/// How a workload names a stream as its target: `kinesis/NAME`.
+pub const TARGET: &str = "kinesis";
+
 /// What happens to streams on their own schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KinesisEvent {

@@ -29,7 +29,7 @@ pub enum Put {
     Throttled,
 }
 
-/// A batch the world hands to Lambda (`Origin::Stream(lane)`).
+/// A batch the world hands to Lambda (an `Origin::Service` naming its lane).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Invoke {
     pub lane: LaneId,

@@ -29,7 +29,7 @@ pub mod service;
 mod slab;
 pub mod spec;
 
-pub use invocation::{Completion, Invocation, Origin, Payload};
+pub use invocation::{Completion, Invocation, Origin, Payload, ServiceOrigin, ServiceTag};
 pub use pools::Refusal;
 pub use service::LambdaService;
 pub use spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};

@@ -11,9 +11,11 @@ use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::apigw::gateway::Waiter;
 use crate::model::apigw::{ApigwEvent, Integration};
-use crate::model::lambda::{Completion, Origin, Payload};
+use crate::model::lambda::{Completion, Payload};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::front::Front;
+use crate::sim::lambda::{LambdaClient, origin};
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::Kind;
@@ -32,6 +34,7 @@ impl World {
 
     /// Request `uid` of workload `w`, class `class` (client `client`, `work` on an ALB
     /// integration's targets), reaches API `api`.
+    #[inline]
     pub(in crate::sim) fn on_api_request(
         &mut self,
         api: ApiId,
@@ -169,7 +172,7 @@ impl World {
         let (timeout, overhead) = (spec.timeout, spec.overhead);
         let (w, uid, counted) = (request.workload, request.id, request.counted);
         if self
-            .invoke_lambda_with(f, Origin::Request(slot), Payload::ONE, uid)
+            .invoke_lambda_with(f, origin::<ApiGateways>(slot.0), Payload::ONE, uid)
             .is_err()
         {
             self.apigw.gateways.integration_failed(api, counted);
@@ -255,6 +258,42 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// The Lambda integration's invocation (its origin: the request's slot) ended.
+impl LambdaClient for ApiGateways {
+    fn invocation_ended(world: &mut World, slot: u32, completion: Completion) {
+        let r = RequestId(slot);
+        let w = world.traffic.requests.get(r).workload;
+        let target = world.scenario.workloads[w.index()].target;
+        let api = target
+            .of(crate::model::apigw::TARGET)
+            .expect("an API's request");
+        world.on_api_lambda_answered(ApiId(api as u16), r, completion);
+    }
+}
+
+/// Workloads send requests to an API as `apigw/NAME`; an ALB integration's answer comes back
+/// through `answered`.
+impl Front for ApiGateways {
+    const PREFIX: &'static str = crate::model::apigw::TARGET;
+
+    #[inline(always)]
+    fn arrived(world: &mut World, w: WorkloadId, index: usize) {
+        let d = world.new_request(w);
+        world.on_api_request(ApiId(index as u16), (w, d.class, d.client), d.work, d.id);
+    }
+
+    #[inline]
+    fn answered(
+        world: &mut World,
+        _: WorkloadId,
+        uid: u64,
+        outcome: Outcome,
+        seen: (bool, u64),
+    ) -> Option<(bool, u64)> {
+        (!world.apigw_alb_answered(uid, outcome)).then_some(seen)
     }
 }
 

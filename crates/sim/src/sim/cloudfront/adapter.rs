@@ -15,6 +15,7 @@ use crate::model::cloudfront::CloudFrontPrices;
 use crate::model::cloudfront::{CloudFrontEvent, DistributionId, Lookup, Origin};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::front::Front;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::{Field, Kind};
@@ -34,6 +35,7 @@ fn status(outcome: Outcome) -> Option<u16> {
 impl World {
     /// Request `uid` of workload `w` (class `class`, CPU demand `work` at an ALB's
     /// targets, client `client`) reaches distribution `d`.
+    #[inline]
     pub(in crate::sim) fn on_cloudfront_request(
         &mut self,
         d: DistributionId,
@@ -230,6 +232,30 @@ impl World {
         });
         let latency = (self.queue.now() - fetch.arrived).as_nanos() + fetch.network_ns;
         Some((fetch.counted, latency))
+    }
+}
+
+/// Workloads send requests to a distribution as `cloudfront/NAME`; an origin fetch's answer
+/// comes back through `answered` (`World::cloudfront_answered`).
+impl Front for CloudFront {
+    const PREFIX: &'static str = crate::model::cloudfront::TARGET;
+
+    #[inline(always)]
+    fn arrived(world: &mut World, w: WorkloadId, index: usize) {
+        let d = world.new_request(w);
+        let dist = DistributionId(index as u16);
+        world.on_cloudfront_request(dist, (w, d.class, d.client), d.work, d.id);
+    }
+
+    #[inline]
+    fn answered(
+        world: &mut World,
+        w: WorkloadId,
+        uid: u64,
+        outcome: Outcome,
+        (counted, latency_ns): (bool, u64),
+    ) -> Option<(bool, u64)> {
+        world.cloudfront_answered(w, uid, (counted, outcome), latency_ns)
     }
 }
 

@@ -28,7 +28,6 @@ use crate::model::cloudfront::{
 };
 use crate::model::region::{Regions, default_rtt, distance_km};
 use crate::scenario::Scenario;
-use crate::workload::Target;
 use std::collections::HashMap;
 
 /// What one distribution did, for reports (`summary.json` `cloudfront.NAME`).
@@ -95,7 +94,7 @@ impl CloudFront {
             .map(|d| {
                 let mut used = vec![false; geos];
                 for (w, spec) in s.workloads.iter().enumerate() {
-                    if spec.target == Target::CloudFront(DistributionId(d as u16))
+                    if spec.target.of(crate::model::cloudfront::TARGET) == Some(d)
                         && let Some(mix) = s.regions.workload_mix.get(w)
                     {
                         for (g, _) in &mix.shares {
@@ -123,8 +122,8 @@ impl CloudFront {
             .map(|(d, spec)| {
                 s.workloads
                     .iter()
-                    .map(|w| match w.target {
-                        Target::CloudFront(t) if t.index() == d => w
+                    .map(|w| match w.target.of(crate::model::cloudfront::TARGET) {
+                        Some(t) if t == d => w
                             .classes
                             .iter()
                             .map(|c| spec.behavior_for(&c.path) as u16)

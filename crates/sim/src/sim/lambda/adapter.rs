@@ -19,7 +19,7 @@ use crate::sim::World;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::Kind;
-use crate::workload::{InvocationType, Target};
+use crate::workload::InvocationType;
 
 impl World {
     /// Lambda's state and its narrow context, split from the world.
@@ -56,11 +56,8 @@ impl World {
                 request,
                 completion,
             }) => self.answer_lambda_request(request, completion),
-            Some(Handback::Batch { poller, completion }) => {
-                self.on_batch_invocation_ended(poller, completion)
-            }
-            Some(Handback::Stream { lane, completion }) => {
-                self.on_stream_batch_ended(lane, completion.is_error())
+            Some(Handback::Service { origin, completion }) => {
+                self.lambda_handed_back(origin, completion)
             }
         }
     }
@@ -156,16 +153,7 @@ impl World {
     /// the client had its 504 at the idle timeout if the answer comes too late
     /// (`idle_timeout`).
     fn answer_lambda_request(&mut self, r: RequestId, completion: Completion) {
-        let (w, direct) = {
-            let req = self.traffic.requests.get(r);
-            (req.workload, req.lb.is_none())
-        };
-        // An API's Lambda integration (behind an ALB integration, the load balancer's).
-        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target
-            && direct
-        {
-            return self.on_api_lambda_answered(api, r, completion);
-        }
+        let direct = self.traffic.requests.get(r).lb.is_none();
         let outcome = request_outcome(completion, direct);
         let (req, latency) = if direct {
             let req = self.traffic.requests.remove(r);

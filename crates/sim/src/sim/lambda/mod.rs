@@ -14,23 +14,30 @@
 //! the `Service` and `Handles<LambdaEvent>` impls and the entry points other services call)
 //! takes the world.
 //!
-//! Adding an origin (e.g. a queue's event source mapping): add an `Origin` variant, invoke
-//! through `World::invoke_lambda_with` (a refusal comes back at once: the throttle), and give
-//! its end a `Handback` variant that the adapter routes.
+//! Adding an origin (e.g. a stream's event source mapping) touches no Lambda file: the
+//! service implements [`LambdaClient`] and is marked `+ LambdaClient` in the registry; it
+//! invokes through `World::invoke_lambda_with` with `origin::<ItsState>(id)` (`id`: what the
+//! invocation is to it; a refusal comes back at once: the throttle), and its end comes back
+//! as `Handback::Service`, which the registry's generated dispatch hands to the service's
+//! `LambdaClient::invocation_ended` (`World::lambda_handed_back`).
 
 mod adapter;
 #[cfg(test)]
 mod tests;
 
 use crate::cost::billing::LambdaUsage;
-use crate::ids::{AsyncEventId, FunctionId, InvocationId, LaneId, PollerId, RequestId};
+use crate::ids::{AsyncEventId, FunctionId, InvocationId, RequestId};
 use crate::kernel::Schedule;
 use crate::metrics::Outcome;
 use crate::model::lambda::LambdaEvent;
 use crate::model::lambda::async_events::{AsyncEvent, Settlement};
 use crate::model::lambda::environments::Placement;
 use crate::model::lambda::meters::FunctionTotals;
-use crate::model::lambda::{Completion, FunctionSpec, LambdaService, Origin, Payload, Refusal};
+use crate::model::lambda::{
+    Completion, FunctionSpec, LambdaService, Origin, Payload, Refusal, ServiceOrigin, ServiceTag,
+};
+use crate::sim::World;
+use crate::sim::service::Registered;
 use crate::trace::{Field, Kind, Tracer};
 
 /// Trace kind: an invocation started a new execution environment.
@@ -70,16 +77,29 @@ enum Handback {
         request: RequestId,
         completion: Completion,
     },
-    /// Hand the result of poller `poller`'s batch back to SQS.
-    Batch {
-        poller: PollerId,
+    /// Hand the result of another service's invocation back to it (a queue's or a stream's
+    /// batch, an API's integration).
+    Service {
+        origin: ServiceOrigin,
         completion: Completion,
     },
-    /// Hand the result of a Kinesis consumer lane's batch back to its stream.
-    Stream {
-        lane: LaneId,
-        completion: Completion,
-    },
+}
+
+/// A service that invokes Lambda functions (marked `+ LambdaClient` in the registry): the
+/// end of each invocation it asked for comes back to it.
+pub(in crate::sim) trait LambdaClient {
+    /// The invocation this service asked for as `id` (its own: a poller, a lane, a request
+    /// slot) ended with `completion`.
+    fn invocation_ended(world: &mut World, id: u32, completion: Completion);
+}
+
+/// The origin of an invocation service `S` asks for, as its `id`.
+#[inline]
+pub(in crate::sim) fn origin<S: Registered>(id: u32) -> Origin {
+    Origin::Service(ServiceOrigin {
+        service: ServiceTag(S::SLOT),
+        id,
+    })
 }
 
 impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
@@ -135,8 +155,7 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
                 self.async_attempt_ended(e, completion);
                 None
             }
-            Origin::Batch(poller) => Some(Handback::Batch { poller, completion }),
-            Origin::Stream(lane) => Some(Handback::Stream { lane, completion }),
+            Origin::Service(origin) => Some(Handback::Service { origin, completion }),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::metrics::TimeSeries;
 use crate::model::lambda::{Completion, LambdaEvent, LambdaService, Origin, Payload, Refusal};
 use crate::scenario::Scenario;
 use crate::sim::service::Service;
+use crate::sim::sqs::SqsWorld;
 
 /// One function with one reserved execution: a 2 s handler, and a 500 ms init on a cold
 /// start.
@@ -59,13 +60,16 @@ fn invocations_end_as_answers_to_their_origin() {
     let mut q = EventQueue::new();
     let request = RequestId(3);
     let poller = PollerId(5);
+    let Origin::Service(batch) = super::origin::<SqsWorld>(poller.0) else {
+        unreachable!("a service's origin")
+    };
     let mut cx = ctx(&mut lambda, &s, &mut q);
     assert_eq!(
         cx.invoke(F, Origin::Request(request), Payload::ONE, 0),
         Ok(())
     );
     assert_eq!(
-        cx.invoke(F, Origin::Batch(poller), Payload::ONE, 1),
+        cx.invoke(F, super::origin::<SqsWorld>(poller.0), Payload::ONE, 1),
         Err(Refusal::Reserved)
     );
     let (at, e) = q.pop().expect("the invocation's end");
@@ -82,7 +86,10 @@ fn invocations_end_as_answers_to_their_origin() {
         })
     );
     // The execution is free again and its environment warm: no init.
-    assert_eq!(cx.invoke(F, Origin::Batch(poller), Payload::ONE, 1), Ok(()));
+    assert_eq!(
+        cx.invoke(F, super::origin::<SqsWorld>(poller.0), Payload::ONE, 1),
+        Ok(())
+    );
     let (at, e) = q.pop().expect("the batch's end");
     assert_eq!(at, ms(2500 + 2000));
     let LambdaEvent::InvocationEnded(id) = e else {
@@ -90,8 +97,8 @@ fn invocations_end_as_answers_to_their_origin() {
     };
     assert_eq!(
         ctx(&mut lambda, &s, &mut q).invocation_ended(id),
-        Some(Handback::Batch {
-            poller,
+        Some(Handback::Service {
+            origin: batch,
             completion: Completion::Succeeded
         })
     );

@@ -14,10 +14,11 @@ use crate::ids::{InstanceId, PollerId, WorkloadId};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::TimeSeries;
 use crate::model::instance::{InstanceState, Job};
-use crate::model::lambda::{Completion, Origin};
+use crate::model::lambda::Completion;
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::lambda::{LambdaClient, origin};
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::sim::slots::InstanceSlots;
 use crate::trace::Kind;
@@ -147,7 +148,7 @@ impl World {
 
     /// A poller's batch, invoked; a throttle goes back to SQS.
     fn invoke_batch(&mut self, i: Invoke) {
-        let origin = Origin::Batch(i.poller);
+        let origin = origin::<SqsWorld>(i.poller.0);
         if self
             .invoke_lambda_with(i.function, origin, i.payload, i.trace_id)
             .is_ok()
@@ -156,6 +157,13 @@ impl World {
         }
         let (sqs, mut cx, _) = self.sqs_parts();
         sqs.batch_throttled(i.poller, &mut cx);
+    }
+}
+
+/// A poller's batch (its origin: the poller) ended in Lambda.
+impl LambdaClient for SqsWorld {
+    fn invocation_ended(world: &mut World, poller: u32, completion: Completion) {
+        world.on_batch_invocation_ended(PollerId(poller), completion);
     }
 }
 
