@@ -45,10 +45,14 @@ pub enum Kind {
     CreditsExhausted,
     /// A throttled burstable instance regained enough credits to run at full speed.
     CreditsRestored,
+    /// An ECS task on an EC2 capacity provider was placed on an instance.
+    TaskPlaced,
+    /// The number of an ECS service's tasks waiting in PROVISIONING (no instance fits) changed.
+    TaskProvisioning,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 23] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -70,6 +74,8 @@ impl Kind {
         Kind::Deployment,
         Kind::CreditsExhausted,
         Kind::CreditsRestored,
+        Kind::TaskPlaced,
+        Kind::TaskProvisioning,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +101,8 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::CreditsExhausted => "credits_exhausted",
             Kind::CreditsRestored => "credits_restored",
+            Kind::TaskPlaced => "task_placed",
+            Kind::TaskProvisioning => "task_provisioning",
         }
     }
 }
