@@ -86,7 +86,12 @@ fn binpack_fills_one_instance_before_the_next() {
 
     // Spread by AZ (the default): the instances are in a, b, a; tasks alternate AZs, and
     // within a: the instance with fewer of the service's tasks.
-    let text = scenario(3, (0.5, 1.0), 0, &service.replace("binpack_memory", "spread_az"));
+    let text = scenario(
+        3,
+        (0.5, 1.0),
+        0,
+        &service.replace("binpack_memory", "spread_az"),
+    );
     let (_, lines) = simulate_traced(parse(&text, &[]), "kind=task_placed", 1.0);
     let hosts: Vec<u64> = placements(&lines).iter().map(|p| p.1).collect();
     assert_eq!(hosts, [0, 1, 2, 1, 0, 1]);
@@ -103,19 +108,28 @@ fn a_task_that_fits_nowhere_waits_for_managed_scalings_instance() {
     // registration passes: it takes traffic at 300 + 60 + 45 = 405 s.
     let service = "    max: 3\n    placement: binpack_memory\n    capacity_provider: {group: hosts, managed_termination_protection: true}\n    auto_scaling: {policies: [{type: scheduled, at: 100s, desired: 3}]}";
     let text = scenario(1, (1.0, 2.0), 2, service);
-    let filter = "kind=task_placed|task_provisioning|scaling_activity|health_changed|request_routed";
+    let filter =
+        "kind=task_placed|task_provisioning|scaling_activity|health_changed|request_routed";
     let (r, lines) = simulate_traced(parse(&text, &[]), filter, 1.0);
     let find = |kind: &str| {
         lines
             .iter()
-            .find(|l| l["kind"] == kind && (kind != "scaling_activity" || l["component"] == "hosts"))
+            .find(|l| {
+                l["kind"] == kind && (kind != "scaling_activity" || l["component"] == "hosts")
+            })
             .unwrap_or_else(|| panic!("no {kind}"))
     };
     let waiting = find("task_provisioning");
-    assert_eq!((time_s(waiting), waiting["provisioning"].as_u64()), (100.0, Some(1)));
+    assert_eq!(
+        (time_s(waiting), waiting["provisioning"].as_u64()),
+        (100.0, Some(1))
+    );
     let scale_out = find("scaling_activity");
     assert_eq!(time_s(scale_out), 300.0);
-    assert_eq!((scale_out["from"].as_u64(), scale_out["to"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (scale_out["from"].as_u64(), scale_out["to"].as_u64()),
+        (Some(1), Some(2))
+    );
     let placed = find("task_placed");
     let (boot, start) = (60.0, 45.0);
     assert_eq!(time_s(placed), 300.0 + boot);
@@ -129,7 +143,10 @@ fn a_task_that_fits_nowhere_waits_for_managed_scalings_instance() {
         .map(time_s)
         .expect("the new task takes traffic");
     // Round robin over three targets at 100/s: its first request within 30 ms.
-    assert!((405.0..405.03).contains(&first), "first request at {first}s");
+    assert!(
+        (405.0..405.03).contains(&first),
+        "first request at {first}s"
+    );
     let c = r.services.ecs[0].capacity.as_ref().unwrap();
     assert_eq!((c.max_provisioning, c.instances_launched), (1, 2));
     assert_eq!(c.max_reservation, Some(200.0));
@@ -155,7 +172,10 @@ fn the_reservation_is_m_over_n_and_the_instances_are_billed_as_ec2() {
         assert!((v - m / n * 100.0).abs() < 1e-9, "{v} at {t}s");
     }
     // After the scale-in: M = N = 2.
-    assert!(cpr.iter().filter(|p| p.0 >= 960.0).all(|p| p.1 == 100.0), "{cpr:?}");
+    assert!(
+        cpr.iter().filter(|p| p.0 >= 960.0).all(|p| p.1 == 100.0),
+        "{cpr:?}"
+    );
     let hosts = r.groups.iter().find(|g| g.name == "hosts").unwrap();
     let acts: Vec<(f64, u32, u32)> = (hosts.activities.iter())
         .map(|a| (a.time.as_secs_f64(), a.from, a.to))
@@ -188,8 +208,12 @@ fn the_reservation_is_m_over_n_and_the_instances_are_billed_as_ec2() {
 
 #[test]
 fn bad_capacity_providers_are_refused_with_their_paths() {
-    let text = scenario(1, (4.0, 2.0), 2, "    capacity_provider: {group: hostz, target_capacity: 0}")
-        + "  other:\n    launch_type: ec2\n    cpu: 1\n    memory_gb: 16\n    azs: [a]\n    desired: 1\n    capacity_provider: {group: hosts, minimum_scaling_step_size: 5, maximum_scaling_step_size: 2}\n  fg:\n    cpu: 1\n    memory_gb: 2\n    azs: [a]\n    desired: 1\n    placement: binpack_cpu\n  bare:\n    launch_type: ec2\n    cpu: 1.5\n    memory_gb: 1\n    azs: [a]\n    desired: 1\n";
+    let text = scenario(
+        1,
+        (4.0, 2.0),
+        2,
+        "    capacity_provider: {group: hostz, target_capacity: 0}",
+    ) + "  other:\n    launch_type: ec2\n    cpu: 1\n    memory_gb: 16\n    azs: [a]\n    desired: 1\n    capacity_provider: {group: hosts, minimum_scaling_step_size: 5, maximum_scaling_step_size: 2}\n  fg:\n    cpu: 1\n    memory_gb: 2\n    azs: [a]\n    desired: 1\n    placement: binpack_cpu\n  bare:\n    launch_type: ec2\n    cpu: 1.5\n    memory_gb: 1\n    azs: [a]\n    desired: 1\n";
     let err = Scenario::from_text(&text, "bad.yaml", &repo_path("."), &[])
         .unwrap_err()
         .to_string();

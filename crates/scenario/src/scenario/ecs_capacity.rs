@@ -138,7 +138,9 @@ pub(super) fn resolve_provider(
             ),
         );
     }
-    let warmup = raw.instance_warmup_period.map_or(DEFAULT_INSTANCE_WARMUP, |d| d.0);
+    let warmup = raw
+        .instance_warmup_period
+        .map_or(DEFAULT_INSTANCE_WARMUP, |d| d.0);
     if warmup.as_secs_f64() > 10_000.0 {
         ctx.err(
             &format!("{cpath}.instance_warmup_period"),

@@ -242,7 +242,12 @@ mod tests {
             Some(2)
         );
         assert_eq!(
-            place(&hosts, (1024, 1024), Placement::SpreadAzBinpackMemory, &[1, 2]),
+            place(
+                &hosts,
+                (1024, 1024),
+                Placement::SpreadAzBinpackMemory,
+                &[1, 2]
+            ),
             Some(0)
         );
     }

@@ -283,7 +283,9 @@ impl Ec2 {
         let desired = self.groups[g.index()].desired as usize;
         // An ECS service's tasks on an EC2 capacity provider launch where they are placed
         // (`sim::ecs_capacity`), not here.
-        let placed = cx.specs[g.index()].ecs.is_some_and(|t| t.provider.is_some());
+        let placed = cx.specs[g.index()]
+            .ecs
+            .is_some_and(|t| t.provider.is_some());
         for _ in active.len()..if placed { 0 } else { desired } {
             let _ = self.launch_booting(g, cx);
         }
