@@ -242,3 +242,38 @@ fn bad_capacity_providers_are_refused_with_their_paths() {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+#[test]
+fn managed_scaling_starts_from_zero_instances() {
+    // No instance at the start and two tasks to run: N = 0, M > 0, so the reservation is
+    // 200% (AWS's rule for N = 0). Three datapoints (the minutes ending at 60, 120, 180 s,
+    // published a period late) fire the alarm at 240 s; with no running instance to size
+    // from, the group is sized as from one: ceil(1 x 200 / 100) = 2. They boot in 60 s; the
+    // first to go in service (launch number 0, at the same instant as the other) takes both
+    // tasks, since placement sees only running instances and both fit on its 2 vCPUs.
+    let service = "    capacity_provider: {group: hosts}";
+    let text = scenario(0, (1.0, 2.0), 2, service).replace("    min: 1\n", "    min: 0\n");
+    let (r, lines) = simulate_traced(parse(&text, &[]), "kind=task_placed", 1.0);
+    let cpr = r
+        .series
+        .points("ecs.web.capacity_provider_reservation", Statistic::Value);
+    assert_eq!(
+        &cpr[..4],
+        [(0.0, 200.0), (60.0, 200.0), (120.0, 200.0), (180.0, 200.0)]
+    );
+    let hosts = r.groups.iter().find(|g| g.name == "hosts").unwrap();
+    let first = &hosts.activities[0];
+    assert_eq!(
+        (first.time.as_secs_f64(), first.from, first.to),
+        (240.0, 0, 2)
+    );
+    let placed = placements(&lines);
+    assert_eq!(placed.len(), 2);
+    assert!(lines.iter().all(|l| time_s(l) == 300.0));
+    assert_eq!(placed.iter().map(|p| p.1).collect::<Vec<_>>(), [0, 0]);
+    // Then M = 1 (the instances running a task) and N = 2: 50%.
+    assert!(
+        cpr.iter().filter(|p| p.0 >= 300.0).all(|p| p.1 == 50.0),
+        "{cpr:?}"
+    );
+}

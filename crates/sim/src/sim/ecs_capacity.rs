@@ -79,15 +79,19 @@ impl World {
     }
 
     /// The provider's running instances that can take tasks (in service, not stopped by a
-    /// fault) and what each has left after the service's tasks on it (draining ones hold
+    /// fault, in one of the service's AZs) and what each has left after the service's tasks on it (draining ones hold
     /// their reservation until they stop).
     fn host_views(&self, svc: EcsServiceId) -> (Vec<InstanceId>, Vec<Host>) {
         let spec = self.ecs_spec(svc);
         let Some(p) = spec.capacity else {
             return Default::default();
         };
+        // Only in the service's AZs (its subnets: an awsvpc task's interface is in one).
+        let azs = &spec.group_spec.azs;
         let ids: Vec<InstanceId> = (self.ec2.in_service_of(p.group))
-            .filter(|&h| !self.faults.is_stopped(h))
+            .filter(|&h| {
+                !self.faults.is_stopped(h) && azs.contains(&self.ec2.instances[h.index()].az)
+            })
             .collect();
         let mut hosts: Vec<Host> = (ids.iter())
             .map(|&h| {

@@ -198,10 +198,11 @@ impl Ec2 {
             }
         }
         // ECS's `CapacityProviderReservation` (M / N) is a ratio over every running
-        // instance, warm or not: target tracking sizes it on all of them.
+        // instance, warm or not: target tracking sizes it on all of them; from none (200%
+        // with tasks waiting), as from one (our choice: proportional sizing has no base).
         let managed = (self.group_metrics[g].metrics.iter())
             .any(|(r, _)| matches!(r, MetricRef::Custom(n) if n == RESERVATION_METRIC));
-        let base = if managed { in_service } else { settled };
+        let base = if managed { in_service.max(1) } else { settled };
         self.group_metrics[g].record_settled(k, base);
         let capacity = self.groups[g].desired;
         if spec.ecs.is_some() {
