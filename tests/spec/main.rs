@@ -18,6 +18,7 @@ mod deploy;
 mod determinism;
 mod dynamodb;
 mod ecs;
+mod ecs_ec2;
 mod elasticache;
 mod experiments;
 mod explain;

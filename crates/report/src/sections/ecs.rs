@@ -1,5 +1,6 @@
 //! ECS services: their tasks (started, stopped, at most running, task-hours), CPU, scaling
-//! activities, replacements, deployment and Fargate's bill (`summary.json` `ecs`, present
+//! activities, replacements, deployment and Fargate's bill (on an EC2 capacity provider: its
+//! instances, tasks provisioning, the reservation metric and the instances' bill) (`summary.json` `ecs`, present
 //! when the scenario has services), a table line per service, and the services in words for
 //! `stratus explain`. Their series are `ecs.NAME.desired`, `running`, `pending`, `healthy`;
 //! their scaling activities and alarms are in `scaling_activities.csv` and `alarms.csv`
@@ -26,9 +27,7 @@ impl Section for Ecs {
         let m: Map<String, Value> = services
             .iter()
             .map(|e| {
-                (
-                    e.name.clone(),
-                    json!({
+                let mut v = json!({
                         "task": {"cpu": e.cpu, "memory_gb": e.memory_gb, "architecture": e.arch},
                         "tasks_started": e.tasks_started,
                         "tasks_stopped": e.tasks_stopped,
@@ -42,8 +41,21 @@ impl Section for Ecs {
                             "finished_s": e.deployment_finished_s,
                         })),
                         "cost_usd": e.cost_usd,
-                    }),
-                )
+                });
+                if let Some(c) = &e.capacity {
+                    v["capacity_provider"] = json!({
+                        "group": c.group,
+                        "placement": c.placement,
+                        "target_capacity": c.target_capacity,
+                        "instances_launched": c.instances_launched,
+                        "max_instances": c.max_instances,
+                        "instance_hours": c.instance_hours,
+                        "tasks_placed": c.tasks_placed,
+                        "max_provisioning": c.max_provisioning,
+                        "max_capacity_provider_reservation": c.max_reservation,
+                    });
+                }
+                (e.name.clone(), v)
             })
             .collect();
         out.insert("ecs".into(), Value::Object(m));
@@ -80,6 +92,37 @@ impl Section for Ecs {
                 e.mean_cpu_percent,
                 e.scaling_activities,
                 e.cost_usd
+            );
+        }
+        let on_ec2: Vec<_> = (services.iter())
+            .filter_map(|e| e.capacity.as_ref().map(|c| (e, c)))
+            .collect();
+        if on_ec2.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:<20} {:>10} {:>9} {:>11} {:>13} {:>12}",
+            "ecs on ec2",
+            "capacity provider",
+            "instances",
+            "max inst",
+            "inst hours",
+            "provisioning",
+            "max CPR %"
+        );
+        for (e, c) in on_ec2 {
+            let _ = writeln!(
+                out,
+                "{:<20} {:<20} {:>10} {:>9} {:>11.2} {:>13} {:>12}",
+                e.name,
+                c.group,
+                c.instances_launched,
+                c.max_instances,
+                c.instance_hours,
+                c.max_provisioning,
+                c.max_reservation
+                    .map_or("-".to_string(), |r| format!("{r:.1}"))
             );
         }
     }
@@ -123,9 +166,32 @@ impl Section for Ecs {
                     d.at, d.minimum_healthy_percent, d.maximum_percent
                 )
             });
+            let on = e.capacity.map_or("Fargate".to_string(), |p| {
+                let scaling = p.managed_scaling.map_or(
+                    "no managed scaling".to_string(),
+                    |m| {
+                        format!(
+                            "managed scaling to a CapacityProviderReservation of {}% (scale-out steps {} to {}, instance warm-up {})",
+                            m.target_capacity, m.min_step, m.max_step, m.instance_warmup
+                        )
+                    },
+                );
+                let protection = if p.termination_protection {
+                    ", managed termination protection"
+                } else {
+                    ""
+                };
+                format!(
+                    "the EC2 capacity provider `{}` ({} vCPU and {} per instance; placement {}; {scaling}{protection})",
+                    s.groups[p.group.index()].name,
+                    vcpu_text(p.instance_cpu),
+                    memory_text(p.instance_memory_mib),
+                    p.placement.name()
+                )
+            });
             let _ = writeln!(
                 out,
-                "- ECS service `{}` on Fargate: {} task(s) (min {}, max {}) of {} vCPU and {} ({}) in [{}], {}; start {}; {}{deployment}.",
+                "- ECS service `{}` on {on}: {} task(s) (min {}, max {}) of {} vCPU and {} ({}) in [{}], {}; start {}; {}{deployment}.",
                 e.name,
                 g.desired,
                 g.min,

@@ -1,5 +1,6 @@
-//! The `ecs_services:` key: ECS services on Fargate, their task size (validated against
-//! Fargate's size table), their target group, Application Auto Scaling and a rolling
+//! The `ecs_services:` key: ECS services on Fargate or on an EC2 capacity provider
+//! (`ecs_capacity`), their task size (validated against Fargate's size table, or EC2's
+//! limits), their target group, Application Auto Scaling and a rolling
 //! deployment, resolved into `model::ecs::EcsServiceSpec`s. The rules and their sources are
 //! in `model::ecs` and `docs/models/ecs.md`.
 //!
@@ -8,6 +9,7 @@
 //! resolved, so a target group that a service names routes to its tasks.
 
 use super::defaults::{DefaultDoc, d};
+use super::ecs_capacity::{RawCapacityProvider, RawPlacement};
 use super::raw::{RawDiscipline, RawDist, RawPolicy};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
@@ -28,11 +30,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Where a service's tasks run. Only Fargate is modelled.
+/// Where a service's tasks run: Fargate, or the instances of an EC2 capacity provider.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawLaunchType {
     Fargate,
+    Ec2,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
@@ -46,12 +49,19 @@ pub enum RawArch {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEcsService {
-    /// `fargate` (default; the only one modelled).
+    /// `fargate` (default) or `ec2` (on `capacity_provider`).
     pub launch_type: Option<RawLaunchType>,
-    /// The task's vCPUs: 0.25, 0.5, 1, 2, 4, 8 or 16.
+    /// The task's vCPUs: on Fargate 0.25, 0.5, 1, 2, 4, 8 or 16; on EC2 0.125 to 192 (its
+    /// CPU reservation).
     pub cpu: f64,
-    /// The task's memory in GB (Fargate's table: 0.5-2 GB for 0.25 vCPU, 1-4 for 0.5, ...).
+    /// The task's memory in GB (Fargate's table: 0.5-2 GB for 0.25 vCPU, 1-4 for 0.5, ...;
+    /// on EC2 its memory reservation).
     pub memory_gb: f64,
+    /// With `launch_type: ec2`: the Auto Scaling group its tasks run on and managed scaling.
+    pub capacity_provider: Option<RawCapacityProvider>,
+    /// With `launch_type: ec2`: `spread_az` (default), `spread_az_binpack_memory`,
+    /// `binpack_memory` or `binpack_cpu`.
+    pub placement: Option<RawPlacement>,
     /// `x86_64` (default) or `arm64` (priced lower).
     pub architecture: Option<RawArch>,
     /// The AZs its tasks are spread over (its subnets).
@@ -273,7 +283,36 @@ fn resolve_service(
 ) -> Option<EcsServiceSpec> {
     let path = format!("ecs_services.{name}");
     let before = ctx.problems.len();
-    let size = task_size(ctx, &path, s);
+    let ec2 = s.launch_type == Some(RawLaunchType::Ec2);
+    let size = if ec2 {
+        super::ecs_capacity::ec2_task_size(ctx, &path, (s.cpu, s.memory_gb))
+    } else {
+        task_size(ctx, &path, s)
+    };
+    let capacity = match (&s.capacity_provider, ec2) {
+        (Some(p), true) => super::ecs_capacity::resolve_provider(ctx, &path, p, s.placement, done),
+        (None, true) => {
+            ctx.err(
+                &format!("{path}.capacity_provider"),
+                "a service with `launch_type: ec2` needs a capacity provider: `{group: ASG_NAME}`",
+            );
+            None
+        }
+        (p, false) => {
+            for (key, given) in [
+                ("capacity_provider", p.is_some()),
+                ("placement", s.placement.is_some()),
+            ] {
+                if given {
+                    ctx.err(
+                        &format!("{path}.{key}"),
+                        "only for `launch_type: ec2` (Fargate places tasks itself)",
+                    );
+                }
+            }
+            None
+        }
+    };
     let azs = ctx.az_list(&format!("{path}.azs"), &s.azs);
     if s.azs.is_empty() {
         ctx.err(&format!("{path}.azs"), "expected at least one AZ");
@@ -387,6 +426,7 @@ fn resolve_service(
             Some(RawArch::X86_64) | None => Arch::X86_64,
         },
         cooldowns,
+        provider: capacity.map(|c| c.group),
     };
     let (vcpus, _) = server_of(cpu);
     let group_spec = GroupSpec {
@@ -421,5 +461,6 @@ fn resolve_service(
         tasks,
         target_group,
         deployment,
+        capacity,
     })
 }

@@ -11,6 +11,7 @@ mod dns;
 mod dns_geo;
 mod dynamodb;
 mod ecs;
+mod ecs_capacity;
 mod elasticache;
 pub mod input_guard;
 mod kinesis;

@@ -324,7 +324,7 @@ pub fn resolve(
         },
     );
 
-    let services = raw.resolve_services(
+    let mut services = raw.resolve_services(
         &mut ctx,
         &super::top_level::Resolved {
             workloads: &raw.workloads,
@@ -337,8 +337,10 @@ pub fn resolve(
             prices: prices.as_ref(),
         },
     );
-    // ECS services' tasks run in capacity groups after the auto scaling groups.
+    // ECS services' tasks run in capacity groups after the auto scaling groups; those on
+    // an EC2 capacity provider are checked against its group, which managed scaling scales.
     let mut groups = groups;
+    super::ecs_capacity::attach(&mut ctx, &mut groups, &mut services.ecs_services);
     groups.extend(services.ecs_services.iter().map(|e| e.group_spec.clone()));
 
     if !ctx.problems.is_empty() {

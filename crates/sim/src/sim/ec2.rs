@@ -86,6 +86,8 @@ impl Service for Ec2 {
         w.flush_cpu();
         w.flush_credits();
         w.credit_period_ended(p.start_s);
+        // ECS capacity providers' reservation metric, before the groups evaluate it.
+        w.publish_reservations(p);
         w.evaluate_groups(p);
     }
 

@@ -24,6 +24,10 @@ use crate::trace::{Field, Kind};
 
 /// Trace kind: an ECS service's rolling deployment started, stopped or started tasks, or finished.
 pub(in crate::sim) const DEPLOYMENT: Kind = Kind::new("deployment");
+/// An ECS task on an EC2 capacity provider was placed on an instance.
+pub(in crate::sim) const TASK_PLACED: Kind = Kind::new("task_placed");
+/// The number of an ECS service's tasks waiting in PROVISIONING (no instance fits) changed.
+pub(in crate::sim) const TASK_PROVISIONING: Kind = Kind::new("task_provisioning");
 
 /// A deployment's progress.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,6 +45,28 @@ pub struct EcsServices {
     /// Per service: desired, running, pending, healthy.
     series: Vec<[SeriesId; 4]>,
     deployments: Vec<Deployment>,
+    /// Per service on an EC2 capacity provider: provisioning, instances, and the
+    /// reservation metric (`sim::ecs_capacity`).
+    pub(super) capacity_series: Vec<Option<[SeriesId; 3]>>,
+    /// Per service: its tasks' hosts (empty on Fargate).
+    pub(super) hosts: Vec<super::ecs_capacity::Hosts>,
+}
+
+/// A service's capacity provider in the results (`summary.json` `ecs.NAME.capacity_provider`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapacityResult {
+    /// The Auto Scaling group.
+    pub group: String,
+    pub placement: &'static str,
+    /// Managed scaling's target capacity (`None`: not managed).
+    pub target_capacity: Option<u32>,
+    pub instances_launched: u64,
+    pub max_instances: u32,
+    /// The group's instance-hours after the warm-up (as EC2 bills them).
+    pub instance_hours: f64,
+    pub tasks_placed: u64,
+    pub max_provisioning: u32,
+    pub max_reservation: Option<f64>,
 }
 
 /// A service's part of a run's results (`summary.json` `ecs.NAME`).
@@ -59,8 +85,11 @@ pub struct EcsResult {
     pub mean_cpu_percent: f64,
     pub scaling_activities: usize,
     pub replacements: usize,
-    /// Fargate's bill of its tasks after the warm-up.
+    /// Fargate's bill of its tasks after the warm-up; on EC2, its instances' (the group's
+    /// instance-hours at the on-demand price).
     pub cost_usd: f64,
+    /// `launch_type: ec2`: its capacity provider.
+    pub capacity: Option<CapacityResult>,
     /// The deployment's start and end (`None`: none, or not finished).
     pub deployment_started_s: Option<f64>,
     pub deployment_finished_s: Option<f64>,
@@ -68,7 +97,7 @@ pub struct EcsResult {
 
 impl Service for EcsServices {
     const START: Stage = Stage::Plans;
-    const TRACE_KINDS: &'static [Kind] = &[DEPLOYMENT];
+    const TRACE_KINDS: &'static [Kind] = &[DEPLOYMENT, TASK_PLACED, TASK_PROVISIONING];
 
     /// The services' deployments at their times.
     fn start(w: &mut World) {
@@ -94,6 +123,23 @@ impl Service for EcsServices {
                 })
                 .collect(),
             deployments: vec![Deployment::default(); specs.len()],
+            capacity_series: specs
+                .iter()
+                .map(|e| {
+                    let v = Statistic::Value;
+                    e.capacity.map(|_| {
+                        series.register(
+                            &format!("ecs.{}", e.name),
+                            [
+                                ("provisioning", v),
+                                ("instances", v),
+                                ("capacity_provider_reservation", v),
+                            ],
+                        )
+                    })
+                })
+                .collect(),
+            hosts: vec![Default::default(); specs.len()],
         }
     }
 
@@ -147,9 +193,32 @@ impl Service for EcsServices {
                 for t in out.result.instances.iter().filter(|t| t.group == g.name) {
                     let stop = t.terminated_s.unwrap_or(duration).min(duration);
                     task_s += (stop - t.launched_s.max(warmup)).max(0.0);
+                    if spec.capacity.is_some() {
+                        continue; // on EC2, its instances are billed
+                    }
                     let billed = billed_seconds(t.launched_s, stop, t.terminated_s.is_some());
                     cost += spread(&mut costs, (t.launched_s, billed), (period, warmup), rate);
                 }
+                let capacity = spec.capacity.map(|p| {
+                    let host = &out.result.groups[p.group.index()];
+                    let hs = &w.ecs.hosts[i];
+                    let spec = &s.groups[p.group.index()];
+                    let hourly = (s.prices)
+                        .ec2_hourly(spec.instance_type.as_deref(), spec.vcpus)
+                        .unwrap_or(0.0);
+                    cost = host.instance_hours * hourly;
+                    CapacityResult {
+                        group: host.name.clone(),
+                        placement: p.placement.name(),
+                        target_capacity: p.managed_scaling.map(|m| m.target_capacity),
+                        instances_launched: host.launched,
+                        max_instances: host.max_in_service,
+                        instance_hours: host.instance_hours,
+                        tasks_placed: hs.tasks_placed,
+                        max_provisioning: hs.max_provisioning,
+                        max_reservation: hs.max_reservation,
+                    }
+                });
                 let d = w.ecs.deployments[i];
                 EcsResult {
                     name: spec.name.clone(),
@@ -166,6 +235,7 @@ impl Service for EcsServices {
                     cost_usd: cost,
                     deployment_started_s: d.started.map(SimTime::as_secs_f64),
                     deployment_finished_s: d.finished.map(SimTime::as_secs_f64),
+                    capacity,
                 }
             })
             .collect();

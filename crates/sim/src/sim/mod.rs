@@ -23,6 +23,7 @@ mod dns;
 mod dynamodb;
 mod ec2;
 mod ecs;
+mod ecs_capacity;
 mod elasticache;
 mod faults;
 mod front;

@@ -19,6 +19,7 @@ use crate::kernel::{EventQueue, Schedule, SimTime};
 use crate::metrics::TimeSeries;
 use crate::model::autoscaling::{Activity, AlarmChange, AutoScalingEvent, GroupSpec};
 use crate::model::cloudwatch::Metric;
+use crate::model::ecs::capacity::RESERVATION_METRIC;
 use crate::model::health::Health;
 use crate::model::instance::InstanceState;
 use crate::model::scaling_policy::{Blocked, Decision, GroupView, MetricRef, PolicyKind, combine};
@@ -196,7 +197,13 @@ impl Ec2 {
                 MetricRef::Custom(_) => {}
             }
         }
-        self.group_metrics[g].record_settled(k, settled);
+        // ECS's `CapacityProviderReservation` (M / N) is a ratio over every running
+        // instance, warm or not: target tracking sizes it on all of them; from none (200%
+        // with tasks waiting), as from one (our choice: proportional sizing has no base).
+        let managed = (self.group_metrics[g].metrics.iter())
+            .any(|(r, _)| matches!(r, MetricRef::Custom(n) if n == RESERVATION_METRIC));
+        let base = if managed { in_service.max(1) } else { settled };
+        self.group_metrics[g].record_settled(k, base);
         let capacity = self.groups[g].desired;
         if spec.ecs.is_some() {
             // Application Auto Scaling: no warm-up; inside a scale-out cooldown the capacity

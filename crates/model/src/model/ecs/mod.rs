@@ -1,4 +1,4 @@
-//! ECS services on Fargate: task sizes and their prices, the service's tasks behind an ALB
+//! ECS services on Fargate or on an EC2 capacity provider: task sizes and their prices, the service's tasks behind an ALB
 //! target group, Application Auto Scaling's cooldowns, and rolling deployments.
 //!
 //! Design: a service's tasks are servers of EC2's machinery. The service resolves into a
@@ -12,10 +12,13 @@
 //! - `size`: the Fargate size table and a task as a server;
 //! - `app_scaling`: Application Auto Scaling's scale-out and scale-in cooldowns;
 //! - `deployment`: rolling deployments by minimum healthy and maximum percent;
+//! - `capacity`: an EC2 capacity provider: placement on the group's instances, tasks left
+//!   provisioning, managed scaling's `CapacityProviderReservation`;
 //! - here: the service's spec, its events, and Fargate's bill (per second, one minute at
 //!   least, from the image pull until the task stops; no EC2 pending time).
 
 pub mod app_scaling;
+pub mod capacity;
 pub mod deployment;
 pub mod prices;
 pub mod size;
@@ -59,6 +62,9 @@ pub struct EcsTasks {
     pub memory_mib: u32,
     pub arch: Arch,
     pub cooldowns: Cooldowns,
+    /// On an EC2 capacity provider: the Auto Scaling group its tasks are placed on (a task
+    /// launches only where it fits). `None`: Fargate.
+    pub provider: Option<GroupId>,
 }
 
 impl EcsTasks {
@@ -89,6 +95,8 @@ pub struct EcsServiceSpec {
     /// The target group its tasks register in (as IP targets).
     pub target_group: Option<TgId>,
     pub deployment: Option<DeploymentSpec>,
+    /// The EC2 capacity provider (`launch_type: ec2`); `None`: Fargate.
+    pub capacity: Option<capacity::CapacityProvider>,
 }
 
 /// An ECS service's own events.

@@ -9,7 +9,7 @@
 
 use super::{Ctx, Detection, Replace, ScaleIn, Why};
 use crate::event::Event;
-use crate::ids::{GroupId, InstanceId, TgId};
+use crate::ids::{AzId, GroupId, InstanceId, TgId};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::Outcome;
 use crate::model::alb::AlbEvent;
@@ -38,24 +38,51 @@ impl World {
         self.ec2.keep_timer(id, key, &self.queue);
     }
 
-    /// Launches an instance of group `g` in service at once (the initial capacity).
+    /// Launches an instance of group `g` in service at once (the initial capacity); an ECS
+    /// task on EC2 where placement puts it, if it fits.
     pub(in crate::sim) fn launch_in_service(&mut self, g: GroupId) {
+        if self.ecs_places(g) {
+            self.place_tasks(g, 1, true);
+            return;
+        }
         let (ec2, mut cx) = self.ec2_parts();
         let id = ec2.launch(g, &mut cx);
         self.put_in_service(id, Health::Healthy);
     }
 
-    /// Launches an instance of group `g` that boots first (none while all its AZs are down).
+    /// Launches an instance of group `g` that boots first (none while all its AZs are down);
+    /// an ECS task on EC2 where placement puts it, if it fits.
     pub(in crate::sim) fn launch_booting(&mut self, g: GroupId) {
+        if self.ecs_places(g) {
+            self.place_tasks(g, 1, false);
+            return;
+        }
         let (ec2, mut cx) = self.ec2_parts();
         let _ = ec2.launch_booting(g, &mut cx);
+    }
+
+    /// Launches a task of group `g` on a host in `az`, in service at once.
+    pub(in crate::sim) fn launch_task_in_service(&mut self, g: GroupId, az: AzId) -> InstanceId {
+        let (ec2, mut cx) = self.ec2_parts();
+        let id = ec2.launch_in(g, az, &mut cx);
+        self.put_in_service(id, Health::Healthy);
+        id
+    }
+
+    /// Launches a task of group `g` on a host in `az`: it starts (the start time) first.
+    pub(in crate::sim) fn launch_task_booting(&mut self, g: GroupId, az: AzId) -> InstanceId {
+        let (ec2, mut cx) = self.ec2_parts();
+        ec2.launch_booting_in(g, az, &mut cx)
     }
 
     pub(in crate::sim) fn on_instance_booted(&mut self, id: InstanceId) {
         // A pending instance that stopped was terminated at once (its boot cancelled).
         debug_assert_eq!(self.ec2.instances[id.index()].state, InstanceState::Pending);
         self.put_in_service(id, Health::Initial);
-        self.rebalance_step(self.ec2.instances[id.index()].group);
+        let g = self.ec2.instances[id.index()].group;
+        self.rebalance_step(g);
+        // An ECS capacity provider's instance: provisioning tasks may fit now.
+        self.ecs_host_ready(g);
     }
 
     /// In service: registers with the group's target groups (in `health`) and starts their
@@ -111,10 +138,13 @@ impl World {
     /// Launches or removes instances until the group's pending and in-service instances
     /// match its desired capacity.
     pub(in crate::sim) fn reconcile(&mut self, g: GroupId) {
+        self.ecs_protect_hosts(g);
         let (ec2, mut cx) = self.ec2_parts();
         for id in ec2.reconcile(g, &mut cx) {
             self.scale_in(id);
         }
+        // An ECS service on EC2 launches its missing tasks where they fit.
+        self.place_missing(g);
     }
 
     /// Scale-in of one instance: it terminates, or drains for its target groups'
@@ -150,6 +180,7 @@ impl World {
 
     /// Terminates an instance now; requests still on it end with `outcome`.
     pub(in crate::sim) fn terminate(&mut self, id: InstanceId, outcome: Outcome) {
+        let serial = self.ec2.instances[id.index()].serial;
         let (ec2, mut cx) = self.ec2_parts();
         let (g, az) = ec2.terminate(id, &mut cx);
         let tgs = self.ec2.target_groups_of(g);
@@ -169,6 +200,8 @@ impl World {
         self.faults.forget(id);
         #[cfg(test)]
         self.check_indexes();
+        // An ECS task frees its reservation; a capacity provider's instance stops its tasks.
+        self.ecs_instance_gone(g, serial);
     }
 
     /// EC2 status checks failed on a stopped instance: the group replaces it.

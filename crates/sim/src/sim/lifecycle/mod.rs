@@ -148,9 +148,20 @@ impl Ec2 {
     /// the AZs that are up.
     pub(super) fn launch(&mut self, g: GroupId, cx: &mut Ctx<impl Queue>) -> InstanceId {
         let spec = &cx.specs[g.index()];
-        let group = &self.groups[g.index()];
         let down = cx.az_down;
-        let az = group.placement_az_in(spec, |a| !down[a.index()]);
+        let az = self.groups[g.index()].placement_az_in(spec, |a| !down[a.index()]);
+        self.launch_in(g, az, cx)
+    }
+
+    /// Creates a pending instance of group `g` in `az` (an ECS task on its instance's AZ).
+    pub(super) fn launch_in(
+        &mut self,
+        g: GroupId,
+        az: AzId,
+        cx: &mut Ctx<impl Queue>,
+    ) -> InstanceId {
+        let spec = &cx.specs[g.index()];
+        let group = &self.groups[g.index()];
         let mut inst = Instance::new(g, az, spec.vcpus, spec.discipline, cx.now());
         inst.speed = spec.ecs.map_or(1.0, |t| t.speed());
         if let Some(credits) = spec.credits {
@@ -177,6 +188,26 @@ impl Ec2 {
             return None;
         }
         let id = self.launch(g, cx);
+        self.boot(id, cx);
+        Some(id)
+    }
+
+    /// Launches an instance of group `g` in `az` that boots before going in service.
+    pub(super) fn launch_booting_in(
+        &mut self,
+        g: GroupId,
+        az: AzId,
+        cx: &mut Ctx<impl Queue>,
+    ) -> InstanceId {
+        let id = self.launch_in(g, az, cx);
+        self.boot(id, cx);
+        id
+    }
+
+    /// Pending instance `id` boots: its group's `boot_time`, billed from the end of
+    /// `pending` inside it.
+    fn boot(&mut self, id: InstanceId, cx: &mut Ctx<impl Queue>) {
+        let g = self.instances[id.index()].group;
         let boot = cx.specs[g.index()]
             .boot_time
             .sample(&mut self.group_rngs[g.index()]);
@@ -185,7 +216,6 @@ impl Ec2 {
         self.instances[id.index()].running_at += pending;
         let at = cx.now() + boot;
         self.timer(id, at, AutoScalingEvent::InstanceBooted(id), cx.queue);
-        Some(id)
     }
 
     /// Instance `id` goes in service now: the group's capacity and counters count it; its
@@ -251,7 +281,12 @@ impl Ec2 {
             })
             .collect();
         let desired = self.groups[g.index()].desired as usize;
-        for _ in active.len()..desired {
+        // An ECS service's tasks on an EC2 capacity provider launch where they are placed
+        // (`sim::ecs_capacity`), not here.
+        let placed = cx.specs[g.index()]
+            .ecs
+            .is_some_and(|t| t.provider.is_some());
+        for _ in active.len()..if placed { 0 } else { desired } {
             let _ = self.launch_booting(g, cx);
         }
         if active.len() <= desired {
