@@ -45,10 +45,22 @@ pub enum Kind {
     CreditsExhausted,
     /// A throttled burstable instance regained enough credits to run at full speed.
     CreditsRestored,
+    /// An ElastiCache node was lost (a Memcached node, or a Redis primary with no replica to
+    /// promote): ElastiCache replaces it.
+    CacheNodeLost,
+    /// ElastiCache replaced a lost node: it serves again, empty.
+    CacheNodeReplaced,
+    /// A cache's primary was lost and its replica is being promoted.
+    CacheFailover,
+    /// An external call found its NAT gateway's AZ down (or was in flight through it).
+    NatUnreachable,
+    /// A NAT gateway could not allocate a source port: 55,000 connections to the
+    /// destination already (`ErrorPortAllocation`).
+    NatPortAllocation,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 26] = [
         Kind::RequestArrived,
         Kind::RequestRouted,
         Kind::RequestRejected,
@@ -70,6 +82,11 @@ impl Kind {
         Kind::Deployment,
         Kind::CreditsExhausted,
         Kind::CreditsRestored,
+        Kind::CacheNodeLost,
+        Kind::CacheNodeReplaced,
+        Kind::CacheFailover,
+        Kind::NatUnreachable,
+        Kind::NatPortAllocation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +112,11 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::CreditsExhausted => "credits_exhausted",
             Kind::CreditsRestored => "credits_restored",
+            Kind::CacheNodeLost => "cache_node_lost",
+            Kind::CacheNodeReplaced => "cache_node_replaced",
+            Kind::CacheFailover => "cache_failover",
+            Kind::NatUnreachable => "nat_unreachable",
+            Kind::NatPortAllocation => "nat_port_allocation",
         }
     }
 }

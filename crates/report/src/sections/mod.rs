@@ -15,6 +15,7 @@ mod credits;
 mod dynamodb;
 mod ec2;
 mod ecs;
+mod elasticache;
 pub(crate) mod kinesis;
 mod lambda;
 mod nat;
@@ -52,6 +53,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &sqs::Sqs,
     &cost::Cost,
     &resilience::Resilience,
+    &elasticache::ElastiCache,
     &route53::Route53,
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,
