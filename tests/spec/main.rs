@@ -19,6 +19,7 @@ mod determinism;
 mod dynamodb;
 mod ecs;
 mod elasticache;
+mod elasticache_capacity;
 mod experiments;
 mod explain;
 mod faults;
