@@ -20,6 +20,7 @@ mod dynamodb;
 mod ecs;
 mod ecs_ec2;
 mod elasticache;
+mod elasticache_capacity;
 mod experiments;
 mod explain;
 mod faults;

@@ -5,6 +5,7 @@
 //! against the price table by hand.
 
 use crate::support::*;
+use stratus::metrics::Statistic;
 use stratus::sim::RunResult;
 
 /// 200 requests per second, evenly spaced, each calling `api` (20 ms, 10 KB) through the NAT
@@ -143,4 +144,78 @@ fn an_az_without_a_route_and_an_external_call_without_gateways_are_reported() {
         .to_string();
     assert!(e.contains("workloads.w.calls[0].external"), "{e}");
     assert!(e.contains("leaves through a NAT gateway"), "{e}");
+}
+
+/// 10,000 requests a second, evenly spaced, each holding a connection to `slow` for 10 s
+/// through `gateways`, for 30 s.
+fn port_scenario(gateways: &str) -> RunResult {
+    let text = format!(
+        r#"
+name: nat-ports
+duration: 30s
+warmup: 0s
+metric_period: 10s
+azs: [a, b, c]
+workloads:
+  w:
+    target: alb/l
+    arrivals: uniform
+    rate: 10000
+    work: {{dist: constant, value: 1ms}}
+    calls: [{{external: slow, bytes: 1KB}}]
+load_balancers:
+  l: {{azs: [a, b, c], rules: [{{default: t}}]}}
+target_groups:
+  t: {{group: g}}
+auto_scaling_groups:
+  g: {{instance: {{vcpus: 64}}, azs: [a, b, c], desired: 3, max_concurrent: 1000000}}
+external_endpoints:
+  slow: {{latency: {{dist: constant, value: 10s}}}}
+nat_gateways: {gateways}
+"#
+    );
+    simulate(parse(&text, &[]))
+}
+
+#[test]
+fn a_gateway_refuses_connections_past_55000_to_one_destination() {
+    // One shared gateway: 10,000 new connections a second, each open 10 s, would need
+    // 100,000 at once. The first 55,000 (5.5 s of arrivals) open; the next 4.5 s find no
+    // port (ErrorPortAllocation) until the first ones close at 10 s, and so on: 55,000 of
+    // each 10 s's 100,000 open. The requests of the last millisecond are still at work
+    // (1 ms) when the run ends: 300,000 - 10 calls, 134,990 refused.
+    let r = port_scenario("{nat: {az: a}}");
+    let m = r.services.nat[0].meters;
+    assert_eq!(m.max_active, 55_000);
+    assert_eq!(m.connections, 3 * 55_000);
+    assert!(
+        m.port_allocation_errors.abs_diff(300_000 - 10 - 3 * 55_000) <= 2,
+        "{} refused",
+        m.port_allocation_errors
+    );
+    assert_eq!(cause(&r, "nat_port_allocation"), m.port_allocation_errors);
+    // The series add up to the meters, and show the ceiling in every period.
+    let points = |k: &str, st| r.series.points(&format!("nat.nat.{k}"), st);
+    let sum = |xs: Vec<(f64, f64)>| xs.iter().map(|p| p.1).sum::<f64>();
+    let errors = sum(points("error_port_allocation", Statistic::Sum));
+    assert_eq!(errors as u64, m.port_allocation_errors);
+    assert_eq!(
+        sum(points("connections", Statistic::Sum)) as u64,
+        m.connections
+    );
+    assert_eq!(sum(points("bytes", Statistic::Sum)), m.bytes);
+    let active = points("active_connections", Statistic::Maximum);
+    assert!(active.iter().all(|p| p.1 == 55_000.0), "{active:?}");
+    // A gateway per AZ: each takes a third of the connections, about 33,333 at once,
+    // under the limit.
+    let r = port_scenario("{nat-a: {az: a}, nat-b: {az: b}, nat-c: {az: c}}");
+    for g in &r.services.nat {
+        assert_eq!(g.meters.port_allocation_errors, 0, "{}", g.name);
+        assert!(
+            g.meters.max_active.abs_diff(100_000 / 3) <= 2,
+            "{}",
+            g.meters.max_active
+        );
+    }
+    assert_eq!(cause(&r, "nat_port_allocation"), 0);
 }

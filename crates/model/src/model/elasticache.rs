@@ -25,6 +25,19 @@
 //!   the data. Source: "Minimizing downtime in ElastiCache by using Multi-AZ"
 //!   (<https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html>). AWS
 //!   gives no figure for a replacement: the default (uniform 5 to 10 minutes) is our choice.
+//! - **Node capacity**: a node runs a bounded number of lookups at once (`engine_capacity`
+//!   servers per node, each lookup holding one for its `work`), so a cache driven past
+//!   `servers / work` lookups per second queues and its hit path slows down. AWS publishes no
+//!   operations-per-second figure per node type. What it says: Valkey and Redis OSS execute
+//!   commands on one thread (the CPU threshold to watch is 90% / cores, "Which metrics should
+//!   I monitor?", <https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html>;
+//!   enhanced I/O moves network I/O and TLS to other cores, not commands, "Scaling
+//!   considerations", <https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Scaling-considerations.html>),
+//!   and Memcached is multi-threaded (the same page: its CPUUtilization can reach 90%). So a
+//!   Redis node's default is one server (`default_servers_per_node`) and a Memcached node's
+//!   one per vCPU of its node type (`node_vcpus`, from the node type's size as the supported
+//!   node types page lists it, <https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html>).
+//!   That a lookup's `work` is the time one server spends on it is our choice.
 
 use crate::dist::Dist;
 use crate::ids::AzId;
@@ -42,6 +55,37 @@ impl Engine {
             Engine::Redis => "redis",
             Engine::Memcached => "memcached",
         }
+    }
+}
+
+/// The vCPUs of an ElastiCache node type, from its size (`cache.FAMILY.SIZE`): the burstable
+/// t2's micro and small nodes have 1, every other micro to large node 2, `xlarge` 4 and
+/// `Nxlarge` 4N, as ElastiCache's supported node types list them. `None` for a name of
+/// another shape.
+pub fn node_vcpus(node_type: &str) -> Option<u32> {
+    let mut parts = node_type.strip_prefix("cache.")?.split('.');
+    let (family, size) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    match size {
+        "micro" | "small" if matches!(family, "t1" | "t2" | "m1") => Some(1),
+        "micro" | "small" | "medium" | "large" => Some(2),
+        "xlarge" => Some(4),
+        s => {
+            let n: u32 = s.strip_suffix("xlarge")?.parse().ok()?;
+            (1..=48).contains(&n).then_some(4 * n)
+        }
+    }
+}
+
+/// The lookups a node of `engine` and `node_type` runs at once when the scenario gives no
+/// `engine_capacity`: Redis executes commands on one thread, Memcached on one per vCPU (see
+/// the module's sources). `None` when a Memcached node type's vCPUs are unknown.
+pub fn default_servers_per_node(engine: Engine, node_type: &str) -> Option<u32> {
+    match engine {
+        Engine::Redis => Some(1),
+        Engine::Memcached => node_vcpus(node_type),
     }
 }
 
@@ -117,6 +161,9 @@ pub struct CacheState {
     node_down: Vec<bool>,
     /// Lookups that found their node down.
     pub node_misses: u64,
+    /// Misses of a key that had been filled and whose TTL ran out (a TTL cache's expirations,
+    /// counted when the key is next read).
+    pub expired_misses: u64,
 }
 
 impl CacheState {
@@ -134,6 +181,7 @@ impl CacheState {
             expiry,
             node_down: vec![false; spec.node_azs.len().max(1)],
             node_misses: 0,
+            expired_misses: 0,
         }
     }
 
@@ -147,8 +195,10 @@ impl CacheState {
                     self.node_misses += 1;
                     return false;
                 }
-                let hit = self.expiry[key] > now;
+                let expiry = self.expiry[key];
+                let hit = expiry > now;
                 if !hit {
+                    self.expired_misses += (expiry != SimTime::ZERO) as u64;
                     self.expiry[key] = now + *ttl;
                 }
                 hit
@@ -193,6 +243,11 @@ impl CacheState {
 
     pub fn node_is_down(&self, n: usize) -> bool {
         self.node_down[n]
+    }
+
+    /// Memcached nodes lost and not yet replaced.
+    pub fn nodes_down(&self) -> u32 {
+        self.node_down.iter().filter(|d| **d).count() as u32
     }
 }
 
@@ -285,6 +340,58 @@ mod tests {
         assert_eq!(hits + lost, 100, "node 0's keys hit, node 1's miss");
         c.replace_node(Some(1));
         assert!(c.expiry[1] == SimTime::ZERO && c.expiry[0] > SimTime::ZERO);
+    }
+
+    #[test]
+    fn node_types_have_the_vcpus_of_their_size() {
+        for (t, v) in [
+            ("cache.t3.micro", 2),
+            ("cache.t2.micro", 1),
+            ("cache.t2.medium", 2),
+            ("cache.r6g.large", 2),
+            ("cache.m5.xlarge", 4),
+            ("cache.r7g.16xlarge", 64),
+        ] {
+            assert_eq!(node_vcpus(t), Some(v), "{t}");
+        }
+        for t in [
+            "r6g.large",
+            "cache.r6g",
+            "cache.r6g.huge",
+            "cache.r6g.0xlarge",
+        ] {
+            assert_eq!(node_vcpus(t), None, "{t}");
+        }
+        assert_eq!(
+            default_servers_per_node(Engine::Redis, "cache.m5.4xlarge"),
+            Some(1)
+        );
+        assert_eq!(
+            default_servers_per_node(Engine::Memcached, "cache.m5.4xlarge"),
+            Some(16)
+        );
+    }
+
+    #[test]
+    fn a_miss_of_a_key_whose_ttl_ran_out_is_an_expiration() {
+        let spec = CacheSpec {
+            engine: Engine::Redis,
+            node_type: String::new(),
+            billed_nodes: 1,
+            node_azs: Vec::new(),
+            hits: HitModel::Ttl {
+                ttl: SimTime::from_secs(10),
+                keys: 1,
+                skew: 0.0,
+            },
+            replacement_time: Dist::Constant(SimTime::ZERO),
+        };
+        let mut c = CacheState::new(&spec);
+        let mut rng = stream(1, "t");
+        c.lookup(SimTime::from_secs(1), &mut rng);
+        assert_eq!(c.expired_misses, 0, "a cold miss is not an expiration");
+        c.lookup(SimTime::from_secs(11), &mut rng);
+        assert_eq!(c.expired_misses, 1);
     }
 
     #[test]

@@ -104,10 +104,13 @@ pub enum Cause {
     /// An external call found no way out: the NAT gateway its subnet routes through was in
     /// a down AZ (or went down while the call was in flight).
     NatUnreachable,
+    /// An external call found its NAT gateway at 55,000 simultaneous connections to the
+    /// endpoint: no source port to allocate (`ErrorPortAllocation`).
+    NatPortAllocation,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 8] = [
         Cause::TargetUnreachable,
         Cause::InstanceLost,
         Cause::AlbNodeUnreachable,
@@ -115,6 +118,7 @@ impl Cause {
         Cause::DatabaseCallAborted,
         Cause::InjectedError,
         Cause::NatUnreachable,
+        Cause::NatPortAllocation,
     ];
 
     pub fn key(self) -> &'static str {
@@ -126,6 +130,7 @@ impl Cause {
             Cause::DatabaseCallAborted => "database_call_aborted",
             Cause::InjectedError => "injected_error",
             Cause::NatUnreachable => "nat_unreachable",
+            Cause::NatPortAllocation => "nat_port_allocation",
         }
     }
 }

@@ -11,11 +11,20 @@
 //! the NAT gateway's Availability Zone is down, resources in the other Availability Zones lose
 //! internet access", so AWS recommends a gateway per AZ with each AZ's route table using its
 //! own. A gateway in another AZ than the instance is reached across AZs, billed as inter-AZ
-//! data transfer (Amazon VPC pricing, <https://aws.amazon.com/vpc/pricing/>). This module
-//! decides; the world schedules events and ends requests.
+//! data transfer (Amazon VPC pricing, <https://aws.amazon.com/vpc/pricing/>).
+//!
+//! A gateway supports up to 55,000 simultaneous connections to each unique destination; past
+//! that it cannot allocate a source port and counts `ErrorPortAllocation` ("NAT gateway
+//! basics" and "Troubleshoot NAT gateways: ErrorPortAllocation" in the same guide,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html>). Our
+//! choices: an external endpoint is one destination (one IP, port and protocol), a call is one
+//! connection for its whole latency, the gateway has one IP address (AWS allows up to 8, each
+//! adding 55,000), and a call refused a port fails at once. This module decides; the world
+//! schedules events and ends requests.
 
 use crate::dist::Dist;
-use crate::ids::{AzId, RequestId};
+use crate::ids::{AzId, EndpointId, RequestId};
 use crate::kernel::{Key, SimTime};
 
 crate::ids::id!(/// A NAT gateway, in name order.
@@ -23,6 +32,9 @@ crate::ids::id!(/// A NAT gateway, in name order.
 
 crate::ids::id!(/// A call to an external endpoint in flight: its slot, reused after the call ends.
     ExternalSlot(u32));
+
+/// Simultaneous connections a NAT gateway (one IP address) supports to one destination.
+pub const MAX_CONNECTIONS_PER_DESTINATION: u32 = 55_000;
 
 #[derive(Clone, Debug)]
 pub struct GatewaySpec {
@@ -63,6 +75,7 @@ pub struct ExternalCall {
     pub request: Option<RequestId>,
     pub step: u8,
     pub gateway: GatewayId,
+    pub endpoint: EndpointId,
     pub end: Key,
 }
 
@@ -75,6 +88,12 @@ pub struct GatewayMeters {
     /// Calls from an instance in another AZ than the gateway.
     pub cross_az_calls: u64,
     pub bytes: f64,
+    /// Connections opened (calls that got through the gateway).
+    pub connections: u64,
+    /// Calls refused a source port (`ErrorPortAllocation`).
+    pub port_allocation_errors: u64,
+    /// The most connections open through the gateway at once.
+    pub max_active: u32,
 }
 
 /// How an external call began.
@@ -88,6 +107,8 @@ pub enum ExternalStart {
     },
     /// The route's gateway is in a down AZ (or there is no route): the call fails at once.
     NoEgress,
+    /// The gateway has no source port left for the endpoint: the call fails at once.
+    NoPort { gateway: GatewayId },
 }
 
 /// The external calls in flight, in reusable slots.
@@ -237,12 +258,14 @@ mod tests {
             request: Some(RequestId(1)),
             step: 0,
             gateway: GatewayId(0),
+            endpoint: EndpointId(0),
             end: key(0),
         });
         let _b = calls.insert(ExternalCall {
             request: Some(RequestId(2)),
             step: 0,
             gateway: GatewayId(1),
+            endpoint: EndpointId(0),
             end: key(1),
         });
         let lost = calls.take_through(&[GatewayId(0)]);
@@ -253,6 +276,7 @@ mod tests {
             request: None,
             step: 1,
             gateway: GatewayId(0),
+            endpoint: EndpointId(0),
             end: key(2),
         });
         assert_eq!(c, a, "the freed slot is reused");

@@ -39,11 +39,15 @@ pub(super) fn cluster(out: &mut String, s: &Scenario, d: &DatabaseSpec, e: &Cach
     };
     let _ = writeln!(
         out,
-        "- cache `{}` (ElastiCache {}, {} x {}): {nodes}; {hits}; a hit answers in place of the call after it, {} lookups at once.",
+        "- cache `{}` (ElastiCache {}, {} x {}): {nodes}; {hits}; a hit answers in place of the call after it, {} lookups at once{} (beyond them lookups queue).",
         d.name,
         e.engine.name(),
         e.billed_nodes,
         e.node_type,
         d.engine_capacity,
+        match e.engine {
+            Engine::Memcached => " over its nodes",
+            Engine::Redis => " on the primary",
+        },
     );
 }

@@ -92,6 +92,9 @@ pub fn caches_json(r: &RunResult) -> Value {
                 m.insert("nodes".into(), json!(c.nodes));
                 m.insert("node_misses".into(), json!(c.node_misses));
                 m.insert("node_replacements".into(), json!(c.node_replacements));
+                m.insert("expired_misses".into(), json!(c.expired_misses));
+                m.insert("servers_per_node".into(), json!(c.servers_per_node));
+                m.insert("engine_utilization".into(), json!(c.engine_utilization));
             }
             (d.name.clone(), v)
         })

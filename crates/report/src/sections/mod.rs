@@ -16,6 +16,7 @@ mod credits;
 mod dynamodb;
 mod ec2;
 mod ecs;
+mod elasticache;
 mod kinesis;
 mod lambda;
 mod nat;
@@ -61,6 +62,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &sqs::Sqs,
     &cost::Cost,
     &resilience::Resilience,
+    &elasticache::ElastiCache,
     &route53::Route53,
     &dynamodb::DynamoDb,
     &apigw::ApiGateway,

@@ -30,6 +30,9 @@ impl Section for Nat {
                         "failed_calls": g.meters.failed_calls,
                         "cross_az_calls": g.meters.cross_az_calls,
                         "gb_processed": g.meters.bytes / 1e9,
+                        "connections": g.meters.connections,
+                        "max_active_connections": g.meters.max_active,
+                        "port_allocation_errors": g.meters.port_allocation_errors,
                     }),
                 )
             })
@@ -44,20 +47,29 @@ impl Section for Nat {
         }
         let _ = writeln!(
             out,
-            "\n{:<20} {:>6} {:>12} {:>10} {:>10} {:>12}",
-            "nat gateway", "az", "calls", "failed", "cross-az", "GB processed"
+            "\n{:<20} {:>6} {:>12} {:>10} {:>10} {:>12} {:>11} {:>10}",
+            "nat gateway",
+            "az",
+            "calls",
+            "failed",
+            "cross-az",
+            "GB processed",
+            "max active",
+            "port errs"
         );
         for g in gateways {
             let m = g.meters;
             let _ = writeln!(
                 out,
-                "{:<20} {:>6} {:>12} {:>10} {:>10} {:>12.3}",
+                "{:<20} {:>6} {:>12} {:>10} {:>10} {:>12.3} {:>11} {:>10}",
                 g.name,
                 g.az,
                 m.calls,
                 m.failed_calls,
                 m.cross_az_calls,
-                m.bytes / 1e9
+                m.bytes / 1e9,
+                m.max_active,
+                m.port_allocation_errors
             );
         }
     }

@@ -421,8 +421,8 @@ const CORE: &[DefaultDoc] = &[
     d(
         "caches",
         "engine_capacity",
-        "1000",
-        "lookups served at once; the rest wait in line",
+        "1000; an ElastiCache node: 1 (Redis), its vCPUs (Memcached)",
+        "lookups served at once per node; the rest wait in line",
     ),
     d("caches", "az", "the first of azs", "where the primary runs"),
     d(

@@ -12,7 +12,7 @@ use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::AzId;
 use crate::model::database::DatabaseSpec;
-use crate::model::elasticache::{Engine, HitModel};
+use crate::model::elasticache::{Engine, HitModel, default_servers_per_node};
 use std::collections::BTreeMap;
 
 pub(super) fn resolve_caches(
@@ -84,6 +84,21 @@ pub(super) fn resolve_caches(
                 continue;
             };
             (None, h)
+        };
+        // An ElastiCache node without `engine_capacity` runs its engine's lookups at once:
+        // one for Redis, one per vCPU for Memcached (`model::elasticache`).
+        let engine_capacity = match (elasticache.as_deref(), c.engine_capacity) {
+            (Some(e), None) => match default_servers_per_node(e.engine, &e.node_type) {
+                Some(n) => n,
+                None => {
+                    ctx.err(
+                            &format!("{path}.engine_capacity"),
+                            format!("required: the vCPUs of node type `{}` are unknown, so give the lookups a node runs at once", e.node_type),
+                        );
+                    continue;
+                }
+            },
+            _ => engine_capacity,
         };
         // Memcached's nodes each serve `engine_capacity` lookups at once; its first node's
         // AZ stands for the cluster (its nodes are lost one by one, not as a primary).

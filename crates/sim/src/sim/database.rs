@@ -30,7 +30,7 @@ use crate::model::database::{Availability, Call, CallSpec, CallTarget, Calls, Da
 use crate::model::faults::Cause;
 use crate::model::instance::Job;
 use crate::scenario::Scenario;
-use crate::trace::Kind;
+use crate::trace::{Field, Kind};
 
 impl World {
     /// An instance finished a job. A request makes its database calls, or is served; a queue
@@ -174,6 +174,10 @@ impl World {
         let failing_over = self.databases.list[d.index()].lose_primary(now, standby_up, draw);
         if failing_over {
             self.queue.at(now + draw, DatabaseEvent::FailedOver(d));
+            if is_cache {
+                let fields = [("promotion_s", Field::Num(draw.as_secs_f64()))];
+                self.trace_cache(d, super::elasticache::CACHE_FAILOVER, &fields);
+            }
             self.fault_note(
                 fault,
                 "database_failover_started",
@@ -331,6 +335,9 @@ impl Databases {
     /// returned (its request moves on).
     pub fn call_ended(&mut self, slot: CallSlot, queue: &mut impl Schedule<DatabaseEvent>) -> Call {
         let call = self.calls.remove(slot);
+        if let Some(c) = self.caches[call.database.index()].as_mut() {
+            c.busy += call.work;
+        }
         if let Some(next) = self.list[call.database.index()].release() {
             self.start_work(next, queue);
         }
@@ -340,11 +347,15 @@ impl Databases {
 
 impl Service for Databases {
     const START: Stage = Stage::Plans;
-    const TRACE_KINDS: &'static [Kind] = &[];
+    const TRACE_KINDS: &'static [Kind] = &[
+        super::elasticache::CACHE_NODE_LOST,
+        super::elasticache::CACHE_NODE_REPLACED,
+        super::elasticache::CACHE_FAILOVER,
+    ];
 
     fn start(_: &mut World) {}
 
-    fn build(s: &Scenario, _: &mut TimeSeries) -> Databases {
+    fn build(s: &Scenario, series: &mut TimeSeries) -> Databases {
         let specs = &s.resilience.databases;
         let rng = |d: &crate::model::database::DatabaseSpec, purpose: &str| {
             stream(s.seed, &format!("database/{}/{purpose}", d.name))
@@ -354,12 +365,15 @@ impl Service for Databases {
             calls: Calls::default(),
             rngs: specs.iter().map(|d| rng(d, "calls")).collect(),
             failover_rngs: specs.iter().map(|d| rng(d, "failover")).collect(),
-            caches: CacheRuntime::build(s),
+            caches: CacheRuntime::build(s, series),
             cache_costs: Vec::new(),
         }
     }
 
-    fn period_ended(_: &mut World, _: &Period) {}
+    /// The ElastiCache clusters' series.
+    fn period_ended(w: &mut World, p: &Period) {
+        w.cache_period_ended(p);
+    }
 
     /// RDS bills instance hours for the whole run (`finish`), not per period; ElastiCache
     /// clusters their node-hours per period.
@@ -391,7 +405,7 @@ impl Service for Databases {
                     max_connections_in_use: d.max_busy,
                     primary_az: s.azs[d.primary_az.index()].clone(),
                     hits: spec.hit_ratio.map(|_| d.hits),
-                    cache: w.databases.caches[i].as_ref().and_then(|c| c.result(spec)),
+                    cache: (w.databases.caches[i].as_ref()).and_then(|c| c.result(spec, now)),
                 }
             })
             .collect();

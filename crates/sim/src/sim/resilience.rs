@@ -181,7 +181,8 @@ impl FaultState {
             .zip(self.log.causes)
             // A cause of a service the scenario does not use is left out.
             .filter(|(c, _)| {
-                **c != Cause::NatUnreachable || !s.services.nat_gateways.gateways.is_empty()
+                !matches!(c, Cause::NatUnreachable | Cause::NatPortAllocation)
+                    || !s.services.nat_gateways.gateways.is_empty()
             })
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();
