@@ -106,10 +106,9 @@ pub(super) fn resolve_workload(
         _ => None,
     };
     if lambda_target || bare.is_some() {
-        let why = match bare {
-            Some(why) => why,
-            None => "a Lambda target takes its time from the function's `duration`: leave it out",
-        };
+        let why = bare.unwrap_or(
+            "a Lambda target takes its time from the function's `duration`: leave it out",
+        );
         for (key, given) in [("work", w.work.is_some()), ("classes", w.classes.is_some())] {
             if given {
                 ctx.err(&format!("{path}.{key}"), why);

@@ -237,18 +237,18 @@ macro_rules! raw_scenario {
             /// (`targets`), with their entries' names.
             pub fn target_keys(&self) -> Vec<super::targets::Registered> {
                 use super::targets::{Registered, TargetKey};
-                let mut out = Vec::new();
-                $($(out.push(Registered::new(
-                    stringify!($key),
-                    <$ty as $target>::KIND,
-                    <$ty as $target>::names(&self.$key),
-                ));)?)*
-                $($(out.push(Registered::new(
-                    stringify!($svc),
-                    <$svc_ty as $svc_target>::KIND,
-                    <$svc_ty as $svc_target>::names(&self.$svc),
-                ));)?)*
-                out
+                vec![
+                    $($(Registered::new(
+                        stringify!($key),
+                        <$ty as $target>::KIND,
+                        <$ty as $target>::names(&self.$key),
+                    ),)?)*
+                    $($(Registered::new(
+                        stringify!($svc),
+                        <$svc_ty as $svc_target>::KIND,
+                        <$svc_ty as $svc_target>::names(&self.$svc),
+                    ),)?)*
+                ]
             }
 
             /// Resolves every service declared under `services`, in declaration order, after

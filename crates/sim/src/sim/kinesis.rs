@@ -37,7 +37,6 @@ pub struct StreamResult {
 
 impl World {
     /// A producer workload's arrival: one record written to stream `s`.
-    #[inline]
     pub(super) fn on_kinesis_put(&mut self, w: WorkloadId, s: StreamId) {
         let id = self.traffic.next_request_id;
         self.traffic.next_request_id += 1;
@@ -127,7 +126,7 @@ impl LambdaClient for Kinesis {
 impl Front for Kinesis {
     const PREFIX: &'static str = crate::model::kinesis::TARGET;
 
-    #[inline(always)]
+    #[inline]
     fn arrived(world: &mut World, w: WorkloadId, index: usize) {
         world.on_kinesis_put(w, StreamId(index as u16));
     }

@@ -34,7 +34,6 @@ impl World {
 
     /// Request `uid` of workload `w`, class `class` (client `client`, `work` on an ALB
     /// integration's targets), reaches API `api`.
-    #[inline]
     pub(in crate::sim) fn on_api_request(
         &mut self,
         api: ApiId,
@@ -279,7 +278,7 @@ impl LambdaClient for ApiGateways {
 impl Front for ApiGateways {
     const PREFIX: &'static str = crate::model::apigw::TARGET;
 
-    #[inline(always)]
+    #[inline]
     fn arrived(world: &mut World, w: WorkloadId, index: usize) {
         let d = world.new_request(w);
         world.on_api_request(ApiId(index as u16), (w, d.class, d.client), d.work, d.id);

@@ -35,7 +35,6 @@ fn status(outcome: Outcome) -> Option<u16> {
 impl World {
     /// Request `uid` of workload `w` (class `class`, CPU demand `work` at an ALB's
     /// targets, client `client`) reaches distribution `d`.
-    #[inline]
     pub(in crate::sim) fn on_cloudfront_request(
         &mut self,
         d: DistributionId,
@@ -240,7 +239,7 @@ impl World {
 impl Front for CloudFront {
     const PREFIX: &'static str = crate::model::cloudfront::TARGET;
 
-    #[inline(always)]
+    #[inline]
     fn arrived(world: &mut World, w: WorkloadId, index: usize) {
         let d = world.new_request(w);
         let dist = DistributionId(index as u16);
