@@ -129,6 +129,9 @@ pub(super) struct RawRegionParts<'a> {
     pub load_balancers: &'a BTreeMap<String, RawLoadBalancer>,
     /// Auto scaling groups: name and AZ names.
     pub groups: Vec<(&'a str, &'a [String])>,
+    /// The regional services' `region:` keys, by section: its path (`lambda_functions`)
+    /// and each entry's name and region, in name order.
+    pub placed: [(&'static str, Vec<(&'a str, Option<&'a str>)>); 4],
 }
 
 /// Regions, geographies, the components' regions and the workloads' geographies.
@@ -158,14 +161,64 @@ pub(super) fn resolve_regions(
         .iter()
         .map(|(name, w)| geo_mix(ctx, name, w, &geographies))
         .collect();
+    let [functions, queues, apis, tables] = raw
+        .placed
+        .each_ref()
+        .map(|(section, entries)| placements(ctx, section, entries, &regions));
+    let between = regions
+        .iter()
+        .flat_map(|a| {
+            regions
+                .iter()
+                .map(|b| default_rtt(distance_km(a.location, b.location)))
+        })
+        .collect();
     Regions {
         regions,
         geographies,
         az_region,
         lb_region,
+        function_region: functions,
+        queue_region: queues,
+        api_region: apis,
+        table_region: tables,
+        between,
         workload_mix,
         declared: !raw.regions.is_empty(),
     }
+}
+
+/// The regions of a section's entries (`region: NAME`, default the first region, in name
+/// order); an unknown name is reported at `SECTION.ENTRY.region`.
+fn placements(
+    ctx: &mut Ctx,
+    section: &str,
+    entries: &[(&str, Option<&str>)],
+    regions: &[RegionSpec],
+) -> Vec<RegionId> {
+    entries
+        .iter()
+        .map(|&(name, region)| {
+            let Some(r) = region else {
+                return RegionId(0);
+            };
+            match regions.iter().position(|x| x.name == r) {
+                Some(i) => RegionId(i as u8),
+                None => {
+                    let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
+                    let hint = super::did_you_mean(r, &known);
+                    ctx.err(
+                        &format!("{section}.{name}.region"),
+                        format!(
+                            "no region named `{r}`{hint} (regions: {})",
+                            known.join(", ")
+                        ),
+                    );
+                    RegionId(0)
+                }
+            }
+        })
+        .collect()
 }
 
 fn region_specs(
@@ -402,15 +455,16 @@ fn geo_mix(ctx: &mut Ctx, name: &str, w: &RawWorkload, geos: &[Geography]) -> Ge
         ctx.err(&path, "expected a geography's name or `{NAME: share, ...}`");
         return GeoMix::default();
     }
-    if !["alb/", "dns/", "cloudfront/"]
+    if !["alb/", "dns/", "cloudfront/", "lambda/", "apigw/"]
         .iter()
         .any(|p| w.target.starts_with(p))
     {
         ctx.err(
             &path,
             format!(
-                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`) \
-                 or of a distribution (`cloudfront/NAME`), not `{}`",
+                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`), \
+                 a distribution (`cloudfront/NAME`), a function (`lambda/NAME`) or an API \
+                 (`apigw/NAME`), not `{}`",
                 w.target
             ),
         );

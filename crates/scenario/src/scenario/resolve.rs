@@ -207,8 +207,6 @@ pub fn resolve(
     let function_ids = ids(&raw.lambda_functions, |i| FunctionId(i as u16));
     let lambda_functions =
         super::resolve_lambda::resolve_functions(&mut ctx, &raw.lambda_functions);
-    let account =
-        super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
     let api_ids = ids(&raw.api_gateways, |i| ApiId(i as u16));
     let stream_ids = ids(&raw.kinesis_streams, |i| StreamId(i as u16));
@@ -249,8 +247,20 @@ pub fn resolve(
             groups: (raw.auto_scaling_groups.iter())
                 .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
                 .collect(),
+            placed: [
+                ("lambda_functions", placed(&raw.lambda_functions, |f| &f.region)),
+                ("queues", placed(&raw.queues, |q| &q.region)),
+                ("api_gateways", placed(&raw.api_gateways, |a| &a.region)),
+                ("dynamodb_tables", placed(&raw.dynamodb_tables, |t| &t.region)),
+            ],
         },
         az_region,
+    );
+    let account = super::resolve_lambda::resolve_account(
+        &mut ctx,
+        raw.account.as_ref(),
+        &lambda_functions,
+        &regions,
     );
     let complete_lbs = load_balancers.len() == raw.load_balancers.len();
     let workloads: Vec<WorkloadSpec> = raw
@@ -373,6 +383,17 @@ pub fn resolve(
         api_gateways,
         regions,
     })
+}
+
+/// Each entry's name and its `region:` key, in name order.
+fn placed<'a, T>(
+    entries: &'a BTreeMap<String, T>,
+    region: impl Fn(&'a T) -> &'a Option<String>,
+) -> Vec<(&'a str, Option<&'a str>)> {
+    entries
+        .iter()
+        .map(|(n, e)| (n.as_str(), region(e).as_deref()))
+        .collect()
 }
 
 /// The price table: `base` (a `--prices` file) or the shipped one, with the scenario's

@@ -71,7 +71,12 @@ impl ApiGateways {
     fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
         let apis = &s.api_gateways.apis;
         ApiGateways {
-            gateways: Gateways::new(s.seed, &s.api_gateways, &s.workloads),
+            gateways: Gateways::new(
+                s.seed,
+                &s.api_gateways,
+                &s.workloads,
+                &s.regions.api_region,
+            ),
             rngs: apis
                 .iter()
                 .map(|a| stream(s.seed, &format!("apigw/{}/integration", a.name)))

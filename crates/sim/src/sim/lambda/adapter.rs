@@ -192,8 +192,11 @@ impl Service for LambdaService {
             s.seed,
             &s.lambda_functions,
             &s.account,
-            s.prices.lambda.billing_granularity_ms,
-            s.prices.lambda.init_billed,
+            (&s.regions.function_region, s.regions.regions.len()),
+            (
+                s.prices.lambda.billing_granularity_ms,
+                s.prices.lambda.init_billed,
+            ),
             series,
         )
     }
@@ -222,7 +225,7 @@ impl Handles<LambdaEvent> for LambdaService {
     fn handle(w: &mut World, e: LambdaEvent) {
         match e {
             LambdaEvent::InvocationEnded(id) => w.on_lambda_invocation_ended(id),
-            LambdaEvent::BurstWindowEnded => w.lambda_parts().burst_window_ended(),
+            LambdaEvent::BurstWindowEnded(r) => w.lambda_parts().burst_window_ended(r),
             LambdaEvent::AsyncRetryDue(e) => w.lambda_parts().attempt_async(e),
         }
     }

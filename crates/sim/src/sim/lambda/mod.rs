@@ -197,9 +197,9 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
         self.lambda.functions[f.index()].meters.totals.async_retries += counted as u64;
     }
 
-    /// The account's scaling window ended (`regional_burst`).
-    fn burst_window_ended(&mut self) {
-        self.lambda.burst_window_ended(self.queue);
+    /// The account's scaling window in region `r` ended (`regional_burst`).
+    fn burst_window_ended(&mut self, r: crate::ids::RegionId) {
+        self.lambda.burst_window_ended(r, self.queue);
     }
 }
 
