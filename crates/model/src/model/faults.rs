@@ -104,10 +104,14 @@ pub enum Cause {
     /// An external call found no way out: the NAT gateway its subnet routes through was in
     /// a down AZ (or went down while the call was in flight).
     NatUnreachable,
+    /// The client could not reach a regional endpoint (a Lambda function's or an API's)
+    /// whose region was under a `region_outage`, or a call found its DynamoDB table's
+    /// region down.
+    RegionUnreachable,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 8] = [
         Cause::TargetUnreachable,
         Cause::InstanceLost,
         Cause::AlbNodeUnreachable,
@@ -115,6 +119,7 @@ impl Cause {
         Cause::DatabaseCallAborted,
         Cause::InjectedError,
         Cause::NatUnreachable,
+        Cause::RegionUnreachable,
     ];
 
     pub fn key(self) -> &'static str {
@@ -126,6 +131,7 @@ impl Cause {
             Cause::DatabaseCallAborted => "database_call_aborted",
             Cause::InjectedError => "injected_error",
             Cause::NatUnreachable => "nat_unreachable",
+            Cause::RegionUnreachable => "region_unreachable",
         }
     }
 }

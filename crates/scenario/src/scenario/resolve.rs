@@ -338,6 +338,18 @@ pub fn resolve(
         },
     );
 
+    super::regional::check(
+        &mut ctx,
+        &super::regional::Connected {
+            load_balancers: &load_balancers,
+            target_groups: &target_groups,
+            functions: &lambda_functions,
+            apis: &api_gateways.apis,
+            queues: &queues,
+        },
+        &regions,
+    );
+
     let services = raw.resolve_services(
         &mut ctx,
         &super::top_level::Resolved {

@@ -40,6 +40,13 @@ impl World {
     ) {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
+        // The client's round trip to the API's region (none without a geography): every
+        // answer's latency carries it.
+        let region = self.scenario.regions.of_api(api);
+        let rtt = self.client_rtt(w, region);
+        if self.faults.region_is_down(region) {
+            return self.fail_region_unreachable(w, uid, counted);
+        }
         let slot = self.traffic.requests.next_id();
         let request = Request {
             id: uid,
@@ -49,7 +56,7 @@ impl World {
             counted,
             class: class as u16,
             lb: None,
-            rtt_ns: 0, // API Gateway's clients have no geography (refused when resolved)
+            rtt_ns: rtt as u32,
             answered: false,
             connecting: false,
         };
@@ -57,9 +64,9 @@ impl World {
             .apigw_parts()
             .arrive(api, (w, class), uid, slot, counted)
         {
-            Reply::Throttled => self.finish_traced(w, uid, counted, Outcome::Throttled429, 0),
+            Reply::Throttled => self.finish_traced(w, uid, counted, Outcome::Throttled429, rtt),
             Reply::CacheHit { latency } => {
-                self.finish_traced(w, uid, counted, Outcome::Ok, latency.as_nanos())
+                self.finish_traced(w, uid, counted, Outcome::Ok, latency.as_nanos() + rtt)
             }
             Reply::Http => {
                 let inserted = self.traffic.requests.insert(request);
@@ -75,6 +82,7 @@ impl World {
                     counted,
                     cache_key,
                     held: None,
+                    rtt_ns: rtt as u32,
                 };
                 self.apigw.alb_waits.insert(uid, wait);
                 let deadline = now + self.scenario.api_gateways.apis[api.index()].timeout;
@@ -124,7 +132,7 @@ impl World {
             Outcome::LoadBalancer(status) => status < 500,
             _ => false,
         };
-        let latency = (waited + spec.overhead).as_nanos();
+        let latency = (waited + spec.overhead).as_nanos() + u64::from(wait.rtt_ns);
         (self.apigw.gateways).alb_answered(wait.api, wait.cache_key, ok, now, wait.counted);
         self.finish_traced(wait.w, uid, wait.counted, outcome, latency);
         true
@@ -141,7 +149,7 @@ impl World {
         }
         let timeout = self.scenario.api_gateways.apis[wait.api.index()].timeout;
         self.apigw.gateways.timed_out(wait.api, None, wait.counted);
-        let latency = timeout.as_nanos();
+        let latency = timeout.as_nanos() + u64::from(wait.rtt_ns);
         self.finish_traced(wait.w, uid, wait.counted, Outcome::Http504, latency);
     }
 
@@ -172,7 +180,7 @@ impl World {
             .is_err()
         {
             self.apigw.gateways.integration_failed(api, counted);
-            let latency = overhead.as_nanos();
+            let latency = overhead.as_nanos() + u64::from(request.rtt_ns);
             return self.finish_traced(w, uid, counted, Outcome::Http500, latency);
         }
         let inserted = self.traffic.requests.insert(request);
@@ -217,7 +225,7 @@ impl World {
         }
         (self.apigw.gateways).integration_answered(api, r, ok, now, req.counted);
         let outcome = if ok { Outcome::Ok } else { Outcome::Http502 };
-        let latency = (waited + overhead).as_nanos();
+        let latency = req.client_latency(waited + overhead).as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, outcome, latency);
     }
 
@@ -225,7 +233,7 @@ impl World {
     fn api_timed_out(&mut self, api: ApiId, r: RequestId, req: &Request) {
         let timeout = self.scenario.api_gateways.apis[api.index()].timeout;
         self.apigw.gateways.timed_out(api, Some(r), req.counted);
-        let latency = timeout.as_nanos();
+        let latency = req.client_latency(timeout).as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, Outcome::Http504, latency);
     }
 

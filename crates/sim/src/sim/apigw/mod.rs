@@ -65,6 +65,8 @@ struct AlbWait {
     cache_key: Option<u32>,
     /// The slot the load balancer's path holds it in (`None` until it is routed).
     held: Option<RequestId>,
+    /// Its client's round trip to the API's region (ns).
+    rtt_ns: u32,
 }
 
 impl ApiGateways {

@@ -76,6 +76,12 @@ impl World {
             let name = &self.scenario.workloads[w.index()].name;
             t.emit(now, Kind::RequestArrived, name, Some(id), &[]);
         }
+        // The client's round trip to the function's region (none without a geography).
+        let region = self.scenario.regions.of_function(f);
+        let rtt = self.client_rtt(w, region);
+        if self.faults.region_is_down(region) {
+            return self.fail_region_unreachable(w, id, counted);
+        }
         match self.scenario.workloads[w.index()].invocation {
             InvocationType::Sync => {
                 // A throttled request never takes a slot (a flash crowd throttles most).
@@ -85,14 +91,14 @@ impl World {
                     .invoke_lambda_with(f, origin, Payload::ONE, id)
                     .is_err()
                 {
-                    self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
+                    self.finish_traced(w, id, counted, Outcome::Throttled429, rtt);
                     return;
                 }
                 self.insert_lambda_request(request, id, w, counted, None);
             }
             InvocationType::Async => {
                 // The Invoke call is accepted at once (202); Lambda owns the event from here.
-                self.finish_traced(w, id, counted, Outcome::Ok, 0);
+                self.finish_traced(w, id, counted, Outcome::Ok, rtt);
                 self.lambda_parts().accept_async(f, id);
             }
         }
@@ -146,8 +152,9 @@ impl World {
             lb,
             answered: false,
             connecting: false,
-            // Behind a load balancer: its client's round trip (direct invocations have none).
-            rtt_ns: if lb.is_some() { self.traffic.rtt_ns } else { 0 },
+            // Its client's round trip: to the load balancer's region behind one, else to the
+            // function's (`client_rtt`; none without a geography).
+            rtt_ns: self.traffic.rtt_ns,
         });
         debug_assert_eq!(slot, request);
     }
