@@ -10,6 +10,7 @@ use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{RequestId, TableCallSlot, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
+use crate::model::faults::Cause;
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
@@ -38,18 +39,34 @@ pub struct TableResult {
 }
 
 impl World {
-    /// Call `step` of request `id` goes to a table.
+    /// Call `step` of request `id` goes to a table, moving `bytes` each way. A table in
+    /// another region than the calling instance's adds the round trip between the regions
+    /// to each attempt and bills the bytes as inter-region data transfer, both ways; a
+    /// table whose region is under a `region_outage` fails the call at once
+    /// (`region_unreachable`, a 502 to the client, as a database that cannot be reached).
     pub(super) fn start_table_call(
         &mut self,
         id: RequestId,
         step: u8,
-        table: TableId,
-        units: Units,
+        (table, units): (TableId, Units),
+        bytes: u64,
     ) {
+        let regions = &self.scenario.regions;
+        let to = regions.table_region.get(table.index()).copied();
+        let to = to.unwrap_or(crate::ids::RegionId(0));
+        let az = self.ec2.instances[self.traffic.requests.get(id).server().index()].az;
+        let from = regions.of_az(az);
+        if self.faults.region_is_down(to) {
+            return self.end_calls(id, Some(Cause::RegionUnreachable));
+        }
+        let crossing = regions.between(from, to);
+        if from != to {
+            self.bills.inter_region_bytes += bytes as f64;
+        }
         let specs = &self.scenario.services.dynamodb_tables;
         let attempt = self.dynamodb.start(
             specs,
-            (table, units),
+            (table, units, crossing),
             (id, step),
             self.counting,
             &mut self.queue,
