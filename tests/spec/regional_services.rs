@@ -67,7 +67,11 @@ fn a_function_in_another_region_adds_exactly_the_clients_round_trip() {
     for (w, expected) in [("near", 20.0 + 12.0), ("far", 20.0 + 75.0), ("none", 20.0)] {
         let s = stats(&r, w);
         assert_eq!(s.failed(), 0, "{w}");
-        assert_eq!(s.total, 10 * 120 - 1, "{w}: arrivals at k/10 s before 120 s");
+        assert_eq!(
+            s.total,
+            10 * 120 - 1,
+            "{w}: arrivals at k/10 s before 120 s"
+        );
         for q in [0.0, 1.0] {
             close(s.latency.quantile_ms(q), expected, &format!("{w} q{q}"));
         }
@@ -106,7 +110,11 @@ fn each_region_has_its_own_account_concurrency_and_both_fill() {
         assert!(t.throttles > 0, "{f} was throttled at its region's limit");
         // Nothing ends before 20.001 s: the first 1,000 invocations are all that run until
         // then, and the requests before it beyond them are throttled (429).
-        assert_eq!(stats(&r, f).errors[3], t.throttles, "429s are the throttles");
+        assert_eq!(
+            stats(&r, f).errors[3],
+            t.throttles,
+            "429s are the throttles"
+        );
     }
     // In one region the two functions share one pool of 1,000.
     let one = simulate(parse(&two_regions("us-east-1"), &[]));
@@ -148,9 +156,16 @@ fn a_region_outage_fails_exactly_that_regions_functions_and_api() {
         assert_eq!(s.errors[2], during, "{w}: 504s (Outcome::ERRORS[2])");
         assert_eq!(s.ok, s.total - during, "{w} serves before and after");
     }
-    assert_eq!(stats(&r, "us").failed(), 0, "us-east-1's function is untouched");
+    assert_eq!(
+        stats(&r, "us").failed(),
+        0,
+        "us-east-1's function is untouched"
+    );
     assert_eq!(cause(&r, "region_unreachable"), 2 * during);
-    assert_eq!(r.api_gateways[0].totals.requests, stats(&r, "api").total - during);
+    assert_eq!(
+        r.api_gateways[0].totals.requests,
+        stats(&r, "api").total - during
+    );
 }
 
 /// us-east-1's instances read a 1 MB item's worth from a table in eu-west-1 per request.
@@ -196,7 +211,11 @@ fn a_call_to_another_regions_table_pays_the_round_trip_and_the_transfer() {
     let s = stats(&r, "w");
     assert_eq!(s.failed(), 0);
     for q in [0.0, 1.0] {
-        close(s.latency.quantile_ms(q), 10.0 + 5.0 + rtt_ms, &format!("q{q}"));
+        close(
+            s.latency.quantile_ms(q),
+            10.0 + 5.0 + rtt_ms,
+            &format!("q{q}"),
+        );
     }
     // Each call moves 1 MB each way between the regions: data transfer out of each side,
     // $0.02 per GB (us-east-1's price), and no inter-AZ transfer (a table is regional).
@@ -209,8 +228,15 @@ fn a_call_to_another_regions_table_pays_the_round_trip_and_the_transfer() {
         "billed {billed}, by hand {bill}"
     );
     // In one region: no crossing, no transfer billed.
-    let home = simulate(parse(CROSSING, &["dynamodb_tables.orders.region=us-east-1"]));
-    close(stats(&home, "w").latency.quantile_ms(1.0), 15.0, "one region");
+    let home = simulate(parse(
+        CROSSING,
+        &["dynamodb_tables.orders.region=us-east-1"],
+    ));
+    close(
+        stats(&home, "w").latency.quantile_ms(1.0),
+        15.0,
+        "one region",
+    );
     assert!(!home.cost.by_service.contains_key("data_transfer"));
 }
 

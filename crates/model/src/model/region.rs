@@ -226,6 +226,15 @@ impl Regions {
             .unwrap_or(RegionId(0))
     }
 
+    /// Region `r`'s name for outputs: only when the scenario declares `regions` (outputs
+    /// of a scenario with one implicit region name none).
+    pub fn declared_name(&self, r: Option<RegionId>) -> Option<String> {
+        (self.declared)
+            .then(|| self.regions.get(r.unwrap_or(RegionId(0)).index()))
+            .flatten()
+            .map(|x| x.name.clone())
+    }
+
     /// The region of AZ `az`.
     pub fn of_az(&self, az: AzId) -> RegionId {
         self.az_region[az.index()]

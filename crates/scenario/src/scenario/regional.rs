@@ -71,7 +71,10 @@ pub(super) fn check(ctx: &mut Ctx, c: &Connected, regions: &Regions) {
                 (format!("function `{fname}`"), fr)
             }
             Integration::Alb(lb) => {
-                let lname = c.load_balancers.get(lb.index()).map_or("", |s| s.name.as_str());
+                let lname = c
+                    .load_balancers
+                    .get(lb.index())
+                    .map_or("", |s| s.name.as_str());
                 let lr = regions.lb_region.get(lb.index()).copied();
                 (format!("load balancer `{lname}`"), lr.unwrap_or(ar))
             }

@@ -248,10 +248,16 @@ pub fn resolve(
                 .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
                 .collect(),
             placed: [
-                ("lambda_functions", placed(&raw.lambda_functions, |f| &f.region)),
+                (
+                    "lambda_functions",
+                    placed(&raw.lambda_functions, |f| &f.region),
+                ),
                 ("queues", placed(&raw.queues, |q| &q.region)),
                 ("api_gateways", placed(&raw.api_gateways, |a| &a.region)),
-                ("dynamodb_tables", placed(&raw.dynamodb_tables, |t| &t.region)),
+                (
+                    "dynamodb_tables",
+                    placed(&raw.dynamodb_tables, |t| &t.region),
+                ),
             ],
         },
         az_region,

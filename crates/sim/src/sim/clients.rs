@@ -39,7 +39,13 @@ impl World {
                 ("status", Field::Int(504)),
                 ("reason", Field::Str(Cause::RegionUnreachable.key())),
             ];
-            t.emit(self.queue.now(), Kind::RequestRejected, name, Some(id), &fields);
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &fields,
+            );
         }
         let rtt = u64::from(self.traffic.rtt_ns);
         self.finish_traced(w, id, counted, Outcome::Http504, rtt);

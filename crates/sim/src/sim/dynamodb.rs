@@ -10,8 +10,8 @@ use super::service::{Finish, Handles, Period, Service};
 use crate::ids::{RequestId, TableCallSlot, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::faults::Cause;
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
+use crate::model::faults::Cause;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
@@ -36,6 +36,8 @@ pub struct TableResult {
     /// Auto scaling's changes of capacity applied: increases and decreases.
     pub scaling_increases: u64,
     pub scaling_decreases: u64,
+    /// Its region, when the scenario declares `regions`.
+    pub region: Option<String>,
 }
 
 impl World {
@@ -178,7 +180,9 @@ impl Service for DynamoDb {
                 let t = &w.dynamodb.tables[i];
                 let st = w.dynamodb.stats[i];
                 let m = t.meters;
+                let regions = &w.scenario.regions;
                 TableResult {
+                    region: regions.declared_name(regions.table_region.get(i).copied()),
                     name: spec.name.clone(),
                     mode: spec.mode.name(),
                     provisioned: t.provisioned(),

@@ -51,7 +51,11 @@ impl Pools {
 
     /// Pools of several regions: function `f` is in region `region[f]`, whose unreserved
     /// pool is `unreserved_limit[region[f]]`.
-    pub fn regional(reserved: Vec<Option<u32>>, region: Vec<u8>, unreserved_limit: Vec<u32>) -> Pools {
+    pub fn regional(
+        reserved: Vec<Option<u32>>,
+        region: Vec<u8>,
+        unreserved_limit: Vec<u32>,
+    ) -> Pools {
         let n = unreserved_limit.len();
         Pools {
             reserved,

@@ -39,6 +39,8 @@ pub struct ApiResult {
     /// The stage cache's size in GB and TTL in seconds, if it has one.
     pub cache: Option<(String, f64)>,
     pub totals: ApiTotals,
+    /// Its region, when the scenario declares `regions`.
+    pub region: Option<String>,
 }
 
 /// API Gateway's state in the world.
@@ -73,12 +75,7 @@ impl ApiGateways {
     fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
         let apis = &s.api_gateways.apis;
         ApiGateways {
-            gateways: Gateways::new(
-                s.seed,
-                &s.api_gateways,
-                &s.workloads,
-                &s.regions.api_region,
-            ),
+            gateways: Gateways::new(s.seed, &s.api_gateways, &s.workloads, &s.regions.api_region),
             rngs: apis
                 .iter()
                 .map(|a| stream(s.seed, &format!("apigw/{}/integration", a.name)))
@@ -137,7 +134,8 @@ impl ApiGateways {
             .apis
             .iter()
             .zip(&self.gateways.apis)
-            .map(|(spec, api)| {
+            .enumerate()
+            .map(|(i, (spec, api))| {
                 let t = &api.totals;
                 assert_eq!(
                     t.requests,
@@ -146,6 +144,7 @@ impl ApiGateways {
                     spec.name
                 );
                 ApiResult {
+                    region: (s.regions).declared_name(s.regions.api_region.get(i).copied()),
                     name: spec.name.clone(),
                     kind: spec.kind,
                     integration: match &spec.integration {

@@ -222,7 +222,8 @@ impl Service for LambdaService {
 
     /// Each function's figures and bills (`results`, which checks conservation).
     fn finish(w: &mut World, out: &mut Finish) {
-        let (functions, bills) = results(&w.lambda, &w.scenario.lambda_functions);
+        let s = &w.scenario;
+        let (functions, bills) = results(&w.lambda, &s.lambda_functions, &s.regions);
         out.result.lambda_functions = functions;
         out.usage.lambda = bills;
     }
