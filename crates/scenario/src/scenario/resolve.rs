@@ -365,6 +365,7 @@ pub fn resolve(
             target_groups: &tg_ids,
             functions: &function_ids,
             queues: &queue_ids,
+            apis: &api_ids,
             regions: &regions,
             prices: prices.as_ref(),
         },

@@ -142,21 +142,28 @@ pub struct Gateways {
 
 impl Gateways {
     /// The gateways of `spec`'s APIs, API `a` in region `api_region[a]` (none given: the
-    /// first region).
+    /// first region); workload `w` sends its requests to API `reaches[w]` (its target, or a
+    /// distribution's API origin).
     pub fn new(
         seed: u64,
         spec: &ApiGatewaySpec,
         workloads: &[WorkloadSpec],
-        api_region: &[crate::ids::RegionId],
+        (api_region, reaches): (&[crate::ids::RegionId], &[Option<ApiId>]),
     ) -> Gateways {
         let mut routes: Vec<Vec<String>> = vec![Vec::new(); spec.apis.len()];
         let mut route_of = Vec::with_capacity(workloads.len());
         let mut key_of = Vec::with_capacity(workloads.len());
         for (i, w) in workloads.iter().enumerate() {
-            let Target::ApiGateway(api) = w.target else {
-                route_of.push(Vec::new());
-                key_of.push(None);
-                continue;
+            let api = match w.target {
+                Target::ApiGateway(api) => api,
+                _ => match reaches.get(i).copied().flatten() {
+                    Some(api) => api,
+                    None => {
+                        route_of.push(Vec::new());
+                        key_of.push(None);
+                        continue;
+                    }
+                },
             };
             let names = &mut routes[api.index()];
             let of: Vec<u16> = w

@@ -42,9 +42,39 @@ impl World {
         self.traffic.arrived += counted as u64;
         // The client's round trip to the API's region (none without a geography): every
         // answer's latency carries it.
-        let region = self.scenario.regions.of_api(api);
-        let rtt = self.client_rtt(w, region);
-        if self.faults.region_is_down(region) {
+        let rtt = self.client_rtt(w, self.scenario.regions.of_api(api));
+        self.api_admit(api, (w, class, client), work, (uid, counted), rtt);
+    }
+
+    /// CloudFront's fetch of request `uid` (counted as CloudFront counted it) from its API
+    /// origin `api`: the API's path, with no client round trip of its own (CloudFront adds
+    /// the network's time when the answer reaches it through `finish_traced`).
+    pub(in crate::sim) fn forward_into_api(
+        &mut self,
+        api: ApiId,
+        to: (WorkloadId, usize, Option<u32>),
+        work: SimTime,
+        uid: u64,
+        counted: bool,
+    ) {
+        self.traffic.rtt_ns = 0;
+        self.api_admit(api, to, work, (uid, counted), 0);
+    }
+
+    /// Request `uid` reaches `api`'s limits, then its cache or integration; `rtt` is its
+    /// client's round trip (ns), added to every answer.
+    fn api_admit(
+        &mut self,
+        api: ApiId,
+        (w, class, client): (WorkloadId, usize, Option<u32>),
+        work: SimTime,
+        (uid, counted): (u64, bool),
+        rtt: u64,
+    ) {
+        if self
+            .faults
+            .region_is_down(self.scenario.regions.of_api(api))
+        {
             return self.fail_region_unreachable(w, uid, counted);
         }
         let slot = self.traffic.requests.next_id();

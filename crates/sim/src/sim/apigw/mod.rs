@@ -54,6 +54,35 @@ pub struct ApiGateways {
     usage: Vec<Vec<ApiGatewayUsage>>,
     /// Requests at an ALB integration, by request id (never iterated).
     alb_waits: BTreeMap<u64, AlbWait>,
+    /// Per workload: the API its requests reach (its target, or its distribution's API
+    /// origin).
+    reaches: Vec<Option<ApiId>>,
+}
+
+/// Per workload: the API its requests reach: an `apigw/NAME` target, or a `cloudfront/NAME`
+/// target whose primary origin is an API.
+fn api_reached(s: &Scenario) -> Vec<Option<ApiId>> {
+    use crate::model::cloudfront::Origin;
+    use crate::workload::Target;
+    s.workloads
+        .iter()
+        .map(|w| match w.target {
+            Target::ApiGateway(api) => Some(api),
+            Target::CloudFront(d) => match s.services.cloudfront[d.index()].primary {
+                Origin::Api(api) => Some(api),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+impl ApiGateways {
+    /// The API workload `w`'s requests reach, if any.
+    #[inline]
+    pub(in crate::sim) fn reached_by(&self, w: WorkloadId) -> Option<ApiId> {
+        self.reaches.get(w.index()).copied().flatten()
+    }
 }
 
 /// A request API Gateway sent to its ALB integration.
@@ -74,8 +103,15 @@ struct AlbWait {
 impl ApiGateways {
     fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
         let apis = &s.api_gateways.apis;
+        let reaches = api_reached(s);
         ApiGateways {
-            gateways: Gateways::new(s.seed, &s.api_gateways, &s.workloads, &s.regions.api_region),
+            gateways: Gateways::new(
+                s.seed,
+                &s.api_gateways,
+                &s.workloads,
+                (&s.regions.api_region, &reaches),
+            ),
+            reaches,
             rngs: apis
                 .iter()
                 .map(|a| stream(s.seed, &format!("apigw/{}/integration", a.name)))

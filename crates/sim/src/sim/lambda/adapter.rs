@@ -19,7 +19,7 @@ use crate::sim::World;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service};
 use crate::trace::Kind;
-use crate::workload::{InvocationType, Target};
+use crate::workload::InvocationType;
 
 impl World {
     /// Lambda's state and its narrow context, split from the world.
@@ -167,10 +167,9 @@ impl World {
             let req = self.traffic.requests.get(r);
             (req.workload, req.lb.is_none())
         };
-        // An API's Lambda integration (behind an ALB integration, the load balancer's).
-        if let Target::ApiGateway(api) = self.scenario.workloads[w.index()].target
-            && direct
-        {
+        // An API's Lambda integration (behind an ALB integration, the load balancer's); the
+        // API is the workload's target or its distribution's origin.
+        if direct && let Some(api) = self.apigw.reached_by(w) {
             return self.on_api_lambda_answered(api, r, completion);
         }
         let outcome = request_outcome(completion, direct);
