@@ -263,3 +263,101 @@ fn unknown_regions_are_reported_with_their_paths() {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
 }
+
+/// The requests a token bucket passes when uniform arrivals at `per_s` (one every 1/per_s
+/// from 1/per_s on) over `duration_s` drive it above its rate: the full bucket's `burst`,
+/// then floor(rate x (t_last - t_first)).
+fn bucket_passes(rate: u64, burst: u64, per_s: u64, duration_s: u64) -> u64 {
+    let n = per_s * duration_s - 1;
+    burst + rate * (n - 1) / per_s
+}
+
+fn api<'a>(r: &'a RunResult, name: &str) -> &'a stratus::sim::ApiResult {
+    r.api_gateways.iter().find(|a| a.name == name).expect("API")
+}
+
+/// Two HTTP APIs, each driven at 512 requests/s, under an account throttle of 100/s with a
+/// burst of 50.
+fn two_apis(second: &str) -> String {
+    format!(
+        r#"
+name: apigw-regions
+duration: 60s
+regions:
+  us-east-1: {{azs: [use1-a]}}
+  eu-west-1: {{azs: [euw1-a]}}
+workloads:
+  one: {{target: apigw/one, rate: 512, arrivals: uniform}}
+  two: {{target: apigw/two, rate: 512, arrivals: uniform}}
+api_gateway_account: {{rate: 100, burst: 50}}
+api_gateways:
+  one: {{type: http, integration: {{http: {{latency: {{dist: constant, value: 1ms}}}}}}, region: us-east-1}}
+  two: {{type: http, integration: {{http: {{latency: {{dist: constant, value: 1ms}}}}}}, region: {second}}}
+"#
+    )
+}
+
+#[test]
+fn each_region_has_its_own_api_gateway_account_bucket() {
+    // "per account, per Region" (API Gateway quotas): in two regions each API passes what a
+    // bucket of its own passes; in one region they share one bucket.
+    let own = bucket_passes(100, 50, 512, 60);
+    let r = simulate(parse(&two_apis("eu-west-1"), &[]));
+    for name in ["one", "two"] {
+        assert_eq!(stats(&r, name).ok, own, "{name}");
+        assert_eq!(api(&r, name).totals.throttled_account, 512 * 60 - 1 - own);
+    }
+    let shared = simulate(parse(&two_apis("us-east-1"), &[]));
+    assert_eq!(stats(&shared, "one").ok + stats(&shared, "two").ok, own);
+}
+
+/// A distribution in front of a REST API whose stage throttle is 100/s with a burst of 50;
+/// readers at 512 requests/s, evenly spaced.
+const FRONTED: &str = r#"
+name: cf-api
+duration: 60s
+workloads:
+  readers: {target: cloudfront/cdn, rate: 512, arrivals: uniform}
+api_gateways:
+  shop:
+    integration: {http: {latency: {dist: constant, value: 10ms}}}
+    throttle: {rate: 100, burst: 50}
+cloudfront:
+  cdn:
+    origin: apigw/shop
+    default_behavior: {default_ttl: 10s, objects: 20}
+"#;
+
+#[test]
+fn cloudfront_in_front_of_an_api_sends_only_its_misses_through_the_apis_bucket() {
+    // Not cached (TTL 0): every request is a fetch, and the API's bucket passes exactly
+    // burst + rate x time of them; the rest reach the client as the API's 429.
+    let off = simulate(parse(
+        FRONTED,
+        &["cloudfront.cdn.default_behavior.default_ttl=0s"],
+    ));
+    let (t, a) = (&dist(&off, "cdn").totals, &api(&off, "shop").totals);
+    let offered = 512 * 60 - 1;
+    assert_eq!((t.requests, t.origin_fetches), (offered, offered));
+    assert_eq!(a.requests, offered, "every fetch reached the API");
+    let passed = bucket_passes(100, 50, 512, 60);
+    assert_eq!(stats(&off, "readers").ok, passed);
+    assert_eq!(stats(&off, "readers").errors[3], offered - passed, "429s");
+    assert_eq!(a.throttled_method, offered - passed);
+    // Cached (20 objects, 10 s): a hit never reaches the API, each miss does, and the misses
+    // (at most 20 objects x 7 expiries in 60 s) stay within the bucket's burst and rate.
+    let on = simulate(parse(FRONTED, &[]));
+    let (t, a) = (&dist(&on, "cdn").totals, &api(&on, "shop").totals);
+    assert_eq!(t.requests, offered);
+    assert_eq!(a.requests, t.origin_fetches, "only misses reach the API");
+    assert_eq!(t.edge_hits + t.origin_fetches, offered);
+    assert!(t.origin_fetches <= 20 * 7, "{}", t.origin_fetches);
+    assert_eq!(a.throttled(), 0);
+    assert_eq!(stats(&on, "readers").failed(), 0);
+}
+
+fn dist<'a>(r: &'a RunResult, name: &str) -> &'a stratus::sim::DistributionResult {
+    (r.services.cloudfront.iter())
+        .find(|d| d.name == name)
+        .expect("distribution")
+}
