@@ -6,6 +6,7 @@
 //! (from their locations, 10 ms + 13 µs per great-circle km) and inter-region data transfer
 //! ($0.02/GB each way). Bad region names are reported with their paths.
 
+use crate::api_gateway::bucket_passes;
 use crate::support::*;
 use stratus::scenario::Scenario;
 use stratus::sim::RunResult;
@@ -264,14 +265,6 @@ fn unknown_regions_are_reported_with_their_paths() {
     }
 }
 
-/// The requests a token bucket passes when uniform arrivals at `per_s` (one every 1/per_s
-/// from 1/per_s on) over `duration_s` drive it above its rate: the full bucket's `burst`,
-/// then floor(rate x (t_last - t_first)).
-fn bucket_passes(rate: u64, burst: u64, per_s: u64, duration_s: u64) -> u64 {
-    let n = per_s * duration_s - 1;
-    burst + rate * (n - 1) / per_s
-}
-
 fn api<'a>(r: &'a RunResult, name: &str) -> &'a stratus::sim::ApiResult {
     r.api_gateways.iter().find(|a| a.name == name).expect("API")
 }
@@ -320,7 +313,7 @@ workloads:
   readers: {target: cloudfront/cdn, rate: 512, arrivals: uniform}
 api_gateways:
   shop:
-    integration: {http: {latency: {dist: constant, value: 10ms}}}
+    integration: {http: {latency: {dist: constant, value: 1ms}}}
     throttle: {rate: 100, burst: 50}
 cloudfront:
   cdn:
