@@ -121,6 +121,9 @@ pub(super) fn region_azs(
     (names, of)
 }
 
+/// A section's entries: each one's name and its `region:` key.
+pub(super) type Placed<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 /// The parts of the scenario regions are resolved from.
 pub(super) struct RawRegionParts<'a> {
     pub regions: &'a BTreeMap<String, RawRegion>,
@@ -131,7 +134,7 @@ pub(super) struct RawRegionParts<'a> {
     pub groups: Vec<(&'a str, &'a [String])>,
     /// The regional services' `region:` keys, by section: its path (`lambda_functions`)
     /// and each entry's name and region, in name order.
-    pub placed: [(&'static str, Vec<(&'a str, Option<&'a str>)>); 4],
+    pub placed: [(&'static str, Placed<'a>); 4],
 }
 
 /// Regions, geographies, the components' regions and the workloads' geographies.

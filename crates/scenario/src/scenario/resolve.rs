@@ -408,7 +408,7 @@ pub fn resolve(
 fn placed<'a, T>(
     entries: &'a BTreeMap<String, T>,
     region: impl Fn(&'a T) -> &'a Option<String>,
-) -> Vec<(&'a str, Option<&'a str>)> {
+) -> super::regions::Placed<'a> {
     entries
         .iter()
         .map(|(n, e)| (n.as_str(), region(e).as_deref()))
