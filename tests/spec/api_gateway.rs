@@ -27,7 +27,7 @@ fn ok(r: &RunResult, workload: &str) -> u64 {
 /// from 1/per_s on) over `duration_s` drive it above its rate: the full bucket pays `burst`,
 /// then the refill since the first arrival, floor(rate x (t_last - t_first)) (exact in
 /// integers: the arrival times are multiples of 1/per_s).
-fn bucket_passes(rate: u64, burst: u64, per_s: u64, duration_s: u64) -> u64 {
+pub(crate) fn bucket_passes(rate: u64, burst: u64, per_s: u64, duration_s: u64) -> u64 {
     let n = per_s * duration_s - 1; // arrivals strictly before the end
     burst + rate * (n - 1) / per_s
 }

@@ -39,6 +39,7 @@ mod plots;
 mod progress;
 mod queueing;
 mod rate_profiles;
+mod regional_services;
 mod regions;
 mod report;
 mod route53;

@@ -314,7 +314,7 @@ geographies:
 workloads:
   w: {target: dns/near, rate: 1}
   v: {target: dns/geo, rate: 1, geography: {moon: 1, atlantis: 2}}
-  q: {target: lambda/f, rate: 1, geography: uk}
+  q: {target: sqs/jobs, rate: 1, geography: uk}
 dns:
   near:
     routing: latency

@@ -151,6 +151,13 @@ pub fn inter_az_cost(prices: &PriceTable, bytes_each_way: f64) -> f64 {
     2.0 * bytes_each_way / 1e9 * prices.data_transfer.inter_az_per_gb
 }
 
+/// Data between regions: each direction is data transfer out of its source region to
+/// another region (the price table's `inter_region_per_gb`, us-east-1's; the region
+/// receiving it pays nothing: data transfer in is free).
+pub fn inter_region_cost(prices: &PriceTable, bytes_each_way: f64) -> f64 {
+    2.0 * bytes_each_way / 1e9 * prices.data_transfer.inter_region_per_gb
+}
+
 /// An RDS instance: hourly, doubled (the configured factor) for Multi-AZ.
 pub fn rds_cost(prices: &PriceTable, class: &str, hours: f64, multi_az: bool) -> Option<f64> {
     let hourly = prices.rds.per_hour.get(class)?;

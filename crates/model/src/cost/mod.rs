@@ -44,6 +44,8 @@ pub struct Usage {
     pub nat_bytes: Vec<f64>,
     /// Bytes that crossed AZs (database and cache calls), per period.
     pub inter_az_bytes: Vec<f64>,
+    /// Bytes each way of calls between regions, per period.
+    pub inter_region_bytes: Vec<f64>,
     /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
     pub lambda: Vec<Vec<billing::LambdaUsage>>,
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
@@ -118,11 +120,13 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
             .collect();
         services.insert("nat_gateway", nat);
     }
-    if usage.inter_az_bytes.iter().any(|b| *b > 0.0) {
+    let crossed = |b: &Vec<f64>| b.iter().any(|b| *b > 0.0);
+    if crossed(&usage.inter_az_bytes) || crossed(&usage.inter_region_bytes) {
         let transfer = (0..n)
             .map(|k| {
                 let bytes = usage.inter_az_bytes.get(k).copied().unwrap_or(0.0);
-                billing::inter_az_cost(prices, bytes)
+                let between = usage.inter_region_bytes.get(k).copied().unwrap_or(0.0);
+                billing::inter_az_cost(prices, bytes) + billing::inter_region_cost(prices, between)
             })
             .collect();
         services.insert("data_transfer", transfer);

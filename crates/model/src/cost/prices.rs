@@ -196,6 +196,19 @@ pub struct NatPrices {
 #[serde(deny_unknown_fields)]
 pub struct TransferPrices {
     pub inter_az_per_gb: f64,
+    /// Out of the region to another AWS region, per GB (each direction is out of its
+    /// source region); absent from older `--prices` tables: us-east-1's $0.02.
+    #[serde(default = "TransferPrices::inter_region_shipped")]
+    pub inter_region_per_gb: f64,
+}
+
+impl TransferPrices {
+    /// us-east-1's price of data transfer out to another AWS region: "$0.02 per GB"
+    /// ("Amazon EC2 On-Demand Pricing", Data Transfer, "Data Transfer OUT From Amazon EC2 To
+    /// ... another AWS Region", https://aws.amazon.com/ec2/pricing/on-demand/).
+    pub fn inter_region_shipped() -> f64 {
+        0.02
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -107,10 +107,14 @@ pub enum Cause {
     /// An external call found its NAT gateway at 55,000 simultaneous connections to the
     /// endpoint: no source port to allocate (`ErrorPortAllocation`).
     NatPortAllocation,
+    /// The client could not reach a regional endpoint (a Lambda function's or an API's)
+    /// whose region was under a `region_outage`, or a call found its DynamoDB table's
+    /// region down.
+    RegionUnreachable,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 9] = [
         Cause::TargetUnreachable,
         Cause::InstanceLost,
         Cause::AlbNodeUnreachable,
@@ -119,6 +123,7 @@ impl Cause {
         Cause::InjectedError,
         Cause::NatUnreachable,
         Cause::NatPortAllocation,
+        Cause::RegionUnreachable,
     ];
 
     pub fn key(self) -> &'static str {
@@ -131,6 +136,7 @@ impl Cause {
             Cause::InjectedError => "injected_error",
             Cause::NatUnreachable => "nat_unreachable",
             Cause::NatPortAllocation => "nat_port_allocation",
+            Cause::RegionUnreachable => "region_unreachable",
         }
     }
 }

@@ -164,6 +164,15 @@ pub struct Regions {
     pub az_region: Vec<RegionId>,
     /// Per load balancer: its region.
     pub lb_region: Vec<RegionId>,
+    /// Per Lambda function, SQS queue, API Gateway API and DynamoDB table: its region
+    /// (`region:`, default the first region).
+    pub function_region: Vec<RegionId>,
+    pub queue_region: Vec<RegionId>,
+    pub api_region: Vec<RegionId>,
+    pub table_region: Vec<RegionId>,
+    /// Per pair of regions (`a * regions + b`): the round trip between them, by the
+    /// formula of [`default_rtt`] over the distance between their locations.
+    pub between: Vec<SimTime>,
     /// Per workload: its clients' geographies.
     pub workload_mix: Vec<GeoMix>,
     /// Whether the scenario declares `regions:` (outputs name regions only then).
@@ -179,6 +188,51 @@ impl Regions {
             None => SimTime::ZERO,
             Some(g) => self.geographies[g.index()].rtt[self.lb_region[lb.index()].index()],
         }
+    }
+
+    /// The round trip from geography `g` (none: no client latency) to region `r`.
+    #[inline]
+    pub fn rtt_to(&self, g: Option<GeoId>, r: RegionId) -> SimTime {
+        match g {
+            None => SimTime::ZERO,
+            Some(g) => self.geographies[g.index()].rtt[r.index()],
+        }
+    }
+
+    /// The round trip between regions `a` and `b` (zero within a region).
+    #[inline]
+    pub fn between(&self, a: RegionId, b: RegionId) -> SimTime {
+        if a == b {
+            return SimTime::ZERO;
+        }
+        self.between[a.index() * self.regions.len() + b.index()]
+    }
+
+    /// The region of Lambda function `f` (the first region when none was resolved).
+    #[inline]
+    pub fn of_function(&self, f: crate::ids::FunctionId) -> RegionId {
+        self.function_region
+            .get(f.index())
+            .copied()
+            .unwrap_or(RegionId(0))
+    }
+
+    /// The region of API `api` (the first region when none was resolved).
+    #[inline]
+    pub fn of_api(&self, api: crate::ids::ApiId) -> RegionId {
+        self.api_region
+            .get(api.index())
+            .copied()
+            .unwrap_or(RegionId(0))
+    }
+
+    /// Region `r`'s name for outputs: only when the scenario declares `regions` (outputs
+    /// of a scenario with one implicit region name none).
+    pub fn declared_name(&self, r: Option<RegionId>) -> Option<String> {
+        (self.declared)
+            .then(|| self.regions.get(r.unwrap_or(RegionId(0)).index()))
+            .flatten()
+            .map(|x| x.name.clone())
     }
 
     /// The region of AZ `az`.

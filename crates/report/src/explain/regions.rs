@@ -30,6 +30,7 @@ pub(super) fn regions(out: &mut String, s: &Scenario) {
             region.location.lon,
             azs.join(", ")
         );
+        regional_services(out, s, region_index(r, &region.name));
     }
     for (w, mix) in s.workloads.iter().zip(&r.workload_mix) {
         let mut previous = 0.0;
@@ -54,6 +55,67 @@ pub(super) fn regions(out: &mut String, s: &Scenario) {
             );
             previous = cumulative;
         }
+    }
+}
+
+fn region_index(r: &crate::model::region::Regions, name: &str) -> usize {
+    r.regions.iter().position(|x| x.name == name).unwrap_or(0)
+}
+
+/// The functions, APIs, queues and tables placed in region `k`, and its per-region quotas.
+fn regional_services(out: &mut String, s: &Scenario, k: usize) {
+    let r = &s.regions;
+    let named = |names: Vec<&str>, of: &[crate::ids::RegionId]| -> Vec<String> {
+        (names.into_iter().zip(of))
+            .filter(|(_, x)| x.index() == k)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect()
+    };
+    let functions = named(
+        s.lambda_functions.iter().map(|f| f.name.as_str()).collect(),
+        &r.function_region,
+    );
+    let apis = named(
+        (s.api_gateways.apis.iter())
+            .map(|a| a.name.as_str())
+            .collect(),
+        &r.api_region,
+    );
+    let queues = named(
+        s.queues.iter().map(|q| q.name.as_str()).collect(),
+        &r.queue_region,
+    );
+    let tables = named(
+        (s.services.dynamodb_tables.iter())
+            .map(|t| t.name.as_str())
+            .collect(),
+        &r.table_region,
+    );
+    let mut parts = Vec::new();
+    if !functions.is_empty() {
+        parts.push(format!(
+            "Lambda functions {} (the account's {} concurrent executions are this region's)",
+            functions.join(", "),
+            s.account.concurrency
+        ));
+    }
+    if !apis.is_empty() {
+        let a = &s.api_gateways.account;
+        parts.push(format!(
+            "APIs {} (sharing this region's account throttle, {}/s with a burst of {})",
+            apis.join(", "),
+            a.rate,
+            a.burst
+        ));
+    }
+    if !queues.is_empty() {
+        parts.push(format!("queues {}", queues.join(", ")));
+    }
+    if !tables.is_empty() {
+        parts.push(format!("DynamoDB tables {}", tables.join(", ")));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(out, "  In it: {}.", parts.join("; "));
     }
 }
 

@@ -28,7 +28,7 @@ impl Section for ApiGateway {
                 let looked_up = t.cache_hits + t.cache_misses;
                 (
                     a.name.clone(),
-                    json!({
+                    super::with_region(json!({
                         "type": a.kind.name(),
                         "integration": a.integration,
                         "requests": t.requests,
@@ -49,7 +49,7 @@ impl Section for ApiGateway {
                         "integration_calls": t.integration_calls,
                         "integration_errors": t.integration_errors,
                         "timeouts_504": t.timeouts,
-                    }),
+                    }), &a.region),
                 )
             })
             .collect();

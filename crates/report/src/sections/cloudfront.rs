@@ -144,6 +144,10 @@ fn origin(s: &Scenario, o: &Origin) -> String {
             latency.mean_s() * 1e3,
             error_rate * 100.0
         ),
+        Origin::Api(api) => format!(
+            "API {} (its throttles, stage cache and integration)",
+            s.api_gateways.apis[api.index()].name
+        ),
     }
 }
 

@@ -24,7 +24,7 @@ impl Section for DynamoDb {
             .map(|t| {
                 (
                     t.name.clone(),
-                    json!({
+                    super::with_region(json!({
                         "mode": t.mode,
                         "provisioned": t.provisioned.map(|(r, w)| json!({"read_units": r, "write_units": w})),
                         "partitions": t.partitions,
@@ -37,7 +37,7 @@ impl Section for DynamoDb {
                         },
                         "consumed": {"read_units": t.read_units, "write_units": t.write_units},
                         "auto_scaling": {"increases": t.scaling_increases, "decreases": t.scaling_decreases},
-                    }),
+                    }), &t.region),
                 )
             })
             .collect();

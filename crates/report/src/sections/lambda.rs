@@ -22,7 +22,7 @@ impl Section for Lambda {
                 let attempts = t.invocations + t.throttles;
                 (
                     f.name.clone(),
-                    json!({
+                    super::with_region(json!({
                         "invocations": t.invocations,
                         "throttles": t.throttles,
                         "throttle_fraction": if attempts > 0 { t.throttles as f64 / attempts as f64 } else { 0.0 },
@@ -40,7 +40,7 @@ impl Section for Lambda {
                             "expired": t.async_expired,
                             "retries": t.async_retries,
                         },
-                    }),
+                    }), &f.region),
                 )
             })
             .collect();

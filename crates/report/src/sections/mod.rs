@@ -71,3 +71,12 @@ pub const SECTIONS: &[&dyn Section] = &[
     &ecs::Ecs,
     &nat::Nat,
 ];
+
+/// A component's summary object with its `region` added, when it has one (the scenario
+/// declares `regions`).
+pub(crate) fn with_region(mut v: serde_json::Value, region: &Option<String>) -> serde_json::Value {
+    if let (Some(r), Some(m)) = (region, v.as_object_mut()) {
+        m.insert("region".into(), serde_json::Value::String(r.clone()));
+    }
+    v
+}

@@ -58,6 +58,9 @@ pub struct RawApiGateway {
     pub timeout: Option<Dur>,
     /// API Gateway's own time on each answer (default 10ms REST, 5ms HTTP; our choice).
     pub overhead: Option<Dur>,
+    /// The region the API is in (default the first region, in name order); the account's
+    /// throttle is per region.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -155,7 +158,7 @@ impl TargetKey for BTreeMap<String, RawApiGateway> {
         prefix: crate::model::apigw::TARGET,
         what: "API",
         shape: Shape::Classes,
-        geography: None,
+        geography: Some("an API"),
     };
     fn names(&self) -> Vec<&str> {
         map_names(self)

@@ -185,6 +185,14 @@ fn resolve_distribution(
                 d,
                 done,
             );
+            if let Some(Origin::Api(_)) = s {
+                // Our limit: a workload's requests reach one API (its routes are counted
+                // by that API's method throttles).
+                ctx.err(
+                    &format!("{gpath}.secondary"),
+                    "an API (`apigw/NAME`) may be a distribution's primary origin only",
+                );
+            }
             (p, s.map(Some), codes)
         }
         (Some(_), Some(_)) => {
@@ -194,7 +202,7 @@ fn resolve_distribution(
         (None, None) => {
             ctx.err(
                 &format!("{path}.origin"),
-                "required: `alb/NAME`, `s3` or `s3/NAME` (or an `origin_group`)",
+                "required: `alb/NAME`, `apigw/NAME`, `s3` or `s3/NAME` (or an `origin_group`)",
             );
             (None, None, Vec::new())
         }
@@ -273,7 +281,7 @@ fn resolve_distribution(
     })
 }
 
-/// An origin named `text`: `alb/NAME`, `s3` or `s3/NAME`.
+/// An origin named `text`: `alb/NAME`, `apigw/NAME`, `s3` or `s3/NAME`.
 fn origin(
     ctx: &mut Ctx,
     (dpath, path): (&str, &str),
@@ -293,6 +301,9 @@ fn origin(
             )
             .map(Origin::Alb);
         }
+        Some(("apigw", api)) => {
+            return reference(ctx, path, done.apis, "API", "api_gateways", api).map(Origin::Api);
+        }
         Some(("s3", store)) => match d.object_stores.get(store) {
             Some(s) => s,
             None => {
@@ -311,7 +322,7 @@ fn origin(
         _ => {
             ctx.err(
                 path,
-                format!("expected `alb/NAME`, `s3` or `s3/NAME`, got `{text}`"),
+                format!("expected `alb/NAME`, `apigw/NAME`, `s3` or `s3/NAME`, got `{text}`"),
             );
             return None;
         }

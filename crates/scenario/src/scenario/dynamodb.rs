@@ -88,6 +88,9 @@ pub struct RawTable {
     pub retries: Option<RawRetries>,
     /// Auto scaling of provisioned capacity (Application Auto Scaling target tracking).
     pub auto_scaling: Option<RawTableScaling>,
+    /// The region the table is in (default the first region, in name order); a call from
+    /// another region pays the round trip between them and inter-region data transfer.
+    pub region: Option<String>,
 }
 
 /// Auto scaling of a provisioned table: per dimension, its bounds and target utilization.

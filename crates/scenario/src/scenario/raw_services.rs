@@ -26,6 +26,8 @@ pub struct RawQueue {
     pub short_poll: Option<RawShortPoll>,
     /// Who receives the messages.
     pub consumers: Option<Vec<RawConsumer>>,
+    /// The region the queue is in (default the first region, in name order).
+    pub region: Option<String>,
 }
 
 /// The server model of short polling: messages sit on one of `servers`; a short poll asks
@@ -122,6 +124,9 @@ pub struct RawFunction {
     pub max_event_age: Option<Dur>,
     /// Asynchronous retries after a function error (default 2, 0..2).
     pub max_retry_attempts: Option<u8>,
+    /// The region the function is in (default the first region, in name order); the
+    /// account's concurrency is per region.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

@@ -121,6 +121,9 @@ pub(super) fn region_azs(
     (names, of)
 }
 
+/// A section's entries: each one's name and its `region:` key.
+pub(super) type Placed<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 /// The parts of the scenario regions are resolved from.
 pub(super) struct RawRegionParts<'a> {
     pub regions: &'a BTreeMap<String, RawRegion>,
@@ -131,6 +134,9 @@ pub(super) struct RawRegionParts<'a> {
     pub groups: Vec<(&'a str, &'a [String])>,
     /// The target kinds services register (some take clients with a geography).
     pub targets: &'a [super::targets::Registered],
+    /// The regional services' `region:` keys, by section: its path (`lambda_functions`)
+    /// and each entry's name and region, in name order.
+    pub placed: [(&'static str, Placed<'a>); 4],
 }
 
 /// Regions, geographies, the components' regions and the workloads' geographies.
@@ -160,14 +166,64 @@ pub(super) fn resolve_regions(
         .iter()
         .map(|(name, w)| geo_mix(ctx, name, w, &geographies, raw.targets))
         .collect();
+    let [functions, queues, apis, tables] = raw
+        .placed
+        .each_ref()
+        .map(|(section, entries)| placements(ctx, section, entries, &regions));
+    let between = regions
+        .iter()
+        .flat_map(|a| {
+            regions
+                .iter()
+                .map(|b| default_rtt(distance_km(a.location, b.location)))
+        })
+        .collect();
     Regions {
         regions,
         geographies,
         az_region,
         lb_region,
+        function_region: functions,
+        queue_region: queues,
+        api_region: apis,
+        table_region: tables,
+        between,
         workload_mix,
         declared: !raw.regions.is_empty(),
     }
+}
+
+/// The regions of a section's entries (`region: NAME`, default the first region, in name
+/// order); an unknown name is reported at `SECTION.ENTRY.region`.
+fn placements(
+    ctx: &mut Ctx,
+    section: &str,
+    entries: &[(&str, Option<&str>)],
+    regions: &[RegionSpec],
+) -> Vec<RegionId> {
+    entries
+        .iter()
+        .map(|&(name, region)| {
+            let Some(r) = region else {
+                return RegionId(0);
+            };
+            match regions.iter().position(|x| x.name == r) {
+                Some(i) => RegionId(i as u8),
+                None => {
+                    let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
+                    let hint = super::did_you_mean(r, &known);
+                    ctx.err(
+                        &format!("{section}.{name}.region"),
+                        format!(
+                            "no region named `{r}`{hint} (regions: {})",
+                            known.join(", ")
+                        ),
+                    );
+                    RegionId(0)
+                }
+            }
+        })
+        .collect()
 }
 
 fn region_specs(
@@ -413,7 +469,9 @@ fn geo_mix(
     // A service's target kind says whether its clients have a geography.
     let with_geography = (targets.iter()).filter_map(|r| Some((r.kind.geography?, r.kind.prefix)));
     let service = super::targets::kind_of(targets, &w.target);
-    if !(["alb/", "dns/"].iter().any(|p| w.target.starts_with(p))
+    if !(["alb/", "dns/", "lambda/"]
+        .iter()
+        .any(|p| w.target.starts_with(p))
         || service.is_some_and(|r| r.kind.geography.is_some()))
     {
         let others: String = with_geography
@@ -422,7 +480,8 @@ fn geo_mix(
         ctx.err(
             &path,
             format!(
-                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`){others}, not `{}`",
+                "a geography applies to clients of a load balancer (`alb/NAME` or `dns/NAME`) \
+                 or of a function (`lambda/NAME`){others}, not `{}`",
                 w.target
             ),
         );

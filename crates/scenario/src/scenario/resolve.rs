@@ -207,9 +207,8 @@ pub fn resolve(
     let function_ids = ids(&raw.lambda_functions, |i| FunctionId(i as u16));
     let lambda_functions =
         super::resolve_lambda::resolve_functions(&mut ctx, &raw.lambda_functions);
-    let account =
-        super::resolve_lambda::resolve_account(&mut ctx, raw.account.as_ref(), &lambda_functions);
     let queue_ids = ids(&raw.queues, |i| QueueId(i as u16));
+    let api_ids = ids(&raw.api_gateways, |i| crate::ids::ApiId(i as u16));
     ctx.dns_primaries = super::dns::first_endpoints(&raw.dns, &lb_ids);
 
     let groups: Vec<GroupSpec> = raw
@@ -249,8 +248,26 @@ pub fn resolve(
                 .map(|(n, g)| (n.as_str(), g.azs.as_slice()))
                 .collect(),
             targets: &target_keys,
+            placed: [
+                (
+                    "lambda_functions",
+                    placed(&raw.lambda_functions, |f| &f.region),
+                ),
+                ("queues", placed(&raw.queues, |q| &q.region)),
+                ("api_gateways", placed(&raw.api_gateways, |a| &a.region)),
+                (
+                    "dynamodb_tables",
+                    placed(&raw.dynamodb_tables, |t| &t.region),
+                ),
+            ],
         },
         az_region,
+    );
+    let account = super::resolve_lambda::resolve_account(
+        &mut ctx,
+        raw.account.as_ref(),
+        &lambda_functions,
+        &regions,
     );
     let complete_lbs = load_balancers.len() == raw.load_balancers.len();
     let workloads: Vec<WorkloadSpec> = raw
@@ -324,6 +341,18 @@ pub fn resolve(
         },
     );
 
+    super::regional::check(
+        &mut ctx,
+        &super::regional::Connected {
+            load_balancers: &load_balancers,
+            target_groups: &target_groups,
+            functions: &lambda_functions,
+            apis: &api_gateways.apis,
+            queues: &queues,
+        },
+        &regions,
+    );
+
     let mut services = raw.resolve_services(
         &mut ctx,
         &super::top_level::Resolved {
@@ -333,6 +362,7 @@ pub fn resolve(
             target_groups: &tg_ids,
             functions: &function_ids,
             queues: &queue_ids,
+            apis: &api_ids,
             regions: &regions,
             prices: prices.as_ref(),
         },
@@ -371,6 +401,17 @@ pub fn resolve(
         api_gateways,
         regions,
     })
+}
+
+/// Each entry's name and its `region:` key, in name order.
+fn placed<'a, T>(
+    entries: &'a BTreeMap<String, T>,
+    region: impl Fn(&'a T) -> &'a Option<String>,
+) -> super::regions::Placed<'a> {
+    entries
+        .iter()
+        .map(|(n, e)| (n.as_str(), region(e).as_deref()))
+        .collect()
 }
 
 /// The price table: `base` (a `--prices` file) or the shipped one, with the scenario's

@@ -12,6 +12,7 @@ use crate::model::lambda::spec::{
     DEFAULT_TIMEOUT, DEFAULT_UNRESERVED_MINIMUM, MAX_TIMEOUT,
 };
 use crate::model::lambda::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
+use crate::model::region::Regions;
 use std::collections::BTreeMap;
 
 /// The default init (cold start) time: lognormal, median 300 ms (Python/Node runtimes).
@@ -120,15 +121,18 @@ fn resolve_function(ctx: &mut Ctx, name: &str, f: &RawFunction) -> Option<Functi
     })
 }
 
-/// The account's limits, and the pool arithmetic over `functions`.
+/// The account's limits, and the pool arithmetic over `functions` in each region (the
+/// limits are per region: "Quotas for concurrent executions and storage apply per AWS
+/// Region", "Lambda quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 pub(super) fn resolve_account(
     ctx: &mut Ctx,
     raw: Option<&RawAccount>,
     functions: &[FunctionSpec],
+    regions: &Regions,
 ) -> AccountSpec {
     let d = AccountSpec::default();
     let Some(a) = raw else {
-        check_pools(ctx, &d, functions);
+        check_regions(ctx, &d, functions, regions);
         return d;
     };
     let concurrency = a.lambda_concurrency.unwrap_or(DEFAULT_ACCOUNT_CONCURRENCY);
@@ -179,8 +183,38 @@ pub(super) fn resolve_account(
         unreserved_minimum,
         scaling,
     };
-    check_pools(ctx, &account, functions);
+    check_regions(ctx, &account, functions, regions);
     account
+}
+
+/// The pool arithmetic of each region's functions (`lambda_functions` when the scenario has
+/// one region, `lambda_functions (region NAME)` otherwise).
+fn check_regions(
+    ctx: &mut Ctx,
+    account: &AccountSpec,
+    functions: &[FunctionSpec],
+    regions: &Regions,
+) {
+    if functions.len() != regions.function_region.len() {
+        // A function failed to resolve (reported): the others, as one region.
+        return check_pools(ctx, account, functions);
+    }
+    for (r, region) in regions.regions.iter().enumerate() {
+        let of: Vec<FunctionSpec> = (functions.iter().zip(&regions.function_region))
+            .filter(|(_, x)| x.index() == r)
+            .map(|(f, _)| f.clone())
+            .collect();
+        if of.is_empty() && r > 0 {
+            continue;
+        }
+        let before = ctx.problems.len();
+        check_pools(ctx, account, &of);
+        if regions.declared {
+            for p in &mut ctx.problems[before..] {
+                p.message = format!("in region `{}`: {}", region.name, p.message);
+            }
+        }
+    }
 }
 
 /// Reservations leave the unreserved pool at least its minimum; provisioned concurrency of

@@ -97,6 +97,7 @@ pub struct Resolved<'a> {
     pub target_groups: &'a BTreeMap<String, crate::ids::TgId>,
     pub functions: &'a BTreeMap<String, crate::ids::FunctionId>,
     pub queues: &'a BTreeMap<String, crate::ids::QueueId>,
+    pub apis: &'a BTreeMap<String, crate::ids::ApiId>,
     /// Regions, their AZs and the client geographies.
     pub regions: &'a crate::model::region::Regions,
     /// The price table (`None` when it failed to resolve).

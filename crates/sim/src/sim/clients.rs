@@ -1,15 +1,59 @@
 //! Where a request's client is: its geography, drawn from its workload's mix, and the trace
-//! of the region it reached with the round trip its latency carries (`model::region`).
+//! of the region it reached with the round trip its latency carries (`model::region`); a
+//! regional endpoint (a Lambda function's, an API's) the client cannot reach because its
+//! region is under a `region_outage`.
 
+use super::World;
 use super::state::Traffic;
-use crate::ids::{GeoId, LbId, WorkloadId};
+use crate::ids::{GeoId, LbId, RegionId, WorkloadId};
 use crate::kernel::SimTime;
+use crate::metrics::Outcome;
+use crate::model::faults::Cause;
 use crate::model::region::Regions;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
 /// Trace kind: a client with a geography reached a region (its load balancer, the round trip).
 pub(in crate::sim) const CLIENT_ROUTED: Kind = Kind::new("client_routed");
+
+impl World {
+    /// The round trip of workload `w`'s next request from its client to `region` (0 without
+    /// a geography), kept as the request's (`Traffic::rtt_ns`) and returned in ns.
+    pub(super) fn client_rtt(&mut self, w: WorkloadId, region: RegionId) -> u64 {
+        let regions = &self.scenario.regions;
+        let geo = self.traffic.geography(regions, w);
+        let rtt = regions.rtt_to(geo, region).as_nanos();
+        self.traffic.rtt_ns = rtt as u32;
+        rtt
+    }
+
+    /// The client of request `id` of workload `w` finds the regional endpoint it calls (a
+    /// Lambda function's, an API's) unreachable: its region is under a `region_outage`.
+    /// AWS documents no answer for an unreachable region (the connection cannot be made);
+    /// our choice, as for a load balancer node that stopped: a 504 after the client's round
+    /// trip, counted as `region_unreachable`.
+    pub(super) fn fail_region_unreachable(&mut self, w: WorkloadId, id: u64, counted: bool) {
+        if counted {
+            self.faults.log.count(Cause::RegionUnreachable);
+        }
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let name = &self.scenario.workloads[w.index()].name;
+            let fields = [
+                ("status", Field::Int(504)),
+                ("reason", Field::Str(Cause::RegionUnreachable.key())),
+            ];
+            t.emit(
+                self.queue.now(),
+                Kind::RequestRejected,
+                name,
+                Some(id),
+                &fields,
+            );
+        }
+        let rtt = u64::from(self.traffic.rtt_ns);
+        self.finish_traced(w, id, counted, Outcome::Http504, rtt);
+    }
+}
 
 impl Traffic {
     /// The geography of the client of workload `w`'s next request (`None`: the workload has

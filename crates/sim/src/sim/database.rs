@@ -65,22 +65,38 @@ impl World {
         let d = match spec.target {
             CallTarget::Database(d) => d,
             CallTarget::Table(table, units) => {
-                return self.start_table_call(id, step, table, units);
+                return self.start_table_call(id, step, (table, units), spec.bytes);
             }
             CallTarget::External(e) => return self.start_external_call(id, step, e),
         };
         let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
         let az = self.ec2.instances[r.server().index()].az;
-        let started =
-            self.databases
-                .start_call((d, spec), hit_ratio, id, step, az, &mut self.queue);
+        // A database in another region: the round trip between the regions is part of the
+        // call's time, and its bytes are inter-region data transfer (`start_table_call`).
+        let (from, to) = (
+            s.regions.of_az(az),
+            s.regions.of_az(self.databases.list[d.index()].primary_az),
+        );
+        let crossing = s.regions.between(from, to);
+        let started = self.databases.start_call(
+            (d, spec),
+            (hit_ratio, crossing),
+            id,
+            step,
+            az,
+            &mut self.queue,
+        );
         match started {
             // The application treats an unreachable cache as a miss.
             CallStart::CacheUnreachable => self.start_call(id, step + 1),
             CallStart::Failed(cause) => self.end_calls(id, Some(cause)),
             CallStart::Started { cross_az_bytes } => {
                 if let Some(bytes) = cross_az_bytes {
-                    self.bills.inter_az_bytes += bytes as f64;
+                    if from == to {
+                        self.bills.inter_az_bytes += bytes as f64;
+                    } else {
+                        self.bills.inter_region_bytes += bytes as f64;
+                    }
                 }
             }
         }
@@ -278,11 +294,12 @@ impl Databases {
 
     /// Call `step` of `request` (from an instance in `az`) to database `d`: it fails at
     /// once when the database is down or an injected error strikes, else takes a connection
-    /// or waits for one.
+    /// or waits for one; `crossing` (the round trip from the caller's region, zero in one
+    /// region) is added to its work.
     pub fn start_call(
         &mut self,
         (d, spec): (DatabaseId, &CallSpec),
-        hit_ratio: Option<f64>,
+        (hit_ratio, crossing): (Option<f64>, SimTime),
         request: RequestId,
         step: u8,
         az: AzId,
@@ -309,7 +326,7 @@ impl Databases {
             None => hit_ratio.is_some_and(|h| rng.chance(h)),
         };
         db.hits += hit as u64;
-        let work = spec.work.sample(rng) + db.extra_latency;
+        let work = spec.work.sample(rng) + db.extra_latency + crossing;
         let slot = self.calls.insert(Call {
             database: d,
             request: Some(request),

@@ -12,6 +12,7 @@ use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
 use crate::model::dynamodb::{DynamoDbPrices, TableCallSlot};
+use crate::model::faults::Cause;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind, Tracer};
 
@@ -36,21 +37,39 @@ pub struct TableResult {
     /// Auto scaling's changes of capacity applied: increases and decreases.
     pub scaling_increases: u64,
     pub scaling_decreases: u64,
+    /// Its region, when the scenario declares `regions`.
+    pub region: Option<String>,
 }
 
 impl World {
-    /// Call `step` of request `id` goes to a table.
+    /// Call `step` of request `id` goes to a table, moving `bytes` each way. A table in
+    /// another region than the calling instance's adds the round trip between the regions
+    /// to each attempt and bills the bytes as inter-region data transfer, both ways; a
+    /// table whose region is under a `region_outage` fails the call at once
+    /// (`region_unreachable`, a 502 to the client, as a database that cannot be reached).
     pub(super) fn start_table_call(
         &mut self,
         id: RequestId,
         step: u8,
-        table: TableId,
-        units: Units,
+        (table, units): (TableId, Units),
+        bytes: u64,
     ) {
+        let regions = &self.scenario.regions;
+        let to = regions.table_region.get(table.index()).copied();
+        let to = to.unwrap_or(crate::ids::RegionId(0));
+        let az = self.ec2.instances[self.traffic.requests.get(id).server().index()].az;
+        let from = regions.of_az(az);
+        if self.faults.region_is_down(to) {
+            return self.end_calls(id, Some(Cause::RegionUnreachable));
+        }
+        let crossing = regions.between(from, to);
+        if from != to {
+            self.bills.inter_region_bytes += bytes as f64;
+        }
         let specs = &self.scenario.services.dynamodb_tables;
         let attempt = self.dynamodb.start(
             specs,
-            (table, units),
+            (table, units, crossing),
             (id, step),
             self.counting,
             &mut self.queue,
@@ -172,7 +191,9 @@ impl Service for DynamoDb {
                 let t = &w.dynamodb.tables[i];
                 let st = w.dynamodb.stats[i];
                 let m = t.meters;
+                let regions = &w.scenario.regions;
                 TableResult {
+                    region: regions.declared_name(regions.table_region.get(i).copied()),
                     name: spec.name.clone(),
                     mode: spec.mode.name(),
                     provisioned: t.provisioned(),

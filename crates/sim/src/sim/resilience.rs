@@ -17,6 +17,9 @@ pub struct FaultState {
     pub az_down: Vec<bool>,
     /// When each AZ went down (for load balancer nodes' DNS TTL).
     pub az_down_since: Vec<SimTime>,
+    /// Per region: under a `region_outage` (its regional services, Lambda and API Gateway,
+    /// are unreachable).
+    pub region_down: Vec<bool>,
     /// Per instance id: the fault that stopped it (`None`: running).
     pub stopped_by: Vec<Option<FaultId>>,
     /// Per database: call work and injected errors; failover times.
@@ -32,11 +35,18 @@ pub struct FaultState {
 }
 
 impl FaultState {
+    /// Whether region `r` is under a `region_outage`.
+    #[inline]
+    pub fn region_is_down(&self, r: crate::ids::RegionId) -> bool {
+        self.region_down.get(r.index()).copied().unwrap_or(false)
+    }
+
     pub fn new(s: &Scenario) -> FaultState {
         let r = &s.resilience;
         FaultState {
             az_down: vec![false; s.azs.len()],
             az_down_since: vec![SimTime::ZERO; s.azs.len()],
+            region_down: vec![false; s.regions.regions.len()],
             stopped_by: Vec::new(),
             alb_dns_rngs: s
                 .load_balancers
@@ -180,9 +190,12 @@ impl FaultState {
             .iter()
             .zip(self.log.causes)
             // A cause of a service the scenario does not use is left out.
-            .filter(|(c, _)| {
-                !matches!(c, Cause::NatUnreachable | Cause::NatPortAllocation)
-                    || !s.services.nat_gateways.gateways.is_empty()
+            .filter(|(c, _)| match c {
+                Cause::NatUnreachable | Cause::NatPortAllocation => {
+                    !s.services.nat_gateways.gateways.is_empty()
+                }
+                Cause::RegionUnreachable => s.regions.declared,
+                _ => true,
             })
             .map(|(c, n)| (c.key().to_string(), n))
             .collect();

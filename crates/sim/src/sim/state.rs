@@ -282,6 +282,9 @@ pub struct Bills {
     pub nat_bytes_periods: Vec<f64>,
     pub inter_az_bytes: f64,
     pub inter_az_bytes_periods: Vec<f64>,
+    /// Bytes each way of calls between regions (DynamoDB tables of another region).
+    pub inter_region_bytes: f64,
+    pub inter_region_bytes_periods: Vec<f64>,
 }
 
 /// Data transfer is billed per GB: the bytes of each cost period.
@@ -302,11 +305,14 @@ impl Service for Bills {
         b.nat_bytes_periods.push(std::mem::take(&mut b.nat_bytes));
         b.inter_az_bytes_periods
             .push(std::mem::take(&mut b.inter_az_bytes));
+        b.inter_region_bytes_periods
+            .push(std::mem::take(&mut b.inter_region_bytes));
     }
 
     fn finish(w: &mut World, out: &mut Finish) {
         out.usage.nat_gateways = w.scenario.nat_gateways;
         out.usage.nat_bytes = w.bills.nat_bytes_periods.clone();
         out.usage.inter_az_bytes = w.bills.inter_az_bytes_periods.clone();
+        out.usage.inter_region_bytes = w.bills.inter_region_bytes_periods.clone();
     }
 }

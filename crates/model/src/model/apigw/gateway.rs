@@ -125,9 +125,14 @@ pub struct ApiState {
     pub billed: u64,
 }
 
-/// Every API's state and the account's bucket.
+/// Every API's state and the account's buckets, one per region ("per account, per Region",
+/// "Amazon API Gateway quotas",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 pub struct Gateways {
-    account: TokenBucket,
+    /// Per region: the account's bucket there.
+    accounts: Vec<TokenBucket>,
+    /// Per API: its region's index.
+    region: Vec<u8>,
     pub apis: Vec<ApiState>,
     /// Per workload, per class: its route in its API (empty for other targets).
     route_of: Vec<Vec<u16>>,
@@ -136,12 +141,21 @@ pub struct Gateways {
 }
 
 impl Gateways {
-    pub fn new(seed: u64, spec: &ApiGatewaySpec, workloads: &[WorkloadSpec]) -> Gateways {
+    /// The gateways of `spec`'s APIs, API `a` in region `api_region[a]` (none given: the
+    /// first region); workload `w` sends its requests to API `reaches[w]` (its target, or a
+    /// distribution's API origin).
+    pub fn new(
+        seed: u64,
+        spec: &ApiGatewaySpec,
+        workloads: &[WorkloadSpec],
+        (api_region, reaches): (&[crate::ids::RegionId], &[Option<ApiId>]),
+    ) -> Gateways {
         let mut routes: Vec<Vec<String>> = vec![Vec::new(); spec.apis.len()];
         let mut route_of = Vec::with_capacity(workloads.len());
         let mut key_of = Vec::with_capacity(workloads.len());
         for (i, w) in workloads.iter().enumerate() {
-            let Some(api) = w.target.of(super::TARGET) else {
+            let reached = || reaches.get(i).copied().flatten().map(|a| a.index());
+            let Some(api) = w.target.of(super::TARGET).or_else(reached) else {
                 route_of.push(Vec::new());
                 key_of.push(None);
                 continue;
@@ -169,8 +183,13 @@ impl Gateways {
             .zip(&routes)
             .map(|(api, names)| ApiState::new(seed, api, names))
             .collect();
+        let region: Vec<u8> = (0..spec.apis.len())
+            .map(|a| api_region.get(a).map_or(0, |r| r.0))
+            .collect();
+        let regions = region.iter().max().map_or(1, |r| usize::from(*r) + 1);
         Gateways {
-            account: TokenBucket::new(spec.account),
+            accounts: vec![TokenBucket::new(spec.account); regions],
+            region,
             apis,
             route_of,
             key_of,
@@ -192,7 +211,8 @@ impl Gateways {
         let a = &mut self.apis[api.index()];
         a.period.requests += 1;
         a.totals.requests += counted as u64;
-        let refused = a.refusal(route, key, now, &mut self.account);
+        let account = &mut self.accounts[usize::from(self.region[api.index()])];
+        let refused = a.refusal(route, key, now, account);
         if let Some(limit) = refused {
             a.period.throttled += 1;
             if counted {

@@ -111,6 +111,9 @@ pub enum Origin {
         latency: Dist,
         error_rate: f64,
     },
+    /// An API Gateway API: the fetch meets the API's throttles (a 429 reaches the client),
+    /// its stage cache and its integration, as a request of its own would.
+    Api(crate::ids::ApiId),
 }
 
 /// A distribution.

@@ -44,6 +44,9 @@ pub struct TableCall {
     pub step: u8,
     /// Attempts made so far.
     pub attempts: u32,
+    /// The round trip between the caller's region and the table's (zero in one region),
+    /// added to each attempt's answer.
+    pub crossing: SimTime,
 }
 
 /// A table's counts over the run (after the warm-up when `counting`).
@@ -127,7 +130,7 @@ impl DynamoDb {
     pub fn start(
         &mut self,
         specs: &[TableSpec],
-        (table, units): (TableId, Units),
+        (table, units, crossing): (TableId, Units, SimTime),
         (request, step): (RequestId, u8),
         counting: bool,
         queue: &mut impl Schedule<DynamoDbEvent>,
@@ -139,6 +142,7 @@ impl DynamoDb {
             request: Some(request),
             step,
             attempts: 0,
+            crossing,
         };
         let slot = match self.free.pop() {
             Some(i) => {
@@ -166,21 +170,22 @@ impl DynamoDb {
         let now = queue.now();
         let call = &mut self.calls[slot.index()];
         call.attempts += 1;
-        let attempts = call.attempts;
+        let (attempts, crossing) = (call.attempts, call.crossing);
         let t = call.table.index();
         let spec = &specs[t];
         let partition = self.tables[t].partition(spec, self.key_rngs[t].open01());
         match self.tables[t].admit(now, call.units, partition) {
             Admission::Served => {
                 let latency = spec.latency.sample(&mut self.latency_rngs[t]);
-                queue.at(now + latency, DynamoDbEvent::CallDone(slot));
+                queue.at(now + latency + crossing, DynamoDbEvent::CallDone(slot));
                 Attempt::Served
             }
             Admission::Throttled(limit) => {
                 match spec.retry.backoff(attempts, self.retry_rngs[t].open01()) {
                     Some(wait) => {
                         self.stats[t].retries += counting as u64;
-                        queue.at(now + wait, DynamoDbEvent::RetryDue(slot));
+                        // The throttle's answer crosses back first (zero in one region).
+                        queue.at(now + crossing + wait, DynamoDbEvent::RetryDue(slot));
                         Attempt::Retrying {
                             limit,
                             attempt: attempts,

@@ -39,8 +39,8 @@ pub use spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
 pub enum LambdaEvent {
     /// An invocation ended (completed, failed, or reached its timeout).
     InvocationEnded(crate::ids::InvocationId),
-    /// The account's scaling window ended (`regional_burst`).
-    BurstWindowEnded,
+    /// The account's scaling window in a region ended (`regional_burst`).
+    BurstWindowEnded(crate::ids::RegionId),
     /// An asynchronous event's retry (after a throttle or a function error) is due.
     AsyncRetryDue(crate::ids::AsyncEventId),
 }

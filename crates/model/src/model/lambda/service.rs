@@ -15,7 +15,7 @@ use super::scaling_rate::EnvironmentBucket;
 use super::series::FunctionSeries;
 use super::slab::Slab;
 use super::spec::{AccountSpec, Architecture, FunctionSpec, ScalingModel};
-use crate::ids::{AsyncEventId, FunctionId, InvocationId};
+use crate::ids::{AsyncEventId, FunctionId, InvocationId, RegionId};
 use crate::kernel::{Rng, RngExt, Schedule, SimTime, stream};
 use crate::metrics::TimeSeries;
 
@@ -43,10 +43,12 @@ impl FunctionState {
 pub struct LambdaService {
     pub functions: Vec<FunctionState>,
     pub pools: Pools,
-    /// The account-wide ceiling (`regional_burst`).
-    pub regional: Option<Ceiling>,
-    /// On-demand executions running, over every function.
-    on_demand: u32,
+    /// Per region: the account's ceiling there (`regional_burst`; empty otherwise).
+    pub regional: Vec<Ceiling>,
+    /// Per function: its region's index.
+    region: Vec<u8>,
+    /// Per region: on-demand executions running, over its functions.
+    on_demand: Vec<u32>,
     invocations: Slab<Invocation>,
     events: Slab<AsyncEvent>,
     /// Asynchronous events queued after the warm-up and not yet settled.
@@ -59,17 +61,33 @@ pub struct LambdaService {
 }
 
 impl LambdaService {
+    /// The service of an account whose function `f` is in region `regions.0[f]` of
+    /// `regions.1` (the account's limits apply in each region).
     pub fn new(
         seed: u64,
         functions: &[FunctionSpec],
         account: &AccountSpec,
-        billing_granularity_ms: f64,
-        init_billed: bool,
+        (function_region, n_regions): (&[RegionId], usize),
+        billing: (f64, bool),
         series: &mut TimeSeries,
     ) -> LambdaService {
-        let unreserved = account.unreserved(functions);
-        let pools = Pools::new(
+        let (billing_granularity_ms, init_billed) = billing;
+        let n_regions = n_regions.max(1);
+        let region: Vec<u8> = (0..functions.len())
+            .map(|f| function_region.get(f).map_or(0, |r| r.0))
+            .collect();
+        let unreserved = (0..n_regions)
+            .map(|r| {
+                let of: Vec<FunctionSpec> = (functions.iter().zip(&region))
+                    .filter(|(_, x)| usize::from(**x) == r)
+                    .map(|(f, _)| f.clone())
+                    .collect();
+                account.unreserved(&of)
+            })
+            .collect();
+        let pools = Pools::regional(
             functions.iter().map(|f| f.reserved_concurrency).collect(),
+            region.clone(),
             unreserved,
         );
         let states = functions
@@ -110,19 +128,23 @@ impl LambdaService {
             })
             .collect();
         let regional = match account.scaling {
-            ScalingModel::RegionalBurst { burst, per_minute } => Some(Ceiling::new(
-                burst,
-                per_minute,
-                SimTime::from_secs(60),
-                account.concurrency,
-            )),
-            ScalingModel::PerFunction { .. } => None,
+            ScalingModel::RegionalBurst { burst, per_minute } => {
+                let c = Ceiling::new(
+                    burst,
+                    per_minute,
+                    SimTime::from_secs(60),
+                    account.concurrency,
+                );
+                vec![c; n_regions]
+            }
+            ScalingModel::PerFunction { .. } => Vec::new(),
         };
         LambdaService {
             functions: states,
             pools,
             regional,
-            on_demand: 0,
+            region,
+            on_demand: vec![0; n_regions],
             invocations: Slab::default(),
             events: Slab::default(),
             live_counted_events: 0,
@@ -201,10 +223,11 @@ impl LambdaService {
                 if !st.envs.next_is_on_demand() {
                     return Ok(());
                 }
-                if let Some(c) = &mut self.regional {
-                    if !c.allows(self.on_demand) {
+                let r = self.region[f.index()];
+                if let Some(c) = self.regional.get_mut(usize::from(r)) {
+                    if !c.allows(self.on_demand[usize::from(r)]) {
                         if let Some(t) = c.refused(now) {
-                            queue.at(t, LambdaEvent::BurstWindowEnded);
+                            queue.at(t, LambdaEvent::BurstWindowEnded(RegionId(r)));
                         }
                         return Err(Refusal::Scaling);
                     }
@@ -229,9 +252,10 @@ impl LambdaService {
         let placement = st.envs.take(now);
         self.pools.acquire(f.index());
         if placement != Placement::Provisioned {
-            self.on_demand += 1;
-            if let Some(c) = &mut self.regional {
-                c.observe(self.on_demand);
+            let r = usize::from(self.region[f.index()]);
+            self.on_demand[r] += 1;
+            if let Some(c) = self.regional.get_mut(r) {
+                c.observe(self.on_demand[r]);
             }
         }
         let init = if placement == Placement::Cold {
@@ -296,7 +320,7 @@ impl LambdaService {
         let expires_at = if inv.placement == Placement::Provisioned {
             SimTime::ZERO
         } else {
-            self.on_demand -= 1;
+            self.on_demand[usize::from(self.region[f])] -= 1;
             now + spec.idle_expiry.sample(&mut st.expiry_rng)
         };
         st.envs.give_back(inv.placement, expires_at);
@@ -328,12 +352,13 @@ impl LambdaService {
         inv
     }
 
-    /// The account's scaling window ended.
-    pub fn burst_window_ended(&mut self, queue: &mut impl Schedule<LambdaEvent>) {
-        if let Some(c) = &mut self.regional
-            && let Some(t) = c.window_ended(queue.now(), self.on_demand)
+    /// The account's scaling window in region `r` ended.
+    pub fn burst_window_ended(&mut self, r: RegionId, queue: &mut impl Schedule<LambdaEvent>) {
+        let on_demand = self.on_demand[r.index()];
+        if let Some(c) = self.regional.get_mut(r.index())
+            && let Some(t) = c.window_ended(queue.now(), on_demand)
         {
-            queue.at(t, LambdaEvent::BurstWindowEnded);
+            queue.at(t, LambdaEvent::BurstWindowEnded(r));
         }
     }
 

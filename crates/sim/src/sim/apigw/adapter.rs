@@ -43,6 +43,43 @@ impl World {
     ) {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
+        // The client's round trip to the API's region (none without a geography): every
+        // answer's latency carries it.
+        let rtt = self.client_rtt(w, self.scenario.regions.of_api(api));
+        self.api_admit(api, (w, class, client), work, (uid, counted), rtt);
+    }
+
+    /// CloudFront's fetch of request `uid` (counted as CloudFront counted it) from its API
+    /// origin `api`: the API's path, with no client round trip of its own (CloudFront adds
+    /// the network's time when the answer reaches it through `finish_traced`).
+    pub(in crate::sim) fn forward_into_api(
+        &mut self,
+        api: ApiId,
+        to: (WorkloadId, usize, Option<u32>),
+        work: SimTime,
+        uid: u64,
+        counted: bool,
+    ) {
+        self.traffic.rtt_ns = 0;
+        self.api_admit(api, to, work, (uid, counted), 0);
+    }
+
+    /// Request `uid` reaches `api`'s limits, then its cache or integration; `rtt` is its
+    /// client's round trip (ns), added to every answer.
+    fn api_admit(
+        &mut self,
+        api: ApiId,
+        (w, class, client): (WorkloadId, usize, Option<u32>),
+        work: SimTime,
+        (uid, counted): (u64, bool),
+        rtt: u64,
+    ) {
+        if self
+            .faults
+            .region_is_down(self.scenario.regions.of_api(api))
+        {
+            return self.fail_region_unreachable(w, uid, counted);
+        }
         let slot = self.traffic.requests.next_id();
         let request = Request {
             id: uid,
@@ -52,7 +89,7 @@ impl World {
             counted,
             class: class as u16,
             lb: None,
-            rtt_ns: 0, // API Gateway's clients have no geography (refused when resolved)
+            rtt_ns: rtt as u32,
             answered: false,
             connecting: false,
         };
@@ -60,9 +97,9 @@ impl World {
             .apigw_parts()
             .arrive(api, (w, class), uid, slot, counted)
         {
-            Reply::Throttled => self.finish_traced(w, uid, counted, Outcome::Throttled429, 0),
+            Reply::Throttled => self.finish_traced(w, uid, counted, Outcome::Throttled429, rtt),
             Reply::CacheHit { latency } => {
-                self.finish_traced(w, uid, counted, Outcome::Ok, latency.as_nanos())
+                self.finish_traced(w, uid, counted, Outcome::Ok, latency.as_nanos() + rtt)
             }
             Reply::Http => {
                 let inserted = self.traffic.requests.insert(request);
@@ -78,6 +115,7 @@ impl World {
                     counted,
                     cache_key,
                     held: None,
+                    rtt_ns: rtt as u32,
                 };
                 self.apigw.alb_waits.insert(uid, wait);
                 let deadline = now + self.scenario.api_gateways.apis[api.index()].timeout;
@@ -127,7 +165,7 @@ impl World {
             Outcome::LoadBalancer(status) => status < 500,
             _ => false,
         };
-        let latency = (waited + spec.overhead).as_nanos();
+        let latency = (waited + spec.overhead).as_nanos() + u64::from(wait.rtt_ns);
         (self.apigw.gateways).alb_answered(wait.api, wait.cache_key, ok, now, wait.counted);
         self.finish_traced(wait.w, uid, wait.counted, outcome, latency);
         true
@@ -144,7 +182,7 @@ impl World {
         }
         let timeout = self.scenario.api_gateways.apis[wait.api.index()].timeout;
         self.apigw.gateways.timed_out(wait.api, None, wait.counted);
-        let latency = timeout.as_nanos();
+        let latency = timeout.as_nanos() + u64::from(wait.rtt_ns);
         self.finish_traced(wait.w, uid, wait.counted, Outcome::Http504, latency);
     }
 
@@ -175,7 +213,7 @@ impl World {
             .is_err()
         {
             self.apigw.gateways.integration_failed(api, counted);
-            let latency = overhead.as_nanos();
+            let latency = overhead.as_nanos() + u64::from(request.rtt_ns);
             return self.finish_traced(w, uid, counted, Outcome::Http500, latency);
         }
         let inserted = self.traffic.requests.insert(request);
@@ -220,7 +258,7 @@ impl World {
         }
         (self.apigw.gateways).integration_answered(api, r, ok, now, req.counted);
         let outcome = if ok { Outcome::Ok } else { Outcome::Http502 };
-        let latency = (waited + overhead).as_nanos();
+        let latency = req.client_latency(waited + overhead).as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, outcome, latency);
     }
 
@@ -228,7 +266,7 @@ impl World {
     fn api_timed_out(&mut self, api: ApiId, r: RequestId, req: &Request) {
         let timeout = self.scenario.api_gateways.apis[api.index()].timeout;
         self.apigw.gateways.timed_out(api, Some(r), req.counted);
-        let latency = timeout.as_nanos();
+        let latency = req.client_latency(timeout).as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, Outcome::Http504, latency);
     }
 
@@ -265,11 +303,9 @@ impl LambdaClient for ApiGateways {
     fn invocation_ended(world: &mut World, slot: u32, completion: Completion) {
         let r = RequestId(slot);
         let w = world.traffic.requests.get(r).workload;
-        let target = world.scenario.workloads[w.index()].target;
-        let api = target
-            .of(crate::model::apigw::TARGET)
-            .expect("an API's request");
-        world.on_api_lambda_answered(ApiId(api as u16), r, completion);
+        // The API is the workload's target or its distribution's origin.
+        let api = world.apigw.reached_by(w).expect("an API's request");
+        world.on_api_lambda_answered(api, r, completion);
     }
 }
 

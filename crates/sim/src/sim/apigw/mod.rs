@@ -39,6 +39,8 @@ pub struct ApiResult {
     /// The stage cache's size in GB and TTL in seconds, if it has one.
     pub cache: Option<(String, f64)>,
     pub totals: ApiTotals,
+    /// Its region, when the scenario declares `regions`.
+    pub region: Option<String>,
 }
 
 /// API Gateway's state in the world.
@@ -53,6 +55,35 @@ pub struct ApiGateways {
     /// Requests at an ALB integration, by request id (never iterated, so its order cannot
     /// reach an output; a hash map keeps its capacity: no allocation per request once warm).
     alb_waits: HashMap<u64, AlbWait>,
+    /// Per workload: the API its requests reach (its target, or its distribution's API
+    /// origin).
+    reaches: Vec<Option<ApiId>>,
+}
+
+/// Per workload: the API its requests reach: an `apigw/NAME` target, or a `cloudfront/NAME`
+/// target whose primary origin is an API.
+fn api_reached(s: &Scenario) -> Vec<Option<ApiId>> {
+    use crate::model::cloudfront::{Origin, TARGET as CLOUDFRONT};
+    s.workloads
+        .iter()
+        .map(|w| {
+            if let Some(api) = w.target.of(crate::model::apigw::TARGET) {
+                return Some(ApiId(api as u16));
+            }
+            match s.services.cloudfront[w.target.of(CLOUDFRONT)?].primary {
+                Origin::Api(api) => Some(api),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+impl ApiGateways {
+    /// The API workload `w`'s requests reach, if any.
+    #[inline]
+    pub(in crate::sim) fn reached_by(&self, w: WorkloadId) -> Option<ApiId> {
+        self.reaches.get(w.index()).copied().flatten()
+    }
 }
 
 /// A request API Gateway sent to its ALB integration.
@@ -66,13 +97,22 @@ struct AlbWait {
     cache_key: Option<u32>,
     /// The slot the load balancer's path holds it in (`None` until it is routed).
     held: Option<RequestId>,
+    /// Its client's round trip to the API's region (ns).
+    rtt_ns: u32,
 }
 
 impl ApiGateways {
     fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
         let apis = &s.api_gateways.apis;
+        let reaches = api_reached(s);
         ApiGateways {
-            gateways: Gateways::new(s.seed, &s.api_gateways, &s.workloads),
+            gateways: Gateways::new(
+                s.seed,
+                &s.api_gateways,
+                &s.workloads,
+                (&s.regions.api_region, &reaches),
+            ),
+            reaches,
             rngs: apis
                 .iter()
                 .map(|a| stream(s.seed, &format!("apigw/{}/integration", a.name)))
@@ -131,7 +171,8 @@ impl ApiGateways {
             .apis
             .iter()
             .zip(&self.gateways.apis)
-            .map(|(spec, api)| {
+            .enumerate()
+            .map(|(i, (spec, api))| {
                 let t = &api.totals;
                 assert_eq!(
                     t.requests,
@@ -140,6 +181,7 @@ impl ApiGateways {
                     spec.name
                 );
                 ApiResult {
+                    region: (s.regions).declared_name(s.regions.api_region.get(i).copied()),
                     name: spec.name.clone(),
                     kind: spec.kind,
                     integration: match &spec.integration {

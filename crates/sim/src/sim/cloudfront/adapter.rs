@@ -142,6 +142,10 @@ impl World {
                 let to = (w, fetch.class as usize, fetch.client);
                 self.forward_into_alb(*lb, to, fetch.work, uid, fetch.counted);
             }
+            Origin::Api(api) => {
+                let to = (w, fetch.class as usize, fetch.client);
+                self.forward_into_api(*api, to, fetch.work, uid, fetch.counted);
+            }
         }
     }
 
@@ -160,7 +164,7 @@ impl World {
         };
         let error_rate = match origin {
             Origin::ObjectStore { error_rate, .. } => *error_rate,
-            Origin::Alb(_) => 0.0,
+            Origin::Alb(_) | Origin::Api(_) => 0.0,
         };
         let rng = &mut self.cloudfront.origin_rngs[d.index()];
         let failed = error_rate > 0.0 && rng.chance(error_rate);

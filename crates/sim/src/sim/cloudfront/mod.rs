@@ -207,6 +207,7 @@ fn origin_region(regions: &Regions, o: &Origin) -> RegionId {
     match o {
         Origin::Alb(lb) => regions.lb_region[lb.index()],
         Origin::ObjectStore { region, .. } => *region,
+        Origin::Api(api) => regions.of_api(*api),
     }
 }
 
@@ -252,5 +253,6 @@ fn origin_name(s: &Scenario, o: &Origin) -> String {
         Origin::ObjectStore { region, .. } => {
             format!("s3 ({})", s.regions.regions[region.index()].name)
         }
+        Origin::Api(api) => format!("apigw/{}", s.api_gateways.apis[api.index()].name),
     }
 }

@@ -161,6 +161,9 @@ impl FaultState {
                 }
             }
             FaultKind::RegionOutage(r) => {
+                if let Some(d) = self.region_down.get_mut(r.index()) {
+                    *d = true;
+                }
                 let mut down = Vec::new();
                 for &az in &cx.regions.regions[r.index()].azs {
                     if !self.az_down[az.index()] {
@@ -234,6 +237,9 @@ impl FaultState {
                 Effect::AzUp(az)
             }
             FaultKind::RegionOutage(r) => {
+                if let Some(d) = self.region_down.get_mut(r.index()) {
+                    *d = false;
+                }
                 let mut up = Vec::new();
                 for &az in &cx.regions.regions[r.index()].azs {
                     if self.az_down[az.index()] {

@@ -73,6 +73,12 @@ impl World {
             let name = &self.scenario.workloads[w.index()].name;
             t.emit(now, Kind::RequestArrived, name, Some(id), &[]);
         }
+        // The client's round trip to the function's region (none without a geography).
+        let region = self.scenario.regions.of_function(f);
+        let rtt = self.client_rtt(w, region);
+        if self.faults.region_is_down(region) {
+            return self.fail_region_unreachable(w, id, counted);
+        }
         match self.scenario.workloads[w.index()].invocation {
             InvocationType::Sync => {
                 // A throttled request never takes a slot (a flash crowd throttles most).
@@ -82,14 +88,14 @@ impl World {
                     .invoke_lambda_with(f, origin, Payload::ONE, id)
                     .is_err()
                 {
-                    self.finish_traced(w, id, counted, Outcome::Throttled429, 0);
+                    self.finish_traced(w, id, counted, Outcome::Throttled429, rtt);
                     return;
                 }
                 self.insert_lambda_request(request, id, w, counted, None);
             }
             InvocationType::Async => {
                 // The Invoke call is accepted at once (202); Lambda owns the event from here.
-                self.finish_traced(w, id, counted, Outcome::Ok, 0);
+                self.finish_traced(w, id, counted, Outcome::Ok, rtt);
                 self.lambda_parts().accept_async(f, id);
             }
         }
@@ -143,8 +149,9 @@ impl World {
             lb,
             answered: false,
             connecting: false,
-            // Behind a load balancer: its client's round trip (direct invocations have none).
-            rtt_ns: if lb.is_some() { self.traffic.rtt_ns } else { 0 },
+            // Its client's round trip: to the load balancer's region behind one, else to the
+            // function's (`client_rtt`; none without a geography).
+            rtt_ns: self.traffic.rtt_ns,
         });
         debug_assert_eq!(slot, request);
     }
@@ -185,8 +192,11 @@ impl Service for LambdaService {
             s.seed,
             &s.lambda_functions,
             &s.account,
-            s.prices.lambda.billing_granularity_ms,
-            s.prices.lambda.init_billed,
+            (&s.regions.function_region, s.regions.regions.len()),
+            (
+                s.prices.lambda.billing_granularity_ms,
+                s.prices.lambda.init_billed,
+            ),
             series,
         )
     }
@@ -205,7 +215,8 @@ impl Service for LambdaService {
 
     /// Each function's figures and bills (`results`, which checks conservation).
     fn finish(w: &mut World, out: &mut Finish) {
-        let (functions, bills) = results(&w.lambda, &w.scenario.lambda_functions);
+        let s = &w.scenario;
+        let (functions, bills) = results(&w.lambda, &s.lambda_functions, &s.regions);
         out.result.lambda_functions = functions;
         out.usage.lambda = bills;
     }
@@ -215,7 +226,7 @@ impl Handles<LambdaEvent> for LambdaService {
     fn handle(w: &mut World, e: LambdaEvent) {
         match e {
             LambdaEvent::InvocationEnded(id) => w.on_lambda_invocation_ended(id),
-            LambdaEvent::BurstWindowEnded => w.lambda_parts().burst_window_ended(),
+            LambdaEvent::BurstWindowEnded(r) => w.lambda_parts().burst_window_ended(r),
             LambdaEvent::AsyncRetryDue(e) => w.lambda_parts().attempt_async(e),
         }
     }

@@ -54,6 +54,8 @@ pub struct FunctionResult {
     /// Billed GB-seconds after the warm-up (on-demand and provisioned invocations).
     pub gb_seconds: f64,
     pub totals: FunctionTotals,
+    /// Its region, when the scenario declares `regions`.
+    pub region: Option<String>,
 }
 
 /// The narrow view Lambda's code works in (see the module docs), built by the world's
@@ -219,9 +221,9 @@ impl<Q: Schedule<LambdaEvent>> Ctx<'_, Q> {
         self.lambda.functions[f.index()].meters.totals.async_retries += counted as u64;
     }
 
-    /// The account's scaling window ended (`regional_burst`).
-    fn burst_window_ended(&mut self) {
-        self.lambda.burst_window_ended(self.queue);
+    /// The account's scaling window in region `r` ended (`regional_burst`).
+    fn burst_window_ended(&mut self, r: crate::ids::RegionId) {
+        self.lambda.burst_window_ended(r, self.queue);
     }
 }
 
@@ -241,6 +243,7 @@ fn request_outcome(completion: Completion, direct: bool) -> Outcome {
 fn results(
     lambda: &LambdaService,
     specs: &[FunctionSpec],
+    regions: &crate::model::region::Regions,
 ) -> (Vec<FunctionResult>, Vec<Vec<LambdaUsage>>) {
     let (mut accepted, mut settled) = (0, 0);
     for st in &lambda.functions {
@@ -256,7 +259,9 @@ fn results(
     let functions = specs
         .iter()
         .zip(&lambda.functions)
-        .map(|(spec, st)| FunctionResult {
+        .enumerate()
+        .map(|(f, (spec, st))| FunctionResult {
+            region: regions.declared_name(regions.function_region.get(f).copied()),
             name: spec.name.clone(),
             memory_mb: spec.memory_mb,
             architecture: spec.architecture.name(),

@@ -130,7 +130,7 @@ fn a_throttled_async_event_is_retried_and_settled_inside_lambda() {
                 cx.attempt_async(e);
             }
             LambdaEvent::InvocationEnded(id) => seen.push((at, cx.invocation_ended(id))),
-            LambdaEvent::BurstWindowEnded => panic!("no regional burst model here"),
+            LambdaEvent::BurstWindowEnded(_) => panic!("no regional burst model here"),
         }
     }
     let answer = Some(Handback::Answer {
