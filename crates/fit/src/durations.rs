@@ -128,43 +128,12 @@ pub fn lognormal_cdf(x: f64, mu: f64, sigma: f64) -> f64 {
     if sigma <= 0.0 {
         return if x.ln() >= mu { 1.0 } else { 0.0 };
     }
-    0.5 * erfc(-(x.ln() - mu) / (sigma * std::f64::consts::SQRT_2))
-}
-
-/// The complementary error function, from W. J. Cody's rational Chebyshev approximation as
-/// given in Numerical Recipes (`erfcc`, fractional error below 1.2e-7 everywhere).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    stratus_kernel::dist::normal_cdf((x.ln() - mu) / sigma)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn erfc_matches_known_values() {
-        // Abramowitz and Stegun, table 7.1.
-        for (x, v) in [
-            (0.0, 1.0),
-            (0.5, 0.479_500_122),
-            (1.0, 0.157_299_207),
-            (2.0, 0.004_677_735),
-        ] {
-            assert!((erfc(x) - v).abs() < 2e-7, "erfc({x})");
-            assert!((erfc(-x) - (2.0 - v)).abs() < 2e-7);
-        }
-    }
 
     #[test]
     fn merged_summaries_equal_one_summary() {

@@ -7,7 +7,7 @@
 //! distribution the scenario format has (the incomplete gamma and the normal distribution
 //! function are computed to about 1e-7).
 
-use crate::dist::Dist;
+use crate::dist::{Dist, normal_cdf};
 use crate::scenario::Scenario;
 use crate::workload::Target;
 
@@ -121,26 +121,6 @@ pub fn cdf(d: &Dist, x: f64) -> f64 {
             values.iter().filter(|v| v.as_nanos() as f64 <= ns).count() as f64 / values.len() as f64
         }
     }
-}
-
-/// The standard normal distribution function (erfc of Numerical Recipes, |error| < 1.2e-7).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * erfc(-z / std::f64::consts::SQRT_2)
-}
-
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
 }
 
 /// ln Γ(x) (Lanczos, g = 7, n = 9).
