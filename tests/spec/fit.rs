@@ -81,6 +81,17 @@ fn generate() -> (Vec<String>, [u64; 2], u64) {
     (lines, per_class, errors)
 }
 
+/// Runs `stratus fit KIND FILES... --out OUT`.
+fn fit(kind: &str, files: &[&Path], out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["fit", kind])
+        .args(files)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// The lines in two files, the second gzip-compressed, with malformed lines among them.
 fn write_logs(dir: &Path, lines: &[String]) -> (std::path::PathBuf, std::path::PathBuf, u64) {
     let half = lines.len() / 2;
@@ -159,14 +170,7 @@ fn the_fitted_scenario_validates_runs_and_reports_malformed_lines() {
     let (lines, _, _) = generate();
     let (a, b, _) = write_logs(dir.path(), &lines);
     let out = dir.path().join("shop.yaml");
-    let bin = env!("CARGO_BIN_EXE_stratus");
-    let st = Command::new(bin)
-        .args(["fit", "alb-logs"])
-        .args([&a, &b])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let st = fit("alb-logs", &[&a, &b], &out);
     assert!(
         st.status.success(),
         "{}",
@@ -210,13 +214,7 @@ fn a_cloudwatch_export_becomes_a_rate_trace_with_its_sums() {
     let file = dir.path().join("requests.csv");
     std::fs::write(&file, csv).unwrap();
     let out = dir.path().join("metric.yaml");
-    let st = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .args(["fit", "cloudwatch"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let st = fit("cloudwatch", &[&file], &out);
     assert!(
         st.status.success(),
         "{}",
@@ -242,13 +240,7 @@ fn a_cloudwatch_export_becomes_a_rate_trace_with_its_sums() {
         "Timestamp,RequestCount\n2024-03-04T10:00:00Z,x\nsoon,5\n",
     )
     .unwrap();
-    let st = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .args(["fit", "cloudwatch"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let st = fit("cloudwatch", &[&file], &out);
     let err = String::from_utf8_lossy(&st.stderr);
     assert_eq!(st.status.code(), Some(2), "{err}");
     assert!(err.contains("line 2:") && err.contains("line 3:"), "{err}");
@@ -260,13 +252,7 @@ fn explain_says_where_a_fitted_scenario_came_from() {
     let (lines, _, _) = generate();
     let (a, b, _) = write_logs(dir.path(), &lines[..2000]);
     let out = dir.path().join("small.yaml");
-    let st = Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .args(["fit", "alb-logs"])
-        .args([&a, &b])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let st = fit("alb-logs", &[&a, &b], &out);
     assert!(
         st.status.success(),
         "{}",

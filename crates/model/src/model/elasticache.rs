@@ -268,6 +268,23 @@ mod tests {
     use super::*;
     use crate::kernel::stream;
 
+    /// A cluster of `engine` with nodes in `node_azs` (one billed node when none is placed),
+    /// `keys` uniform keys kept `ttl_s` seconds, replaced at once.
+    fn ttl_cache(engine: Engine, node_azs: Vec<AzId>, ttl_s: u64, keys: u32) -> CacheSpec {
+        CacheSpec {
+            engine,
+            node_type: String::new(),
+            billed_nodes: node_azs.len().max(1) as u32,
+            node_azs,
+            hits: HitModel::Ttl {
+                ttl: SimTime::from_secs(ttl_s),
+                keys,
+                skew: 0.0,
+            },
+            replacement_time: Dist::Constant(SimTime::ZERO),
+        }
+    }
+
     #[test]
     fn zipf_shares_sum_to_one_and_fall_by_the_exponent() {
         let p = Popularity::zipf(100, 1.0);
@@ -280,18 +297,7 @@ mod tests {
 
     #[test]
     fn a_key_hits_for_its_ttl_after_a_miss_and_not_after() {
-        let spec = CacheSpec {
-            engine: Engine::Redis,
-            node_type: String::new(),
-            billed_nodes: 1,
-            node_azs: Vec::new(),
-            hits: HitModel::Ttl {
-                ttl: SimTime::from_secs(10),
-                keys: 1,
-                skew: 0.0,
-            },
-            replacement_time: Dist::Constant(SimTime::ZERO),
-        };
+        let spec = ttl_cache(Engine::Redis, Vec::new(), 10, 1);
         let mut c = CacheState::new(&spec);
         let mut rng = stream(1, "t");
         assert!(!c.lookup(SimTime::from_secs(1), &mut rng), "cold");
@@ -311,18 +317,7 @@ mod tests {
 
     #[test]
     fn a_lost_memcached_node_misses_its_keys_and_comes_back_empty() {
-        let spec = CacheSpec {
-            engine: Engine::Memcached,
-            node_type: String::new(),
-            billed_nodes: 2,
-            node_azs: vec![AzId(0), AzId(1)],
-            hits: HitModel::Ttl {
-                ttl: SimTime::from_secs(1000),
-                keys: 2,
-                skew: 0.0,
-            },
-            replacement_time: Dist::Constant(SimTime::ZERO),
-        };
+        let spec = ttl_cache(Engine::Memcached, vec![AzId(0), AzId(1)], 1000, 2);
         let mut c = CacheState::new(&spec);
         let mut rng = stream(1, "t");
         for s in 1..50 {
@@ -374,18 +369,7 @@ mod tests {
 
     #[test]
     fn a_miss_of_a_key_whose_ttl_ran_out_is_an_expiration() {
-        let spec = CacheSpec {
-            engine: Engine::Redis,
-            node_type: String::new(),
-            billed_nodes: 1,
-            node_azs: Vec::new(),
-            hits: HitModel::Ttl {
-                ttl: SimTime::from_secs(10),
-                keys: 1,
-                skew: 0.0,
-            },
-            replacement_time: Dist::Constant(SimTime::ZERO),
-        };
+        let spec = ttl_cache(Engine::Redis, Vec::new(), 10, 1);
         let mut c = CacheState::new(&spec);
         let mut rng = stream(1, "t");
         c.lookup(SimTime::from_secs(1), &mut rng);
