@@ -37,12 +37,21 @@ pub struct DatabaseSpec {
 /// What a call calls.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CallTarget {
-    /// A database or a cache (RDS- or ElastiCache-style).
+    /// A database or a cache (RDS- or ElastiCache-style): the built-in kind of call.
     Database(DatabaseId),
-    /// A DynamoDB table, with the capacity the call consumes.
-    Table(crate::ids::TableId, crate::model::dynamodb::Units),
-    /// An internet endpoint, reached through the NAT gateway of the instance's AZ.
-    External(crate::ids::EndpointId),
+    /// A call of a kind a service registers (a DynamoDB table, an internet endpoint through
+    /// NAT: `scenario::calls`), handed to that service by the simulator.
+    Service(ServiceCall),
+}
+
+/// A call of a kind a service registers: which kind, and which of its resolved calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceCall {
+    /// The kind's position in the scenario's call kinds (`scenario::raw::CALL_FIELDS`),
+    /// which the simulator maps to the service that registered it.
+    pub kind: u8,
+    /// The call's index in that kind's resolved calls (`Resilience::service_calls`).
+    pub entry: u32,
 }
 
 /// One call a request class makes after its instance work.

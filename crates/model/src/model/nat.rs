@@ -27,6 +27,10 @@ use crate::dist::Dist;
 use crate::ids::{AzId, EndpointId, RequestId};
 use crate::kernel::{Key, SimTime};
 
+/// The field of an external call in a request's `calls` (`{external: NAME}`): the kind of
+/// call NAT gateways register (`scenario::calls::CallKey`, `sim::calls::CallKind`).
+pub const CALL: &str = "external";
+
 crate::ids::id!(/// A NAT gateway, in name order.
     GatewayId(u16));
 

@@ -4,21 +4,21 @@
 //! sources are in `model::dynamodb` and `docs/models/dynamodb.md`.
 
 use super::defaults::DefaultDoc;
-use super::raw::{RawCall, RawDist};
+use super::calls::{CallKey, DEFAULT_CALL_BYTES};
+use super::raw::{RawDist, RawScenario};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::top_level::{Resolved, ServiceKey};
-use super::units::Dur;
+use super::units::{Bytes, Dur};
 use crate::dist::Dist;
 use crate::ids::TableId;
 use crate::kernel::SimTime;
-use crate::model::database::CallTarget;
 use crate::model::dynamodb::capacity::partitions_for;
 use crate::model::dynamodb::scaling::ScalingSpec;
 use crate::model::dynamodb::table::{
     ON_DEMAND_INITIAL_READS, ON_DEMAND_INITIAL_WRITES, TABLE_QUOTA,
 };
-use crate::model::dynamodb::{Consistency, Mode, RetrySpec, TableSpec, call_units};
+use crate::model::dynamodb::{Consistency, Mode, RetrySpec, TableCall, TableSpec, call_units};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -322,15 +322,56 @@ fn resolve_table(ctx: &mut Ctx, name: &str, t: &RawTable) -> Option<TableSpec> {
     })
 }
 
+/// A table call as written: `{table: NAME, reads, writes, item_size, consistency,
+/// transactional_writes, bytes}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTableCall {
+    /// A DynamoDB table (`dynamodb_tables`): the call consumes capacity for its `reads` and
+    /// `writes` of items of `item_size`, and takes the table's `latency`.
+    pub table: String,
+    /// Items read (default 0).
+    pub reads: Option<u32>,
+    /// Items written (default 0).
+    pub writes: Option<u32>,
+    /// The items' size (default 1KB).
+    pub item_size: Option<Bytes>,
+    /// The reads: `eventual` (default), `strong` or `transactional`.
+    pub consistency: Option<RawConsistency>,
+    /// The writes are transactional (twice the units; default false).
+    pub transactional_writes: Option<bool>,
+    /// Bytes a call moves, request and answer together (default 2KB); billed as
+    /// inter-region data transfer when the table is in another region.
+    pub bytes: Option<Bytes>,
+}
+
+/// Tables are a kind of call: `{table: NAME, reads, writes, ...}`.
+impl CallKey for BTreeMap<String, RawTable> {
+    const FIELD: &'static str = crate::model::dynamodb::CALL;
+    const MISS_READ: bool = true;
+    type Raw = RawTableCall;
+    type Call = TableCall;
+
+    fn resolve_call(
+        &self,
+        ctx: &mut Ctx,
+        path: &str,
+        c: &RawTableCall,
+        _: &RawScenario,
+    ) -> Option<(TableCall, u64)> {
+        let bytes = c.bytes.as_ref().map_or(DEFAULT_CALL_BYTES, |b| b.0);
+        table_call(ctx, path, c, self).map(|call| (call, bytes))
+    }
+}
+
 /// A call `{table: NAME, reads, writes, item_size, consistency, transactional_writes}` at
 /// `path`: its table and the capacity it consumes.
-pub(super) fn table_call(
+fn table_call(
     ctx: &mut Ctx,
     path: &str,
-    c: &RawCall,
-    name: &str,
+    c: &RawTableCall,
     tables: &BTreeMap<String, RawTable>,
-) -> Option<CallTarget> {
+) -> Option<TableCall> {
     let ids: BTreeMap<String, TableId> = tables
         .keys()
         .enumerate()
@@ -342,7 +383,7 @@ pub(super) fn table_call(
         &ids,
         "DynamoDB table",
         "dynamodb_tables",
-        name,
+        &c.table,
     );
     let (reads, writes) = (c.reads.unwrap_or(0), c.writes.unwrap_or(0));
     if reads == 0 && writes == 0 {
@@ -371,23 +412,8 @@ pub(super) fn table_call(
         consistency,
         c.transactional_writes.unwrap_or(false),
     );
-    Some(CallTarget::Table(table?, units))
-}
-
-/// A database's or cache's call with a table call's fields.
-pub(super) fn no_table_fields(ctx: &mut Ctx, path: &str, c: &RawCall) {
-    for (key, given) in [
-        ("reads", c.reads.is_some()),
-        ("writes", c.writes.is_some()),
-        ("item_size", c.item_size.is_some()),
-        ("consistency", c.consistency.is_some()),
-        ("transactional_writes", c.transactional_writes.is_some()),
-    ] {
-        if given {
-            ctx.err(
-                &format!("{path}.{key}"),
-                "only a `table` call has this field",
-            );
-        }
-    }
+    Some(TableCall {
+        table: table?,
+        units,
+    })
 }

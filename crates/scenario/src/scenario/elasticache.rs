@@ -3,7 +3,8 @@
 //! replace a lost node; validated against ElastiCache's rules into `model::elasticache`.
 //! A cache with none of these fields keeps the older model (typed hit ratio, not billed).
 
-use super::raw::{RawCache, RawCall};
+use super::calls::{RawCall, RawDatabaseCall};
+use super::raw::{RawCache, miss_reads};
 use super::resolve::Ctx;
 use super::resolve_workload::resolve_dist;
 use crate::cost::PriceTable;
@@ -194,34 +195,62 @@ pub(super) fn resolve_cluster(
 }
 
 /// A class's calls with each cache call's `on_miss` read placed after it (a hit skips the
-/// call after the lookup), each with its field path.
-pub(super) fn with_on_miss<'a>(
-    ctx: &mut Ctx,
-    at: &str,
-    calls: &'a [RawCall],
-) -> Vec<(String, &'a RawCall)> {
+/// call after the lookup), each with its field path; the built-in ones decoded (a call that
+/// does not decode is reported and left out).
+pub(super) fn with_on_miss(ctx: &mut Ctx, at: &str, calls: &[RawCall]) -> Vec<(String, Entry)> {
     let mut out = Vec::with_capacity(calls.len());
     for (i, c) in calls.iter().enumerate() {
         let p = format!("{at}[{i}]");
-        let miss = c.on_miss.as_deref();
-        out.push((p.clone(), c));
+        let Some(entry) = Entry::decode(ctx, &p, c) else {
+            continue;
+        };
+        let (miss, is_cache) = match &entry {
+            Entry::Database(d) => (d.on_miss.clone(), d.cache.is_some()),
+            Entry::Service(_) => (None, false),
+        };
+        out.push((p.clone(), entry));
         let Some(m) = miss else { continue };
         let mp = format!("{p}.on_miss");
-        if c.cache.is_none() {
+        if !is_cache {
             ctx.err(&mp, "only a `cache` call has an `on_miss` read");
-        } else if m.database.is_none() && m.table.is_none() {
+        } else if m.kind != "database" && !miss_reads().contains(&m.kind) {
+            let kinds: Vec<String> = (["database"].iter().chain(&miss_reads()))
+                .map(|k| format!("`{k}`"))
+                .collect();
             ctx.err(
                 &mp,
-                "expected a `database` or `table` call: the read a miss makes",
+                format!(
+                    "expected a {} call: the read a miss makes",
+                    kinds.join(" or ")
+                ),
             );
-        } else if m.on_miss.is_some() {
-            ctx.err(
-                &format!("{mp}.on_miss"),
-                "only a `cache` call has an `on_miss` read",
-            );
-        } else {
-            out.push((mp, m));
+        } else if let Some(read) = Entry::decode(ctx, &mp, &m) {
+            if matches!(&read, Entry::Database(d) if d.on_miss.is_some()) {
+                ctx.err(
+                    &format!("{mp}.on_miss"),
+                    "only a `cache` call has an `on_miss` read",
+                );
+            } else {
+                out.push((mp, read));
+            }
         }
     }
     out
+}
+
+/// A call of a class's list: the built-in kind decoded, or a registered kind's (decoded
+/// when it is resolved).
+pub(super) enum Entry {
+    Database(RawDatabaseCall),
+    Service(RawCall),
+}
+
+impl Entry {
+    fn decode(ctx: &mut Ctx, path: &str, c: &RawCall) -> Option<Entry> {
+        if c.is_built_in() {
+            c.built_in(ctx, path).map(Entry::Database)
+        } else {
+            Some(Entry::Service(c.clone()))
+        }
+    }
 }

@@ -5,6 +5,7 @@
 pub mod alb_actions;
 mod apigw;
 pub mod budget;
+pub mod calls;
 mod cloudfront;
 pub mod defaults;
 mod dns;

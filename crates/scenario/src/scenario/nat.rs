@@ -10,13 +10,14 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>. The defaults of
 //! the routes are our choice.
 
+use super::calls::{CallKey, DEFAULT_CALL_BYTES};
 use super::defaults::DefaultDoc;
-use super::raw::RawDist;
+use super::raw::{RawDist, RawScenario};
+use super::units::Bytes;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::top_level::{Resolved, ServiceKey};
 use crate::ids::{AzId, EndpointId};
-use crate::model::database::CallTarget;
 use crate::model::nat::GatewayId;
 use crate::model::nat::{EndpointSpec, GatewaySpec, NatSpec};
 use schemars::JsonSchema;
@@ -181,14 +182,46 @@ impl ServiceKey for BTreeMap<String, RawExternalEndpoint> {
     }
 }
 
+/// An external call as written: `{external: NAME, bytes}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternalCall {
+    /// An internet endpoint (`external_endpoints`), reached through the NAT gateway of the
+    /// calling instance's AZ; the call takes the endpoint's `latency`.
+    pub external: String,
+    /// Bytes a call moves, request and answer together (default 2KB), processed by the
+    /// gateway.
+    pub bytes: Option<Bytes>,
+}
+
+/// Internet endpoints are a kind of call: `{external: NAME}`.
+impl CallKey for BTreeMap<String, RawExternalEndpoint> {
+    const FIELD: &'static str = crate::model::nat::CALL;
+    const MISS_READ: bool = false;
+    type Raw = RawExternalCall;
+    type Call = EndpointId;
+
+    fn resolve_call(
+        &self,
+        ctx: &mut Ctx,
+        path: &str,
+        c: &RawExternalCall,
+        scenario: &RawScenario,
+    ) -> Option<(EndpointId, u64)> {
+        let bytes = c.bytes.as_ref().map_or(DEFAULT_CALL_BYTES, |b| b.0);
+        let e = external_call(ctx, path, &c.external, self, scenario.nat_gateways.as_ref());
+        e.map(|e| (e, bytes))
+    }
+}
+
 /// A call `{external: NAME}`: the endpoint, which needs placed NAT gateways to reach.
-pub(super) fn external_call(
+fn external_call(
     ctx: &mut Ctx,
     path: &str,
     name: &str,
     endpoints: &BTreeMap<String, RawExternalEndpoint>,
     gateways: Option<&RawNatGateways>,
-) -> Option<CallTarget> {
+) -> Option<EndpointId> {
     let ids: BTreeMap<String, EndpointId> = (endpoints.keys().enumerate())
         .map(|(i, k)| (k.clone(), EndpointId(i as u16)))
         .collect();
@@ -208,5 +241,5 @@ pub(super) fn external_call(
         );
         return None;
     }
-    id.map(CallTarget::External)
+    id
 }

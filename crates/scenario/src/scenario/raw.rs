@@ -4,7 +4,8 @@
 //! turns these into the model's types and reports every problem with its field path.
 //! `RawScenario` is declared through `raw_scenario!` (module `top_level`): its fields are the
 //! top-level keys, and the key list and per-key decoding are generated from them. A key
-//! marked `=> TargetKey` holds entries workloads target as `PREFIX/NAME` (`targets`).
+//! marked `=> TargetKey` holds entries workloads target as `PREFIX/NAME` (`targets`); one
+//! marked `[CallKey]` holds entries requests call as `{FIELD: NAME, ...}` (`calls`).
 
 use super::top_level::raw_scenario;
 use super::units::{Bytes, Dur};
@@ -12,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub use super::calls::RawCall;
 pub use super::dns::{RawDnsEndpoint, RawDnsHealthCheck, RawDnsRecord, RawRouting};
 pub use super::dynamodb::{
     RawConsistency, RawPeak, RawRetries, RawScalingBounds, RawTable, RawTableMode, RawTableScaling,
@@ -94,7 +96,7 @@ raw_scenario! {
         pub dns: BTreeMap<String, RawDnsRecord>,
         /// DynamoDB tables that request classes call (`calls: [{table: NAME, ...}]`).
         #[serde(default)]
-        pub dynamodb_tables: BTreeMap<String, RawTable>,
+        pub dynamodb_tables: BTreeMap<String, RawTable> [CallKey],
         /// CloudFront distributions (cache behaviors, origins, Origin Shield); a workload
         /// targets one as `cloudfront/NAME`.
         #[serde(default)]
@@ -113,7 +115,7 @@ raw_scenario! {
         /// Internet endpoints request classes call through the NAT gateways
         /// (`calls: [{external: NAME}]`).
         #[serde(default)]
-        pub external_endpoints: BTreeMap<String, RawExternalEndpoint>,
+        pub external_endpoints: BTreeMap<String, RawExternalEndpoint> [CallKey],
     }
 }
 

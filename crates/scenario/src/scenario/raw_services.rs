@@ -4,7 +4,7 @@
 //! unknown keys; `resolve` validates them.
 
 use super::raw::RawDist;
-use super::units::{Bytes, Dur};
+use super::units::Dur;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -167,38 +167,6 @@ pub enum RawLambdaScaling {
         burst: Option<u32>,
         per_minute: Option<u32>,
     },
-}
-
-/// A call: to a database, or to a cache (a hit answers in place of the call after it).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawCall {
-    pub database: Option<String>,
-    pub cache: Option<String>,
-    /// A DynamoDB table (`dynamodb_tables`): the call consumes capacity for its `reads` and
-    /// `writes` of items of `item_size`.
-    pub table: Option<String>,
-    /// An internet endpoint (`external_endpoints`), reached through the NAT gateway of the
-    /// calling instance's AZ; the call takes the endpoint's `latency`.
-    pub external: Option<String>,
-    /// Items read by a table call (default 0).
-    pub reads: Option<u32>,
-    /// Items written by a table call (default 0).
-    pub writes: Option<u32>,
-    /// A table call's item size (default 1KB).
-    pub item_size: Option<Bytes>,
-    /// A table call's reads: `eventual` (default), `strong` or `transactional`.
-    pub consistency: Option<super::dynamodb::RawConsistency>,
-    /// A table call's writes are transactional (twice the units; default false).
-    pub transactional_writes: Option<bool>,
-    /// A database's or cache's time per call (a table's comes from the table).
-    pub work: Option<RawDist>,
-    /// Bytes a call moves, request and answer together (default 2KB); billed as inter-AZ
-    /// data transfer when the calling instance is not in the AZ of the primary.
-    pub bytes: Option<Bytes>,
-    /// A cache call's read on a miss (cache-aside): a `database` or `table` call made when
-    /// the lookup misses, skipped when it hits.
-    pub on_miss: Option<Box<RawCall>>,
 }
 
 /// A cache with an optional replica in another AZ, promoted when the primary is lost.

@@ -319,9 +319,7 @@ pub fn resolve(
             faults: &raw.faults,
             availability_slo: raw.availability_slo,
             caches: &raw.caches,
-            tables: &raw.dynamodb_tables,
-            endpoints: &raw.external_endpoints,
-            nat_gateways: raw.nat_gateways.as_ref(),
+            scenario: &raw,
         },
         &super::resolve_faults::Names {
             groups: &group_ids,

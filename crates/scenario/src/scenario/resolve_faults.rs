@@ -2,6 +2,8 @@
 //! scheduled faults, load balancer DNS TTLs and the availability
 //! objective.
 
+use super::calls::{DEFAULT_CALL_BYTES, RawCall};
+use super::elasticache::Entry;
 use super::raw::*;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
@@ -26,6 +28,9 @@ pub struct Resilience {
     pub availability_slo: f64,
     /// Per workload, per class: the database calls after the instance work.
     pub class_calls: Vec<Vec<Vec<CallSpec>>>,
+    /// The resolved calls of the kinds services register, per kind (`CallKey::Call`): a
+    /// `CallTarget::Service` names its kind and its index in the kind's list.
+    pub service_calls: ServiceCalls,
     /// Per load balancer: the TTL of its DNS answers.
     pub alb_dns_ttl: Vec<SimTime>,
 }
@@ -54,9 +59,8 @@ pub(super) struct RawParts<'a> {
     pub faults: &'a [RawFault],
     pub availability_slo: Option<f64>,
     pub caches: &'a BTreeMap<String, RawCache>,
-    pub tables: &'a BTreeMap<String, RawTable>,
-    pub endpoints: &'a BTreeMap<String, RawExternalEndpoint>,
-    pub nat_gateways: Option<&'a RawNatGateways>,
+    /// The whole file, which the kinds of call services register resolve against.
+    pub scenario: &'a RawScenario,
 }
 
 pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -> Resilience {
@@ -79,19 +83,14 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         raw.caches,
         names.prices,
     ));
-    let class_calls = raw
-        .workloads
-        .iter()
-        .map(|(name, w)| {
-            let targets = CallTargets {
-                dbs: &db_ids,
-                caches: &cache_ids,
-                tables: raw.tables,
-                endpoints: raw.endpoints,
-                nat_gateways: raw.nat_gateways,
-            };
-            resolve_calls(ctx, name, w, &targets)
-        })
+    let mut service_calls = ServiceCalls::default();
+    let targets = CallTargets {
+        dbs: &db_ids,
+        caches: &cache_ids,
+        raw: raw.scenario,
+    };
+    let class_calls = (raw.workloads.iter())
+        .map(|(name, w)| resolve_calls(ctx, name, w, &targets, &mut service_calls))
         .collect();
     let mut faults: Vec<FaultSpec> = Vec::new();
     let mut named: BTreeMap<String, usize> = BTreeMap::new();
@@ -128,6 +127,7 @@ pub(super) fn resolve_resilience(ctx: &mut Ctx, raw: &RawParts, names: &Names) -
         faults,
         availability_slo,
         class_calls,
+        service_calls,
         alb_dns_ttl,
     }
 }
@@ -226,16 +226,13 @@ fn resolve_databases(
     out
 }
 
-/// Bytes a database or cache call moves when the scenario does not say.
-const DEFAULT_CALL_BYTES: u64 = 2048;
 
 /// What a call may name.
 struct CallTargets<'a> {
     dbs: &'a BTreeMap<String, DatabaseId>,
     caches: &'a BTreeMap<String, DatabaseId>,
-    tables: &'a BTreeMap<String, RawTable>,
-    endpoints: &'a BTreeMap<String, RawExternalEndpoint>,
-    nat_gateways: Option<&'a RawNatGateways>,
+    /// The whole file: a registered kind of call resolves against it (`CallKey`).
+    raw: &'a RawScenario,
 }
 
 fn resolve_calls(
@@ -243,16 +240,11 @@ fn resolve_calls(
     name: &str,
     w: &RawWorkload,
     targets: &CallTargets,
+    service_calls: &mut ServiceCalls,
 ) -> Vec<Vec<CallSpec>> {
-    let CallTargets {
-        dbs,
-        caches,
-        tables,
-        endpoints,
-        nat_gateways,
-    } = *targets;
+    let CallTargets { dbs, caches, raw } = *targets;
     let path = format!("workloads.{name}");
-    let resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
+    let mut resolve_list = |ctx: &mut Ctx, at: &str, calls: &[RawCall]| -> Vec<CallSpec> {
         // A cache call's `on_miss` read is the call after it.
         let calls = super::elasticache::with_on_miss(ctx, at, calls);
         if calls.len() > 255 {
@@ -261,18 +253,17 @@ fn resolve_calls(
         calls
             .into_iter()
             .filter_map(|(p, c)| {
-                let target = match (&c.database, &c.cache, &c.table) {
-                    (None, None, None) if let Some(e) = &c.external => {
-                        super::nat::external_call(ctx, &p, e, endpoints, nat_gateways)
+                let c = match c {
+                    Entry::Database(c) => c,
+                    // A registered kind's call takes its target's time: no `work` of its own.
+                    Entry::Service(c) => {
+                        let (target, bytes) = raw.resolve_service_call(ctx, &p, &c, service_calls)?;
+                        let work = crate::dist::Dist::Constant(SimTime::ZERO);
+                        return Some(CallSpec { target, work, bytes });
                     }
-                    _ if c.external.is_some() => {
-                        ctx.err(
-                            &p,
-                            "expected exactly one of `database`, `cache`, `table` and `external`",
-                        );
-                        None
-                    }
-                    (Some(d), None, None) => reference(
+                };
+                let target = match (&c.database, &c.cache) {
+                    (Some(d), None) => reference(
                         ctx,
                         &format!("{p}.database"),
                         dbs,
@@ -281,35 +272,15 @@ fn resolve_calls(
                         d,
                     )
                     .map(CallTarget::Database),
-                    (None, Some(k), None) => {
+                    (None, Some(k)) => {
                         reference(ctx, &format!("{p}.cache"), caches, "cache", "caches", k)
                             .map(CallTarget::Database)
                     }
-                    (None, None, Some(t)) => super::dynamodb::table_call(ctx, &p, c, t, tables),
-                    _ => {
-                        ctx.err(
-                            &p,
-                            "expected exactly one of `database`, `cache` and `table`",
-                        );
-                        None
-                    }
+                    _ => None, // exactly one, found when the call was decoded
                 };
-                if c.table.is_none() {
-                    super::dynamodb::no_table_fields(ctx, &p, c);
-                }
-                // A table's or an external endpoint's call takes its target's latency.
-                let fixed_time = c.table.as_ref().or(c.external.as_ref());
-                let work = match (&c.work, fixed_time) {
-                    (Some(_), Some(_)) => {
-                        ctx.err(
-                            &format!("{p}.work"),
-                            "a table's or external endpoint's call takes its `latency`: leave it out",
-                        );
-                        None
-                    }
-                    (Some(d), None) => resolve_dist(ctx, &format!("{p}.work"), d),
-                    (None, Some(_)) => Some(crate::dist::Dist::Constant(SimTime::ZERO)),
-                    (None, None) => {
+                let work = match &c.work {
+                    Some(d) => resolve_dist(ctx, &format!("{p}.work"), d),
+                    None => {
                         ctx.missing(
                             &format!("{p}.work"),
                             "required: the call's time at the database",

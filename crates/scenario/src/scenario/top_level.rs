@@ -122,7 +122,7 @@ macro_rules! raw_scenario {
         services {
             $(
                 $(#[$svc_meta:meta])*
-                pub $svc:ident: $svc_ty:ty $(=> $svc_target:ident)?,
+                pub $svc:ident: $svc_ty:ty $(=> $svc_target:ident)? $([$svc_call:ident])?,
             )*
         }
     ) => {
@@ -178,6 +178,29 @@ macro_rules! raw_scenario {
                     }
                 }
             })*
+        }
+
+        /// The call fields of the kinds of call services register (the keys marked
+        /// `[CallKey]`, in declaration order): a `CallTarget::Service` names its kind by its
+        /// position here.
+        pub const CALL_FIELDS: &[&str] = &[$($(<$svc_ty as super::calls::$svc_call>::FIELD,)?)*];
+
+        /// The call fields of the registered kinds a cache's `on_miss` read may be
+        /// (`CallKey::MISS_READ`).
+        pub fn miss_reads() -> Vec<&'static str> {
+            #[allow(unused_mut)]
+            let mut out = Vec::new();
+            $($(if <$svc_ty as super::calls::$svc_call>::MISS_READ {
+                out.push(<$svc_ty as super::calls::$svc_call>::FIELD);
+            })?)*
+            out
+        }
+
+        /// The resolved calls of each registered kind of call (`CallKey::Call`), named as
+        /// its key; a `CallTarget::Service`'s entry is an index into its kind's list.
+        #[derive(Clone, Debug, Default)]
+        pub struct ServiceCalls {
+            $($(pub $svc: Vec<<$svc_ty as super::calls::$svc_call>::Call>,)?)*
         }
 
         /// The resolved specs of the services declared under `services`, one field each,
@@ -250,6 +273,42 @@ macro_rules! raw_scenario {
                         <$svc_ty as $svc_target>::names(&self.$svc),
                     ),)?)*
                 ]
+            }
+
+            /// Resolves call `call` at `path`, of a registered kind, with its kind's `CallKey`
+            /// (problems reported through `ctx`): its target and the bytes it moves; what
+            /// its calls keep is added to the kind's list in `out`.
+            pub(super) fn resolve_service_call(
+                &self,
+                ctx: &mut super::resolve::Ctx,
+                path: &str,
+                call: &super::calls::RawCall,
+                out: &mut ServiceCalls,
+            ) -> Option<(crate::model::database::CallTarget, u64)> {
+                use crate::model::database::{CallTarget, ServiceCall};
+                let kind = CALL_FIELDS.iter().position(|f| *f == call.kind)? as u8;
+                $($({
+                    type K = $svc_ty;
+                    if call.kind == <K as super::calls::$svc_call>::FIELD {
+                        let raw = super::load::field::<<K as super::calls::$svc_call>::Raw>(
+                            call.entry.clone(),
+                            path,
+                            ctx.problems,
+                        )?;
+                        let (c, bytes) = <K as super::calls::$svc_call>::resolve_call(
+                            &self.$svc, ctx, path, &raw, self,
+                        )?;
+                        let entry = out.$svc.len() as u32;
+                        out.$svc.push(c);
+                        return Some((CallTarget::Service(ServiceCall { kind, entry }), bytes));
+                    }
+                })?)*
+                None
+            }
+
+            /// The JSON Schemas of the registered kinds of call (`CallKey::Raw`).
+            pub(super) fn call_schemas(g: &mut schemars::SchemaGenerator) -> Vec<schemars::Schema> {
+                vec![$($(g.subschema_for::<<$svc_ty as super::calls::$svc_call>::Raw>(),)?)*]
             }
 
             /// Resolves every service declared under `services`, in declaration order, after

@@ -64,10 +64,9 @@ impl World {
         };
         let d = match spec.target {
             CallTarget::Database(d) => d,
-            CallTarget::Table(table, units) => {
-                return self.start_table_call(id, step, (table, units), spec.bytes);
+            CallTarget::Service(call) => {
+                return self.start_service_call(id, step, call, spec.bytes);
             }
-            CallTarget::External(e) => return self.start_external_call(id, step, e),
         };
         let hit_ratio = s.resilience.databases[d.index()].hit_ratio;
         let az = self.ec2.instances[r.server().index()].az;
@@ -107,8 +106,7 @@ impl World {
     pub(super) fn detach_calls(&mut self, ended: &[RequestId]) {
         if !ended.is_empty() {
             self.databases.calls.detach(ended);
-            self.dynamodb.detach(ended);
-            self.detach_external_calls(ended);
+            self.detach_service_calls(ended);
         }
     }
 

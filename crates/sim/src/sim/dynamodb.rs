@@ -6,11 +6,12 @@
 //! table's `failed_calls`).
 
 use super::World;
+use super::calls::CallKind;
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{RequestId, TableId};
 use crate::kernel::SimTime;
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, Units};
+use crate::model::dynamodb::{Attempt, Change, DynamoDb, DynamoDbEvent, TableCall};
 use crate::model::dynamodb::{DynamoDbPrices, TableCallSlot};
 use crate::model::faults::Cause;
 use crate::scenario::Scenario;
@@ -47,11 +48,11 @@ impl World {
     /// to each attempt and bills the bytes as inter-region data transfer, both ways; a
     /// table whose region is under a `region_outage` fails the call at once
     /// (`region_unreachable`, a 502 to the client, as a database that cannot be reached).
-    pub(super) fn start_table_call(
+    fn start_table_call(
         &mut self,
         id: RequestId,
         step: u8,
-        (table, units): (TableId, Units),
+        TableCall { table, units }: TableCall,
         bytes: u64,
     ) {
         let regions = &self.scenario.regions;
@@ -130,6 +131,20 @@ impl World {
         {
             self.table_attempted(request, table, attempt);
         }
+    }
+}
+
+/// Tables are a kind of call (`{table: NAME, ...}`).
+impl CallKind for DynamoDb {
+    const FIELD: &'static str = crate::model::dynamodb::CALL;
+
+    fn start(w: &mut World, id: RequestId, step: u8, entry: u32, bytes: u64) {
+        let call = w.scenario.resilience.service_calls.dynamodb_tables[entry as usize];
+        w.start_table_call(id, step, call, bytes);
+    }
+
+    fn detach(w: &mut World, ended: &[RequestId]) {
+        w.dynamodb.detach(ended);
     }
 }
 

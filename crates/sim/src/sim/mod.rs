@@ -15,6 +15,7 @@ mod alb_front;
 mod alb_route;
 mod alb_targets;
 mod apigw;
+mod calls;
 mod clients;
 mod cloudfront;
 mod credits;

@@ -13,6 +13,7 @@
 //! that found no way out, the port allocation errors and the most connections open at once.
 
 use super::World;
+use super::calls::CallKind;
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::{AzId, EndpointId, RequestId};
 use crate::kernel::{Rng, Schedule, stream};
@@ -136,12 +137,11 @@ impl NatGateways {
 }
 
 impl World {
-    /// Call `step` of request `id` goes to external endpoint `e`.
-    pub(super) fn start_external_call(&mut self, id: RequestId, step: u8, e: EndpointId) {
+    /// Call `step` of request `id` goes to external endpoint `e`, moving `bytes`.
+    fn start_external_call(&mut self, id: RequestId, step: u8, e: EndpointId, bytes: u64) {
         let r = *self.traffic.requests.get(id);
         let az = self.ec2.instances[r.server().index()].az;
         let s = std::sync::Arc::clone(&self.scenario);
-        let bytes = s.resilience.calls(r.workload, r.class as usize)[step as usize].bytes;
         let started = self.nat.start(
             (&s.services.nat_gateways, &s.services.external_endpoints),
             (e, az, bytes),
@@ -226,10 +226,19 @@ impl World {
             }
         }
     }
+}
 
-    /// The requests in `ended` (sorted) ended while their external calls were in flight.
-    pub(super) fn detach_external_calls(&mut self, ended: &[RequestId]) {
-        self.nat.calls.detach(ended);
+/// Internet endpoints are a kind of call (`{external: NAME}`), made through the gateways.
+impl CallKind for NatGateways {
+    const FIELD: &'static str = crate::model::nat::CALL;
+
+    fn start(w: &mut World, id: RequestId, step: u8, entry: u32, bytes: u64) {
+        let e = w.scenario.resilience.service_calls.external_endpoints[entry as usize];
+        w.start_external_call(id, step, e, bytes);
+    }
+
+    fn detach(w: &mut World, ended: &[RequestId]) {
+        w.nat.calls.detach(ended);
     }
 }
 

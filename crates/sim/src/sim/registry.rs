@@ -3,7 +3,8 @@
 //! generates the `World` struct, the `Event` enum, the constructor, the dispatch and the
 //! fixed points from it (see `service` and ARCHITECTURE.md, "Adding a service"). A service
 //! that workloads target (`PREFIX/NAME`) is marked `+ Front` (see `front`), one that invokes
-//! Lambda functions `+ LambdaClient` (see `lambda`).
+//! Lambda functions `+ LambdaClient` (see `lambda`), one whose entries requests call
+//! (`calls: [{FIELD: NAME}]`) `+ CallKind` (see `calls`).
 //!
 //! The services are listed in the order the world calls them at each fixed point. The order
 //! matters where one service's period work reads what an earlier one published: the queues
@@ -11,6 +12,7 @@
 //! results use the requests' totals.
 
 use super::apigw::ApiGateways;
+use super::calls::CallKind;
 use super::cloudfront::{CloudFront, DistributionResult};
 use super::database::Databases;
 use super::dns::{DnsResult, Route53};
@@ -69,6 +71,9 @@ world! {
         /// Each workload's front: the registry slot of the service its target names
         /// (`front`).
         fronts: Vec<u8> = World::front_slots(s),
+        /// Each of the scenario's kinds of call: the registry slot of the service that makes
+        /// them (`calls`).
+        call_slots: Vec<u8> = World::call_slots(),
         /// Every series' rows; services register their series as they are built.
         series: TimeSeries = series,
         scenario: Arc<Scenario> = scenario,
@@ -105,7 +110,7 @@ world! {
         /// whose results it completes).
         dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
         /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
-        dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } -> Vec<TableResult>,
+        dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } + CallKind -> Vec<TableResult>,
         /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
         apigw: ApiGateways { ApiGateway(ApigwEvent) } + Front + LambdaClient,
         /// CloudFront distributions: edge and shield caches, origin fetches and failover.
@@ -117,6 +122,6 @@ world! {
         ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
         /// NAT gateways: the external calls leaving through them (after `faults`, whose
         /// outages cut them).
-        nat: NatGateways { Nat(NatEvent) } -> Vec<GatewayResult>,
+        nat: NatGateways { Nat(NatEvent) } + CallKind -> Vec<GatewayResult>,
     }
 }

@@ -23,3 +23,14 @@ pub use retry::RetrySpec;
 pub use service::{Attempt, Change, DynamoDb, DynamoDbEvent, TableCallSlot, TableStats};
 pub use table::{Admission, Mode, Table, TableSpec, Throttle};
 pub use units::{Consistency, Units, call_units};
+
+/// The field of a table call in a request's `calls` (`{table: NAME, reads, ...}`): the kind
+/// of call DynamoDB registers (`scenario::calls::CallKey`, `sim::calls::CallKind`).
+pub const CALL: &str = "table";
+
+/// A resolved table call: the table, and the capacity each call consumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableCall {
+    pub table: crate::ids::TableId,
+    pub units: Units,
+}
