@@ -10,6 +10,7 @@ mod api_gateway;
 mod autoscaling;
 mod autoscaling_aws;
 mod burstable;
+mod call_kinds;
 mod cloudfront;
 mod conservation;
 mod cost;

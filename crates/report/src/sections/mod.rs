@@ -3,7 +3,8 @@
 //! A service implements [`Section`]: its keys in `summary.json`, its lines in the table
 //! printed after a run, its components and its defaults in `stratus explain`. Every method
 //! is required (its own output files too), so a new service says what it shows in each (an empty body says "nothing"
-//! where a reader sees it), and it adds itself to [`SECTIONS`]. A service that workloads
+//! where a reader sees it), and its line in the world's registry (`sim::registry`) names it
+//! (`=> module::Section`), which adds it to [`SECTIONS`]. A service that workloads
 //! target (`PREFIX/NAME`) also draws their arrows in `explain`'s diagram (`diagram`). The reports write the
 //! world's own parts (the run's header, the overall requests and latency) and then every
 //! section, in list order; that order is `summary.json`'s documented key order.
@@ -53,24 +54,34 @@ pub trait Section: Sync {
     }
 }
 
-/// Every service's section, in report order.
-pub const SECTIONS: &[&dyn Section] = &[
-    &traffic::Traffic,
-    &alb::Alb,
-    &ec2::Ec2,
-    &lambda::Lambda,
-    &sqs::Sqs,
-    &cost::Cost,
-    &resilience::Resilience,
-    &elasticache::ElastiCache,
-    &route53::Route53,
-    &dynamodb::DynamoDb,
-    &apigw::ApiGateway,
-    &cloudfront::CloudFront,
-    &kinesis::Kinesis,
-    &ecs::Ecs,
-    &nat::Nat,
-];
+/// Declares [`SECTIONS`] from the world's registry (`stratus_sim::for_each_service!`): the
+/// world's own sections and the older services' first, by hand, in `summary.json`'s
+/// documented key order; then each section a registry line names (`=> module::Section`), in
+/// registry order.
+macro_rules! sections_from_registry {
+    (
+        services {
+            $($(#[$doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* }
+                $(+ $role:ident)* $(-> $out:ty)? $(=> $section:path)?,)*
+        }
+    ) => {
+        /// Every service's section, in report order.
+        pub const SECTIONS: &[&dyn Section] = &[
+            &traffic::Traffic,
+            &alb::Alb,
+            &ec2::Ec2,
+            &lambda::Lambda,
+            &sqs::Sqs,
+            &cost::Cost,
+            &resilience::Resilience,
+            &elasticache::ElastiCache,
+            &route53::Route53,
+            $($(&$section,)?)*
+        ];
+    };
+}
+
+stratus_sim::for_each_service!(sections_from_registry {});
 
 /// A component's summary object with its `region` added, when it has one (the scenario
 /// declares `regions`).

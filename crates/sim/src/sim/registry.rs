@@ -47,7 +47,60 @@ use crate::scenario::Scenario;
 use crate::trace::Tracer;
 use std::sync::Arc;
 
-world! {
+/// The list of services (the `services { ... }` part of the world's declaration), given to
+/// macro `$m` after the tokens in braces: `for_each_service!(world { ...the world's own... })`
+/// declares the world (`service::world!`), and the report crate expands it into its
+/// sections (`sections::SECTIONS`: the sections named `=> section::Path` on the lines, in
+/// list order). A line is `field: State { Variant(ItsEvent), ... } + Role ... -> Result =>
+/// section::Path,`; everything after the braces is optional.
+#[macro_export]
+macro_rules! for_each_service {
+    ($m:ident { $($before:tt)* }) => {
+        $m! {
+            $($before)*
+            services {
+                /// Workloads: arrivals, their requests in flight and per-workload statistics.
+                traffic: Traffic {},
+                /// Lambda functions, pools, scaling ceilings, invocations and async events.
+                lambda: LambdaService { Lambda(LambdaEvent) },
+                /// SQS queues, messages, worker pollers and event source mappings.
+                sqs: SqsWorld { Sqs(SqsEvent) } + LambdaClient,
+                /// Auto Scaling groups and their instances.
+                ec2: Ec2 { Instance(InstanceEvent), AutoScaling(AutoScalingEvent) },
+                /// Load balancers, target groups and their meters.
+                alb: Alb { Alb(AlbEvent) },
+                /// Data-transfer meters billed per period.
+                bills: Bills {},
+                /// Down AZs and stopped instances, the fault log.
+                faults: FaultState { Fault(FaultEvent) },
+                /// Databases and caches: connections, calls in flight, failovers (after `faults`,
+                /// whose results it completes).
+                databases: Databases { Database(DatabaseEvent) },
+                /// Route 53 records: health checks and clients' cached answers (after `faults`,
+                /// whose results it completes).
+                dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
+                /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
+                dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } + CallKind -> Vec<TableResult> => dynamodb::DynamoDb,
+                /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
+                apigw: ApiGateways { ApiGateway(ApigwEvent) } + Front + LambdaClient => apigw::ApiGateway,
+                /// CloudFront distributions: edge and shield caches, origin fetches and failover.
+                cloudfront: CloudFront { CloudFront(CloudFrontEvent) } + Front -> Vec<DistributionResult>
+                    => cloudfront::CloudFront,
+                /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
+                kinesis: Kinesis { Kinesis(KinesisEvent) } + Front + LambdaClient -> Vec<StreamResult>
+                    => kinesis::Kinesis,
+                /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
+                /// whose results it reads).
+                ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult> => ecs::Ecs,
+                /// NAT gateways: the external calls leaving through them (after `faults`, whose
+                /// outages cut them).
+                nat: NatGateways { Nat(NatEvent) } + CallKind -> Vec<GatewayResult> => nat::Nat,
+            }
+        }
+    };
+}
+
+for_each_service!(world {
     /// Every service's state for one run, the event queue and the clock's own state. Built
     /// by `World::new`; run by `World::run`; closed by `World::into_result`.
     pub struct World built from (scenario, s, series) {
@@ -88,40 +141,4 @@ world! {
         /// The simulated duration is over.
         SimulationEnded,
     }
-    services {
-        /// Workloads: arrivals, their requests in flight and per-workload statistics.
-        traffic: Traffic {},
-        /// Lambda functions, pools, scaling ceilings, invocations and async events.
-        lambda: LambdaService { Lambda(LambdaEvent) },
-        /// SQS queues, messages, worker pollers and event source mappings.
-        sqs: SqsWorld { Sqs(SqsEvent) } + LambdaClient,
-        /// Auto Scaling groups and their instances.
-        ec2: Ec2 { Instance(InstanceEvent), AutoScaling(AutoScalingEvent) },
-        /// Load balancers, target groups and their meters.
-        alb: Alb { Alb(AlbEvent) },
-        /// Data-transfer meters billed per period.
-        bills: Bills {},
-        /// Down AZs and stopped instances, the fault log.
-        faults: FaultState { Fault(FaultEvent) },
-        /// Databases and caches: connections, calls in flight, failovers (after `faults`,
-        /// whose results it completes).
-        databases: Databases { Database(DatabaseEvent) },
-        /// Route 53 records: health checks and clients' cached answers (after `faults`,
-        /// whose results it completes).
-        dns: Route53 { Dns(DnsEvent) } -> Vec<DnsResult>,
-        /// DynamoDB tables: capacity, throttles and the SDK's retries of request calls.
-        dynamodb: DynamoDb { DynamoDb(DynamoDbEvent) } + CallKind -> Vec<TableResult>,
-        /// API Gateway APIs: throttles, usage plans, stage caches, integration timeouts.
-        apigw: ApiGateways { ApiGateway(ApigwEvent) } + Front + LambdaClient,
-        /// CloudFront distributions: edge and shield caches, origin fetches and failover.
-        cloudfront: CloudFront { CloudFront(CloudFrontEvent) } + Front -> Vec<DistributionResult>,
-        /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
-        kinesis: Kinesis { Kinesis(KinesisEvent) } + Front + LambdaClient -> Vec<StreamResult>,
-        /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
-        /// whose results it reads).
-        ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
-        /// NAT gateways: the external calls leaving through them (after `faults`, whose
-        /// outages cut them).
-        nat: NatGateways { Nat(NatEvent) } + CallKind -> Vec<GatewayResult>,
-    }
-}
+});

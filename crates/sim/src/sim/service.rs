@@ -107,7 +107,7 @@ macro_rules! world {
             $($(#[$clock_doc:meta])* $clock:ident $(($payload:ty))?,)*
         }
         services {
-            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(+ $role:ident)* $(-> $out:ty)?,)*
+            $($(#[$svc_doc:meta])* $svc:ident: $svc_ty:ty { $($variant:ident($event:ty)),* } $(+ $role:ident)* $(-> $out:ty)? $(=> $section:path)?,)*
         }
     ) => {
         $(#[$world_doc])*
