@@ -282,3 +282,14 @@ pub enum DatabaseEvent {
 
 /// None of these events names an instance.
 impl crate::model::NamesInstance for DatabaseEvent {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call's target is in every resolved call the call phase reads: it stays small.
+    #[test]
+    fn a_call_target_is_small() {
+        assert!(std::mem::size_of::<CallTarget>() <= 12);
+    }
+}
