@@ -32,7 +32,7 @@ databases:
 caches:
   c: {{hit_ratio: 0.5}}
 dynamodb_tables:
-  t: {{}}
+  t: {{mode: on_demand}}
 external_endpoints:
   api: {{latency: {{dist: constant, value: 5ms}}}}
 nat_gateways: {{nat-a: {{az: a}}}}
@@ -86,6 +86,21 @@ fn a_call_naming_two_kinds_is_refused_with_both() {
         "{e}"
     );
     assert!(e.contains("got `database` and `table`"), "{e}");
+}
+
+#[test]
+fn one_bad_call_does_not_hide_the_problems_of_the_others() {
+    let e = problems(&calls_scenario(
+        "[{reads: 2}, {database: db, table: t}, {table: t, reads: x}, {external: nowhere}]",
+    ));
+    for expected in [
+        "workloads.w.calls[0]: expected one of",
+        "workloads.w.calls[1]: expected exactly one of",
+        "workloads.w.calls[2].reads",
+        "workloads.w.calls[3].external: no external endpoint named `nowhere`",
+    ] {
+        assert!(e.contains(expected), "{expected}\n{e}");
+    }
 }
 
 #[test]

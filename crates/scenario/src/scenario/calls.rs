@@ -51,9 +51,11 @@ pub const DEFAULT_CALL_BYTES: u64 = 2048;
 pub const BUILT_IN: [&str; 2] = ["database", "cache"];
 
 /// A call as written: its kind (its call field) and the whole entry, decoded by the kind.
+/// A call naming no kind or two keeps its problem, reported when the calls are resolved,
+/// so that one bad call does not hide the problems of the others.
 #[derive(Debug, Clone)]
 pub struct RawCall {
-    pub kind: &'static str,
+    kind: Result<&'static str, String>,
     pub entry: serde_json::Value,
 }
 
@@ -91,26 +93,23 @@ impl<'de> Deserialize<'de> for RawCall {
     /// Finds the call's one field among the known kinds; the kind decodes the entry when it
     /// is resolved (`RawScenario::resolve_service_call`, `RawDatabaseCall`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
         let entry = serde_json::Value::deserialize(d)?;
-        let Some(map) = entry.as_object() else {
-            return Err(D::Error::custom(format!(
-                "expected a call, a mapping with one of {}",
-                known()
-            )));
+        let kind = match entry.as_object() {
+            None => Err(format!("expected a call, a mapping with one of {}", known())),
+            Some(map) => {
+                let mut fields =
+                    (BUILT_IN.iter().chain(CALL_FIELDS)).filter(|f| map.contains_key(**f));
+                match (fields.next(), fields.next()) {
+                    (Some(kind), None) => Ok(*kind),
+                    (None, _) => Err(format!("expected one of {}: what the call calls", known())),
+                    (Some(a), Some(b)) => Err(format!(
+                        "expected exactly one of {}, got `{a}` and `{b}`",
+                        known()
+                    )),
+                }
+            }
         };
-        let mut fields = (BUILT_IN.iter().chain(CALL_FIELDS)).filter(|f| map.contains_key(**f));
-        match (fields.next(), fields.next()) {
-            (Some(kind), None) => Ok(RawCall { kind, entry }),
-            (None, _) => Err(D::Error::custom(format!(
-                "expected one of {}: what the call calls",
-                known()
-            ))),
-            (Some(a), Some(b)) => Err(D::Error::custom(format!(
-                "expected exactly one of {}, got `{a}` and `{b}`",
-                known()
-            ))),
-        }
+        Ok(RawCall { kind, entry })
     }
 }
 
@@ -129,13 +128,25 @@ impl JsonSchema for RawCall {
 }
 
 impl RawCall {
+    /// Its kind (its call field), or `None` with the problem of a call that names none or
+    /// two reported at `path`.
+    pub(super) fn kind(&self, ctx: &mut Ctx, path: &str) -> Option<&'static str> {
+        match &self.kind {
+            Ok(kind) => Some(kind),
+            Err(problem) => {
+                ctx.err(path, problem.clone());
+                None
+            }
+        }
+    }
+
+    /// Its kind's field when it names exactly one.
+    pub fn field(&self) -> Option<&'static str> {
+        self.kind.as_ref().ok().copied()
+    }
+
     /// Decodes a built-in call (`database` or `cache`), reporting its problems at `path`.
     pub(super) fn built_in(&self, ctx: &mut Ctx, path: &str) -> Option<RawDatabaseCall> {
         super::load::field(self.entry.clone(), path, ctx.problems)
-    }
-
-    /// Whether it is of the built-in kind.
-    pub fn is_built_in(&self) -> bool {
-        BUILT_IN.contains(&self.kind)
     }
 }

@@ -3,7 +3,7 @@
 //! replace a lost node; validated against ElastiCache's rules into `model::elasticache`.
 //! A cache with none of these fields keeps the older model (typed hit ratio, not billed).
 
-use super::calls::{RawCall, RawDatabaseCall};
+use super::calls::{BUILT_IN, RawCall, RawDatabaseCall};
 use super::raw::{RawCache, miss_reads};
 use super::resolve::Ctx;
 use super::resolve_workload::resolve_dist;
@@ -213,7 +213,10 @@ pub(super) fn with_on_miss(ctx: &mut Ctx, at: &str, calls: &[RawCall]) -> Vec<(S
         let mp = format!("{p}.on_miss");
         if !is_cache {
             ctx.err(&mp, "only a `cache` call has an `on_miss` read");
-        } else if m.kind != "database" && !miss_reads().contains(&m.kind) {
+        } else if let Some(kind) = m.field()
+            && kind != "database"
+            && !miss_reads().contains(&kind)
+        {
             let kinds: Vec<String> = (["database"].iter().chain(&miss_reads()))
                 .map(|k| format!("`{k}`"))
                 .collect();
@@ -247,7 +250,7 @@ pub(super) enum Entry {
 
 impl Entry {
     fn decode(ctx: &mut Ctx, path: &str, c: &RawCall) -> Option<Entry> {
-        if c.is_built_in() {
+        if BUILT_IN.contains(&c.kind(ctx, path)?) {
             c.built_in(ctx, path).map(Entry::Database)
         } else {
             Some(Entry::Service(c.clone()))

@@ -286,10 +286,11 @@ macro_rules! raw_scenario {
                 out: &mut ServiceCalls,
             ) -> Option<(crate::model::database::CallTarget, u64)> {
                 use crate::model::database::{CallTarget, ServiceCall};
-                let kind = CALL_FIELDS.iter().position(|f| *f == call.kind)? as u8;
+                let field = call.field()?;
+                let kind = CALL_FIELDS.iter().position(|f| *f == field)? as u8;
                 $($({
                     type K = $svc_ty;
-                    if call.kind == <K as super::calls::$svc_call>::FIELD {
+                    if field == <K as super::calls::$svc_call>::FIELD {
                         let raw = super::load::field::<<K as super::calls::$svc_call>::Raw>(
                             call.entry.clone(),
                             path,

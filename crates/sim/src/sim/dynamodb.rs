@@ -48,6 +48,7 @@ impl World {
     /// to each attempt and bills the bytes as inter-region data transfer, both ways; a
     /// table whose region is under a `region_outage` fails the call at once
     /// (`region_unreachable`, a 502 to the client, as a database that cannot be reached).
+    #[inline]
     fn start_table_call(
         &mut self,
         id: RequestId,
@@ -138,6 +139,7 @@ impl World {
 impl CallKind for DynamoDb {
     const FIELD: &'static str = crate::model::dynamodb::CALL;
 
+    #[inline]
     fn start(w: &mut World, id: RequestId, step: u8, entry: u32, bytes: u64) {
         let call = w.scenario.resilience.service_calls.dynamodb_tables[entry as usize];
         w.start_table_call(id, step, call, bytes);

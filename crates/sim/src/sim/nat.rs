@@ -138,6 +138,7 @@ impl NatGateways {
 
 impl World {
     /// Call `step` of request `id` goes to external endpoint `e`, moving `bytes`.
+    #[inline]
     fn start_external_call(&mut self, id: RequestId, step: u8, e: EndpointId, bytes: u64) {
         let r = *self.traffic.requests.get(id);
         let az = self.ec2.instances[r.server().index()].az;
@@ -232,6 +233,7 @@ impl World {
 impl CallKind for NatGateways {
     const FIELD: &'static str = crate::model::nat::CALL;
 
+    #[inline]
     fn start(w: &mut World, id: RequestId, step: u8, entry: u32, bytes: u64) {
         let e = w.scenario.resilience.service_calls.external_endpoints[entry as usize];
         w.start_external_call(id, step, e, bytes);

@@ -124,9 +124,6 @@ for_each_service!(world {
         /// Each workload's front: the registry slot of the service its target names
         /// (`front`).
         fronts: Vec<u8> = World::front_slots(s),
-        /// Each of the scenario's kinds of call: the registry slot of the service that makes
-        /// them (`calls`).
-        call_slots: Vec<u8> = World::call_slots(),
         /// Every series' rows; services register their series as they are built.
         series: TimeSeries = series,
         scenario: Arc<Scenario> = scenario,

@@ -220,23 +220,23 @@ macro_rules! world {
                 Some(seen)
             }
 
-            /// The registry slot of the service that makes each of the scenario's kinds of
-            /// call (`scenario::raw::CALL_FIELDS`, by the field its `CallKind` declares).
-            pub(super) fn call_slots() -> Vec<u8> {
-                (crate::scenario::raw::CALL_FIELDS.iter())
-                    .map(|field| {
-                        $($(if_role!(CallKind, $role, {
-                            if *field == <$svc_ty as CallKind>::FIELD {
-                                return ServiceSlot::$svc as u8;
-                            }
-                        });)*)*
-                        panic!("no service in the registry makes `{field}` calls")
-                    })
-                    .collect()
+            /// The call field of every service marked `+ CallKind`, in registry order.
+            #[cfg(test)]
+            pub(super) fn call_kind_fields() -> Vec<&'static str> {
+                #[allow(unused_mut)]
+                let mut out = Vec::new();
+                $($(if_role!(CallKind, $role, {
+                    out.push(<$svc_ty as CallKind>::FIELD);
+                });)*)*
+                out
             }
 
             /// Call `step` of request `id` is of a kind a service registered: that service
-            /// starts it (`CallKind::start`).
+            /// starts it (`CallKind::start`). Each service's kind is its field's position in
+            /// the scenario's kinds, found when the program is compiled (`calls::kind_of`:
+            /// a field the scenario does not register does not compile), so the dispatch is
+            /// one comparison chain on the call's `u8`.
+            #[inline]
             pub(super) fn start_service_call(
                 &mut self,
                 id: crate::ids::RequestId,
@@ -244,9 +244,8 @@ macro_rules! world {
                 call: crate::model::database::ServiceCall,
                 bytes: u64,
             ) {
-                let slot = self.call_slots[call.kind as usize];
                 $($(if_role!(CallKind, $role, {
-                    if slot == ServiceSlot::$svc as u8 {
+                    if call.kind == const { super::calls::kind_of(<$svc_ty as CallKind>::FIELD) } {
                         return <$svc_ty as CallKind>::start(self, id, step, call.entry, bytes);
                     }
                 });)*)*
