@@ -148,7 +148,10 @@ fn the_schema_accepts_each_kind_and_refuses_two_kinds_or_a_foreign_field() {
         "[{table: t, reads: 2, writes: 1, item_size: 1KB}]",
         "[{external: api, bytes: 10KB}]",
     ] {
-        let errors: Vec<String> = validator.iter_errors(&doc(ok)).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc(ok))
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{ok}: {errors:?}");
     }
     for bad in [

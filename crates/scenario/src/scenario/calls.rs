@@ -95,7 +95,10 @@ impl<'de> Deserialize<'de> for RawCall {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let entry = serde_json::Value::deserialize(d)?;
         let kind = match entry.as_object() {
-            None => Err(format!("expected a call, a mapping with one of {}", known())),
+            None => Err(format!(
+                "expected a call, a mapping with one of {}",
+                known()
+            )),
             Some(map) => {
                 let mut fields =
                     (BUILT_IN.iter().chain(CALL_FIELDS)).filter(|f| map.contains_key(**f));

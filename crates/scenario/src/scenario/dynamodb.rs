@@ -3,8 +3,8 @@
 //! DynamoDB's limits and resolved into `model::dynamodb::TableSpec`s. The rules and their
 //! sources are in `model::dynamodb` and `docs/models/dynamodb.md`.
 
-use super::defaults::DefaultDoc;
 use super::calls::{CallKey, DEFAULT_CALL_BYTES};
+use super::defaults::DefaultDoc;
 use super::raw::{RawDist, RawScenario};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;

@@ -13,10 +13,10 @@
 use super::calls::{CallKey, DEFAULT_CALL_BYTES};
 use super::defaults::DefaultDoc;
 use super::raw::{RawDist, RawScenario};
-use super::units::Bytes;
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::top_level::{Resolved, ServiceKey};
+use super::units::Bytes;
 use crate::ids::{AzId, EndpointId};
 use crate::model::nat::GatewayId;
 use crate::model::nat::{EndpointSpec, GatewaySpec, NatSpec};

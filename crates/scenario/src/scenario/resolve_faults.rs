@@ -226,7 +226,6 @@ fn resolve_databases(
     out
 }
 
-
 /// What a call may name.
 struct CallTargets<'a> {
     dbs: &'a BTreeMap<String, DatabaseId>,
@@ -257,9 +256,14 @@ fn resolve_calls(
                     Entry::Database(c) => c,
                     // A registered kind's call takes its target's time: no `work` of its own.
                     Entry::Service(c) => {
-                        let (target, bytes) = raw.resolve_service_call(ctx, &p, &c, service_calls)?;
+                        let (target, bytes) =
+                            raw.resolve_service_call(ctx, &p, &c, service_calls)?;
                         let work = crate::dist::Dist::Constant(SimTime::ZERO);
-                        return Some(CallSpec { target, work, bytes });
+                        return Some(CallSpec {
+                            target,
+                            work,
+                            bytes,
+                        });
                     }
                 };
                 let target = match (&c.database, &c.cache) {
