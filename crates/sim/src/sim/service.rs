@@ -222,6 +222,7 @@ macro_rules! world {
 
             /// The call field of every service marked `+ CallKind`, in registry order.
             #[cfg(test)]
+            #[allow(clippy::vec_init_then_push)]
             pub(super) fn call_kind_fields() -> Vec<&'static str> {
                 #[allow(unused_mut)]
                 let mut out = Vec::new();
