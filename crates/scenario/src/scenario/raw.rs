@@ -103,6 +103,10 @@ raw_scenario! {
         /// optional Lambda consumer and scheduled resharding.
         #[serde(default)]
         pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream> => TargetKey,
+        /// Amazon SNS standard topics that workloads publish to (`target: sns/NAME`), fanning
+        /// out to SQS queues, Lambda functions and HTTP/S endpoints.
+        #[serde(default)]
+        pub sns_topics: BTreeMap<String, super::sns::RawTopic> => TargetKey,
         /// ECS services on Fargate behind a target group (see `scenario::ecs`).
         #[serde(default)]
         pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,
@@ -122,7 +126,7 @@ raw_scenario! {
 pub struct RawWorkload {
     /// `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message;
     /// its CPU demand at the consumer is the class's `work`), or an entry of a service
-    /// workloads target (`apigw/NAME`, `cloudfront/NAME`, `kinesis/NAME`: see its key).
+    /// workloads target (`apigw/NAME`, `cloudfront/NAME`, `kinesis/NAME`, `sns/NAME`: see its key).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,
