@@ -21,6 +21,7 @@ use super::kinesis::StreamResult;
 use super::lambda::LambdaClient;
 use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
+use super::sns::TopicResult;
 use super::service::{Finish, Handles, Period, Registered, Service, Stage, if_role, world};
 use super::sqs::SqsWorld;
 use super::state::{Alb, Bills, Ec2, Traffic};
@@ -40,6 +41,7 @@ use crate::model::instance::InstanceEvent;
 use crate::model::kinesis::{Kinesis, KinesisEvent};
 use crate::model::lambda::{LambdaEvent, LambdaService};
 use crate::model::nat::NatEvent;
+use crate::model::sns::{Sns, SnsEvent};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
@@ -112,6 +114,8 @@ world! {
         cloudfront: CloudFront { CloudFront(CloudFrontEvent) } + Front -> Vec<DistributionResult>,
         /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
         kinesis: Kinesis { Kinesis(KinesisEvent) } + Front + LambdaClient -> Vec<StreamResult>,
+        /// SNS topics: Publish throttles, deliveries to queues, functions and HTTP/S endpoints.
+        sns: Sns { Sns(SnsEvent) } + Front -> Vec<TopicResult>,
         /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
         /// whose results it reads).
         ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult>,
