@@ -22,6 +22,7 @@ mod lambda;
 mod nat;
 mod resilience;
 mod route53;
+mod sns;
 mod sqs;
 mod traffic;
 
@@ -68,6 +69,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &apigw::ApiGateway,
     &cloudfront::CloudFront,
     &kinesis::Kinesis,
+    &sns::Sns,
     &ecs::Ecs,
     &nat::Nat,
 ];
