@@ -153,7 +153,9 @@ impl Section for Sns {
             .map(|sub| match &sub.endpoint {
                 Endpoint::Sqs(q) => format!("(sqs {})", s.queues[q.index()].name),
                 Endpoint::Lambda(f) => format!("(lambda {})", s.lambda_functions[f.index()].name),
-                Endpoint::Http { .. } => format!("(https {})", sub.name.trim_start_matches("http:")),
+                Endpoint::Http { .. } => {
+                    format!("(https {})", sub.name.trim_start_matches("http:"))
+                }
             })
             .collect();
         let fan = if fan.is_empty() {
@@ -161,12 +163,23 @@ impl Section for Sns {
         } else {
             format!(" --fan-out--> {}", fan.join(" "))
         };
-        let _ = writeln!(out, "  [{}] --{}--> (sns {}){fan}", w.name, rate(&w.rate), t.name);
+        let _ = writeln!(
+            out,
+            "  [{}] --{}--> (sns {}){fan}",
+            w.name,
+            rate(&w.rate),
+            t.name
+        );
         true
     }
 
     fn defaults(&self, s: &Scenario, out: &mut String) {
-        let names: Vec<String> = s.services.sns_topics.iter().map(|t| t.name.clone()).collect();
+        let names: Vec<String> = s
+            .services
+            .sns_topics
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
         defaults(out, &s.document, "sns_topics", &names);
     }
 }

@@ -165,7 +165,9 @@ fn resolve_topic(ctx: &mut Ctx, name: &str, t: &RawTopic, done: &Resolved) -> Op
     let (region, region_name) = match &t.region {
         None => (
             RegionId(0),
-            regions.first().map_or("us-east-1".into(), |r| r.name.clone()),
+            regions
+                .first()
+                .map_or("us-east-1".into(), |r| r.name.clone()),
         ),
         Some(r) => match regions.iter().position(|x| &x.name == r) {
             Some(i) => (RegionId(i as u8), r.clone()),
@@ -173,7 +175,10 @@ fn resolve_topic(ctx: &mut Ctx, name: &str, t: &RawTopic, done: &Resolved) -> Op
                 let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
                 ctx.err(
                     &format!("{path}.region"),
-                    format!("unknown region `{r}`; expected one of: {}", known.join(", ")),
+                    format!(
+                        "unknown region `{r}`; expected one of: {}",
+                        known.join(", ")
+                    ),
                 );
                 ok = false;
                 (RegionId(0), r.clone())
@@ -190,8 +195,11 @@ fn resolve_topic(ctx: &mut Ctx, name: &str, t: &RawTopic, done: &Resolved) -> Op
     }
     let latency = match &t.delivery_latency {
         None => Some(
-            Dist::lognormal_median_sigma(DEFAULT_LATENCY_MEDIAN.as_secs_f64(), DEFAULT_LATENCY_SIGMA)
-                .expect("the default delivery latency is a lognormal"),
+            Dist::lognormal_median_sigma(
+                DEFAULT_LATENCY_MEDIAN.as_secs_f64(),
+                DEFAULT_LATENCY_SIGMA,
+            )
+            .expect("the default delivery latency is a lognormal"),
         ),
         Some(d) => resolve_dist(ctx, &format!("{path}.delivery_latency"), d),
     };

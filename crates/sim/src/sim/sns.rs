@@ -130,9 +130,13 @@ impl World {
             let sub = Field::Str(&spec.subscriptions[k].name);
             let now = self.queue.now();
             match answer {
-                Answer::Delivered => {
-                    tr.emit(now, SNS_DELIVERED, &spec.name, Some(trace), &[("subscription", sub)])
-                }
+                Answer::Delivered => tr.emit(
+                    now,
+                    SNS_DELIVERED,
+                    &spec.name,
+                    Some(trace),
+                    &[("subscription", sub)],
+                ),
                 Answer::Retry { after } => tr.emit(
                     now,
                     SNS_HTTP_FAILED,

@@ -151,8 +151,7 @@ impl Sns {
                         rate: rate as f64,
                         burst: rate,
                     };
-                    sns.buckets
-                        .push((spec.region, TokenBucket::new(throttle)));
+                    sns.buckets.push((spec.region, TokenBucket::new(throttle)));
                     sns.buckets.len() - 1
                 }
             };
@@ -404,7 +403,9 @@ impl Sns {
 pub enum Answer {
     Delivered,
     /// A server-side error: the next attempt after `after`.
-    Retry { after: SimTime },
+    Retry {
+        after: SimTime,
+    },
     /// A server-side error with the policy exhausted: the message is discarded.
     Discarded,
 }

@@ -96,7 +96,12 @@ impl World {
 
     /// Another service sends a message (`spec`) on behalf of workload `w`'s request, whose
     /// processing takes `work` (SNS's delivery to a subscribed queue).
-    pub(in crate::sim) fn send_message(&mut self, w: WorkloadId, spec: &MessageSpec, work: SimTime) {
+    pub(in crate::sim) fn send_message(
+        &mut self,
+        w: WorkloadId,
+        spec: &MessageSpec,
+        work: SimTime,
+    ) {
         let (sqs, mut cx, _) = self.sqs_parts();
         sqs.send_from_workload(w, spec, work, &mut cx);
     }
