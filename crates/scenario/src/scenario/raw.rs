@@ -126,7 +126,7 @@ raw_scenario! {
 pub struct RawWorkload {
     /// `alb/NAME`, `dns/NAME`, `lambda/NAME` or `sqs/NAME` (each arrival sends one message;
     /// its CPU demand at the consumer is the class's `work`), or an entry of a service
-    /// workloads target (`apigw/NAME`, `cloudfront/NAME`, `kinesis/NAME`, `sns/NAME`: see its key).
+    /// workloads target (`apigw/NAME`, `cloudfront/NAME`, `kinesis/NAME`: see its key).
     pub target: String,
     /// `poisson` (default) or `uniform` (evenly spaced).
     pub arrivals: Option<RawArrivals>,
