@@ -11,7 +11,7 @@ use super::front::Front;
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::WorkloadId;
 use crate::metrics::{Outcome, TimeSeries};
-use crate::model::sns::service::{Answer, SubscriptionMeters};
+use crate::model::sns::service::{Answer, Message, SubscriptionMeters};
 use crate::model::sns::{Deliver, Publish, Sns, SnsEvent, SnsPrices, TopicId};
 use crate::model::sqs::MessageSpec;
 use crate::scenario::Scenario;
@@ -55,9 +55,12 @@ impl World {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
         let specs = &self.scenario.services.sns_topics;
-        let publish = self
-            .sns
-            .publish(specs, t, w, d.work, d.id, counted, &mut self.queue);
+        let m = Message {
+            workload: w,
+            work: d.work,
+            trace: d.id,
+        };
+        let publish = self.sns.publish(specs, t, m, counted, &mut self.queue);
         if publish == Publish::Throttled
             && let Some(tr) = self.tracer.as_deref_mut()
         {

@@ -20,7 +20,7 @@ mod tests;
 
 pub use prices::SnsPrices;
 pub use retry::RetryPolicy;
-pub use service::{Answer, Deliver, Publish, Sns, SubscriptionMeters, TopicMeters};
+pub use service::{Answer, Deliver, Message, Publish, Sns, SubscriptionMeters, TopicMeters};
 pub use spec::{Endpoint, SubscriptionSpec, TopicSpec};
 
 /// How a workload names a topic as its target: `sns/NAME` (each arrival is one Publish).

@@ -30,6 +30,15 @@ pub enum Publish {
     Throttled,
 }
 
+/// A published message: the publisher's workload, the CPU demand of processing it at a
+/// subscribed queue's consumer, and the publish's request id (for traces).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub workload: WorkloadId,
+    pub work: SimTime,
+    pub trace: u64,
+}
+
 /// A delivery the world carries out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Deliver {
@@ -186,16 +195,13 @@ impl Sns {
         sns
     }
 
-    /// A Publish of workload `w`'s message (whose processing at a queue's consumer takes
-    /// `work`) to topic `t`: throttled, or accepted with its deliveries scheduled.
-    #[allow(clippy::too_many_arguments)]
+    /// A Publish of message `m` to topic `t`: throttled, or accepted with its deliveries
+    /// scheduled.
     pub fn publish(
         &mut self,
         specs: &[TopicSpec],
         t: TopicId,
-        w: WorkloadId,
-        work: SimTime,
-        trace: u64,
+        m: Message,
         counting: bool,
         q: &mut impl Schedule<SnsEvent>,
     ) -> Publish {
@@ -216,22 +222,22 @@ impl Sns {
         st.period.published += 1;
         for (k, sub) in spec.subscriptions.iter().enumerate() {
             let st = &mut self.topics[t.index()];
-            let m = &mut st.meters.subscriptions[k];
+            let meters = &mut st.meters.subscriptions[k];
             if sub.filter < 1.0 && !st.filters[k].chance(sub.filter) {
-                m.filtered_out += counting as u64;
+                meters.filtered_out += counting as u64;
                 continue;
             }
-            m.matched += counting as u64;
+            meters.matched += counting as u64;
             st.ledgers[k].created += 1;
             let at = now + spec.latency.sample(&mut st.latency);
             let d = Delivery {
                 topic: t,
                 subscription: k as u16,
-                workload: w,
+                workload: m.workload,
                 attempts: 0,
                 counted: counting,
-                work,
-                trace,
+                work: m.work,
+                trace: m.trace,
             };
             let id = match self.free.pop() {
                 Some(i) => {
