@@ -130,39 +130,26 @@ impl World {
         let answer = self.sns.answered(specs, id, &mut self.queue);
         if let Some(tr) = self.tracer.as_deref_mut() {
             let spec = &specs[t.index()];
-            let sub = Field::Str(&spec.subscriptions[k].name);
+            let (kind, n, last) = match answer {
+                Answer::Delivered => (SNS_DELIVERED, 1, ("", Field::Int(0))),
+                Answer::Retry { after } => (
+                    SNS_HTTP_FAILED,
+                    3,
+                    ("retry_in_ms", Field::Int(after.as_nanos() / 1_000_000)),
+                ),
+                Answer::Discarded => (
+                    SNS_HTTP_FAILED,
+                    3,
+                    ("discarded", Field::Str("delivery policy exhausted")),
+                ),
+            };
+            let fields = [
+                ("subscription", Field::Str(&spec.subscriptions[k].name)),
+                ("attempt", Field::Int(attempts as u64)),
+                last,
+            ];
             let now = self.queue.now();
-            match answer {
-                Answer::Delivered => tr.emit(
-                    now,
-                    SNS_DELIVERED,
-                    &spec.name,
-                    Some(trace),
-                    &[("subscription", sub)],
-                ),
-                Answer::Retry { after } => tr.emit(
-                    now,
-                    SNS_HTTP_FAILED,
-                    &spec.name,
-                    Some(trace),
-                    &[
-                        ("subscription", sub),
-                        ("attempt", Field::Int(attempts as u64)),
-                        ("retry_in_ms", Field::Int(after.as_nanos() / 1_000_000)),
-                    ],
-                ),
-                Answer::Discarded => tr.emit(
-                    now,
-                    SNS_HTTP_FAILED,
-                    &spec.name,
-                    Some(trace),
-                    &[
-                        ("subscription", sub),
-                        ("attempt", Field::Int(attempts as u64)),
-                        ("discarded", Field::Str("delivery policy exhausted")),
-                    ],
-                ),
-            }
+            tr.emit(now, kind, &spec.name, Some(trace), &fields[..n]);
         }
     }
 }
