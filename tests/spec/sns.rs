@@ -284,3 +284,21 @@ fn bad_topics_are_reported_with_their_paths() {
 fn the_cli_refuses_a_bad_topic_with_exit_code_2() {
     cli_refuses("sns", BAD, &["sns_topics.orders.message_size"]);
 }
+
+#[test]
+fn a_subscriptions_filter_draws_are_its_own() {
+    // The filter's random stream is named after the topic and the subscription, not its
+    // position: a filtered subscription added before `sqs:b` leaves b's matches unchanged.
+    let b = "      - sqs: b\n        filter: 0.3";
+    let alone = format!("    subscriptions:\n{b}");
+    let after = format!("    subscriptions:\n      - sqs: a\n        filter: 0.5\n{b}");
+    let matched = |topic: &str| {
+        let r = simulate(parse(&fanout("60s", 100, 30, topic), &[]));
+        let t = &r.services.sns[0];
+        let s = t.subscriptions.iter().find(|s| s.name == "sqs:b").unwrap();
+        (t.published, s.meters.matched)
+    };
+    let (n, m) = matched(&alone);
+    assert!(m > 0 && m < n, "{m} of {n}");
+    assert_eq!(matched(&after), (n, m));
+}
