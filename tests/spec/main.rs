@@ -46,6 +46,7 @@ mod report;
 mod route53;
 mod schema;
 mod slurm;
+mod sns;
 mod sqs;
 mod sqs_lambda;
 mod sqs_lambda_backoff;

@@ -23,6 +23,7 @@ pub mod nat;
 pub mod region;
 pub mod rules;
 pub mod scaling_policy;
+pub mod sns;
 pub mod sqs;
 
 use crate::ids::InstanceId;

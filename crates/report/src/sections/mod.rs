@@ -23,6 +23,7 @@ mod lambda;
 mod nat;
 mod resilience;
 mod route53;
+mod sns;
 mod sqs;
 mod traffic;
 

@@ -35,6 +35,7 @@ mod resolve_lambda;
 mod resolve_queue;
 mod resolve_scaling;
 mod resolve_workload;
+mod sns;
 pub mod targets;
 mod top_level;
 #[cfg(test)]

@@ -105,6 +105,10 @@ raw_scenario! {
         /// optional Lambda consumer and scheduled resharding.
         #[serde(default)]
         pub kinesis_streams: BTreeMap<String, super::kinesis::RawStream> => TargetKey,
+        /// Amazon SNS standard topics that workloads publish to (`target: sns/NAME`), fanning
+        /// out to SQS queues, Lambda functions and HTTP/S endpoints.
+        #[serde(default)]
+        pub sns_topics: BTreeMap<String, super::sns::RawTopic> => TargetKey,
         /// ECS services on Fargate behind a target group (see `scenario::ecs`).
         #[serde(default)]
         pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,

@@ -48,6 +48,7 @@ mod result;
 mod scaling;
 mod service;
 mod slots;
+mod sns;
 mod sqs;
 mod state;
 mod traffic;
@@ -62,6 +63,7 @@ pub use lambda::FunctionResult;
 pub use nat::GatewayResult;
 pub use resilience::{DatabaseResult, FaultResult, ResilienceResult};
 pub use result::{CreditResult, GroupResult, InstanceResult, PolicyResult, RunResult};
+pub use sns::{SubscriptionResult, TopicResult};
 pub use sqs::QueueResult;
 pub use sqs::{EventSourceResult, MappingStats};
 

@@ -24,6 +24,7 @@ use super::lambda::LambdaClient;
 use super::nat::{GatewayResult, NatGateways};
 use super::resilience::FaultState;
 use super::service::{Finish, Handles, Period, Registered, Service, Stage, if_role, world};
+use super::sns::TopicResult;
 use super::sqs::SqsWorld;
 use super::state::{Alb, Bills, Ec2, Traffic};
 use crate::ids::WorkloadId;
@@ -42,6 +43,7 @@ use crate::model::instance::InstanceEvent;
 use crate::model::kinesis::{Kinesis, KinesisEvent};
 use crate::model::lambda::{LambdaEvent, LambdaService};
 use crate::model::nat::NatEvent;
+use crate::model::sns::{Sns, SnsEvent};
 use crate::model::sqs::SqsEvent;
 use crate::scenario::Scenario;
 use crate::trace::Tracer;
@@ -89,6 +91,8 @@ macro_rules! for_each_service {
                 /// Kinesis data streams: producers' writes, shards, the Lambda consumer's batches.
                 kinesis: Kinesis { Kinesis(KinesisEvent) } + Front + LambdaClient -> Vec<StreamResult>
                     => kinesis::Kinesis,
+                /// SNS topics: Publish throttles, deliveries to queues, functions and HTTP/S endpoints.
+                sns: Sns { Sns(SnsEvent) } + Front -> Vec<TopicResult> => sns::Sns,
                 /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
                 /// whose results it reads).
                 ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult> => ecs::Ecs,

@@ -101,6 +101,13 @@ impl World {
         }
     }
 
+    /// Another service invokes function `f` asynchronously (SNS's delivery to a subscribed
+    /// function): Lambda queues the event and owns it from here (its retries, throttles and
+    /// maximum age); the caller never hears back.
+    pub(in crate::sim) fn invoke_lambda_async(&mut self, f: FunctionId, trace_id: u64) {
+        self.lambda_parts().accept_async(f, trace_id);
+    }
+
     /// The ALB forwards a request to a target group whose target is function `f`; a throttle
     /// makes the ALB answer 503. AWS documents no status for it: the troubleshooting page lists
     /// 503 only for "no registered targets", and the access logs' error reason

@@ -15,7 +15,7 @@ use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::TimeSeries;
 use crate::model::instance::{InstanceState, Job};
 use crate::model::lambda::Completion;
-use crate::model::sqs::SqsEvent;
+use crate::model::sqs::{MessageSpec, SqsEvent};
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::sim::lambda::{LambdaClient, origin};
@@ -91,6 +91,18 @@ impl World {
             .message
             .as_ref()
             .expect("a queue workload's classes carry a message");
+        sqs.send_from_workload(w, spec, work, &mut cx);
+    }
+
+    /// Another service sends a message (`spec`) on behalf of workload `w`'s request, whose
+    /// processing takes `work` (SNS's delivery to a subscribed queue).
+    pub(in crate::sim) fn send_message(
+        &mut self,
+        w: WorkloadId,
+        spec: &MessageSpec,
+        work: SimTime,
+    ) {
+        let (sqs, mut cx, _) = self.sqs_parts();
         sqs.send_from_workload(w, spec, work, &mut cx);
     }
 
