@@ -31,14 +31,7 @@ impl Default for Stack {
     }
 }
 
-/// A resolved template: its resources in template order (logical id, type, resolved
-/// properties), those dropped by a false condition, and every problem with its path.
-#[derive(Clone, Debug, Default)]
-pub struct Resolved {
-    pub resources: Vec<(String, String, Value)>,
-    pub dropped: Vec<String>,
-    pub problems: Vec<String>,
-}
+pub use crate::model::Resolved;
 
 const ACCOUNT: &str = "123456789012";
 
