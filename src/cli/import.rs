@@ -82,7 +82,11 @@ pub fn import(source: Source) -> Result<(), Failure> {
     let imported = write::to_scenario(&resolved, &name, &path.display().to_string(), reader);
     let problems: Vec<&String> = resolved.problems.iter().chain(&imported.problems).collect();
     if !problems.is_empty() {
-        eprintln!("{}: {} problem(s) reading it:", path.display(), problems.len());
+        eprintln!(
+            "{}: {} problem(s) reading it:",
+            path.display(),
+            problems.len()
+        );
         for p in &problems {
             eprintln!("  {p}");
         }

@@ -401,8 +401,10 @@ impl Resolver<'_> {
                 }
             }
             "Fn::GetAZs" => {
-                let region = self
-                    .text_of(arg, path)
+                // `!GetAZs` with no argument is YAML's null: the stack's region, as `''`.
+                let region = (!arg.is_null())
+                    .then(|| self.text_of(arg, path))
+                    .flatten()
                     .filter(|r| !r.is_empty())
                     .unwrap_or(self.stack.region.clone());
                 Some(Value::Array(

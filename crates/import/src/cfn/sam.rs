@@ -99,7 +99,11 @@ pub fn expand(template: &mut Value) {
         return;
     }
     let globals = template.get("Globals").cloned().unwrap_or(Value::Null);
-    let Some(resources) = template.get("Resources").and_then(Value::as_object).cloned() else {
+    let Some(resources) = template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
         return;
     };
     let mut out = Out {
@@ -222,7 +226,10 @@ fn function(out: &mut Out, id: &str, p: &Value, implicit: &mut Vec<(String, bool
                 });
                 let mut m = pick(ep, &["Path", "Method"]);
                 m.insert("RestApiId".into(), json!({"Ref": api}));
-                m.insert("HttpMethod".into(), ep.get("Method").cloned().unwrap_or("ANY".into()));
+                m.insert(
+                    "HttpMethod".into(),
+                    ep.get("Method").cloned().unwrap_or("ANY".into()),
+                );
                 m.insert(
                     "Integration".into(),
                     json!({"Type": "AWS_PROXY", "Uri": {"Fn::Sub": format!(
@@ -240,7 +247,11 @@ fn function(out: &mut Out, id: &str, p: &Value, implicit: &mut Vec<(String, bool
                 m.insert("ApiId".into(), json!({"Ref": api}));
                 m.insert("IntegrationType".into(), "AWS_PROXY".into());
                 m.insert("IntegrationUri".into(), json!({"Fn::GetAtt": [id, "Arn"]}));
-                out.add(format!("{eid}Integration"), "AWS::ApiGatewayV2::Integration", m);
+                out.add(
+                    format!("{eid}Integration"),
+                    "AWS::ApiGatewayV2::Integration",
+                    m,
+                );
             }
             other => {
                 let generated = match other {
@@ -260,9 +271,16 @@ fn function(out: &mut Out, id: &str, p: &Value, implicit: &mut Vec<(String, bool
 }
 
 fn rest_api(out: &mut Out, id: &str, p: &Value) {
-    out.add(id.to_string(), "AWS::ApiGateway::RestApi", pick(p, &["Name"]));
+    out.add(
+        id.to_string(),
+        "AWS::ApiGateway::RestApi",
+        pick(p, &["Name"]),
+    );
     let stage = p.get("StageName").cloned().unwrap_or("Prod".into());
-    let mut s = pick(p, &["MethodSettings", "CacheClusterEnabled", "CacheClusterSize"]);
+    let mut s = pick(
+        p,
+        &["MethodSettings", "CacheClusterEnabled", "CacheClusterSize"],
+    );
     s.insert("RestApiId".into(), json!({"Ref": id}));
     s.insert("StageName".into(), stage.clone());
     let stage_id = format!("{id}{}Stage", stage.as_str().unwrap_or("Prod"));
@@ -343,10 +361,21 @@ Resources:
         );
         assert_eq!(r["FJobs"]["Type"], "AWS::Lambda::EventSourceMapping");
         assert_eq!(r["FJobs"]["Properties"]["BatchSize"], 5);
-        assert_eq!(r["FGetMethod"]["Properties"]["RestApiId"]["Ref"], "ServerlessRestApi");
+        assert_eq!(
+            r["FGetMethod"]["Properties"]["RestApiId"]["Ref"],
+            "ServerlessRestApi"
+        );
         assert_eq!(r["ServerlessRestApi"]["Type"], "AWS::ApiGateway::RestApi");
-        assert_eq!(r["ServerlessRestApiProdStage"]["Properties"]["StageName"], "Prod");
-        assert!(r["FTick"]["Type"].as_str().unwrap().starts_with("AWS::Events::Rule"));
+        assert_eq!(
+            r["ServerlessRestApiProdStage"]["Properties"]["StageName"],
+            "Prod"
+        );
+        assert!(
+            r["FTick"]["Type"]
+                .as_str()
+                .unwrap()
+                .starts_with("AWS::Events::Rule")
+        );
         assert_eq!(r["T"]["Properties"]["BillingMode"], "PAY_PER_REQUEST");
         assert!(t.get("Transform").is_none());
     }

@@ -15,11 +15,20 @@ const IMPLIED: &[(&str, &str)] = &[
     ("aws_internet_gateway", "AWS::EC2::InternetGateway"),
     ("aws_route_table", "AWS::EC2::RouteTable"),
     ("aws_route", "AWS::EC2::Route"),
-    ("aws_route_table_association", "AWS::EC2::SubnetRouteTableAssociation"),
+    (
+        "aws_route_table_association",
+        "AWS::EC2::SubnetRouteTableAssociation",
+    ),
     ("aws_security_group", "AWS::EC2::SecurityGroup"),
     ("aws_security_group_rule", "AWS::EC2::SecurityGroupIngress"),
-    ("aws_vpc_security_group_ingress_rule", "AWS::EC2::SecurityGroupIngress"),
-    ("aws_vpc_security_group_egress_rule", "AWS::EC2::SecurityGroupEgress"),
+    (
+        "aws_vpc_security_group_ingress_rule",
+        "AWS::EC2::SecurityGroupIngress",
+    ),
+    (
+        "aws_vpc_security_group_egress_rule",
+        "AWS::EC2::SecurityGroupEgress",
+    ),
     ("aws_eip", "AWS::EC2::EIP"),
     ("aws_iam_role", "AWS::IAM::Role"),
     ("aws_iam_policy", "AWS::IAM::ManagedPolicy"),
@@ -29,18 +38,30 @@ const IMPLIED: &[(&str, &str)] = &[
     ("aws_lambda_permission", "AWS::Lambda::Permission"),
     ("aws_sqs_queue_policy", "AWS::SQS::QueuePolicy"),
     ("aws_db_subnet_group", "AWS::RDS::DBSubnetGroup"),
-    ("aws_elasticache_subnet_group", "AWS::ElastiCache::SubnetGroup"),
+    (
+        "aws_elasticache_subnet_group",
+        "AWS::ElastiCache::SubnetGroup",
+    ),
     ("aws_cloudwatch_log_group", "AWS::Logs::LogGroup"),
     ("aws_api_gateway_deployment", "AWS::ApiGateway::Deployment"),
     ("aws_api_gateway_resource", "AWS::ApiGateway::Resource"),
     ("aws_api_gateway_method", "AWS::ApiGateway::Resource"),
     ("aws_api_gateway_stage", "AWS::ApiGateway::Deployment"),
     ("aws_api_gateway_api_key", "AWS::ApiGateway::ApiKey"),
-    ("aws_api_gateway_usage_plan_key", "AWS::ApiGateway::UsagePlanKey"),
+    (
+        "aws_api_gateway_usage_plan_key",
+        "AWS::ApiGateway::UsagePlanKey",
+    ),
     ("aws_apigatewayv2_route", "AWS::ApiGatewayV2::Route"),
-    ("aws_apigatewayv2_deployment", "AWS::ApiGatewayV2::Deployment"),
+    (
+        "aws_apigatewayv2_deployment",
+        "AWS::ApiGatewayV2::Deployment",
+    ),
     ("aws_ecs_cluster", "AWS::ECS::Cluster"),
-    ("aws_appautoscaling_target", "AWS::ApplicationAutoScaling::ScalableTarget"),
+    (
+        "aws_appautoscaling_target",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+    ),
 ];
 
 fn num(a: At) -> Option<Value> {
@@ -68,7 +89,11 @@ fn actions(a: At, plan: &Plan) -> Value {
     for act in a.items() {
         let mut m = Map::new();
         put(&mut m, "Type", act.get("type").val());
-        put(&mut m, "TargetGroupArn", id(act.get("target_group_arn"), plan));
+        put(
+            &mut m,
+            "TargetGroupArn",
+            id(act.get("target_group_arn"), plan),
+        );
         let groups: Vec<Value> = act
             .get("forward")
             .first()
@@ -93,7 +118,10 @@ fn actions(a: At, plan: &Plan) -> Value {
 fn conditions(a: At) -> Value {
     let mut out = Vec::new();
     for c in a.items() {
-        for (block, field) in [("path_pattern", "path-pattern"), ("host_header", "host-header")] {
+        for (block, field) in [
+            ("path_pattern", "path-pattern"),
+            ("host_header", "host-header"),
+        ] {
             if let Some(v) = c.get(block).first().get("values").val() {
                 out.push(json!({"Field": field, "Values": v}));
             }
@@ -127,8 +155,15 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             "AWS::ElasticLoadBalancingV2::LoadBalancer"
         }
         "aws_lb_listener" | "aws_alb_listener" => {
-            put(&mut m, "LoadBalancerArn", id(a.get("load_balancer_arn"), plan));
-            m.insert("DefaultActions".into(), actions(a.get("default_action"), plan));
+            put(
+                &mut m,
+                "LoadBalancerArn",
+                id(a.get("load_balancer_arn"), plan),
+            );
+            m.insert(
+                "DefaultActions".into(),
+                actions(a.get("default_action"), plan),
+            );
             "AWS::ElasticLoadBalancingV2::Listener"
         }
         "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
@@ -141,10 +176,22 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
         "aws_lb_target_group" | "aws_alb_target_group" => {
             put(&mut m, "TargetType", a.get("target_type").val());
             let hc = a.get("health_check").first();
-            put(&mut m, "HealthCheckIntervalSeconds", num(hc.get("interval")));
+            put(
+                &mut m,
+                "HealthCheckIntervalSeconds",
+                num(hc.get("interval")),
+            );
             put(&mut m, "HealthCheckTimeoutSeconds", num(hc.get("timeout")));
-            put(&mut m, "HealthyThresholdCount", num(hc.get("healthy_threshold")));
-            put(&mut m, "UnhealthyThresholdCount", num(hc.get("unhealthy_threshold")));
+            put(
+                &mut m,
+                "HealthyThresholdCount",
+                num(hc.get("healthy_threshold")),
+            );
+            put(
+                &mut m,
+                "UnhealthyThresholdCount",
+                num(hc.get("unhealthy_threshold")),
+            );
             let mut attrs = Vec::new();
             if let Some(d) = num(a.get("deregistration_delay")) {
                 attrs.push(json!({"Key": "deregistration_delay.timeout_seconds", "Value": d}));
@@ -159,20 +206,44 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             put(&mut m, "MinSize", num(a.get("min_size")));
             put(&mut m, "MaxSize", num(a.get("max_size")));
             put(&mut m, "DesiredCapacity", num(a.get("desired_capacity")));
-            m.insert("VPCZoneIdentifier".into(), ids(a.get("vpc_zone_identifier"), plan));
-            put(&mut m, "AvailabilityZones", a.get("availability_zones").val());
-            m.insert("TargetGroupARNs".into(), ids(a.get("target_group_arns"), plan));
+            m.insert(
+                "VPCZoneIdentifier".into(),
+                ids(a.get("vpc_zone_identifier"), plan),
+            );
+            put(
+                &mut m,
+                "AvailabilityZones",
+                a.get("availability_zones").val(),
+            );
+            m.insert(
+                "TargetGroupARNs".into(),
+                ids(a.get("target_group_arns"), plan),
+            );
             let lt = a.get("launch_template").first();
             if let Some(t) = lt.get("id").id(plan).or_else(|| lt.get("name").id(plan)) {
                 m.insert("LaunchTemplate".into(), json!({"LaunchTemplateId": t}));
             }
-            put(&mut m, "LaunchConfigurationName", id(a.get("launch_configuration"), plan));
+            put(
+                &mut m,
+                "LaunchConfigurationName",
+                id(a.get("launch_configuration"), plan),
+            );
             put(&mut m, "HealthCheckType", a.get("health_check_type").val());
-            put(&mut m, "HealthCheckGracePeriod", num(a.get("health_check_grace_period")));
+            put(
+                &mut m,
+                "HealthCheckGracePeriod",
+                num(a.get("health_check_grace_period")),
+            );
             "AWS::AutoScaling::AutoScalingGroup"
         }
         "aws_launch_template" => {
-            put(&mut m, "LaunchTemplateData", a.get("instance_type").val().map(|t| json!({"InstanceType": t})));
+            put(
+                &mut m,
+                "LaunchTemplateData",
+                a.get("instance_type")
+                    .val()
+                    .map(|t| json!({"InstanceType": t})),
+            );
             "AWS::EC2::LaunchTemplate"
         }
         "aws_launch_configuration" => {
@@ -180,13 +251,29 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             "AWS::AutoScaling::LaunchConfiguration"
         }
         "aws_autoscaling_policy" => {
-            put(&mut m, "AutoScalingGroupName", id(a.get("autoscaling_group_name"), plan));
+            put(
+                &mut m,
+                "AutoScalingGroupName",
+                id(a.get("autoscaling_group_name"), plan),
+            );
             put(&mut m, "PolicyType", a.get("policy_type").val());
             put(&mut m, "AdjustmentType", a.get("adjustment_type").val());
-            put(&mut m, "ScalingAdjustment", num(a.get("scaling_adjustment")));
+            put(
+                &mut m,
+                "ScalingAdjustment",
+                num(a.get("scaling_adjustment")),
+            );
             put(&mut m, "Cooldown", num(a.get("cooldown")));
-            put(&mut m, "EstimatedInstanceWarmup", num(a.get("estimated_instance_warmup")));
-            put(&mut m, "MinAdjustmentMagnitude", num(a.get("min_adjustment_magnitude")));
+            put(
+                &mut m,
+                "EstimatedInstanceWarmup",
+                num(a.get("estimated_instance_warmup")),
+            );
+            put(
+                &mut m,
+                "MinAdjustmentMagnitude",
+                num(a.get("min_adjustment_magnitude")),
+            );
             let steps: Vec<Value> = a
                 .get("step_adjustment")
                 .items()
@@ -195,9 +282,21 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
                     let mut x = Map::new();
                     // The provider writes the bounds as strings, "" for none.
                     let bound = |k: &str| num(s.get(k)).filter(|v| v.as_str() != Some(""));
-                    put(&mut x, "MetricIntervalLowerBound", bound("metric_interval_lower_bound"));
-                    put(&mut x, "MetricIntervalUpperBound", bound("metric_interval_upper_bound"));
-                    put(&mut x, "ScalingAdjustment", num(s.get("scaling_adjustment")));
+                    put(
+                        &mut x,
+                        "MetricIntervalLowerBound",
+                        bound("metric_interval_lower_bound"),
+                    );
+                    put(
+                        &mut x,
+                        "MetricIntervalUpperBound",
+                        bound("metric_interval_upper_bound"),
+                    );
+                    put(
+                        &mut x,
+                        "ScalingAdjustment",
+                        num(s.get("scaling_adjustment")),
+                    );
                     Value::Object(x)
                 })
                 .collect();
@@ -211,7 +310,10 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
                     .get("predefined_metric_type")
                     .val()
                 {
-                    c.insert("PredefinedMetricSpecification".into(), json!({"PredefinedMetricType": t}));
+                    c.insert(
+                        "PredefinedMetricSpecification".into(),
+                        json!({"PredefinedMetricType": t}),
+                    );
                 }
                 put(&mut c, "TargetValue", num(tt.get("target_value")));
                 put(&mut c, "DisableScaleIn", tt.get("disable_scale_in").val());
@@ -220,12 +322,24 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             "AWS::AutoScaling::ScalingPolicy"
         }
         "aws_autoscaling_schedule" => {
-            put(&mut m, "AutoScalingGroupName", id(a.get("autoscaling_group_name"), plan));
+            put(
+                &mut m,
+                "AutoScalingGroupName",
+                id(a.get("autoscaling_group_name"), plan),
+            );
             put(&mut m, "Recurrence", a.get("recurrence").val());
             put(&mut m, "TimeZone", a.get("time_zone").val());
             // The provider's -1 leaves a size unchanged.
-            for (k, c) in [("min_size", "MinSize"), ("max_size", "MaxSize"), ("desired_capacity", "DesiredCapacity")] {
-                put(&mut m, c, num(a.get(k)).filter(|v| v.as_f64().is_some_and(|x| x >= 0.0)));
+            for (k, c) in [
+                ("min_size", "MinSize"),
+                ("max_size", "MaxSize"),
+                ("desired_capacity", "DesiredCapacity"),
+            ] {
+                put(
+                    &mut m,
+                    c,
+                    num(a.get(k)).filter(|v| v.as_f64().is_some_and(|x| x >= 0.0)),
+                );
             }
             "AWS::AutoScaling::ScheduledAction"
         }
@@ -251,7 +365,8 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             put(
                 &mut m,
                 "ReservedConcurrentExecutions",
-                num(a.get("reserved_concurrent_executions")).filter(|v| v.as_f64().is_some_and(|x| x >= 0.0)),
+                num(a.get("reserved_concurrent_executions"))
+                    .filter(|v| v.as_f64().is_some_and(|x| x >= 0.0)),
             );
             put(&mut m, "Architectures", a.get("architectures").val());
             "AWS::Lambda::Function"
@@ -261,34 +376,54 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             put(
                 &mut m,
                 "ProvisionedConcurrencyConfig",
-                num(a.get("provisioned_concurrent_executions")).map(|n| json!({"ProvisionedConcurrentExecutions": n})),
+                num(a.get("provisioned_concurrent_executions"))
+                    .map(|n| json!({"ProvisionedConcurrentExecutions": n})),
             );
             "AWS::Lambda::Alias"
         }
         "aws_lambda_event_source_mapping" => {
-            put(&mut m, "EventSourceArn", id(a.get("event_source_arn"), plan));
+            put(
+                &mut m,
+                "EventSourceArn",
+                id(a.get("event_source_arn"), plan),
+            );
             put(&mut m, "FunctionName", id(a.get("function_name"), plan));
             for (k, c) in [
                 ("batch_size", "BatchSize"),
-                ("maximum_batching_window_in_seconds", "MaximumBatchingWindowInSeconds"),
+                (
+                    "maximum_batching_window_in_seconds",
+                    "MaximumBatchingWindowInSeconds",
+                ),
                 ("function_response_types", "FunctionResponseTypes"),
                 ("parallelization_factor", "ParallelizationFactor"),
                 ("maximum_retry_attempts", "MaximumRetryAttempts"),
-                ("bisect_batch_on_function_error", "BisectBatchOnFunctionError"),
+                (
+                    "bisect_batch_on_function_error",
+                    "BisectBatchOnFunctionError",
+                ),
             ] {
                 put(&mut m, c, a.get(k).val());
             }
             put(
                 &mut m,
                 "ScalingConfig",
-                num(a.get("scaling_config").first().get("maximum_concurrency")).map(|c| json!({"MaximumConcurrency": c})),
+                num(a.get("scaling_config").first().get("maximum_concurrency"))
+                    .map(|c| json!({"MaximumConcurrency": c})),
             );
             "AWS::Lambda::EventSourceMapping"
         }
         "aws_sqs_queue" => {
-            put(&mut m, "VisibilityTimeout", num(a.get("visibility_timeout_seconds")));
+            put(
+                &mut m,
+                "VisibilityTimeout",
+                num(a.get("visibility_timeout_seconds")),
+            );
             put(&mut m, "DelaySeconds", num(a.get("delay_seconds")));
-            put(&mut m, "MessageRetentionPeriod", num(a.get("message_retention_seconds")));
+            put(
+                &mut m,
+                "MessageRetentionPeriod",
+                num(a.get("message_retention_seconds")),
+            );
             put(&mut m, "FifoQueue", a.get("fifo_queue").val());
             let rp = a.get("redrive_policy");
             match rp.val().and_then(|v| v.as_str().map(String::from)) {
@@ -318,7 +453,10 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             put(&mut m, "DBInstanceClass", a.get("instance_class").val());
             put(&mut m, "MultiAZ", a.get("multi_az").val());
             if a.get("replicate_source_db").val().is_some_and(|v| v != "") {
-                m.insert("SourceDBInstanceIdentifier".into(), a.get("replicate_source_db").v.clone());
+                m.insert(
+                    "SourceDBInstanceIdentifier".into(),
+                    a.get("replicate_source_db").v.clone(),
+                );
             }
             "AWS::RDS::DBInstance"
         }
@@ -336,11 +474,19 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
         }
         "aws_kinesis_stream" => {
             put(&mut m, "ShardCount", num(a.get("shard_count")));
-            put(&mut m, "RetentionPeriodHours", num(a.get("retention_period")));
+            put(
+                &mut m,
+                "RetentionPeriodHours",
+                num(a.get("retention_period")),
+            );
             put(
                 &mut m,
                 "StreamModeDetails",
-                a.get("stream_mode_details").first().get("stream_mode").val().map(|x| json!({"StreamMode": x})),
+                a.get("stream_mode_details")
+                    .first()
+                    .get("stream_mode")
+                    .val()
+                    .map(|x| json!({"StreamMode": x})),
             );
             "AWS::Kinesis::Stream"
         }
@@ -353,7 +499,11 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             if let Some(lb) = al.get("name").id(plan) {
                 let mut x = Map::new();
                 x.insert("DNSName".into(), Value::String(lb));
-                put(&mut x, "EvaluateTargetHealth", al.get("evaluate_target_health").val());
+                put(
+                    &mut x,
+                    "EvaluateTargetHealth",
+                    al.get("evaluate_target_health").val(),
+                );
                 m.insert("AliasTarget".into(), Value::Object(x));
             }
             let recs = a.get("records");
@@ -361,9 +511,21 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             if !rec_ids.is_empty() {
                 m.insert("ResourceRecords".into(), json!(rec_ids));
             }
-            put(&mut m, "Failover", a.get("failover_routing_policy").first().get("type").val());
-            put(&mut m, "Weight", num(a.get("weighted_routing_policy").first().get("weight")));
-            put(&mut m, "Region", a.get("latency_routing_policy").first().get("region").val());
+            put(
+                &mut m,
+                "Failover",
+                a.get("failover_routing_policy").first().get("type").val(),
+            );
+            put(
+                &mut m,
+                "Weight",
+                num(a.get("weighted_routing_policy").first().get("weight")),
+            );
+            put(
+                &mut m,
+                "Region",
+                a.get("latency_routing_policy").first().get("region").val(),
+            );
             if a.get("geolocation_routing_policy").first().v.is_object() {
                 m.insert("GeoLocation".into(), json!({}));
             }
@@ -400,7 +562,9 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
                 .get("load_balancer")
                 .items()
                 .into_iter()
-                .filter_map(|l| Some(json!({"TargetGroupArn": l.get("target_group_arn").id(plan)?})))
+                .filter_map(|l| {
+                    Some(json!({"TargetGroupArn": l.get("target_group_arn").id(plan)?}))
+                })
                 .collect();
             m.insert("LoadBalancers".into(), Value::Array(lbs));
             let subnets = ids(a.get("network_configuration").first().get("subnets"), plan);
@@ -427,9 +591,17 @@ fn one(ty: &str, a: At, plan: &Plan) -> Option<(String, Map<String, Value>)> {
             put(&mut m, "RestApiId", id(a.get("rest_api_id"), plan));
             let st = a.get("settings").first();
             // method_path "*/*" is every method; "orders/POST" one.
-            let path = a.get("method_path").val().and_then(|v| v.as_str().map(String::from)).unwrap_or("*/*".into());
+            let path = a
+                .get("method_path")
+                .val()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or("*/*".into());
             let (res, method) = path.rsplit_once('/').unwrap_or(("*", "*"));
-            let res = if res == "*" { "/*".to_string() } else { format!("/{res}") };
+            let res = if res == "*" {
+                "/*".to_string()
+            } else {
+                format!("/{res}")
+            };
             m.insert(
                 "MethodSettings".into(),
                 json!([{"HttpMethod": method, "ResourcePath": res,

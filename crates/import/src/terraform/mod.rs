@@ -140,11 +140,17 @@ impl Plan {
         let (Some(ty), Some(name)) = (parts.next(), parts.next()) else {
             return Vec::new();
         };
-        if matches!(ty, "var" | "local" | "module" | "data" | "each" | "count" | "path") {
+        if matches!(
+            ty,
+            "var" | "local" | "module" | "data" | "each" | "count" | "path"
+        ) {
             return Vec::new();
         }
         let (name, index) = match name.split_once('[') {
-            Some((n, i)) => (n, Some(i.trim_end_matches(']').trim_matches('"').to_string())),
+            Some((n, i)) => (
+                n,
+                Some(i.trim_end_matches(']').trim_matches('"').to_string()),
+            ),
             None => (name, None),
         };
         let base = format!("{prefix}{ty}.{name}");
@@ -171,7 +177,13 @@ impl Plan {
 /// A name usable in a scenario: letters, digits, `-` and `_`.
 fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .trim_matches('-')
         .to_string()
@@ -185,7 +197,10 @@ fn expressions(module: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) 
         .into_iter()
         .flatten()
     {
-        if let (Some(a), Some(e)) = (r.get("address").and_then(Value::as_str), r.get("expressions")) {
+        if let (Some(a), Some(e)) = (
+            r.get("address").and_then(Value::as_str),
+            r.get("expressions"),
+        ) {
             out.insert(format!("{prefix}{a}"), e.clone());
         }
     }
@@ -212,7 +227,11 @@ fn resources(module: &Value, exprs: &BTreeMap<String, Value>, out: &mut Vec<Res>
             continue;
         }
         let address = r.get("address").and_then(Value::as_str).unwrap_or("");
-        let ty = r.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        let ty = r
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let name = r.get("name").and_then(Value::as_str).unwrap_or("");
         let base = address.split('[').next().unwrap_or(address).to_string();
         let prefix = base

@@ -37,7 +37,10 @@ fn plan_references_come_from_the_configuration() {
     let ids: Vec<&str> = r.resources.iter().map(|x| x.0.as_str()).collect();
     // Data sources are skipped; module resources carry the module's name.
     assert_eq!(ids, ["web", "a-0", "a-1", "q-this"]);
-    assert_eq!(r.resources[0].1, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    assert_eq!(
+        r.resources[0].1,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    );
     assert_eq!(r.resources[0].2["Subnets"], json!(["a-0", "a-1"]));
     assert_eq!(r.resources[3].2["VisibilityTimeout"], 60);
 }
@@ -52,7 +55,10 @@ fn state_references_come_from_known_values() {
         {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b", "values": {}}
     ]}}});
     let r = read(&state).unwrap();
-    assert_eq!(r.resources[1].2["RedrivePolicy"]["deadLetterTargetArn"], "dlq");
+    assert_eq!(
+        r.resources[1].2["RedrivePolicy"]["deadLetterTargetArn"],
+        "dlq"
+    );
     assert_eq!(r.resources[1].2["RedrivePolicy"]["maxReceiveCount"], 4);
     // A type the mapping does not know keeps its name, to be listed.
     assert_eq!(r.resources[2].1, "aws_s3_bucket");

@@ -101,7 +101,12 @@ pub fn write_groups(st: &mut Stack, out: &mut String) {
 fn policies(st: &mut Stack, g: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for (pid, pp) in st.of("AWS::AutoScaling::ScalingPolicy") {
-        if pp.get("AutoScalingGroupName").and_then(target_id).as_deref() != Some(g) {
+        if pp
+            .get("AutoScalingGroupName")
+            .and_then(target_id)
+            .as_deref()
+            != Some(g)
+        {
             continue;
         }
         let kind = pp
@@ -126,7 +131,10 @@ fn policies(st: &mut Stack, g: &str) -> Vec<String> {
 fn target_tracking(st: &mut Stack, pid: &str, pp: &Value) -> Option<String> {
     let c = pp.get("TargetTrackingConfiguration");
     let metric = c
-        .and_then(|c| c.get("PredefinedMetricSpecification")?.get("PredefinedMetricType"))
+        .and_then(|c| {
+            c.get("PredefinedMetricSpecification")?
+                .get("PredefinedMetricType")
+        })
         .and_then(s);
     let target = c.and_then(|c| c.get("TargetValue")).and_then(num);
     let metric = match metric.as_deref() {
@@ -302,7 +310,11 @@ fn scheduled(st: &mut Stack, g: &str) -> Vec<String> {
             continue;
         }
         let mut l = format!("{{name: {id}, type: scheduled, at: {at}m, every: {every}");
-        for (k, key) in [("MinSize", "min"), ("MaxSize", "max"), ("DesiredCapacity", "desired")] {
+        for (k, key) in [
+            ("MinSize", "min"),
+            ("MaxSize", "max"),
+            ("DesiredCapacity", "desired"),
+        ] {
             if let Some(v) = p.get(k).and_then(num) {
                 let _ = write!(l, ", {key}: {}", n(v));
             }
@@ -349,7 +361,11 @@ pub fn write_ecs(st: &mut Stack, out: &mut String) {
                 let _ = writeln!(out, "    cpu: {}", n(c));
             }
             None => {
-                let _ = writeln!(out, "    cpu: {}", fill("the task's vCPUs (no task size in the stack)"));
+                let _ = writeln!(
+                    out,
+                    "    cpu: {}",
+                    fill("the task's vCPUs (no task size in the stack)")
+                );
             }
         }
         match mem {

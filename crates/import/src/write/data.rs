@@ -92,7 +92,10 @@ pub fn write_caches(st: &mut Stack, out: &mut String) {
     let hit = fill("the hit ratio (0..1), or `ttl` and `keys` instead");
     let _ = writeln!(out, "caches:");
     for (c, p) in clusters {
-        let engine = p.get("Engine").and_then(s).unwrap_or_else(|| "redis".into());
+        let engine = p
+            .get("Engine")
+            .and_then(s)
+            .unwrap_or_else(|| "redis".into());
         let _ = writeln!(out, "  {c}:\n    engine: {engine}");
         if let Some(t) = p.get("CacheNodeType").and_then(s) {
             let _ = writeln!(out, "    node_type: {t}");
@@ -128,7 +131,11 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
     let mut order: Vec<(String, String)> = Vec::new();
     let mut add = |id: String, p: &Value| {
         let key = (
-            p.get("Name").and_then(s).unwrap_or_default().trim_end_matches('.').to_string(),
+            p.get("Name")
+                .and_then(s)
+                .unwrap_or_default()
+                .trim_end_matches('.')
+                .to_string(),
             p.get("Type").and_then(s).unwrap_or_default(),
         );
         if !order.contains(&key) {
@@ -232,7 +239,9 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
         }
         let check = ends.iter().find_map(|(_, p, _)| {
             let c = p.get("HealthCheckId").and_then(target_id)?;
-            checks.get(c.as_str()).map(|h| h.get("HealthCheckConfig").cloned().unwrap_or_default())
+            checks
+                .get(c.as_str())
+                .map(|h| h.get("HealthCheckConfig").cloned().unwrap_or_default())
         });
         let evaluates = ends.iter().any(|(_, p, _)| {
             p.get("AliasTarget")
@@ -240,7 +249,10 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
                 .and_then(boolean)
                 == Some(true)
         });
-        if let Some(c) = check {
+        // Simple records answer every endpoint without health checks.
+        let simple = !has("Failover") && !has("Weight");
+        if simple {
+        } else if let Some(c) = check {
             let mut parts = Vec::new();
             if let Some(i) = c.get("RequestInterval").and_then(num) {
                 parts.push(format!("interval: {}s", n(i)));
@@ -250,7 +262,10 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
             }
             let _ = writeln!(line, "    health_check: {{{}}}", parts.join(", "));
         } else if evaluates {
-            let _ = writeln!(line, "    health_check: {{}}   # Route 53's defaults: 30s, 3 failures");
+            let _ = writeln!(
+                line,
+                "    health_check: {{}}   # Route 53's defaults: 30s, 3 failures"
+            );
         }
         records.push(line);
     }

@@ -31,7 +31,12 @@ pub fn write(st: &mut Stack, out: &mut String) {
     let ecs_tgs: Vec<String> = st
         .of("AWS::ECS::Service")
         .iter()
-        .flat_map(|(_, p)| p.get("LoadBalancers").and_then(Value::as_array).cloned().unwrap_or_default())
+        .flat_map(|(_, p)| {
+            p.get("LoadBalancers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
         .filter_map(|l| l.get("TargetGroupArn").and_then(target_id))
         .collect();
     let mut lb_rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -204,4 +209,3 @@ fn forward(actions: Option<&Value>) -> Option<String> {
         .collect();
     (!parts.is_empty()).then(|| format!("{{{}}}", parts.join(", ")))
 }
-

@@ -215,7 +215,10 @@ pub fn to_scenario(r: &Resolved, name: &str, source: &str, reader: &str) -> Impo
             not_modeled.push((id.clone(), ty.clone()));
         }
     }
-    let _ = writeln!(out, "# Imported by `stratus import {reader}` from {source}.");
+    let _ = writeln!(
+        out,
+        "# Imported by `stratus import {reader}` from {source}."
+    );
     if !r.dropped.is_empty() {
         let _ = writeln!(
             out,

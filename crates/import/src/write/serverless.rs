@@ -29,11 +29,7 @@ fn invoked<'a>(uri: &str, functions: &[(&'a str, &Value)]) -> Option<&'a str> {
 }
 
 fn throttle(rate: Option<f64>, burst: Option<f64>) -> Option<String> {
-    Some(format!(
-        "{{rate: {}, burst: {}}}",
-        n(rate?),
-        n(burst?)
-    ))
+    Some(format!("{{rate: {}, burst: {}}}", n(rate?), n(burst?)))
 }
 
 pub fn write_apis(st: &mut Stack, out: &mut String) {
@@ -43,10 +39,14 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
         .of("AWS::ApiGatewayV2::Api")
         .into_iter()
         .filter(|(id, p)| {
-            let proto = p.get("ProtocolType").and_then(s).unwrap_or_else(|| "HTTP".into());
+            let proto = p
+                .get("ProtocolType")
+                .and_then(s)
+                .unwrap_or_else(|| "HTTP".into());
             if proto != "HTTP" {
-                st.problems
-                    .push(format!("ApiGatewayV2 Api {id}: {proto} APIs are not modeled (HTTP APIs are)"));
+                st.problems.push(format!(
+                    "ApiGatewayV2 Api {id}: {proto} APIs are not modeled (HTTP APIs are)"
+                ));
             }
             proto == "HTTP"
         })
@@ -82,7 +82,11 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
                 fns.push(f);
             }
         }
-        let _ = writeln!(out, "  {api}:\n    type: {}", if is_rest { "rest" } else { "http" });
+        let _ = writeln!(
+            out,
+            "  {api}:\n    type: {}",
+            if is_rest { "rest" } else { "http" }
+        );
         match fns.first() {
             Some(f) => {
                 let _ = writeln!(out, "    integration: {{lambda: {f}}}");
@@ -91,7 +95,9 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
                 let _ = writeln!(
                     out,
                     "    integration: {}",
-                    fill("no Lambda integration in the stack: {http: {latency: DIST}}, {lambda: F} or {alb: LB}")
+                    fill(
+                        "no Lambda integration in the stack: {http: {latency: DIST}}, {lambda: F} or {alb: LB}"
+                    )
                 );
             }
         }
@@ -120,15 +126,20 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
                         m.get("ThrottlingRateLimit").and_then(num),
                         m.get("ThrottlingBurstLimit").and_then(num),
                     );
-                    let method = m.get("HttpMethod").and_then(s).unwrap_or_else(|| "*".into());
-                    let path = m.get("ResourcePath").and_then(s).unwrap_or_else(|| "/*".into());
+                    let method = m
+                        .get("HttpMethod")
+                        .and_then(s)
+                        .unwrap_or_else(|| "*".into());
+                    let path = m
+                        .get("ResourcePath")
+                        .and_then(s)
+                        .unwrap_or_else(|| "/*".into());
                     match t {
                         Some(t) if method == "*" && path == "/*" => stage_throttle = Some(t),
                         // CloudFormation escapes `/` in a resource path as `~1`.
-                        Some(t) => methods.push(format!(
-                            "\"{method} {}\": {t}",
-                            path.replace("~1", "/")
-                        )),
+                        Some(t) => {
+                            methods.push(format!("\"{method} {}\": {t}", path.replace("~1", "/")))
+                        }
                         None => {}
                     }
                 }
@@ -273,7 +284,10 @@ pub fn write_queues(st: &mut Stack, out: &mut String) {
     let esms = st.of("AWS::Lambda::EventSourceMapping");
     let streams = st.of("AWS::Kinesis::Stream");
     for (id, e) in &esms {
-        let src = e.get("EventSourceArn").and_then(target_id).unwrap_or_default();
+        let src = e
+            .get("EventSourceArn")
+            .and_then(target_id)
+            .unwrap_or_default();
         if !queues.iter().chain(&streams).any(|(q, _)| *q == src) {
             st.problems.push(format!(
                 "EventSourceMapping {id}: its source `{src}` is not a queue or stream of the stack (DynamoDB streams, Kafka and MQ sources are not modeled)"
@@ -312,10 +326,15 @@ pub fn write_queues(st: &mut Stack, out: &mut String) {
             // A count unknown to the reader (a Terraform plan) is a placeholder.
             let max = rp.get("maxReceiveCount").and_then(|m| match num(m) {
                 Some(x) => Some(n(x)),
-                None => s(m).filter(|t| t.starts_with("FILL:")).map(|t| format!("\"{t}\"")),
+                None => s(m)
+                    .filter(|t| t.starts_with("FILL:"))
+                    .map(|t| format!("\"{t}\"")),
             });
             if let (Some(d), Some(m)) = (dlq, max) {
-                let _ = writeln!(out, "    dead_letter_queue: {d}\n    max_receive_count: {m}");
+                let _ = writeln!(
+                    out,
+                    "    dead_letter_queue: {d}\n    max_receive_count: {m}"
+                );
             }
         }
         let consumers: Vec<String> = esms
