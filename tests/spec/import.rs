@@ -410,3 +410,50 @@ fn terraform_plan_imports_and_runs() {
         ],
     );
 }
+
+#[test]
+fn newer_services_resources_import_validate_and_run() {
+    let (file, text, _, _d) = import_ok("cfn", "tests/data/cfn/services.yaml", &[]);
+    // Cpu '512' CPU units is 512 / 1024 vCPU; Memory '1024' MiB is 1 GB.
+    has_all(
+        &text,
+        &[
+            "#   Cdn (AWS::CloudFront::Distribution)",
+            "Web:\n    cpu: 0.5\n    memory_gb: 1\n    azs: [a, b]\n    desired: 3\n    target_group: Tasks",
+            "Http:\n    type: http\n    integration: {lambda: Counter}\n    throttle: {rate: 100, burst: 200}",
+            "provisioned_concurrency: 4",
+            "Clicks:\n    shards: 2\n    retention: 48h\n    consumer: {lambda: Counter, batch_size: 100, parallelization_factor: 2}",
+            "Orders: {mode: on_demand}",
+            "Stock: {read_capacity: 100, write_capacity: 20}",
+            "engine: redis\n    node_type: cache.r6g.large\n    az: a\n    replica_az: b",
+            "primary: Blue\n    secondary: Green\n    health_check: {interval: 10s, failure_threshold: 2}",
+            "routing: weighted\n    records:\n      - {load_balancer: Blue, weight: 192}\n      - {load_balancer: Green, weight: 64}",
+            "Nat: {az: b}",
+        ],
+    );
+    placeholders_are(
+        &file,
+        &[
+            "workloads.Blue-clients.rate",
+            "workloads.Blue-clients.work",
+            "workloads.Green-clients.rate",
+            "workloads.Green-clients.work",
+            "workloads.Http-clients.rate",
+            "lambda_functions.Counter.duration",
+            "caches.Sessions.hit_ratio",
+        ],
+    );
+    runs_with(
+        &file,
+        &[
+            "workloads.Blue-clients.rate=10",
+            "workloads.Blue-clients.work={dist: exponential, mean: 20ms}",
+            "workloads.Green-clients.rate=10",
+            "workloads.Green-clients.work={dist: exponential, mean: 20ms}",
+            "workloads.Http-clients.rate=10",
+            "lambda_functions.Counter.duration={dist: constant, value: 30ms}",
+            "caches.Sessions.hit_ratio=0.8",
+            "workloads.clicks={target: kinesis/Clicks, rate: 50}",
+        ],
+    );
+}
