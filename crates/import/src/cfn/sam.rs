@@ -24,8 +24,8 @@
 //! - `AWS::Serverless::HttpApi` is an `AWS::ApiGatewayV2::Api` (HTTP) with its `Stage`
 //!   (DefaultRouteSettings).
 //! - `AWS::Serverless::SimpleTable` is an `AWS::DynamoDB::Table`: its ProvisionedThroughput,
-//!   else `PAY_PER_REQUEST` ("If ProvisionedThroughput is not specified BillingMode will be
-//!   specified as PAY_PER_REQUEST", sam-resource-simpletable).
+//!   else `BillingMode: PAY_PER_REQUEST` (what the transform writes: `SamSimpleTable` in
+//!   https://github.com/aws/serverless-application-model, `samtranslator/model/sam_resources.py`).
 //!
 //! Other `AWS::Serverless::*` resources (state machines, layers, applications, connectors)
 //! stay as they are and are listed as not modeled.
