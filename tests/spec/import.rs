@@ -457,3 +457,24 @@ fn newer_services_resources_import_validate_and_run() {
         ],
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_plan_is_refused_with_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"resources": []}"#).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["import", "terraform"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("x.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not the JSON of `terraform show -json`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.yaml").exists());
+}
