@@ -148,7 +148,8 @@ pub(crate) struct Stack<'a> {
     by_type: BTreeMap<&'a str, Vec<(&'a str, &'a Value)>>,
     subnet_az: BTreeMap<String, String>,
     pub problems: Vec<String>,
-    /// Workloads to write first: (name, target, what else), one per entry point.
+    /// Workloads, written before the components: one per entry point (a load balancer or
+    /// an API), as scenario text.
     pub workloads: Vec<String>,
     /// The metric period the alarms ask for (seconds), when some alarm is imported.
     pub metric_period: Option<f64>,
