@@ -266,3 +266,65 @@ fn explain_says_where_a_fitted_scenario_came_from() {
     );
     assert!(text.contains("(3 skipped)"), "{text}");
 }
+
+#[test]
+fn by_target_group_writes_a_workload_and_a_rule_per_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, per_class, _) = generate();
+    // The search class is served by its own target group.
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(|l| {
+            if l.contains("/search?") {
+                l.replace("targetgroup/web/", "targetgroup/search/")
+            } else {
+                l
+            }
+        })
+        .collect();
+    let logs = dir.path().join("a.log");
+    std::fs::write(&logs, lines.join("\n")).unwrap();
+    let out = dir.path().join("shop.yaml");
+    let st = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["fit", "alb-logs"])
+        .arg(&logs)
+        .args(["--by", "target-group", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    for needle in [
+        "  web:\n    target: alb/web",
+        "  search:\n    target: alb/web",
+        "rate: {profile: trace, file: shop.web.counts.csv, format: counts}",
+        "rate: {profile: trace, file: shop.search.counts.csv, format: counts}",
+        "- {path: \"/search\", target_group: search}",
+        "- {default: web}",
+        "  search: {group: fleet}",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    // Each workload replays its own group's requests, second by second.
+    let total = |f: &str| -> u64 {
+        std::fs::read_to_string(dir.path().join(f))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(total("shop.web.counts.csv"), per_class[0]);
+    assert_eq!(total("shop.search.counts.csv"), per_class[1]);
+    let r = simulate(stratus::scenario::Scenario::from_file(&out, &[]).unwrap());
+    assert_eq!(r.arrived, lines.len() as u64);
+    // Each group received its own workload's requests through its rule (all of them, as
+    // a trace replays every logged second and the warm-up is zero unless set).
+    let got = |g: &str| r.target_groups.iter().find(|(n, _)| n == g).map(|x| x.1);
+    assert_eq!(got("search"), Some(per_class[1]), "{:?}", r.target_groups);
+    assert_eq!(got("web"), Some(per_class[0]), "{:?}", r.target_groups);
+}

@@ -4,7 +4,7 @@
 //! reason with the first example, never fatal.
 
 use crate::alb_log::{self, Malformed};
-use crate::classes::{Classes, GroupBy};
+use crate::classes::{Classes, GroupBy, MAX_KEYS, OTHER};
 use crate::rate::PerSecond;
 use flate2::read::MultiGzDecoder;
 use std::collections::BTreeMap;
@@ -18,6 +18,10 @@ pub struct LogFit {
     pub lines: u64,
     pub per_second: PerSecond,
     pub classes: Classes,
+    /// With `--by target-group`: each target group's arrivals per second (its own workload;
+    /// at most `MAX_KEYS` groups, later ones counted under `other`).
+    pub per_group: BTreeMap<String, PerSecond>,
+    by: GroupBy,
     /// Lines not read, by reason: how many, and the first one's file and line number.
     pub malformed: BTreeMap<Malformed, (u64, String)>,
 }
@@ -37,6 +41,8 @@ impl LogFit {
             lines: 0,
             per_second: PerSecond::default(),
             classes: Classes::new(by),
+            per_group: BTreeMap::new(),
+            by,
             malformed: BTreeMap::new(),
         }
     }
@@ -57,6 +63,27 @@ impl LogFit {
             Ok(e) => {
                 self.per_second.add(e.arrival_ns);
                 self.classes.record(&e);
+                if self.by == GroupBy::TargetGroup {
+                    let key = if e.target_group.is_empty() {
+                        "-"
+                    } else {
+                        e.target_group
+                    };
+                    let key = if self.per_group.contains_key(key) || self.per_group.len() < MAX_KEYS
+                    {
+                        key
+                    } else {
+                        OTHER
+                    };
+                    match self.per_group.get_mut(key) {
+                        Some(p) => p.add(e.arrival_ns),
+                        None => {
+                            let mut p = PerSecond::default();
+                            p.add(e.arrival_ns);
+                            self.per_group.insert(key.to_string(), p);
+                        }
+                    }
+                }
             }
             Err(why) => {
                 let m = self.malformed.entry(why).or_insert_with(|| (0, origin()));

@@ -4,7 +4,9 @@
 //! What the logs do not say is filled with a stated first guess, marked in the file: the
 //! fleet behind the load balancer (m5.large instances sized by Little's law so the busiest
 //! minute runs them at 60%: our choice), one target group (listener rules are not in the
-//! logs), two AZs.
+//! logs), two AZs. With `--by target-group`, a workload per target group (its own rate and
+//! class) and a listener rule per group on an example path of its requests (the logs name
+//! each request's target group, not the rule's conditions: our guess).
 
 use crate::classes::ClassStats;
 use crate::cloudwatch::MetricFit;
@@ -199,21 +201,57 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
     );
     let _ = writeln!(out, "duration: {span}s");
     let _ = writeln!(out, "azs: [a, b]   # a first guess: the logs do not say");
-    let _ = writeln!(out, "workloads:\n  logs:\n    target: alb/web");
-    write_rate(out, &mut w.files, &fit.per_second, o, span);
     let classes = fit.classes.ranked(o.top);
     let mut taken = Vec::new();
     let mut busy_s = 0.0; // requests x mean work, over the classes
     let (mut answered, mut target_5xx) = (0u64, 0u64);
-    let out = &mut w.scenario;
-    let _ = writeln!(out, "    classes:");
+    // With `--by target-group`, one workload per target group (its own rate and class) and
+    // one listener rule per group; else one workload with a class per key.
+    let per_group = !fit.per_group.is_empty();
+    let mut rules = Vec::new();
+    if per_group {
+        let _ = writeln!(out, "workloads:");
+    } else {
+        let _ = writeln!(out, "workloads:\n  logs:\n    target: alb/web");
+        write_rate(out, &mut w.files, &fit.per_second, o, span, &o.name);
+        let _ = writeln!(w.scenario, "    classes:");
+    }
     for (key, c) in &classes {
         let name = class_name(key, &mut taken);
         let mean = c.work.mean_s();
         busy_s += mean * c.requests as f64;
         answered += c.answered();
         target_5xx += c.target_5xx;
-        write_class(out, &mut w.files, o, (key, &name), c, total);
+        if per_group {
+            let out = &mut w.scenario;
+            let _ = writeln!(out, "  {name}:\n    target: alb/web");
+            let mut rate = crate::rate::PerSecond::default();
+            match fit.per_group.get(key.as_str()) {
+                Some(p) => rate.merge(p),
+                // `other`: every group not written on its own.
+                None => {
+                    for (g, p) in &fit.per_group {
+                        if !classes.iter().any(|(k, _)| k == g) || g == key {
+                            rate.merge(p);
+                        }
+                    }
+                }
+            }
+            write_rate(
+                out,
+                &mut w.files,
+                &rate,
+                o,
+                span,
+                &format!("{}.{name}", o.name),
+            );
+            let _ = writeln!(w.scenario, "    classes:");
+            rules.push(format!(
+                "{{path: \"{}\", target_group: {name}}}",
+                quoted(&c.path)
+            ));
+        }
+        write_class(&mut w.scenario, &mut w.files, o, (key, &name), c, total);
     }
     let out = &mut w.scenario;
     let mean_rate = total as f64 / span as f64;
@@ -224,10 +262,36 @@ pub fn alb_scenario(fit: &LogFit, o: &Options) -> Written {
         0.0
     };
     let instances = ((busiest * mean_work / (VCPUS * UTILIZATION)).ceil() as u64).max(2);
+    if per_group {
+        // A rule per target group on its example path (the logs name the group, not the
+        // rule's conditions: our guess), the largest group as the default.
+        let names: Vec<String> = taken.clone();
+        let _ = writeln!(
+            out,
+            "load_balancers:\n  web:\n    azs: [a, b]\n    # One rule per target group on an example path of its requests: a guess, the\n    \
+             # logs do not hold the rules' conditions.\n    rules:"
+        );
+        for r in &rules {
+            let _ = writeln!(out, "      - {r}");
+        }
+        let _ = writeln!(
+            out,
+            "      - {{default: {}}}\ntarget_groups:",
+            names.first().map_or("web", String::as_str)
+        );
+        for n in &names {
+            let _ = writeln!(out, "  {n}: {{group: fleet}}");
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "load_balancers:\n  web: {{azs: [a, b], rules: [{{default: web}}]}}   # listener rules are not in the logs\n\
+             target_groups:\n  web: {{group: fleet}}"
+        );
+    }
     let _ = writeln!(
         out,
-        "load_balancers:\n  web: {{azs: [a, b], rules: [{{default: web}}]}}   # listener rules are not in the logs\n\
-         target_groups:\n  web: {{group: fleet}}\n\
+        "\
          auto_scaling_groups:\n  # A first guess, not in the logs: the busiest minute ({} requests/s) times the mean\n  \
          # target time ({}) over 2 vCPUs at 60% is {} instances. Set your own fleet.\n  \
          fleet: {{instance: {{type: m5.large}}, azs: [a, b], min: {instances}, desired: {instances}, max: {}}}",
@@ -263,6 +327,7 @@ fn write_rate(
     per_second: &crate::rate::PerSecond,
     o: &Options,
     span: u64,
+    stem: &str,
 ) {
     let diurnal = per_second.diurnal();
     let use_diurnal = match (o.rate, diurnal) {
@@ -288,7 +353,7 @@ fn write_rate(
             "    # No diurnal curve: the logs span less than an hour."
         );
     }
-    let file = format!("{}.counts.csv", o.name);
+    let file = format!("{stem}.counts.csv");
     let _ = writeln!(
         out,
         "    # The logs' requests per second, replayed (Poisson within each second).\n    \

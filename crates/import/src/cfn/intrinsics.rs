@@ -31,14 +31,7 @@ impl Default for Stack {
     }
 }
 
-/// A resolved template: its resources in template order (logical id, type, resolved
-/// properties), those dropped by a false condition, and every problem with its path.
-#[derive(Clone, Debug, Default)]
-pub struct Resolved {
-    pub resources: Vec<(String, String, Value)>,
-    pub dropped: Vec<String>,
-    pub problems: Vec<String>,
-}
+pub use crate::model::Resolved;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -408,8 +401,10 @@ impl Resolver<'_> {
                 }
             }
             "Fn::GetAZs" => {
-                let region = self
-                    .text_of(arg, path)
+                // `!GetAZs` with no argument is YAML's null: the stack's region, as `''`.
+                let region = (!arg.is_null())
+                    .then(|| self.text_of(arg, path))
+                    .flatten()
                     .filter(|r| !r.is_empty())
                     .unwrap_or(self.stack.region.clone());
                 Some(Value::Array(
