@@ -113,15 +113,9 @@ impl ServiceKey for BTreeMap<String, RawTopic> {
         ),
         d(
             "sns_topics",
-            "subscriptions[].filter",
-            "1",
-            "no filter policy: every message is delivered",
-        ),
-        d(
-            "sns_topics",
-            "subscriptions[].http.retry",
-            "3 retries, 20s apart",
-            "AWS's default HTTP/S delivery policy, without jitter",
+            "region",
+            "the first region",
+            "the account's Publish quota is the region's (30,000/s in us-east-1)",
         ),
     ];
 
