@@ -146,7 +146,16 @@ impl World {
             ..Finish::default()
         };
         self.finish_services(&mut out);
-        let cost = cost::price(&out.usage, &s.prices);
+        let cost = if s.regions.tables.is_empty() {
+            cost::price(&out.usage, &s.prices)
+        } else {
+            let names: Vec<String> = (s.regions.regions.iter()).map(|r| r.name.clone()).collect();
+            let tables = cost::regional::RegionTables {
+                names: &names,
+                tables: &s.regions.tables,
+            };
+            cost::regional::price_by_region(&out.usage, &s.prices, &tables)
+        };
         let id = self.series.series("cost_usd", Statistic::Sum);
         for (k, c) in cost.per_period.iter().enumerate() {
             self.series.push(k as f64 * period, id, *c);
