@@ -41,6 +41,7 @@ mod progress;
 mod queueing;
 mod rate_profiles;
 mod region_prices;
+mod regional_queues;
 mod regional_services;
 mod regions;
 mod report;
