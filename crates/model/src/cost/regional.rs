@@ -25,7 +25,10 @@ pub fn price_by_region(usage: &Usage, rest: &PriceTable, tables: &RegionTables) 
         .enumerate()
         .map(|(r, (name, table))| (Some(name.as_str()), price(&in_region(usage, r), table)))
         .collect();
-    parts.push((None, price(&outside_regions(usage), rest)));
+    let mut outside = price(&outside_regions(usage), rest);
+    // Only the services it has (`price` always names EC2).
+    outside.by_service.retain(|_, c| *c != 0.0);
+    parts.push((None, outside));
     let mut out = Breakdown {
         per_period: vec![0.0; usage.periods()],
         ..Breakdown::default()

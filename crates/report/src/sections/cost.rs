@@ -35,7 +35,8 @@ impl Section for Cost {
     fn table(&self, r: &RunResult, out: &mut String) {
         let parts = (r.cost.by_region.iter())
             .map(|(name, bill)| (name.as_str(), bill))
-            .chain(r.cost.not_by_region.iter().map(|b| ("not by region", b)));
+            .chain(r.cost.not_by_region.iter().map(|b| ("not by region", b)))
+            .filter(|(_, b)| !b.by_service.is_empty());
         for (name, bill) in parts.filter(|_| !r.cost.by_region.is_empty()) {
             let services: Vec<String> = (bill.by_service.iter())
                 .filter(|(_, v)| **v != 0.0)

@@ -172,8 +172,8 @@ impl Service for DynamoDb {
             (t.section::<DynamoDbPrices>()).expect("the shipped figures when the table has none")
         };
         let d = &mut w.dynamodb;
-        if s.regions.tables.is_empty() {
-            let run = prices(&s.prices);
+        if let [] | [_] = s.regions.tables.as_slice() {
+            let run = prices(s.regions.tables.first().unwrap_or(&s.prices));
             let cost = d
                 .tables
                 .iter_mut()
@@ -198,7 +198,7 @@ impl Service for DynamoDb {
     fn finish(w: &mut World, out: &mut Finish) {
         let specs = &w.scenario.services.dynamodb_tables;
         if !specs.is_empty() {
-            if w.scenario.regions.tables.is_empty() {
+            if w.scenario.regions.tables.len() < 2 {
                 out.usage
                     .priced
                     .insert("dynamodb", w.dynamodb.costs.clone());

@@ -146,8 +146,10 @@ impl World {
             ..Finish::default()
         };
         self.finish_services(&mut out);
-        let cost = if s.regions.tables.is_empty() {
-            cost::price(&out.usage, &s.prices)
+        // One table (one region: the run's, or the one region's): one bill, as before
+        // regions; with several, each region's part by its table (`cost::regional`).
+        let cost = if let [] | [_] = s.regions.tables.as_slice() {
+            cost::price(&out.usage, s.regions.tables.first().unwrap_or(&s.prices))
         } else {
             let names: Vec<String> = (s.regions.regions.iter()).map(|r| r.name.clone()).collect();
             let tables = cost::regional::RegionTables {
