@@ -112,12 +112,24 @@ mod tests {
         serde_json::from_value(doc).expect("a table")
     }
 
+    /// `usage` billed in us-east-1 (the shipped table, also the rest's) and eu-west-1
+    /// (`euw1`), regions 0 and 1.
+    fn two_regions(usage: &Usage, euw1: PriceTable) -> Breakdown {
+        let names = ["us-east-1".to_string(), "eu-west-1".to_string()];
+        let tables = [PriceTable::shipped(), euw1];
+        let tables = RegionTables {
+            names: &names,
+            tables: &tables,
+        };
+        price_by_region(usage, &PriceTable::shipped(), &tables)
+    }
+
     /// Two c5.large for two hours in each region, an idle ALB in each for the same two
     /// hours: each region's part is its own table's price, computed by hand, and the parts
     /// add up to the total.
     #[test]
     fn each_region_pays_its_own_table_and_the_parts_add_up() {
-        let (use1, euw1) = (PriceTable::shipped(), eu_west_1());
+        let euw1 = eu_west_1();
         let run = |region| InstanceRun {
             hourly_usd: [0.085, 0.096][region],
             running_s: 0.0,
@@ -134,16 +146,7 @@ mod tests {
             sqs_requests: vec![1e6; 120],
             ..Usage::default()
         };
-        let names = ["us-east-1".to_string(), "eu-west-1".to_string()];
-        let tables = [use1.clone(), euw1];
-        let b = price_by_region(
-            &usage,
-            &use1,
-            &RegionTables {
-                names: &names,
-                tables: &tables,
-            },
-        );
+        let b = two_regions(&usage, euw1);
         // us-east-1: 2 x 2 h x $0.085 + 2 ALB hours x $0.0225.
         let us = 2.0 * 2.0 * 0.085 + 2.0 * 0.0225;
         // eu-west-1: 2 x 2 h x $0.096 + 2 ALB hours x $0.0252.
@@ -168,7 +171,6 @@ mod tests {
     /// table (equal figures for Lambda in eu-west-1 and us-east-1).
     #[test]
     fn functions_are_priced_in_their_region() {
-        let use1 = PriceTable::shipped();
         let mut euw1 = eu_west_1();
         euw1.lambda.per_million_requests = 0.5; // a dearer region, to tell them apart
         let one = LambdaUsage {
@@ -183,16 +185,7 @@ mod tests {
             lambda_regions: vec![1, 0],
             ..Usage::default()
         };
-        let names = ["us-east-1".to_string(), "eu-west-1".to_string()];
-        let tables = [use1.clone(), euw1];
-        let b = price_by_region(
-            &usage,
-            &use1,
-            &RegionTables {
-                names: &names,
-                tables: &tables,
-            },
-        );
+        let b = two_regions(&usage, euw1);
         assert!((b.by_region["eu-west-1"].by_service["lambda"] - 0.5).abs() < 1e-12);
         assert!((b.by_region["us-east-1"].by_service["lambda"] - 0.2).abs() < 1e-12);
         assert!((b.total - 0.7).abs() < 1e-12);

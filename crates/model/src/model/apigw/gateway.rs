@@ -139,8 +139,17 @@ pub struct Gateways {
     /// Per workload: the API key it sends.
     key_of: Vec<Option<u16>>,
     /// Per workload whose distribution's origin group fails over to an API other than its
-    /// primary: that API, the classes' routes in it and the key the workload sends it.
-    second: Vec<Option<(ApiId, Vec<u16>, Option<u16>)>>,
+    /// primary: that API.
+    second: Vec<Option<SecondApi>>,
+}
+
+/// The API a workload's requests reach after its distribution fails over.
+struct SecondApi {
+    api: ApiId,
+    /// Per class: its route in that API.
+    routes: Vec<u16>,
+    /// The API key the workload sends it.
+    key: Option<u16>,
 }
 
 /// Workload `w`'s classes' routes in the API whose route names are `names` (new names are
@@ -183,7 +192,11 @@ impl Gateways {
             let primary = w.target.of(super::TARGET).or(first.map(|a| a.index()));
             second.push(
                 then.filter(|a| Some(a.index()) != primary)
-                    .map(|a| (a, routes_of(w, &mut routes[a.index()]), key(a.index()))),
+                    .map(|api| SecondApi {
+                        api,
+                        routes: routes_of(w, &mut routes[api.index()]),
+                        key: key(api.index()),
+                    }),
             );
             let Some(api) = primary else {
                 route_of.push(Vec::new());
@@ -224,7 +237,7 @@ impl Gateways {
         counted: bool,
     ) -> Admission {
         let (route, key) = match &self.second[w.index()] {
-            Some((a, routes, key)) if *a == api => (routes[class], *key),
+            Some(s) if s.api == api => (s.routes[class], s.key),
             _ => (self.route_of[w.index()][class], self.key_of[w.index()]),
         };
         let (route, key) = (route as usize, key.map(|k| k as usize));
