@@ -12,6 +12,7 @@
 
 pub mod billing;
 pub mod prices;
+pub mod regional;
 
 use billing::AlbActivity;
 pub use prices::PriceTable;
@@ -26,6 +27,8 @@ pub struct InstanceRun {
     pub running_s: f64,
     /// Termination, or the end of the run.
     pub stop_s: f64,
+    /// Its region (an index into the scenario's regions; 0 with one region).
+    pub region: usize,
 }
 
 /// Everything the run used that costs money, per metric period where it varies.
@@ -37,8 +40,11 @@ pub struct Usage {
     pub instances: Vec<InstanceRun>,
     /// Per load balancer, per period (`seconds` is the period's length).
     pub load_balancers: Vec<Vec<AlbActivity>>,
-    /// Per load balancer: its region's price multiplier (none given: 1).
-    pub load_balancer_price_multipliers: Vec<f64>,
+    /// Per load balancer, Lambda function and API: its region (an index into the
+    /// scenario's regions; none given: the first). Only `regional::price_by_region` reads them.
+    pub load_balancer_regions: Vec<usize>,
+    pub lambda_regions: Vec<usize>,
+    pub api_gateway_regions: Vec<usize>,
     pub nat_gateways: u32,
     /// Bytes through NAT gateways, per period.
     pub nat_bytes: Vec<f64>,
@@ -56,6 +62,9 @@ pub struct Usage {
     /// Services that price their own usage from the table (`dynamodb`, ...): their cost
     /// per period, under the name `cost_usd.by_service` shows.
     pub priced: BTreeMap<&'static str, Vec<f64>>,
+    /// Services that price their own usage from each region's table, with several regions:
+    /// per region, their cost per period (instead of an entry in `priced`).
+    pub priced_by_region: BTreeMap<&'static str, Vec<Vec<f64>>>,
     /// Per API Gateway API, per period.
     pub api_gateways: Vec<Vec<billing::ApiGatewayUsage>>,
 }
@@ -76,6 +85,17 @@ pub struct Breakdown {
     /// What was billed in each period over the whole run, all services: an hourly fee whole,
     /// in the period holding the start of its hour. Sums to `total` when there is no warm-up.
     pub per_period: Vec<f64>,
+    /// With several regions (`regional::price_by_region`): each region's part, by name, and
+    /// the part no region's table prices (`not_by_region`); empty with one region.
+    pub by_region: BTreeMap<String, RegionBill>,
+    pub not_by_region: Option<RegionBill>,
+}
+
+/// A region's part of the bill (or the part of no region), over the accounted window.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct RegionBill {
+    pub total: f64,
+    pub by_service: BTreeMap<String, f64>,
 }
 
 impl Usage {
@@ -200,6 +220,7 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
         total: by_service.values().sum(),
         by_service,
         per_period,
+        ..Breakdown::default()
     }
 }
 
@@ -232,8 +253,7 @@ fn ec2_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> Vec<f64> {
 fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut out = vec![0.0; n];
     let mut billed = vec![0.0; n];
-    for (lb, periods) in usage.load_balancers.iter().enumerate() {
-        let multiplier = (usage.load_balancer_price_multipliers.get(lb)).map_or(1.0, |&m| m);
+    for periods in &usage.load_balancers {
         // Group periods by clock hour, price each hour, spread it by seconds.
         let mut hours: BTreeMap<u64, (AlbActivity, Vec<usize>)> = BTreeMap::new();
         for k in 0..n {
@@ -256,8 +276,8 @@ fn alb_per_period(usage: &Usage, prices: &PriceTable, n: usize) -> (Vec<f64>, Ve
         }
         // A partial last hour is billed in full: its fee is spread over its periods.
         for (hour, (activity, members)) in &hours {
-            let fee = billing::alb_hourly_fee(prices, activity) * multiplier;
-            let lcus = billing::alb_lcu_cost(prices, activity) * multiplier;
+            let fee = billing::alb_hourly_fee(prices, activity);
+            let lcus = billing::alb_lcu_cost(prices, activity);
             for &k in members {
                 let (a, b) = usage.period_span(k);
                 let share = (b - a) / activity.seconds.max(1e-9);
@@ -288,6 +308,7 @@ mod tests {
                     hourly_usd: hourly,
                     running_s: 0.0,
                     stop_s: 3.0 * 3600.0,
+                    region: 0,
                 })
                 .collect(),
             ..Default::default()
@@ -337,11 +358,13 @@ mod tests {
                     hourly_usd: hourly,
                     running_s: 0.0,
                     stop_s: 600.0,
+                    region: 0,
                 },
                 InstanceRun {
                     hourly_usd: hourly,
                     running_s: 400.0,
                     stop_s: 410.0,
+                    region: 0,
                 },
             ],
             ..Default::default()

@@ -7,6 +7,20 @@ use std::collections::BTreeMap;
 /// The shipped table, compiled in so that a run never depends on the working directory.
 pub const DEFAULT_TABLE: &str = include_str!("../../prices/us-east-1.yaml");
 
+/// The built-in tables of other regions, by region name: a scenario region of that name is
+/// priced by its table (services' sections it lacks: their shipped figures), not by the
+/// shipped table times a `price_multiplier` (`docs/models/regions.md`).
+pub const REGION_TABLES: &[(&str, &str)] =
+    &[("eu-west-1", include_str!("../../prices/eu-west-1.yaml"))];
+
+/// Region `name`'s built-in table (YAML), if Stratus ships one.
+pub fn region_table(name: &str) -> Option<&'static str> {
+    REGION_TABLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
 /// The core services' sections (typed fields) and the sections services own (`services`,
 /// kept as given: each service reads its own with `section`). Unknown sections are refused
 /// where the table is resolved, which knows every service's section (`scenario::resolve`).
@@ -284,6 +298,27 @@ mod tests {
                 it.name
             );
         }
+    }
+
+    #[test]
+    fn built_in_region_tables_parse_and_name_their_region() {
+        for (name, text) in REGION_TABLES {
+            let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("YAML");
+            let t: PriceTable = serde_json::from_value(doc).expect("a valid table");
+            assert_eq!(t.region, *name);
+            // Every EC2 price it gives is for a type of the catalog.
+            for it in t.ec2.per_hour.keys() {
+                assert!(
+                    (crate::model::instance_types::CATALOG.iter()).any(|c| c.name == it),
+                    "{name}: {it} is not in the catalog"
+                );
+            }
+        }
+        assert!(region_table("eu-west-1").is_some());
+        assert!(
+            region_table("us-east-1").is_none(),
+            "us-east-1's is the shipped table"
+        );
     }
 
     #[test]

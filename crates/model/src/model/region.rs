@@ -113,8 +113,8 @@ pub struct RegionSpec {
     pub name: String,
     pub azs: Vec<AzId>,
     pub location: GeoPoint,
-    /// Multiplies the price table's EC2 and ALB prices for this region's components (1 for
-    /// the table's own region, us-east-1).
+    /// Multiplies the run's price table's EC2 and ALB prices for this region's components,
+    /// when the region has no table of its own (1 otherwise).
     pub price_multiplier: f64,
 }
 
@@ -177,6 +177,10 @@ pub struct Regions {
     pub workload_mix: Vec<GeoMix>,
     /// Whether the scenario declares `regions:` (outputs name regions only then).
     pub declared: bool,
+    /// Per region, with `regions:` declared: its price table (its built-in one, or the
+    /// run's times its `price_multiplier`, with its `pricing:` over it). Empty otherwise:
+    /// the run's table prices everything.
+    pub tables: Vec<crate::cost::PriceTable>,
 }
 
 impl Regions {
@@ -240,18 +244,22 @@ impl Regions {
         self.az_region[az.index()]
     }
 
-    /// The price multiplier of load balancer `lb`'s region.
-    pub fn lb_price_multiplier(&self, lb: LbId) -> f64 {
-        self.lb_region
-            .get(lb.index())
-            .map_or(1.0, |r| self.regions[r.index()].price_multiplier)
+    /// Region `r`'s price table: its own with `regions:` declared, else `run`'s (the run's).
+    pub fn table<'a>(
+        &'a self,
+        r: RegionId,
+        run: &'a crate::cost::PriceTable,
+    ) -> &'a crate::cost::PriceTable {
+        self.tables.get(r.index()).unwrap_or(run)
     }
 
-    /// The price multiplier of the region AZ `az` is in.
-    pub fn az_price_multiplier(&self, az: AzId) -> f64 {
-        self.az_region
-            .get(az.index())
-            .map_or(1.0, |r| self.regions[r.index()].price_multiplier)
+    /// The price table of the region AZ `az` is in.
+    pub fn az_table<'a>(
+        &'a self,
+        az: AzId,
+        run: &'a crate::cost::PriceTable,
+    ) -> &'a crate::cost::PriceTable {
+        self.table(self.of_az(az), run)
     }
 }
 

@@ -17,10 +17,12 @@ pub(super) fn regions(out: &mut String, s: &Scenario) {
     let _ = writeln!(out, "\nRegions and clients");
     for region in &r.regions {
         let azs: Vec<&str> = region.azs.iter().map(|a| s.az_name(*a)).collect();
-        let price = if region.price_multiplier == 1.0 {
-            "us-east-1 prices".to_string()
-        } else {
-            format!("us-east-1 prices x {}", region.price_multiplier)
+        let own = (r.tables.get(region_index(r, &region.name)))
+            .filter(|t| t.region == region.name && t.region != s.prices.region);
+        let price = match own {
+            Some(t) => format!("its own price table ({}, taken {})", t.region, t.taken),
+            None if region.price_multiplier == 1.0 => format!("{} prices", s.prices.region),
+            None => format!("{} prices x {}", s.prices.region, region.price_multiplier),
         };
         let _ = writeln!(
             out,

@@ -38,6 +38,11 @@ pub fn queues_json(r: &RunResult) -> Value {
                         "billed": s.billed_requests,
                     },
             });
+            // With a region outage: the calls that found the queue's region down.
+            if s.unreachable_calls > 0 {
+                entry["refused_sends"] = json!(s.refused_sends);
+                entry["unreachable_calls"] = json!(s.unreachable_calls);
+            }
             let sources = lambda_consumers_json(r, &q.name);
             if !sources.is_empty() {
                 entry["lambda_consumers"] = Value::Object(sources);

@@ -185,12 +185,12 @@ fn resolve_distribution(
                 d,
                 done,
             );
-            if let Some(Origin::Api(_)) = s {
-                // Our limit: a workload's requests reach one API (its routes are counted
-                // by that API's method throttles).
+            if let (Some(Origin::Api(a)), Some(Origin::Api(b))) = (&p, &s)
+                && a == b
+            {
                 ctx.err(
                     &format!("{gpath}.secondary"),
-                    "an API (`apigw/NAME`) may be a distribution's primary origin only",
+                    "the secondary origin is the primary: give another origin",
                 );
             }
             (p, s.map(Some), codes)

@@ -23,6 +23,7 @@ pub mod output_name;
 pub mod raw;
 mod raw_services;
 mod readable;
+mod region_prices;
 mod regional;
 mod regions;
 mod resolve;

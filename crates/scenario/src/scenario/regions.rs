@@ -34,9 +34,13 @@ pub struct RawRegion {
     pub azs: Vec<String>,
     /// Where the region is (required for a region that is not a known AWS region name).
     pub location: Option<RawPoint>,
-    /// Multiplies the price table's (us-east-1) EC2 and ALB prices for this region's
+    /// For a region without a price table of its own (all but eu-west-1 and the run's
+    /// us-east-1): multiplies the run's table's EC2 and ALB prices for this region's
     /// components (default 1), e.g. 1.1 for a region 10% dearer.
     pub price_multiplier: Option<f64>,
+    /// Entries of this region's price table to override (same shape as
+    /// `prices/us-east-1.yaml`), e.g. `{ec2: {per_hour: {t3a.large: 0.0816}}}`.
+    pub pricing: Option<serde_json::Value>,
 }
 
 /// A place: latitude (-90..90) and longitude (-180..180), degrees.
@@ -190,6 +194,7 @@ pub(super) fn resolve_regions(
         between,
         workload_mix,
         declared: !raw.regions.is_empty(),
+        tables: Vec::new(),
     }
 }
 

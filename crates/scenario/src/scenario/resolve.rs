@@ -300,7 +300,7 @@ pub fn resolve(
             specs: &lambda_functions,
         },
     );
-    if let Some(p) = &prices {
+    if let (Some(p), true) = (&prices, raw.regions.is_empty()) {
         for g in &groups {
             if let Some(t) = &g.instance_type
                 && p.ec2_hourly(Some(t), g.vcpus).is_none()
@@ -351,6 +351,19 @@ pub fn resolve(
         &regions,
     );
 
+    let mut regions = regions;
+    if let Some(p) = &prices {
+        super::region_prices::resolve(
+            &mut ctx,
+            &super::region_prices::Parts {
+                raw: &raw.regions,
+                run: (price_base, raw.pricing.as_ref()),
+                groups: &groups,
+            },
+            p,
+            &mut regions,
+        );
+    }
     let mut services = raw.resolve_services(
         &mut ctx,
         &super::top_level::Resolved {
@@ -419,25 +432,41 @@ fn resolve_prices(
     base: Option<&serde_json::Value>,
     pricing: Option<&serde_json::Value>,
 ) -> Option<PriceTable> {
-    let mut table = match base {
+    let at = if pricing.is_some() {
+        "pricing"
+    } else {
+        "--prices"
+    };
+    checked_table(ctx, run_table(base), pricing, "pricing", at)
+}
+
+/// The run's table before its `pricing:`: `base` (a `--prices` file) or the shipped one.
+pub(super) fn run_table(base: Option<&serde_json::Value>) -> serde_json::Value {
+    match base {
         Some(b) => b.clone(),
         None => shipped_table(),
-    };
-    if let Some(p) = pricing {
+    }
+}
+
+/// `table` with `overlay` (given at `overlay_at`) merged over it, checked and parsed;
+/// problems are reported at `at`.
+pub(super) fn checked_table(
+    ctx: &mut Ctx,
+    mut table: serde_json::Value,
+    overlay: Option<&serde_json::Value>,
+    overlay_at: &str,
+    at: &str,
+) -> Option<PriceTable> {
+    if let Some(p) = overlay {
         if !p.is_object() {
             ctx.err(
-                "pricing",
+                overlay_at,
                 "expected a mapping of price-table entries (the shape of prices/us-east-1.yaml)",
             );
             return None;
         }
         crate::cost::prices::deep_merge(&mut table, p);
     }
-    let at = if pricing.is_some() {
-        "pricing"
-    } else {
-        "--prices"
-    };
     let before = ctx.problems.len();
     negative_prices(ctx, at, &table);
     unknown_price_sections(ctx, at, &table);

@@ -32,12 +32,8 @@ impl Service for Alb {
 
     fn finish(w: &mut World, out: &mut Finish) {
         out.usage.load_balancers = w.alb.lb_meters.iter().map(|m| m.periods.clone()).collect();
-        out.usage.load_balancer_price_multipliers = (0..w.alb.lb_meters.len())
-            .map(|lb| {
-                w.scenario
-                    .regions
-                    .lb_price_multiplier(crate::ids::LbId(lb as u16))
-            })
+        out.usage.load_balancer_regions = (w.scenario.regions.lb_region.iter())
+            .map(|r| r.index())
             .collect();
         out.result.target_groups = (w.scenario.target_groups.iter())
             .zip(&w.alb.tg_requests)

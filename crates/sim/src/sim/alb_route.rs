@@ -32,6 +32,22 @@ pub(super) struct Zones<'a> {
 }
 
 impl Zones<'_> {
+    /// Whether a client of `lb` whose request goes to a Lambda target group reaches a live
+    /// node, while some AZ of the load balancer is stopped: the node is DNS round robin's
+    /// pick among the load balancer's AZs (a Lambda target group has no targets per AZ to
+    /// pick by), then as for any request (`live_node`: a stale answer reaches the stopped
+    /// node, the others a live one). Drawn from the load balancer's stale-DNS stream.
+    #[cold]
+    pub(super) fn lambda_client_reaches_node(
+        &mut self,
+        (lb, spec): (LbId, &LoadBalancerSpec),
+        now: SimTime,
+    ) -> bool {
+        let n = spec.azs.len() as u64;
+        let node = self.rngs[lb.index()].uniform_u64(0, n) as usize;
+        self.live_node((lb, spec), node, now).is_some()
+    }
+
     /// The load balancer node a client of `lb` reaches, given the one DNS round robin
     /// picked: a node in a stopped AZ is still reached by clients whose cached answer has
     /// not expired (a fraction falling linearly to zero over the TTL); the others pick a live

@@ -182,24 +182,46 @@ impl Service for DynamoDb {
     }
 
     /// Provisioned capacity by the unit-hour, on-demand by the request units consumed.
+    /// With several regions, each table by its region's prices (`DynamoDb::region_costs`).
     fn close_cost_period(w: &mut World, seconds: f64) {
-        let prices = (w.scenario.prices.section::<DynamoDbPrices>())
-            .expect("the shipped figures when the table has none");
+        let s = &w.scenario;
+        let prices = |t: &crate::cost::PriceTable| {
+            (t.section::<DynamoDbPrices>()).expect("the shipped figures when the table has none")
+        };
         let d = &mut w.dynamodb;
-        let cost = d
-            .tables
-            .iter_mut()
-            .map(|t| t.close_cost_period(seconds, &prices))
-            .sum();
-        d.costs.push(cost);
+        if let [] | [_] = s.regions.tables.as_slice() {
+            let run = prices(s.regions.tables.first().unwrap_or(&s.prices));
+            let cost = d
+                .tables
+                .iter_mut()
+                .map(|t| t.close_cost_period(seconds, &run))
+                .sum();
+            d.costs.push(cost);
+            return;
+        }
+        let regional: Vec<DynamoDbPrices> = s.regions.tables.iter().map(prices).collect();
+        d.region_costs.resize(regional.len(), Vec::new());
+        let mut period = vec![0.0; regional.len()];
+        for (i, t) in d.tables.iter_mut().enumerate() {
+            let r = (s.regions.table_region.get(i)).map_or(0, |r| r.index());
+            period[r] += t.close_cost_period(seconds, &regional[r]);
+        }
+        d.costs.push(period.iter().sum());
+        for (r, c) in period.into_iter().enumerate() {
+            d.region_costs[r].push(c);
+        }
     }
 
     fn finish(w: &mut World, out: &mut Finish) {
         let specs = &w.scenario.services.dynamodb_tables;
         if !specs.is_empty() {
-            out.usage
-                .priced
-                .insert("dynamodb", w.dynamodb.costs.clone());
+            if w.scenario.regions.tables.len() < 2 {
+                out.usage
+                    .priced
+                    .insert("dynamodb", w.dynamodb.costs.clone());
+            } else {
+                (out.usage.priced_by_region).insert("dynamodb", w.dynamodb.region_costs.clone());
+            }
         }
         out.result.services.dynamodb = specs
             .iter()

@@ -165,12 +165,11 @@ impl Service for Ec2 {
             .map(|i| {
                 let g = &s.groups[i.group.index()];
                 InstanceRun {
-                    // The table's price, times the instance's region's multiplier.
-                    hourly_usd: s
-                        .prices
+                    // Its region's table's price.
+                    hourly_usd: (s.regions.az_table(i.az, &s.prices))
                         .ec2_hourly(g.instance_type.as_deref(), g.vcpus)
-                        .unwrap_or(0.0)
-                        * s.regions.az_price_multiplier(i.az),
+                        .unwrap_or(0.0),
+                    region: s.regions.of_az(i.az).index(),
                     running_s: i.running_at.as_secs_f64(),
                     stop_s: i.terminated_at.map_or(duration, |t| t.as_secs_f64()),
                 }

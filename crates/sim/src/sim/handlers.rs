@@ -102,10 +102,23 @@ impl World {
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
         self.alb.tg_requests[tg.index()] += counted as u64;
+        let spec = &self.scenario.load_balancers[lb.index()];
         if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
+            // A node in a stopped AZ (an AZ or region outage) answers no one, whatever its
+            // target group.
+            if spec.azs.iter().any(|a| self.faults.az_down[a.index()]) {
+                let mut zones = Zones {
+                    down: &self.faults.az_down,
+                    down_since: &self.faults.az_down_since,
+                    dns_ttls: &self.scenario.resilience.alb_dns_ttl,
+                    rngs: &mut self.faults.alb_dns_rngs,
+                };
+                if !zones.lambda_client_reaches_node((lb, spec), self.queue.now()) {
+                    return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
+                }
+            }
             return self.route_to_lambda(lb, w, f, id, counted);
         }
-        let spec = &self.scenario.load_balancers[lb.index()];
         let zones = Zones {
             down: &self.faults.az_down,
             down_since: &self.faults.az_down_since,

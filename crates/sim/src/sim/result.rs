@@ -146,7 +146,18 @@ impl World {
             ..Finish::default()
         };
         self.finish_services(&mut out);
-        let cost = cost::price(&out.usage, &s.prices);
+        // One table (one region: the run's, or the one region's): one bill, as before
+        // regions; with several, each region's part by its table (`cost::regional`).
+        let cost = if let [] | [_] = s.regions.tables.as_slice() {
+            cost::price(&out.usage, s.regions.tables.first().unwrap_or(&s.prices))
+        } else {
+            let names: Vec<String> = (s.regions.regions.iter()).map(|r| r.name.clone()).collect();
+            let tables = cost::regional::RegionTables {
+                names: &names,
+                tables: &s.regions.tables,
+            };
+            cost::regional::price_by_region(&out.usage, &s.prices, &tables)
+        };
         let id = self.series.series("cost_usd", Statistic::Sum);
         for (k, c) in cost.per_period.iter().enumerate() {
             self.series.push(k as f64 * period, id, *c);

@@ -138,44 +138,73 @@ pub struct Gateways {
     route_of: Vec<Vec<u16>>,
     /// Per workload: the API key it sends.
     key_of: Vec<Option<u16>>,
+    /// Per workload whose distribution's origin group fails over to an API other than its
+    /// primary: that API.
+    second: Vec<Option<SecondApi>>,
+}
+
+/// The API a workload's requests reach after its distribution fails over.
+struct SecondApi {
+    api: ApiId,
+    /// Per class: its route in that API.
+    routes: Vec<u16>,
+    /// The API key the workload sends it.
+    key: Option<u16>,
+}
+
+/// Workload `w`'s classes' routes in the API whose route names are `names` (new names are
+/// added).
+fn routes_of(w: &WorkloadSpec, names: &mut Vec<String>) -> Vec<u16> {
+    (w.classes.iter())
+        .map(|c| {
+            let name = format!("{} {}", c.method, c.path);
+            let at = names.iter().position(|n| *n == name).unwrap_or_else(|| {
+                names.push(name);
+                names.len() - 1
+            });
+            at as u16
+        })
+        .collect()
 }
 
 impl Gateways {
     /// The gateways of `spec`'s APIs, API `a` in region `api_region[a]` (none given: the
-    /// first region); workload `w` sends its requests to API `reaches[w]` (its target, or a
-    /// distribution's API origin).
+    /// first region); workload `w` sends its requests to API `reaches[w][0]` (its target, or
+    /// a distribution's API origin), and after a failover to `reaches[w][1]` (a
+    /// distribution's secondary API origin).
     pub fn new(
         seed: u64,
         spec: &ApiGatewaySpec,
         workloads: &[WorkloadSpec],
-        (api_region, reaches): (&[crate::ids::RegionId], &[Option<ApiId>]),
+        (api_region, reaches): (&[crate::ids::RegionId], &[[Option<ApiId>; 2]]),
     ) -> Gateways {
         let mut routes: Vec<Vec<String>> = vec![Vec::new(); spec.apis.len()];
         let mut route_of = Vec::with_capacity(workloads.len());
         let mut key_of = Vec::with_capacity(workloads.len());
+        let mut second = Vec::with_capacity(workloads.len());
         for (i, w) in workloads.iter().enumerate() {
-            let reached = || reaches.get(i).copied().flatten().map(|a| a.index());
-            let Some(api) = w.target.of(super::TARGET).or_else(reached) else {
+            let [first, then] = reaches.get(i).copied().unwrap_or_default();
+            let key = |api: usize| {
+                spec.apis[api]
+                    .key_of(WorkloadId(i as u16))
+                    .map(|k| k as u16)
+            };
+            let primary = w.target.of(super::TARGET).or(first.map(|a| a.index()));
+            second.push(
+                then.filter(|a| Some(a.index()) != primary)
+                    .map(|api| SecondApi {
+                        api,
+                        routes: routes_of(w, &mut routes[api.index()]),
+                        key: key(api.index()),
+                    }),
+            );
+            let Some(api) = primary else {
                 route_of.push(Vec::new());
                 key_of.push(None);
                 continue;
             };
-            let names = &mut routes[api];
-            let of: Vec<u16> = w
-                .classes
-                .iter()
-                .map(|c| {
-                    let name = format!("{} {}", c.method, c.path);
-                    let at = names.iter().position(|n| *n == name).unwrap_or_else(|| {
-                        names.push(name);
-                        names.len() - 1
-                    });
-                    at as u16
-                })
-                .collect();
-            route_of.push(of);
-            let key = spec.apis[api].key_of(WorkloadId(i as u16));
-            key_of.push(key.map(|k| k as u16));
+            route_of.push(routes_of(w, &mut routes[api]));
+            key_of.push(key(api));
         }
         let apis = spec
             .apis
@@ -193,6 +222,7 @@ impl Gateways {
             apis,
             route_of,
             key_of,
+            second,
         }
     }
 
@@ -206,8 +236,11 @@ impl Gateways {
         now: SimTime,
         counted: bool,
     ) -> Admission {
-        let route = self.route_of[w.index()][class] as usize;
-        let key = self.key_of[w.index()].map(|k| k as usize);
+        let (route, key) = match &self.second[w.index()] {
+            Some(s) if s.api == api => (s.routes[class], s.key),
+            _ => (self.route_of[w.index()][class], self.key_of[w.index()]),
+        };
+        let (route, key) = (route as usize, key.map(|k| k as usize));
         let a = &mut self.apis[api.index()];
         a.period.requests += 1;
         a.totals.requests += counted as u64;

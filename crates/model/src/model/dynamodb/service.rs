@@ -86,6 +86,9 @@ pub struct DynamoDb {
     pub stats: Vec<TableStats>,
     /// The tables' bill per cost period, all tables together.
     pub costs: Vec<f64>,
+    /// With several regions: per region, its tables' bill per cost period (each priced by
+    /// its region's table); empty otherwise.
+    pub region_costs: Vec<Vec<f64>>,
     calls: Vec<TableCall>,
     alive: Vec<bool>,
     free: Vec<u32>,
@@ -117,6 +120,7 @@ impl DynamoDb {
                 .collect(),
             stats: vec![TableStats::default(); specs.len()],
             costs: Vec::new(),
+            region_costs: Vec::new(),
             calls: Vec::new(),
             alive: Vec::new(),
             free: Vec::new(),

@@ -45,6 +45,11 @@ pub struct QueueStats {
     pub failures: u64,
     /// Deletes whose receipt handle was no longer the message's latest.
     pub stale_deletes: u64,
+    /// SendMessage calls refused because the queue's region was under an outage (the
+    /// message was not stored).
+    pub refused_sends: u64,
+    /// API calls (sends, receives, deletes) that found the queue's region under an outage.
+    pub unreachable_calls: u64,
     pub send_calls: u64,
     pub receive_calls: u64,
     pub delete_calls: u64,

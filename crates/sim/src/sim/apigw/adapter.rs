@@ -302,9 +302,11 @@ impl World {
 impl LambdaClient for ApiGateways {
     fn invocation_ended(world: &mut World, slot: u32, completion: Completion) {
         let r = RequestId(slot);
-        let w = world.traffic.requests.get(r).workload;
-        // The API is the workload's target or its distribution's origin.
-        let api = world.apigw.reached_by(w).expect("an API's request");
+        let req = world.traffic.requests.get(r);
+        // The API is the workload's target or its distribution's origin (the secondary
+        // after a failover).
+        let secondary = world.cloudfront.fetching_secondary(req.id);
+        let api = (world.apigw.reached_by(req.workload, secondary)).expect("an API's request");
         world.on_api_lambda_answered(api, r, completion);
     }
 }
@@ -355,6 +357,9 @@ impl Service for ApiGateways {
     fn finish(w: &mut World, out: &mut Finish) {
         out.result.api_gateways = w.apigw.results(&w.scenario);
         out.usage.api_gateways = std::mem::take(&mut w.apigw.usage);
+        out.usage.api_gateway_regions = (w.scenario.regions.api_region.iter())
+            .map(|r| r.index())
+            .collect();
     }
 }
 

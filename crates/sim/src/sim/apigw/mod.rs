@@ -55,34 +55,40 @@ pub struct ApiGateways {
     /// Requests at an ALB integration, by request id (never iterated, so its order cannot
     /// reach an output; a hash map keeps its capacity: no allocation per request once warm).
     alb_waits: HashMap<u64, AlbWait>,
-    /// Per workload: the API its requests reach (its target, or its distribution's API
-    /// origin).
-    reaches: Vec<Option<ApiId>>,
+    /// Per workload: the APIs its requests reach: its target, or its distribution's API
+    /// origins (the primary, and the secondary its origin group fails over to).
+    reaches: Vec<[Option<ApiId>; 2]>,
 }
 
-/// Per workload: the API its requests reach: an `apigw/NAME` target, or a `cloudfront/NAME`
-/// target whose primary origin is an API.
-fn api_reached(s: &Scenario) -> Vec<Option<ApiId>> {
+/// Per workload: the APIs its requests reach: an `apigw/NAME` target, or a
+/// `cloudfront/NAME` target's primary and secondary origins that are APIs.
+fn api_reached(s: &Scenario) -> Vec<[Option<ApiId>; 2]> {
     use crate::model::cloudfront::{Origin, TARGET as CLOUDFRONT};
+    let api = |o: Option<&Origin>| match o {
+        Some(Origin::Api(a)) => Some(*a),
+        _ => None,
+    };
     s.workloads
         .iter()
         .map(|w| {
-            if let Some(api) = w.target.of(crate::model::apigw::TARGET) {
-                return Some(ApiId(api as u16));
+            if let Some(a) = w.target.of(crate::model::apigw::TARGET) {
+                return [Some(ApiId(a as u16)), None];
             }
-            match s.services.cloudfront[w.target.of(CLOUDFRONT)?].primary {
-                Origin::Api(api) => Some(api),
-                _ => None,
-            }
+            let Some(d) = w.target.of(CLOUDFRONT) else {
+                return [None, None];
+            };
+            let d = &s.services.cloudfront[d];
+            [api(Some(&d.primary)), api(d.secondary.as_ref())]
         })
         .collect()
 }
 
 impl ApiGateways {
-    /// The API workload `w`'s requests reach, if any.
+    /// The API workload `w`'s requests reach, if any: after a failover (`secondary`), its
+    /// distribution's secondary origin.
     #[inline]
-    pub(in crate::sim) fn reached_by(&self, w: WorkloadId) -> Option<ApiId> {
-        self.reaches.get(w.index()).copied().flatten()
+    pub(in crate::sim) fn reached_by(&self, w: WorkloadId, secondary: bool) -> Option<ApiId> {
+        self.reaches.get(w.index())?[usize::from(secondary)]
     }
 }
 

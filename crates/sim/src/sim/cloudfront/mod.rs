@@ -86,6 +86,11 @@ pub struct CloudFront {
 }
 
 impl CloudFront {
+    /// Whether request `uid` is a fetch sent to its distribution's secondary origin.
+    pub(in crate::sim) fn fetching_secondary(&self, uid: u64) -> bool {
+        !self.fetches.is_empty() && self.fetches.get(&uid).is_some_and(|f| f.secondary)
+    }
+
     fn new(s: &Scenario, series: &mut TimeSeries) -> CloudFront {
         let specs = &s.services.cloudfront;
         let geos = s.regions.geographies.len();

@@ -226,6 +226,9 @@ impl Service for LambdaService {
         let (functions, bills) = results(&w.lambda, &s.lambda_functions, &s.regions);
         out.result.lambda_functions = functions;
         out.usage.lambda = bills;
+        out.usage.lambda_regions = (s.regions.function_region.iter())
+            .map(|r| r.index())
+            .collect();
     }
 }
 

@@ -55,6 +55,7 @@ impl World {
             queue: &mut self.queue,
             hosts: &self.ec2.instances,
             tracer: self.tracer.as_deref_mut(),
+            regions: (&s.regions.queue_region, &self.faults.region_down),
         };
         (&mut self.sqs, cx, s)
     }

@@ -85,7 +85,14 @@ impl SqsWorld {
         let wait = self.poller_worker(p, cx.specs).wait_time;
         let long = wait > SimTime::ZERO;
         let n = self.take_messages(p, long, cx);
-        if n == 0 && long {
+        let q = self.pollers.get(p).queue;
+        if n == 0 && (long || cx.unreachable(q)) {
+            // A call to an unreachable queue is made again a second later (our choice).
+            let wait = if cx.unreachable(q) {
+                SimTime::from_secs(1)
+            } else {
+                wait
+            };
             let until = cx.now() + wait;
             self.pollers.wait(p, until);
             let q = self.pollers.get(p).queue;
@@ -114,6 +121,12 @@ impl SqsWorld {
         } = self;
         let poller = pollers.get_mut(p);
         let q = poller.queue;
+        if cx.unreachable(q) {
+            // Its region is under an outage: the call gets nothing (not billed).
+            poller.len = 0;
+            queues[q.index()].stats.unreachable_calls += cx.counting() as u64;
+            return 0;
+        }
         let queue = &mut queues[q.index()];
         let visible_before = queue.visible;
         let n = queue.receive(
@@ -223,9 +236,12 @@ impl SqsWorld {
         self.polls_timer[q.index()] = None; // it just fired
         let mut expired = std::mem::take(&mut self.expired);
         let next = self.pollers.expire_waits(q, now, &mut expired);
+        let unreachable = cx.unreachable(q);
         for &p in &expired {
             self.pollers.get_mut(p).len = 0;
-            self.count_receive_call(q, 0, 0, false, cx);
+            if !unreachable {
+                self.count_receive_call(q, 0, 0, false, cx);
+            }
             self.answer(p, cx);
         }
         expired.clear();
@@ -291,6 +307,10 @@ impl SqsWorld {
             if counting {
                 self.queues[q.index()].stats.failures += 1;
             }
+        } else if cx.unreachable(q) {
+            // The delete cannot reach the queue: the message reappears after its
+            // visibility timeout.
+            self.queues[q.index()].stats.unreachable_calls += counting as u64;
         } else {
             self.bill(q, 1, counting);
             let queue = &mut self.queues[q.index()];

@@ -461,7 +461,10 @@ impl SqsWorld {
         } else {
             failed
         };
-        let to_delete = &items[keep..];
+        // The queue's region under an outage: the deletes cannot reach it, and the
+        // messages reappear after their visibility timeout.
+        let unreachable = cx.unreachable(q);
+        let to_delete = if unreachable { &[][..] } else { &items[keep..] };
         if !to_delete.is_empty() {
             let calls = to_delete.len().div_ceil(MAX_BATCH) as u64;
             self.bill(q, calls, counting);
@@ -483,6 +486,9 @@ impl SqsWorld {
                 }
                 None => stale += 1,
             }
+        }
+        if counting && unreachable {
+            queue.stats.unreachable_calls += items[keep..].len().div_ceil(MAX_BATCH) as u64;
         }
         if counting {
             queue.stats.delete_calls += to_delete.len().div_ceil(MAX_BATCH) as u64;

@@ -94,9 +94,18 @@ struct Ctx<'a, Q, H> {
     queue: &'a mut Q,
     hosts: &'a H,
     tracer: Option<&'a mut Tracer>,
+    /// Per queue its region, and per region whether it is under an outage.
+    regions: (&'a [crate::ids::RegionId], &'a [bool]),
 }
 
 impl<Q: Schedule<SqsEvent>, H: Hosts> Ctx<'_, Q, H> {
+    /// Whether queue `q`'s region is under an outage: its endpoint cannot be reached.
+    #[inline]
+    fn unreachable(&self, q: QueueId) -> bool {
+        let (of, down) = self.regions;
+        (of.get(q.index())).is_some_and(|r| down.get(r.index()).copied().unwrap_or(false))
+    }
+
     #[inline]
     fn now(&self) -> SimTime {
         self.queue.now()

@@ -44,6 +44,15 @@ impl SqsWorld {
         let now = cx.now();
         let counting = cx.counting();
         let q = spec.queue;
+        if cx.unreachable(q) {
+            // Its region is under an outage: the call fails and the message is not stored.
+            if counting {
+                let stats = &mut self.queues[q.index()].stats;
+                stats.refused_sends += 1;
+                stats.unreachable_calls += 1;
+            }
+            return;
+        }
         let delay = match &spec.delay {
             Some(d) => d.sample(&mut self.message_rngs[w.index()]).min(MAX_DELAY),
             None => cx.specs[q.index()].delay,

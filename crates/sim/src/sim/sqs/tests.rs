@@ -55,6 +55,7 @@ fn ctx<'a>(
         queue,
         hosts,
         tracer: None,
+        regions: (&[], &[]),
     }
 }
 
