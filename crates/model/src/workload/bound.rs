@@ -223,7 +223,16 @@ fn part_max_rate(profile: &RateProfile, part: &mut Part, t0: f64, t1: f64) -> Bo
                 .as_ref()
                 .map_or(Stretch::Unknown, |slope| slope.stretch(t0, t1));
             part.rising = stretch == Stretch::Rising;
-            sloped(profile.diurnal_max_rate(t0, t1, stretch, |t| part.rate_at(profile, t)))
+            // On a proven stretch no peak is inside (it is a thousandth of a period or more
+            // away, far beyond the roundings of `max_rate`'s peak test), so `max_rate` answers
+            // the larger of the ends' rates: the end's when rising, the start's when falling.
+            sloped(match stretch {
+                Stretch::Rising => part.rate_at(profile, t1),
+                Stretch::Falling => part.rate_at(profile, t0),
+                Stretch::Unknown => {
+                    profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t))
+                }
+            })
         }
         _ => sloped(profile.max_rate(t0, t1)),
     }

@@ -1,6 +1,5 @@
 //! Rate profiles: how a workload's request rate (per second) varies over simulated time.
 
-use super::slope::Stretch;
 use crate::kernel::SimTime;
 use std::f64::consts::TAU;
 use std::sync::Arc;
@@ -96,9 +95,7 @@ impl RateProfile {
                 }
                 m
             }
-            RateProfile::Diurnal { .. } => {
-                self.diurnal_max_rate(t0, t1, Stretch::Unknown, |t| self.rate_at(t))
-            }
+            RateProfile::Diurnal { .. } => self.diurnal_max_rate(t0, t1, |t| self.rate_at(t)),
             RateProfile::Counts(_) | RateProfile::Timestamps(_) => f64::INFINITY,
             // The sum of the parts' maxima bounds the maximum of the sum (the parts may peak
             // at different times, so it need not be reached; thinning only needs a bound).
@@ -107,14 +104,11 @@ impl RateProfile {
     }
 
     /// `max_rate` of a diurnal profile, with the rate at a time from `rate_at` (the profile's
-    /// own, or a cached copy of it: the thinning bound's). On a `stretch` known to rise (fall)
-    /// through the window, the larger of the two ends' rates is the end's (the start's): the
-    /// other is not asked.
+    /// own, or a cached copy of it: the thinning bound's).
     pub(crate) fn diurnal_max_rate(
         &self,
         t0: f64,
         t1: f64,
-        stretch: Stretch,
         mut rate_at: impl FnMut(f64) -> f64,
     ) -> f64 {
         let RateProfile::Diurnal {
@@ -138,11 +132,7 @@ impl RateProfile {
         if next_peak <= t1 {
             peak
         } else {
-            match stretch {
-                Stretch::Rising => rate_at(t1),
-                Stretch::Falling => rate_at(t0),
-                Stretch::Unknown => rate_at(t0).max(rate_at(t1)),
-            }
+            rate_at(t0).max(rate_at(t1))
         }
     }
 

@@ -76,6 +76,10 @@ pub struct DiurnalSlope {
     least_slope: f64,
     /// [`DiurnalSlope::error`] per unit of `|θ| + 2`.
     error_per_phase: f64,
+    /// Twice the error per second of distance from `peak_at`, and twice the error at it: the
+    /// two ends' errors in [`DiurnalSlope::stretch`] are at most `twice_per_s * d + twice_at`.
+    twice_per_s: f64,
+    twice_at: f64,
 }
 
 impl DiurnalSlope {
@@ -103,6 +107,7 @@ impl DiurnalSlope {
             return None;
         }
         let omega = TAU / period_s;
+        let error_per_phase = 16.0 * UNIT * mean * (1.0 + a);
         Some(DiurnalSlope {
             peak: peak_at_s + if amplitude >= 0.0 { 0.0 } else { period_s / 2.0 },
             peak_at: peak_at_s,
@@ -112,7 +117,9 @@ impl DiurnalSlope {
             omega,
             lipschitz: mean * a * omega * (1.0 + 1e-6),
             least_slope: mean * a * omega * LEAST_SIN * (1.0 - 1e-6),
-            error_per_phase: 16.0 * UNIT * mean * (1.0 + a),
+            error_per_phase,
+            twice_per_s: 2.0 * error_per_phase * omega * (1.0 + 1e-9),
+            twice_at: 4.0 * error_per_phase * (1.0 + 1e-9),
         })
     }
 
@@ -128,16 +135,24 @@ impl DiurnalSlope {
     #[inline]
     pub fn stretch(&self, t0: f64, t1: f64) -> Stretch {
         let width = t1 - t0;
-        let distance = (t0 - self.peak_at).abs().max((t1 - self.peak_at).abs());
+        // Both ends are within `|t0 - peak_at| + width` of `peak_at`.
+        let distance = (t0 - self.peak_at).abs() + width;
         // The exact rates differ by at least `least_slope * width`; the computed ones keep
         // that order when it exceeds both errors. (`!(a > b)` also refuses a NaN.)
-        if !(width * self.least_slope > 2.0 * self.error(distance)) {
+        if !(width * self.least_slope > self.twice_per_s * distance + self.twice_at) {
             return Stretch::Unknown;
         }
-        // The phase of `t0` past the last peak, in [0, period) up to rounding far below
-        // `margin` (a wrong floor near a peak puts it outside both stretches).
+        // The phase of `t0` past the last peak, in [0, period) up to roundings of about
+        // `u |t0 - peak|`. Passing the test above needs `width <= period / 2` (or the stretch
+        // tests below fail) and so a distance below about 4e11 periods, where those roundings
+        // are below a tenth of `margin`; the truncation (`as i64`, exact below 2^53, one
+        // instruction where `floor` is a library call) may be one off next to a peak, which
+        // puts `s` next to 0 or `period`, outside both stretches.
         let x = t0 - self.peak;
-        let s = x - (x * self.inverse_period).floor() * self.period;
+        let mut s = x - (x * self.inverse_period) as i64 as f64 * self.period;
+        if s < 0.0 {
+            s += self.period;
+        }
         let half = self.period / 2.0;
         if s >= self.margin && s + width <= half - self.margin {
             Stretch::Falling
