@@ -229,9 +229,7 @@ fn part_max_rate(profile: &RateProfile, part: &mut Part, t0: f64, t1: f64) -> Bo
             sloped(match stretch {
                 Stretch::Rising => part.rate_at(profile, t1),
                 Stretch::Falling => part.rate_at(profile, t0),
-                Stretch::Unknown => {
-                    profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t))
-                }
+                Stretch::Unknown => profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t)),
             })
         }
         _ => sloped(profile.max_rate(t0, t1)),

@@ -109,7 +109,12 @@ impl DiurnalSlope {
         let omega = TAU / period_s;
         let error_per_phase = 16.0 * UNIT * mean * (1.0 + a);
         Some(DiurnalSlope {
-            peak: peak_at_s + if amplitude >= 0.0 { 0.0 } else { period_s / 2.0 },
+            peak: peak_at_s
+                + if amplitude >= 0.0 {
+                    0.0
+                } else {
+                    period_s / 2.0
+                },
             peak_at: peak_at_s,
             period: period_s,
             inverse_period: 1.0 / period_s,
@@ -138,8 +143,9 @@ impl DiurnalSlope {
         // Both ends are within `|t0 - peak_at| + width` of `peak_at`.
         let distance = (t0 - self.peak_at).abs() + width;
         // The exact rates differ by at least `least_slope * width`; the computed ones keep
-        // that order when it exceeds both errors. (`!(a > b)` also refuses a NaN.)
-        if !(width * self.least_slope > self.twice_per_s * distance + self.twice_at) {
+        // that order when it exceeds both errors (a NaN proves nothing).
+        let proven = width * self.least_slope > self.twice_per_s * distance + self.twice_at;
+        if !proven {
             return Stretch::Unknown;
         }
         // The phase of `t0` past the last peak, in [0, period) up to roundings of about
