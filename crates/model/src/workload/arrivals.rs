@@ -136,7 +136,7 @@ impl ArrivalProcess {
             };
             // In a flat window the rate is `bound`: the draw (below 1) always accepts.
             let u = self.rng.open01();
-            if flat || u * bound <= self.bound.rate_at(&self.profile, t) {
+            if flat || self.bound.accepts(&self.profile, t, u * bound) {
                 return Some(t);
             }
         }

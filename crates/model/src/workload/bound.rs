@@ -15,9 +15,13 @@
 //! A diurnal window's bound is the larger of the rates at its two ends (unless a peak is
 //! inside), and its start is the previous candidate, whose rate the acceptance test just
 //! computed: each part remembers the rate at the last time asked, so a candidate costs one
-//! cosine fewer. Every value is the profile's own, bit for bit.
+//! cosine fewer. On a stretch where the curve provably rises or falls through the window, one
+//! end's rate is not computed at all, and an acceptance on a rising stretch is decided by a
+//! proven lower bound of the rate (`super::slope`): one cosine per candidate instead of two.
+//! Every value is the profile's own, bit for bit.
 
 use super::profile::RateProfile;
+use super::slope::{DiurnalSlope, Stretch};
 
 /// A run of a piecewise profile where the rate is one value: `[from, until)`.
 #[derive(Clone, Copy, Debug)]
@@ -91,14 +95,23 @@ struct Part {
     /// The bits of the last time asked (NaN at first: never equal to a time's).
     asked: u64,
     rate: f64,
+    /// A diurnal part's slope constants.
+    slope: Option<DiurnalSlope>,
+    /// The last window was on a rising stretch: its end's rate (the last asked) anchors a
+    /// lower bound for the acceptance.
+    rising: bool,
 }
 
 impl Part {
-    const NEW: Part = Part {
-        run: Flat::UNKNOWN,
-        asked: f64::NAN.to_bits(),
-        rate: 0.0,
-    };
+    fn new(profile: &RateProfile) -> Part {
+        Part {
+            run: Flat::UNKNOWN,
+            asked: f64::NAN.to_bits(),
+            rate: 0.0,
+            slope: DiurnalSlope::of(profile),
+            rising: false,
+        }
+    }
 
     /// `profile.rate_at(t)`, from memory when `t` was the last time asked.
     #[inline]
@@ -120,12 +133,10 @@ pub struct ThinningBound {
 impl ThinningBound {
     pub fn new(profile: &RateProfile) -> Self {
         let parts = match profile {
-            RateProfile::Sum(parts) => parts.len(),
-            _ => 1,
+            RateProfile::Sum(parts) => parts.iter().map(Part::new).collect(),
+            _ => vec![Part::new(profile)],
         };
-        ThinningBound {
-            parts: vec![Part::NEW; parts],
-        }
+        ThinningBound { parts }
     }
 
     /// `profile.max_rate(t0, t1)`, bit for bit, reusing the flat run it last found.
@@ -163,6 +174,22 @@ impl ThinningBound {
         (run.from <= t0 && t0 < run.until && t1 < run.until).then_some(rate)
     }
 
+    /// `threshold <= profile.rate_at(t)`: thinning's acceptance of a candidate at `t`. A
+    /// one-part diurnal profile whose last window rose answers from the rate at that window's
+    /// end when a proven lower bound of the rate at `t` is at least `threshold` (the exact test
+    /// would accept too); every other case computes the rate.
+    #[inline]
+    pub fn accepts(&mut self, profile: &RateProfile, t: f64, threshold: f64) -> bool {
+        if let [part] = &self.parts[..]
+            && part.rising
+            && let Some(slope) = &part.slope
+            && threshold <= slope.lower_bound(f64::from_bits(part.asked), part.rate, t)
+        {
+            return true;
+        }
+        threshold <= self.rate_at(profile, t)
+    }
+
     /// `profile.rate_at(t)`, bit for bit (a sum adds its parts' rates as it does).
     pub fn rate_at(&mut self, profile: &RateProfile, t: f64) -> f64 {
         match profile {
@@ -191,7 +218,19 @@ fn part_max_rate(profile: &RateProfile, part: &mut Part, t0: f64, t1: f64) -> Bo
             }
         }
         RateProfile::Diurnal { .. } => {
-            sloped(profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t)))
+            let stretch = part
+                .slope
+                .as_ref()
+                .map_or(Stretch::Unknown, |slope| slope.stretch(t0, t1));
+            part.rising = stretch == Stretch::Rising;
+            // On a proven stretch no peak is inside (it is a thousandth of a period or more
+            // away, far beyond the roundings of `max_rate`'s peak test), so `max_rate` answers
+            // the larger of the ends' rates: the end's when rising, the start's when falling.
+            sloped(match stretch {
+                Stretch::Rising => part.rate_at(profile, t1),
+                Stretch::Falling => part.rate_at(profile, t0),
+                Stretch::Unknown => profile.diurnal_max_rate(t0, t1, |t| part.rate_at(profile, t)),
+            })
         }
         _ => sloped(profile.max_rate(t0, t1)),
     }
@@ -234,8 +273,16 @@ mod tests {
                 }
                 flat += 1;
             }
-            // The rate at a time inside, then at the window's start (the cached value).
+            // The acceptance at a time inside answers as the exact test, for thresholds at and
+            // around the rate there (a rising diurnal window's lower bound decides some).
             let inside = t + (t1 - t) * rng.open01();
+            let rate = profile.rate_at(inside);
+            for f in [0.5, 0.9999, 0.999_999_9, 1.0, 1.000_000_1] {
+                let threshold = rate * f;
+                let accepted = bound.accepts(&profile, inside, threshold);
+                assert_eq!(accepted, threshold <= rate, "{inside} {threshold}");
+            }
+            // The rate at a time inside, then at the window's start (the cached value).
             for at in [inside, t, inside] {
                 let want = profile.rate_at(at);
                 assert_eq!(

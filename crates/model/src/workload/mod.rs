@@ -3,6 +3,7 @@
 pub mod arrivals;
 pub mod bound;
 pub mod profile;
+pub mod slope;
 
 use crate::dist::Dist;
 use crate::ids::{FunctionId, LbId, QueueId};
