@@ -176,3 +176,37 @@ auto_scaling_groups:
         "{lo} <= {ec2} <= {hi}"
     );
 }
+
+/// A `--prices` table written before a service existed (the core file, with no service's
+/// own section) cannot price SNS, Kinesis or Fargate, whose missing section means unpriced:
+/// a run that uses one is refused at its key with exit code 2, never billed at zero.
+#[test]
+fn a_price_table_without_a_services_section_refuses_the_scenarios_that_use_it() {
+    for (scenario, key, section) in [
+        ("scenarios/sns-fanout.yaml", "sns_topics", "`sns`"),
+        ("scenarios/kinesis.yaml", "kinesis_streams", "`kinesis`"),
+        ("scenarios/ecs-fargate.yaml", "ecs_services", "`fargate`"),
+    ] {
+        let dir = std::env::temp_dir().join(format!("stratus-unpriced-{}", std::process::id()));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .args(["run", "--no-plots", "--out"])
+            .arg(&dir)
+            .arg("--prices")
+            .arg(repo_path("crates/model/prices/us-east-1.yaml"))
+            .arg(repo_path(scenario))
+            .output()
+            .unwrap();
+        assert!(
+            !dir.exists(),
+            "{scenario}: a refused run wrote {}",
+            dir.display()
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{scenario}: {stderr}");
+        assert!(stderr.contains(key), "{scenario}: {stderr}");
+        assert!(
+            stderr.contains(&format!("the price table has no {section} section")),
+            "{scenario}: {stderr}"
+        );
+    }
+}

@@ -196,6 +196,15 @@ impl ServiceKey for BTreeMap<String, RawEcsService> {
     type Spec = Vec<EcsServiceSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<EcsServiceSpec> {
+        let on_fargate = self
+            .values()
+            .any(|s| s.launch_type != Some(RawLaunchType::Ec2));
+        done.require_prices::<crate::model::ecs::FargatePrices>(
+            ctx,
+            "ecs_services",
+            on_fargate,
+            "crates/model/src/model/ecs/prices.yaml",
+        );
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         self.iter()
             .enumerate()

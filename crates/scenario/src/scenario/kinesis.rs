@@ -9,7 +9,6 @@ use super::resolve::{Ctx, reference};
 use super::targets::{Shape, TargetKey, TargetKind, map_names};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
-use crate::cost::prices::PriceSection;
 use crate::kernel::SimTime;
 use crate::model::kinesis::spec::{
     DEFAULT_BATCH_SIZE, DEFAULT_RETENTION, MAX_BATCH_SIZE, MAX_BATCHING_WINDOW,
@@ -130,16 +129,12 @@ impl ServiceKey for BTreeMap<String, RawStream> {
     type Spec = Vec<StreamSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<StreamSpec> {
-        if !self.is_empty()
-            && let Some(p) = done.prices
-            && !p.services.contains_key(KinesisPrices::KEY)
-        {
-            ctx.err(
-                "kinesis_streams",
-                "the price table has no `kinesis` section; add it (see \
-                 crates/model/src/model/kinesis/prices.yaml)",
-            );
-        }
+        done.require_prices::<KinesisPrices>(
+            ctx,
+            "kinesis_streams",
+            !self.is_empty(),
+            "crates/model/src/model/kinesis/prices.yaml",
+        );
         self.iter()
             .filter_map(|(name, s)| resolve_stream(ctx, name, s, done))
             .collect()

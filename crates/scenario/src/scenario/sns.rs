@@ -11,7 +11,6 @@ use super::resolve_workload::resolve_dist;
 use super::targets::{Shape, TargetKey, TargetKind, map_names};
 use super::top_level::{Resolved, ServiceKey};
 use super::units::{Bytes, Dur};
-use crate::cost::prices::PriceSection;
 use crate::dist::Dist;
 use crate::ids::RegionId;
 use crate::kernel::SimTime;
@@ -122,16 +121,12 @@ impl ServiceKey for BTreeMap<String, RawTopic> {
     type Spec = Vec<TopicSpec>;
 
     fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> Vec<TopicSpec> {
-        if !self.is_empty()
-            && let Some(p) = done.prices
-            && !p.services.contains_key(SnsPrices::KEY)
-        {
-            ctx.err(
-                "sns_topics",
-                "the price table has no `sns` section; add it (see \
-                 crates/model/src/model/sns/prices.yaml)",
-            );
-        }
+        done.require_prices::<SnsPrices>(
+            ctx,
+            "sns_topics",
+            !self.is_empty(),
+            "crates/model/src/model/sns/prices.yaml",
+        );
         self.iter()
             .filter_map(|(name, t)| resolve_topic(ctx, name, t, done))
             .collect()

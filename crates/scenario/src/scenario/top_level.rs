@@ -104,6 +104,34 @@ pub struct Resolved<'a> {
     pub prices: Option<&'a crate::cost::PriceTable>,
 }
 
+impl Resolved<'_> {
+    /// Refuses, at `key`, a scenario that uses a service whose price section `P` the table
+    /// lacks when a missing section means the service is unpriced (`IfAbsent::Unpriced`:
+    /// a `--prices` table written before the service existed). `file` is where the shipped
+    /// figures are, for the user to copy.
+    pub fn require_prices<P: crate::cost::prices::PriceSection>(
+        &self,
+        ctx: &mut super::resolve::Ctx,
+        key: &str,
+        used: bool,
+        file: &str,
+    ) {
+        if used
+            && P::IF_ABSENT == crate::cost::prices::IfAbsent::Unpriced
+            && let Some(p) = self.prices
+            && !p.services.contains_key(P::KEY)
+        {
+            ctx.err(
+                key,
+                format!(
+                    "the price table has no `{}` section; add it (see {file})",
+                    P::KEY
+                ),
+            );
+        }
+    }
+}
+
 /// Declares `RawScenario`: its fields are the top-level keys, each field's type one that
 /// implements [`TopLevel`]; the keys under `services` are services of their own, whose types
 /// also implement [`ServiceKey`]. Adds the `broken` bookkeeping field (skipped by serde and
