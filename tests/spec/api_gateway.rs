@@ -248,7 +248,9 @@ api_gateways:
   http: {type: http, integration: {http: {latency: {dist: constant, value: 20ms}}}}
 "#;
     let s = parse(text, &[]);
-    let prices = s.prices.api_gateway.clone().expect("API Gateway prices");
+    let prices = (s.prices)
+        .section::<stratus::cost::prices::ApiGatewayPrices>()
+        .expect("API Gateway prices");
     assert_eq!(prices.rest_per_million_requests, 3.50);
     assert_eq!(prices.http_per_million_requests, 1.00);
     assert_eq!(prices.cache_per_hour["1.6"], 0.038);

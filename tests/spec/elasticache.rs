@@ -224,8 +224,9 @@ fn a_redis_primary_without_a_replica_is_down_until_replaced_and_comes_back_empty
 fn nodes_are_billed_per_node_hour_from_the_price_table() {
     // Memcached: 3 cache.t3.micro nodes for 400 s; Redis with a replica: 2 cache.r6g.large.
     let r = memcached("1h");
-    let p = stratus::cost::PriceTable::shipped();
-    let per_hour = &p.elasticache.as_ref().unwrap().per_node_hour;
+    use stratus::cost::prices::PriceSection;
+    let p = stratus::model::elasticache::prices::ElastiCachePrices::shipped();
+    let per_hour = &p.per_node_hour;
     let by_hand = 3.0 * per_hour["cache.t3.micro"] * 400.0 / 3600.0;
     let billed = r.cost.by_service["elasticache"];
     assert!(

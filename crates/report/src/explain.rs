@@ -178,7 +178,7 @@ pub(crate) fn defaults(out: &mut String, doc: &Value, section: &str, names: &[St
 }
 
 /// Lists the defaults of `section` that `entry` does not set, under `title`.
-fn defaults_of(out: &mut String, entry: &Value, section: &str, title: &str) {
+pub(crate) fn defaults_of(out: &mut String, entry: &Value, section: &str, title: &str) {
     let missing: Vec<&DefaultDoc> = for_section(section)
         .filter(|d| entry.get(d.key).is_none())
         .collect();

@@ -110,10 +110,7 @@ pub struct ApiGatewayUsage {
 /// hours at its size's price ("Amazon API Gateway pricing",
 /// https://aws.amazon.com/api-gateway/pricing/). A table without API Gateway prices was
 /// refused when the scenario was validated.
-pub fn api_gateway_cost(prices: &PriceTable, u: &ApiGatewayUsage) -> f64 {
-    let Some(p) = prices.api_gateway.as_ref() else {
-        return 0.0;
-    };
+pub fn api_gateway_cost(p: &super::prices::ApiGatewayPrices, u: &ApiGatewayUsage) -> f64 {
     let per_million = if u.rest {
         p.rest_per_million_requests
     } else {

@@ -191,14 +191,16 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
     for (name, costs) in &usage.priced {
         services.insert(name, costs.clone());
     }
-    if !usage.api_gateways.is_empty() {
+    if !usage.api_gateways.is_empty()
+        && let Some(p) = prices.section::<prices::ApiGatewayPrices>()
+    {
         let apigw = (0..n)
             .map(|k| {
                 usage
                     .api_gateways
                     .iter()
                     .filter_map(|periods| periods.get(k))
-                    .map(|u| billing::api_gateway_cost(prices, u))
+                    .map(|u| billing::api_gateway_cost(&p, u))
                     .sum()
             })
             .collect();

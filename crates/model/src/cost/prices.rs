@@ -36,13 +36,6 @@ pub struct PriceTable {
     pub nat_gateway: NatPrices,
     pub data_transfer: TransferPrices,
     pub rds: RdsPrices,
-    /// API Gateway (absent from older `--prices` tables: a scenario with APIs then needs it).
-    #[serde(default)]
-    pub api_gateway: Option<ApiGatewayPrices>,
-    /// ElastiCache nodes (absent from older `--prices` tables: a scenario whose caches name a
-    /// node type then needs it).
-    #[serde(default)]
-    pub elasticache: Option<ElastiCachePrices>,
     /// The sections services own (`PriceSection`), by key, as the table gives them.
     #[serde(flatten)]
     pub services: BTreeMap<String, serde_json::Value>,
@@ -60,8 +53,6 @@ pub const CORE_KEYS: &[&str] = &[
     "nat_gateway",
     "data_transfer",
     "rds",
-    "api_gateway",
-    "elasticache",
 ];
 
 /// What a table without a service's section means (a `--prices` table written before the
@@ -103,14 +94,6 @@ impl PriceSection for NoPrices {
     const KEY: &'static str = "";
     const SHIPPED: &'static str = "";
     const IF_ABSENT: IfAbsent = IfAbsent::Unpriced;
-}
-
-/// ElastiCache on-demand nodes per node-hour by node type, Redis OSS and Memcached alike
-/// ("Amazon ElastiCache pricing", https://aws.amazon.com/elasticache/pricing/).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ElastiCachePrices {
-    pub per_node_hour: BTreeMap<String, f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -235,13 +218,24 @@ pub struct RdsPrices {
 /// API Gateway: requests by API type (the first volume tier: 333 million REST requests and
 /// 300 million HTTP API requests a month; the cheaper tiers beyond are not modelled) and the
 /// REST stage cache by the hour, by its size in GB ("Amazon API Gateway pricing",
-/// https://aws.amazon.com/api-gateway/pricing/).
+/// https://aws.amazon.com/api-gateway/pricing/). The type is here, not beside the model,
+/// because its billing rule is the cost model's (`billing::api_gateway_cost`, priced region
+/// by region with the APIs' usage); its shipped figures are beside the model
+/// (`model/apigw/prices.yaml`).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApiGatewayPrices {
     pub rest_per_million_requests: f64,
     pub http_per_million_requests: f64,
     pub cache_per_hour: BTreeMap<String, f64>,
+}
+
+/// The `api_gateway` section (absent from a `--prices` table written before it: a scenario
+/// with APIs is refused, `top_level::Resolved::require_prices`).
+impl PriceSection for ApiGatewayPrices {
+    const KEY: &'static str = "api_gateway";
+    const SHIPPED: &'static str = include_str!("../model/apigw/prices.yaml");
+    const IF_ABSENT: IfAbsent = IfAbsent::Unpriced;
 }
 
 impl PriceTable {

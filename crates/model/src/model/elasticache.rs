@@ -39,6 +39,8 @@
 //!   node types page lists it, <https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html>).
 //!   That a lookup's `work` is the time one server spends on it is our choice.
 
+pub mod prices;
+
 use crate::dist::Dist;
 use crate::ids::AzId;
 use crate::kernel::{Rng, RngExt, SimTime};

@@ -78,7 +78,7 @@ fn regional_services(out: &mut String, s: &Scenario, k: usize) {
         &r.function_region,
     );
     let apis = named(
-        (s.api_gateways.apis.iter())
+        (s.services.api_gateways.apis.iter())
             .map(|a| a.name.as_str())
             .collect(),
         &r.api_region,
@@ -102,7 +102,7 @@ fn regional_services(out: &mut String, s: &Scenario, k: usize) {
         ));
     }
     if !apis.is_empty() {
-        let a = &s.api_gateways.account;
+        let a = &s.services.api_gateways.account;
         parts.push(format!(
             "APIs {} (sharing this region's account throttle, {}/s with a burst of {})",
             apis.join(", "),

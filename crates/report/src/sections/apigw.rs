@@ -3,7 +3,7 @@
 //! the scenario has APIs), the table and `explain`.
 
 use super::Section;
-use crate::explain::{defaults, rate};
+use crate::explain::{defaults, defaults_of, rate};
 use crate::ids::ApiId;
 use crate::model::apigw::{ApiSpec, Integration, Throttle};
 use crate::scenario::Scenario;
@@ -85,20 +85,20 @@ impl Section for ApiGateway {
     fn files(&self, _: &RunResult, _: &mut Vec<(&'static str, String)>) {}
 
     fn components(&self, s: &Scenario, out: &mut String) {
-        for a in &s.api_gateways.apis {
+        for a in &s.services.api_gateways.apis {
             let _ = writeln!(out, "- api gateway {}: {}", a.name, describe(s, a));
         }
-        if !s.api_gateways.apis.is_empty() {
+        if !s.services.api_gateways.apis.is_empty() {
             let _ = writeln!(
                 out,
                 "- api gateway account (region): {}.",
-                throttle(&s.api_gateways.account)
+                throttle(&s.services.api_gateways.account)
             );
         }
     }
 
     fn names(&self, s: &Scenario, out: &mut Vec<String>) {
-        out.extend(s.api_gateways.apis.iter().map(|a| a.name.clone()));
+        out.extend(s.services.api_gateways.apis.iter().map(|a| a.name.clone()));
     }
 
     fn diagram(&self, s: &Scenario, w: &WorkloadSpec, out: &mut String) -> bool {
@@ -110,20 +110,26 @@ impl Section for ApiGateway {
     }
 
     fn defaults(&self, s: &Scenario, out: &mut String) {
-        let names: Vec<String> = s.api_gateways.apis.iter().map(|a| a.name.clone()).collect();
+        let names: Vec<String> = s
+            .services
+            .api_gateways
+            .apis
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
         defaults(out, &s.document, "api_gateways", &names);
+        // The account's defaults (`api_gateway_account`'s `ServiceKey::DEFAULTS`), when the
+        // scenario has APIs and leaves the whole key out.
         if !names.is_empty() && s.document.get("api_gateway_account").is_none() {
-            let _ = writeln!(
-                out,
-                "  api_gateway_account:\n    rate = 10000: requests per second, all APIs of the account in the region\n    burst = 5000: the account's token bucket size"
-            );
+            let account = "api_gateway_account";
+            defaults_of(out, &Value::Null, account, account);
         }
     }
 }
 
 /// A workload through an API, in `explain`'s diagram.
 fn diagram(out: &mut String, s: &Scenario, w: &WorkloadSpec, api: ApiId) {
-    let a = &s.api_gateways.apis[api.index()];
+    let a = &s.services.api_gateways.apis[api.index()];
     let _ = writeln!(
         out,
         "  [{}] --{}--> (api gateway {}, {}) --> ({})",

@@ -146,7 +146,7 @@ fn origin(s: &Scenario, o: &Origin) -> String {
         ),
         Origin::Api(api) => format!(
             "API {} (its throttles, stage cache and integration)",
-            s.api_gateways.apis[api.index()].name
+            s.services.api_gateways.apis[api.index()].name
         ),
     }
 }

@@ -8,13 +8,16 @@
 //! workloads send them) and a stage cache. Workloads reach it with `target: apigw/NAME`.
 //! Every problem is reported with its field path; the limits are AWS's (see each check).
 
+use super::defaults::{DefaultDoc, d};
 use super::raw::{RawDist, RawWorkload};
 use super::resolve::{Ctx, reference};
 use super::resolve_workload::resolve_dist;
 use super::targets::{Shape, TargetKey, TargetKind, map_names};
+use super::top_level::{Resolved, ServiceKey};
 use super::units::Dur;
 use crate::cost::PriceTable;
-use crate::ids::{FunctionId, LbId, WorkloadId};
+use crate::cost::prices::ApiGatewayPrices;
+use crate::ids::WorkloadId;
 use crate::kernel::SimTime;
 use crate::model::apigw::cache::{MAX_KEYS, SIZES_GB, size_key};
 use crate::model::apigw::quota::MAX_MONTH_OFFSET;
@@ -165,36 +168,81 @@ impl TargetKey for BTreeMap<String, RawApiGateway> {
     }
 }
 
-/// Everything the APIs may name.
-pub(super) struct Names<'a> {
-    pub functions: &'a BTreeMap<String, FunctionId>,
-    pub load_balancers: &'a BTreeMap<String, LbId>,
-    pub workloads: &'a BTreeMap<String, RawWorkload>,
-    pub prices: Option<&'a PriceTable>,
+/// The APIs (`api_gateways`) with the account's throttle (`api_gateway_account`, which
+/// bounds every API's throttle and so resolves with them, read from the file as written):
+/// their prices (`api_gateway`, `cost::prices::ApiGatewayPrices`, shipped in
+/// `model/apigw/prices.yaml`), the documented defaults of an API, and the regions of their
+/// integrations (`regional::check_apis`).
+impl ServiceKey for BTreeMap<String, RawApiGateway> {
+    type Spec = ApiGatewaySpec;
+
+    fn resolve(&self, ctx: &mut Ctx, done: &Resolved) -> ApiGatewaySpec {
+        let account = resolve_account(ctx, done.raw.api_gateway_account.as_ref());
+        check_workloads(ctx, done.workloads, self);
+        let apis = self
+            .iter()
+            .filter_map(|(name, api)| resolve_api(ctx, name, api, &account, done))
+            .collect::<Vec<_>>();
+        done.require_prices::<ApiGatewayPrices>(
+            ctx,
+            "api_gateways",
+            !apis.is_empty(),
+            "crates/model/src/model/apigw/prices.yaml",
+        );
+        super::regional::check_apis(ctx, &apis, done);
+        ApiGatewaySpec { account, apis }
+    }
+
+    type Prices = ApiGatewayPrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "api_gateways",
+            "type",
+            "rest",
+            "a REST API (usage plans, API keys and a stage cache are REST-only)",
+        ),
+        d(
+            "api_gateways",
+            "timeout",
+            "29s (rest), 30s (http)",
+            "the integration timeout: the client gets 504 at this time",
+        ),
+        d(
+            "api_gateways",
+            "overhead",
+            "10ms (rest), 5ms (http)",
+            "API Gateway's own time added to each answer (Stratus's choice)",
+        ),
+    ];
 }
 
-pub(super) fn resolve_api_gateways(
-    ctx: &mut Ctx,
-    apis: &BTreeMap<String, RawApiGateway>,
-    account: Option<&RawApiGatewayAccount>,
-    names: &Names,
-) -> ApiGatewaySpec {
-    let account = resolve_account(ctx, account);
-    check_workloads(ctx, names.workloads, apis);
-    let apis = apis
-        .iter()
-        .filter_map(|(name, api)| resolve_api(ctx, name, api, &account, names))
-        .collect::<Vec<_>>();
-    if !apis.is_empty()
-        && let Some(p) = names.prices
-        && p.api_gateway.is_none()
-    {
-        ctx.err(
-            "api_gateways",
-            "the price table has no `api_gateway` section; add it (see prices/us-east-1.yaml)",
-        );
-    }
-    ApiGatewaySpec { account, apis }
+/// The account's throttle in the region (`api_gateway_account`): a key of its own in the
+/// file, resolved with the APIs it bounds (`api_gateways`' resolution reads it), so its spec
+/// here is empty and its resolved throttle is `ApiGatewaySpec::account`.
+impl ServiceKey for Option<RawApiGatewayAccount> {
+    type Spec = ();
+
+    /// Nothing of its own: `api_gateways` resolves it (its problems come first there).
+    fn resolve(&self, _: &mut Ctx, _: &Resolved) {}
+
+    type Prices = crate::cost::prices::NoPrices;
+
+    /// AWS's default account throttle per region (`model::apigw::ACCOUNT_DEFAULT`).
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "api_gateway_account",
+            "rate",
+            "10000",
+            "requests per second, all APIs of the account in the region",
+        ),
+        d(
+            "api_gateway_account",
+            "burst",
+            "5000",
+            "the account's token bucket size",
+        ),
+    ];
 }
 
 /// A workload through an API has classes (their `METHOD /path` meets the method throttles
@@ -249,7 +297,7 @@ fn resolve_api(
     name: &str,
     a: &RawApiGateway,
     account: &Throttle,
-    names: &Names,
+    names: &Resolved,
 ) -> Option<ApiSpec> {
     let path = format!("api_gateways.{name}");
     let kind = match a.kind {
@@ -336,7 +384,7 @@ fn resolve_integration(
     ctx: &mut Ctx,
     path: &str,
     i: &RawIntegration,
-    names: &Names,
+    names: &Resolved,
 ) -> Option<Integration> {
     let path = format!("{path}.integration");
     match (&i.lambda, &i.http, &i.alb) {
@@ -525,7 +573,7 @@ fn cache(
             &format!("{path}.size_gb"),
             format!("expected one of {} (GB), got {size}", sizes.join(", ")),
         );
-    } else if let Some(p) = prices.and_then(|p| p.api_gateway.as_ref())
+    } else if let Some(p) = prices.and_then(|p| p.section::<ApiGatewayPrices>())
         && !p.cache_per_hour.contains_key(&size_key(size))
     {
         ctx.err(

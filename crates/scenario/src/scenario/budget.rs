@@ -73,7 +73,7 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
         + 10.0 * s.queues.len() as f64
         + 10.0 * s.lambda_functions.len() as f64
         + 6.0 * (s.load_balancers.len() + s.target_groups.len()) as f64
-        + 4.0 * s.api_gateways.apis.len() as f64
+        + 4.0 * s.services.api_gateways.apis.len() as f64
         + 3.0 * s.services.dynamodb_tables.len() as f64;
     let instances: f64 = s.groups.iter().map(|g| f64::from(g.max)).sum();
     let cells = cells.max(1) as f64;
@@ -98,7 +98,7 @@ pub fn estimate(s: &Scenario, cells: usize) -> Estimate {
             backlog * MESSAGE_BYTES,
         ),
     ];
-    let cache_keys: u64 = (s.api_gateways.apis.iter())
+    let cache_keys: u64 = (s.services.api_gateways.apis.iter())
         .filter_map(|a| a.cache.as_ref().map(|c| c.keys))
         .sum();
     if cache_keys > 0 {

@@ -419,25 +419,6 @@ const CORE: &[DefaultDoc] = &[
         "the RDS instance class billed per hour at RDS for PostgreSQL prices (Multi-AZ doubles it)",
     ),
     d(
-        "caches",
-        "engine_capacity",
-        "1000; an ElastiCache node: 1 (Redis), its vCPUs (Memcached)",
-        "lookups served at once per node; the rest wait in line",
-    ),
-    d("caches", "az", "the first of azs", "where the primary runs"),
-    d(
-        "caches",
-        "replica_az",
-        "none",
-        "no replica: every lookup misses while the primary's AZ is down",
-    ),
-    d(
-        "caches",
-        "promotion_time",
-        "{dist: uniform, min: 5s, max: 15s}",
-        "a replica's promotion: lookups miss (and go on to the database) meanwhile",
-    ),
-    d(
         "queues.lambda_consumers",
         "batch_size",
         "10",
@@ -490,24 +471,6 @@ const CORE: &[DefaultDoc] = &[
         "api_latency",
         "10ms",
         "round trip of a ReceiveMessage call",
-    ),
-    d(
-        "api_gateways",
-        "type",
-        "rest",
-        "a REST API (usage plans, API keys and a stage cache are REST-only)",
-    ),
-    d(
-        "api_gateways",
-        "timeout",
-        "29s (rest), 30s (http)",
-        "the integration timeout: the client gets 504 at this time",
-    ),
-    d(
-        "api_gateways",
-        "overhead",
-        "10ms (rest), 5ms (http)",
-        "API Gateway's own time added to each answer (Stratus's choice)",
     ),
 ];
 

@@ -121,9 +121,7 @@ pub(super) fn resolve_cluster(
         .clone()
         .unwrap_or_else(|| DEFAULT_NODE_TYPE.to_string());
     if let Some(p) = prices {
-        let priced = p
-            .elasticache
-            .as_ref()
+        let priced = (p.section::<crate::model::elasticache::prices::ElastiCachePrices>())
             .is_some_and(|e| e.per_node_hour.contains_key(&node_type));
         if !priced {
             ctx.err(

@@ -130,8 +130,6 @@ pub struct Scenario {
     pub resilience: Resilience,
     /// The services declared as their own top-level keys (`raw::Services`: `dns`, ...).
     pub services: raw::Services,
-    /// API Gateway APIs, in name order, and the account's throttle.
-    pub api_gateways: crate::model::apigw::ApiGatewaySpec,
     /// Regions (one, `us-east-1`, unless the scenario declares `regions`), client
     /// geographies and the workloads' mixes of them.
     pub regions: crate::model::region::Regions,

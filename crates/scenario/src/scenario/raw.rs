@@ -79,6 +79,8 @@ raw_scenario! {
         pub faults: Vec<RawFault>,
         /// The availability objective (fraction of requests ok per period, default 0.999).
         pub availability_slo: Option<f64>,
+    }
+    services {
         /// Caches (ElastiCache-style) in front of database calls.
         #[serde(default)]
         pub caches: BTreeMap<String, RawCache>,
@@ -88,8 +90,6 @@ raw_scenario! {
         pub api_gateways: BTreeMap<String, super::apigw::RawApiGateway> => TargetKey,
         /// The account's API Gateway throttle in the region (default 10,000/s, burst 5,000).
         pub api_gateway_account: Option<super::apigw::RawApiGatewayAccount>,
-    }
-    services {
         /// Route 53 records (failover, simple, weighted, multivalue, latency, geolocation,
         /// geoproximity); a workload targets one as `dns/NAME`.
         #[serde(default)]

@@ -12,6 +12,7 @@
 //!   (our choice: a mapping's pollers are modeled without the crossing).
 
 use super::resolve::Ctx;
+use super::top_level::Resolved;
 use crate::ids::RegionId;
 use crate::model::alb::{LoadBalancerSpec, TargetGroupSpec};
 use crate::model::apigw::{ApiSpec, Integration};
@@ -24,11 +25,11 @@ pub(super) struct Connected<'a> {
     pub load_balancers: &'a [LoadBalancerSpec],
     pub target_groups: &'a [TargetGroupSpec],
     pub functions: &'a [FunctionSpec],
-    pub apis: &'a [ApiSpec],
     pub queues: &'a [QueueSpec],
 }
 
-/// Reports every connection between components of different regions.
+/// Reports every connection between components of different regions (an API's, which
+/// resolves with its key, `check_apis`).
 pub(super) fn check(ctx: &mut Ctx, c: &Connected, regions: &Regions) {
     if !regions.declared {
         return;
@@ -63,34 +64,6 @@ pub(super) fn check(ctx: &mut Ctx, c: &Connected, regions: &Regions) {
             }
         }
     }
-    for (a, api) in c.apis.iter().enumerate() {
-        let ar = regions.api_region.get(a).copied().unwrap_or(RegionId(0));
-        let (what, other) = match api.integration {
-            Integration::Lambda(f) => {
-                let (fname, fr) = function(f);
-                (format!("function `{fname}`"), fr)
-            }
-            Integration::Alb(lb) => {
-                let lname = c
-                    .load_balancers
-                    .get(lb.index())
-                    .map_or("", |s| s.name.as_str());
-                let lr = regions.lb_region.get(lb.index()).copied();
-                (format!("load balancer `{lname}`"), lr.unwrap_or(ar))
-            }
-            Integration::Http { .. } => continue,
-        };
-        if other != ar {
-            ctx.err(
-                &format!("api_gateways.{}.integration", api.name),
-                format!(
-                    "{what} is in region `{}` and the API in `{}`: an integration in another region is not modeled (place them in one region)",
-                    name(other),
-                    name(ar)
-                ),
-            );
-        }
-    }
     for (q, queue) in c.queues.iter().enumerate() {
         let qr = regions.queue_region.get(q).copied().unwrap_or(RegionId(0));
         for consumer in &queue.consumers {
@@ -108,6 +81,46 @@ pub(super) fn check(ctx: &mut Ctx, c: &Connected, regions: &Regions) {
                     ),
                 );
             }
+        }
+    }
+}
+
+/// Reports every API whose Lambda or ALB integration is in another region than the API (the
+/// APIs resolve with their key, `api_gateways`, after the components `done` names).
+pub(super) fn check_apis(ctx: &mut Ctx, apis: &[ApiSpec], done: &Resolved) {
+    let regions = done.regions;
+    if !regions.declared {
+        return;
+    }
+    let name = |r: RegionId| regions.regions[r.index()].name.as_str();
+    fn named<T: PartialEq + Copy>(ids: &std::collections::BTreeMap<String, T>, id: T) -> &str {
+        ids.iter()
+            .find(|(_, i)| **i == id)
+            .map_or("", |(n, _)| n.as_str())
+    }
+    for (a, api) in apis.iter().enumerate() {
+        let ar = regions.api_region.get(a).copied().unwrap_or(RegionId(0));
+        let (what, other) = match api.integration {
+            Integration::Lambda(f) => (
+                format!("function `{}`", named(done.functions, f)),
+                regions.of_function(f),
+            ),
+            Integration::Alb(lb) => {
+                let lname = named(done.load_balancers, lb);
+                let lr = regions.lb_region.get(lb.index()).copied();
+                (format!("load balancer `{lname}`"), lr.unwrap_or(ar))
+            }
+            Integration::Http { .. } => continue,
+        };
+        if other != ar {
+            ctx.err(
+                &format!("api_gateways.{}.integration", api.name),
+                format!(
+                    "{what} is in region `{}` and the API in `{}`: an integration in another region is not modeled (place them in one region)",
+                    name(other),
+                    name(ar)
+                ),
+            );
         }
     }
 }

@@ -327,25 +327,12 @@ pub fn resolve(
             regions: &regions,
         },
     );
-    let api_gateways = super::apigw::resolve_api_gateways(
-        &mut ctx,
-        &raw.api_gateways,
-        raw.api_gateway_account.as_ref(),
-        &super::apigw::Names {
-            functions: &function_ids,
-            load_balancers: &lb_ids,
-            workloads: &raw.workloads,
-            prices: prices.as_ref(),
-        },
-    );
-
     super::regional::check(
         &mut ctx,
         &super::regional::Connected {
             load_balancers: &load_balancers,
             target_groups: &target_groups,
             functions: &lambda_functions,
-            apis: &api_gateways.apis,
             queues: &queues,
         },
         &regions,
@@ -367,6 +354,7 @@ pub fn resolve(
     let mut services = raw.resolve_services(
         &mut ctx,
         &super::top_level::Resolved {
+            raw: &raw,
             workloads: &raw.workloads,
             load_balancers: &lb_ids,
             groups: &group_ids,
@@ -409,7 +397,6 @@ pub fn resolve(
         queues,
         resilience,
         services,
-        api_gateways,
         regions,
     })
 }

@@ -3,17 +3,59 @@
 //! hit ratio (it shares the database's connections and failover model), and, when it uses
 //! ElastiCache's fields (`scenario::elasticache`), its cluster: engine, nodes, price, TTL.
 
+use super::defaults::{DefaultDoc, d};
 use super::elasticache::{hit_model, is_elasticache, resolve_cluster};
 use super::raw::RawCache;
 use super::resolve::Ctx;
 use super::resolve_faults::DEFAULT_ENGINE_CAPACITY;
 use super::resolve_workload::resolve_dist;
+use super::top_level::{Resolved, ServiceKey};
 use crate::cost::PriceTable;
 use crate::dist::Dist;
 use crate::ids::AzId;
 use crate::model::database::DatabaseSpec;
+use crate::model::elasticache::prices::ElastiCachePrices;
 use crate::model::elasticache::{Engine, HitModel, default_servers_per_node};
 use std::collections::BTreeMap;
+
+/// `caches` is a service key of its own (its defaults and its price section are declared
+/// here), but its entries resolve with the databases' (`resolve_faults`): caches and
+/// databases share one table of `DatabaseId`s that request calls name and that the
+/// databases' runtime (`sim::database`, ElastiCache's part in `sim::elasticache`) serves,
+/// so its spec here is empty and its resolved caches are in `Resilience::databases`.
+impl ServiceKey for BTreeMap<String, RawCache> {
+    type Spec = ();
+
+    /// Nothing of its own: the caches resolve with the databases, before the services, as
+    /// request calls name them (`resolve_faults::resolve_resilience`).
+    fn resolve(&self, _: &mut Ctx, _: &Resolved) {}
+
+    /// ElastiCache's node-hour prices; a cache whose node type the table does not price is
+    /// refused at its `node_type` (`scenario::elasticache`).
+    type Prices = ElastiCachePrices;
+
+    const DEFAULTS: &'static [DefaultDoc] = &[
+        d(
+            "caches",
+            "engine_capacity",
+            "1000; an ElastiCache node: 1 (Redis), its vCPUs (Memcached)",
+            "lookups served at once per node; the rest wait in line",
+        ),
+        d("caches", "az", "the first of azs", "where the primary runs"),
+        d(
+            "caches",
+            "replica_az",
+            "none",
+            "no replica: every lookup misses while the primary's AZ is down",
+        ),
+        d(
+            "caches",
+            "promotion_time",
+            "{dist: uniform, min: 5s, max: 15s}",
+            "a replica's promotion: lookups miss (and go on to the database) meanwhile",
+        ),
+    ];
+}
 
 pub(super) fn resolve_caches(
     ctx: &mut Ctx,

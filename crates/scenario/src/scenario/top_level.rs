@@ -91,6 +91,9 @@ pub trait ServiceKey {
 /// The components a service's key may name, resolved before it: name to id, in the order
 /// of their sections, and the raw workloads (whose targets name services).
 pub struct Resolved<'a> {
+    /// The file's keys as written: a key whose resolution reads another key's value (API
+    /// Gateway's `api_gateways` reads `api_gateway_account`, whose limits bound every API's).
+    pub raw: &'a super::raw::RawScenario,
     pub workloads: &'a BTreeMap<String, super::raw::RawWorkload>,
     pub load_balancers: &'a BTreeMap<String, crate::ids::LbId>,
     pub groups: &'a BTreeMap<String, crate::ids::GroupId>,

@@ -88,13 +88,15 @@ pub struct CacheResult {
 impl CacheRuntime {
     /// The runtime of each ElastiCache cluster (`None` for databases and older caches).
     pub fn build(s: &Scenario, series: &mut TimeSeries) -> Vec<Option<CacheRuntime>> {
-        let prices = s.prices.elasticache.as_ref();
+        let prices = s
+            .prices
+            .section::<crate::model::elasticache::prices::ElastiCachePrices>();
         s.resilience
             .databases
             .iter()
             .map(|d| {
                 let e = d.elasticache.as_deref()?;
-                let price = prices
+                let price = (prices.as_ref())
                     .and_then(|p| p.per_node_hour.get(&e.node_type))
                     .copied()
                     .unwrap_or(0.0);

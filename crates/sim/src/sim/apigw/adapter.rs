@@ -26,7 +26,7 @@ impl World {
     fn apigw_parts(&mut self) -> Ctx<'_, EventQueue<Event>> {
         Ctx {
             gw: &mut self.apigw,
-            specs: &self.scenario.api_gateways.apis,
+            specs: &self.scenario.services.api_gateways.apis,
             queue: &mut self.queue,
             tracer: self.tracer.as_deref_mut(),
         }
@@ -118,7 +118,7 @@ impl World {
                     rtt_ns: rtt as u32,
                 };
                 self.apigw.alb_waits.insert(uid, wait);
-                let deadline = now + self.scenario.api_gateways.apis[api.index()].timeout;
+                let deadline = now + self.scenario.services.api_gateways.apis[api.index()].timeout;
                 (self.apigw.gateways).wait_for_integration(
                     api,
                     Waiter::Alb,
@@ -154,7 +154,7 @@ impl World {
             return false;
         };
         let now = self.queue.now();
-        let spec = &self.scenario.api_gateways.apis[wait.api.index()];
+        let spec = &self.scenario.services.api_gateways.apis[wait.api.index()];
         let waited = now - wait.arrived;
         if waited >= spec.timeout {
             self.alb_integration_timed_out(uid, wait);
@@ -180,7 +180,7 @@ impl World {
         {
             self.traffic.requests.answer(held);
         }
-        let timeout = self.scenario.api_gateways.apis[wait.api.index()].timeout;
+        let timeout = self.scenario.services.api_gateways.apis[wait.api.index()].timeout;
         self.apigw.gateways.timed_out(wait.api, None, wait.counted);
         let latency = timeout.as_nanos() + u64::from(wait.rtt_ns);
         self.finish_traced(wait.w, uid, wait.counted, Outcome::Http504, latency);
@@ -202,7 +202,7 @@ impl World {
         slot: RequestId,
         cache_key: Option<u32>,
     ) {
-        let spec = &self.scenario.api_gateways.apis[api.index()];
+        let spec = &self.scenario.services.api_gateways.apis[api.index()];
         let Integration::Lambda(f) = spec.integration else {
             unreachable!("a Lambda reply comes from a Lambda integration")
         };
@@ -249,7 +249,7 @@ impl World {
     /// it (then the client gets its 504 now).
     fn integration_answered(&mut self, api: ApiId, r: RequestId, ok: bool) {
         let now = self.queue.now();
-        let spec = &self.scenario.api_gateways.apis[api.index()];
+        let spec = &self.scenario.services.api_gateways.apis[api.index()];
         let (timeout, overhead) = (spec.timeout, spec.overhead);
         let req = self.traffic.requests.remove(r);
         let waited = now - req.arrived_at;
@@ -264,7 +264,7 @@ impl World {
 
     /// The client of `req` (slot `r`) gets its 504 at the integration timeout.
     fn api_timed_out(&mut self, api: ApiId, r: RequestId, req: &Request) {
-        let timeout = self.scenario.api_gateways.apis[api.index()].timeout;
+        let timeout = self.scenario.services.api_gateways.apis[api.index()].timeout;
         self.apigw.gateways.timed_out(api, Some(r), req.counted);
         let latency = req.client_latency(timeout).as_nanos();
         self.finish_traced(req.workload, req.id, req.counted, Outcome::Http504, latency);
@@ -350,7 +350,7 @@ impl Service for ApiGateways {
 
     fn close_cost_period(w: &mut World, seconds: f64) {
         w.apigw
-            .close_cost_period(&w.scenario.api_gateways.apis, seconds);
+            .close_cost_period(&w.scenario.services.api_gateways.apis, seconds);
     }
 
     /// Each API's figures (`results`, which checks conservation) and its billed usage.

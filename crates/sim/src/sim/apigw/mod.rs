@@ -109,12 +109,12 @@ struct AlbWait {
 
 impl ApiGateways {
     fn new(s: &Scenario, series: &mut TimeSeries) -> ApiGateways {
-        let apis = &s.api_gateways.apis;
+        let apis = &s.services.api_gateways.apis;
         let reaches = api_reached(s);
         ApiGateways {
             gateways: Gateways::new(
                 s.seed,
-                &s.api_gateways,
+                &s.services.api_gateways,
                 &s.workloads,
                 (&s.regions.api_region, &reaches),
             ),
@@ -173,7 +173,7 @@ impl ApiGateways {
     /// Every API's results, checked by conservation: each counted request was throttled,
     /// answered from the cache or sent to the integration, exactly once.
     fn results(&self, s: &Scenario) -> Vec<ApiResult> {
-        s.api_gateways
+        s.services.api_gateways
             .apis
             .iter()
             .zip(&self.gateways.apis)

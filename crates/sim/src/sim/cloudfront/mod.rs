@@ -258,6 +258,6 @@ fn origin_name(s: &Scenario, o: &Origin) -> String {
         Origin::ObjectStore { region, .. } => {
             format!("s3 ({})", s.regions.regions[region.index()].name)
         }
-        Origin::Api(api) => format!("apigw/{}", s.api_gateways.apis[api.index()].name),
+        Origin::Api(api) => format!("apigw/{}", s.services.api_gateways.apis[api.index()].name),
     }
 }
