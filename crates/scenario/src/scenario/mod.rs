@@ -117,7 +117,6 @@ pub struct Scenario {
     pub groups: Vec<GroupSpec>,
     /// The price table in force (shipped or `--prices`, with the scenario's `pricing:`).
     pub prices: PriceTable,
-    pub nat_gateways: u32,
     /// CloudWatch publication delay of metrics.
     pub metric_delay: SimTime,
     /// The effective document (after overrides), kept for reports and comparisons.

@@ -56,16 +56,6 @@ impl<'de> Deserialize<'de> for RawNatGateways {
     }
 }
 
-impl RawNatGateways {
-    /// Gateways billed by the hour, placed or not.
-    pub fn billed(&self) -> u32 {
-        match self {
-            RawNatGateways::Count(n) => *n,
-            RawNatGateways::Placed(g) => g.len() as u32,
-        }
-    }
-}
-
 /// A NAT gateway in an AZ.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

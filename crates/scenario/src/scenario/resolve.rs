@@ -389,7 +389,6 @@ pub fn resolve(
         target_groups,
         groups,
         prices: prices?,
-        nat_gateways: raw.nat_gateways.as_ref().map_or(0, RawNatGateways::billed),
         metric_delay: raw.metric_delay.map_or(metric_period, |d| d.0),
         document,
         lambda_functions,

@@ -290,8 +290,8 @@ impl Service for NatGateways {
         }
     }
 
-    /// The gateways' hours and bytes are billed with the older count (`Bills`), which the
-    /// scenario's `nat_gateways` total includes.
+    /// The gateways' hours and bytes are billed with the older count (`Bills`), which
+    /// `NatSpec::billed_gateways` totals.
     fn close_cost_period(_: &mut World, _: f64) {}
 
     fn finish(w: &mut World, out: &mut Finish) {

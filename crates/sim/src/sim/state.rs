@@ -310,7 +310,7 @@ impl Service for Bills {
     }
 
     fn finish(w: &mut World, out: &mut Finish) {
-        out.usage.nat_gateways = w.scenario.nat_gateways;
+        out.usage.nat_gateways = w.scenario.services.nat_gateways.billed_gateways();
         out.usage.nat_bytes = w.bills.nat_bytes_periods.clone();
         out.usage.inter_az_bytes = w.bills.inter_az_bytes_periods.clone();
         out.usage.inter_region_bytes = w.bills.inter_region_bytes_periods.clone();
