@@ -178,14 +178,34 @@ auto_scaling_groups:
 }
 
 /// A `--prices` table written before a service existed (the core file, with no service's
-/// own section) cannot price SNS, Kinesis or Fargate, whose missing section means unpriced:
-/// a run that uses one is refused at its key with exit code 2, never billed at zero.
+/// own section) cannot price SNS, Kinesis, Fargate, API Gateway or ElastiCache, whose missing
+/// section means unpriced: a run that uses one is refused at its key (ElastiCache: at the
+/// node type the table does not price) with exit code 2, never billed at zero.
 #[test]
 fn a_price_table_without_a_services_section_refuses_the_scenarios_that_use_it() {
+    const NO_SECTION: &str = "the price table has no";
     for (scenario, key, section) in [
-        ("scenarios/sns-fanout.yaml", "sns_topics", "`sns`"),
-        ("scenarios/kinesis.yaml", "kinesis_streams", "`kinesis`"),
-        ("scenarios/ecs-fargate.yaml", "ecs_services", "`fargate`"),
+        ("scenarios/sns-fanout.yaml", "sns_topics", " `sns` section"),
+        (
+            "scenarios/kinesis.yaml",
+            "kinesis_streams",
+            " `kinesis` section",
+        ),
+        (
+            "scenarios/ecs-fargate.yaml",
+            "ecs_services",
+            " `fargate` section",
+        ),
+        (
+            "scenarios/api-gateway.yaml",
+            "api_gateways",
+            " `api_gateway` section",
+        ),
+        (
+            "scenarios/elasticache.yaml",
+            "node_type",
+            " ElastiCache price for",
+        ),
     ] {
         let dir = std::env::temp_dir().join(format!("stratus-unpriced-{}", std::process::id()));
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stratus"))
@@ -205,7 +225,7 @@ fn a_price_table_without_a_services_section_refuses_the_scenarios_that_use_it() 
         assert_eq!(out.status.code(), Some(2), "{scenario}: {stderr}");
         assert!(stderr.contains(key), "{scenario}: {stderr}");
         assert!(
-            stderr.contains(&format!("the price table has no {section} section")),
+            stderr.contains(&format!("{NO_SECTION}{section}")),
             "{scenario}: {stderr}"
         );
     }

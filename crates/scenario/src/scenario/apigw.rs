@@ -596,3 +596,23 @@ fn cache(
         keys: c.keys,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The account's defaults `explain` lists are the model's (`ACCOUNT_DEFAULT`).
+    #[test]
+    fn the_accounts_listed_defaults_are_the_models() {
+        let listed = <Option<RawApiGatewayAccount> as ServiceKey>::DEFAULTS;
+        let value = |key: &str| listed.iter().find(|d| d.key == key).map(|d| d.value);
+        assert_eq!(
+            value("rate"),
+            Some(ACCOUNT_DEFAULT.rate.to_string().as_str())
+        );
+        assert_eq!(
+            value("burst"),
+            Some(ACCOUNT_DEFAULT.burst.to_string().as_str())
+        );
+    }
+}
