@@ -55,8 +55,10 @@ fn by_hand(p: &PriceTable) -> (f64, f64, f64) {
     let lcu = (100.0 / p.alb.lcu.new_connections_per_s)
         .max(100.0 * 10_000.0 * 3600.0 / 1e9 / p.alb.lcu.processed_gb_per_hour);
     let alb = 2.0 * (p.alb.per_hour + lcu * p.alb.per_lcu_hour);
-    let api = (p.section::<stratus::cost::prices::ApiGatewayPrices>())
-        .expect("API prices")
+    // `PriceTable::shipped()` is the core file: API Gateway's shipped section is its own.
+    use stratus::cost::prices::{ApiGatewayPrices, PriceSection};
+    let api = (p.section::<ApiGatewayPrices>())
+        .unwrap_or_else(ApiGatewayPrices::shipped)
         .http_per_million_requests;
     (ec2, alb, 71_999.0 / 1e6 * api)
 }
