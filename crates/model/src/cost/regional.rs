@@ -234,4 +234,40 @@ mod tests {
         assert!((b.by_region["us-east-1"].by_service["lambda"] - 0.2).abs() < 1e-12);
         assert!((b.total - 0.7).abs() < 1e-12);
     }
+
+    /// Metered usage per region: each region's NAT gateway, transfer and SQS requests by its
+    /// table, a byte sent between regions billed by its source region only, and nothing
+    /// left to the rest.
+    #[test]
+    fn metered_usage_is_priced_in_its_region() {
+        let mut euw1 = eu_west_1();
+        euw1.data_transfer.inter_region_per_gb = 0.09; // dearer, to tell them apart
+        let meters = |out: f64, sqs: f64, nat: u32| RegionMeters {
+            nat_gateways: nat,
+            nat_bytes: vec![if nat > 0 { 1e9 } else { 0.0 }],
+            inter_az_bytes: vec![0.0],
+            inter_region_out_bytes: vec![out],
+            sqs_requests: vec![sqs],
+        };
+        let usage = Usage {
+            duration_s: 3600.0,
+            warmup_s: 0.0,
+            period_s: 3600.0,
+            // 2 GB from us-east-1 to eu-west-1, 3 GB back; whole-run figures ignored.
+            inter_region_bytes: vec![5e9],
+            by_region: vec![meters(2e9, 1e6, 0), meters(3e9, 2e6, 1)],
+            ..Usage::default()
+        };
+        let b = two_regions(&usage, euw1);
+        let us = &b.by_region["us-east-1"].by_service;
+        let eu = &b.by_region["eu-west-1"].by_service;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(us["data_transfer"], 2.0 * 0.02), "{us:?}");
+        assert!(close(eu["data_transfer"], 3.0 * 0.09), "{eu:?}");
+        assert!(close(us["sqs"], 0.40) && close(eu["sqs"], 2.0 * 0.40));
+        // One gateway-hour and 1 GB at eu-west-1's $0.048 each.
+        assert!(close(eu["nat_gateway"], 0.048 + 0.048) && !us.contains_key("nat_gateway"));
+        assert!(b.not_by_region.as_ref().is_some_and(|r| r.total == 0.0));
+        assert!(close(b.total, 0.04 + 0.27 + 0.4 + 0.8 + 0.096));
+    }
 }

@@ -168,9 +168,7 @@ impl World {
     /// Each group's credit result, and the surplus credits' cost per cost period (the
     /// bill's `ec2_cpu_credits`, present when a group is unlimited), per region (in region
     /// order; one with one region).
-    pub(super) fn credit_results(
-        &mut self,
-    ) -> (Vec<Option<CreditResult>>, Option<Vec<Vec<f64>>>) {
+    pub(super) fn credit_results(&mut self) -> (Vec<Option<CreditResult>>, Option<Vec<Vec<f64>>>) {
         let s = &*self.scenario;
         let regions = s.regions.tables.len().max(1);
         let mut bill: Option<Vec<Vec<f64>>> = None;
@@ -183,7 +181,10 @@ impl World {
                 let (cs, c) = (spec.credits?, c.as_ref()?);
                 if cs.mode == CreditMode::Unlimited {
                     let b = bill.get_or_insert_with(|| vec![vec![0.0; c.costs.len()]; regions]);
-                    let r = spec.azs.first().map_or(0, |az| s.regions.of_az(*az).index());
+                    let r = spec
+                        .azs
+                        .first()
+                        .map_or(0, |az| s.regions.of_az(*az).index());
                     for (k, x) in c.costs.iter().enumerate() {
                         b[r.min(regions - 1)][k] += x;
                     }

@@ -341,7 +341,11 @@ impl Service for Bills {
     fn start(_: &mut World) {}
 
     fn build(s: &Scenario, _: &mut TimeSeries) -> Bills {
-        let n = if s.regions.tables.len() < 2 { 0 } else { s.regions.tables.len() };
+        let n = if s.regions.tables.len() < 2 {
+            0
+        } else {
+            s.regions.tables.len()
+        };
         Bills {
             regions: vec![Default::default(); n],
             ..Bills::default()
