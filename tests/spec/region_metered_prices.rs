@@ -93,7 +93,7 @@ fn close(got: f64, expected: f64, what: &str) {
     );
 }
 
-fn part<'a>(r: &'a RunResult, region: &str, service: &str) -> f64 {
+fn part(r: &RunResult, region: &str, service: &str) -> f64 {
     let bill = &r.cost.by_region[region];
     *bill
         .by_service
