@@ -50,6 +50,12 @@ fn the_secondary_api_serves_exactly_the_requests_the_primary_failed() {
     assert_eq!(api(&r, "eu").totals.requests, total - during);
     assert_eq!(api(&r, "us").totals.requests, during);
     assert_eq!(r.lambda_functions[0].totals.invocations, during);
+    // The primary's 504s never reached a client: not one `region_unreachable`
+    // (`docs/models/regions.md`), the failovers are the distribution's count.
+    let unreachable = (r.resilience.errors_by_cause.iter())
+        .find(|(k, _)| k == "region_unreachable")
+        .map_or(0, |(_, n)| *n);
+    assert_eq!(unreachable, 0);
 }
 
 #[test]

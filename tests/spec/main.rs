@@ -41,6 +41,7 @@ mod plots;
 mod progress;
 mod queueing;
 mod rate_profiles;
+mod region_metered_prices;
 mod region_prices;
 mod regional_queues;
 mod regional_services;

@@ -152,7 +152,13 @@ pub fn inter_az_cost(prices: &PriceTable, bytes_each_way: f64) -> f64 {
 /// another region (the price table's `inter_region_per_gb`, us-east-1's; the region
 /// receiving it pays nothing: data transfer in is free).
 pub fn inter_region_cost(prices: &PriceTable, bytes_each_way: f64) -> f64 {
-    2.0 * bytes_each_way / 1e9 * prices.data_transfer.inter_region_per_gb
+    2.0 * inter_region_out_cost(prices, bytes_each_way)
+}
+
+/// Data out of a region to another region, one direction, at the source region's price
+/// (`prices` is the source region's table).
+pub fn inter_region_out_cost(prices: &PriceTable, bytes_out: f64) -> f64 {
+    bytes_out / 1e9 * prices.data_transfer.inter_region_per_gb
 }
 
 /// An RDS instance: hourly, doubled (the configured factor) for Multi-AZ.

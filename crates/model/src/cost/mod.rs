@@ -52,6 +52,9 @@ pub struct Usage {
     pub inter_az_bytes: Vec<f64>,
     /// Bytes each way of calls between regions, per period.
     pub inter_region_bytes: Vec<f64>,
+    /// Bytes out of the region to other regions (one direction), per period: a region's
+    /// part of `inter_region_bytes` (`regional::RegionMeters`); empty in a whole run's usage.
+    pub inter_region_out_bytes: Vec<f64>,
     /// Per Lambda function, per period: requests, billed duration, provisioned concurrency.
     pub lambda: Vec<Vec<billing::LambdaUsage>>,
     /// Billed SQS requests (calls and 64 KB chunks) of all queues, per period; empty when
@@ -67,6 +70,10 @@ pub struct Usage {
     pub priced_by_region: BTreeMap<&'static str, Vec<Vec<f64>>>,
     /// Per API Gateway API, per period.
     pub api_gateways: Vec<Vec<billing::ApiGatewayUsage>>,
+    /// With several regions: NAT gateways, data transfer and SQS requests metered per region
+    /// (in region order), priced by each region's table instead of the whole-run fields
+    /// above; empty with one region.
+    pub by_region: Vec<regional::RegionMeters>,
 }
 
 /// An RDS database instance (a Multi-AZ one bills its standby too).
@@ -74,6 +81,8 @@ pub struct Usage {
 pub struct DatabaseRun {
     pub class: String,
     pub multi_az: bool,
+    /// Its region (of its primary's AZ; an index into the scenario's regions, 0 with one).
+    pub region: usize,
 }
 
 /// Costs in USD.
@@ -99,6 +108,14 @@ pub struct RegionBill {
 }
 
 impl Usage {
+    /// `by_region`, with at least `n` regions' meters (services fill in their parts).
+    pub fn meters(&mut self, n: usize) -> &mut [regional::RegionMeters] {
+        if self.by_region.len() < n {
+            self.by_region.resize(n, regional::RegionMeters::default());
+        }
+        &mut self.by_region
+    }
+
     fn periods(&self) -> usize {
         (self.duration_s / self.period_s).ceil().max(1.0) as usize
     }
@@ -141,12 +158,16 @@ pub fn price(usage: &Usage, prices: &PriceTable) -> Breakdown {
         services.insert("nat_gateway", nat);
     }
     let crossed = |b: &Vec<f64>| b.iter().any(|b| *b > 0.0);
-    if crossed(&usage.inter_az_bytes) || crossed(&usage.inter_region_bytes) {
+    if crossed(&usage.inter_az_bytes)
+        || crossed(&usage.inter_region_bytes)
+        || crossed(&usage.inter_region_out_bytes)
+    {
+        let at = |b: &Vec<f64>, k: usize| b.get(k).copied().unwrap_or(0.0);
         let transfer = (0..n)
             .map(|k| {
-                let bytes = usage.inter_az_bytes.get(k).copied().unwrap_or(0.0);
-                let between = usage.inter_region_bytes.get(k).copied().unwrap_or(0.0);
-                billing::inter_az_cost(prices, bytes) + billing::inter_region_cost(prices, between)
+                billing::inter_az_cost(prices, at(&usage.inter_az_bytes, k))
+                    + billing::inter_region_cost(prices, at(&usage.inter_region_bytes, k))
+                    + billing::inter_region_out_cost(prices, at(&usage.inter_region_out_bytes, k))
             })
             .collect();
         services.insert("data_transfer", transfer);

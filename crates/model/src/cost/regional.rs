@@ -1,15 +1,43 @@
 //! The bill of a run in several regions: each region's usage priced by its own table, and
 //! the rest (what no region's table prices yet) by the run's table.
 //!
-//! A region's usage is its instances, load balancers, Lambda functions, APIs and the
-//! services that price themselves per region (`Usage::priced_by_region`: DynamoDB). Each
-//! region's part is priced by `price` with that region's table, exactly as a run in one
-//! region is; the rest (SQS, NAT gateways, data transfer, RDS, the other services'
-//! `priced` costs) by the run's table. The whole bill is their sum, service by service and
-//! period by period, so `by_region` and `not_by_region` add up to the total.
+//! A region's usage is its instances, load balancers, Lambda functions, APIs, RDS databases
+//! (`DatabaseRun::region`), what the run meters per region (`Usage::by_region`: NAT
+//! gateways, data transfer, SQS requests) and the services that price themselves per region
+//! (`Usage::priced_by_region`: DynamoDB, ElastiCache, burstable credits). Each region's part
+//! is priced by `price` with that region's table, exactly as a run in one region is; the
+//! rest (the services' `priced` costs: Kinesis, SNS, ECS on Fargate, CloudFront, and a
+//! region's cost its table has no section for) by the run's table. The whole bill is their
+//! sum, service by service and period by period, so `by_region` and `not_by_region` add up
+//! to the total.
 
 use super::{Breakdown, RegionBill, Usage, price};
 use crate::cost::PriceTable;
+
+/// What a region's table prices of the usage the run meters per region, per period.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegionMeters {
+    /// NAT gateways in the region (billed by the hour for the whole run).
+    pub nat_gateways: u32,
+    /// Bytes through its NAT gateways.
+    pub nat_bytes: Vec<f64>,
+    /// Bytes each way of calls between two of its AZs (each direction billed).
+    pub inter_az_bytes: Vec<f64>,
+    /// Bytes out of it to other regions: each direction of a call between regions is data
+    /// transfer out of its source region, billed there (data transfer in is free).
+    pub inter_region_out_bytes: Vec<f64>,
+    /// Billed SQS requests of its queues.
+    pub sqs_requests: Vec<f64>,
+}
+
+/// Per-period costs split by region (`[period][region]`) turned into `[region][period]`,
+/// as `Usage::priced_by_region` holds them.
+pub fn by_region(periods: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let regions = periods.first().map_or(0, Vec::len);
+    (0..regions)
+        .map(|r| periods.iter().map(|p| p[r]).collect())
+        .collect()
+}
 
 /// The regions' names and price tables, in region order (the indices of `Usage`'s region
 /// tags).
@@ -55,8 +83,8 @@ pub fn price_by_region(usage: &Usage, rest: &PriceTable, tables: &RegionTables) 
     out
 }
 
-/// What region `r`'s table prices: its instances, load balancers, functions, APIs and
-/// per-region services' costs.
+/// What region `r`'s table prices: its instances, load balancers, functions, APIs,
+/// databases, metered usage and per-region services' costs.
 fn in_region(usage: &Usage, r: usize) -> Usage {
     fn keep<T: Clone>(all: &[T], tags: &[usize], r: usize) -> Vec<T> {
         (all.iter().enumerate())
@@ -64,6 +92,7 @@ fn in_region(usage: &Usage, r: usize) -> Usage {
             .map(|(_, x)| x.clone())
             .collect()
     }
+    let meters = usage.by_region.get(r).cloned().unwrap_or_default();
     Usage {
         duration_s: usage.duration_s,
         warmup_s: usage.warmup_s,
@@ -75,6 +104,15 @@ fn in_region(usage: &Usage, r: usize) -> Usage {
         load_balancers: keep(&usage.load_balancers, &usage.load_balancer_regions, r),
         lambda: keep(&usage.lambda, &usage.lambda_regions, r),
         api_gateways: keep(&usage.api_gateways, &usage.api_gateway_regions, r),
+        databases: (usage.databases.iter())
+            .filter(|d| d.region == r && !usage.by_region.is_empty())
+            .cloned()
+            .collect(),
+        nat_gateways: meters.nat_gateways,
+        nat_bytes: meters.nat_bytes,
+        inter_az_bytes: meters.inter_az_bytes,
+        inter_region_out_bytes: meters.inter_region_out_bytes,
+        sqs_requests: meters.sqs_requests,
         priced: (usage.priced_by_region.iter())
             .filter_map(|(name, regions)| Some((*name, regions.get(r)?.clone())))
             .collect(),
@@ -82,21 +120,27 @@ fn in_region(usage: &Usage, r: usize) -> Usage {
     }
 }
 
-/// What no region's table prices: SQS, NAT gateways, data transfer, RDS, and the services'
-/// costs in `priced`.
+/// What no region's table prices: the services' costs in `priced`, and, for a usage not
+/// metered per region (`by_region` empty), SQS, NAT gateways, data transfer and RDS.
 fn outside_regions(usage: &Usage) -> Usage {
-    Usage {
+    let whole = Usage {
         duration_s: usage.duration_s,
         warmup_s: usage.warmup_s,
         period_s: usage.period_s,
+        priced: usage.priced.clone(),
+        ..Usage::default()
+    };
+    if !usage.by_region.is_empty() {
+        return whole;
+    }
+    Usage {
         nat_gateways: usage.nat_gateways,
         nat_bytes: usage.nat_bytes.clone(),
         inter_az_bytes: usage.inter_az_bytes.clone(),
         inter_region_bytes: usage.inter_region_bytes.clone(),
         sqs_requests: usage.sqs_requests.clone(),
         databases: usage.databases.clone(),
-        priced: usage.priced.clone(),
-        ..Usage::default()
+        ..whole
     }
 }
 
@@ -189,5 +233,41 @@ mod tests {
         assert!((b.by_region["eu-west-1"].by_service["lambda"] - 0.5).abs() < 1e-12);
         assert!((b.by_region["us-east-1"].by_service["lambda"] - 0.2).abs() < 1e-12);
         assert!((b.total - 0.7).abs() < 1e-12);
+    }
+
+    /// Metered usage per region: each region's NAT gateway, transfer and SQS requests by its
+    /// table, a byte sent between regions billed by its source region only, and nothing
+    /// left to the rest.
+    #[test]
+    fn metered_usage_is_priced_in_its_region() {
+        let mut euw1 = eu_west_1();
+        euw1.data_transfer.inter_region_per_gb = 0.09; // dearer, to tell them apart
+        let meters = |out: f64, sqs: f64, nat: u32| RegionMeters {
+            nat_gateways: nat,
+            nat_bytes: vec![if nat > 0 { 1e9 } else { 0.0 }],
+            inter_az_bytes: vec![0.0],
+            inter_region_out_bytes: vec![out],
+            sqs_requests: vec![sqs],
+        };
+        let usage = Usage {
+            duration_s: 3600.0,
+            warmup_s: 0.0,
+            period_s: 3600.0,
+            // 2 GB from us-east-1 to eu-west-1, 3 GB back; whole-run figures ignored.
+            inter_region_bytes: vec![5e9],
+            by_region: vec![meters(2e9, 1e6, 0), meters(3e9, 2e6, 1)],
+            ..Usage::default()
+        };
+        let b = two_regions(&usage, euw1);
+        let us = &b.by_region["us-east-1"].by_service;
+        let eu = &b.by_region["eu-west-1"].by_service;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(us["data_transfer"], 2.0 * 0.02), "{us:?}");
+        assert!(close(eu["data_transfer"], 3.0 * 0.09), "{eu:?}");
+        assert!(close(us["sqs"], 0.40) && close(eu["sqs"], 2.0 * 0.40));
+        // One gateway-hour and 1 GB at eu-west-1's $0.048 each.
+        assert!(close(eu["nat_gateway"], 0.048 + 0.048) && !us.contains_key("nat_gateway"));
+        assert!(b.not_by_region.as_ref().is_some_and(|r| r.total == 0.0));
+        assert!(close(b.total, 0.04 + 0.27 + 0.4 + 0.8 + 0.096));
     }
 }

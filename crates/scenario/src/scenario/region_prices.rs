@@ -20,6 +20,9 @@ pub(super) struct Parts<'a> {
     pub run: (Option<&'a serde_json::Value>, Option<&'a serde_json::Value>),
     /// The auto scaling groups, whose instance types each region's table must price.
     pub groups: &'a [GroupSpec],
+    /// The databases and caches, whose RDS instance classes and ElastiCache node types their
+    /// region's table must price (with several regions, each region's table bills its own).
+    pub databases: &'a [crate::model::database::DatabaseSpec],
 }
 
 /// Sets `regions.tables` (one per region, in region order) when the scenario declares
@@ -80,7 +83,46 @@ pub(super) fn resolve(ctx: &mut Ctx, parts: &Parts, run: &PriceTable, regions: &
             );
         }
     }
+    check_databases(ctx, parts.databases, &tables, regions);
     regions.tables = tables;
+}
+
+/// Each database's instance class and each ElastiCache cluster's node type, in its region's
+/// table (of its primary's AZ): a region's table bills its own databases and caches, and a
+/// figure it lacks is refused rather than billed at another region's price.
+fn check_databases(
+    ctx: &mut Ctx,
+    databases: &[crate::model::database::DatabaseSpec],
+    tables: &[PriceTable],
+    regions: &Regions,
+) {
+    for d in databases {
+        let r = regions.of_az(d.az);
+        let (table, region) = (&tables[r.index()], &regions.regions[r.index()].name);
+        if let Some(e) = &d.elasticache {
+            let priced = (table.section::<crate::model::elasticache::prices::ElastiCachePrices>())
+                .is_some_and(|p| p.per_node_hour.contains_key(&e.node_type));
+            if !priced {
+                ctx.err(
+                    &format!("caches.{}.node_type", d.name),
+                    format!(
+                        "{region}'s price table has no ElastiCache price for `{}`; add it \
+                         under `regions.{region}.pricing.elasticache.per_node_hour`",
+                        e.node_type
+                    ),
+                );
+            }
+        } else if d.hit_ratio.is_none() && !table.rds.per_hour.contains_key(&d.instance_class) {
+            ctx.err(
+                &format!("databases.{}.instance", d.name),
+                format!(
+                    "{region}'s price table has no RDS price for `{}`; add it under \
+                     `regions.{region}.pricing.rds.per_hour`",
+                    d.instance_class
+                ),
+            );
+        }
+    }
 }
 
 /// A region without a table of its own: the run's EC2 instance-hour and ALB (hourly fee and

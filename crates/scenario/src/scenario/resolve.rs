@@ -346,6 +346,7 @@ pub fn resolve(
                 raw: &raw.regions,
                 run: (price_base, raw.pricing.as_ref()),
                 groups: &groups,
+                databases: &resilience.databases,
             },
             p,
             &mut regions,

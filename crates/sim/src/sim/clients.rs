@@ -31,9 +31,11 @@ impl World {
     /// Lambda function's, an API's) unreachable: its region is under a `region_outage`.
     /// AWS documents no answer for an unreachable region (the connection cannot be made);
     /// our choice, as for a load balancer node that stopped: a 504 after the client's round
-    /// trip, counted as `region_unreachable`.
+    /// trip, counted as `region_unreachable` when the client sees it: a CloudFront origin
+    /// group's primary whose 504 sends the request to the secondary is not counted (the
+    /// client gets the secondary's answer; the distribution counts the failover).
     pub(super) fn fail_region_unreachable(&mut self, w: WorkloadId, id: u64, counted: bool) {
-        if counted {
+        if counted && !self.cloudfront_fails_over(id, Outcome::Http504) {
             self.faults.log.count(Cause::RegionUnreachable);
         }
         if let Some(t) = self.tracer.as_deref_mut() {

@@ -50,8 +50,12 @@ impl GroupCredits {
     pub fn register(s: &Scenario, g: &GroupSpec, series: &mut TimeSeries) -> Option<Self> {
         let spec = g.credits?;
         let prefix = format!("asg.{}", g.name);
-        let price = s
-            .prices
+        // Its region's table (the run's without `regions:`), as the bill's.
+        let table = match g.azs.first() {
+            Some(az) => s.regions.az_table(*az, &s.prices),
+            None => &s.prices,
+        };
+        let price = table
             .ec2
             .surplus_credits_per_vcpu_hour
             .get(spec.family.name())
@@ -162,10 +166,12 @@ impl World {
     }
 
     /// Each group's credit result, and the surplus credits' cost per cost period (the
-    /// bill's `ec2_cpu_credits`, present when a group is unlimited).
-    pub(super) fn credit_results(&mut self) -> (Vec<Option<CreditResult>>, Option<Vec<f64>>) {
+    /// bill's `ec2_cpu_credits`, present when a group is unlimited), per region (in region
+    /// order; one with one region).
+    pub(super) fn credit_results(&mut self) -> (Vec<Option<CreditResult>>, Option<Vec<Vec<f64>>>) {
         let s = &*self.scenario;
-        let mut bill: Option<Vec<f64>> = None;
+        let regions = s.regions.tables.len().max(1);
+        let mut bill: Option<Vec<Vec<f64>>> = None;
         let results = s
             .groups
             .iter()
@@ -174,9 +180,13 @@ impl World {
             .map(|(g, (spec, c))| {
                 let (cs, c) = (spec.credits?, c.as_ref()?);
                 if cs.mode == CreditMode::Unlimited {
-                    let b = bill.get_or_insert_with(|| vec![0.0; c.costs.len()]);
+                    let b = bill.get_or_insert_with(|| vec![vec![0.0; c.costs.len()]; regions]);
+                    let r = spec
+                        .azs
+                        .first()
+                        .map_or(0, |az| s.regions.of_az(*az).index());
                     for (k, x) in c.costs.iter().enumerate() {
-                        b[k] += x;
+                        b[r.min(regions - 1)][k] += x;
                     }
                 }
                 let live: Vec<_> = self.ec2.groups[g]

@@ -92,9 +92,9 @@ impl World {
             CallStart::Started { cross_az_bytes } => {
                 if let Some(bytes) = cross_az_bytes {
                     if from == to {
-                        self.bills.inter_az_bytes += bytes as f64;
+                        self.bills.inter_az(from, bytes as f64);
                     } else {
-                        self.bills.inter_region_bytes += bytes as f64;
+                        self.bills.inter_region(from, to, bytes as f64);
                     }
                 }
             }
@@ -246,8 +246,9 @@ pub struct Databases {
     pub failover_rngs: Vec<Rng>,
     /// Per database: its ElastiCache cluster, for a cache that has one.
     pub caches: Vec<Option<CacheRuntime>>,
-    /// The clusters' node-hours per cost period.
+    /// The clusters' node-hours per cost period; with several regions, per region.
     cache_costs: Vec<f64>,
+    cache_region_costs: Vec<Vec<f64>>,
 }
 
 /// How a call began.
@@ -382,6 +383,7 @@ impl Service for Databases {
             failover_rngs: specs.iter().map(|d| rng(d, "failover")).collect(),
             caches: CacheRuntime::build(s, series),
             cache_costs: Vec::new(),
+            cache_region_costs: Vec::new(),
         }
     }
 
@@ -395,6 +397,11 @@ impl Service for Databases {
     fn close_cost_period(w: &mut World, seconds: f64) {
         let cost = w.cache_period_cost(seconds);
         w.databases.cache_costs.push(cost);
+        let regions = w.scenario.regions.tables.len();
+        if regions >= 2 {
+            let by_region = w.cache_period_cost_by_region(seconds, regions);
+            w.databases.cache_region_costs.push(by_region);
+        }
     }
 
     /// Each database's and cache's figures (after `faults`, whose results it completes),
@@ -426,7 +433,13 @@ impl Service for Databases {
             .collect();
         if w.databases.caches.iter().any(Option::is_some) {
             let costs = std::mem::take(&mut w.databases.cache_costs);
-            out.usage.priced.insert("elasticache", costs);
+            let periods = std::mem::take(&mut w.databases.cache_region_costs);
+            if periods.is_empty() {
+                out.usage.priced.insert("elasticache", costs);
+            } else {
+                let by_region = crate::cost::regional::by_region(&periods);
+                out.usage.priced_by_region.insert("elasticache", by_region);
+            }
         }
         out.usage.databases = s
             .resilience
@@ -436,6 +449,7 @@ impl Service for Databases {
             .map(|d| crate::cost::DatabaseRun {
                 class: d.instance_class.clone(),
                 multi_az: d.multi_az,
+                region: s.regions.of_az(d.az).index(),
             })
             .collect();
     }

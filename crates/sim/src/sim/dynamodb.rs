@@ -66,7 +66,7 @@ impl World {
         }
         let crossing = regions.between(from, to);
         if from != to {
-            self.bills.inter_region_bytes += bytes as f64;
+            self.bills.inter_region(from, to, bytes as f64);
         }
         let specs = &self.scenario.services.dynamodb_tables;
         let attempt = self.dynamodb.start(

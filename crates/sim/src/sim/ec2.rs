@@ -100,8 +100,15 @@ impl Service for Ec2 {
     fn finish(w: &mut World, out: &mut Finish) {
         w.flush_cpu();
         let (mut credits, credit_bill) = w.credit_results();
-        if let Some(bill) = credit_bill {
-            out.usage.priced.insert("ec2_cpu_credits", bill);
+        // With several regions, each region's groups' credits by its table.
+        match credit_bill {
+            Some(mut bill) if bill.len() == 1 => {
+                (out.usage.priced).insert("ec2_cpu_credits", bill.remove(0));
+            }
+            Some(bill) => {
+                (out.usage.priced_by_region).insert("ec2_cpu_credits", bill);
+            }
+            None => {}
         }
         // Every instance launched, in launch order (slots are reused: see `slots`).
         let lives = w.ec2.instances.take_lives();

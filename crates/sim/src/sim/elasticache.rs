@@ -57,8 +57,10 @@ pub struct CacheRuntime {
     pub replacements: u64,
     /// `cache/NAME/replacement`: how long each replacement takes.
     rng: Rng,
-    /// The cluster's price per hour (its billed nodes at the node type's price).
+    /// The cluster's price per hour (its billed nodes at the node type's price in its
+    /// region's table) and its region (of its primary's AZ).
     hourly: f64,
+    region: usize,
     /// Lookups served at once over the cluster (`engine_capacity` x nodes for Memcached).
     servers: u32,
     /// Lookup work done: in this period, and over the run.
@@ -88,18 +90,19 @@ pub struct CacheResult {
 impl CacheRuntime {
     /// The runtime of each ElastiCache cluster (`None` for databases and older caches).
     pub fn build(s: &Scenario, series: &mut TimeSeries) -> Vec<Option<CacheRuntime>> {
-        let prices = s
-            .prices
-            .section::<crate::model::elasticache::prices::ElastiCachePrices>();
         s.resilience
             .databases
             .iter()
             .map(|d| {
                 let e = d.elasticache.as_deref()?;
-                let price = (prices.as_ref())
-                    .and_then(|p| p.per_node_hour.get(&e.node_type))
-                    .copied()
-                    .unwrap_or(0.0);
+                // Its region's table (the run's without `regions:`), as the bill's.
+                let table = s.regions.az_table(d.az, &s.prices);
+                let price = (table
+                    .section::<crate::model::elasticache::prices::ElastiCachePrices>()
+                    .as_ref())
+                .and_then(|p| p.per_node_hour.get(&e.node_type))
+                .copied()
+                .unwrap_or(0.0);
                 Some(CacheRuntime {
                     state: CacheState::new(e),
                     engine: e.engine,
@@ -108,6 +111,7 @@ impl CacheRuntime {
                     replacements: 0,
                     rng: stream(s.seed, &format!("cache/{}/replacement", d.name)),
                     hourly: e.billed_nodes as f64 * price,
+                    region: s.regions.of_az(d.az).index(),
                     servers: d.engine_capacity,
                     busy: SimTime::ZERO,
                     busy_total: SimTime::ZERO,
@@ -337,5 +341,14 @@ impl World {
         (self.databases.caches.iter().flatten())
             .map(|c| c.hourly * seconds / 3600.0)
             .sum()
+    }
+
+    /// The clusters' cost in a cost period of `seconds`, per region (`regions` of them).
+    pub(super) fn cache_period_cost_by_region(&self, seconds: f64, regions: usize) -> Vec<f64> {
+        let mut out = vec![0.0; regions];
+        for c in self.databases.caches.iter().flatten() {
+            out[c.region] += c.hourly * seconds / 3600.0;
+        }
+        out
     }
 }

@@ -152,11 +152,16 @@ impl World {
         );
         match started {
             ExternalStart::Started {
-                cross_az, bytes, ..
+                gateway,
+                cross_az,
+                bytes,
             } => {
-                self.bills.nat_bytes += bytes as f64;
+                // Billed in the gateway's region (an AZ routes to a gateway of its region).
+                let gateway_az = s.services.nat_gateways.gateways[gateway.index()].az;
+                let region = s.regions.of_az(gateway_az);
+                self.bills.nat(region, bytes as f64);
                 if cross_az {
-                    self.bills.inter_az_bytes += bytes as f64;
+                    self.bills.inter_az(region, bytes as f64);
                 }
             }
             ExternalStart::NoEgress => self.nat_failed(id, NAT_UNREACHABLE, az),

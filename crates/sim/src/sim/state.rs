@@ -14,7 +14,7 @@ use super::request::Requests;
 use super::scaling::{self, GroupMetrics};
 use super::service::{Finish, Period, Service, Stage};
 use super::slots::InstanceSlots;
-use crate::ids::{GroupId, TgId};
+use crate::ids::{GroupId, RegionId, TgId};
 use crate::kernel::{Rng, stream};
 use crate::metrics::{RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
@@ -275,7 +275,8 @@ impl Ec2 {
 }
 
 /// Bytes billed per period: through NAT gateways, and database and cache calls that crossed
-/// AZs (this period's, and each closed period's).
+/// AZs or regions (this period's, and each closed period's); with several regions, also per
+/// region (`regions`), for each region's table (`cost::regional::RegionMeters`).
 #[derive(Default)]
 pub struct Bills {
     pub nat_bytes: f64,
@@ -285,6 +286,51 @@ pub struct Bills {
     /// Bytes each way of calls between regions (DynamoDB tables of another region).
     pub inter_region_bytes: f64,
     pub inter_region_bytes_periods: Vec<f64>,
+    /// Per region, with several regions (empty with one): this period's bytes and the meters
+    /// of the closed periods.
+    pub regions: Vec<(RegionBytes, crate::cost::regional::RegionMeters)>,
+}
+
+/// One region's bytes in the current period.
+#[derive(Clone, Copy, Default)]
+pub struct RegionBytes {
+    pub nat: f64,
+    pub inter_az: f64,
+    pub out: f64,
+}
+
+impl Bills {
+    /// `bytes` through a NAT gateway of region `r`.
+    #[inline]
+    pub fn nat(&mut self, r: RegionId, bytes: f64) {
+        self.nat_bytes += bytes;
+        if let Some((b, _)) = self.regions.get_mut(r.index()) {
+            b.nat += bytes;
+        }
+    }
+
+    /// `bytes` each way between two AZs of region `r`.
+    #[inline]
+    pub fn inter_az(&mut self, r: RegionId, bytes: f64) {
+        self.inter_az_bytes += bytes;
+        if let Some((b, _)) = self.regions.get_mut(r.index()) {
+            b.inter_az += bytes;
+        }
+    }
+
+    /// `bytes` each way of a call from region `from` to region `to`: each direction is data
+    /// transfer out of its source region ("Data Transfer OUT From Amazon EC2 To ... another
+    /// AWS Region", https://aws.amazon.com/ec2/pricing/on-demand/), so each region pays for
+    /// what it sent.
+    #[inline]
+    pub fn inter_region(&mut self, from: RegionId, to: RegionId, bytes: f64) {
+        self.inter_region_bytes += bytes;
+        for r in [from, to] {
+            if let Some((b, _)) = self.regions.get_mut(r.index()) {
+                b.out += bytes;
+            }
+        }
+    }
 }
 
 /// Data transfer is billed per GB: the bytes of each cost period.
@@ -294,8 +340,16 @@ impl Service for Bills {
 
     fn start(_: &mut World) {}
 
-    fn build(_: &Scenario, _: &mut TimeSeries) -> Bills {
-        Bills::default()
+    fn build(s: &Scenario, _: &mut TimeSeries) -> Bills {
+        let n = if s.regions.tables.len() < 2 {
+            0
+        } else {
+            s.regions.tables.len()
+        };
+        Bills {
+            regions: vec![Default::default(); n],
+            ..Bills::default()
+        }
     }
 
     fn period_ended(_: &mut World, _: &Period) {}
@@ -307,12 +361,36 @@ impl Service for Bills {
             .push(std::mem::take(&mut b.inter_az_bytes));
         b.inter_region_bytes_periods
             .push(std::mem::take(&mut b.inter_region_bytes));
+        for (now, m) in &mut b.regions {
+            let now = std::mem::take(now);
+            m.nat_bytes.push(now.nat);
+            m.inter_az_bytes.push(now.inter_az);
+            m.inter_region_out_bytes.push(now.out);
+        }
     }
 
+    /// The whole run's bytes, and with several regions each region's meters (its NAT
+    /// gateways: the named ones in its AZs; a count of unplaced ones, `nat_gateways: N`, in
+    /// the first region, where a region-less scenario's resources are).
     fn finish(w: &mut World, out: &mut Finish) {
-        out.usage.nat_gateways = w.scenario.services.nat_gateways.billed_gateways();
+        let s = &w.scenario;
+        out.usage.nat_gateways = s.services.nat_gateways.billed_gateways();
         out.usage.nat_bytes = w.bills.nat_bytes_periods.clone();
         out.usage.inter_az_bytes = w.bills.inter_az_bytes_periods.clone();
         out.usage.inter_region_bytes = w.bills.inter_region_bytes_periods.clone();
+        if w.bills.regions.is_empty() {
+            return;
+        }
+        let meters = out.usage.meters(w.bills.regions.len());
+        for (m, (_, billed)) in meters.iter_mut().zip(&w.bills.regions) {
+            m.nat_bytes = billed.nat_bytes.clone();
+            m.inter_az_bytes = billed.inter_az_bytes.clone();
+            m.inter_region_out_bytes = billed.inter_region_out_bytes.clone();
+        }
+        let nat = &s.services.nat_gateways;
+        meters[0].nat_gateways = nat.unplaced;
+        for g in &nat.gateways {
+            meters[s.regions.of_az(g.az).index()].nat_gateways += 1;
+        }
     }
 }

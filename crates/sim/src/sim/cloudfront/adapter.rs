@@ -176,6 +176,19 @@ impl World {
         self.finish_traced(r.workload, r.id, r.counted, outcome, 0);
     }
 
+    /// Whether an answer `outcome` to request `uid` goes no further than CloudFront: the
+    /// request is a primary origin's fetch whose origin group fails over on it, so the
+    /// client gets the secondary's answer instead (`cloudfront_answered`).
+    pub(in crate::sim) fn cloudfront_fails_over(&self, uid: u64, outcome: Outcome) -> bool {
+        let Some(fetch) = self.cloudfront.fetches.get(&uid) else {
+            return false;
+        };
+        let spec = &self.scenario.services.cloudfront[fetch.d.index()];
+        !fetch.secondary
+            && spec.secondary.is_some()
+            && status(outcome).is_some_and(|code| spec.fails_over(code))
+    }
+
     /// The request path ends request `uid` of workload `w` with `outcome` after
     /// `latency_ns`: if CloudFront sent it to an origin, the answer is CloudFront's. A
     /// primary's answer with a listed status goes to the secondary (AWS, "Optimize high

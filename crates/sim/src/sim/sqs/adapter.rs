@@ -216,6 +216,14 @@ impl Service for SqsWorld {
         out.result.event_sources = w.sqs.event_source_results(&s.queues, &s.lambda_functions);
         if !s.queues.is_empty() {
             out.usage.sqs_requests = w.sqs.billed_periods.clone();
+            // Each region with a queue: its queues' requests.
+            let n = w.sqs.region_billed().count();
+            let meters = out.usage.meters(n).iter_mut().zip(w.sqs.region_billed());
+            for (r, (m, billed)) in meters.enumerate() {
+                if w.sqs.has_queue_in(r) {
+                    m.sqs_requests = billed.clone();
+                }
+            }
         }
     }
 }

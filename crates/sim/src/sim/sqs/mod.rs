@@ -71,6 +71,11 @@ pub struct SqsWorld {
     /// Billed SQS requests of all queues: this period, and per closed period.
     billed: u64,
     billed_periods: Vec<f64>,
+    /// With several regions (empty with one): per queue, its region; per region, its
+    /// queues' billed requests this period and per closed period (each region's table
+    /// prices its own, `cost::regional::RegionMeters::sqs_requests`).
+    queue_regions: Vec<usize>,
+    region_billed: Vec<(u64, Vec<f64>)>,
     /// Lambda event source mappings and their pollers' batches.
     sources: event_source::EventSources,
     /// The series' ids.
@@ -220,6 +225,14 @@ impl SqsWorld {
             next_receipt: 0,
             billed: 0,
             billed_periods: Vec::new(),
+            queue_regions: if queue_region_count(s) == 0 {
+                Vec::new()
+            } else {
+                (0..s.queues.len())
+                    .map(|q| s.regions.queue_region.get(q).map_or(0, |r| r.index()))
+                    .collect()
+            },
+            region_billed: vec![(0, Vec::new()); queue_region_count(s)],
             sources: event_source::EventSources::default(),
             series: metrics::SqsSeries::register(s, |g| !group_consumers[g].is_empty(), series),
             group_consumers,
@@ -241,15 +254,31 @@ impl SqsWorld {
         a..b
     }
 
+    /// Each region's billed requests per period, with several regions (empty with one).
+    fn region_billed(&self) -> impl Iterator<Item = &Vec<f64>> {
+        self.region_billed.iter().map(|(_, periods)| periods)
+    }
+
+    /// Whether region `r` has a queue (with several regions).
+    fn has_queue_in(&self, r: usize) -> bool {
+        self.queue_regions.contains(&r)
+    }
+
     /// Closes the bill's current period.
     fn close_cost_period(&mut self) {
         self.billed_periods
             .push(std::mem::take(&mut self.billed) as f64);
+        for (now, periods) in &mut self.region_billed {
+            periods.push(std::mem::take(now) as f64);
+        }
     }
 
     /// Counts billed requests (this period's bill, and the queue's totals after warm-up).
     fn bill(&mut self, q: QueueId, requests: u64, counting: bool) {
         self.billed += requests;
+        if let Some(&r) = self.queue_regions.get(q.index()) {
+            self.region_billed[r].0 += requests;
+        }
         let stats = &mut self.queues[q.index()].stats;
         stats.period.billed_requests += requests;
         if counting {
@@ -274,5 +303,14 @@ fn arm(queue: &mut impl Schedule<SqsEvent>, timer: &mut Timer, at: SimTime, even
             }
         }
         None => *timer = Some((queue.keyed(at, event), at)),
+    }
+}
+
+/// The regions whose queues' requests are billed apart: all of them with several regions,
+/// none with one (the whole run's count is the bill).
+fn queue_region_count(s: &Scenario) -> usize {
+    match s.regions.tables.len() {
+        0 | 1 => 0,
+        n => n,
     }
 }
