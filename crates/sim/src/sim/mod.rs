@@ -26,6 +26,7 @@ mod ec2;
 mod ecs;
 mod ecs_capacity;
 mod elasticache;
+mod entries;
 mod faults;
 mod front;
 mod handlers;
