@@ -102,6 +102,8 @@ pub struct Resolved<'a> {
     pub regions: &'a crate::model::region::Regions,
     /// The price table (`None` when it failed to resolve).
     pub prices: Option<&'a crate::cost::PriceTable>,
+    /// The whole file as written: a service names another service's entries by it.
+    pub raw: &'a super::raw::RawScenario,
 }
 
 impl Resolved<'_> {

@@ -172,7 +172,9 @@ impl entries::Ask for entries::Publish {
             trace: self.trace,
         };
         let counted = world.counting;
-        let publish = world.sns.publish(specs, self.topic, m, counted, &mut world.queue);
+        let publish = world
+            .sns
+            .publish(specs, self.topic, m, counted, &mut world.queue);
         if publish == Publish::Throttled {
             world.trace_sns_throttled(self.topic, self.trace);
         }
