@@ -76,6 +76,8 @@ pub const DEFAULT_EVENT_BYTES: u64 = 1024;
 impl ServiceKey for BTreeMap<String, RawBus> {
     type Prices = EventBridgePrices;
 
+    /// The bus-level defaults (the listing checks a bus's own keys); a rule's retry policy and
+    /// dead-letter queue, in effect or set, are in `explain`'s line for the rule.
     const DEFAULTS: &'static [DefaultDoc] = &[
         d(
             "event_buses",
@@ -88,18 +90,6 @@ impl ServiceKey for BTreeMap<String, RawBus> {
             "region",
             "the first region",
             "the account's PutEvents quota is the region's (10,000/s in us-east-1)",
-        ),
-        d(
-            "event_buses",
-            "retry_policy",
-            "185 retries, 24h",
-            "maximum_retry_attempts and maximum_event_age (AWS's defaults)",
-        ),
-        d(
-            "event_buses",
-            "dead_letter_queue",
-            "none",
-            "an event whose retries are exhausted is dropped",
         ),
     ];
 
@@ -144,29 +134,12 @@ fn resolve_bus(
 ) -> Option<BusSpec> {
     let path = format!("event_buses.{name}");
     let mut ok = true;
-    let regions = &done.regions.regions;
-    let (region, region_name) = match &b.region {
-        None => (
-            RegionId(0),
-            regions
-                .first()
-                .map_or("us-east-1".into(), |r| r.name.clone()),
-        ),
-        Some(r) => match regions.iter().position(|x| &x.name == r) {
-            Some(i) => (RegionId(i as u8), r.clone()),
-            None => {
-                let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
-                ctx.err(
-                    &format!("{path}.region"),
-                    format!(
-                        "unknown region `{r}`; expected one of: {}",
-                        known.join(", ")
-                    ),
-                );
-                ok = false;
-                (RegionId(0), r.clone())
-            }
-        },
+    let (region, region_name) = match done.region(ctx, &format!("{path}.region"), &b.region) {
+        Some(r) => r,
+        None => {
+            ok = false;
+            (RegionId(0), String::new())
+        }
     };
     let event_bytes = b.event_size.map_or(DEFAULT_EVENT_BYTES, |b| b.0);
     if event_bytes == 0 || event_bytes > MAX_EVENT_BYTES {

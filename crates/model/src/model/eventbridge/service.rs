@@ -355,25 +355,33 @@ impl EventBridge {
 
     /// The dead-letter queue took exhausted delivery `id` (`stored`), or refused it (dropped).
     pub fn dead_lettered(&mut self, id: DeliveryId, stored: bool) {
-        if !stored {
-            return self.dropped(id);
-        }
-        let d = self.deliveries[id.index()];
-        let (r, k) = (d.rule as usize, d.index as usize);
-        let bus = &mut self.buses[d.bus.index()];
-        bus.meters.rules[r].targets[k].dead_lettered += d.counted as u64;
-        bus.period.dead_lettered += 1;
-        bus.ledgers[r][k].dead_lettered += 1;
-        self.free.push(id.0);
+        self.end(id, stored);
     }
 
     fn dropped(&mut self, id: DeliveryId) {
+        self.end(id, false);
+    }
+
+    /// An exhausted delivery's end: dead-lettered, or dropped; its slot is freed.
+    fn end(&mut self, id: DeliveryId, dead_lettered: bool) {
         let d = self.deliveries[id.index()];
         let (r, k) = (d.rule as usize, d.index as usize);
         let bus = &mut self.buses[d.bus.index()];
-        bus.meters.rules[r].targets[k].dropped += d.counted as u64;
-        bus.period.dropped += 1;
-        bus.ledgers[r][k].dropped += 1;
+        let (meter, period, ledger) = match dead_lettered {
+            true => (
+                &mut bus.meters.rules[r].targets[k].dead_lettered,
+                &mut bus.period.dead_lettered,
+                &mut bus.ledgers[r][k].dead_lettered,
+            ),
+            false => (
+                &mut bus.meters.rules[r].targets[k].dropped,
+                &mut bus.period.dropped,
+                &mut bus.ledgers[r][k].dropped,
+            ),
+        };
+        *meter += d.counted as u64;
+        *period += 1;
+        *ledger += 1;
         self.free.push(id.0);
     }
 
