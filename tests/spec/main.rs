@@ -23,6 +23,7 @@ mod ecs;
 mod ecs_ec2;
 mod elasticache;
 mod elasticache_capacity;
+mod eventbridge;
 mod experiments;
 mod explain;
 mod faults;

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod dynamodb;
 pub mod ecs;
 pub mod elasticache;
+pub mod eventbridge;
 pub mod faults;
 pub mod health;
 pub mod instance;

@@ -18,6 +18,7 @@ mod dynamodb;
 mod ec2;
 mod ecs;
 mod elasticache;
+mod eventbridge;
 mod kinesis;
 mod lambda;
 mod nat;

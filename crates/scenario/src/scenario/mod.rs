@@ -14,6 +14,7 @@ mod dynamodb;
 mod ecs;
 mod ecs_capacity;
 mod elasticache;
+mod eventbridge;
 pub mod input_guard;
 mod kinesis;
 mod listener_rules;

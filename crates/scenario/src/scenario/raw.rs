@@ -109,6 +109,10 @@ raw_scenario! {
         /// out to SQS queues, Lambda functions and HTTP/S endpoints.
         #[serde(default)]
         pub sns_topics: BTreeMap<String, super::sns::RawTopic> => TargetKey,
+        /// Amazon EventBridge custom event buses that workloads put events to (`target:
+        /// events/NAME`), whose rules deliver to queues, functions and topics.
+        #[serde(default)]
+        pub event_buses: BTreeMap<String, super::eventbridge::RawBus> => TargetKey,
         /// ECS services on Fargate behind a target group (see `scenario::ecs`).
         #[serde(default)]
         pub ecs_services: BTreeMap<String, super::ecs::RawEcsService>,

@@ -150,29 +150,12 @@ impl TargetKey for BTreeMap<String, RawTopic> {
 fn resolve_topic(ctx: &mut Ctx, name: &str, t: &RawTopic, done: &Resolved) -> Option<TopicSpec> {
     let path = format!("sns_topics.{name}");
     let mut ok = true;
-    let regions = &done.regions.regions;
-    let (region, region_name) = match &t.region {
-        None => (
-            RegionId(0),
-            regions
-                .first()
-                .map_or("us-east-1".into(), |r| r.name.clone()),
-        ),
-        Some(r) => match regions.iter().position(|x| &x.name == r) {
-            Some(i) => (RegionId(i as u8), r.clone()),
-            None => {
-                let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
-                ctx.err(
-                    &format!("{path}.region"),
-                    format!(
-                        "unknown region `{r}`; expected one of: {}",
-                        known.join(", ")
-                    ),
-                );
-                ok = false;
-                (RegionId(0), r.clone())
-            }
-        },
+    let (region, region_name) = match done.region(ctx, &format!("{path}.region"), &t.region) {
+        Some(r) => r,
+        None => {
+            ok = false;
+            (RegionId(0), String::new())
+        }
     };
     let message_bytes = t.message_size.map_or(DEFAULT_MESSAGE_BYTES, |b| b.0);
     if message_bytes == 0 || message_bytes > MAX_MESSAGE_BYTES {

@@ -105,9 +105,41 @@ pub struct Resolved<'a> {
     pub regions: &'a crate::model::region::Regions,
     /// The price table (`None` when it failed to resolve).
     pub prices: Option<&'a crate::cost::PriceTable>,
+    /// The whole file as written: a service names another service's entries by it.
+    pub raw: &'a super::raw::RawScenario,
 }
 
 impl Resolved<'_> {
+    /// A service entry's `region` field at `path` (`None`: the first region in name order, or
+    /// us-east-1 without `regions`): its id and name, or a problem naming the regions and
+    /// `None` when the scenario does not declare it.
+    pub fn region(
+        &self,
+        ctx: &mut super::resolve::Ctx,
+        path: &str,
+        region: &Option<String>,
+    ) -> Option<(crate::ids::RegionId, String)> {
+        let regions = &self.regions.regions;
+        let Some(r) = region else {
+            let first = regions
+                .first()
+                .map_or("us-east-1".into(), |r| r.name.clone());
+            return Some((crate::ids::RegionId(0), first));
+        };
+        if let Some(i) = regions.iter().position(|x| &x.name == r) {
+            return Some((crate::ids::RegionId(i as u8), r.clone()));
+        }
+        let known: Vec<&str> = regions.iter().map(|x| x.name.as_str()).collect();
+        ctx.err(
+            path,
+            format!(
+                "unknown region `{r}`; expected one of: {}",
+                known.join(", ")
+            ),
+        );
+        None
+    }
+
     /// Refuses, at `key`, a scenario that uses a service whose price section `P` the table
     /// lacks when a missing section means the service is unpriced (`IfAbsent::Unpriced`:
     /// a `--prices` table written before the service existed). `file` is where the shipped

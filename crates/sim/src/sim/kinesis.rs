@@ -5,6 +5,7 @@
 //! of an invocation through `lambda::Handback::Stream`.
 
 use super::World;
+use super::entries;
 use super::front::Front;
 use super::lambda::{LambdaClient, origin};
 use super::service::{Finish, Handles, Period, Service, Stage};
@@ -94,12 +95,13 @@ impl World {
             per_record: false,
             fails: false,
         };
-        let origin = origin::<Kinesis>(i.lane.0);
-        let trace_id = i.lane.0 as u64;
-        if self
-            .invoke_lambda_with(i.function, origin, payload, trace_id)
-            .is_err()
-        {
+        let invoke = entries::Invoke {
+            function: i.function,
+            origin: origin::<Kinesis>(i.lane.0),
+            payload,
+            trace: i.lane.0 as u64,
+        };
+        if self.ask(invoke).is_err() {
             let specs = &self.scenario.services.kinesis_streams;
             self.kinesis
                 .invoke_throttled(specs, i.lane, &mut self.queue);

@@ -93,6 +93,8 @@ macro_rules! for_each_service {
                     => kinesis::Kinesis,
                 /// SNS topics: Publish throttles, deliveries to queues, functions and HTTP/S endpoints.
                 sns: Sns { Sns(SnsEvent) } + Front -> Vec<TopicResult> => sns::Sns,
+                /// EventBridge buses: PutEvents throttles, rules' deliveries to queues, functions, topics.
+                eventbridge: $crate::model::eventbridge::EventBridge { Events($crate::model::eventbridge::EventsEvent) } + Front -> Vec<$crate::sim::BusResult> => eventbridge::EventBridge,
                 /// ECS services: their deployments, task series and Fargate's bill (after `ec2`,
                 /// whose results it reads).
                 ecs: EcsServices { Ecs(EcsEvent) } -> Vec<EcsResult> => ecs::Ecs,

@@ -1,19 +1,19 @@
 //! Amazon SNS in the world: the `Sns` service (topics, the Publish quota, deliveries in
 //! flight, in `model::sns`), a publisher workload's Publish (`target: sns/NAME`: one Publish
 //! per arrival, answered at once, ok or throttled), and the deliveries: to a subscribed queue
-//! through SQS's SendMessage entry (`World::send_message`), to a subscribed function through
-//! Lambda's asynchronous Invoke (`World::invoke_lambda_async`: Lambda's event queue, retries
-//! and throttles apply, and SNS never hears back), to an HTTP/S endpoint inside SNS (its
-//! answers and retries are SNS's own events).
+//! through SQS's SendMessage (`entries::SendMessage`), to a subscribed function through
+//! Lambda's asynchronous Invoke (`entries::InvokeAsync`: Lambda's event queue, retries and
+//! throttles apply, and SNS never hears back), to an HTTP/S endpoint inside SNS (its answers
+//! and retries are SNS's own events). Another service publishes with `entries::Publish`.
 
 use super::World;
+use super::entries;
 use super::front::Front;
 use super::service::{Finish, Handles, Period, Service, Stage};
 use crate::ids::WorkloadId;
 use crate::metrics::{Outcome, TimeSeries};
 use crate::model::sns::service::{Answer, Message, SubscriptionMeters};
 use crate::model::sns::{Deliver, Publish, Sns, SnsEvent, SnsPrices, TopicId};
-use crate::model::sqs::MessageSpec;
 use crate::scenario::Scenario;
 use crate::trace::{Field, Kind};
 
@@ -61,18 +61,8 @@ impl World {
             trace: d.id,
         };
         let publish = self.sns.publish(specs, t, m, counted, &mut self.queue);
-        if publish == Publish::Throttled
-            && let Some(tr) = self.tracer.as_deref_mut()
-        {
-            let reason = Field::Str("ThrottlingException");
-            let topic = &specs[t.index()].name;
-            tr.emit(
-                self.queue.now(),
-                SNS_THROTTLED,
-                topic,
-                Some(d.id),
-                &[("reason", reason)],
-            );
+        if publish == Publish::Throttled {
+            self.trace_sns_throttled(t, d.id);
         }
         // SNS answers the Publish when it accepts the message (our choice: no latency of
         // its own); a throttled Publish is counted with the throttles.
@@ -81,6 +71,21 @@ impl World {
             Publish::Throttled => Outcome::Throttled429,
         };
         self.finish_traced(w, d.id, counted, outcome, 0);
+    }
+
+    /// Traces a Publish to topic `t` refused by the quota.
+    fn trace_sns_throttled(&mut self, t: TopicId, trace: u64) {
+        if let Some(tr) = self.tracer.as_deref_mut() {
+            let reason = Field::Str("ThrottlingException");
+            let topic = &self.scenario.services.sns_topics[t.index()].name;
+            tr.emit(
+                self.queue.now(),
+                SNS_THROTTLED,
+                topic,
+                Some(trace),
+                &[("reason", reason)],
+            );
+        }
     }
 
     /// A delivery attempt reaches its endpoint.
@@ -108,17 +113,17 @@ impl World {
                 workload,
                 work,
             }) => {
-                let spec = MessageSpec {
+                let bytes = specs[t.index()].message_bytes as u32;
+                // A refused send (the queue's region down) is not SNS's to retry here.
+                let _sent = self.ask(entries::SendMessage {
                     queue,
-                    work: None,
-                    bytes: specs[t.index()].message_bytes as u32,
-                    delay: None,
-                    poison: false,
-                };
-                self.send_message(workload, &spec, work);
+                    workload,
+                    bytes,
+                    work,
+                });
             }
             Some(Deliver::Lambda { function, trace }) => {
-                self.invoke_lambda_async(function, trace);
+                self.ask(entries::InvokeAsync { function, trace });
             }
         }
     }
@@ -151,6 +156,29 @@ impl World {
             let now = self.queue.now();
             tr.emit(now, kind, &spec.name, Some(trace), &fields[..n]);
         }
+    }
+}
+
+/// Another service's Publish (`entries::Publish`: an EventBridge rule's topic target): the
+/// same Publish as a publisher workload's, under the same quota, answered at once.
+impl entries::Ask for entries::Publish {
+    type Answer = entries::Published;
+
+    fn answer(self, world: &mut World) -> entries::Published {
+        let specs = &world.scenario.services.sns_topics;
+        let m = Message {
+            workload: self.workload,
+            work: self.work,
+            trace: self.trace,
+        };
+        let counted = world.counting;
+        let publish = world
+            .sns
+            .publish(specs, self.topic, m, counted, &mut world.queue);
+        if publish == Publish::Throttled {
+            world.trace_sns_throttled(self.topic, self.trace);
+        }
+        publish
     }
 }
 

@@ -14,6 +14,7 @@ use crate::model::apigw::{ApigwEvent, Integration};
 use crate::model::lambda::{Completion, Payload};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::entries;
 use crate::sim::front::Front;
 use crate::sim::lambda::{LambdaClient, origin};
 use crate::sim::request::Request;
@@ -208,10 +209,13 @@ impl World {
         };
         let (timeout, overhead) = (spec.timeout, spec.overhead);
         let (w, uid, counted) = (request.workload, request.id, request.counted);
-        if self
-            .invoke_lambda_with(f, origin::<ApiGateways>(slot.0), Payload::ONE, uid)
-            .is_err()
-        {
+        let invoke = entries::Invoke {
+            function: f,
+            origin: origin::<ApiGateways>(slot.0),
+            payload: Payload::ONE,
+            trace: uid,
+        };
+        if self.ask(invoke).is_err() {
             self.apigw.gateways.integration_failed(api, counted);
             let latency = overhead.as_nanos() + u64::from(request.rtt_ns);
             return self.finish_traced(w, uid, counted, Outcome::Http500, latency);

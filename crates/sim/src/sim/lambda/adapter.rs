@@ -16,6 +16,7 @@ use crate::metrics::{Outcome, TimeSeries};
 use crate::model::lambda::{Completion, LambdaEvent, LambdaService, Origin, Payload, Refusal};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::entries;
 use crate::sim::request::Request;
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::trace::Kind;
@@ -38,7 +39,8 @@ impl World {
     /// failure). `Ok`: the invocation runs and its end is routed by `on_lambda_invocation_ended`.
     /// `Err`: it was throttled (counted and traced by Lambda); the origin decides what a
     /// throttle means to it.
-    pub(in crate::sim) fn invoke_lambda_with(
+    #[inline]
+    fn invoke_lambda_with(
         &mut self,
         f: FunctionId,
         origin: Origin,
@@ -99,13 +101,6 @@ impl World {
                 self.lambda_parts().accept_async(f, id);
             }
         }
-    }
-
-    /// Another service invokes function `f` asynchronously (SNS's delivery to a subscribed
-    /// function): Lambda queues the event and owns it from here (its retries, throttles and
-    /// maximum age); the caller never hears back.
-    pub(in crate::sim) fn invoke_lambda_async(&mut self, f: FunctionId, trace_id: u64) {
-        self.lambda_parts().accept_async(f, trace_id);
     }
 
     /// The ALB forwards a request to a target group whose target is function `f`; a throttle
@@ -185,6 +180,27 @@ impl World {
             outcome,
             req.client_latency(latency).as_nanos(),
         );
+    }
+}
+
+/// Another service's synchronous Invoke (`entries::Invoke`: a queue's or a stream's batch,
+/// an API's Lambda integration); its end goes back to the origin's `LambdaClient`.
+impl entries::Ask for entries::Invoke {
+    type Answer = entries::Invoked;
+
+    #[inline]
+    fn answer(self, world: &mut World) -> entries::Invoked {
+        world.invoke_lambda_with(self.function, self.origin, self.payload, self.trace)
+    }
+}
+
+/// Another service's asynchronous Invoke (`entries::InvokeAsync`: SNS's delivery to a
+/// subscribed function, an EventBridge rule's function target): Lambda queues the event.
+impl entries::Ask for entries::InvokeAsync {
+    type Answer = ();
+
+    fn answer(self, world: &mut World) {
+        world.lambda_parts().accept_async(self.function, self.trace);
     }
 }
 

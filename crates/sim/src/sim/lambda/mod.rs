@@ -16,7 +16,7 @@
 //!
 //! Adding an origin (e.g. a stream's event source mapping) touches no Lambda file: the
 //! service implements [`LambdaClient`] and is marked `+ LambdaClient` in the registry; it
-//! invokes through `World::invoke_lambda_with` with `origin::<ItsState>(id)` (`id`: what the
+//! invokes by asking (`entries::Invoke`) with `origin::<ItsState>(id)` (`id`: what the
 //! invocation is to it; a refusal comes back at once: the throttle), and its end comes back
 //! as `Handback::Service`, which the registry's generated dispatch hands to the service's
 //! `LambdaClient::invocation_ended` (`World::lambda_handed_back`).

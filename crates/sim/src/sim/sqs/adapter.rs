@@ -18,6 +18,7 @@ use crate::model::lambda::Completion;
 use crate::model::sqs::{MessageSpec, SqsEvent};
 use crate::scenario::Scenario;
 use crate::sim::World;
+use crate::sim::entries::{self, Sent};
 use crate::sim::lambda::{LambdaClient, origin};
 use crate::sim::service::{Finish, Handles, Period, Service, Stage};
 use crate::sim::slots::InstanceSlots;
@@ -95,18 +96,6 @@ impl World {
         sqs.send_from_workload(w, spec, work, &mut cx);
     }
 
-    /// Another service sends a message (`spec`) on behalf of workload `w`'s request, whose
-    /// processing takes `work` (SNS's delivery to a subscribed queue).
-    pub(in crate::sim) fn send_message(
-        &mut self,
-        w: WorkloadId,
-        spec: &MessageSpec,
-        work: SimTime,
-    ) {
-        let (sqs, mut cx, _) = self.sqs_parts();
-        sqs.send_from_workload(w, spec, work, &mut cx);
-    }
-
     /// A web request of a class with `enqueue` ended well: it sends its message.
     pub(in crate::sim) fn enqueue_after_request(&mut self, w: WorkloadId, class: usize) {
         if self.scenario.workloads[w.index()].classes[class]
@@ -161,15 +150,39 @@ impl World {
 
     /// A poller's batch, invoked; a throttle goes back to SQS.
     fn invoke_batch(&mut self, i: Invoke) {
-        let origin = origin::<SqsWorld>(i.poller.0);
-        if self
-            .invoke_lambda_with(i.function, origin, i.payload, i.trace_id)
-            .is_ok()
-        {
+        let invoke = entries::Invoke {
+            function: i.function,
+            origin: origin::<SqsWorld>(i.poller.0),
+            payload: i.payload,
+            trace: i.trace_id,
+        };
+        if self.ask(invoke).is_ok() {
             return;
         }
         let (sqs, mut cx, _) = self.sqs_parts();
         sqs.batch_throttled(i.poller, &mut cx);
+    }
+}
+
+/// Another service's SendMessage (`entries::SendMessage`: SNS's delivery to a subscribed
+/// queue, an EventBridge rule's queue target): a message without a delay or a work
+/// distribution of its own.
+impl entries::Ask for entries::SendMessage {
+    type Answer = Sent;
+
+    fn answer(self, world: &mut World) -> Sent {
+        let spec = MessageSpec {
+            queue: self.queue,
+            work: None,
+            bytes: self.bytes,
+            delay: None,
+            poison: false,
+        };
+        let (sqs, mut cx, _) = world.sqs_parts();
+        match sqs.send_message(self.workload, &spec, self.work, &mut cx) {
+            true => Sent::Stored,
+            false => Sent::Refused,
+        }
     }
 }
 

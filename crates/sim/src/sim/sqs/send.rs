@@ -18,7 +18,7 @@ impl SqsWorld {
         work: SimTime,
         cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
     ) {
-        self.send_message(w, spec, work, cx);
+        let _stored = self.send_message(w, spec, work, cx);
     }
 
     /// A web request of workload `w`, of a class with `enqueue`, ended well: it sends its
@@ -31,16 +31,18 @@ impl SqsWorld {
     ) {
         let rng = &mut self.message_rngs[w.index()];
         let work = spec.work.as_ref().map_or(SimTime::ZERO, |d| d.sample(rng));
-        self.send_message(w, spec, work, cx);
+        let _stored = self.send_message(w, spec, work, cx);
     }
 
-    fn send_message(
+    /// SendMessage of workload `w`'s message `spec`, whose processing takes `work`: `false`
+    /// when the queue's region is under an outage (the call fails, nothing is stored).
+    pub(super) fn send_message(
         &mut self,
         w: WorkloadId,
         spec: &MessageSpec,
         work: SimTime,
         cx: &mut Ctx<impl Schedule<SqsEvent>, impl Hosts>,
-    ) {
+    ) -> bool {
         let now = cx.now();
         let counting = cx.counting();
         let q = spec.queue;
@@ -51,7 +53,7 @@ impl SqsWorld {
                 stats.refused_sends += 1;
                 stats.unreachable_calls += 1;
             }
-            return;
+            return false;
         }
         let delay = match &spec.delay {
             Some(d) => d.sample(&mut self.message_rngs[w.index()]).min(MAX_DELAY),
@@ -78,6 +80,7 @@ impl SqsWorld {
         if visible {
             self.wake_waiters(q, cx);
         }
+        true
     }
 
     /// Arms the queue's one timer event for its earliest deadline (moving it earlier if it
