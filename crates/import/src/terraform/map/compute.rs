@@ -15,7 +15,7 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
             put(&mut m, "DesiredCapacity", num(a.get("desired_capacity")));
             m.insert(
                 "VPCZoneIdentifier".into(),
-                ids(a.get("vpc_zone_identifier"), plan),
+                super::subnets(a.get("vpc_zone_identifier"), plan),
             );
             put(
                 &mut m,
@@ -178,7 +178,8 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
                 })
                 .collect();
             m.insert("LoadBalancers".into(), Value::Array(lbs));
-            let subnets = ids(a.get("network_configuration").first().get("subnets"), plan);
+            let subnets =
+                super::subnets(a.get("network_configuration").first().get("subnets"), plan);
             m.insert(
                 "NetworkConfiguration".into(),
                 json!({"AwsvpcConfiguration": {"Subnets": subnets}}),

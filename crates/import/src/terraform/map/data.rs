@@ -35,7 +35,11 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
         "aws_route53_record" => {
             put(&mut m, "Name", a.get("name").val());
             put(&mut m, "Type", a.get("type").val());
-            put(&mut m, "TTL", num(a.get("ttl")));
+            // An alias record has no TTL of its own (the provider writes 0): Route 53 uses
+            // the target's (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html).
+            if !a.get("alias").first().v.is_object() {
+                put(&mut m, "TTL", num(a.get("ttl")));
+            }
             put(&mut m, "SetIdentifier", a.get("set_identifier").val());
             let al = a.get("alias").first();
             if let Some(lb) = al.get("name").id(plan) {

@@ -1,7 +1,7 @@
 //! Load balancers, listeners, listener rules and target groups (`aws_lb`, `aws_lb_listener`,
 //! `aws_lb_listener_rule`, `aws_lb_target_group` and their `aws_alb_*` aliases).
 
-use super::{At, Plan, id, ids, num, put};
+use super::{At, Plan, id, num, put};
 use serde_json::{Map, Value, json};
 
 /// A resource of this family in CloudFormation's vocabulary: (type, properties), or None
@@ -11,13 +11,16 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
     let cfn = match ty {
         "aws_lb" | "aws_alb" => {
             put(&mut m, "Type", a.get("load_balancer_type").val());
-            let mut subnets = ids(a.get("subnets"), plan);
+            let mut subnets = super::subnets(a.get("subnets"), plan);
             if subnets.as_array().is_none_or(Vec::is_empty) {
                 subnets = Value::Array(
                     a.get("subnet_mapping")
                         .items()
                         .into_iter()
-                        .filter_map(|x| id(x.get("subnet_id"), plan))
+                        .filter_map(|x| {
+                            let sn = x.get("subnet_id");
+                            id(sn, plan).or_else(|| sn.val().filter(Value::is_string))
+                        })
                         .collect(),
                 );
             }

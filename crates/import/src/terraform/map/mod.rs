@@ -88,6 +88,24 @@ pub(super) fn ids(a: At, plan: &Plan) -> Value {
     Value::Array(a.ids(plan).into_iter().map(Value::String).collect())
 }
 
+/// A list of subnets: the plan's subnet resources by logical id, and a subnet that exists
+/// outside the plan (`subnet-0abc...`, a variable's or a data source's value) by its id, so
+/// the writer still counts it (an AZ of its own, as a CloudFormation parameter's subnet).
+pub(super) fn subnets(a: At, plan: &Plan) -> Value {
+    let literal: Vec<Value> =
+        a.v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|s| Value::String(plan.known.get(s).cloned().unwrap_or_else(|| s.to_string())))
+            .collect();
+    if literal.is_empty() {
+        ids(a, plan)
+    } else {
+        Value::Array(literal)
+    }
+}
+
 pub(super) fn id(a: At, plan: &Plan) -> Option<Value> {
     a.id(plan).map(Value::String)
 }
