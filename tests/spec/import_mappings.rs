@@ -117,3 +117,168 @@ fn a_terraform_plan_written_by_others_imports_validates_and_runs() {
     let r = simulate(s);
     assert!(r.arrived > 0 && r.overall.ok > 0, "nothing served");
 }
+
+/// A template of one Auto Scaling group, its scheduled actions (one `Recurrence` each), and
+/// a REST API whose stage has a cache.
+fn template(recurrences: &[&str], stage: &str) -> String {
+    let mut t = String::from(
+        "Resources:
+  Lt:
+    Type: AWS::EC2::LaunchTemplate
+    Properties: {LaunchTemplateData: {InstanceType: c5.large}}
+  Asg:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '1'
+      MaxSize: '8'
+      AvailabilityZones: [us-east-1a, us-east-1b]
+      LaunchTemplate: {LaunchTemplateId: !Ref Lt, Version: '1'}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {MemorySize: 512, Timeout: 10}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      Integration: {Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+",
+    );
+    for (i, r) in recurrences.iter().enumerate() {
+        t.push_str(&format!(
+            "  S{i}:\n    Type: AWS::AutoScaling::ScheduledAction\n    Properties: {{AutoScalingGroupName: !Ref Asg, Recurrence: '{r}', DesiredCapacity: {}}}\n",
+            i + 2
+        ));
+    }
+    t.push_str(&format!(
+        "  Prod:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: !Ref Api\n{stage}"
+    ));
+    t
+}
+
+fn import_text(t: &str) -> (std::path::PathBuf, String, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("t.yaml");
+    std::fs::write(&src, t).unwrap();
+    let out = dir.path().join("s.yaml");
+    let o = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .args(["import", "cfn"])
+        .arg(&src)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    (
+        out.clone(),
+        std::fs::read_to_string(&out).unwrap(),
+        err,
+        dir,
+    )
+}
+
+#[test]
+fn scheduled_actions_with_a_fixed_period_import_as_schedules() {
+    // (Recurrence, [(at minutes after Monday 00:00, every)]): cron's fields are minute, hour,
+    // day of month, month, day of week (0 and 7 Sunday); the run's time 0 is a Monday.
+    let (h, d) = (60, 24 * 60);
+    let cases: &[(&str, &[(u32, &str)])] = &[
+        ("15 * * * *", &[(15, "1h")]),
+        ("0 7 * * *", &[(7 * h, "24h")]),
+        (
+            "30 8,20 * * *",
+            &[(8 * h + 30, "24h"), (20 * h + 30, "24h")],
+        ),
+        (
+            "0 */6 * * *",
+            &[(0, "24h"), (6 * h, "24h"), (12 * h, "24h"), (18 * h, "24h")],
+        ),
+        (
+            "0 9 * * MON-FRI",
+            &[
+                (9 * h, "168h"),
+                (d + 9 * h, "168h"),
+                (2 * d + 9 * h, "168h"),
+                (3 * d + 9 * h, "168h"),
+                (4 * d + 9 * h, "168h"),
+            ],
+        ),
+        ("0 22 * * 0", &[(6 * d + 22 * h, "168h")]),
+        ("45 1 * * 7", &[(6 * d + h + 45, "168h")]),
+        ("0 6 * * 1,3", &[(6 * h, "168h"), (2 * d + 6 * h, "168h")]),
+    ];
+    let recurrences: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    let (_, text, _, _d) = import_text(&template(&recurrences, ""));
+    for (i, (cron, times)) in cases.iter().enumerate() {
+        for (k, (at, every)) in times.iter().enumerate() {
+            let name = if times.len() == 1 {
+                format!("S{i}")
+            } else {
+                format!("S{i}-{}", k + 1)
+            };
+            let line = format!(
+                "{{name: {name}, type: scheduled, at: {at}m, every: {every}, desired: {}}}",
+                i + 2
+            );
+            assert!(
+                text.contains(&line),
+                "`{cron}`: missing `{line}` in:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn schedules_without_a_fixed_period_are_listed_not_dropped() {
+    for cron in [
+        "0 0 1 * *",
+        "0 8 * 6 *",
+        "0 8 15 * MON",
+        "x 8 * * *",
+        "0 25 * * *",
+    ] {
+        let (_, text, err, _d) = import_text(&template(&[cron], ""));
+        assert!(!text.contains("type: scheduled"), "`{cron}`:\n{text}");
+        let why = format!("ScheduledAction S0: Recurrence `{cron}` has no fixed period");
+        assert!(
+            err.contains(&why) || text.contains(&why),
+            "`{cron}`: missing `{why}` in:\n{err}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_rest_stage_cache_imports_with_its_size_and_ttl() {
+    // (stage properties, the cache line, or None when nothing is cached).
+    let every = "        - {HttpMethod: '*', ResourcePath: '/*', CachingEnabled: true, CacheTtlInSeconds: 120}\n";
+    let cases: &[(String, Option<&str>)] = &[
+        (
+            format!("      CacheClusterEnabled: true\n      CacheClusterSize: '1.6'\n      MethodSettings:\n{every}"),
+            Some("cache: {ttl: 120s, size_gb: 1.6, keys: \"FILL:"),
+        ),
+        // AWS's defaults: 0.5 GB, 300 s (the scenario's own defaults, so not written).
+        (
+            "      CacheClusterEnabled: true\n      MethodSettings:\n        - {HttpMethod: '*', ResourcePath: '/*', CachingEnabled: true}\n".into(),
+            Some("cache: {keys: \"FILL:"),
+        ),
+        // A cluster with no method caching caches nothing.
+        ("      CacheClusterEnabled: true\n".into(), None),
+        // Method caching without a cluster caches nothing.
+        (format!("      MethodSettings:\n{every}"), None),
+    ];
+    for (stage, line) in cases {
+        let (file, text, _, _d) = import_text(&template(&[], stage));
+        match line {
+            Some(l) => {
+                assert!(text.contains(l), "missing `{l}` in:\n{text}");
+                assert!(
+                    placeholders(&file).contains(&"api_gateways.Api.cache.keys".to_string()),
+                    "{text}"
+                );
+            }
+            None => assert!(!text.contains("cache:"), "{text}"),
+        }
+    }
+}

@@ -55,7 +55,6 @@ const IMPLIED: &[(&str, &str)] = &[
     ("aws_api_gateway_deployment", "AWS::ApiGateway::Deployment"),
     ("aws_api_gateway_resource", "AWS::ApiGateway::Resource"),
     ("aws_api_gateway_method", "AWS::ApiGateway::Resource"),
-    ("aws_api_gateway_stage", "AWS::ApiGateway::Deployment"),
     ("aws_api_gateway_api_key", "AWS::ApiGateway::ApiKey"),
     (
         "aws_api_gateway_usage_plan_key",

@@ -145,8 +145,23 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
                 "MethodSettings".into(),
                 json!([{"HttpMethod": method, "ResourcePath": res,
                         "ThrottlingRateLimit": st.get("throttling_rate_limit").val(),
-                        "ThrottlingBurstLimit": st.get("throttling_burst_limit").val()}]),
+                        "ThrottlingBurstLimit": st.get("throttling_burst_limit").val(),
+                        "CachingEnabled": st.get("caching_enabled").val(),
+                        "CacheTtlInSeconds": st.get("cache_ttl_in_seconds").val()}]),
             );
+            "AWS::ApiGateway::Stage"
+        }
+        // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_stage:
+        // `cache_cluster_enabled`, `cache_cluster_size`; its method settings are
+        // `aws_api_gateway_method_settings` resources, read as stages of the same API.
+        "aws_api_gateway_stage" => {
+            put(&mut m, "RestApiId", id(a.get("rest_api_id"), plan));
+            put(
+                &mut m,
+                "CacheClusterEnabled",
+                a.get("cache_cluster_enabled").val(),
+            );
+            put(&mut m, "CacheClusterSize", num(a.get("cache_cluster_size")));
             "AWS::ApiGateway::Stage"
         }
         "aws_api_gateway_usage_plan" => {
