@@ -282,3 +282,116 @@ fn a_rest_stage_cache_imports_with_its_size_and_ttl() {
         }
     }
 }
+
+/// Two load balancers in front of one Auto Scaling group, and `records`: Route 53 record
+/// sets of `geo.example.com` (their properties after `Name`, `Type` and the alias).
+fn dns_template(records: &[(&str, &str)]) -> String {
+    let mut t = String::from(
+        "Resources:
+  Lt: {Type: AWS::EC2::LaunchTemplate, Properties: {LaunchTemplateData: {InstanceType: c5.large}}}
+  Asg:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '2'
+      MaxSize: '2'
+      AvailabilityZones: [us-east-1a, us-east-1b]
+      LaunchTemplate: {LaunchTemplateId: !Ref Lt, Version: '1'}
+      TargetGroupARNs: [!Ref Tg]
+  Tg: {Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: {Port: 80, Protocol: HTTP}}
+",
+    );
+    for lb in ["Eu", "Rest"] {
+        t.push_str(&format!(
+            "  {lb}: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{Subnets: [s-1, s-2]}}}}
+  {lb}Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties: {{LoadBalancerArn: !Ref {lb}, Port: 80, Protocol: HTTP, DefaultActions: [{{Type: forward, TargetGroupArn: !Ref Tg}}]}}
+"
+        ));
+    }
+    for (i, (lb, props)) in records.iter().enumerate() {
+        t.push_str(&format!(
+            "  R{i}:
+    Type: AWS::Route53::RecordSet
+    Properties: {{HostedZoneId: Z, Name: geo.example.com., Type: A, SetIdentifier: r{i}, AliasTarget: {{DNSName: !GetAtt {lb}.DNSName, HostedZoneId: Z}}, {props}}}
+"
+        ));
+    }
+    t
+}
+
+#[test]
+fn geolocation_records_import_with_their_locations_and_run() {
+    // (the record's GeoLocation, the endpoint's scenario location).
+    let cases = [
+        ("GeoLocation: {ContinentCode: EU}", "{continent: EU}"),
+        ("GeoLocation: {CountryCode: DE}", "{country: DE}"),
+        (
+            "GeoLocation: {CountryCode: US, SubdivisionCode: CA}",
+            "{country: US, subdivision: CA}",
+        ),
+    ];
+    for (geo, location) in cases {
+        let (file, text, _, _d) = import_text(&dns_template(&[
+            ("Eu", geo),
+            ("Rest", "GeoLocation: {CountryCode: '*'}"),
+        ]));
+        let record = format!(
+            "R0:   # geo.example.com A\n    routing: geolocation\n    records:\n      - {{load_balancer: Eu, location: {location}}}\n      - {{load_balancer: Rest, location: \"*\"}}\n"
+        );
+        assert!(text.contains(&record), "missing `{record}` in:\n{text}");
+        assert_eq!(
+            placeholders(&file),
+            [
+                "workloads.Eu-clients.rate",
+                "workloads.Eu-clients.work",
+                "workloads.Rest-clients.rate",
+                "workloads.Rest-clients.work",
+                "workloads.R0-clients.geography",
+                "workloads.R0-clients.rate",
+                "workloads.R0-clients.work",
+            ]
+        );
+    }
+    // Filled: German clients reach the European endpoint.
+    let (file, _, _, _d) = import_text(&dns_template(&[
+        ("Eu", "GeoLocation: {ContinentCode: EU}"),
+        ("Rest", "GeoLocation: {CountryCode: '*'}"),
+    ]));
+    let mut sets: Vec<String> = [
+        "workloads.R0-clients.geography=germany",
+        "workloads.R0-clients.rate=10",
+        "workloads.R0-clients.work={dist: constant, value: 5ms}",
+        "duration=2m",
+    ]
+    .map(String::from)
+    .to_vec();
+    for lb in ["Eu", "Rest"] {
+        sets.push(format!("workloads.{lb}-clients.rate=1"));
+        sets.push(format!(
+            "workloads.{lb}-clients.work={{dist: constant, value: 5ms}}"
+        ));
+    }
+    let s = stratus::scenario::Scenario::from_file(&file, &sets).unwrap();
+    let r = simulate(s);
+    assert!(r.arrived > 0 && r.overall.ok > 0, "nothing served");
+    // Every resolution of the record is answered by the EU endpoint, none by the default.
+    let d = &r.services.dns[0];
+    let to = |lb: &str| d.requests.iter().find(|(n, _)| n == lb).map_or(0, |e| e.1);
+    let clients = r.workloads.iter().find(|(n, _)| n == "R0-clients").unwrap();
+    assert_eq!(to("Eu"), clients.1.total, "{:?}", d.requests);
+    assert_eq!(to("Rest"), 0, "{:?}", d.requests);
+}
+
+#[test]
+fn latency_and_geoproximity_records_are_listed_not_dropped() {
+    for props in [
+        "Region: eu-west-1",
+        "GeoProximityLocation: {AWSRegion: eu-west-1, Bias: 10}",
+    ] {
+        let (_, text, err, _d) = import_text(&dns_template(&[("Eu", props), ("Rest", props)]));
+        assert!(!text.contains("dns:"), "{text}");
+        let why = "RecordSet R0 (geo.example.com): latency and geoproximity records answer by the endpoints' regions";
+        assert!(err.contains(why), "missing `{why}` in:\n{err}");
+    }
+}

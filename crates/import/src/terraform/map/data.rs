@@ -72,8 +72,15 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
                 "Region",
                 a.get("latency_routing_policy").first().get("region").val(),
             );
-            if a.get("geolocation_routing_policy").first().v.is_object() {
-                m.insert("GeoLocation".into(), json!({}));
+            // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route53_record:
+            // `geolocation_routing_policy` `continent`, `country` ("*" the default), `subdivision`.
+            let geo = a.get("geolocation_routing_policy").first();
+            if geo.v.is_object() {
+                let mut g = Map::new();
+                put(&mut g, "ContinentCode", geo.get("continent").val());
+                put(&mut g, "CountryCode", geo.get("country").val());
+                put(&mut g, "SubdivisionCode", geo.get("subdivision").val());
+                m.insert("GeoLocation".into(), Value::Object(g));
             }
             put(&mut m, "HealthCheckId", id(a.get("health_check_id"), plan));
             "AWS::Route53::RecordSet"
