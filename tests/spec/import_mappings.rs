@@ -395,3 +395,86 @@ fn latency_and_geoproximity_records_are_listed_not_dropped() {
         assert!(err.contains(why), "missing `{why}` in:\n{err}");
     }
 }
+
+/// A worker group and a queue, and the group's target-tracking policy on `metrics` (AWS's
+/// SQS scaling metric: visible messages over in-service instances, by metric math).
+fn backlog_template(expression: &str, queue_dimension: &str) -> String {
+    format!(
+        "Resources:
+  Jobs: {{Type: AWS::SQS::Queue, Properties: {{VisibilityTimeout: 60}}}}
+  Lt: {{Type: AWS::EC2::LaunchTemplate, Properties: {{LaunchTemplateData: {{InstanceType: c5.large}}}}}}
+  Workers:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '1'
+      MaxSize: '10'
+      AvailabilityZones: [us-east-1a, us-east-1b]
+      LaunchTemplate: {{LaunchTemplateId: !Ref Lt, Version: '1'}}
+  Backlog:
+    Type: AWS::AutoScaling::ScalingPolicy
+    Properties:
+      AutoScalingGroupName: !Ref Workers
+      PolicyType: TargetTrackingScaling
+      TargetTrackingConfiguration:
+        TargetValue: 100
+        CustomizedMetricSpecification:
+          Metrics:
+            - Id: m1
+              ReturnData: false
+              MetricStat:
+                Metric:
+                  MetricName: ApproximateNumberOfMessagesVisible
+                  Namespace: AWS/SQS
+                  Dimensions: [{{Name: QueueName, Value: {queue_dimension}}}]
+                Stat: Sum
+            - Id: m2
+              ReturnData: false
+              MetricStat:
+                Metric:
+                  MetricName: GroupInServiceInstances
+                  Namespace: AWS/AutoScaling
+                  Dimensions: [{{Name: AutoScalingGroupName, Value: !Ref Workers}}]
+                Stat: Average
+            - {{Id: e1, Expression: '{expression}', ReturnData: true}}
+"
+    )
+}
+
+#[test]
+fn a_policy_on_a_queues_backlog_per_instance_makes_the_group_its_worker_fleet() {
+    let (file, text, _, _d) = import_text(&backlog_template("m1 / m2", "!GetAtt Jobs.QueueName"));
+    has_all(
+        &text,
+        &[
+            "{name: Backlog, type: target_tracking, metric: \"custom:backlog_per_instance\", target: 100}".into(),
+            "Jobs:\n    visibility_timeout: 60s\n    consumers:\n      - {group: Workers}".into(),
+        ],
+    );
+    assert_eq!(
+        placeholders(&file),
+        ["workloads.Jobs-senders.rate", "workloads.Jobs-senders.work"]
+    );
+    // 20 messages/s of 250 ms each; one instance's one receive loop (the default `pollers`)
+    // clears 4 a second, so a backlog builds and the group scales out.
+    let sets = [
+        "workloads.Jobs-senders.rate=20",
+        "workloads.Jobs-senders.work={dist: constant, value: 250ms}",
+        "duration=20m",
+    ];
+    let s = stratus::scenario::Scenario::from_file(&file, &sets.map(String::from)).unwrap();
+    let r = simulate(s);
+    let out = crate::autoscaling::activities(&r);
+    assert!(
+        out.iter().any(|(_, from, to)| to > from),
+        "no scale-out: {out:?}"
+    );
+    // Other metric math, or a queue the stack does not declare, is reported, not guessed.
+    for (expression, dimension) in [("m1 * m2", "!GetAtt Jobs.QueueName"), ("m1 / m2", "other")] {
+        let (_, text, err, _d) = import_text(&backlog_template(expression, dimension));
+        assert!(!text.contains("policies:"), "{text}");
+        assert!(
+            err.contains("ScalingPolicy Backlog: metric (custom) is not modeled"),
+            "{err}"
+        );
+    }
+}

@@ -3,7 +3,10 @@
 //! `AWS::AutoScaling::AutoScalingGroup` (min, max, desired; AZs from `VPCZoneIdentifier`'s
 //! subnets or `AvailabilityZones`; `HealthCheckType: ELB` with its grace period; the instance
 //! type from its `LaunchTemplate` or `LaunchConfiguration`) and its policies:
-//! - `TargetTrackingScaling` on `ASGAverageCPUUtilization` or `ALBRequestCountPerTarget`;
+//! - `TargetTrackingScaling` on `ASGAverageCPUUtilization`, `ALBRequestCountPerTarget`, or
+//!   AWS's SQS backlog per instance (a customized metric dividing a queue's visible messages
+//!   by the group's in-service instances): `custom:backlog_per_instance`, the group then a
+//!   worker fleet consuming the queue;
 //! - `StepScaling` and `SimpleScaling` (a policy without `PolicyType` is simple) with the
 //!   `AWS::CloudWatch::Alarm` whose `AlarmActions` name the policy: its metric (`cpu` from
 //!   `AWS/EC2` `CPUUtilization`, `request_count_per_target` from `AWS/ApplicationELB`
@@ -117,7 +120,7 @@ fn policies(st: &mut Stack, g: &str) -> Vec<String> {
             .and_then(s)
             .unwrap_or_else(|| "SimpleScaling".into());
         let line = match kind.as_str() {
-            "TargetTrackingScaling" => target_tracking(st, pid, pp),
+            "TargetTrackingScaling" => target_tracking(st, g, pid, pp),
             "StepScaling" | "SimpleScaling" => alarmed(st, pid, pp, kind == "StepScaling"),
             other => {
                 st.problems.push(format!(
@@ -131,7 +134,43 @@ fn policies(st: &mut Stack, g: &str) -> Vec<String> {
     lines
 }
 
-fn target_tracking(st: &mut Stack, pid: &str, pp: &Value) -> Option<String> {
+/// The queue of AWS's SQS scaling metric, the backlog per instance
+/// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-using-sqs-queue.html): a
+/// customized metric whose math divides a queue's `AWS/SQS` `ApproximateNumberOfMessagesVisible`
+/// (its `QueueName` dimension) by the group's `AWS/AutoScaling` `GroupInServiceInstances`.
+fn backlog_queue(custom: &Value) -> Option<String> {
+    let metrics = custom.get("Metrics")?.as_array()?;
+    let find = |name: &str, ns: &str| {
+        metrics.iter().find_map(|m| {
+            let metric = m.get("MetricStat")?.get("Metric")?;
+            let hit = metric.get("MetricName").and_then(s).as_deref() == Some(name)
+                && metric.get("Namespace").and_then(s).as_deref() == Some(ns);
+            hit.then(|| (m.get("Id").and_then(s), metric))
+        })
+    };
+    let (Some(visible), metric) = find("ApproximateNumberOfMessagesVisible", "AWS/SQS")? else {
+        return None;
+    };
+    let (Some(in_service), _) = find("GroupInServiceInstances", "AWS/AutoScaling")? else {
+        return None;
+    };
+    let expression = metrics
+        .iter()
+        .find_map(|m| m.get("Expression").and_then(s))?;
+    let compact: String = expression.split_whitespace().collect();
+    if compact != format!("{visible}/{in_service}") {
+        return None;
+    }
+    metric
+        .get("Dimensions")?
+        .as_array()?
+        .iter()
+        .find(|d| d.get("Name").and_then(s).as_deref() == Some("QueueName"))?
+        .get("Value")
+        .and_then(target_id)
+}
+
+fn target_tracking(st: &mut Stack, g: &str, pid: &str, pp: &Value) -> Option<String> {
     let c = pp.get("TargetTrackingConfiguration");
     let metric = c
         .and_then(|c| {
@@ -140,12 +179,21 @@ fn target_tracking(st: &mut Stack, pid: &str, pp: &Value) -> Option<String> {
         })
         .and_then(s);
     let target = c.and_then(|c| c.get("TargetValue")).and_then(num);
-    let metric = match metric.as_deref() {
-        Some("ASGAverageCPUUtilization") => "cpu",
-        Some("ALBRequestCountPerTarget") => "request_count_per_target",
-        other => {
+    let backlog = c
+        .and_then(|c| c.get("CustomizedMetricSpecification"))
+        .and_then(backlog_queue)
+        .filter(|q| st.of("AWS::SQS::Queue").iter().any(|(id, _)| id == q));
+    let metric = match (metric.as_deref(), backlog) {
+        (Some("ASGAverageCPUUtilization"), _) => "cpu",
+        (Some("ALBRequestCountPerTarget"), _) => "request_count_per_target",
+        (None, Some(q)) => {
+            // The group consumes the queue: its worker fleet (`write_queues`).
+            st.workers.push((q, g.to_string()));
+            "\"custom:backlog_per_instance\""
+        }
+        (other, _) => {
             st.problems.push(format!(
-                "ScalingPolicy {pid}: metric {} is not modeled (CPU or ALB requests per target)",
+                "ScalingPolicy {pid}: metric {} is not modeled (CPU, ALB requests per target, or an SQS queue's backlog per instance of the stack)",
                 other.unwrap_or("(custom)")
             ));
             return None;

@@ -418,6 +418,19 @@ pub fn write_queues(st: &mut Stack, out: &mut String) {
                 Some(c)
             })
             .collect();
+        let mut consumers = consumers;
+        for (_, g) in st.workers.iter().filter(|(wq, _)| wq == q) {
+            consumers.push(format!(
+                "{{group: {g}}}   # it scales on this queue's backlog per instance"
+            ));
+        }
+        if st.workers.iter().any(|(wq, _)| wq == q) {
+            st.workloads.push(format!(
+                "  {q}-senders:\n    target: sqs/{q}\n    rate: {}\n    work: {}\n",
+                fill("messages per second (a number or a profile)"),
+                fill("the CPU time a worker spends on a message, e.g. {dist: lognormal, mean: 200ms, p99: 1s}")
+            ));
+        }
         if !consumers.is_empty() {
             let _ = writeln!(out, "    consumers:");
             for c in consumers {

@@ -122,6 +122,47 @@ pub(super) fn one(ty: &str, a: At, plan: &Plan) -> Option<(&'static str, Map<Str
                         json!({"PredefinedMetricType": t}),
                     );
                 }
+                // `customized_metric_specification`'s `metrics` (metric math): each `id`,
+                // `expression`, `metric_stat.metric` (`metric_name`, `namespace`,
+                // `dimensions`), as CloudFormation's `Metrics`.
+                let metrics: Vec<Value> = tt
+                    .get("customized_metric_specification")
+                    .first()
+                    .get("metrics")
+                    .items()
+                    .into_iter()
+                    .map(|x| {
+                        let mut q = Map::new();
+                        put(&mut q, "Id", x.get("id").val());
+                        put(&mut q, "Expression", x.get("expression").val());
+                        let metric = x.get("metric_stat").first().get("metric").first();
+                        if metric.v.is_object() {
+                            let dims: Vec<Value> = metric
+                                .get("dimensions")
+                                .items()
+                                .into_iter()
+                                .map(|d| {
+                                    let value = d.get("value");
+                                    json!({"Name": d.get("name").val(),
+                                           "Value": id(value, plan).or_else(|| value.val())})
+                                })
+                                .collect();
+                            q.insert(
+                                "MetricStat".into(),
+                                json!({"Metric": {"MetricName": metric.get("metric_name").val(),
+                                                  "Namespace": metric.get("namespace").val(),
+                                                  "Dimensions": dims}}),
+                            );
+                        }
+                        Value::Object(q)
+                    })
+                    .collect();
+                if !metrics.is_empty() {
+                    c.insert(
+                        "CustomizedMetricSpecification".into(),
+                        json!({"Metrics": metrics}),
+                    );
+                }
                 put(&mut c, "TargetValue", num(tt.get("target_value")));
                 put(&mut c, "DisableScaleIn", tt.get("disable_scale_in").val());
                 m.insert("TargetTrackingConfiguration".into(), Value::Object(c));
