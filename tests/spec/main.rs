@@ -31,6 +31,7 @@ mod fit;
 mod hostile_fs;
 mod hostile_inputs;
 mod import;
+mod import_mappings;
 mod instance_slots;
 mod kinesis;
 mod labs;

@@ -3,7 +3,10 @@
 //! `AWS::AutoScaling::AutoScalingGroup` (min, max, desired; AZs from `VPCZoneIdentifier`'s
 //! subnets or `AvailabilityZones`; `HealthCheckType: ELB` with its grace period; the instance
 //! type from its `LaunchTemplate` or `LaunchConfiguration`) and its policies:
-//! - `TargetTrackingScaling` on `ASGAverageCPUUtilization` or `ALBRequestCountPerTarget`;
+//! - `TargetTrackingScaling` on `ASGAverageCPUUtilization`, `ALBRequestCountPerTarget`, or
+//!   AWS's SQS backlog per instance (a customized metric dividing a queue's visible messages
+//!   by the group's in-service instances): `custom:backlog_per_instance`, the group then a
+//!   worker fleet consuming the queue;
 //! - `StepScaling` and `SimpleScaling` (a policy without `PolicyType` is simple) with the
 //!   `AWS::CloudWatch::Alarm` whose `AlarmActions` name the policy: its metric (`cpu` from
 //!   `AWS/EC2` `CPUUtilization`, `request_count_per_target` from `AWS/ApplicationELB`
@@ -14,10 +17,13 @@
 //!   step `[L, U)` of a `GreaterThan` alarm at T is `above: T + L`, of a `LessThan` alarm
 //!   `below: T + U`. `ChangeInCapacity` is `add`/`remove`, `ExactCapacity` `set`,
 //!   `PercentChangeInCapacity` `percent` (with `MinAdjustmentMagnitude`).
-//! - `AWS::AutoScaling::ScheduledAction` with a daily (`M H * * *`) or hourly (`M * * * *`)
-//!   `Recurrence` (https://docs.aws.amazon.com/autoscaling/ec2/userguide/scaled-scaling-schedule.html:
-//!   cron in UTC unless `TimeZone`); time 0 of a run is 00:00 (our choice). Other schedules
-//!   are reported.
+//! - `AWS::AutoScaling::ScheduledAction` whose `Recurrence` repeats with a fixed period:
+//!   hourly (`M * * * *`), daily (`M H * * *`) or weekly (`M H * * D`), each field a value,
+//!   a range, a step or a list (the Unix cron format of
+//!   https://docs.aws.amazon.com/autoscaling/ec2/userguide/scaled-scaling-schedule.html:
+//!   UTC unless `TimeZone`); one scheduled policy per time of the period (`8,20` hours are two,
+//!   `MON-FRI` five). Time 0 of a run is a Monday at 00:00 (our choice). A day of month or a
+//!   month (no fixed period) and one-time actions are reported.
 //!
 //! `AWS::ECS::Service` (desired count, launch type, the `AWS::ECS::TaskDefinition`'s `Cpu` in
 //! CPU units of 1/1024 vCPU and `Memory` in MiB, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskdefinition.html,
@@ -114,7 +120,7 @@ fn policies(st: &mut Stack, g: &str) -> Vec<String> {
             .and_then(s)
             .unwrap_or_else(|| "SimpleScaling".into());
         let line = match kind.as_str() {
-            "TargetTrackingScaling" => target_tracking(st, pid, pp),
+            "TargetTrackingScaling" => target_tracking(st, g, pid, pp),
             "StepScaling" | "SimpleScaling" => alarmed(st, pid, pp, kind == "StepScaling"),
             other => {
                 st.problems.push(format!(
@@ -128,7 +134,43 @@ fn policies(st: &mut Stack, g: &str) -> Vec<String> {
     lines
 }
 
-fn target_tracking(st: &mut Stack, pid: &str, pp: &Value) -> Option<String> {
+/// The queue of AWS's SQS scaling metric, the backlog per instance
+/// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-using-sqs-queue.html): a
+/// customized metric whose math divides a queue's `AWS/SQS` `ApproximateNumberOfMessagesVisible`
+/// (its `QueueName` dimension) by the group's `AWS/AutoScaling` `GroupInServiceInstances`.
+fn backlog_queue(custom: &Value) -> Option<String> {
+    let metrics = custom.get("Metrics")?.as_array()?;
+    let find = |name: &str, ns: &str| {
+        metrics.iter().find_map(|m| {
+            let metric = m.get("MetricStat")?.get("Metric")?;
+            let hit = metric.get("MetricName").and_then(s).as_deref() == Some(name)
+                && metric.get("Namespace").and_then(s).as_deref() == Some(ns);
+            hit.then(|| (m.get("Id").and_then(s), metric))
+        })
+    };
+    let (Some(visible), metric) = find("ApproximateNumberOfMessagesVisible", "AWS/SQS")? else {
+        return None;
+    };
+    let (Some(in_service), _) = find("GroupInServiceInstances", "AWS/AutoScaling")? else {
+        return None;
+    };
+    let expression = metrics
+        .iter()
+        .find_map(|m| m.get("Expression").and_then(s))?;
+    let compact: String = expression.split_whitespace().collect();
+    if compact != format!("{visible}/{in_service}") {
+        return None;
+    }
+    metric
+        .get("Dimensions")?
+        .as_array()?
+        .iter()
+        .find(|d| d.get("Name").and_then(s).as_deref() == Some("QueueName"))?
+        .get("Value")
+        .and_then(target_id)
+}
+
+fn target_tracking(st: &mut Stack, g: &str, pid: &str, pp: &Value) -> Option<String> {
     let c = pp.get("TargetTrackingConfiguration");
     let metric = c
         .and_then(|c| {
@@ -137,12 +179,21 @@ fn target_tracking(st: &mut Stack, pid: &str, pp: &Value) -> Option<String> {
         })
         .and_then(s);
     let target = c.and_then(|c| c.get("TargetValue")).and_then(num);
-    let metric = match metric.as_deref() {
-        Some("ASGAverageCPUUtilization") => "cpu",
-        Some("ALBRequestCountPerTarget") => "request_count_per_target",
-        other => {
+    let backlog = c
+        .and_then(|c| c.get("CustomizedMetricSpecification"))
+        .and_then(backlog_queue)
+        .filter(|q| st.of("AWS::SQS::Queue").iter().any(|(id, _)| id == q));
+    let metric = match (metric.as_deref(), backlog) {
+        (Some("ASGAverageCPUUtilization"), _) => "cpu",
+        (Some("ALBRequestCountPerTarget"), _) => "request_count_per_target",
+        (None, Some(q)) => {
+            // The group consumes the queue: its worker fleet (`write_queues`).
+            st.workers.push((q, g.to_string()));
+            "\"custom:backlog_per_instance\""
+        }
+        (other, _) => {
             st.problems.push(format!(
-                "ScalingPolicy {pid}: metric {} is not modeled (CPU or ALB requests per target)",
+                "ScalingPolicy {pid}: metric {} is not modeled (CPU, ALB requests per target, or an SQS queue's backlog per instance of the stack)",
                 other.unwrap_or("(custom)")
             ));
             return None;
@@ -277,7 +328,79 @@ fn alarmed(st: &mut Stack, pid: &str, pp: &Value, step: bool) -> Option<String> 
     }
 }
 
-/// The group's scheduled actions whose recurrence is daily or hourly.
+/// The values of one cron field among `lo..=hi`: `*`, `N`, `A-B`, `*/S`, `A-B/S` and
+/// lists of them (`1,3-5`); day names `SUN`..`SAT` where `names` is given. None when the
+/// field is not one of these forms.
+fn cron_field(f: &str, lo: u32, hi: u32, names: &[&str]) -> Option<Vec<u32>> {
+    let num = |x: &str| {
+        x.parse::<u32>().ok().or_else(|| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(x))
+                .map(|i| i as u32)
+        })
+    };
+    let mut out = Vec::new();
+    for part in f.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, st)) => (r, st.parse::<u32>().ok().filter(|s| *s > 0)?),
+            None => (part, 1),
+        };
+        let (a, b) = match range {
+            "*" => (lo, hi),
+            r => match r.split_once('-') {
+                Some((a, b)) => (num(a)?, num(b)?),
+                None if step > 1 => (num(r)?, hi),
+                None => (num(r)?, num(r)?),
+            },
+        };
+        if a < lo || b > hi || a > b {
+            return None;
+        }
+        out.extend((a..=b).step_by(step as usize));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// A `Recurrence` (cron: minute, hour, day of month, month, day of week; in UTC unless the
+/// action's `TimeZone`) as the times of one period: (minutes after time 0, the period).
+/// Hourly, daily and weekly schedules have a fixed period; a day of month or a month has
+/// none (months differ in length) and is None.
+fn recurrence(cron: &str) -> Option<(Vec<u32>, &'static str)> {
+    const DAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+    let [m, h, dom, mon, dow] = cron.split_whitespace().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if dom != "*" || mon != "*" {
+        return None;
+    }
+    let mins = cron_field(m, 0, 59, &[])?;
+    if h == "*" && dow == "*" {
+        return Some((mins, "1h"));
+    }
+    let hours = cron_field(h, 0, 23, &[])?;
+    let at_hours = |day: u32| -> Vec<u32> {
+        let mut v = Vec::new();
+        for h in &hours {
+            v.extend(mins.iter().map(|m| day * 24 * 60 + h * 60 + m));
+        }
+        v
+    };
+    if dow == "*" || dow == "?" {
+        return Some((at_hours(0), "24h"));
+    }
+    // 7 is Sunday too; time 0 is a Monday (our choice), so Monday is day 0 of the week.
+    let days = cron_field(dow, 0, 7, DAYS)?;
+    let mut days: Vec<u32> = days.iter().map(|d| (d % 7 + 6) % 7).collect();
+    days.sort_unstable();
+    days.dedup();
+    Some((days.into_iter().flat_map(at_hours).collect(), "168h"))
+}
+
+/// The group's scheduled actions whose recurrence has a fixed period (hourly, daily or
+/// weekly): one scheduled policy per time of the period.
 fn scheduled(st: &mut Stack, g: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for (id, p) in st.of("AWS::AutoScaling::ScheduledAction") {
@@ -290,40 +413,42 @@ fn scheduled(st: &mut Stack, g: &str) -> Vec<String> {
             ));
             continue;
         };
-        let f: Vec<&str> = cron.split_whitespace().collect();
-        let int = |x: &str| x.parse::<u32>().ok();
-        let (at, every) = match f.as_slice() {
-            [m, "*", "*", "*", "*"] => match int(m) {
-                Some(m) if m < 60 => (m, "1h"),
-                _ => (u32::MAX, ""),
-            },
-            [m, h, "*", "*", "*"] => match (int(m), int(h)) {
-                (Some(m), Some(h)) if m < 60 && h < 24 => (h * 60 + m, "24h"),
-                _ => (u32::MAX, ""),
-            },
-            _ => (u32::MAX, ""),
-        };
-        if at == u32::MAX {
+        let Some((times, every)) = recurrence(&cron).filter(|(t, _)| !t.is_empty()) else {
             st.problems.push(format!(
-                "ScheduledAction {id}: Recurrence `{cron}` is not daily (`M H * * *`) or hourly (`M * * * *`); left out"
+                "ScheduledAction {id}: Recurrence `{cron}` has no fixed period (a scenario repeats hourly, daily or weekly: `M * * * *`, `M H * * *`, `M H * * D`; a day of month or a month is not); left out"
             ));
             continue;
-        }
-        let mut l = format!("{{name: {id}, type: scheduled, at: {at}m, every: {every}");
+        };
+        let mut sizes = String::new();
         for (k, key) in [
             ("MinSize", "min"),
             ("MaxSize", "max"),
             ("DesiredCapacity", "desired"),
         ] {
             if let Some(v) = p.get(k).and_then(num) {
-                let _ = write!(l, ", {key}: {}", n(v));
+                let _ = write!(sizes, ", {key}: {}", n(v));
             }
         }
-        l.push('}');
-        if let Some(tz) = p.get("TimeZone").and_then(s) {
-            let _ = write!(l, "   # Recurrence in {tz}; time 0 is midnight there");
+        let tz = p.get("TimeZone").and_then(s);
+        for (i, at) in times.iter().enumerate() {
+            let name = if times.len() == 1 {
+                id.to_string()
+            } else {
+                format!("{id}-{}", i + 1)
+            };
+            let mut l =
+                format!("{{name: {name}, type: scheduled, at: {at}m, every: {every}{sizes}}}");
+            match (&tz, i) {
+                (Some(tz), 0) => {
+                    let _ = write!(l, "   # `{cron}` in {tz}; time 0 is midnight there");
+                }
+                (None, 0) if times.len() > 1 || every == "168h" => {
+                    let _ = write!(l, "   # `{cron}`");
+                }
+                _ => {}
+            }
+            lines.push(l);
         }
-        lines.push(l);
     }
     lines
 }

@@ -12,8 +12,11 @@
 //!   whose alias (or value) is a load balancer of the stack become one record: `Failover`
 //!   PRIMARY/SECONDARY is a failover record, `Weight` a weighted one, others simple
 //!   (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy.html).
-//!   Latency and geolocation records need the scenario's regions and client geographies and
-//!   are reported. The health check is the `AWS::Route53::HealthCheck`'s interval and
+//!   `GeoLocation` is a geolocation record, each endpoint's `location` its continent,
+//!   country or subdivision (`CountryCode: "*"` the default record), and its clients a
+//!   workload on the record whose geography is a placeholder. Latency (`Region`) and
+//!   geoproximity records answer by their endpoints' regions, and an imported stack is one
+//!   region: they are reported. The health check is the `AWS::Route53::HealthCheck`'s interval and
 //!   failure threshold, or Route 53's defaults (30 s, 3) when the alias evaluates the target's
 //!   health.
 //! - `AWS::EC2::NatGateway`: the AZ of its subnet.
@@ -190,15 +193,40 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
             continue;
         }
         let has = |k: &str| ends.iter().any(|(_, p, _)| p.get(k).is_some());
-        if has("Region") || has("GeoLocation") || has("GeoProximityLocation") {
+        if has("Region") || has("GeoProximityLocation") {
             st.problems.push(format!(
-                "RecordSet {name} ({}): latency and geographic records need the scenario's regions and client geographies; left out",
+                "RecordSet {name} ({}): latency and geoproximity records answer by the endpoints' regions, and an imported stack is one region; left out",
                 key.0
             ));
             continue;
         }
         let mut line = format!("  {name}:   # {} {}\n", key.0, key.1);
-        if has("Failover") {
+        if has("GeoLocation") {
+            let mut records = Vec::new();
+            for (id, p, lb) in &ends {
+                match p.get("GeoLocation").and_then(geolocation) {
+                    Some(l) => records.push(format!("{{load_balancer: {lb}, location: {l}}}")),
+                    None => st.problems.push(format!(
+                        "RecordSet {id} ({}): a geolocation record without a ContinentCode or CountryCode; left out",
+                        key.0
+                    )),
+                }
+            }
+            if records.is_empty() {
+                continue;
+            }
+            let _ = writeln!(line, "    routing: geolocation\n    records:");
+            for r in records {
+                let _ = writeln!(line, "      - {r}");
+            }
+            // Clients resolve the name and are answered by where they are.
+            st.workloads.push(format!(
+                "  {name}-clients:\n    target: dns/{name}\n    geography: {}\n    rate: {}\n    work: {}\n",
+                fill("where the clients are: a geography (e.g. germany, us-east) or a mix {NAME: WEIGHT}"),
+                fill("requests per second (a number or a profile)"),
+                fill("the CPU time of a request, e.g. {dist: lognormal, mean: 20ms, p99: 100ms}")
+            ));
+        } else if has("Failover") {
             let role = |r: &str| {
                 ends.iter()
                     .find(|(_, p, _)| p.get("Failover").and_then(s).as_deref() == Some(r))
@@ -250,7 +278,7 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
                 == Some(true)
         });
         // Simple records answer every endpoint without health checks.
-        let simple = !has("Failover") && !has("Weight");
+        let simple = !has("Failover") && !has("Weight") && !has("GeoLocation");
         if simple {
         } else if let Some(c) = check {
             let mut parts = Vec::new();
@@ -275,6 +303,26 @@ pub fn write_dns(st: &mut Stack, out: &mut String) {
             out.push_str(&r);
         }
     }
+}
+
+/// A record's `GeoLocation` as the scenario's `location`: `CountryCode: "*"` is the default
+/// record, a subdivision is of its country, else the country or the continent
+/// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-route53-recordset-geolocation.html).
+fn geolocation(g: &Value) -> Option<String> {
+    let field = |k: &str| g.get(k).and_then(s).filter(|x| !x.is_empty());
+    Some(
+        match (
+            field("ContinentCode"),
+            field("CountryCode"),
+            field("SubdivisionCode"),
+        ) {
+            (_, Some(c), _) if c == "*" => "\"*\"".into(),
+            (_, Some(c), Some(sd)) => format!("{{country: {c}, subdivision: {sd}}}"),
+            (_, Some(c), None) => format!("{{country: {c}}}"),
+            (Some(ct), None, _) => format!("{{continent: {ct}}}"),
+            (None, None, _) => return None,
+        },
+    )
 }
 
 pub fn write_nat(st: &mut Stack, out: &mut String) {

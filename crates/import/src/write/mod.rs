@@ -153,6 +153,8 @@ pub(crate) struct Stack<'a> {
     pub workloads: Vec<String>,
     /// The metric period the alarms ask for (seconds), when some alarm is imported.
     pub metric_period: Option<f64>,
+    /// (queue, group): a group scaling on the queue's backlog per instance consumes it.
+    pub workers: Vec<(String, String)>,
 }
 
 impl<'a> Stack<'a> {
@@ -204,6 +206,7 @@ pub fn to_scenario(r: &Resolved, name: &str, source: &str, reader: &str) -> Impo
         problems: Vec::new(),
         workloads: Vec::new(),
         metric_period: None,
+        workers: Vec::new(),
     };
     for (id, p) in st.of("AWS::EC2::Subnet") {
         let az = p.get("AvailabilityZone").and_then(s).unwrap_or_default();

@@ -9,7 +9,9 @@
 //!   stream (batch size, batching window, parallelization factor, retries, bisection).
 //! - `AWS::ApiGateway::RestApi` with the Lambda function of its `Method`s' proxy integration
 //!   (`.../functions/F.Arn/invocations`), its `Stage`'s `MethodSettings` throttling (`*` and
-//!   `/*` is the stage's default, others per method) and its `UsagePlan`s;
+//!   `/*` is the stage's default, others per method), its stage cache (`CacheClusterEnabled`,
+//!   `CacheClusterSize`, a method setting's `CachingEnabled` and `CacheTtlInSeconds`) and its
+//!   `UsagePlan`s;
 //!   `AWS::ApiGatewayV2::Api` (HTTP) with its `Integration`'s function and its `Stage`'s
 //!   `DefaultRouteSettings` throttling. Stratus gives an API one integration: the first
 //!   function found; others are reported.
@@ -111,11 +113,15 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
         }
         let mut stage_throttle = None;
         let mut methods = Vec::new();
+        let mut cache = None;
         if is_rest {
-            for (_, sp) in st.of("AWS::ApiGateway::Stage") {
-                if sp.get("RestApiId").and_then(target_id).as_deref() != Some(api) {
-                    continue;
-                }
+            let stages: Vec<_> = st
+                .of("AWS::ApiGateway::Stage")
+                .into_iter()
+                .filter(|(_, sp)| sp.get("RestApiId").and_then(target_id).as_deref() == Some(api))
+                .collect();
+            cache = stage_cache(st, &stages);
+            for (_, sp) in stages {
                 for m in sp
                     .get("MethodSettings")
                     .and_then(Value::as_array)
@@ -159,6 +165,9 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
         }
         if let Some(t) = stage_throttle {
             let _ = writeln!(out, "    throttle: {t}");
+        }
+        if let Some(c) = cache {
+            let _ = writeln!(out, "    cache: {c}");
         }
         if !methods.is_empty() {
             let _ = writeln!(out, "    methods:");
@@ -218,6 +227,55 @@ pub fn write_apis(st: &mut Stack, out: &mut String) {
             fill("requests per second (a number or a profile)")
         ));
     }
+}
+
+/// A REST stage's cache: `CacheClusterEnabled` provisions it (`CacheClusterSize`, GB,
+/// default 0.5) and a method setting's `CachingEnabled` caches responses for `CacheTtlInSeconds`
+/// (default 300 s): https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html
+/// and `AWS::ApiGateway::Stage MethodSetting`. Stratus's stage cache serves every method: caching
+/// only some methods is reported. The number of distinct keys is a placeholder.
+fn stage_cache(st: &mut Stack, stages: &[(&str, &Value)]) -> Option<String> {
+    let (sid, cluster) = stages
+        .iter()
+        .find(|(_, sp)| sp.get("CacheClusterEnabled").and_then(boolean) == Some(true))?;
+    // A Terraform plan's method settings are resources of their own: every stage's count.
+    let settings: Vec<&Value> = stages
+        .iter()
+        .filter_map(|(_, sp)| sp.get("MethodSettings").and_then(Value::as_array))
+        .flatten()
+        .filter(|m| m.get("CachingEnabled").and_then(boolean) == Some(true))
+        .collect();
+    let Some(first) = settings.first().copied() else {
+        st.problems.push(format!(
+            "Stage {sid}: a cache cluster with no method setting `CachingEnabled`: nothing is cached; left out"
+        ));
+        return None;
+    };
+    let every = |m: &Value| {
+        m.get("HttpMethod").and_then(s).as_deref() == Some("*")
+            && m.get("ResourcePath").and_then(s).as_deref() == Some("/*")
+    };
+    let chosen = match settings.iter().copied().find(|m| every(m)) {
+        Some(m) => m,
+        None => {
+            st.problems.push(format!(
+                "Stage {sid}: caching is enabled for some methods only; Stratus's stage cache serves every method"
+            ));
+            first
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(t) = chosen.get("CacheTtlInSeconds").and_then(num) {
+        parts.push(format!("ttl: {}s", n(t)));
+    }
+    if let Some(g) = cluster.get("CacheClusterSize").and_then(num) {
+        parts.push(format!("size_gb: {}", n(g)));
+    }
+    parts.push(format!(
+        "keys: {}",
+        fill("the number of distinct cache keys requests draw from")
+    ));
+    Some(format!("{{{}}}", parts.join(", ")))
 }
 
 pub fn write_functions(st: &mut Stack, out: &mut String) {
@@ -360,6 +418,19 @@ pub fn write_queues(st: &mut Stack, out: &mut String) {
                 Some(c)
             })
             .collect();
+        let mut consumers = consumers;
+        for (_, g) in st.workers.iter().filter(|(wq, _)| wq == q) {
+            consumers.push(format!(
+                "{{group: {g}}}   # it scales on this queue's backlog per instance"
+            ));
+        }
+        if st.workers.iter().any(|(wq, _)| wq == q) {
+            st.workloads.push(format!(
+                "  {q}-senders:\n    target: sqs/{q}\n    rate: {}\n    work: {}\n",
+                fill("messages per second (a number or a profile)"),
+                fill("the CPU time a worker spends on a message, e.g. {dist: lognormal, mean: 200ms, p99: 1s}")
+            ));
+        }
         if !consumers.is_empty() {
             let _ = writeln!(out, "    consumers:");
             for c in consumers {
