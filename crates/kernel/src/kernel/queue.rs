@@ -4,7 +4,7 @@
 //! Ties in time are broken by the order in which events were scheduled (or last moved), so a
 //! run is a pure function of its inputs.
 //!
-//! Every pending event lives in a slot; the heap (a [`Ladder`]: a small 4-ary heap of the
+//! Every pending event lives in a slot; the heap (a [`Ladder`]: a short sorted run of the
 //! nearest entries over unsorted time buckets) holds 16-byte entries `time, sequence, slot`
 //! packed in one integer, so one comparison orders two entries. The slot
 //! remembers the sequence of its event's entry. [`EventQueue::schedule_keyed`] hands out a
@@ -498,7 +498,11 @@ mod tests {
         let mut q = EventQueue::new();
         q.schedule(SimTime(10), 'a');
         let b = q.schedule_keyed(SimTime(5), 'b');
-        assert_eq!(q.front, entry(SimTime(5), 1, 1), "the smallest waits beside the heap");
+        assert_eq!(
+            q.front,
+            entry(SimTime(5), 1, 1),
+            "the smallest waits beside the heap"
+        );
         q.schedule(SimTime(5), 'c');
         assert_eq!(q.heap.len(), 2, "a tie goes after it, in the heap");
         q.schedule(SimTime(2), 'd');
