@@ -132,7 +132,7 @@ mod tests {
             reference.push(key);
             if round % 2_000 == 1_999 {
                 let more: Vec<u128> = (0..50u128)
-                    .map(|i| (i * 7 % 1_000) << 64 | (1 << 40) + i + round as u128 * 64)
+                    .map(|i| (i * 7 % 1_000) << 64 | ((1 << 40) + i + round as u128 * 64))
                     .collect();
                 run.extend_sorted(&more);
                 reference.extend(&more);
