@@ -1,26 +1,28 @@
 //! A two-rung ladder of 128-bit keys: the ordering structure under the event queue.
 //!
 //! The queue's keys are `time << 64 | sequence << 32 | slot`. Only the nearest ones need to be
-//! in order; the ladder keeps them in a small 4-ary heap ([`QuadHeap`]) and the others unsorted:
-//! - `near`: the heap, every key whose time is before `near_end`;
+//! in order; the ladder keeps them in a short sorted run ([`SortedRun`]) and the others
+//! unsorted:
+//! - `near`: the run, every key whose time is before `near_end`;
 //! - `ring`: [`BUCKETS`] buckets of equal width (a power of two nanoseconds) after `near_end`,
 //!   unsorted; a key is appended to the bucket of its time;
 //! - `far`: unsorted, every key beyond the ring.
 //!
-//! When the heap runs empty, the next non-empty bucket becomes the heap (its keys pushed in)
-//! and `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from
-//! `far` with buckets sized for a few keys each at the density of the earlier half of `far`
-//! (from its median), and what lies beyond stays in `far`. A bucket or a heap that grew too
-//! crowded (the keys got denser than when the ring was built) is spread over a finer ring. A
-//! key is so moved a few times, and the heap holds about one bucket's keys instead of all of
-//! them: with thousands pending, the pops sift through a few levels instead of seven. Order is exact: every key in the heap is
-//! smaller than every key in the ring, and the ring's than `far`'s, by time; keys of equal time
-//! are always in the same rung, ordered by the heap. Keys need not be monotone.
+//! When the run empties, the next non-empty bucket becomes the run (its keys sorted) and
+//! `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from `far`
+//! with buckets sized for a few keys each at the density of the earlier half of `far` (from its
+//! median), and what lies beyond stays in `far`. A bucket or a run that grew too crowded (the
+//! keys got denser than when the ring was built) is spread over a finer ring. A key is so
+//! moved a few times, and the run holds about one bucket's keys instead of all of them: with
+//! thousands pending, a pop moves a cursor and a push moves a few keys. Order is exact: every
+//! key in the run is smaller than every key in the ring, and the ring's than `far`'s, by time;
+//! keys of equal time are always in the same rung, ordered by the run. Keys need not be
+//! monotone.
 //!
-//! Invariant: the heap is not empty while any key is held, so the smallest key is the heap's
+//! Invariant: the run is not empty while any key is held, so the smallest key is the run's
 //! first (read without mutation).
 
-use super::heap::QuadHeap;
+use super::run::SortedRun;
 
 /// The ring's buckets.
 const BUCKETS: usize = 1024;
@@ -29,11 +31,11 @@ const BUCKETS: usize = 1024;
 /// earlier half of the keys.
 const PER_BUCKET: u128 = 8;
 
-/// A bucket with more keys than this is spread over a finer ring instead of going to the heap
+/// A bucket with more keys than this is spread over a finer ring instead of going to the run
 /// (the keys grew denser since the ring was built).
 const SPLIT_AT: usize = 512;
 
-/// A heap grown beyond this (pushes before `near_end`, denser than when its bucket was
+/// A run grown beyond this (pushes before `near_end`, denser than when its bucket was
 /// chosen) is spread over a new ring.
 const NEAR_LIMIT: usize = 1024;
 
@@ -44,7 +46,7 @@ fn time(key: u128) -> u64 {
 
 /// A min-priority structure of `u128` keys ordered by their value.
 pub(super) struct Ladder {
-    near: QuadHeap,
+    near: SortedRun,
     /// Keys whose time is below this are in `near`; it is the start of bucket `cursor`.
     near_end: u128,
     ring: Vec<Vec<u128>>,
@@ -56,7 +58,7 @@ pub(super) struct Ladder {
     in_ring: usize,
     far: Vec<u128>,
     len: usize,
-    /// The heap's size that triggers a new ring: [`NEAR_LIMIT`], or twice what the last new
+    /// The run's size that triggers a new ring: [`NEAR_LIMIT`], or twice what the last new
     /// ring left in it (keys of one time cannot be spread).
     near_limit: usize,
 }
@@ -64,7 +66,7 @@ pub(super) struct Ladder {
 impl Ladder {
     pub(super) fn new() -> Self {
         Ladder {
-            near: QuadHeap::with_capacity(1024),
+            near: SortedRun::with_capacity(1024),
             near_end: 0,
             ring: vec![Vec::new(); BUCKETS],
             base: 0,
@@ -127,7 +129,7 @@ impl Ladder {
         Some(key)
     }
 
-    /// Refills the empty heap from the next non-empty bucket, rebuilding the ring from `far`
+    /// Refills the empty run from the next non-empty bucket, rebuilding the ring from `far`
     /// first if it is empty.
     #[inline(never)]
     fn advance(&mut self) {
@@ -155,9 +157,7 @@ impl Ladder {
         }
         let bucket = &mut self.ring[self.cursor];
         self.in_ring -= bucket.len();
-        for &key in bucket.iter() {
-            self.near.push(key);
-        }
+        self.near.extend_sorted(bucket);
         bucket.clear();
         if bucket.capacity() > 2 * SPLIT_AT {
             // A bucket once crowded by keys of one time does not keep that memory.
@@ -167,7 +167,7 @@ impl Ladder {
         self.near_end = self.bucket_start(self.cursor);
     }
 
-    /// Every key back to `far`, then a new ring and heap.
+    /// Every key back to `far`, then a new ring and run.
     #[inline(never)]
     fn respread(&mut self) {
         self.near.drain_into(&mut self.far);
@@ -183,7 +183,7 @@ impl Ladder {
         (self.base as u128 + bucket as u128) << self.shift
     }
 
-    /// Spreads `far` (not empty; the ring and the heap are empty) over a new ring starting at
+    /// Spreads `far` (not empty; the ring and the run are empty) over a new ring starting at
     /// its earliest time, with buckets `1 << shift` wide (`shift` at most `max_shift`) for
     /// about [`PER_BUCKET`] keys each at the density of the earlier half of the keys; the keys
     /// beyond the ring stay in `far`.
@@ -236,17 +236,14 @@ impl Ladder {
     /// Replaces the key of rank `r` by `renumber(r, key)`, which must keep their order and
     /// their times.
     pub(super) fn renumber(&mut self, renumber: impl FnMut(usize, u128) -> u128) {
+        let mut all = std::mem::take(&mut self.far);
         for bucket in &mut self.ring {
-            for key in bucket.drain(..) {
-                self.near.push(key);
-            }
+            all.append(bucket);
         }
-        for key in self.far.drain(..) {
-            self.near.push(key);
-        }
+        self.near.extend_sorted(&all);
         self.in_ring = 0;
         self.near.renumber(renumber);
-        // Every key is in the heap: it ends after the last one, and a ring of one-nanosecond
+        // Every key is in the run: it ends after the last one, and a ring of one-nanosecond
         // buckets follows (the next rebuild sizes it).
         let last = self.near.max().map_or(0, time);
         self.shift = 0;
@@ -306,8 +303,8 @@ mod tests {
     }
 
     /// A ring built while the keys were sparse (one far ahead), then thousands of keys close
-    /// together, some of one time: the heap and the buckets are spread over finer rings, the
-    /// heap stays small but for the ties, and the order holds.
+    /// together, some of one time: the run and the buckets are spread over finer rings, the
+    /// run stays small but for the ties, and the order holds.
     #[test]
     fn keys_grown_denser_are_spread_finer_and_stay_in_order() {
         let mut rng = stream(6, "test/ladder/dense");
@@ -338,7 +335,7 @@ mod tests {
             largest = largest.max(ladder.near.len());
             assert_eq!(ladder.pop(), Some(k));
         }
-        assert!(largest <= 2 * ties + NEAR_LIMIT, "{largest} in the heap");
+        assert!(largest <= 2 * ties + NEAR_LIMIT, "{largest} in the run");
         assert_eq!(ladder.pop(), None);
     }
 

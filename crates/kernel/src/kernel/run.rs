@@ -1,0 +1,172 @@
+//! A sorted run of 128-bit keys: the nearest rung of the event queue's [`super::ladder`].
+//!
+//! The ladder keeps only a bucket's worth of keys here (about eight), so a sorted array beats
+//! a heap: the smallest key is popped by moving a cursor (`head`) instead of sifting a hole
+//! down, and a key is placed by a binary search and a short move of the larger keys behind
+//! it. A key smaller than every held one (a workload's next arrival, a completion soon due)
+//! takes the free place before `head` without moving anything. The keys are unique (the
+//! queue's keys end with their sequence), so the order of the pops is the keys' order, as
+//! with a heap.
+//!
+//! The popped places before `head` are reclaimed when the run empties, or when they are more
+//! than [`RECLAIM_AT`] and outnumber the held keys (so memory follows the held keys).
+
+/// Popped places before `head` that are reclaimed once they outnumber the held keys.
+const RECLAIM_AT: usize = 1024;
+
+/// An ascending run of `u128` keys; `keys[head..]` are held.
+pub(super) struct SortedRun {
+    keys: Vec<u128>,
+    head: usize,
+}
+
+impl SortedRun {
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        SortedRun {
+            keys: Vec::with_capacity(capacity),
+            head: 0,
+        }
+    }
+
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.keys.len() - self.head
+    }
+
+    /// The smallest key.
+    #[inline]
+    pub(super) fn first(&self) -> Option<u128> {
+        self.keys.get(self.head).copied()
+    }
+
+    /// Moves every key to the end of `to`.
+    pub(super) fn drain_into(&mut self, to: &mut Vec<u128>) {
+        to.extend_from_slice(&self.keys[self.head..]);
+        self.clear();
+    }
+
+    /// The largest key.
+    pub(super) fn max(&self) -> Option<u128> {
+        if self.len() == 0 {
+            return None;
+        }
+        self.keys.last().copied()
+    }
+
+    #[inline]
+    pub(super) fn push(&mut self, key: u128) {
+        let held = &self.keys[self.head..];
+        let at = held.partition_point(|&k| k < key);
+        if at == 0 && self.head > 0 {
+            self.head -= 1;
+            self.keys[self.head] = key;
+        } else {
+            self.keys.insert(self.head + at, key);
+        }
+    }
+
+    /// Adds the keys of `from` (any order), then sorts what is held.
+    pub(super) fn extend_sorted(&mut self, from: &[u128]) {
+        self.keys.extend_from_slice(from);
+        self.keys[self.head..].sort_unstable();
+    }
+
+    /// Removes and returns the smallest key.
+    #[inline]
+    pub(super) fn pop(&mut self) -> Option<u128> {
+        let key = *self.keys.get(self.head)?;
+        self.head += 1;
+        if self.head == self.keys.len() {
+            self.clear();
+        } else if self.head > RECLAIM_AT && self.head > self.len() {
+            self.keys.drain(..self.head);
+            self.head = 0;
+        }
+        Some(key)
+    }
+
+    /// Keeps only the keys `keep` accepts (in order).
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&u128) -> bool) {
+        self.keys.drain(..self.head);
+        self.head = 0;
+        self.keys.retain(|k| keep(k));
+    }
+
+    /// Replaces the key of rank `r` by `renumber(r, key)`, which must keep their order.
+    pub(super) fn renumber(&mut self, mut renumber: impl FnMut(usize, u128) -> u128) {
+        for (rank, key) in self.keys[self.head..].iter_mut().enumerate() {
+            *key = renumber(rank, *key);
+        }
+        debug_assert!(
+            self.keys[self.head..].is_sorted_by(|a, b| a < b),
+            "renumbering kept order"
+        );
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.head = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{RngExt, stream};
+
+    /// Pushes (some below every held key, some among them), pops, filters, bulk additions and
+    /// renumberings against a sorted list; the popped places are reclaimed.
+    #[test]
+    fn pops_every_key_in_order_after_pushes_retains_and_renumbers() {
+        let mut rng = stream(3, "test/run");
+        let mut run = SortedRun::with_capacity(0);
+        let mut reference: Vec<u128> = Vec::new();
+        for round in 0..20_000u32 {
+            let low = reference.iter().min().map_or(0, |&k| (k >> 64) as u64);
+            let at = match rng.uniform_u64(0, 3) {
+                0 => low.saturating_sub(rng.uniform_u64(0, 3)),
+                _ => rng.uniform_u64(0, 1_000),
+            };
+            let key = (at as u128) << 64 | round as u128;
+            run.push(key);
+            reference.push(key);
+            if round % 2_000 == 1_999 {
+                let more: Vec<u128> = (0..50u128)
+                    .map(|i| (i * 7 % 1_000) << 64 | ((1 << 40) + i + round as u128 * 64))
+                    .collect();
+                run.extend_sorted(&more);
+                reference.extend(&more);
+            }
+            if round % 500 == 499 {
+                run.retain(|k| k % 3 != 0);
+                reference.retain(|k| k % 3 != 0);
+            }
+            if round % 1_000 == 999 {
+                run.renumber(|rank, k| (k >> 64) << 64 | rank as u128);
+                reference.sort_unstable();
+                for (rank, k) in reference.iter_mut().enumerate() {
+                    *k = (*k >> 64) << 64 | rank as u128;
+                }
+            }
+            if rng.uniform_u64(0, 100) < 49 {
+                reference.sort_unstable();
+                assert_eq!(run.first(), reference.first().copied());
+                assert_eq!(
+                    run.pop(),
+                    (!reference.is_empty()).then(|| reference.remove(0))
+                );
+            }
+            assert_eq!(run.len(), reference.len());
+            assert_eq!(run.max(), reference.iter().max().copied());
+            assert!(
+                run.head <= RECLAIM_AT.max(run.len()) + 1,
+                "popped places reclaimed"
+            );
+        }
+        reference.sort_unstable();
+        for k in reference {
+            assert_eq!(run.pop(), Some(k));
+        }
+        assert_eq!(run.pop(), None);
+    }
+}
