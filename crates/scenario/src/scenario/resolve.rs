@@ -365,7 +365,6 @@ pub fn resolve(
             apis: &api_ids,
             regions: &regions,
             prices: prices.as_ref(),
-            raw: &raw,
         },
     );
     // ECS services' tasks run in capacity groups after the auto scaling groups; those on

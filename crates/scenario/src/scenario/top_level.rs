@@ -92,7 +92,8 @@ pub trait ServiceKey {
 /// of their sections, and the raw workloads (whose targets name services).
 pub struct Resolved<'a> {
     /// The file's keys as written: a key whose resolution reads another key's value (API
-    /// Gateway's `api_gateways` reads `api_gateway_account`, whose limits bound every API's).
+    /// Gateway's `api_gateways` reads `api_gateway_account`, whose limits bound every API's;
+    /// EventBridge's rules name other services' entries, such as SNS topics).
     pub raw: &'a super::raw::RawScenario,
     pub workloads: &'a BTreeMap<String, super::raw::RawWorkload>,
     pub load_balancers: &'a BTreeMap<String, crate::ids::LbId>,
@@ -105,8 +106,6 @@ pub struct Resolved<'a> {
     pub regions: &'a crate::model::region::Regions,
     /// The price table (`None` when it failed to resolve).
     pub prices: Option<&'a crate::cost::PriceTable>,
-    /// The whole file as written: a service names another service's entries by it.
-    pub raw: &'a super::raw::RawScenario,
 }
 
 impl Resolved<'_> {
