@@ -138,8 +138,10 @@ struct BusState {
     quota: usize,
     meters: BusMeters,
     period: PeriodMeters,
-    /// Per rule: its matching draws and its backoffs' jitter.
+    /// Per rule, its matching draws (`.../match`).
     matching: Vec<Rng>,
+    /// Per rule, its backoffs' jitter (`.../jitter`), a stream apart so retries never move
+    /// which events match.
     jitter: Vec<Rng>,
     /// Per rule, per target.
     ledgers: Vec<Vec<Ledger>>,
