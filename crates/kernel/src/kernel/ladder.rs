@@ -19,6 +19,13 @@
 //! keys of equal time are always in the same rung, ordered by the run. Keys need not be
 //! monotone.
 //!
+//! A small ladder (at most [`SMALL`] keys: M/M/8's dozen pending events) is its run alone:
+//! `near_end` is past every key, so a push is a scan of the run and a pop moves its cursor, and
+//! the ring and `far` are never touched. The ring is built when the run grows past [`SMALL`]
+//! (as when it grows past its limit) and given up when the run empties with at most
+//! [`SMALL_AGAIN`] keys held (every key back in the run), so a queue hovering at the boundary
+//! does not switch at each push.
+//!
 //! Invariant: the run is not empty while any key is held, so the smallest key is the run's
 //! first (read without mutation).
 
@@ -38,6 +45,16 @@ const SPLIT_AT: usize = 512;
 /// A run grown beyond this (pushes before `near_end`, denser than when its bucket was
 /// chosen) is spread over a new ring.
 const NEAR_LIMIT: usize = 1024;
+
+/// While the ladder is small, every key is in the run: it holds up to this many before the
+/// ring is built.
+const SMALL: usize = 32;
+
+/// A ladder whose run empties while it holds at most this many keys becomes small again.
+const SMALL_AGAIN: usize = 16;
+
+/// `near_end` of a small ladder: every key is before it.
+const ALL: u128 = u128::MAX;
 
 #[inline]
 fn time(key: u128) -> u64 {
@@ -67,7 +84,7 @@ impl Ladder {
     pub(super) fn new() -> Self {
         Ladder {
             near: SortedRun::with_capacity(1024),
-            near_end: 0,
+            near_end: ALL,
             ring: vec![Vec::new(); BUCKETS],
             base: 0,
             shift: 0,
@@ -75,7 +92,7 @@ impl Ladder {
             in_ring: 0,
             far: Vec::new(),
             len: 0,
-            near_limit: NEAR_LIMIT,
+            near_limit: SMALL,
         }
     }
 
@@ -89,7 +106,7 @@ impl Ladder {
         self.near.first()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn push(&mut self, key: u128) {
         self.len += 1;
         if (time(key) as u128) < self.near_end {
@@ -99,6 +116,12 @@ impl Ladder {
             }
             return;
         }
+        self.push_beyond(key);
+    }
+
+    /// [`Self::push`] of a key at or after `near_end`.
+    #[inline(never)]
+    fn push_beyond(&mut self, key: u128) {
         self.place(key);
         if self.near.len() == 0 {
             self.advance();
@@ -134,6 +157,10 @@ impl Ladder {
     #[inline(never)]
     fn advance(&mut self) {
         debug_assert_eq!(self.near.len(), 0);
+        if self.len <= SMALL_AGAIN {
+            self.make_small();
+            return;
+        }
         if self.in_ring == 0 {
             if self.far.is_empty() {
                 return;
@@ -165,6 +192,21 @@ impl Ladder {
         }
         self.cursor += 1;
         self.near_end = self.bucket_start(self.cursor);
+    }
+
+    /// Every key into the (empty) run, which then takes every key pushed until it holds more
+    /// than [`SMALL`].
+    fn make_small(&mut self) {
+        if self.in_ring > 0 {
+            for bucket in &mut self.ring[self.cursor..] {
+                self.far.append(bucket);
+            }
+        }
+        self.near.extend_sorted(&self.far);
+        self.far.clear();
+        self.in_ring = 0;
+        self.near_end = ALL;
+        self.near_limit = SMALL;
     }
 
     /// Every key back to `far`, then a new ring and run.
@@ -336,6 +378,51 @@ mod tests {
             assert_eq!(ladder.pop(), Some(k));
         }
         assert!(largest <= 2 * ties + NEAR_LIMIT, "{largest} in the run");
+        assert_eq!(ladder.pop(), None);
+    }
+
+    /// Grows past [`SMALL`] keys and shrinks to at most [`SMALL_AGAIN`], again and again: a
+    /// small ladder holds every key in its run (no ring, no far keys) and never more than
+    /// [`SMALL`]; it becomes a ring above, and small again once its run empties with few keys
+    /// left; the order holds throughout.
+    #[test]
+    fn becomes_small_again_below_its_small_size_and_keeps_the_order() {
+        let mut rng = stream(7, "test/ladder/small");
+        let mut ladder = Ladder::new();
+        let mut reference: Vec<u128> = Vec::new();
+        let (mut now, mut n, mut became_large, mut became_small) = (0u64, 0u32, 0, 0);
+        for _ in 0..200 {
+            let high = rng.uniform_u64(20, 300) as usize;
+            let low = rng.uniform_u64(0, SMALL_AGAIN as u64 + 1) as usize;
+            while reference.len() < high {
+                let spread = [3, 1_000, 1 << 30][rng.uniform_u64(0, 3) as usize];
+                let key = ((now + rng.uniform_u64(0, spread)) as u128) << 64 | (n as u128) << 32;
+                n += 1;
+                let small = ladder.near_end == ALL;
+                ladder.push(key);
+                reference.push(key);
+                became_large += (small && ladder.near_end != ALL) as u32;
+            }
+            reference.sort_unstable();
+            while reference.len() > low {
+                let small = ladder.near_end == ALL;
+                let expected = reference.remove(0);
+                assert_eq!(ladder.pop(), Some(expected));
+                now = time(expected);
+                became_small += (!small && ladder.near_end == ALL) as u32;
+            }
+            if ladder.near_end == ALL {
+                assert!(ladder.in_ring == 0 && ladder.far.is_empty());
+                assert!(ladder.near.len() <= SMALL && ladder.near.len() == ladder.len());
+            }
+        }
+        assert!(
+            became_large > 100 && became_small > 100,
+            "{became_large} {became_small}"
+        );
+        for k in reference {
+            assert_eq!(ladder.pop(), Some(k));
+        }
         assert_eq!(ladder.pop(), None);
     }
 

@@ -14,12 +14,16 @@
 //! slot no longer holds its sequence, and is dropped when it reaches the top. So the heap never
 //! tells the slots where their entries are (the position writes cost more than the stale
 //! entries). A slot is reused once its event is popped or cancelled; its generation then
-//! changes, so an old key is recognised and refused.
+//! changes, so an old key is recognised and refused. The free slots form a list through their
+//! unused `at`.
 //!
 //! An entry scheduled before every entry held (most often a workload's next arrival, scheduled
 //! first by its arrival's handler) waits beside the heap in `front` instead: popped next
 //! unless an earlier one comes, it costs a comparison instead of a push and a pop. The order
 //! of the pops is the order of the keys either way (it is total), so this changes no run.
+//! Cancelling or moving the event whose entry is `front` empties `front` at once (the heap's
+//! first entry is live and next in line): no stale entry is left, and a moved event whose new
+//! entry is still the smallest takes `front` again instead of a push.
 //!
 //! Invariants: `front`, when held, is live and smaller than every heap entry; the heap's first
 //! entry is live (so [`EventQueue::peek_time`] needs no mutation); stale entries never outnumber live ones by more than [`COMPACT_AT`] (the heap
@@ -41,7 +45,8 @@ pub struct Key {
 #[derive(Clone, Copy)]
 struct Slot<E> {
     event: E,
-    /// When the event is due (for [`EventQueue::due`]).
+    /// When the event is due (for [`EventQueue::due`]); in a free slot, the next free slot
+    /// (or [`NO_SLOT`]).
     at: SimTime,
     /// The sequence of the event's heap entry, or `FREE`.
     sequence: u32,
@@ -50,6 +55,9 @@ struct Slot<E> {
 
 /// The sequence of a free slot; never given to an entry.
 const FREE: u32 = u32::MAX;
+
+/// The end of the list of free slots.
+const NO_SLOT: u32 = u32::MAX;
 
 /// `front` when no entry waits there (no entry is `u128::MAX`: its sequence would be `FREE`).
 const NONE: u128 = u128::MAX;
@@ -84,7 +92,8 @@ pub struct EventQueue<E> {
     front: u128,
     heap: Ladder,
     slots: Vec<Slot<E>>,
-    free: Vec<u32>,
+    /// The first free slot (or [`NO_SLOT`]); each free slot names the next in its `at`.
+    free: u32,
     /// Heap entries whose slot has moved on (cancelled, moved or reused).
     stale: usize,
     sequence: u32,
@@ -103,7 +112,7 @@ impl<E: Copy> EventQueue<E> {
             front: NONE,
             heap: Ladder::new(),
             slots: Vec::with_capacity(1024),
-            free: Vec::with_capacity(1024),
+            free: NO_SLOT,
             stale: 0,
             sequence: 0,
             now: SimTime::ZERO,
@@ -136,30 +145,35 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `at` and returns the key that can cancel or move it.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_keyed(&mut self, at: SimTime, event: E) -> Key {
         debug_assert!(at >= self.now, "event scheduled in the past");
         let sequence = self.next_sequence();
-        let (slot, generation) = match self.free.pop() {
-            Some(s) => {
-                let slot = &mut self.slots[s as usize];
-                slot.event = event;
-                slot.at = at;
-                slot.sequence = sequence;
-                (s, slot.generation)
-            }
-            None => {
-                self.slots.push(Slot {
-                    event,
-                    at,
-                    sequence,
-                    generation: 0,
-                });
-                ((self.slots.len() - 1) as u32, 0)
-            }
-        };
+        let mut slot = self.free;
+        if slot == NO_SLOT {
+            slot = self.new_slot(event);
+        }
+        let s = &mut self.slots[slot as usize];
+        self.free = s.at.as_nanos() as u32;
+        s.event = event;
+        s.at = at;
+        s.sequence = sequence;
+        let generation = s.generation;
         self.insert(entry(at, sequence, slot));
         Key { slot, generation }
+    }
+
+    /// A new free slot, the only one (holding `event` until it is written again).
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E) -> u32 {
+        self.slots.push(Slot {
+            event,
+            at: SimTime(NO_SLOT as u64),
+            sequence: FREE,
+            generation: 0,
+        });
+        (self.slots.len() - 1) as u32
     }
 
     /// Cancels the event of `key`; false if it already fired or was cancelled.
@@ -167,10 +181,26 @@ impl<E: Copy> EventQueue<E> {
         if !self.is_pending(key) {
             return false;
         }
+        if self.forget_front(key.slot) {
+            self.release(key.slot);
+            return true;
+        }
         self.release(key.slot);
         self.stale += 1;
         self.drop_stale();
         true
+    }
+
+    /// If the entry of `slot`'s event is `front`, empties `front` (the next entry in line is
+    /// the heap's first, live) and says so; else its entry is in the heap, to become stale.
+    #[inline]
+    fn forget_front(&mut self, slot: u32) -> bool {
+        let s = &self.slots[slot as usize];
+        if self.front == entry(s.at, s.sequence, slot) {
+            self.front = NONE;
+            return true;
+        }
+        false
     }
 
     /// Moves the event of `key` to `at` (ordered after everything already scheduled at `at`);
@@ -181,12 +211,15 @@ impl<E: Copy> EventQueue<E> {
             return false;
         }
         let sequence = self.next_sequence();
+        let was_front = self.forget_front(key.slot);
         let slot = &mut self.slots[key.slot as usize];
         slot.at = at;
         slot.sequence = sequence;
         self.insert(entry(at, sequence, key.slot));
-        self.stale += 1;
-        self.drop_stale();
+        if !was_front {
+            self.stale += 1;
+            self.drop_stale();
+        }
         true
     }
 
@@ -232,7 +265,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Holds a new entry: in `front` if it is the smallest (the one there, if any, goes to the
     /// heap), else in the heap.
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, e: u128) {
         let smallest = if self.front != NONE {
             self.front
@@ -271,7 +304,8 @@ impl<E: Copy> EventQueue<E> {
         let s = &mut self.slots[slot as usize];
         s.sequence = FREE;
         s.generation = s.generation.wrapping_add(1);
-        self.free.push(slot);
+        s.at = SimTime(self.free as u64);
+        self.free = slot;
     }
 
     fn is_live(&self, e: u128) -> bool {
@@ -306,6 +340,8 @@ impl<E: Copy> EventQueue<E> {
 
     /// Gives the pending entries the sequences `0..len` in their order, so sequences can
     /// continue from `len`.
+    #[cold]
+    #[inline(never)]
     fn renumber(&mut self) {
         self.compact();
         if self.front != NONE {
@@ -398,17 +434,34 @@ mod tests {
     /// what pops, what is pending, when it is due, the first time; and the heap never holds
     /// more stale entries than allowed. Times spread over `spread` ns from now (small: many
     /// ties; large: cancelled entries wait long in the heap, so it gets filtered). The queue's
-    /// sequences start at `first_sequence` (near the end: they are renumbered mid-run).
-    fn check_keyed_operations(seed: u64, spread: u64, first_sequence: u32) {
+    /// sequences start at `first_sequence` (near the end: they are renumbered mid-run). With
+    /// `swing` `(low, high)`, the pending events grow to `high` (no pops), then shrink to `low`
+    /// (no schedules), and again: the ladder goes from small to large and back.
+    fn check_keyed_operations(
+        seed: u64,
+        spread: u64,
+        first_sequence: u32,
+        swing: Option<(usize, usize)>,
+    ) {
         let mut rng = stream(seed, "test/queue/keyed");
         let mut q = EventQueue::new();
         q.sequence = first_sequence;
         let mut reference: Vec<(SimTime, u64, u32)> = Vec::new();
         let mut keys: Vec<(Key, u32)> = Vec::new();
+        let mut growing = true;
         for (order, value) in (0..20_000u32).enumerate() {
             let order = order as u64;
             let t = SimTime(q.now().as_nanos() + rng.uniform_u64(0, spread));
-            match rng.uniform_u64(0, 5) {
+            let mut op = rng.uniform_u64(0, 5);
+            if let Some((low, high)) = swing {
+                growing = (growing && q.len() < high) || q.len() <= low;
+                op = match op {
+                    4 if growing => 0,
+                    0 | 1 if !growing => 4,
+                    _ => op,
+                };
+            }
+            match op {
                 0 | 1 => {
                     keys.push((q.schedule_keyed(t, value), value));
                     reference.push((t, order, value));
@@ -460,17 +513,46 @@ mod tests {
 
     #[test]
     fn keyed_operations_match_a_sorted_reference() {
-        check_keyed_operations(11, 100, 0);
+        check_keyed_operations(11, 100, 0, None);
     }
 
     #[test]
     fn keyed_operations_far_apart_match_a_sorted_reference() {
-        check_keyed_operations(12, 1_000_000, 0);
+        check_keyed_operations(12, 1_000_000, 0, None);
     }
 
     #[test]
     fn keyed_operations_match_a_sorted_reference_across_a_renumbering() {
-        check_keyed_operations(13, 100, FREE - 7_000);
+        check_keyed_operations(13, 100, FREE - 7_000, None);
+    }
+
+    /// A queue that grows past the ladder's small size and shrinks back below it, again and
+    /// again, with ties, far keys and a renumbering on the way.
+    #[test]
+    fn keyed_operations_match_a_sorted_reference_growing_and_shrinking() {
+        check_keyed_operations(14, 1_000, 0, Some((3, 60)));
+        check_keyed_operations(15, 1_000_000, 0, Some((10, 400)));
+        check_keyed_operations(16, 20, FREE - 9_000, Some((0, 40)));
+    }
+
+    /// Cancelling or moving the entry beside the heap takes it away at once: no stale entry
+    /// is left, and what follows keeps its order.
+    #[test]
+    fn the_entry_beside_the_heap_moved_or_cancelled_leaves_nothing_stale() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(20), 'a');
+        let b = q.schedule_keyed(SimTime(10), 'b');
+        assert!(q.reschedule(b, SimTime(15)));
+        assert_eq!((q.stale, q.heap.len(), q.len()), (0, 1, 2));
+        assert_eq!(q.peek_time(), Some(SimTime(15)));
+        assert!(q.reschedule(b, SimTime(20)), "after the tie at 20");
+        assert_eq!((q.stale, q.len()), (0, 2));
+        let c = q.schedule_keyed(SimTime(5), 'c');
+        assert!(q.cancel(c));
+        assert_eq!((q.stale, q.len(), q.peek_time()), (0, 2, Some(SimTime(20))));
+        assert_eq!(q.pop(), Some((SimTime(20), 'a')));
+        assert_eq!(q.pop(), Some((SimTime(20), 'b')));
+        assert!(q.pop().is_none());
     }
 
     /// An event moved later and later, and events scheduled far ahead and cancelled at once,

@@ -1,10 +1,13 @@
 //! A sorted run of 128-bit keys: the nearest rung of the event queue's [`super::ladder`].
 //!
-//! The ladder keeps only a bucket's worth of keys here (about eight), so a sorted array beats
-//! a heap: the smallest key is popped by moving a cursor (`head`) instead of sifting a hole
-//! down, and a key is placed by a binary search and a short move of the larger keys behind
-//! it. A key smaller than every held one (a workload's next arrival, a completion soon due)
-//! takes the free place before `head` without moving anything. The keys are unique (the
+//! The ladder keeps only a bucket's worth of keys here (about eight), or every key while it is
+//! small (a dozen), so a sorted array beats a heap: the smallest key is popped by moving a
+//! cursor (`head`) instead of sifting a hole down. A key is placed in a short run (up to
+//! [`SCAN_UP_TO`]) by comparing it with the middle key and moving the keys between it and the
+//! nearer end one place (the smaller ones into the free place before `head`, or the larger
+//! ones up), and in a longer one by a binary search and a move of the larger keys behind it.
+//! A key smaller than every held one (a workload's next arrival, a completion soon due) takes
+//! the free place before `head` without moving anything. The keys are unique (the
 //! queue's keys end with their sequence), so the order of the pops is the keys' order, as
 //! with a heap.
 //!
@@ -13,6 +16,11 @@
 
 /// Popped places before `head` that are reclaimed once they outnumber the held keys.
 const RECLAIM_AT: usize = 1024;
+
+/// Up to this many held keys, a push scans from the nearer end of the run (the middle key
+/// tells which) and moves keys one by one; beyond, it searches and moves the larger keys at
+/// once.
+const SCAN_UP_TO: usize = 32;
 
 /// An ascending run of `u128` keys; `keys[head..]` are held.
 pub(super) struct SortedRun {
@@ -53,8 +61,40 @@ impl SortedRun {
         self.keys.last().copied()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn push(&mut self, key: u128) {
+        let len = self.len();
+        if len > SCAN_UP_TO {
+            return self.push_searched(key);
+        }
+        let head = self.head;
+        if head > 0 && (len == 0 || key < self.keys[head + len / 2]) {
+            // Before the middle key, with a free place before `head`: the smaller keys move
+            // one place down.
+            self.head = head - 1;
+            let part = &mut self.keys[head - 1..head + len / 2];
+            let mut i = 0;
+            while i + 1 < part.len() && part[i + 1] < key {
+                part[i] = part[i + 1];
+                i += 1;
+            }
+            part[i] = key;
+        } else {
+            // The larger keys move one place up.
+            self.keys.push(key);
+            let held = &mut self.keys[head..];
+            let mut i = held.len() - 1;
+            while i > 0 && held[i - 1] > key {
+                held[i] = held[i - 1];
+                i -= 1;
+            }
+            held[i] = key;
+        }
+    }
+
+    /// [`Self::push`] into a long run: a binary search and one move of the larger keys.
+    #[inline(never)]
+    fn push_searched(&mut self, key: u128) {
         let held = &self.keys[self.head..];
         let at = held.partition_point(|&k| k < key);
         if at == 0 && self.head > 0 {
@@ -113,6 +153,31 @@ impl SortedRun {
 mod tests {
     use super::*;
     use crate::kernel::{RngExt, stream};
+
+    /// A short run (up to a few more keys than [`SCAN_UP_TO`]): pushes anywhere, scanned from
+    /// either end, and pops, against a sorted list.
+    #[test]
+    fn a_short_run_pops_every_key_in_order() {
+        let mut rng = stream(4, "test/run/short");
+        let mut run = SortedRun::with_capacity(0);
+        let mut reference: Vec<u128> = Vec::new();
+        for round in 0..100_000u32 {
+            if reference.len() < SCAN_UP_TO + 4 && rng.uniform_u64(0, 100) < 52 {
+                let key = (rng.uniform_u64(0, 50) as u128) << 64 | round as u128;
+                run.push(key);
+                reference.push(key);
+                reference.sort_unstable();
+            } else {
+                assert_eq!(run.first(), reference.first().copied());
+                assert_eq!(
+                    run.pop(),
+                    (!reference.is_empty()).then(|| reference.remove(0))
+                );
+            }
+            assert_eq!(run.len(), reference.len());
+            assert!(run.keys[run.head..].is_sorted_by(|a, b| a < b));
+        }
+    }
 
     /// Pushes (some below every held key, some among them), pops, filters, bulk additions and
     /// renumberings against a sorted list; the popped places are reclaimed.
