@@ -181,13 +181,12 @@ impl<E: Copy> EventQueue<E> {
         if !self.is_pending(key) {
             return false;
         }
-        if self.forget_front(key.slot) {
-            self.release(key.slot);
-            return true;
-        }
+        let was_front = self.forget_front(key.slot);
         self.release(key.slot);
-        self.stale += 1;
-        self.drop_stale();
+        if !was_front {
+            self.stale += 1;
+            self.settle();
+        }
         true
     }
 
@@ -215,11 +214,13 @@ impl<E: Copy> EventQueue<E> {
         let slot = &mut self.slots[key.slot as usize];
         slot.at = at;
         slot.sequence = sequence;
-        self.insert(entry(at, sequence, key.slot));
         if !was_front {
+            // The old entry is stale: dropped now if it is the heap's first, so the new entry
+            // may take `front`.
             self.stale += 1;
-            self.drop_stale();
+            self.settle();
         }
+        self.insert(entry(at, sequence, key.slot));
         true
     }
 
@@ -249,9 +250,7 @@ impl<E: Copy> EventQueue<E> {
         let slot = entry_slot(top);
         let event = self.slots[slot as usize].event;
         self.release(slot);
-        if self.stale > 0 {
-            self.drop_stale();
-        }
+        self.settle();
         Some((self.now, event))
     }
 
@@ -308,17 +307,29 @@ impl<E: Copy> EventQueue<E> {
         self.free = slot;
     }
 
+    #[inline]
     fn is_live(&self, e: u128) -> bool {
         self.slots[entry_slot(e) as usize].sequence == entry_sequence(e)
     }
 
+    /// Calls [`Self::drop_stale`] if the heap's first entry is stale or the heap may need
+    /// filtering (a cheap check first: most calls find nothing to do).
+    #[inline(always)]
+    fn settle(&mut self) {
+        if self.stale == 0 {
+            return;
+        }
+        let first_stale = self.heap.first().is_some_and(|e| !self.is_live(e));
+        if first_stale || 2 * self.stale > self.heap.len() + COMPACT_AT {
+            self.drop_stale();
+        }
+    }
+
     /// Drops stale entries from the top of the heap (so the first entry is live), and filters
     /// the whole heap when stale entries outnumber live ones by [`COMPACT_AT`].
+    #[inline(never)]
     fn drop_stale(&mut self) {
-        if self.front != NONE && !self.is_live(self.front) {
-            self.front = NONE;
-            self.stale -= 1;
-        }
+        debug_assert!(self.front == NONE || self.is_live(self.front));
         while let Some(top) = self.heap.first() {
             if self.is_live(top) {
                 break;
