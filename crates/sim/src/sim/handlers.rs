@@ -182,7 +182,14 @@ impl World {
             );
         }
         let request = self.traffic.requests.insert(request);
-        self.open_client_request(lb, request);
+        // The client starts waiting for its answer (the request's id is at hand: no lookup).
+        (self.alb).open_client_request(
+            &self.scenario.load_balancers,
+            &mut self.queue,
+            lb,
+            request,
+            id,
+        );
         let job = Job::Request(request);
         let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
         self.outstanding_changed(chosen);
@@ -192,9 +199,19 @@ impl World {
     }
 
     /// An instance's outstanding requests changed: its target groups hear of it (least
-    /// outstanding routing keeps its targets bucketed by that count).
-    #[inline]
+    /// outstanding routing keeps its targets bucketed by that count). Without a target group
+    /// routing by least outstanding requests (`Ec2::tracks_load`) there is nobody to tell:
+    /// one test, inlined into every caller.
+    #[inline(always)]
     pub(super) fn outstanding_changed(&mut self, id: InstanceId) {
+        if self.ec2.tracks_load {
+            self.tell_load_trackers(id);
+        }
+    }
+
+    /// `outstanding_changed` when some target group tracks its targets' load.
+    #[inline(never)]
+    fn tell_load_trackers(&mut self, id: InstanceId) {
         let inst = &self.ec2.instances[id.index()];
         for &tg in &self.ec2.load_tracking_target_groups[inst.group.index()] {
             self.alb.target_groups[tg.index()].set_outstanding(id, inst.outstanding);
@@ -360,6 +377,15 @@ impl World {
             (r.workload, r.class as usize, r.server())
         };
         let answered = self.target_answered(id);
+        if self.traffic.plain_completions {
+            // No injected target errors and no message sent on: the answer as it is.
+            self.on_instance_request_ended(instance);
+            if let Some((r, latency)) = answered {
+                let latency = r.client_latency(latency).as_nanos();
+                self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency);
+            }
+            return;
+        }
         let group = self.ec2.instances[instance.index()].group;
         self.on_instance_request_ended(instance);
         // A `target_errors` fault: the target answers 500 after doing the work.
