@@ -161,6 +161,32 @@ impl World {
             let reason = "target at max_concurrent";
             return self.answer_at_once(lb, w, id, counted, Outcome::Http502, reason);
         }
+        if self.tracer.is_some() {
+            self.trace_routed(lb, tg, node, chosen, id);
+        }
+        let request = self.traffic.requests.insert(request);
+        // The client starts waiting for its answer (the request's id is at hand: no lookup).
+        (self.alb).open_client_request(
+            &self.scenario.load_balancers,
+            &mut self.queue,
+            lb,
+            request,
+            id,
+        );
+        let job = Job::Request(request);
+        let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
+        self.outstanding_changed(chosen);
+        if started && self.tracer.is_some() {
+            self.trace_started(job, chosen);
+        }
+    }
+
+    /// Traces a request's routing to instance `chosen` by node `node` of `lb` (out of the
+    /// request path's line: most runs trace nothing).
+    #[cold]
+    #[inline(never)]
+    fn trace_routed(&mut self, lb: LbId, tg: TgId, node: usize, chosen: InstanceId, id: u64) {
+        let spec = &self.scenario.load_balancers[lb.index()];
         if let Some(t) = self.tracer.as_deref_mut() {
             let fields = [
                 ("az", Field::Str(&self.scenario.azs[spec.azs[node].index()])),
@@ -180,21 +206,6 @@ impl World {
                 Some(id),
                 &fields,
             );
-        }
-        let request = self.traffic.requests.insert(request);
-        // The client starts waiting for its answer (the request's id is at hand: no lookup).
-        (self.alb).open_client_request(
-            &self.scenario.load_balancers,
-            &mut self.queue,
-            lb,
-            request,
-            id,
-        );
-        let job = Job::Request(request);
-        let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
-        self.outstanding_changed(chosen);
-        if started {
-            self.trace_started(job, chosen);
         }
     }
 
@@ -352,6 +363,16 @@ impl World {
         else {
             return;
         };
+        if self.tracer.is_some() {
+            self.trace_finished(w, id, outcome, latency_ns);
+        }
+        self.record(w, counted, outcome, latency_ns);
+    }
+
+    /// Traces a request's end (out of the request path's line: most runs trace nothing).
+    #[cold]
+    #[inline(never)]
+    fn trace_finished(&mut self, w: WorkloadId, id: u64, outcome: Outcome, latency_ns: u64) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [
@@ -366,7 +387,6 @@ impl World {
                 &fields,
             );
         }
-        self.record(w, counted, outcome, latency_ns);
     }
 
     /// An instance finished a request: the client gets its answer, unless the load balancer's
