@@ -134,11 +134,21 @@ pub struct RequestStats {
 impl RequestStats {
     #[inline]
     pub fn record(&mut self, outcome: Outcome, latency_ns: u64) {
+        if self.count(outcome) {
+            self.latency.record(latency_ns);
+        }
+    }
+
+    /// Counts an outcome without recording its latency: whether it is a success, whose
+    /// latency belongs in `latency` (the caller merges a batch of them later with
+    /// `Latency::merge`: the same histogram, sum and maximum as recording each).
+    #[inline]
+    pub fn count(&mut self, outcome: Outcome) -> bool {
         self.total += 1;
         match outcome {
             Outcome::Ok => {
                 self.ok += 1;
-                self.latency.record(latency_ns);
+                return true;
             }
             Outcome::Http502 => self.errors[0] += 1,
             Outcome::Http503 => self.errors[1] += 1,
@@ -151,6 +161,7 @@ impl RequestStats {
             }
             Outcome::DnsNoAnswer => self.errors[6] += 1,
         }
+        false
     }
 
     pub fn failed(&self) -> u64 {

@@ -434,11 +434,22 @@ impl World {
         }
     }
 
-    #[inline]
+    /// Records an ended request in the period's meters and, if it counts, its workload's
+    /// (whose latencies may wait for the period's end: `Traffic::deferring`).
+    #[inline(always)]
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
-        self.traffic.period.record(outcome, latency_ns);
+        let t = &mut self.traffic;
+        if t.deferring && !counted {
+            t.stop_deferring(); // the period's latencies are no longer all the workload's
+        }
+        t.period.record(outcome, latency_ns);
         if counted {
-            self.traffic.per_workload[w.index()].record(outcome, latency_ns);
+            let stats = &mut t.per_workload[w.index()];
+            if t.deferring {
+                stats.count(outcome);
+            } else {
+                stats.record(outcome, latency_ns);
+            }
         }
     }
 

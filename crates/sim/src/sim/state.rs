@@ -52,6 +52,10 @@ pub struct Traffic {
     /// when it ends (`enqueue`): a served request's completion is its answer alone
     /// (`World::on_request_served` skips the checks of both).
     pub plain_completions: bool,
+    /// Whether the current period's successful latencies reach the (only) workload's
+    /// histogram by one merge of the period's at its end instead of one record each: only
+    /// while every request ending in the period counts (`traffic::Traffic::stop_deferring`).
+    pub deferring: bool,
 }
 
 /// Per workload with `clients`: the stream drawing each request's client, the client count
@@ -116,6 +120,7 @@ impl Traffic {
                 .map(|w| stream(seed, &format!("workload/{}/geography", w.name)))
                 .collect(),
             rtt_ns: 0,
+            deferring: false,
             plain_completions: !(s.resilience.faults.iter())
                 .any(|f| matches!(f.kind, crate::model::faults::FaultKind::TargetErrors(..)))
                 && !(s.workloads.iter()).any(|w| w.classes.iter().any(|c| c.message.is_some())),
