@@ -45,16 +45,23 @@ impl World {
         match (spec.target, action) {
             (Target::Alb(target), Some(action)) => {
                 let now = self.queue.now();
-                let records = &self.scenario.services.dns;
-                let geo = self.traffic.geography(&self.scenario.regions, w);
-                let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
-                    return self.fail_resolution(w, id);
+                let lb = if self.traffic.direct_clients[w.index()] {
+                    // No geography and no DNS record: the target itself, no round trip.
+                    self.traffic.rtt_ns = 0;
+                    target
+                } else {
+                    let records = &self.scenario.services.dns;
+                    let geo = self.traffic.geography(&self.scenario.regions, w);
+                    let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
+                        return self.fail_resolution(w, id);
+                    };
+                    self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
+                    if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
+                        self.traffic
+                            .trace_client(t, &self.scenario, now, (w, id), g, lb);
+                    }
+                    lb
                 };
-                self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
-                if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
-                    self.traffic
-                        .trace_client(t, &self.scenario, now, (w, id), g, lb);
-                }
                 let (action, rule) = if lb == target {
                     (action, class_spec.rule)
                 } else {

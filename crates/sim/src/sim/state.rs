@@ -56,6 +56,9 @@ pub struct Traffic {
     /// histogram by one merge of the period's at its end instead of one record each: only
     /// while every request ending in the period counts (`traffic::Traffic::stop_deferring`).
     pub deferring: bool,
+    /// Per workload: its clients have no geography (no round trip, no draw) and resolve no
+    /// DNS record (they reach their target): the arrival skips both.
+    pub direct_clients: Vec<bool>,
 }
 
 /// Per workload with `clients`: the stream drawing each request's client, the client count
@@ -121,6 +124,13 @@ impl Traffic {
                 .collect(),
             rtt_ns: 0,
             deferring: false,
+            direct_clients: (0..s.workloads.len())
+                .map(|w| {
+                    let id = crate::ids::WorkloadId(w as u16);
+                    (s.regions.workload_mix.get(w)).is_none_or(|m| m.shares.is_empty())
+                        && !(s.services.dns.iter()).any(|r| r.workloads.contains(&id))
+                })
+                .collect(),
             plain_completions: !(s.resilience.faults.iter())
                 .any(|f| matches!(f.kind, crate::model::faults::FaultKind::TargetErrors(..)))
                 && !(s.workloads.iter()).any(|w| w.classes.iter().any(|c| c.message.is_some())),
