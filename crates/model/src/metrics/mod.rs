@@ -134,11 +134,21 @@ pub struct RequestStats {
 impl RequestStats {
     #[inline]
     pub fn record(&mut self, outcome: Outcome, latency_ns: u64) {
+        if self.count(outcome) {
+            self.latency.record(latency_ns);
+        }
+    }
+
+    /// Counts an outcome without recording its latency: whether it is a success, whose
+    /// latency belongs in `latency` (the caller merges a batch of them later with
+    /// `Latency::merge`: the same histogram, sum and maximum as recording each).
+    #[inline]
+    pub fn count(&mut self, outcome: Outcome) -> bool {
         self.total += 1;
         match outcome {
             Outcome::Ok => {
                 self.ok += 1;
-                self.latency.record(latency_ns);
+                return true;
             }
             Outcome::Http502 => self.errors[0] += 1,
             Outcome::Http503 => self.errors[1] += 1,
@@ -151,6 +161,7 @@ impl RequestStats {
             }
             Outcome::DnsNoAnswer => self.errors[6] += 1,
         }
+        false
     }
 
     pub fn failed(&self) -> u64 {
@@ -182,6 +193,59 @@ impl RequestStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counting outcomes and merging their latencies in batches (a period's histogram, as
+    /// `Traffic::deferring` does) gives what recording each gives: counts, quantiles, mean,
+    /// extremes and every bucket, for latencies from 1 ns to past the histogram's top.
+    #[test]
+    fn counting_then_merging_a_batch_equals_recording_each() {
+        let mut rng = stratus_kernel::kernel::stream(7, "metrics/batch");
+        let (mut each, mut batched) = (RequestStats::default(), RequestStats::default());
+        let mut batch = Latency::new();
+        for i in 0..200_000u64 {
+            let outcome = if i % 97 == 0 {
+                Outcome::Http504
+            } else {
+                Outcome::Ok
+            };
+            // Log-uniform over 1 ns .. 2^47 ns (past one day), so every bucket size is hit.
+            let e = stratus_kernel::kernel::RngExt::uniform_u64(&mut rng, 0, 47);
+            let ns = stratus_kernel::kernel::RngExt::uniform_u64(&mut rng, 1 << e, 2 << e);
+            each.record(outcome, ns);
+            if batched.count(outcome) {
+                batch.record(ns);
+            }
+            if i % 5_000 == 4_999 {
+                batched.latency.merge(&batch);
+                batch.reset();
+            }
+        }
+        batched.latency.merge(&batch);
+        assert_eq!((each.total, each.ok), (batched.total, batched.ok));
+        assert_eq!(each.errors, batched.errors);
+        let (a, b) = (&each.latency, &batched.latency);
+        assert_eq!(a.count(), b.count());
+        assert_eq!(a.mean_ms().to_bits(), b.mean_ms().to_bits());
+        assert_eq!(a.max_ms().to_bits(), b.max_ms().to_bits());
+        for q in [0.0, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(
+                a.quantile_ms(q).to_bits(),
+                b.quantile_ms(q).to_bits(),
+                "q {q}"
+            );
+        }
+        let (ha, hb) = (a.histogram(), b.histogram());
+        assert_eq!(
+            (ha.min(), ha.max(), ha.len()),
+            (hb.min(), hb.max(), hb.len())
+        );
+        let buckets = |h: &hdrhistogram::Histogram<u64>| -> Vec<(u64, u64)> {
+            (h.iter_recorded())
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        };
+        assert_eq!(buckets(ha), buckets(hb));
+    }
 
     #[test]
     fn status_classes_follow_the_first_digit() {

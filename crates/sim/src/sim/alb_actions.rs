@@ -69,7 +69,7 @@ impl Alb {
     /// The target group a forward action of `lb`'s rule `rule` sends a request of `client`
     /// to at `now`: with target-group stickiness, the client's while it lasts; otherwise (and
     /// for a new client) a draw from the load balancer's `alb/NAME/forward` stream.
-    #[inline]
+    #[inline(always)]
     pub(super) fn forward_to(
         &mut self,
         (lb, rule): (LbId, u32),

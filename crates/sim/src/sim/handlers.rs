@@ -45,16 +45,23 @@ impl World {
         match (spec.target, action) {
             (Target::Alb(target), Some(action)) => {
                 let now = self.queue.now();
-                let records = &self.scenario.services.dns;
-                let geo = self.traffic.geography(&self.scenario.regions, w);
-                let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
-                    return self.fail_resolution(w, id);
+                let lb = if self.traffic.direct_clients[w.index()] {
+                    // No geography and no DNS record: the target itself, no round trip.
+                    self.traffic.rtt_ns = 0;
+                    target
+                } else {
+                    let records = &self.scenario.services.dns;
+                    let geo = self.traffic.geography(&self.scenario.regions, w);
+                    let Some(lb) = self.dns.resolve(records, w, target, now, geo) else {
+                        return self.fail_resolution(w, id);
+                    };
+                    self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
+                    if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
+                        self.traffic
+                            .trace_client(t, &self.scenario, now, (w, id), g, lb);
+                    }
+                    lb
                 };
-                self.traffic.rtt_ns = self.scenario.regions.rtt(geo, lb).as_nanos() as u32;
-                if let (Some(g), Some(t)) = (geo, self.tracer.as_deref_mut()) {
-                    self.traffic
-                        .trace_client(t, &self.scenario, now, (w, id), g, lb);
-                }
                 let (action, rule) = if lb == target {
                     (action, class_spec.rule)
                 } else {
@@ -161,6 +168,32 @@ impl World {
             let reason = "target at max_concurrent";
             return self.answer_at_once(lb, w, id, counted, Outcome::Http502, reason);
         }
+        if self.tracer.is_some() {
+            self.trace_routed(lb, tg, node, chosen, id);
+        }
+        let request = self.traffic.requests.insert(request);
+        // The client starts waiting for its answer (the request's id is at hand: no lookup).
+        (self.alb).open_client_request(
+            &self.scenario.load_balancers,
+            &mut self.queue,
+            lb,
+            request,
+            id,
+        );
+        let job = Job::Request(request);
+        let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
+        self.outstanding_changed(chosen);
+        if started && self.tracer.is_some() {
+            self.trace_started(job, chosen);
+        }
+    }
+
+    /// Traces a request's routing to instance `chosen` by node `node` of `lb` (out of the
+    /// request path's line: most runs trace nothing).
+    #[cold]
+    #[inline(never)]
+    fn trace_routed(&mut self, lb: LbId, tg: TgId, node: usize, chosen: InstanceId, id: u64) {
+        let spec = &self.scenario.load_balancers[lb.index()];
         if let Some(t) = self.tracer.as_deref_mut() {
             let fields = [
                 ("az", Field::Str(&self.scenario.azs[spec.azs[node].index()])),
@@ -181,20 +214,22 @@ impl World {
                 &fields,
             );
         }
-        let request = self.traffic.requests.insert(request);
-        self.open_client_request(lb, request);
-        let job = Job::Request(request);
-        let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
-        self.outstanding_changed(chosen);
-        if started {
-            self.trace_started(job, chosen);
-        }
     }
 
     /// An instance's outstanding requests changed: its target groups hear of it (least
-    /// outstanding routing keeps its targets bucketed by that count).
-    #[inline]
+    /// outstanding routing keeps its targets bucketed by that count). Without a target group
+    /// routing by least outstanding requests (`Ec2::tracks_load`) there is nobody to tell:
+    /// one test, inlined into every caller.
+    #[inline(always)]
     pub(super) fn outstanding_changed(&mut self, id: InstanceId) {
+        if self.ec2.tracks_load {
+            self.tell_load_trackers(id);
+        }
+    }
+
+    /// `outstanding_changed` when some target group tracks its targets' load.
+    #[inline(never)]
+    fn tell_load_trackers(&mut self, id: InstanceId) {
         let inst = &self.ec2.instances[id.index()];
         for &tg in &self.ec2.load_tracking_target_groups[inst.group.index()] {
             self.alb.target_groups[tg.index()].set_outstanding(id, inst.outstanding);
@@ -335,6 +370,16 @@ impl World {
         else {
             return;
         };
+        if self.tracer.is_some() {
+            self.trace_finished(w, id, outcome, latency_ns);
+        }
+        self.record(w, counted, outcome, latency_ns);
+    }
+
+    /// Traces a request's end (out of the request path's line: most runs trace nothing).
+    #[cold]
+    #[inline(never)]
+    fn trace_finished(&mut self, w: WorkloadId, id: u64, outcome: Outcome, latency_ns: u64) {
         if let Some(t) = self.tracer.as_deref_mut() {
             let name = &self.scenario.workloads[w.index()].name;
             let fields = [
@@ -349,7 +394,6 @@ impl World {
                 &fields,
             );
         }
-        self.record(w, counted, outcome, latency_ns);
     }
 
     /// An instance finished a request: the client gets its answer, unless the load balancer's
@@ -360,6 +404,15 @@ impl World {
             (r.workload, r.class as usize, r.server())
         };
         let answered = self.target_answered(id);
+        if self.traffic.plain_completions {
+            // No injected target errors and no message sent on: the answer as it is.
+            self.on_instance_request_ended(instance);
+            if let Some((r, latency)) = answered {
+                let latency = r.client_latency(latency).as_nanos();
+                self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency);
+            }
+            return;
+        }
         let group = self.ec2.instances[instance.index()].group;
         self.on_instance_request_ended(instance);
         // A `target_errors` fault: the target answers 500 after doing the work.
@@ -388,11 +441,22 @@ impl World {
         }
     }
 
-    #[inline]
+    /// Records an ended request in the period's meters and, if it counts, its workload's
+    /// (whose latencies may wait for the period's end: `Traffic::deferring`).
+    #[inline(always)]
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
-        self.traffic.period.record(outcome, latency_ns);
+        let t = &mut self.traffic;
+        if t.deferring && !counted {
+            t.stop_deferring(); // the period's latencies are no longer all the workload's
+        }
+        t.period.record(outcome, latency_ns);
         if counted {
-            self.traffic.per_workload[w.index()].record(outcome, latency_ns);
+            let stats = &mut t.per_workload[w.index()];
+            if t.deferring {
+                stats.count(outcome);
+            } else {
+                stats.record(outcome, latency_ns);
+            }
         }
     }
 

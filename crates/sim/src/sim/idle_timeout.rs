@@ -68,6 +68,7 @@ pub(super) enum Answer {
 impl Alb {
     /// The client of `request` (unique id `uid`), just forwarded by `lb`, starts waiting for
     /// its answer; the load balancer's idle timer is armed if it was not.
+    #[inline]
     pub(super) fn open_client_request(
         &mut self,
         specs: &[LoadBalancerSpec],
@@ -228,6 +229,7 @@ impl World {
     /// The target of a load-balanced request answered (its slot is freed). Returns the
     /// request and its latency if the client takes this answer; `None` if the client already
     /// had (or now gets) its 504 at the idle timeout.
+    #[inline]
     pub(super) fn target_answered(&mut self, id: RequestId) -> Option<(Request, SimTime)> {
         let r = self.traffic.requests.remove(id);
         if r.answered {

@@ -94,7 +94,7 @@ pub struct Requests {
 }
 
 impl Requests {
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, r: Request) -> RequestId {
         self.live += 1;
         self.live_counted += r.counted as u64;
@@ -128,7 +128,7 @@ impl Requests {
     }
 
     /// Puts request `id` first in `instance`'s list.
-    #[inline]
+    #[inline(always)]
     fn link(&mut self, id: RequestId, instance: InstanceId) {
         let i = instance.index();
         if i >= self.heads.len() {
@@ -146,7 +146,7 @@ impl Requests {
     }
 
     /// Takes request `id` out of `instance`'s list.
-    #[inline]
+    #[inline(always)]
     fn unlink(&mut self, id: RequestId, instance: InstanceId) {
         let Link { prev, next } = std::mem::replace(&mut self.slots[id.index()].link, UNLINKED);
         if prev == NIL {
@@ -178,7 +178,7 @@ impl Requests {
 
     /// Frees the slot; the request must not be used afterwards. Unless its client was already
     /// answered, the request stops being in flight.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, id: RequestId) -> Request {
         let slot = &mut self.slots[id.index()];
         debug_assert!(slot.alive, "a slot is freed exactly once");

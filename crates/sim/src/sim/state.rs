@@ -48,6 +48,17 @@ pub struct Traffic {
     pub geo_rngs: Vec<Rng>,
     /// The round trip of the request being routed now, ns (0: its client has no geography).
     pub rtt_ns: u32,
+    /// No fault of the scenario injects target errors and no request class sends a message
+    /// when it ends (`enqueue`): a served request's completion is its answer alone
+    /// (`World::on_request_served` skips the checks of both).
+    pub plain_completions: bool,
+    /// Whether the current period's successful latencies reach the (only) workload's
+    /// histogram by one merge of the period's at its end instead of one record each: only
+    /// while every request ending in the period counts (`traffic::Traffic::stop_deferring`).
+    pub deferring: bool,
+    /// Per workload: its clients have no geography (no round trip, no draw) and resolve no
+    /// DNS record (they reach their target): the arrival skips both.
+    pub direct_clients: Vec<bool>,
 }
 
 /// Per workload with `clients`: the stream drawing each request's client, the client count
@@ -112,6 +123,17 @@ impl Traffic {
                 .map(|w| stream(seed, &format!("workload/{}/geography", w.name)))
                 .collect(),
             rtt_ns: 0,
+            deferring: false,
+            direct_clients: (0..s.workloads.len())
+                .map(|w| {
+                    let id = crate::ids::WorkloadId(w as u16);
+                    (s.regions.workload_mix.get(w)).is_none_or(|m| m.shares.is_empty())
+                        && !(s.services.dns.iter()).any(|r| r.workloads.contains(&id))
+                })
+                .collect(),
+            plain_completions: !(s.resilience.faults.iter())
+                .any(|f| matches!(f.kind, crate::model::faults::FaultKind::TargetErrors(..)))
+                && !(s.workloads.iter()).any(|w| w.classes.iter().any(|c| c.message.is_some())),
         }
     }
 }
@@ -195,6 +217,9 @@ pub struct Ec2 {
     /// Of those, the ones routing by least outstanding requests: they hear of every change
     /// of an instance's outstanding count (the others need not).
     pub load_tracking_target_groups: Vec<Vec<TgId>>,
+    /// Whether any group has one (otherwise a change of an instance's outstanding count
+    /// concerns nobody: `World::outstanding_changed`).
+    pub tracks_load: bool,
     pub groups: Vec<Group>,
     /// Per group: boot times and termination tie-breaks.
     pub group_rngs: Vec<Rng>,
@@ -232,9 +257,11 @@ impl Ec2 {
                 })
                 .collect()
         };
+        let load_tracking_target_groups = target_groups_of(true);
         Ec2 {
             group_target_groups: target_groups_of(false),
-            load_tracking_target_groups: target_groups_of(true),
+            tracks_load: load_tracking_target_groups.iter().any(|g| !g.is_empty()),
+            load_tracking_target_groups,
             groups: s.groups.iter().map(Group::new).collect(),
             group_rngs: s
                 .groups

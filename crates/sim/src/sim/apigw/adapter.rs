@@ -326,7 +326,7 @@ impl Front for ApiGateways {
         world.on_api_request(ApiId(index as u16), (w, d.class, d.client), d.work, d.id);
     }
 
-    #[inline]
+    #[inline(always)]
     fn answered(
         world: &mut World,
         _: WorkloadId,
@@ -334,6 +334,9 @@ impl Front for ApiGateways {
         outcome: Outcome,
         seen: (bool, u64),
     ) -> Option<(bool, u64)> {
+        if world.apigw.alb_waits.is_empty() {
+            return Some(seen); // no ALB integration waits (inlined on every request)
+        }
         (!world.apigw_alb_answered(uid, outcome)).then_some(seen)
     }
 }
