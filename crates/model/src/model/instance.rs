@@ -6,13 +6,7 @@
 //! `V(arrival) + work`, `V` advancing at the per-job rate, and only the earliest tag has a
 //! pending completion event, so each arrival or departure costs O(log n). That one event is
 //! keyed: an arrival or a departure moves it in the kernel's queue (`Schedule::reschedule`)
-//! instead of leaving a stale one behind. An arrival that leaves its time as it is (below the
-//! vCPUs every job runs at full speed, so a job ending after the earliest one changes nothing)
-//! leaves the event alone: the instance remembers when it is due, computes the new time with
-//! the same arithmetic, and moves it only when the two differ. The event then keeps its place
-//! among events due in the same nanosecond (a move would have put it after those scheduled
-//! since): our choice, exact otherwise (see ARCHITECTURE.md, "Processor sharing's unchanged
-//! completions").
+//! instead of leaving a stale one behind.
 //!
 //! Every pending completion is keyed (under FCFS one per busy server, under processor sharing
 //! the one), and the instance cancels them all when it stops or terminates (`stop`): a
@@ -133,8 +127,6 @@ pub struct Instance {
     virtual_at: SimTime,
     tags: BinaryHeap<Reverse<(Tag, Job)>>,
     completion: Option<Key>,
-    /// When that completion is due (meaningful while `completion` is `Some`).
-    completion_at: SimTime,
     /// CPU accounting: busy core-ns since the last `take_busy_core_ns`.
     busy_core_ns: u128,
     accounted_at: SimTime,
@@ -170,7 +162,6 @@ impl Instance {
             virtual_at: now,
             tags: BinaryHeap::new(),
             completion: None,
-            completion_at: SimTime::ZERO,
             busy_core_ns: 0,
             accounted_at: now,
             credits: None,
@@ -457,15 +448,10 @@ impl Instance {
         let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
         let at = queue.now() + SimTime::ceil_nanos(remaining);
         match self.completion {
-            // Already due then: an admission below the vCPUs whose job ends after the
-            // earliest one (every job runs at full speed, so the earliest tag's time is
-            // unchanged) leaves the event where it is instead of moving it to itself.
-            Some(_) if at == self.completion_at => {}
-            Some(key) if queue.reschedule(key, at) => self.completion_at = at,
+            Some(key) if queue.reschedule(key, at) => {}
             _ => {
                 let key = queue.keyed(at, InstanceEvent::SharingCompleted { instance: id });
                 self.completion = Some(key);
-                self.completion_at = at;
             }
         }
     }
