@@ -5,7 +5,9 @@
 //! Each bucket is a two-level bitset over the list's positions, so "the first position at or
 //! after `start` in the lowest bucket, wrapping around" (the rotating tie-break of
 //! `LoadBalancer::choose`) is one masked word, or a scan of the summary words (one word per
-//! 4,096 positions), whatever the fleet size.
+//! 4,096 positions), whatever the fleet size. Every bucket's words cover every position the
+//! list has held, so a move sets and clears bits without growing anything, and the rare
+//! rescan for a new lowest level is out of line.
 
 /// One load level: which positions carry it.
 #[derive(Clone, Debug, Default)]
@@ -18,13 +20,18 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// Room for positions below `64 * words`.
+    fn widen(&mut self, words: usize) {
+        if self.words.len() < words {
+            self.words.resize(words, 0);
+            self.summary.resize(words.div_ceil(64), 0);
+        }
+    }
+
+    /// Adds position `p`, which the words cover (`LoadBuckets` widens every bucket first).
     #[inline]
     fn insert(&mut self, p: usize) {
         let w = p / 64;
-        if self.words.len() <= w {
-            self.words.resize(w + 1, 0);
-            self.summary.resize(w / 64 + 1, 0);
-        }
         debug_assert!(self.words[w] & (1 << (p % 64)) == 0, "position {p} twice");
         self.words[w] |= 1 << (p % 64);
         self.summary[w / 64] |= 1 << (w % 64);
@@ -76,6 +83,9 @@ pub struct LoadBuckets {
     /// The lowest non-empty level (meaningless while `len` is 0).
     min: u32,
     len: usize,
+    /// Words every bucket has: enough for every position pushed since the list was built
+    /// (kept through `clear`), so a move never resizes a bucket.
+    words: usize,
 }
 
 impl LoadBuckets {
@@ -83,6 +93,12 @@ impl LoadBuckets {
     pub fn push(&mut self, load: u32) {
         let p = self.len;
         self.len += 1;
+        if p / 64 >= self.words {
+            self.words = p / 64 + 1;
+            for b in &mut self.buckets {
+                b.widen(self.words);
+            }
+        }
         self.add(p, load, p == 0);
     }
 
@@ -94,6 +110,18 @@ impl LoadBuckets {
         }
         self.add(p, to, false);
         self.take(p, from);
+    }
+
+    /// Levels up to `level` exist, each covering the positions held.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, level: usize) {
+        let words = self.words;
+        self.buckets.resize_with(level + 1, || {
+            let mut b = Bucket::default();
+            b.widen(words);
+            b
+        });
     }
 
     /// Empties it, keeping the buckets' memory for the refill.
@@ -121,7 +149,7 @@ impl LoadBuckets {
     fn add(&mut self, p: usize, load: u32, alone: bool) {
         let level = load as usize;
         if self.buckets.len() <= level {
-            self.buckets.resize_with(level + 1, Bucket::default);
+            self.grow(level);
         }
         self.buckets[level].insert(p);
         if alone || load < self.min {
@@ -134,12 +162,86 @@ impl LoadBuckets {
         let b = &mut self.buckets[load as usize];
         b.remove(p);
         if b.count == 0 && load == self.min {
-            // Loads change by one, so the next level up is usually the new lowest one.
-            if let Some(next) = self.buckets[load as usize + 1..]
-                .iter()
-                .position(|b| b.count > 0)
-            {
-                self.min = load + 1 + next as u32;
+            self.raise_min(load);
+        }
+    }
+
+    /// The lowest level `min` emptied: the lowest non-empty one above it becomes the lowest
+    /// (none when the list is empty). Out of line: the move's common path stays short.
+    #[inline(never)]
+    fn raise_min(&mut self, min: u32) {
+        // Loads change by one, so the next level up is usually the new lowest one.
+        if let Some(next) = self.buckets[min as usize + 1..]
+            .iter()
+            .position(|b| b.count > 0)
+        {
+            self.min = min + 1 + next as u32;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoadBuckets;
+    use proptest::prelude::*;
+
+    /// The first least loaded position at or after `start`, wrapping: the scan the buckets
+    /// answer for.
+    fn scan(loads: &[u32], start: usize) -> Option<usize> {
+        let n = loads.len();
+        let min = *loads.iter().min()?;
+        (0..n).map(|k| (start + k) % n).find(|&p| loads[p] == min)
+    }
+
+    proptest! {
+        /// Lists over several words and summary words (up to 5,000 positions), built by
+        /// pushes between moves by one, moves by any jump and refills: every answer is the
+        /// scan's, across the words each push adds.
+        #[test]
+        fn answers_as_the_scan_across_words(
+            len in 1usize..5_000,
+            ops in proptest::collection::vec((any::<u16>(), 0u32..6, any::<u16>(), 0u8..8), 1..300),
+        ) {
+            let mut buckets = LoadBuckets::default();
+            let mut loads = Vec::new();
+            let first = len.min(70);
+            for p in 0..first {
+                loads.push((p % 3) as u32);
+                buckets.push(loads[p]);
+            }
+            for (pick, to, start, what) in ops {
+                match what {
+                    // Grows the list by a word's worth or more.
+                    0 if loads.len() < len => {
+                        let end = (loads.len() + 65).min(len);
+                        while loads.len() < end {
+                            let load = to + (loads.len() % 2) as u32;
+                            loads.push(load);
+                            buckets.push(load);
+                        }
+                    }
+                    // Empties and refills (the memory is kept).
+                    1 => {
+                        buckets.clear();
+                        for &l in &loads {
+                            buckets.push(l);
+                        }
+                    }
+                    // A move by one (up or down), or any jump.
+                    _ => {
+                        let p = pick as usize % loads.len();
+                        let from = loads[p];
+                        let new = match what {
+                            2 => from + 1,
+                            3 => from.saturating_sub(1),
+                            _ => to * 7,
+                        };
+                        buckets.moved(p, from, new);
+                        loads[p] = new;
+                    }
+                }
+                let s = start as usize % loads.len();
+                prop_assert_eq!(buckets.first_least_loaded(s), scan(&loads, s));
             }
         }
     }
