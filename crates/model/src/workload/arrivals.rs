@@ -4,6 +4,16 @@
 //! a bound computed per window, so a spike far above the base rate costs no extra candidates
 //! outside its window. Uniform arrivals are evenly spaced at the current rate. Traces replay
 //! recorded counts or timestamps.
+//!
+//! A one-part piecewise profile is not thinned inside a flat run (a spike's base and plateau):
+//! there the process is homogeneous, so its gaps are exponential at the run's rate, one draw
+//! each (`-ln U / rate`, no acceptance draw), and a gap that passes the run's end is dropped
+//! and the process restarts at the end (memorylessness: the same Poisson process, exactly).
+//! Thinning windows start only on ramps, so the base's last window before a step to the peak
+//! no longer draws candidates at the peak's rate to reject them (about 200,000 in the flash
+//! crowd's 10 s before its step). This changed the arrival streams of piecewise profiles
+//! (2026-11-30, issue 17): the same process in distribution, other samples. Diurnal, constant,
+//! summed and trace profiles draw as before.
 
 use super::bound::{Bound, ThinningBound};
 use super::profile::RateProfile;
@@ -98,24 +108,27 @@ impl ArrivalProcess {
             if t >= end_s {
                 return None;
             }
-            // A window inside the flat run the bound remembers (a spike's base or plateau):
-            // the same window, draws and acceptance as below, without asking for the bound.
+            // Inside a flat run of a one-part piecewise profile (a spike's base or plateau) the
+            // process is homogeneous up to the run's end: its gaps are drawn at the run's rate,
+            // and a gap past the end restarts there (memorylessness), with no thinning.
+            if let Some((rate, until)) = self.bound.flat_run(&self.profile, t) {
+                let stop = until.min(end_s);
+                if rate > 0.0 {
+                    let candidate = t - self.rng.open01().ln() / rate;
+                    if candidate < stop {
+                        // Time always advances (a gap below the float spacing of `t`).
+                        return Some(if candidate > t {
+                            candidate
+                        } else {
+                            t.next_up()
+                        });
+                    }
+                }
+                t = stop;
+                continue;
+            }
             let up = t.next_up();
             let window_end = (t + WINDOW_S).min(end_s).max(up);
-            if let Some(rate) = self.bound.remembered_flat(t, window_end)
-                && rate > 0.0
-                && rate * (window_end - t) <= MAX_CANDIDATES
-            {
-                let candidate = t - self.rng.open01().ln() / rate;
-                if candidate >= window_end {
-                    t = window_end;
-                    continue;
-                }
-                t = if candidate > t { candidate } else { up };
-                // The acceptance draw, which a flat window always passes (it is below 1).
-                self.rng.open01();
-                return Some(t);
-            }
             let (window_end, Bound { rate: bound, flat }) = self.window(t, end_s, window_end, up);
             if bound <= 0.0 {
                 t = window_end;
