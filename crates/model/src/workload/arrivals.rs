@@ -7,7 +7,7 @@
 //!
 //! A one-part piecewise profile is not thinned inside a flat run (a spike's base and plateau):
 //! there the process is homogeneous, so its gaps are exponential at the run's rate, one draw
-//! each (`-ln U / rate`, no acceptance draw), and a gap that passes the run's end is dropped
+//! each (the ziggurat's `RngExt::exp1` over the rate, no acceptance draw), and a gap that passes the run's end is dropped
 //! and the process restarts at the end (memorylessness: the same Poisson process, exactly).
 //! Thinning windows start only on ramps, so the base's last window before a step to the peak
 //! no longer draws candidates at the peak's rate to reject them (about 200,000 in the flash
@@ -74,8 +74,42 @@ impl ArrivalProcess {
     }
 
     /// The next arrival strictly before `end`, or `None` when the stream is exhausted.
+    ///
+    /// Inlined into the caller is the common case of a flat run (`next_thinned`'s first
+    /// branch, the same draw and result); every other case goes through `next_from`.
+    #[inline]
     pub fn next(&mut self, end: SimTime) -> Option<SimTime> {
         let end_s = end.as_secs_f64();
+        let mut t = self.t;
+        if self.kind == ArrivalKind::Poisson
+            && t < end_s
+            && let Some((rate, until)) = self.bound.flat_run(&self.profile, t)
+            && rate > 0.0
+        {
+            let candidate = t + self.rng.exp1() / rate;
+            let stop = until.min(end_s);
+            if candidate < stop {
+                let t = if candidate > t {
+                    candidate
+                } else {
+                    t.next_up()
+                };
+                if t >= end_s {
+                    return None;
+                }
+                self.t = t;
+                return Some(SimTime::from_secs_f64(t));
+            }
+            // The gap passed the run's end: the process restarts there.
+            t = stop;
+        }
+        self.next_from(end_s, t)
+    }
+
+    /// `next`'s general case: thinning resumes at `from` (the last arrival, or the end of the
+    /// flat run `next` left); the other kinds and profiles keep their own state.
+    #[inline(never)]
+    fn next_from(&mut self, end_s: f64, from: f64) -> Option<SimTime> {
         let t = match &self.profile {
             RateProfile::Counts(_) => self.next_from_counts(end_s)?,
             RateProfile::Timestamps(ts) => {
@@ -91,7 +125,7 @@ impl ArrivalProcess {
                 }
             }
             _ => match self.kind {
-                ArrivalKind::Poisson => self.next_thinned(end_s)?,
+                ArrivalKind::Poisson => self.next_thinned(end_s, from)?,
                 ArrivalKind::Uniform => self.next_uniform(end_s)?,
             },
         };
@@ -102,8 +136,8 @@ impl ArrivalProcess {
         Some(SimTime::from_secs_f64(t))
     }
 
-    fn next_thinned(&mut self, end_s: f64) -> Option<f64> {
-        let mut t = self.t;
+    fn next_thinned(&mut self, end_s: f64, from: f64) -> Option<f64> {
+        let mut t = from;
         loop {
             if t >= end_s {
                 return None;
@@ -114,7 +148,7 @@ impl ArrivalProcess {
             if let Some((rate, until)) = self.bound.flat_run(&self.profile, t) {
                 let stop = until.min(end_s);
                 if rate > 0.0 {
-                    let candidate = t - self.rng.open01().ln() / rate;
+                    let candidate = t + self.rng.exp1() / rate;
                     if candidate < stop {
                         // Time always advances (a gap below the float spacing of `t`).
                         return Some(if candidate > t {
