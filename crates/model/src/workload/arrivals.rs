@@ -106,21 +106,13 @@ impl ArrivalProcess {
 
     /// The next arrival strictly before `end`, or `None` when the stream is exhausted.
     ///
-    /// Inlined into the caller: a Poisson arrival inside the flat run the last one fell in
-    /// takes `next_in_run` (one gap drawn); everything else, a constant profile's arrival
-    /// among them, takes `next_general` (one comparison more than before flat runs were
-    /// sampled exactly).
-    #[inline]
+    /// A Poisson arrival inside the flat run the last one fell in goes first to `next_in_run`
+    /// (one comparison, one gap drawn, no frame of this function's); every other case takes
+    /// the path it took before flat runs were sampled exactly, after that one comparison.
     pub fn next(&mut self, end: SimTime) -> Option<SimTime> {
         if self.t < self.run.stop && end == self.run.end {
             return self.next_in_run(end);
         }
-        self.next_general(end)
-    }
-
-    /// `next` outside a remembered flat run: the paths of every profile and kind.
-    #[inline(never)]
-    fn next_general(&mut self, end: SimTime) -> Option<SimTime> {
         let end_s = end.as_secs_f64();
         let t = match &self.profile {
             RateProfile::Counts(_) => self.next_from_counts(end_s)?,
@@ -164,7 +156,7 @@ impl ArrivalProcess {
         if candidate >= run.stop {
             self.t = run.stop;
             self.run = FlatRun::NONE;
-            return self.next_general(end);
+            return self.next(end);
         }
         let t = t.next_up();
         if t >= end.as_secs_f64() {
