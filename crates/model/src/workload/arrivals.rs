@@ -17,7 +17,7 @@
 //! thinning throughout. Thinning windows start only on ramps, so the base's last window
 //! before a step to the peak no longer draws candidates at the peak's rate to reject them
 //! (about 200,000 in the flash crowd's 10 s before its step). `next` remembers the run the
-//! last arrival fell in ([`FlatRun`]) and draws the next gap there with one comparison.
+//! last arrival fell in (`FlatRun`) and draws the next gap there with one comparison.
 //!
 //! This changed the samples of every piecewise and spike profile (2026-11-30, issue 17; the
 //! same process, other draws: the shipped scenarios' and labs' figures were rerun). Constant,
