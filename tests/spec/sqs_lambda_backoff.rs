@@ -18,11 +18,15 @@ const LOW_TRAFFIC_FLOOR: f64 = 2.0;
 /// beyond two are throttled, and their pollers retry them within the 5-minute visibility
 /// timeout. With `max_receive_count: 1`, a throttle that let a message's visibility timeout
 /// run out would send it to the DLQ on its next receive; none goes there.
+///
+/// The messages are evenly spaced (`arrivals: uniform`, one every 100 ms), so their number
+/// does not depend on the draws: with Poisson arrivals the first second holds Poisson(10)
+/// messages, fewer than 9 one seed in three, and fewer than 3 (no throttle) one in 360.
 #[test]
 fn a_throttled_batch_is_retried_within_the_visibility_timeout() {
     let text = scenario(
         "3m",
-        "rate: {profile: piecewise, points: [[0s, 10], [1s, 10], [1001ms, 0]]}",
+        "rate: {profile: piecewise, points: [[0s, 10], [1s, 10], [1001ms, 0]]}, arrivals: uniform",
         "duration: {dist: constant, value: 1s}, timeout: 5s, reserved_concurrency: 2",
         "visibility_timeout: 5m, max_receive_count: 1, dead_letter_queue: jobs-dlq,",
         "batch_size: 1",
@@ -31,7 +35,7 @@ fn a_throttled_batch_is_retried_within_the_visibility_timeout() {
     let jobs = queue(&r, "jobs");
     let f = &r.lambda_functions[0].totals;
     let m = mapping(&r);
-    assert!(jobs.stats.sent >= 9, "{}", jobs.stats.sent);
+    assert!(jobs.stats.sent >= 10, "{}", jobs.stats.sent);
     assert!(f.throttles > 0, "the reservation throttles");
     assert_eq!(f.throttles, m.stats.throttled_batches);
     // Every message was invoked exactly once successfully: no receive beyond the first.

@@ -40,6 +40,9 @@ pub trait RngExt {
     fn uniform_u64(&mut self, lo: u64, hi: u64) -> u64;
     /// True with probability `p`.
     fn chance(&mut self, p: f64) -> bool;
+    /// An exponential draw of mean 1 by the ziggurat (`rand_distr::Exp1`): one 64-bit draw
+    /// and a table lookup most of the time, where `-ln(open01())` pays a logarithm.
+    fn exp1(&mut self) -> f64;
 }
 
 impl RngExt for Rng {
@@ -58,6 +61,11 @@ impl RngExt for Rng {
     fn chance(&mut self, p: f64) -> bool {
         self.open01() < p
     }
+
+    #[inline]
+    fn exp1(&mut self) -> f64 {
+        rand_distr::Distribution::sample(&rand_distr::Exp1, self)
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +81,28 @@ mod tests {
         let mut y = stream(3, "workload/browse/arrivals");
         for _ in 0..100 {
             assert_eq!(x.open01(), y.open01());
+        }
+    }
+
+    #[test]
+    fn exp1_has_the_exponential_mean_and_tails() {
+        let mut rng = stream(7, "test/exp1");
+        let n = 1_000_000;
+        let (mut sum, mut above_1, mut above_4) = (0.0, 0u32, 0u32);
+        for _ in 0..n {
+            let x = rng.exp1();
+            assert!(x >= 0.0);
+            sum += x;
+            above_1 += (x > 1.0) as u32;
+            above_4 += (x > 4.0) as u32;
+        }
+        let n = n as f64;
+        // Mean 1, sd 1: the mean of n draws has sd 1/sqrt(n).
+        assert!((sum / n - 1.0).abs() < 3.3 / n.sqrt(), "{}", sum / n);
+        for (count, x) in [(above_1, 1.0f64), (above_4, 4.0)] {
+            let p = (-x).exp();
+            let z = (count as f64 - n * p) / (n * p * (1.0 - p)).sqrt();
+            assert!(z.abs() < 3.3, "P(X > {x}): z = {z}");
         }
     }
 

@@ -6,11 +6,11 @@
 //! before and after, the peak on the plateau. While a window lies inside one flat run, the
 //! bound is that run's rate, the very value `RateProfile::max_rate` computes there, so the
 //! cache changes no sample; and the rate anywhere in the window is that value too, so a
-//! candidate there is accepted without computing it (`Bound::flat`). The thinning loop first
-//! asks [`ThinningBound::remembered_flat`], which answers from the remembered run alone (no
-//! calls, nothing changed), and takes its candidate there (a spike's base and plateau: most
-//! arrivals of a flash crowd). Windows touching a ramp, and the other profiles, compute it as
-//! before.
+//! candidate there is accepted without computing it (`Bound::flat`). A one-part piecewise
+//! profile does not thin inside a flat run at all: [`ThinningBound::flat_run`] gives the run's
+//! rate and end, and the arrival process draws its gaps at that rate up to the run's end
+//! (`super::arrivals`: a spike's base and plateau, most arrivals of a flash crowd). Windows
+//! starting on a ramp, and the other profiles, thin against the window's bound.
 //!
 //! A diurnal window's bound is the larger of the rates at its two ends (unless a peak is
 //! inside), and its start is the previous candidate, whose rate the acceptance test just
@@ -159,19 +159,20 @@ impl ThinningBound {
         }
     }
 
-    /// The rate of `[t0, t1]` when the profile is one part whose remembered flat run holds
-    /// the whole window: what [`ThinningBound::max_rate`] answers there (`flat`, the run's
-    /// rate, bit for bit; a sum of one part adds it to nothing), without its calls and without
-    /// changing what is remembered. `None` sends the caller to `max_rate`.
+    /// The flat run of a one-part piecewise profile holding `t`: its rate and the time it ends
+    /// (`f64::INFINITY` for the last), the rate at every time in `[t, until)`. `None` when `t`
+    /// is on a ramp or the profile is not one piecewise part. The run is remembered, so calls
+    /// inside it only compare.
     #[inline]
-    pub fn remembered_flat(&self, t0: f64, t1: f64) -> Option<f64> {
-        let [part] = &self.parts[..] else {
+    pub fn flat_run(&mut self, profile: &RateProfile, t: f64) -> Option<(f64, f64)> {
+        let (RateProfile::Piecewise(points), [part]) = (profile, &mut self.parts[..]) else {
             return None;
         };
-        let run = &part.run;
-        // Only a piecewise part has a run with a rate (`part_max_rate`).
-        let rate = run.rate?;
-        (run.from <= t0 && t0 < run.until && t1 < run.until).then_some(rate)
+        let run = &mut part.run;
+        if !(run.from <= t && t < run.until) {
+            *run = Flat::around(points, t);
+        }
+        Some((run.rate?, run.until))
     }
 
     /// `threshold <= profile.rate_at(t)`: thinning's acceptance of a candidate at `t`. A
@@ -255,13 +256,35 @@ mod tests {
             let width = [10.0, 5.0, 0.01][rng.uniform_u64(0, 3) as usize];
             let t1 = t + width;
             let want = profile.max_rate(t, t1);
-            let remembered = bound.remembered_flat(t, t1);
+            let run = bound.flat_run(&profile, t);
             let got = bound.max_rate(&profile, t, t1);
             assert_eq!(got.rate.to_bits(), want.to_bits(), "[{t}, {t1}]");
-            if let Some(rate) = remembered {
-                // The remembered run's answer is `max_rate`'s: flat, the same bits.
-                assert!(got.flat, "[{t}, {t1}]");
-                assert_eq!(rate.to_bits(), got.rate.to_bits(), "[{t}, {t1}]");
+            if let Some((rate, until)) = run {
+                // The run's rate is the profile's from `t` up to the run's end.
+                let last = if until.is_finite() {
+                    until.next_down()
+                } else {
+                    t + 1e4
+                };
+                for k in 0..=16 {
+                    // Rounding may carry `t + (last - t)` up to `until`: clamp to `last`.
+                    let at = (t + (last - t) * k as f64 / 16.0).min(last);
+                    assert_eq!(
+                        profile.rate_at(at).to_bits(),
+                        rate.to_bits(),
+                        "{at} in {t}..{until}"
+                    );
+                }
+                // Inside the run, the window's bound is the run's rate (flat) or, when the
+                // window passes its end, at least that rate.
+                if t1 < until {
+                    assert!(
+                        got.flat && got.rate.to_bits() == rate.to_bits(),
+                        "[{t}, {t1}]"
+                    );
+                } else {
+                    assert!(got.rate >= rate, "[{t}, {t1}]");
+                }
                 answered_from_memory += 1;
             }
             if got.flat {
@@ -295,7 +318,7 @@ mod tests {
             t += rng.open01() * 0.7;
         }
         assert!(cached > 100);
-        // Windows sliding inside one flat run are answered from memory.
+        // A piecewise profile's flat windows start inside a run `flat_run` finds.
         assert!(flat == 0 || answered_from_memory > 0, "{flat} flat windows");
         flat
     }

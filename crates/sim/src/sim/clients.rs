@@ -19,6 +19,7 @@ pub(in crate::sim) const CLIENT_ROUTED: Kind = Kind::new("client_routed");
 impl World {
     /// The round trip of workload `w`'s next request from its client to `region` (0 without
     /// a geography), kept as the request's (`Traffic::rtt_ns`) and returned in ns.
+    #[inline]
     pub(super) fn client_rtt(&mut self, w: WorkloadId, region: RegionId) -> u64 {
         let regions = &self.scenario.regions;
         let geo = self.traffic.geography(regions, w);
