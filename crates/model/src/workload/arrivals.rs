@@ -141,29 +141,39 @@ impl ArrivalProcess {
     }
 
     /// The next Poisson arrival after `self.t`, inside the remembered flat run: one gap drawn
-    /// at the run's rate (`next_thinned`'s first branch, the same draw and result). A gap past
+    /// at the run's rate (`draw_in_run`, as `next_thinned` draws the run's first). A gap past
     /// the run's end is dropped and the process restarts there (memorylessness: `self.t`
-    /// becomes that end, not an arrival); a gap below the float spacing of `self.t` steps to
-    /// the next float.
+    /// becomes that end, not an arrival).
     #[inline(never)]
     fn next_in_run(&mut self, end: SimTime) -> Option<SimTime> {
-        let (t, run) = (self.t, self.run);
-        let candidate = t + self.rng.exp1() / run.rate;
-        if t < candidate && candidate < run.stop {
-            self.t = candidate;
-            return Some(SimTime::from_secs_f64(candidate));
-        }
-        if candidate >= run.stop {
-            self.t = run.stop;
+        let Some(t) = self.draw_in_run(self.t) else {
+            self.t = self.run.stop;
             self.run = FlatRun::NONE;
             return self.next(end);
-        }
-        let t = t.next_up();
-        if t >= end.as_secs_f64() {
+        };
+        // Below the run's stop the arrival is before `end` (the stop is at most `end`); only
+        // a step to the next float may reach it.
+        if t >= self.run.stop && t >= end.as_secs_f64() {
             return None;
         }
         self.t = t;
         Some(SimTime::from_secs_f64(t))
+    }
+
+    /// The arrival one gap after `t` (in the remembered run, `t` below its stop) at the run's
+    /// rate, or `None` when the gap reaches the run's stop. A gap below the float spacing of
+    /// `t` steps to the next float, so time always advances.
+    #[inline(always)]
+    fn draw_in_run(&mut self, t: f64) -> Option<f64> {
+        let candidate = t + self.rng.exp1() / self.run.rate;
+        if candidate >= self.run.stop {
+            return None;
+        }
+        Some(if candidate > t {
+            candidate
+        } else {
+            t.next_up()
+        })
     }
 
     fn next_thinned(&mut self, end: SimTime) -> Option<f64> {
@@ -181,14 +191,8 @@ impl ArrivalProcess {
                 if rate > 0.0 {
                     // `next` draws the following gaps itself while they stay in the run.
                     self.run = FlatRun { rate, stop, end };
-                    let candidate = t + self.rng.exp1() / rate;
-                    if candidate < stop {
-                        // Time always advances (a gap below the float spacing of `t`).
-                        return Some(if candidate > t {
-                            candidate
-                        } else {
-                            t.next_up()
-                        });
+                    if let Some(arrival) = self.draw_in_run(t) {
+                        return Some(arrival);
                     }
                 }
                 t = stop;
