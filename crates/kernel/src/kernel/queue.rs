@@ -2,7 +2,10 @@
 //! keys, with events that can be cancelled or moved.
 //!
 //! Ties in time are broken by the order in which events were scheduled (or last moved), so a
-//! run is a pure function of its inputs.
+//! run is a pure function of its inputs. A move is ordered after everything already scheduled
+//! at its new time, even a move to the time where the event already is; a caller that leaves
+//! an event whose time does not change unmoved keeps it in its place instead (processor
+//! sharing's completion, `model::instance`, does: our choice, ARCHITECTURE.md).
 //!
 //! Every pending event lives in a slot; the heap (a [`Ladder`]: a short sorted run of the
 //! nearest entries over unsorted time buckets) holds 16-byte entries `time, sequence, slot`
@@ -202,8 +205,9 @@ impl<E: Copy> EventQueue<E> {
         false
     }
 
-    /// Moves the event of `key` to `at` (ordered after everything already scheduled at `at`);
-    /// false if it already fired or was cancelled. The key stays valid.
+    /// Moves the event of `key` to `at` (ordered after everything already scheduled at `at`,
+    /// also when `at` is where it already is: a caller that wants it kept in its place does
+    /// not move it); false if it already fired or was cancelled. The key stays valid.
     pub fn reschedule(&mut self, key: Key, at: SimTime) -> bool {
         debug_assert!(at >= self.now, "event moved into the past");
         if !self.is_pending(key) {

@@ -8,6 +8,17 @@
 //! keyed: an arrival or a departure moves it in the kernel's queue (`Schedule::reschedule`)
 //! instead of leaving a stale one behind.
 //!
+//! A completion whose time does not change keeps its place. Below the vCPUs every job runs at
+//! full speed, so an arrival whose job ends after the earliest one leaves the earliest one's
+//! time as it is: the instance remembers when its completion is due, computes the new time
+//! with the same arithmetic, and moves the event only when the two differ. The kernel orders a
+//! moved event after everything already scheduled at its new time; an event that is not moved
+//! keeps its sequence, so it stays ahead of events scheduled since in the same nanosecond.
+//! Both orders are valid (nothing in AWS or in processor sharing orders two things that happen
+//! in the same nanosecond); this one is our choice, because it saves the move (see
+//! ARCHITECTURE.md, "Processor sharing's unchanged completions"). A departure has no event to
+//! keep: its completion just fired, so the next tag's completion is always a new event.
+//!
 //! Every pending completion is keyed (under FCFS one per busy server, under processor sharing
 //! the one), and the instance cancels them all when it stops or terminates (`stop`): a
 //! completion that fires is never stale.
@@ -127,6 +138,8 @@ pub struct Instance {
     virtual_at: SimTime,
     tags: BinaryHeap<Reverse<(Tag, Job)>>,
     completion: Option<Key>,
+    /// When that completion is due (meaningful while `completion` is `Some`).
+    completion_at: SimTime,
     /// CPU accounting: busy core-ns since the last `take_busy_core_ns`.
     busy_core_ns: u128,
     accounted_at: SimTime,
@@ -162,6 +175,7 @@ impl Instance {
             virtual_at: now,
             tags: BinaryHeap::new(),
             completion: None,
+            completion_at: SimTime::ZERO,
             busy_core_ns: 0,
             accounted_at: now,
             credits: None,
@@ -437,7 +451,8 @@ impl Instance {
     }
 
     /// Moves the one pending completion to the earliest tag's finish time (or cancels it when
-    /// nothing is left to run).
+    /// nothing is left to run); a completion already due then is left where it is, keeping
+    /// its place among the events of its nanosecond.
     fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(Reverse((Tag(tag), _))) = self.tags.peek() else {
             if let Some(key) = self.completion.take() {
@@ -448,10 +463,16 @@ impl Instance {
         let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
         let at = queue.now() + SimTime::ceil_nanos(remaining);
         match self.completion {
-            Some(key) if queue.reschedule(key, at) => {}
+            // Already due then (an admission below the vCPUs whose job ends after the
+            // earliest one): not moved to itself.
+            Some(key) if at == self.completion_at => {
+                debug_assert_eq!(queue.due(key), Some(at), "the completion is pending");
+            }
+            Some(key) if queue.reschedule(key, at) => self.completion_at = at,
             _ => {
                 let key = queue.keyed(at, InstanceEvent::SharingCompleted { instance: id });
                 self.completion = Some(key);
+                self.completion_at = at;
             }
         }
     }
@@ -512,3 +533,7 @@ impl crate::model::NamesInstance for InstanceEvent {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "instance_tests.rs"]
+mod tests;
