@@ -83,7 +83,22 @@ impl Plan {
         cells: &[(usize, usize)],
         done: impl Fn() + Sync,
     ) -> Result<Vec<Cell>, RunError> {
-        let feed = feed_mode(cells.len());
+        self.run_fed(cells, true, done)
+    }
+
+    /// `run`, each cell's workloads' streams produced on a thread of their own when `feed`
+    /// allows it and the grid leaves a core free (`feed_mode`).
+    pub fn run_fed(
+        &self,
+        cells: &[(usize, usize)],
+        feed: bool,
+        done: impl Fn() + Sync,
+    ) -> Result<Vec<Cell>, RunError> {
+        let feed = if feed {
+            feed_mode(cells.len())
+        } else {
+            FeedMode::Off
+        };
         cells
             .par_iter()
             .map(|&(v, r)| {
