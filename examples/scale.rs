@@ -5,6 +5,7 @@
 //! cargo run --release --example scale              # every case, a markdown table
 //! cargo run --release --example scale -- --quick   # a tenth of each horizon
 //! cargo run --release --example scale -- fleet-lor-2000 mm8
+//! cargo run --release --example scale -- --no-feed mm8   # every stream on the run's thread
 //! ```
 //!
 //! Each case runs in a child process of this program, so its peak resident memory (VmHWM on
@@ -16,10 +17,15 @@ use std::collections::BinaryHeap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use stratus::kernel::{EventQueue, RngExt, SimTime, stream};
 use stratus::scenario::Scenario;
-use stratus::sim::World;
+use stratus::sim::{FeedMode, World};
+
+/// `--no-feed`: the simulator's runs keep their workloads' streams on their own thread
+/// (`sim::FeedMode::Off`; by default `Auto`, as `stratus run`).
+static NO_FEED: AtomicBool = AtomicBool::new(false);
 
 /// One case: a name, what it is, and how to build its scenario (`quick` shortens it).
 struct Case {
@@ -105,6 +111,7 @@ const CASES: &[Case] = &[
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    NO_FEED.store(args.iter().any(|a| a == "--no-feed"), Ordering::Relaxed);
     if let Some(i) = args.iter().position(|a| a == "--case") {
         let name = args.get(i + 1).expect("--case NAME");
         let case = CASES.iter().find(|c| c.name == name).expect("a known case");
@@ -124,6 +131,9 @@ fn main() {
         cmd.args(["--case", case.name]);
         if quick {
             cmd.arg("--quick");
+        }
+        if NO_FEED.load(Ordering::Relaxed) {
+            cmd.arg("--no-feed");
         }
         let out = cmd.output().expect("the case runs");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -161,7 +171,12 @@ fn root() -> &'static Path {
 fn simulate(s: Scenario) -> Measured {
     let s = Arc::new(s);
     let start = Instant::now();
-    let mut w = World::new(s);
+    let feed = if NO_FEED.load(Ordering::Relaxed) {
+        FeedMode::Off
+    } else {
+        FeedMode::Auto
+    };
+    let mut w = World::with_feed(s, feed);
     w.run(|_, _| {}).expect("runs");
     let seconds = start.elapsed().as_secs_f64();
     Measured {

@@ -287,7 +287,7 @@ fn execute(
     );
     let done = AtomicU64::new(0);
     let watch = MemoryWatch::start(common.max_memory());
-    let results = plan.run(&cells, || {
+    let results = plan.run_fed(&cells, !common.no_feed, || {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(b) = &bar {
             b.set_position(n);

@@ -65,6 +65,11 @@ pub struct Common {
     /// Let the scenario read data files (traces, samples) outside its own folder.
     #[arg(long)]
     pub allow_outside_files: bool,
+    /// Produce every workload's arrivals and request draws on the simulation thread. By
+    /// default a single run whose workloads expect many arrivals produces them ahead on a
+    /// second thread; the outputs are the same either way.
+    #[arg(long)]
+    pub no_feed: bool,
 }
 
 impl Common {

@@ -6,7 +6,7 @@ use super::{Common, Failure, TraceArgs, folders, progress};
 use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Arc;
-use stratus::sim::World;
+use stratus::sim::{FeedMode, World};
 use stratus::trace::{Filter, TraceFile, Tracer};
 
 pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Result<(), Failure> {
@@ -60,7 +60,12 @@ pub fn run(path: &Path, common: &Common, trace: &TraceArgs, json: bool) -> Resul
     );
     let started = std::time::Instant::now();
     let seed = scenario.seed;
-    let mut world = World::new(Arc::new(scenario));
+    let feed = if common.no_feed {
+        FeedMode::Off
+    } else {
+        FeedMode::Auto
+    };
+    let mut world = World::with_feed(Arc::new(scenario), feed);
     if let (Some(sink), Some(filter)) = (trace_sink, filter) {
         world.set_tracer(
             Tracer::new(filter, seed, Box::new(BufWriter::new(sink)))

@@ -27,6 +27,7 @@ mod eventbridge;
 mod experiments;
 mod explain;
 mod faults;
+mod feed;
 mod fit;
 mod hostile_fs;
 mod hostile_inputs;

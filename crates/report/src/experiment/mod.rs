@@ -20,7 +20,7 @@ pub mod vary;
 
 use crate::kernel::stream_seed;
 use crate::scenario::Scenario;
-use crate::sim::{RunError, World};
+use crate::sim::{FeedMode, RunError, World};
 pub use cell::Cell;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -64,6 +64,18 @@ pub fn shard_cells(plan: &Plan, shard: Option<(usize, usize)>) -> Vec<(usize, us
     }
 }
 
+/// Whether the cells of a grid of `cells` produce their streams on a thread of their own
+/// (`sim::FeedMode`): only when the cells running at once (at most one per rayon thread)
+/// leave a core of the machine free; otherwise every core already runs a cell.
+fn feed_mode(cells: usize) -> FeedMode {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cells.min(rayon::current_num_threads()) < cores {
+        FeedMode::Auto
+    } else {
+        FeedMode::Off
+    }
+}
+
 impl Plan {
     /// Runs the given cells in parallel; `done` is called after each (from worker threads).
     pub fn run(
@@ -71,22 +83,45 @@ impl Plan {
         cells: &[(usize, usize)],
         done: impl Fn() + Sync,
     ) -> Result<Vec<Cell>, RunError> {
+        self.run_fed(cells, true, done)
+    }
+
+    /// `run`, each cell's workloads' streams produced on a thread of their own when `feed`
+    /// allows it and the grid leaves a core free (`feed_mode`).
+    pub fn run_fed(
+        &self,
+        cells: &[(usize, usize)],
+        feed: bool,
+        done: impl Fn() + Sync,
+    ) -> Result<Vec<Cell>, RunError> {
+        let feed = if feed {
+            feed_mode(cells.len())
+        } else {
+            FeedMode::Off
+        };
         cells
             .par_iter()
             .map(|&(v, r)| {
-                let cell = self.run_cell(v, r);
+                let cell = self.run_cell_with(v, r, feed);
                 done();
                 cell
             })
             .collect()
     }
 
+    /// Runs cell `(v, r)` on this thread.
     pub fn run_cell(&self, v: usize, r: usize) -> Result<Cell, RunError> {
+        self.run_cell_with(v, r, FeedMode::Off)
+    }
+
+    /// Runs cell `(v, r)`, its workloads' streams produced as `feed` says (`sim::FeedMode`:
+    /// the same cell whatever it says).
+    pub fn run_cell_with(&self, v: usize, r: usize, feed: FeedMode) -> Result<Cell, RunError> {
         let base = &self.variants[v].scenario;
         let mut scenario = (**base).clone();
         scenario.seed = replication_seed(base.seed, r);
         let started = Instant::now();
-        let mut world = World::new(Arc::new(scenario));
+        let mut world = World::with_feed(Arc::new(scenario), feed);
         world.run(|_, _| {})?;
         let result = world.into_result(started.elapsed().as_secs_f64());
         Ok(Cell::from_result(v, r, &result))

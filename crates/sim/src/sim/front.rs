@@ -50,15 +50,14 @@ pub(super) struct Drawn {
 }
 
 impl World {
-    /// A new request of workload `w`: its class drawn from the workload's stream, its id, its
-    /// client, its arrival traced, its work drawn, its NAT bytes metered (in that order,
-    /// which the streams' samples depend on). Inlined into each caller: it is on every
+    /// A new request of workload `w`: its class and then its work drawn from the workload's
+    /// work stream (here or by the feed's thread, `feed::Draws`), its id, its client, its
+    /// arrival traced, its NAT bytes metered. Inlined into each caller: it is on every
     /// request's path (out of line it cost `mm8` 1.1% of its instructions).
     #[inline(always)]
     pub(super) fn new_request(&mut self, w: WorkloadId) -> Drawn {
-        let rng = &mut self.traffic.work_rngs[w.index()];
-        let class = self.traffic.pickers[w.index()].pick(rng);
         let spec = &self.scenario.workloads[w.index()];
+        let (class, work) = self.traffic.draws[w.index()].next(&spec.classes);
         let class_spec = &spec.classes[class];
         let id = self.traffic.next_request_id;
         self.traffic.next_request_id += 1;
@@ -80,7 +79,6 @@ impl World {
                 &fields[..n],
             );
         }
-        let work = class_spec.work.sample(rng);
         // The older `nat_bytes` goes through the unplaced gateways (`nat_gateways: N`), in
         // the first region (`Bills::finish`).
         (self.bills).nat(crate::ids::RegionId(0), class_spec.nat_bytes as f64);

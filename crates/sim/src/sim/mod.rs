@@ -29,6 +29,9 @@ mod elasticache;
 mod entries;
 mod eventbridge;
 mod faults;
+mod feed;
+#[cfg(test)]
+mod feed_tests;
 mod front;
 mod handlers;
 mod health_replacement;
@@ -61,6 +64,7 @@ pub use dns::DnsResult;
 pub use dynamodb::TableResult;
 pub use ecs::EcsResult;
 pub use eventbridge::{BusResult, RuleResult, RuleTargetResult};
+pub use feed::{FeedMode, MIN_ARRIVALS as FEED_MIN_ARRIVALS};
 pub use kinesis::StreamResult;
 pub use lambda::FunctionResult;
 pub use nat::GatewayResult;
@@ -94,8 +98,17 @@ pub(crate) use registry::trace_kinds;
 pub use registry::{Event, ServiceResults, World};
 
 impl World {
+    /// The world at the start of a run, every stream on this thread.
     pub fn new(scenario: Arc<Scenario>) -> World {
+        World::with_feed(scenario, FeedMode::Off)
+    }
+
+    /// The world at the start of a run, with the workloads `feed` chooses produced ahead on
+    /// a second thread (`feed`: the same outputs, byte for byte, whatever the choice).
+    pub fn with_feed(scenario: Arc<Scenario>, feed: FeedMode) -> World {
         let mut world = World::build(scenario);
+        let s = Arc::clone(&world.scenario);
+        world.traffic.start_feed(&s, feed);
         world.start();
         world
     }

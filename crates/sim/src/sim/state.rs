@@ -7,6 +7,7 @@
 
 use super::World;
 use super::ec2::GroupSeries;
+use super::feed::{Arrivals, Draws, Feed};
 use super::idle_timeout::OpenRequests;
 use super::instance_timers::InstanceTimers;
 use super::meters::{GroupMeters, LbMeters, PeriodMeters};
@@ -25,9 +26,12 @@ use crate::workload::{ArrivalProcess, ClassPicker};
 
 /// Workloads: arrivals, the streams for class choice and work, and the requests in flight.
 pub struct Traffic {
-    pub arrivals: Vec<ArrivalProcess>,
-    pub work_rngs: Vec<Rng>,
-    pub pickers: Vec<ClassPicker>,
+    /// Per workload: its arrival times, and its requests' (class, work) draws, here or from
+    /// the feed's thread (`feed`).
+    pub arrivals: Vec<Arrivals>,
+    pub draws: Vec<Draws>,
+    /// The thread producing the fed workloads' streams, if any.
+    pub feed: Option<Feed>,
     pub requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     pub arrived: u64,
@@ -84,23 +88,22 @@ impl Traffic {
                 .workloads
                 .iter()
                 .map(|w| {
-                    ArrivalProcess::new(
+                    Arrivals::Local(ArrivalProcess::new(
                         w.rate.clone(),
                         w.arrivals,
                         stream(seed, &format!("workload/{}/arrivals", w.name)),
-                    )
+                    ))
                 })
                 .collect(),
-            work_rngs: s
+            draws: s
                 .workloads
                 .iter()
-                .map(|w| stream(seed, &format!("workload/{}/work", w.name)))
+                .map(|w| Draws::Local {
+                    rng: stream(seed, &format!("workload/{}/work", w.name)),
+                    picker: ClassPicker::new(&w.classes),
+                })
                 .collect(),
-            pickers: s
-                .workloads
-                .iter()
-                .map(|w| ClassPicker::new(&w.classes))
-                .collect(),
+            feed: None,
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
