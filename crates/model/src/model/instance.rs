@@ -535,5 +535,4 @@ impl crate::model::NamesInstance for InstanceEvent {
 }
 
 #[cfg(test)]
-#[path = "instance_tests.rs"]
 mod tests;
