@@ -52,7 +52,9 @@ impl Traffic {
     pub(super) fn stop_deferring(&mut self) {
         if self.deferring {
             self.deferring = false;
-            self.per_workload[0].latency.merge(&self.period.latency);
+            self.period
+                .latency
+                .merge_into(&mut self.per_workload[0].latency);
         }
     }
 

@@ -1,0 +1,282 @@
+//! A metric period's latencies: the counters of [`Latency`]'s HDR histogram (the same buckets,
+//! index for index), kept in a plain array with the range of indexes recorded, so that the
+//! period's close reads and clears that range only instead of every one of the 27,648
+//! counters. Its quantiles are the histogram's, bit for bit, and it merges into a [`Latency`]
+//! as if each value had been recorded there. It touches nothing but itself and the
+//! [`Latency`] it merges into.
+
+use super::latency::{Latency, MAX_US};
+
+/// The histogram's layout for `Latency`'s bounds (lowest 1 µs, so no unit shift; 3
+/// significant digits, so 2,048 sub-buckets): checked against `hdrhistogram` by the tests.
+const SUB_BUCKET_HALF_MAGNITUDE: u32 = 10;
+const SUB_BUCKET_HALF: usize = 1 << SUB_BUCKET_HALF_MAGNITUDE;
+const SUB_BUCKET_MASK: u64 = 2 * SUB_BUCKET_HALF as u64 - 1;
+const LEADING_ZERO_BASE: u32 = 64 - (SUB_BUCKET_HALF_MAGNITUDE + 1);
+
+/// The counter a value (microseconds) falls in, as `hdrhistogram` indexes it.
+#[inline(always)]
+fn index_for(value: u64) -> usize {
+    let bucket = LEADING_ZERO_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
+    let sub_bucket = (value >> bucket) as usize;
+    ((bucket as usize + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub_bucket - SUB_BUCKET_HALF
+}
+
+/// The lowest value (microseconds) of a counter.
+fn value_for(index: usize) -> u64 {
+    let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) as i64 - 1;
+    let sub_bucket = (index & (SUB_BUCKET_HALF - 1)) as u64 + SUB_BUCKET_HALF as u64;
+    if bucket < 0 {
+        sub_bucket - SUB_BUCKET_HALF as u64
+    } else {
+        sub_bucket << bucket
+    }
+}
+
+/// The highest value equivalent to the counter's lowest `value`.
+fn highest_equivalent(value: u64) -> u64 {
+    let bucket = LEADING_ZERO_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
+    value.saturating_add(1 << bucket) - 1
+}
+
+pub struct PeriodLatency {
+    counts: Box<[u64]>,
+    /// The counter of values past the histogram's highest trackable value (they saturate).
+    top: usize,
+    /// The smallest and largest counters recorded since the last reset (`usize::MAX` and 0
+    /// when none).
+    lo: usize,
+    hi: usize,
+    total: u64,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl Default for PeriodLatency {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PeriodLatency {
+    pub fn new() -> Self {
+        let len = Latency::new().histogram().distinct_values();
+        PeriodLatency {
+            counts: vec![0; len].into_boxed_slice(),
+            top: index_for(MAX_US),
+            lo: usize::MAX,
+            hi: 0,
+            total: 0,
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    /// Records a latency, as [`Latency::record`] does.
+    #[inline(always)]
+    pub fn record(&mut self, ns: u64) {
+        let mut i = index_for((ns / 1_000).max(1));
+        if i >= self.counts.len() {
+            i = self.top;
+        }
+        self.counts[i] += 1;
+        self.lo = self.lo.min(i);
+        self.hi = self.hi.max(i);
+        self.total += 1;
+        self.sum_ns += ns as u128;
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    /// The counters recorded, lowest first: (index, count), zeros included.
+    fn recorded(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let range = if self.total == 0 {
+            0..0
+        } else {
+            self.lo..self.hi + 1
+        };
+        range.clone().zip(self.counts[range].iter().copied())
+    }
+
+    /// The `q`-quantile (0..=1) in milliseconds: [`Latency::quantile_ms`] of the same values,
+    /// bit for bit (`hdrhistogram`'s `value_at_quantile`, reading the recorded range only).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.total == 0 {
+            return 0.0;
+        }
+        let q = if q > 1.0 { 1.0 } else { q };
+        let target = ((q * self.total as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, c) in self.recorded() {
+            seen += c;
+            if seen >= target {
+                let v = value_for(i);
+                let v = if q == 0.0 { v } else { highest_equivalent(v) };
+                return v as f64 / 1e3;
+            }
+        }
+        0.0
+    }
+
+    /// Adds the period's values to `into`: the counts, sum and maximum that recording each
+    /// there would have given.
+    pub fn merge_into(&self, into: &mut Latency) {
+        for (i, c) in self.recorded() {
+            if c != 0 {
+                into.record_counted(value_for(i), c);
+            }
+        }
+        into.add_exact(self.sum_ns, self.max_ns);
+    }
+
+    /// Forgets every value: clears the recorded range only.
+    pub fn reset(&mut self) {
+        if self.total != 0 {
+            self.counts[self.lo..=self.hi].fill(0);
+        }
+        self.lo = usize::MAX;
+        self.hi = 0;
+        self.total = 0;
+        self.sum_ns = 0;
+        self.max_ns = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratus_kernel::kernel::{RngExt, stream};
+
+    /// Latencies from 1 ns to past the histogram's top (log-uniform, so every bucket size is
+    /// hit), with runs of equal values.
+    fn latencies(seed: u64, n: usize) -> Vec<u64> {
+        let mut rng = stream(seed, "metrics/period");
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let e = rng.uniform_u64(0, 47);
+            let ns = rng.uniform_u64(1 << e, 2 << e);
+            let repeat = rng.uniform_u64(1, 3);
+            for _ in 0..repeat {
+                out.push(ns);
+            }
+        }
+        out.truncate(n);
+        out
+    }
+
+    const QUANTILES: [f64; 12] = [
+        0.0, 1e-9, 0.001, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.99999, 1.0, 1.5,
+    ];
+
+    fn assert_same(p: &PeriodLatency, l: &Latency) {
+        assert_eq!(p.count(), l.count());
+        for q in QUANTILES {
+            assert_eq!(
+                p.quantile_ms(q).to_bits(),
+                l.quantile_ms(q).to_bits(),
+                "q {q}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_layout_is_the_histograms() {
+        let h = Latency::new();
+        let h = h.histogram();
+        let mut rng = stream(3, "metrics/layout");
+        let mut values: Vec<u64> = (0..20_000)
+            .map(|_| {
+                let e = rng.uniform_u64(0, 37);
+                rng.uniform_u64(1 << e, 2 << e)
+            })
+            .collect();
+        values.extend([1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, MAX_US]);
+        for v in values {
+            let i = index_for(v);
+            assert!(i < h.distinct_values(), "{v}");
+            assert_eq!(value_for(i), h.lowest_equivalent(v), "{v}");
+            assert_eq!(
+                highest_equivalent(value_for(i)),
+                h.highest_equivalent(v),
+                "{v}"
+            );
+            assert_eq!(index_for(value_for(i)), i);
+        }
+        assert_eq!(
+            index_for(value_for(h.distinct_values() - 1)),
+            h.distinct_values() - 1
+        );
+    }
+
+    /// Recording into a period gives the quantiles recording into a `Latency` gives, and the
+    /// period merged into a `Latency` is that `Latency`: counts, quantiles, mean, extremes
+    /// and every bucket.
+    #[test]
+    fn a_period_is_its_histogram_and_merges_as_records() {
+        for (seed, n) in [(1, 1), (2, 7), (3, 1_000), (4, 60_000)] {
+            let values = latencies(seed, n);
+            let mut p = PeriodLatency::new();
+            let mut each = Latency::new();
+            for &ns in &values {
+                p.record(ns);
+                each.record(ns);
+            }
+            assert_same(&p, &each);
+            let mut merged = Latency::new();
+            merged.record(5_000_000); // not empty: the merge adds to what is there
+            each.record(5_000_000);
+            p.merge_into(&mut merged);
+            assert_eq!(merged.count(), each.count());
+            assert_eq!(merged.mean_ms().to_bits(), each.mean_ms().to_bits());
+            assert_eq!(merged.max_ms().to_bits(), each.max_ms().to_bits());
+            for q in QUANTILES {
+                assert_eq!(
+                    merged.quantile_ms(q).to_bits(),
+                    each.quantile_ms(q).to_bits()
+                );
+            }
+            let (a, b) = (merged.histogram(), each.histogram());
+            assert_eq!((a.min(), a.max(), a.len()), (b.min(), b.max(), b.len()));
+            let buckets = |h: &hdrhistogram::Histogram<u64>| -> Vec<(u64, u64)> {
+                (h.iter_recorded())
+                    .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                    .collect()
+            };
+            assert_eq!(buckets(a), buckets(b));
+        }
+    }
+
+    /// A reset period is a fresh one, whatever it held: every counter zero, nothing counted,
+    /// and the next values give what they give a fresh period.
+    #[test]
+    fn a_reset_period_is_a_fresh_one() {
+        let fresh = PeriodLatency::new();
+        let mut p = PeriodLatency::new();
+        for (seed, n) in [(5, 1), (6, 3), (7, 5_000), (8, 40_000)] {
+            for ns in latencies(seed, n) {
+                p.record(ns);
+            }
+            p.reset();
+            assert!(p.counts.iter().all(|&c| c == 0));
+            assert_eq!(
+                (p.lo, p.hi, p.total, p.sum_ns, p.max_ns),
+                (fresh.lo, fresh.hi, fresh.total, fresh.sum_ns, fresh.max_ns)
+            );
+            assert_same(&p, &Latency::new());
+            let mut merged = Latency::new();
+            p.merge_into(&mut merged);
+            assert_eq!(merged.count(), 0);
+            assert_eq!(merged.max_ms(), 0.0);
+            let next = latencies(seed + 100, 2_000);
+            let mut each = Latency::new();
+            for &ns in &next {
+                p.record(ns);
+                each.record(ns);
+            }
+            assert_same(&p, &each);
+        }
+    }
+}
