@@ -2,11 +2,11 @@
 //! time series. Memory is bounded by the number of workloads and periods, never by requests.
 
 mod latency;
-mod period_latency;
+mod latency_counts;
 mod series;
 
 pub use latency::Latency;
-pub use period_latency::PeriodLatency;
+pub use latency_counts::LatencyCounts;
 pub use series::{SeriesId, Statistic, TimeSeries};
 
 /// How a request ended.

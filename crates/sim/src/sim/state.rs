@@ -16,7 +16,7 @@ use super::service::{Finish, Period, Service, Stage};
 use super::slots::InstanceSlots;
 use crate::ids::{GroupId, RegionId, TgId};
 use crate::kernel::{Rng, stream};
-use crate::metrics::{RequestStats, TimeSeries};
+use crate::metrics::{LatencyCounts, RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
@@ -31,7 +31,11 @@ pub struct Traffic {
     pub requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     pub arrived: u64,
+    /// Per workload: outcomes, and at the run's end the latencies of `workload_latency`.
     pub per_workload: Vec<RequestStats>,
+    /// Per workload: the latencies of its counted successes, merged into `per_workload`'s
+    /// histograms when the run ends.
+    pub workload_latency: Vec<LatencyCounts>,
     /// Arrivals so far (the next request's trace id).
     pub next_request_id: u64,
     /// Outcomes of the current metric period.
@@ -53,7 +57,8 @@ pub struct Traffic {
     /// (`World::on_request_served` skips the checks of both).
     pub plain_completions: bool,
     /// Whether the current period's successful latencies reach the (only) workload's
-    /// histogram by one merge of the period's at its end instead of one record each: only
+    /// `workload_latency` by one addition of the period's at its end instead of one record
+    /// each: only
     /// while every request ending in the period counts (`traffic::Traffic::stop_deferring`).
     pub deferring: bool,
     /// Per workload: its clients have no geography (no round trip, no draw) and resolve no
@@ -104,6 +109,7 @@ impl Traffic {
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
+            workload_latency: (s.workloads.iter()).map(|_| LatencyCounts::new()).collect(),
             next_request_id: 0,
             period: PeriodMeters::default(),
             availability: Vec::new(),

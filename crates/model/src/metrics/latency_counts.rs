@@ -1,9 +1,10 @@
-//! A metric period's latencies: the counters of [`Latency`]'s HDR histogram (the same buckets,
-//! index for index), kept in a plain array with the range of indexes recorded, so that the
-//! period's close reads and clears that range only instead of every one of the 27,648
-//! counters. Its quantiles are the histogram's, bit for bit, and it merges into a [`Latency`]
-//! as if each value had been recorded there. It touches nothing but itself and the
-//! [`Latency`] it merges into.
+//! Latencies counted on the request path: the counters of [`Latency`]'s HDR histogram (the
+//! same buckets, index for index) in a plain array, with the smallest and largest latency
+//! recorded, so that a record is an index and an increment, and a metric period's close reads,
+//! adds and clears the recorded range only instead of every one of the 27,648 counters. Its
+//! quantiles are the histogram's, bit for bit, and it merges into a [`Latency`] as if each
+//! value had been recorded there. It touches nothing but itself and the [`Latency`] it merges
+//! into.
 
 use super::latency::{Latency, MAX_US};
 
@@ -39,35 +40,57 @@ fn highest_equivalent(value: u64) -> u64 {
     value.saturating_add(1 << bucket) - 1
 }
 
-pub struct PeriodLatency {
+/// The first counter from `from` on at which the running count reaches `target`, `seen`
+/// being the count of the counters before `from`; with the count through it. `None` if none
+/// does. Sums eight counters at a time (vectorized) until a block reaches the target, as
+/// `hdrhistogram`'s quantile does.
+fn reach(counts: &[u64], from: usize, mut seen: u64, target: u64) -> Option<(usize, u64)> {
+    let mut i = from;
+    while i + 8 <= counts.len() {
+        let block: u64 = counts[i..i + 8].iter().sum();
+        if seen + block >= target {
+            break;
+        }
+        seen += block;
+        i += 8;
+    }
+    while i < counts.len() {
+        seen += counts[i];
+        if seen >= target {
+            return Some((i, seen));
+        }
+        i += 1;
+    }
+    None
+}
+
+pub struct LatencyCounts {
     counts: Box<[u64]>,
     /// The counter of values past the histogram's highest trackable value (they saturate).
     top: usize,
-    /// The smallest and largest counters recorded since the last reset (`usize::MAX` and 0
-    /// when none).
-    lo: usize,
-    hi: usize,
     total: u64,
     sum_ns: u128,
+    /// The smallest and largest latencies recorded (`u64::MAX` and 0 when none): the range
+    /// of counters that may be other than zero.
+    min_ns: u64,
     max_ns: u64,
 }
 
-impl Default for PeriodLatency {
+impl Default for LatencyCounts {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl PeriodLatency {
+impl LatencyCounts {
     pub fn new() -> Self {
         let len = Latency::new().histogram().distinct_values();
-        PeriodLatency {
+        LatencyCounts {
             counts: vec![0; len].into_boxed_slice(),
             top: index_for(MAX_US),
-            lo: usize::MAX,
-            hi: 0,
             total: 0,
             sum_ns: 0,
+            min_ns: u64::MAX,
             max_ns: 0,
         }
     }
@@ -75,53 +98,95 @@ impl PeriodLatency {
     /// Records a latency, as [`Latency::record`] does.
     #[inline(always)]
     pub fn record(&mut self, ns: u64) {
-        let mut i = index_for((ns / 1_000).max(1));
-        if i >= self.counts.len() {
-            i = self.top;
-        }
+        let i = self.index(ns);
         self.counts[i] += 1;
-        self.lo = self.lo.min(i);
-        self.hi = self.hi.max(i);
         self.total += 1;
         self.sum_ns += ns as u128;
+        self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// The counter of a latency: [`Latency::record`]'s microseconds (at least 1), saturated
+    /// at the histogram's top as `hdrhistogram`'s `saturating_record` does.
+    #[inline(always)]
+    fn index(&self, ns: u64) -> usize {
+        let i = index_for((ns / 1_000).max(1));
+        if i < self.counts.len() { i } else { self.top }
     }
 
     pub fn count(&self) -> u64 {
         self.total
     }
 
-    /// The counters recorded, lowest first: (index, count), zeros included.
-    fn recorded(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        let range = if self.total == 0 {
+    /// The range of counters that may be other than zero.
+    fn range(&self) -> std::ops::Range<usize> {
+        if self.total == 0 {
             0..0
         } else {
-            self.lo..self.hi + 1
-        };
+            self.index(self.min_ns)..self.index(self.max_ns) + 1
+        }
+    }
+
+    /// The counters recorded, lowest first: (index, count), zeros included.
+    fn recorded(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let range = self.range();
         range.clone().zip(self.counts[range].iter().copied())
     }
 
     /// The `q`-quantile (0..=1) in milliseconds: [`Latency::quantile_ms`] of the same values,
-    /// bit for bit (`hdrhistogram`'s `value_at_quantile`, reading the recorded range only).
+    /// bit for bit.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.total == 0 {
-            return 0.0;
-        }
-        let q = if q > 1.0 { 1.0 } else { q };
-        let target = ((q * self.total as f64).ceil() as u64).max(1);
-        let mut seen = 0u64;
-        for (i, c) in self.recorded() {
-            seen += c;
-            if seen >= target {
-                let v = value_for(i);
-                let v = if q == 0.0 { v } else { highest_equivalent(v) };
-                return v as f64 / 1e3;
-            }
-        }
-        0.0
+        self.quantiles_ms([q])[0]
     }
 
-    /// Adds the period's values to `into`: the counts, sum and maximum that recording each
+    /// The quantiles `qs` (ascending) in milliseconds, in one pass over the recorded range:
+    /// each [`Latency::quantile_ms`] of the same values, bit for bit (`hdrhistogram`'s
+    /// `value_at_quantile`: the first counter at which the running count reaches
+    /// `ceil(q * total)`, at least 1; its highest equivalent value, its lowest for 0).
+    pub fn quantiles_ms<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
+        debug_assert!(qs.is_sorted(), "quantiles in ascending order");
+        let mut out = [0.0; N];
+        if self.total == 0 {
+            return out;
+        }
+        let range = self.range();
+        let counts = &self.counts[..range.end];
+        // The counter of the last quantile and the count through it.
+        let mut last: Option<(usize, u64)> = None;
+        for (q, out) in qs.into_iter().zip(&mut out) {
+            let q = if q > 1.0 { 1.0 } else { q };
+            let target = ((q * self.total as f64).ceil() as u64).max(1);
+            let found = match last {
+                Some((i, through)) if through >= target => Some((i, through)),
+                Some((i, through)) => reach(counts, i + 1, through, target),
+                None => reach(counts, range.start, 0, target),
+            };
+            let Some((i, through)) = found else {
+                break;
+            };
+            last = Some((i, through));
+            let v = value_for(i);
+            *out = if q == 0.0 { v } else { highest_equivalent(v) } as f64 / 1e3;
+        }
+        out
+    }
+
+    /// Adds another's values to these: their counts over its recorded range, sum and extremes.
+    pub fn add(&mut self, other: &LatencyCounts) {
+        let range = other.range();
+        for (a, b) in self.counts[range.clone()]
+            .iter_mut()
+            .zip(&other.counts[range])
+        {
+            *a += b;
+        }
+        self.total += other.total;
+        self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// Adds these values to `into`: the counts, sum and maximum that recording each
     /// there would have given.
     pub fn merge_into(&self, into: &mut Latency) {
         for (i, c) in self.recorded() {
@@ -134,13 +199,11 @@ impl PeriodLatency {
 
     /// Forgets every value: clears the recorded range only.
     pub fn reset(&mut self) {
-        if self.total != 0 {
-            self.counts[self.lo..=self.hi].fill(0);
-        }
-        self.lo = usize::MAX;
-        self.hi = 0;
+        let range = self.range();
+        self.counts[range].fill(0);
         self.total = 0;
         self.sum_ns = 0;
+        self.min_ns = u64::MAX;
         self.max_ns = 0;
     }
 }
@@ -153,7 +216,7 @@ mod tests {
     /// Latencies from 1 ns to past the histogram's top (log-uniform, so every bucket size is
     /// hit), with runs of equal values.
     fn latencies(seed: u64, n: usize) -> Vec<u64> {
-        let mut rng = stream(seed, "metrics/period");
+        let mut rng = stream(seed, "metrics/counts");
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
             let e = rng.uniform_u64(0, 47);
@@ -171,7 +234,7 @@ mod tests {
         0.0, 1e-9, 0.001, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.99999, 1.0, 1.5,
     ];
 
-    fn assert_same(p: &PeriodLatency, l: &Latency) {
+    fn assert_same(p: &LatencyCounts, l: &Latency) {
         assert_eq!(p.count(), l.count());
         for q in QUANTILES {
             assert_eq!(
@@ -180,6 +243,32 @@ mod tests {
                 "q {q}"
             );
         }
+        let all = p.quantiles_ms(QUANTILES);
+        for (q, v) in QUANTILES.into_iter().zip(all) {
+            assert_eq!(v.to_bits(), l.quantile_ms(q).to_bits(), "q {q} in one pass");
+        }
+    }
+
+    /// Counts added to others give what recording all into one gives.
+    #[test]
+    fn added_counts_are_recorded_counts() {
+        let mut sum = LatencyCounts::new();
+        let mut each = Latency::new();
+        for (seed, n) in [(11, 5), (12, 3_000), (13, 1)] {
+            let mut part = LatencyCounts::new();
+            for ns in latencies(seed, n) {
+                part.record(ns);
+                each.record(ns);
+            }
+            sum.add(&part);
+            assert_same(&sum, &each);
+        }
+        sum.add(&LatencyCounts::new());
+        assert_same(&sum, &each);
+        let mut merged = Latency::new();
+        sum.merge_into(&mut merged);
+        assert_eq!(merged.mean_ms().to_bits(), each.mean_ms().to_bits());
+        assert_eq!(merged.max_ms().to_bits(), each.max_ms().to_bits());
     }
 
     #[test]
@@ -211,14 +300,14 @@ mod tests {
         );
     }
 
-    /// Recording into a period gives the quantiles recording into a `Latency` gives, and the
-    /// period merged into a `Latency` is that `Latency`: counts, quantiles, mean, extremes
+    /// Recording into counts gives the quantiles recording into a `Latency` gives, and the
+    /// counts merged into a `Latency` are that `Latency`: counts, quantiles, mean, extremes
     /// and every bucket.
     #[test]
-    fn a_period_is_its_histogram_and_merges_as_records() {
+    fn counts_are_the_histogram_and_merge_as_records() {
         for (seed, n) in [(1, 1), (2, 7), (3, 1_000), (4, 60_000)] {
             let values = latencies(seed, n);
-            let mut p = PeriodLatency::new();
+            let mut p = LatencyCounts::new();
             let mut each = Latency::new();
             for &ns in &values {
                 p.record(ns);
@@ -249,12 +338,12 @@ mod tests {
         }
     }
 
-    /// A reset period is a fresh one, whatever it held: every counter zero, nothing counted,
-    /// and the next values give what they give a fresh period.
+    /// Reset counts are fresh ones, whatever they held: every counter zero, nothing counted,
+    /// and the next values give what they give fresh counts.
     #[test]
-    fn a_reset_period_is_a_fresh_one() {
-        let fresh = PeriodLatency::new();
-        let mut p = PeriodLatency::new();
+    fn reset_counts_are_fresh_ones() {
+        let fresh = LatencyCounts::new();
+        let mut p = LatencyCounts::new();
         for (seed, n) in [(5, 1), (6, 3), (7, 5_000), (8, 40_000)] {
             for ns in latencies(seed, n) {
                 p.record(ns);
@@ -262,8 +351,8 @@ mod tests {
             p.reset();
             assert!(p.counts.iter().all(|&c| c == 0));
             assert_eq!(
-                (p.lo, p.hi, p.total, p.sum_ns, p.max_ns),
-                (fresh.lo, fresh.hi, fresh.total, fresh.sum_ns, fresh.max_ns)
+                (p.total, p.sum_ns, p.min_ns, p.max_ns),
+                (fresh.total, fresh.sum_ns, fresh.min_ns, fresh.max_ns)
             );
             assert_same(&p, &Latency::new());
             let mut merged = Latency::new();
