@@ -56,6 +56,9 @@ pub struct Traffic {
     /// when it ends (`enqueue`): a served request's completion is its answer alone
     /// (`World::on_request_served` skips the checks of both).
     pub plain_completions: bool,
+    /// No class of any workload calls a database or a service after its instance work: a
+    /// request's work done is its answer (`World::on_work_done` skips the lookup of its calls).
+    pub no_calls: bool,
     /// Whether the current period's successful latencies reach the (only) workload's
     /// `workload_latency` by one addition of the period's at its end instead of one record
     /// each: only
@@ -137,6 +140,7 @@ impl Traffic {
                         && !(s.services.dns.iter()).any(|r| r.workloads.contains(&id))
                 })
                 .collect(),
+            no_calls: (s.resilience.class_calls.iter()).all(|w| w.iter().all(Vec::is_empty)),
             plain_completions: !(s.resilience.faults.iter())
                 .any(|f| matches!(f.kind, crate::model::faults::FaultKind::TargetErrors(..)))
                 && !(s.workloads.iter()).any(|w| w.classes.iter().any(|c| c.message.is_some())),
