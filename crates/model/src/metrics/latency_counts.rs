@@ -118,13 +118,15 @@ impl LatencyCounts {
         self.total
     }
 
-    /// The range of counters that may be other than zero.
+    /// The range of counters that may be other than zero: from the smallest latency's to the
+    /// largest's, or to the last when the largest saturated (values past the top go to the
+    /// top's counter, below the last buckets' of values just past it).
     fn range(&self) -> std::ops::Range<usize> {
         if self.total == 0 {
-            0..0
-        } else {
-            self.index(self.min_ns)..self.index(self.max_ns) + 1
+            return 0..0;
         }
+        let last = index_for((self.max_ns / 1_000).max(1)).min(self.counts.len() - 1);
+        self.index(self.min_ns)..last + 1
     }
 
     /// The counters recorded, lowest first: (index, count), zeros included.
@@ -246,6 +248,40 @@ mod tests {
         let all = p.quantiles_ms(QUANTILES);
         for (q, v) in QUANTILES.into_iter().zip(all) {
             assert_eq!(v.to_bits(), l.quantile_ms(q).to_bits(), "q {q} in one pass");
+        }
+    }
+
+    /// Latencies at and past the histogram's top: those in its last buckets keep their
+    /// counters, those past them go to the top's, as `hdrhistogram` saturates them.
+    #[test]
+    fn saturated_latencies_are_the_histograms() {
+        let last = Latency::new().histogram().distinct_values() - 1;
+        let edges = [
+            MAX_US * 1_000,
+            (MAX_US + 1) * 1_000,
+            value_for(last) * 1_000,
+            highest_equivalent(value_for(last)) * 1_000,
+            (highest_equivalent(value_for(last)) + 1) * 1_000,
+            u64::MAX,
+        ];
+        for n in 1..=edges.len() {
+            for start in 0..=edges.len() - n {
+                let mut p = LatencyCounts::new();
+                let mut each = Latency::new();
+                for ns in [1, 5_000_000]
+                    .into_iter()
+                    .chain(edges[start..start + n].iter().copied())
+                {
+                    p.record(ns);
+                    each.record(ns);
+                }
+                assert_same(&p, &each);
+                let mut merged = Latency::new();
+                p.merge_into(&mut merged);
+                assert_same(&p, &merged);
+                p.reset();
+                assert!(p.counts.iter().all(|&c| c == 0));
+            }
         }
     }
 
