@@ -4,7 +4,7 @@
 use hdrhistogram::Histogram;
 
 /// Highest trackable latency: one day, in microseconds. Larger values saturate.
-const MAX_US: u64 = 86_400_000_000;
+pub(super) const MAX_US: u64 = 86_400_000_000;
 
 #[derive(Clone)]
 pub struct Latency {
@@ -70,6 +70,18 @@ impl Latency {
         self.hist.add(&other.hist).expect("histograms share bounds");
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// Records `count` values equivalent to `value_us` (a counter's lowest value) into the
+    /// histogram alone: the sum and maximum come with [`Latency::add_exact`].
+    pub(super) fn record_counted(&mut self, value_us: u64, count: u64) {
+        self.hist.saturating_record_n(value_us, count);
+    }
+
+    /// Adds the exact sum and maximum of values recorded with [`Latency::record_counted`].
+    pub(super) fn add_exact(&mut self, sum_ns: u128, max_ns: u64) {
+        self.sum_ns += sum_ns;
+        self.max_ns = self.max_ns.max(max_ns);
     }
 
     pub fn reset(&mut self) {

@@ -2,9 +2,11 @@
 //! time series. Memory is bounded by the number of workloads and periods, never by requests.
 
 mod latency;
+mod latency_counts;
 mod series;
 
 pub use latency::Latency;
+pub use latency_counts::LatencyCounts;
 pub use series::{SeriesId, Statistic, TimeSeries};
 
 /// How a request ended.

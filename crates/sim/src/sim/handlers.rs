@@ -442,7 +442,8 @@ impl World {
     }
 
     /// Records an ended request in the period's meters and, if it counts, its workload's
-    /// (whose latencies may wait for the period's end: `Traffic::deferring`).
+    /// (whose latencies are counted in `Traffic::workload_latency`, or wait for the period's
+    /// end: `Traffic::deferring`).
     #[inline(always)]
     fn record(&mut self, w: WorkloadId, counted: bool, outcome: Outcome, latency_ns: u64) {
         let t = &mut self.traffic;
@@ -450,13 +451,8 @@ impl World {
             t.stop_deferring(); // the period's latencies are no longer all the workload's
         }
         t.period.record(outcome, latency_ns);
-        if counted {
-            let stats = &mut t.per_workload[w.index()];
-            if t.deferring {
-                stats.count(outcome);
-            } else {
-                stats.record(outcome, latency_ns);
-            }
+        if counted && t.per_workload[w.index()].count(outcome) && !t.deferring {
+            t.workload_latency[w.index()].record(latency_ns);
         }
     }
 

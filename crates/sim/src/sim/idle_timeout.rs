@@ -229,7 +229,7 @@ impl World {
     /// The target of a load-balanced request answered (its slot is freed). Returns the
     /// request and its latency if the client takes this answer; `None` if the client already
     /// had (or now gets) its 504 at the idle timeout.
-    #[inline]
+    #[inline(always)]
     pub(super) fn target_answered(&mut self, id: RequestId) -> Option<(Request, SimTime)> {
         let r = self.traffic.requests.remove(id);
         if r.answered {

@@ -3,7 +3,7 @@
 
 use crate::cost::billing::AlbActivity;
 use crate::kernel::SimTime;
-use crate::metrics::{Latency, Outcome};
+use crate::metrics::{LatencyCounts, Outcome};
 
 /// What happened to requests during the current metric period.
 #[derive(Default)]
@@ -14,7 +14,7 @@ pub struct PeriodMeters {
     pub throttled: u64,
     /// Answered by the load balancer itself (fixed responses, redirects).
     pub by_load_balancer: u64,
-    pub latency: Latency,
+    pub latency: LatencyCounts,
 }
 
 impl PeriodMeters {

@@ -82,15 +82,28 @@ struct Slot {
     alive: bool,
 }
 
-#[derive(Default)]
 pub struct Requests {
     slots: Vec<Slot>,
     /// Per instance slot: the first request naming it (`NIL`: none).
     heads: Vec<u32>,
-    free: Vec<u32>,
+    /// The first free slot (`NIL`: none); each free slot names the next in its `link.next`
+    /// (last freed, first reused).
+    free: u32,
     live: u64,
     /// Live requests that count in the summary.
     live_counted: u64,
+}
+
+impl Default for Requests {
+    fn default() -> Self {
+        Requests {
+            slots: Vec::new(),
+            heads: Vec::new(),
+            free: NIL,
+            live: 0,
+            live_counted: 0,
+        }
+    }
 }
 
 impl Requests {
@@ -98,21 +111,21 @@ impl Requests {
     pub fn insert(&mut self, r: Request) -> RequestId {
         self.live += 1;
         self.live_counted += r.counted as u64;
-        let id = match self.free.pop() {
-            Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.r = r;
-                slot.alive = true;
-                RequestId(i)
-            }
-            None => {
-                self.slots.push(Slot {
-                    r,
-                    link: UNLINKED,
-                    alive: true,
-                });
-                RequestId((self.slots.len() - 1) as u32)
-            }
+        let id = if self.free != NIL {
+            let i = self.free;
+            let slot = &mut self.slots[i as usize];
+            self.free = slot.link.next;
+            slot.r = r;
+            slot.link = UNLINKED;
+            slot.alive = true;
+            RequestId(i)
+        } else {
+            self.slots.push(Slot {
+                r,
+                link: UNLINKED,
+                alive: true,
+            });
+            RequestId((self.slots.len() - 1) as u32)
         };
         if let Some(instance) = r.instance {
             self.link(id, instance);
@@ -124,7 +137,11 @@ impl Requests {
     /// inserted: nothing may insert or remove in between).
     #[inline]
     pub fn next_id(&self) -> RequestId {
-        RequestId(self.free.last().copied().unwrap_or(self.slots.len() as u32))
+        RequestId(if self.free != NIL {
+            self.free
+        } else {
+            self.slots.len() as u32
+        })
     }
 
     /// Puts request `id` first in `instance`'s list.
@@ -187,7 +204,8 @@ impl Requests {
         if let Some(instance) = r.instance {
             self.unlink(id, instance);
         }
-        self.free.push(id.0);
+        self.slots[id.index()].link.next = self.free;
+        self.free = id.0;
         if !r.answered {
             self.live -= 1;
             self.live_counted -= r.counted as u64;

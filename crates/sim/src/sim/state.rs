@@ -17,7 +17,7 @@ use super::service::{Finish, Period, Service, Stage};
 use super::slots::InstanceSlots;
 use crate::ids::{GroupId, RegionId, TgId};
 use crate::kernel::{Rng, stream};
-use crate::metrics::{RequestStats, TimeSeries};
+use crate::metrics::{LatencyCounts, RequestStats, TimeSeries};
 use crate::model::alb::{Algorithm, LoadBalancer, TargetGroup};
 use crate::model::autoscaling::Group;
 use crate::scenario::Scenario;
@@ -35,7 +35,11 @@ pub struct Traffic {
     pub requests: Requests,
     /// Requests that arrived after the warm-up: each must end exactly once or be in flight.
     pub arrived: u64,
+    /// Per workload: outcomes, and at the run's end the latencies of `workload_latency`.
     pub per_workload: Vec<RequestStats>,
+    /// Per workload: the latencies of its counted successes, merged into `per_workload`'s
+    /// histograms when the run ends.
+    pub workload_latency: Vec<LatencyCounts>,
     /// Arrivals so far (the next request's trace id).
     pub next_request_id: u64,
     /// Outcomes of the current metric period.
@@ -56,8 +60,12 @@ pub struct Traffic {
     /// when it ends (`enqueue`): a served request's completion is its answer alone
     /// (`World::on_request_served` skips the checks of both).
     pub plain_completions: bool,
+    /// No class of any workload calls a database or a service after its instance work: a
+    /// request's work done is its answer (`World::on_work_done` skips the lookup of its calls).
+    pub no_calls: bool,
     /// Whether the current period's successful latencies reach the (only) workload's
-    /// histogram by one merge of the period's at its end instead of one record each: only
+    /// `workload_latency` by one addition of the period's at its end instead of one record
+    /// each: only
     /// while every request ending in the period counts (`traffic::Traffic::stop_deferring`).
     pub deferring: bool,
     /// Per workload: its clients have no geography (no round trip, no draw) and resolve no
@@ -107,6 +115,7 @@ impl Traffic {
             requests: Requests::default(),
             arrived: 0,
             per_workload: vec![RequestStats::default(); s.workloads.len()],
+            workload_latency: (s.workloads.iter()).map(|_| LatencyCounts::new()).collect(),
             next_request_id: 0,
             period: PeriodMeters::default(),
             availability: Vec::new(),
@@ -134,6 +143,7 @@ impl Traffic {
                         && !(s.services.dns.iter()).any(|r| r.workloads.contains(&id))
                 })
                 .collect(),
+            no_calls: (s.resilience.class_calls.iter()).all(|w| w.iter().all(Vec::is_empty)),
             plain_completions: !(s.resilience.faults.iter())
                 .any(|f| matches!(f.kind, crate::model::faults::FaultKind::TargetErrors(..)))
                 && !(s.workloads.iter()).any(|w| w.classes.iter().any(|c| c.message.is_some())),

@@ -25,7 +25,9 @@ impl TargetList {
 
     /// The least loaded target (`loads`: outstanding counts by instance id), ties going to the
     /// first at or after position `start` in rotating order; `None` when empty. A bucketed
-    /// list answers in O(1); another one is scanned.
+    /// list answers in O(1); another one is scanned. In line: it is on every least-outstanding
+    /// request's path, and the compiler's choice moved with unrelated edits.
+    #[inline]
     pub fn least_loaded_from(&self, start: usize, loads: &[u32]) -> Option<InstanceId> {
         if self.bucketed {
             return self.buckets.first_least_loaded(start).map(|p| self.ids[p]);

@@ -135,7 +135,9 @@ impl LoadBuckets {
     }
 
     /// The first position of the least loaded level at or after `start`, wrapping around to
-    /// the list's beginning; `None` when empty.
+    /// the list's beginning; `None` when empty. In line, as its caller
+    /// (`TargetList::least_loaded_from`).
+    #[inline]
     pub fn first_least_loaded(&self, start: usize) -> Option<usize> {
         if self.len == 0 {
             return None;
