@@ -142,8 +142,9 @@ impl RequestStats {
     }
 
     /// Counts an outcome without recording its latency: whether it is a success, whose
-    /// latency belongs in `latency` (the caller merges a batch of them later with
-    /// `Latency::merge`: the same histogram, sum and maximum as recording each).
+    /// latency belongs in `latency` (the simulation counts it in a `LatencyCounts` and
+    /// merges those into `latency` at the run's end, `LatencyCounts::merge_into`; a batch
+    /// merged with `Latency::merge` gives the same histogram, sum and maximum too).
     #[inline]
     pub fn count(&mut self, outcome: Outcome) -> bool {
         self.total += 1;
