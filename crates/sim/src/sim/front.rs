@@ -81,7 +81,11 @@ impl World {
         }
         // The older `nat_bytes` goes through the unplaced gateways (`nat_gateways: N`), in
         // the first region (`Bills::finish`).
-        (self.bills).nat(crate::ids::RegionId(0), class_spec.nat_bytes as f64);
+        // Nothing to add for a class without NAT bytes (adding 0.0 to a sum of non-negative
+        // bytes leaves it as it is, bit for bit).
+        if class_spec.nat_bytes != 0 {
+            (self.bills).nat(crate::ids::RegionId(0), class_spec.nat_bytes as f64);
+        }
         Drawn {
             class,
             client,
