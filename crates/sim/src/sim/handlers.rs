@@ -17,6 +17,10 @@ use crate::trace::{Field, Kind};
 use crate::workload::Target;
 
 impl World {
+    /// A workload's request arrives. Dispatched from the run loop directly (`service`'s
+    /// `dispatch`) and inlined there: it is half of the events of a run of requests, and a
+    /// call of its own cost its register saves and restores each time.
+    #[inline(always)]
     pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
         let duration = self.scenario.duration;
         if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {

@@ -186,13 +186,16 @@ impl World {
         Ok(())
     }
 
-    /// The clock's own events (the services' go to their owners: `registry`).
+    /// The clock's own events (the services' go to their owners: `registry`; a request's
+    /// arrival goes straight to `on_request_arrived`, `service`'s `dispatch`).
     fn on_clock(&mut self, event: Event) {
         match event {
-            Event::RequestArrived(w) => self.on_request_arrived(w),
             Event::PeriodEnded => self.on_period_ended(),
             Event::WarmupEnded => self.on_warmup_ended(),
-            _ => unreachable!("the run loop ends at SimulationEnded; services own the rest"),
+            _ => unreachable!(
+                "the run loop ends at SimulationEnded; arrivals and services are dispatched \
+                 to their handlers"
+            ),
         }
     }
 
