@@ -3,7 +3,7 @@
 
 use super::World;
 use super::alb_route::{Route, Zones};
-use super::front::Drawn;
+use super::front::{Drawn, draw_request};
 use super::request::Request;
 use super::service::Period;
 use crate::event::Event;
@@ -26,19 +26,23 @@ impl World {
         if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
-        match self.scenario.workloads[w.index()].target {
+        // The workload's spec, looked up once for the whole arrival (the world's parts it
+        // touches are borrowed apart from the scenario).
+        let spec = &self.scenario.workloads[w.index()];
+        match spec.target {
             Target::Lambda(f) => return self.on_lambda_request_arrived(w, f),
             // A service's entry (`PREFIX/NAME`): its own `Front::arrived`.
             Target::Service(t) => return self.front_arrived(w, usize::from(t.index)),
             Target::Alb(_) | Target::Queue(_) => {}
         }
+        let now = self.queue.now();
+        let tracer = self.tracer.as_deref_mut();
         let Drawn {
             class,
             client,
             work,
             id,
-        } = self.new_request(w);
-        let spec = &self.scenario.workloads[w.index()];
+        } = draw_request(&mut self.traffic, tracer, &mut self.bills, now, (w, spec));
         let class_spec = &spec.classes[class];
         let action = class_spec.action.as_ref();
         let (request_bytes, response_bytes, rule_evaluations) = (
@@ -48,7 +52,6 @@ impl World {
         );
         match (spec.target, action) {
             (Target::Alb(target), Some(action)) => {
-                let now = self.queue.now();
                 let lb = if self.traffic.direct_clients[w.index()] {
                     // No geography and no DNS record: the target itself, no round trip.
                     self.traffic.rtt_ns = 0;
@@ -69,9 +72,8 @@ impl World {
                 let (action, rule) = if lb == target {
                     (action, class_spec.rule)
                 } else {
-                    let c = &self.scenario.workloads[w.index()].classes[class];
                     let spec = &self.scenario.load_balancers[lb.index()];
-                    let rule = spec.route_with_evaluations(&c.request_line()).0;
+                    let rule = spec.route_with_evaluations(&class_spec.request_line()).0;
                     (spec.action(rule), rule)
                 };
                 let forward = match action {
