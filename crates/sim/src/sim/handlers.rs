@@ -112,11 +112,14 @@ impl World {
         work: SimTime,
         id: u64,
     ) {
+        // The specs first, each looked up once (before the meters' writes, which the
+        // compiler cannot tell apart from them).
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let tg_spec = &self.scenario.target_groups[tg.index()];
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
         self.alb.tg_requests[tg.index()] += counted as u64;
-        let spec = &self.scenario.load_balancers[lb.index()];
-        if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
+        if let Some(f) = tg_spec.lambda() {
             // A node in a stopped AZ (an AZ or region outage) answers no one, whatever its
             // target group.
             if spec.azs.iter().any(|a| self.faults.az_down[a.index()]) {
@@ -138,7 +141,6 @@ impl World {
             dns_ttls: &self.scenario.resilience.alb_dns_ttl,
             rngs: &mut self.faults.alb_dns_rngs,
         };
-        let tg_spec = &self.scenario.target_groups[tg.index()];
         let now = self.queue.now();
         let instances = &self.ec2.instances;
         let serial = |i: InstanceId| instances[i.index()].serial;
@@ -153,9 +155,12 @@ impl World {
                 return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
             }
         };
-        let request = Request {
+        // The record is built where it goes (into its slot), after the checks that send it
+        // elsewhere.
+        let rtt_ns = self.traffic.rtt_ns;
+        let request = move || Request {
             id,
-            arrived_at: self.queue.now(),
+            arrived_at: now,
             workload: w,
             instance: Some(chosen),
             counted,
@@ -163,10 +168,10 @@ impl World {
             lb: Some(lb),
             answered: false,
             connecting: false,
-            rtt_ns: self.traffic.rtt_ns,
+            rtt_ns,
         };
         if self.faults.is_stopped(chosen) {
-            return self.connect_to_stopped(request, chosen);
+            return self.connect_to_stopped(request(), chosen);
         }
         if !self.ec2.accepts(chosen, &self.scenario.groups) {
             // The target refuses the connection (its accept queue is full): AWS answers 502
@@ -177,7 +182,7 @@ impl World {
         if self.tracer.is_some() {
             self.trace_routed(lb, tg, node, chosen, id);
         }
-        let request = self.traffic.requests.insert(request);
+        let request = self.traffic.requests.insert(request());
         // The client starts waiting for its answer (the request's id is at hand: no lookup).
         (self.alb).open_client_request(
             &self.scenario.load_balancers,
