@@ -9,10 +9,12 @@
 //! answer back.
 
 use super::World;
+use super::state::{Bills, Traffic};
 use crate::ids::WorkloadId;
 use crate::kernel::SimTime;
 use crate::metrics::Outcome;
-use crate::trace::{Field, Kind};
+use crate::trace::{Field, Kind, Tracer};
+use crate::workload::WorkloadSpec;
 
 /// A service that receives workloads' requests (see the module docs).
 pub(super) trait Front {
@@ -57,37 +59,55 @@ impl World {
     #[inline(always)]
     pub(super) fn new_request(&mut self, w: WorkloadId) -> Drawn {
         let spec = &self.scenario.workloads[w.index()];
-        let (class, work) = self.traffic.draws[w.index()].next(&spec.classes);
-        let class_spec = &spec.classes[class];
-        let id = self.traffic.next_request_id;
-        self.traffic.next_request_id += 1;
-        let client = self.traffic.clients.draw(w);
-        if let Some(t) = self.tracer.as_deref_mut() {
-            let now = self.queue.now();
-            let fields = [
-                ("class", Field::Str(&class_spec.name)),
-                ("path", Field::Str(&class_spec.path)),
-                ("client", Field::Int(client.map_or(0, u64::from))),
-            ];
-            // The client only for workloads with `clients`.
-            let n = if client.is_some() { 3 } else { 2 };
-            t.emit(
-                now,
-                Kind::RequestArrived,
-                &spec.name,
-                Some(id),
-                &fields[..n],
-            );
-        }
-        // The older `nat_bytes` goes through the unplaced gateways (`nat_gateways: N`), in
-        // the first region (`Bills::finish`).
-        (self.bills).nat(crate::ids::RegionId(0), class_spec.nat_bytes as f64);
-        Drawn {
-            class,
-            client,
-            work,
-            id,
-        }
+        let now = self.queue.now();
+        let tracer = self.tracer.as_deref_mut();
+        draw_request(&mut self.traffic, tracer, &mut self.bills, now, (w, spec))
+    }
+}
+
+/// [`World::new_request`] with the workload's spec at hand (an arrival has looked it up
+/// already) and the world's parts it touches: the traffic's streams and ids, the tracer, the
+/// NAT meter.
+#[inline(always)]
+pub(super) fn draw_request(
+    traffic: &mut Traffic,
+    tracer: Option<&mut Tracer>,
+    bills: &mut Bills,
+    now: SimTime,
+    (w, spec): (WorkloadId, &WorkloadSpec),
+) -> Drawn {
+    let (class, work) = traffic.draws[w.index()].next(&spec.classes);
+    let class_spec = &spec.classes[class];
+    let id = traffic.next_request_id;
+    traffic.next_request_id += 1;
+    let client = traffic.clients.draw(w);
+    if let Some(t) = tracer {
+        let fields = [
+            ("class", Field::Str(&class_spec.name)),
+            ("path", Field::Str(&class_spec.path)),
+            ("client", Field::Int(client.map_or(0, u64::from))),
+        ];
+        // The client only for workloads with `clients`.
+        let n = if client.is_some() { 3 } else { 2 };
+        t.emit(
+            now,
+            Kind::RequestArrived,
+            &spec.name,
+            Some(id),
+            &fields[..n],
+        );
+    }
+    // The older `nat_bytes` goes through the unplaced gateways (`nat_gateways: N`), in
+    // the first region (`Bills::finish`). Nothing to add for a class without NAT bytes
+    // (adding 0.0 to a sum of non-negative bytes leaves it as it is, bit for bit).
+    if class_spec.nat_bytes != 0 {
+        bills.nat(crate::ids::RegionId(0), class_spec.nat_bytes as f64);
+    }
+    Drawn {
+        class,
+        client,
+        work,
+        id,
     }
 }
 

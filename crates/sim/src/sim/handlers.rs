@@ -3,7 +3,7 @@
 
 use super::World;
 use super::alb_route::{Route, Zones};
-use super::front::Drawn;
+use super::front::{Drawn, draw_request};
 use super::request::Request;
 use super::service::Period;
 use crate::event::Event;
@@ -17,24 +17,32 @@ use crate::trace::{Field, Kind};
 use crate::workload::Target;
 
 impl World {
+    /// A workload's request arrives. Dispatched from the run loop directly (`service`'s
+    /// `dispatch`) and inlined there: it is half of the events of a run of requests, and a
+    /// call of its own cost its register saves and restores each time.
+    #[inline(always)]
     pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
         let duration = self.scenario.duration;
         if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {
             self.queue.schedule(t, Event::RequestArrived(w));
         }
-        match self.scenario.workloads[w.index()].target {
+        // The workload's spec, looked up once for the whole arrival (the world's parts it
+        // touches are borrowed apart from the scenario).
+        let spec = &self.scenario.workloads[w.index()];
+        match spec.target {
             Target::Lambda(f) => return self.on_lambda_request_arrived(w, f),
             // A service's entry (`PREFIX/NAME`): its own `Front::arrived`.
             Target::Service(t) => return self.front_arrived(w, usize::from(t.index)),
             Target::Alb(_) | Target::Queue(_) => {}
         }
+        let now = self.queue.now();
+        let tracer = self.tracer.as_deref_mut();
         let Drawn {
             class,
             client,
             work,
             id,
-        } = self.new_request(w);
-        let spec = &self.scenario.workloads[w.index()];
+        } = draw_request(&mut self.traffic, tracer, &mut self.bills, now, (w, spec));
         let class_spec = &spec.classes[class];
         let action = class_spec.action.as_ref();
         let (request_bytes, response_bytes, rule_evaluations) = (
@@ -44,7 +52,6 @@ impl World {
         );
         match (spec.target, action) {
             (Target::Alb(target), Some(action)) => {
-                let now = self.queue.now();
                 let lb = if self.traffic.direct_clients[w.index()] {
                     // No geography and no DNS record: the target itself, no round trip.
                     self.traffic.rtt_ns = 0;
@@ -65,9 +72,8 @@ impl World {
                 let (action, rule) = if lb == target {
                     (action, class_spec.rule)
                 } else {
-                    let c = &self.scenario.workloads[w.index()].classes[class];
                     let spec = &self.scenario.load_balancers[lb.index()];
-                    let rule = spec.route_with_evaluations(&c.request_line()).0;
+                    let rule = spec.route_with_evaluations(&class_spec.request_line()).0;
                     (spec.action(rule), rule)
                 };
                 let forward = match action {
@@ -106,11 +112,14 @@ impl World {
         work: SimTime,
         id: u64,
     ) {
+        // The specs first, each looked up once (before the meters' writes, which the
+        // compiler cannot tell apart from them).
+        let spec = &self.scenario.load_balancers[lb.index()];
+        let tg_spec = &self.scenario.target_groups[tg.index()];
         let counted = self.counting;
         self.traffic.arrived += counted as u64;
         self.alb.tg_requests[tg.index()] += counted as u64;
-        let spec = &self.scenario.load_balancers[lb.index()];
-        if let Some(f) = self.scenario.target_groups[tg.index()].lambda() {
+        if let Some(f) = tg_spec.lambda() {
             // A node in a stopped AZ (an AZ or region outage) answers no one, whatever its
             // target group.
             if spec.azs.iter().any(|a| self.faults.az_down[a.index()]) {
@@ -132,7 +141,6 @@ impl World {
             dns_ttls: &self.scenario.resilience.alb_dns_ttl,
             rngs: &mut self.faults.alb_dns_rngs,
         };
-        let tg_spec = &self.scenario.target_groups[tg.index()];
         let now = self.queue.now();
         let instances = &self.ec2.instances;
         let serial = |i: InstanceId| instances[i.index()].serial;
@@ -147,9 +155,12 @@ impl World {
                 return self.fail_unrouted(lb, w, id, counted, Cause::AlbNodeUnreachable);
             }
         };
-        let request = Request {
+        // The record is built where it goes (into its slot), after the checks that send it
+        // elsewhere.
+        let rtt_ns = self.traffic.rtt_ns;
+        let request = move || Request {
             id,
-            arrived_at: self.queue.now(),
+            arrived_at: now,
             workload: w,
             instance: Some(chosen),
             counted,
@@ -157,10 +168,10 @@ impl World {
             lb: Some(lb),
             answered: false,
             connecting: false,
-            rtt_ns: self.traffic.rtt_ns,
+            rtt_ns,
         };
         if self.faults.is_stopped(chosen) {
-            return self.connect_to_stopped(request, chosen);
+            return self.connect_to_stopped(request(), chosen);
         }
         if !self.ec2.accepts(chosen, &self.scenario.groups) {
             // The target refuses the connection (its accept queue is full): AWS answers 502
@@ -171,7 +182,7 @@ impl World {
         if self.tracer.is_some() {
             self.trace_routed(lb, tg, node, chosen, id);
         }
-        let request = self.traffic.requests.insert(request);
+        let request = self.traffic.requests.insert(request());
         // The client starts waiting for its answer (the request's id is at hand: no lookup).
         (self.alb).open_client_request(
             &self.scenario.load_balancers,

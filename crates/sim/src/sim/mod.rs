@@ -50,6 +50,8 @@ mod registry;
 mod request;
 mod resilience;
 mod result;
+#[cfg(test)]
+mod run_tests;
 mod scaling;
 mod service;
 mod slots;
@@ -94,6 +96,16 @@ pub enum RunError {
     Interrupted { at: SimTime },
 }
 
+/// The event count at which `World::run` next checks something: the next multiple of 1,024
+/// after `events` (an interrupt, and every 256th of them progress), or the first count past
+/// `limit`, whichever comes first.
+#[inline]
+fn next_check(events: u64, limit: u64) -> u64 {
+    ((events >> 10) + 1)
+        .saturating_mul(1 << 10)
+        .min(limit.saturating_add(1))
+}
+
 pub(crate) use registry::trace_kinds;
 pub use registry::{Event, ServiceResults, World};
 
@@ -136,15 +148,27 @@ impl World {
 
     /// Runs to the end of simulated time. `progress` is called now and then with the clock
     /// and the number of events so far.
+    ///
+    /// The run's checks (its event limit, an interrupt every 1,024 events, `progress` every
+    /// 262,144) wait for the next event count at which one of them is due (`check_at`): one
+    /// comparison per event in between. `progress` is called before its event is dispatched,
+    /// with the same clock and count as after it.
     pub fn run(&mut self, mut progress: impl FnMut(SimTime, u64)) -> Result<(), RunError> {
         let limit = self.scenario.max_events;
+        let mut check_at = next_check(self.events, limit);
         while let Some((now, event)) = self.queue.pop() {
             self.events += 1;
-            if self.events > limit {
-                return Err(RunError::MaxEvents { limit, at: now });
-            }
-            if self.events & 0x3FF == 0 && crate::interrupt::requested() {
-                return Err(RunError::Interrupted { at: now });
+            if self.events >= check_at {
+                if self.events > limit {
+                    return Err(RunError::MaxEvents { limit, at: now });
+                }
+                if self.events & 0x3FF == 0 && crate::interrupt::requested() {
+                    return Err(RunError::Interrupted { at: now });
+                }
+                check_at = next_check(self.events, limit);
+                if self.events & 0x3_FFFF == 0 && event != Event::SimulationEnded {
+                    progress(now, self.events);
+                }
             }
             #[cfg(test)]
             self.check_fires(&event);
@@ -157,21 +181,21 @@ impl World {
                 break;
             }
             self.dispatch(event);
-            if self.events & 0x3_FFFF == 0 {
-                progress(now, self.events);
-            }
         }
         progress(self.queue.now(), self.events);
         Ok(())
     }
 
-    /// The clock's own events (the services' go to their owners: `registry`).
+    /// The clock's own events (the services' go to their owners: `registry`; a request's
+    /// arrival goes straight to `on_request_arrived`, `service`'s `dispatch`).
     fn on_clock(&mut self, event: Event) {
         match event {
-            Event::RequestArrived(w) => self.on_request_arrived(w),
             Event::PeriodEnded => self.on_period_ended(),
             Event::WarmupEnded => self.on_warmup_ended(),
-            _ => unreachable!("the run loop ends at SimulationEnded; services own the rest"),
+            _ => unreachable!(
+                "the run loop ends at SimulationEnded; arrivals and services are dispatched \
+                 to their handlers"
+            ),
         }
     }
 

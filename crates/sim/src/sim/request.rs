@@ -116,7 +116,6 @@ impl Requests {
             let slot = &mut self.slots[i as usize];
             self.free = slot.link.next;
             slot.r = r;
-            slot.link = UNLINKED;
             slot.alive = true;
             RequestId(i)
         } else {
@@ -127,8 +126,10 @@ impl Requests {
             });
             RequestId((self.slots.len() - 1) as u32)
         };
-        if let Some(instance) = r.instance {
-            self.link(id, instance);
+        // `link` writes the slot's links; a request naming no instance has none.
+        match r.instance {
+            Some(instance) => self.link(id, instance),
+            None => self.slots[id.index()].link = UNLINKED,
         }
         id
     }
