@@ -247,9 +247,18 @@ impl Instance {
     }
 
     /// After a change of the busy count: the credit event moves to when the balance runs
-    /// out or returns at the new rates (or is cancelled).
-    #[inline]
+    /// out or returns at the new rates (or is cancelled). An instance without credits has
+    /// nothing to move: one test, in line in every caller (admissions and completions).
+    #[inline(always)]
     fn credits_changed(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
+        if self.credits.is_some() {
+            self.move_credit_event(id, queue);
+        }
+    }
+
+    /// `credits_changed` for a burstable instance.
+    #[inline(never)]
+    fn move_credit_event(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(c) = &self.credits else { return };
         let busy = self.busy_cores();
         if busy == self.credit_busy && self.credit_key.is_some() {
