@@ -482,7 +482,9 @@ impl Instance {
 
     /// Moves the one pending completion to the earliest tag's finish time (or cancels it when
     /// nothing is left to run); a completion already due then is left where it is, keeping
-    /// its place among the events of its nanosecond.
+    /// its place among the events of its nanosecond. In line: once an admission and once a
+    /// completion.
+    #[inline(always)]
     fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(&Reverse(first)) = self.tags.peek() else {
             if let Some(key) = self.completion.take() {
