@@ -103,7 +103,10 @@ struct Tagged(u64, u64);
 impl Tagged {
     #[inline]
     fn new(tag: f64, job: Job) -> Tagged {
-        debug_assert!(tag >= 0.0 && tag.is_sign_positive(), "a finish tag is at or above +0");
+        debug_assert!(
+            tag >= 0.0 && tag.is_sign_positive(),
+            "a finish tag is at or above +0"
+        );
         let key = match job {
             Job::Request(r) => u64::from(r.0),
             Job::Message(m) => 1 << 32 | u64::from(m.0),
