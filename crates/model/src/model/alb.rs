@@ -296,8 +296,8 @@ impl TargetGroup {
         };
         let from = std::mem::replace(load, outstanding);
         if from != outstanding {
-            let az = self.azs[id.index()];
-            self.healthy.load_changed(id, az, from, outstanding);
+            // Its AZ is looked up only when the per-AZ lists are bucketed.
+            self.healthy.load_changed(id, &self.azs, from, outstanding);
         }
     }
 

@@ -92,18 +92,41 @@ pub enum InstanceState {
     Terminated,
 }
 
-/// A finish tag in processor-sharing virtual time, ordered as a float.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Tag(f64);
-impl Eq for Tag {}
-impl PartialOrd for Tag {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+/// A finish tag in processor-sharing virtual time and its job, as two integers ordered as the
+/// pair `(tag, job)`: a tag is a float at or above +0 (virtual time starts at 0 and only
+/// grows, work is not negative), whose bits order as its value does (`f64::total_cmp` on
+/// such floats), and a job's key orders as `Job` (requests first, then messages, each by
+/// id). Integer comparisons keep the heap's sifts short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Tagged(u64, u64);
+
+impl Tagged {
+    #[inline]
+    fn new(tag: f64, job: Job) -> Tagged {
+        debug_assert!(
+            tag >= 0.0 && tag.is_sign_positive(),
+            "a finish tag is at or above +0"
+        );
+        let key = match job {
+            Job::Request(r) => u64::from(r.0),
+            Job::Message(m) => 1 << 32 | u64::from(m.0),
+        };
+        Tagged(tag.to_bits(), key)
     }
-}
-impl Ord for Tag {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
+
+    #[inline]
+    fn tag(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+
+    #[inline]
+    fn job(self) -> Job {
+        let id = self.1 as u32;
+        if self.1 >> 32 == 0 {
+            Job::Request(RequestId(id))
+        } else {
+            Job::Message(PollerId(id))
+        }
     }
 }
 
@@ -136,7 +159,7 @@ pub struct Instance {
     /// completion of the earliest tag.
     virtual_ns: f64,
     virtual_at: SimTime,
-    tags: BinaryHeap<Reverse<(Tag, Job)>>,
+    tags: BinaryHeap<Reverse<Tagged>>,
     completion: Option<Key>,
     /// When that completion is due (meaningful while `completion` is `Some`).
     completion_at: SimTime,
@@ -247,9 +270,18 @@ impl Instance {
     }
 
     /// After a change of the busy count: the credit event moves to when the balance runs
-    /// out or returns at the new rates (or is cancelled).
-    #[inline]
+    /// out or returns at the new rates (or is cancelled). An instance without credits has
+    /// nothing to move: one test, in line in every caller (admissions and completions).
+    #[inline(always)]
     fn credits_changed(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
+        if self.credits.is_some() {
+            self.move_credit_event(id, queue);
+        }
+    }
+
+    /// `credits_changed` for a burstable instance.
+    #[inline(never)]
+    fn move_credit_event(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
         let Some(c) = &self.credits else { return };
         let busy = self.busy_cores();
         if busy == self.credit_busy && self.credit_key.is_some() {
@@ -345,7 +377,7 @@ impl Instance {
             Discipline::ProcessorSharing => {
                 self.advance_virtual(now);
                 let tag = self.virtual_ns + work.as_nanos() as f64;
-                self.tags.push(Reverse((Tag(tag), job)));
+                self.tags.push(Reverse(Tagged::new(tag, job)));
                 self.reschedule(id, queue);
                 self.credits_changed(id, queue);
                 true
@@ -408,7 +440,8 @@ impl Instance {
         let now = queue.now();
         self.account(now);
         self.advance_virtual(now);
-        let Reverse((Tag(tag), job)) = self.tags.pop()?;
+        let Reverse(done) = self.tags.pop()?;
+        let (tag, job) = (done.tag(), done.job());
         // Rounding to whole nanoseconds may leave virtual time a hair short of the tag.
         self.virtual_ns = self.virtual_ns.max(tag);
         self.outstanding -= 1;
@@ -452,15 +485,17 @@ impl Instance {
 
     /// Moves the one pending completion to the earliest tag's finish time (or cancels it when
     /// nothing is left to run); a completion already due then is left where it is, keeping
-    /// its place among the events of its nanosecond.
+    /// its place among the events of its nanosecond. In line: once an admission and once a
+    /// completion.
+    #[inline(always)]
     fn reschedule(&mut self, id: InstanceId, queue: &mut impl Schedule<InstanceEvent>) {
-        let Some(Reverse((Tag(tag), _))) = self.tags.peek() else {
+        let Some(&Reverse(first)) = self.tags.peek() else {
             if let Some(key) = self.completion.take() {
                 queue.cancel(key);
             }
             return;
         };
-        let remaining = (tag - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
+        let remaining = (first.tag() - self.virtual_ns).max(0.0) / self.rate(self.tags.len());
         let at = queue.now() + SimTime::ceil_nanos(remaining);
         match self.completion {
             // Already due then (an admission below the vCPUs whose job ends after the

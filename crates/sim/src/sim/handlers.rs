@@ -373,6 +373,20 @@ impl World {
         outcome: Outcome,
         latency_ns: u64,
     ) {
+        self.finish_in_line(w, id, counted, outcome, latency_ns);
+    }
+
+    /// `finish_traced` in line: a served request's end (`on_request_served`), once a request,
+    /// saves the call.
+    #[inline(always)]
+    fn finish_in_line(
+        &mut self,
+        w: WorkloadId,
+        id: u64,
+        counted: bool,
+        outcome: Outcome,
+        latency_ns: u64,
+    ) {
         // A request a service sent on behalf of its own is that service's to answer: a
         // CloudFront origin's answer is CloudFront's to give (or to fail over), an ALB
         // integration's API Gateway's (`Front::answered`).
@@ -420,7 +434,7 @@ impl World {
             self.on_instance_request_ended(instance);
             if let Some((r, latency)) = answered {
                 let latency = r.client_latency(latency).as_nanos();
-                self.finish_traced(r.workload, r.id, r.counted, Outcome::Ok, latency);
+                self.finish_in_line(r.workload, r.id, r.counted, Outcome::Ok, latency);
             }
             return;
         }

@@ -92,6 +92,9 @@ impl TargetList {
 pub struct TargetSet {
     pub all: TargetList,
     pub by_az: Vec<TargetList>,
+    /// The per-AZ lists are bucketed (cross-zone load balancing off on some node): only then
+    /// does a change of load concern them.
+    by_az_bucketed: bool,
     /// Per instance id: its position in `all` and in its AZ's list (`ABSENT`: not in the set).
     position: Vec<[u32; 2]>,
 }
@@ -116,6 +119,7 @@ impl TargetSet {
         for list in &mut self.by_az {
             list.set_bucketed(per_az, loads);
         }
+        self.by_az_bucketed = per_az;
     }
 
     /// Adds `id` last, with its outstanding count.
@@ -142,9 +146,10 @@ impl TargetSet {
         self.by_az[az.index()].remove(q as usize, loads, |i, q| position[i.index()][1] = q);
     }
 
-    /// `id`'s outstanding count went from `from` to `to`.
+    /// `id`'s outstanding count went from `from` to `to` (`azs`: each instance id's AZ, read
+    /// only when the per-AZ lists are bucketed).
     #[inline]
-    pub fn load_changed(&mut self, id: InstanceId, az: AzId, from: u32, to: u32) {
+    pub fn load_changed(&mut self, id: InstanceId, azs: &[AzId], from: u32, to: u32) {
         let Some(&[p, q]) = self.position.get(id.index()) else {
             return;
         };
@@ -152,6 +157,8 @@ impl TargetSet {
             return;
         }
         self.all.load_changed(p, from, to);
-        self.by_az[az.index()].load_changed(q, from, to);
+        if self.by_az_bucketed {
+            self.by_az[azs[id.index()].index()].load_changed(q, from, to);
+        }
     }
 }

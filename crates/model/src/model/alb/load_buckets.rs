@@ -32,8 +32,9 @@ impl Bucket {
     #[inline]
     fn insert(&mut self, p: usize) {
         let w = p / 64;
-        debug_assert!(self.words[w] & (1 << (p % 64)) == 0, "position {p} twice");
-        self.words[w] |= 1 << (p % 64);
+        let word = &mut self.words[w];
+        debug_assert!(*word & (1 << (p % 64)) == 0, "position {p} twice");
+        *word |= 1 << (p % 64);
         self.summary[w / 64] |= 1 << (w % 64);
         self.count += 1;
     }
@@ -41,9 +42,10 @@ impl Bucket {
     #[inline]
     fn remove(&mut self, p: usize) {
         let w = p / 64;
-        debug_assert!(self.words[w] & (1 << (p % 64)) != 0, "position {p} absent");
-        self.words[w] &= !(1 << (p % 64));
-        if self.words[w] == 0 {
+        let word = &mut self.words[w];
+        debug_assert!(*word & (1 << (p % 64)) != 0, "position {p} absent");
+        *word &= !(1 << (p % 64));
+        if *word == 0 {
             self.summary[w / 64] &= !(1 << (w % 64));
         }
         self.count -= 1;
@@ -112,16 +114,18 @@ impl LoadBuckets {
         self.take(p, from);
     }
 
-    /// Levels up to `level` exist, each covering the positions held.
+    /// Levels up to `level` exist, each covering the positions held; then position `p` goes
+    /// to `level`.
     #[cold]
     #[inline(never)]
-    fn grow(&mut self, level: usize) {
+    fn grow_to_insert(&mut self, level: usize, p: usize) {
         let words = self.words;
         self.buckets.resize_with(level + 1, || {
             let mut b = Bucket::default();
             b.widen(words);
             b
         });
+        self.buckets[level].insert(p);
     }
 
     /// Empties it, keeping the buckets' memory for the refill.
@@ -150,10 +154,10 @@ impl LoadBuckets {
     #[inline]
     fn add(&mut self, p: usize, load: u32, alone: bool) {
         let level = load as usize;
-        if self.buckets.len() <= level {
-            self.grow(level);
+        match self.buckets.get_mut(level) {
+            Some(b) => b.insert(p),
+            None => self.grow_to_insert(level, p),
         }
-        self.buckets[level].insert(p);
         if alone || load < self.min {
             self.min = load;
         }
