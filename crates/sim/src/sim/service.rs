@@ -206,7 +206,7 @@ macro_rules! world {
 
             /// An ending request passes every front's `answered` hook, in registry order:
             /// `None` when one took it.
-            #[inline]
+            #[inline(always)]
             pub(super) fn fronts_answered(
                 &mut self,
                 w: crate::ids::WorkloadId,
