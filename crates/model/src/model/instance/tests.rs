@@ -1,6 +1,7 @@
 //! Processor sharing's one completion among the events of its nanosecond: kept in its place
 //! when an admission leaves its time unchanged, ordered after the events already at its new
-//! time when the admission moves it (the rule in `model::instance`'s docs).
+//! time when the admission moves it (the rule in `model::instance`'s docs); and the finish
+//! tags' integer form, which must order as the pair (tag, job) it replaced.
 
 use super::*;
 use crate::kernel::EventQueue;
@@ -80,4 +81,45 @@ fn a_changed_completion_moves_after_the_events_already_at_its_new_time() {
         Some(Job::Request(RequestId(0)))
     );
     assert_eq!(q.pop(), Some((us(30), COMPLETED)));
+}
+
+/// A job from a generated (kind, id): requests and messages over the whole id range.
+fn job_of(message: bool, id: u32) -> Job {
+    if message {
+        Job::Message(PollerId(id))
+    } else {
+        Job::Request(RequestId(id))
+    }
+}
+
+/// Tags a run can hold: +0, whole and fractional nanoseconds from subnormals to a year's,
+/// with ties made likely by drawing from a few values half the time.
+fn tag_strategy() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(0.0),
+        Just(f64::MIN_POSITIVE),
+        Just(5e-324),
+        Just(1.0),
+        Just(1e9),
+        0.0..1.0f64,
+        0.0..3.2e16f64,
+    ]
+}
+
+proptest::proptest! {
+    /// `Tagged` orders as `(tag by total_cmp, job)` did, ties included, and gives both back.
+    #[test]
+    fn integer_tags_order_as_the_float_and_job_pair(
+        a in tag_strategy(), b in tag_strategy(),
+        ma: bool, mb: bool, ia: u32, ib: u32, same_id: bool,
+    ) {
+        let ib = if same_id { ia } else { ib };
+        let (ja, jb) = (job_of(ma, ia), job_of(mb, ib));
+        let (ta, tb) = (Tagged::new(a, ja), Tagged::new(b, jb));
+        let expected = a.total_cmp(&b).then(ja.cmp(&jb));
+        proptest::prop_assert_eq!(ta.cmp(&tb), expected);
+        proptest::prop_assert_eq!((ta.tag().to_bits(), ta.job()), (a.to_bits(), ja));
+        proptest::prop_assert_eq!((tb.tag().to_bits(), tb.job()), (b.to_bits(), jb));
+    }
 }
