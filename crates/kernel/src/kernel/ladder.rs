@@ -19,12 +19,17 @@
 //! keys of equal time are always in the same rung, ordered by the run. Keys need not be
 //! monotone.
 //!
-//! A small ladder (at most [`SMALL`] keys: M/M/8's dozen pending events) is its run alone:
-//! `near_end` is past every key, so a push is a scan of the run and a pop moves its cursor, and
-//! the ring and `far` are never touched. The ring is built when the run grows past [`SMALL`]
-//! (as when it grows past its limit) and given up when the run empties with at most
-//! [`SMALL_AGAIN`] keys held (every key back in the run), so a queue hovering at the boundary
-//! does not switch at each push.
+//! A small ladder (at most [`SMALL`] keys in its run: M/M/8's dozen pending events) does not
+//! use its ring: a push is a scan of the run and a pop moves its cursor. Its keys far beyond
+//! the others (timers due in seconds among completions due in milliseconds) wait unsorted in
+//! `far` instead, so the run's scans and moves do not pass over them. While it holds at most
+//! [`SPLIT_SMALL_FROM`] keys, `near_end` is past every key; once its run holds more, `near_end`
+//! is set [`FAR_BEYOND`] times the span from the first key to the median past the first key,
+//! and the keys from there on go to `far`. When the run empties, the keys of `far` are sorted
+//! into it and the split is made again. The ring is built when the run grows past [`SMALL`] (as when it grows past its limit) or
+//! empties with more than [`SMALL_AGAIN`] keys in `far`, and given up when the run empties
+//! with at most [`SMALL_AGAIN`] keys held, so a queue hovering at the boundary does not switch
+//! at each push.
 //!
 //! Invariant: the run is not empty while any key is held, so the smallest key is the run's
 //! first (read without mutation).
@@ -53,8 +58,16 @@ const SMALL: usize = 32;
 /// A ladder whose run empties while it holds at most this many keys becomes small again.
 const SMALL_AGAIN: usize = 16;
 
-/// `near_end` of a small ladder: every key is before it.
+/// `near_end` past every key.
 const ALL: u128 = u128::MAX;
+
+/// A small ladder keeps in its run the keys before this many times the span from its first
+/// key to its median key (counted from the first); the later ones wait in `far`.
+const FAR_BEYOND: u64 = 8;
+
+/// A small ladder keeps every key in its run while it holds at most this many; past that,
+/// the later keys go to `far`.
+const SPLIT_SMALL_FROM: usize = 8;
 
 #[inline]
 fn time(key: u128) -> u64 {
@@ -76,8 +89,11 @@ pub(super) struct Ladder {
     far: Vec<u128>,
     len: usize,
     /// The run's size that triggers a new ring: [`NEAR_LIMIT`], or twice what the last new
-    /// ring left in it (keys of one time cannot be spread).
+    /// ring left in it (keys of one time cannot be spread); in a small ladder, [`SMALL`], or
+    /// [`SPLIT_SMALL_FROM`] while its run holds every key (past it, the split into `far`).
     near_limit: usize,
+    /// The ring is not in use: keys at or after `near_end` go to `far`.
+    small: bool,
 }
 
 impl Ladder {
@@ -92,7 +108,8 @@ impl Ladder {
             in_ring: 0,
             far: Vec::new(),
             len: 0,
-            near_limit: SMALL,
+            near_limit: SPLIT_SMALL_FROM,
+            small: true,
         }
     }
 
@@ -122,7 +139,11 @@ impl Ladder {
     /// [`Self::push`] of a key at or after `near_end`.
     #[inline(never)]
     fn push_beyond(&mut self, key: u128) {
-        self.place(key);
+        if self.small {
+            self.far.push(key);
+        } else {
+            self.place(key);
+        }
         if self.near.len() == 0 {
             self.advance();
         }
@@ -205,13 +226,38 @@ impl Ladder {
         self.near.extend_sorted(&self.far);
         self.far.clear();
         self.in_ring = 0;
-        self.near_end = ALL;
+        self.small = true;
+        self.split_small();
+    }
+
+    /// Sets a small ladder's `near_end` while its run holds every key: past every key while
+    /// there are at most [`SPLIT_SMALL_FROM`] (the split is made when the run grows past it);
+    /// else at [`FAR_BEYOND`] times the span from the first key to the median, the keys from
+    /// there on going to `far`.
+    fn split_small(&mut self) {
+        let held = self.near.held();
+        if held.len() <= SPLIT_SMALL_FROM {
+            self.near_end = ALL;
+            self.near_limit = SPLIT_SMALL_FROM;
+            return;
+        }
+        let first = time(held[0]);
+        let span = (time(held[held.len() / 2]) - first).max(1);
+        let end = first.saturating_add(span.saturating_mul(FAR_BEYOND));
+        let near = held.partition_point(|&k| time(k) < end);
+        self.near.split_off_into(near, &mut self.far);
+        self.near_end = end as u128;
         self.near_limit = SMALL;
     }
 
     /// Every key back to `far`, then a new ring and run.
     #[inline(never)]
     fn respread(&mut self) {
+        if self.small && self.near_end == ALL {
+            // A small ladder's run grew past `SPLIT_SMALL_FROM` keys: its later keys go to `far`.
+            self.split_small();
+            return;
+        }
         self.near.drain_into(&mut self.far);
         for bucket in &mut self.ring[self.cursor..] {
             self.far.append(bucket);
@@ -230,6 +276,7 @@ impl Ladder {
     /// about [`PER_BUCKET`] keys each at the density of the earlier half of the keys; the keys
     /// beyond the ring stay in `far`.
     fn rebuild(&mut self, max_shift: u32) {
+        self.small = false;
         let earliest = self.far.iter().map(|&k| time(k)).min().unwrap_or(0);
         let half = self.far.len() / 2;
         let (_, &mut median, _) = self.far.select_nth_unstable(half);
@@ -284,6 +331,7 @@ impl Ladder {
         }
         self.near.extend_sorted(&all);
         self.in_ring = 0;
+        self.small = false;
         self.near.renumber(renumber);
         // Every key is in the run: it ends after the last one, and a ring of one-nanosecond
         // buckets follows (the next rebuild sizes it).
@@ -381,16 +429,38 @@ mod tests {
         assert_eq!(ladder.pop(), None);
     }
 
+    /// A small ladder's rungs: no ring, at most [`SMALL`] keys in the run, each before
+    /// `near_end`, and the others in `far`; true if some are in `far`.
+    fn check_small(ladder: &Ladder) -> bool {
+        if !ladder.small {
+            return false;
+        }
+        assert_eq!(ladder.in_ring, 0);
+        assert!(ladder.near.len() <= SMALL);
+        assert_eq!(ladder.near.len() + ladder.far.len(), ladder.len());
+        let near_end = ladder.near_end;
+        assert!(
+            ladder
+                .near
+                .held()
+                .iter()
+                .all(|&k| (time(k) as u128) < near_end)
+        );
+        assert!(ladder.far.iter().all(|&k| time(k) as u128 >= near_end));
+        !ladder.far.is_empty()
+    }
+
     /// Grows past [`SMALL`] keys and shrinks to at most [`SMALL_AGAIN`], again and again: a
-    /// small ladder holds every key in its run (no ring, no far keys) and never more than
-    /// [`SMALL`]; it becomes a ring above, and small again once its run empties with few keys
-    /// left; the order holds throughout.
+    /// small ladder uses no ring, holds every key before `near_end` in its run (never more
+    /// than [`SMALL`]) and the later ones in `far`; it becomes a ring above, and small again
+    /// once its run empties with few keys left; the order holds throughout.
     #[test]
     fn becomes_small_again_below_its_small_size_and_keeps_the_order() {
         let mut rng = stream(7, "test/ladder/small");
         let mut ladder = Ladder::new();
         let mut reference: Vec<u128> = Vec::new();
         let (mut now, mut n, mut became_large, mut became_small) = (0u64, 0u32, 0, 0);
+        let mut split = 0;
         for _ in 0..200 {
             let high = rng.uniform_u64(20, 300) as usize;
             let low = rng.uniform_u64(0, SMALL_AGAIN as u64 + 1) as usize;
@@ -398,27 +468,25 @@ mod tests {
                 let spread = [3, 1_000, 1 << 30][rng.uniform_u64(0, 3) as usize];
                 let key = ((now + rng.uniform_u64(0, spread)) as u128) << 64 | (n as u128) << 32;
                 n += 1;
-                let small = ladder.near_end == ALL;
+                let small = ladder.small;
                 ladder.push(key);
                 reference.push(key);
-                became_large += (small && ladder.near_end != ALL) as u32;
+                became_large += (small && !ladder.small) as u32;
+                split += check_small(&ladder) as u32;
             }
             reference.sort_unstable();
             while reference.len() > low {
-                let small = ladder.near_end == ALL;
+                let small = ladder.small;
                 let expected = reference.remove(0);
                 assert_eq!(ladder.pop(), Some(expected));
                 now = time(expected);
-                became_small += (!small && ladder.near_end == ALL) as u32;
-            }
-            if ladder.near_end == ALL {
-                assert!(ladder.in_ring == 0 && ladder.far.is_empty());
-                assert!(ladder.near.len() <= SMALL && ladder.near.len() == ladder.len());
+                became_small += (!small && ladder.small) as u32;
+                split += check_small(&ladder) as u32;
             }
         }
         assert!(
-            became_large > 100 && became_small > 100,
-            "{became_large} {became_small}"
+            became_large > 100 && became_small > 100 && split > 1_000,
+            "{became_large} {became_small} {split}"
         );
         for k in reference {
             assert_eq!(ladder.pop(), Some(k));

@@ -54,6 +54,18 @@ impl SortedRun {
     }
 
     /// The largest key.
+    /// The held keys, in order.
+    pub(super) fn held(&self) -> &[u128] {
+        &self.keys[self.head..]
+    }
+
+    /// Moves the held keys from the `at`-th on (in order) to the end of `to`.
+    pub(super) fn split_off_into(&mut self, at: usize, to: &mut Vec<u128>) {
+        let from = self.head + at;
+        to.extend_from_slice(&self.keys[from..]);
+        self.keys.truncate(from);
+    }
+
     pub(super) fn max(&self) -> Option<u128> {
         if self.len() == 0 {
             return None;
