@@ -424,11 +424,10 @@ impl World {
     /// An instance finished a request: the client gets its answer, unless the load balancer's
     /// idle timeout already gave it a 504 (see `idle_timeout`).
     pub(super) fn on_request_served(&mut self, id: RequestId) {
-        let (w, class, instance) = {
-            let r = self.traffic.requests.get(id);
-            (r.workload, r.class as usize, r.server())
-        };
-        let answered = self.target_answered(id);
+        // Its slot is freed first: the record read once, for all that follows.
+        let r = self.traffic.requests.remove(id);
+        let (w, class, instance) = (r.workload, r.class as usize, r.server());
+        let answered = self.target_answered_removed(r);
         if self.traffic.plain_completions {
             // No injected target errors and no message sent on: the answer as it is.
             self.on_instance_request_ended(instance);

@@ -232,6 +232,12 @@ impl World {
     #[inline(always)]
     pub(super) fn target_answered(&mut self, id: RequestId) -> Option<(Request, SimTime)> {
         let r = self.traffic.requests.remove(id);
+        self.target_answered_removed(r)
+    }
+
+    /// `target_answered` of a request already taken out of its slot.
+    #[inline(always)]
+    pub(super) fn target_answered_removed(&mut self, r: Request) -> Option<(Request, SimTime)> {
         if r.answered {
             return None; // the late answer is discarded
         }
