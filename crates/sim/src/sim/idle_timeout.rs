@@ -38,7 +38,6 @@ use crate::metrics::Outcome;
 use crate::model::alb::{AlbEvent, LoadBalancerSpec};
 use crate::model::faults::Cause;
 use crate::trace::{Field, Kind, Tracer};
-use std::collections::VecDeque;
 
 #[derive(Clone, Copy)]
 struct Open {
@@ -51,8 +50,67 @@ struct Open {
 /// One load balancer's open requests, oldest first, and whether its timer is armed.
 #[derive(Default)]
 pub(super) struct OpenRequests {
-    fifo: VecDeque<Open>,
+    fifo: Ring,
     armed: bool,
+}
+
+/// A FIFO in a ring whose size is a power of two: a place is found with an AND where
+/// `VecDeque` compares and subtracts, once a request. It doubles when full (keeping the
+/// order), so it holds the arrivals of one idle timeout window and allocates no more once it
+/// has grown to them.
+#[derive(Default)]
+struct Ring {
+    /// Empty, or a power of two long.
+    buf: Vec<Open>,
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    #[inline(always)]
+    fn push_back(&mut self, o: Open) {
+        if self.len == self.buf.len() {
+            self.grow();
+        }
+        let mask = self.buf.len() - 1;
+        self.buf[(self.head + self.len) & mask] = o;
+        self.len += 1;
+    }
+
+    /// Twice the places (16 at first), the entries first in order.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let size = (self.buf.len() * 2).max(16);
+        let mut buf = Vec::with_capacity(size);
+        buf.extend(self.iter());
+        let filler = Open {
+            deadline: SimTime::ZERO,
+            request: RequestId(0),
+            uid: 0,
+        };
+        buf.resize(size, filler);
+        self.buf = buf;
+        self.head = 0;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Open> + '_ {
+        let mask = self.buf.len().wrapping_sub(1);
+        (0..self.len).map(move |k| self.buf[(self.head + k) & mask])
+    }
+
+    #[inline]
+    fn front(&self) -> Option<&Open> {
+        (self.len > 0).then(|| &self.buf[self.head])
+    }
+
+    /// Drops the oldest entry (there is one: `front` gave it).
+    #[inline]
+    fn pop_front(&mut self) {
+        debug_assert!(self.len > 0);
+        self.head = (self.head + 1) & (self.buf.len() - 1);
+        self.len -= 1;
+    }
 }
 
 /// What the client of a load-balanced request gets when its target answers.
@@ -296,5 +354,56 @@ impl World {
             self.faults.log.count(Cause::TargetUnreachable);
         }
         self.finish_504(&r, latency);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Open, Ring};
+    use crate::ids::RequestId;
+    use crate::kernel::SimTime;
+    use std::collections::VecDeque;
+
+    fn open(k: u64) -> Open {
+        Open {
+            deadline: SimTime::from_nanos(k),
+            request: RequestId(k as u32),
+            uid: k,
+        }
+    }
+
+    /// The ring gives back what a `VecDeque` does, in order, across its growths (16, 32, ...
+    /// places) with the head anywhere in it: pushes and pops in runs of changing lengths.
+    #[test]
+    fn ring_is_a_fifo_across_growths_and_wraps() {
+        let (mut ring, mut model) = (Ring::default(), VecDeque::new());
+        let mut next = 0u64;
+        for round in 0..400u64 {
+            for _ in 0..(round * 7 % 23) {
+                ring.push_back(open(next));
+                model.push_back(next);
+                next += 1;
+            }
+            for _ in 0..(round * 5 % 19) {
+                assert_eq!(ring.front().map(|o| o.uid), model.front().copied());
+                if model.pop_front().is_some() {
+                    ring.pop_front();
+                }
+            }
+            assert_eq!(ring.len, model.len());
+            assert!(ring.buf.is_empty() || ring.buf.len().is_power_of_two());
+            let seen: Vec<u64> = ring.iter().map(|o| o.uid).collect();
+            assert_eq!(seen, model.iter().copied().collect::<Vec<_>>());
+        }
+        assert!(ring.buf.len() > 32, "the ring grew several times");
+        while let Some(k) = model.pop_front() {
+            let o = *ring.front().expect("as long as the model");
+            assert_eq!(
+                (o.uid, o.request, o.deadline),
+                (k, RequestId(k as u32), SimTime::from_nanos(k))
+            );
+            ring.pop_front();
+        }
+        assert!(ring.front().is_none());
     }
 }
