@@ -56,12 +56,15 @@ pub(super) struct OpenRequests {
 
 /// A FIFO in a ring whose size is a power of two: a place is found with an AND where
 /// `VecDeque` compares and subtracts, once a request. It doubles when full (keeping the
-/// order), so it holds the arrivals of one idle timeout window and allocates no more once it
-/// has grown to them.
+/// order, its buffer grown in place as `VecDeque`'s is), so it holds the arrivals of one idle
+/// timeout window and allocates no more once it has grown to them.
 #[derive(Default)]
 struct Ring {
-    /// Empty, or a power of two long.
+    /// The places written so far: all `size` once the ring has come round, before that the
+    /// places up to the newest entry (a place is pushed when first written).
     buf: Vec<Open>,
+    /// The number of places: 0, or a power of two.
+    size: usize,
     head: usize,
     len: usize,
 }
@@ -69,34 +72,34 @@ struct Ring {
 impl Ring {
     #[inline(always)]
     fn push_back(&mut self, o: Open) {
-        if self.len == self.buf.len() {
+        if self.len == self.size {
             self.grow();
         }
-        let mask = self.buf.len() - 1;
-        self.buf[(self.head + self.len) & mask] = o;
+        let at = (self.head + self.len) & (self.size - 1);
+        if at < self.buf.len() {
+            self.buf[at] = o;
+        } else {
+            self.buf.push(o); // a place not written yet: the one just past the others
+        }
         self.len += 1;
     }
 
-    /// Twice the places (16 at first), the entries first in order.
+    /// Twice the places (16 at first), the entries kept in order: it is full, so they are
+    /// the places from the head to the old end and then those before the head, which move
+    /// to follow them.
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        let size = (self.buf.len() * 2).max(16);
-        let mut buf = Vec::with_capacity(size);
-        buf.extend(self.iter());
-        let filler = Open {
-            deadline: SimTime::ZERO,
-            request: RequestId(0),
-            uid: 0,
-        };
-        buf.resize(size, filler);
-        self.buf = buf;
-        self.head = 0;
+        debug_assert_eq!(self.buf.len(), self.size);
+        let size = (self.size * 2).max(16);
+        self.buf.reserve_exact(size - self.buf.len());
+        self.buf.extend_from_within(..self.head);
+        self.size = size;
     }
 
+    #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = Open> + '_ {
-        let mask = self.buf.len().wrapping_sub(1);
-        (0..self.len).map(move |k| self.buf[(self.head + k) & mask])
+        (0..self.len).map(move |k| self.buf[(self.head + k) & (self.size - 1)])
     }
 
     #[inline]
@@ -108,7 +111,7 @@ impl Ring {
     #[inline]
     fn pop_front(&mut self) {
         debug_assert!(self.len > 0);
-        self.head = (self.head + 1) & (self.buf.len() - 1);
+        self.head = (self.head + 1) & (self.size - 1);
         self.len -= 1;
     }
 }
@@ -125,8 +128,9 @@ pub(super) enum Answer {
 
 impl Alb {
     /// The client of `request` (unique id `uid`), just forwarded by `lb`, starts waiting for
-    /// its answer; the load balancer's idle timer is armed if it was not.
-    #[inline]
+    /// its answer; the load balancer's idle timer is armed if it was not. In line (once a
+    /// request, in `route`; the compiler's choice moved with unrelated edits).
+    #[inline(always)]
     pub(super) fn open_client_request(
         &mut self,
         specs: &[LoadBalancerSpec],
@@ -391,11 +395,12 @@ mod tests {
                 }
             }
             assert_eq!(ring.len, model.len());
-            assert!(ring.buf.is_empty() || ring.buf.len().is_power_of_two());
+            assert!(ring.size == 0 || ring.size.is_power_of_two());
+            assert!(ring.buf.len() <= ring.size);
             let seen: Vec<u64> = ring.iter().map(|o| o.uid).collect();
             assert_eq!(seen, model.iter().copied().collect::<Vec<_>>());
         }
-        assert!(ring.buf.len() > 32, "the ring grew several times");
+        assert!(ring.size > 32, "the ring grew several times");
         while let Some(k) = model.pop_front() {
             let o = *ring.front().expect("as long as the model");
             assert_eq!(
