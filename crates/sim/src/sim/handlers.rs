@@ -422,7 +422,10 @@ impl World {
     }
 
     /// An instance finished a request: the client gets its answer, unless the load balancer's
-    /// idle timeout already gave it a 504 (see `idle_timeout`).
+    /// idle timeout already gave it a 504 (see `idle_timeout`). In line in the completion
+    /// handler (once a request: the call's register saves and restores were 19 instructions
+    /// of it).
+    #[inline(always)]
     pub(super) fn on_request_served(&mut self, id: RequestId) {
         // Its slot is freed first: the record read once, for all that follows.
         let r = self.traffic.requests.remove(id);
