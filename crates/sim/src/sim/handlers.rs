@@ -45,9 +45,9 @@ impl World {
         } = draw_request(&mut self.traffic, tracer, &mut self.bills, now, (w, spec));
         let class_spec = &spec.classes[class];
         let action = class_spec.action.as_ref();
-        let (request_bytes, response_bytes, rule_evaluations) = (
+        let (request_bytes, bytes, rule_evaluations) = (
             class_spec.request_bytes,
-            class_spec.response_bytes,
+            class_spec.processed_bytes,
             class_spec.billable_rule_evaluations,
         );
         match (spec.target, action) {
@@ -88,7 +88,6 @@ impl World {
                 let to_lambda = self.scenario.target_groups[tg.index()].lambda().is_some();
                 let m = &mut self.alb.lb_meters[lb.index()].current;
                 m.new_connections += 1.0;
-                let bytes = (request_bytes + response_bytes) as f64;
                 if to_lambda {
                     m.processed_bytes_lambda += bytes; // a Lambda target's LCU dimension
                 } else {
