@@ -407,7 +407,9 @@ impl LoadBalancer {
         }
     }
 
-    /// Picks the node (index into the spec's `azs`) a client reaches.
+    /// Picks the node (index into the spec's `azs`) a client reaches. In line (once a
+    /// request, in `sim`'s routing).
+    #[inline]
     pub fn pick_node(&mut self, spec: &LoadBalancerSpec, tg: &TargetGroup) -> Option<usize> {
         let nodes = spec.azs.len();
         let first = self.rng.uniform_u64(0, nodes as u64) as usize;
@@ -423,7 +425,9 @@ impl LoadBalancer {
     /// Chooses a target among `group.routable(az)` (not empty) with the target group's
     /// algorithm. Least outstanding requests: the target with the fewest, ties going to the
     /// first in a rotating order (the node's cursor), so equal targets share the load; the
-    /// group's load buckets answer in O(1) what a scan of every target would.
+    /// group's load buckets answer in O(1) what a scan of every target would. In line (once
+    /// a request, in `sim`'s routing).
+    #[inline]
     pub fn choose(
         &mut self,
         algorithm: Algorithm,

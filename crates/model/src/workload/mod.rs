@@ -77,6 +77,9 @@ pub struct ClassSpec {
     pub rule: u32,
     pub request_bytes: u64,
     pub response_bytes: u64,
+    /// `request_bytes + response_bytes` as `f64`, what a request adds to its load balancer's
+    /// processed-bytes meter (converted once here, not once a request).
+    pub processed_bytes: f64,
     pub nat_bytes: u64,
     /// Listener rules evaluated to route this class, beyond the free ones (ALB LCUs).
     pub billable_rule_evaluations: u32,

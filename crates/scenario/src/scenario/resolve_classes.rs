@@ -199,6 +199,8 @@ pub(super) fn resolve_classes(
         let via_service = matches!(target, Some(Target::Service(_)));
         let routed = tg.is_some() || (queue.is_some() && message.is_some()) || via_service;
         if let (Some(work), true) = (work, routed) {
+            let request_bytes = bytes(c.request_bytes, w.request_bytes, 2_000);
+            let response_bytes = bytes(c.response_bytes, w.response_bytes, 20_000);
             classes.push(ClassSpec {
                 name: c.name.clone(),
                 path: req_path,
@@ -211,8 +213,9 @@ pub(super) fn resolve_classes(
                 work,
                 action: tg,
                 rule,
-                request_bytes: bytes(c.request_bytes, w.request_bytes, 2_000),
-                response_bytes: bytes(c.response_bytes, w.response_bytes, 20_000),
+                request_bytes,
+                response_bytes,
+                processed_bytes: request_bytes.wrapping_add(response_bytes) as f64,
                 nat_bytes: bytes(c.nat_bytes, w.nat_bytes, 0),
                 billable_rule_evaluations: evaluations.saturating_sub(free_rules),
                 message,

@@ -124,6 +124,7 @@ fn class(name: &str, weight: f64, work: Dist) -> ClassSpec {
         rule: 0,
         request_bytes: 0,
         response_bytes: 0,
+        processed_bytes: 0.0,
         nat_bytes: 0,
         billable_rule_evaluations: 0,
         message: None,

@@ -38,7 +38,6 @@ use crate::metrics::Outcome;
 use crate::model::alb::{AlbEvent, LoadBalancerSpec};
 use crate::model::faults::Cause;
 use crate::trace::{Field, Kind, Tracer};
-use std::collections::VecDeque;
 
 #[derive(Clone, Copy)]
 struct Open {
@@ -51,8 +50,80 @@ struct Open {
 /// One load balancer's open requests, oldest first, and whether its timer is armed.
 #[derive(Default)]
 pub(super) struct OpenRequests {
-    fifo: VecDeque<Open>,
+    fifo: Ring,
     armed: bool,
+}
+
+/// A FIFO in a ring whose size is a power of two: a place is found with an AND where
+/// `VecDeque` compares and subtracts, once a request. It doubles when full (keeping the
+/// order, its buffer grown in place as `VecDeque`'s is), so it holds the arrivals of one idle
+/// timeout window and allocates no more once it has grown to them.
+#[derive(Default)]
+struct Ring {
+    /// The places written so far: all `size` once the ring has come round, before that the
+    /// places up to the newest entry (a place is pushed when first written).
+    buf: Vec<Open>,
+    /// The number of places: 0, or a power of two.
+    size: usize,
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    #[inline(always)]
+    fn push_back(&mut self, o: Open) {
+        if self.len == self.size {
+            self.grow();
+        }
+        let at = (self.head + self.len) & (self.size - 1);
+        if at < self.buf.len() {
+            self.buf[at] = o;
+        } else {
+            self.buf.push(o); // a place not written yet: the one just past the others
+        }
+        self.len += 1;
+    }
+
+    /// Twice the places (16 at first), the entries kept in order: it is full, so they are
+    /// the places from the head to the old end and then those before the head, which move
+    /// to follow them.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        debug_assert_eq!(self.buf.len(), self.size);
+        let size = (self.size * 2).max(16);
+        self.buf.reserve_exact(size - self.buf.len());
+        self.buf.extend_from_within(..self.head);
+        self.size = size;
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = Open> + '_ {
+        (0..self.len).map(move |k| self.buf[(self.head + k) & (self.size - 1)])
+    }
+
+    #[inline]
+    fn front(&self) -> Option<&Open> {
+        (self.len > 0).then(|| &self.buf[self.head])
+    }
+
+    /// Drops the oldest entry (there is one: `front` gave it).
+    #[inline]
+    fn pop_front(&mut self) {
+        debug_assert!(self.len > 0);
+        self.head = (self.head + 1) & (self.size - 1);
+        self.len -= 1;
+    }
+}
+
+/// `latency.as_secs_f64()`, bit for bit, for a latency below a load balancer's idle timeout
+/// (at most 4,000 s, `scenario::resolve_compute`): converted through `i64`, one instruction,
+/// where `u64`'s conversion takes six (the two round the same integer to the same `f64`).
+#[inline(always)]
+fn secs_within_timeout(latency: SimTime) -> f64 {
+    let ns = latency.as_nanos();
+    debug_assert!(ns < 1 << 63);
+    ns as i64 as f64 / 1e9
 }
 
 /// What the client of a load-balanced request gets when its target answers.
@@ -67,8 +138,9 @@ pub(super) enum Answer {
 
 impl Alb {
     /// The client of `request` (unique id `uid`), just forwarded by `lb`, starts waiting for
-    /// its answer; the load balancer's idle timer is armed if it was not.
-    #[inline]
+    /// its answer; the load balancer's idle timer is armed if it was not. In line (once a
+    /// request, in `route`; the compiler's choice moved with unrelated edits).
+    #[inline(always)]
     pub(super) fn open_client_request(
         &mut self,
         specs: &[LoadBalancerSpec],
@@ -152,7 +224,7 @@ impl Alb {
                 latency: self.idle_timed_out(specs, lb),
             };
         }
-        self.lb_meters[lb.index()].current.connection_seconds += latency.as_secs_f64();
+        self.lb_meters[lb.index()].current.connection_seconds += secs_within_timeout(latency);
         Answer::Take { latency }
     }
 
@@ -232,6 +304,12 @@ impl World {
     #[inline(always)]
     pub(super) fn target_answered(&mut self, id: RequestId) -> Option<(Request, SimTime)> {
         let r = self.traffic.requests.remove(id);
+        self.target_answered_removed(r)
+    }
+
+    /// `target_answered` of a request already taken out of its slot.
+    #[inline(always)]
+    pub(super) fn target_answered_removed(&mut self, r: Request) -> Option<(Request, SimTime)> {
         if r.answered {
             return None; // the late answer is discarded
         }
@@ -290,5 +368,57 @@ impl World {
             self.faults.log.count(Cause::TargetUnreachable);
         }
         self.finish_504(&r, latency);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Open, Ring};
+    use crate::ids::RequestId;
+    use crate::kernel::SimTime;
+    use std::collections::VecDeque;
+
+    fn open(k: u64) -> Open {
+        Open {
+            deadline: SimTime::from_nanos(k),
+            request: RequestId(k as u32),
+            uid: k,
+        }
+    }
+
+    /// The ring gives back what a `VecDeque` does, in order, across its growths (16, 32, ...
+    /// places) with the head anywhere in it: pushes and pops in runs of changing lengths.
+    #[test]
+    fn ring_is_a_fifo_across_growths_and_wraps() {
+        let (mut ring, mut model) = (Ring::default(), VecDeque::new());
+        let mut next = 0u64;
+        for round in 0..400u64 {
+            for _ in 0..(round * 7 % 23) {
+                ring.push_back(open(next));
+                model.push_back(next);
+                next += 1;
+            }
+            for _ in 0..(round * 5 % 19) {
+                assert_eq!(ring.front().map(|o| o.uid), model.front().copied());
+                if model.pop_front().is_some() {
+                    ring.pop_front();
+                }
+            }
+            assert_eq!(ring.len, model.len());
+            assert!(ring.size == 0 || ring.size.is_power_of_two());
+            assert!(ring.buf.len() <= ring.size);
+            let seen: Vec<u64> = ring.iter().map(|o| o.uid).collect();
+            assert_eq!(seen, model.iter().copied().collect::<Vec<_>>());
+        }
+        assert!(ring.size > 32, "the ring grew several times");
+        while let Some(k) = model.pop_front() {
+            let o = *ring.front().expect("as long as the model");
+            assert_eq!(
+                (o.uid, o.request, o.deadline),
+                (k, RequestId(k as u32), SimTime::from_nanos(k))
+            );
+            ring.pop_front();
+        }
+        assert!(ring.front().is_none());
     }
 }

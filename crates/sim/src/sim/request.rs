@@ -73,6 +73,24 @@ const UNLINKED: Link = Link {
     next: NIL,
 };
 
+/// A new slot before its first request is written into it.
+const VACANT: Slot = Slot {
+    r: Request {
+        id: 0,
+        arrived_at: SimTime::ZERO,
+        workload: WorkloadId(0),
+        instance: None,
+        counted: false,
+        class: 0,
+        lb: None,
+        answered: false,
+        connecting: false,
+        rtt_ns: 0,
+    },
+    link: UNLINKED,
+    alive: false,
+};
+
 /// A request slot: the record, its place in the list of the instance it names, and whether
 /// it is in use (one record, so a request's handling touches one place).
 #[derive(Clone, Copy, Debug)]
@@ -111,25 +129,29 @@ impl Requests {
     pub fn insert(&mut self, r: Request) -> RequestId {
         self.live += 1;
         self.live_counted += r.counted as u64;
-        let id = if self.free != NIL {
-            let i = self.free;
-            let slot = &mut self.slots[i as usize];
-            self.free = slot.link.next;
-            slot.r = r;
-            slot.alive = true;
-            RequestId(i)
+        let i = if self.free != NIL {
+            let i = self.free as usize;
+            self.free = self.slots[i].link.next;
+            i
         } else {
-            self.slots.push(Slot {
-                r,
-                link: UNLINKED,
-                alive: true,
-            });
-            RequestId((self.slots.len() - 1) as u32)
+            self.slots.push(VACANT);
+            self.slots.len() - 1
         };
-        // `link` writes the slot's links; a request naming no instance has none.
-        match r.instance {
-            Some(instance) => self.link(id, instance),
-            None => self.slots[id.index()].link = UNLINKED,
+        let id = RequestId(i as u32);
+        // First in the list of the instance it names (a request naming none has no links):
+        // the slot is written once, its neighbour's link after.
+        let next = match r.instance {
+            Some(instance) => self.take_head(id, instance),
+            None => NIL,
+        };
+        let slots = &mut self.slots[..];
+        slots[i] = Slot {
+            r,
+            link: Link { prev: NIL, next },
+            alive: true,
+        };
+        if next != NIL {
+            slots[next as usize].link.prev = id.0;
         }
         id
     }
@@ -145,36 +167,14 @@ impl Requests {
         })
     }
 
-    /// Puts request `id` first in `instance`'s list.
+    /// Makes request `id` the head of `instance`'s list; returns the head it had.
     #[inline(always)]
-    fn link(&mut self, id: RequestId, instance: InstanceId) {
+    fn take_head(&mut self, id: RequestId, instance: InstanceId) -> u32 {
         let i = instance.index();
         if i >= self.heads.len() {
             self.heads.resize(i + 1, NIL);
         }
-        let head = self.heads[i];
-        self.slots[id.index()].link = Link {
-            prev: NIL,
-            next: head,
-        };
-        if head != NIL {
-            self.slots[head as usize].link.prev = id.0;
-        }
-        self.heads[i] = id.0;
-    }
-
-    /// Takes request `id` out of `instance`'s list.
-    #[inline(always)]
-    fn unlink(&mut self, id: RequestId, instance: InstanceId) {
-        let Link { prev, next } = std::mem::replace(&mut self.slots[id.index()].link, UNLINKED);
-        if prev == NIL {
-            self.heads[instance.index()] = next;
-        } else {
-            self.slots[prev as usize].link.next = next;
-        }
-        if next != NIL {
-            self.slots[next as usize].link.prev = prev;
-        }
+        std::mem::replace(&mut self.heads[i], id.0)
     }
 
     /// The requests naming `instance` (served or connecting), first linked first.
@@ -198,15 +198,32 @@ impl Requests {
     /// answered, the request stops being in flight.
     #[inline(always)]
     pub fn remove(&mut self, id: RequestId) -> Request {
-        let slot = &mut self.slots[id.index()];
+        let i = id.index();
+        let slots = &mut self.slots[..];
+        let slot = &mut slots[i];
         debug_assert!(slot.alive, "a slot is freed exactly once");
         slot.alive = false;
         let r = slot.r;
-        if let Some(instance) = r.instance {
-            self.unlink(id, instance);
-        }
-        self.slots[id.index()].link.next = self.free;
+        // Out of its instance's list (a request naming none has no links), and first in the
+        // free list.
+        let Link { prev, next } = std::mem::replace(
+            &mut slot.link,
+            Link {
+                prev: NIL,
+                next: self.free,
+            },
+        );
         self.free = id.0;
+        if let Some(instance) = r.instance {
+            if prev == NIL {
+                self.heads[instance.index()] = next;
+            } else {
+                slots[prev as usize].link.next = next;
+            }
+            if next != NIL {
+                slots[next as usize].link.prev = prev;
+            }
+        }
         if !r.answered {
             self.live -= 1;
             self.live_counted -= r.counted as u64;
