@@ -110,8 +110,38 @@ impl LoadBuckets {
         if from == to {
             return;
         }
+        if self.words == 1 {
+            return self.moved_in_one_word(p, from, to);
+        }
         self.add(p, to, false);
         self.take(p, from);
+    }
+
+    /// `moved` for a list that has never held more than 64 positions (every bucket is one
+    /// word): the bit moves between the two levels' words and the counts follow; the summary
+    /// is left alone, because its bit for word 0 is never read (a search that could find
+    /// word 0 looks at the word itself: `Bucket::next_from` reads summary bits only of the
+    /// words after the one it starts in). In line always: a call costs about as much as the
+    /// general path it saves.
+    #[inline(always)]
+    fn moved_in_one_word(&mut self, p: usize, from: u32, to: u32) {
+        let bit = 1u64 << p;
+        match self.buckets.get_mut(to as usize) {
+            Some(b) => {
+                b.words[0] |= bit;
+                b.count += 1;
+            }
+            None => self.grow_to_insert(to as usize, p),
+        }
+        if to < self.min {
+            self.min = to;
+        }
+        let b = &mut self.buckets[from as usize];
+        b.words[0] &= !bit;
+        b.count -= 1;
+        if b.count == 0 && from == self.min {
+            self.raise_min(from);
+        }
     }
 
     /// Levels up to `level` exist, each covering the positions held; then position `p` goes
