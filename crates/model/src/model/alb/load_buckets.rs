@@ -280,5 +280,42 @@ mod tests {
                 prop_assert_eq!(buckets.first_least_loaded(s), scan(&loads, s));
             }
         }
+
+        /// Lists of one word (up to 64 positions), whose moves leave the summary alone, then
+        /// grown past it one push at a time: every answer is the scan's, before and after the
+        /// list takes a second and a third word.
+        #[test]
+        fn one_word_moves_answer_as_the_scan_and_after_growth(
+            first in 1usize..=64,
+            ops in proptest::collection::vec((any::<u16>(), 0u32..6, any::<u16>(), 0u8..6), 1..400),
+        ) {
+            let mut buckets = LoadBuckets::default();
+            let mut loads: Vec<u32> = (0..first).map(|p| (p % 2) as u32).collect();
+            for &l in &loads {
+                buckets.push(l);
+            }
+            for (pick, to, start, what) in ops {
+                match what {
+                    // One more position (the list reaches a second word after 64).
+                    0 if loads.len() < 200 => {
+                        loads.push(to);
+                        buckets.push(to);
+                    }
+                    _ => {
+                        let p = pick as usize % loads.len();
+                        let from = loads[p];
+                        let new = match what {
+                            1 | 2 => from + 1,
+                            3 | 4 => from.saturating_sub(1),
+                            _ => to * 3,
+                        };
+                        buckets.moved(p, from, new);
+                        loads[p] = new;
+                    }
+                }
+                let s = start as usize % loads.len();
+                prop_assert_eq!(buckets.first_least_loaded(s), scan(&loads, s));
+            }
+        }
     }
 }
