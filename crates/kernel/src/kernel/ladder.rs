@@ -65,6 +65,13 @@ const ALL: u128 = u128::MAX;
 /// key to its median key (counted from the first); the later ones wait in `far`.
 const FAR_BEYOND: u64 = 8;
 
+/// A small ladder's bucket width and first bucket: every time falls before the first bucket
+/// (a time shifted by 63 is 0 or 1), so a key pushed at or after `near_end` goes to `far` by
+/// the ring's own arithmetic (the subtraction wraps past every bucket), without a test of
+/// its own.
+const SMALL_SHIFT: u32 = 63;
+const SMALL_BASE: u64 = 2;
+
 /// A small ladder keeps every key in its run while it holds at most this many; past that,
 /// the later keys go to `far`.
 const SPLIT_SMALL_FROM: usize = 8;
@@ -102,8 +109,8 @@ impl Ladder {
             near: SortedRun::with_capacity(1024),
             near_end: ALL,
             ring: vec![Vec::new(); BUCKETS],
-            base: 0,
-            shift: 0,
+            base: SMALL_BASE,
+            shift: SMALL_SHIFT,
             cursor: 0,
             in_ring: 0,
             far: Vec::new(),
@@ -139,11 +146,7 @@ impl Ladder {
     /// [`Self::push`] of a key at or after `near_end`.
     #[inline(never)]
     fn push_beyond(&mut self, key: u128) {
-        if self.small {
-            self.far.push(key);
-        } else {
-            self.place(key);
-        }
+        self.place(key);
         if self.near.len() == 0 {
             self.advance();
         }
@@ -152,8 +155,9 @@ impl Ladder {
     /// Puts a key at or after `near_end` in its bucket, or in `far`.
     #[inline]
     fn place(&mut self, key: u128) {
-        // At or after `near_end`, so at or after bucket `cursor`.
-        let bucket = ((time(key) >> self.shift) - self.base) as usize;
+        // At or after `near_end`, so at or after bucket `cursor`; in a small ladder, past
+        // every bucket (`SMALL_SHIFT`, `SMALL_BASE`), so in `far`.
+        let bucket = (time(key) >> self.shift).wrapping_sub(self.base) as usize;
         if bucket < BUCKETS {
             self.ring[bucket].push(key);
             self.in_ring += 1;
@@ -227,6 +231,8 @@ impl Ladder {
         self.far.clear();
         self.in_ring = 0;
         self.small = true;
+        self.shift = SMALL_SHIFT;
+        self.base = SMALL_BASE;
         self.split_small();
     }
 
