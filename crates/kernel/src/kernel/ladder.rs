@@ -26,10 +26,10 @@
 //! [`SPLIT_SMALL_FROM`] keys, `near_end` is past every key; once its run holds more, `near_end`
 //! is set [`FAR_BEYOND`] times the span from the first key to the median past the first key,
 //! and the keys from there on go to `far`. When the run empties, the keys of `far` are sorted
-//! into it and the split is made again. The ring is built when the run grows past [`SMALL`] (as when it grows past its limit) or
-//! empties with more than [`SMALL_AGAIN`] keys in `far`, and given up when the run empties
-//! with at most [`SMALL_AGAIN`] keys held, so a queue hovering at the boundary does not switch
-//! at each push.
+//! into it and the split is made again. The ring is built when the run grows past [`SMALL`]
+//! (as when it grows past its limit) or empties with more than [`SMALL_AGAIN`] keys in
+//! `far`, and given up when the run empties with at most [`SMALL_AGAIN`] keys held, so a
+//! queue hovering at the boundary does not switch at each push.
 //!
 //! Invariant: the run is not empty while any key is held, so the smallest key is the run's
 //! first (read without mutation).

@@ -53,7 +53,6 @@ impl SortedRun {
         self.clear();
     }
 
-    /// The largest key.
     /// The held keys, in order.
     pub(super) fn held(&self) -> &[u128] {
         &self.keys[self.head..]
@@ -66,6 +65,7 @@ impl SortedRun {
         self.keys.truncate(from);
     }
 
+    /// The largest key.
     pub(super) fn max(&self) -> Option<u128> {
         if self.len() == 0 {
             return None;
