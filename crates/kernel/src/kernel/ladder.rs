@@ -10,11 +10,13 @@
 //!
 //! When the run empties, the next non-empty bucket becomes the run (its keys sorted) and
 //! `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from `far`
-//! with buckets sized for a few keys each at the density of the earlier half of `far` (from its
-//! median), and what lies beyond stays in `far`. A bucket or a run that grew too crowded (the
-//! keys got denser than when the ring was built) is spread over a finer ring. A key is so
-//! moved a few times, and the run holds about one bucket's keys instead of all of them: with
-//! thousands pending, a pop moves a cursor and a push moves a few keys. Order is exact: every
+//! with buckets sized for a few keys each at the density of the earliest keys (the
+//! [`DENSITY_KEYS`]-th key's distance from the first: completions due in milliseconds, not
+//! the timers seconds away that may be most of `far`), and what lies beyond stays in `far`. A
+//! bucket or a run that grew too crowded (the keys got denser than when the ring was built) is
+//! spread over a finer ring, its buckets at most half as wide. A key is so moved a few times,
+//! and the run holds about one bucket's keys instead of all of them: with thousands pending, a
+//! pop moves a cursor and a push moves a few keys. Order is exact: every
 //! key in the run is smaller than every key in the ring, and the ring's than `far`'s, by time;
 //! keys of equal time are always in the same rung, ordered by the run. Keys need not be
 //! monotone.
@@ -40,16 +42,20 @@ use super::run::SortedRun;
 const BUCKETS: usize = 1024;
 
 /// A rebuilt ring's buckets are sized for about this many keys each, at the density of the
-/// earlier half of the keys.
+/// earliest keys.
 const PER_BUCKET: u128 = 8;
+
+/// The density is that of the earliest this many keys (or the earlier half, if fewer): the
+/// keys due soon, not the timers seconds away that may be the most of them.
+const DENSITY_KEYS: usize = 64;
 
 /// A bucket with more keys than this is spread over a finer ring instead of going to the run
 /// (the keys grew denser since the ring was built).
-const SPLIT_AT: usize = 512;
+const SPLIT_AT: usize = 64;
 
 /// A run grown beyond this (pushes before `near_end`, denser than when its bucket was
-/// chosen) is spread over a new ring.
-const NEAR_LIMIT: usize = 1024;
+/// chosen) is spread over a finer ring.
+const NEAR_LIMIT: usize = 64;
 
 /// While the ladder is small, every key is in the run: it holds up to this many before the
 /// ring is built.
@@ -95,8 +101,8 @@ pub(super) struct Ladder {
     in_ring: usize,
     far: Vec<u128>,
     len: usize,
-    /// The run's size that triggers a new ring: [`NEAR_LIMIT`], or twice what the last new
-    /// ring left in it (keys of one time cannot be spread); in a small ladder, [`SMALL`], or
+    /// The run's size that triggers a new ring: [`NEAR_LIMIT`], or twice what its bucket
+    /// brought (keys of one time cannot be spread); in a small ladder, [`SMALL`], or
     /// [`SPLIT_SMALL_FROM`] while its run holds every key (past it, the split into `far`).
     near_limit: usize,
     /// The ring is not in use: keys at or after `near_end` go to `far`.
@@ -217,6 +223,7 @@ impl Ladder {
         }
         self.cursor += 1;
         self.near_end = self.bucket_start(self.cursor);
+        self.near_limit = NEAR_LIMIT.max(2 * self.near.len());
     }
 
     /// Every key into the (empty) run, which then takes every key pushed until it holds more
@@ -269,8 +276,11 @@ impl Ladder {
             self.far.append(bucket);
         }
         self.in_ring = 0;
+        if self.len > SMALL_AGAIN {
+            // Narrower buckets than the run's, whatever the density of the earliest keys.
+            self.rebuild(self.shift.saturating_sub(1));
+        }
         self.advance();
-        self.near_limit = NEAR_LIMIT.max(2 * self.near.len());
     }
 
     fn bucket_start(&self, bucket: usize) -> u128 {
@@ -279,15 +289,21 @@ impl Ladder {
 
     /// Spreads `far` (not empty; the ring and the run are empty) over a new ring starting at
     /// its earliest time, with buckets `1 << shift` wide (`shift` at most `max_shift`) for
-    /// about [`PER_BUCKET`] keys each at the density of the earlier half of the keys; the keys
-    /// beyond the ring stay in `far`.
+    /// about [`PER_BUCKET`] keys each at the density of the earliest [`DENSITY_KEYS`] keys (of
+    /// the earlier half, if fewer or all of one time); the keys beyond the ring stay in
+    /// `far`.
     fn rebuild(&mut self, max_shift: u32) {
         self.small = false;
         let earliest = self.far.iter().map(|&k| time(k)).min().unwrap_or(0);
         let half = self.far.len() / 2;
-        let (_, &mut median, _) = self.far.select_nth_unstable(half);
-        let offset = (time(median) - earliest) as u128;
-        let width = (PER_BUCKET * offset / (half as u128 + 1)).max(1);
+        let mut nth = half.min(DENSITY_KEYS);
+        let mut offset = self.nth_time(nth) - earliest;
+        if offset == 0 && nth < half {
+            // The earliest keys are of one time: the density of the earlier half instead.
+            nth = half;
+            offset = self.nth_time(nth) - earliest;
+        }
+        let width = (PER_BUCKET * offset as u128 / (nth as u128 + 1)).max(1);
         // The smallest power of two at least `width`.
         self.shift = (128 - (width - 1).leading_zeros()).min(max_shift);
         self.base = earliest >> self.shift;
@@ -311,6 +327,12 @@ impl Ladder {
                 true
             }
         });
+    }
+
+    /// The time of the `n`-th smallest key of `far` (which it reorders).
+    fn nth_time(&mut self, n: usize) -> u64 {
+        let (_, &mut key, _) = self.far.select_nth_unstable(n);
+        time(key)
     }
 
     /// Keeps only the keys `keep` accepts.
@@ -433,6 +455,41 @@ mod tests {
         }
         assert!(largest <= 2 * ties + NEAR_LIMIT, "{largest} in the run");
         assert_eq!(ladder.pop(), None);
+    }
+
+    /// Thousands of timers seconds away and a few hundred completions due in milliseconds,
+    /// popped and replaced for a long while (a fleet at its peak): the ring's buckets are
+    /// sized for the completions, so a push into the run finds few keys there.
+    #[test]
+    fn buckets_follow_the_earliest_keys_not_the_far_timers() {
+        let mut rng = stream(8, "test/ladder/timers");
+        let mut ladder = Ladder::new();
+        let mut n = 0u32;
+        let mut push = |ladder: &mut Ladder, at: u64| {
+            ladder.push((at as u128) << 64 | (n as u128) << 32);
+            n += 1;
+        };
+        for _ in 0..3_000 {
+            push(&mut ladder, rng.uniform_u64(1_000_000_000, 16_000_000_000));
+        }
+        for _ in 0..300 {
+            push(&mut ladder, rng.uniform_u64(0, 40_000_000));
+        }
+        let (mut into_run, mut run_sum) = (0u64, 0u64);
+        for _ in 0..200_000 {
+            let now = time(ladder.pop().expect("keys held"));
+            let at = now + rng.uniform_u64(0, 40_000_000);
+            if (at as u128) < ladder.near_end {
+                into_run += 1;
+                run_sum += ladder.near.len() as u64;
+            }
+            push(&mut ladder, at);
+        }
+        let mean = run_sum as f64 / into_run.max(1) as f64;
+        assert!(
+            mean < 4.0 * PER_BUCKET as f64,
+            "{mean:.1} keys in the run at a push"
+        );
     }
 
     /// A small ladder's rungs: no ring, at most [`SMALL`] keys in the run, each before
