@@ -10,16 +10,15 @@
 //!
 //! When the run empties, the next non-empty bucket becomes the run (its keys sorted) and
 //! `near_end` moves to that bucket's end; when the ring runs empty, it is rebuilt from `far`
-//! with buckets sized for a few keys each at the density of the earliest keys (the
-//! [`DENSITY_KEYS`]-th key's distance from the first: completions due in milliseconds, not
+//! with buckets sized for a few keys each at the density of the earliest keys (the distance
+//! from the first to the [`DENSITY_KEYS`]-th after it: completions due in milliseconds, not
 //! the timers seconds away that may be most of `far`), and what lies beyond stays in `far`. A
 //! bucket or a run that grew too crowded (the keys got denser than when the ring was built) is
 //! spread over a finer ring, its buckets at most half as wide. A key is so moved a few times,
 //! and the run holds about one bucket's keys instead of all of them: with thousands pending, a
-//! pop moves a cursor and a push moves a few keys. Order is exact: every
-//! key in the run is smaller than every key in the ring, and the ring's than `far`'s, by time;
-//! keys of equal time are always in the same rung, ordered by the run. Keys need not be
-//! monotone.
+//! pop moves a cursor and a push moves a few keys. Order is exact: every key in the run is
+//! smaller than every key in the ring, and the ring's than `far`'s, by time; keys of equal
+//! time are always in the same rung, ordered by the run. Keys need not be monotone.
 //!
 //! A small ladder (at most [`SMALL`] keys in its run: M/M/8's dozen pending events) does not
 //! use its ring: a push is a scan of the run and a pop moves its cursor. Its keys far beyond
@@ -45,8 +44,8 @@ const BUCKETS: usize = 1024;
 /// earliest keys.
 const PER_BUCKET: u128 = 8;
 
-/// The density is that of the earliest this many keys (or the earlier half, if fewer): the
-/// keys due soon, not the timers seconds away that may be the most of them.
+/// The density is that of the earliest this many keys (of the earlier half, if fewer or all
+/// of one time): the keys due soon, not the timers seconds away that may be most of them.
 const DENSITY_KEYS: usize = 64;
 
 /// A bucket with more keys than this is spread over a finer ring instead of going to the run
