@@ -182,14 +182,8 @@ impl World {
             self.trace_routed(lb, tg, node, chosen, id);
         }
         let request = self.traffic.requests.insert(request());
-        // The client starts waiting for its answer (the request's id is at hand: no lookup).
-        (self.alb).open_client_request(
-            &self.scenario.load_balancers,
-            &mut self.queue,
-            lb,
-            request,
-            id,
-        );
+        // The client starts waiting for its answer.
+        self.open_client_request(lb, request);
         let job = Job::Request(request);
         let started = self.ec2.admit_routed(chosen, job, work, &mut self.queue);
         self.outstanding_changed(chosen);

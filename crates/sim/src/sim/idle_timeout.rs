@@ -15,12 +15,15 @@
 //!   expired (10 seconds)" (same page, HTTP 504). The client waits those 10 s (or the idle
 //!   timeout, if shorter: the idle timer ends it first).
 //!
-//! Cost: the timeout is the same for every request of a load balancer, so deadlines come in
-//! arrival order. Each load balancer keeps a FIFO of its open requests and one armed timer for
-//! the oldest; requests that ended meanwhile are dropped lazily when the timer fires, and it is
-//! re-armed at the oldest request still waiting. While nothing times out it fires about once
-//! per idle timeout, not once per request, and the FIFO reuses its buffer (no allocation per
-//! request once it has grown to the arrivals of one timeout window).
+//! Cost: the timeout is the same for every request of a load balancer, and a client starts
+//! waiting when its request arrives, so deadlines come in arrival order. The requests keep
+//! each load balancer's waiting clients in a list, oldest first (`Requests::wait_for_answer`;
+//! a request leaves it when answered or freed), and the load balancer keeps one timer, armed
+//! for the oldest: when it fires, the clients whose deadline passed get their 504 and it is
+//! re-armed at the oldest still waiting (a timer left armed for a client answered meanwhile
+//! just fires early and moves on). While nothing times out it fires about once per idle
+//! timeout, not once per request, and what it keeps follows the requests in flight, not the
+//! arrivals of one timeout window (ARCHITECTURE.md, "The idle timeout's waiting lists").
 //!
 //! The ALB's decisions are methods of [`Alb`] that take only what they need: the load
 //! balancers' specs, the clock and a scheduler of the ALB's own events, the tracer. They
@@ -38,83 +41,6 @@ use crate::metrics::Outcome;
 use crate::model::alb::{AlbEvent, LoadBalancerSpec};
 use crate::model::faults::Cause;
 use crate::trace::{Field, Kind, Tracer};
-
-#[derive(Clone, Copy)]
-struct Open {
-    deadline: SimTime,
-    request: RequestId,
-    /// The request's unique id (its slot may be reused once it ends).
-    uid: u64,
-}
-
-/// One load balancer's open requests, oldest first, and whether its timer is armed.
-#[derive(Default)]
-pub(super) struct OpenRequests {
-    fifo: Ring,
-    armed: bool,
-}
-
-/// A FIFO in a ring whose size is a power of two: a place is found with an AND where
-/// `VecDeque` compares and subtracts, once a request. It doubles when full (keeping the
-/// order, its buffer grown in place as `VecDeque`'s is), so it holds the arrivals of one idle
-/// timeout window and allocates no more once it has grown to them.
-#[derive(Default)]
-struct Ring {
-    /// The places written so far: all `size` once the ring has come round, before that the
-    /// places up to the newest entry (a place is pushed when first written).
-    buf: Vec<Open>,
-    /// The number of places: 0, or a power of two.
-    size: usize,
-    head: usize,
-    len: usize,
-}
-
-impl Ring {
-    #[inline(always)]
-    fn push_back(&mut self, o: Open) {
-        if self.len == self.size {
-            self.grow();
-        }
-        let at = (self.head + self.len) & (self.size - 1);
-        if at < self.buf.len() {
-            self.buf[at] = o;
-        } else {
-            self.buf.push(o); // a place not written yet: the one just past the others
-        }
-        self.len += 1;
-    }
-
-    /// Twice the places (16 at first), the entries kept in order: it is full, so they are
-    /// the places from the head to the old end and then those before the head, which move
-    /// to follow them.
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self) {
-        debug_assert_eq!(self.buf.len(), self.size);
-        let size = (self.size * 2).max(16);
-        self.buf.reserve_exact(size - self.buf.len());
-        self.buf.extend_from_within(..self.head);
-        self.size = size;
-    }
-
-    #[cfg(test)]
-    fn iter(&self) -> impl Iterator<Item = Open> + '_ {
-        (0..self.len).map(move |k| self.buf[(self.head + k) & (self.size - 1)])
-    }
-
-    #[inline]
-    fn front(&self) -> Option<&Open> {
-        (self.len > 0).then(|| &self.buf[self.head])
-    }
-
-    /// Drops the oldest entry (there is one: `front` gave it).
-    #[inline]
-    fn pop_front(&mut self) {
-        debug_assert!(self.len > 0);
-        self.head = (self.head + 1) & (self.size - 1);
-        self.len -= 1;
-    }
-}
 
 /// `latency.as_secs_f64()`, bit for bit, for a latency below a load balancer's idle timeout
 /// (at most 4,000 s, `scenario::resolve_compute`): converted through `i64`, one instruction,
@@ -137,69 +63,36 @@ pub(super) enum Answer {
 }
 
 impl Alb {
-    /// The client of `request` (unique id `uid`), just forwarded by `lb`, starts waiting for
-    /// its answer; the load balancer's idle timer is armed if it was not. In line (once a
-    /// request, in `route`; the compiler's choice moved with unrelated edits).
+    /// A client of `lb` starts waiting for its answer (its request is last in `lb`'s list,
+    /// `Requests::wait_for_answer`): the idle timer is armed at its deadline if it was not.
+    /// In line (once a request, in `route`).
     #[inline(always)]
-    pub(super) fn open_client_request(
+    pub(super) fn client_waits(
         &mut self,
         specs: &[LoadBalancerSpec],
         queue: &mut impl Schedule<AlbEvent>,
         lb: LbId,
-        request: RequestId,
-        uid: u64,
     ) {
-        let deadline = queue.now() + specs[lb.index()].idle_timeout;
-        let open = &mut self.open_requests[lb.index()];
-        open.fifo.push_back(Open {
-            deadline,
-            request,
-            uid,
-        });
-        if !open.armed {
-            open.armed = true;
+        let armed = &mut self.idle_armed[lb.index()];
+        if !*armed {
+            *armed = true;
+            let deadline = queue.now() + specs[lb.index()].idle_timeout;
             queue.at(deadline, AlbEvent::IdleTimeoutDue(lb));
         }
     }
 
-    /// The load balancer tries to connect to a stopped target for `request`: its client
-    /// waits, and the attempt fails at the connection timeout (`AlbEvent::ConnectTimedOut`).
+    /// The load balancer tries to connect to a stopped target for `request`, whose client
+    /// waits (`client_waits`): the attempt fails at the connection timeout
+    /// (`AlbEvent::ConnectTimedOut`).
     pub(super) fn open_connection_attempt(
         &mut self,
         specs: &[LoadBalancerSpec],
         queue: &mut impl Schedule<AlbEvent>,
         lb: LbId,
         request: RequestId,
-        uid: u64,
     ) {
-        self.open_client_request(specs, queue, lb, request, uid);
+        self.client_waits(specs, queue, lb);
         queue.after(CONNECT_TIMEOUT, AlbEvent::ConnectTimedOut(request));
-    }
-
-    /// `lb`'s idle timer fired: the next client whose deadline passed and who still waits
-    /// (`waiting(request, uid)`), to answer with its 504; `None` once none is left, the
-    /// timer then re-armed at the oldest client still waiting (or disarmed).
-    pub(super) fn next_idle_timeout(
-        &mut self,
-        queue: &mut impl Schedule<AlbEvent>,
-        lb: LbId,
-        waiting: impl Fn(RequestId, u64) -> bool,
-    ) -> Option<RequestId> {
-        let now = queue.now();
-        let open = &mut self.open_requests[lb.index()];
-        while let Some(&o) = open.fifo.front() {
-            let still_waiting = waiting(o.request, o.uid);
-            if still_waiting && o.deadline > now {
-                queue.at(o.deadline, AlbEvent::IdleTimeoutDue(lb));
-                return None;
-            }
-            open.fifo.pop_front();
-            if still_waiting {
-                return Some(o.request);
-            }
-        }
-        open.armed = false;
-        None
     }
 
     /// A client of `lb` gets its 504 at the idle timeout: the connection's time is metered;
@@ -257,27 +150,33 @@ impl Alb {
 
 /// The world's side: the requests, EC2's outstanding counts, faults and metrics.
 impl World {
-    /// The client of `request` (just forwarded by `lb`) starts waiting for its answer.
+    /// The client of `request` (just arrived through `lb`) starts waiting for its answer.
+    #[inline(always)]
     pub(super) fn open_client_request(&mut self, lb: LbId, request: RequestId) {
-        let uid = self.traffic.requests.get(request).id;
-        (self.alb).open_client_request(
-            &self.scenario.load_balancers,
-            &mut self.queue,
-            lb,
-            request,
-            uid,
+        debug_assert_eq!(
+            self.traffic.requests.get(request).arrived_at,
+            self.queue.now()
         );
+        self.traffic.requests.wait_for_answer(request, lb);
+        (self.alb).client_waits(&self.scenario.load_balancers, &mut self.queue, lb);
     }
 
-    /// The oldest open request's deadline came: every client still waiting whose deadline
-    /// passed gets its 504; the timer moves to the oldest client still waiting.
+    /// `lb`'s idle timer fired: every client still waiting whose deadline (its arrival plus
+    /// the idle timeout) passed gets its 504, oldest first; the timer is re-armed at the
+    /// deadline of the oldest client still waiting, or disarmed when none waits.
     pub(super) fn on_idle_timeout_due(&mut self, lb: LbId) {
-        while let Some(request) = (self.alb).next_idle_timeout(&mut self.queue, lb, |r, uid| {
-            self.traffic.requests.is_waiting(r, uid)
-        }) {
+        let now = self.queue.now();
+        let timeout = self.scenario.load_balancers[lb.index()].idle_timeout;
+        while let Some(request) = self.traffic.requests.oldest_waiting(lb) {
+            let deadline = self.traffic.requests.get(request).arrived_at + timeout;
+            if deadline > now {
+                Schedule::at(&mut self.queue, deadline, AlbEvent::IdleTimeoutDue(lb));
+                return;
+            }
             let r = self.traffic.requests.answer(request);
             self.client_timed_out(&r);
         }
+        self.alb.idle_armed[lb.index()] = false;
     }
 
     /// The client of `r` gets a 504 at its load balancer's idle timeout.
@@ -333,14 +232,14 @@ impl World {
         // does (termination only detaches the attempt from it, `Requests::detach_connecting`).
         r.instance = Some(target);
         r.connecting = true;
-        let (lb, uid) = (r.balancer(), r.id);
+        let lb = r.balancer();
         let request = self.traffic.requests.insert(r);
+        self.traffic.requests.wait_for_answer(request, lb);
         (self.alb).open_connection_attempt(
             &self.scenario.load_balancers,
             &mut self.queue,
             lb,
             request,
-            uid,
         );
     }
 
@@ -368,57 +267,5 @@ impl World {
             self.faults.log.count(Cause::TargetUnreachable);
         }
         self.finish_504(&r, latency);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Open, Ring};
-    use crate::ids::RequestId;
-    use crate::kernel::SimTime;
-    use std::collections::VecDeque;
-
-    fn open(k: u64) -> Open {
-        Open {
-            deadline: SimTime::from_nanos(k),
-            request: RequestId(k as u32),
-            uid: k,
-        }
-    }
-
-    /// The ring gives back what a `VecDeque` does, in order, across its growths (16, 32, ...
-    /// places) with the head anywhere in it: pushes and pops in runs of changing lengths.
-    #[test]
-    fn ring_is_a_fifo_across_growths_and_wraps() {
-        let (mut ring, mut model) = (Ring::default(), VecDeque::new());
-        let mut next = 0u64;
-        for round in 0..400u64 {
-            for _ in 0..(round * 7 % 23) {
-                ring.push_back(open(next));
-                model.push_back(next);
-                next += 1;
-            }
-            for _ in 0..(round * 5 % 19) {
-                assert_eq!(ring.front().map(|o| o.uid), model.front().copied());
-                if model.pop_front().is_some() {
-                    ring.pop_front();
-                }
-            }
-            assert_eq!(ring.len, model.len());
-            assert!(ring.size == 0 || ring.size.is_power_of_two());
-            assert!(ring.buf.len() <= ring.size);
-            let seen: Vec<u64> = ring.iter().map(|o| o.uid).collect();
-            assert_eq!(seen, model.iter().copied().collect::<Vec<_>>());
-        }
-        assert!(ring.size > 32, "the ring grew several times");
-        while let Some(k) = model.pop_front() {
-            let o = *ring.front().expect("as long as the model");
-            assert_eq!(
-                (o.uid, o.request, o.deadline),
-                (k, RequestId(k as u32), SimTime::from_nanos(k))
-            );
-            ring.pop_front();
-        }
-        assert!(ring.front().is_none());
     }
 }

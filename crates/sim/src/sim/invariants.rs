@@ -1,8 +1,8 @@
 //! Checks, in the library's tests, of the rule that makes stale events impossible: owners
 //! cancel their pending events, so no pending event names a terminated instance (and none
 //! that fires does). `World::terminate` and the event loop call these under `cfg(test)`.
-//! Also: the indexes that spare scans (each instance's requests, the live instances) agree
-//! with a scan, at every stop and termination.
+//! Also: the indexes that spare scans (each instance's requests, each load balancer's
+//! waiting clients, the live instances) agree with a scan, at every stop and termination.
 
 use super::World;
 use crate::event::Event;
@@ -40,6 +40,7 @@ impl World {
             .collect();
         assert_eq!(live, scanned, "live instances: list and scan differ");
         self.traffic.requests.check_lists(&live);
+        self.traffic.requests.check_waiting();
     }
 
     /// An event about to be handled never names a terminated instance.

@@ -8,6 +8,12 @@
 //! The requests that name an instance (served by it, or connection attempts to it while it is
 //! stopped) are linked in a list per instance slot, so an instance's termination or an AZ
 //! outage visits its own requests, not every request in flight.
+//!
+//! The requests whose clients wait on a load balancer for their answer are linked in a list
+//! per load balancer, oldest first (`wait_for_answer`): its idle timer (`idle_timeout`) looks
+//! at the oldest only, and a request leaves the list when its client is answered or its slot
+//! is freed. So what the idle timeout keeps follows the requests in flight, not the arrivals
+//! of one timeout window (up to 4,000 s of them).
 
 use crate::ids::{InstanceId, LbId, RequestId, WorkloadId};
 use crate::kernel::SimTime;
@@ -73,6 +79,18 @@ const UNLINKED: Link = Link {
     next: NIL,
 };
 
+/// The first and last request of a list (`NIL`: empty).
+#[derive(Clone, Copy, Debug)]
+struct Ends {
+    first: u32,
+    last: u32,
+}
+
+const EMPTY: Ends = Ends {
+    first: NIL,
+    last: NIL,
+};
+
 /// A new slot before its first request is written into it.
 const VACANT: Slot = Slot {
     r: Request {
@@ -88,22 +106,30 @@ const VACANT: Slot = Slot {
         rtt_ns: 0,
     },
     link: UNLINKED,
+    waiting: UNLINKED,
     alive: false,
+    listed: false,
 };
 
-/// A request slot: the record, its place in the list of the instance it names, and whether
-/// it is in use (one record, so a request's handling touches one place).
+/// A request slot: the record, its place in the list of the instance it names and in its
+/// load balancer's list of waiting clients, and whether it is in use and in that list (one
+/// record, so a request's handling touches one place).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     r: Request,
     link: Link,
+    waiting: Link,
     alive: bool,
+    /// In its load balancer's list of waiting clients (`r.lb`).
+    listed: bool,
 }
 
 pub struct Requests {
     slots: Vec<Slot>,
     /// Per instance slot: the first request naming it (`NIL`: none).
     heads: Vec<u32>,
+    /// Per load balancer: its clients waiting for an answer, oldest first (`waiting` links).
+    waiting: Vec<Ends>,
     /// The first free slot (`NIL`: none); each free slot names the next in its `link.next`
     /// (last freed, first reused).
     free: u32,
@@ -117,6 +143,7 @@ impl Default for Requests {
         Requests {
             slots: Vec::new(),
             heads: Vec::new(),
+            waiting: Vec::new(),
             free: NIL,
             live: 0,
             live_counted: 0,
@@ -148,7 +175,9 @@ impl Requests {
         slots[i] = Slot {
             r,
             link: Link { prev: NIL, next },
+            waiting: UNLINKED,
             alive: true,
+            listed: false,
         };
         if next != NIL {
             slots[next as usize].link.prev = id.0;
@@ -204,6 +233,11 @@ impl Requests {
         debug_assert!(slot.alive, "a slot is freed exactly once");
         slot.alive = false;
         let r = slot.r;
+        if slot.listed {
+            self.stop_waiting(i);
+        }
+        let slots = &mut self.slots[..];
+        let slot = &mut slots[i];
         // Out of its instance's list (a request naming none has no links), and first in the
         // free list.
         let Link { prev, next } = std::mem::replace(
@@ -240,9 +274,63 @@ impl Requests {
         let r = &mut slot.r;
         debug_assert!(slot.alive && !r.answered, "a request ends exactly once");
         r.answered = true;
+        let r = *r;
+        if slot.listed {
+            self.stop_waiting(id.index());
+        }
         self.live -= 1;
         self.live_counted -= r.counted as u64;
-        *r
+        r
+    }
+
+    /// The client of request `id` (just arrived through load balancer `lb`, its `lb`) starts
+    /// waiting for its answer: last in `lb`'s list.
+    #[inline(always)]
+    pub fn wait_for_answer(&mut self, id: RequestId, lb: LbId) {
+        let i = id.index();
+        debug_assert!(self.slots[i].alive && self.slots[i].r.lb == Some(lb));
+        if lb.index() >= self.waiting.len() {
+            self.waiting.resize(lb.index() + 1, EMPTY);
+        }
+        let ends = &mut self.waiting[lb.index()];
+        let last = std::mem::replace(&mut ends.last, id.0);
+        if last == NIL {
+            ends.first = id.0;
+        } else {
+            self.slots[last as usize].waiting.next = id.0;
+        }
+        let slot = &mut self.slots[i];
+        slot.waiting = Link {
+            prev: last,
+            next: NIL,
+        };
+        slot.listed = true;
+    }
+
+    /// The request whose client has waited longest on `lb` (and still waits).
+    #[inline]
+    pub fn oldest_waiting(&self, lb: LbId) -> Option<RequestId> {
+        let first = self.waiting.get(lb.index())?.first;
+        (first != NIL).then_some(RequestId(first))
+    }
+
+    /// Slot `i`'s client stops waiting: out of its load balancer's list.
+    #[inline(always)]
+    fn stop_waiting(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        slot.listed = false;
+        let Link { prev, next } = std::mem::replace(&mut slot.waiting, UNLINKED);
+        let lb = slot.r.balancer().index();
+        if prev == NIL {
+            self.waiting[lb].first = next;
+        } else {
+            self.slots[prev as usize].waiting.next = next;
+        }
+        if next == NIL {
+            self.waiting[lb].last = prev;
+        } else {
+            self.slots[next as usize].waiting.prev = prev;
+        }
     }
 
     /// The live requests an instance serves, in slot order (the order in which they end
@@ -311,6 +399,37 @@ impl Requests {
         }
     }
 
+    /// Checks the load balancers' lists of waiting clients against a scan: each is linked
+    /// both ways, oldest first, and holds exactly the live, unanswered requests of its load
+    /// balancer (every load-balanced request's client waits from its arrival).
+    #[cfg(test)]
+    pub fn check_waiting(&self) {
+        let mut listed = 0;
+        for (lb, ends) in self.waiting.iter().enumerate() {
+            let (mut at, mut prev, mut arrived) = (ends.first, NIL, SimTime::ZERO);
+            while at != NIL {
+                let slot = &self.slots[at as usize];
+                assert!(
+                    slot.alive && slot.listed && !slot.r.answered,
+                    "slot {at} listed"
+                );
+                assert_eq!(slot.r.lb.map(|l| l.index()), Some(lb), "slot {at}'s list");
+                assert_eq!(slot.waiting.prev, prev, "slot {at}'s link back");
+                assert!(slot.r.arrived_at >= arrived, "slot {at} out of order");
+                (arrived, prev, at) = (slot.r.arrived_at, at, slot.waiting.next);
+                listed += 1;
+            }
+            assert_eq!(ends.last, prev, "load balancer {lb}'s last");
+        }
+        let waiting = self
+            .slots
+            .iter()
+            .filter(|s| s.alive && !s.r.answered && s.r.lb.is_some())
+            .count();
+        assert_eq!(listed, waiting, "listed and waiting clients differ");
+        assert_eq!(listed, self.slots.iter().filter(|s| s.listed).count());
+    }
+
     /// Whether the slot holds a request with this unique id whose client still waits.
     pub fn is_waiting(&self, id: RequestId, uid: u64) -> bool {
         self.is_live(id, uid) && !self.slots[id.index()].r.answered
@@ -333,5 +452,101 @@ impl Requests {
             .iter()
             .filter(|s| s.alive && s.r.counted)
             .map(|s| &s.r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{RngExt, stream};
+
+    fn arriving(at: u64, lb: u16) -> Request {
+        Request {
+            id: at,
+            arrived_at: SimTime::from_nanos(at),
+            lb: Some(LbId(lb)),
+            ..VACANT.r
+        }
+    }
+
+    impl Requests {
+        /// `lb`'s waiting clients, oldest first.
+        fn waiting_on(&self, lb: LbId) -> Vec<RequestId> {
+            let mut out = Vec::new();
+            let mut at = self.waiting.get(lb.index()).map_or(NIL, |e| e.first);
+            while at != NIL {
+                out.push(RequestId(at));
+                at = self.slots[at as usize].waiting.next;
+            }
+            out
+        }
+    }
+
+    /// Each load balancer's list holds, oldest first, exactly the requests whose clients
+    /// wait, against a model: arrivals on two load balancers; clients answered (a 504) first,
+    /// last or in the middle of their list; slots freed with and without an answer, and
+    /// reused.
+    #[test]
+    fn waiting_lists_hold_the_clients_that_wait_oldest_first() {
+        let mut rng = stream(7, "test/requests/waiting");
+        let mut requests = Requests::default();
+        let mut waiting: [Vec<RequestId>; 2] = [Vec::new(), Vec::new()];
+        let mut alive: Vec<RequestId> = Vec::new();
+        for step in 0..30_000u64 {
+            let pick =
+                |rng: &mut crate::kernel::Rng, n: usize| rng.uniform_u64(0, n as u64) as usize;
+            match rng.uniform_u64(0, 10) {
+                0..=3 => {
+                    let lb = pick(&mut rng, 2);
+                    let id = requests.insert(arriving(step, lb as u16));
+                    requests.wait_for_answer(id, LbId(lb as u16));
+                    waiting[lb].push(id);
+                    alive.push(id);
+                }
+                4..=5 => {
+                    let lb = pick(&mut rng, 2);
+                    if !waiting[lb].is_empty() {
+                        let k = match pick(&mut rng, 3) {
+                            0 => 0,
+                            1 => waiting[lb].len() - 1,
+                            _ => pick(&mut rng, waiting[lb].len()),
+                        };
+                        let id = waiting[lb].remove(k);
+                        assert!(requests.answer(id).answered);
+                    }
+                }
+                _ => {
+                    if !alive.is_empty() {
+                        let id = alive.swap_remove(pick(&mut rng, alive.len()));
+                        requests.remove(id);
+                        for list in &mut waiting {
+                            list.retain(|&w| w != id);
+                        }
+                    }
+                }
+            }
+            for (lb, list) in waiting.iter().enumerate() {
+                let lb = LbId(lb as u16);
+                assert_eq!(requests.oldest_waiting(lb), list.first().copied());
+                assert_eq!(&requests.waiting_on(lb), list, "step {step}");
+            }
+            if step % 101 == 0 {
+                requests.check_waiting();
+            }
+        }
+        assert!(
+            waiting.iter().all(|l| l.len() > 10),
+            "the lists were exercised"
+        );
+    }
+
+    /// A slot stays within one cache line.
+    #[test]
+    fn slots_stay_within_a_cache_line() {
+        assert!(
+            std::mem::size_of::<Slot>() <= 64,
+            "{}",
+            std::mem::size_of::<Slot>()
+        );
     }
 }

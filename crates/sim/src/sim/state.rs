@@ -8,7 +8,6 @@
 use super::World;
 use super::ec2::GroupSeries;
 use super::feed::{Arrivals, Draws, Feed};
-use super::idle_timeout::OpenRequests;
 use super::instance_timers::InstanceTimers;
 use super::meters::{GroupMeters, LbMeters, PeriodMeters};
 use super::request::Requests;
@@ -155,7 +154,8 @@ impl Traffic {
 /// the idle timeout), target groups, and the load balancers' cost meters.
 pub struct Alb {
     pub load_balancers: Vec<LoadBalancer>,
-    pub open_requests: Vec<OpenRequests>,
+    /// Per load balancer: its idle timer is armed (`idle_timeout`).
+    pub idle_armed: Vec<bool>,
     pub target_groups: Vec<TargetGroup>,
     pub lb_meters: Vec<LbMeters>,
     /// Per load balancer: `alb/NAME/forward`, the draws of weighted forward actions.
@@ -187,11 +187,7 @@ impl Alb {
                     )
                 })
                 .collect(),
-            open_requests: s
-                .load_balancers
-                .iter()
-                .map(|_| Default::default())
-                .collect(),
+            idle_armed: vec![false; s.load_balancers.len()],
             target_groups: s
                 .target_groups
                 .iter()
