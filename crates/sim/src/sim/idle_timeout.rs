@@ -17,8 +17,8 @@
 //!
 //! Cost: the timeout is the same for every request of a load balancer, and a client starts
 //! waiting when its request arrives, so deadlines come in arrival order. The requests keep
-//! each load balancer's waiting clients in a list, oldest first (`Requests::wait_for_answer`;
-//! a request leaves it when answered or freed), and the load balancer keeps one timer, armed
+//! each load balancer's waiting clients in a list, oldest first (`Requests::oldest_waiting`: a
+//! request is in it from its insertion until answered or freed), and the load balancer keeps one timer, armed
 //! for the oldest: when it fires, the clients whose deadline passed get their 504 and it is
 //! re-armed at the oldest still waiting (a timer left armed for a client answered meanwhile
 //! just fires early and moves on). While nothing times out it fires about once per idle
@@ -63,8 +63,8 @@ pub(super) enum Answer {
 }
 
 impl Alb {
-    /// A client of `lb` starts waiting for its answer (its request is last in `lb`'s list,
-    /// `Requests::wait_for_answer`): the idle timer is armed at its deadline if it was not.
+    /// A client of `lb` starts waiting for its answer (its request, just inserted, is last in
+    /// `lb`'s list): the idle timer is armed at its deadline if it was not.
     /// In line (once a request, in `route`).
     #[inline(always)]
     pub(super) fn client_waits(
@@ -150,14 +150,14 @@ impl Alb {
 
 /// The world's side: the requests, EC2's outstanding counts, faults and metrics.
 impl World {
-    /// The client of `request` (just arrived through `lb`) starts waiting for its answer.
+    /// The client of `request` (just arrived through `lb` and inserted: last in `lb`'s list)
+    /// starts waiting for its answer.
     #[inline(always)]
     pub(super) fn open_client_request(&mut self, lb: LbId, request: RequestId) {
         debug_assert_eq!(
             self.traffic.requests.get(request).arrived_at,
             self.queue.now()
         );
-        self.traffic.requests.wait_for_answer(request, lb);
         (self.alb).client_waits(&self.scenario.load_balancers, &mut self.queue, lb);
     }
 
@@ -234,7 +234,6 @@ impl World {
         r.connecting = true;
         let lb = r.balancer();
         let request = self.traffic.requests.insert(r);
-        self.traffic.requests.wait_for_answer(request, lb);
         (self.alb).open_connection_attempt(
             &self.scenario.load_balancers,
             &mut self.queue,

@@ -9,9 +9,10 @@
 //! stopped) are linked in a list per instance slot, so an instance's termination or an AZ
 //! outage visits its own requests, not every request in flight.
 //!
-//! The requests whose clients wait on a load balancer for their answer are linked in a list
-//! per load balancer, oldest first (`wait_for_answer`): its idle timer (`idle_timeout`) looks
-//! at the oldest only, and a request leaves the list when its client is answered or its slot
+//! The requests whose clients wait on a load balancer for their answer (every request that
+//! came through one, from its insertion, at its arrival) are linked in a list per load
+//! balancer, oldest first: its idle timer (`idle_timeout`) looks at the oldest only
+//! (`oldest_waiting`), and a request leaves the list when its client is answered or its slot
 //! is freed. So what the idle timeout keeps follows the requests in flight, not the arrivals
 //! of one timeout window (up to 4,000 s of them).
 
@@ -108,20 +109,18 @@ const VACANT: Slot = Slot {
     link: UNLINKED,
     waiting: UNLINKED,
     alive: false,
-    listed: false,
 };
 
 /// A request slot: the record, its place in the list of the instance it names and in its
-/// load balancer's list of waiting clients, and whether it is in use and in that list (one
-/// record, so a request's handling touches one place).
+/// load balancer's list of waiting clients (while its client waits: `r.lb` is set and not
+/// `r.answered`), and whether it is in use (one record, so a request's handling touches one
+/// place).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     r: Request,
     link: Link,
     waiting: Link,
     alive: bool,
-    /// In its load balancer's list of waiting clients (`r.lb`).
-    listed: bool,
 }
 
 pub struct Requests {
@@ -171,13 +170,17 @@ impl Requests {
             Some(instance) => self.take_head(id, instance),
             None => NIL,
         };
+        // Its client waits on its load balancer from now: last in that list.
+        let waiting = match r.lb {
+            Some(lb) if !r.answered => self.wait_last(id, lb),
+            _ => UNLINKED,
+        };
         let slots = &mut self.slots[..];
         slots[i] = Slot {
             r,
             link: Link { prev: NIL, next },
-            waiting: UNLINKED,
+            waiting,
             alive: true,
-            listed: false,
         };
         if next != NIL {
             slots[next as usize].link.prev = id.0;
@@ -233,8 +236,10 @@ impl Requests {
         debug_assert!(slot.alive, "a slot is freed exactly once");
         slot.alive = false;
         let r = slot.r;
-        if slot.listed {
-            self.stop_waiting(i);
+        if let Some(lb) = r.lb
+            && !r.answered
+        {
+            self.stop_waiting(i, lb);
         }
         let slots = &mut self.slots[..];
         let slot = &mut slots[i];
@@ -275,20 +280,18 @@ impl Requests {
         debug_assert!(slot.alive && !r.answered, "a request ends exactly once");
         r.answered = true;
         let r = *r;
-        if slot.listed {
-            self.stop_waiting(id.index());
+        if let Some(lb) = r.lb {
+            self.stop_waiting(id.index(), lb);
         }
         self.live -= 1;
         self.live_counted -= r.counted as u64;
         r
     }
 
-    /// The client of request `id` (just arrived through load balancer `lb`, its `lb`) starts
-    /// waiting for its answer: last in `lb`'s list.
+    /// Request `id` (being inserted) becomes the last in `lb`'s list of waiting clients;
+    /// returns its links there.
     #[inline(always)]
-    pub fn wait_for_answer(&mut self, id: RequestId, lb: LbId) {
-        let i = id.index();
-        debug_assert!(self.slots[i].alive && self.slots[i].r.lb == Some(lb));
+    fn wait_last(&mut self, id: RequestId, lb: LbId) -> Link {
         if lb.index() >= self.waiting.len() {
             self.waiting.resize(lb.index() + 1, EMPTY);
         }
@@ -299,12 +302,10 @@ impl Requests {
         } else {
             self.slots[last as usize].waiting.next = id.0;
         }
-        let slot = &mut self.slots[i];
-        slot.waiting = Link {
+        Link {
             prev: last,
             next: NIL,
-        };
-        slot.listed = true;
+        }
     }
 
     /// The request whose client has waited longest on `lb` (and still waits).
@@ -314,13 +315,11 @@ impl Requests {
         (first != NIL).then_some(RequestId(first))
     }
 
-    /// Slot `i`'s client stops waiting: out of its load balancer's list.
+    /// Slot `i`'s client stops waiting: out of `lb`'s list.
     #[inline(always)]
-    fn stop_waiting(&mut self, i: usize) {
-        let slot = &mut self.slots[i];
-        slot.listed = false;
-        let Link { prev, next } = std::mem::replace(&mut slot.waiting, UNLINKED);
-        let lb = slot.r.balancer().index();
+    fn stop_waiting(&mut self, i: usize, lb: LbId) {
+        let Link { prev, next } = std::mem::replace(&mut self.slots[i].waiting, UNLINKED);
+        let lb = lb.index();
         if prev == NIL {
             self.waiting[lb].first = next;
         } else {
@@ -409,10 +408,7 @@ impl Requests {
             let (mut at, mut prev, mut arrived) = (ends.first, NIL, SimTime::ZERO);
             while at != NIL {
                 let slot = &self.slots[at as usize];
-                assert!(
-                    slot.alive && slot.listed && !slot.r.answered,
-                    "slot {at} listed"
-                );
+                assert!(slot.alive && !slot.r.answered, "slot {at} listed");
                 assert_eq!(slot.r.lb.map(|l| l.index()), Some(lb), "slot {at}'s list");
                 assert_eq!(slot.waiting.prev, prev, "slot {at}'s link back");
                 assert!(slot.r.arrived_at >= arrived, "slot {at} out of order");
@@ -427,7 +423,6 @@ impl Requests {
             .filter(|s| s.alive && !s.r.answered && s.r.lb.is_some())
             .count();
         assert_eq!(listed, waiting, "listed and waiting clients differ");
-        assert_eq!(listed, self.slots.iter().filter(|s| s.listed).count());
     }
 
     /// Whether the slot holds a request with this unique id whose client still waits.
@@ -499,7 +494,6 @@ mod tests {
                 0..=3 => {
                     let lb = pick(&mut rng, 2);
                     let id = requests.insert(arriving(step, lb as u16));
-                    requests.wait_for_answer(id, LbId(lb as u16));
                     waiting[lb].push(id);
                     alive.push(id);
                 }
