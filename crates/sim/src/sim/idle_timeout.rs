@@ -17,13 +17,14 @@
 //!
 //! Cost: the timeout is the same for every request of a load balancer, and a client starts
 //! waiting when its request arrives, so deadlines come in arrival order. The requests keep
-//! each load balancer's waiting clients in a list, oldest first (`Requests::oldest_waiting`: a
-//! request is in it from its insertion until answered or freed), and the load balancer keeps one timer, armed
-//! for the oldest: when it fires, the clients whose deadline passed get their 504 and it is
-//! re-armed at the oldest still waiting (a timer left armed for a client answered meanwhile
-//! just fires early and moves on). While nothing times out it fires about once per idle
-//! timeout, not once per request, and what it keeps follows the requests in flight, not the
-//! arrivals of one timeout window (ARCHITECTURE.md, "The idle timeout's waiting lists").
+//! each load balancer's waiting clients in a list, oldest first (`Requests::oldest_waiting`:
+//! a request is in it from its insertion until answered or freed), and the load balancer
+//! keeps one timer, armed for the oldest: when it fires, the clients whose deadline passed
+//! get their 504 and it is re-armed at the oldest still waiting (a timer left armed for a
+//! client answered meanwhile just fires early and moves on). While nothing times out it
+//! fires about once per idle timeout, not once per request, and what it keeps follows the
+//! requests in flight, not the arrivals of one timeout window (ARCHITECTURE.md, "The idle
+//! timeout's waiting lists").
 //!
 //! The ALB's decisions are methods of [`Alb`] that take only what they need: the load
 //! balancers' specs, the clock and a scheduler of the ALB's own events, the tracer. They

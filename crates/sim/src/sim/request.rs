@@ -231,11 +231,8 @@ impl Requests {
     #[inline(always)]
     pub fn remove(&mut self, id: RequestId) -> Request {
         let i = id.index();
-        let slots = &mut self.slots[..];
-        let slot = &mut slots[i];
-        debug_assert!(slot.alive, "a slot is freed exactly once");
-        slot.alive = false;
-        let r = slot.r;
+        let r = self.slots[i].r;
+        // Out of its load balancer's list while its client waits.
         if let Some(lb) = r.lb
             && !r.answered
         {
@@ -243,6 +240,8 @@ impl Requests {
         }
         let slots = &mut self.slots[..];
         let slot = &mut slots[i];
+        debug_assert!(slot.alive, "a slot is freed exactly once");
+        slot.alive = false;
         // Out of its instance's list (a request naming none has no links), and first in the
         // free list.
         let Link { prev, next } = std::mem::replace(
