@@ -87,26 +87,30 @@ impl Forward {
     }
 
     /// The target group a request goes to; a weighted action draws from `rng` (one draw),
-    /// a single target group draws nothing.
+    /// a single target group draws nothing. In line (once a request, in `sim`'s routing):
+    /// the single target group is a read, the weighted draw a call.
+    #[inline]
     pub fn pick(&self, rng: &mut Rng) -> TgId {
         match self {
             Forward::One(tg) => *tg,
-            Forward::Weighted(w) => {
-                let total: u32 = w.iter().map(|&(_, x)| u32::from(x)).sum();
-                let target = rng.open01() * f64::from(total);
-                let mut cumulative = 0u32;
-                for &(tg, x) in w {
-                    cumulative += u32::from(x);
-                    if target < f64::from(cumulative) {
-                        return tg;
-                    }
-                }
-                w.iter()
-                    .rev()
-                    .find(|&&(_, x)| x > 0)
-                    .map_or(w[0].0, |e| e.0)
+            Forward::Weighted(w) => Self::pick_weighted(w, rng),
+        }
+    }
+
+    fn pick_weighted(w: &[(TgId, u16)], rng: &mut Rng) -> TgId {
+        let total: u32 = w.iter().map(|&(_, x)| u32::from(x)).sum();
+        let target = rng.open01() * f64::from(total);
+        let mut cumulative = 0u32;
+        for &(tg, x) in w {
+            cumulative += u32::from(x);
+            if target < f64::from(cumulative) {
+                return tg;
             }
         }
+        w.iter()
+            .rev()
+            .find(|&&(_, x)| x > 0)
+            .map_or(w[0].0, |e| e.0)
     }
 }
 

@@ -227,7 +227,12 @@ impl World {
     #[inline(always)]
     pub(super) fn outstanding_changed(&mut self, id: InstanceId) {
         if self.ec2.tracks_load {
-            self.tell_load_trackers(id);
+            let inst = &self.ec2.instances[id.index()];
+            match self.ec2.load_tracking_target_groups[inst.group.index()][..] {
+                [] => {}
+                [tg] => self.alb.target_groups[tg.index()].set_outstanding(id, inst.outstanding),
+                _ => self.tell_load_trackers(id),
+            }
         }
     }
 

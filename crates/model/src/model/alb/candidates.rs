@@ -158,9 +158,16 @@ impl TargetSet {
         if p == ABSENT {
             return;
         }
-        self.all.load_changed(p, from, to);
         if self.by_az_bucketed {
-            self.by_az[azs[id.index()].index()].load_changed(q, from, to);
+            self.by_az_load_changed(id, azs, q, from, to);
         }
+        self.all.load_changed(p, from, to);
+    }
+
+    /// `load_changed` of `id`'s AZ list (at position `q`), when the per-AZ lists are
+    /// bucketed. Out of line: the group-wide list's move stays short.
+    #[inline(never)]
+    fn by_az_load_changed(&mut self, id: InstanceId, azs: &[AzId], q: u32, from: u32, to: u32) {
+        self.by_az[azs[id.index()].index()].load_changed(q, from, to);
     }
 }

@@ -8,6 +8,10 @@
 //! 4,096 positions), whatever the fleet size. Every bucket's words cover every position the
 //! list has held, so a move sets and clears bits without growing anything, and the rare
 //! rescan for a new lowest level is out of line.
+//!
+//! A list that has never held more than 64 positions (most fleets) keeps each level as one
+//! word in one vector instead (`one`): a move sets a bit in one word and clears it in another,
+//! with no count and no second indirection. Its 65th position spreads them into buckets.
 
 /// One load level: which positions carry it.
 #[derive(Clone, Debug, Default)]
@@ -81,6 +85,9 @@ impl Bucket {
 /// The positions `0..len` of a list, each in the bucket of its load.
 #[derive(Clone, Debug, Default)]
 pub struct LoadBuckets {
+    /// While `words` is at most 1: per level, the bits of its positions (`buckets` is empty).
+    one: Vec<u64>,
+    /// Once `words` is above 1: per level, its bucket (`one` is empty).
     buckets: Vec<Bucket>,
     /// The lowest non-empty level (meaningless while `len` is 0).
     min: u32,
@@ -97,11 +104,49 @@ impl LoadBuckets {
         self.len += 1;
         if p / 64 >= self.words {
             self.words = p / 64 + 1;
+            if self.words == 2 {
+                self.leave_one_word();
+            }
             for b in &mut self.buckets {
                 b.widen(self.words);
             }
         }
+        if self.words == 1 {
+            let bit = 1u64 << p;
+            match self.one.get_mut(load as usize) {
+                Some(w) => *w |= bit,
+                None => self.grow_one(load as usize, bit),
+            }
+            if p == 0 || load < self.min {
+                self.min = load;
+            }
+            return;
+        }
         self.add(p, load, p == 0);
+    }
+
+    /// The list takes its 65th position: each level's word becomes a bucket's first word.
+    #[cold]
+    fn leave_one_word(&mut self) {
+        self.buckets = (self.one.iter())
+            .map(|&w| {
+                let mut b = Bucket::default();
+                b.widen(1);
+                b.words[0] = w;
+                b.summary[0] = u64::from(w != 0);
+                b.count = w.count_ones();
+                b
+            })
+            .collect();
+        self.one = Vec::new();
+    }
+
+    /// Levels up to `level` exist in `one`; then `bit` goes to `level`.
+    #[cold]
+    #[inline(never)]
+    fn grow_one(&mut self, level: usize, bit: u64) {
+        self.one.resize(level + 1, 0);
+        self.one[level] |= bit;
     }
 
     /// Position `p` goes from level `from` to level `to`.
@@ -117,29 +162,22 @@ impl LoadBuckets {
         self.take(p, from);
     }
 
-    /// `moved` for a list that has never held more than 64 positions (every bucket is one
-    /// word): the bit moves between the two levels' words and the counts follow; the summary
-    /// is left alone, because its bit for word 0 is never read (a search that could find
-    /// word 0 looks at the word itself: `Bucket::next_from` reads summary bits only of the
-    /// words after the one it starts in). In line always: a call costs about as much as the
-    /// general path it saves.
+    /// `moved` for a list that has never held more than 64 positions (each level one word of
+    /// `one`): the bit moves between the two levels' words. In line always: a call costs
+    /// about as much as the general path it saves.
     #[inline(always)]
     fn moved_in_one_word(&mut self, p: usize, from: u32, to: u32) {
         let bit = 1u64 << p;
-        match self.buckets.get_mut(to as usize) {
-            Some(b) => {
-                b.words[0] |= bit;
-                b.count += 1;
-            }
-            None => self.grow_to_insert(to as usize, p),
+        match self.one.get_mut(to as usize) {
+            Some(w) => *w |= bit,
+            None => self.grow_one(to as usize, bit),
         }
         if to < self.min {
             self.min = to;
         }
-        let b = &mut self.buckets[from as usize];
-        b.words[0] &= !bit;
-        b.count -= 1;
-        if b.count == 0 && from == self.min {
+        let w = &mut self.one[from as usize];
+        *w &= !bit;
+        if *w == 0 && from == self.min {
             self.raise_min(from);
         }
     }
@@ -160,6 +198,7 @@ impl LoadBuckets {
 
     /// Empties it, keeping the buckets' memory for the refill.
     pub fn clear(&mut self) {
+        self.one.fill(0);
         if self.len > 0 {
             for b in self.buckets.iter_mut().filter(|b| b.count > 0) {
                 b.clear();
@@ -175,6 +214,13 @@ impl LoadBuckets {
     pub fn first_least_loaded(&self, start: usize) -> Option<usize> {
         if self.len == 0 {
             return None;
+        }
+        if self.words == 1 {
+            // Positions below 64: `start` is one.
+            let w = self.one[self.min as usize];
+            let here = w & (!0u64 << start);
+            let found = if here != 0 { here } else { w };
+            return Some(found.trailing_zeros() as usize);
         }
         let b = &self.buckets[self.min as usize];
         b.next_from(start).or_else(|| b.next_from(0))
@@ -207,10 +253,12 @@ impl LoadBuckets {
     #[inline(never)]
     fn raise_min(&mut self, min: u32) {
         // Loads change by one, so the next level up is usually the new lowest one.
-        if let Some(next) = self.buckets[min as usize + 1..]
-            .iter()
-            .position(|b| b.count > 0)
-        {
+        let next = if self.words == 1 {
+            self.one[min as usize + 1..].iter().position(|&w| w != 0)
+        } else {
+            (self.buckets[min as usize + 1..].iter()).position(|b| b.count > 0)
+        };
+        if let Some(next) = next {
             self.min = min + 1 + next as u32;
         }
     }
