@@ -447,12 +447,12 @@ impl LoadBalancer {
         let cursor = &mut self.cursors[node * self.target_groups + tg.index()];
         match algorithm {
             Algorithm::RoundRobin => {
-                let i = *cursor as usize % n;
+                let i = (*cursor % n as u32) as usize;
                 *cursor = (*cursor).wrapping_add(1);
                 candidates[i]
             }
             Algorithm::LeastOutstandingRequests => {
-                let start = *cursor as usize % n;
+                let start = (*cursor % n as u32) as usize;
                 *cursor = (*cursor).wrapping_add(1);
                 list.least_loaded_from(start, &group.loads)
                     .expect("candidates are not empty")
