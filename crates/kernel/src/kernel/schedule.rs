@@ -36,7 +36,7 @@ impl<E: Copy, S: Into<E>> Schedule<S> for EventQueue<E> {
     fn at(&mut self, at: SimTime, event: S) {
         self.schedule(at, event.into());
     }
-    #[inline]
+    #[inline(always)]
     fn keyed(&mut self, at: SimTime, event: S) -> Key {
         self.schedule_keyed(at, event.into())
     }
