@@ -350,7 +350,7 @@ impl Instance {
     }
 
     /// Starts (or queues) a job needing `work` of one core's time; true if it started.
-    #[inline]
+    #[inline(always)]
     pub fn admit(
         &mut self,
         id: InstanceId,
