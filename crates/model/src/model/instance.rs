@@ -385,7 +385,9 @@ impl Instance {
         }
     }
 
-    /// A server starts `job`, which completes at `at`.
+    /// A server starts `job`, which completes at `at`. In line always: once an admission
+    /// below the vCPUs and once a completion with jobs waiting.
+    #[inline(always)]
     fn serve(
         &mut self,
         id: InstanceId,
