@@ -112,11 +112,7 @@ impl LoadBuckets {
             }
         }
         if self.words == 1 {
-            let bit = 1u64 << p;
-            match self.one.get_mut(load as usize) {
-                Some(w) => *w |= bit,
-                None => self.grow_one(load as usize, bit),
-            }
+            self.set_one(load, 1u64 << p);
             if p == 0 || load < self.min {
                 self.min = load;
             }
@@ -139,6 +135,15 @@ impl LoadBuckets {
             })
             .collect();
         self.one = Vec::new();
+    }
+
+    /// `bit` goes to level `level` of `one` (grown to it if needed).
+    #[inline(always)]
+    fn set_one(&mut self, level: u32, bit: u64) {
+        match self.one.get_mut(level as usize) {
+            Some(w) => *w |= bit,
+            None => self.grow_one(level as usize, bit),
+        }
     }
 
     /// Levels up to `level` exist in `one`; then `bit` goes to `level`.
@@ -168,10 +173,7 @@ impl LoadBuckets {
     #[inline(always)]
     fn moved_in_one_word(&mut self, p: usize, from: u32, to: u32) {
         let bit = 1u64 << p;
-        match self.one.get_mut(to as usize) {
-            Some(w) => *w |= bit,
-            None => self.grow_one(to as usize, bit),
-        }
+        self.set_one(to, bit);
         if to < self.min {
             self.min = to;
         }
@@ -216,7 +218,7 @@ impl LoadBuckets {
             return None;
         }
         if self.words == 1 {
-            // Positions below 64: `start` is one.
+            // Every position is below 64, `start` among them.
             let w = self.one[self.min as usize];
             let here = w & (!0u64 << start);
             let found = if here != 0 { here } else { w };
