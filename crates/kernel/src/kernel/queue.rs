@@ -28,6 +28,14 @@
 //! first entry is live and next in line): no stale entry is left, and a moved event whose new
 //! entry is still the smallest takes `front` again instead of a push.
 //!
+//! An event that is never cancelled or moved and is due soon after most of what is pending (a
+//! workload's next arrival: [`EventQueue::schedule_aside`]) waits beside the heap in `aside`,
+//! in a slot of its own that is never freed: each pop compares the smallest held entry with
+//! it, so an arrival that is not the earliest still skips the heap's push and pop and the
+//! slot's allocation and release. One event at a time waits there; another one scheduled
+//! aside while it waits goes to the heap as usual. The order of the pops is again the order of
+//! the keys.
+//!
 //! Invariants: `front`, when held, is live and smaller than every heap entry; the heap's first
 //! entry is live (so [`EventQueue::peek_time`] needs no mutation); stale entries never outnumber live ones by more than [`COMPACT_AT`] (the heap
 //! is then filtered), so memory follows the pending events. Sequences are 32 bits; before they
@@ -93,6 +101,10 @@ fn entry_slot(e: u128) -> u32 {
 pub struct EventQueue<E> {
     /// An entry smaller than every entry in `heap`, or [`NONE`].
     front: u128,
+    /// The entry of the event waiting aside (any time), or [`NONE`].
+    aside: u128,
+    /// The slot that holds the events scheduled aside, never freed (or [`NO_SLOT`]: none yet).
+    aside_slot: u32,
     heap: Ladder,
     slots: Vec<Slot<E>>,
     /// The first free slot (or [`NO_SLOT`]); each free slot names the next in its `at`.
@@ -113,6 +125,8 @@ impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             front: NONE,
+            aside: NONE,
+            aside_slot: NO_SLOT,
             heap: Ladder::new(),
             slots: Vec::with_capacity(1024),
             free: NO_SLOT,
@@ -129,7 +143,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() + (self.front != NONE) as usize - self.stale
+        self.heap.len() + (self.front != NONE) as usize + (self.aside != NONE) as usize - self.stale
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,6 +178,28 @@ impl<E: Copy> EventQueue<E> {
         let generation = s.generation;
         self.insert(entry(at, sequence, slot));
         Key { slot, generation }
+    }
+
+    /// Schedules `event` at `at`, an event that is never cancelled or moved, to wait aside (see
+    /// the module's documentation); in the heap as usual if an event already waits there.
+    #[inline(always)]
+    pub fn schedule_aside(&mut self, at: SimTime, event: E) {
+        debug_assert!(at >= self.now, "event scheduled in the past");
+        if self.aside != NONE {
+            self.schedule(at, event);
+            return;
+        }
+        let sequence = self.next_sequence();
+        let mut slot = self.aside_slot;
+        if slot == NO_SLOT {
+            slot = self.new_slot(event);
+            self.aside_slot = slot;
+        }
+        let s = &mut self.slots[slot as usize];
+        s.event = event;
+        s.at = at;
+        s.sequence = sequence;
+        self.aside = entry(at, sequence, slot);
     }
 
     /// A new free slot, the only one (holding `event` until it is written again).
@@ -245,6 +281,13 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.aside < self.smallest_held() {
+            let top = std::mem::replace(&mut self.aside, NONE);
+            self.now = entry_time(top);
+            let s = &mut self.slots[entry_slot(top) as usize];
+            s.sequence = FREE;
+            return Some((self.now, s.event));
+        }
         let top = if self.front != NONE {
             std::mem::replace(&mut self.front, NONE)
         } else {
@@ -260,21 +303,25 @@ impl<E: Copy> EventQueue<E> {
 
     /// The time of the earliest pending event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
+        let first = self.smallest_held().min(self.aside);
+        (first != NONE).then(|| entry_time(first))
+    }
+
+    /// The smallest entry in `front` or the heap (not `aside`), or [`NONE`].
+    #[inline(always)]
+    fn smallest_held(&self) -> u128 {
         if self.front != NONE {
-            return Some(entry_time(self.front));
+            self.front
+        } else {
+            self.heap.first().unwrap_or(NONE)
         }
-        self.heap.first().map(entry_time)
     }
 
     /// Holds a new entry: in `front` if it is the smallest (the one there, if any, goes to the
     /// heap), else in the heap.
     #[inline(always)]
     fn insert(&mut self, e: u128) {
-        let smallest = if self.front != NONE {
-            self.front
-        } else {
-            self.heap.first().unwrap_or(NONE)
-        };
+        let smallest = self.smallest_held();
         if e < smallest {
             if self.front != NONE {
                 self.heap.push(self.front);
@@ -361,6 +408,12 @@ impl<E: Copy> EventQueue<E> {
         self.compact();
         if self.front != NONE {
             self.heap.push(std::mem::replace(&mut self.front, NONE));
+        }
+        if self.aside != NONE {
+            // Into the heap like any entry; its slot is then freed when it pops, and the next
+            // event scheduled aside takes a new one.
+            self.heap.push(std::mem::replace(&mut self.aside, NONE));
+            self.aside_slot = NO_SLOT;
         }
         let slots = &mut self.slots;
         self.heap.renumber(|rank, e| {
@@ -451,12 +504,14 @@ mod tests {
     /// ties; large: cancelled entries wait long in the heap, so it gets filtered). The queue's
     /// sequences start at `first_sequence` (near the end: they are renumbered mid-run). With
     /// `swing` `(low, high)`, the pending events grow to `high` (no pops), then shrink to `low`
-    /// (no schedules), and again: the ladder goes from small to large and back.
+    /// (no schedules), and again: the ladder goes from small to large and back. With `aside`,
+    /// half the schedules are of events that wait aside (`schedule_aside`, no key).
     fn check_keyed_operations(
         seed: u64,
         spread: u64,
         first_sequence: u32,
         swing: Option<(usize, usize)>,
+        aside: bool,
     ) {
         let mut rng = stream(seed, "test/queue/keyed");
         let mut q = EventQueue::new();
@@ -477,6 +532,10 @@ mod tests {
                 };
             }
             match op {
+                1 if aside => {
+                    q.schedule_aside(t, value);
+                    reference.push((t, order, value));
+                }
                 0 | 1 => {
                     keys.push((q.schedule_keyed(t, value), value));
                     reference.push((t, order, value));
@@ -528,26 +587,73 @@ mod tests {
 
     #[test]
     fn keyed_operations_match_a_sorted_reference() {
-        check_keyed_operations(11, 100, 0, None);
+        check_keyed_operations(11, 100, 0, None, false);
     }
 
     #[test]
     fn keyed_operations_far_apart_match_a_sorted_reference() {
-        check_keyed_operations(12, 1_000_000, 0, None);
+        check_keyed_operations(12, 1_000_000, 0, None, false);
     }
 
     #[test]
     fn keyed_operations_match_a_sorted_reference_across_a_renumbering() {
-        check_keyed_operations(13, 100, FREE - 7_000, None);
+        check_keyed_operations(13, 100, FREE - 7_000, None, false);
     }
 
     /// A queue that grows past the ladder's small size and shrinks back below it, again and
     /// again, with ties, far keys and a renumbering on the way.
     #[test]
     fn keyed_operations_match_a_sorted_reference_growing_and_shrinking() {
-        check_keyed_operations(14, 1_000, 0, Some((3, 60)));
-        check_keyed_operations(15, 1_000_000, 0, Some((10, 400)));
-        check_keyed_operations(16, 20, FREE - 9_000, Some((0, 40)));
+        check_keyed_operations(14, 1_000, 0, Some((3, 60)), false);
+        check_keyed_operations(15, 1_000_000, 0, Some((10, 400)), false);
+        check_keyed_operations(16, 20, FREE - 9_000, Some((0, 40)), false);
+    }
+
+    /// Events waiting aside among keyed ones, with ties, far keys, renumberings and the ladder
+    /// growing and shrinking: the same pops as a sorted list.
+    #[test]
+    fn events_waiting_aside_pop_in_order_among_the_others() {
+        check_keyed_operations(21, 100, 0, None, true);
+        check_keyed_operations(22, 1_000_000, FREE - 7_000, None, true);
+        check_keyed_operations(23, 1_000, FREE - 9_000, Some((3, 60)), true);
+        check_keyed_operations(24, 20, 0, Some((0, 40)), true);
+    }
+
+    /// One event waits aside at a time; a second goes to the heap. A tie in time keeps the
+    /// order of scheduling; after a renumbering with one waiting, the next takes a new slot.
+    #[test]
+    fn one_event_waits_aside_at_a_time() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(10), 'a');
+        q.schedule_aside(SimTime(10), 'b');
+        q.schedule_aside(SimTime(5), 'c');
+        assert_eq!(
+            (q.aside, q.len(), q.heap.len()),
+            (entry(SimTime(10), 1, 1), 3, 1)
+        );
+        assert_eq!(
+            q.front,
+            entry(SimTime(5), 2, 2),
+            "the second went to the heap's side"
+        );
+        assert_eq!(q.peek_time(), Some(SimTime(5)));
+        assert_eq!(q.pop(), Some((SimTime(5), 'c')));
+        assert_eq!(q.pop(), Some((SimTime(10), 'a')));
+        assert_eq!(q.pop(), Some((SimTime(10), 'b')));
+        assert!(q.pop().is_none() && q.is_empty());
+        q.schedule_aside(SimTime(12), 'd');
+        assert_eq!(q.pending().collect::<Vec<_>>(), vec!['d']);
+        q.sequence = FREE;
+        q.schedule(SimTime(12), 'e');
+        assert_eq!(
+            (q.aside, q.aside_slot),
+            (NONE, NO_SLOT),
+            "renumbered into the heap"
+        );
+        q.schedule_aside(SimTime(11), 'f');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['f', 'd', 'e']);
+        assert!(q.is_empty());
     }
 
     /// Cancelling or moving the entry beside the heap takes it away at once: no stale entry

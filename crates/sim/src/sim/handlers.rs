@@ -24,7 +24,8 @@ impl World {
     pub(super) fn on_request_arrived(&mut self, w: WorkloadId) {
         let duration = self.scenario.duration;
         if let Some(t) = self.traffic.arrivals[w.index()].next(duration) {
-            self.queue.schedule(t, Event::RequestArrived(w));
+            // Never cancelled or moved: it waits beside the queue's heap (`schedule_aside`).
+            self.queue.schedule_aside(t, Event::RequestArrived(w));
         }
         // The workload's spec, looked up once for the whole arrival (the world's parts it
         // touches are borrowed apart from the scenario).

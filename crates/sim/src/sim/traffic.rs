@@ -105,7 +105,7 @@ impl Service for Traffic {
         for i in 0..s.workloads.len() {
             if let Some(t) = w.traffic.arrivals[i].next(s.duration) {
                 w.queue
-                    .schedule(t, Event::RequestArrived(WorkloadId(i as u16)));
+                    .schedule_aside(t, Event::RequestArrived(WorkloadId(i as u16)));
             }
         }
     }
