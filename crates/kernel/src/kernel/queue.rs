@@ -28,11 +28,11 @@
 //! first entry is live and next in line): no stale entry is left, and a moved event whose new
 //! entry is still the smallest takes `front` again instead of a push.
 //!
-//! An event that is never cancelled or moved and is due soon after most of what is pending (a
-//! workload's next arrival: [`EventQueue::schedule_aside`]) waits beside the heap in `aside`,
-//! in a slot of its own that is never freed: each pop compares the smallest held entry with
-//! it, so an arrival that is not the earliest still skips the heap's push and pop and the
-//! slot's allocation and release. One event at a time waits there; another one scheduled
+//! An event that is never cancelled or moved (a workload's next arrival:
+//! [`EventQueue::schedule_aside`]) waits beside the heap in `aside` whatever its time, in a
+//! slot of its own that is never freed: each pop compares the smallest held entry with it, so
+//! an arrival that is not the earliest still skips the heap's push and pop and the slot's
+//! allocation and release. One event at a time waits there; another one scheduled
 //! aside while it waits goes to the heap as usual. The order of the pops is again the order of
 //! the keys.
 //!
